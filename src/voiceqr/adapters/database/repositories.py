@@ -1,0 +1,297 @@
+"""Repositories on SQLAlchemy Core: rows in, domain objects out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from voiceqr.adapters.database import tables as t
+from voiceqr.domain.errors import Conflict, ErrorCategory
+from voiceqr.domain.generations import Generation, GenerationStatus
+from voiceqr.domain.playback import PlaybackCounts, PlaybackEvent, PlaybackEventKind
+from voiceqr.domain.sessions import Session
+from voiceqr.domain.users import Role, User
+from voiceqr.domain.voices import Voice, VoiceSample
+
+
+class _Repository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._db = connection
+
+
+# --- voices --------------------------------------------------------------------------
+
+
+def _voice_row(voice: Voice) -> dict[str, Any]:
+    return {
+        "id": voice.id,
+        "name": voice.name,
+        "description": voice.description,
+        "type": voice.type,
+        "language": voice.language,
+        "region": voice.region,
+        "age": voice.age,
+        "style": voice.style,
+        "provider": voice.provider,
+        "provider_voice_id": voice.provider_voice_id,
+        "samples": [{"key": s.key, "label": s.label} for s in voice.samples],
+        "published": voice.published,
+        "priority": voice.priority,
+        "created_at": voice.created_at,
+        "updated_at": voice.updated_at,
+    }
+
+
+def _voice(row: Mapping[str, Any]) -> Voice:
+    values = dict(row)
+    values["samples"] = [VoiceSample(**s) for s in values["samples"]]
+    return Voice(**values)
+
+
+class SqlVoices(_Repository):
+    async def add(self, voice: Voice) -> None:
+        await self._db.execute(insert(t.voices).values(_voice_row(voice)))
+
+    async def get(self, voice_id: UUID) -> Voice | None:
+        row = (await self._db.execute(select(t.voices).where(t.voices.c.id == voice_id))).first()
+        return None if row is None else _voice(row._mapping)
+
+    async def update(self, voice: Voice) -> None:
+        values = _voice_row(voice)
+        del values["id"], values["created_at"]
+        await self._db.execute(update(t.voices).where(t.voices.c.id == voice.id).values(values))
+
+    async def delete(self, voice_id: UUID) -> None:
+        await self._db.execute(delete(t.voices).where(t.voices.c.id == voice_id))
+
+    async def list(self, *, published_only: bool) -> list[Voice]:
+        query = select(t.voices).order_by(t.voices.c.priority.desc(), t.voices.c.name)
+        if published_only:
+            query = query.where(t.voices.c.published.is_(True))
+        return [_voice(row._mapping) for row in await self._db.execute(query)]
+
+    async def count(self) -> int:
+        return int((await self._db.execute(select(func.count()).select_from(t.voices))).scalar_one())
+
+
+# --- generations ---------------------------------------------------------------------
+
+_GENERATION_COLUMNS = [c.name for c in t.generations.columns]
+
+
+def _generation_row(generation: Generation) -> dict[str, Any]:
+    row = {name: getattr(generation, name) for name in _GENERATION_COLUMNS}
+    row["status"] = str(generation.status)
+    row["error_category"] = None if generation.error_category is None else str(generation.error_category)
+    return row
+
+
+def _generation(row: Mapping[str, Any]) -> Generation:
+    values = dict(row)
+    values["status"] = GenerationStatus(values["status"])
+    if values["error_category"] is not None:
+        values["error_category"] = ErrorCategory(values["error_category"])
+    return Generation(**values)
+
+
+class SqlGenerations(_Repository):
+    async def add(self, generation: Generation) -> None:
+        await self._db.execute(insert(t.generations).values(_generation_row(generation)))
+
+    async def get(self, generation_id: UUID) -> Generation | None:
+        return await self._one(t.generations.c.id == generation_id)
+
+    async def get_owned(self, generation_id: UUID, owner_id: UUID) -> Generation | None:
+        return await self._one(
+            t.generations.c.id == generation_id, t.generations.c.owner_id == owner_id
+        )
+
+    async def get_by_code(self, public_code: str) -> Generation | None:
+        return await self._one(t.generations.c.public_code == public_code)
+
+    async def update(self, generation: Generation) -> None:
+        values = _generation_row(generation)
+        for fixed in ("id", "owner_id", "public_code", "created_at"):
+            del values[fixed]
+        values["version"] = generation.version + 1
+        result = await self._db.execute(
+            update(t.generations)
+            .where(t.generations.c.id == generation.id)
+            .where(t.generations.c.version == generation.version)
+            .values(values)
+        )
+        if result.rowcount != 1:
+            raise Conflict("The generation changed meanwhile.", code="stale_generation")
+        generation.version += 1
+
+    async def list_owned(self, owner_id: UUID, *, limit: int) -> list[Generation]:
+        query = (
+            select(t.generations)
+            .where(t.generations.c.owner_id == owner_id)
+            .order_by(t.generations.c.created_at.desc(), t.generations.c.id.desc())
+            .limit(limit)
+        )
+        return [_generation(row._mapping) for row in await self._db.execute(query)]
+
+    async def due_for_enqueue(
+        self, *, now: datetime, enqueued_before: datetime, limit: int
+    ) -> list[Generation]:
+        c = t.generations.c
+        query = (
+            select(t.generations)
+            .where(c.status == str(GenerationStatus.PENDING))
+            .where(or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now))
+            .where(or_(c.enqueued_at.is_(None), c.enqueued_at < enqueued_before))
+            .order_by(c.next_attempt_at)
+            .limit(limit)
+        )
+        return [_generation(row._mapping) for row in await self._db.execute(query)]
+
+    async def with_expired_lease(self, *, now: datetime, limit: int) -> list[Generation]:
+        c = t.generations.c
+        query = (
+            select(t.generations)
+            .where(c.status == str(GenerationStatus.PROCESSING))
+            .where(c.lease_expires_at <= now)
+            .order_by(c.lease_expires_at)
+            .limit(limit)
+        )
+        return [_generation(row._mapping) for row in await self._db.execute(query)]
+
+    async def mark_enqueued(self, generation_ids: Sequence[UUID], *, now: datetime) -> None:
+        if generation_ids:
+            await self._db.execute(
+                update(t.generations)
+                .where(t.generations.c.id.in_(list(generation_ids)))
+                .where(t.generations.c.status == str(GenerationStatus.PENDING))
+                .values(enqueued_at=now)
+            )
+
+    async def _one(self, *conditions: Any) -> Generation | None:
+        row = (await self._db.execute(select(t.generations).where(*conditions))).first()
+        return None if row is None else _generation(row._mapping)
+
+
+# --- users and sessions --------------------------------------------------------------
+
+
+def _user(row: Mapping[str, Any]) -> User:
+    values = dict(row)
+    values["role"] = Role(values["role"])
+    return User(**values)
+
+
+class SqlUsers(_Repository):
+    async def add(self, user: User) -> None:
+        try:
+            async with self._db.begin_nested():
+                await self._db.execute(
+                    insert(t.users).values(
+                        id=user.id,
+                        email=user.email,
+                        name=user.name,
+                        password_hash=user.password_hash,
+                        role=str(user.role),
+                        created_at=user.created_at,
+                    )
+                )
+        except IntegrityError:
+            raise Conflict(f"{user.email} already has an account.", code="email_taken") from None
+
+    async def get(self, user_id: UUID) -> User | None:
+        row = (await self._db.execute(select(t.users).where(t.users.c.id == user_id))).first()
+        return None if row is None else _user(row._mapping)
+
+    async def get_by_email(self, email: str) -> User | None:
+        row = (await self._db.execute(select(t.users).where(t.users.c.email == email))).first()
+        return None if row is None else _user(row._mapping)
+
+    async def update(self, user: User) -> None:
+        await self._db.execute(
+            update(t.users)
+            .where(t.users.c.id == user.id)
+            .values(
+                email=user.email,
+                name=user.name,
+                password_hash=user.password_hash,
+                role=str(user.role),
+            )
+        )
+
+    async def list(self) -> list[User]:
+        rows = await self._db.execute(select(t.users).order_by(t.users.c.email))
+        return [_user(row._mapping) for row in rows]
+
+
+class SqlSessions(_Repository):
+    async def add(self, session: Session) -> None:
+        await self._db.execute(
+            insert(t.sessions).values(
+                token_hash=session.token_hash,
+                user_id=session.user_id,
+                created_at=session.created_at,
+                last_seen_at=session.last_seen_at,
+                expires_at=session.expires_at,
+                idle_expires_at=session.idle_expires_at,
+            )
+        )
+
+    async def get(self, token_hash: str) -> Session | None:
+        row = (
+            await self._db.execute(select(t.sessions).where(t.sessions.c.token_hash == token_hash))
+        ).first()
+        return None if row is None else Session(**row._mapping)
+
+    async def touch(
+        self, token_hash: str, *, last_seen_at: datetime, idle_expires_at: datetime
+    ) -> None:
+        await self._db.execute(
+            update(t.sessions)
+            .where(t.sessions.c.token_hash == token_hash)
+            .values(last_seen_at=last_seen_at, idle_expires_at=idle_expires_at)
+        )
+
+    async def delete(self, token_hash: str) -> None:
+        await self._db.execute(delete(t.sessions).where(t.sessions.c.token_hash == token_hash))
+
+
+# --- scans and listens ---------------------------------------------------------------
+
+
+class SqlPlaybackEvents(_Repository):
+    async def add(self, event: PlaybackEvent) -> None:
+        await self._db.execute(
+            insert(t.playback_events).values(
+                id=event.id,
+                generation_id=event.generation_id,
+                kind=str(event.kind),
+                occurred_at=event.occurred_at,
+                user_agent=event.user_agent,
+            )
+        )
+
+    async def counts(self, generation_ids: Sequence[UUID]) -> dict[UUID, PlaybackCounts]:
+        if not generation_ids:
+            return {}
+        c = t.playback_events.c
+        rows = await self._db.execute(
+            select(c.generation_id, c.kind, func.count())
+            .where(c.generation_id.in_(list(generation_ids)))
+            .group_by(c.generation_id, c.kind)
+        )
+        tally: dict[UUID, dict[str, int]] = {}
+        for generation_id, kind, count in rows:
+            tally.setdefault(generation_id, {})[kind] = int(count)
+        return {
+            gid: PlaybackCounts(
+                scans=tally.get(gid, {}).get(PlaybackEventKind.SCAN, 0),
+                listens=tally.get(gid, {}).get(PlaybackEventKind.LISTEN, 0),
+            )
+            for gid in generation_ids
+        }

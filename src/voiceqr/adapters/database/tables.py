@@ -1,0 +1,122 @@
+"""The schema. Alembic migrations under `migrations/` create exactly this.
+
+advanced-alchemy's types give one column definition that works on both engines:
+`GUID` (native uuid on PostgreSQL, 16 bytes on SQLite), `DateTimeUTC` (always
+timezone-aware UTC, also on SQLite) and `JsonB` (jsonb on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("created_at", DateTimeUTC, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", DateTimeUTC, nullable=False),
+    Column("last_seen_at", DateTimeUTC, nullable=False),
+    Column("expires_at", DateTimeUTC, nullable=False),
+    Column("idle_expires_at", DateTimeUTC, nullable=False),
+)
+
+voices = Table(
+    "voices",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("type", String(50), nullable=False, server_default=""),
+    Column("language", String(50), nullable=False, server_default=""),
+    Column("region", String(50), nullable=False, server_default=""),
+    Column("age", String(50), nullable=False, server_default=""),
+    Column("style", String(50), nullable=False, server_default=""),
+    Column("provider", String(30), nullable=False),
+    Column("provider_voice_id", String(200), nullable=False),
+    Column("samples", JsonB, nullable=False),
+    Column("published", Boolean, nullable=False, server_default=text("false")),
+    Column("priority", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTimeUTC, nullable=False),
+    Column("updated_at", DateTimeUTC, nullable=False),
+)
+
+generations = Table(
+    "generations",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("owner_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("voice_id", GUID, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("public_code", String(64), nullable=False, unique=True),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTimeUTC),
+    Column("lease_expires_at", DateTimeUTC),
+    Column("enqueued_at", DateTimeUTC),
+    Column("audio_key", String(300)),
+    Column("audio_bytes", BigInteger),
+    Column("characters_billed", Integer, nullable=False, server_default="0"),
+    Column("error_category", String(20)),
+    Column("error_code", String(100)),
+    Column("error_message", Text),
+    Column("error_detail", Text),
+    Column("created_at", DateTimeUTC, nullable=False),
+    Column("updated_at", DateTimeUTC),
+    Column("completed_at", DateTimeUTC),
+    Column("version", Integer, nullable=False, server_default="0"),
+    # The owner's history, newest first.
+    Index("ix_generations_owner_created", "owner_id", "created_at"),
+    # The sweeper's two scans stay small: only unfinished rows are indexed by time.
+    Index("ix_generations_status_next_attempt", "status", "next_attempt_at"),
+    Index("ix_generations_status_lease", "status", "lease_expires_at"),
+)
+
+playback_events = Table(
+    "playback_events",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column(
+        "generation_id",
+        GUID,
+        ForeignKey("generations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("kind", String(10), nullable=False),
+    Column("occurred_at", DateTimeUTC, nullable=False),
+    Column("user_agent", String(500), nullable=False, server_default=""),
+    Index("ix_playback_events_generation_kind", "generation_id", "kind"),
+)

@@ -1,0 +1,88 @@
+"""The SQL unit of work: one connection, one transaction, rolled back unless committed."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from voiceqr.adapters.database.repositories import (
+    SqlGenerations,
+    SqlPlaybackEvents,
+    SqlSessions,
+    SqlUsers,
+    SqlVoices,
+)
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """An engine for `sqlite+aiosqlite:///...` or `postgresql+asyncpg://...`."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # WAL lets the web app read while the worker writes; foreign keys are off by default.
+            # pysqlite's own implicit BEGIN is off; the "begin" hook below issues ours.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(connection: Any) -> None:
+            # Take the write lock up front so two writers queue instead of deadlocking.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+class SqlUnitOfWork:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+
+    async def __aenter__(self) -> Self:
+        self._connection = await self._engine.connect()
+        await self._connection.begin()
+        self.voices = SqlVoices(self._connection)
+        self.generations = SqlGenerations(self._connection)
+        self.users = SqlUsers(self._connection)
+        self.sessions = SqlSessions(self._connection)
+        self.playback_events = SqlPlaybackEvents(self._connection)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._connection is not None
+        try:
+            if self._connection.in_transaction():
+                await self._connection.rollback()
+        finally:
+            await self._connection.close()
+            self._connection = None
+
+    async def commit(self) -> None:
+        assert self._connection is not None
+        await self._connection.commit()
+
+
+class SqlUnitOfWorkFactory:
+    """Makes units of work on one engine; `voiceqr.bootstrap` owns its lifetime."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine)
+
+    async def check(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

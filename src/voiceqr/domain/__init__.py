@@ -1,0 +1,1 @@
+"""Pure rules of voiceqr: entities, value objects, state machines and errors (stdlib only)."""

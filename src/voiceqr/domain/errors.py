@@ -1,0 +1,116 @@
+"""Errors of a known shape: every domain error has a category and a code.
+
+The HTTP layer renders them as problem details and the CLI as a message and exit
+code; nobody else formats them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCategory(StrEnum):
+    VALIDATION = "validation"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    PERMISSION = "permission"
+    AUTHENTICATION = "authentication"
+    PROVIDER = "provider"
+    QUOTA = "quota"
+    STORAGE = "storage"
+    SYSTEM = "system"
+
+
+class DomainError(Exception):
+    """Base of every error the platform reports on purpose.
+
+    `message` is safe to show to the user; `detail` is technical and for admins only.
+    """
+
+    category: ErrorCategory = ErrorCategory.SYSTEM
+    code: str = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        detail: str | None = None,
+        category: ErrorCategory | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if category is not None:
+            self.category = category
+        self.detail = detail
+
+
+class ValidationError(DomainError):
+    category = ErrorCategory.VALIDATION
+    code = "invalid"
+
+
+class NotFound(DomainError):
+    category = ErrorCategory.NOT_FOUND
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    category = ErrorCategory.CONFLICT
+    code = "conflict"
+
+
+class PermissionDenied(DomainError):
+    category = ErrorCategory.PERMISSION
+    code = "forbidden"
+
+
+class AuthenticationFailed(DomainError):
+    category = ErrorCategory.AUTHENTICATION
+    code = "authentication_failed"
+
+
+class IllegalTransition(Conflict):
+    """A state machine was asked for a move it does not allow."""
+
+    code = "illegal_transition"
+
+
+class ExternalServiceError(DomainError):
+    """A dependency (speech provider, storage, ...) failed.
+
+    `retryable` says whether trying again later can succeed; `retry_after` is the
+    delay in seconds the service asked for, if any.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        category: ErrorCategory,
+        code: str,
+        retryable: bool,
+        retry_after: float | None = None,
+        detail: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code, detail=detail, category=category)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class SpeechError(ExternalServiceError):
+    """The speech provider could not turn the text into audio."""
+
+
+class StorageError(ExternalServiceError):
+    """The audio store could not read or write an object."""
+
+    def __init__(
+        self, message: str, *, code: str = "storage_failed", retryable: bool = True,
+        detail: str | None = None,
+    ) -> None:
+        super().__init__(
+            message, category=ErrorCategory.STORAGE, code=code, retryable=retryable, detail=detail
+        )

@@ -1,0 +1,194 @@
+"""A generation (C2): text + voice -> spoken audio, made in the background.
+
+The state machine lives here and illegal moves raise:
+
+    pending -> processing -> completed
+               processing -> failed            (final error or no attempts left)
+               processing -> pending           (retryable error, retry scheduled)
+
+Each claim takes a lease; a worker that dies leaves an expired lease that the
+sweeper turns back into `pending` (or `failed` once attempts are used up).
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from uuid import UUID
+
+from voiceqr.domain.errors import ErrorCategory, IllegalTransition, ValidationError
+
+PUBLIC_CODE_BYTES = 12  # 96 random bits, 16 URL-safe characters
+
+
+class GenerationStatus(StrEnum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+def new_public_code() -> str:
+    """An unguessable, URL-safe code for the playback page; it never changes."""
+    return secrets.token_urlsafe(PUBLIC_CODE_BYTES)
+
+
+def is_well_formed_public_code(code: str) -> bool:
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    return 8 <= len(code) <= 64 and all(c in alphabet for c in code)
+
+
+def clean_text(text: str, *, max_length: int) -> str:
+    """The text to speak, or a ValidationError saying what is wrong with it.
+
+    Surrounding whitespace is dropped; the length limit counts characters as typed.
+    """
+    cleaned = text.strip()
+    if not cleaned:
+        raise ValidationError("Type some text to speak.", code="text_blank")
+    if len(cleaned) > max_length:
+        raise ValidationError(
+            f"The text has {len(cleaned)} characters; this voice takes at most {max_length}.",
+            code="text_too_long",
+        )
+    return cleaned
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Exponential backoff with jitter: base, base*factor, base*factor^2, ... capped."""
+
+    max_attempts: int = 5
+    base_seconds: float = 30.0
+    factor: float = 4.0
+    cap_seconds: float = 6 * 3600.0
+    jitter: float = 0.2
+
+    def delay(self, attempt: int, *, rng: random.Random | None = None) -> timedelta:
+        """Delay before the attempt after `attempt` (1-based) failed."""
+        raw = min(self.cap_seconds, self.base_seconds * self.factor ** max(0, attempt - 1))
+        spread = (rng or random).uniform(-self.jitter, self.jitter)
+        return timedelta(seconds=max(1.0, raw * (1 + spread)))
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """Why an attempt failed; `message` is safe for the user, `detail` for admins."""
+
+    category: ErrorCategory
+    code: str
+    message: str
+    retryable: bool
+    detail: str | None = None
+    retry_after: float | None = None
+
+
+@dataclass(slots=True)
+class Generation:
+    id: UUID
+    owner_id: UUID
+    voice_id: UUID
+    text: str
+    public_code: str
+    created_at: datetime
+    status: GenerationStatus = GenerationStatus.PENDING
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    lease_expires_at: datetime | None = None
+    enqueued_at: datetime | None = None
+    audio_key: str | None = None
+    audio_bytes: int | None = None
+    characters_billed: int = 0
+    error_category: ErrorCategory | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    error_detail: str | None = None
+    updated_at: datetime | None = None
+    completed_at: datetime | None = None
+    version: int = 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (GenerationStatus.COMPLETED, GenerationStatus.FAILED)
+
+    def is_due(self, now: datetime) -> bool:
+        return self.status is GenerationStatus.PENDING and (
+            self.next_attempt_at is None or self.next_attempt_at <= now
+        )
+
+    def holds_lease(self, attempt: int, now: datetime) -> bool:
+        return (
+            self.status is GenerationStatus.PROCESSING
+            and self.attempts == attempt
+            and self.lease_expires_at is not None
+            and self.lease_expires_at > now
+        )
+
+    def claim(self, now: datetime, lease: timedelta) -> int:
+        """Start an attempt; returns its number. Only a due pending generation can be claimed."""
+        if self.status is not GenerationStatus.PENDING:
+            raise IllegalTransition(f"A {self.status} generation cannot be started.")
+        if not self.is_due(now):
+            raise IllegalTransition("This generation is not due for another attempt yet.")
+        self.status = GenerationStatus.PROCESSING
+        self.attempts += 1
+        self.lease_expires_at = now + lease
+        self.next_attempt_at = None
+        self.updated_at = now
+        return self.attempts
+
+    def complete(self, *, audio_key: str, audio_bytes: int, characters_billed: int, now: datetime) -> None:
+        self._require_processing("completed")
+        self.status = GenerationStatus.COMPLETED
+        self.audio_key = audio_key
+        self.audio_bytes = audio_bytes
+        self.characters_billed += characters_billed
+        self.lease_expires_at = None
+        self.error_category = self.error_code = self.error_message = self.error_detail = None
+        self.completed_at = self.updated_at = now
+
+    def fail(self, failure: Failure, *, now: datetime, policy: RetryPolicy) -> None:
+        """Record a failed attempt: retry later if it can succeed and attempts remain."""
+        self._require_processing("failed")
+        self.error_category = failure.category
+        self.error_code = failure.code
+        self.error_message = failure.message
+        self.error_detail = failure.detail
+        self.lease_expires_at = None
+        self.updated_at = now
+        if failure.retryable and self.attempts < policy.max_attempts:
+            delay = policy.delay(self.attempts)
+            if failure.retry_after is not None:
+                delay = max(delay, timedelta(seconds=failure.retry_after))
+            self.status = GenerationStatus.PENDING
+            self.next_attempt_at = now + delay
+            self.enqueued_at = None
+        else:
+            self.status = GenerationStatus.FAILED
+            self.next_attempt_at = None
+
+    def expire_lease(self, *, now: datetime, policy: RetryPolicy) -> None:
+        """The worker holding the lease vanished: give the attempt back or give up."""
+        self._require_processing("recovered")
+        if self.lease_expires_at is not None and self.lease_expires_at > now:
+            raise IllegalTransition("The lease on this generation has not expired.")
+        self.fail(
+            Failure(
+                category=ErrorCategory.SYSTEM,
+                code="worker_lost",
+                message="Making the audio took too long; it will be tried again.",
+                retryable=True,
+                detail="The lease expired before the worker finished.",
+            ),
+            now=now,
+            policy=RetryPolicy(
+                max_attempts=policy.max_attempts, base_seconds=0.0, factor=1.0, jitter=0.0
+            ),
+        )
+
+    def _require_processing(self, target: str) -> None:
+        if self.status is not GenerationStatus.PROCESSING:
+            raise IllegalTransition(f"A {self.status} generation cannot be {target}.")
