@@ -72,7 +72,9 @@ class Accounts:
 
     async def sign_in(self, *, email: str, password: str) -> SignIn:
         """A new session for the right password; the same error for every wrong case."""
-        failure = AuthenticationFailed("The email or password is not right.", code="bad_credentials")
+        failure = AuthenticationFailed(
+            "The email or password is not right.", code="bad_credentials"
+        )
         try:
             address = normalize_email(email)
         except Exception:

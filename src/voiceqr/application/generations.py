@@ -81,7 +81,9 @@ class Generations:
         async with self._uow() as uow:
             voice = await uow.voices.get(voice_id)
             if voice is None or not voice.published:
-                raise ValidationError("Pick one of the voices in the gallery.", code="unknown_voice")
+                raise ValidationError(
+                    "Pick one of the voices in the gallery.", code="unknown_voice"
+                )
             synthesizer = self._speech.get(voice.provider)
             if synthesizer is None:
                 raise ValidationError(
@@ -104,6 +106,9 @@ class Generations:
         await self._hand_to_queue([generation.id])
         return generation
 
+    def synthesizers(self) -> list[SpeechSynthesizer]:
+        return list(self._speech.values())
+
     async def get_for_owner(self, owner: User, generation_id: UUID) -> Generation:
         async with self._uow() as uow:
             generation = await uow.generations.get_owned(generation_id, owner.id)
@@ -116,7 +121,9 @@ class Generations:
             return await uow.generations.list_owned(owner.id, limit=limit)
 
     async def audio_url(self, generation: Generation) -> str | None:
-        return None if generation.audio_key is None else await self._storage.url(generation.audio_key)
+        return (
+            None if generation.audio_key is None else await self._storage.url(generation.audio_key)
+        )
 
     async def process(self, generation_id: UUID) -> ProcessingOutcome:
         """Claim -> synthesize -> store -> complete, or record the failure.
@@ -227,14 +234,19 @@ class Generations:
         """Put expired leases back and hand due work to the queue; returns jobs handed over."""
         now = self._clock()
         async with self._uow() as uow:
-            for generation in await uow.generations.with_expired_lease(now=now, limit=limit):
-                generation.expire_lease(now=now, policy=self._policy)
-                await uow.generations.update(generation)
-                log.warning(
-                    "generation lease expired",
-                    extra={"generation_id": str(generation.id), "attempt": generation.attempts},
-                )
-            await uow.commit()
+            expired = await uow.generations.with_expired_lease(now=now, limit=limit)
+        for generation in expired:
+            generation.expire_lease(now=now, policy=self._policy)
+            try:
+                async with self._uow() as uow:
+                    await uow.generations.update(generation)
+                    await uow.commit()
+            except Conflict:
+                continue  # the worker finished after all, or another sweeper got there first
+            log.warning(
+                "generation lease expired",
+                extra={"generation_id": str(generation.id), "attempt": generation.attempts},
+            )
         async with self._uow() as uow:
             due = await uow.generations.due_for_enqueue(
                 now=now, enqueued_before=now - self._requeue_after, limit=limit
@@ -247,8 +259,10 @@ class Generations:
             try:
                 await self._queue.enqueue(generation_id)
             except Exception:  # the broker being down must not lose the request
-                log.exception("queue unavailable; the sweeper will retry",
-                              extra={"generation_id": str(generation_id)})
+                log.exception(
+                    "queue unavailable; the sweeper will retry",
+                    extra={"generation_id": str(generation_id)},
+                )
                 break
             handed.append(generation_id)
         if handed:
@@ -274,7 +288,8 @@ def _failure_from(exc: BaseException) -> Failure:
             category=exc.category,
             code=exc.code,
             message=exc.message,
-            retryable=exc.category in (ErrorCategory.PROVIDER, ErrorCategory.STORAGE, ErrorCategory.SYSTEM),
+            retryable=exc.category
+            in (ErrorCategory.PROVIDER, ErrorCategory.STORAGE, ErrorCategory.SYSTEM),
             detail=detail,
         )
     return Failure(

@@ -22,8 +22,18 @@ SAMPLE_TEXT = "Hello! Scan the code and listen: this is how I sound."
 
 EDITABLE_FIELDS = frozenset(
     {
-        "name", "description", "type", "language", "region", "age", "style",
-        "provider", "provider_voice_id", "published", "priority", "samples",
+        "name",
+        "description",
+        "type",
+        "language",
+        "region",
+        "age",
+        "style",
+        "provider",
+        "provider_voice_id",
+        "published",
+        "priority",
+        "samples",
     }
 )
 

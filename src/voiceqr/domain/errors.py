@@ -108,7 +108,11 @@ class StorageError(ExternalServiceError):
     """The audio store could not read or write an object."""
 
     def __init__(
-        self, message: str, *, code: str = "storage_failed", retryable: bool = True,
+        self,
+        message: str,
+        *,
+        code: str = "storage_failed",
+        retryable: bool = True,
         detail: str | None = None,
     ) -> None:
         super().__init__(

@@ -12,6 +12,7 @@ sweeper turns back into `pending` (or `failed` once attempts are used up).
 
 from __future__ import annotations
 
+import math
 import random
 import secrets
 from dataclasses import dataclass
@@ -69,7 +70,11 @@ class RetryPolicy:
 
     def delay(self, attempt: int, *, rng: random.Random | None = None) -> timedelta:
         """Delay before the attempt after `attempt` (1-based) failed."""
-        raw = min(self.cap_seconds, self.base_seconds * self.factor ** max(0, attempt - 1))
+        try:
+            growth = self.factor ** max(0, attempt - 1)
+        except OverflowError:  # far past any cap (float pow raises instead of giving inf)
+            growth = math.inf
+        raw = min(self.cap_seconds, self.base_seconds * growth) if self.base_seconds else 0.0
         spread = (rng or random).uniform(-self.jitter, self.jitter)
         return timedelta(seconds=max(1.0, raw * (1 + spread)))
 
@@ -140,7 +145,9 @@ class Generation:
         self.updated_at = now
         return self.attempts
 
-    def complete(self, *, audio_key: str, audio_bytes: int, characters_billed: int, now: datetime) -> None:
+    def complete(
+        self, *, audio_key: str, audio_bytes: int, characters_billed: int, now: datetime
+    ) -> None:
         self._require_processing("completed")
         self.status = GenerationStatus.COMPLETED
         self.audio_key = audio_key

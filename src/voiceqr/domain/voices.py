@@ -40,7 +40,9 @@ class Voice:
         if not self.name:
             raise ValidationError("A voice needs a name.", code="voice_name_blank")
         if len(self.name) > 100:
-            raise ValidationError("A voice name has at most 100 characters.", code="voice_name_too_long")
+            raise ValidationError(
+                "A voice name has at most 100 characters.", code="voice_name_too_long"
+            )
         if not self.provider.strip():
             raise ValidationError("A voice needs a speech provider.", code="voice_provider_blank")
         if not self.provider_voice_id.strip():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from pathlib import Path
 
 from alembic import command
@@ -37,5 +36,3 @@ async def current(engine: AsyncEngine) -> str | None:
         return await connection.run_sync(
             lambda c: MigrationContext.configure(c).get_current_revision()
         )
-
-

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import RowMapping, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -48,7 +48,7 @@ def _voice_row(voice: Voice) -> dict[str, Any]:
     }
 
 
-def _voice(row: Mapping[str, Any]) -> Voice:
+def _voice(row: RowMapping) -> Voice:
     values = dict(row)
     values["samples"] = [VoiceSample(**s) for s in values["samples"]]
     return Voice(**values)
@@ -77,7 +77,9 @@ class SqlVoices(_Repository):
         return [_voice(row._mapping) for row in await self._db.execute(query)]
 
     async def count(self) -> int:
-        return int((await self._db.execute(select(func.count()).select_from(t.voices))).scalar_one())
+        return int(
+            (await self._db.execute(select(func.count()).select_from(t.voices))).scalar_one()
+        )
 
 
 # --- generations ---------------------------------------------------------------------
@@ -88,11 +90,13 @@ _GENERATION_COLUMNS = [c.name for c in t.generations.columns]
 def _generation_row(generation: Generation) -> dict[str, Any]:
     row = {name: getattr(generation, name) for name in _GENERATION_COLUMNS}
     row["status"] = str(generation.status)
-    row["error_category"] = None if generation.error_category is None else str(generation.error_category)
+    row["error_category"] = (
+        None if generation.error_category is None else str(generation.error_category)
+    )
     return row
 
 
-def _generation(row: Mapping[str, Any]) -> Generation:
+def _generation(row: RowMapping) -> Generation:
     values = dict(row)
     values["status"] = GenerationStatus(values["status"])
     if values["error_category"] is not None:
@@ -181,7 +185,7 @@ class SqlGenerations(_Repository):
 # --- users and sessions --------------------------------------------------------------
 
 
-def _user(row: Mapping[str, Any]) -> User:
+def _user(row: RowMapping) -> User:
     values = dict(row)
     values["role"] = Role(values["role"])
     return User(**values)

@@ -14,6 +14,13 @@ from voiceqr.adapters.database.repositories import (
     SqlUsers,
     SqlVoices,
 )
+from voiceqr.application.ports import (
+    GenerationRepository,
+    PlaybackEventRepository,
+    SessionRepository,
+    UserRepository,
+    VoiceRepository,
+)
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -43,6 +50,12 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
 
 class SqlUnitOfWork:
+    voices: VoiceRepository
+    generations: GenerationRepository
+    users: UserRepository
+    sessions: SessionRepository
+    playback_events: PlaybackEventRepository
+
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._connection: AsyncConnection | None = None

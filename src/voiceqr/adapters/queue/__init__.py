@@ -1,0 +1,1 @@
+"""The job queue on Taskiq: in-process (embedded) or Redis streams (production)."""

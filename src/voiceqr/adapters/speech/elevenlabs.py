@@ -1,0 +1,285 @@
+"""Production speech synthesis with the ElevenLabs text-to-speech HTTP API."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Any, Final, Self
+from urllib.parse import quote
+
+import httpx
+
+from voiceqr.application.ports import SpeechResult
+from voiceqr.domain.errors import ErrorCategory, SpeechError
+from voiceqr.domain.voices import Voice
+
+OUTPUT_FORMAT: Final = "mp3_44100_128"
+_DETAIL_LIMIT: Final = 2048
+_BILLING_HEADERS: Final = ("character-cost", "x-character-count")
+
+
+class ElevenLabsSynthesizer:
+    """SpeechSynthesizer over the ElevenLabs API, producing 44.1 kHz / 128 kbps MP3.
+
+    Provider failures become `SpeechError`s whose `message` is safe to show and
+    whose `detail` carries the status code and (truncated) response body for admins.
+    """
+
+    provider = "elevenlabs"
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str = "https://api.elevenlabs.io",
+        model_id: str = "eleven_multilingual_v2",
+        timeout: float = 30.0,
+        max_text_length: int = 5000,
+        stability: float = 0.5,
+        similarity_boost: float = 0.75,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.max_text_length = max_text_length
+        self.model_id = model_id
+        self.stability = stability
+        self.similarity_boost = similarity_boost
+        self._api_key = api_key
+        self._base_url = base_url.rstrip("/")
+        self._timeout = httpx.Timeout(timeout)
+        self._owns_client = client is None
+        self._client = client if client is not None else httpx.AsyncClient(timeout=self._timeout)
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this synthesizer created it."""
+        if self._owns_client:
+            await self._client.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def synthesize(self, text: str, voice: Voice) -> SpeechResult:
+        if not text.strip():
+            raise SpeechError(
+                "There is no text to speak.",
+                category=ErrorCategory.VALIDATION,
+                code="text_blank",
+                retryable=False,
+            )
+        if len(text) > self.max_text_length:
+            raise SpeechError(
+                f"The text is too long: at most {self.max_text_length} characters.",
+                category=ErrorCategory.VALIDATION,
+                code="text_too_long",
+                retryable=False,
+                detail=f"{len(text)} characters",
+            )
+        url = f"{self._base_url}/v1/text-to-speech/{quote(voice.provider_voice_id, safe='')}"
+        try:
+            response = await self._client.post(
+                url,
+                params={"output_format": OUTPUT_FORMAT},
+                headers={"xi-api-key": self._api_key, "Accept": "audio/mpeg"},
+                json={
+                    "text": text,
+                    "model_id": self.model_id,
+                    "voice_settings": {
+                        "stability": self.stability,
+                        "similarity_boost": self.similarity_boost,
+                    },
+                },
+                timeout=self._timeout,
+            )
+        except httpx.TimeoutException as exc:
+            raise SpeechError(
+                "The speech provider took too long to answer; please try again.",
+                category=ErrorCategory.PROVIDER,
+                code="provider_timeout",
+                retryable=True,
+                detail=self._redact(f"{type(exc).__name__}: {exc}"),
+            ) from exc
+        except httpx.TransportError as exc:
+            raise SpeechError(
+                "The speech provider cannot be reached; please try again.",
+                category=ErrorCategory.PROVIDER,
+                code="provider_unreachable",
+                retryable=True,
+                detail=self._redact(f"{type(exc).__name__}: {exc}"),
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise SpeechError(
+                "The speech provider sent an unreadable answer; please try again.",
+                category=ErrorCategory.PROVIDER,
+                code="provider_error",
+                retryable=True,
+                detail=self._redact(f"{type(exc).__name__}: {exc}"),
+            ) from exc
+
+        if response.status_code == httpx.codes.OK and response.content:
+            return SpeechResult(
+                audio=response.content,
+                content_type="audio/mpeg",
+                characters_billed=_characters_billed(response, text),
+            )
+        raise self._error_for(response)
+
+    def _error_for(self, response: httpx.Response) -> SpeechError:
+        code = response.status_code
+        status = _provider_status(response)
+        detail = self._detail(response)
+
+        def error(
+            message: str,
+            category: ErrorCategory,
+            error_code: str,
+            *,
+            retryable: bool,
+            retry_after: float | None = None,
+        ) -> SpeechError:
+            return SpeechError(
+                message,
+                category=category,
+                code=error_code,
+                retryable=retryable,
+                retry_after=retry_after,
+                detail=detail,
+            )
+
+        if code == httpx.codes.OK:
+            return error(
+                "The speech provider returned no audio; please try again.",
+                ErrorCategory.PROVIDER,
+                "empty_audio",
+                retryable=True,
+            )
+        if status == "quota_exceeded" and 400 <= code < 500:
+            return error(
+                "The speech quota is used up.",
+                ErrorCategory.QUOTA,
+                "quota_exceeded",
+                retryable=False,
+            )
+        if code == httpx.codes.UNAUTHORIZED and status == "invalid_api_key":
+            return error(
+                "The speech provider is not configured correctly.",
+                ErrorCategory.PROVIDER,
+                "invalid_api_key",
+                retryable=False,
+            )
+        if code in (httpx.codes.UNAUTHORIZED, httpx.codes.FORBIDDEN):
+            return error(
+                "The speech provider refused the request.",
+                ErrorCategory.PROVIDER,
+                "unauthorized",
+                retryable=False,
+            )
+        if code == httpx.codes.PAYMENT_REQUIRED:
+            return error(
+                "The speech provider plan does not allow this request.",
+                ErrorCategory.QUOTA,
+                status or "payment_required",
+                retryable=False,
+            )
+        if code == httpx.codes.NOT_FOUND or status == "voice_not_found":
+            return error(
+                "This voice is not available.",
+                ErrorCategory.VALIDATION,
+                "unknown_voice",
+                retryable=False,
+            )
+        if code in (httpx.codes.BAD_REQUEST, httpx.codes.UNPROCESSABLE_ENTITY):
+            return error(
+                "The speech provider could not process this text.",
+                ErrorCategory.VALIDATION,
+                "provider_validation",
+                retryable=False,
+            )
+        if code == httpx.codes.TOO_MANY_REQUESTS:
+            return error(
+                "The speech provider is busy; please try again shortly.",
+                ErrorCategory.PROVIDER,
+                status or "rate_limited",
+                retryable=True,
+                retry_after=_retry_after(response),
+            )
+        if code >= 500:
+            return error(
+                "The speech provider is unavailable; please try again.",
+                ErrorCategory.PROVIDER,
+                "provider_unavailable",
+                retryable=True,
+                retry_after=_retry_after(response),
+            )
+        return error(
+            "The speech provider rejected the request.",
+            ErrorCategory.PROVIDER,
+            "provider_error",
+            retryable=False,
+        )
+
+    def _detail(self, response: httpx.Response) -> str:
+        body = response.content[:_DETAIL_LIMIT].decode("utf-8", errors="replace")
+        if len(response.content) > _DETAIL_LIMIT:
+            body += "…"
+        return self._redact(f"HTTP {response.status_code}: {body}")
+
+    def _redact(self, text: str) -> str:
+        if self._api_key:
+            return text.replace(self._api_key, "[redacted]")
+        return text
+
+
+def _provider_status(response: httpx.Response) -> str | None:
+    """The machine-readable `detail.status` of an ElevenLabs error body, if any."""
+    try:
+        body: Any = json.loads(response.content)
+    except ValueError:
+        return None
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, dict):
+        status = detail.get("status")
+        return status if isinstance(status, str) and status else None
+    return None
+
+
+def _characters_billed(response: httpx.Response, text: str) -> int:
+    for header in _BILLING_HEADERS:
+        value = response.headers.get(header)
+        if value is None:
+            continue
+        try:
+            return max(int(value.strip()), 0)
+        except ValueError:
+            continue
+    return len(text)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """The `Retry-After` header as seconds, from either delta-seconds or an HTTP date."""
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)

@@ -1,0 +1,332 @@
+"""Embedded speech synthesis with espeak-ng, encoded to MP3 with LAME.
+
+Needs no service and no network: the shared library and its data ship with the
+`espeakng-loader` wheel and the encoder with `lameenc`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import espeakng_loader
+import lameenc
+
+from voiceqr.application.ports import SpeechResult
+from voiceqr.domain.errors import ErrorCategory, SpeechError
+from voiceqr.domain.voices import Voice
+
+_AUDIO_OUTPUT_SYNCHRONOUS: Final = 2
+_ESPEAK_INITIALIZE_DONT_EXIT: Final = 0x8000
+_ESPEAK_CHARS_UTF8: Final = 1
+_ESPEAK_ENDPAUSE: Final = 0x1000
+_POS_CHARACTER: Final = 1
+_EE_OK: Final = 0
+_EE_NOT_FOUND: Final = 2
+
+_SynthCallback = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultVoice:
+    """A voice the platform can offer out of the box with the embedded engine.
+
+    `provider_voice_id` is an espeak-ng voice name with an optional `+variant`
+    (gender/timbre); a higher `priority` is listed first.
+    """
+
+    name: str
+    description: str
+    type: str
+    language: str
+    region: str
+    age: str
+    style: str
+    provider_voice_id: str
+    priority: int
+
+
+DEFAULT_VOICES: Final[tuple[DefaultVoice, ...]] = (
+    DefaultVoice(
+        name="Sam",
+        description="Clear American English male voice.",
+        type="male",
+        language="English",
+        region="United States",
+        age="adult",
+        style="neutral",
+        provider_voice_id="en-us",
+        priority=100,
+    ),
+    DefaultVoice(
+        name="Ava",
+        description="Bright American English female voice.",
+        type="female",
+        language="English",
+        region="United States",
+        age="adult",
+        style="bright",
+        provider_voice_id="en-us+f3",
+        priority=95,
+    ),
+    DefaultVoice(
+        name="Oliver",
+        description="British English male voice with Received Pronunciation.",
+        type="male",
+        language="English",
+        region="United Kingdom",
+        age="adult",
+        style="formal",
+        provider_voice_id="en-gb-x-rp+m3",
+        priority=90,
+    ),
+    DefaultVoice(
+        name="Charlotte",
+        description="British English female voice with Received Pronunciation.",
+        type="female",
+        language="English",
+        region="United Kingdom",
+        age="adult",
+        style="formal",
+        provider_voice_id="en-gb-x-rp+f4",
+        priority=85,
+    ),
+    DefaultVoice(
+        name="Callum",
+        description="Scottish English male voice.",
+        type="male",
+        language="English",
+        region="Scotland",
+        age="adult",
+        style="warm",
+        provider_voice_id="en-gb-scotland+m2",
+        priority=80,
+    ),
+    DefaultVoice(
+        name="Isla",
+        description="Scottish English female voice.",
+        type="female",
+        language="English",
+        region="Scotland",
+        age="young adult",
+        style="warm",
+        provider_voice_id="en-gb-scotland+f2",
+        priority=75,
+    ),
+    DefaultVoice(
+        name="Marcus",
+        description="Caribbean English male voice.",
+        type="male",
+        language="English",
+        region="Caribbean",
+        age="adult",
+        style="relaxed",
+        provider_voice_id="en-029+m1",
+        priority=70,
+    ),
+    DefaultVoice(
+        name="Ruby",
+        description="Northern English (Lancaster) female voice.",
+        type="female",
+        language="English",
+        region="Lancashire, England",
+        age="adult",
+        style="friendly",
+        provider_voice_id="en-gb-x-gbclan+f1",
+        priority=65,
+    ),
+    DefaultVoice(
+        name="Harry",
+        description="West Midlands English male voice.",
+        type="male",
+        language="English",
+        region="West Midlands, England",
+        age="middle-aged",
+        style="casual",
+        provider_voice_id="en-gb-x-gbcwmd+m4",
+        priority=60,
+    ),
+    DefaultVoice(
+        name="Tony",
+        description="New York City American English male voice.",
+        type="male",
+        language="English",
+        region="New York City, United States",
+        age="adult",
+        style="lively",
+        provider_voice_id="en-us-nyc+m7",
+        priority=55,
+    ),
+)
+
+
+class _EspeakError(Exception):
+    def __init__(self, message: str, *, unknown_voice: bool = False) -> None:
+        super().__init__(message)
+        self.unknown_voice = unknown_voice
+
+
+class _Engine:
+    """The process-wide espeak-ng library: one instance, used under `_LOCK` only."""
+
+    def __init__(self) -> None:
+        lib = ctypes.CDLL(espeakng_loader.get_library_path())
+        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        lib.espeak_Initialize.restype = ctypes.c_int
+        lib.espeak_SetSynthCallback.argtypes = [_SynthCallback]
+        lib.espeak_SetSynthCallback.restype = None
+        lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        lib.espeak_SetVoiceByName.restype = ctypes.c_int
+        lib.espeak_Synth.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_uint,
+            ctypes.c_uint,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ]
+        lib.espeak_Synth.restype = ctypes.c_int
+
+        data_path = espeakng_loader.get_data_path()
+        sample_rate = lib.espeak_Initialize(
+            _AUDIO_OUTPUT_SYNCHRONOUS, 0, data_path.encode(), _ESPEAK_INITIALIZE_DONT_EXIT
+        )
+        if sample_rate <= 0:
+            raise _EspeakError(f"espeak_Initialize failed with {sample_rate}")
+        self.sample_rate: int = sample_rate
+        self.variants: frozenset[str] = frozenset(
+            entry.name for entry in (Path(data_path) / "voices" / "!v").iterdir()
+        )
+        self._lib = lib
+        self._chunks: list[bytes] = []
+        # The library keeps only a raw pointer, so the ctypes wrapper must outlive it.
+        self._callback = _SynthCallback(self._collect)
+        lib.espeak_SetSynthCallback(self._callback)
+
+    def _collect(
+        self, wav: ctypes._Pointer[ctypes.c_short], count: int, _events: int | None
+    ) -> int:
+        if wav and count > 0:
+            self._chunks.append(ctypes.string_at(wav, count * ctypes.sizeof(ctypes.c_short)))
+        return 0
+
+    def synthesize(self, text: str, voice_id: str) -> bytes:
+        name, _, variant = voice_id.partition("+")
+        if not name.strip() or "\x00" in voice_id or (variant and variant not in self.variants):
+            raise _EspeakError(f"no espeak-ng voice {voice_id!r}", unknown_voice=True)
+        status = self._lib.espeak_SetVoiceByName(voice_id.encode())
+        if status == _EE_NOT_FOUND:
+            raise _EspeakError(f"no espeak-ng voice {voice_id!r}", unknown_voice=True)
+        if status != _EE_OK:
+            raise _EspeakError(f"espeak_SetVoiceByName({voice_id!r}) failed with {status}")
+
+        encoded = text.encode("utf-8", errors="replace") + b"\x00"
+        self._chunks = []
+        try:
+            status = self._lib.espeak_Synth(
+                encoded,
+                len(encoded),
+                0,
+                _POS_CHARACTER,
+                0,
+                _ESPEAK_CHARS_UTF8 | _ESPEAK_ENDPAUSE,
+                None,
+                None,
+            )
+            pcm = b"".join(self._chunks)
+        finally:
+            self._chunks = []
+        if status != _EE_OK:
+            raise _EspeakError(f"espeak_Synth failed with {status}")
+        return pcm
+
+
+_LOCK = threading.Lock()
+_engine: _Engine | None = None
+
+
+def _synthesize_pcm(text: str, voice_id: str) -> tuple[bytes, int]:
+    global _engine
+    with _LOCK:
+        if _engine is None:
+            try:
+                _engine = _Engine()
+            except OSError as exc:
+                raise _EspeakError(f"cannot load espeak-ng: {exc}") from exc
+        return _engine.synthesize(text, voice_id), _engine.sample_rate
+
+
+def _encode_mp3(pcm: bytes, sample_rate: int, bit_rate: int) -> bytes:
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(bit_rate)
+    encoder.set_in_sample_rate(sample_rate)
+    encoder.set_channels(1)
+    encoder.set_quality(2)
+    return bytes(encoder.encode(pcm) + encoder.flush())
+
+
+class EspeakSynthesizer:
+    """SpeechSynthesizer over the embedded espeak-ng engine, producing MP3.
+
+    espeak-ng is a process-global, non-thread-safe library, so synthesis is
+    serialised behind one lock and run in a worker thread to keep the event loop free.
+    """
+
+    provider = "espeak"
+
+    def __init__(self, *, max_text_length: int = 5000, bit_rate: int = 64) -> None:
+        self.max_text_length = max_text_length
+        self.bit_rate = bit_rate
+
+    async def synthesize(self, text: str, voice: Voice) -> SpeechResult:
+        if not text.strip():
+            raise SpeechError(
+                "There is no text to speak.",
+                category=ErrorCategory.VALIDATION,
+                code="text_blank",
+                retryable=False,
+            )
+        if len(text) > self.max_text_length:
+            raise SpeechError(
+                f"The text is too long: at most {self.max_text_length} characters.",
+                category=ErrorCategory.VALIDATION,
+                code="text_too_long",
+                retryable=False,
+                detail=f"{len(text)} characters",
+            )
+        try:
+            audio = await asyncio.to_thread(self._render, text, voice.provider_voice_id)
+        except _EspeakError as exc:
+            if exc.unknown_voice:
+                raise SpeechError(
+                    "This voice is not available.",
+                    category=ErrorCategory.VALIDATION,
+                    code="unknown_voice",
+                    retryable=False,
+                    detail=str(exc),
+                ) from exc
+            raise SpeechError(
+                "The speech engine failed; please try again.",
+                category=ErrorCategory.PROVIDER,
+                code="espeak_failed",
+                retryable=True,
+                detail=str(exc),
+            ) from exc
+        return SpeechResult(audio=audio, characters_billed=len(text))
+
+    def _render(self, text: str, voice_id: str) -> bytes:
+        pcm, sample_rate = _synthesize_pcm(text, voice_id)
+        if not pcm:
+            raise _EspeakError(f"espeak-ng produced no audio for voice {voice_id!r}")
+        try:
+            return _encode_mp3(pcm, sample_rate, self.bit_rate)
+        except Exception as exc:
+            raise _EspeakError(f"MP3 encoding failed: {exc}") from exc

@@ -1,0 +1,405 @@
+"""The one composition root: Settings -> adapters -> application services.
+
+Entrypoints call `build(settings)` and get a `Platform`; tests pass fakes for any
+port through `overrides`. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from taskiq import AsyncBroker
+
+from voiceqr.adapters.database import migrate
+from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory, create_engine
+from voiceqr.adapters.passwords import Argon2PasswordHasher
+from voiceqr.adapters.qr import SegnoQrRenderer
+from voiceqr.adapters.queue.taskiq import (
+    PROCESS_GENERATION,
+    TaskiqGenerationQueue,
+    memory_broker,
+    redis_stream_broker,
+)
+from voiceqr.application.accounts import Accounts
+from voiceqr.application.generations import Generations
+from voiceqr.application.playback import Playback
+from voiceqr.application.ports import (
+    AudioStorage,
+    GenerationQueue,
+    Mailer,
+    PasswordHasher,
+    QrRenderer,
+    SpeechSynthesizer,
+    UnitOfWorkFactory,
+)
+from voiceqr.application.voices import VoiceGallery, VoiceSpec
+from voiceqr.domain.generations import RetryPolicy
+from voiceqr.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# ElevenLabs' premade voices, so a new ElevenLabs installation has a gallery to pick from.
+ELEVENLABS_DEFAULT_VOICES = (
+    VoiceSpec(
+        "Rachel",
+        "21m00Tcm4TlvDq8ikWAM",
+        "elevenlabs",
+        "Calm, clear narration.",
+        "female",
+        "en",
+        "US",
+        "young",
+        "narration",
+        True,
+        90,
+    ),
+    VoiceSpec(
+        "Adam",
+        "pNInz6obpgDQGcFmaJgB",
+        "elevenlabs",
+        "Deep, steady narration.",
+        "male",
+        "en",
+        "US",
+        "middle-aged",
+        "narration",
+        True,
+        85,
+    ),
+    VoiceSpec(
+        "Bella",
+        "EXAVITQu4vr4xnSDxMaL",
+        "elevenlabs",
+        "Soft and warm.",
+        "female",
+        "en",
+        "US",
+        "young",
+        "soft",
+        True,
+        80,
+    ),
+    VoiceSpec(
+        "Antoni",
+        "ErXwobaYiN019PkySvjV",
+        "elevenlabs",
+        "Well-rounded and friendly.",
+        "male",
+        "en",
+        "US",
+        "young",
+        "friendly",
+        True,
+        75,
+    ),
+    VoiceSpec(
+        "Domi",
+        "AZnzlk1XvdvUeBnXmlld",
+        "elevenlabs",
+        "Strong and confident.",
+        "female",
+        "en",
+        "US",
+        "young",
+        "strong",
+        True,
+        70,
+    ),
+    VoiceSpec(
+        "Elli",
+        "MF3mGyEYCl7XYWbV9V6O",
+        "elevenlabs",
+        "Emotional and lively.",
+        "female",
+        "en",
+        "US",
+        "young",
+        "emotional",
+        True,
+        65,
+    ),
+    VoiceSpec(
+        "Josh",
+        "TxGEqnHWrfWFTfGW9XjX",
+        "elevenlabs",
+        "Deep and young.",
+        "male",
+        "en",
+        "US",
+        "young",
+        "deep",
+        True,
+        60,
+    ),
+    VoiceSpec(
+        "Arnold",
+        "VR6AewLTigWG4xSOukaG",
+        "elevenlabs",
+        "Crisp and bold.",
+        "male",
+        "en",
+        "US",
+        "middle-aged",
+        "crisp",
+        True,
+        55,
+    ),
+)
+
+
+@dataclass
+class Platform:
+    """Everything an entrypoint needs, built from one Settings."""
+
+    settings: Settings
+    uow: UnitOfWorkFactory
+    generations: Generations
+    voices: VoiceGallery
+    accounts: Accounts
+    playback: Playback
+    qr: QrRenderer
+    storage: AudioStorage
+    mailer: Mailer
+    broker: AsyncBroker
+    default_voices: tuple[VoiceSpec, ...]
+    media_root: Path | None = None
+    _closers: list[Callable[[], Any]] = field(default_factory=list)
+
+    @property
+    def embedded(self) -> bool:
+        return self.settings.is_embedded_database
+
+    def playback_url(self, public_code: str) -> str:
+        return f"{self.settings.public_base_url.rstrip('/')}/p/{public_code}"
+
+    def bind_worker(self) -> None:
+        """Register the job handler on the broker (worker processes, embedded serve)."""
+        generations = self.generations
+
+        async def process_generation(generation_id: str) -> None:
+            await generations.process(UUID(generation_id))
+
+        self.broker.register_task(process_generation, task_name=PROCESS_GENERATION)
+
+    async def upgrade_database(self) -> None:
+        await migrate.upgrade(self._engine())
+
+    async def downgrade_database(self, revision: str) -> None:
+        await migrate.downgrade(self._engine(), revision)
+
+    async def database_revision(self) -> str | None:
+        return await migrate.current(self._engine())
+
+    async def start(self, *, worker: bool = False) -> None:
+        """Open connections; in embedded mode also migrate and seed a new data directory."""
+        if self.embedded:
+            self.settings.data_path.mkdir(parents=True, exist_ok=True)
+            await self.upgrade_database()
+            seeded = await self.voices.seed(self.default_voices)
+            if seeded:
+                log.info("seeded %d default voices", seeded)
+        if worker:
+            self.bind_worker()
+        self.broker.is_worker_process = worker
+        await self.broker.startup()
+
+    async def stop(self) -> None:
+        await self.broker.shutdown()
+        for close in reversed(self._closers):
+            result = close()
+            if hasattr(result, "__await__"):
+                await result
+
+    async def readiness(self) -> dict[str, str]:
+        """Each dependency and 'ok' or what is wrong (for /readyz)."""
+        report: dict[str, str] = {}
+        for name, check in (("database", self.uow.check), ("storage", self.storage.check)):
+            try:
+                await check()
+                report[name] = "ok"
+            except Exception as exc:
+                report[name] = f"unavailable: {type(exc).__name__}"
+        report["queue"] = await self._queue_status()
+        return report
+
+    async def _queue_status(self) -> str:
+        if self.settings.queue.backend != "redis":
+            return "ok"
+        import redis.asyncio as redis  # only production has a broker to reach
+
+        client = redis.from_url(self.settings.queue.redis_url, socket_connect_timeout=2)
+        try:
+            await client.ping()
+            return "ok"
+        except Exception as exc:
+            return f"unavailable: {type(exc).__name__}"
+        finally:
+            await client.aclose()
+
+    def _engine(self) -> Any:
+        uow = self.uow
+        if not isinstance(uow, SqlUnitOfWorkFactory):
+            raise RuntimeError("Migrations need the SQL database.")
+        return uow.engine
+
+
+def build(settings: Settings, **overrides: Any) -> Platform:
+    """Wire the platform. Overrides (by port name) replace adapters, e.g. speech={...}."""
+    closers: list[Callable[[], Any]] = []
+    clock: Callable[[], datetime] = overrides.get("clock", utc_now)
+    data = settings.data_path
+
+    uow: UnitOfWorkFactory
+    if "uow" in overrides:
+        uow = overrides["uow"]
+    else:
+        sql = SqlUnitOfWorkFactory(create_engine(settings.database_url))
+        closers.append(sql.dispose)
+        uow = sql
+
+    media_root: Path | None = None
+    storage: AudioStorage
+    if "storage" in overrides:
+        storage = overrides["storage"]
+    elif settings.storage.backend == "s3":
+        from voiceqr.adapters.storage.s3 import S3AudioStorage
+
+        s3 = settings.storage
+        storage = S3AudioStorage(
+            bucket=s3.s3_bucket,
+            region=s3.s3_region,
+            endpoint_url=s3.s3_endpoint_url or None,
+            access_key_id=s3.s3_access_key_id or None,
+            secret_access_key=s3.s3_secret_access_key or None,
+            public_base_url=s3.s3_public_base_url or None,
+            presign_seconds=s3.s3_presign_seconds,
+        )
+    else:
+        from voiceqr.adapters.storage.local import LocalAudioStorage
+
+        media_root = data / "media"
+        storage = LocalAudioStorage(media_root, url_prefix="/media")
+
+    speech: Mapping[str, SpeechSynthesizer] = overrides.get("speech") or _speech(settings, closers)
+    mailer: Mailer = overrides.get("mailer") or _mailer(settings)
+    broker: AsyncBroker = overrides.get("broker") or (
+        redis_stream_broker(settings.queue.redis_url, settings.queue.stream)
+        if settings.queue.backend == "redis"
+        else memory_broker()
+    )
+    queue: GenerationQueue = overrides.get("queue") or TaskiqGenerationQueue(broker)
+    hasher: PasswordHasher = overrides.get("hasher") or Argon2PasswordHasher()
+    qr: QrRenderer = overrides.get("qr") or SegnoQrRenderer()
+
+    jobs = settings.jobs
+    generations = Generations(
+        uow=uow,
+        queue=queue,
+        speech=speech,
+        storage=storage,
+        clock=clock,
+        retry_policy=RetryPolicy(
+            max_attempts=jobs.max_attempts, base_seconds=jobs.retry_base_seconds
+        ),
+        lease=timedelta(seconds=jobs.lease_seconds),
+        requeue_after=timedelta(seconds=jobs.requeue_after_seconds),
+    )
+    return Platform(
+        settings=settings,
+        uow=uow,
+        generations=generations,
+        voices=VoiceGallery(uow=uow, storage=storage, speech=speech, clock=clock),
+        accounts=Accounts(
+            uow=uow,
+            hasher=hasher,
+            clock=clock,
+            session_idle=timedelta(minutes=settings.sessions.idle_minutes),
+            session_absolute=timedelta(hours=settings.sessions.absolute_hours),
+        ),
+        playback=Playback(uow=uow, storage=storage, clock=clock),
+        qr=qr,
+        storage=storage,
+        mailer=mailer,
+        broker=broker,
+        default_voices=overrides.get("default_voices") or _default_voices(settings),
+        media_root=media_root,
+        _closers=closers,
+    )
+
+
+def _speech(settings: Settings, closers: list[Callable[[], Any]]) -> dict[str, SpeechSynthesizer]:
+    speech: dict[str, SpeechSynthesizer] = {}
+    for provider in settings.speech_providers:
+        if provider == "espeak":
+            from voiceqr.adapters.speech.espeak import EspeakSynthesizer
+
+            speech[provider] = EspeakSynthesizer(max_text_length=settings.speech.espeak_max_chars)
+        elif provider == "elevenlabs":
+            from voiceqr.adapters.speech.elevenlabs import ElevenLabsSynthesizer
+
+            s = settings.speech
+            eleven = ElevenLabsSynthesizer(
+                api_key=s.elevenlabs_api_key,
+                base_url=s.elevenlabs_base_url,
+                model_id=s.elevenlabs_model_id,
+                timeout=s.elevenlabs_timeout_seconds,
+                max_text_length=s.elevenlabs_max_chars,
+            )
+            closers.append(eleven.aclose)
+            speech[provider] = eleven
+    return speech
+
+
+def _mailer(settings: Settings) -> Mailer:
+    mail = settings.mail
+    if mail.backend == "smtp":
+        from voiceqr.adapters.mail.smtp import SmtpMailer
+
+        return SmtpMailer(
+            host=mail.smtp_host,
+            port=mail.smtp_port,
+            sender=mail.sender,
+            username=mail.smtp_username or None,
+            password=mail.smtp_password or None,
+            security=mail.smtp_security,
+        )
+    from voiceqr.adapters.mail.outbox import OutboxDirectoryMailer
+
+    return OutboxDirectoryMailer(settings.data_path / "outbox", sender=mail.sender)
+
+
+def _default_voices(settings: Settings) -> tuple[VoiceSpec, ...]:
+    specs: list[VoiceSpec] = []
+    if "espeak" in settings.speech_providers:
+        from voiceqr.adapters.speech.espeak import DEFAULT_VOICES
+
+        specs += [
+            VoiceSpec(
+                name=v.name,
+                provider_voice_id=v.provider_voice_id,
+                provider="espeak",
+                description=v.description,
+                type=v.type,
+                language=v.language,
+                region=v.region,
+                age=v.age,
+                style=v.style,
+                published=True,
+                priority=v.priority,
+            )
+            for v in DEFAULT_VOICES
+        ]
+    if "elevenlabs" in settings.speech_providers:
+        specs += ELEVENLABS_DEFAULT_VOICES
+    return tuple(specs)

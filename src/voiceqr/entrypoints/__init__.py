@@ -1,0 +1,1 @@
+"""Thin entrypoints: the HTTP app, the operator CLI and the background worker."""

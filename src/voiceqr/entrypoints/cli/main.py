@@ -1,0 +1,286 @@
+"""`voiceqr`: run the platform and operate it from a terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+from uuid import UUID
+
+import typer
+
+from voiceqr import logs
+from voiceqr.bootstrap import Platform, build
+from voiceqr.domain.errors import DomainError, ErrorCategory, NotFound, ValidationError
+from voiceqr.domain.generations import GenerationStatus
+from voiceqr.domain.users import Role
+from voiceqr.settings import Settings, SettingsError, all_variables, load
+
+T = TypeVar("T")
+
+app = typer.Typer(no_args_is_help=True, help="voiceqr: spoken audio behind a QR code.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema migrations.")
+users_app = typer.Typer(no_args_is_help=True, help="Accounts.")
+voices_app = typer.Typer(no_args_is_help=True, help="The voice gallery.")
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(voices_app, name="voices")
+
+EXIT_CODES = {
+    ErrorCategory.VALIDATION: 2,
+    ErrorCategory.NOT_FOUND: 3,
+    ErrorCategory.CONFLICT: 4,
+    ErrorCategory.PERMISSION: 5,
+    ErrorCategory.AUTHENTICATION: 5,
+}
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        settings = load()
+    except SettingsError as exc:
+        raise fail(str(exc), 2) from None
+    logs.configure(settings.log_level, settings.log_format)
+    return settings
+
+
+def _run(
+    work: Callable[[Platform], Awaitable[T]], *, start: bool = True, worker: bool = False
+) -> T:
+    """Build the platform, run one piece of work on it, and close it again."""
+    settings = _settings()
+
+    async def go() -> T:
+        platform = build(settings)
+        try:
+            if start:
+                await platform.start(worker=worker)
+            return await work(platform)
+        finally:
+            await platform.stop()
+
+    try:
+        return asyncio.run(go())
+    except DomainError as exc:
+        raise fail(exc.message, EXIT_CODES.get(exc.category, 1)) from None
+    except (ConnectionError, OSError) as exc:
+        raise fail(f"cannot reach a service: {exc}", 1) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Run the web app (and, on the in-process queue, the worker)."""
+    import uvicorn
+
+    from voiceqr.entrypoints.http import create_app
+
+    settings = _settings()
+    host = host or settings.host
+    port = port or settings.port
+    platform = build(settings)
+    address = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"  # noqa: S104
+    typer.echo(f"voiceqr is starting; open {address}", err=True)
+    if settings.queue.backend == "memory":
+        typer.echo("embedded mode: the worker and sweeper run in this process", err=True)
+    uvicorn.run(
+        create_app(platform),
+        host=host,
+        port=port,
+        log_config=None,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+    )
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs at once.")] = 4,
+) -> None:
+    """Process generation jobs from the Redis stream and run the sweeper."""
+    from voiceqr.entrypoints.worker.main import run_worker
+
+    settings = _settings()
+    if settings.queue.backend != "redis":
+        raise fail(
+            "VOICEQR_QUEUE=memory runs the worker inside `voiceqr serve`; "
+            "set VOICEQR_QUEUE=redis for separate workers.",
+            2,
+        )
+    asyncio.run(run_worker(build(settings), concurrency=concurrency))
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+
+    async def work(platform: Platform) -> str | None:
+        await platform.upgrade_database()
+        return await platform.database_revision()
+
+    typer.echo(f"database at revision {_run(work, start=False)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target, e.g. -1 or base.")]) -> None:
+    """Revert migrations down to REVISION."""
+
+    async def work(platform: Platform) -> str | None:
+        await platform.downgrade_database(revision)
+        return await platform.database_revision()
+
+    typer.echo(f"database at revision {_run(work, start=False)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the applied revision."""
+    typer.echo(_run(lambda p: p.database_revision(), start=False) or "empty (no migrations)")
+
+
+@users_app.command("create")
+def users_create(
+    email: str,
+    name: Annotated[str, typer.Option("--name", help="Display name.")],
+    admin: Annotated[bool, typer.Option("--admin", help="Make an administrator.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create an account."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+    async def work(platform: Platform) -> Any:
+        return await platform.accounts.create_user(
+            email=email, name=name, password=password, role=Role.ADMIN if admin else Role.USER
+        )
+
+    user = _run(work)
+    typer.echo(f"created {user.role} {user.email} ({user.id})")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List accounts."""
+    for user in _run(lambda p: p.accounts.list_users()):
+        typer.echo(f"{user.id}  {user.role:<5}  {user.email}  {user.name}")
+
+
+@voices_app.command("list")
+def voices_list(
+    all_voices: Annotated[bool, typer.Option("--all", help="Include unpublished voices.")] = False,
+) -> None:
+    """List the voice gallery."""
+
+    async def work(platform: Platform) -> list[Any]:
+        async with platform.uow() as uow:
+            return await uow.voices.list(published_only=not all_voices)
+
+    voices = _run(work)
+    if not voices:
+        typer.echo("no voices yet; run `voiceqr voices seed`")
+    for v in voices:
+        state = "published" if v.published else "hidden"
+        typer.echo(f"{v.id}  {v.name:<12} {v.provider}:{v.provider_voice_id:<22} {state}")
+
+
+@voices_app.command("seed")
+def voices_seed() -> None:
+    """Add the default voices (with spoken samples) to an empty gallery."""
+    added = _run(lambda p: p.voices.seed(p.default_voices))
+    typer.echo(
+        f"added {added} voices" if added else "the gallery already has voices; nothing added"
+    )
+
+
+@app.command()
+def generate(
+    text: str,
+    voice: Annotated[str, typer.Option(help="Voice id or name.")],
+    owner: Annotated[str, typer.Option(help="Email of the owning account.")],
+    audio_out: Annotated[Path, typer.Option(help="Where to write the MP3.")],
+    qr_out: Annotated[Path, typer.Option(help="Where to write the QR code (.png or .svg).")],
+    qr_size: Annotated[int, typer.Option(min=64, max=4096)] = 512,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the audio.")] = 300,
+) -> None:
+    """Make a generation and wait for its audio and QR code."""
+    if qr_out.suffix.lower() not in (".png", ".svg"):
+        raise fail("--qr-out must end in .png or .svg", 2)
+
+    async def work(platform: Platform) -> tuple[str, str]:
+        user = await platform.accounts.get_by_email(owner)
+        if user is None:
+            raise NotFound(f"No account has the email {owner}.")
+        voice_id = await _find_voice(platform, voice)
+        generation = await platform.generations.request(user, text=text, voice_id=voice_id)
+        deadline = time.monotonic() + timeout
+        while not generation.is_finished:
+            if time.monotonic() > deadline:
+                raise fail(
+                    f"timed out after {timeout:.0f}s; generation {generation.id} is "
+                    f"{generation.status} (is a worker running?)",
+                    1,
+                )
+            await asyncio.sleep(0.3)
+            generation = await platform.generations.get_for_owner(user, generation.id)
+        if generation.status is GenerationStatus.FAILED or generation.audio_key is None:
+            raise fail(
+                f"generation failed ({generation.error_category}/{generation.error_code}): "
+                f"{generation.error_message}",
+                1,
+            )
+        audio = await platform.storage.get(generation.audio_key)
+        url = platform.playback_url(generation.public_code)
+        qr = (
+            platform.qr.png(url, size=qr_size)
+            if qr_out.suffix.lower() == ".png"
+            else platform.qr.svg(url, size=qr_size)
+        )
+        audio_out.write_bytes(audio)
+        qr_out.write_bytes(qr)
+        return str(generation.id), url
+
+    settings = _settings()
+    generation_id, url = _run(work, worker=settings.queue.backend == "memory")
+    typer.echo(f"generation {generation_id} completed")
+    typer.echo(f"audio: {audio_out}")
+    typer.echo(f"qr:    {qr_out} -> {url}")
+
+
+@app.command("settings")
+def show_settings() -> None:
+    """Every setting, its type and its default."""
+    for name, kind, default in all_variables():
+        typer.echo(f"{name:<42} {kind:<28} {default!r}")
+
+
+async def _find_voice(platform: Platform, wanted: str) -> UUID:
+    voices = await platform.voices.list_for(None)
+    try:
+        voice_id = UUID(wanted)
+    except ValueError:
+        matches = [v for v in voices if v.name.lower() == wanted.strip().lower()]
+        if not matches:
+            names = ", ".join(v.name for v in voices) or "none"
+            raise ValidationError(
+                f"No published voice is called '{wanted}' (voices: {names})."
+            ) from None
+        return matches[0].id
+    return voice_id
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,249 @@
+"""The JSON API under /api/v1 (documented at /api/v1/schema)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.di import Provide
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+
+from voiceqr.application.voices import VoiceSpec
+from voiceqr.bootstrap import Platform
+from voiceqr.domain.generations import Generation
+from voiceqr.domain.playback import PlaybackCounts
+from voiceqr.domain.users import User
+from voiceqr.domain.voices import Voice
+from voiceqr.entrypoints.http.auth import (
+    cleared_session_cookie,
+    current_admin,
+    current_user,
+    optional_user,
+    session_cookie,
+)
+from voiceqr.entrypoints.http.schemas import (
+    GenerationCreate,
+    GenerationError,
+    GenerationList,
+    GenerationOut,
+    LoginBody,
+    SampleOut,
+    UserOut,
+    VoiceCreate,
+    VoiceOut,
+    VoicePatch,
+)
+
+QrSize = Annotated[int, Parameter(ge=64, le=4096, description="Width and height in pixels")]
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut(id=user.id, email=user.email, name=user.name, role=str(user.role))
+
+
+async def voice_out(platform: Platform, voice: Voice) -> VoiceOut:
+    urls = await platform.voices.sample_urls(voice)
+    return VoiceOut(
+        id=voice.id,
+        name=voice.name,
+        description=voice.description,
+        type=voice.type,
+        language=voice.language,
+        region=voice.region,
+        age=voice.age,
+        style=voice.style,
+        provider=voice.provider,
+        provider_voice_id=voice.provider_voice_id,
+        published=voice.published,
+        priority=voice.priority,
+        samples=[SampleOut(label=s.label, url=u) for s, u in zip(voice.samples, urls, strict=True)],
+    )
+
+
+async def generation_out(
+    platform: Platform, generation: Generation, counts: PlaybackCounts | None = None
+) -> GenerationOut:
+    counts = counts or (await platform.playback.counts([generation.id])).get(
+        generation.id, PlaybackCounts()
+    )
+    error = None
+    if generation.error_code and generation.error_category and generation.error_message:
+        error = GenerationError(
+            category=str(generation.error_category),
+            code=generation.error_code,
+            message=generation.error_message,
+        )
+    base = f"/api/v1/generations/{generation.id}"
+    return GenerationOut(
+        id=generation.id,
+        status=str(generation.status),
+        text=generation.text,
+        voice_id=generation.voice_id,
+        public_code=generation.public_code,
+        playback_url=platform.playback_url(generation.public_code),
+        audio_url=await platform.generations.audio_url(generation),
+        qr_svg_url=f"{base}/qr.svg",
+        qr_png_url=f"{base}/qr.png",
+        attempts=generation.attempts,
+        created_at=generation.created_at,
+        completed_at=generation.completed_at,
+        next_attempt_at=generation.next_attempt_at,
+        error=error,
+        scans=counts.scans,
+        listens=counts.listens,
+    )
+
+
+class AuthController(Controller):
+    path = "/auth"
+    tags = ["auth"]
+
+    @post("/login", status_code=200)
+    async def login(self, data: LoginBody, platform: Platform) -> Response[UserOut]:
+        """Sign in with email and password; sets the session cookie."""
+        signed_in = await platform.accounts.sign_in(email=data.email, password=data.password)
+        return Response(
+            user_out(signed_in.user), cookies=[session_cookie(platform, signed_in.token)]
+        )
+
+    @post("/logout", status_code=HTTP_204_NO_CONTENT)
+    async def logout(self, request: Request[Any, Any, Any], platform: Platform) -> Response[None]:
+        """End the session on the server and clear the cookie."""
+        token = request.cookies.get("voiceqr_session")
+        if token:
+            await platform.accounts.sign_out(token)
+        return Response(None, status_code=204, cookies=[cleared_session_cookie(platform)])
+
+
+class MeController(Controller):
+    path = "/me"
+    tags = ["auth"]
+    dependencies = {"user": Provide(current_user)}
+
+    @get("/")
+    async def me(self, user: User) -> UserOut:
+        """The signed-in user."""
+        return user_out(user)
+
+
+class VoiceController(Controller):
+    path = "/voices"
+    tags = ["voices"]
+
+    @get("/", dependencies={"viewer": Provide(optional_user)})
+    async def list_voices(self, platform: Platform, viewer: User | None) -> list[VoiceOut]:
+        """Published voices (administrators also see unpublished ones)."""
+        return [await voice_out(platform, v) for v in await platform.voices.list_for(viewer)]
+
+    @get("/{voice_id:uuid}", dependencies={"viewer": Provide(optional_user)})
+    async def get_voice(self, voice_id: UUID, platform: Platform, viewer: User | None) -> VoiceOut:
+        return await voice_out(platform, await platform.voices.get(voice_id, user=viewer))
+
+    @post("/", dependencies={"admin": Provide(current_admin)})
+    async def create_voice(self, data: VoiceCreate, platform: Platform, admin: User) -> VoiceOut:
+        """Add a voice to the gallery (administrators)."""
+        spec = VoiceSpec(**msgspec.structs.asdict(data))
+        return await voice_out(platform, await platform.voices.create(admin, spec))
+
+    @patch("/{voice_id:uuid}", dependencies={"admin": Provide(current_admin)})
+    async def update_voice(
+        self, voice_id: UUID, data: VoicePatch, platform: Platform, admin: User
+    ) -> VoiceOut:
+        """Change some fields of a voice (administrators)."""
+        changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+        return await voice_out(platform, await platform.voices.update(admin, voice_id, changes))
+
+    @delete("/{voice_id:uuid}", dependencies={"admin": Provide(current_admin)})
+    async def delete_voice(self, voice_id: UUID, platform: Platform, admin: User) -> None:
+        """Remove a voice and its samples (administrators)."""
+        await platform.voices.delete(admin, voice_id)
+
+
+class GenerationController(Controller):
+    path = "/generations"
+    tags = ["generations"]
+    dependencies = {"user": Provide(current_user)}
+
+    @post("/", status_code=HTTP_202_ACCEPTED)
+    async def create(self, data: GenerationCreate, platform: Platform, user: User) -> GenerationOut:
+        """Ask for spoken audio of a text; it is made in the background."""
+        generation = await platform.generations.request(
+            user, text=data.text, voice_id=data.voice_id
+        )
+        return await generation_out(platform, generation, PlaybackCounts())
+
+    @get("/")
+    async def list_generations(
+        self,
+        platform: Platform,
+        user: User,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+    ) -> GenerationList:
+        """The signed-in user's generations, newest first."""
+        generations = await platform.generations.list_for_owner(user, limit=limit)
+        counts = await platform.playback.counts([g.id for g in generations])
+        return GenerationList(
+            items=[await generation_out(platform, g, counts.get(g.id)) for g in generations]
+        )
+
+    @get("/{generation_id:uuid}")
+    async def get_generation(
+        self, generation_id: UUID, platform: Platform, user: User
+    ) -> GenerationOut:
+        """Status, playback URL, audio and QR links of one generation."""
+        return await generation_out(
+            platform, await platform.generations.get_for_owner(user, generation_id)
+        )
+
+    @get("/{generation_id:uuid}/qr.svg", media_type="image/svg+xml")
+    async def qr_svg(
+        self, generation_id: UUID, platform: Platform, user: User, size: QrSize = 512
+    ) -> Response[bytes]:
+        """The QR code as SVG; it encodes the public playback URL."""
+        generation = await platform.generations.get_for_owner(user, generation_id)
+        body = platform.qr.svg(platform.playback_url(generation.public_code), size=size)
+        return _download(body, "image/svg+xml", f"voiceqr-{generation.public_code}.svg")
+
+    @get("/{generation_id:uuid}/qr.png", media_type="image/png")
+    async def qr_png(
+        self, generation_id: UUID, platform: Platform, user: User, size: QrSize = 512
+    ) -> Response[bytes]:
+        """The QR code as a PNG of `size` x `size` pixels."""
+        generation = await platform.generations.get_for_owner(user, generation_id)
+        body = platform.qr.png(platform.playback_url(generation.public_code), size=size)
+        return _download(body, "image/png", f"voiceqr-{generation.public_code}.png")
+
+
+class PlaybackController(Controller):
+    path = "/playback"
+    tags = ["playback"]
+
+    @post("/{code:str}/listen", status_code=HTTP_204_NO_CONTENT)
+    async def listen(self, code: str, request: Request[Any, Any, Any], platform: Platform) -> None:
+        """Count a listen of a public code (the playback page calls this on play)."""
+        await platform.playback.record_listen(
+            code, user_agent=request.headers.get("user-agent", "")
+        )
+
+
+def _download(body: bytes, media_type: str, filename: str) -> Response[bytes]:
+    return Response(
+        body,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "Cache-Control": "private, max-age=3600",
+        },
+    )
+
+
+API_CONTROLLERS = [
+    AuthController,
+    MeController,
+    VoiceController,
+    GenerationController,
+    PlaybackController,
+]

@@ -1,0 +1,75 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from voiceqr.bootstrap import Platform
+from voiceqr.entrypoints.http.api import API_CONTROLLERS
+from voiceqr.entrypoints.http.health import healthz, readyz
+from voiceqr.entrypoints.http.media import serve_media
+from voiceqr.entrypoints.http.pages import PAGES
+from voiceqr.entrypoints.http.problems import EXCEPTION_HANDLERS
+from voiceqr.entrypoints.worker.sweeper import run_sweeper
+
+HERE = Path(__file__).parent
+
+
+def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litestar:
+    """The web app on a built platform.
+
+    With the in-process queue the app also runs the worker and the sweeper, so the
+    embedded platform is one process; with Redis they run in `voiceqr worker`.
+    """
+    in_process = platform.settings.queue.backend == "memory" if run_worker is None else run_worker
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        await platform.start(worker=in_process)
+        sweeper = asyncio.create_task(run_sweeper(platform)) if in_process else None
+        try:
+            yield
+        finally:
+            if sweeper is not None:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
+            await platform.stop()
+
+    from litestar import Router
+
+    api = Router(path="/api/v1", route_handlers=API_CONTROLLERS)
+    handlers: list[object] = [api, healthz, readyz, *PAGES]
+    if platform.media_root is not None:
+        handlers.append(serve_media)
+    handlers.append(
+        create_static_files_router(path="/static", directories=[HERE / "static"], name="static")
+    )
+    return Litestar(
+        route_handlers=handlers,  # type: ignore[arg-type]
+        dependencies={"platform": Provide(lambda: platform, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(
+            title="voiceqr API",
+            version="1.0.0",
+            path="/api/v1/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude=["/media"]),
+        lifespan=[lifespan],
+        logging_config=None,
+        debug=False,
+    )

@@ -1,0 +1,24 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from litestar import Response, get
+
+from voiceqr.bootstrap import Platform
+
+
+@get("/healthz", include_in_schema=False, cache=False)
+async def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@get("/readyz", include_in_schema=False)
+async def readyz(platform: Platform) -> Response[dict[str, object]]:
+    """Database, storage and queue are reachable; 503 naming what is not."""
+    checks = await platform.readiness()
+    ready = all(v == "ok" for v in checks.values())
+    return Response(
+        {"status": "ok" if ready else "unavailable", "checks": checks},
+        status_code=200 if ready else 503,
+    )

@@ -1,0 +1,186 @@
+"""Server-rendered web pages: sign-in, create, generation, history and public playback."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from litestar import MediaType, Request, Response, get, post
+from litestar.di import Provide
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+
+from voiceqr.bootstrap import Platform
+from voiceqr.domain.errors import AuthenticationFailed, DomainError, NotFound
+from voiceqr.domain.generations import GenerationStatus
+from voiceqr.domain.users import User
+from voiceqr.entrypoints.http.api import generation_out, voice_out
+from voiceqr.entrypoints.http.auth import (
+    SESSION_COOKIE,
+    cleared_session_cookie,
+    current_user,
+    optional_user,
+    session_cookie,
+)
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths, so the sign-in form cannot redirect elsewhere."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/generations/new"
+    parts = urlsplit(target)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@get("/", include_in_schema=False, dependencies={"viewer": Provide(optional_user)})
+async def home(viewer: User | None) -> Redirect:
+    return Redirect("/generations/new" if viewer else "/signin")
+
+
+@get("/signin", include_in_schema=False, dependencies={"viewer": Provide(optional_user)})
+async def signin_page(viewer: User | None, next: str | None = None) -> Response[Any]:
+    if viewer is not None:
+        return Redirect(_safe_next(next))
+    return Template("signin.html", context={"next": _safe_next(next), "error": None, "email": ""})
+
+
+@post("/signin", include_in_schema=False, status_code=303)
+async def signin_submit(data: Form, platform: Platform) -> Response[Any]:
+    email = data.get("email", "")
+    try:
+        signed_in = await platform.accounts.sign_in(email=email, password=data.get("password", ""))
+    except AuthenticationFailed as exc:
+        return Template(
+            "signin.html",
+            context={"next": _safe_next(data.get("next")), "error": exc.message, "email": email},
+            status_code=401,
+        )
+    return Redirect(
+        _safe_next(data.get("next")),
+        status_code=303,
+        cookies=[session_cookie(platform, signed_in.token)],
+    )
+
+
+@post("/signout", include_in_schema=False, status_code=303)
+async def signout(request: Request[Any, Any, Any], platform: Platform) -> Redirect:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await platform.accounts.sign_out(token)
+    return Redirect("/signin", status_code=303, cookies=[cleared_session_cookie(platform)])
+
+
+async def _create_page(
+    platform: Platform,
+    user: User,
+    *,
+    error: str | None = None,
+    text: str = "",
+    voice_id: str = "",
+    status: int = 200,
+) -> Template:
+    voices = [await voice_out(platform, v) for v in await platform.voices.list_for(user)]
+    max_chars = max((s.max_text_length for s in platform.generations.synthesizers()), default=5000)
+    return Template(
+        "create.html",
+        context={
+            "user": user,
+            "voices": voices,
+            "error": error,
+            "text": text,
+            "voice_id": voice_id or (str(voices[0].id) if voices else ""),
+            "max_chars": max_chars,
+        },
+        status_code=status,
+        headers=NO_STORE,
+    )
+
+
+@get("/generations/new", include_in_schema=False, dependencies={"user": Provide(current_user)})
+async def create_page(platform: Platform, user: User) -> Template:
+    return await _create_page(platform, user)
+
+
+@post(
+    "/generations",
+    include_in_schema=False,
+    status_code=303,
+    dependencies={"user": Provide(current_user)},
+)
+async def create_submit(data: Form, platform: Platform, user: User) -> Response[Any]:
+    text, voice = data.get("text", ""), data.get("voice_id", "")
+    try:
+        voice_id = UUID(voice)
+    except ValueError:
+        return await _create_page(
+            platform, user, error="Pick a voice.", text=text, voice_id=voice, status=422
+        )
+    try:
+        generation = await platform.generations.request(user, text=text, voice_id=voice_id)
+    except DomainError as exc:
+        if exc.category.value not in ("validation", "not_found"):
+            raise
+        return await _create_page(
+            platform, user, error=exc.message, text=text, voice_id=voice, status=422
+        )
+    return Redirect(f"/generations/{generation.id}", status_code=303)
+
+
+@get("/generations", include_in_schema=False, dependencies={"user": Provide(current_user)})
+async def history_page(platform: Platform, user: User) -> Template:
+    generations = await platform.generations.list_for_owner(user, limit=100)
+    counts = await platform.playback.counts([g.id for g in generations])
+    items = [await generation_out(platform, g, counts.get(g.id)) for g in generations]
+    return Template("history.html", context={"user": user, "items": items}, headers=NO_STORE)
+
+
+@get(
+    "/generations/{generation_id:uuid}",
+    include_in_schema=False,
+    dependencies={"user": Provide(current_user)},
+)
+async def generation_page(generation_id: UUID, platform: Platform, user: User) -> Template:
+    generation = await platform.generations.get_for_owner(user, generation_id)
+    try:
+        voice_name = (await platform.voices.get(generation.voice_id, user=user)).name
+    except NotFound:
+        voice_name = "a removed voice"
+    return Template(
+        "generation.html",
+        context={
+            "user": user,
+            "g": await generation_out(platform, generation),
+            "voice_name": voice_name,
+        },
+        headers=NO_STORE,
+    )
+
+
+@get("/p/{code:str}", include_in_schema=False, media_type=MediaType.HTML)
+async def playback_page(code: str, request: Request[Any, Any, Any], platform: Platform) -> Template:
+    """The page a printed QR code opens; counts the scan."""
+    page = await platform.playback.page(code)
+    await platform.playback.record_scan(code, user_agent=request.headers.get("user-agent", ""))
+    return Template(
+        "playback.html",
+        context={"page": page, "ready": page.status is GenerationStatus.COMPLETED},
+        headers=NO_STORE,
+    )
+
+
+PAGES = [
+    home,
+    signin_page,
+    signin_submit,
+    signout,
+    create_page,
+    create_submit,
+    history_page,
+    generation_page,
+    playback_page,
+]

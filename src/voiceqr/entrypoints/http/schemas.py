@@ -1,0 +1,108 @@
+"""Request and response bodies of the JSON API (msgspec Structs)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+Text = Annotated[str, Meta(max_length=100_000)]
+Short = Annotated[str, Meta(max_length=200)]
+
+
+class LoginBody(msgspec.Struct, forbid_unknown_fields=True):
+    email: Annotated[str, Meta(max_length=320)]
+    password: Annotated[str, Meta(max_length=4096)]
+
+
+class UserOut(msgspec.Struct):
+    id: UUID
+    email: str
+    name: str
+    role: str
+
+
+class SampleOut(msgspec.Struct):
+    label: str
+    url: str
+
+
+class VoiceOut(msgspec.Struct):
+    id: UUID
+    name: str
+    description: str
+    type: str
+    language: str
+    region: str
+    age: str
+    style: str
+    provider: str
+    provider_voice_id: str
+    published: bool
+    priority: int
+    samples: list[SampleOut]
+
+
+class VoiceCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: Short
+    provider_voice_id: Short
+    provider: Short = "espeak"
+    description: Annotated[str, Meta(max_length=2000)] = ""
+    type: Short = ""
+    language: Short = ""
+    region: Short = ""
+    age: Short = ""
+    style: Short = ""
+    published: bool = False
+    priority: int = 0
+
+
+class VoicePatch(msgspec.Struct, forbid_unknown_fields=True):
+    name: Short | UnsetType = UNSET
+    provider_voice_id: Short | UnsetType = UNSET
+    provider: Short | UnsetType = UNSET
+    description: Annotated[str, Meta(max_length=2000)] | UnsetType = UNSET
+    type: Short | UnsetType = UNSET
+    language: Short | UnsetType = UNSET
+    region: Short | UnsetType = UNSET
+    age: Short | UnsetType = UNSET
+    style: Short | UnsetType = UNSET
+    published: bool | UnsetType = UNSET
+    priority: int | UnsetType = UNSET
+
+
+class GenerationCreate(msgspec.Struct, forbid_unknown_fields=True):
+    text: Text
+    voice_id: UUID
+
+
+class GenerationError(msgspec.Struct):
+    category: str
+    code: str
+    message: str
+
+
+class GenerationOut(msgspec.Struct):
+    id: UUID
+    status: str
+    text: str
+    voice_id: UUID
+    public_code: str
+    playback_url: str
+    audio_url: str | None
+    qr_svg_url: str
+    qr_png_url: str
+    attempts: int
+    created_at: datetime
+    completed_at: datetime | None
+    next_attempt_at: datetime | None
+    error: GenerationError | None
+    scans: int
+    listens: int
+
+
+class GenerationList(msgspec.Struct):
+    items: list[GenerationOut]

@@ -1,0 +1,22 @@
+// Poll the generation until it is finished, then reload to show the audio.
+(function () {
+  var root = document.getElementById("generation");
+  if (!root) return;
+  var id = root.dataset.id;
+  var statusEl = document.getElementById("status");
+  var labels = { pending: "Waiting for a worker…", processing: "Making the audio…", completed: "Ready", failed: "Failed" };
+  function poll() {
+    fetch("/api/v1/generations/" + id, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (g) {
+        if (g.status !== root.dataset.status) {
+          if (g.status === "completed" || g.status === "failed") { window.location.reload(); return; }
+          root.dataset.status = g.status;
+          statusEl.textContent = labels[g.status] || g.status;
+        }
+        setTimeout(poll, 1000);
+      })
+      .catch(function () { setTimeout(poll, 3000); });
+  }
+  setTimeout(poll, 700);
+})();

@@ -1,0 +1,1 @@
+"""The background worker: consumes generation jobs and runs the sweeper."""

@@ -1,0 +1,217 @@
+"""One typed settings tree, read once from `VOICEQR_*` environment variables.
+
+Each field `section.name` is read from `VOICEQR_SECTION_NAME`, except a section's
+`backend`, which is `VOICEQR_SECTION` (`VOICEQR_STORAGE=s3`). A wrong value stops
+start-up with a message naming the variable and what it expects.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+
+PREFIX = "VOICEQR_"
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message names the variable."""
+
+
+class Database(msgspec.Struct, frozen=True, kw_only=True):
+    url: str = ""  # empty: a SQLite file in the data directory
+
+
+class Queue(msgspec.Struct, frozen=True, kw_only=True):
+    backend: Literal["memory", "redis"] = "memory"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    stream: str = "voiceqr:generations"
+
+
+class Storage(msgspec.Struct, frozen=True, kw_only=True):
+    backend: Literal["local", "s3"] = "local"
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_endpoint_url: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    s3_public_base_url: str = ""
+    s3_presign_seconds: int = 3600
+
+
+class Speech(msgspec.Struct, frozen=True, kw_only=True):
+    providers: str = "espeak"  # comma-separated: espeak, elevenlabs
+    espeak_max_chars: int = 5000
+    elevenlabs_api_key: str = ""
+    elevenlabs_base_url: str = "https://api.elevenlabs.io"
+    elevenlabs_model_id: str = "eleven_multilingual_v2"
+    elevenlabs_timeout_seconds: float = 60.0
+    elevenlabs_max_chars: int = 5000
+
+
+class Mail(msgspec.Struct, frozen=True, kw_only=True):
+    backend: Literal["outbox", "smtp"] = "outbox"
+    sender: str = "voiceqr <no-reply@localhost>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+
+
+class Jobs(msgspec.Struct, frozen=True, kw_only=True):
+    max_attempts: int = 5
+    retry_base_seconds: float = 30.0
+    lease_seconds: int = 300
+    sweep_interval_seconds: float = 15.0
+    requeue_after_seconds: float = 60.0
+
+
+class Sessions(msgspec.Struct, frozen=True, kw_only=True):
+    idle_minutes: int = 120
+    absolute_hours: int = 12
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    env: Literal["development", "production"] = "development"
+    data_dir: str = "./data"
+    public_base_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "text"
+    database: Database = msgspec.field(default_factory=Database)
+    queue: Queue = msgspec.field(default_factory=Queue)
+    storage: Storage = msgspec.field(default_factory=Storage)
+    speech: Speech = msgspec.field(default_factory=Speech)
+    mail: Mail = msgspec.field(default_factory=Mail)
+    jobs: Jobs = msgspec.field(default_factory=Jobs)
+    sessions: Sessions = msgspec.field(default_factory=Sessions)
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).expanduser().resolve()
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite+aiosqlite:///{self.data_path / 'voiceqr.db'}"
+
+    @property
+    def is_embedded_database(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def speech_providers(self) -> tuple[str, ...]:
+        return tuple(p.strip() for p in self.speech.providers.split(",") if p.strip())
+
+    def replace(self, **changes: Any) -> Settings:
+        return msgspec.structs.replace(self, **changes)
+
+
+_SECTIONS = ("database", "queue", "storage", "speech", "mail", "jobs", "sessions")
+
+
+def env_name(path: tuple[str, ...]) -> str:
+    """The variable that sets a field: ('storage', 'backend') -> VOICEQR_STORAGE."""
+    parts = path[:-1] if path[-1] == "backend" else path
+    return PREFIX + "_".join(parts).upper()
+
+
+def all_variables() -> list[tuple[str, str, Any]]:
+    """(variable, type, default) for every setting, for the README and `voiceqr settings`."""
+    rows: list[tuple[str, str, Any]] = []
+    defaults = Settings()
+    for field in msgspec.structs.fields(Settings):
+        if field.name in _SECTIONS:
+            section = getattr(defaults, field.name)
+            for sub in msgspec.structs.fields(type(section)):
+                rows.append(
+                    (
+                        env_name((field.name, sub.name)),
+                        _type_name(sub.type),
+                        getattr(section, sub.name),
+                    )
+                )
+        else:
+            rows.append(
+                (env_name((field.name,)), _type_name(field.type), getattr(defaults, field.name))
+            )
+    return rows
+
+
+def load(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the environment (or the given mapping); raises SettingsError."""
+    environ = os.environ if environ is None else environ
+    raw: dict[str, Any] = {}
+    known = set()
+    for field in msgspec.structs.fields(Settings):
+        if field.name in _SECTIONS:
+            section: dict[str, Any] = {}
+            for sub in msgspec.structs.fields(type(getattr(Settings(), field.name))):
+                name = env_name((field.name, sub.name))
+                known.add(name)
+                if name in environ:
+                    section[sub.name] = environ[name]
+            raw[field.name] = section
+        else:
+            name = env_name((field.name,))
+            known.add(name)
+            if name in environ:
+                raw[field.name] = environ[name]
+    unknown = sorted(k for k in environ if k.startswith(PREFIX) and k not in known)
+    if unknown:
+        raise SettingsError(f"Unknown setting {unknown[0]}; see the README for every setting.")
+    try:
+        settings = msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(_explain(str(exc))) from None
+    _check(settings)
+    return settings
+
+
+def _explain(message: str) -> str:
+    match = re.search(r"at `\$\.([\w.]+)`", message)
+    if not match:
+        return f"Invalid settings: {message}"
+    path = tuple(match.group(1).split("."))
+    reason = message[: match.start()].strip().rstrip("-").strip()
+    return f"{env_name(path)}: {reason}"
+
+
+def _check(settings: Settings) -> None:
+    def fail(path: tuple[str, ...], why: str) -> None:
+        raise SettingsError(f"{env_name(path)}: {why}")
+
+    if not re.match(r"^https?://[^/\s]+", settings.public_base_url):
+        fail(("public_base_url",), "expected an http(s) URL such as https://voiceqr.example")
+    if not 0 < settings.port < 65536:
+        fail(("port",), "expected a port number between 1 and 65535")
+    url = settings.database_url
+    if not (url.startswith("sqlite+aiosqlite://") or url.startswith("postgresql+asyncpg://")):
+        fail(("database", "url"), "expected sqlite+aiosqlite:///path or postgresql+asyncpg://...")
+    if settings.storage.backend == "s3" and not settings.storage.s3_bucket:
+        fail(("storage", "s3_bucket"), "required when VOICEQR_STORAGE=s3")
+    providers = settings.speech_providers
+    if not providers:
+        fail(("speech", "providers"), "name at least one speech provider (espeak, elevenlabs)")
+    for provider in providers:
+        if provider not in ("espeak", "elevenlabs"):
+            fail(("speech", "providers"), f"unknown provider '{provider}' (espeak, elevenlabs)")
+    if "elevenlabs" in providers and not settings.speech.elevenlabs_api_key:
+        fail(("speech", "elevenlabs_api_key"), "required when elevenlabs is a speech provider")
+    if settings.jobs.max_attempts < 1:
+        fail(("jobs", "max_attempts"), "expected at least 1")
+    if settings.jobs.lease_seconds < 5:
+        fail(("jobs", "lease_seconds"), "expected at least 5 seconds")
+
+
+def _type_name(tp: Any) -> str:
+    name = getattr(tp, "__name__", None)
+    if name and name != "Literal":
+        return str(name)
+    args = getattr(tp, "__args__", ())
+    return " | ".join(str(a) for a in args) if args else str(tp)
