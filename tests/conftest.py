@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-POSTGRES_HOST = os.environ.get("VOICEQR_TEST_POSTGRES_HOST", "127.0.0.1")
-POSTGRES_PORT = int(os.environ.get("VOICEQR_TEST_POSTGRES_PORT", "5432"))
-POSTGRES_USER = os.environ.get("VOICEQR_TEST_POSTGRES_USER", "postgres")
-REDIS_URL = os.environ.get("VOICEQR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-CHROMIUM = os.environ.get("VOICEQR_TEST_CHROMIUM", "/usr/bin/chromium")
+POSTGRES_HOST = os.environ.get("TEST_POSTGRES_HOST", "127.0.0.1")
+POSTGRES_PORT = int(os.environ.get("TEST_POSTGRES_PORT", "5432"))
+POSTGRES_USER = os.environ.get("TEST_POSTGRES_USER", "postgres")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+CHROMIUM = os.environ.get("TEST_CHROMIUM", "/usr/bin/chromium")
 
 
 def in_ci() -> bool:
