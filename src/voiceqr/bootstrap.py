@@ -193,6 +193,8 @@ class Platform:
         self.broker.register_task(process_generation, task_name=PROCESS_GENERATION)
 
     async def upgrade_database(self) -> None:
+        if self.embedded:
+            self.settings.data_path.mkdir(parents=True, exist_ok=True)
         await migrate.upgrade(self._engine())
 
     async def downgrade_database(self, revision: str) -> None:
@@ -204,7 +206,6 @@ class Platform:
     async def start(self, *, worker: bool = False) -> None:
         """Open connections; in embedded mode also migrate and seed a new data directory."""
         if self.embedded:
-            self.settings.data_path.mkdir(parents=True, exist_ok=True)
             await self.upgrade_database()
             seeded = await self.voices.seed(self.default_voices)
             if seeded:

@@ -164,7 +164,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
                 raw[field.name] = environ[name]
     unknown = sorted(k for k in environ if k.startswith(PREFIX) and k not in known)
     if unknown:
-        raise SettingsError(f"Unknown setting {unknown[0]}; see the README for every setting.")
+        raise SettingsError(f"{unknown[0]}: unknown setting; `voiceqr settings` lists them all")
     try:
         settings = msgspec.convert(raw, Settings, strict=False)
     except msgspec.ValidationError as exc:

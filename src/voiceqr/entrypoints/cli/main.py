@@ -21,7 +21,11 @@ from voiceqr.settings import Settings, SettingsError, all_variables, load
 
 T = TypeVar("T")
 
-app = typer.Typer(no_args_is_help=True, help="voiceqr: spoken audio behind a QR code.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="voiceqr: spoken audio behind a QR code.",
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(no_args_is_help=True, help="Database schema migrations.")
 users_app = typer.Typer(no_args_is_help=True, help="Accounts.")
 voices_app = typer.Typer(no_args_is_help=True, help="The voice gallery.")
@@ -73,6 +77,12 @@ def _run(
         raise fail(exc.message, EXIT_CODES.get(exc.category, 1)) from None
     except (ConnectionError, OSError) as exc:
         raise fail(f"cannot reach a service: {exc}", 1) from None
+    except typer.Exit:
+        raise
+    except Exception as exc:  # the operator gets one line, not a traceback
+        raise fail(
+            f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", 1
+        ) from None
 
 
 @app.command()
