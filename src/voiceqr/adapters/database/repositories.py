@@ -152,7 +152,7 @@ class SqlGenerations(_Repository):
             .where(c.status == str(GenerationStatus.PENDING))
             .where(or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now))
             .where(or_(c.enqueued_at.is_(None), c.enqueued_at < enqueued_before))
-            .order_by(c.next_attempt_at)
+            .order_by(c.next_attempt_at.asc().nulls_first())
             .limit(limit)
         )
         return [_generation(row._mapping) for row in await self._db.execute(query)]

@@ -62,7 +62,11 @@ class SqlUnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._connection = await self._engine.connect()
-        await self._connection.begin()
+        try:
+            await self._connection.begin()
+        except BaseException:
+            await self._connection.close()
+            raise
         self.voices = SqlVoices(self._connection)
         self.generations = SqlGenerations(self._connection)
         self.users = SqlUsers(self._connection)
