@@ -1,0 +1,318 @@
+"""The web pages in a real headless Chromium against `voiceqr serve` on embedded defaults.
+
+One platform process (SQLite, local storage, in-process worker, espeak-ng) serves the
+module; each test drives a phone-sized browser context through it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import CHROMIUM, free_port, service_missing
+
+pytestmark = pytest.mark.browser
+
+VENV_BIN = Path(sys.executable).parent
+VOICEQR = VENV_BIN / "voiceqr"
+EMAIL = "owner@example.test"
+PASSWORD = "correct horse battery staple"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+MOBILE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": (
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
+    ),
+}
+READY_TIMEOUT_MS = 30_000
+STARTUP_TIMEOUT_S = 60  # generous: a busy two-core CI box needs ~10 s just to import
+UUID_PATH = re.compile(r"/generations/[0-9a-f-]{36}$")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`voiceqr serve` on a fresh data directory with one account; its base URL."""
+    if not VOICEQR.exists():
+        pytest.fail(f"the voiceqr console script is missing at {VOICEQR}", pytrace=False)
+    data = tmp_path_factory.mktemp("voiceqr-data")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEQR_")}
+    env |= {"VOICEQR_DATA_DIR": str(data), "VOICEQR_PUBLIC_BASE_URL": base}
+
+    created = subprocess.run(
+        [str(VOICEQR), "users", "create", EMAIL, "--name", "Owner", "--password-stdin"],
+        input=PASSWORD + "\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert created.returncode == 0, created.stderr
+
+    log_path = data / "serve.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(VOICEQR), "serve", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"voiceqr serve exited early:\n{log_path.read_text()}", pytrace=False)
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"/healthz not up in {STARTUP_TIMEOUT_S} s:\n{log_path.read_text()}",
+                    pytrace=False,
+                )
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        service_missing(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    """A new phone-sized browsing context (no cookies)."""
+    context = browser.new_context(**MOBILE)
+    context.set_default_timeout(10_000)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def owner(server: str) -> Iterator[httpx.Client]:
+    """A JSON API client signed in as the owner."""
+    with httpx.Client(base_url=server, timeout=10) as client:
+        response = client.post("/api/v1/auth/login", json={"email": EMAIL, "password": PASSWORD})
+        assert response.status_code == 200, response.text
+        yield client
+
+
+def assert_fits_the_screen(page: Any) -> None:
+    """Nothing is wider than the phone's layout viewport.
+
+    `innerWidth` will not do: a mobile browser zooms out to fit overflowing content,
+    so it grows with the overflow; `clientWidth` stays at the device width.
+    """
+    scroll, client = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert client == MOBILE["viewport"]["width"], f"layout viewport is {client}px"
+    assert scroll <= client, f"{page.url} is {scroll}px wide on a {client}px screen"
+
+
+def wait_for_generation(owner: httpx.Client, generation_id: str, **expected: Any) -> dict[str, Any]:
+    """Poll the API until every `expected` field matches (bounded); the last body."""
+    deadline = time.monotonic() + READY_TIMEOUT_MS / 1000
+    while True:
+        body: dict[str, Any] = owner.get(f"/api/v1/generations/{generation_id}").json()
+        if all(body.get(k) == v for k, v in expected.items()):
+            return body
+        assert body["status"] != "failed", body
+        assert time.monotonic() < deadline, f"still {body} after waiting for {expected}"
+        time.sleep(0.25)
+
+
+def test_create_flow_on_a_phone(server: str, phone: Any) -> None:
+    from playwright.sync_api import expect
+
+    page = phone.new_page()
+
+    # Visiting the site signed out leads to the sign-in form.
+    page.goto(f"{server}/")
+    expect(page).to_have_url(re.compile(r"/signin"))
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert_fits_the_screen(page)
+
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").tap()
+    expect(page).to_have_url(f"{server}/generations/new")
+    expect(page.get_by_role("heading", name="Make a spoken QR code")).to_be_visible()
+    assert_fits_the_screen(page)
+
+    # Every voice offers a spoken sample that the server really serves as MP3.
+    voices = page.locator("label.voice")
+    assert voices.count() >= 2
+    samples = page.locator("label.voice audio")
+    assert samples.count() == voices.count()
+    sample = page.request.get(server + samples.first.get_attribute("src"))
+    assert sample.status == 200
+    assert sample.headers["content-type"].startswith("audio/mpeg")
+
+    # Pick the second voice, type a text (the counter follows) and submit.
+    chosen = voices.nth(1)
+    voice_name = chosen.locator(".voice-name").inner_text()
+    chosen.locator(".voice-name").tap()
+    expect(chosen.locator("input[type=radio]")).to_be_checked()
+    text = "Welcome to the east wing. This painting was finished in 1889."
+    page.locator("#text").fill(text)
+    expect(page.locator("#count")).to_have_text(str(len(text)))
+    page.get_by_role("button", name="Make audio and QR code").tap()
+
+    # The generation page reports the status live and ends at Ready with the audio.
+    expect(page).to_have_url(UUID_PATH)
+    status = page.locator("#status")
+    expect(status).to_be_visible()
+    first_status = status.inner_text().strip()
+    assert first_status in ("Waiting for a worker…", "Making the audio…", "Ready"), first_status
+    expect(status).to_have_text("Ready", timeout=READY_TIMEOUT_MS)
+    expect(page.locator("#audio")).to_be_attached()
+    expect(page.locator("#progress")).to_have_count(0)
+    expect(page.locator("blockquote.transcript")).to_have_text(text)
+    expect(page.get_by_text(f"Voice: {voice_name}")).to_be_visible()
+    assert_fits_the_screen(page)
+
+    qr = page.get_by_role("img", name="QR code that opens the playback page")
+    expect(qr).to_be_visible()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=qr.element_handle(), timeout=10_000
+    )
+    box = qr.bounding_box()
+    assert box is not None
+    assert box["width"] <= MOBILE["viewport"]["width"]
+
+    # The link under the QR code opens the public playback page.
+    link = page.locator(".qr a[href*='/p/']")
+    href = link.get_attribute("href")
+    assert href is not None
+    assert href.startswith(f"{server}/p/")
+    link.tap()
+    expect(page).to_have_url(href)
+    expect(page.locator("#player")).to_be_attached()
+    expect(page.locator(".transcript")).to_have_text(text)
+    expect(page.get_by_text(f"Read by {voice_name}")).to_be_visible()
+
+
+def test_playback_page_plays_and_counts_a_listen(
+    server: str, phone: Any, owner: httpx.Client, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    voice = owner.get("/api/v1/voices/").json()[0]
+    text = "Scan me to hear this sentence read aloud."
+    created = owner.post("/api/v1/generations/", json={"text": text, "voice_id": voice["id"]})
+    assert created.status_code == 202, created.text
+    generation = wait_for_generation(owner, created.json()["id"], status="completed")
+    assert (generation["scans"], generation["listens"]) == (0, 0)
+
+    page = phone.new_page()
+    response = page.goto(generation["playback_url"])
+    assert response is not None
+    assert response.status == 200
+
+    can_play = page.evaluate("() => document.createElement('audio').canPlayType('audio/mpeg')")
+    if not can_play:
+        pytest.fail(
+            "this Chromium build cannot decode MP3 (canPlayType('audio/mpeg') is empty); "
+            "the playback page cannot be checked for a duration here",
+            pytrace=False,
+        )
+
+    # The audio element loads the MP3's metadata and knows how long it is.
+    page.wait_for_function(
+        "() => { const p = document.getElementById('player');"
+        " return p.error !== null || (p.readyState >= 1 && p.duration > 0); }",
+        timeout=15_000,
+    )
+    media: dict[str, Any] = page.evaluate(
+        "() => { const p = document.getElementById('player');"
+        " return {error: p.error && p.error.code, duration: p.duration}; }"
+    )
+    assert media["error"] is None, f"the player reported MediaError code {media['error']}"
+    assert 0 < media["duration"] < 60, media
+
+    expect(page.locator(".transcript")).to_have_text(text)
+    expect(page.locator(".transcript")).to_be_visible()
+    expect(page.get_by_text(f"Read by {voice['name']}")).to_be_visible()
+    assert_fits_the_screen(page)
+    page.screenshot(path=str(tmp_path / "playback-mobile.png"), full_page=True)
+
+    # Opening the page counted a scan; starting playback counts one listen.
+    assert wait_for_generation(owner, generation["id"], scans=1)["listens"] == 0
+    played = page.evaluate(
+        "async () => { const p = document.getElementById('player');"
+        " p.muted = true; await p.play(); return !p.paused; }"
+    )
+    assert played
+    page.wait_for_function(
+        "() => document.getElementById('player').currentTime > 0", timeout=10_000
+    )
+    counted = wait_for_generation(owner, generation["id"], listens=1)
+    assert counted["scans"] == 1
+
+    # Pausing and playing again on the same page is still one listen.
+    page.evaluate(
+        "async () => { const p = document.getElementById('player'); p.pause(); await p.play(); }"
+    )
+    time.sleep(0.5)
+    assert owner.get(f"/api/v1/generations/{generation['id']}").json()["listens"] == 1
+
+
+@pytest.mark.parametrize("code", ["doesNotExist123", "no"], ids=["unknown", "malformed"])
+def test_unknown_code_shows_a_friendly_not_found_page(server: str, phone: Any, code: str) -> None:
+    from playwright.sync_api import expect
+
+    page = phone.new_page()
+    response = page.goto(f"{server}/p/{code}")
+    assert response is not None
+    assert response.status == 404
+    assert response.headers["content-type"].startswith("text/html")
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+    expect(page.get_by_text("This code does not lead to any audio.")).to_be_visible()
+    expect(page.get_by_role("link", name="Back to voiceqr")).to_be_visible()
+    expect(page.locator("#player")).to_have_count(0)
+    assert_fits_the_screen(page)
