@@ -7,7 +7,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
@@ -64,7 +64,9 @@ async def voice_out(platform: Platform, voice: Voice) -> VoiceOut:
 
 
 async def generation_out(
-    platform: Platform, generation: Generation, counts: PlaybackCounts | None = None
+    platform: NamedDependency[Platform],
+    generation: Generation,
+    counts: PlaybackCounts | None = None,
 ) -> GenerationOut:
     counts = counts or (await platform.playback.counts([generation.id])).get(
         generation.id, PlaybackCounts()
@@ -102,7 +104,9 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/login", status_code=200)
-    async def login(self, data: LoginBody, platform: Platform) -> Response[UserOut]:
+    async def login(
+        self, data: LoginBody, platform: NamedDependency[Platform]
+    ) -> Response[UserOut]:
         """Sign in with email and password; sets the session cookie."""
         signed_in = await platform.accounts.sign_in(email=data.email, password=data.password)
         return Response(
@@ -110,7 +114,9 @@ class AuthController(Controller):
         )
 
     @post("/logout", status_code=HTTP_204_NO_CONTENT)
-    async def logout(self, request: Request[Any, Any, Any], platform: Platform) -> Response[None]:
+    async def logout(
+        self, request: Request[Any, Any, Any], platform: NamedDependency[Platform]
+    ) -> Response[None]:
         """End the session on the server and clear the cookie."""
         token = request.cookies.get("voiceqr_session")
         if token:
@@ -124,7 +130,7 @@ class MeController(Controller):
     dependencies = {"user": Provide(current_user)}
 
     @get("/")
-    async def me(self, user: User) -> UserOut:
+    async def me(self, user: NamedDependency[User]) -> UserOut:
         """The signed-in user."""
         return user_out(user)
 
@@ -134,30 +140,41 @@ class VoiceController(Controller):
     tags = ["voices"]
 
     @get("/", dependencies={"viewer": Provide(optional_user)})
-    async def list_voices(self, platform: Platform, viewer: User | None) -> list[VoiceOut]:
+    async def list_voices(
+        self, platform: NamedDependency[Platform], viewer: NamedDependency[User | None]
+    ) -> list[VoiceOut]:
         """Published voices (administrators also see unpublished ones)."""
         return [await voice_out(platform, v) for v in await platform.voices.list_for(viewer)]
 
     @get("/{voice_id:uuid}", dependencies={"viewer": Provide(optional_user)})
-    async def get_voice(self, voice_id: UUID, platform: Platform, viewer: User | None) -> VoiceOut:
+    async def get_voice(
+        self,
+        voice_id: UUID,
+        platform: NamedDependency[Platform],
+        viewer: NamedDependency[User | None],
+    ) -> VoiceOut:
         return await voice_out(platform, await platform.voices.get(voice_id, user=viewer))
 
     @post("/", dependencies={"admin": Provide(current_admin)})
-    async def create_voice(self, data: VoiceCreate, platform: Platform, admin: User) -> VoiceOut:
+    async def create_voice(
+        self, data: VoiceCreate, platform: NamedDependency[Platform], admin: NamedDependency[User]
+    ) -> VoiceOut:
         """Add a voice to the gallery (administrators)."""
         spec = VoiceSpec(**msgspec.structs.asdict(data))
         return await voice_out(platform, await platform.voices.create(admin, spec))
 
     @patch("/{voice_id:uuid}", dependencies={"admin": Provide(current_admin)})
     async def update_voice(
-        self, voice_id: UUID, data: VoicePatch, platform: Platform, admin: User
+        self, voice_id: UUID, data: VoicePatch, platform: NamedDependency[Platform], admin: User
     ) -> VoiceOut:
         """Change some fields of a voice (administrators)."""
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         return await voice_out(platform, await platform.voices.update(admin, voice_id, changes))
 
     @delete("/{voice_id:uuid}", dependencies={"admin": Provide(current_admin)})
-    async def delete_voice(self, voice_id: UUID, platform: Platform, admin: User) -> None:
+    async def delete_voice(
+        self, voice_id: UUID, platform: NamedDependency[Platform], admin: NamedDependency[User]
+    ) -> None:
         """Remove a voice and its samples (administrators)."""
         await platform.voices.delete(admin, voice_id)
 
@@ -168,7 +185,12 @@ class GenerationController(Controller):
     dependencies = {"user": Provide(current_user)}
 
     @post("/", status_code=HTTP_202_ACCEPTED)
-    async def create(self, data: GenerationCreate, platform: Platform, user: User) -> GenerationOut:
+    async def create(
+        self,
+        data: GenerationCreate,
+        platform: NamedDependency[Platform],
+        user: NamedDependency[User],
+    ) -> GenerationOut:
         """Ask for spoken audio of a text; it is made in the background."""
         generation = await platform.generations.request(
             user, text=data.text, voice_id=data.voice_id
@@ -178,8 +200,8 @@ class GenerationController(Controller):
     @get("/")
     async def list_generations(
         self,
-        platform: Platform,
-        user: User,
+        platform: NamedDependency[Platform],
+        user: NamedDependency[User],
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> GenerationList:
         """The signed-in user's generations, newest first."""
@@ -191,7 +213,7 @@ class GenerationController(Controller):
 
     @get("/{generation_id:uuid}")
     async def get_generation(
-        self, generation_id: UUID, platform: Platform, user: User
+        self, generation_id: UUID, platform: NamedDependency[Platform], user: User
     ) -> GenerationOut:
         """Status, playback URL, audio and QR links of one generation."""
         return await generation_out(
@@ -200,7 +222,11 @@ class GenerationController(Controller):
 
     @get("/{generation_id:uuid}/qr.svg", media_type="image/svg+xml")
     async def qr_svg(
-        self, generation_id: UUID, platform: Platform, user: User, size: QrSize = 512
+        self,
+        generation_id: UUID,
+        platform: NamedDependency[Platform],
+        user: NamedDependency[User],
+        size: QrSize = 512,
     ) -> Response[bytes]:
         """The QR code as SVG; it encodes the public playback URL."""
         generation = await platform.generations.get_for_owner(user, generation_id)
@@ -209,7 +235,11 @@ class GenerationController(Controller):
 
     @get("/{generation_id:uuid}/qr.png", media_type="image/png")
     async def qr_png(
-        self, generation_id: UUID, platform: Platform, user: User, size: QrSize = 512
+        self,
+        generation_id: UUID,
+        platform: NamedDependency[Platform],
+        user: NamedDependency[User],
+        size: QrSize = 512,
     ) -> Response[bytes]:
         """The QR code as a PNG of `size` x `size` pixels."""
         generation = await platform.generations.get_for_owner(user, generation_id)
@@ -222,7 +252,9 @@ class PlaybackController(Controller):
     tags = ["playback"]
 
     @post("/{code:str}/listen", status_code=HTTP_204_NO_CONTENT)
-    async def listen(self, code: str, request: Request[Any, Any, Any], platform: Platform) -> None:
+    async def listen(
+        self, code: str, request: Request[Any, Any, Any], platform: NamedDependency[Platform]
+    ) -> None:
         """Count a listen of a public code (the playback page calls this on play)."""
         await platform.playback.record_listen(
             code, user_agent=request.headers.get("user-agent", "")

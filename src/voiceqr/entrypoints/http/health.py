@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Response, get
+from litestar.di import NamedDependency
 
 from voiceqr.bootstrap import Platform
 
@@ -14,7 +15,7 @@ async def healthz() -> dict[str, str]:
 
 
 @get("/readyz", include_in_schema=False)
-async def readyz(platform: Platform) -> Response[dict[str, object]]:
+async def readyz(platform: NamedDependency[Platform]) -> Response[dict[str, object]]:
     """Database, storage and queue are reachable; 503 naming what is not."""
     checks = await platform.readiness()
     ready = all(v == "ok" for v in checks.values())

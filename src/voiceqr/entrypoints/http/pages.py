@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from uuid import UUID
 
 from litestar import MediaType, Request, Response, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -31,26 +31,34 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths, so the sign-in form cannot redirect elsewhere."""
-    if not target or not target.startswith("/") or target.startswith("//"):
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(c) < 32 or ord(c) == 127 for c in target)
+    ):
         return "/generations/new"
     parts = urlsplit(target)
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 @get("/", include_in_schema=False, dependencies={"viewer": Provide(optional_user)})
-async def home(viewer: User | None) -> Redirect:
+async def home(viewer: NamedDependency[User | None]) -> Redirect:
     return Redirect("/generations/new" if viewer else "/signin")
 
 
 @get("/signin", include_in_schema=False, dependencies={"viewer": Provide(optional_user)})
-async def signin_page(viewer: User | None, next: str | None = None) -> Response[Any]:
+async def signin_page(
+    viewer: NamedDependency[User | None], next: str | None = None
+) -> Response[Any]:
     if viewer is not None:
         return Redirect(_safe_next(next))
     return Template("signin.html", context={"next": _safe_next(next), "error": None, "email": ""})
 
 
 @post("/signin", include_in_schema=False, status_code=303)
-async def signin_submit(data: Form, platform: Platform) -> Response[Any]:
+async def signin_submit(data: Form, platform: NamedDependency[Platform]) -> Response[Any]:
     email = data.get("email", "")
     try:
         signed_in = await platform.accounts.sign_in(email=email, password=data.get("password", ""))
@@ -68,7 +76,7 @@ async def signin_submit(data: Form, platform: Platform) -> Response[Any]:
 
 
 @post("/signout", include_in_schema=False, status_code=303)
-async def signout(request: Request[Any, Any, Any], platform: Platform) -> Redirect:
+async def signout(request: Request[Any, Any, Any], platform: NamedDependency[Platform]) -> Redirect:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         await platform.accounts.sign_out(token)
@@ -102,7 +110,7 @@ async def _create_page(
 
 
 @get("/generations/new", include_in_schema=False, dependencies={"user": Provide(current_user)})
-async def create_page(platform: Platform, user: User) -> Template:
+async def create_page(platform: NamedDependency[Platform], user: NamedDependency[User]) -> Template:
     return await _create_page(platform, user)
 
 
@@ -112,7 +120,9 @@ async def create_page(platform: Platform, user: User) -> Template:
     status_code=303,
     dependencies={"user": Provide(current_user)},
 )
-async def create_submit(data: Form, platform: Platform, user: User) -> Response[Any]:
+async def create_submit(
+    data: Form, platform: NamedDependency[Platform], user: NamedDependency[User]
+) -> Response[Any]:
     text, voice = data.get("text", ""), data.get("voice_id", "")
     try:
         voice_id = UUID(voice)
@@ -132,7 +142,9 @@ async def create_submit(data: Form, platform: Platform, user: User) -> Response[
 
 
 @get("/generations", include_in_schema=False, dependencies={"user": Provide(current_user)})
-async def history_page(platform: Platform, user: User) -> Template:
+async def history_page(
+    platform: NamedDependency[Platform], user: NamedDependency[User]
+) -> Template:
     generations = await platform.generations.list_for_owner(user, limit=100)
     counts = await platform.playback.counts([g.id for g in generations])
     items = [await generation_out(platform, g, counts.get(g.id)) for g in generations]
@@ -144,7 +156,9 @@ async def history_page(platform: Platform, user: User) -> Template:
     include_in_schema=False,
     dependencies={"user": Provide(current_user)},
 )
-async def generation_page(generation_id: UUID, platform: Platform, user: User) -> Template:
+async def generation_page(
+    generation_id: UUID, platform: NamedDependency[Platform], user: NamedDependency[User]
+) -> Template:
     generation = await platform.generations.get_for_owner(user, generation_id)
     try:
         voice_name = (await platform.voices.get(generation.voice_id, user=user)).name
@@ -162,7 +176,9 @@ async def generation_page(generation_id: UUID, platform: Platform, user: User) -
 
 
 @get("/p/{code:str}", include_in_schema=False, media_type=MediaType.HTML)
-async def playback_page(code: str, request: Request[Any, Any, Any], platform: Platform) -> Template:
+async def playback_page(
+    code: str, request: Request[Any, Any, Any], platform: NamedDependency[Platform]
+) -> Template:
     """The page a printed QR code opens; counts the scan."""
     page = await platform.playback.page(code)
     await platform.playback.record_scan(code, user_agent=request.headers.get("user-agent", ""))

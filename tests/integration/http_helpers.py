@@ -1,0 +1,255 @@
+"""Driving the real web app in tests: the running app, signed-in agents, polling.
+
+`litestar.testing.AsyncTestClient` runs the app (and its lifespan: the in-process
+worker and the sweeper) on its own event loop in a separate thread. Everything that
+touches the platform directly (creating users, reading the database) therefore runs
+on that loop through the client's blocking portal (`RunningApp.call`), so database
+connections never cross event loops (asyncpg connections cannot).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any, TypeVar
+from urllib.parse import urljoin, urlsplit
+from uuid import UUID
+
+import argon2
+import httpx
+from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select
+
+from voiceqr.adapters.database import tables
+from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
+from voiceqr.adapters.passwords import Argon2PasswordHasher
+from voiceqr.bootstrap import Platform
+from voiceqr.domain.generations import Generation
+from voiceqr.domain.users import Role, User
+
+PASSWORD = "correct horse battery staple"
+SESSION_COOKIE = "voiceqr_session"
+PROBLEM_JSON = "application/problem+json"
+BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+FINISHED = ("completed", "failed")
+SITE = "http://127.0.0.1:8000"  # the default public base URL
+
+T = TypeVar("T")
+
+
+def fast_hasher() -> Argon2PasswordHasher:
+    """The real argon2id hasher at its lowest cost: same code, milliseconds per hash."""
+    return Argon2PasswordHasher(argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@dataclass
+class Agent:
+    """One visitor: an optional session token, sent as the cookie a browser would send.
+
+    All agents share the app's single test client; its cookie jar is emptied around
+    every request, so exactly this agent's cookie (or none) goes out. Redirects are
+    not followed unless asked for, so tests see them.
+    """
+
+    client: AsyncTestClient[Any]
+    token: str | None = None
+    user: User | None = None
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        follow_redirects: bool = False,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        sent = dict(headers or {})
+        if self.token is not None:
+            sent["Cookie"] = f"{SESSION_COOKIE}={self.token}"
+        self.client.cookies.clear()
+        try:
+            return await self.client.request(
+                method, url, headers=sent, follow_redirects=follow_redirects, **kwargs
+            )
+        finally:
+            self.client.cookies.clear()
+
+    async def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("GET", url, **kwargs)
+
+    async def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("POST", url, **kwargs)
+
+    async def patch(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("PATCH", url, **kwargs)
+
+    async def delete(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("DELETE", url, **kwargs)
+
+
+@dataclass
+class RunningApp:
+    """The app on a built platform, started by an entered AsyncTestClient."""
+
+    platform: Platform
+    client: AsyncTestClient[Any]
+
+    def call(self, fn: Callable[..., Awaitable[T]], /, *args: Any, **kwargs: Any) -> T:
+        """Run `await fn(*args, **kwargs)` on the app's event loop and return its result."""
+        return self.client.blocking_portal.call(functools.partial(fn, *args, **kwargs))
+
+    @property
+    def anonymous(self) -> Agent:
+        return Agent(self.client)
+
+    def create_user(self, email: str, *, role: Role = Role.USER, password: str = PASSWORD) -> User:
+        return self.call(
+            self.platform.accounts.create_user,
+            email=email,
+            name=email.split("@")[0].title(),
+            password=password,
+            role=role,
+        )
+
+    async def sign_in(self, email: str, password: str = PASSWORD) -> Agent:
+        """Sign in through the JSON API; the agent carries the session cookie it got."""
+        response = await self.anonymous.post(
+            "/api/v1/auth/login", json={"email": email, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        token = session_token(response)
+        assert token
+        user = self.call(self.platform.accounts.user_for_session, token)
+        assert user is not None
+        return Agent(self.client, token, user)
+
+    async def new_user(self, email: str, *, role: Role = Role.USER) -> Agent:
+        self.create_user(email, role=role)
+        return await self.sign_in(email)
+
+    def count_generations(self, owner_id: UUID) -> int:
+        """Rows in the generations table for this owner, read straight from the database."""
+        uow = self.platform.uow
+        assert isinstance(uow, SqlUnitOfWorkFactory)
+
+        async def count() -> int:
+            async with uow.engine.connect() as connection:
+                result = await connection.execute(
+                    select(func.count())
+                    .select_from(tables.generations)
+                    .where(tables.generations.c.owner_id == owner_id)
+                )
+                return int(result.scalar_one())
+
+        return self.call(count)
+
+    def insert_generation(self, generation: Generation) -> None:
+        """Store a generation as-is (no queue), e.g. one waiting for a later retry."""
+
+        async def insert() -> None:
+            async with self.platform.uow() as uow:
+                await uow.generations.add(generation)
+                await uow.commit()
+
+        self.call(insert)
+
+
+def session_token(response: httpx.Response) -> str | None:
+    return response.cookies.get(SESSION_COOKIE)
+
+
+def set_cookie_header(response: httpx.Response, name: str = SESSION_COOKIE) -> str:
+    """The one Set-Cookie header of `name` on a response."""
+    headers = [h for h in response.headers.get_list("set-cookie") if h.startswith(f"{name}=")]
+    assert len(headers) == 1, response.headers.get_list("set-cookie")
+    return headers[0]
+
+
+def cookie_attributes(header: str) -> dict[str, str]:
+    """Set-Cookie attributes, lower-cased names: {'httponly': '', 'samesite': 'lax', ...}."""
+    attributes: dict[str, str] = {}
+    for part in header.split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        attributes[name.lower()] = value
+    return attributes
+
+
+def assert_problem(
+    response: httpx.Response, status: int, code: str | None = None
+) -> dict[str, Any]:
+    """An RFC 9457 problem with this status (and code); returns the body."""
+    assert response.status_code == status, (response.status_code, response.text)
+    assert response.headers["content-type"].startswith(PROBLEM_JSON), response.headers
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["title"]
+    assert body["detail"]
+    assert body["type"].startswith("urn:voiceqr:problem:")
+    if code is not None:
+        assert body["code"] == code, body
+    return body
+
+
+async def wait_until_finished(
+    agent: Agent, generation_id: str, *, within: float = 30.0
+) -> dict[str, Any]:
+    """Poll the generation until it is completed or failed (bounded)."""
+    deadline = time.monotonic() + within
+    while True:
+        response = await agent.get(f"/api/v1/generations/{generation_id}")
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        if body["status"] in FINISHED:
+            return body
+        if time.monotonic() > deadline:
+            raise AssertionError(f"generation still {body['status']} after {within}s: {body}")
+        await asyncio.sleep(0.05)
+
+
+class _AudioFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "audio":
+            src = dict(attrs).get("src")
+            if src:
+                self.sources.append(src)
+
+
+def audio_sources(html: str) -> list[str]:
+    """The src of every <audio> element of a page."""
+    finder = _AudioFinder()
+    finder.feed(html)
+    return finder.sources
+
+
+def looks_like_mp3(data: bytes) -> bool:
+    """An ID3 tag or an MPEG audio frame sync at the start."""
+    return data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0)
+
+
+def stays_on_site(location: str) -> bool:
+    """Whether a browser following this Location header stays on the site.
+
+    Browsers are lenient: they drop tabs and newlines and read a backslash as a
+    slash, so `/\\evil.example` leaves the site; check what a browser would do.
+    """
+    as_browser = re.sub(r"[\t\n\r]", "", location).replace("\\", "/")
+    resolved = urlsplit(urljoin(f"{SITE}/signin", as_browser))
+    return f"{resolved.scheme}://{resolved.netloc}" == SITE
+
+
+def is_html(response: httpx.Response) -> bool:
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.startswith("text/html")
+
+
+HIDDEN_NEXT = re.compile(r'name="next" value="([^"]*)"')
