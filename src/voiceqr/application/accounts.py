@@ -49,10 +49,11 @@ class Accounts:
     async def create_user(self, *, email: str, name: str, password: str, role: Role) -> User:
         """Create an account (operators, via the CLI). Raises Conflict if the email is taken."""
         check_password(password)
+        address = normalize_email(email)
         user = User(
             id=uuid7(),
-            email=normalize_email(email),
-            name=name.strip() or email.split("@")[0],
+            email=address,
+            name=name.strip() or address.split("@")[0],
             password_hash=await self._hasher.hash(password),
             role=role,
             created_at=self._clock(),

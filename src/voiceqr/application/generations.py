@@ -141,6 +141,11 @@ class Generations:
             extra={"generation_id": str(generation_id), "attempt": attempt},
         )
         try:
+            if voice is None:
+                raise ValidationError(
+                    "The voice of this generation was removed; pick another voice.",
+                    code="voice_deleted",
+                )
             synthesizer = self._speech.get(voice.provider)
             if synthesizer is None:
                 raise DomainError(
@@ -155,7 +160,7 @@ class Generations:
             return await self._record_failure(generation_id, attempt, _failure_from(exc))
         return await self._finish(generation_id, attempt, key, result)
 
-    async def _claim(self, generation_id: UUID) -> tuple[Generation, Voice] | None:
+    async def _claim(self, generation_id: UUID) -> tuple[Generation, Voice | None] | None:
         async with self._uow() as uow:
             generation = await uow.generations.get(generation_id)
             now = self._clock()
@@ -168,18 +173,6 @@ class Generations:
                 await uow.commit()
             except Conflict:
                 return None  # another worker claimed it first
-        if voice is None:
-            await self._record_failure(
-                generation_id,
-                generation.attempts,
-                Failure(
-                    category=ErrorCategory.VALIDATION,
-                    code="voice_deleted",
-                    message="The voice of this generation was removed; pick another voice.",
-                    retryable=False,
-                ),
-            )
-            return None
         return generation, voice
 
     async def _finish(

@@ -108,7 +108,8 @@ class VoiceGallery:
             if voice is None:
                 raise NotFound("No such voice.", code="voice_not_found")
             updated = replace(voice, **changes, updated_at=self._clock())
-            self._check_provider(updated.provider)
+            if "provider" in changes:
+                self._check_provider(updated.provider)
             await uow.voices.update(updated)
             await uow.commit()
         return updated

@@ -191,10 +191,10 @@ class Generation:
                 detail="The lease expired before the worker finished.",
             ),
             now=now,
-            policy=RetryPolicy(
-                max_attempts=policy.max_attempts, base_seconds=0.0, factor=1.0, jitter=0.0
-            ),
+            policy=policy,
         )
+        if self.status is GenerationStatus.PENDING:
+            self.next_attempt_at = now  # nothing went wrong with the job itself: go again now
 
     def _require_processing(self, target: str) -> None:
         if self.status is not GenerationStatus.PROCESSING:
