@@ -8,7 +8,7 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import Parameter
+from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from voiceqr.application.voices import VoiceSpec
@@ -105,7 +105,7 @@ class AuthController(Controller):
 
     @post("/login", status_code=200)
     async def login(
-        self, data: LoginBody, platform: NamedDependency[Platform]
+        self, data: JSONBody[LoginBody], platform: NamedDependency[Platform]
     ) -> Response[UserOut]:
         """Sign in with email and password; sets the session cookie."""
         signed_in = await platform.accounts.sign_in(email=data.email, password=data.password)
@@ -149,7 +149,7 @@ class VoiceController(Controller):
     @get("/{voice_id:uuid}", dependencies={"viewer": Provide(optional_user)})
     async def get_voice(
         self,
-        voice_id: UUID,
+        voice_id: FromPath[UUID],
         platform: NamedDependency[Platform],
         viewer: NamedDependency[User | None],
     ) -> VoiceOut:
@@ -157,7 +157,10 @@ class VoiceController(Controller):
 
     @post("/", dependencies={"admin": Provide(current_admin)})
     async def create_voice(
-        self, data: VoiceCreate, platform: NamedDependency[Platform], admin: NamedDependency[User]
+        self,
+        data: JSONBody[VoiceCreate],
+        platform: NamedDependency[Platform],
+        admin: NamedDependency[User],
     ) -> VoiceOut:
         """Add a voice to the gallery (administrators)."""
         spec = VoiceSpec(**msgspec.structs.asdict(data))
@@ -165,7 +168,11 @@ class VoiceController(Controller):
 
     @patch("/{voice_id:uuid}", dependencies={"admin": Provide(current_admin)})
     async def update_voice(
-        self, voice_id: UUID, data: VoicePatch, platform: NamedDependency[Platform], admin: User
+        self,
+        voice_id: FromPath[UUID],
+        data: JSONBody[VoicePatch],
+        platform: NamedDependency[Platform],
+        admin: NamedDependency[User],
     ) -> VoiceOut:
         """Change some fields of a voice (administrators)."""
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
@@ -173,7 +180,10 @@ class VoiceController(Controller):
 
     @delete("/{voice_id:uuid}", dependencies={"admin": Provide(current_admin)})
     async def delete_voice(
-        self, voice_id: UUID, platform: NamedDependency[Platform], admin: NamedDependency[User]
+        self,
+        voice_id: FromPath[UUID],
+        platform: NamedDependency[Platform],
+        admin: NamedDependency[User],
     ) -> None:
         """Remove a voice and its samples (administrators)."""
         await platform.voices.delete(admin, voice_id)
@@ -187,7 +197,7 @@ class GenerationController(Controller):
     @post("/", status_code=HTTP_202_ACCEPTED)
     async def create(
         self,
-        data: GenerationCreate,
+        data: JSONBody[GenerationCreate],
         platform: NamedDependency[Platform],
         user: NamedDependency[User],
     ) -> GenerationOut:
@@ -213,7 +223,10 @@ class GenerationController(Controller):
 
     @get("/{generation_id:uuid}")
     async def get_generation(
-        self, generation_id: UUID, platform: NamedDependency[Platform], user: User
+        self,
+        generation_id: FromPath[UUID],
+        platform: NamedDependency[Platform],
+        user: NamedDependency[User],
     ) -> GenerationOut:
         """Status, playback URL, audio and QR links of one generation."""
         return await generation_out(
@@ -223,7 +236,7 @@ class GenerationController(Controller):
     @get("/{generation_id:uuid}/qr.svg", media_type="image/svg+xml")
     async def qr_svg(
         self,
-        generation_id: UUID,
+        generation_id: FromPath[UUID],
         platform: NamedDependency[Platform],
         user: NamedDependency[User],
         size: QrSize = 512,
@@ -236,7 +249,7 @@ class GenerationController(Controller):
     @get("/{generation_id:uuid}/qr.png", media_type="image/png")
     async def qr_png(
         self,
-        generation_id: UUID,
+        generation_id: FromPath[UUID],
         platform: NamedDependency[Platform],
         user: NamedDependency[User],
         size: QrSize = 512,
@@ -253,7 +266,10 @@ class PlaybackController(Controller):
 
     @post("/{code:str}/listen", status_code=HTTP_204_NO_CONTENT)
     async def listen(
-        self, code: str, request: Request[Any, Any, Any], platform: NamedDependency[Platform]
+        self,
+        code: FromPath[str],
+        request: Request[Any, Any, Any],
+        platform: NamedDependency[Platform],
     ) -> None:
         """Count a listen of a public code (the playback page calls this on play)."""
         await platform.playback.record_listen(

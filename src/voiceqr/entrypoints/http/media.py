@@ -11,6 +11,7 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
+from litestar.params import FromPath
 from litestar.response import Stream
 
 from voiceqr.bootstrap import Platform
@@ -47,7 +48,7 @@ def parse_range(header: str | None) -> tuple[int, int | None] | None:
 
 @get("/media/{key:path}", include_in_schema=False)
 async def serve_media(
-    key: str, request: Request[Any, Any, Any], platform: NamedDependency[Platform]
+    key: FromPath[str], request: Request[Any, Any, Any], platform: NamedDependency[Platform]
 ) -> Response[Any]:
     key = key.lstrip("/")
     suffix = key[key.rfind(".") :] if "." in key else ""

@@ -9,7 +9,7 @@ from uuid import UUID
 from litestar import MediaType, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from voiceqr.bootstrap import Platform
@@ -50,7 +50,7 @@ async def home(viewer: NamedDependency[User | None]) -> Redirect:
 
 @get("/signin", include_in_schema=False, dependencies={"viewer": Provide(optional_user)})
 async def signin_page(
-    viewer: NamedDependency[User | None], next: str | None = None
+    viewer: NamedDependency[User | None], next: FromQuery[str | None] = None
 ) -> Response[Any]:
     if viewer is not None:
         return Redirect(_safe_next(next))
@@ -157,7 +157,7 @@ async def history_page(
     dependencies={"user": Provide(current_user)},
 )
 async def generation_page(
-    generation_id: UUID, platform: NamedDependency[Platform], user: NamedDependency[User]
+    generation_id: FromPath[UUID], platform: NamedDependency[Platform], user: NamedDependency[User]
 ) -> Template:
     generation = await platform.generations.get_for_owner(user, generation_id)
     try:
@@ -177,7 +177,7 @@ async def generation_page(
 
 @get("/p/{code:str}", include_in_schema=False, media_type=MediaType.HTML)
 async def playback_page(
-    code: str, request: Request[Any, Any, Any], platform: NamedDependency[Platform]
+    code: FromPath[str], request: Request[Any, Any, Any], platform: NamedDependency[Platform]
 ) -> Template:
     """The page a printed QR code opens; counts the scan."""
     page = await platform.playback.page(code)
