@@ -213,7 +213,14 @@ class Platform:
         if worker:
             self.bind_worker()
         self.broker.is_worker_process = worker
-        await self.broker.startup()
+        try:
+            await self.broker.startup()
+        except Exception:
+            if worker:
+                raise
+            # Only workers need the broker to start. The web app and the CLI keep taking
+            # requests: generations wait as pending and a worker's sweeper sends them later.
+            log.warning("the queue broker is unreachable; generations will wait", exc_info=True)
 
     async def stop(self) -> None:
         await self.broker.shutdown()

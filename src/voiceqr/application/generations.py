@@ -247,8 +247,19 @@ class Generations:
         return await self._hand_to_queue([g.id for g in due])
 
     async def _hand_to_queue(self, ids: list[UUID]) -> int:
-        handed: list[UUID] = []
-        for generation_id in ids:
+        """Send ids to the queue; returns how many the broker took.
+
+        Each row is stamped *before* it is sent: a job that runs and fails fast
+        reschedules itself, and a stamp written after the send would land on that
+        retry and hold it back. Rows the broker refused are unstamped again so the
+        next sweep sends them.
+        """
+        if not ids:
+            return 0
+        async with self._uow() as uow:
+            await uow.generations.mark_enqueued(ids, now=self._clock())
+            await uow.commit()
+        for sent, generation_id in enumerate(ids):
             try:
                 await self._queue.enqueue(generation_id)
             except Exception:  # the broker being down must not lose the request
@@ -256,13 +267,11 @@ class Generations:
                     "queue unavailable; the sweeper will retry",
                     extra={"generation_id": str(generation_id)},
                 )
-                break
-            handed.append(generation_id)
-        if handed:
-            async with self._uow() as uow:
-                await uow.generations.mark_enqueued(handed, now=self._clock())
-                await uow.commit()
-        return len(handed)
+                async with self._uow() as uow:
+                    await uow.generations.mark_enqueued(ids[sent:], now=None)
+                    await uow.commit()
+                return sent
+        return len(ids)
 
 
 def _failure_from(exc: BaseException) -> Failure:

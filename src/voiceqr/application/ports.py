@@ -169,7 +169,9 @@ class GenerationRepository(Protocol):
 
     async def with_expired_lease(self, *, now: datetime, limit: int) -> list[Generation]: ...
 
-    async def mark_enqueued(self, generation_ids: Sequence[UUID], *, now: datetime) -> None: ...
+    async def mark_enqueued(self, generation_ids: Sequence[UUID], *, now: datetime | None) -> None:
+        """Stamp pending rows as handed to the queue at `now` (None: not handed over)."""
+        ...
 
 
 class UserRepository(Protocol):

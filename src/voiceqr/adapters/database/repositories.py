@@ -168,7 +168,7 @@ class SqlGenerations(_Repository):
         )
         return [_generation(row._mapping) for row in await self._db.execute(query)]
 
-    async def mark_enqueued(self, generation_ids: Sequence[UUID], *, now: datetime) -> None:
+    async def mark_enqueued(self, generation_ids: Sequence[UUID], *, now: datetime | None) -> None:
         if generation_ids:
             await self._db.execute(
                 update(t.generations)
