@@ -20,7 +20,7 @@ from tests.integration.elevenlabs_server import (
     elevenlabs_server,  # noqa: F401
 )
 from voiceqr.adapters.speech.elevenlabs import ElevenLabsSynthesizer
-from voiceqr.domain.errors import ErrorCategory, SpeechError
+from voiceqr.domain.errors import ErrorCategory, SpeechError, ValidationError
 from voiceqr.domain.voices import Voice
 
 TEXT = "Scan me to hear this message."
@@ -383,17 +383,15 @@ async def test_text_limits_are_checked_before_calling_the_provider(
 ) -> None:
     synth = ElevenLabsSynthesizer(API_KEY, base_url=elevenlabs_server.url, max_text_length=10)
     try:
-        too_long = await synthesize_error(synth, "x" * 11)
-        blank = await synthesize_error(synth, "   ")
+        with pytest.raises(ValidationError) as too_long:
+            await synth.synthesize("x" * 11, make_voice())
+        with pytest.raises(ValidationError) as blank:
+            await synth.synthesize("   ", make_voice())
     finally:
         await synth.aclose()
 
-    assert (too_long.category, too_long.code, too_long.retryable) == (
-        ErrorCategory.VALIDATION,
-        "text_too_long",
-        False,
-    )
-    assert (blank.category, blank.code) == (ErrorCategory.VALIDATION, "text_blank")
+    assert too_long.value.code == "text_too_long"
+    assert blank.value.code == "text_blank"
     assert elevenlabs_server.requests == []
 
 

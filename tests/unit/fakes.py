@@ -209,9 +209,7 @@ class FakeGenerations(_Table):
         expired.sort(key=lambda g: g.lease_expires_at or now)
         return copy.deepcopy(expired[:limit])
 
-    async def mark_enqueued(
-        self, generation_ids: Sequence[UUID], *, now: datetime | None
-    ) -> None:
+    async def mark_enqueued(self, generation_ids: Sequence[UUID], *, now: datetime | None) -> None:
         # Like the SQL: only pending rows, and the version is not bumped.
         for generation_id in generation_ids:
             stored = self._db.generations.get(generation_id)

@@ -14,6 +14,7 @@ import httpx
 
 from voiceqr.application.ports import SpeechResult
 from voiceqr.domain.errors import ErrorCategory, SpeechError
+from voiceqr.domain.generations import clean_text
 from voiceqr.domain.voices import Voice
 
 OUTPUT_FORMAT: Final = "mp3_44100_128"
@@ -69,21 +70,7 @@ class ElevenLabsSynthesizer:
         await self.aclose()
 
     async def synthesize(self, text: str, voice: Voice) -> SpeechResult:
-        if not text.strip():
-            raise SpeechError(
-                "There is no text to speak.",
-                category=ErrorCategory.VALIDATION,
-                code="text_blank",
-                retryable=False,
-            )
-        if len(text) > self.max_text_length:
-            raise SpeechError(
-                f"The text is too long: at most {self.max_text_length} characters.",
-                category=ErrorCategory.VALIDATION,
-                code="text_too_long",
-                retryable=False,
-                detail=f"{len(text)} characters",
-            )
+        text = clean_text(text, max_length=self.max_text_length)
         url = f"{self._base_url}/v1/text-to-speech/{quote(voice.provider_voice_id, safe='')}"
         try:
             response = await self._client.post(

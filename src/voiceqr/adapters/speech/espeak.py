@@ -18,6 +18,7 @@ import lameenc
 
 from voiceqr.application.ports import SpeechResult
 from voiceqr.domain.errors import ErrorCategory, SpeechError
+from voiceqr.domain.generations import clean_text
 from voiceqr.domain.voices import Voice
 
 _AUDIO_OUTPUT_SYNCHRONOUS: Final = 2
@@ -287,21 +288,7 @@ class EspeakSynthesizer:
         self.bit_rate = bit_rate
 
     async def synthesize(self, text: str, voice: Voice) -> SpeechResult:
-        if not text.strip():
-            raise SpeechError(
-                "There is no text to speak.",
-                category=ErrorCategory.VALIDATION,
-                code="text_blank",
-                retryable=False,
-            )
-        if len(text) > self.max_text_length:
-            raise SpeechError(
-                f"The text is too long: at most {self.max_text_length} characters.",
-                category=ErrorCategory.VALIDATION,
-                code="text_too_long",
-                retryable=False,
-                detail=f"{len(text)} characters",
-            )
+        text = clean_text(text, max_length=self.max_text_length)
         try:
             audio = await asyncio.to_thread(self._render, text, voice.provider_voice_id)
         except _EspeakError as exc:
