@@ -6,7 +6,10 @@ port through `overrides`. Nothing here runs at import time.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,6 +21,7 @@ from taskiq import AsyncBroker
 
 from voiceqr.adapters.database import migrate
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory, create_engine
+from voiceqr.adapters.mail.outbox import OutboxEntry, list_outbox, read_outbox_message
 from voiceqr.adapters.passwords import Argon2PasswordHasher
 from voiceqr.adapters.qr import SegnoQrRenderer
 from voiceqr.adapters.queue.taskiq import (
@@ -26,18 +30,27 @@ from voiceqr.adapters.queue.taskiq import (
     memory_broker,
     redis_stream_broker,
 )
-from voiceqr.application.accounts import Accounts
+from voiceqr.adapters.secret_box import FernetSecretBox
+from voiceqr.application.accounts import AccountPolicy, Accounts
+from voiceqr.application.api_keys import ApiKeys
 from voiceqr.application.generations import Generations
+from voiceqr.application.notifications import MailDelivery, Notifications
 from voiceqr.application.playback import Playback
 from voiceqr.application.ports import (
     AudioStorage,
     GenerationQueue,
     Mailer,
+    OneTimeKeys,
+    OpenIdProvider,
     PasswordHasher,
     QrRenderer,
+    RateLimiter,
+    SessionStore,
     SpeechSynthesizer,
     UnitOfWorkFactory,
 )
+from voiceqr.application.social_sign_in import SocialSignIn
+from voiceqr.application.two_factor import TwoFactor
 from voiceqr.application.voices import VoiceGallery, VoiceSpec
 from voiceqr.domain.generations import RetryPolicy
 from voiceqr.settings import Settings
@@ -167,6 +180,10 @@ class Platform:
     generations: Generations
     voices: VoiceGallery
     accounts: Accounts
+    social_sign_in: SocialSignIn = field(init=False)  # set by build(): it needs accounts
+    two_factor: TwoFactor
+    api_keys: ApiKeys
+    mail_delivery: MailDelivery
     playback: Playback
     qr: QrRenderer
     storage: AudioStorage
@@ -179,6 +196,31 @@ class Platform:
     @property
     def embedded(self) -> bool:
         return self.settings.is_embedded_database
+
+    @property
+    def secret_key(self) -> str:
+        """VOICEQR_AUTH_SECRET_KEY, or in development one made once and kept in the data dir."""
+        return _secret_key(self.settings)
+
+    @property
+    def dev_mailbox_enabled(self) -> bool:
+        """Development with mail written to the data dir: sent mail may be read on a page."""
+        return self.settings.env != "production" and self.settings.mail.backend == "outbox"
+
+    async def dev_mailbox(self, limit: int = 200) -> list[OutboxEntry] | None:
+        """The sent mail, newest first, once due mail is delivered; None unless enabled."""
+        if not self.dev_mailbox_enabled:
+            return None
+        await self.mail_delivery.deliver_due()
+        return await asyncio.to_thread(list_outbox, self.settings.data_path / "outbox", limit)
+
+    async def dev_mailbox_message(self, filename: str) -> OutboxEntry | None:
+        """One sent message (NotFound for an unknown name); None unless enabled."""
+        if not self.dev_mailbox_enabled:
+            return None
+        return await asyncio.to_thread(
+            read_outbox_message, self.settings.data_path / "outbox", filename
+        )
 
     def playback_url(self, public_code: str) -> str:
         return f"{self.settings.public_base_url.rstrip('/')}/p/{public_code}"
@@ -262,6 +304,18 @@ class Platform:
         return uow.engine
 
 
+def _secret_key(settings: Settings) -> str:
+    if settings.auth.secret_key:
+        return settings.auth.secret_key
+    path = settings.data_path / "secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
 def build(settings: Settings, **overrides: Any) -> Platform:
     """Wire the platform. Overrides (by port name) replace adapters, e.g. speech={...}."""
     closers: list[Callable[[], Any]] = []
@@ -308,7 +362,39 @@ def build(settings: Settings, **overrides: Any) -> Platform:
     )
     queue: GenerationQueue = overrides.get("queue") or TaskiqGenerationQueue(broker)
     hasher: PasswordHasher = overrides.get("hasher") or Argon2PasswordHasher()
+    session_store: SessionStore
+    limits: RateLimiter
+    if settings.sessions.backend == "redis":
+        from redis.asyncio import Redis
+
+        from voiceqr.adapters.redis.rate_limits import RedisRateLimiter
+        from voiceqr.adapters.redis.sessions import RedisSessionStore
+
+        client = Redis.from_url(settings.sessions.redis_url, socket_connect_timeout=2)
+        closers.append(client.aclose)
+        session_store = overrides.get("session_store") or RedisSessionStore(client)
+        limits = overrides.get("limits") or RedisRateLimiter(client)
+    else:
+        from voiceqr.adapters.database.sessions import SqlSessionStore
+        from voiceqr.adapters.redis.rate_limits import MemoryRateLimiter
+
+        if "session_store" in overrides:
+            session_store = overrides["session_store"]
+        elif isinstance(uow, SqlUnitOfWorkFactory):
+            session_store = SqlSessionStore(uow.engine)
+        else:
+            raise ValueError("pass session_store= with a fake unit of work")
+        limits = overrides.get("limits") or MemoryRateLimiter()
     qr: QrRenderer = overrides.get("qr") or SegnoQrRenderer()
+    two_factor = TwoFactor(
+        uow=uow,
+        hasher=hasher,
+        limits=limits,
+        # The key is read on first use: building the platform touches no file.
+        secret_box=overrides.get("secret_box") or FernetSecretBox(lambda: _secret_key(settings)),
+        qr=qr,
+        clock=clock,
+    )
 
     jobs = settings.jobs
     generations = Generations(
@@ -323,18 +409,35 @@ def build(settings: Settings, **overrides: Any) -> Platform:
         lease=timedelta(seconds=jobs.lease_seconds),
         requeue_after=timedelta(seconds=jobs.requeue_after_seconds),
     )
-    return Platform(
+    platform = Platform(
         settings=settings,
         uow=uow,
         generations=generations,
         voices=VoiceGallery(uow=uow, storage=storage, speech=speech, clock=clock),
         accounts=Accounts(
             uow=uow,
+            sessions=session_store,
             hasher=hasher,
+            limits=limits,
+            notifications=Notifications(public_base_url=settings.public_base_url, clock=clock),
             clock=clock,
-            session_idle=timedelta(minutes=settings.sessions.idle_minutes),
-            session_absolute=timedelta(hours=settings.sessions.absolute_hours),
+            policy=AccountPolicy(
+                session_idle=timedelta(minutes=settings.sessions.idle_minutes),
+                session_absolute=timedelta(hours=settings.sessions.absolute_hours),
+                remember_me=timedelta(days=settings.sessions.remember_days),
+                activity_retention=timedelta(days=settings.auth.activity_retention_days),
+                sign_in_limit=(settings.auth.sign_in_per_minute, 60),
+                email_limit=(settings.auth.emails_per_hour, 3600),
+            ),
+            second_factor=two_factor.check_at_sign_in,
         ),
+        two_factor=two_factor,
+        api_keys=ApiKeys(
+            uow=uow,
+            clock=clock,
+            rotation_grace=timedelta(hours=settings.auth.api_key_rotation_grace_hours),
+        ),
+        mail_delivery=MailDelivery(uow=uow, mailer=mailer, clock=clock),
         playback=Playback(uow=uow, storage=storage, clock=clock),
         qr=qr,
         storage=storage,
@@ -344,6 +447,18 @@ def build(settings: Settings, **overrides: Any) -> Platform:
         media_root=media_root,
         _closers=closers,
     )
+    platform.social_sign_in = SocialSignIn(
+        providers=overrides["openid_providers"]
+        if "openid_providers" in overrides
+        else _openid_providers(settings, closers),
+        accounts=platform.accounts,
+        uow=uow,
+        one_time_keys=overrides.get("one_time_keys") or _one_time_keys(settings, closers),
+        notifications=Notifications(public_base_url=settings.public_base_url, clock=clock),
+        clock=clock,
+        secret=lambda: _secret_key(settings),
+    )
+    return platform
 
 
 def _speech(settings: Settings, closers: list[Callable[[], Any]]) -> dict[str, SpeechSynthesizer]:
@@ -411,3 +526,49 @@ def _default_voices(settings: Settings) -> tuple[VoiceSpec, ...]:
     if "elevenlabs" in settings.speech_providers:
         specs += ELEVENLABS_DEFAULT_VOICES
     return tuple(specs)
+
+
+def _openid_providers(
+    settings: Settings, closers: list[Callable[[], Any]]
+) -> dict[str, OpenIdProvider]:
+    """Google and Microsoft sign-in, each only when its client id is set."""
+    from voiceqr.adapters.oidc import OpenIdConnectProvider
+
+    auth = settings.auth
+    providers: dict[str, OpenIdProvider] = {}
+    for name, label, issuer, client_id, client_secret in (
+        ("google", "Google", auth.google_issuer, auth.google_client_id, auth.google_client_secret),
+        (
+            "microsoft",
+            "Microsoft",
+            auth.microsoft_issuer,
+            auth.microsoft_client_id,
+            auth.microsoft_client_secret,
+        ),
+    ):
+        if client_id:
+            provider = OpenIdConnectProvider(
+                name=name,
+                label=label,
+                issuer=issuer,
+                client_id=client_id,
+                client_secret=client_secret,
+            )
+            closers.append(provider.aclose)
+            providers[name] = provider
+    return providers
+
+
+def _one_time_keys(settings: Settings, closers: list[Callable[[], Any]]) -> OneTimeKeys:
+    """Where single-use sign-in states are remembered: Redis beside the sessions, or memory."""
+    if settings.sessions.backend == "redis":
+        from redis.asyncio import Redis
+
+        from voiceqr.adapters.redis.one_time_keys import RedisOneTimeKeys
+
+        client = Redis.from_url(settings.sessions.redis_url, socket_connect_timeout=2)
+        closers.append(client.aclose)
+        return RedisOneTimeKeys(client)
+    from voiceqr.adapters.redis.one_time_keys import MemoryOneTimeKeys
+
+    return MemoryOneTimeKeys()

@@ -7,6 +7,7 @@ start-up with a message naming the variable and what it expects.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -72,8 +73,26 @@ class Jobs(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Sessions(msgspec.Struct, frozen=True, kw_only=True):
+    backend: Literal["database", "redis"] = "database"
+    redis_url: str = "redis://127.0.0.1:6379/0"
     idle_minutes: int = 120
     absolute_hours: int = 12
+    remember_days: int = 30
+
+
+class Auth(msgspec.Struct, frozen=True, kw_only=True):
+    secret_key: str = ""  # empty in development: one is made and kept in the data dir
+    trusted_proxies: str = "127.0.0.1,::1"
+    activity_retention_days: int = 180
+    sign_in_per_minute: int = 30  # per client address, and separately per account
+    emails_per_hour: int = 5  # sign-up, verification, reset mails per address and per account
+    api_key_rotation_grace_hours: int = 24  # a rotated key's old secret works this long
+    google_issuer: str = "https://accounts.google.com"
+    google_client_id: str = ""
+    google_client_secret: str = ""
+    microsoft_issuer: str = "https://login.microsoftonline.com/common/v2.0"
+    microsoft_client_id: str = ""
+    microsoft_client_secret: str = ""
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -91,6 +110,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     mail: Mail = msgspec.field(default_factory=Mail)
     jobs: Jobs = msgspec.field(default_factory=Jobs)
     sessions: Sessions = msgspec.field(default_factory=Sessions)
+    auth: Auth = msgspec.field(default_factory=Auth)
 
     @property
     def data_path(self) -> Path:
@@ -108,11 +128,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def speech_providers(self) -> tuple[str, ...]:
         return tuple(p.strip() for p in self.speech.providers.split(",") if p.strip())
 
+    @property
+    def trusted_proxy_networks_text(self) -> tuple[str, ...]:
+        return tuple(p.strip() for p in self.auth.trusted_proxies.split(",") if p.strip())
+
     def replace(self, **changes: Any) -> Settings:
         return msgspec.structs.replace(self, **changes)
 
 
-_SECTIONS = ("database", "queue", "storage", "speech", "mail", "jobs", "sessions")
+_SECTIONS = ("database", "queue", "storage", "speech", "mail", "jobs", "sessions", "auth")
 
 
 def env_name(path: tuple[str, ...]) -> str:
@@ -203,6 +227,15 @@ def _check(settings: Settings) -> None:
             fail(("speech", "providers"), f"unknown provider '{provider}' (espeak, elevenlabs)")
     if "elevenlabs" in providers and not settings.speech.elevenlabs_api_key:
         fail(("speech", "elevenlabs_api_key"), "required when elevenlabs is a speech provider")
+    if settings.env == "production" and len(settings.auth.secret_key) < 32:
+        fail(("auth", "secret_key"), "required in production: at least 32 random characters")
+    for proxy in settings.trusted_proxy_networks_text:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            fail(("auth", "trusted_proxies"), f"'{proxy}' is not an IP address or network")
+    if settings.auth.api_key_rotation_grace_hours < 0:
+        fail(("auth", "api_key_rotation_grace_hours"), "expected 0 or more hours")
     if settings.jobs.max_attempts < 1:
         fail(("jobs", "max_attempts"), "expected at least 1")
     if settings.jobs.lease_seconds < 5:

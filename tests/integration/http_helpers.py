@@ -34,6 +34,8 @@ from voiceqr.domain.users import Role, User
 
 PASSWORD = "correct horse battery staple"
 SESSION_COOKIE = "voiceqr_session"
+CSRF_COOKIE = "voiceqr_csrf"
+CSRF_FIELD = "_csrf_token"
 PROBLEM_JSON = "application/problem+json"
 BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 FINISHED = ("completed", "failed")
@@ -52,13 +54,15 @@ class Agent:
     """One visitor: an optional session token, sent as the cookie a browser would send.
 
     All agents share the app's single test client; its cookie jar is emptied around
-    every request, so exactly this agent's cookie (or none) goes out. Redirects are
-    not followed unless asked for, so tests see them.
+    every request, so exactly this agent's cookies (or none) go out: the session and
+    the CSRF cookie a form page gave it. Redirects are not followed unless asked for,
+    so tests see them.
     """
 
     client: AsyncTestClient[Any]
     token: str | None = None
     user: User | None = None
+    csrf: str | None = None  # the CSRF cookie, once a page has set one
 
     async def request(
         self,
@@ -70,8 +74,13 @@ class Agent:
         **kwargs: Any,
     ) -> httpx.Response:
         sent = dict(headers or {})
+        cookies = []
         if self.token is not None:
-            sent["Cookie"] = f"{SESSION_COOKIE}={self.token}"
+            cookies.append(f"{SESSION_COOKIE}={self.token}")
+        if self.csrf is not None:
+            cookies.append(f"{CSRF_COOKIE}={self.csrf}")
+        if cookies:
+            sent["Cookie"] = "; ".join(cookies)
         self.client.cookies.clear()
         try:
             return await self.client.request(
@@ -91,6 +100,29 @@ class Agent:
 
     async def delete(self, url: str, **kwargs: Any) -> httpx.Response:
         return await self.request("DELETE", url, **kwargs)
+
+    async def open_form(self, page: str, **kwargs: Any) -> httpx.Response:
+        """Load a page with a form, as a browser: keep the CSRF cookie it sets."""
+        response = await self.get(page, headers=BROWSER, **kwargs)
+        assert response.status_code == 200, (page, response.status_code, response.text)
+        cookie = response.cookies.get(CSRF_COOKIE)
+        if cookie:
+            self.csrf = cookie
+        return response
+
+    async def post_form(
+        self, action: str, data: dict[str, str], *, form: httpx.Response, **kwargs: Any
+    ) -> httpx.Response:
+        """Post a form with the hidden CSRF token of the page it came from."""
+        headers = {**BROWSER, **kwargs.pop("headers", {})}
+        fields = {**data, CSRF_FIELD: csrf_token(form.text)}
+        return await self.post(action, data=fields, headers=headers, **kwargs)
+
+    async def submit(
+        self, page: str, action: str, data: dict[str, str], **kwargs: Any
+    ) -> httpx.Response:
+        """Open the form page, then post `data` to `action` like the browser would."""
+        return await self.post_form(action, data, form=await self.open_form(page), **kwargs)
 
 
 @dataclass
@@ -253,3 +285,11 @@ def is_html(response: httpx.Response) -> bool:
 
 
 HIDDEN_NEXT = re.compile(r'name="next" value="([^"]*)"')
+HIDDEN_CSRF = re.compile(r'name="_csrf_token" value="([^"]*)"')
+
+
+def csrf_token(html: str) -> str:
+    """The hidden CSRF token of a page's forms (all forms of a page carry the same one)."""
+    tokens = set(HIDDEN_CSRF.findall(html))
+    assert len(tokens) == 1, tokens
+    return str(tokens.pop())

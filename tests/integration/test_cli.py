@@ -8,9 +8,11 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
+from voiceqr.adapters.database.migrate import head
 from voiceqr.entrypoints.cli import app
 
 runner = CliRunner()
+HEAD = head()
 
 
 @pytest.fixture
@@ -91,13 +93,13 @@ def test_voices_are_seeded_once_and_listed(env: dict[str, str]) -> None:
 
 
 def test_db_commands_report_the_revision(env: dict[str, str]) -> None:
-    assert invoke(env, "db", "upgrade")[1].strip().endswith("0001")
-    assert invoke(env, "db", "current")[1].strip() == "0001"
+    assert invoke(env, "db", "upgrade")[1].strip().endswith(HEAD)
+    assert invoke(env, "db", "current")[1].strip() == HEAD
     code, out = invoke(env, "db", "downgrade", "base")
     assert code == 0
     assert "None" in out
     assert "empty" in invoke(env, "db", "current")[1]
-    assert invoke(env, "db", "upgrade")[1].strip().endswith("0001")
+    assert invoke(env, "db", "upgrade")[1].strip().endswith(HEAD)
 
 
 def test_generate_writes_the_mp3_and_a_qr_code_that_opens_the_playback_page(

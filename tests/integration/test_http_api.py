@@ -49,12 +49,14 @@ from voiceqr.domain.generations import Generation, GenerationStatus, new_public_
 from voiceqr.domain.ids import uuid7
 from voiceqr.domain.users import Role
 from voiceqr.entrypoints.http.app import create_app
-from voiceqr.settings import Database, Settings
+from voiceqr.settings import Auth, Database, Settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 TRANSCRIPT = "Room 4 & 5: <b>The Starry Night</b>, painted in 1889."
 ESPEAK_MAX_CHARS = Settings().speech.espeak_max_chars
+# Many sign-ins from one test client: the rate limits are tested in test_accounts_api.
+GENEROUS_LIMITS = Auth(sign_in_per_minute=10_000, emails_per_hour=10_000)
 
 
 # --- the running app and its people ------------------------------------------------
@@ -62,7 +64,7 @@ ESPEAK_MAX_CHARS = Settings().speech.espeak_max_chars
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningApp]:
-    settings = Settings(data_dir=str(tmp_path_factory.mktemp("voiceqr-data")))
+    settings = Settings(data_dir=str(tmp_path_factory.mktemp("voiceqr-data")), auth=GENEROUS_LIMITS)
     platform = build(settings, hasher=fast_hasher())
     async with AsyncTestClient(create_app(platform)) as client:
         yield RunningApp(platform, client)
@@ -141,11 +143,15 @@ async def test_login_sets_an_httponly_lax_session_cookie_and_me_returns_the_user
     )
 
     assert response.status_code == 200
-    assert response.json() == {
+    profile = response.json()
+    assert datetime.fromisoformat(profile.pop("created_at")) == user.created_at
+    assert profile == {
         "id": str(user.id),
         "email": "login@example.com",
         "name": "Login",
         "role": "user",
+        "email_verified": True,  # operators' accounts are verified
+        "two_factor_enabled": False,
     }
     attributes = cookie_attributes(set_cookie_header(response))
     assert "httponly" in attributes
@@ -675,10 +681,10 @@ async def test_a_page_that_needs_sign_in_redirects_browsers_and_401s_api_clients
 async def test_the_sign_in_form_sets_the_cookie_and_redirects_to_next(
     app: RunningApp, alice: Agent
 ) -> None:
-    response = await app.anonymous.post(
+    response = await app.anonymous.submit(
         "/signin",
-        data={"email": "alice@example.com", "password": PASSWORD, "next": "/generations?x=1"},
-        headers=BROWSER,
+        "/signin",
+        {"email": "alice@example.com", "password": PASSWORD, "next": "/generations?x=1"},
     )
 
     assert response.status_code == 303
@@ -717,22 +723,21 @@ async def test_the_sign_in_form_sets_the_cookie_and_redirects_to_next(
     ],
 )
 async def test_the_sign_in_form_never_redirects_off_site(app: RunningApp, target: str) -> None:
-    response = await app.anonymous.post(
-        "/signin",
-        data={"email": "alice@example.com", "password": PASSWORD, "next": target},
-        headers=BROWSER,
+    response = await app.anonymous.submit(
+        "/signin", "/signin", {"email": "alice@example.com", "password": PASSWORD, "next": target}
     )
 
     assert response.status_code == 303
     assert stays_on_site(response.headers["location"]), response.headers["location"]
 
     # The same through a crafted link: the form carries `next` and posts it back.
-    form = await app.anonymous.get("/signin", params={"next": target}, headers=BROWSER)
+    visitor = app.anonymous
+    form = await visitor.open_form("/signin", params={"next": target})
     (hidden,) = HIDDEN_NEXT.findall(form.text)
-    submitted = await app.anonymous.post(
+    submitted = await visitor.post_form(
         "/signin",
-        data={"email": "alice@example.com", "password": PASSWORD, "next": unescape(hidden)},
-        headers=BROWSER,
+        {"email": "alice@example.com", "password": PASSWORD, "next": unescape(hidden)},
+        form=form,
     )
     assert submitted.status_code == 303
     assert stays_on_site(submitted.headers["location"]), submitted.headers["location"]
@@ -741,10 +746,10 @@ async def test_the_sign_in_form_never_redirects_off_site(app: RunningApp, target
 async def test_the_sign_in_form_with_bad_credentials_re_renders_with_401(
     app: RunningApp, alice: Agent
 ) -> None:
-    response = await app.anonymous.post(
+    response = await app.anonymous.submit(
         "/signin",
-        data={"email": "alice@example.com", "password": "wrong password", "next": "/generations"},
-        headers=BROWSER,
+        "/signin",
+        {"email": "alice@example.com", "password": "wrong password", "next": "/generations"},
     )
 
     assert response.status_code == 401
@@ -753,6 +758,41 @@ async def test_the_sign_in_form_with_bad_credentials_re_renders_with_401(
     assert 'value="alice@example.com"' in response.text
     assert HIDDEN_NEXT.findall(response.text) == ["/generations"]
     assert not response.headers.get_list("set-cookie")
+
+
+async def test_form_posts_without_a_matching_csrf_token_are_refused(
+    app: RunningApp, carol: Agent, voices: list[dict[str, Any]]
+) -> None:
+    credentials = {"email": "alice@example.com", "password": PASSWORD, "next": "/generations"}
+    visitor = app.anonymous
+    form = await visitor.open_form("/signin")
+    assert visitor.csrf
+    other = app.anonymous
+    other_form = await other.open_form("/signin")
+    assert other.csrf != visitor.csrf
+
+    no_token = await visitor.post("/signin", data=credentials, headers=BROWSER)
+    no_cookie = await app.anonymous.post_form("/signin", credentials, form=form)
+    someone_elses_token = await visitor.post_form("/signin", credentials, form=other_form)
+    forged = await visitor.post(
+        "/signin", data={**credentials, "_csrf_token": "0" * 128}, headers=BROWSER
+    )
+
+    for refused in (no_token, no_cookie, someone_elses_token, forged):
+        assert refused.status_code == 403, refused.text
+        assert not refused.headers.get_list("set-cookie")
+    assert (await visitor.post_form("/signin", credentials, form=form)).status_code == 303
+
+    assert carol.user is not None
+    create = {"text": "Cross-site request", "voice_id": voices[0]["id"]}
+    carols_form = await carol.open_form("/generations/new")
+    refused = await carol.post("/generations", data=create, headers=BROWSER)
+    assert refused.status_code == 403
+    signed_out = await carol.post("/signout", headers=BROWSER)
+    assert signed_out.status_code == 403
+    assert (await carol.get("/api/v1/me")).status_code == 200  # still signed in
+    assert app.count_generations(carol.user.id) == 0
+    assert carols_form.status_code == 200
 
 
 async def test_the_create_page_lists_voices_with_sample_audio(
@@ -773,10 +813,10 @@ async def test_the_create_page_lists_voices_with_sample_audio(
 async def test_the_create_form_redirects_to_the_new_generation(
     alice: Agent, voices: list[dict[str, Any]]
 ) -> None:
-    response = await alice.post(
+    response = await alice.submit(
+        "/generations/new",
         "/generations",
-        data={"text": "Made with the form.", "voice_id": voices[1]["id"]},
-        headers=BROWSER,
+        {"text": "Made with the form.", "voice_id": voices[1]["id"]},
     )
 
     assert response.status_code == 303
@@ -812,8 +852,8 @@ async def test_a_bad_create_form_re_renders_with_422_and_a_message(
 ) -> None:
     voice_id = {"first": voices[0]["id"], "unknown": str(uuid.uuid4())}.get(voice, voice)
 
-    response = await carol.post(
-        "/generations", data={"text": text, "voice_id": voice_id}, headers=BROWSER
+    response = await carol.submit(
+        "/generations/new", "/generations", {"text": text, "voice_id": voice_id}
     )
 
     assert response.status_code == 422

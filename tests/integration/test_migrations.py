@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, Connection, MetaData, String, inspect, text
+from sqlalchemy import Column, Connection, MetaData, String, Table, insert, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.types import TypeEngine
 
@@ -25,8 +27,22 @@ from tests.conftest import (
 )
 from voiceqr.adapters.database import migrate, tables
 from voiceqr.adapters.database.unit_of_work import create_engine
+from voiceqr.domain.ids import uuid7
 
-TABLES = {"users", "sessions", "voices", "generations", "playback_events"}
+TABLES = {
+    "users",
+    "sessions",
+    "voices",
+    "generations",
+    "playback_events",
+    # accounts (0002)
+    "account_tokens",
+    "login_events",
+    "recovery_codes",
+    "api_keys",
+    "social_identities",
+    "mail_outbox",
+}
 
 
 def head_revision() -> str:
@@ -115,6 +131,77 @@ async def test_upgrade_downgrade_upgrade(empty_engine: AsyncEngine) -> None:
     assert await table_names(empty_engine) == TABLES | {"alembic_version"}
     async with empty_engine.connect() as connection:
         assert await connection.run_sync(schema_differences) == []
+
+
+async def test_0002_keeps_accounts_verified_and_signs_everyone_out(
+    empty_engine: AsyncEngine,
+) -> None:
+    """Accounts made by hand before self-service count as verified; old sessions (which
+    have no public id) are dropped, so everyone signs in once more."""
+    await migrate.upgrade(empty_engine, "0001")
+    old = MetaData()
+    users_0001 = Table(
+        "users",
+        old,
+        Column("id", GUID),
+        Column("email", String),
+        Column("name", String),
+        Column("password_hash", String),
+        Column("role", String),
+        Column("created_at", DateTimeUTC),
+    )
+    sessions_0001 = Table(
+        "sessions",
+        old,
+        Column("token_hash", String),
+        Column("user_id", GUID),
+        Column("created_at", DateTimeUTC),
+        Column("last_seen_at", DateTimeUTC),
+        Column("expires_at", DateTimeUTC),
+        Column("idle_expires_at", DateTimeUTC),
+    )
+    user_id = uuid7()
+    created = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    async with empty_engine.begin() as connection:
+        await connection.execute(
+            insert(users_0001).values(
+                id=user_id,
+                email="ada@example.com",
+                name="Ada",
+                password_hash="$argon2id$x",
+                role="user",
+                created_at=created,
+            )
+        )
+        await connection.execute(
+            insert(sessions_0001).values(
+                token_hash="a" * 64,
+                user_id=user_id,
+                created_at=created,
+                last_seen_at=created,
+                expires_at=created + timedelta(days=1),
+                idle_expires_at=created + timedelta(hours=2),
+            )
+        )
+
+    await migrate.upgrade(empty_engine)
+
+    async with empty_engine.connect() as connection:
+        user = (await connection.execute(select(tables.users))).one()._mapping
+        sessions = (await connection.execute(select(tables.sessions))).all()
+    assert (user["email"], user["status"], user["password_hash"]) == (
+        "ada@example.com",
+        "active",
+        "$argon2id$x",
+    )
+    assert user["email_verified_at"] == created
+    assert sessions == []
+
+    # And back: the account is still there for the previous release.
+    await migrate.downgrade(empty_engine, "0001")
+    async with empty_engine.connect() as connection:
+        emails = (await connection.execute(select(users_0001.c.email))).scalars().all()
+    assert emails == ["ada@example.com"]
 
 
 async def test_migrated_schema_matches_metadata(database_url: str) -> None:

@@ -9,6 +9,7 @@ generation repository does the same version compare-and-set as the SQL one.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -18,20 +19,28 @@ from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID
 
 from voiceqr.application import ports
-from voiceqr.application.accounts import Accounts
+from voiceqr.application.accounts import AccountPolicy, Accounts
 from voiceqr.application.generations import Generations
+from voiceqr.application.notifications import Notifications
 from voiceqr.application.playback import Playback
 from voiceqr.application.ports import AudioRange, MailMessage, SpeechResult
 from voiceqr.application.voices import VoiceGallery
+from voiceqr.domain.activity import LoginEvent
+from voiceqr.domain.api_keys import ApiKey
 from voiceqr.domain.errors import Conflict, NotFound, StorageError, ValidationError
 from voiceqr.domain.generations import Generation, GenerationStatus, RetryPolicy
 from voiceqr.domain.ids import uuid7
+from voiceqr.domain.mail import OutboxMessage, OutboxStatus
 from voiceqr.domain.playback import PlaybackCounts, PlaybackEvent, PlaybackEventKind
 from voiceqr.domain.sessions import Session
+from voiceqr.domain.social import SocialIdentity
+from voiceqr.domain.tokens import AccountToken, TokenPurpose
+from voiceqr.domain.two_factor import RecoveryCode
 from voiceqr.domain.users import Role, User
 from voiceqr.domain.voices import Voice, VoiceSample
 
 START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+PUBLIC_BASE_URL = "https://voiceqr.test"
 
 
 # --- clock -----------------------------------------------------------------------------
@@ -70,8 +79,13 @@ class FakeDatabase:
     voices: dict[UUID, Voice] = field(default_factory=dict)
     generations: dict[UUID, Generation] = field(default_factory=dict)
     users: dict[UUID, User] = field(default_factory=dict)
-    sessions: dict[str, Session] = field(default_factory=dict)
     playback_events: list[PlaybackEvent] = field(default_factory=list)
+    account_tokens: dict[UUID, AccountToken] = field(default_factory=dict)
+    login_events: list[LoginEvent] = field(default_factory=list)
+    recovery_codes: dict[UUID, RecoveryCode] = field(default_factory=dict)
+    api_keys: dict[UUID, ApiKey] = field(default_factory=dict)
+    social_identities: dict[UUID, SocialIdentity] = field(default_factory=dict)
+    outbox: dict[UUID, OutboxMessage] = field(default_factory=dict)
 
     def snapshot(self) -> FakeDatabase:
         return copy.deepcopy(self)
@@ -80,8 +94,13 @@ class FakeDatabase:
         self.voices = copy.deepcopy(snapshot.voices)
         self.generations = copy.deepcopy(snapshot.generations)
         self.users = copy.deepcopy(snapshot.users)
-        self.sessions = copy.deepcopy(snapshot.sessions)
         self.playback_events = copy.deepcopy(snapshot.playback_events)
+        self.account_tokens = copy.deepcopy(snapshot.account_tokens)
+        self.login_events = copy.deepcopy(snapshot.login_events)
+        self.recovery_codes = copy.deepcopy(snapshot.recovery_codes)
+        self.api_keys = copy.deepcopy(snapshot.api_keys)
+        self.social_identities = copy.deepcopy(snapshot.social_identities)
+        self.outbox = copy.deepcopy(snapshot.outbox)
 
     # Direct access for arranging and asserting in tests (outside any unit of work).
 
@@ -245,32 +264,235 @@ class FakeUsers(_Table):
         self._db.users[user.id] = updated
         self._wrote()
 
+    async def advance_totp_step(self, user_id: UUID, step: int) -> bool:
+        stored = self._db.users.get(user_id)
+        if stored is None or (stored.totp_last_step is not None and stored.totp_last_step >= step):
+            return False
+        stored.totp_last_step = step
+        self._wrote()
+        return True
+
     async def list(self) -> list[User]:
         return copy.deepcopy(sorted(self._db.users.values(), key=lambda u: u.email))
 
 
-class FakeSessions(_Table):
-    async def add(self, session: Session) -> None:
-        if session.token_hash in self._db.sessions:
-            raise Conflict("duplicate session", code="duplicate_key")
-        self._db.sessions[session.token_hash] = copy.deepcopy(session)
+class FakeAccountTokens(_Table):
+    async def add(self, token: AccountToken) -> None:
+        self._db.account_tokens[token.id] = copy.deepcopy(token)
         self._wrote()
 
+    async def get_by_hash(self, token_hash: str) -> AccountToken | None:
+        for token in self._db.account_tokens.values():
+            if token.token_hash == token_hash:
+                return copy.deepcopy(token)
+        return None
+
+    async def mark_used(self, token_id: UUID, *, at: datetime) -> bool:
+        stored = self._db.account_tokens.get(token_id)
+        if stored is None or stored.used_at is not None:
+            return False
+        stored.used_at = at
+        self._wrote()
+        return True
+
+    async def void(self, user_id: UUID, purpose: TokenPurpose, *, at: datetime) -> None:
+        for token in self._db.account_tokens.values():
+            if token.user_id == user_id and token.purpose is purpose and token.used_at is None:
+                token.used_at = at
+                self._wrote()
+
+
+class FakeLoginEvents(_Table):
+    async def add(self, event: LoginEvent) -> None:
+        self._db.login_events.append(copy.deepcopy(event))
+        self._wrote()
+
+    async def count_failures(self, *, user_id: UUID, since: datetime) -> int:
+        return sum(
+            1
+            for e in self._db.login_events
+            if e.user_id == user_id and not e.success and e.occurred_at >= since
+        )
+
+    async def list_for_user(self, user_id: UUID, *, limit: int) -> list[LoginEvent]:
+        mine = [e for e in self._db.login_events if e.user_id == user_id]
+        mine.sort(key=lambda e: (e.occurred_at, e.id), reverse=True)
+        return copy.deepcopy(mine[:limit])
+
+    async def delete_before(self, cutoff: datetime) -> int:
+        before = len(self._db.login_events)
+        self._db.login_events = [e for e in self._db.login_events if e.occurred_at >= cutoff]
+        if len(self._db.login_events) != before:
+            self._wrote()
+        return before - len(self._db.login_events)
+
+
+class FakeRecoveryCodes(_Table):
+    async def replace(self, user_id: UUID, codes: Sequence[RecoveryCode]) -> None:
+        self._db.recovery_codes = {
+            k: v for k, v in self._db.recovery_codes.items() if v.user_id != user_id
+        }
+        for code in codes:
+            self._db.recovery_codes[code.id] = copy.deepcopy(code)
+        self._wrote()
+
+    async def list_unused(self, user_id: UUID) -> list[RecoveryCode]:
+        return copy.deepcopy(
+            [c for c in self._db.recovery_codes.values() if c.user_id == user_id and not c.used_at]
+        )
+
+    async def mark_used(self, code_id: UUID, *, at: datetime) -> bool:
+        stored = self._db.recovery_codes.get(code_id)
+        if stored is None or stored.used_at is not None:
+            return False
+        self._db.recovery_codes[code_id] = dataclasses.replace(stored, used_at=at)
+        self._wrote()
+        return True
+
+
+class FakeApiKeys(_Table):
+    async def add(self, key: ApiKey) -> None:
+        if any(k.prefix == key.prefix for k in self._db.api_keys.values()):
+            raise Conflict("duplicate prefix", code="duplicate_key")
+        self._db.api_keys[key.id] = copy.deepcopy(key)
+        self._wrote()
+
+    async def get_owned(self, key_id: UUID, user_id: UUID) -> ApiKey | None:
+        key = self._db.api_keys.get(key_id)
+        return copy.deepcopy(key) if key is not None and key.user_id == user_id else None
+
+    async def get_by_prefix(self, prefix: str) -> ApiKey | None:
+        for key in self._db.api_keys.values():
+            if key.prefix == prefix:
+                return copy.deepcopy(key)
+        return None
+
+    async def list_for_user(self, user_id: UUID) -> list[ApiKey]:
+        mine = [k for k in self._db.api_keys.values() if k.user_id == user_id]
+        return copy.deepcopy(sorted(mine, key=lambda k: k.created_at, reverse=True))
+
+    async def update(self, key: ApiKey) -> None:
+        if key.id in self._db.api_keys:
+            self._db.api_keys[key.id] = copy.deepcopy(key)
+            self._wrote()
+
+    async def touch(self, key_id: UUID, *, at: datetime) -> None:
+        stored = self._db.api_keys.get(key_id)
+        if stored is not None and stored.revoked_at is None:
+            stored.last_used_at = at
+            self._wrote()
+
+
+class FakeSocialIdentities(_Table):
+    async def add(self, identity: SocialIdentity) -> None:
+        if await self.get(identity.provider, identity.subject) is not None:
+            raise Conflict(
+                "This account at the provider is linked already.", code="identity_linked"
+            )
+        self._db.social_identities[identity.id] = identity
+        self._wrote()
+
+    async def get(self, provider: str, subject: str) -> SocialIdentity | None:
+        for identity in self._db.social_identities.values():
+            if identity.provider == provider and identity.subject == subject:
+                return identity
+        return None
+
+    async def list_for_user(self, user_id: UUID) -> list[SocialIdentity]:
+        return [i for i in self._db.social_identities.values() if i.user_id == user_id]
+
+
+class FakeMailOutbox(_Table):
+    async def add(self, message: OutboxMessage) -> None:
+        self._db.outbox[message.id] = copy.deepcopy(message)
+        self._wrote()
+
+    async def due(self, *, now: datetime, limit: int) -> list[OutboxMessage]:
+        due = [
+            m
+            for m in self._db.outbox.values()
+            if m.status is OutboxStatus.PENDING and m.next_attempt_at <= now
+        ]
+        return copy.deepcopy(sorted(due, key=lambda m: m.next_attempt_at)[:limit])
+
+    async def claim(self, message_id: UUID, *, seen_due_at: datetime, until: datetime) -> bool:
+        stored = self._db.outbox.get(message_id)
+        if (
+            stored is None
+            or stored.status is not OutboxStatus.PENDING
+            or stored.next_attempt_at != seen_due_at
+        ):
+            return False
+        stored.next_attempt_at = until
+        self._wrote()
+        return True
+
+    async def update(self, message: OutboxMessage) -> None:
+        if message.id in self._db.outbox:
+            self._db.outbox[message.id] = copy.deepcopy(message)
+            self._wrote()
+
+    async def list(self, *, status: OutboxStatus | None, limit: int) -> list[OutboxMessage]:
+        found = [m for m in self._db.outbox.values() if status is None or m.status is status]
+        return copy.deepcopy(
+            sorted(found, key=lambda m: (m.created_at, m.id), reverse=True)[:limit]
+        )
+
+
+class FakeSessionStore:
+    """Sessions outside any transaction, like the database and Redis stores."""
+
+    def __init__(self) -> None:
+        self.sessions: dict[str, Session] = {}
+
+    async def add(self, session: Session) -> None:
+        if session.token_hash in self.sessions:
+            raise Conflict("duplicate session", code="duplicate_key")
+        self.sessions[session.token_hash] = copy.deepcopy(session)
+
     async def get(self, token_hash: str) -> Session | None:
-        return copy.deepcopy(self._db.sessions.get(token_hash))
+        return copy.deepcopy(self.sessions.get(token_hash))
 
     async def touch(
         self, token_hash: str, *, last_seen_at: datetime, idle_expires_at: datetime
     ) -> None:
-        stored = self._db.sessions.get(token_hash)
+        stored = self.sessions.get(token_hash)
         if stored is not None:
             stored.last_seen_at = last_seen_at
             stored.idle_expires_at = idle_expires_at
-            self._wrote()
+
+    async def mark_reauthenticated(self, token_hash: str, *, at: datetime) -> None:
+        stored = self.sessions.get(token_hash)
+        if stored is not None:
+            stored.reauthenticated_at = at
 
     async def delete(self, token_hash: str) -> None:
-        if self._db.sessions.pop(token_hash, None) is not None:
-            self._wrote()
+        self.sessions.pop(token_hash, None)
+
+    async def list_for_user(self, user_id: UUID) -> list[Session]:
+        mine = [s for s in self.sessions.values() if s.user_id == user_id]
+        return copy.deepcopy(sorted(mine, key=lambda s: s.last_seen_at, reverse=True))
+
+    async def delete_for_user(self, user_id: UUID, *, keep: str | None = None) -> int:
+        doomed = [h for h, s in self.sessions.items() if s.user_id == user_id and h != keep]
+        for token_hash in doomed:
+            del self.sessions[token_hash]
+        return len(doomed)
+
+
+class FakeRateLimiter:
+    """Counts hits per key; `limit_all` makes every key over its limit."""
+
+    def __init__(self) -> None:
+        self.hits: dict[str, int] = {}
+        self.limit_all = False
+
+    async def hit(self, key: str, *, limit: int, window_seconds: int) -> bool:
+        self.hits[key] = self.hits.get(key, 0) + 1
+        return not self.limit_all and self.hits[key] <= limit
+
+    async def reset(self, key: str) -> None:
+        self.hits.pop(key, None)
 
 
 class FakePlaybackEvents(_Table):
@@ -306,8 +528,13 @@ class FakeUnitOfWork:
         self.voices: ports.VoiceRepository = FakeVoices(self)
         self.generations: ports.GenerationRepository = FakeGenerations(self)
         self.users: ports.UserRepository = FakeUsers(self)
-        self.sessions: ports.SessionRepository = FakeSessions(self)
         self.playback_events: ports.PlaybackEventRepository = FakePlaybackEvents(self)
+        self.account_tokens: ports.AccountTokenRepository = FakeAccountTokens(self)
+        self.login_events: ports.LoginEventRepository = FakeLoginEvents(self)
+        self.recovery_codes: ports.RecoveryCodeRepository = FakeRecoveryCodes(self)
+        self.api_keys: ports.ApiKeyRepository = FakeApiKeys(self)
+        self.social_identities: ports.SocialIdentityRepository = FakeSocialIdentities(self)
+        self.outbox: ports.MailOutbox = FakeMailOutbox(self)
 
     def database_in_use(self) -> FakeDatabase:
         if not self._active:
@@ -567,6 +794,8 @@ class Services:
     voices: VoiceGallery
     accounts: Accounts
     playback: Playback
+    sessions: FakeSessionStore
+    limits: FakeRateLimiter
 
     def add_user(
         self,
@@ -575,6 +804,7 @@ class Services:
         password: str = "correct horse battery",
         role: Role = Role.USER,
         name: str = "",
+        verified: bool = True,
     ) -> User:
         user = User(
             id=uuid7(),
@@ -583,6 +813,7 @@ class Services:
             password_hash=self.hasher.make(password),
             role=role,
             created_at=self.clock(),
+            email_verified_at=self.clock() if verified else None,
         )
         return self.db.put_user(user)
 
@@ -640,6 +871,8 @@ def make_services(
     queue = FakeQueue()
     storage = FakeStorage()
     hasher = FakeHasher()
+    sessions = FakeSessionStore()
+    limits = FakeRateLimiter()
     return Services(
         uow=uow,
         db=uow.database,
@@ -666,11 +899,15 @@ def make_services(
         voices=VoiceGallery(uow=uow, storage=storage, speech=synthesizers, clock=clock),
         accounts=Accounts(
             uow=uow,
+            sessions=sessions,
             hasher=hasher,
+            limits=limits,
+            notifications=Notifications(public_base_url=PUBLIC_BASE_URL, clock=clock),
             clock=clock,
-            session_idle=session_idle,
-            session_absolute=session_absolute,
+            policy=AccountPolicy(session_idle=session_idle, session_absolute=session_absolute),
         ),
+        sessions=sessions,
+        limits=limits,
         playback=Playback(uow=uow, storage=storage, clock=clock),
     )
 
@@ -684,3 +921,5 @@ if TYPE_CHECKING:  # mypy checks that every fake satisfies its port
     _qr: ports.QrRenderer = FakeQr()
     _queue: ports.GenerationQueue = FakeQueue()
     _hasher: ports.PasswordHasher = FakeHasher()
+    _sessions: ports.SessionStore = FakeSessionStore()
+    _limits: ports.RateLimiter = FakeRateLimiter()

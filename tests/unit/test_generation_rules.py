@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
@@ -31,6 +31,7 @@ from voiceqr.domain.users import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
     check_password,
+    is_common_password,
     normalize_email,
 )
 
@@ -485,8 +486,21 @@ def test_the_longest_allowed_email_is_254_characters() -> None:
 
 
 @given(password=st.text(min_size=MIN_PASSWORD_LENGTH, max_size=MAX_PASSWORD_LENGTH))
-def test_any_password_of_allowed_length_is_accepted_as_typed(password: str) -> None:
+def test_any_uncommon_password_of_allowed_length_is_accepted_as_typed(password: str) -> None:
+    assume(not is_common_password(password))
     check_password(password)
+
+
+@pytest.mark.parametrize("password", ["password", "12345678", "Iloveyou", "QWERTYUIOP"])
+def test_the_most_common_passwords_are_refused_whatever_their_case(password: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        check_password(password)
+    assert error.value.code == "password_common"
+
+
+def test_a_long_uncommon_password_with_spaces_is_accepted_exactly_as_typed() -> None:
+    check_password("  correct horse battery staple  ")
+    check_password("ü" * 8)
 
 
 @given(password=st.text(max_size=MIN_PASSWORD_LENGTH - 1))

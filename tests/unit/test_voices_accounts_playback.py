@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from tests.unit.fakes import FakeSpeech, Services, make_services
-from voiceqr.application.accounts import hash_token
+from voiceqr.application.accounts import Client, hash_token
 from voiceqr.application.voices import SAMPLE_TEXT, VoiceSpec
 from voiceqr.domain.errors import (
     AuthenticationFailed,
@@ -24,6 +24,7 @@ from voiceqr.domain.playback import PlaybackCounts
 from voiceqr.domain.users import Role, User
 from voiceqr.domain.voices import VoiceSample
 
+CLIENT = Client(ip="203.0.113.7", user_agent="pytest")
 PASSWORD = "correct horse battery"
 
 
@@ -240,15 +241,15 @@ async def test_an_email_can_have_only_one_account(s: Services) -> None:
 async def test_signing_in_with_the_right_password_gives_a_working_session(s: Services) -> None:
     user = s.add_user("ann@example.com", password=PASSWORD)
 
-    signed_in = await s.accounts.sign_in(email=" Ann@Example.com", password=PASSWORD)
+    signed_in = await s.accounts.sign_in(client=CLIENT, email=" Ann@Example.com", password=PASSWORD)
 
     assert signed_in.user.id == user.id
-    assert signed_in.expires_at == s.clock() + timedelta(hours=12)
+    assert signed_in.session.expires_at == s.clock() + timedelta(hours=12)
     assert len(signed_in.token) >= 43  # 256 random bits
-    assert signed_in.token not in s.db.sessions  # stored by hash only
-    assert hash_token(signed_in.token) in s.db.sessions
+    assert signed_in.token not in s.sessions.sessions  # stored by hash only
+    assert hash_token(signed_in.token) in s.sessions.sessions
     assert await s.accounts.user_for_session(signed_in.token) == user
-    other = await s.accounts.sign_in(email="ann@example.com", password=PASSWORD)
+    other = await s.accounts.sign_in(client=CLIENT, email="ann@example.com", password=PASSWORD)
     assert other.token != signed_in.token
 
 
@@ -261,7 +262,7 @@ async def test_wrong_password_and_unknown_email_fail_the_same_way(s: Services) -
         ("not an email", PASSWORD),
     ):
         with pytest.raises(AuthenticationFailed) as error:
-            await s.accounts.sign_in(email=email, password=password)
+            await s.accounts.sign_in(client=CLIENT, email=email, password=password)
         errors.append((error.value.code, error.value.message, error.value.category))
     assert (
         errors
@@ -270,14 +271,14 @@ async def test_wrong_password_and_unknown_email_fail_the_same_way(s: Services) -
         ]
         * 3
     )
-    assert s.hasher.verified == 2  # an unknown email is hashed too (same timing)
-    assert s.db.sessions == {}
+    assert s.hasher.verified == 3  # unknown and malformed emails are hashed too (same timing)
+    assert s.sessions.sessions == {}
 
 
 async def test_a_session_ends_after_being_idle_too_long() -> None:
     s = make_services(session_idle=timedelta(minutes=30), session_absolute=timedelta(hours=12))
     user = s.add_user(password=PASSWORD)
-    token = (await s.accounts.sign_in(email=user.email, password=PASSWORD)).token
+    token = (await s.accounts.sign_in(client=CLIENT, email=user.email, password=PASSWORD)).token
 
     s.clock.advance(minutes=29)
     assert await s.accounts.user_for_session(token) == user
@@ -285,7 +286,7 @@ async def test_a_session_ends_after_being_idle_too_long() -> None:
     assert await s.accounts.user_for_session(token) == user
     s.clock.advance(minutes=30)
     assert await s.accounts.user_for_session(token) is None
-    assert s.db.sessions == {}  # an expired session is removed
+    assert s.sessions.sessions == {}  # an expired session is removed
     s.clock.advance(seconds=1)
     assert await s.accounts.user_for_session(token) is None
 
@@ -293,7 +294,7 @@ async def test_a_session_ends_after_being_idle_too_long() -> None:
 async def test_a_session_ends_at_its_absolute_limit_however_busy() -> None:
     s = make_services(session_idle=timedelta(hours=2), session_absolute=timedelta(hours=12))
     user = s.add_user(password=PASSWORD)
-    token = (await s.accounts.sign_in(email=user.email, password=PASSWORD)).token
+    token = (await s.accounts.sign_in(client=CLIENT, email=user.email, password=PASSWORD)).token
 
     for _ in range(7):  # every 90 minutes, up to 10.5 h
         s.clock.advance(minutes=90)
@@ -306,8 +307,8 @@ async def test_a_session_ends_at_its_absolute_limit_however_busy() -> None:
 
 async def test_signing_out_ends_the_session(s: Services) -> None:
     user = s.add_user(password=PASSWORD)
-    keep = (await s.accounts.sign_in(email=user.email, password=PASSWORD)).token
-    token = (await s.accounts.sign_in(email=user.email, password=PASSWORD)).token
+    keep = (await s.accounts.sign_in(client=CLIENT, email=user.email, password=PASSWORD)).token
+    token = (await s.accounts.sign_in(client=CLIENT, email=user.email, password=PASSWORD)).token
 
     await s.accounts.sign_out(token)
 
@@ -320,10 +321,10 @@ async def test_signing_out_ends_the_session(s: Services) -> None:
 async def test_an_outdated_password_hash_is_upgraded_on_sign_in(s: Services) -> None:
     user = s.add_user(password=PASSWORD)
     s.hasher.scheme = "fake2"
-    await s.accounts.sign_in(email=user.email, password=PASSWORD)
+    await s.accounts.sign_in(client=CLIENT, email=user.email, password=PASSWORD)
     upgraded = s.db.users[user.id].password_hash
     assert upgraded.startswith("$fake2$")
-    assert await s.accounts.sign_in(email=user.email, password=PASSWORD)
+    assert await s.accounts.sign_in(client=CLIENT, email=user.email, password=PASSWORD)
 
 
 # --- playback --------------------------------------------------------------------------

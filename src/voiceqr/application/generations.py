@@ -22,6 +22,7 @@ from voiceqr.domain.errors import (
     ErrorCategory,
     ExternalServiceError,
     NotFound,
+    PermissionDenied,
     ValidationError,
 )
 from voiceqr.domain.generations import (
@@ -78,6 +79,11 @@ class Generations:
         The queue is told only after the commit; if the broker is down the
         generation stays pending and the sweeper hands it over later.
         """
+        if not owner.is_verified:
+            raise PermissionDenied(
+                "Confirm your email address first: follow the link we mailed you.",
+                code="email_unverified",
+            )
         async with self._uow() as uow:
             voice = await uow.voices.get(voice_id)
             if voice is None or not voice.published:

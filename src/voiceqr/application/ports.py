@@ -12,9 +12,15 @@ from datetime import datetime
 from typing import Protocol, Self
 from uuid import UUID
 
+from voiceqr.domain.activity import LoginEvent
+from voiceqr.domain.api_keys import ApiKey
 from voiceqr.domain.generations import Generation
+from voiceqr.domain.mail import OutboxMessage, OutboxStatus
 from voiceqr.domain.playback import PlaybackCounts, PlaybackEvent
 from voiceqr.domain.sessions import Session
+from voiceqr.domain.social import SocialIdentity
+from voiceqr.domain.tokens import AccountToken, TokenPurpose
+from voiceqr.domain.two_factor import RecoveryCode
 from voiceqr.domain.users import User
 from voiceqr.domain.voices import Voice
 
@@ -185,11 +191,29 @@ class UserRepository(Protocol):
 
     async def update(self, user: User) -> None: ...
 
+    async def advance_totp_step(self, user_id: UUID, step: int) -> bool:
+        """Record a used TOTP step if it is later than the last one; False otherwise."""
+        ...
+
     async def list(self) -> list[User]: ...
 
 
-class SessionRepository(Protocol):
-    """Server-side sign-in sessions, keyed by a hash of the cookie value."""
+class RateLimiter(Protocol):
+    """Counts hits per key in a fixed window (memory in embedded mode, Redis in production)."""
+
+    async def hit(self, key: str, *, limit: int, window_seconds: int) -> bool:
+        """Record one hit; False when `key` is over `limit` in the current window."""
+        ...
+
+    async def reset(self, key: str) -> None: ...
+
+
+class SessionStore(Protocol):
+    """Server-side sign-in sessions, keyed by a hash of the cookie value.
+
+    Not part of a unit of work: the database keeps them in embedded mode and Redis
+    in production, and each call stands alone.
+    """
 
     async def add(self, session: Session) -> None: ...
 
@@ -199,7 +223,100 @@ class SessionRepository(Protocol):
         self, token_hash: str, *, last_seen_at: datetime, idle_expires_at: datetime
     ) -> None: ...
 
+    async def mark_reauthenticated(self, token_hash: str, *, at: datetime) -> None: ...
+
     async def delete(self, token_hash: str) -> None: ...
+
+    async def list_for_user(self, user_id: UUID) -> list[Session]:
+        """The user's sessions, most recently seen first (expired ones may be included)."""
+        ...
+
+    async def delete_for_user(self, user_id: UUID, *, keep: str | None = None) -> int:
+        """End every session of a user except the one whose hash is `keep`."""
+        ...
+
+
+class AccountTokenRepository(Protocol):
+    async def add(self, token: AccountToken) -> None: ...
+
+    async def get_by_hash(self, token_hash: str) -> AccountToken | None: ...
+
+    async def mark_used(self, token_id: UUID, *, at: datetime) -> bool:
+        """Use the token once; False when it was already used (a concurrent second use)."""
+        ...
+
+    async def void(self, user_id: UUID, purpose: TokenPurpose, *, at: datetime) -> None:
+        """Mark every unused token of that purpose used (a new link replaces old ones)."""
+        ...
+
+
+class LoginEventRepository(Protocol):
+    async def add(self, event: LoginEvent) -> None: ...
+
+    async def count_failures(self, *, user_id: UUID, since: datetime) -> int: ...
+
+    async def list_for_user(self, user_id: UUID, *, limit: int) -> list[LoginEvent]:
+        """Newest first."""
+        ...
+
+    async def delete_before(self, cutoff: datetime) -> int: ...
+
+
+class RecoveryCodeRepository(Protocol):
+    async def replace(self, user_id: UUID, codes: Sequence[RecoveryCode]) -> None:
+        """The user's codes become exactly `codes` (regenerating voids the old ones)."""
+        ...
+
+    async def list_unused(self, user_id: UUID) -> list[RecoveryCode]: ...
+
+    async def mark_used(self, code_id: UUID, *, at: datetime) -> bool: ...
+
+
+class ApiKeyRepository(Protocol):
+    async def add(self, key: ApiKey) -> None: ...
+
+    async def get_owned(self, key_id: UUID, user_id: UUID) -> ApiKey | None: ...
+
+    async def get_by_prefix(self, prefix: str) -> ApiKey | None: ...
+
+    async def list_for_user(self, user_id: UUID) -> list[ApiKey]:
+        """Newest first, revoked ones included."""
+        ...
+
+    async def update(self, key: ApiKey) -> None: ...
+
+    async def touch(self, key_id: UUID, *, at: datetime) -> None:
+        """Record a use: sets last_used_at only, and only on a key that is not revoked."""
+        ...
+
+
+class SocialIdentityRepository(Protocol):
+    async def add(self, identity: SocialIdentity) -> None:
+        """Raises `Conflict` (code `identity_linked`) when it is linked already."""
+        ...
+
+    async def get(self, provider: str, subject: str) -> SocialIdentity | None: ...
+
+    async def list_for_user(self, user_id: UUID) -> list[SocialIdentity]: ...
+
+
+class MailOutbox(Protocol):
+    """Mail written in the same transaction as the change that caused it (F5)."""
+
+    async def add(self, message: OutboxMessage) -> None: ...
+
+    async def due(self, *, now: datetime, limit: int) -> list[OutboxMessage]: ...
+
+    async def claim(self, message_id: UUID, *, seen_due_at: datetime, until: datetime) -> bool:
+        """Take a due message for sending (its next attempt moves to `until`); False when
+        another sender took it first (its due time is no longer `seen_due_at`)."""
+        ...
+
+    async def update(self, message: OutboxMessage) -> None: ...
+
+    async def list(self, *, status: OutboxStatus | None, limit: int) -> list[OutboxMessage]:
+        """Newest first."""
+        ...
 
 
 class PlaybackEventRepository(Protocol):
@@ -216,8 +333,13 @@ class UnitOfWork(Protocol):
     voices: VoiceRepository
     generations: GenerationRepository
     users: UserRepository
-    sessions: SessionRepository
     playback_events: PlaybackEventRepository
+    account_tokens: AccountTokenRepository
+    login_events: LoginEventRepository
+    recovery_codes: RecoveryCodeRepository
+    api_keys: ApiKeyRepository
+    social_identities: SocialIdentityRepository
+    outbox: MailOutbox
 
     async def __aenter__(self) -> Self: ...
 
@@ -231,4 +353,54 @@ class UnitOfWorkFactory(Protocol):
 
     async def check(self) -> None:
         """Raise when the database cannot be reached (readiness)."""
+        ...
+
+
+class SecretBox(Protocol):
+    """Seals small secrets (TOTP seeds) for storage with a key from the settings.
+
+    The sealing is authenticated: `decrypt` raises a DomainError (code
+    `secret_unreadable`) for text that was altered or sealed with another key.
+    """
+
+    def encrypt(self, plaintext: str) -> str: ...
+
+    def decrypt(self, ciphertext: str) -> str: ...
+
+
+# --- sign-in with Google and Microsoft (A5) ----------------------------------------
+
+
+class OpenIdProvider(Protocol):
+    """One OpenID Connect provider, used with the authorization code flow and PKCE.
+
+    `verified_claims` returns the ID token's claims only once its signature (against
+    the provider's published keys), issuer, audience, expiry and nonce check out.
+    Raises `AuthenticationFailed` (codes `oidc_*`) when the answer cannot be trusted
+    and `ExternalServiceError` (category provider) when the provider cannot be reached.
+    """
+
+    name: str  # google, microsoft: the URL segment and `SocialIdentity.provider`
+    label: str  # Google, Microsoft: what people read on the buttons
+
+    async def authorization_url(
+        self, *, redirect_uri: str, state: str, nonce: str, code_verifier: str
+    ) -> str:
+        """Where to send the browser: `response_type=code`, scope `openid email profile`,
+        the state, the nonce and the S256 challenge of `code_verifier`."""
+        ...
+
+    async def verified_claims(
+        self, *, code: str, redirect_uri: str, code_verifier: str, nonce: str
+    ) -> dict[str, object]:
+        """Exchange the code at the token endpoint; the verified ID token's claims."""
+        ...
+
+
+class OneTimeKeys(Protocol):
+    """Keys that may be used once (a sign-in state, a pending link), remembered until
+    they expire: process memory in embedded mode, Redis in production."""
+
+    async def use(self, key: str, *, ttl_seconds: int) -> bool:
+        """True the first time; False for every later use within `ttl_seconds`."""
         ...

@@ -1,10 +1,12 @@
-"""Server-side sign-in sessions."""
+"""Server-side sign-in sessions (A7, A9)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
+
+REAUTHENTICATION_WINDOW = timedelta(minutes=5)
 
 
 @dataclass(slots=True)
@@ -15,6 +17,20 @@ class Session:
     last_seen_at: datetime
     expires_at: datetime
     idle_expires_at: datetime
+    id: UUID | None = None  # the public handle a user sees and revokes; never the cookie
+    remember_me: bool = False
+    ip: str = ""
+    user_agent: str = ""
+    device: str = ""
+    browser: str = ""
+    country: str = ""
+    method: str = "password"
+    reauthenticated_at: datetime | None = None
 
     def is_active(self, now: datetime) -> bool:
         return now < self.expires_at and now < self.idle_expires_at
+
+    def recently_authenticated(self, now: datetime) -> bool:
+        """Sensitive changes need a password typed in the last five minutes (A6)."""
+        last = self.reauthenticated_at or self.created_at
+        return now - last <= REAUTHENTICATION_WINDOW

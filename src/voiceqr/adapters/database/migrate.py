@@ -36,3 +36,14 @@ async def current(engine: AsyncEngine) -> str | None:
         return await connection.run_sync(
             lambda c: MigrationContext.configure(c).get_current_revision()
         )
+
+
+def head() -> str:
+    """The newest revision shipped in the package."""
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    revision = ScriptDirectory.from_config(config).get_current_head()
+    assert revision is not None
+    return revision

@@ -15,12 +15,13 @@ from voiceqr.adapters.database import tables as t
 from voiceqr.domain.errors import Conflict, ErrorCategory
 from voiceqr.domain.generations import Generation, GenerationStatus
 from voiceqr.domain.playback import PlaybackCounts, PlaybackEvent, PlaybackEventKind
-from voiceqr.domain.sessions import Session
-from voiceqr.domain.users import Role, User
+from voiceqr.domain.users import Role, User, UserStatus
 from voiceqr.domain.voices import Voice, VoiceSample
 
 
-class _Repository:
+class Repository:
+    """A repository on the connection of one unit of work."""
+
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
 
@@ -54,7 +55,7 @@ def _voice(row: RowMapping) -> Voice:
     return Voice(**values)
 
 
-class SqlVoices(_Repository):
+class SqlVoices(Repository):
     async def add(self, voice: Voice) -> None:
         await self._db.execute(insert(t.voices).values(_voice_row(voice)))
 
@@ -104,7 +105,7 @@ def _generation(row: RowMapping) -> Generation:
     return Generation(**values)
 
 
-class SqlGenerations(_Repository):
+class SqlGenerations(Repository):
     async def add(self, generation: Generation) -> None:
         await self._db.execute(insert(t.generations).values(_generation_row(generation)))
 
@@ -182,29 +183,31 @@ class SqlGenerations(_Repository):
         return None if row is None else _generation(row._mapping)
 
 
-# --- users and sessions --------------------------------------------------------------
+# --- users --------------------------------------------------------------
+
+
+_USER_COLUMNS = [c.name for c in t.users.columns]
 
 
 def _user(row: RowMapping) -> User:
     values = dict(row)
     values["role"] = Role(values["role"])
+    values["status"] = UserStatus(values["status"])
     return User(**values)
 
 
-class SqlUsers(_Repository):
+def _user_row(user: User) -> dict[str, Any]:
+    row = {name: getattr(user, name) for name in _USER_COLUMNS}
+    row["role"] = str(user.role)
+    row["status"] = str(user.status)
+    return row
+
+
+class SqlUsers(Repository):
     async def add(self, user: User) -> None:
         try:
             async with self._db.begin_nested():
-                await self._db.execute(
-                    insert(t.users).values(
-                        id=user.id,
-                        email=user.email,
-                        name=user.name,
-                        password_hash=user.password_hash,
-                        role=str(user.role),
-                        created_at=user.created_at,
-                    )
-                )
+                await self._db.execute(insert(t.users).values(_user_row(user)))
         except IntegrityError:
             raise Conflict(f"{user.email} already has an account.", code="email_taken") from None
 
@@ -217,58 +220,34 @@ class SqlUsers(_Repository):
         return None if row is None else _user(row._mapping)
 
     async def update(self, user: User) -> None:
-        await self._db.execute(
+        values = _user_row(user)
+        del values["id"], values["created_at"]
+        try:
+            async with self._db.begin_nested():
+                await self._db.execute(
+                    update(t.users).where(t.users.c.id == user.id).values(values)
+                )
+        except IntegrityError:
+            raise Conflict(f"{user.email} already has an account.", code="email_taken") from None
+
+    async def advance_totp_step(self, user_id: UUID, step: int) -> bool:
+        c = t.users.c
+        result = await self._db.execute(
             update(t.users)
-            .where(t.users.c.id == user.id)
-            .values(
-                email=user.email,
-                name=user.name,
-                password_hash=user.password_hash,
-                role=str(user.role),
-            )
+            .where(c.id == user_id, or_(c.totp_last_step.is_(None), c.totp_last_step < step))
+            .values(totp_last_step=step)
         )
+        return result.rowcount == 1
 
     async def list(self) -> list[User]:
         rows = await self._db.execute(select(t.users).order_by(t.users.c.email))
         return [_user(row._mapping) for row in rows]
 
 
-class SqlSessions(_Repository):
-    async def add(self, session: Session) -> None:
-        await self._db.execute(
-            insert(t.sessions).values(
-                token_hash=session.token_hash,
-                user_id=session.user_id,
-                created_at=session.created_at,
-                last_seen_at=session.last_seen_at,
-                expires_at=session.expires_at,
-                idle_expires_at=session.idle_expires_at,
-            )
-        )
-
-    async def get(self, token_hash: str) -> Session | None:
-        row = (
-            await self._db.execute(select(t.sessions).where(t.sessions.c.token_hash == token_hash))
-        ).first()
-        return None if row is None else Session(**row._mapping)
-
-    async def touch(
-        self, token_hash: str, *, last_seen_at: datetime, idle_expires_at: datetime
-    ) -> None:
-        await self._db.execute(
-            update(t.sessions)
-            .where(t.sessions.c.token_hash == token_hash)
-            .values(last_seen_at=last_seen_at, idle_expires_at=idle_expires_at)
-        )
-
-    async def delete(self, token_hash: str) -> None:
-        await self._db.execute(delete(t.sessions).where(t.sessions.c.token_hash == token_hash))
-
-
 # --- scans and listens ---------------------------------------------------------------
 
 
-class SqlPlaybackEvents(_Repository):
+class SqlPlaybackEvents(Repository):
     async def add(self, event: PlaybackEvent) -> None:
         await self._db.execute(
             insert(t.playback_events).values(

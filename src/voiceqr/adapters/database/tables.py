@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 
@@ -38,9 +39,17 @@ users = Table(
     Column("id", GUID, primary_key=True),
     Column("email", String(254), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
-    Column("password_hash", String(200), nullable=False),
+    Column("password_hash", String(200)),
     Column("role", String(20), nullable=False),
     Column("created_at", DateTimeUTC, nullable=False),
+    Column("status", String(20), nullable=False, server_default="active"),
+    Column("email_verified_at", DateTimeUTC),
+    Column("locked_until", DateTimeUTC),
+    Column("terms_accepted_at", DateTimeUTC),
+    Column("totp_secret", Text),
+    Column("totp_enabled_at", DateTimeUTC),
+    Column("totp_last_step", BigInteger),
+    Column("password_changed_at", DateTimeUTC),
 )
 
 sessions = Table(
@@ -52,6 +61,15 @@ sessions = Table(
     Column("last_seen_at", DateTimeUTC, nullable=False),
     Column("expires_at", DateTimeUTC, nullable=False),
     Column("idle_expires_at", DateTimeUTC, nullable=False),
+    Column("id", GUID, nullable=False, unique=True),
+    Column("remember_me", Boolean, nullable=False, server_default=text("false")),
+    Column("ip", String(64), nullable=False, server_default=""),
+    Column("user_agent", String(500), nullable=False, server_default=""),
+    Column("device", String(100), nullable=False, server_default=""),
+    Column("browser", String(100), nullable=False, server_default=""),
+    Column("country", String(2), nullable=False, server_default=""),
+    Column("method", String(20), nullable=False, server_default="password"),
+    Column("reauthenticated_at", DateTimeUTC),
 )
 
 voices = Table(
@@ -119,4 +137,95 @@ playback_events = Table(
     Column("occurred_at", DateTimeUTC, nullable=False),
     Column("user_agent", String(500), nullable=False, server_default=""),
     Index("ix_playback_events_generation_kind", "generation_id", "kind"),
+)
+
+# --- accounts: verification, recovery, security (issue "Self-service accounts") -------
+
+account_tokens = Table(
+    "account_tokens",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("purpose", String(30), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("data", JsonB, nullable=False),
+    Column("created_at", DateTimeUTC, nullable=False),
+    Column("expires_at", DateTimeUTC, nullable=False),
+    Column("used_at", DateTimeUTC),
+)
+
+login_events = Table(
+    "login_events",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE")),
+    Column("email", String(254), nullable=False),
+    Column("success", Boolean, nullable=False),
+    Column("method", String(20), nullable=False),
+    Column("reason", String(50), nullable=False, server_default=""),
+    Column("ip", String(64), nullable=False, server_default=""),
+    Column("user_agent", String(500), nullable=False, server_default=""),
+    Column("device", String(100), nullable=False, server_default=""),
+    Column("country", String(2), nullable=False, server_default=""),
+    Column("occurred_at", DateTimeUTC, nullable=False),
+    # A user's activity page, and the lockout count of recent failures per account.
+    Index("ix_login_events_user_occurred", "user_id", "occurred_at"),
+    Index("ix_login_events_occurred", "occurred_at"),
+)
+
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", DateTimeUTC, nullable=False),
+    Column("used_at", DateTimeUTC),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("prefix", String(32), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("scopes", JsonB, nullable=False),
+    Column("created_at", DateTimeUTC, nullable=False),
+    Column("last_used_at", DateTimeUTC),
+    Column("revoked_at", DateTimeUTC),
+    Column("previous_secret_hash", String(64)),
+    Column("previous_expires_at", DateTimeUTC),
+)
+
+social_identities = Table(
+    "social_identities",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("provider", String(20), nullable=False),
+    Column("subject", String(255), nullable=False),
+    Column("email", String(254), nullable=False, server_default=""),
+    Column("created_at", DateTimeUTC, nullable=False),
+    UniqueConstraint("provider", "subject", name="uq_social_identities_provider_subject"),
+)
+
+mail_outbox = Table(
+    "mail_outbox",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("to", String(254), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTimeUTC, nullable=False),
+    Column("last_error", Text),
+    Column("created_at", DateTimeUTC, nullable=False),
+    Column("sent_at", DateTimeUTC),
+    # The delivery job's scan: pending mail that is due.
+    Index("ix_mail_outbox_status_next_attempt", "status", "next_attempt_at"),
 )

@@ -7,17 +7,29 @@ from typing import Any, Self
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from voiceqr.adapters.database.accounts import (
+    SqlAccountTokens,
+    SqlApiKeys,
+    SqlLoginEvents,
+    SqlMailOutbox,
+    SqlRecoveryCodes,
+    SqlSocialIdentities,
+)
 from voiceqr.adapters.database.repositories import (
     SqlGenerations,
     SqlPlaybackEvents,
-    SqlSessions,
     SqlUsers,
     SqlVoices,
 )
 from voiceqr.application.ports import (
+    AccountTokenRepository,
+    ApiKeyRepository,
     GenerationRepository,
+    LoginEventRepository,
+    MailOutbox,
     PlaybackEventRepository,
-    SessionRepository,
+    RecoveryCodeRepository,
+    SocialIdentityRepository,
     UserRepository,
     VoiceRepository,
 )
@@ -53,8 +65,13 @@ class SqlUnitOfWork:
     voices: VoiceRepository
     generations: GenerationRepository
     users: UserRepository
-    sessions: SessionRepository
     playback_events: PlaybackEventRepository
+    account_tokens: AccountTokenRepository
+    login_events: LoginEventRepository
+    recovery_codes: RecoveryCodeRepository
+    api_keys: ApiKeyRepository
+    social_identities: SocialIdentityRepository
+    outbox: MailOutbox
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -70,8 +87,13 @@ class SqlUnitOfWork:
         self.voices = SqlVoices(self._connection)
         self.generations = SqlGenerations(self._connection)
         self.users = SqlUsers(self._connection)
-        self.sessions = SqlSessions(self._connection)
         self.playback_events = SqlPlaybackEvents(self._connection)
+        self.account_tokens = SqlAccountTokens(self._connection)
+        self.login_events = SqlLoginEvents(self._connection)
+        self.recovery_codes = SqlRecoveryCodes(self._connection)
+        self.api_keys = SqlApiKeys(self._connection)
+        self.social_identities = SqlSocialIdentities(self._connection)
+        self.outbox = SqlMailOutbox(self._connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
@@ -16,7 +17,8 @@ from voiceqr import logs
 from voiceqr.bootstrap import Platform, build
 from voiceqr.domain.errors import DomainError, ErrorCategory, NotFound, ValidationError
 from voiceqr.domain.generations import GenerationStatus
-from voiceqr.domain.users import Role
+from voiceqr.domain.mail import OutboxStatus
+from voiceqr.domain.users import Role, UserStatus
 from voiceqr.settings import Settings, SettingsError, all_variables, load
 
 T = TypeVar("T")
@@ -186,7 +188,81 @@ def users_create(
 def users_list() -> None:
     """List accounts."""
     for user in _run(lambda p: p.accounts.list_users()):
-        typer.echo(f"{user.id}  {user.role:<5}  {user.email}  {user.name}")
+        flags = [str(user.status)]
+        if not user.is_verified:
+            flags.append("unverified")
+        if user.locked_until is not None:
+            flags.append(f"locked until {user.locked_until:%Y-%m-%d %H:%M} UTC")
+        typer.echo(f"{user.id}  {user.role:<5}  {user.email}  {user.name}  [{', '.join(flags)}]")
+
+
+@users_app.command("disable")
+def users_disable(email: str) -> None:
+    """Disable an account: it cannot sign in, and its sessions end at once."""
+    user = _run(lambda p: p.accounts.set_status(email, UserStatus.DISABLED))
+    typer.echo(f"disabled {user.email}; its sessions are ended")
+
+
+@users_app.command("enable")
+def users_enable(email: str) -> None:
+    """Enable a disabled account again."""
+    user = _run(lambda p: p.accounts.set_status(email, UserStatus.ACTIVE))
+    typer.echo(f"enabled {user.email}")
+
+
+@users_app.command("lock")
+def users_lock(
+    email: str,
+    minutes: Annotated[int, typer.Option(min=1, help="How long.")] = 60,
+) -> None:
+    """Lock an account for a while; its sessions end at once."""
+
+    async def work(platform: Platform) -> Any:
+        until = platform.accounts.now() + timedelta(minutes=minutes)
+        return await platform.accounts.lock(email, until=until)
+
+    user = _run(work)
+    typer.echo(f"locked {user.email} until {user.locked_until:%Y-%m-%d %H:%M} UTC")
+
+
+@users_app.command("unlock")
+def users_unlock(email: str) -> None:
+    """Lift a lock (from failed sign-ins or an operator)."""
+
+    async def work(platform: Platform) -> Any:
+        return await platform.accounts.lock(email, until=None)
+
+    typer.echo(f"unlocked {_run(work).email}")
+
+
+@users_app.command("verify")
+def users_verify(email: str) -> None:
+    """Mark an account's email as verified by hand."""
+    typer.echo(f"verified {_run(lambda p: p.accounts.mark_verified(email)).email}")
+
+
+@app.command("mail")
+def mail_status(
+    failed: Annotated[bool, typer.Option("--failed", help="Only mail that gave up.")] = False,
+    deliver: Annotated[bool, typer.Option("--deliver", help="Send what is due first.")] = False,
+) -> None:
+    """Show the mail outbox (newest first); --deliver sends what is due now."""
+
+    async def work(platform: Platform) -> list[Any]:
+        if deliver:
+            await platform.mail_delivery.deliver_due()
+        async with platform.uow() as uow:
+            return await uow.outbox.list(status=OutboxStatus.FAILED if failed else None, limit=100)
+
+    messages = _run(work)
+    if not messages:
+        typer.echo("no mail")
+    for m in messages:
+        error = f"  ({m.last_error})" if m.last_error else ""
+        typer.echo(
+            f"{m.created_at:%Y-%m-%d %H:%M}  {m.status:<7}  tries={m.attempts}  {m.to}  "
+            f"{m.subject}{error}"
+        )
 
 
 @voices_app.command("list")

@@ -13,23 +13,22 @@ from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from voiceqr.application.voices import VoiceSpec
 from voiceqr.bootstrap import Platform
+from voiceqr.domain.api_keys import Scope
 from voiceqr.domain.generations import Generation
 from voiceqr.domain.playback import PlaybackCounts
 from voiceqr.domain.users import User
 from voiceqr.domain.voices import Voice
 from voiceqr.entrypoints.http.auth import (
-    cleared_session_cookie,
+    api_key_scopes,
     current_admin,
     current_user,
     optional_user,
-    session_cookie,
 )
 from voiceqr.entrypoints.http.schemas import (
     GenerationCreate,
     GenerationError,
     GenerationList,
     GenerationOut,
-    LoginBody,
     SampleOut,
     UserOut,
     VoiceCreate,
@@ -99,45 +98,10 @@ async def generation_out(
     )
 
 
-class AuthController(Controller):
-    path = "/auth"
-    tags = ["auth"]
-
-    @post("/login", status_code=200)
-    async def login(
-        self, data: JSONBody[LoginBody], platform: NamedDependency[Platform]
-    ) -> Response[UserOut]:
-        """Sign in with email and password; sets the session cookie."""
-        signed_in = await platform.accounts.sign_in(email=data.email, password=data.password)
-        return Response(
-            user_out(signed_in.user), cookies=[session_cookie(platform, signed_in.token)]
-        )
-
-    @post("/logout", status_code=HTTP_204_NO_CONTENT)
-    async def logout(
-        self, request: Request[Any, Any, Any], platform: NamedDependency[Platform]
-    ) -> Response[None]:
-        """End the session on the server and clear the cookie."""
-        token = request.cookies.get("voiceqr_session")
-        if token:
-            await platform.accounts.sign_out(token)
-        return Response(None, status_code=204, cookies=[cleared_session_cookie(platform)])
-
-
-class MeController(Controller):
-    path = "/me"
-    tags = ["auth"]
-    dependencies = {"user": Provide(current_user)}
-
-    @get("/")
-    async def me(self, user: NamedDependency[User]) -> UserOut:
-        """The signed-in user."""
-        return user_out(user)
-
-
 class VoiceController(Controller):
     path = "/voices"
     tags = ["voices"]
+    opt = api_key_scopes(GET=Scope.READ, POST=Scope.ADMIN, PATCH=Scope.ADMIN, DELETE=Scope.ADMIN)
 
     @get("/", dependencies={"viewer": Provide(optional_user)})
     async def list_voices(
@@ -192,6 +156,7 @@ class VoiceController(Controller):
 class GenerationController(Controller):
     path = "/generations"
     tags = ["generations"]
+    opt = api_key_scopes(GET=Scope.READ, POST=Scope.GENERATE)
     dependencies = {"user": Provide(current_user)}
 
     @post("/", status_code=HTTP_202_ACCEPTED)
@@ -289,8 +254,6 @@ def _download(body: bytes, media_type: str, filename: str) -> Response[bytes]:
 
 
 API_CONTROLLERS = [
-    AuthController,
-    MeController,
     VoiceController,
     GenerationController,
     PlaybackController,

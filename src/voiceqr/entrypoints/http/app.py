@@ -9,6 +9,7 @@ from pathlib import Path
 
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -18,9 +19,16 @@ from litestar.template import TemplateConfig
 
 from voiceqr.bootstrap import Platform
 from voiceqr.entrypoints.http.api import API_CONTROLLERS
+from voiceqr.entrypoints.http.api_accounts import ACCOUNT_CONTROLLERS
+from voiceqr.entrypoints.http.api_keys import API_KEY_CONTROLLERS
+from voiceqr.entrypoints.http.api_two_factor import TWO_FACTOR_CONTROLLERS
 from voiceqr.entrypoints.http.health import healthz, readyz
 from voiceqr.entrypoints.http.media import serve_media
+from voiceqr.entrypoints.http.oidc import OIDC_HANDLERS, social_buttons
 from voiceqr.entrypoints.http.pages import PAGES
+from voiceqr.entrypoints.http.pages_accounts import ACCOUNT_PAGES
+from voiceqr.entrypoints.http.pages_api_keys import API_KEY_PAGES
+from voiceqr.entrypoints.http.pages_two_factor import TWO_FACTOR_PAGES
 from voiceqr.entrypoints.http.problems import EXCEPTION_HANDLERS
 from voiceqr.entrypoints.worker.sweeper import run_sweeper
 
@@ -50,8 +58,25 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
 
     from litestar import Router
 
-    api = Router(path="/api/v1", route_handlers=API_CONTROLLERS)
-    handlers: list[object] = [api, healthz, readyz, *PAGES]
+    api = Router(
+        path="/api/v1",
+        route_handlers=[
+            *ACCOUNT_CONTROLLERS,
+            *TWO_FACTOR_CONTROLLERS,
+            *API_KEY_CONTROLLERS,
+            *API_CONTROLLERS,
+        ],
+    )
+    handlers: list[object] = [
+        api,
+        healthz,
+        readyz,
+        *PAGES,
+        *ACCOUNT_PAGES,
+        *TWO_FACTOR_PAGES,
+        *API_KEY_PAGES,
+        *OIDC_HANDLERS,
+    ]
     if platform.media_root is not None:
         handlers.append(serve_media)
     handlers.append(
@@ -61,12 +86,25 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
         route_handlers=handlers,  # type: ignore[arg-type]
         dependencies={"platform": Provide(lambda: platform, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=HERE / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=social_buttons(platform),
+        ),
         openapi_config=OpenAPIConfig(
             title="voiceqr API",
             version="1.0.0",
             path="/api/v1/schema",
             render_plugins=[SwaggerRenderPlugin()],
+        ),
+        csrf_config=CSRFConfig(
+            secret=platform.secret_key,
+            cookie_name="voiceqr_csrf",
+            cookie_secure=platform.settings.env == "production",
+            cookie_httponly=True,
+            # The JSON API takes JSON bodies only (a cross-site form cannot send those) and
+            # SameSite=Lax session cookies; the web forms carry a CSRF token.
+            exclude=["/api/"],
         ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude=["/media"]),
         lifespan=[lifespan],

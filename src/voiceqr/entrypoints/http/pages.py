@@ -12,6 +12,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from voiceqr.application.accounts import SecondFactorRequired
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.errors import AuthenticationFailed, DomainError, NotFound
 from voiceqr.domain.generations import GenerationStatus
@@ -20,6 +21,7 @@ from voiceqr.entrypoints.http.api import generation_out, voice_out
 from voiceqr.entrypoints.http.auth import (
     SESSION_COOKIE,
     cleared_session_cookie,
+    client_of,
     current_user,
     optional_user,
     session_cookie,
@@ -58,20 +60,40 @@ async def signin_page(
 
 
 @post("/signin", include_in_schema=False, status_code=303)
-async def signin_submit(data: Form, platform: NamedDependency[Platform]) -> Response[Any]:
+async def signin_submit(
+    data: Form, request: Request[Any, Any, Any], platform: NamedDependency[Platform]
+) -> Response[Any]:
     email = data.get("email", "")
+    remember_me = data.get("remember_me") == "on"
+    target = _safe_next(data.get("next"))
+    context = {"next": target, "email": email, "remember_me": remember_me}
     try:
-        signed_in = await platform.accounts.sign_in(email=email, password=data.get("password", ""))
+        signed_in = await platform.accounts.sign_in(
+            email=email,
+            password=data.get("password", ""),
+            remember_me=remember_me,
+            otp_code=data.get("otp_code") or None,
+            recovery_code=data.get("recovery_code") or None,
+            client=client_of(request, platform),
+        )
+    except SecondFactorRequired as exc:
+        return Template(
+            "signin.html", context={**context, "error": exc.message, "needs_code": True}
+        )
     except AuthenticationFailed as exc:
         return Template(
             "signin.html",
-            context={"next": _safe_next(data.get("next")), "error": exc.message, "email": email},
+            context={
+                **context,
+                "error": exc.message,
+                "needs_code": exc.code == "bad_second_factor",
+            },
             status_code=401,
         )
     return Redirect(
-        _safe_next(data.get("next")),
+        target,
         status_code=303,
-        cookies=[session_cookie(platform, signed_in.token)],
+        cookies=[session_cookie(platform, signed_in.token, remember_me=remember_me)],
     )
 
 
@@ -133,10 +155,11 @@ async def create_submit(
     try:
         generation = await platform.generations.request(user, text=text, voice_id=voice_id)
     except DomainError as exc:
-        if exc.category.value not in ("validation", "not_found"):
+        if exc.category.value not in ("validation", "not_found", "permission"):
             raise
+        status = 403 if exc.category.value == "permission" else 422
         return await _create_page(
-            platform, user, error=exc.message, text=text, voice_id=voice, status=422
+            platform, user, error=exc.message, text=text, voice_id=voice, status=status
         )
     return Redirect(f"/generations/{generation.id}", status_code=303)
 

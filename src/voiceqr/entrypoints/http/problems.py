@@ -37,6 +37,7 @@ TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     410: "Gone",
+    429: "Too many requests",
     413: "Request too large",
     415: "Unsupported media type",
     416: "Range not satisfiable",
@@ -82,16 +83,23 @@ def problem(
     }
     if extra:
         body.update(extra)
+    if status == 401:
+        # RFC 6750: tell API clients how to authenticate (a session cookie also works).
+        headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="voiceqr"'}
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     status = STATUS_BY_CATEGORY.get(exc.category, 500)
+    headers = None
     if exc.code == "range_not_satisfiable":
         status = 416
+    elif exc.code == "rate_limited":
+        status = 429
+        headers = {"Retry-After": str(getattr(exc, "retry_after", 60))}
     if status >= 500:
         log.error("request failed: %s (%s)", exc.code, exc.detail or exc.message)
-    return problem(request, status, exc.message, code=exc.code)
+    return problem(request, status, exc.message, code=exc.code, headers=headers)
 
 
 def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:

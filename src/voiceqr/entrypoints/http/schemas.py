@@ -106,3 +106,91 @@ class GenerationOut(msgspec.Struct):
 
 class GenerationList(msgspec.Struct):
     items: list[GenerationOut]
+
+
+# --- accounts ------------------------------------------------------------------------
+
+Email = Annotated[str, Meta(max_length=320)]
+Password = Annotated[str, Meta(max_length=4096)]
+Token = Annotated[str, Meta(max_length=200)]
+
+
+class SignInBody(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+    password: Password
+    remember_me: bool = False
+    otp_code: Annotated[str, Meta(max_length=20)] | None = None
+    recovery_code: Annotated[str, Meta(max_length=40)] | None = None
+
+
+class RegisterBody(msgspec.Struct, forbid_unknown_fields=True):
+    name: Short
+    email: Email
+    password: Password
+    terms_accepted: bool = False
+
+
+class EmailBody(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+
+
+class TokenBody(msgspec.Struct, forbid_unknown_fields=True):
+    token: Token
+
+
+class ResetPasswordBody(msgspec.Struct, forbid_unknown_fields=True):
+    token: Token
+    password: Password
+
+
+class PasswordBody(msgspec.Struct, forbid_unknown_fields=True):
+    password: Password
+
+
+class ChangePasswordBody(msgspec.Struct, forbid_unknown_fields=True):
+    current_password: Password
+    new_password: Password
+
+
+class ProfilePatch(msgspec.Struct, forbid_unknown_fields=True):
+    name: Short | UnsetType = UNSET
+    email: Email | UnsetType = UNSET
+
+
+class Accepted(msgspec.Struct):
+    detail: str
+
+
+class ProfileOut(msgspec.Struct):
+    id: UUID
+    email: str
+    name: str
+    role: str
+    email_verified: bool
+    two_factor_enabled: bool
+    created_at: datetime
+
+
+class SessionOut(msgspec.Struct):
+    id: UUID
+    current: bool
+    device: str
+    browser: str
+    country: str
+    ip: str
+    method: str
+    remember_me: bool
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+
+
+class LoginEventOut(msgspec.Struct):
+    occurred_at: datetime
+    success: bool
+    method: str
+    reason: str
+    ip: str
+    device: str
+    country: str
+    user_agent: str

@@ -1,24 +1,38 @@
-"""The periodic sweeper: expired leases go back, due retries and lost jobs are re-sent."""
+"""The periodic sweeper: lost and due generations go back to the queue, due mail is
+sent, and old login activity is forgotten."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Awaitable, Callable
 
 from voiceqr.bootstrap import Platform
 
 log = logging.getLogger(__name__)
 
+ACTIVITY_CLEANUP_SECONDS = 3600
+
 
 async def run_sweeper(platform: Platform) -> None:
     interval = platform.settings.jobs.sweep_interval_seconds
+    last_cleanup = 0.0
     while True:
-        try:
-            handed = await platform.generations.sweep()
-            if handed:
-                log.info("sweeper handed %d generations to the queue", handed)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a failed sweep is retried on the next tick
-            log.exception("sweep failed")
+        await _step("sweep", platform.generations.sweep)
+        await _step("mail delivery", platform.mail_delivery.deliver_due)
+        if time.monotonic() - last_cleanup > ACTIVITY_CLEANUP_SECONDS:
+            last_cleanup = time.monotonic()
+            await _step("login activity clean-up", platform.accounts.forget_old_activity)
         await asyncio.sleep(interval)
+
+
+async def _step(name: str, work: Callable[[], Awaitable[int]]) -> None:
+    try:
+        done = await work()
+        if done:
+            log.info("%s: %d done", name, done)
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # a failed step is tried again on the next tick
+        log.exception("%s failed", name)

@@ -1,0 +1,67 @@
+"""Sign-in sessions in the database (embedded mode); each call is its own transaction."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from voiceqr.adapters.database import tables as t
+from voiceqr.domain.sessions import Session
+
+
+class SqlSessionStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def add(self, session: Session) -> None:
+        async with self._engine.begin() as db:
+            await db.execute(insert(t.sessions).values(asdict(session)))
+
+    async def get(self, token_hash: str) -> Session | None:
+        async with self._engine.connect() as db:
+            row = (
+                await db.execute(select(t.sessions).where(t.sessions.c.token_hash == token_hash))
+            ).first()
+        return None if row is None else Session(**row._mapping)
+
+    async def touch(
+        self, token_hash: str, *, last_seen_at: datetime, idle_expires_at: datetime
+    ) -> None:
+        async with self._engine.begin() as db:
+            await db.execute(
+                update(t.sessions)
+                .where(t.sessions.c.token_hash == token_hash)
+                .values(last_seen_at=last_seen_at, idle_expires_at=idle_expires_at)
+            )
+
+    async def mark_reauthenticated(self, token_hash: str, *, at: datetime) -> None:
+        async with self._engine.begin() as db:
+            await db.execute(
+                update(t.sessions)
+                .where(t.sessions.c.token_hash == token_hash)
+                .values(reauthenticated_at=at)
+            )
+
+    async def delete(self, token_hash: str) -> None:
+        async with self._engine.begin() as db:
+            await db.execute(delete(t.sessions).where(t.sessions.c.token_hash == token_hash))
+
+    async def list_for_user(self, user_id: UUID) -> list[Session]:
+        c = t.sessions.c
+        async with self._engine.connect() as db:
+            rows = await db.execute(
+                select(t.sessions).where(c.user_id == user_id).order_by(c.last_seen_at.desc())
+            )
+            return [Session(**row._mapping) for row in rows]
+
+    async def delete_for_user(self, user_id: UUID, *, keep: str | None = None) -> int:
+        c = t.sessions.c
+        query = delete(t.sessions).where(c.user_id == user_id)
+        if keep is not None:
+            query = query.where(c.token_hash != keep)
+        async with self._engine.begin() as db:
+            return int((await db.execute(query)).rowcount)

@@ -1,0 +1,1 @@
+"""Redis-backed adapters for production: sign-in sessions and rate limits."""

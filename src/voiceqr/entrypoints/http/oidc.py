@@ -1,0 +1,231 @@
+"""Sign-in with Google and Microsoft (A5): the round trip to the provider and the link page.
+
+`/api/v1/auth/oidc/{provider}/start` sends the browser to the provider with the sealed
+sign-in state in a short-lived cookie; `/callback` signs in (or creates the account)
+and sends the browser on. When the provider's verified email already has an account,
+`/signin/link` asks for that account's password before the identity is linked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery, Parameter
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect, Template
+
+from voiceqr.application.accounts import SecondFactorRequired
+from voiceqr.application.social_sign_in import LinkRequired, SocialSignedIn
+from voiceqr.bootstrap import Platform
+from voiceqr.domain.errors import AuthenticationFailed, DomainError
+from voiceqr.entrypoints.http.auth import client_of, session_cookie
+from voiceqr.entrypoints.http.pages import NO_STORE, Form, _safe_next
+from voiceqr.entrypoints.http.problems import STATUS_BY_CATEGORY
+
+STATE_COOKIE = "voiceqr_oidc"
+STATE_COOKIE_PATH = "/api/v1/auth/oidc/"
+LINK_COOKIE = "voiceqr_link"
+LINK_PATH = "/signin/link"
+CALLBACK_PATH = "/api/v1/auth/oidc/{provider}/callback"
+
+
+def social_buttons(platform: Platform) -> Callable[[JinjaTemplateEngine], None]:
+    """Give every template the configured providers, for the sign-in page's buttons."""
+
+    def register(engine: JinjaTemplateEngine) -> None:
+        engine.engine.globals["social_providers"] = platform.social_sign_in.providers
+
+    return register
+
+
+def _cookie(platform: Platform, key: str, value: str, *, path: str, max_age: int) -> Cookie:
+    # SameSite=Lax still goes with the provider's top-level redirect back to us.
+    return Cookie(
+        key=key,
+        value=value,
+        httponly=True,
+        samesite="lax",
+        secure=platform.settings.env == "production",
+        path=path,
+        max_age=max_age,
+    )
+
+
+def _wants_html(request: Request[Any, Any, Any]) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _signin_page(error: str, status: int, cookies: list[Cookie]) -> Template:
+    return Template(
+        "signin.html",
+        context={"next": "/generations/new", "email": "", "error": error},
+        status_code=status,
+        headers=NO_STORE,
+        cookies=cookies,
+    )
+
+
+@get("/api/v1/auth/oidc/{provider:str}/start", tags=["auth"], status_code=302)
+async def oidc_start(
+    provider: FromPath[str],
+    request: Request[Any, Any, Any],
+    platform: NamedDependency[Platform],
+    remember_me: FromQuery[str | None] = None,
+    next: FromQuery[str | None] = None,
+) -> Response[Any]:
+    """Send the browser to Google or Microsoft to sign in (404 for a provider not set up)."""
+    social = platform.social_sign_in
+    if not social.is_enabled(provider):
+        raise NotFoundException(f"Sign-in with '{provider}' is not offered here.")
+    try:
+        started = await social.start(
+            provider,
+            redirect_uri=platform.settings.public_base_url.rstrip("/")
+            + CALLBACK_PATH.format(provider=provider),
+            remember_me=(remember_me or "").lower() in ("on", "1", "true", "yes"),
+            next=_safe_next(next),
+        )
+    except DomainError as exc:  # the provider cannot be reached
+        if not _wants_html(request):
+            raise
+        return _signin_page(exc.message, STATUS_BY_CATEGORY.get(exc.category, 500), [])
+    return Redirect(
+        started.url,
+        status_code=302,
+        headers=NO_STORE,
+        cookies=[
+            _cookie(
+                platform,
+                STATE_COOKIE,
+                started.sealed_state,
+                path=STATE_COOKIE_PATH,
+                max_age=started.max_age_seconds,
+            )
+        ],
+    )
+
+
+@get("/api/v1/auth/oidc/{provider:str}/callback", tags=["auth"], status_code=302)
+async def oidc_callback(
+    provider: FromPath[str],
+    request: Request[Any, Any, Any],
+    platform: NamedDependency[Platform],
+    code: FromQuery[str | None] = None,
+    returned_state: Annotated[str | None, Parameter(query="state")] = None,  # `state` is reserved
+    error: FromQuery[str | None] = None,
+    error_description: FromQuery[str | None] = None,
+) -> Response[Any]:
+    """Where the provider sends the browser back: signs in and redirects to the app, or
+    to `/signin/link` when an existing account's password must come first."""
+    social = platform.social_sign_in
+    if not social.is_enabled(provider):
+        raise NotFoundException(f"Sign-in with '{provider}' is not offered here.")
+    spent = _cookie(platform, STATE_COOKIE, "", path=STATE_COOKIE_PATH, max_age=0)
+    try:
+        result = await social.callback(
+            provider,
+            sealed_state=request.cookies.get(STATE_COOKIE, ""),
+            state=returned_state or "",
+            code=code or "",
+            error=error,
+            error_description=error_description,
+            client=client_of(request, platform),
+        )
+    except DomainError as exc:
+        if not _wants_html(request):
+            raise  # a problem document for API clients
+        return _signin_page(exc.message, STATUS_BY_CATEGORY.get(exc.category, 500), [spent])
+    if isinstance(result, LinkRequired):
+        link = _cookie(
+            platform,
+            LINK_COOKIE,
+            result.sealed_link,
+            path=LINK_PATH,
+            max_age=result.max_age_seconds,
+        )
+        return Redirect(LINK_PATH, status_code=302, headers=NO_STORE, cookies=[spent, link])
+    return _signed_in(platform, result, [spent])
+
+
+def _signed_in(
+    platform: Platform,
+    result: SocialSignedIn,
+    cookies: list[Cookie],
+    *,
+    status: Literal[302, 303] = 302,
+) -> Redirect:
+    session = session_cookie(platform, result.sign_in.token, remember_me=result.remember_me)
+    return Redirect(
+        _safe_next(result.next), status_code=status, headers=NO_STORE, cookies=[*cookies, session]
+    )
+
+
+def _link_page(
+    platform: Platform,
+    sealed: str,
+    *,
+    error: str | None = None,
+    needs_code: bool = False,
+    status: int = 200,
+) -> Template:
+    try:
+        pending = platform.social_sign_in.pending_link(sealed)
+    except DomainError as exc:
+        return _signin_page(exc.message, STATUS_BY_CATEGORY.get(exc.category, 500), [])
+    return Template(
+        "signin_link.html",
+        context={
+            "email": pending.email,
+            "provider": pending.provider_label,
+            "error": error,
+            "needs_code": needs_code,
+        },
+        status_code=status,
+        headers=NO_STORE,
+    )
+
+
+@get(LINK_PATH, include_in_schema=False)
+async def link_page(
+    request: Request[Any, Any, Any], platform: NamedDependency[Platform]
+) -> Template:
+    """Ask for the password of the account the provider's verified email belongs to."""
+    return _link_page(platform, request.cookies.get(LINK_COOKIE, ""))
+
+
+@post(LINK_PATH, include_in_schema=False, status_code=303)
+async def link_submit(
+    data: Form, request: Request[Any, Any, Any], platform: NamedDependency[Platform]
+) -> Response[Any]:
+    """The account's password (and code, with 2FA) proves ownership: link, then sign in."""
+    sealed = request.cookies.get(LINK_COOKIE, "")
+    try:
+        result = await platform.social_sign_in.confirm_link(
+            sealed,
+            password=data.get("password", ""),
+            otp_code=data.get("otp_code") or None,
+            recovery_code=data.get("recovery_code") or None,
+            client=client_of(request, platform),
+        )
+    except SecondFactorRequired as exc:
+        return _link_page(platform, sealed, error=exc.message, needs_code=True, status=401)
+    except AuthenticationFailed as exc:
+        if exc.code == "oidc_link_invalid":
+            return _signin_page(exc.message, 401, [])
+        return _link_page(
+            platform,
+            sealed,
+            error=exc.message,
+            needs_code=exc.code == "bad_second_factor",
+            status=401,
+        )
+    done = _cookie(platform, LINK_COOKIE, "", path=LINK_PATH, max_age=0)
+    return _signed_in(platform, result, [done], status=303)
+
+
+OIDC_HANDLERS = [oidc_start, oidc_callback, link_page, link_submit]

@@ -1,0 +1,868 @@
+"""Sign-in with Google and Microsoft (A5) against OpenID providers the tests start.
+
+Two providers run on this machine:
+
+- `oidc-provider-mock`, a real OpenID Connect provider in a thread: the tests choose
+  who signs in (the subject) and what it claims (email, email_verified, tid, ...);
+- `ForgingProvider`, a small provider whose ID tokens the tests write themselves, to
+  send what a real provider never should: a token signed with a key it does not
+  publish, for another audience, expired, for another nonce or from another issuer.
+
+The browser's trips are followed by hand: start -> provider -> callback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import secrets
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+import pytest
+import pytest_asyncio
+from joserfc import jwk, jwt
+from litestar.testing import AsyncTestClient
+from oidc_provider_mock import run_server_in_thread
+from redis.asyncio import Redis
+
+from tests.conftest import free_port
+from tests.integration.http_helpers import (
+    BROWSER,
+    PASSWORD,
+    SESSION_COOKIE,
+    RunningApp,
+    assert_problem,
+    cookie_attributes,
+    csrf_token,
+    fast_hasher,
+    is_html,
+)
+from voiceqr.adapters.oidc import OpenIdConnectProvider
+from voiceqr.adapters.redis.one_time_keys import MemoryOneTimeKeys, RedisOneTimeKeys
+from voiceqr.bootstrap import build
+from voiceqr.domain.errors import AuthenticationFailed, ErrorCategory, ExternalServiceError
+from voiceqr.domain.users import UserStatus
+from voiceqr.entrypoints.http.app import create_app
+from voiceqr.settings import Auth, Settings
+
+pytestmark = [
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),  # authlib, inside the mock
+]
+
+GOOGLE_CLIENT = "voiceqr-google-client"
+MICROSOFT_CLIENT = "voiceqr-microsoft-client"
+FORGED_CLIENT = "voiceqr-forged-client"
+CLIENT_SECRET = "s3cret/with+odd=chars"
+STATE_COOKIE = "voiceqr_oidc"
+LINK_COOKIE = "voiceqr_link"
+TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
+
+
+# --- a visitor with a cookie jar ---------------------------------------------------
+
+
+@dataclass
+class Visitor:
+    """One browser: keeps every cookie the app sets (and drops the ones it expires)."""
+
+    client: AsyncTestClient[Any]
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        headers = dict(kwargs.pop("headers", {}))
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        self.client.cookies.clear()
+        try:
+            response = await self.client.request(
+                method, url, headers=headers, follow_redirects=False, **kwargs
+            )
+        finally:
+            self.client.cookies.clear()
+        for header in response.headers.get_list("set-cookie"):
+            name, _, rest = header.partition("=")
+            value = rest.split(";", 1)[0]
+            if cookie_attributes(header).get("max-age") == "0" or not value:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        return response
+
+    async def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("GET", url, **kwargs)
+
+    async def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("POST", url, **kwargs)
+
+    async def me(self) -> dict[str, Any] | None:
+        response = await self.get("/api/v1/me")
+        return response.json() if response.status_code == 200 else None
+
+
+def local_path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def query(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+# --- the mock provider ---------------------------------------------------------------
+
+
+@dataclass
+class MockProvider:
+    base: str
+
+    def set_user(self, sub: str, **claims: Any) -> None:
+        response = httpx.put(f"{self.base}/users/{sub}", json=claims, timeout=5)
+        assert response.status_code == 204, response.text
+
+    def authorize(self, authorization_url: str, *, sub: str | None = None) -> str:
+        """Sign in as `sub` (or deny, without one) on the provider's page; the redirect."""
+        form = {"sub": sub} if sub is not None else {"action": "deny"}
+        response = httpx.post(authorization_url, data=form, timeout=5)
+        assert response.status_code == 302, response.text
+        return str(response.headers["location"])
+
+
+@pytest.fixture(scope="module")
+def mock_provider() -> Iterator[MockProvider]:
+    with run_server_in_thread() as server:
+        yield MockProvider(f"http://localhost:{server.server_port}")
+
+
+# --- the forging provider ----------------------------------------------------------
+
+
+@dataclass
+class Grant:
+    id_token: str
+    challenge: str
+
+
+class ForgingProvider:
+    """Discovery, a key set and a token endpoint; the tests write the ID tokens.
+
+    Discovery under `/common/v2.0` names Microsoft's multi-tenant issuer template.
+    The token endpoint takes the secret in the form (client_secret_post) and checks
+    the PKCE verifier against the challenge of the authorization URL.
+    """
+
+    def __init__(self) -> None:
+        self.trusted = jwk.RSAKey.generate_key(2048, parameters={"kid": "trusted-1"})
+        self.stranger = jwk.RSAKey.generate_key(2048, parameters={"kid": "stranger"})
+        self.grants: dict[str, Grant] = {}
+        self.discovery_requests = 0
+        self.jwks_requests = 0
+        self.token_forms: list[dict[str, str]] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> ForgingProvider:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def grant(self, claims: dict[str, Any], *, challenge: str, key: jwk.Key | None = None) -> str:
+        """A code whose token carries `claims`, signed with `key` (the trusted one)."""
+        signer = key or self.trusted
+        token = jwt.encode({"alg": "RS256", "kid": signer.kid}, claims, signer)
+        code = secrets.token_urlsafe(16)
+        self.grants[code] = Grant(token, challenge)
+        return code
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                path = urlsplit(self.path).path
+                if path.endswith("/.well-known/openid-configuration"):
+                    provider.discovery_requests += 1
+                    prefix = path.removesuffix("/.well-known/openid-configuration")
+                    issuer = provider.base + (
+                        "/{tenantid}/v2.0" if prefix == "/common/v2.0" else prefix
+                    )
+                    self._json(
+                        200,
+                        {
+                            "issuer": issuer,
+                            "authorization_endpoint": f"{provider.base}/authorize",
+                            "token_endpoint": f"{provider.base}/token",
+                            "jwks_uri": f"{provider.base}/jwks",
+                            "id_token_signing_alg_values_supported": ["RS256"],
+                            "token_endpoint_auth_methods_supported": ["client_secret_post"],
+                        },
+                    )
+                elif path == "/jwks":
+                    provider.jwks_requests += 1
+                    self._json(200, {"keys": [provider.trusted.as_dict(private=False)]})
+                else:
+                    self._json(404, {"error": "not_found"})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", "0"))
+                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                provider.token_forms.append(form)
+                grant = provider.grants.pop(form.get("code", ""), None)
+                verifier = form.get("code_verifier", "")
+                challenge = (
+                    base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+                    .rstrip(b"=")
+                    .decode()
+                )
+                if form.get("client_secret") != CLIENT_SECRET:
+                    self._json(401, {"error": "invalid_client"})
+                elif grant is None or grant.challenge != challenge:
+                    self._json(400, {"error": "invalid_grant"})
+                else:
+                    self._json(
+                        200,
+                        {"access_token": "x", "token_type": "Bearer", "id_token": grant.id_token},
+                    )
+
+            def _json(self, status: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+
+@pytest.fixture(scope="module")
+def forger() -> Iterator[ForgingProvider]:
+    with ForgingProvider() as provider:
+        yield provider
+
+
+# --- the apps ----------------------------------------------------------------------
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def app(
+    tmp_path_factory: pytest.TempPathFactory, mock_provider: MockProvider
+) -> AsyncIterator[RunningApp]:
+    """Google and Microsoft both at the mock provider (with their own client ids)."""
+    settings = Settings(
+        data_dir=str(tmp_path_factory.mktemp("voiceqr-oidc")),
+        auth=Auth(
+            google_issuer=mock_provider.base,
+            google_client_id=GOOGLE_CLIENT,
+            google_client_secret=CLIENT_SECRET,
+            microsoft_issuer=mock_provider.base,
+            microsoft_client_id=MICROSOFT_CLIENT,
+            microsoft_client_secret=CLIENT_SECRET,
+        ),
+    )
+    platform = build(settings, hasher=fast_hasher())
+    async with AsyncTestClient(create_app(platform)) as client:
+        yield RunningApp(platform, client)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def forged_app(
+    tmp_path_factory: pytest.TempPathFactory, forger: ForgingProvider
+) -> AsyncIterator[RunningApp]:
+    """Google at the forging provider; Microsoft is not set up."""
+    settings = Settings(
+        data_dir=str(tmp_path_factory.mktemp("voiceqr-forged")),
+        auth=Auth(
+            google_issuer=forger.base,
+            google_client_id=FORGED_CLIENT,
+            google_client_secret=CLIENT_SECRET,
+        ),
+    )
+    platform = build(settings, hasher=fast_hasher())
+    async with AsyncTestClient(create_app(platform)) as client:
+        yield RunningApp(platform, client)
+
+
+async def social_sign_in(
+    app: RunningApp,
+    provider: MockProvider,
+    sub: str,
+    *,
+    via: str = "google",
+    visitor: Visitor | None = None,
+    start: str = "",
+) -> tuple[Visitor, httpx.Response]:
+    """start -> the provider's page (signed in as `sub`) -> callback; the callback's answer."""
+    visitor = visitor or Visitor(app.client)
+    started = await visitor.get(f"/api/v1/auth/oidc/{via}/start{start}")
+    assert started.status_code == 302, started.text
+    back = provider.authorize(started.headers["location"], sub=sub)
+    return visitor, await visitor.get(local_path(back))
+
+
+def user_count(app: RunningApp) -> int:
+    return len(app.call(app.platform.accounts.list_users))
+
+
+def identities(app: RunningApp, email: str) -> list[Any]:
+    async def find() -> list[Any]:
+        user = await app.platform.accounts.get_by_email(email)
+        assert user is not None
+        async with app.platform.uow() as uow:
+            return await uow.social_identities.list_for_user(user.id)
+
+    return app.call(find)
+
+
+# --- the happy paths -----------------------------------------------------------------
+
+
+async def test_start_sends_the_browser_to_the_provider_with_pkce_state_and_nonce(
+    app: RunningApp, mock_provider: MockProvider
+) -> None:
+    response = await Visitor(app.client).get(
+        "/api/v1/auth/oidc/google/start?next=/generations&remember_me=on"
+    )
+    assert response.status_code == 302, response.text
+    location = response.headers["location"]
+    assert location.startswith(f"{mock_provider.base}/oauth2/authorize?")
+    params = query(location)
+    assert params["response_type"] == "code"
+    assert params["client_id"] == GOOGLE_CLIENT
+    assert params["scope"] == "openid email profile"
+    assert params["redirect_uri"] == "http://127.0.0.1:8000/api/v1/auth/oidc/google/callback"
+    assert params["code_challenge_method"] == "S256"
+    assert len(params["code_challenge"]) == 43  # base64url of a SHA-256 digest
+    assert len(params["state"]) >= 43
+    assert len(params["nonce"]) >= 43
+
+    # The state record rides in a short-lived, HttpOnly cookie only the callback sees,
+    # and carries neither the verifier nor anything else in the clear.
+    header = next(h for h in response.headers.get_list("set-cookie") if h.startswith(STATE_COOKIE))
+    attributes = cookie_attributes(header)
+    assert "httponly" in attributes
+    assert attributes["samesite"].lower() == "lax"
+    assert attributes["path"] == "/api/v1/auth/oidc/"
+    assert attributes["max-age"] == "600"
+
+
+async def test_first_sign_in_creates_a_verified_account_and_the_second_finds_it(
+    app: RunningApp, mock_provider: MockProvider
+) -> None:
+    mock_provider.set_user(
+        "google-ada", email="Ada@Example.com", email_verified=True, name="Ada Lovelace"
+    )
+    before = user_count(app)
+
+    visitor, back = await social_sign_in(
+        app, mock_provider, "google-ada", start="?next=/generations"
+    )
+    assert back.status_code == 302, back.text
+    assert back.headers["location"] == "/generations"
+    assert STATE_COOKIE not in visitor.cookies  # spent
+    session = next(h for h in back.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE))
+    assert "httponly" in cookie_attributes(session)
+    assert "max-age" not in cookie_attributes(session)  # no "remember me": ends with the browser
+    me = await visitor.me()
+    assert me is not None
+    assert (me["email"], me["name"], me["email_verified"]) == (
+        "ada@example.com",
+        "Ada Lovelace",
+        True,
+    )
+    assert user_count(app) == before + 1
+    activity = (await visitor.get("/api/v1/me/login-activity")).json()
+    assert activity[0]["method"] == "google"
+
+    again, back = await social_sign_in(app, mock_provider, "google-ada", start="?remember_me=on")
+    assert back.status_code == 302
+    assert back.headers["location"] == "/generations/new"
+    session = next(h for h in back.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE))
+    assert cookie_attributes(session)["max-age"] == str(30 * 86400)
+    second = await again.me()
+    assert second is not None
+    assert second["id"] == me["id"]
+    assert user_count(app) == before + 1
+
+
+async def test_an_existing_email_links_only_after_that_accounts_password(
+    app: RunningApp, mock_provider: MockProvider
+) -> None:
+    app.create_user("bob@example.com")
+    mock_provider.set_user("google-bob", email="bob@example.com", email_verified=True)
+    before = user_count(app)
+
+    visitor, back = await social_sign_in(
+        app, mock_provider, "google-bob", start="?next=/generations"
+    )
+    assert back.status_code == 302
+    assert back.headers["location"] == "/signin/link"
+    assert SESSION_COOKIE not in visitor.cookies  # not signed in by the email match
+    assert LINK_COOKIE in visitor.cookies
+    header = next(h for h in back.headers.get_list("set-cookie") if h.startswith(LINK_COOKIE))
+    assert cookie_attributes(header)["path"] == "/signin/link"
+    assert "httponly" in cookie_attributes(header)
+    assert identities(app, "bob@example.com") == []
+
+    page = await visitor.get("/signin/link", headers=BROWSER)
+    assert page.status_code == 200
+    assert "bob@example.com" in page.text
+    assert "Link your Google account" in page.text
+
+    wrong = await visitor.post(
+        "/signin/link",
+        data={"password": "not the password", "_csrf_token": csrf_token(page.text)},
+        headers=BROWSER,
+    )
+    assert wrong.status_code == 401
+    assert "not right" in wrong.text
+    assert SESSION_COOKIE not in visitor.cookies
+    assert identities(app, "bob@example.com") == []
+
+    right = await visitor.post(
+        "/signin/link",
+        data={"password": PASSWORD, "_csrf_token": csrf_token(page.text)},
+        headers=BROWSER,
+    )
+    assert right.status_code == 303, right.text
+    assert right.headers["location"] == "/generations"
+    assert LINK_COOKIE not in visitor.cookies
+    me = await visitor.me()
+    assert me is not None
+    assert me["email"] == "bob@example.com"
+    linked = identities(app, "bob@example.com")
+    assert [(i.provider, i.subject) for i in linked] == [("google", "google-bob")]
+    assert user_count(app) == before
+
+    # From now on Google signs Bob in directly.
+    later, back = await social_sign_in(app, mock_provider, "google-bob")
+    assert back.headers["location"] == "/generations/new"
+    again = await later.me()
+    assert again is not None
+    assert again["id"] == me["id"]
+
+
+async def test_a_pending_link_works_once(app: RunningApp, mock_provider: MockProvider) -> None:
+    app.create_user("cleo@example.com")
+    mock_provider.set_user("google-cleo", email="cleo@example.com", email_verified=True)
+    visitor, _ = await social_sign_in(app, mock_provider, "google-cleo")
+    sealed = visitor.cookies[LINK_COOKIE]
+    page = await visitor.get("/signin/link", headers=BROWSER)
+    done = await visitor.post(
+        "/signin/link",
+        data={"password": PASSWORD, "_csrf_token": csrf_token(page.text)},
+        headers=BROWSER,
+    )
+    assert done.status_code == 303
+
+    visitor.cookies[LINK_COOKIE] = sealed  # the same record, sent again
+    replay = await visitor.post(
+        "/signin/link",
+        data={"password": PASSWORD, "_csrf_token": csrf_token(page.text)},
+        headers=BROWSER,
+    )
+    assert replay.status_code == 401
+    assert "not valid any more" in replay.text
+    assert len(identities(app, "cleo@example.com")) == 1
+
+    # A forged record (its seal broken) shows the same refusal.
+    forged = Visitor(app.client, {LINK_COOKIE: sealed[:-4] + "AAAA"})
+    page = await forged.get("/signin/link", headers=BROWSER)
+    assert page.status_code == 401
+    assert "not valid any more" in page.text
+
+
+async def test_an_unverified_email_never_links_or_opens_an_account(
+    app: RunningApp, mock_provider: MockProvider
+) -> None:
+    app.create_user("dora@example.com")
+    mock_provider.set_user("google-dora", email="dora@example.com", email_verified=False)
+    before = user_count(app)
+
+    visitor, back = await social_sign_in(app, mock_provider, "google-dora")
+    assert_problem(back, 401, "oidc_email_unverified")
+    assert SESSION_COOKIE not in visitor.cookies
+    assert LINK_COOKIE not in visitor.cookies
+    assert identities(app, "dora@example.com") == []
+    assert user_count(app) == before
+
+
+async def test_microsoft_email_counts_only_with_xms_edov(
+    app: RunningApp, mock_provider: MockProvider
+) -> None:
+    """Any tenant can type any address into `email`: that alone never links (takeover)."""
+    app.create_user("erin@example.com")
+    mock_provider.set_user(
+        "ms-attacker",
+        email="erin@example.com",
+        email_verified=True,  # not a Microsoft claim: a hostile tenant's word, ignored
+        tid=TENANT,
+        oid="00000000-0000-0000-0000-00000000a77a",
+        name="Not Erin",
+    )
+    before = user_count(app)
+    visitor, back = await social_sign_in(app, mock_provider, "ms-attacker", via="microsoft")
+    assert_problem(back, 401, "oidc_email_unverified")
+    assert SESSION_COOKIE not in visitor.cookies
+    assert LINK_COOKIE not in visitor.cookies
+    assert identities(app, "erin@example.com") == []
+    assert user_count(app) == before
+
+    # With xms_edov (the domain owner verified the address) a new account opens,
+    # keyed on the tenant and object ids.
+    oid = "00000000-0000-0000-0000-0000000f1a7e"
+    mock_provider.set_user(
+        "ms-fiona", email="fiona@example.com", xms_edov=True, tid=TENANT, oid=oid, name="Fiona"
+    )
+    visitor, back = await social_sign_in(app, mock_provider, "ms-fiona", via="microsoft")
+    assert back.status_code == 302, back.text
+    me = await visitor.me()
+    assert me is not None
+    assert me["email"] == "fiona@example.com"
+    assert [(i.provider, i.subject) for i in identities(app, "fiona@example.com")] == [
+        ("microsoft", f"{TENANT}:{oid}")
+    ]
+
+
+async def test_a_disabled_account_cannot_sign_in_with_google(
+    app: RunningApp, mock_provider: MockProvider
+) -> None:
+    mock_provider.set_user("google-gus", email="gus@example.com", email_verified=True)
+    _, back = await social_sign_in(app, mock_provider, "google-gus")
+    assert back.status_code == 302
+    app.call(app.platform.accounts.set_status, "gus@example.com", UserStatus.DISABLED)
+
+    visitor, back = await social_sign_in(app, mock_provider, "google-gus")
+    assert_problem(back, 401, "account_unavailable")
+    assert SESSION_COOKIE not in visitor.cookies
+
+
+# --- refusals: the provider's "no", replays, forged answers ------------------------
+
+
+async def test_cancelling_at_the_provider_says_so(
+    app: RunningApp, mock_provider: MockProvider
+) -> None:
+    visitor = Visitor(app.client)
+    started = await visitor.get("/api/v1/auth/oidc/google/start")
+    back = mock_provider.authorize(started.headers["location"])  # "Deny"
+    assert query(back)["error"] == "access_denied"
+
+    answer = await visitor.get(local_path(back), headers=BROWSER)
+    assert answer.status_code == 401
+    assert is_html(answer)
+    assert "was cancelled or refused" in answer.text
+    assert "Continue with Google" in answer.text  # back on the sign-in page
+    assert SESSION_COOKIE not in visitor.cookies
+
+    as_api = await Visitor(app.client).get(local_path(back))
+    assert_problem(as_api, 401, "oidc_access_denied")
+
+
+async def test_a_replayed_or_foreign_state_is_refused(
+    app: RunningApp, mock_provider: MockProvider
+) -> None:
+    mock_provider.set_user("google-hal", email="hal@example.com", email_verified=True)
+    visitor = Visitor(app.client)
+    started = await visitor.get("/api/v1/auth/oidc/google/start")
+    sealed = visitor.cookies[STATE_COOKIE]
+    back = local_path(mock_provider.authorize(started.headers["location"], sub="google-hal"))
+
+    # Another browser, without the state cookie: the login-CSRF case.
+    assert_problem(await Visitor(app.client).get(back), 401, "oidc_state_invalid")
+    # The right cookie, another state value.
+    params = query(back)
+    other = f"{urlsplit(back).path}?{urlencode({**params, 'state': 'x' * 43})}"
+    assert_problem(
+        await Visitor(app.client, {STATE_COOKIE: sealed}).get(other), 401, "oidc_state_invalid"
+    )
+
+    first = await visitor.get(back)
+    assert first.status_code == 302
+    replay = await Visitor(app.client, {STATE_COOKIE: sealed}).get(back)
+    assert_problem(replay, 401, "oidc_state_replayed")
+
+
+async def test_unknown_or_unconfigured_providers_are_not_found(
+    app: RunningApp, forged_app: RunningApp
+) -> None:
+    assert_problem(await Visitor(app.client).get("/api/v1/auth/oidc/github/start"), 404)
+    assert_problem(await Visitor(forged_app.client).get("/api/v1/auth/oidc/microsoft/start"), 404)
+    assert_problem(
+        await Visitor(forged_app.client).get("/api/v1/auth/oidc/microsoft/callback?code=x"), 404
+    )
+
+
+async def test_the_sign_in_page_offers_the_configured_providers_only(
+    app: RunningApp, forged_app: RunningApp
+) -> None:
+    both = await Visitor(app.client).get("/signin?next=/generations", headers=BROWSER)
+    assert "Continue with Google" in both.text
+    assert "Continue with Microsoft" in both.text
+    assert 'formaction="/api/v1/auth/oidc/microsoft/start"' in both.text
+    assert 'name="next" value="/generations"' in both.text
+    one = await Visitor(forged_app.client).get("/signin", headers=BROWSER)
+    assert "Continue with Google" in one.text
+    assert "Continue with Microsoft" not in one.text
+
+
+async def forged_sign_in(
+    app: RunningApp, forger: ForgingProvider, *, key: jwk.Key | None = None, **changes: Any
+) -> httpx.Response:
+    """A sign-in whose ID token is the usual one with `changes` (None drops a claim)."""
+    visitor = Visitor(app.client)
+    started = await visitor.get("/api/v1/auth/oidc/google/start")
+    params = query(started.headers["location"])
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "iss": forger.base,
+        "aud": FORGED_CLIENT,
+        "sub": "forged-subject",
+        "email": "forged@example.com",
+        "email_verified": True,
+        "iat": now,
+        "exp": now + 300,
+        "nonce": params["nonce"],
+    }
+    for name, value in changes.items():
+        if value is None:
+            claims.pop(name, None)
+        else:
+            claims[name] = value
+    code = forger.grant(claims, challenge=params["code_challenge"], key=key)
+    return await visitor.get(
+        f"/api/v1/auth/oidc/google/callback?{urlencode({'code': code, 'state': params['state']})}"
+    )
+
+
+async def test_a_well_formed_forged_provider_answer_is_accepted(
+    forged_app: RunningApp, forger: ForgingProvider
+) -> None:
+    """The baseline for the refusals below: the same answer, untouched, signs in."""
+    answer = await forged_sign_in(forged_app, forger, sub="baseline", email="base@example.com")
+    assert answer.status_code == 302, answer.text
+    form = forger.token_forms[-1]
+    assert form["grant_type"] == "authorization_code"
+    assert form["client_id"] == FORGED_CLIENT  # client_secret_post, as discovery asked
+    assert form["redirect_uri"] == "http://127.0.0.1:8000/api/v1/auth/oidc/google/callback"
+
+
+@pytest.mark.parametrize(
+    ("changes", "code", "says"),
+    [
+        ({"aud": "someone-else"}, "oidc_wrong_audience", "another application"),
+        ({"aud": ["someone-else", "another"]}, "oidc_wrong_audience", "another application"),
+        ({"azp": "someone-else"}, "oidc_wrong_audience", "another application"),
+        ({"iss": "http://127.0.0.1:1"}, "oidc_wrong_issuer", "issued by someone else"),
+        ({"exp": int(time.time()) - 3600}, "oidc_token_expired", "expired"),
+        ({"exp": None}, "oidc_token_expired", "expired"),
+        ({"iat": int(time.time()) + 3600}, "oidc_bad_token", "future"),
+        ({"nonce": "a-nonce-from-another-sign-in"}, "oidc_wrong_nonce", "another sign-in"),
+        ({"nonce": None}, "oidc_wrong_nonce", "another sign-in"),
+    ],
+    ids=[
+        "wrong-audience",
+        "audience-list-without-us",
+        "authorized-party-not-us",
+        "wrong-issuer",
+        "expired",
+        "no-expiry",
+        "issued-in-the-future",
+        "wrong-nonce",
+        "no-nonce",
+    ],
+)
+async def test_forged_id_tokens_are_refused(
+    forged_app: RunningApp,
+    forger: ForgingProvider,
+    changes: dict[str, Any],
+    code: str,
+    says: str,
+) -> None:
+    before = user_count(forged_app)
+    body = assert_problem(await forged_sign_in(forged_app, forger, **changes), 401, code)
+    assert says in body["detail"]
+    assert "Nothing was changed" in body["detail"]
+    assert user_count(forged_app) == before
+
+
+@pytest.mark.parametrize("kid", ["stranger", "trusted-1"], ids=["unknown-key", "key-id-of-ours"])
+async def test_a_token_signed_with_another_key_is_refused(
+    forged_app: RunningApp, forger: ForgingProvider, kid: str
+) -> None:
+    """Signed by a key the provider does not publish, under its own id or under the id
+    of the published key: either way the signature does not verify."""
+    attacker = jwk.RSAKey.generate_key(2048, parameters={"kid": kid})
+    before = user_count(forged_app)
+    body = assert_problem(
+        await forged_sign_in(forged_app, forger, key=attacker), 401, "oidc_bad_signature"
+    )
+    assert "sign" in body["detail"]
+    assert user_count(forged_app) == before
+
+
+async def test_a_code_the_provider_rejects_is_a_clear_refusal(
+    forged_app: RunningApp, forger: ForgingProvider
+) -> None:
+    visitor = Visitor(forged_app.client)
+    started = await visitor.get("/api/v1/auth/oidc/google/start")
+    params = query(started.headers["location"])
+    answer = await visitor.get(
+        "/api/v1/auth/oidc/google/callback?"
+        + urlencode({"code": "never-issued", "state": params["state"]})
+    )
+    assert_problem(answer, 401, "oidc_code_rejected")
+
+
+async def test_discovery_and_keys_are_fetched_once(
+    forged_app: RunningApp, forger: ForgingProvider
+) -> None:
+    discovery, keys = forger.discovery_requests, forger.jwks_requests
+    for n in range(3):
+        answer = await forged_sign_in(
+            forged_app, forger, sub=f"cached-{n}", email=f"c{n}@example.com"
+        )
+        assert answer.status_code == 302
+    assert (forger.discovery_requests, forger.jwks_requests) == (discovery, keys)
+
+
+# --- the adapter on its own: Microsoft's tenants, key rotation ---------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def adapter_round(
+    provider: OpenIdConnectProvider, forger: ForgingProvider, **claims: Any
+) -> dict[str, object]:
+    verifier = secrets.token_urlsafe(48)
+    url = await provider.authorization_url(
+        redirect_uri="http://127.0.0.1:8000/cb", state="s", nonce="n", code_verifier=verifier
+    )
+    now = int(time.time())
+    code = forger.grant(
+        {"aud": provider.client_id, "sub": "s1", "iat": now, "exp": now + 300, "nonce": "n"}
+        | claims,
+        challenge=query(url)["code_challenge"],
+    )
+    return await provider.verified_claims(
+        code=code, redirect_uri="http://127.0.0.1:8000/cb", code_verifier=verifier, nonce="n"
+    )
+
+
+async def test_microsofts_multi_tenant_issuer_is_filled_with_the_tokens_tenant(
+    forger: ForgingProvider,
+) -> None:
+    provider = OpenIdConnectProvider(
+        name="microsoft",
+        label="Microsoft",
+        issuer=f"{forger.base}/common/v2.0",
+        client_id=MICROSOFT_CLIENT,
+        client_secret=CLIENT_SECRET,
+    )
+    try:
+        claims = await adapter_round(
+            provider, forger, iss=f"{forger.base}/{TENANT}/v2.0", tid=TENANT
+        )
+        assert claims["tid"] == TENANT
+
+        other = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+        for wrong in (
+            {"iss": f"{forger.base}/{other}/v2.0", "tid": TENANT},  # tid and iss disagree
+            {"iss": f"{forger.base}/{TENANT}/v2.0"},  # no tid
+            {"iss": f"{forger.base}/{{tenantid}}/v2.0", "tid": "{tenantid}"},  # the template
+        ):
+            with pytest.raises(AuthenticationFailed) as refused:
+                await adapter_round(provider, forger, **wrong)
+            assert refused.value.code == "oidc_wrong_issuer"
+    finally:
+        await provider.aclose()
+
+
+async def test_a_rotated_key_is_fetched_when_a_token_names_it(forger: ForgingProvider) -> None:
+    clock = Clock()
+    provider = OpenIdConnectProvider(
+        name="google",
+        label="Google",
+        issuer=forger.base,
+        client_id=FORGED_CLIENT,
+        client_secret=CLIENT_SECRET,
+        clock=clock,
+    )
+    old = forger.trusted
+    try:
+        await adapter_round(provider, forger, iss=forger.base)
+        forger.trusted = jwk.RSAKey.generate_key(2048, parameters={"kid": "trusted-2"})
+        clock.now += 60  # past the minimum interval between fetches
+        fetched = forger.jwks_requests
+        await adapter_round(provider, forger, iss=forger.base)
+        assert forger.jwks_requests == fetched + 1
+    finally:
+        forger.trusted = old
+        await provider.aclose()
+
+
+async def test_an_unreachable_provider_is_a_provider_error() -> None:
+    provider = OpenIdConnectProvider(
+        name="google",
+        label="Google",
+        issuer=f"http://127.0.0.1:{free_port()}",
+        client_id=GOOGLE_CLIENT,
+        client_secret=CLIENT_SECRET,
+    )
+    try:
+        with pytest.raises(ExternalServiceError) as down:
+            await provider.authorization_url(
+                redirect_uri="http://127.0.0.1:8000/cb", state="s", nonce="n", code_verifier="v"
+            )
+    finally:
+        await provider.aclose()
+    assert (down.value.category, down.value.code) == (ErrorCategory.PROVIDER, "oidc_unavailable")
+    assert down.value.message == "Google sign-in is not available right now; try again in a moment."
+
+
+# --- where used states are remembered ----------------------------------------------
+
+
+@pytest.mark.redis
+async def test_one_time_keys_in_redis_are_used_once_until_they_expire(redis_url: str) -> None:
+    client = Redis.from_url(redis_url)
+    keys = RedisOneTimeKeys(client, prefix=f"test-once-{secrets.token_hex(4)}")
+    try:
+        assert await keys.use("state-1", ttl_seconds=1)
+        assert not await keys.use("state-1", ttl_seconds=1)
+        assert await keys.use("state-2", ttl_seconds=1)
+        await asyncio.sleep(1.2)
+        assert await keys.use("state-1", ttl_seconds=1)
+    finally:
+        await client.aclose()
+
+
+async def test_one_time_keys_in_memory_are_used_once_until_they_expire() -> None:
+    clock = Clock()
+    keys = MemoryOneTimeKeys(clock)
+    assert await keys.use("state-1", ttl_seconds=600)
+    assert not await keys.use("state-1", ttl_seconds=600)
+    assert await keys.use("state-2", ttl_seconds=600)
+    clock.now += 601
+    assert await keys.use("state-1", ttl_seconds=600)
