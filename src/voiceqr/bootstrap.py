@@ -21,6 +21,7 @@ from taskiq import AsyncBroker
 
 from voiceqr.adapters.database import migrate
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory, create_engine
+from voiceqr.adapters.geo import OfflineCountryLookup
 from voiceqr.adapters.mail.outbox import OutboxEntry, list_outbox, read_outbox_message
 from voiceqr.adapters.passwords import Argon2PasswordHasher
 from voiceqr.adapters.qr import SegnoQrRenderer
@@ -38,6 +39,7 @@ from voiceqr.application.notifications import MailDelivery, Notifications
 from voiceqr.application.playback import Playback
 from voiceqr.application.ports import (
     AudioStorage,
+    CountryLookup,
     GenerationQueue,
     Mailer,
     OneTimeKeys,
@@ -183,6 +185,7 @@ class Platform:
     social_sign_in: SocialSignIn = field(init=False)  # set by build(): it needs accounts
     two_factor: TwoFactor
     api_keys: ApiKeys
+    countries: CountryLookup
     mail_delivery: MailDelivery
     playback: Playback
     qr: QrRenderer
@@ -438,6 +441,7 @@ def build(settings: Settings, **overrides: Any) -> Platform:
             rotation_grace=timedelta(hours=settings.auth.api_key_rotation_grace_hours),
         ),
         mail_delivery=MailDelivery(uow=uow, mailer=mailer, clock=clock),
+        countries=overrides.get("countries") or OfflineCountryLookup(),
         playback=Playback(uow=uow, storage=storage, clock=clock),
         qr=qr,
         storage=storage,

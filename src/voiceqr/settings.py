@@ -83,6 +83,7 @@ class Sessions(msgspec.Struct, frozen=True, kw_only=True):
 class Auth(msgspec.Struct, frozen=True, kw_only=True):
     secret_key: str = ""  # empty in development: one is made and kept in the data dir
     trusted_proxies: str = "127.0.0.1,::1"
+    country_header: str = ""  # e.g. CF-IPCountry, believed only from trusted proxies
     activity_retention_days: int = 180
     sign_in_per_minute: int = 30  # per client address, and separately per account
     emails_per_hour: int = 5  # sign-up, verification, reset mails per address and per account

@@ -1024,3 +1024,40 @@ async def test_an_operator_lock_ends_the_sessions(app: RunningApp, clock: Clock)
 
     assert_problem(await agent.get("/api/v1/me"), 401)
     assert_problem(await login(app, email), 401, "bad_credentials")
+
+
+async def test_sessions_and_activity_show_the_country_of_the_client_address(
+    app: RunningApp,
+) -> None:
+    email = address("country")
+    app.create_user(email)
+    headers = {"X-Test-Peer": TRUSTED_PROXY, "X-Forwarded-For": "81.2.69.160"}
+    response = await login(app, email, headers=headers)
+    assert response.status_code == 200
+    agent = Agent(app.client, session_token(response))
+    sessions = (await agent.get("/api/v1/me/sessions", headers=headers)).json()
+    assert [s["country"] for s in sessions] == ["GB"]
+    activity = (await agent.get("/api/v1/me/login-activity")).json()
+    assert activity[0]["country"] == "GB"
+
+
+async def test_a_cdn_country_header_counts_only_through_a_trusted_proxy(
+    tmp_path: Path, clock: Clock
+) -> None:
+    auth = Auth(
+        sign_in_per_minute=10_000, trusted_proxies=TRUSTED_PROXY, country_header="CF-IPCountry"
+    )
+    async with running(tmp_path, clock, auth) as other:
+        email = address("cdn")
+        other.create_user(email)
+        via_proxy = {
+            "X-Test-Peer": TRUSTED_PROXY,
+            "X-Forwarded-For": "8.8.8.8",
+            "CF-IPCountry": "fr",
+        }
+        spoofed = {"X-Test-Peer": "8.8.4.4", "CF-IPCountry": "FR"}
+        assert (await login(other, email, headers=via_proxy)).status_code == 200
+        response = await login(other, email, headers=spoofed)
+        agent = Agent(other.client, session_token(response))
+        countries = {s["ip"]: s["country"] for s in (await agent.get("/api/v1/me/sessions")).json()}
+    assert countries == {"8.8.8.8": "FR", "8.8.4.4": "US"}

@@ -404,3 +404,9 @@ class OneTimeKeys(Protocol):
     async def use(self, key: str, *, ttl_seconds: int) -> bool:
         """True the first time; False for every later use within `ttl_seconds`."""
         ...
+
+
+class CountryLookup(Protocol):
+    """Where an address is, as an ISO 3166 country code ("" when unknown or private)."""
+
+    def country(self, ip: str) -> str: ...

@@ -46,6 +46,8 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await platform.start(worker=in_process)
+        # Load the country database off the event loop, not in the first request.
+        await asyncio.to_thread(platform.countries.country, "8.8.8.8")
         sweeper = asyncio.create_task(run_sweeper(platform)) if in_process else None
         try:
             yield

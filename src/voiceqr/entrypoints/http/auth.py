@@ -63,10 +63,16 @@ def client_address(request: Request[Any, Any, Any], platform: Platform) -> str:
 
 
 def client_of(request: Request[Any, Any, Any], platform: Platform) -> Client:
-    return Client(
-        ip=client_address(request, platform),
-        user_agent=request.headers.get("user-agent", "")[:500],
-    )
+    ip = client_address(request, platform)
+    country = ""
+    header = platform.settings.auth.country_header
+    peer = request.client.host if request.client else ""
+    if header and _trusted(peer, platform):
+        # A CDN in front of us knows better than an offline database.
+        country = request.headers.get(header, "").strip().upper()[:2]
+    if not (len(country) == 2 and country.isalpha()):
+        country = platform.countries.country(ip)
+    return Client(ip=ip, user_agent=request.headers.get("user-agent", "")[:500], country=country)
 
 
 async def _resolve(

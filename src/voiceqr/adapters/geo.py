@@ -1,0 +1,33 @@
+"""Country of an IP address from the offline database the geoip2fast package ships
+(IPv4 and IPv6, MIT licence): no download at run time, about 0.2 s to load."""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+
+from geoip2fast import GeoIP2Fast
+
+
+class OfflineCountryLookup:
+    def __init__(self) -> None:
+        self._db: GeoIP2Fast | None = None
+        self._lock = threading.Lock()
+
+    def load(self) -> None:
+        with self._lock:
+            if self._db is None:
+                self._db = GeoIP2Fast(geoip2fast_data_file="geoip2fast-ipv6.dat.gz", verbose=False)
+
+    def country(self, ip: str) -> str:
+        try:
+            address = ipaddress.ip_address(ip)
+        except ValueError:
+            return ""
+        if not address.is_global:
+            return ""
+        if self._db is None:
+            self.load()
+        assert self._db is not None
+        code = str(self._db.lookup(str(address)).country_code)
+        return code if len(code) == 2 and code.isalpha() else ""
