@@ -461,6 +461,7 @@ def build(settings: Settings, **overrides: Any) -> Platform:
         notifications=Notifications(public_base_url=settings.public_base_url, clock=clock),
         clock=clock,
         secret=lambda: _secret_key(settings),
+        second_factor=two_factor.check_at_sign_in,
     )
     return platform
 

@@ -866,3 +866,49 @@ async def test_one_time_keys_in_memory_are_used_once_until_they_expire() -> None
     assert await keys.use("state-2", ttl_seconds=600)
     clock.now += 601
     assert await keys.use("state-1", ttl_seconds=600)
+
+
+async def test_an_account_with_two_factor_still_asks_for_its_code_after_google(
+    app: RunningApp, mock_provider: MockProvider
+) -> None:
+    import re
+    import time
+
+    import pyotp
+
+    mock_provider.set_user("google-tess", email="tess@example.com", email_verified=True)
+    visitor, back = await social_sign_in(app, mock_provider, "google-tess")
+    assert back.status_code == 302
+    setup = await visitor.post("/api/v1/me/2fa/setup")
+    assert setup.status_code in (200, 201), setup.text
+    totp = pyotp.TOTP(setup.json()["secret"])
+    confirmed = await visitor.post("/api/v1/me/2fa/confirm", json={"code": totp.now()})
+    assert confirmed.status_code in (200, 201), confirmed.text
+
+    browser, back = await social_sign_in(app, mock_provider, "google-tess")
+    assert back.status_code == 302
+    assert back.headers["location"] == "/signin/code"
+    assert SESSION_COOKIE not in browser.cookies  # not signed in before the code
+
+    page = await browser.get("/signin/code", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    wrong = await browser.post(
+        "/signin/code",
+        data={"_csrf_token": token.group(1), "otp_code": "000000"},
+        headers={"Accept": "text/html"},
+    )
+    assert wrong.status_code == 401
+    assert SESSION_COOKIE not in browser.cookies
+
+    right = await browser.post(
+        "/signin/code",
+        data={"_csrf_token": token.group(1), "otp_code": totp.at(time.time() + 30)},
+        headers={"Accept": "text/html"},
+    )
+    assert right.status_code == 303, right.text
+    assert SESSION_COOKIE in browser.cookies
+    me = await browser.me()
+    assert me is not None
+    assert me["email"] == "tess@example.com"

@@ -495,6 +495,10 @@ class Accounts:
         await self._record(user.email, user, True, method, "", client)
         return SignIn(user=user, token=token, session=session)
 
+    async def second_factor_failed(self, user: User, client: Client) -> None:
+        """A wrong code after another first step (social sign-in): counts toward lockout."""
+        await self._failed_password(user, client, reason="bad_second_factor")
+
     async def _failed_password(
         self, user: User, client: Client, *, reason: str = "bad_credentials"
     ) -> None:

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from voiceqr.application.accounts import Accounts, Client, SignIn
+from voiceqr.application.accounts import Accounts, Client, SecondFactorCheck, SignIn
 from voiceqr.application.notifications import Notifications
 from voiceqr.application.ports import OneTimeKeys, OpenIdProvider, UnitOfWorkFactory
 from voiceqr.domain.activity import LoginEvent, SignInMethod
@@ -49,6 +49,8 @@ _RANDOM_BYTES = 32  # state, nonce and record ids: 256 random bits each
 _VERIFIER_BYTES = 48  # a 64-character PKCE verifier (RFC 7636 allows 43 to 128)
 _STATE = "oidc-state"
 _LINK = "oidc-link"
+_SECOND_FACTOR = "oidc-2fa"
+SECOND_FACTOR_LIFETIME = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,15 @@ class LinkRequired:
     max_age_seconds: int
     email: str
     provider_label: str
+    next: str
+
+
+@dataclass(frozen=True, slots=True)
+class SecondFactorPending:
+    """The provider vouched for the person; the account's 2FA code must still follow."""
+
+    sealed: str
+    max_age_seconds: int
     next: str
 
 
@@ -169,7 +180,9 @@ class SocialSignIn:
         notifications: Notifications,
         clock: Callable[[], datetime],
         secret: Callable[[], str],
+        second_factor: SecondFactorCheck | None = None,
     ) -> None:
+        self._second_factor = second_factor
         self._providers = dict(providers)
         self._accounts = accounts
         self._uow = uow
@@ -227,9 +240,9 @@ class SocialSignIn:
         client: Client,
         error: str | None = None,
         error_description: str | None = None,
-    ) -> SocialSignedIn | LinkRequired:
-        """Finish a sign-in the provider sent back: sign in, create an account, or ask
-        for the existing account's password (`LinkRequired`)."""
+    ) -> SocialSignedIn | LinkRequired | SecondFactorPending:
+        """Finish a sign-in the provider sent back: sign in, create an account, ask for
+        the existing account's password (`LinkRequired`), or for its 2FA code."""
         openid = self._provider(provider)
         if error:
             raise _provider_said_no(openid, error, error_description)
@@ -288,6 +301,7 @@ class SocialSignIn:
             )
         user = await self._create_account(provider, identity)
         signed = await self._sign_in(user, provider, record, client)
+        assert isinstance(signed, SocialSignedIn)  # a new account has no 2FA yet
         return SocialSignedIn(signed.sign_in, signed.next, signed.remember_me, created_account=True)
 
     # --- linking to an existing account -------------------------------------------
@@ -368,7 +382,7 @@ class SocialSignIn:
 
     async def _sign_in(
         self, user: User, provider: str, record: _StateRecord, client: Client
-    ) -> SocialSignedIn:
+    ) -> SocialSignedIn | SecondFactorPending:
         if user.status is not UserStatus.ACTIVE or user.is_locked(self._clock()):
             reason = "disabled" if user.status is not UserStatus.ACTIVE else "locked"
             await self._record_failure(user.email, user, provider, reason, client)
@@ -377,10 +391,73 @@ class SocialSignIn:
                 "while after failed sign-ins.",
                 code="account_unavailable",
             )
+        if user.has_two_factor:
+            # The provider proves who the person is at the provider; the account's own
+            # second factor still guards the account.
+            pending = {
+                "id": _random(),
+                "user_id": str(user.id),
+                "provider": provider,
+                "remember_me": record.remember_me,
+                "next": record.next,
+                "expires_at": (self._clock() + SECOND_FACTOR_LIFETIME).timestamp(),
+            }
+            return SecondFactorPending(
+                sealed=self._seal(_SECOND_FACTOR, pending),
+                max_age_seconds=_ttl(SECOND_FACTOR_LIFETIME),
+                next=record.next,
+            )
         signed = await self._accounts.start_session(
             user, client=client, remember_me=record.remember_me, method=SignInMethod(provider)
         )
         return SocialSignedIn(signed, record.next, record.remember_me)
+
+    async def complete_second_factor(
+        self,
+        sealed: str,
+        *,
+        client: Client,
+        otp_code: str | None = None,
+        recovery_code: str | None = None,
+    ) -> SocialSignedIn:
+        """Finish a social sign-in into an account with 2FA, with its TOTP or recovery code."""
+        pending = self._unseal(_SECOND_FACTOR, sealed)
+        if pending is None or pending["expires_at"] < self._clock().timestamp():
+            raise AuthenticationFailed(
+                "This sign-in took too long; start again.", code="oidc_second_factor_expired"
+            )
+        async with self._uow() as uow:
+            user = await uow.users.get(UUID(pending["user_id"]))
+        if user is None or self._second_factor is None:
+            raise AuthenticationFailed(
+                "Start the sign-in again.", code="oidc_second_factor_expired"
+            )
+        if user.status is not UserStatus.ACTIVE or user.is_locked(self._clock()):
+            raise AuthenticationFailed(
+                "This account cannot sign in right now: it is disabled, or locked for a "
+                "while after failed sign-ins.",
+                code="account_unavailable",
+            )
+        async with self._uow() as uow:
+            method = await self._second_factor(uow, user, otp_code, recovery_code)
+            await uow.commit()
+        if method is None:
+            await self._accounts.second_factor_failed(user, client)
+            raise AuthenticationFailed(
+                "That code is not right; try the current one.", code="bad_second_factor"
+            )
+        ttl = _ttl(SECOND_FACTOR_LIFETIME)
+        if not await self._once.use(f"{_SECOND_FACTOR}:{pending['id']}", ttl_seconds=ttl):
+            raise AuthenticationFailed(
+                "This sign-in was finished already; start again.", code="oidc_state_replayed"
+            )
+        signed = await self._accounts.start_session(
+            user,
+            client=client,
+            remember_me=bool(pending["remember_me"]),
+            method=SignInMethod(pending["provider"]),
+        )
+        return SocialSignedIn(signed, str(pending["next"]), bool(pending["remember_me"]))
 
     async def _create_account(self, provider: str, identity: ProviderIdentity) -> User:
         assert identity.email is not None

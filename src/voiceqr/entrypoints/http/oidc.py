@@ -15,12 +15,16 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery, Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 
 from voiceqr.application.accounts import SecondFactorRequired
-from voiceqr.application.social_sign_in import LinkRequired, SocialSignedIn
+from voiceqr.application.social_sign_in import (
+    LinkRequired,
+    SecondFactorPending,
+    SocialSignedIn,
+)
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.errors import AuthenticationFailed, DomainError
 from voiceqr.entrypoints.http.auth import client_of, session_cookie
@@ -31,6 +35,8 @@ STATE_COOKIE = "voiceqr_oidc"
 STATE_COOKIE_PATH = "/api/v1/auth/oidc/"
 LINK_COOKIE = "voiceqr_link"
 LINK_PATH = "/signin/link"
+CODE_COOKIE = "voiceqr_oidc_2fa"
+CODE_PATH = "/signin/code"
 CALLBACK_PATH = "/api/v1/auth/oidc/{provider}/callback"
 
 
@@ -116,7 +122,7 @@ async def oidc_callback(
     request: Request[Any, Any, Any],
     platform: NamedDependency[Platform],
     code: FromQuery[str | None] = None,
-    returned_state: Annotated[str | None, Parameter(query="state")] = None,  # `state` is reserved
+    returned_state: Annotated[str | None, QueryParameter(query="state")] = None,  # reserved name
     error: FromQuery[str | None] = None,
     error_description: FromQuery[str | None] = None,
 ) -> Response[Any]:
@@ -149,6 +155,11 @@ async def oidc_callback(
             max_age=result.max_age_seconds,
         )
         return Redirect(LINK_PATH, status_code=302, headers=NO_STORE, cookies=[spent, link])
+    if isinstance(result, SecondFactorPending):
+        pending = _cookie(
+            platform, CODE_COOKIE, result.sealed, path=CODE_PATH, max_age=result.max_age_seconds
+        )
+        return Redirect(CODE_PATH, status_code=302, headers=NO_STORE, cookies=[spent, pending])
     return _signed_in(platform, result, [spent])
 
 
@@ -228,4 +239,37 @@ async def link_submit(
     return _signed_in(platform, result, [done], status=303)
 
 
-OIDC_HANDLERS = [oidc_start, oidc_callback, link_page, link_submit]
+def _code_page(error: str | None = None, status: int = 200) -> Template:
+    return Template(
+        "signin_code.html", context={"error": error}, status_code=status, headers=NO_STORE
+    )
+
+
+@get(CODE_PATH, include_in_schema=False)
+async def code_page(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The account's 2FA code after a social sign-in."""
+    if not request.cookies.get(CODE_COOKIE):
+        return Redirect("/signin")
+    return _code_page()
+
+
+@post(CODE_PATH, include_in_schema=False, status_code=303)
+async def code_submit(
+    data: Form, request: Request[Any, Any, Any], platform: NamedDependency[Platform]
+) -> Response[Any]:
+    try:
+        result = await platform.social_sign_in.complete_second_factor(
+            request.cookies.get(CODE_COOKIE, ""),
+            otp_code=data.get("otp_code") or None,
+            recovery_code=data.get("recovery_code") or None,
+            client=client_of(request, platform),
+        )
+    except AuthenticationFailed as exc:
+        if exc.code == "bad_second_factor":
+            return _code_page(exc.message, 401)
+        return _signin_page(exc.message, 401, [])
+    done = _cookie(platform, CODE_COOKIE, "", path=CODE_PATH, max_age=0)
+    return _signed_in(platform, result, [done], status=303)
+
+
+OIDC_HANDLERS = [oidc_start, oidc_callback, link_page, link_submit, code_page, code_submit]
