@@ -34,6 +34,7 @@ from voiceqr.adapters.queue.taskiq import (
 from voiceqr.adapters.secret_box import FernetSecretBox
 from voiceqr.application.accounts import AccountPolicy, Accounts
 from voiceqr.application.api_keys import ApiKeys
+from voiceqr.application.generation_failures import GenerationFailures
 from voiceqr.application.generations import Generations
 from voiceqr.application.notifications import MailDelivery, Notifications
 from voiceqr.application.playback import Playback
@@ -180,6 +181,7 @@ class Platform:
     settings: Settings
     uow: UnitOfWorkFactory
     generations: Generations
+    generation_failures: GenerationFailures
     voices: VoiceGallery
     accounts: Accounts
     social_sign_in: SocialSignIn = field(init=False)  # set by build(): it needs accounts
@@ -411,11 +413,18 @@ def build(settings: Settings, **overrides: Any) -> Platform:
         ),
         lease=timedelta(seconds=jobs.lease_seconds),
         requeue_after=timedelta(seconds=jobs.requeue_after_seconds),
+        notifications=Notifications(public_base_url=settings.public_base_url, clock=clock),
     )
     platform = Platform(
         settings=settings,
         uow=uow,
         generations=generations,
+        generation_failures=GenerationFailures(
+            uow=uow,
+            notifications=Notifications(public_base_url=settings.public_base_url, clock=clock),
+            hand_to_queue=generations.hand_to_queue,
+            clock=clock,
+        ),
         voices=VoiceGallery(uow=uow, storage=storage, speech=speech, clock=clock),
         accounts=Accounts(
             uow=uow,

@@ -195,7 +195,7 @@ async def test_a_read_key_lists_but_cannot_generate(app: RunningApp, voice_id: s
 
     listed = await reader.get("/api/v1/generations", headers=bearer(key["key"]))
     assert listed.status_code == 200, listed.text
-    assert listed.json() == {"items": []}
+    assert listed.json() == {"items": [], "next_cursor": None}
     me = await reader.get("/api/v1/me", headers=bearer(key["key"]))
     assert me.json()["email"] == alice.user.email
 

@@ -494,7 +494,7 @@ async def test_bad_generation_requests_are_problems_and_create_nothing(
 
     listed = await carol.get("/api/v1/generations")
     assert listed.status_code == 200
-    assert listed.json() == {"items": []}
+    assert listed.json() == {"items": [], "next_cursor": None}
     assert carol.user is not None
     assert app.count_generations(carol.user.id) == 0
 
@@ -974,7 +974,10 @@ async def test_the_core_api_flow_on_postgresql(fresh_postgres: str, tmp_path: Pa
             ),
             422,
         )
-        assert (await stranger.get("/api/v1/generations")).json() == {"items": []}
+        assert (await stranger.get("/api/v1/generations")).json() == {
+            "items": [],
+            "next_cursor": None,
+        }
         assert stranger.user is not None
         assert app.count_generations(stranger.user.id) == 0
 

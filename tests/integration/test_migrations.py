@@ -42,6 +42,8 @@ TABLES = {
     "api_keys",
     "social_identities",
     "mail_outbox",
+    # attempt history (0004)
+    "generation_attempts",
 }
 
 

@@ -20,6 +20,7 @@ from uuid import UUID
 
 from voiceqr.application import ports
 from voiceqr.application.accounts import AccountPolicy, Accounts
+from voiceqr.application.generation_failures import GenerationFailures
 from voiceqr.application.generations import Generations
 from voiceqr.application.notifications import Notifications
 from voiceqr.application.playback import Playback
@@ -27,7 +28,8 @@ from voiceqr.application.ports import AudioRange, MailMessage, SpeechResult
 from voiceqr.application.voices import VoiceGallery
 from voiceqr.domain.activity import LoginEvent
 from voiceqr.domain.api_keys import ApiKey
-from voiceqr.domain.errors import Conflict, NotFound, StorageError, ValidationError
+from voiceqr.domain.errors import Conflict, ErrorCategory, NotFound, StorageError, ValidationError
+from voiceqr.domain.generation_failures import GenerationAttempt
 from voiceqr.domain.generations import Generation, GenerationStatus, RetryPolicy
 from voiceqr.domain.ids import uuid7
 from voiceqr.domain.mail import OutboxMessage, OutboxStatus
@@ -78,6 +80,7 @@ class FakeDatabase:
 
     voices: dict[UUID, Voice] = field(default_factory=dict)
     generations: dict[UUID, Generation] = field(default_factory=dict)
+    generation_attempts: dict[UUID, GenerationAttempt] = field(default_factory=dict)
     users: dict[UUID, User] = field(default_factory=dict)
     playback_events: list[PlaybackEvent] = field(default_factory=list)
     account_tokens: dict[UUID, AccountToken] = field(default_factory=dict)
@@ -93,6 +96,7 @@ class FakeDatabase:
     def restore(self, snapshot: FakeDatabase) -> None:
         self.voices = copy.deepcopy(snapshot.voices)
         self.generations = copy.deepcopy(snapshot.generations)
+        self.generation_attempts = copy.deepcopy(snapshot.generation_attempts)
         self.users = copy.deepcopy(snapshot.users)
         self.playback_events = copy.deepcopy(snapshot.playback_events)
         self.account_tokens = copy.deepcopy(snapshot.account_tokens)
@@ -176,7 +180,7 @@ class FakeGenerations(_Table):
 
     async def get_owned(self, generation_id: UUID, owner_id: UUID) -> Generation | None:
         stored = self._db.generations.get(generation_id)
-        if stored is None or stored.owner_id != owner_id:
+        if stored is None or stored.owner_id != owner_id or stored.is_deleted:
             return None
         return copy.deepcopy(stored)
 
@@ -199,8 +203,26 @@ class FakeGenerations(_Table):
         generation.version += 1
         self._wrote()
 
-    async def list_owned(self, owner_id: UUID, *, limit: int) -> list[Generation]:
-        owned = [g for g in self._db.generations.values() if g.owner_id == owner_id]
+    async def list_owned(
+        self,
+        owner_id: UUID,
+        *,
+        limit: int,
+        matching: ports.GenerationFilter | None = None,
+        after: ports.HistoryPosition | None = None,
+    ) -> list[Generation]:
+        f = matching or ports.GenerationFilter()
+        owned = [
+            g
+            for g in self._db.generations.values()
+            if g.owner_id == owner_id
+            and not g.is_deleted
+            and (f.voice_id is None or g.voice_id == f.voice_id)
+            and (f.status is None or g.status is f.status)
+            and (f.created_from is None or g.created_at >= f.created_from)
+            and (f.created_to is None or g.created_at < f.created_to)
+            and (after is None or (g.created_at, g.id) < (after.created_at, after.id))
+        ]
         owned.sort(key=lambda g: (g.created_at, g.id), reverse=True)
         return copy.deepcopy(owned[:limit])
 
@@ -211,6 +233,7 @@ class FakeGenerations(_Table):
             g
             for g in self._db.generations.values()
             if g.status is GenerationStatus.PENDING
+            and not g.is_deleted
             and (g.next_attempt_at is None or g.next_attempt_at <= now)
             and (g.enqueued_at is None or g.enqueued_at < enqueued_before)
         ]
@@ -222,6 +245,7 @@ class FakeGenerations(_Table):
             g
             for g in self._db.generations.values()
             if g.status is GenerationStatus.PROCESSING
+            and not g.is_deleted
             and g.lease_expires_at is not None
             and g.lease_expires_at <= now
         ]
@@ -235,6 +259,45 @@ class FakeGenerations(_Table):
             if stored is not None and stored.status is GenerationStatus.PENDING:
                 stored.enqueued_at = now
                 self._wrote()
+
+    async def list_for_admin(
+        self, *, status: GenerationStatus | None, category: ErrorCategory | None, limit: int
+    ) -> list[Generation]:
+        found = [
+            g
+            for g in self._db.generations.values()
+            if not g.is_deleted
+            and (status is None or g.status is status)
+            and (category is None or g.error_category is category)
+        ]
+        found.sort(key=lambda g: (g.updated_at or g.created_at, g.id), reverse=True)
+        return copy.deepcopy(found[:limit])
+
+
+class FakeGenerationAttempts(_Table):
+    async def add(self, attempt: GenerationAttempt) -> None:
+        if any(
+            a.generation_id == attempt.generation_id and a.number == attempt.number
+            for a in self._db.generation_attempts.values()
+        ):
+            raise Conflict("duplicate attempt number", code="duplicate_key")
+        self._db.generation_attempts[attempt.id] = copy.deepcopy(attempt)
+        self._wrote()
+
+    async def update(self, attempt: GenerationAttempt) -> None:
+        if attempt.id in self._db.generation_attempts:
+            self._db.generation_attempts[attempt.id] = copy.deepcopy(attempt)
+            self._wrote()
+
+    async def running(self, generation_id: UUID) -> GenerationAttempt | None:
+        open_ = [a for a in await self.list_for(generation_id) if a.is_running]
+        return open_[-1] if open_ else None
+
+    async def list_for(self, generation_id: UUID) -> list[GenerationAttempt]:
+        mine = [
+            a for a in self._db.generation_attempts.values() if a.generation_id == generation_id
+        ]
+        return copy.deepcopy(sorted(mine, key=lambda a: a.number))
 
 
 class FakeUsers(_Table):
@@ -527,6 +590,7 @@ class FakeUnitOfWork:
         self._active = False
         self.voices: ports.VoiceRepository = FakeVoices(self)
         self.generations: ports.GenerationRepository = FakeGenerations(self)
+        self.generation_attempts: ports.GenerationAttemptRepository = FakeGenerationAttempts(self)
         self.users: ports.UserRepository = FakeUsers(self)
         self.playback_events: ports.PlaybackEventRepository = FakePlaybackEvents(self)
         self.account_tokens: ports.AccountTokenRepository = FakeAccountTokens(self)
@@ -791,6 +855,7 @@ class Services:
     lease: timedelta
     requeue_after: timedelta
     generations: Generations
+    generation_failures: GenerationFailures
     voices: VoiceGallery
     accounts: Accounts
     playback: Playback
@@ -873,6 +938,18 @@ def make_services(
     hasher = FakeHasher()
     sessions = FakeSessionStore()
     limits = FakeRateLimiter()
+    notifications = Notifications(public_base_url=PUBLIC_BASE_URL, clock=clock)
+    generations = Generations(
+        uow=uow,
+        queue=queue,
+        speech=synthesizers,
+        storage=storage,
+        clock=clock,
+        retry_policy=policy,
+        lease=lease,
+        requeue_after=requeue_after,
+        notifications=notifications,
+    )
     return Services(
         uow=uow,
         db=uow.database,
@@ -886,15 +963,12 @@ def make_services(
         retry_policy=policy,
         lease=lease,
         requeue_after=requeue_after,
-        generations=Generations(
+        generations=generations,
+        generation_failures=GenerationFailures(
             uow=uow,
-            queue=queue,
-            speech=synthesizers,
-            storage=storage,
+            notifications=notifications,
+            hand_to_queue=generations.hand_to_queue,
             clock=clock,
-            retry_policy=policy,
-            lease=lease,
-            requeue_after=requeue_after,
         ),
         voices=VoiceGallery(uow=uow, storage=storage, speech=synthesizers, clock=clock),
         accounts=Accounts(
@@ -902,7 +976,7 @@ def make_services(
             sessions=sessions,
             hasher=hasher,
             limits=limits,
-            notifications=Notifications(public_base_url=PUBLIC_BASE_URL, clock=clock),
+            notifications=notifications,
             clock=clock,
             policy=AccountPolicy(session_idle=session_idle, session_absolute=session_absolute),
         ),

@@ -1,17 +1,27 @@
-"""Use cases of a generation (C2): request it, process it, recover it, read it."""
+"""Use cases of a generation (C2): request it, process it, recover it, read it, page
+through the history (G1) and delete it (G2)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from voiceqr.application.generation_failures import (
+    close_running_attempt,
+    notify_final_failure,
+)
+from voiceqr.application.notifications import Notifications
 from voiceqr.application.ports import (
     AudioStorage,
+    GenerationFilter,
     GenerationQueue,
+    HistoryPosition,
     SpeechResult,
     SpeechSynthesizer,
     UnitOfWorkFactory,
@@ -25,6 +35,7 @@ from voiceqr.domain.errors import (
     PermissionDenied,
     ValidationError,
 )
+from voiceqr.domain.generation_failures import AttemptOutcome, GenerationAttempt
 from voiceqr.domain.generations import (
     Failure,
     Generation,
@@ -40,6 +51,9 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
+MAX_HISTORY_PAGE = 200
+_DELETE_TRIES = 3
+
 
 @dataclass(frozen=True, slots=True)
 class ProcessingOutcome:
@@ -47,6 +61,39 @@ class ProcessingOutcome:
 
     generation_id: UUID
     action: str  # "completed", "retry_scheduled", "failed", "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    """One page of an owner's history; `next_cursor` fetches the older items (None: no more)."""
+
+    items: list[Generation]
+    next_cursor: str | None
+
+
+def encode_cursor(position: HistoryPosition) -> str:
+    """An opaque, URL-safe cursor for the items after `position`."""
+    raw = f"{position.created_at.astimezone(UTC).isoformat()}|{position.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> HistoryPosition:
+    """The position a cursor of `encode_cursor` stands for; ValidationError when altered."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        created_at, generation_id = raw.split("|")
+        position = HistoryPosition(datetime.fromisoformat(created_at), UUID(generation_id))
+    except (ValueError, binascii.Error) as exc:  # UnicodeDecodeError is a ValueError
+        raise ValidationError(
+            "This cursor is not one we gave out; start again from the first page.",
+            code="invalid_cursor",
+        ) from exc
+    if position.created_at.tzinfo is None:
+        raise ValidationError(
+            "This cursor is not one we gave out; start again from the first page.",
+            code="invalid_cursor",
+        )
+    return position
 
 
 class Generations:
@@ -63,6 +110,7 @@ class Generations:
         retry_policy: RetryPolicy,
         lease: timedelta,
         requeue_after: timedelta,
+        notifications: Notifications,
     ) -> None:
         self._uow = uow
         self._queue = queue
@@ -72,6 +120,7 @@ class Generations:
         self._policy = retry_policy
         self._lease = lease
         self._requeue_after = requeue_after
+        self._notifications = notifications
 
     async def request(self, owner: User, *, text: str, voice_id: UUID) -> Generation:
         """Save a pending generation, then wake a worker.
@@ -109,7 +158,7 @@ class Generations:
             )
             await uow.generations.add(generation)
             await uow.commit()
-        await self._hand_to_queue([generation.id])
+        await self.hand_to_queue([generation.id])
         return generation
 
     def synthesizers(self) -> list[SpeechSynthesizer]:
@@ -126,6 +175,68 @@ class Generations:
         async with self._uow() as uow:
             return await uow.generations.list_owned(owner.id, limit=limit)
 
+    async def history(
+        self,
+        owner: User,
+        *,
+        matching: GenerationFilter | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> HistoryPage:
+        """A page of the owner's generations, newest first, filtered by `matching`.
+
+        Keyset pagination on (created_at, id): the cursor names the last item shown,
+        so generations made meanwhile never shift or repeat the older pages.
+        """
+        if not 1 <= limit <= MAX_HISTORY_PAGE:
+            raise ValidationError(
+                f"Ask for 1 to {MAX_HISTORY_PAGE} generations per page.", code="bad_limit"
+            )
+        matching = _in_utc(matching or GenerationFilter())
+        if (
+            matching.created_from is not None
+            and matching.created_to is not None
+            and matching.created_from >= matching.created_to
+        ):
+            raise ValidationError(
+                "created_from must be earlier than created_to.", code="bad_date_range"
+            )
+        after = None if cursor is None else decode_cursor(cursor)
+        async with self._uow() as uow:
+            found = await uow.generations.list_owned(
+                owner.id, limit=limit + 1, matching=matching, after=after
+            )
+        items = found[:limit]
+        next_cursor = None
+        if len(found) > limit:
+            next_cursor = encode_cursor(HistoryPosition(items[-1].created_at, items[-1].id))
+        return HistoryPage(items=items, next_cursor=next_cursor)
+
+    async def delete(self, owner: User, generation_id: UUID) -> None:
+        """Delete one of the owner's generations: its audio leaves storage, a tombstone stays.
+
+        Its public code then says the audio was removed, and a worker still busy
+        with it throws its result away. Deleting again, or another owner's id, is
+        NotFound. Storage goes first so a failed save can simply be tried again.
+        """
+        for _ in range(_DELETE_TRIES):
+            generation = await self.get_for_owner(owner, generation_id)
+            if generation.audio_key is not None:
+                await self._storage.delete(generation.audio_key)
+            generation.delete(self._clock())
+            try:
+                async with self._uow() as uow:
+                    await uow.generations.update(generation)
+                    await uow.commit()
+            except Conflict:
+                continue  # a worker saved it meanwhile (maybe with new audio): look again
+            log.info("generation deleted", extra={"generation_id": str(generation_id)})
+            return
+        raise Conflict(
+            "This generation is changing right now; try deleting it again.",
+            code="generation_busy",
+        )
+
     async def audio_url(self, generation: Generation) -> str | None:
         return (
             None if generation.audio_key is None else await self._storage.url(generation.audio_key)
@@ -139,6 +250,10 @@ class Generations:
         """
         claimed = await self._claim(generation_id)
         if claimed is None:
+            log.info(
+                "generation job skipped: finished, not due or taken",
+                extra={"generation_id": str(generation_id)},
+            )
             return ProcessingOutcome(generation_id, "skipped")
         generation, voice = claimed
         attempt = generation.attempts
@@ -176,6 +291,15 @@ class Generations:
             generation.claim(now, self._lease)
             try:
                 await uow.generations.update(generation)
+                history = await uow.generation_attempts.list_for(generation_id)
+                await uow.generation_attempts.add(
+                    GenerationAttempt(
+                        id=uuid7(),
+                        generation_id=generation_id,
+                        number=len(history) + 1,
+                        started_at=now,
+                    )
+                )
                 await uow.commit()
             except Conflict:
                 return None  # another worker claimed it first
@@ -190,6 +314,10 @@ class Generations:
             if generation is None or not generation.holds_lease(attempt, now):
                 # The lease expired and someone else owns the job now: our audio is an orphan.
                 await self._storage.delete(key)
+                log.warning(
+                    "generation result discarded: lease lost",
+                    extra={"generation_id": str(generation_id), "attempt": attempt},
+                )
                 return ProcessingOutcome(generation_id, "skipped")
             generation.complete(
                 audio_key=key,
@@ -198,6 +326,14 @@ class Generations:
                 now=now,
             )
             await uow.generations.update(generation)
+            running = await uow.generation_attempts.running(generation_id)
+            if running is not None:
+                running.finish(
+                    AttemptOutcome.COMPLETED,
+                    now=now,
+                    characters_billed=result.characters_billed,
+                )
+                await uow.generation_attempts.update(running)
             await uow.commit()
         log.info(
             "generation completed",
@@ -212,11 +348,22 @@ class Generations:
             generation = await uow.generations.get(generation_id)
             now = self._clock()
             if generation is None or not generation.holds_lease(attempt, now):
+                log.warning(
+                    "generation failure discarded: lease lost",
+                    extra={
+                        "generation_id": str(generation_id),
+                        "attempt": attempt,
+                        "category": str(failure.category),
+                    },
+                )
                 return ProcessingOutcome(generation_id, "skipped")
             generation.fail(failure, now=now, policy=self._policy)
             await uow.generations.update(generation)
+            action = "failed" if generation.is_finished else "retry_scheduled"
+            await close_running_attempt(uow, generation, AttemptOutcome(action), now=now)
+            if generation.is_finished:
+                await notify_final_failure(uow, self._notifications, generation)
             await uow.commit()
-        action = "failed" if generation.is_finished else "retry_scheduled"
         log.warning(
             "generation attempt failed",
             extra={
@@ -239,20 +386,30 @@ class Generations:
             try:
                 async with self._uow() as uow:
                     await uow.generations.update(generation)
+                    await close_running_attempt(
+                        uow, generation, AttemptOutcome.WORKER_LOST, now=now
+                    )
+                    if generation.is_finished:
+                        await notify_final_failure(uow, self._notifications, generation)
                     await uow.commit()
             except Conflict:
                 continue  # the worker finished after all, or another sweeper got there first
             log.warning(
                 "generation lease expired",
-                extra={"generation_id": str(generation.id), "attempt": generation.attempts},
+                extra={
+                    "generation_id": str(generation.id),
+                    "attempt": generation.attempts,
+                    "category": str(generation.error_category),
+                    "action": "failed" if generation.is_finished else "retry_scheduled",
+                },
             )
         async with self._uow() as uow:
             due = await uow.generations.due_for_enqueue(
                 now=now, enqueued_before=now - self._requeue_after, limit=limit
             )
-        return await self._hand_to_queue([g.id for g in due])
+        return await self.hand_to_queue([g.id for g in due])
 
-    async def _hand_to_queue(self, ids: list[UUID]) -> int:
+    async def hand_to_queue(self, ids: list[UUID]) -> int:
         """Send ids to the queue; returns how many the broker took.
 
         Each row is stamped *before* it is sent: a job that runs and fails fast
@@ -278,6 +435,19 @@ class Generations:
                     await uow.commit()
                 return sent
         return len(ids)
+
+
+def _in_utc(matching: GenerationFilter) -> GenerationFilter:
+    """Times without a zone are read as UTC, the zone of every stored time."""
+
+    def utc(moment: datetime | None) -> datetime | None:
+        if moment is None:
+            return None
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+    return replace(
+        matching, created_from=utc(matching.created_from), created_to=utc(matching.created_to)
+    )
 
 
 def _failure_from(exc: BaseException) -> Failure:

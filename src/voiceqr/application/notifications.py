@@ -111,6 +111,15 @@ TEMPLATES: dict[str, _Template] = {
         ),
         None,
     ),
+    "generation_failed": _Template(
+        "We could not make your spoken QR code",
+        (
+            "Hello {name},",
+            'We could not make the audio for "{excerpt}". {reason}',
+            "What to do: {advice}",
+        ),
+        "See the generation",
+    ),
 }
 
 

@@ -79,4 +79,7 @@ class Playback:
                 generation = await uow.generations.get_by_code(code)
         if generation is None:
             raise NotFound("This code does not lead to any audio.", code="code_not_found")
+        if generation.is_deleted:
+            # Told apart from an unknown code: the HTTP layer answers 410 Gone.
+            raise NotFound("The owner of this code removed its audio.", code="audio_removed")
         return generation

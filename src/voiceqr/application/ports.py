@@ -14,7 +14,9 @@ from uuid import UUID
 
 from voiceqr.domain.activity import LoginEvent
 from voiceqr.domain.api_keys import ApiKey
-from voiceqr.domain.generations import Generation
+from voiceqr.domain.errors import ErrorCategory
+from voiceqr.domain.generation_failures import GenerationAttempt
+from voiceqr.domain.generations import Generation, GenerationStatus
 from voiceqr.domain.mail import OutboxMessage, OutboxStatus
 from voiceqr.domain.playback import PlaybackCounts, PlaybackEvent
 from voiceqr.domain.sessions import Session
@@ -143,6 +145,31 @@ class VoiceRepository(Protocol):
     async def count(self) -> int: ...
 
 
+@dataclass(frozen=True, slots=True)
+class GenerationFilter:
+    """Which of an owner's generations to list; every field left None matches all.
+
+    The creation window is half-open: `created_from <= created_at < created_to`.
+    """
+
+    voice_id: UUID | None = None
+    status: GenerationStatus | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPosition:
+    """Where a history page ended: the (created_at, id) of its last item.
+
+    The next page holds what sorts strictly after it, newest first, so rows added
+    meanwhile (always newer) never shift or repeat later pages.
+    """
+
+    created_at: datetime
+    id: UUID
+
+
 class GenerationRepository(Protocol):
     async def add(self, generation: Generation) -> None: ...
 
@@ -151,10 +178,12 @@ class GenerationRepository(Protocol):
         ...
 
     async def get_owned(self, generation_id: UUID, owner_id: UUID) -> Generation | None:
-        """The generation if `owner_id` owns it; another owner's id yields None."""
+        """The generation if `owner_id` owns it and it is not deleted; None otherwise."""
         ...
 
-    async def get_by_code(self, public_code: str) -> Generation | None: ...
+    async def get_by_code(self, public_code: str) -> Generation | None:
+        """Deleted ones included: the playback page tells their visitors the audio is gone."""
+        ...
 
     async def update(self, generation: Generation) -> None:
         """Save changes if nobody else saved since it was read (version check).
@@ -163,20 +192,52 @@ class GenerationRepository(Protocol):
         """
         ...
 
-    async def list_owned(self, owner_id: UUID, *, limit: int) -> list[Generation]:
-        """Newest first."""
+    async def list_owned(
+        self,
+        owner_id: UUID,
+        *,
+        limit: int,
+        matching: GenerationFilter | None = None,
+        after: HistoryPosition | None = None,
+    ) -> list[Generation]:
+        """The owner's generations that are not deleted and match `matching`, newest
+        first (by created_at, then id), starting after `after` when given."""
         ...
 
     async def due_for_enqueue(
         self, *, now: datetime, enqueued_before: datetime, limit: int
     ) -> list[Generation]:
-        """Pending and due, and not handed to the queue since `enqueued_before`."""
+        """Pending, due, not deleted, and not handed to the queue since `enqueued_before`."""
         ...
 
-    async def with_expired_lease(self, *, now: datetime, limit: int) -> list[Generation]: ...
+    async def with_expired_lease(self, *, now: datetime, limit: int) -> list[Generation]:
+        """Processing, not deleted, and the lease ran out by `now`."""
+        ...
 
     async def mark_enqueued(self, generation_ids: Sequence[UUID], *, now: datetime | None) -> None:
         """Stamp pending rows as handed to the queue at `now` (None: not handed over)."""
+        ...
+
+    async def list_for_admin(
+        self, *, status: GenerationStatus | None, category: ErrorCategory | None, limit: int
+    ) -> list[Generation]:
+        """Every owner's generations (not deleted), most recently updated first (F3)."""
+        ...
+
+
+class GenerationAttemptRepository(Protocol):
+    """The attempt history of generations (F2), written with each status change."""
+
+    async def add(self, attempt: GenerationAttempt) -> None: ...
+
+    async def update(self, attempt: GenerationAttempt) -> None: ...
+
+    async def running(self, generation_id: UUID) -> GenerationAttempt | None:
+        """The attempt that has not finished yet, if any."""
+        ...
+
+    async def list_for(self, generation_id: UUID) -> list[GenerationAttempt]:
+        """Oldest first."""
         ...
 
 
@@ -332,6 +393,7 @@ class UnitOfWork(Protocol):
 
     voices: VoiceRepository
     generations: GenerationRepository
+    generation_attempts: GenerationAttemptRepository
     users: UserRepository
     playback_events: PlaybackEventRepository
     account_tokens: AccountTokenRepository

@@ -8,6 +8,10 @@ The state machine lives here and illegal moves raise:
 
 Each claim takes a lease; a worker that dies leaves an expired lease that the
 sweeper turns back into `pending` (or `failed` once attempts are used up).
+
+Deleting (G2) leaves a tombstone in any state: `deleted_at` is set, the audio is
+gone, and a deleted generation is never due and holds no lease, so a worker that
+is still busy with it throws its result away.
 """
 
 from __future__ import annotations
@@ -114,23 +118,44 @@ class Generation:
     updated_at: datetime | None = None
     completed_at: datetime | None = None
     version: int = 0
+    deleted_at: datetime | None = None
 
     @property
     def is_finished(self) -> bool:
         return self.status in (GenerationStatus.COMPLETED, GenerationStatus.FAILED)
 
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
     def is_due(self, now: datetime) -> bool:
-        return self.status is GenerationStatus.PENDING and (
-            self.next_attempt_at is None or self.next_attempt_at <= now
+        return (
+            self.status is GenerationStatus.PENDING
+            and not self.is_deleted
+            and (self.next_attempt_at is None or self.next_attempt_at <= now)
         )
 
     def holds_lease(self, attempt: int, now: datetime) -> bool:
         return (
             self.status is GenerationStatus.PROCESSING
+            and not self.is_deleted
             and self.attempts == attempt
             and self.lease_expires_at is not None
             and self.lease_expires_at > now
         )
+
+    def delete(self, now: datetime) -> None:
+        """Leave a tombstone: the audio is forgotten and no attempt will run any more.
+
+        The status stays as it was (for the record); the caller removes the audio
+        objects from storage.
+        """
+        if self.is_deleted:
+            raise IllegalTransition("This generation was deleted already.")
+        self.deleted_at = self.updated_at = now
+        self.audio_key = None
+        self.lease_expires_at = None
+        self.next_attempt_at = None
 
     def claim(self, now: datetime, lease: timedelta) -> int:
         """Start an attempt; returns its number. Only a due pending generation can be claimed."""
@@ -195,6 +220,38 @@ class Generation:
         )
         if self.status is GenerationStatus.PENDING:
             self.next_attempt_at = now  # nothing went wrong with the job itself: go again now
+
+    def retry(self, now: datetime) -> None:
+        """An admin's retry (F3): a failed generation goes back to pending, due now, with
+        its attempt budget renewed and the old error cleared."""
+        if self.status is not GenerationStatus.FAILED:
+            raise IllegalTransition(
+                f"Only a failed generation can be retried; this one is {self.status}."
+            )
+        if self.is_deleted:
+            raise IllegalTransition("A deleted generation cannot be retried.")
+        self.status = GenerationStatus.PENDING
+        self.attempts = 0
+        self.next_attempt_at = self.updated_at = now
+        self.enqueued_at = self.lease_expires_at = None
+        self.error_category = self.error_code = self.error_message = self.error_detail = None
+
+    def cancel(self, failure: Failure, *, now: datetime) -> None:
+        """An admin's cancel (F3): stop a pending or processing generation for good.
+
+        A worker still busy with it loses its lease, so its audio is thrown away.
+        """
+        if self.status not in (GenerationStatus.PENDING, GenerationStatus.PROCESSING):
+            raise IllegalTransition(
+                f"Only an unfinished generation can be cancelled; this one is {self.status}."
+            )
+        self.status = GenerationStatus.FAILED
+        self.error_category = failure.category
+        self.error_code = failure.code
+        self.error_message = failure.message
+        self.error_detail = failure.detail
+        self.next_attempt_at = self.lease_expires_at = None
+        self.updated_at = now
 
     def _require_processing(self, target: str) -> None:
         if self.status is not GenerationStatus.PROCESSING:

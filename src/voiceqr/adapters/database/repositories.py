@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import RowMapping, delete, func, insert, or_, select, update
+from sqlalchemy import RowMapping, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voiceqr.adapters.database import tables as t
+from voiceqr.application.ports import GenerationFilter, HistoryPosition
 from voiceqr.domain.errors import Conflict, ErrorCategory
 from voiceqr.domain.generations import Generation, GenerationStatus
 from voiceqr.domain.playback import PlaybackCounts, PlaybackEvent, PlaybackEventKind
@@ -114,7 +115,9 @@ class SqlGenerations(Repository):
 
     async def get_owned(self, generation_id: UUID, owner_id: UUID) -> Generation | None:
         return await self._one(
-            t.generations.c.id == generation_id, t.generations.c.owner_id == owner_id
+            t.generations.c.id == generation_id,
+            t.generations.c.owner_id == owner_id,
+            t.generations.c.deleted_at.is_(None),
         )
 
     async def get_by_code(self, public_code: str) -> Generation | None:
@@ -135,13 +138,34 @@ class SqlGenerations(Repository):
             raise Conflict("The generation changed meanwhile.", code="stale_generation")
         generation.version += 1
 
-    async def list_owned(self, owner_id: UUID, *, limit: int) -> list[Generation]:
-        query = (
-            select(t.generations)
-            .where(t.generations.c.owner_id == owner_id)
-            .order_by(t.generations.c.created_at.desc(), t.generations.c.id.desc())
-            .limit(limit)
-        )
+    async def list_owned(
+        self,
+        owner_id: UUID,
+        *,
+        limit: int,
+        matching: GenerationFilter | None = None,
+        after: HistoryPosition | None = None,
+    ) -> list[Generation]:
+        c = t.generations.c
+        query = select(t.generations).where(c.owner_id == owner_id, c.deleted_at.is_(None))
+        if matching is not None:
+            if matching.voice_id is not None:
+                query = query.where(c.voice_id == matching.voice_id)
+            if matching.status is not None:
+                query = query.where(c.status == str(matching.status))
+            if matching.created_from is not None:
+                query = query.where(c.created_at >= matching.created_from)
+            if matching.created_to is not None:
+                query = query.where(c.created_at < matching.created_to)
+        if after is not None:
+            # Keyset: strictly older than the last item shown, ties broken by id.
+            query = query.where(
+                or_(
+                    c.created_at < after.created_at,
+                    and_(c.created_at == after.created_at, c.id < after.id),
+                )
+            )
+        query = query.order_by(c.created_at.desc(), c.id.desc()).limit(limit)
         return [_generation(row._mapping) for row in await self._db.execute(query)]
 
     async def due_for_enqueue(
@@ -150,7 +174,7 @@ class SqlGenerations(Repository):
         c = t.generations.c
         query = (
             select(t.generations)
-            .where(c.status == str(GenerationStatus.PENDING))
+            .where(c.status == str(GenerationStatus.PENDING), c.deleted_at.is_(None))
             .where(or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now))
             .where(or_(c.enqueued_at.is_(None), c.enqueued_at < enqueued_before))
             .order_by(c.next_attempt_at.asc().nulls_first())
@@ -162,7 +186,7 @@ class SqlGenerations(Repository):
         c = t.generations.c
         query = (
             select(t.generations)
-            .where(c.status == str(GenerationStatus.PROCESSING))
+            .where(c.status == str(GenerationStatus.PROCESSING), c.deleted_at.is_(None))
             .where(c.lease_expires_at <= now)
             .order_by(c.lease_expires_at)
             .limit(limit)
@@ -177,6 +201,18 @@ class SqlGenerations(Repository):
                 .where(t.generations.c.status == str(GenerationStatus.PENDING))
                 .values(enqueued_at=now)
             )
+
+    async def list_for_admin(
+        self, *, status: GenerationStatus | None, category: ErrorCategory | None, limit: int
+    ) -> list[Generation]:
+        c = t.generations.c
+        query = select(t.generations).where(c.deleted_at.is_(None))
+        if status is not None:
+            query = query.where(c.status == str(status))
+        if category is not None:
+            query = query.where(c.error_category == str(category))
+        query = query.order_by(c.updated_at.desc(), c.id.desc()).limit(limit)
+        return [_generation(row._mapping) for row in await self._db.execute(query)]
 
     async def _one(self, *conditions: Any) -> Generation | None:
         row = (await self._db.execute(select(t.generations).where(*conditions))).first()

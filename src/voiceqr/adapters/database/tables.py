@@ -116,6 +116,8 @@ generations = Table(
     Column("updated_at", DateTimeUTC),
     Column("completed_at", DateTimeUTC),
     Column("version", Integer, nullable=False, server_default="0"),
+    # A tombstone (G2): the audio is gone and the public code answers 410.
+    Column("deleted_at", DateTimeUTC),
     # The owner's history, newest first.
     Index("ix_generations_owner_created", "owner_id", "created_at"),
     # The sweeper's two scans stay small: only unfinished rows are indexed by time.
@@ -228,4 +230,29 @@ mail_outbox = Table(
     Column("sent_at", DateTimeUTC),
     # The delivery job's scan: pending mail that is due.
     Index("ix_mail_outbox_status_next_attempt", "status", "next_attempt_at"),
+)
+
+# --- failures: attempt history (issue "Generation management and failure handling") ----
+
+generation_attempts = Table(
+    "generation_attempts",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column(
+        "generation_id",
+        GUID,
+        ForeignKey("generations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("number", Integer, nullable=False),
+    Column("started_at", DateTimeUTC, nullable=False),
+    Column("finished_at", DateTimeUTC),
+    Column("outcome", String(20)),
+    Column("error_category", String(20)),
+    Column("error_code", String(100)),
+    Column("error_message", Text),
+    Column("error_detail", Text),
+    Column("characters_billed", Integer, nullable=False, server_default="0"),
+    # One history per generation, in order; a number is never used twice.
+    UniqueConstraint("generation_id", "number", name="uq_generation_attempts_generation_number"),
 )

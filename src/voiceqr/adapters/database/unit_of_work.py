@@ -15,6 +15,7 @@ from voiceqr.adapters.database.accounts import (
     SqlRecoveryCodes,
     SqlSocialIdentities,
 )
+from voiceqr.adapters.database.attempts import SqlGenerationAttempts
 from voiceqr.adapters.database.repositories import (
     SqlGenerations,
     SqlPlaybackEvents,
@@ -24,6 +25,7 @@ from voiceqr.adapters.database.repositories import (
 from voiceqr.application.ports import (
     AccountTokenRepository,
     ApiKeyRepository,
+    GenerationAttemptRepository,
     GenerationRepository,
     LoginEventRepository,
     MailOutbox,
@@ -64,6 +66,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 class SqlUnitOfWork:
     voices: VoiceRepository
     generations: GenerationRepository
+    generation_attempts: GenerationAttemptRepository
     users: UserRepository
     playback_events: PlaybackEventRepository
     account_tokens: AccountTokenRepository
@@ -86,6 +89,7 @@ class SqlUnitOfWork:
             raise
         self.voices = SqlVoices(self._connection)
         self.generations = SqlGenerations(self._connection)
+        self.generation_attempts = SqlGenerationAttempts(self._connection)
         self.users = SqlUsers(self._connection)
         self.playback_events = SqlPlaybackEvents(self._connection)
         self.account_tokens = SqlAccountTokens(self._connection)

@@ -34,6 +34,8 @@ voices_app = typer.Typer(no_args_is_help=True, help="The voice gallery.")
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(voices_app, name="voices")
+generations_app = typer.Typer(no_args_is_help=True, help="Failed generations: inspect and recover.")
+app.add_typer(generations_app, name="generations")
 
 EXIT_CODES = {
     ErrorCategory.VALIDATION: 2,
@@ -344,6 +346,49 @@ def generate(
     typer.echo(f"generation {generation_id} completed")
     typer.echo(f"audio: {audio_out}")
     typer.echo(f"qr:    {qr_out} -> {url}")
+
+
+@generations_app.command("failed")
+def generations_failed(
+    category: Annotated[
+        ErrorCategory | None, typer.Option(help="Only this failure category.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
+) -> None:
+    """List failed generations of every user, latest failure first."""
+    found = _run(lambda p: p.generation_failures.list(None, category=category, limit=limit))
+    if not found:
+        typer.echo("no failed generations")
+    for g in found:
+        when = f"{g.updated_at:%Y-%m-%d %H:%M}" if g.updated_at else "-"
+        typer.echo(
+            f"{g.id}  {when}  {g.error_category}/{g.error_code}  tries={g.attempts}  "
+            f"{g.error_message}"
+        )
+
+
+@generations_app.command("retry")
+def generations_retry(ids: Annotated[list[UUID], typer.Argument(help="Generation ids.")]) -> None:
+    """Requeue failed generations with a new attempt budget."""
+
+    async def work(platform: Platform) -> Any:
+        return await platform.generation_failures.retry_many(None, ids)
+
+    report = _run(work)
+    for generation_id in report.retried:
+        typer.echo(f"retrying {generation_id}")
+    for generation_id, exc in report.skipped.items():
+        typer.secho(f"skipped {generation_id}: {exc.message}", err=True, fg=typer.colors.YELLOW)
+    if report.skipped:  # exit like the first refusal (3: not found, 4: not failed)
+        first = next(iter(report.skipped.values()))
+        raise typer.Exit(EXIT_CODES.get(first.category, 1))
+
+
+@generations_app.command("cancel")
+def generations_cancel(generation_id: UUID) -> None:
+    """Stop a pending or processing generation for good; its owner is told by mail."""
+    generation = _run(lambda p: p.generation_failures.cancel(None, generation_id))
+    typer.echo(f"cancelled {generation.id} ({generation.error_code})")
 
 
 @app.command("settings")

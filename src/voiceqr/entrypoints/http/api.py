@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
+from voiceqr.application.ports import GenerationFilter
 from voiceqr.application.voices import VoiceSpec
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.api_keys import Scope
-from voiceqr.domain.generations import Generation
+from voiceqr.domain.generation_failures import what_to_do
+from voiceqr.domain.generations import Generation, GenerationStatus
 from voiceqr.domain.playback import PlaybackCounts
 from voiceqr.domain.users import User
 from voiceqr.domain.voices import Voice
@@ -76,6 +79,7 @@ async def generation_out(
             category=str(generation.error_category),
             code=generation.error_code,
             message=generation.error_message,
+            advice=what_to_do(generation.error_category),
         )
     base = f"/api/v1/generations/{generation.id}"
     return GenerationOut(
@@ -95,6 +99,16 @@ async def generation_out(
         error=error,
         scans=counts.scans,
         listens=counts.listens,
+    )
+
+
+async def generation_list(
+    platform: Platform, generations: list[Generation], next_cursor: str | None = None
+) -> GenerationList:
+    counts = await platform.playback.counts([g.id for g in generations])
+    return GenerationList(
+        items=[await generation_out(platform, g, counts.get(g.id)) for g in generations],
+        next_cursor=next_cursor,
     )
 
 
@@ -156,7 +170,7 @@ class VoiceController(Controller):
 class GenerationController(Controller):
     path = "/generations"
     tags = ["generations"]
-    opt = api_key_scopes(GET=Scope.READ, POST=Scope.GENERATE)
+    opt = api_key_scopes(GET=Scope.READ, POST=Scope.GENERATE, DELETE=Scope.GENERATE)
     dependencies = {"user": Provide(current_user)}
 
     @post("/", status_code=HTTP_202_ACCEPTED)
@@ -178,13 +192,36 @@ class GenerationController(Controller):
         platform: NamedDependency[Platform],
         user: NamedDependency[User],
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        cursor: Annotated[
+            str | None,
+            Parameter(max_length=200, description="`next_cursor` of the previous page"),
+        ] = None,
+        voice_id: FromQuery[UUID | None] = None,
+        status: FromQuery[GenerationStatus | None] = None,
+        created_from: Annotated[
+            datetime | None, Parameter(description="Made at or after (UTC if no zone)")
+        ] = None,
+        created_to: Annotated[
+            datetime | None, Parameter(description="Made before (UTC if no zone)")
+        ] = None,
     ) -> GenerationList:
-        """The signed-in user's generations, newest first."""
-        generations = await platform.generations.list_for_owner(user, limit=limit)
-        counts = await platform.playback.counts([g.id for g in generations])
-        return GenerationList(
-            items=[await generation_out(platform, g, counts.get(g.id)) for g in generations]
+        """The signed-in user's generations, newest first, a page at a time.
+
+        Filters combine; pass `next_cursor` back as `cursor` for the older items.
+        Generations made meanwhile never shift or repeat the later pages.
+        """
+        page = await platform.generations.history(
+            user,
+            matching=GenerationFilter(
+                voice_id=voice_id,
+                status=status,
+                created_from=created_from,
+                created_to=created_to,
+            ),
+            cursor=cursor,
+            limit=limit,
         )
+        return await generation_list(platform, page.items, page.next_cursor)
 
     @get("/{generation_id:uuid}")
     async def get_generation(
@@ -197,6 +234,16 @@ class GenerationController(Controller):
         return await generation_out(
             platform, await platform.generations.get_for_owner(user, generation_id)
         )
+
+    @delete("/{generation_id:uuid}")
+    async def delete_generation(
+        self,
+        generation_id: FromPath[UUID],
+        platform: NamedDependency[Platform],
+        user: NamedDependency[User],
+    ) -> None:
+        """Delete a generation: its audio is removed and its public code answers 410."""
+        await platform.generations.delete(user, generation_id)
 
     @get("/{generation_id:uuid}/qr.svg", media_type="image/svg+xml")
     async def qr_svg(

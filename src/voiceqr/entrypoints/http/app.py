@@ -20,6 +20,7 @@ from litestar.template import TemplateConfig
 from voiceqr.bootstrap import Platform
 from voiceqr.entrypoints.http.api import API_CONTROLLERS
 from voiceqr.entrypoints.http.api_accounts import ACCOUNT_CONTROLLERS
+from voiceqr.entrypoints.http.api_admin_generations import ADMIN_GENERATION_CONTROLLERS
 from voiceqr.entrypoints.http.api_keys import API_KEY_CONTROLLERS
 from voiceqr.entrypoints.http.api_two_factor import TWO_FACTOR_CONTROLLERS
 from voiceqr.entrypoints.http.health import healthz, readyz
@@ -67,6 +68,7 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
             *TWO_FACTOR_CONTROLLERS,
             *API_KEY_CONTROLLERS,
             *API_CONTROLLERS,
+            *ADMIN_GENERATION_CONTROLLERS,
         ],
     )
     handlers: list[object] = [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 from uuid import UUID
 
 from litestar import MediaType, Request, Response, get, post
@@ -13,6 +13,7 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from voiceqr.application.accounts import SecondFactorRequired
+from voiceqr.application.ports import GenerationFilter
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.errors import AuthenticationFailed, DomainError, NotFound
 from voiceqr.domain.generations import GenerationStatus
@@ -164,14 +165,58 @@ async def create_submit(
     return Redirect(f"/generations/{generation.id}", status_code=303)
 
 
+HISTORY_PAGE_SIZE = 20
+
+
+def _uuid_or_none(value: str) -> UUID | None:
+    try:
+        return UUID(value)
+    except ValueError:
+        return None
+
+
 @get("/generations", include_in_schema=False, dependencies={"user": Provide(current_user)})
 async def history_page(
-    platform: NamedDependency[Platform], user: NamedDependency[User]
+    platform: NamedDependency[Platform],
+    user: NamedDependency[User],
+    cursor: FromQuery[str | None] = None,
+    voice_id: FromQuery[str] = "",
+    status: FromQuery[str] = "",
+    deleted: FromQuery[str] = "",
 ) -> Template:
-    generations = await platform.generations.list_for_owner(user, limit=100)
-    counts = await platform.playback.counts([g.id for g in generations])
-    items = [await generation_out(platform, g, counts.get(g.id)) for g in generations]
-    return Template("history.html", context={"user": user, "items": items}, headers=NO_STORE)
+    """The user's generations, a page at a time, filtered by voice and status.
+
+    Filter values the form cannot produce are ignored rather than refused.
+    """
+    voice = _uuid_or_none(voice_id)
+    state = GenerationStatus(status) if status in set(GenerationStatus) else None
+    page = await platform.generations.history(
+        user,
+        matching=GenerationFilter(voice_id=voice, status=state),
+        cursor=cursor or None,
+        limit=HISTORY_PAGE_SIZE,
+    )
+    counts = await platform.playback.counts([g.id for g in page.items])
+    items = [await generation_out(platform, g, counts.get(g.id)) for g in page.items]
+    filters = {"voice_id": str(voice or ""), "status": str(state or "")}
+    kept = {k: v for k, v in filters.items() if v}
+    older = None
+    if page.next_cursor:
+        older = "/generations?" + urlencode({**kept, "cursor": page.next_cursor})
+    return Template(
+        "history.html",
+        context={
+            "user": user,
+            "items": items,
+            "voices": await platform.voices.list_for(user),
+            "statuses": [str(s) for s in GenerationStatus],
+            "filters": filters,
+            "older": older,
+            "newest": ("/generations?" + urlencode(kept)) if cursor else None,
+            "deleted": deleted == "1",
+        },
+        headers=NO_STORE,
+    )
 
 
 @get(
@@ -198,12 +243,31 @@ async def generation_page(
     )
 
 
+@post(
+    "/generations/{generation_id:uuid}/delete",
+    include_in_schema=False,
+    status_code=303,
+    dependencies={"user": Provide(current_user)},
+)
+async def delete_submit(
+    generation_id: FromPath[UUID], platform: NamedDependency[Platform], user: NamedDependency[User]
+) -> Redirect:
+    """The confirmed delete button of the generation page."""
+    await platform.generations.delete(user, generation_id)
+    return Redirect("/generations?deleted=1", status_code=303)
+
+
 @get("/p/{code:str}", include_in_schema=False, media_type=MediaType.HTML)
 async def playback_page(
     code: FromPath[str], request: Request[Any, Any, Any], platform: NamedDependency[Platform]
 ) -> Template:
-    """The page a printed QR code opens; counts the scan."""
-    page = await platform.playback.page(code)
+    """The page a printed QR code opens; counts the scan (410 once its owner deleted it)."""
+    try:
+        page = await platform.playback.page(code)
+    except NotFound as exc:
+        if exc.code != "audio_removed":
+            raise
+        return Template("playback_removed.html", status_code=410, headers=NO_STORE)
     await platform.playback.record_scan(code, user_agent=request.headers.get("user-agent", ""))
     return Template(
         "playback.html",
@@ -221,5 +285,6 @@ PAGES = [
     create_submit,
     history_page,
     generation_page,
+    delete_submit,
     playback_page,
 ]

@@ -83,6 +83,7 @@ class GenerationError(msgspec.Struct):
     category: str
     code: str
     message: str
+    advice: str = ""  # what the owner can do about it, by category (F4)
 
 
 class GenerationOut(msgspec.Struct):
@@ -106,6 +107,7 @@ class GenerationOut(msgspec.Struct):
 
 class GenerationList(msgspec.Struct):
     items: list[GenerationOut]
+    next_cursor: str | None = None  # pass as `cursor` for the older items; None: no more
 
 
 # --- accounts ------------------------------------------------------------------------

@@ -1,0 +1,224 @@
+"""Failed generations in the JSON API: the owner's attempt history (F2) and the
+administrators' recovery (F1, F3): list, inspect with technical detail, retry, cancel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK
+
+from voiceqr.bootstrap import Platform
+from voiceqr.domain.api_keys import Scope
+from voiceqr.domain.errors import ErrorCategory
+from voiceqr.domain.generation_failures import GenerationAttempt
+from voiceqr.domain.generations import Generation, GenerationStatus
+from voiceqr.domain.users import User
+from voiceqr.entrypoints.http.api import generation_out
+from voiceqr.entrypoints.http.auth import api_key_scopes, current_admin, current_user
+from voiceqr.entrypoints.http.schemas import GenerationError, GenerationOut
+
+MAX_RETRY_IDS = 500
+
+
+class AttemptOut(msgspec.Struct):
+    """One attempt as its owner sees it: what happened, never the technical detail."""
+
+    number: int
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str | None  # completed, retry_scheduled, failed, worker_lost; None: running
+    error: GenerationError | None
+    characters_billed: int
+
+
+class AdminAttemptOut(AttemptOut):
+    detail: str | None = None  # exception type, stack trace, provider response
+
+
+class AdminGenerationOut(msgspec.Struct):
+    generation: GenerationOut
+    owner_id: UUID
+    error_detail: str | None
+    updated_at: datetime | None
+    history: list[AdminAttemptOut]
+
+
+class AdminGenerationSummary(msgspec.Struct):
+    id: UUID
+    owner_id: UUID
+    status: str
+    voice_id: UUID
+    text: str
+    attempts: int
+    error: GenerationError | None
+    created_at: datetime
+    updated_at: datetime | None
+
+
+class AdminGenerationList(msgspec.Struct):
+    items: list[AdminGenerationSummary]
+
+
+class RetryBody(msgspec.Struct, forbid_unknown_fields=True):
+    ids: Annotated[list[UUID], msgspec.Meta(min_length=1, max_length=MAX_RETRY_IDS)]
+
+
+class SkippedOut(msgspec.Struct):
+    id: UUID
+    code: str
+    message: str
+
+
+class RetryReportOut(msgspec.Struct):
+    retried: list[UUID]
+    skipped: list[SkippedOut]
+
+
+def _error(
+    category: ErrorCategory | None, code: str | None, message: str | None
+) -> GenerationError | None:
+    if category is None or code is None:
+        return None
+    return GenerationError(category=str(category), code=code, message=message or "")
+
+
+def _attempt_out(attempt: GenerationAttempt) -> AttemptOut:
+    return AttemptOut(
+        number=attempt.number,
+        started_at=attempt.started_at,
+        finished_at=attempt.finished_at,
+        outcome=None if attempt.outcome is None else str(attempt.outcome),
+        error=_error(attempt.error_category, attempt.error_code, attempt.error_message),
+        characters_billed=attempt.characters_billed,
+    )
+
+
+def _admin_attempt_out(attempt: GenerationAttempt) -> AdminAttemptOut:
+    return AdminAttemptOut(
+        **msgspec.structs.asdict(_attempt_out(attempt)), detail=attempt.error_detail
+    )
+
+
+def _summary(generation: Generation) -> AdminGenerationSummary:
+    return AdminGenerationSummary(
+        id=generation.id,
+        owner_id=generation.owner_id,
+        status=str(generation.status),
+        voice_id=generation.voice_id,
+        text=generation.text,
+        attempts=generation.attempts,
+        error=_error(generation.error_category, generation.error_code, generation.error_message),
+        created_at=generation.created_at,
+        updated_at=generation.updated_at,
+    )
+
+
+class GenerationAttemptController(Controller):
+    path = "/generations"
+    tags = ["generations"]
+    opt = api_key_scopes(GET=Scope.READ)
+    dependencies = {"user": Provide(current_user)}
+
+    @get("/{generation_id:uuid}/attempts")
+    async def list_attempts(
+        self,
+        generation_id: FromPath[UUID],
+        platform: NamedDependency[Platform],
+        user: NamedDependency[User],
+    ) -> list[AttemptOut]:
+        """Every attempt at making the audio of one of your generations, oldest first."""
+        attempts = await platform.generation_failures.attempts_for_owner(user, generation_id)
+        return [_attempt_out(a) for a in attempts]
+
+
+class AdminGenerationController(Controller):
+    path = "/admin/generations"
+    tags = ["admin"]
+    opt = api_key_scopes(GET=Scope.ADMIN, POST=Scope.ADMIN)
+    dependencies = {"admin": Provide(current_admin)}
+
+    @get("/")
+    async def list_generations(
+        self,
+        platform: NamedDependency[Platform],
+        admin: NamedDependency[User],
+        status: FromQuery[GenerationStatus] = GenerationStatus.FAILED,
+        category: FromQuery[ErrorCategory | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+    ) -> AdminGenerationList:
+        """Every user's generations in a status (failed by default), latest change first."""
+        found = await platform.generation_failures.list(
+            admin, status=status, category=category, limit=limit
+        )
+        return AdminGenerationList(items=[_summary(g) for g in found])
+
+    @get("/{generation_id:uuid}")
+    async def get_generation(
+        self,
+        generation_id: FromPath[UUID],
+        platform: NamedDependency[Platform],
+        admin: NamedDependency[User],
+    ) -> AdminGenerationOut:
+        """One generation with its attempts and the technical detail of each failure."""
+        detail = await platform.generation_failures.detail(admin, generation_id)
+        return await _admin_out(platform, detail.generation, detail.attempts)
+
+    @post("/{generation_id:uuid}/retry", status_code=HTTP_200_OK)
+    async def retry(
+        self,
+        generation_id: FromPath[UUID],
+        platform: NamedDependency[Platform],
+        admin: NamedDependency[User],
+    ) -> GenerationOut:
+        """Requeue a failed generation with a new attempt budget (409 unless failed)."""
+        generation = await platform.generation_failures.retry(admin, generation_id)
+        return await generation_out(platform, generation)
+
+    @post("/{generation_id:uuid}/cancel", status_code=HTTP_200_OK)
+    async def cancel(
+        self,
+        generation_id: FromPath[UUID],
+        platform: NamedDependency[Platform],
+        admin: NamedDependency[User],
+    ) -> GenerationOut:
+        """Stop a pending or processing generation for good (409 once it is finished)."""
+        generation = await platform.generation_failures.cancel(admin, generation_id)
+        return await generation_out(platform, generation)
+
+    @post("/retry", status_code=HTTP_200_OK)
+    async def retry_many(
+        self,
+        data: JSONBody[RetryBody],
+        platform: NamedDependency[Platform],
+        admin: NamedDependency[User],
+    ) -> RetryReportOut:
+        """Requeue many failed generations; the others are listed as skipped, with why."""
+        report = await platform.generation_failures.retry_many(admin, data.ids)
+        return RetryReportOut(
+            retried=report.retried,
+            skipped=[
+                SkippedOut(id=gid, code=exc.code, message=exc.message)
+                for gid, exc in report.skipped.items()
+            ],
+        )
+
+
+async def _admin_out(
+    platform: Platform, generation: Generation, attempts: list[GenerationAttempt]
+) -> AdminGenerationOut:
+    return AdminGenerationOut(
+        generation=await generation_out(platform, generation),
+        owner_id=generation.owner_id,
+        error_detail=generation.error_detail,
+        updated_at=generation.updated_at,
+        history=[_admin_attempt_out(a) for a in attempts],
+    )
+
+
+ADMIN_GENERATION_CONTROLLERS = [GenerationAttemptController, AdminGenerationController]
