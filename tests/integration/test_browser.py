@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,22 +16,17 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import CHROMIUM, free_port, service_missing
+from tests.conftest import free_port
+from tests.integration.browser_support import (
+    browser,  # noqa: F401  (the module's Chromium fixture)
+    create_user,
+    serving,
+)
 
 pytestmark = pytest.mark.browser
 
-VENV_BIN = Path(sys.executable).parent
-VOICEQR = VENV_BIN / "voiceqr"
 EMAIL = "owner@example.test"
 PASSWORD = "correct horse battery staple"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 MOBILE: dict[str, Any] = {
     "viewport": {"width": 390, "height": 844},
     "device_scale_factor": 2,
@@ -45,84 +38,23 @@ MOBILE: dict[str, Any] = {
     ),
 }
 READY_TIMEOUT_MS = 30_000
-STARTUP_TIMEOUT_S = 60  # generous: a busy two-core CI box needs ~10 s just to import
 UUID_PATH = re.compile(r"/generations/[0-9a-f-]{36}$")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`voiceqr serve` on a fresh data directory with one account; its base URL."""
-    if not VOICEQR.exists():
-        pytest.fail(f"the voiceqr console script is missing at {VOICEQR}", pytrace=False)
     data = tmp_path_factory.mktemp("voiceqr-data")
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEQR_")}
-    env |= {"VOICEQR_DATA_DIR": str(data), "VOICEQR_PUBLIC_BASE_URL": base}
-
-    created = subprocess.run(
-        [str(VOICEQR), "users", "create", EMAIL, "--name", "Owner", "--password-stdin"],
-        input=PASSWORD + "\n",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
-    assert created.returncode == 0, created.stderr
-
-    log_path = data / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(VOICEQR), "serve", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"voiceqr serve exited early:\n{log_path.read_text()}", pytrace=False)
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"/healthz not up in {STARTUP_TIMEOUT_S} s:\n{log_path.read_text()}",
-                    pytrace=False,
-                )
-            time.sleep(0.2)
+    env |= {"VOICEQR_DATA_DIR": str(data), "VOICEQR_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    create_user(env, EMAIL, PASSWORD)
+    with serving(env, port, data / "serve.log") as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        service_missing(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:
+def phone(browser: Any) -> Iterator[Any]:  # noqa: F811
     """A new phone-sized browsing context (no cookies)."""
     context = browser.new_context(**MOBILE)
     context.set_default_timeout(10_000)

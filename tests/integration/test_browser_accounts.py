@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,14 +18,12 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
-from tests.integration.processes import clean_environ
-from tests.integration.test_browser import (
-    MOBILE,
-    STARTUP_TIMEOUT_S,
-    VOICEQR,
-    assert_fits_the_screen,
+from tests.integration.browser_support import (
     browser,  # noqa: F401  (the module's Chromium fixture)
+    serving,
 )
+from tests.integration.processes import clean_environ
+from tests.integration.test_browser import MOBILE, assert_fits_the_screen
 
 pytestmark = pytest.mark.browser
 
@@ -57,45 +54,17 @@ async def _create_users(env: dict[str, str]) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`voiceqr serve` on a fresh data directory with three accounts; its base URL."""
-    if not VOICEQR.exists():
-        pytest.fail(f"the voiceqr console script is missing at {VOICEQR}", pytrace=False)
     data = tmp_path_factory.mktemp("voiceqr-accounts")
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
     env = clean_environ(
         VOICEQR_DATA_DIR=str(data),
-        VOICEQR_PUBLIC_BASE_URL=base,
+        VOICEQR_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
         # The sweeper delivers queued mail twice a second.
         VOICEQR_JOBS_SWEEP_INTERVAL_SECONDS="0.5",
     )
     asyncio.run(_create_users({k: v for k, v in env.items() if k.startswith("VOICEQR_")}))
-
-    log_path = data / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(VOICEQR), "serve", "--port", str(port)], env=env, stdout=log, stderr=log
-        )
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"voiceqr serve exited early:\n{log_path.read_text()}", pytrace=False)
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"/healthz not up:\n{log_path.read_text()}", pytrace=False)
-            time.sleep(0.2)
+    with serving(env, port, data / "serve.log") as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 @pytest.fixture

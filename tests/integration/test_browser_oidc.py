@@ -9,34 +9,24 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 from oidc_provider_mock import User, run_server_in_thread
 
-from tests.conftest import CHROMIUM, free_port, service_missing
+from tests.conftest import free_port
+from tests.integration.browser_support import (
+    browser,  # noqa: F401  (the module's Chromium fixture)
+    create_user,
+    serving,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
-VENV_BIN = Path(sys.executable).parent
-VOICEQR = VENV_BIN / "voiceqr"
 PASSWORD = "correct horse battery staple"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-STARTUP_TIMEOUT_S = 60
 PEOPLE = [
     User(sub="ada-at-google", claims={"email": "ada@example.test", "email_verified": True}),
     User(sub="bob-at-google", claims={"email": "bob@example.test", "email_verified": True}),
@@ -54,79 +44,23 @@ def provider() -> Iterator[str]:
 def server(tmp_path_factory: pytest.TempPathFactory, provider: str) -> Iterator[str]:
     """`voiceqr serve` on a fresh data directory with Google pointed at the provider, and
     Bob's password account; its base URL."""
-    if not VOICEQR.exists():
-        pytest.fail(f"the voiceqr console script is missing at {VOICEQR}", pytrace=False)
     data = tmp_path_factory.mktemp("voiceqr-oidc-browser")
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEQR_")}
     env |= {
         "VOICEQR_DATA_DIR": str(data),
-        "VOICEQR_PUBLIC_BASE_URL": base,
+        "VOICEQR_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "VOICEQR_AUTH_GOOGLE_ISSUER": provider,
         "VOICEQR_AUTH_GOOGLE_CLIENT_ID": "voiceqr-browser-test",
         "VOICEQR_AUTH_GOOGLE_CLIENT_SECRET": "browser-test-secret",
     }
-    created = subprocess.run(
-        [str(VOICEQR), "users", "create", "bob@example.test", "--name", "Bob", "--password-stdin"],
-        input=PASSWORD + "\n",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
-    assert created.returncode == 0, created.stderr
-
-    log_path = data / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(VOICEQR), "serve", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"voiceqr serve exited early:\n{log_path.read_text()}", pytrace=False)
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"/healthz not up in {STARTUP_TIMEOUT_S} s", pytrace=False)
-            time.sleep(0.2)
+    create_user(env, "bob@example.test", PASSWORD, name="Bob")
+    with serving(env, port, data / "serve.log") as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        service_missing(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture
-def context(browser: Any) -> Iterator[Any]:
+def context(browser: Any) -> Iterator[Any]:  # noqa: F811
     """A fresh browsing context that reaches this machine only."""
     context = browser.new_context()
     context.set_default_timeout(15_000)

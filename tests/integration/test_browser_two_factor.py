@@ -10,27 +10,24 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote
 
-import httpx
 import pyotp
 import pytest
 import zxingcpp
 from PIL import Image
 
 from tests.conftest import free_port
-from tests.integration.processes import clean_environ
-from tests.integration.test_browser import (
-    MOBILE,
-    STARTUP_TIMEOUT_S,
-    VOICEQR,
-    assert_fits_the_screen,
+from tests.integration.browser_support import (
     browser,  # noqa: F401  (the module's Chromium fixture)
+    create_user,
+    serving,
 )
+from tests.integration.processes import clean_environ
+from tests.integration.test_browser import MOBILE, assert_fits_the_screen
 
 pytestmark = pytest.mark.browser
 
@@ -42,52 +39,14 @@ RECOVERY_CODE = re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$")
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`voiceqr serve` on a fresh data directory with one account; its base URL."""
-    if not VOICEQR.exists():
-        pytest.fail(f"the voiceqr console script is missing at {VOICEQR}", pytrace=False)
     data = tmp_path_factory.mktemp("voiceqr-2fa")
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = clean_environ(VOICEQR_DATA_DIR=str(data), VOICEQR_PUBLIC_BASE_URL=base)
-    created = subprocess.run(
-        [str(VOICEQR), "users", "create", EMAIL, "--name", "Careful", "--password-stdin"],
-        input=PASSWORD + "\n",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
+    env = clean_environ(
+        VOICEQR_DATA_DIR=str(data), VOICEQR_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}"
     )
-    assert created.returncode == 0, created.stderr
-
-    log_path = data / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(VOICEQR), "serve", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"voiceqr serve exited early:\n{log_path.read_text()}", pytrace=False)
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"/healthz not up:\n{log_path.read_text()}", pytrace=False)
-            time.sleep(0.2)
+    create_user(env, EMAIL, PASSWORD, name="Careful")
+    with serving(env, port, data / "serve.log") as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 @pytest.fixture

@@ -1,0 +1,98 @@
+"""What the browser tests share: `voiceqr serve` as a process, and headless Chromium."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import CHROMIUM, service_missing
+
+VOICEQR = Path(sys.executable).parent / "voiceqr"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+STARTUP_TIMEOUT_S = 60  # generous: a busy two-core CI box needs ~10 s just to import
+
+
+def create_user(env: dict[str, str], email: str, password: str, *, name: str = "Owner") -> None:
+    """A verified account, made with the operator CLI before the server starts."""
+    created = subprocess.run(
+        [str(VOICEQR), "users", "create", email, "--name", name, "--password-stdin"],
+        input=password + "\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert created.returncode == 0, created.stderr
+
+
+@contextlib.contextmanager
+def serving(env: dict[str, str], port: int, log_path: Path) -> Iterator[str]:
+    """`voiceqr serve --port PORT` until the block ends; yields its base URL once /healthz
+    answers, and fails with the server's log if it dies or does not come up in time."""
+    if not VOICEQR.exists():
+        pytest.fail(f"the voiceqr console script is missing at {VOICEQR}", pytrace=False)
+    base = f"http://127.0.0.1:{port}"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(VOICEQR), "serve", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"voiceqr serve exited early:\n{log_path.read_text()}", pytrace=False)
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"/healthz not up in {STARTUP_TIMEOUT_S} s:\n{log_path.read_text()}",
+                    pytrace=False,
+                )
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for a test module (fails in CI, skips elsewhere, when missing)."""
+    if not Path(CHROMIUM).exists():
+        service_missing(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
