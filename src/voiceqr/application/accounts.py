@@ -310,13 +310,7 @@ class Accounts:
             elif user.email_verified_at is None:
                 user.email_verified_at = now
                 await uow.users.update(user)
-                await self._mail.send(
-                    uow,
-                    "welcome",
-                    to=user.email,
-                    name=user.name,
-                    link=self._mail.link("/generations/new"),
-                )
+                await self._mail.welcome(uow, user)
             await uow.commit()
         return user
 
@@ -373,14 +367,7 @@ class Accounts:
             # Whoever could read this mailbox controls the address: count it as verified.
             user.email_verified_at = user.email_verified_at or now
             await uow.users.update(user)
-            await self._mail.send(
-                uow,
-                "password_changed",
-                to=user.email,
-                name=user.name,
-                when=now.strftime("%Y-%m-%d %H:%M UTC"),
-                link=self._mail.link("/forgot-password"),
-            )
+            await self._mail.password_changed(uow, user, now)
             await uow.commit()
         await self._sessions.delete_for_user(user.id)
         return user
@@ -643,14 +630,7 @@ class Accounts:
             stored.password_hash = password_hash
             stored.password_changed_at = now
             await uow.users.update(stored)
-            await self._mail.send(
-                uow,
-                "password_changed",
-                to=stored.email,
-                name=stored.name,
-                when=now.strftime("%Y-%m-%d %H:%M UTC"),
-                link=self._mail.link("/forgot-password"),
-            )
+            await self._mail.password_changed(uow, stored, now)
             await uow.commit()
         await self._sessions.delete_for_user(user.id, keep=session.token_hash)
         await self._sessions.mark_reauthenticated(session.token_hash, at=now)

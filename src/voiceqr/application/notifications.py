@@ -13,6 +13,7 @@ from voiceqr.application.ports import Mailer, MailMessage, UnitOfWork, UnitOfWor
 from voiceqr.domain.errors import ExternalServiceError
 from voiceqr.domain.ids import uuid7
 from voiceqr.domain.mail import MAIL_RETRY_DELAY, OutboxMessage
+from voiceqr.domain.users import User
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,21 @@ class Notifications:
 
     def link(self, path: str) -> str:
         return f"{self._base}{path}"
+
+    async def welcome(self, uow: UnitOfWork, user: User) -> OutboxMessage:
+        return await self.send(
+            uow, "welcome", to=user.email, name=user.name, link=self.link("/generations/new")
+        )
+
+    async def password_changed(self, uow: UnitOfWork, user: User, when: datetime) -> OutboxMessage:
+        return await self.send(
+            uow,
+            "password_changed",
+            to=user.email,
+            name=user.name,
+            when=when.strftime("%Y-%m-%d %H:%M UTC"),
+            link=self.link("/forgot-password"),
+        )
 
     async def send(
         self, uow: UnitOfWork, kind: str, *, to: str, link: str | None = None, **values: str

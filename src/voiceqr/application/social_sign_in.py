@@ -490,13 +490,7 @@ class SocialSignIn:
                     created_at=now,
                 )
             )
-            await self._mail.send(
-                uow,
-                "welcome",
-                to=user.email,
-                name=user.name,
-                link=self._mail.link("/generations/new"),
-            )
+            await self._mail.welcome(uow, user)
             await uow.commit()
         return user
 
