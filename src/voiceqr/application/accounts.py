@@ -189,13 +189,7 @@ class Accounts:
 
     async def set_status(self, email: str, status: UserStatus) -> User:
         """Disable or re-enable an account; disabling ends its sessions."""
-        async with self._uow() as uow:
-            user = await uow.users.get_by_email(normalize_email(email))
-            if user is None:
-                raise NotFound(f"No account has the email {email}.", code="user_not_found")
-            user.status = status
-            await uow.users.update(user)
-            await uow.commit()
+        user = await self._change_by_email(email, status=status)
         if status is UserStatus.DISABLED:
             await self._sessions.delete_for_user(user.id)
         return user
@@ -206,26 +200,26 @@ class Accounts:
     async def lock(self, email: str, *, until: datetime | None) -> User:
         """Lock an account by hand until a time (operators; None unlocks); locking ends
         its sessions."""
-        async with self._uow() as uow:
-            user = await uow.users.get_by_email(normalize_email(email))
-            if user is None:
-                raise NotFound(f"No account has the email {email}.", code="user_not_found")
-            user.locked_until = until
-            await uow.users.update(user)
-            await uow.commit()
+        user = await self._change_by_email(email, locked_until=until)
         if until is not None:
             await self._sessions.delete_for_user(user.id)
         return user
 
     async def mark_verified(self, email: str) -> User:
         async with self._uow() as uow:
-            user = await uow.users.get_by_email(normalize_email(email))
-            if user is None:
-                raise NotFound(f"No account has the email {email}.", code="user_not_found")
-            if user.email_verified_at is None:
-                user.email_verified_at = self._clock()
-                await uow.users.update(user)
-                await uow.commit()
+            user = await _by_email(uow, email)
+        if user.email_verified_at is not None:
+            return user
+        return await self._change_by_email(email, email_verified_at=self._clock())
+
+    async def _change_by_email(self, email: str, **changes: object) -> User:
+        """An operator's change to the account with that email (NotFound if none)."""
+        async with self._uow() as uow:
+            user = await _by_email(uow, email)
+            for name, value in changes.items():
+                setattr(user, name, value)
+            await uow.users.update(user)
+            await uow.commit()
         return user
 
     # --- sign-up and verification (A1, A3) --------------------------------------------
@@ -742,6 +736,13 @@ class Accounts:
         if self._dummy_hash is None:
             self._dummy_hash = await self._hasher.hash(secrets.token_urlsafe(16))
         return self._dummy_hash
+
+
+async def _by_email(uow: UnitOfWork, email: str) -> User:
+    user = await uow.users.get_by_email(normalize_email(email))
+    if user is None:
+        raise NotFound(f"No account has the email {email}.", code="user_not_found")
+    return user
 
 
 def _quiet_email(email: str) -> str | None:
