@@ -52,6 +52,7 @@ from voiceqr.application.ports import (
     SpeechSynthesizer,
     UnitOfWorkFactory,
 )
+from voiceqr.application.preferences import Preferences
 from voiceqr.application.social_sign_in import SocialSignIn
 from voiceqr.application.two_factor import TwoFactor
 from voiceqr.application.voices import VoiceGallery, VoiceSpec
@@ -182,6 +183,7 @@ class Platform:
     uow: UnitOfWorkFactory
     generations: Generations
     generation_failures: GenerationFailures
+    preferences: Preferences
     voices: VoiceGallery
     accounts: Accounts
     social_sign_in: SocialSignIn = field(init=False)  # set by build(): it needs accounts
@@ -425,6 +427,7 @@ def build(settings: Settings, **overrides: Any) -> Platform:
             hand_to_queue=generations.hand_to_queue,
             clock=clock,
         ),
+        preferences=Preferences(uow=uow, clock=clock),
         voices=VoiceGallery(uow=uow, storage=storage, speech=speech, clock=clock),
         accounts=Accounts(
             uow=uow,

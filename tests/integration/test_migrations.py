@@ -44,6 +44,8 @@ TABLES = {
     "mail_outbox",
     # attempt history (0004)
     "generation_attempts",
+    # generation preferences (0005)
+    "user_preferences",
 }
 
 

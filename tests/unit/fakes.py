@@ -34,6 +34,7 @@ from voiceqr.domain.generations import Generation, GenerationStatus, RetryPolicy
 from voiceqr.domain.ids import uuid7
 from voiceqr.domain.mail import OutboxMessage, OutboxStatus
 from voiceqr.domain.playback import PlaybackCounts, PlaybackEvent, PlaybackEventKind
+from voiceqr.domain.preferences import UserPreferences
 from voiceqr.domain.sessions import Session
 from voiceqr.domain.social import SocialIdentity
 from voiceqr.domain.tokens import AccountToken, TokenPurpose
@@ -89,6 +90,7 @@ class FakeDatabase:
     api_keys: dict[UUID, ApiKey] = field(default_factory=dict)
     social_identities: dict[UUID, SocialIdentity] = field(default_factory=dict)
     outbox: dict[UUID, OutboxMessage] = field(default_factory=dict)
+    preferences: dict[UUID, UserPreferences] = field(default_factory=dict)
 
     def snapshot(self) -> FakeDatabase:
         return copy.deepcopy(self)
@@ -105,6 +107,7 @@ class FakeDatabase:
         self.api_keys = copy.deepcopy(snapshot.api_keys)
         self.social_identities = copy.deepcopy(snapshot.social_identities)
         self.outbox = copy.deepcopy(snapshot.outbox)
+        self.preferences = copy.deepcopy(snapshot.preferences)
 
     # Direct access for arranging and asserting in tests (outside any unit of work).
 
@@ -502,6 +505,21 @@ class FakeMailOutbox(_Table):
         )
 
 
+class FakePreferences(_Table):
+    async def get(self, user_id: UUID) -> UserPreferences | None:
+        return copy.deepcopy(self._db.preferences.get(user_id))
+
+    async def save(self, preferences: UserPreferences) -> None:
+        self._db.preferences[preferences.user_id] = copy.deepcopy(preferences)
+        self._wrote()
+
+    async def clear_draft(self, user_id: UUID) -> None:
+        stored = self._db.preferences.get(user_id)
+        if stored is not None and stored.has_draft:
+            self._db.preferences[user_id] = stored.without_draft()
+            self._wrote()
+
+
 class FakeSessionStore:
     """Sessions outside any transaction, like the database and Redis stores."""
 
@@ -599,6 +617,7 @@ class FakeUnitOfWork:
         self.api_keys: ports.ApiKeyRepository = FakeApiKeys(self)
         self.social_identities: ports.SocialIdentityRepository = FakeSocialIdentities(self)
         self.outbox: ports.MailOutbox = FakeMailOutbox(self)
+        self.preferences: ports.PreferencesRepository = FakePreferences(self)
 
     def database_in_use(self) -> FakeDatabase:
         if not self._active:

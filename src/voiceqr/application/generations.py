@@ -157,6 +157,8 @@ class Generations:
                 next_attempt_at=now,
             )
             await uow.generations.add(generation)
+            # The draft (P9) became this generation: cleared in the same transaction.
+            await uow.preferences.clear_draft(owner.id)
             await uow.commit()
         await self.hand_to_queue([generation.id])
         return generation

@@ -19,6 +19,7 @@ from voiceqr.domain.generation_failures import GenerationAttempt
 from voiceqr.domain.generations import Generation, GenerationStatus
 from voiceqr.domain.mail import OutboxMessage, OutboxStatus
 from voiceqr.domain.playback import PlaybackCounts, PlaybackEvent
+from voiceqr.domain.preferences import UserPreferences
 from voiceqr.domain.sessions import Session
 from voiceqr.domain.social import SocialIdentity
 from voiceqr.domain.tokens import AccountToken, TokenPurpose
@@ -388,6 +389,22 @@ class PlaybackEventRepository(Protocol):
     async def counts(self, generation_ids: Sequence[UUID]) -> dict[UUID, PlaybackCounts]: ...
 
 
+class PreferencesRepository(Protocol):
+    """A user's generation preferences and draft (P7-P9), one row per user."""
+
+    async def get(self, user_id: UUID) -> UserPreferences | None:
+        """None when the user never saved any (the defaults apply)."""
+        ...
+
+    async def save(self, preferences: UserPreferences) -> None:
+        """Insert or replace the user's row."""
+        ...
+
+    async def clear_draft(self, user_id: UUID) -> None:
+        """Forget the draft (text, voice, time); the other preferences stay."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolls back on exit unless `commit()` was awaited."""
 
@@ -402,6 +419,7 @@ class UnitOfWork(Protocol):
     api_keys: ApiKeyRepository
     social_identities: SocialIdentityRepository
     outbox: MailOutbox
+    preferences: PreferencesRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -256,3 +256,17 @@ generation_attempts = Table(
     # One history per generation, in order; a number is never used twice.
     UniqueConstraint("generation_id", "number", name="uq_generation_attempts_generation_number"),
 )
+
+# --- generation preferences (P7-P9) ----------------------------------------------------
+
+user_preferences = Table(
+    "user_preferences",
+    metadata,
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    # No foreign key to voices: a removed voice leaves a stale id the reads ignore.
+    Column("default_voice_id", GUID),
+    Column("qr_size", Integer, nullable=False, server_default="512"),
+    Column("draft_text", Text, nullable=False, server_default=""),
+    Column("draft_voice_id", GUID),
+    Column("draft_saved_at", DateTimeUTC),
+)

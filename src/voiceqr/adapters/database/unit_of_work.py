@@ -16,6 +16,7 @@ from voiceqr.adapters.database.accounts import (
     SqlSocialIdentities,
 )
 from voiceqr.adapters.database.attempts import SqlGenerationAttempts
+from voiceqr.adapters.database.preferences import SqlPreferences
 from voiceqr.adapters.database.repositories import (
     SqlGenerations,
     SqlPlaybackEvents,
@@ -30,6 +31,7 @@ from voiceqr.application.ports import (
     LoginEventRepository,
     MailOutbox,
     PlaybackEventRepository,
+    PreferencesRepository,
     RecoveryCodeRepository,
     SocialIdentityRepository,
     UserRepository,
@@ -75,6 +77,7 @@ class SqlUnitOfWork:
     api_keys: ApiKeyRepository
     social_identities: SocialIdentityRepository
     outbox: MailOutbox
+    preferences: PreferencesRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -98,6 +101,7 @@ class SqlUnitOfWork:
         self.api_keys = SqlApiKeys(self._connection)
         self.social_identities = SqlSocialIdentities(self._connection)
         self.outbox = SqlMailOutbox(self._connection)
+        self.preferences = SqlPreferences(self._connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -22,6 +22,7 @@ from voiceqr.entrypoints.http.api import API_CONTROLLERS
 from voiceqr.entrypoints.http.api_accounts import ACCOUNT_CONTROLLERS
 from voiceqr.entrypoints.http.api_admin_generations import ADMIN_GENERATION_CONTROLLERS
 from voiceqr.entrypoints.http.api_keys import API_KEY_CONTROLLERS
+from voiceqr.entrypoints.http.api_preferences import PREFERENCE_CONTROLLERS
 from voiceqr.entrypoints.http.api_two_factor import TWO_FACTOR_CONTROLLERS
 from voiceqr.entrypoints.http.health import healthz, readyz
 from voiceqr.entrypoints.http.media import serve_media
@@ -29,6 +30,7 @@ from voiceqr.entrypoints.http.oidc import OIDC_HANDLERS, social_buttons
 from voiceqr.entrypoints.http.pages import PAGES
 from voiceqr.entrypoints.http.pages_accounts import ACCOUNT_PAGES
 from voiceqr.entrypoints.http.pages_api_keys import API_KEY_PAGES
+from voiceqr.entrypoints.http.pages_preferences import PREFERENCE_PAGES
 from voiceqr.entrypoints.http.pages_two_factor import TWO_FACTOR_PAGES
 from voiceqr.entrypoints.http.problems import EXCEPTION_HANDLERS
 from voiceqr.entrypoints.worker.sweeper import run_sweeper
@@ -69,6 +71,7 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
             *API_KEY_CONTROLLERS,
             *API_CONTROLLERS,
             *ADMIN_GENERATION_CONTROLLERS,
+            *PREFERENCE_CONTROLLERS,
         ],
     )
     handlers: list[object] = [
@@ -79,6 +82,7 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
         *ACCOUNT_PAGES,
         *TWO_FACTOR_PAGES,
         *API_KEY_PAGES,
+        *PREFERENCE_PAGES,
         *OIDC_HANDLERS,
     ]
     if platform.media_root is not None:

@@ -17,6 +17,7 @@ from voiceqr.application.ports import GenerationFilter
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.errors import AuthenticationFailed, DomainError, NotFound
 from voiceqr.domain.generations import GenerationStatus
+from voiceqr.domain.preferences import MAX_DRAFT_LENGTH
 from voiceqr.domain.users import User
 from voiceqr.entrypoints.http.api import generation_out, voice_out
 from voiceqr.entrypoints.http.auth import (
@@ -115,17 +116,30 @@ async def _create_page(
     voice_id: str = "",
     status: int = 200,
 ) -> Template:
+    """The create form: a re-rendered form keeps what was sent; otherwise the saved draft
+    (P9) and the default voice (P7) fill it in. Recently used voices come first (P10)."""
     voices = [await voice_out(platform, v) for v in await platform.voices.list_for(user)]
+    recent = await platform.preferences.recent_voice_ids(user)
+    rank = {recent_id: i for i, recent_id in enumerate(recent)}
+    voices.sort(key=lambda v: rank.get(v.id, len(rank)))  # stable: the rest keep their order
+    preferences = await platform.preferences.get(user)
+    listed = {str(v.id) for v in voices}
+    preselect = [voice_id, str(preferences.draft_voice_id), str(preferences.default_voice_id)]
     max_chars = max((s.max_text_length for s in platform.generations.synthesizers()), default=5000)
     return Template(
         "create.html",
         context={
             "user": user,
             "voices": voices,
+            "recent": {str(recent_id) for recent_id in recent},
             "error": error,
-            "text": text,
-            "voice_id": voice_id or (str(voices[0].id) if voices else ""),
+            "text": text if text or voice_id else preferences.draft_text,
+            "draft_saved_at": None if text or voice_id else preferences.draft_saved_at,
+            "voice_id": next(
+                (v for v in preselect if v in listed), str(voices[0].id) if voices else ""
+            ),
             "max_chars": max_chars,
+            "max_draft": MAX_DRAFT_LENGTH,
         },
         status_code=status,
         headers=NO_STORE,
@@ -238,6 +252,7 @@ async def generation_page(
             "user": user,
             "g": await generation_out(platform, generation),
             "voice_name": voice_name,
+            "qr_size": (await platform.preferences.get(user)).qr_size,
         },
         headers=NO_STORE,
     )

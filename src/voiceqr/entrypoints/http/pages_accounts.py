@@ -67,6 +67,7 @@ PROFILE_NOTICES = {
     "follow it; until then the current one stays in use.",
     "password": "Your password is changed. Every other session is signed out.",
     "reauthenticated": "Password confirmed. You can make the change for the next 5 minutes.",
+    "preferences": "Your preferences are saved.",
 }
 METHODS = {
     "password": "Password",
@@ -364,7 +365,7 @@ def _recent(platform: Platform, session: Session) -> bool:
     return True
 
 
-def _profile(
+async def _profile(
     platform: Platform,
     user: User,
     session: Session,
@@ -386,6 +387,9 @@ def _profile(
         notice=notice,
         errors=errors or {},
         rules=PASSWORD_RULES,
+        # The generation preferences form (P7, P8); it posts to pages_preferences.
+        preferences=await platform.preferences.get(user),
+        voices=await platform.voices.list_for(user),
     )
 
 
@@ -397,7 +401,7 @@ async def profile_page(
     done: FromQuery[str | None] = None,
     email: FromQuery[str] = "",
 ) -> Template:
-    return _profile(
+    return await _profile(
         platform, user, session, notice=PROFILE_NOTICES.get(done or ""), new_email=email[:254]
     )
 
@@ -413,7 +417,7 @@ async def profile_name_submit(
     try:
         await platform.accounts.update_name(user, name)
     except ValidationError as exc:
-        return _profile(
+        return await _profile(
             platform, user, session, status=422, errors={"name": exc.message}, name=name
         )
     return Redirect("/profile?done=name", status_code=303)
@@ -435,7 +439,7 @@ async def profile_email_submit(
     except DomainError as exc:
         if exc.category.value not in ("validation", "conflict"):
             raise
-        return _profile(
+        return await _profile(
             platform,
             user,
             session,
@@ -464,7 +468,9 @@ async def profile_password_submit(
         if exc.category.value not in ("validation", "authentication"):
             raise
         status = 400 if exc.category.value == "authentication" else _status(exc)
-        return _profile(platform, user, session, status=status, errors={"password": exc.message})
+        return await _profile(
+            platform, user, session, status=status, errors={"password": exc.message}
+        )
     return Redirect("/profile?done=password", status_code=303)
 
 

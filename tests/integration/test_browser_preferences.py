@@ -1,0 +1,72 @@
+"""The draft autosave of the create page (P9) in a real headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import free_port
+from tests.integration.browser_support import (
+    browser,  # noqa: F401  (the module's Chromium fixture)
+    create_user,
+    serving,
+)
+
+pytestmark = pytest.mark.browser
+
+EMAIL = "drafter@example.test"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data = tmp_path_factory.mktemp("voiceqr-data")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEQR_")}
+    env |= {"VOICEQR_DATA_DIR": str(data), "VOICEQR_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    create_user(env, EMAIL, PASSWORD)
+    with serving(env, port, data / "serve.log") as base:
+        yield base
+
+
+def test_typed_text_is_autosaved_restored_and_cleared_by_a_generation(
+    server: str,
+    browser: Any,  # noqa: F811
+) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context()
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        page.goto(f"{server}/signin")
+        page.get_by_label("Email").fill(EMAIL)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page).to_have_url(f"{server}/generations/new")
+
+        second = page.locator("label.voice").nth(1)
+        second.locator(".voice-name").click()
+        text = "Half-typed words about the east wing"
+        page.locator("#text").fill(text)
+        expect(page.locator("#draft-status")).to_have_text("Draft saved")
+
+        # Another visit (a closed tab, a crash) finds the text and the voice again.
+        page.reload()
+        expect(page.locator("#text")).to_have_value(text)
+        expect(second.locator("input[type=radio]")).to_be_checked()
+        expect(page.locator("#draft-status")).to_have_text("Draft restored")
+
+        page.get_by_role("button", name="Make audio and QR code").click()
+        expect(page).to_have_url(re.compile(r"/generations/[0-9a-f-]{36}$"))
+        page.goto(f"{server}/generations/new")
+        expect(page.locator("#text")).to_have_value("")
+        # The voice just used is first in the picker now, labelled as recent.
+        first = page.locator("label.voice").first
+        expect(first.locator(".recent")).to_have_text("Recent")
+    finally:
+        context.close()
