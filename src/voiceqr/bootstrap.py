@@ -34,9 +34,14 @@ from voiceqr.adapters.queue.taskiq import (
 from voiceqr.adapters.secret_box import FernetSecretBox
 from voiceqr.application.accounts import AccountPolicy, Accounts
 from voiceqr.application.api_keys import ApiKeys
+from voiceqr.application.audit import AuditTrail
+from voiceqr.application.batch import GenerationBatches
+from voiceqr.application.failure_monitoring import FailureMonitor
 from voiceqr.application.generation_failures import GenerationFailures
+from voiceqr.application.generation_revisions import GenerationRevisions
 from voiceqr.application.generations import Generations
 from voiceqr.application.notifications import MailDelivery, Notifications
+from voiceqr.application.organising import FoldersAndTags
 from voiceqr.application.playback import Playback
 from voiceqr.application.ports import (
     AudioStorage,
@@ -56,6 +61,7 @@ from voiceqr.application.preferences import Preferences
 from voiceqr.application.social_sign_in import SocialSignIn
 from voiceqr.application.two_factor import TwoFactor
 from voiceqr.application.voices import VoiceGallery, VoiceSpec
+from voiceqr.domain.failure_monitoring import AlertPolicy
 from voiceqr.domain.generations import RetryPolicy
 from voiceqr.settings import Settings
 
@@ -183,10 +189,15 @@ class Platform:
     uow: UnitOfWorkFactory
     generations: Generations
     generation_failures: GenerationFailures
+    failure_monitor: FailureMonitor
+    audit: AuditTrail
+    generation_revisions: GenerationRevisions
     preferences: Preferences
+    folders: FoldersAndTags
     voices: VoiceGallery
     accounts: Accounts
     social_sign_in: SocialSignIn = field(init=False)  # set by build(): it needs accounts
+    batches: GenerationBatches = field(init=False)  # set by build(): it needs playback_url
     two_factor: TwoFactor
     api_keys: ApiKeys
     countries: CountryLookup
@@ -427,7 +438,27 @@ def build(settings: Settings, **overrides: Any) -> Platform:
             hand_to_queue=generations.hand_to_queue,
             clock=clock,
         ),
+        generation_revisions=GenerationRevisions(
+            uow=uow,
+            speech=speech,
+            storage=storage,
+            hand_to_queue=generations.hand_to_queue,
+            clock=clock,
+        ),
+        failure_monitor=FailureMonitor(
+            uow=uow,
+            notifications=Notifications(public_base_url=settings.public_base_url, clock=clock),
+            clock=clock,
+            policy=AlertPolicy(
+                threshold=settings.alerts.failure_rate_threshold,
+                window=timedelta(minutes=settings.alerts.window_minutes),
+                min_attempts=settings.alerts.min_attempts,
+                cooldown=timedelta(minutes=settings.alerts.cooldown_minutes),
+            ),
+        ),
+        audit=AuditTrail(uow=uow),
         preferences=Preferences(uow=uow, clock=clock),
+        folders=FoldersAndTags(uow=uow, clock=clock),
         voices=VoiceGallery(uow=uow, storage=storage, speech=speech, clock=clock),
         accounts=Accounts(
             uow=uow,
@@ -474,6 +505,15 @@ def build(settings: Settings, **overrides: Any) -> Platform:
         clock=clock,
         secret=lambda: _secret_key(settings),
         second_factor=two_factor.check_at_sign_in,
+    )
+    platform.batches = GenerationBatches(
+        uow=uow,
+        generations=platform.generations,
+        folders_and_tags=platform.folders,
+        playback=platform.playback,
+        storage=storage,
+        qr=qr,
+        playback_url=platform.playback_url,
     )
     return platform
 

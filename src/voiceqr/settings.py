@@ -96,6 +96,15 @@ class Auth(msgspec.Struct, frozen=True, kw_only=True):
     microsoft_client_secret: str = ""
 
 
+class Alerts(msgspec.Struct, frozen=True, kw_only=True):
+    """The failure-rate alert (F6): checked by the worker's sweeper."""
+
+    failure_rate_threshold: float = 0.2  # 0..1: alert when more than this share fails
+    window_minutes: int = 15  # the failure rate is over the attempts finished this long ago
+    min_attempts: int = 20  # fewer finished attempts in the window never alert
+    cooldown_minutes: int = 60  # after an alert, none again for this long
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     env: Literal["development", "production"] = "development"
     data_dir: str = "./data"
@@ -112,6 +121,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     jobs: Jobs = msgspec.field(default_factory=Jobs)
     sessions: Sessions = msgspec.field(default_factory=Sessions)
     auth: Auth = msgspec.field(default_factory=Auth)
+    alerts: Alerts = msgspec.field(default_factory=Alerts)
 
     @property
     def data_path(self) -> Path:
@@ -137,7 +147,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return msgspec.structs.replace(self, **changes)
 
 
-_SECTIONS = ("database", "queue", "storage", "speech", "mail", "jobs", "sessions", "auth")
+_SECTIONS = (
+    "database",
+    "queue",
+    "storage",
+    "speech",
+    "mail",
+    "jobs",
+    "sessions",
+    "auth",
+    "alerts",
+)
 
 
 def env_name(path: tuple[str, ...]) -> str:
@@ -241,6 +261,15 @@ def _check(settings: Settings) -> None:
         fail(("jobs", "max_attempts"), "expected at least 1")
     if settings.jobs.lease_seconds < 5:
         fail(("jobs", "lease_seconds"), "expected at least 5 seconds")
+    alerts = settings.alerts
+    if not 0 <= alerts.failure_rate_threshold <= 1:
+        fail(("alerts", "failure_rate_threshold"), "expected a rate from 0 to 1, e.g. 0.2")
+    if alerts.window_minutes < 1:
+        fail(("alerts", "window_minutes"), "expected at least 1 minute")
+    if alerts.min_attempts < 1:
+        fail(("alerts", "min_attempts"), "expected at least 1")
+    if alerts.cooldown_minutes < 0:
+        fail(("alerts", "cooldown_minutes"), "expected 0 or more minutes")
 
 
 def _type_name(tp: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
 import time
@@ -27,10 +28,14 @@ CHROMIUM_ARGS = [
 STARTUP_TIMEOUT_S = 60  # generous: a busy two-core CI box needs ~10 s just to import
 
 
-def create_user(env: dict[str, str], email: str, password: str, *, name: str = "Owner") -> None:
-    """A verified account, made with the operator CLI before the server starts."""
+def create_user(
+    env: dict[str, str], email: str, password: str, *, name: str = "Owner", admin: bool = False
+) -> None:
+    """A verified account (an administrator with `admin`), made with the operator CLI
+    before the server starts."""
     created = subprocess.run(
-        [str(VOICEQR), "users", "create", email, "--name", name, "--password-stdin"],
+        [str(VOICEQR), "users", "create", email, "--name", name, "--password-stdin"]
+        + (["--admin"] if admin else []),
         input=password + "\n",
         env=env,
         capture_output=True,
@@ -96,3 +101,30 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+@contextlib.contextmanager
+def embedded_server_with_user(
+    data: Path, email: str, password: str, *, name: str = "Owner", admin: bool = False
+) -> Iterator[str]:
+    """`voiceqr serve` on a fresh embedded data directory with one verified account;
+    yields its base URL. The usual body of a browser test module's `server` fixture."""
+    from tests.conftest import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEQR_")}
+    env |= {"VOICEQR_DATA_DIR": str(data), "VOICEQR_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    create_user(env, email, password, name=name, admin=admin)
+    with serving(env, port, data / "serve.log") as base:
+        yield base
+
+
+def sign_in(page: Any, server: str, email: str, password: str) -> None:
+    """Sign in through the form; the page ends on the create page."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/signin")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{server}/generations/new")

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.conftest import free_port
 from tests.integration.browser_support import (
     browser,  # noqa: F401  (the module's Chromium fixture)
-    create_user,
-    serving,
+    embedded_server_with_user,
+    sign_in,
 )
 
 pytestmark = pytest.mark.browser
@@ -25,11 +23,7 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("voiceqr-data")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEQR_")}
-    env |= {"VOICEQR_DATA_DIR": str(data), "VOICEQR_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
-    create_user(env, EMAIL, PASSWORD)
-    with serving(env, port, data / "serve.log") as base:
+    with embedded_server_with_user(data, EMAIL, PASSWORD) as base:
         yield base
 
 
@@ -43,11 +37,7 @@ def test_typed_text_is_autosaved_restored_and_cleared_by_a_generation(
     context.set_default_timeout(10_000)
     try:
         page = context.new_page()
-        page.goto(f"{server}/signin")
-        page.get_by_label("Email").fill(EMAIL)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page).to_have_url(f"{server}/generations/new")
+        sign_in(page, server, EMAIL, PASSWORD)
 
         second = page.locator("label.voice").nth(1)
         second.locator(".voice-name").click()

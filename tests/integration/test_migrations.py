@@ -26,7 +26,9 @@ from tests.conftest import (
     service_missing,
 )
 from voiceqr.adapters.database import migrate, tables
+from voiceqr.adapters.database.repositories import SqlGenerations
 from voiceqr.adapters.database.unit_of_work import create_engine
+from voiceqr.application.ports import GenerationFilter
 from voiceqr.domain.ids import uuid7
 
 TABLES = {
@@ -46,7 +48,28 @@ TABLES = {
     "generation_attempts",
     # generation preferences (0005)
     "user_preferences",
+    # generation revisions (0006)
+    "generation_revisions",
+    # folders and tags (0007)
+    "folders",
+    "tags",
+    "generation_folders",
+    "generation_tags",
+    # audit log and failure alerts (0008)
+    "audit_events",
+    "alert_states",
 }
+
+# The text search index of 0007 is engine-specific DDL that `tables.metadata` cannot
+# describe: SQLite's FTS5 table (and the shadow tables FTS5 keeps its index in) and
+# PostgreSQL's GIN expression index. The comparison leaves exactly these out.
+SEARCH_INDEX_TABLES = {
+    "generations_fts",
+    "generations_fts_data",
+    "generations_fts_idx",
+    "generations_fts_config",
+}
+SEARCH_INDEXES = {"ix_generations_text_search"}
 
 
 def head_revision() -> str:
@@ -81,9 +104,14 @@ async def empty_engine(
         await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-async def table_names(engine: AsyncEngine) -> set[str]:
+async def all_table_names(engine: AsyncEngine) -> set[str]:
     async with engine.connect() as connection:
         return set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
+
+
+async def table_names(engine: AsyncEngine) -> set[str]:
+    """The tables, without the search index's own (see SEARCH_INDEX_TABLES)."""
+    return await all_table_names(engine) - SEARCH_INDEX_TABLES
 
 
 def compare_type(
@@ -113,8 +141,18 @@ def compare_type(
     return None
 
 
+def include_name(name: str | None, type_: str, _parents: dict[str, str | None]) -> bool:
+    if type_ == "table":
+        return name not in SEARCH_INDEX_TABLES
+    if type_ == "index":
+        return name not in SEARCH_INDEXES
+    return True
+
+
 def schema_differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": compare_type})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": compare_type, "include_name": include_name}
+    )
     return list(compare_metadata(context, tables.metadata))
 
 
@@ -126,9 +164,12 @@ async def test_upgrade_downgrade_upgrade(empty_engine: AsyncEngine) -> None:
     assert await migrate.current(empty_engine) == head_revision()
     assert await table_names(empty_engine) == TABLES | {"alembic_version"}
 
+    if empty_engine.dialect.name == "sqlite":
+        assert await all_table_names(empty_engine) >= SEARCH_INDEX_TABLES
+
     await migrate.downgrade(empty_engine, "base")
     assert await migrate.current(empty_engine) is None
-    assert await table_names(empty_engine) <= {"alembic_version"}
+    assert await all_table_names(empty_engine) <= {"alembic_version"}
 
     await migrate.upgrade(empty_engine)
     assert await migrate.current(empty_engine) == head_revision()
@@ -208,6 +249,74 @@ async def test_0002_keeps_accounts_verified_and_signs_everyone_out(
     assert emails == ["ada@example.com"]
 
 
+async def test_0006_gives_every_generation_its_first_revision(
+    empty_engine: AsyncEngine,
+) -> None:
+    """Existing generations get revision 1 from their own row: the made one with its
+    audio (live), the failed one without; the downgrade gives the 0005 rows back."""
+    await migrate.upgrade(empty_engine, "0005")
+    old = MetaData()
+    generations_0005 = Table(
+        "generations",
+        old,
+        *(Column(c.name, c.type) for c in tables.generations.columns if "revision" not in c.name),
+    )
+    owner_id, voice_id = uuid7(), uuid7()
+    made_at = datetime(2026, 5, 6, 7, 8, 9, tzinfo=UTC)
+    made, failed = uuid7(), uuid7()
+
+    def row(generation_id: uuid.UUID, status: str, audio_key: str | None) -> dict[str, Any]:
+        return {
+            "id": generation_id,
+            "owner_id": owner_id,
+            "voice_id": voice_id,
+            "text": f"{status} text",
+            "public_code": generation_id.hex[:16],
+            "status": status,
+            "attempts": 1,
+            "audio_key": audio_key,
+            "audio_bytes": 1234 if audio_key else None,
+            "characters_billed": 0,
+            "created_at": made_at,
+            "completed_at": made_at if audio_key else None,
+            "version": 1,
+        }
+
+    async with empty_engine.begin() as connection:
+        await connection.execute(
+            insert(tables.users).values(
+                id=owner_id, email="ann@example.com", name="Ann", role="user", created_at=made_at
+            )
+        )
+        await connection.execute(
+            insert(generations_0005),
+            [row(made, "completed", "audio/x/1.mp3"), row(failed, "failed", None)],
+        )
+
+    await migrate.upgrade(empty_engine, "0006")
+
+    r, g = tables.generation_revisions.c, tables.generations.c
+    async with empty_engine.connect() as connection:
+        revisions = (
+            await connection.execute(
+                select(r.generation_id, r.number, r.text, r.audio_key, r.completed_at)
+            )
+        ).all()
+        rows = (await connection.execute(select(g.id, g.revision, g.live_revision))).all()
+    assert sorted(revisions) == sorted(
+        [
+            (made, 1, "completed text", "audio/x/1.mp3", made_at),
+            (failed, 1, "failed text", None, None),
+        ]
+    )
+    assert sorted(rows) == sorted([(made, 1, 1), (failed, 1, None)])
+
+    await migrate.downgrade(empty_engine, "0005")
+    async with empty_engine.connect() as connection:
+        kept = (await connection.execute(select(generations_0005.c.audio_key))).scalars().all()
+    assert sorted(kept, key=str) == sorted(["audio/x/1.mp3", None], key=str)
+
+
 async def test_migrated_schema_matches_metadata(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
@@ -266,3 +375,36 @@ async def test_schema_comparison_sees_real_differences(database_url: str) -> Non
         ("remove_column", "voices.extra"),
         ("remove_table", "stray"),
     ]
+
+
+async def test_0007_indexes_the_text_of_generations_made_before_it(
+    empty_engine: AsyncEngine,
+) -> None:
+    """The search index starts complete: generations older than the migration are found."""
+    await migrate.upgrade(empty_engine, "0006")
+    owner_id, moment = uuid7(), datetime(2026, 1, 2, tzinfo=UTC)
+    async with empty_engine.begin() as connection:
+        await connection.execute(
+            insert(tables.users).values(
+                id=owner_id, email="old@example.com", name="Old", role="user", created_at=moment
+            )
+        )
+        await connection.execute(
+            insert(tables.generations).values(
+                id=uuid7(),
+                owner_id=owner_id,
+                voice_id=uuid7(),
+                text="Written before search existed",
+                public_code="old-code-1234",
+                status="completed",
+                created_at=moment,
+            )
+        )
+
+    await migrate.upgrade(empty_engine)
+
+    async with empty_engine.connect() as connection:
+        found = await SqlGenerations(connection).list_owned(
+            owner_id, limit=5, matching=GenerationFilter(text="before sear")
+        )
+    assert [g.text for g in found] == ["Written before search existed"]

@@ -93,7 +93,12 @@ async def test_a_new_user_gets_the_defaults(app: RunningApp) -> None:
     ann = await someone(app)
     response = await ann.get(PREFERENCES)
     assert response.status_code == 200, response.text
-    assert response.json() == {"default_voice_id": None, "qr_size": 512, "recent_voice_ids": []}
+    assert response.json() == {
+        "default_voice_id": None,
+        "qr_size": 512,
+        "recent_voice_ids": [],
+        "email_generation_failed": True,
+    }
     response = await ann.get(DRAFT)
     assert response.json() == {"text": "", "voice_id": None, "saved_at": None}
     assert stored(app, ann) is None
@@ -110,7 +115,12 @@ async def test_default_voice_and_qr_size_are_saved_and_read_back(
     assert (await ann.get(PREFERENCES)).json()["qr_size"] == 1024
     # A PATCH changes only what it names; null removes the default voice.
     response = await ann.patch(PREFERENCES, json={"default_voice_id": None})
-    assert response.json() == {"default_voice_id": None, "qr_size": 1024, "recent_voice_ids": []}
+    assert response.json() == {
+        "default_voice_id": None,
+        "qr_size": 1024,
+        "recent_voice_ids": [],
+        "email_generation_failed": True,
+    }
 
 
 @pytest.mark.parametrize(

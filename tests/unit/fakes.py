@@ -20,19 +20,35 @@ from uuid import UUID
 
 from voiceqr.application import ports
 from voiceqr.application.accounts import AccountPolicy, Accounts
+from voiceqr.application.audit import AuditTrail
+from voiceqr.application.failure_monitoring import FailureMonitor
 from voiceqr.application.generation_failures import GenerationFailures
+from voiceqr.application.generation_revisions import GenerationRevisions
 from voiceqr.application.generations import Generations
 from voiceqr.application.notifications import Notifications
+from voiceqr.application.organising import FoldersAndTags
 from voiceqr.application.playback import Playback
 from voiceqr.application.ports import AudioRange, MailMessage, SpeechResult
 from voiceqr.application.voices import VoiceGallery
 from voiceqr.domain.activity import LoginEvent
 from voiceqr.domain.api_keys import ApiKey
+from voiceqr.domain.audit import AuditEvent, AuditPosition
 from voiceqr.domain.errors import Conflict, ErrorCategory, NotFound, StorageError, ValidationError
-from voiceqr.domain.generation_failures import GenerationAttempt
+from voiceqr.domain.failure_monitoring import AlertPolicy, AttemptCount, floor_to
+from voiceqr.domain.generation_failures import AttemptOutcome, GenerationAttempt
+from voiceqr.domain.generation_revisions import GenerationRevision
 from voiceqr.domain.generations import Generation, GenerationStatus, RetryPolicy
 from voiceqr.domain.ids import uuid7
 from voiceqr.domain.mail import OutboxMessage, OutboxStatus
+from voiceqr.domain.organising import (
+    Filing,
+    Label,
+    LabelKind,
+    LabelUsage,
+    matches_search,
+    name_key,
+    search_terms,
+)
 from voiceqr.domain.playback import PlaybackCounts, PlaybackEvent, PlaybackEventKind
 from voiceqr.domain.preferences import UserPreferences
 from voiceqr.domain.sessions import Session
@@ -82,6 +98,7 @@ class FakeDatabase:
     voices: dict[UUID, Voice] = field(default_factory=dict)
     generations: dict[UUID, Generation] = field(default_factory=dict)
     generation_attempts: dict[UUID, GenerationAttempt] = field(default_factory=dict)
+    generation_revisions: dict[UUID, GenerationRevision] = field(default_factory=dict)
     users: dict[UUID, User] = field(default_factory=dict)
     playback_events: list[PlaybackEvent] = field(default_factory=list)
     account_tokens: dict[UUID, AccountToken] = field(default_factory=dict)
@@ -91,6 +108,12 @@ class FakeDatabase:
     social_identities: dict[UUID, SocialIdentity] = field(default_factory=dict)
     outbox: dict[UUID, OutboxMessage] = field(default_factory=dict)
     preferences: dict[UUID, UserPreferences] = field(default_factory=dict)
+    audit_events: list[AuditEvent] = field(default_factory=list)
+    alert_states: dict[str, tuple[datetime, dict[str, object]]] = field(default_factory=dict)
+    folders: dict[UUID, Label] = field(default_factory=dict)
+    tags: dict[UUID, Label] = field(default_factory=dict)
+    generation_folders: dict[UUID, UUID] = field(default_factory=dict)  # generation -> folder
+    generation_tags: set[tuple[UUID, UUID]] = field(default_factory=set)  # (generation, tag)
 
     def snapshot(self) -> FakeDatabase:
         return copy.deepcopy(self)
@@ -99,6 +122,7 @@ class FakeDatabase:
         self.voices = copy.deepcopy(snapshot.voices)
         self.generations = copy.deepcopy(snapshot.generations)
         self.generation_attempts = copy.deepcopy(snapshot.generation_attempts)
+        self.generation_revisions = copy.deepcopy(snapshot.generation_revisions)
         self.users = copy.deepcopy(snapshot.users)
         self.playback_events = copy.deepcopy(snapshot.playback_events)
         self.account_tokens = copy.deepcopy(snapshot.account_tokens)
@@ -108,6 +132,12 @@ class FakeDatabase:
         self.social_identities = copy.deepcopy(snapshot.social_identities)
         self.outbox = copy.deepcopy(snapshot.outbox)
         self.preferences = copy.deepcopy(snapshot.preferences)
+        self.audit_events = copy.deepcopy(snapshot.audit_events)
+        self.alert_states = copy.deepcopy(snapshot.alert_states)
+        self.folders = copy.deepcopy(snapshot.folders)
+        self.tags = copy.deepcopy(snapshot.tags)
+        self.generation_folders = copy.deepcopy(snapshot.generation_folders)
+        self.generation_tags = copy.deepcopy(snapshot.generation_tags)
 
     # Direct access for arranging and asserting in tests (outside any unit of work).
 
@@ -215,6 +245,13 @@ class FakeGenerations(_Table):
         after: ports.HistoryPosition | None = None,
     ) -> list[Generation]:
         f = matching or ports.GenerationFilter()
+        terms = search_terms(f.text) if f.text else ()
+        tagged = None
+        if f.tag is not None:
+            key = name_key(f.tag.strip())
+            tags = {t.id for t in self._db.tags.values() if t.owner_id == owner_id}
+            tags = {tid for tid in tags if self._db.tags[tid].name_key == key}
+            tagged = {gid for gid, tid in self._db.generation_tags if tid in tags}
         owned = [
             g
             for g in self._db.generations.values()
@@ -224,6 +261,9 @@ class FakeGenerations(_Table):
             and (f.status is None or g.status is f.status)
             and (f.created_from is None or g.created_at >= f.created_from)
             and (f.created_to is None or g.created_at < f.created_to)
+            and (not terms or matches_search(g.text, terms))
+            and (f.folder_id is None or self._db.generation_folders.get(g.id) == f.folder_id)
+            and (tagged is None or g.id in tagged)
             and (after is None or (g.created_at, g.id) < (after.created_at, after.id))
         ]
         owned.sort(key=lambda g: (g.created_at, g.id), reverse=True)
@@ -275,6 +315,165 @@ class FakeGenerations(_Table):
         ]
         found.sort(key=lambda g: (g.updated_at or g.created_at, g.id), reverse=True)
         return copy.deepcopy(found[:limit])
+
+    # --- folders and tags (G4), like GenerationFiling in SQL ---
+
+    def _owned(self, owner_id: UUID, generation_ids: Sequence[UUID]) -> list[UUID]:
+        found = (self._db.generations.get(gid) for gid in dict.fromkeys(generation_ids))
+        return [g.id for g in found if g and g.owner_id == owner_id and not g.is_deleted]
+
+    async def set_folder(
+        self, owner_id: UUID, generation_ids: Sequence[UUID], folder_id: UUID | None
+    ) -> int:
+        owned = self._owned(owner_id, generation_ids)
+        for gid in owned:
+            if folder_id is None:
+                self._db.generation_folders.pop(gid, None)
+            else:
+                self._db.generation_folders[gid] = folder_id
+        if owned:
+            self._wrote()
+        return len(owned)
+
+    async def add_tags(
+        self, owner_id: UUID, generation_ids: Sequence[UUID], tag_ids: Sequence[UUID]
+    ) -> None:
+        for gid in self._owned(owner_id, generation_ids):
+            for tid in tag_ids:
+                self._db.generation_tags.add((gid, tid))
+                self._wrote()
+
+    async def remove_tags(
+        self, owner_id: UUID, generation_ids: Sequence[UUID], tag_ids: Sequence[UUID]
+    ) -> None:
+        for gid in self._owned(owner_id, generation_ids):
+            for tid in tag_ids:
+                if (gid, tid) in self._db.generation_tags:
+                    self._db.generation_tags.discard((gid, tid))
+                    self._wrote()
+
+    async def filings(self, owner_id: UUID, generation_ids: Sequence[UUID]) -> dict[UUID, Filing]:
+        found = {}
+        for gid in generation_ids:
+            folder_id = self._db.generation_folders.get(gid)
+            folder = None if folder_id is None else self._db.folders.get(folder_id)
+            tags = [
+                self._db.tags[tid]
+                for g, tid in self._db.generation_tags
+                if g == gid and self._db.tags[tid].owner_id == owner_id
+            ]
+            tags.sort(key=lambda t: t.name_key)
+            found[gid] = Filing(
+                folder=copy.deepcopy(folder) if folder and folder.owner_id == owner_id else None,
+                tags=copy.deepcopy(tags),
+            )
+        return found
+
+
+class FakeGenerationRevisions(_Table):
+    async def add(self, revision: GenerationRevision) -> None:
+        if revision.id in self._db.generation_revisions or any(
+            r.generation_id == revision.generation_id and r.number == revision.number
+            for r in self._db.generation_revisions.values()
+        ):
+            raise Conflict("duplicate revision", code="duplicate_revision")
+        self._db.generation_revisions[revision.id] = copy.deepcopy(revision)
+        self._wrote()
+
+    async def get(self, generation_id: UUID, number: int) -> GenerationRevision | None:
+        for revision in self._db.generation_revisions.values():
+            if revision.generation_id == generation_id and revision.number == number:
+                return copy.deepcopy(revision)
+        return None
+
+    async def update(self, revision: GenerationRevision) -> None:
+        stored = self._db.generation_revisions.get(revision.id)
+        if stored is None:
+            return  # an UPDATE that matches no row changes nothing
+        updated = copy.deepcopy(revision)
+        updated.generation_id, updated.number = stored.generation_id, stored.number
+        updated.created_at = stored.created_at
+        self._db.generation_revisions[revision.id] = updated
+        self._wrote()
+
+    async def list_for(self, generation_id: UUID) -> list[GenerationRevision]:
+        found = [
+            r for r in self._db.generation_revisions.values() if r.generation_id == generation_id
+        ]
+        return copy.deepcopy(sorted(found, key=lambda r: -r.number))
+
+
+class FakeLabels(_Table):
+    """A user's folders or tags; deleting one unfiles its generations, as the SQL
+    foreign keys (ON DELETE CASCADE on the link tables) do."""
+
+    def __init__(self, uow: FakeUnitOfWork, kind: LabelKind) -> None:
+        super().__init__(uow)
+        self._kind = kind
+
+    def _labels(self) -> dict[UUID, Label]:
+        return self._db.folders if self._kind is LabelKind.FOLDER else self._db.tags
+
+    def _check_free(self, label: Label) -> None:
+        for other in self._labels().values():
+            if (
+                other.owner_id == label.owner_id
+                and other.name_key == label.name_key
+                and other.id != label.id
+            ):
+                raise Conflict("name taken", code=f"{self._kind}_name_taken")
+
+    async def add(self, label: Label) -> None:
+        self._check_free(label)
+        self._labels()[label.id] = copy.deepcopy(label)
+        self._wrote()
+
+    async def get_owned(self, label_id: UUID, owner_id: UUID) -> Label | None:
+        found = self._labels().get(label_id)
+        return copy.deepcopy(found) if found and found.owner_id == owner_id else None
+
+    async def find_named(self, owner_id: UUID, name_keys: Sequence[str]) -> list[Label]:
+        keys = set(name_keys)
+        return copy.deepcopy(
+            [x for x in self._labels().values() if x.owner_id == owner_id and x.name_key in keys]
+        )
+
+    async def rename(self, label: Label) -> None:
+        stored = self._labels().get(label.id)
+        if stored is not None and stored.owner_id == label.owner_id:
+            self._check_free(label)
+            stored.name = label.name
+            self._wrote()
+
+    async def delete(self, label_id: UUID, owner_id: UUID) -> bool:
+        stored = self._labels().get(label_id)
+        if stored is None or stored.owner_id != owner_id:
+            return False
+        del self._labels()[label_id]
+        db = self._db
+        if self._kind is LabelKind.FOLDER:
+            db.generation_folders = {
+                g: f for g, f in db.generation_folders.items() if f != label_id
+            }
+        else:
+            db.generation_tags = {(g, t) for g, t in db.generation_tags if t != label_id}
+        self._wrote()
+        return True
+
+    async def list_for_owner(self, owner_id: UUID) -> list[LabelUsage]:
+        db = self._db
+        live = {gid for gid, g in db.generations.items() if not g.is_deleted}
+        if self._kind is LabelKind.FOLDER:
+            pairs = [(g, f) for g, f in db.generation_folders.items() if g in live]
+        else:
+            pairs = [(g, t) for g, t in db.generation_tags if g in live]
+        mine = sorted(
+            (x for x in self._labels().values() if x.owner_id == owner_id),
+            key=lambda x: x.name_key,
+        )
+        return [
+            LabelUsage(copy.deepcopy(x), sum(1 for _, lid in pairs if lid == x.id)) for x in mine
+        ]
 
 
 class FakeGenerationAttempts(_Table):
@@ -337,6 +536,10 @@ class FakeUsers(_Table):
         stored.totp_last_step = step
         self._wrote()
         return True
+
+    async def list_admins(self) -> list[User]:
+        admins = [u for u in self._db.users.values() if u.role is Role.ADMIN]
+        return copy.deepcopy(sorted(admins, key=lambda u: u.email))
 
     async def list(self) -> list[User]:
         return copy.deepcopy(sorted(self._db.users.values(), key=lambda u: u.email))
@@ -520,6 +723,77 @@ class FakePreferences(_Table):
             self._wrote()
 
 
+class FakeAuditLog(_Table):
+    async def add(self, event: AuditEvent) -> None:
+        self._db.audit_events.append(copy.deepcopy(event))
+        self._wrote()
+
+    async def list(
+        self,
+        *,
+        limit: int,
+        action: str | None = None,
+        actor: str | None = None,
+        after: AuditPosition | None = None,
+    ) -> list[AuditEvent]:
+        found = [
+            e
+            for e in self._db.audit_events
+            if (action is None or e.action == action or e.action.startswith(action + "."))
+            and (actor is None or e.actor == actor)
+            and (after is None or (e.occurred_at, e.id) < (after.occurred_at, after.id))
+        ]
+        found.sort(key=lambda e: (e.occurred_at, e.id), reverse=True)
+        return copy.deepcopy(found[:limit])
+
+
+class FakeFailureStatistics(_Table):
+    """Groups the fake attempt history the way the SQL adapter groups in the database."""
+
+    def _finished(self, since: datetime) -> list[GenerationAttempt]:
+        return [
+            a
+            for a in self._db.generation_attempts.values()
+            if a.outcome is not None and a.finished_at is not None and a.finished_at >= since
+        ]
+
+    async def attempt_counts(self, *, since: datetime, bucket: timedelta) -> list[AttemptCount]:
+        step = timedelta(days=1) if bucket >= timedelta(days=1) else timedelta(hours=1)
+        counts: dict[tuple[datetime, str, str | None], int] = {}
+        for a in self._finished(since):
+            assert a.finished_at is not None
+            key = (
+                floor_to(a.finished_at, step),
+                str(a.outcome),
+                None if a.error_category is None else str(a.error_category),
+            )
+            counts[key] = counts.get(key, 0) + 1
+        return [
+            AttemptCount(b, outcome, category, n) for (b, outcome, category), n in counts.items()
+        ]
+
+    async def failure_rate(self, *, since: datetime) -> tuple[int, int]:
+        finished = self._finished(since)
+        failed = [a for a in finished if a.outcome is not AttemptOutcome.COMPLETED]
+        return len(finished), len(failed)
+
+
+class FakeAlertStates(_Table):
+    async def fire(
+        self, name: str, *, now: datetime, cooldown: timedelta, details: dict[str, object]
+    ) -> bool:
+        last = self._db.alert_states.get(name)
+        if last is not None and last[0] > now - cooldown:
+            return False
+        self._db.alert_states[name] = (now, copy.deepcopy(details))
+        self._wrote()
+        return True
+
+    async def last_fired(self, name: str) -> datetime | None:
+        last = self._db.alert_states.get(name)
+        return None if last is None else last[0]
+
+
 class FakeSessionStore:
     """Sessions outside any transaction, like the database and Redis stores."""
 
@@ -609,6 +883,9 @@ class FakeUnitOfWork:
         self.voices: ports.VoiceRepository = FakeVoices(self)
         self.generations: ports.GenerationRepository = FakeGenerations(self)
         self.generation_attempts: ports.GenerationAttemptRepository = FakeGenerationAttempts(self)
+        self.generation_revisions: ports.GenerationRevisionRepository = FakeGenerationRevisions(
+            self
+        )
         self.users: ports.UserRepository = FakeUsers(self)
         self.playback_events: ports.PlaybackEventRepository = FakePlaybackEvents(self)
         self.account_tokens: ports.AccountTokenRepository = FakeAccountTokens(self)
@@ -618,6 +895,11 @@ class FakeUnitOfWork:
         self.social_identities: ports.SocialIdentityRepository = FakeSocialIdentities(self)
         self.outbox: ports.MailOutbox = FakeMailOutbox(self)
         self.preferences: ports.PreferencesRepository = FakePreferences(self)
+        self.audit: ports.AuditLog = FakeAuditLog(self)
+        self.failure_stats: ports.FailureStatistics = FakeFailureStatistics(self)
+        self.alerts: ports.AlertStates = FakeAlertStates(self)
+        self.folders: ports.LabelRepository = FakeLabels(self, LabelKind.FOLDER)
+        self.tags: ports.LabelRepository = FakeLabels(self, LabelKind.TAG)
 
     def database_in_use(self) -> FakeDatabase:
         if not self._active:
@@ -875,11 +1157,15 @@ class Services:
     requeue_after: timedelta
     generations: Generations
     generation_failures: GenerationFailures
+    generation_revisions: GenerationRevisions
+    folders: FoldersAndTags
     voices: VoiceGallery
     accounts: Accounts
     playback: Playback
     sessions: FakeSessionStore
     limits: FakeRateLimiter
+    failure_monitor: FailureMonitor
+    audit: AuditTrail
 
     def add_user(
         self,
@@ -989,6 +1275,14 @@ def make_services(
             hand_to_queue=generations.hand_to_queue,
             clock=clock,
         ),
+        generation_revisions=GenerationRevisions(
+            uow=uow,
+            speech=synthesizers,
+            storage=storage,
+            hand_to_queue=generations.hand_to_queue,
+            clock=clock,
+        ),
+        folders=FoldersAndTags(uow=uow, clock=clock),
         voices=VoiceGallery(uow=uow, storage=storage, speech=synthesizers, clock=clock),
         accounts=Accounts(
             uow=uow,
@@ -1002,6 +1296,11 @@ def make_services(
         sessions=sessions,
         limits=limits,
         playback=Playback(uow=uow, storage=storage, clock=clock),
+        # The settings' defaults: over 20% of at least 20 attempts in 15 min; 60 min apart.
+        failure_monitor=FailureMonitor(
+            uow=uow, notifications=notifications, clock=clock, policy=AlertPolicy()
+        ),
+        audit=AuditTrail(uow=uow),
     )
 
 

@@ -116,8 +116,9 @@ class GenerationLifecycle(RuleBasedStateMachine):
         assert g.status is GenerationStatus.PROCESSING
         assert g.attempts == attempts + 1
         assert g.lease_expires_at == self.now + timedelta(seconds=lease_seconds)
-        assert g.holds_lease(g.attempts, self.now)
-        assert not g.holds_lease(g.attempts - 1, self.now)
+        assert g.holds_lease(g.attempts, self.now, revision=g.revision)
+        assert not g.holds_lease(g.attempts - 1, self.now, revision=g.revision)
+        assert not g.holds_lease(g.attempts, self.now, revision=g.revision + 1)
 
     @rule(size=st.integers(0, 10**6), billed=st.integers(0, 5000))
     def complete(self, size: int, billed: int) -> None:

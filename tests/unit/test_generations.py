@@ -16,6 +16,7 @@ from voiceqr.domain.errors import (
     SpeechError,
     ValidationError,
 )
+from voiceqr.domain.generation_failures import GenerationAttempt
 from voiceqr.domain.generations import (
     Generation,
     GenerationStatus,
@@ -55,12 +56,23 @@ def busy() -> SpeechError:
 
 
 async def claim_and_vanish(s: Services, generation_id: UUID) -> Generation:
-    """A worker claims the job (as `process` does) and then dies without a word."""
+    """A worker claims the job (as `process` does: lease and attempt) and then dies
+    without a word."""
     async with s.uow() as uow:
         generation = await uow.generations.get(generation_id)
         assert generation is not None
         generation.claim(s.clock(), s.lease)
         await uow.generations.update(generation)
+        history = await uow.generation_attempts.list_for(generation_id)
+        await uow.generation_attempts.add(
+            GenerationAttempt(
+                id=uuid7(),
+                generation_id=generation_id,
+                number=len(history) + 1,
+                started_at=s.clock(),
+                revision=generation.revision,
+            )
+        )
         await uow.commit()
     return generation
 

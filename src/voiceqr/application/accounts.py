@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from voiceqr.application.audit import record
 from voiceqr.application.notifications import Notifications
 from voiceqr.application.ports import (
     PasswordHasher,
@@ -158,8 +159,19 @@ class Accounts:
 
     # --- operators --------------------------------------------------------------------
 
+    # Each operator change is written to the audit log in its own transaction; `actor`
+    # None is an operator at the terminal (`voiceqr users ...`).
+
     async def create_user(
-        self, *, email: str, name: str, password: str, role: Role, verified: bool = True
+        self,
+        *,
+        email: str,
+        name: str,
+        password: str,
+        role: Role,
+        verified: bool = True,
+        actor: User | None = None,
+        ip: str = "",
     ) -> User:
         """Create an account (operators, via the CLI). Raises Conflict if the email is taken."""
         check_password(password)
@@ -176,6 +188,15 @@ class Accounts:
         )
         async with self._uow() as uow:
             await uow.users.add(user)
+            await record(
+                uow,
+                actor,
+                "user.create",
+                target=("user", user.id),
+                now=now,
+                ip=ip,
+                details={"email": user.email, "role": str(role), "verified": verified},
+            )
             await uow.commit()
         return user
 
@@ -187,9 +208,12 @@ class Accounts:
         async with self._uow() as uow:
             return await uow.users.get_by_email(normalize_email(email))
 
-    async def set_status(self, email: str, status: UserStatus) -> User:
+    async def set_status(
+        self, email: str, status: UserStatus, *, actor: User | None = None, ip: str = ""
+    ) -> User:
         """Disable or re-enable an account; disabling ends its sessions."""
-        user = await self._change_by_email(email, status=status)
+        action = "user.disable" if status is UserStatus.DISABLED else "user.enable"
+        user = await self._change_by_email(email, action, actor, ip, status=status)
         if status is UserStatus.DISABLED:
             await self._sessions.delete_for_user(user.id)
         return user
@@ -197,28 +221,45 @@ class Accounts:
     def now(self) -> datetime:
         return self._clock()
 
-    async def lock(self, email: str, *, until: datetime | None) -> User:
+    async def lock(
+        self, email: str, *, until: datetime | None, actor: User | None = None, ip: str = ""
+    ) -> User:
         """Lock an account by hand until a time (operators; None unlocks); locking ends
         its sessions."""
-        user = await self._change_by_email(email, locked_until=until)
+        action = "user.unlock" if until is None else "user.lock"
+        user = await self._change_by_email(email, action, actor, ip, locked_until=until)
         if until is not None:
             await self._sessions.delete_for_user(user.id)
         return user
 
-    async def mark_verified(self, email: str) -> User:
+    async def mark_verified(self, email: str, *, actor: User | None = None, ip: str = "") -> User:
         async with self._uow() as uow:
             user = await _by_email(uow, email)
         if user.email_verified_at is not None:
             return user
-        return await self._change_by_email(email, email_verified_at=self._clock())
+        return await self._change_by_email(
+            email, "user.verify", actor, ip, email_verified_at=self._clock()
+        )
 
-    async def _change_by_email(self, email: str, **changes: object) -> User:
-        """An operator's change to the account with that email (NotFound if none)."""
+    async def _change_by_email(
+        self, email: str, action: str, actor: User | None, ip: str, **changes: object
+    ) -> User:
+        """An operator's change to the account with that email (NotFound if none), written
+        to the audit log as `action` in the same transaction."""
         async with self._uow() as uow:
             user = await _by_email(uow, email)
             for name, value in changes.items():
                 setattr(user, name, value)
             await uow.users.update(user)
+            await record(
+                uow,
+                actor,
+                action,
+                target=("user", user.id),
+                now=self._clock(),
+                ip=ip,
+                details={"email": user.email, **{k: _plain(v) for k, v in changes.items()}},
+            )
             await uow.commit()
         return user
 
@@ -743,6 +784,13 @@ async def _by_email(uow: UnitOfWork, email: str) -> User:
     if user is None:
         raise NotFound(f"No account has the email {email}.", code="user_not_found")
     return user
+
+
+def _plain(value: object) -> object:
+    """A changed field as JSON: times as ISO text, enums as their value."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value) if isinstance(value, UserStatus) else value
 
 
 def _quiet_email(email: str) -> str | None:

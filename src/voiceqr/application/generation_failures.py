@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
+from voiceqr.application.audit import record
 from voiceqr.application.notifications import Notifications
 from voiceqr.application.ports import UnitOfWork, UnitOfWorkFactory
 from voiceqr.domain.errors import DomainError, ErrorCategory, NotFound, PermissionDenied
@@ -37,6 +38,19 @@ async def notify_final_failure(
     owner = await uow.users.get(generation.owner_id)
     if owner is None:
         return
+    preferences = await uow.preferences.get(owner.id)
+    if preferences is not None and not preferences.email_generation_failed:
+        # P3: the owner turned the mail off; the generation page still explains.
+        log.info(
+            "generation failure not mailed: the owner turned the mail off",
+            extra={
+                "step": "notify",
+                "generation_id": str(generation.id),
+                "attempt": generation.attempts,
+                "category": str(generation.error_category),
+            },
+        )
+        return
     text = " ".join(generation.text.split())
     excerpt = text if len(text) <= EXCERPT_LENGTH else text[: EXCERPT_LENGTH - 1] + "…"
     await notifications.send(
@@ -52,6 +66,7 @@ async def notify_final_failure(
     log.info(
         "generation failure mailed",
         extra={
+            "step": "notify",
             "generation_id": str(generation.id),
             "attempt": generation.attempts,
             "category": str(generation.error_category),
@@ -152,17 +167,21 @@ class GenerationFailures:
                 generation, await uow.generation_attempts.list_for(generation_id)
             )
 
-    async def retry(self, actor: User | None, generation_id: UUID) -> Generation:
+    async def retry(self, actor: User | None, generation_id: UUID, *, ip: str = "") -> Generation:
         """A failed generation goes back to pending with a new attempt budget, and is
         handed to the queue after the commit. Anything but failed: Conflict (409)."""
-        report = await self.retry_many(actor, [generation_id])
+        report = await self.retry_many(actor, [generation_id], ip=ip)
         if generation_id in report.skipped:
             raise report.skipped[generation_id]
         async with self._uow() as uow:
             return await _get(uow, generation_id)
 
-    async def retry_many(self, actor: User | None, generation_ids: Sequence[UUID]) -> RetryReport:
-        """Retry each failed generation of `generation_ids`; the others are reported skipped."""
+    async def retry_many(
+        self, actor: User | None, generation_ids: Sequence[UUID], *, ip: str = ""
+    ) -> RetryReport:
+        """Retry each failed generation of `generation_ids`; the others are reported skipped.
+
+        Each retry is written to the audit log in the same transaction."""
         _require_admin(actor)
         report = RetryReport()
         async with self._uow() as uow:
@@ -170,12 +189,22 @@ class GenerationFailures:
             for generation_id in dict.fromkeys(generation_ids):
                 try:
                     generation = await _get(uow, generation_id)
+                    failure = f"{generation.error_category}/{generation.error_code}"
                     generation.retry(now)
                     await uow.generations.update(generation)
                 except DomainError as exc:
                     report.skipped[generation_id] = exc
                     continue
                 report.retried.append(generation_id)
+                await record(
+                    uow,
+                    actor,
+                    "generation.retry",
+                    target=("generation", generation_id),
+                    now=now,
+                    ip=ip,
+                    details={"owner_id": str(generation.owner_id), "failure": failure},
+                )
                 log.info(
                     "generation retried by admin",
                     extra={"generation_id": str(generation_id), **_who(actor)},
@@ -184,7 +213,7 @@ class GenerationFailures:
         await self._hand_to_queue(report.retried)
         return report
 
-    async def cancel(self, actor: User | None, generation_id: UUID) -> Generation:
+    async def cancel(self, actor: User | None, generation_id: UUID, *, ip: str = "") -> Generation:
         """Stop a pending or processing generation for good: it fails with category system,
         code `cancelled_by_admin`, and the owner is mailed like for any final failure.
         A finished one: Conflict (409)."""
@@ -196,6 +225,15 @@ class GenerationFailures:
             await uow.generations.update(generation)
             await close_running_attempt(uow, generation, AttemptOutcome.FAILED, now=now)
             await notify_final_failure(uow, self._notifications, generation)
+            await record(
+                uow,
+                actor,
+                "generation.cancel",
+                target=("generation", generation_id),
+                now=now,
+                ip=ip,
+                details={"owner_id": str(generation.owner_id)},
+            )
             await uow.commit()
         log.info(
             "generation cancelled by admin",

@@ -1,10 +1,10 @@
 """Use cases of a generation (C2): request it, process it, recover it, read it, page
-through the history (G1) and delete it (G2)."""
+through the history (G1) and delete it (G2). Editing it (G3) is in
+`voiceqr.application.generation_revisions`; the worker here always makes the current
+revision and records its audio on that revision."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import traceback
 from collections.abc import Callable, Mapping
@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from voiceqr.application.cursors import decode_cursor, encode_cursor
 from voiceqr.application.generation_failures import (
     close_running_attempt,
     notify_final_failure,
@@ -24,6 +25,7 @@ from voiceqr.application.ports import (
     HistoryPosition,
     SpeechResult,
     SpeechSynthesizer,
+    UnitOfWork,
     UnitOfWorkFactory,
 )
 from voiceqr.domain.errors import (
@@ -36,6 +38,7 @@ from voiceqr.domain.errors import (
     ValidationError,
 )
 from voiceqr.domain.generation_failures import AttemptOutcome, GenerationAttempt
+from voiceqr.domain.generation_revisions import GenerationRevision
 from voiceqr.domain.generations import (
     Failure,
     Generation,
@@ -71,29 +74,36 @@ class HistoryPage:
     next_cursor: str | None
 
 
-def encode_cursor(position: HistoryPosition) -> str:
-    """An opaque, URL-safe cursor for the items after `position`."""
-    raw = f"{position.created_at.astimezone(UTC).isoformat()}|{position.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+async def speakable(
+    uow: UnitOfWork, speech: Mapping[str, SpeechSynthesizer], *, text: str, voice_id: UUID
+) -> tuple[Voice, str]:
+    """The voice and cleaned text of a request or an edit, or a ValidationError.
 
-
-def decode_cursor(cursor: str) -> HistoryPosition:
-    """The position a cursor of `encode_cursor` stands for; ValidationError when altered."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created_at, generation_id = raw.split("|")
-        position = HistoryPosition(datetime.fromisoformat(created_at), UUID(generation_id))
-    except (ValueError, binascii.Error) as exc:  # UnicodeDecodeError is a ValueError
+    The voice must be published and its provider configured; the text is held to
+    that provider's length limit.
+    """
+    voice = await uow.voices.get(voice_id)
+    if voice is None or not voice.published:
+        raise ValidationError("Pick one of the voices in the gallery.", code="unknown_voice")
+    synthesizer = speech.get(voice.provider)
+    if synthesizer is None:
         raise ValidationError(
-            "This cursor is not one we gave out; start again from the first page.",
-            code="invalid_cursor",
-        ) from exc
-    if position.created_at.tzinfo is None:
-        raise ValidationError(
-            "This cursor is not one we gave out; start again from the first page.",
-            code="invalid_cursor",
+            "This voice is not available right now; pick another one.",
+            code="voice_unavailable",
         )
-    return position
+    return voice, clean_text(text, max_length=synthesizer.max_text_length)
+
+
+def first_revision(generation: Generation) -> GenerationRevision:
+    """Revision 1: what the generation was requested with."""
+    return GenerationRevision(
+        id=uuid7(),
+        generation_id=generation.id,
+        number=generation.revision,
+        text=generation.text,
+        voice_id=generation.voice_id,
+        created_at=generation.created_at,
+    )
 
 
 class Generations:
@@ -134,29 +144,20 @@ class Generations:
                 code="email_unverified",
             )
         async with self._uow() as uow:
-            voice = await uow.voices.get(voice_id)
-            if voice is None or not voice.published:
-                raise ValidationError(
-                    "Pick one of the voices in the gallery.", code="unknown_voice"
-                )
-            synthesizer = self._speech.get(voice.provider)
-            if synthesizer is None:
-                raise ValidationError(
-                    "This voice is not available right now; pick another one.",
-                    code="voice_unavailable",
-                )
+            voice, cleaned = await speakable(uow, self._speech, text=text, voice_id=voice_id)
             now = self._clock()
             generation = Generation(
                 id=uuid7(),
                 owner_id=owner.id,
                 voice_id=voice.id,
-                text=clean_text(text, max_length=synthesizer.max_text_length),
+                text=cleaned,
                 public_code=new_public_code(),
                 created_at=now,
                 updated_at=now,
                 next_attempt_at=now,
             )
             await uow.generations.add(generation)
+            await uow.generation_revisions.add(first_revision(generation))
             # The draft (P9) became this generation: cleared in the same transaction.
             await uow.preferences.clear_draft(owner.id)
             await uow.commit()
@@ -215,7 +216,8 @@ class Generations:
         return HistoryPage(items=items, next_cursor=next_cursor)
 
     async def delete(self, owner: User, generation_id: UUID) -> None:
-        """Delete one of the owner's generations: its audio leaves storage, a tombstone stays.
+        """Delete one of the owner's generations: the audio of every revision leaves
+        storage, a tombstone stays.
 
         Its public code then says the audio was removed, and a worker still busy
         with it throws its result away. Deleting again, or another owner's id, is
@@ -223,12 +225,19 @@ class Generations:
         """
         for _ in range(_DELETE_TRIES):
             generation = await self.get_for_owner(owner, generation_id)
-            if generation.audio_key is not None:
-                await self._storage.delete(generation.audio_key)
+            async with self._uow() as uow:
+                revisions = await uow.generation_revisions.list_for(generation_id)
+            keys = {r.audio_key for r in revisions} | {generation.audio_key}
+            for key in sorted(k for k in keys if k is not None):
+                await self._storage.delete(key)
             generation.delete(self._clock())
             try:
                 async with self._uow() as uow:
                     await uow.generations.update(generation)
+                    for revision in revisions:
+                        if revision.audio_key is not None:
+                            revision.forget_audio()
+                            await uow.generation_revisions.update(revision)
                     await uow.commit()
             except Conflict:
                 continue  # a worker saved it meanwhile (maybe with new audio): look again
@@ -254,14 +263,14 @@ class Generations:
         if claimed is None:
             log.info(
                 "generation job skipped: finished, not due or taken",
-                extra={"generation_id": str(generation_id)},
+                extra=_fields("skip", generation_id, None),
             )
             return ProcessingOutcome(generation_id, "skipped")
-        generation, voice = claimed
-        attempt = generation.attempts
+        generation, voice, number = claimed
+        attempt, revision = generation.attempts, generation.revision
         log.info(
             "generation attempt started",
-            extra={"generation_id": str(generation_id), "attempt": attempt},
+            extra=_fields("claim", generation_id, attempt, revision=revision),
         )
         try:
             if voice is None:
@@ -277,13 +286,29 @@ class Generations:
                     category=ErrorCategory.PROVIDER,
                 )
             result = await synthesizer.synthesize(generation.text, voice)
-            key = f"audio/{generation.id}/{attempt}.mp3"
+            log.info(
+                "speech synthesized",
+                extra=_fields(
+                    "synthesize",
+                    generation_id,
+                    attempt,
+                    provider=voice.provider,
+                    characters_billed=result.characters_billed,
+                    audio_bytes=len(result.audio),
+                ),
+            )
+            # Named by the attempt's number in the history, which never repeats (an edit
+            # or an admin's retry restarts `attempts`): nothing live is overwritten.
+            key = f"audio/{generation.id}/{number}.mp3"
             await self._storage.put(key, result.audio, result.content_type)
+            log.info("audio stored", extra=_fields("store", generation_id, attempt, audio_key=key))
         except Exception as exc:  # every failure is recorded, none is lost
-            return await self._record_failure(generation_id, attempt, _failure_from(exc))
-        return await self._finish(generation_id, attempt, key, result)
+            return await self._record_failure(generation_id, attempt, revision, _failure_from(exc))
+        return await self._finish(generation_id, attempt, revision, key, result)
 
-    async def _claim(self, generation_id: UUID) -> tuple[Generation, Voice | None] | None:
+    async def _claim(self, generation_id: UUID) -> tuple[Generation, Voice | None, int] | None:
+        """Take the lease of a due generation; returns it, its voice and the attempt's
+        number in the history (None when it is not due or another worker got it)."""
         async with self._uow() as uow:
             generation = await uow.generations.get(generation_id)
             now = self._clock()
@@ -294,31 +319,33 @@ class Generations:
             try:
                 await uow.generations.update(generation)
                 history = await uow.generation_attempts.list_for(generation_id)
+                number = len(history) + 1
                 await uow.generation_attempts.add(
                     GenerationAttempt(
                         id=uuid7(),
                         generation_id=generation_id,
-                        number=len(history) + 1,
+                        number=number,
                         started_at=now,
+                        revision=generation.revision,
                     )
                 )
                 await uow.commit()
             except Conflict:
                 return None  # another worker claimed it first
-        return generation, voice
+        return generation, voice, number
 
     async def _finish(
-        self, generation_id: UUID, attempt: int, key: str, result: SpeechResult
+        self, generation_id: UUID, attempt: int, revision: int, key: str, result: SpeechResult
     ) -> ProcessingOutcome:
         async with self._uow() as uow:
             generation = await uow.generations.get(generation_id)
             now = self._clock()
-            if generation is None or not generation.holds_lease(attempt, now):
+            if generation is None or not generation.holds_lease(attempt, now, revision=revision):
                 # The lease expired and someone else owns the job now: our audio is an orphan.
                 await self._storage.delete(key)
                 log.warning(
                     "generation result discarded: lease lost",
-                    extra={"generation_id": str(generation_id), "attempt": attempt},
+                    extra=_fields("complete", generation_id, attempt, action="discarded"),
                 )
                 return ProcessingOutcome(generation_id, "skipped")
             generation.complete(
@@ -328,6 +355,10 @@ class Generations:
                 now=now,
             )
             await uow.generations.update(generation)
+            made = await uow.generation_revisions.get(generation_id, revision)
+            if made is not None:
+                made.complete(audio_key=key, audio_bytes=len(result.audio), now=now)
+                await uow.generation_revisions.update(made)
             running = await uow.generation_attempts.running(generation_id)
             if running is not None:
                 running.finish(
@@ -337,26 +368,21 @@ class Generations:
                 )
                 await uow.generation_attempts.update(running)
             await uow.commit()
-        log.info(
-            "generation completed",
-            extra={"generation_id": str(generation_id), "attempt": attempt},
-        )
+        log.info("generation completed", extra=_fields("complete", generation_id, attempt))
         return ProcessingOutcome(generation_id, "completed")
 
     async def _record_failure(
-        self, generation_id: UUID, attempt: int, failure: Failure
+        self, generation_id: UUID, attempt: int, revision: int, failure: Failure
     ) -> ProcessingOutcome:
         async with self._uow() as uow:
             generation = await uow.generations.get(generation_id)
             now = self._clock()
-            if generation is None or not generation.holds_lease(attempt, now):
+            if generation is None or not generation.holds_lease(attempt, now, revision=revision):
                 log.warning(
                     "generation failure discarded: lease lost",
-                    extra={
-                        "generation_id": str(generation_id),
-                        "attempt": attempt,
-                        "category": str(failure.category),
-                    },
+                    extra=_fields(
+                        "fail", generation_id, attempt, failure.category, action="discarded"
+                    ),
                 )
                 return ProcessingOutcome(generation_id, "skipped")
             generation.fail(failure, now=now, policy=self._policy)
@@ -368,14 +394,11 @@ class Generations:
             await uow.commit()
         log.warning(
             "generation attempt failed",
-            extra={
-                "generation_id": str(generation_id),
-                "attempt": attempt,
-                "category": str(failure.category),
-                "code": failure.code,
-                "action": action,
-            },
+            extra=_fields(
+                "fail", generation_id, attempt, failure.category, code=failure.code, action=action
+            ),
         )
+        _log_outcome(generation, attempt)
         return ProcessingOutcome(generation_id, action)
 
     async def sweep(self, *, limit: int = 500) -> int:
@@ -398,13 +421,16 @@ class Generations:
                 continue  # the worker finished after all, or another sweeper got there first
             log.warning(
                 "generation lease expired",
-                extra={
-                    "generation_id": str(generation.id),
-                    "attempt": generation.attempts,
-                    "category": str(generation.error_category),
-                    "action": "failed" if generation.is_finished else "retry_scheduled",
-                },
+                extra=_fields(
+                    "lease_expired",
+                    generation.id,
+                    generation.attempts,
+                    generation.error_category,
+                    code=generation.error_code,
+                    action="failed" if generation.is_finished else "retry_scheduled",
+                ),
             )
+            _log_outcome(generation, generation.attempts)
         async with self._uow() as uow:
             due = await uow.generations.due_for_enqueue(
                 now=now, enqueued_before=now - self._requeue_after, limit=limit
@@ -437,6 +463,48 @@ class Generations:
                     await uow.commit()
                 return sent
         return len(ids)
+
+
+def _fields(
+    step: str, generation_id: UUID, attempt: int | None, category: object = None, **more: object
+) -> dict[str, object]:
+    """The structured fields of one step of a job. Every line the worker logs about a
+    generation carries its id, the attempt and the failure category (None until
+    something failed), so one filter on a log collector follows a job end to end."""
+    return {
+        "step": step,
+        "generation_id": str(generation_id),
+        "attempt": attempt,
+        "category": None if category is None else str(category),
+        **more,
+    }
+
+
+def _log_outcome(generation: Generation, attempt: int) -> None:
+    """After a failed attempt: when the retry is due, or that the generation failed for good."""
+    if generation.is_finished:
+        # A warning: a bad voice or a spent quota is no bug; many of them raise the alert.
+        log.warning(
+            "generation failed for good",
+            extra=_fields(
+                "final_failure",
+                generation.id,
+                attempt,
+                generation.error_category,
+                code=generation.error_code,
+            ),
+        )
+    else:
+        log.info(
+            "generation retry scheduled",
+            extra=_fields(
+                "retry_scheduled",
+                generation.id,
+                attempt,
+                generation.error_category,
+                next_attempt_at=generation.next_attempt_at,
+            ),
+        )
 
 
 def _in_utc(matching: GenerationFilter) -> GenerationFilter:

@@ -121,6 +121,18 @@ TEMPLATES: dict[str, _Template] = {
         ),
         "See the generation",
     ),
+    "failure_rate_alert": _Template(
+        "voiceqr alert: {percent} of generation attempts are failing",
+        (
+            "Hello {name},",
+            "{failed} of the {finished} generation attempts that finished in the last "
+            "{minutes} minutes failed ({percent}; the alert threshold is {threshold}).",
+            "Most failures: {categories}.",
+            "The failure dashboard shows the categories over time and the latest failed "
+            "generations. This alert is not sent again for {cooldown} minutes.",
+        ),
+        "Open the failure dashboard",
+    ),
 }
 
 

@@ -34,15 +34,26 @@ class Playback:
         self._clock = clock
 
     async def page(self, code: str) -> PlaybackPage:
+        """What the code plays: the live audio with the text and voice it was made from.
+
+        While a new revision (G3) is being made, or after it failed, that is still the
+        earlier revision; the page switches once the new one completes.
+        """
         generation = await self._find(code)
+        text, voice_id, audio_url = generation.text, generation.voice_id, None
         async with self._uow() as uow:
-            voice = await uow.voices.get(generation.voice_id)
-        audio_url = None
-        if generation.status is GenerationStatus.COMPLETED and generation.audio_key:
-            audio_url = await self._storage.url(generation.audio_key)
+            if generation.audio_key is not None:
+                audio_url = await self._storage.url(generation.audio_key)
+                if generation.live_revision is not None:
+                    live = await uow.generation_revisions.get(
+                        generation.id, generation.live_revision
+                    )
+                    if live is not None:
+                        text, voice_id = live.text, live.voice_id
+            voice = await uow.voices.get(voice_id)
         return PlaybackPage(
             code=code,
-            text=generation.text,
+            text=text,
             voice_name=voice.name if voice else "",
             status=generation.status,
             audio_url=audio_url,

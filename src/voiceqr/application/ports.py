@@ -8,16 +8,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, Self
 from uuid import UUID
 
 from voiceqr.domain.activity import LoginEvent
 from voiceqr.domain.api_keys import ApiKey
+from voiceqr.domain.audit import AuditEvent, AuditPosition
 from voiceqr.domain.errors import ErrorCategory
+from voiceqr.domain.failure_monitoring import AttemptCount
 from voiceqr.domain.generation_failures import GenerationAttempt
+from voiceqr.domain.generation_revisions import GenerationRevision
 from voiceqr.domain.generations import Generation, GenerationStatus
 from voiceqr.domain.mail import OutboxMessage, OutboxStatus
+from voiceqr.domain.organising import Filing, Label, LabelUsage
 from voiceqr.domain.playback import PlaybackCounts, PlaybackEvent
 from voiceqr.domain.preferences import UserPreferences
 from voiceqr.domain.sessions import Session
@@ -157,6 +161,11 @@ class GenerationFilter:
     status: GenerationStatus | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
+    # G5: words that must each start a word of the text (see domain.organising.search_terms),
+    # the folder it is in, and a tag it carries (by name, any case).
+    text: str | None = None
+    folder_id: UUID | None = None
+    tag: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +234,60 @@ class GenerationRepository(Protocol):
         """Every owner's generations (not deleted), most recently updated first (F3)."""
         ...
 
+    # --- folders and tags (G4): each acts on many generations, only on the owner's ---
+
+    async def set_folder(
+        self, owner_id: UUID, generation_ids: Sequence[UUID], folder_id: UUID | None
+    ) -> int:
+        """Put the owner's (not deleted) generations among `generation_ids` in the folder,
+        or in none; ids of other owners are skipped. `folder_id` must be the owner's (the
+        caller checks). Returns how many generations were the owner's."""
+        ...
+
+    async def add_tags(
+        self, owner_id: UUID, generation_ids: Sequence[UUID], tag_ids: Sequence[UUID]
+    ) -> None:
+        """Tag the owner's (not deleted) generations; a tag carried already stays once.
+        The tags must be the owner's (the caller checks)."""
+        ...
+
+    async def remove_tags(
+        self, owner_id: UUID, generation_ids: Sequence[UUID], tag_ids: Sequence[UUID]
+    ) -> None:
+        """Take the tags off the owner's generations (absent ones are no error)."""
+        ...
+
+    async def filings(self, owner_id: UUID, generation_ids: Sequence[UUID]) -> dict[UUID, Filing]:
+        """The folder and tags of each of the owner's generations, in two queries for a
+        whole page; every id asked for has an entry (an empty one for unknown ids)."""
+        ...
+
+
+class LabelRepository(Protocol):
+    """A user's folders, or a user's tags (G4): the same shape, one table each."""
+
+    async def add(self, label: Label) -> None:
+        """Raises `Conflict` (code `<kind>_name_taken`) when the owner has that name."""
+        ...
+
+    async def get_owned(self, label_id: UUID, owner_id: UUID) -> Label | None: ...
+
+    async def find_named(self, owner_id: UUID, name_keys: Sequence[str]) -> list[Label]:
+        """The owner's labels whose `name_key` is among `name_keys`."""
+        ...
+
+    async def rename(self, label: Label) -> None:
+        """Save a new name; raises `Conflict` (code `<kind>_name_taken`) as `add` does."""
+        ...
+
+    async def delete(self, label_id: UUID, owner_id: UUID) -> bool:
+        """Remove it (generations stay, without it); False when not the owner's."""
+        ...
+
+    async def list_for_owner(self, owner_id: UUID) -> list[LabelUsage]:
+        """By name (case-insensitive), each with how many not deleted generations it holds."""
+        ...
+
 
 class GenerationAttemptRepository(Protocol):
     """The attempt history of generations (F2), written with each status change."""
@@ -242,6 +305,22 @@ class GenerationAttemptRepository(Protocol):
         ...
 
 
+class GenerationRevisionRepository(Protocol):
+    """The revisions of generations (G3): what each edit asked for, and its audio."""
+
+    async def add(self, revision: GenerationRevision) -> None:
+        """Raises Conflict when the generation has a revision of that number already."""
+        ...
+
+    async def get(self, generation_id: UUID, number: int) -> GenerationRevision | None: ...
+
+    async def update(self, revision: GenerationRevision) -> None: ...
+
+    async def list_for(self, generation_id: UUID) -> list[GenerationRevision]:
+        """Newest (highest number) first."""
+        ...
+
+
 class UserRepository(Protocol):
     async def add(self, user: User) -> None:
         """Raises `Conflict` (code `email_taken`) when the email is in use."""
@@ -255,6 +334,10 @@ class UserRepository(Protocol):
 
     async def advance_totp_step(self, user_id: UUID, step: int) -> bool:
         """Record a used TOTP step if it is later than the last one; False otherwise."""
+        ...
+
+    async def list_admins(self) -> list[User]:
+        """Every administrator, active or not (the caller decides who gets mail)."""
         ...
 
     async def list(self) -> list[User]: ...
@@ -405,12 +488,60 @@ class PreferencesRepository(Protocol):
         ...
 
 
+class AuditLog(Protocol):
+    """The audit log of admin actions (O11), appended in the transaction of the action."""
+
+    async def add(self, event: AuditEvent) -> None: ...
+
+    async def list(
+        self,
+        *,
+        limit: int,
+        action: str | None = None,
+        actor: str | None = None,
+        after: AuditPosition | None = None,
+    ) -> list[AuditEvent]:
+        """Newest first (by occurred_at, then id), starting after `after` when given.
+
+        `action` matches that action or, as a prefix, every action under it
+        (`generation` matches `generation.retry`); `actor` matches the actor label.
+        """
+        ...
+
+
+class FailureStatistics(Protocol):
+    """Counts over the attempt history (F6), grouped in the database."""
+
+    async def attempt_counts(self, *, since: datetime, bucket: timedelta) -> list[AttemptCount]:
+        """Attempts finished since `since`, counted per bucket (an hour, or a UTC day when
+        `bucket` is a day or more, by its start), outcome and failure category."""
+        ...
+
+    async def failure_rate(self, *, since: datetime) -> tuple[int, int]:
+        """(finished, failed) attempts since `since`; failed: any outcome but completed."""
+        ...
+
+
+class AlertStates(Protocol):
+    """When each alert last fired, shared by every worker (several may check at once)."""
+
+    async def fire(
+        self, name: str, *, now: datetime, cooldown: timedelta, details: dict[str, object]
+    ) -> bool:
+        """Record that alert `name` fires at `now`, unless it fired less than `cooldown`
+        ago; False then. A compare-and-set: of two workers that try at once, one wins."""
+        ...
+
+    async def last_fired(self, name: str) -> datetime | None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolls back on exit unless `commit()` was awaited."""
 
     voices: VoiceRepository
     generations: GenerationRepository
     generation_attempts: GenerationAttemptRepository
+    generation_revisions: GenerationRevisionRepository
     users: UserRepository
     playback_events: PlaybackEventRepository
     account_tokens: AccountTokenRepository
@@ -420,6 +551,11 @@ class UnitOfWork(Protocol):
     social_identities: SocialIdentityRepository
     outbox: MailOutbox
     preferences: PreferencesRepository
+    folders: LabelRepository
+    tags: LabelRepository
+    audit: AuditLog
+    failure_stats: FailureStatistics
+    alerts: AlertStates
 
     async def __aenter__(self) -> Self: ...
 

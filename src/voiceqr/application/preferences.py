@@ -1,5 +1,5 @@
-"""Use cases of a user's generation preferences (P7-P10): default voice, QR size, the
-draft being typed, and the voices used lately."""
+"""Use cases of a user's preferences (P3, P7-P10): default voice, QR size, the draft
+being typed, the voices used lately, and whether failures are mailed."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from voiceqr.domain.users import User
 
 Clock = Callable[[], datetime]
 
-EDITABLE = frozenset({"default_voice_id", "qr_size"})
+EDITABLE = frozenset({"default_voice_id", "qr_size", "email_generation_failed"})
 # How many of the latest generations are read to find the recent voices.
 _RECENT_WINDOW = 50
 
@@ -53,7 +53,8 @@ class Preferences:
             )
 
     async def update(self, user: User, changes: Mapping[str, object]) -> UserPreferences:
-        """Change `default_voice_id` and/or `qr_size`; the draft is left alone.
+        """Change `default_voice_id`, `qr_size` and/or `email_generation_failed` (whether
+        a generation that fails for good is mailed, F4); the draft is left alone.
 
         Raises ValidationError for other fields, a size out of range, or a voice
         that is not published.

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from voiceqr.application.accounts import require_admin
+from voiceqr.application.audit import record
 from voiceqr.application.ports import AudioStorage, SpeechSynthesizer, UnitOfWorkFactory
 from voiceqr.domain.errors import NotFound, ValidationError
 from voiceqr.domain.ids import uuid7
@@ -86,17 +87,30 @@ class VoiceGallery:
     async def sample_urls(self, voice: Voice) -> list[str]:
         return [await self._storage.url(sample.key) for sample in voice.samples]
 
-    async def create(self, actor: User, spec: VoiceSpec) -> Voice:
+    async def create(self, actor: User, spec: VoiceSpec, *, ip: str = "") -> Voice:
+        """Add a voice (admins); the audit log records it with the voice."""
         require_admin(actor)
         now = self._clock()
         voice = Voice(id=uuid7(), created_at=now, updated_at=now, **_spec_fields(spec))
         self._check_provider(voice.provider)
         async with self._uow() as uow:
             await uow.voices.add(voice)
+            await record(
+                uow,
+                actor,
+                "voice.create",
+                target=("voice", voice.id),
+                now=now,
+                ip=ip,
+                details={"name": voice.name, "published": voice.published},
+            )
             await uow.commit()
         return voice
 
-    async def update(self, actor: User, voice_id: UUID, changes: Mapping[str, Any]) -> Voice:
+    async def update(
+        self, actor: User, voice_id: UUID, changes: Mapping[str, Any], *, ip: str = ""
+    ) -> Voice:
+        """Change some fields of a voice (admins); the audit log names the fields changed."""
         require_admin(actor)
         unknown = set(changes) - EDITABLE_FIELDS
         if unknown:
@@ -107,20 +121,40 @@ class VoiceGallery:
             voice = await uow.voices.get(voice_id)
             if voice is None:
                 raise NotFound("No such voice.", code="voice_not_found")
-            updated = replace(voice, **changes, updated_at=self._clock())
+            now = self._clock()
+            updated = replace(voice, **changes, updated_at=now)
             if "provider" in changes:
                 self._check_provider(updated.provider)
             await uow.voices.update(updated)
+            await record(
+                uow,
+                actor,
+                "voice.update",
+                target=("voice", voice_id),
+                now=now,
+                ip=ip,
+                details={"fields": sorted(changes)},
+            )
             await uow.commit()
         return updated
 
-    async def delete(self, actor: User, voice_id: UUID) -> None:
+    async def delete(self, actor: User, voice_id: UUID, *, ip: str = "") -> None:
+        """Remove a voice and its samples (admins); the audit log keeps its name."""
         require_admin(actor)
         async with self._uow() as uow:
             voice = await uow.voices.get(voice_id)
             if voice is None:
                 raise NotFound("No such voice.", code="voice_not_found")
             await uow.voices.delete(voice_id)
+            await record(
+                uow,
+                actor,
+                "voice.delete",
+                target=("voice", voice_id),
+                now=self._clock(),
+                ip=ip,
+                details={"name": voice.name},
+            )
             await uow.commit()
         for sample in voice.samples:
             await self._storage.delete(sample.key)

@@ -39,6 +39,7 @@ class GenerationAttempt:
     error_message: str | None = None
     error_detail: str | None = None
     characters_billed: int = 0
+    revision: int = 1  # the revision of the generation (G3) this attempt was making
 
     @property
     def is_running(self) -> bool:

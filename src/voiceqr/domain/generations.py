@@ -12,6 +12,11 @@ sweeper turns back into `pending` (or `failed` once attempts are used up).
 Deleting (G2) leaves a tombstone in any state: `deleted_at` is set, the audio is
 gone, and a deleted generation is never due and holds no lease, so a worker that
 is still busy with it throws its result away.
+
+Editing (G3) makes a new revision of a finished generation: the row takes the new
+text and voice as its current job (`revision`) and goes back to `pending`, while
+`audio_key` keeps the live audio of `live_revision` until the new one completes.
+The id and public code never change, so a printed QR code plays the newest audio.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
-from voiceqr.domain.errors import ErrorCategory, IllegalTransition, ValidationError
+from voiceqr.domain.errors import Conflict, ErrorCategory, IllegalTransition, ValidationError
 
 PUBLIC_CODE_BYTES = 12  # 96 random bits, 16 URL-safe characters
 
@@ -119,6 +124,18 @@ class Generation:
     completed_at: datetime | None = None
     version: int = 0
     deleted_at: datetime | None = None
+    revision: int = 1  # the revision the current job makes (G3)
+    live_revision: int | None = None  # the revision `audio_key` belongs to
+
+    @property
+    def is_busy(self) -> bool:
+        """A job is waiting or running: nothing can be edited until it ends."""
+        return self.status in (GenerationStatus.PENDING, GenerationStatus.PROCESSING)
+
+    @property
+    def is_remaking(self) -> bool:
+        """A newer revision is being made while an earlier one's audio keeps playing."""
+        return self.is_busy and self.audio_key is not None
 
     @property
     def is_finished(self) -> bool:
@@ -135,10 +152,16 @@ class Generation:
             and (self.next_attempt_at is None or self.next_attempt_at <= now)
         )
 
-    def holds_lease(self, attempt: int, now: datetime) -> bool:
+    def holds_lease(self, attempt: int, now: datetime, *, revision: int) -> bool:
+        """Whether the worker of `attempt` at `revision` may still finish its job.
+
+        The revision is part of the lease: after an edit the attempt count starts
+        again, and a late worker of the old text must not complete the new revision.
+        """
         return (
             self.status is GenerationStatus.PROCESSING
             and not self.is_deleted
+            and self.revision == revision
             and self.attempts == attempt
             and self.lease_expires_at is not None
             and self.lease_expires_at > now
@@ -154,6 +177,7 @@ class Generation:
             raise IllegalTransition("This generation was deleted already.")
         self.deleted_at = self.updated_at = now
         self.audio_key = None
+        self.live_revision = None
         self.lease_expires_at = None
         self.next_attempt_at = None
 
@@ -177,6 +201,7 @@ class Generation:
         self.status = GenerationStatus.COMPLETED
         self.audio_key = audio_key
         self.audio_bytes = audio_bytes
+        self.live_revision = self.revision
         self.characters_billed += characters_billed
         self.lease_expires_at = None
         self.error_category = self.error_code = self.error_message = self.error_detail = None
@@ -235,6 +260,39 @@ class Generation:
         self.next_attempt_at = self.updated_at = now
         self.enqueued_at = self.lease_expires_at = None
         self.error_category = self.error_code = self.error_message = self.error_detail = None
+
+    def revise(self, *, text: str, voice_id: UUID, now: datetime) -> int:
+        """Start the next revision (G3) with this text and voice; returns its number.
+
+        Only a finished generation can be edited: while a job waits or runs the edit
+        is refused (Conflict `generation_busy`) rather than superseding it, so the
+        owner never pays for audio that is thrown away. The same text and voice
+        again is refused too (ValidationError `nothing_changed`). The attempt budget
+        starts afresh and the job is due now; the live audio stays until the new
+        revision completes.
+        """
+        if self.is_deleted:
+            raise IllegalTransition("A deleted generation cannot be edited.")
+        if self.is_busy:
+            raise Conflict(
+                "A version of this audio is being made right now; "
+                "edit it again once that is finished.",
+                code="generation_busy",
+            )
+        if text == self.text and voice_id == self.voice_id:
+            raise ValidationError(
+                "Change the text or pick another voice to make a new version.",
+                code="nothing_changed",
+            )
+        self.revision += 1
+        self.text = text
+        self.voice_id = voice_id
+        self.status = GenerationStatus.PENDING
+        self.attempts = 0
+        self.next_attempt_at = self.updated_at = now
+        self.enqueued_at = self.lease_expires_at = None
+        self.error_category = self.error_code = self.error_message = self.error_detail = None
+        return self.revision
 
     def cancel(self, failure: Failure, *, now: datetime) -> None:
         """An admin's cancel (F3): stop a pending or processing generation for good.

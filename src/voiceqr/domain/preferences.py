@@ -1,4 +1,5 @@
-"""A user's generation preferences (P7-P9): default voice, QR size and the draft text."""
+"""A user's preferences (P3, P7-P9): default voice, QR size, the draft text, and which
+notification mails they want."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ class UserPreferences:
     draft_text: str = ""
     draft_voice_id: UUID | None = None
     draft_saved_at: datetime | None = None
+    # F4: the mail when a generation fails for good (the generation page says so anyway).
+    email_generation_failed: bool = True
 
     def __post_init__(self) -> None:
         # bool is an int, but never a size.
@@ -42,6 +45,10 @@ class UserPreferences:
                 raise ValidationError(
                     "Pick one of the voices in the gallery.", code="unknown_voice"
                 )
+        if not isinstance(self.email_generation_failed, bool):
+            raise ValidationError(
+                "Say yes or no to the failure mail.", code="invalid_notification_setting"
+            )
         if len(self.draft_text) > MAX_DRAFT_LENGTH:
             raise ValidationError(
                 f"A draft keeps at most {MAX_DRAFT_LENGTH} characters.", code="draft_too_long"

@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import RowMapping, and_, delete, func, insert, or_, select, update
+from sqlalchemy import RowMapping, Select, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voiceqr.adapters.database import tables as t
+from voiceqr.adapters.database.organising import GenerationFiling, filter_conditions
 from voiceqr.application.ports import GenerationFilter, HistoryPosition
 from voiceqr.domain.errors import Conflict, ErrorCategory
 from voiceqr.domain.generations import Generation, GenerationStatus
@@ -106,7 +107,7 @@ def _generation(row: RowMapping) -> Generation:
     return Generation(**values)
 
 
-class SqlGenerations(Repository):
+class SqlGenerations(GenerationFiling, Repository):
     async def add(self, generation: Generation) -> None:
         await self._db.execute(insert(t.generations).values(_generation_row(generation)))
 
@@ -146,6 +147,18 @@ class SqlGenerations(Repository):
         matching: GenerationFilter | None = None,
         after: HistoryPosition | None = None,
     ) -> list[Generation]:
+        query = self.history_query(owner_id, limit=limit, matching=matching, after=after)
+        return [_generation(row._mapping) for row in await self._db.execute(query)]
+
+    def history_query(
+        self,
+        owner_id: UUID,
+        *,
+        limit: int,
+        matching: GenerationFilter | None = None,
+        after: HistoryPosition | None = None,
+    ) -> Select[Any]:
+        """The statement `list_owned` runs (bench/search.py shows its query plans)."""
         c = t.generations.c
         query = select(t.generations).where(c.owner_id == owner_id, c.deleted_at.is_(None))
         if matching is not None:
@@ -157,16 +170,16 @@ class SqlGenerations(Repository):
                 query = query.where(c.created_at >= matching.created_from)
             if matching.created_to is not None:
                 query = query.where(c.created_at < matching.created_to)
+            query = query.where(*filter_conditions(self._db.dialect.name, owner_id, matching))
         if after is not None:
-            # Keyset: strictly older than the last item shown, ties broken by id.
+            # Keyset: strictly older than the last item shown, ties broken by id. The
+            # redundant `created_at <=` is what both engines turn into an index range
+            # (owner_id, created_at): without it a deep page walks every newer row.
             query = query.where(
-                or_(
-                    c.created_at < after.created_at,
-                    and_(c.created_at == after.created_at, c.id < after.id),
-                )
+                c.created_at <= after.created_at,
+                or_(c.created_at < after.created_at, c.id < after.id),
             )
-        query = query.order_by(c.created_at.desc(), c.id.desc()).limit(limit)
-        return [_generation(row._mapping) for row in await self._db.execute(query)]
+        return query.order_by(c.created_at.desc(), c.id.desc()).limit(limit)
 
     async def due_for_enqueue(
         self, *, now: datetime, enqueued_before: datetime, limit: int
@@ -274,6 +287,12 @@ class SqlUsers(Repository):
             .values(totp_last_step=step)
         )
         return result.rowcount == 1
+
+    async def list_admins(self) -> list[User]:
+        rows = await self._db.execute(
+            select(t.users).where(t.users.c.role == str(Role.ADMIN)).order_by(t.users.c.email)
+        )
+        return [_user(row._mapping) for row in rows]
 
     async def list(self) -> list[User]:
         rows = await self._db.execute(select(t.users).order_by(t.users.c.email))

@@ -118,6 +118,9 @@ generations = Table(
     Column("version", Integer, nullable=False, server_default="0"),
     # A tombstone (G2): the audio is gone and the public code answers 410.
     Column("deleted_at", DateTimeUTC),
+    # G3: the revision the current job makes, and the one whose audio is live.
+    Column("revision", Integer, nullable=False, server_default="1"),
+    Column("live_revision", Integer),
     # The owner's history, newest first.
     Index("ix_generations_owner_created", "owner_id", "created_at"),
     # The sweeper's two scans stay small: only unfinished rows are indexed by time.
@@ -253,6 +256,7 @@ generation_attempts = Table(
     Column("error_message", Text),
     Column("error_detail", Text),
     Column("characters_billed", Integer, nullable=False, server_default="0"),
+    Column("revision", Integer, nullable=False, server_default="1"),
     # One history per generation, in order; a number is never used twice.
     UniqueConstraint("generation_id", "number", name="uq_generation_attempts_generation_number"),
 )
@@ -269,4 +273,133 @@ user_preferences = Table(
     Column("draft_text", Text, nullable=False, server_default=""),
     Column("draft_voice_id", GUID),
     Column("draft_saved_at", DateTimeUTC),
+    # F4 notification settings; the column is added by migration 0008.
+    Column("email_generation_failed", Boolean, nullable=False, server_default=text("true")),
 )
+
+# --- generation revisions (G3) ----------------------------------------------------------
+
+generation_revisions = Table(
+    "generation_revisions",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column(
+        "generation_id",
+        GUID,
+        ForeignKey("generations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("number", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    # No foreign key to voices, like generations.voice_id: a removed voice stays named.
+    Column("voice_id", GUID, nullable=False),
+    Column("created_at", DateTimeUTC, nullable=False),
+    Column("completed_at", DateTimeUTC),
+    Column("audio_key", String(300)),
+    Column("audio_bytes", BigInteger),
+    # The owner's list, newest first; a number is never used twice.
+    UniqueConstraint("generation_id", "number", name="uq_generation_revisions_generation_number"),
+)
+
+# --- folders, tags and text search (G4, G5) ---------------------------------------------
+# Names are unique per owner by `name_key` (case-folded, see domain.organising.name_key);
+# the key may be longer than the name ("ß" folds to "ss"). A generation's folder and tags
+# live in link tables, so moving or tagging never touches (or version-bumps) the
+# generation row a worker may be saving. The text search index is not in this metadata:
+# migration 0007 creates it per engine (SQLite: the FTS5 table `generations_fts` and its
+# triggers; PostgreSQL: the GIN expression index `ix_generations_text_search`). A later
+# SQLite batch migration that re-creates `generations` drops those triggers with it and
+# must create them again (see 0007's `SQLITE_SEARCH`).
+
+
+def _label_table(name: str, length: int) -> Table:
+    """Folders and tags have the same shape; the unique key also serves per-owner lists."""
+    return Table(
+        name,
+        metadata,
+        Column("id", GUID, primary_key=True),
+        Column("owner_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+        Column("name", String(length), nullable=False),
+        Column("name_key", String(4 * length), nullable=False),
+        Column("created_at", DateTimeUTC, nullable=False),
+        UniqueConstraint("owner_id", "name_key", name=f"uq_{name}_owner_name_key"),
+    )
+
+
+folders = _label_table("folders", 100)
+tags = _label_table("tags", 50)
+
+# The history page walks a user's live generations newest first (G1, G5): with `id` in the
+# index the tie-break order needs no sort, and the folder, tag and text filters test each
+# entry against their matching ids (see adapters/database/organising.filter_conditions).
+Index(
+    "ix_generations_owner_live",
+    generations.c.owner_id,
+    generations.c.created_at,
+    generations.c.id,
+    sqlite_where=generations.c.deleted_at.is_(None),
+    postgresql_where=generations.c.deleted_at.is_(None),
+)
+
+generation_folders = Table(
+    "generation_folders",
+    metadata,
+    # One folder per generation: the generation is the key.
+    Column(
+        "generation_id",
+        GUID,
+        ForeignKey("generations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    # Deleting a folder leaves its generations in no folder.
+    Column("folder_id", GUID, ForeignKey("folders.id", ondelete="CASCADE"), nullable=False),
+    # The folder filter and the per-folder counts.
+    Index("ix_generation_folders_folder", "folder_id", "generation_id"),
+)
+
+generation_tags = Table(
+    "generation_tags",
+    metadata,
+    Column(
+        "generation_id",
+        GUID,
+        ForeignKey("generations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("tag_id", GUID, ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    # The tag filter and the per-tag counts.
+    Index("ix_generation_tags_tag", "tag_id", "generation_id"),
+)
+
+# --- audit log, failure alerts, notification settings (F4, F6) ---------------------------
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("occurred_at", DateTimeUTC, nullable=False),
+    # The label keeps who it was after the account is gone; None: an operator at the CLI.
+    Column("actor_id", GUID, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("actor", String(254), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("target_type", String(50), nullable=False),
+    Column("target_id", String(200), nullable=False),
+    Column("details", JsonB, nullable=False),
+    Column("ip", String(64), nullable=False, server_default=""),
+    # Newest first, whole log or by action or actor (keyset paging on occurred_at, id).
+    Index("ix_audit_events_occurred", "occurred_at", "id"),
+    Index("ix_audit_events_action_occurred", "action", "occurred_at"),
+    Index("ix_audit_events_actor_occurred", "actor", "occurred_at"),
+)
+
+# When each alert last fired: the compare-and-set that keeps workers from repeating it.
+alert_states = Table(
+    "alert_states",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("fired_at", DateTimeUTC, nullable=False),
+    Column("details", JsonB, nullable=False),
+)
+
+# The failure dashboard and the alert count attempts by when they finished (F6).
+Index("ix_generation_attempts_finished_at", generation_attempts.c.finished_at)

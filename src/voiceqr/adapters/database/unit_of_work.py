@@ -16,6 +16,8 @@ from voiceqr.adapters.database.accounts import (
     SqlSocialIdentities,
 )
 from voiceqr.adapters.database.attempts import SqlGenerationAttempts
+from voiceqr.adapters.database.monitoring import SqlAlertStates, SqlAuditLog, SqlFailureStatistics
+from voiceqr.adapters.database.organising import SqlFolders, SqlTags
 from voiceqr.adapters.database.preferences import SqlPreferences
 from voiceqr.adapters.database.repositories import (
     SqlGenerations,
@@ -23,11 +25,17 @@ from voiceqr.adapters.database.repositories import (
     SqlUsers,
     SqlVoices,
 )
+from voiceqr.adapters.database.revisions import SqlGenerationRevisions
 from voiceqr.application.ports import (
     AccountTokenRepository,
+    AlertStates,
     ApiKeyRepository,
+    AuditLog,
+    FailureStatistics,
     GenerationAttemptRepository,
     GenerationRepository,
+    GenerationRevisionRepository,
+    LabelRepository,
     LoginEventRepository,
     MailOutbox,
     PlaybackEventRepository,
@@ -69,6 +77,7 @@ class SqlUnitOfWork:
     voices: VoiceRepository
     generations: GenerationRepository
     generation_attempts: GenerationAttemptRepository
+    generation_revisions: GenerationRevisionRepository
     users: UserRepository
     playback_events: PlaybackEventRepository
     account_tokens: AccountTokenRepository
@@ -78,6 +87,11 @@ class SqlUnitOfWork:
     social_identities: SocialIdentityRepository
     outbox: MailOutbox
     preferences: PreferencesRepository
+    folders: LabelRepository
+    tags: LabelRepository
+    audit: AuditLog
+    failure_stats: FailureStatistics
+    alerts: AlertStates
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -93,6 +107,7 @@ class SqlUnitOfWork:
         self.voices = SqlVoices(self._connection)
         self.generations = SqlGenerations(self._connection)
         self.generation_attempts = SqlGenerationAttempts(self._connection)
+        self.generation_revisions = SqlGenerationRevisions(self._connection)
         self.users = SqlUsers(self._connection)
         self.playback_events = SqlPlaybackEvents(self._connection)
         self.account_tokens = SqlAccountTokens(self._connection)
@@ -102,6 +117,11 @@ class SqlUnitOfWork:
         self.social_identities = SqlSocialIdentities(self._connection)
         self.outbox = SqlMailOutbox(self._connection)
         self.preferences = SqlPreferences(self._connection)
+        self.folders = SqlFolders(self._connection)
+        self.tags = SqlTags(self._connection)
+        self.audit = SqlAuditLog(self._connection)
+        self.failure_stats = SqlFailureStatistics(self._connection)
+        self.alerts = SqlAlertStates(self._connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

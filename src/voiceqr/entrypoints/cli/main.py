@@ -14,8 +14,11 @@ from uuid import UUID
 import typer
 
 from voiceqr import logs
+from voiceqr.application.audit import MAX_AUDIT_PAGE
+from voiceqr.application.generation_revisions import Edit
 from voiceqr.bootstrap import Platform, build
 from voiceqr.domain.errors import DomainError, ErrorCategory, NotFound, ValidationError
+from voiceqr.domain.failure_monitoring import StatsWindow
 from voiceqr.domain.generations import GenerationStatus
 from voiceqr.domain.mail import OutboxStatus
 from voiceqr.domain.users import Role, UserStatus
@@ -389,6 +392,65 @@ def generations_cancel(generation_id: UUID) -> None:
     """Stop a pending or processing generation for good; its owner is told by mail."""
     generation = _run(lambda p: p.generation_failures.cancel(None, generation_id))
     typer.echo(f"cancelled {generation.id} ({generation.error_code})")
+
+
+@generations_app.command("edit")
+def generations_edit(
+    generation_id: UUID,
+    text: Annotated[str | None, typer.Option(help="The corrected text to speak.")] = None,
+    voice: Annotated[str | None, typer.Option(help="Another voice: id or name.")] = None,
+) -> None:
+    """Correct the text and/or voice of a failed generation and requeue it as a new revision."""
+    if text is None and voice is None:
+        raise fail("give --text, --voice or both", 2)
+
+    async def work(platform: Platform) -> Any:
+        voice_id = None if voice is None else await _find_voice(platform, voice)
+        return await platform.generation_revisions.edit_failed(
+            None, generation_id, Edit(text=text, voice_id=voice_id)
+        )
+
+    generation = _run(work)
+    typer.echo(f"requeued {generation.id} as revision {generation.revision}")
+
+
+@app.command("audit")
+def audit_log(
+    limit: Annotated[int, typer.Option(min=1, max=MAX_AUDIT_PAGE, help="How many.")] = 50,
+    action: Annotated[
+        str | None, typer.Option(help="One action (generation.retry) or a prefix (generation).")
+    ] = None,
+    actor: Annotated[str | None, typer.Option(help='An admin\'s email, or "cli".')] = None,
+) -> None:
+    """Show the audit log of admin actions, newest first."""
+    page = _run(lambda p: p.audit.page(None, limit=limit, action=action, actor=actor))
+    if not page.items:
+        typer.echo("no admin actions recorded")
+    for e in page.items:
+        details = " ".join(f"{k}={v}" for k, v in e.details.items())
+        where = f" from {e.ip}" if e.ip else ""
+        typer.echo(
+            f"{e.occurred_at:%Y-%m-%d %H:%M:%S}  {e.actor}{where}  {e.action}  "
+            f"{e.target_type}:{e.target_id}  {details}".rstrip()
+        )
+
+
+@app.command("failures")
+def failure_stats(
+    window: Annotated[StatsWindow, typer.Option(help="How far back.")] = StatsWindow.DAY,
+) -> None:
+    """Failed generation attempts by category, and the current failure rate (F6)."""
+    stats = _run(lambda p: p.failure_monitor.stats(None, window=window))
+    current, policy = stats.current, stats.policy
+    state = "OVER THE ALERT THRESHOLD" if stats.over_threshold else "below the alert threshold"
+    typer.echo(
+        f"now: {current.failed} of {current.finished} attempts failed in the last "
+        f"{policy.window.total_seconds() / 60:.0f} min ({current.rate:.0%}; {state} of "
+        f"{policy.threshold:.0%} over at least {policy.min_attempts} attempts)"
+    )
+    typer.echo(f"last {window}: {stats.failed} of {stats.finished} attempts failed")
+    for category, count in stats.by_category.items():
+        typer.echo(f"  {category:<16} {count}")
 
 
 @app.command("settings")

@@ -18,11 +18,14 @@ from voiceqr.bootstrap import Platform
 from voiceqr.domain.api_keys import Scope
 from voiceqr.domain.generation_failures import what_to_do
 from voiceqr.domain.generations import Generation, GenerationStatus
+from voiceqr.domain.organising import Filing, Label
 from voiceqr.domain.playback import PlaybackCounts
 from voiceqr.domain.users import User
 from voiceqr.domain.voices import Voice
+from voiceqr.entrypoints.http.api_revisions import GenerationEdit
 from voiceqr.entrypoints.http.auth import (
     api_key_scopes,
+    client_address,
     current_admin,
     current_user,
     optional_user,
@@ -32,6 +35,7 @@ from voiceqr.entrypoints.http.schemas import (
     GenerationError,
     GenerationList,
     GenerationOut,
+    LabelRef,
     SampleOut,
     UserOut,
     VoiceCreate,
@@ -40,6 +44,34 @@ from voiceqr.entrypoints.http.schemas import (
 )
 
 QrSize = Annotated[int, Parameter(ge=64, le=4096, description="Width and height in pixels")]
+
+
+async def history_filter(
+    voice_id: FromQuery[UUID | None] = None,
+    status: FromQuery[GenerationStatus | None] = None,
+    created_from: Annotated[
+        datetime | None, Parameter(description="Made at or after (UTC if no zone)")
+    ] = None,
+    created_to: Annotated[
+        datetime | None, Parameter(description="Made before (UTC if no zone)")
+    ] = None,
+    q: Annotated[
+        str | None,
+        Parameter(max_length=200, description="Words the text contains, each a word prefix"),
+    ] = None,
+    folder_id: FromQuery[UUID | None] = None,
+    tag: Annotated[str | None, Parameter(max_length=200, description="A tag name")] = None,
+) -> GenerationFilter:
+    """The history filters from the query string, for every endpoint that takes them."""
+    return GenerationFilter(
+        voice_id=voice_id,
+        status=status,
+        created_from=created_from,
+        created_to=created_to,
+        text=q or None,
+        folder_id=folder_id,
+        tag=tag or None,
+    )
 
 
 def user_out(user: User) -> UserOut:
@@ -69,10 +101,15 @@ async def generation_out(
     platform: NamedDependency[Platform],
     generation: Generation,
     counts: PlaybackCounts | None = None,
+    filing: Filing | None = None,
 ) -> GenerationOut:
+    """One generation for the API and the pages; a list passes `counts` and `filing`
+    fetched for the whole page (see `generation_outs`), or they are read here."""
     counts = counts or (await platform.playback.counts([generation.id])).get(
         generation.id, PlaybackCounts()
     )
+    if filing is None:
+        filing = (await platform.folders.filings_of([generation])).get(generation.id, Filing())
     error = None
     if generation.error_code and generation.error_category and generation.error_message:
         error = GenerationError(
@@ -99,17 +136,33 @@ async def generation_out(
         error=error,
         scans=counts.scans,
         listens=counts.listens,
+        revision=generation.revision,
+        live_revision=generation.live_revision,
+        folder=None if filing.folder is None else label_ref(filing.folder),
+        tags=[tag.name for tag in filing.tags],
     )
+
+
+def label_ref(label: Label) -> LabelRef:
+    return LabelRef(id=label.id, name=label.name)
 
 
 async def generation_list(
     platform: Platform, generations: list[Generation], next_cursor: str | None = None
 ) -> GenerationList:
-    counts = await platform.playback.counts([g.id for g in generations])
     return GenerationList(
-        items=[await generation_out(platform, g, counts.get(g.id)) for g in generations],
-        next_cursor=next_cursor,
+        items=await generation_outs(platform, generations), next_cursor=next_cursor
     )
+
+
+async def generation_outs(platform: Platform, generations: list[Generation]) -> list[GenerationOut]:
+    """A page of generations, with their counts, folders and tags read in bulk."""
+    counts = await platform.playback.counts([g.id for g in generations])
+    filings = await platform.folders.filings_of(generations)
+    return [
+        await generation_out(platform, g, counts.get(g.id), filings.get(g.id, Filing()))
+        for g in generations
+    ]
 
 
 class VoiceController(Controller):
@@ -136,17 +189,22 @@ class VoiceController(Controller):
     @post("/", dependencies={"admin": Provide(current_admin)})
     async def create_voice(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[VoiceCreate],
         platform: NamedDependency[Platform],
         admin: NamedDependency[User],
     ) -> VoiceOut:
         """Add a voice to the gallery (administrators)."""
         spec = VoiceSpec(**msgspec.structs.asdict(data))
-        return await voice_out(platform, await platform.voices.create(admin, spec))
+        return await voice_out(
+            platform,
+            await platform.voices.create(admin, spec, ip=client_address(request, platform)),
+        )
 
     @patch("/{voice_id:uuid}", dependencies={"admin": Provide(current_admin)})
     async def update_voice(
         self,
+        request: Request[Any, Any, Any],
         voice_id: FromPath[UUID],
         data: JSONBody[VoicePatch],
         platform: NamedDependency[Platform],
@@ -154,23 +212,31 @@ class VoiceController(Controller):
     ) -> VoiceOut:
         """Change some fields of a voice (administrators)."""
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-        return await voice_out(platform, await platform.voices.update(admin, voice_id, changes))
+        return await voice_out(
+            platform,
+            await platform.voices.update(
+                admin, voice_id, changes, ip=client_address(request, platform)
+            ),
+        )
 
     @delete("/{voice_id:uuid}", dependencies={"admin": Provide(current_admin)})
     async def delete_voice(
         self,
+        request: Request[Any, Any, Any],
         voice_id: FromPath[UUID],
         platform: NamedDependency[Platform],
         admin: NamedDependency[User],
     ) -> None:
         """Remove a voice and its samples (administrators)."""
-        await platform.voices.delete(admin, voice_id)
+        await platform.voices.delete(admin, voice_id, ip=client_address(request, platform))
 
 
 class GenerationController(Controller):
     path = "/generations"
     tags = ["generations"]
-    opt = api_key_scopes(GET=Scope.READ, POST=Scope.GENERATE, DELETE=Scope.GENERATE)
+    opt = api_key_scopes(
+        GET=Scope.READ, POST=Scope.GENERATE, PATCH=Scope.GENERATE, DELETE=Scope.GENERATE
+    )
     dependencies = {"user": Provide(current_user)}
 
     @post("/", status_code=HTTP_202_ACCEPTED)
@@ -186,23 +252,16 @@ class GenerationController(Controller):
         )
         return await generation_out(platform, generation, PlaybackCounts())
 
-    @get("/")
+    @get("/", dependencies={"matching": Provide(history_filter)})
     async def list_generations(
         self,
         platform: NamedDependency[Platform],
         user: NamedDependency[User],
+        matching: NamedDependency[GenerationFilter],
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         cursor: Annotated[
             str | None,
             Parameter(max_length=200, description="`next_cursor` of the previous page"),
-        ] = None,
-        voice_id: FromQuery[UUID | None] = None,
-        status: FromQuery[GenerationStatus | None] = None,
-        created_from: Annotated[
-            datetime | None, Parameter(description="Made at or after (UTC if no zone)")
-        ] = None,
-        created_to: Annotated[
-            datetime | None, Parameter(description="Made before (UTC if no zone)")
         ] = None,
     ) -> GenerationList:
         """The signed-in user's generations, newest first, a page at a time.
@@ -211,15 +270,7 @@ class GenerationController(Controller):
         Generations made meanwhile never shift or repeat the later pages.
         """
         page = await platform.generations.history(
-            user,
-            matching=GenerationFilter(
-                voice_id=voice_id,
-                status=status,
-                created_from=created_from,
-                created_to=created_to,
-            ),
-            cursor=cursor,
-            limit=limit,
+            user, matching=matching, cursor=cursor, limit=limit
         )
         return await generation_list(platform, page.items, page.next_cursor)
 
@@ -234,6 +285,25 @@ class GenerationController(Controller):
         return await generation_out(
             platform, await platform.generations.get_for_owner(user, generation_id)
         )
+
+    # Here rather than in `api_revisions`: Litestar refuses a second controller on this
+    # path (each adds an OPTIONS handler for it).
+    @patch("/{generation_id:uuid}", status_code=HTTP_202_ACCEPTED)
+    async def edit_generation(
+        self,
+        generation_id: FromPath[UUID],
+        data: JSONBody[GenerationEdit],
+        platform: NamedDependency[Platform],
+        user: NamedDependency[User],
+    ) -> GenerationOut:
+        """Edit the text and/or voice of a completed or failed generation and make it again.
+
+        A new revision is made in the background (G3); the public code and printed QR
+        stay the same and keep playing the current audio until the new one is ready
+        (409 `generation_busy` while a version is still being made).
+        """
+        generation = await platform.generation_revisions.edit(user, generation_id, data.edit())
+        return await generation_out(platform, generation)
 
     @delete("/{generation_id:uuid}")
     async def delete_generation(

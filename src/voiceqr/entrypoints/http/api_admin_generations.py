@@ -4,11 +4,11 @@ administrators' recovery (F1, F3): list, inspect with technical detail, retry, c
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
@@ -20,7 +20,13 @@ from voiceqr.domain.generation_failures import GenerationAttempt
 from voiceqr.domain.generations import Generation, GenerationStatus
 from voiceqr.domain.users import User
 from voiceqr.entrypoints.http.api import generation_out
-from voiceqr.entrypoints.http.auth import api_key_scopes, current_admin, current_user
+from voiceqr.entrypoints.http.api_revisions import GenerationEdit
+from voiceqr.entrypoints.http.auth import (
+    api_key_scopes,
+    client_address,
+    current_admin,
+    current_user,
+)
 from voiceqr.entrypoints.http.schemas import GenerationError, GenerationOut
 
 MAX_RETRY_IDS = 500
@@ -35,6 +41,7 @@ class AttemptOut(msgspec.Struct):
     outcome: str | None  # completed, retry_scheduled, failed, worker_lost; None: running
     error: GenerationError | None
     characters_billed: int
+    revision: int = 1  # the revision (G3) this attempt was making
 
 
 class AdminAttemptOut(AttemptOut):
@@ -96,6 +103,7 @@ def _attempt_out(attempt: GenerationAttempt) -> AttemptOut:
         outcome=None if attempt.outcome is None else str(attempt.outcome),
         error=_error(attempt.error_category, attempt.error_code, attempt.error_message),
         characters_billed=attempt.characters_billed,
+        revision=attempt.revision,
     )
 
 
@@ -140,7 +148,7 @@ class GenerationAttemptController(Controller):
 class AdminGenerationController(Controller):
     path = "/admin/generations"
     tags = ["admin"]
-    opt = api_key_scopes(GET=Scope.ADMIN, POST=Scope.ADMIN)
+    opt = api_key_scopes(GET=Scope.ADMIN, POST=Scope.ADMIN, PATCH=Scope.ADMIN)
     dependencies = {"admin": Provide(current_admin)}
 
     @get("/")
@@ -172,34 +180,59 @@ class AdminGenerationController(Controller):
     @post("/{generation_id:uuid}/retry", status_code=HTTP_200_OK)
     async def retry(
         self,
+        request: Request[Any, Any, Any],
         generation_id: FromPath[UUID],
         platform: NamedDependency[Platform],
         admin: NamedDependency[User],
     ) -> GenerationOut:
         """Requeue a failed generation with a new attempt budget (409 unless failed)."""
-        generation = await platform.generation_failures.retry(admin, generation_id)
+        generation = await platform.generation_failures.retry(
+            admin, generation_id, ip=client_address(request, platform)
+        )
         return await generation_out(platform, generation)
 
     @post("/{generation_id:uuid}/cancel", status_code=HTTP_200_OK)
     async def cancel(
         self,
+        request: Request[Any, Any, Any],
         generation_id: FromPath[UUID],
         platform: NamedDependency[Platform],
         admin: NamedDependency[User],
     ) -> GenerationOut:
         """Stop a pending or processing generation for good (409 once it is finished)."""
-        generation = await platform.generation_failures.cancel(admin, generation_id)
+        generation = await platform.generation_failures.cancel(
+            admin, generation_id, ip=client_address(request, platform)
+        )
+        return await generation_out(platform, generation)
+
+    @patch("/{generation_id:uuid}", status_code=HTTP_200_OK)
+    async def edit(
+        self,
+        request: Request[Any, Any, Any],
+        generation_id: FromPath[UUID],
+        data: JSONBody[GenerationEdit],
+        platform: NamedDependency[Platform],
+        admin: NamedDependency[User],
+    ) -> GenerationOut:
+        """Correct the text and/or voice of a failed generation and requeue it as a new
+        revision with a new attempt budget (409 unless failed)."""
+        generation = await platform.generation_revisions.edit_failed(
+            admin, generation_id, data.edit(), ip=client_address(request, platform)
+        )
         return await generation_out(platform, generation)
 
     @post("/retry", status_code=HTTP_200_OK)
     async def retry_many(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[RetryBody],
         platform: NamedDependency[Platform],
         admin: NamedDependency[User],
     ) -> RetryReportOut:
         """Requeue many failed generations; the others are listed as skipped, with why."""
-        report = await platform.generation_failures.retry_many(admin, data.ids)
+        report = await platform.generation_failures.retry_many(
+            admin, data.ids, ip=client_address(request, platform)
+        )
         return RetryReportOut(
             retried=report.retried,
             skipped=[

@@ -31,11 +31,13 @@ class PreferencesOut(msgspec.Struct):
     default_voice_id: UUID | None
     qr_size: int
     recent_voice_ids: list[UUID]  # the voices of the latest generations, most recent first
+    email_generation_failed: bool  # mail me when a generation fails for good (F4)
 
 
 class PreferencesPatch(msgspec.Struct, forbid_unknown_fields=True):
     default_voice_id: UUID | UnsetType | None = UNSET
     qr_size: QrSize | UnsetType = UNSET
+    email_generation_failed: bool | UnsetType = UNSET
 
 
 class DraftBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -69,6 +71,7 @@ class PreferencesController(Controller):
             default_voice_id=preferences.default_voice_id,
             qr_size=preferences.qr_size,
             recent_voice_ids=await platform.preferences.recent_voice_ids(user),
+            email_generation_failed=preferences.email_generation_failed,
         )
 
     @get("/preferences", cache_control=NO_STORE)
@@ -85,7 +88,8 @@ class PreferencesController(Controller):
         user: NamedDependency[User],
         platform: NamedDependency[Platform],
     ) -> PreferencesOut:
-        """Change the default voice (a published one, or null) and/or the QR size (64-4096)."""
+        """Change the default voice (a published one, or null), the QR size (64-4096) and/or
+        whether a generation that fails for good is mailed (`email_generation_failed`)."""
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET}
         await platform.preferences.update(user, changes)
         return await self._out(platform, user)

@@ -20,17 +20,25 @@ from litestar.template import TemplateConfig
 from voiceqr.bootstrap import Platform
 from voiceqr.entrypoints.http.api import API_CONTROLLERS
 from voiceqr.entrypoints.http.api_accounts import ACCOUNT_CONTROLLERS
+from voiceqr.entrypoints.http.api_admin_dashboard import ADMIN_DASHBOARD_CONTROLLERS
 from voiceqr.entrypoints.http.api_admin_generations import ADMIN_GENERATION_CONTROLLERS
+from voiceqr.entrypoints.http.api_batch import BATCH_CONTROLLERS
+from voiceqr.entrypoints.http.api_folders import FOLDER_CONTROLLERS
 from voiceqr.entrypoints.http.api_keys import API_KEY_CONTROLLERS
 from voiceqr.entrypoints.http.api_preferences import PREFERENCE_CONTROLLERS
+from voiceqr.entrypoints.http.api_revisions import REVISION_CONTROLLERS
 from voiceqr.entrypoints.http.api_two_factor import TWO_FACTOR_CONTROLLERS
 from voiceqr.entrypoints.http.health import healthz, readyz
 from voiceqr.entrypoints.http.media import serve_media
 from voiceqr.entrypoints.http.oidc import OIDC_HANDLERS, social_buttons
 from voiceqr.entrypoints.http.pages import PAGES
 from voiceqr.entrypoints.http.pages_accounts import ACCOUNT_PAGES
+from voiceqr.entrypoints.http.pages_admin import ADMIN_PAGES
 from voiceqr.entrypoints.http.pages_api_keys import API_KEY_PAGES
+from voiceqr.entrypoints.http.pages_batch import BATCH_PAGES
+from voiceqr.entrypoints.http.pages_folders import FOLDER_PAGES
 from voiceqr.entrypoints.http.pages_preferences import PREFERENCE_PAGES
+from voiceqr.entrypoints.http.pages_revisions import REVISION_PAGES
 from voiceqr.entrypoints.http.pages_two_factor import TWO_FACTOR_PAGES
 from voiceqr.entrypoints.http.problems import EXCEPTION_HANDLERS
 from voiceqr.entrypoints.worker.sweeper import run_sweeper
@@ -71,7 +79,11 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
             *API_KEY_CONTROLLERS,
             *API_CONTROLLERS,
             *ADMIN_GENERATION_CONTROLLERS,
+            *ADMIN_DASHBOARD_CONTROLLERS,
+            *BATCH_CONTROLLERS,
+            *FOLDER_CONTROLLERS,
             *PREFERENCE_CONTROLLERS,
+            *REVISION_CONTROLLERS,
         ],
     )
     handlers: list[object] = [
@@ -82,7 +94,11 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
         *ACCOUNT_PAGES,
         *TWO_FACTOR_PAGES,
         *API_KEY_PAGES,
+        *BATCH_PAGES,
+        *FOLDER_PAGES,
         *PREFERENCE_PAGES,
+        *ADMIN_PAGES,
+        *REVISION_PAGES,
         *OIDC_HANDLERS,
     ]
     if platform.media_root is not None:

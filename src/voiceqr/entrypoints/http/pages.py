@@ -13,13 +13,15 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from voiceqr.application.accounts import SecondFactorRequired
+from voiceqr.application.generations import HistoryPage
 from voiceqr.application.ports import GenerationFilter
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.errors import AuthenticationFailed, DomainError, NotFound
+from voiceqr.domain.errors import AuthenticationFailed, DomainError, NotFound, ValidationError
 from voiceqr.domain.generations import GenerationStatus
+from voiceqr.domain.organising import MAX_SEARCH_LENGTH, LabelKind
 from voiceqr.domain.preferences import MAX_DRAFT_LENGTH
 from voiceqr.domain.users import User
-from voiceqr.entrypoints.http.api import generation_out, voice_out
+from voiceqr.entrypoints.http.api import generation_outs, voice_out
 from voiceqr.entrypoints.http.auth import (
     SESSION_COOKIE,
     cleared_session_cookie,
@@ -28,6 +30,7 @@ from voiceqr.entrypoints.http.auth import (
     optional_user,
     session_cookie,
 )
+from voiceqr.entrypoints.http.pages_revisions import generation_page_context
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 NO_STORE = {"Cache-Control": "no-store"}
@@ -197,22 +200,41 @@ async def history_page(
     voice_id: FromQuery[str] = "",
     status: FromQuery[str] = "",
     deleted: FromQuery[str] = "",
+    q: FromQuery[str] = "",
+    folder_id: FromQuery[str] = "",
+    tag: FromQuery[str] = "",
+    batch: FromQuery[str] = "",
+    count: FromQuery[int] = 0,
 ) -> Template:
-    """The user's generations, a page at a time, filtered by voice and status.
+    """The user's generations, a page at a time, searched and filtered by voice, status,
+    folder and tag (G5); the filters stay in the paging links.
 
-    Filter values the form cannot produce are ignored rather than refused.
+    Filter values the form cannot produce are ignored rather than refused; a search the
+    index cannot take (too long, too many words) is explained above an empty list.
     """
     voice = _uuid_or_none(voice_id)
     state = GenerationStatus(status) if status in set(GenerationStatus) else None
-    page = await platform.generations.history(
-        user,
-        matching=GenerationFilter(voice_id=voice, status=state),
-        cursor=cursor or None,
-        limit=HISTORY_PAGE_SIZE,
-    )
-    counts = await platform.playback.counts([g.id for g in page.items])
-    items = [await generation_out(platform, g, counts.get(g.id)) for g in page.items]
-    filters = {"voice_id": str(voice or ""), "status": str(state or "")}
+    folder = _uuid_or_none(folder_id)
+    q, tag = q.strip()[:MAX_SEARCH_LENGTH], tag.strip()[:MAX_SEARCH_LENGTH]
+    search_error, page = None, HistoryPage(items=[], next_cursor=None)
+    try:
+        page = await platform.generations.history(
+            user,
+            matching=GenerationFilter(
+                voice_id=voice, status=state, text=q or None, folder_id=folder, tag=tag or None
+            ),
+            cursor=cursor or None,
+            limit=HISTORY_PAGE_SIZE,
+        )
+    except ValidationError as exc:
+        search_error = exc.message
+    filters = {
+        "q": q,
+        "voice_id": str(voice or ""),
+        "status": str(state or ""),
+        "folder_id": str(folder or ""),
+        "tag": tag,
+    }
     kept = {k: v for k, v in filters.items() if v}
     older = None
     if page.next_cursor:
@@ -221,16 +243,41 @@ async def history_page(
         "history.html",
         context={
             "user": user,
-            "items": items,
+            "items": await generation_outs(platform, page.items),
             "voices": await platform.voices.list_for(user),
             "statuses": [str(s) for s in GenerationStatus],
             "filters": filters,
+            "filtered": bool(kept),
+            "search_error": search_error,
             "older": older,
             "newest": ("/generations?" + urlencode(kept)) if cursor else None,
             "deleted": deleted == "1",
+            "batch_notice": _batch_notice(batch, count),
+            "export_query": urlencode(kept),
+            **await label_choices(platform, user),
         },
         headers=NO_STORE,
     )
+
+
+_BATCH_DONE = {"delete": "deleted", "move": "moved", "tag": "tagged", "untag": "untagged"}
+
+
+def _batch_notice(action: str, count: int) -> str | None:
+    """What the batch form just did (G6), told on the history page it returns to."""
+    if action == "none":
+        return "Tick at least one generation first (or choose every matching one)."
+    done = _BATCH_DONE.get(action)
+    return None if done is None else f"{count} generation{'' if count == 1 else 's'} {done}."
+
+
+async def label_choices(platform: Platform, user: User) -> dict[str, Any]:
+    """The user's folders and tags (G4), for the history filters and the generation
+    page's "Folder and tags" form."""
+    return {
+        "folder_choices": [u.label for u in await platform.folders.labels(user, LabelKind.FOLDER)],
+        "tag_choices": [u.label for u in await platform.folders.labels(user, LabelKind.TAG)],
+    }
 
 
 @get(
@@ -242,17 +289,11 @@ async def generation_page(
     generation_id: FromPath[UUID], platform: NamedDependency[Platform], user: NamedDependency[User]
 ) -> Template:
     generation = await platform.generations.get_for_owner(user, generation_id)
-    try:
-        voice_name = (await platform.voices.get(generation.voice_id, user=user)).name
-    except NotFound:
-        voice_name = "a removed voice"
     return Template(
         "generation.html",
         context={
-            "user": user,
-            "g": await generation_out(platform, generation),
-            "voice_name": voice_name,
-            "qr_size": (await platform.preferences.get(user)).qr_size,
+            **await generation_page_context(platform, user, generation),
+            **await label_choices(platform, user),
         },
         headers=NO_STORE,
     )
@@ -286,7 +327,7 @@ async def playback_page(
     await platform.playback.record_scan(code, user_agent=request.headers.get("user-agent", ""))
     return Template(
         "playback.html",
-        context={"page": page, "ready": page.status is GenerationStatus.COMPLETED},
+        context={"page": page, "ready": page.audio_url is not None},
         headers=NO_STORE,
     )
 

@@ -68,6 +68,7 @@ PROFILE_NOTICES = {
     "password": "Your password is changed. Every other session is signed out.",
     "reauthenticated": "Password confirmed. You can make the change for the next 5 minutes.",
     "preferences": "Your preferences are saved.",
+    "notifications": "Your notification settings are saved.",
 }
 METHODS = {
     "password": "Password",

@@ -1,4 +1,5 @@
-"""The generation preferences form of the profile page (P7, P8).
+"""The generation preferences and notification settings forms of the profile page
+(P3, P7, P8).
 
 The create page reads the preferences and keeps the draft (P9, P10) itself: see
 `pages._create_page` and static/create.js.
@@ -51,4 +52,25 @@ async def preferences_submit(
     return Redirect("/profile?done=preferences#preferences", status_code=303)
 
 
-PREFERENCE_PAGES = [preferences_submit]
+@post("/profile/notifications", include_in_schema=False, status_code=303, dependencies=SIGNED_IN)
+async def notifications_submit(
+    data: Form,
+    user: NamedDependency[User],
+    session: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    """The mail settings (F4); an unticked checkbox is not sent at all, so absent is off."""
+    wanted = data.get("email_generation_failed", "")
+    if wanted not in ("", "on"):
+        return await _profile(
+            platform,
+            user,
+            session,
+            status=400,
+            errors={"notifications": "Tick the box or leave it empty."},
+        )
+    await platform.preferences.update(user, {"email_generation_failed": wanted == "on"})
+    return Redirect("/profile?done=notifications#notifications", status_code=303)
+
+
+PREFERENCE_PAGES = [preferences_submit, notifications_submit]

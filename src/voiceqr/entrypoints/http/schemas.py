@@ -86,6 +86,13 @@ class GenerationError(msgspec.Struct):
     advice: str = ""  # what the owner can do about it, by category (F4)
 
 
+class LabelRef(msgspec.Struct):
+    """A folder (or tag) as a generation shows it."""
+
+    id: UUID
+    name: str
+
+
 class GenerationOut(msgspec.Struct):
     id: UUID
     status: str
@@ -103,6 +110,12 @@ class GenerationOut(msgspec.Struct):
     error: GenerationError | None
     scans: int
     listens: int
+    # G3: `text` and `voice_id` are the newest revision's; `audio_url` plays `live_revision`.
+    revision: int = 1
+    live_revision: int | None = None
+    # G4: the folder it is in (None: in no folder) and the names of its tags, by name.
+    folder: LabelRef | None = None
+    tags: list[str] = msgspec.field(default_factory=list)
 
 
 class GenerationList(msgspec.Struct):
@@ -196,3 +209,38 @@ class LoginEventOut(msgspec.Struct):
     device: str
     country: str
     user_agent: str
+
+
+# --- folders and tags (G4) -------------------------------------------------------------
+
+# The domain refuses names over 100 (folders) or 50 (tags) characters with a clear
+# message; this cap only stops absurd bodies early.
+LabelName = Annotated[str, Meta(max_length=1000)]
+
+
+class LabelOut(msgspec.Struct):
+    """A folder or tag with how many generations (not deleted) it holds."""
+
+    id: UUID
+    name: str
+    generations: int
+    created_at: datetime
+
+
+class LabelBody(msgspec.Struct, forbid_unknown_fields=True):
+    name: LabelName
+
+
+class FolderMoveBody(msgspec.Struct, forbid_unknown_fields=True):
+    folder_id: UUID | None  # None: take it out of its folder
+
+
+class TagsBody(msgspec.Struct, forbid_unknown_fields=True):
+    tags: Annotated[list[LabelName], Meta(max_length=100)]
+
+
+class FilingOut(msgspec.Struct):
+    """Where a generation is filed now."""
+
+    folder: LabelRef | None
+    tags: list[str]

@@ -1,5 +1,6 @@
 """The periodic sweeper: lost and due generations go back to the queue, due mail is
-sent, and old login activity is forgotten."""
+sent, the failure rate is checked for an alert (F6), and old login activity is
+forgotten."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ async def run_sweeper(platform: Platform) -> None:
     last_cleanup = 0.0
     while True:
         await _step("sweep", platform.generations.sweep)
+        # Before mail delivery, so an alert that fires goes out on this tick.
+        await _step("failure-rate alert check", platform.failure_monitor.check_alert)
         await _step("mail delivery", platform.mail_delivery.deliver_due)
         if time.monotonic() - last_cleanup > ACTIVITY_CLEANUP_SECONDS:
             last_cleanup = time.monotonic()

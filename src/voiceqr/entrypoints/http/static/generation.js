@@ -5,6 +5,10 @@
   var id = root.dataset.id;
   var statusEl = document.getElementById("status");
   var labels = { pending: "Waiting for a worker…", processing: "Making the audio…", completed: "Ready", failed: "Failed" };
+  if (root.dataset.remaking === "1") {
+    // A new version (G3): the current audio keeps playing meanwhile.
+    labels.pending = labels.processing = "Making a new version; the current audio keeps playing…";
+  }
   function poll() {
     fetch("/api/v1/generations/" + id, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })

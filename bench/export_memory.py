@@ -1,0 +1,131 @@
+"""Memory of "download all" (G6): the streamed ZIP against building it in memory.
+
+    .venv/bin/python bench/export_memory.py [--small 200] [--large 2000] [--audio-kb 24]
+
+On the embedded platform (SQLite, local files) it stores `--small` and then `--large`
+completed generations of one user, each with an MP3-sized object, and makes the
+archive two ways, side by side in one run:
+
+- streamed: `GenerationBatches.archive` through stream-zip, as the HTTP endpoint does,
+  with every chunk thrown away as a client would take it off the wire;
+- in memory: the same files written with `zipfile` into a `BytesIO` (the naive way).
+
+It prints the Python heap peak (tracemalloc) of each, and the ratios large/small:
+streamed stays flat (about 1x) while in memory grows with the archive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import os
+import tempfile
+import time
+import tracemalloc
+import zipfile
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from stream_zip import async_stream_zip
+
+from voiceqr.application.ports import GenerationFilter
+from voiceqr.bootstrap import Platform, build
+from voiceqr.domain.generations import Generation, GenerationStatus, new_public_code
+from voiceqr.domain.ids import uuid7
+from voiceqr.domain.users import Role, User
+from voiceqr.entrypoints.http.api_batch import _zip_members
+from voiceqr.settings import Settings
+
+
+async def fill(platform: Platform, owner: User, count: int, audio_kb: int) -> None:
+    voices = await platform.voices.list_for(owner)
+    start = datetime.now(UTC) - timedelta(days=1)
+    audio = os.urandom(audio_kb * 1024)  # incompressible, like MP3
+    async with platform.uow() as uow:
+        for i in range(count):
+            key = f"bench/{uuid7()}.mp3"
+            await platform.storage.put(key, audio, "audio/mpeg")
+            await uow.generations.add(
+                Generation(
+                    id=uuid7(),
+                    owner_id=owner.id,
+                    voice_id=voices[i % len(voices)].id,
+                    text=f"Bench generation number {i}, a sentence of ordinary length.",
+                    public_code=new_public_code(),
+                    created_at=start + timedelta(seconds=i),
+                    completed_at=start + timedelta(seconds=i),
+                    status=GenerationStatus.COMPLETED,
+                    audio_key=key,
+                    audio_bytes=len(audio),
+                )
+            )
+        await uow.commit()
+
+
+async def streamed(platform: Platform, owner: User) -> int:
+    files = await platform.batches.archive(owner, GenerationFilter())
+    total = 0
+    async for chunk in async_stream_zip(_zip_members(files)):
+        total += len(chunk)
+    return total
+
+
+async def in_memory(platform: Platform, owner: User) -> int:
+    files = await platform.batches.archive(owner, GenerationFilter())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        async for f in files:
+            archive.writestr(f.path, b"".join([c async for c in f.chunks]))
+    return len(buffer.getvalue())
+
+
+async def measure(
+    way: Callable[[Platform, User], Awaitable[int]], platform: Platform, owner: User
+) -> tuple[int, int, float]:
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    began = time.perf_counter()
+    size = await way(platform, owner)
+    elapsed = time.perf_counter() - began
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return size, peak, elapsed
+
+
+async def main(small: int, large: int, audio_kb: int) -> None:
+    results: dict[tuple[str, int], tuple[int, int, float]] = {}
+    for count in (small, large):
+        with tempfile.TemporaryDirectory() as data_dir:
+            platform = build(Settings(data_dir=data_dir))
+            await platform.start()
+            try:
+                owner = await platform.accounts.create_user(
+                    email="bench@example.com",
+                    name="Bench",
+                    password="a bench passphrase",
+                    role=Role.USER,
+                )
+                await fill(platform, owner, count, audio_kb)
+                for name, way in (("streamed", streamed), ("in memory", in_memory)):
+                    results[(name, count)] = await measure(way, platform, owner)
+            finally:
+                await platform.stop()
+
+    print(f"{'way':<10} {'files':>6} {'archive MiB':>12} {'heap peak MiB':>14} {'seconds':>8}")
+    for (name, count), (size, peak, elapsed) in results.items():
+        print(f"{name:<10} {count:>6} {size / 2**20:>12.1f} {peak / 2**20:>14.2f} {elapsed:>8.2f}")
+    for name in ("streamed", "in memory"):
+        ratio = results[(name, large)][1] / results[(name, small)][1]
+        print(f"{name}: heap peak at {large} files / at {small} files = {ratio:.2f}x")
+    at_large = results[("in memory", large)][1] / results[("streamed", large)][1]
+    print(f"at {large} files, in memory / streamed heap peak = {at_large:.1f}x")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=200)
+    parser.add_argument("--large", type=int, default=2000)
+    parser.add_argument("--audio-kb", type=int, default=24)
+    args = parser.parse_args()
+    asyncio.run(main(args.small, args.large, args.audio_kb))

@@ -1,0 +1,132 @@
+"""Many generations at once in the JSON API (G6): `POST /api/v1/generations/batch` and
+the "download all" archive, `GET /api/v1/generations/export.zip`."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody
+from litestar.response import Stream
+from litestar.status_codes import HTTP_200_OK
+from stream_zip import ZIP_AUTO, async_stream_zip
+
+from voiceqr.application.batch import ArchiveFile, BatchAction, Selection
+from voiceqr.application.ports import GenerationFilter
+from voiceqr.bootstrap import Platform
+from voiceqr.domain.api_keys import Scope
+from voiceqr.domain.generations import GenerationStatus
+from voiceqr.domain.users import User
+from voiceqr.entrypoints.http.api import history_filter
+from voiceqr.entrypoints.http.auth import api_key_scopes, current_user
+
+_FILE_MODE = stat.S_IFREG | 0o644
+
+
+class BatchFilter(msgspec.Struct, forbid_unknown_fields=True):
+    """The history filters (as in `GET /api/v1/generations`) picking every match."""
+
+    voice_id: UUID | None = None
+    status: GenerationStatus | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    q: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    folder_id: UUID | None = None
+    tag: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+
+    def to_filter(self) -> GenerationFilter:
+        return GenerationFilter(
+            voice_id=self.voice_id,
+            status=self.status,
+            created_from=self.created_from,
+            created_to=self.created_to,
+            text=self.q or None,
+            folder_id=self.folder_id,
+            tag=self.tag or None,
+        )
+
+
+class BatchRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """`action` on the generations named in `ids`, or on all that match `filter`."""
+
+    action: BatchAction
+    ids: list[UUID] | None = None
+    filter: BatchFilter | None = None
+    folder_id: UUID | None = None  # move: the folder (null: out of any folder)
+    tags: list[Annotated[str, msgspec.Meta(max_length=100)]] = []  # tag, untag: the names
+
+
+class BatchOut(msgspec.Struct):
+    action: str
+    count: int  # how many generations the action applied to
+
+
+async def _zip_members(files: AsyncIterator[ArchiveFile]) -> AsyncIterator[Any]:
+    async for f in files:
+        method = ZIP_AUTO(f.size, level=6 if f.compress else 0)
+        yield f.path, f.modified_at, _FILE_MODE, method, f.chunks
+
+
+class GenerationBatchController(Controller):
+    path = "/generations"
+    tags = ["generations"]
+    opt = api_key_scopes(GET=Scope.READ, POST=Scope.GENERATE)
+    dependencies = {"user": Provide(current_user)}
+
+    @post("/batch", status_code=HTTP_200_OK)
+    async def batch(
+        self,
+        data: JSONBody[BatchRequest],
+        platform: NamedDependency[Platform],
+        user: NamedDependency[User],
+    ) -> BatchOut:
+        """Apply one action to many generations at once.
+
+        Named `ids` (at most 500) must all be yours: if any is not, the answer is 404
+        and nothing changes. A `filter` picks every generation that matches it.
+        """
+        selection = Selection(
+            ids=None if data.ids is None else tuple(data.ids),
+            matching=None if data.filter is None else data.filter.to_filter(),
+        )
+        result = await platform.batches.apply(
+            user, data.action, selection, folder_id=data.folder_id, tags=data.tags
+        )
+        return BatchOut(action=str(result.action), count=result.count)
+
+    @get(
+        "/export.zip",
+        media_type="application/zip",
+        dependencies={"matching": Provide(history_filter)},
+    )
+    async def export(
+        self,
+        platform: NamedDependency[Platform],
+        user: NamedDependency[User],
+        matching: NamedDependency[GenerationFilter],
+    ) -> Stream:
+        """Download every matching generation: MP3s, QR PNGs and `index.csv`, in one ZIP.
+
+        Takes the filters of `GET /api/v1/generations`. The archive is streamed as it
+        is made, so it starts at once and the server's memory stays flat for thousands
+        of files.
+        """
+        files = await platform.batches.archive(user, matching)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        return Stream(
+            async_stream_zip(_zip_members(files)),
+            media_type="application/zip",
+            headers={
+                "Content-Disposition": f'attachment; filename="voiceqr-{stamp}.zip"',
+                "Cache-Control": "private, no-store",
+            },
+        )
+
+
+BATCH_CONTROLLERS = [GenerationBatchController]

@@ -1,0 +1,241 @@
+"""G6 on fakes: selecting many generations, batch delete, and the archive's files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import string
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.unit.fakes import PUBLIC_BASE_URL, Services, make_services
+from voiceqr.application.batch import (
+    INDEX_COLUMNS,
+    MAX_IDS,
+    ArchiveFile,
+    BatchAction,
+    GenerationBatches,
+    Selection,
+    file_stem,
+)
+from voiceqr.application.organising import FoldersAndTags
+from voiceqr.application.ports import GenerationFilter
+from voiceqr.domain.errors import NotFound, ValidationError
+from voiceqr.domain.generations import Generation, GenerationStatus, new_public_code
+from voiceqr.domain.ids import uuid7
+from voiceqr.domain.preferences import UserPreferences
+from voiceqr.domain.users import User
+from voiceqr.domain.voices import Voice
+
+
+@pytest.fixture
+def s() -> Services:
+    return make_services()
+
+
+@pytest.fixture
+def owner(s: Services) -> User:
+    return s.add_user("ann@example.com")
+
+
+@pytest.fixture
+def voice(s: Services) -> Voice:
+    return s.add_voice("Alex")
+
+
+@pytest.fixture
+def batches(s: Services) -> GenerationBatches:
+    return GenerationBatches(
+        uow=s.uow,
+        generations=s.generations,
+        folders_and_tags=FoldersAndTags(uow=s.uow, clock=s.clock),
+        playback=s.playback,
+        storage=s.storage,
+        qr=s.qr,
+        playback_url=lambda code: f"{PUBLIC_BASE_URL}/p/{code}",
+        page_size=4,  # so a handful of generations spans several pages
+    )
+
+
+async def spoken(s: Services, owner: User, voice: Voice, text: str) -> Generation:
+    """A generation through the real use cases, processed to completion."""
+    generation = await s.generations.request(owner, text=text, voice_id=voice.id)
+    await s.generations.process(generation.id)
+    s.clock.advance(1)
+    return await s.generations.get_for_owner(owner, generation.id)
+
+
+async def remaining(s: Services, owner: User) -> set[str]:
+    return {g.text for g in (await s.generations.history(owner, limit=200)).items}
+
+
+async def files_of(batches: GenerationBatches, owner: User, **matching: object) -> dict[str, bytes]:
+    found: dict[str, bytes] = {}
+    archive = await batches.archive(owner, GenerationFilter(**matching))  # type: ignore[arg-type]
+    async for f in archive:
+        assert isinstance(f, ArchiveFile)
+        body = b"".join([chunk async for chunk in f.chunks])
+        assert len(body) == f.size, f.path
+        found[f.path] = body
+    return found
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        Selection(),
+        Selection(ids=()),
+        Selection(ids=(uuid7(),), matching=GenerationFilter()),
+    ],
+)
+async def test_a_selection_is_ids_or_a_filter(
+    batches: GenerationBatches, owner: User, selection: Selection
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        await batches.select(owner, selection)
+    assert caught.value.code == "bad_selection"
+
+
+async def test_too_many_ids_are_refused(batches: GenerationBatches, owner: User) -> None:
+    with pytest.raises(ValidationError) as caught:
+        await batches.select(owner, Selection(ids=tuple(uuid7() for _ in range(MAX_IDS + 1))))
+    assert caught.value.code == "too_many_ids"
+
+
+async def test_one_foreign_id_fails_the_whole_batch_and_deletes_nothing(
+    s: Services, batches: GenerationBatches, owner: User, voice: Voice
+) -> None:
+    stranger = s.add_user("bob@example.com")
+    mine = await spoken(s, owner, voice, "mine")
+    theirs = await spoken(s, stranger, voice, "theirs")
+
+    with pytest.raises(NotFound):
+        await batches.apply(owner, BatchAction.DELETE, Selection(ids=(mine.id, theirs.id)))
+
+    assert await remaining(s, owner) == {"mine"}
+    assert await remaining(s, stranger) == {"theirs"}
+    assert mine.audio_key is not None
+    assert mine.audio_key in s.storage.objects
+
+
+async def test_delete_by_ids_tombstones_them_and_removes_their_audio(
+    s: Services, batches: GenerationBatches, owner: User, voice: Voice
+) -> None:
+    a, b, c = [await spoken(s, owner, voice, t) for t in ("a", "b", "c")]
+
+    result = await batches.apply(owner, BatchAction.DELETE, Selection(ids=(a.id, c.id, a.id)))
+
+    assert result.count == 2  # a repeated id counts once
+    assert await remaining(s, owner) == {"b"}
+    assert a.audio_key not in s.storage.objects
+    assert c.audio_key not in s.storage.objects
+    assert b.audio_key in s.storage.objects
+
+
+async def test_delete_by_filter_takes_every_page_of_matches(
+    s: Services, owner: User, voice: Voice, batches: GenerationBatches
+) -> None:
+    for i in range(9):  # more than two pages
+        generation_id = uuid7()
+        s.db.generations[generation_id] = Generation(
+            id=generation_id,
+            owner_id=owner.id,
+            voice_id=voice.id,
+            text=f"failed {i}",
+            public_code=new_public_code(),
+            created_at=datetime(2026, 1, 1, tzinfo=UTC),
+            status=GenerationStatus.FAILED,
+        )
+    kept = await spoken(s, owner, voice, "kept")
+
+    matching = GenerationFilter(status=GenerationStatus.FAILED)
+    result = await batches.apply(owner, BatchAction.DELETE, Selection(matching=matching))
+
+    assert result.count == 9
+    assert await remaining(s, owner) == {kept.text}
+
+
+async def test_the_archive_holds_qr_codes_audio_and_an_index_of_every_match(
+    s: Services, batches: GenerationBatches, owner: User, voice: Voice
+) -> None:
+    done = await spoken(s, owner, voice, 'Quotes "and", commas')
+    waiting = await s.generations.request(owner, text="not made yet", voice_id=voice.id)
+    await spoken(s, s.add_user("bob@example.com"), voice, "someone else's")
+    async with s.uow() as uow:
+        await uow.preferences.save(UserPreferences(user_id=owner.id, qr_size=300))
+        await uow.commit()
+
+    files = await files_of(batches, owner)
+
+    assert list(files)[-1] == "index.csv"
+    rows = list(csv.DictReader(io.StringIO(files["index.csv"].decode())))
+    assert [r["id"] for r in rows] == [str(waiting.id), str(done.id)]  # newest first
+    assert tuple(rows[0]) == INDEX_COLUMNS
+    done_row, waiting_row = rows[1], rows[0]
+    assert done_row["text"] == 'Quotes "and", commas'
+    assert done_row["voice"] == "Alex"
+    assert done_row["playback_url"] == f"{PUBLIC_BASE_URL}/p/{done.public_code}"
+    assert done.audio_key is not None
+    assert files[done_row["audio_file"]] == s.storage.objects[done.audio_key].data
+    assert files[done_row["qr_file"]].endswith(f"300:{done_row['playback_url']}".encode())
+    assert waiting_row["audio_file"] == ""
+    assert waiting_row["status"] == "pending"
+    assert waiting_row["qr_file"] in files
+    assert len(files) == 4
+
+
+async def test_audio_deleted_while_the_archive_is_made_is_left_out(
+    s: Services, batches: GenerationBatches, owner: User, voice: Voice
+) -> None:
+    done = await spoken(s, owner, voice, "vanishing")
+    assert done.audio_key is not None
+    await s.storage.delete(done.audio_key)
+
+    files = await files_of(batches, owner)
+
+    rows = list(csv.DictReader(io.StringIO(files["index.csv"].decode())))
+    assert rows[0]["audio_file"] == ""
+    assert not any(path.startswith("audio/") for path in files)
+
+
+async def test_a_bad_filter_fails_before_the_archive_starts(
+    batches: GenerationBatches, owner: User
+) -> None:
+    later, earlier = datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)
+    with pytest.raises(ValidationError):
+        await batches.archive(owner, GenerationFilter(created_from=later, created_to=earlier))
+
+
+@given(text=st.text(max_size=300))
+def test_file_names_are_plain_ascii_and_end_with_the_public_code(text: str) -> None:
+    code = new_public_code()
+    generation = Generation(
+        id=uuid7(),
+        owner_id=uuid7(),
+        voice_id=uuid7(),
+        text=text,
+        public_code=code,
+        created_at=datetime(2026, 11, 25, 12, 30, 5, tzinfo=UTC),
+    )
+    stem = file_stem(generation)
+    assert stem.startswith("20261125-123005-")
+    assert stem.endswith(code)
+    assert set(stem) <= set(string.ascii_lowercase + string.ascii_uppercase + string.digits + "-_")
+    assert "--" not in stem.removesuffix(code)
+
+
+async def test_the_index_lists_every_match_across_pages_newest_first(
+    s: Services, batches: GenerationBatches, owner: User, voice: Voice
+) -> None:
+    made = [await spoken(s, owner, voice, f"number {i}") for i in range(9)]
+    await s.playback.record_scan(made[0].public_code, user_agent="phone")
+
+    files = await files_of(batches, owner)
+
+    rows = list(csv.DictReader(io.StringIO(files["index.csv"].decode())))
+    assert [r["text"] for r in rows] == [g.text for g in reversed(made)]
+    assert [r["scans"] for r in rows] == ["0"] * 8 + ["1"]
+    assert sum(path.startswith("audio/") for path in files) == 9
