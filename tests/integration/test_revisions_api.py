@@ -229,6 +229,7 @@ async def test_the_edit_form_makes_a_new_version_and_explains_a_refusal(
     refused = await owner.post_form(action, {"text": " ", "voice_id": alex["id"]}, form=form)
     assert refused.status_code == 422
     assert "Type some text to speak." in refused.text
+    assert "Save folder and tags" in refused.text  # the page is whole again
     refused = await owner.post_form(action, {"text": SECOND, "voice_id": "x"}, form=form)
     assert refused.status_code == 422
     assert SECOND in refused.text  # what was typed is kept

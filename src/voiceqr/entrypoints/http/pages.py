@@ -18,7 +18,7 @@ from voiceqr.application.ports import GenerationFilter
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.errors import AuthenticationFailed, DomainError, NotFound, ValidationError
 from voiceqr.domain.generations import GenerationStatus
-from voiceqr.domain.organising import MAX_SEARCH_LENGTH, LabelKind
+from voiceqr.domain.organising import MAX_SEARCH_LENGTH
 from voiceqr.domain.preferences import MAX_DRAFT_LENGTH
 from voiceqr.domain.users import User
 from voiceqr.entrypoints.http.api import generation_outs, voice_out
@@ -30,7 +30,7 @@ from voiceqr.entrypoints.http.auth import (
     optional_user,
     session_cookie,
 )
-from voiceqr.entrypoints.http.pages_revisions import generation_page_context
+from voiceqr.entrypoints.http.pages_revisions import generation_page_context, label_choices
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 NO_STORE = {"Cache-Control": "no-store"}
@@ -271,15 +271,6 @@ def _batch_notice(action: str, count: int) -> str | None:
     return None if done is None else f"{count} generation{'' if count == 1 else 's'} {done}."
 
 
-async def label_choices(platform: Platform, user: User) -> dict[str, Any]:
-    """The user's folders and tags (G4), for the history filters and the generation
-    page's "Folder and tags" form."""
-    return {
-        "folder_choices": [u.label for u in await platform.folders.labels(user, LabelKind.FOLDER)],
-        "tag_choices": [u.label for u in await platform.folders.labels(user, LabelKind.TAG)],
-    }
-
-
 @get(
     "/generations/{generation_id:uuid}",
     include_in_schema=False,
@@ -291,10 +282,7 @@ async def generation_page(
     generation = await platform.generations.get_for_owner(user, generation_id)
     return Template(
         "generation.html",
-        context={
-            **await generation_page_context(platform, user, generation),
-            **await label_choices(platform, user),
-        },
+        context=await generation_page_context(platform, user, generation),
         headers=NO_STORE,
     )
 

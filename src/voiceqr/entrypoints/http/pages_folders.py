@@ -19,7 +19,7 @@ from voiceqr.domain.errors import DomainError, ErrorCategory, ValidationError
 from voiceqr.domain.organising import MAX_FOLDER_NAME, MAX_TAG_NAME, LabelKind
 from voiceqr.domain.users import User
 from voiceqr.entrypoints.http.auth import current_user
-from voiceqr.entrypoints.http.pages import NO_STORE, Form, label_choices
+from voiceqr.entrypoints.http.pages import NO_STORE, Form
 from voiceqr.entrypoints.http.pages_revisions import generation_page_context
 from voiceqr.entrypoints.http.problems import STATUS_BY_CATEGORY
 
@@ -192,7 +192,6 @@ async def filing_submit(
             "generation.html",
             context={
                 **await generation_page_context(platform, user, generation),
-                **await label_choices(platform, user),
                 "filing_error": exc.message,
                 "filing_tags": data.get("tags", ""),
             },

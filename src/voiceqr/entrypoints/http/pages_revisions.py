@@ -20,6 +20,7 @@ from voiceqr.application.generation_revisions import Edit
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.errors import DomainError, ErrorCategory, NotFound, ValidationError
 from voiceqr.domain.generations import Generation
+from voiceqr.domain.organising import LabelKind
 from voiceqr.domain.users import User
 from voiceqr.entrypoints.http.api import generation_out
 from voiceqr.entrypoints.http.auth import current_user
@@ -67,6 +68,16 @@ async def generation_page_context(
         "max_chars": max(
             (s.max_text_length for s in platform.generations.synthesizers()), default=5000
         ),
+        **await label_choices(platform, user),
+    }
+
+
+async def label_choices(platform: Platform, user: User) -> dict[str, Any]:
+    """The user's folders and tags (G4), for the history filters and the generation
+    page's "Folder and tags" form."""
+    return {
+        "folder_choices": [u.label for u in await platform.folders.labels(user, LabelKind.FOLDER)],
+        "tag_choices": [u.label for u in await platform.folders.labels(user, LabelKind.TAG)],
     }
 
 
