@@ -440,7 +440,7 @@ def test_uuid7_sorts_by_time(first: int, gap: int) -> None:
     assert str(uuid7(first)) < str(uuid7(second))  # also as text, as the database sorts it
 
 
-def test_uuid7_uses_the_current_time_and_is_random_within_a_millisecond() -> None:
+def test_uuid7_uses_the_current_time_and_never_repeats() -> None:
     before = time.time_ns() // 1_000_000
     values = [uuid7() for _ in range(1000)]
     after = time.time_ns() // 1_000_000
@@ -448,6 +448,26 @@ def test_uuid7_uses_the_current_time_and_is_random_within_a_millisecond() -> Non
     assert len(set(values)) == len(values)
     same_ms = {uuid7(1_700_000_000_000) for _ in range(1000)}
     assert len(same_ms) == 1000
+
+
+def test_uuid7_made_one_after_another_only_increase_also_within_a_millisecond() -> None:
+    values = [uuid7() for _ in range(5000)]
+    assert values == sorted(values)
+    assert len(set(values)) == len(values)
+    assert len({unix_ms(v) for v in values}) < len(values)  # many shared a millisecond
+    assert all(v.version == 7 and v.variant == "specified in RFC 4122" for v in values)
+
+
+def test_uuid7_borrows_the_next_millisecond_when_one_runs_out_of_ids(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from voiceqr.domain import ids
+
+    future = time.time_ns() // 1_000_000 + 60_000
+    monkeypatch.setattr(ids, "_last", (future, 2**74 - 1))
+    value = uuid7()
+    assert unix_ms(value) == future + 1
+    assert value.version == 7
 
 
 # --- accounts ------------------------------------------------------------------------
