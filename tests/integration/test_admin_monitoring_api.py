@@ -271,7 +271,8 @@ async def test_the_admin_page_shows_rate_chart_failures_and_audit(
     text = page.text
     assert "Failure rate now" in text
     assert 'class="seg cat-quota"' in text  # a bar of the chart
-    assert f"/api/v1/admin/generations/{generation_id}" in text
+    assert f'href="/admin/generations/{generation_id}"' in text  # its recovery page
+    assert 'href="/admin/generations?status=failed"' in text
     assert "<code>generation.retry</code>" in text or "<code>voice.create</code>" in text
     assert "<script" not in text
     assert 'href="/admin"' in text  # the nav link admins get

@@ -271,7 +271,7 @@ async def test_0006_gives_every_generation_its_first_revision(
             "owner_id": owner_id,
             "voice_id": voice_id,
             "text": f"{status} text",
-            "public_code": generation_id.hex[:16],
+            "public_code": generation_id.hex[-16:],
             "status": status,
             "attempts": 1,
             "audio_key": audio_key,

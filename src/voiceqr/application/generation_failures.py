@@ -4,7 +4,7 @@ the admins' recovery (F3): list failed generations, retry one or many, cancel.""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
@@ -157,6 +157,14 @@ class GenerationFailures:
             return await uow.generations.list_for_admin(
                 status=status, category=category, limit=limit
             )
+
+    async def owner_emails(self, actor: User | None, owner_ids: Iterable[UUID]) -> dict[UUID, str]:
+        """The email of each owner among `owner_ids`, so an admin can tell whose
+        generations failed (an owner whose account is gone is left out)."""
+        _require_admin(actor)
+        async with self._uow() as uow:
+            owners = [await uow.users.get(owner_id) for owner_id in set(owner_ids)]
+        return {owner.id: owner.email for owner in owners if owner is not None}
 
     async def detail(self, actor: User | None, generation_id: UUID) -> GenerationDetail:
         """One generation of any owner with its attempts, technical detail included."""

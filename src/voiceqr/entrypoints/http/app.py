@@ -34,6 +34,7 @@ from voiceqr.entrypoints.http.oidc import OIDC_HANDLERS, social_buttons
 from voiceqr.entrypoints.http.pages import PAGES
 from voiceqr.entrypoints.http.pages_accounts import ACCOUNT_PAGES
 from voiceqr.entrypoints.http.pages_admin import ADMIN_PAGES
+from voiceqr.entrypoints.http.pages_admin_generations import ADMIN_GENERATION_PAGES
 from voiceqr.entrypoints.http.pages_api_keys import API_KEY_PAGES
 from voiceqr.entrypoints.http.pages_batch import BATCH_PAGES
 from voiceqr.entrypoints.http.pages_folders import FOLDER_PAGES
@@ -98,6 +99,7 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
         *FOLDER_PAGES,
         *PREFERENCE_PAGES,
         *ADMIN_PAGES,
+        *ADMIN_GENERATION_PAGES,
         *REVISION_PAGES,
         *OIDC_HANDLERS,
     ]
