@@ -10,10 +10,12 @@ import asyncio
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+
+from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory, create_engine
 
 POSTGRES_HOST = os.environ.get("TEST_POSTGRES_HOST", "127.0.0.1")
 POSTGRES_PORT = int(os.environ.get("TEST_POSTGRES_PORT", "5432"))
@@ -115,6 +117,16 @@ def database_url(request: pytest.FixtureRequest) -> str:
     """Run the test on a migrated SQLite file and on a migrated PostgreSQL database."""
     fixture = "fresh_sqlite" if request.param == "sqlite" else "fresh_postgres"
     return str(request.getfixturevalue(fixture))
+
+
+@pytest.fixture
+async def uows(database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
+    """Units of work on `database_url` (so on both engines), disposed after the test."""
+    factory = SqlUnitOfWorkFactory(create_engine(database_url))
+    try:
+        yield factory
+    finally:
+        await factory.dispose()
 
 
 @pytest.fixture

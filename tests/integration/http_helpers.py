@@ -10,12 +10,14 @@ connections never cross event loops (asyncpg connections cannot).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 from uuid import UUID
@@ -28,9 +30,11 @@ from sqlalchemy import func, select
 from voiceqr.adapters.database import tables
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.adapters.passwords import Argon2PasswordHasher
-from voiceqr.bootstrap import Platform
+from voiceqr.bootstrap import Platform, build
 from voiceqr.domain.generations import Generation
 from voiceqr.domain.users import Role, User
+from voiceqr.entrypoints.http.app import create_app
+from voiceqr.settings import Auth, Settings
 
 PASSWORD = "correct horse battery staple"
 SESSION_COOKIE = "voiceqr_session"
@@ -293,3 +297,17 @@ def csrf_token(html: str) -> str:
     tokens = set(HIDDEN_CSRF.findall(html))
     assert len(tokens) == 1, tokens
     return str(tokens.pop())
+
+
+GENEROUS_LIMITS = Auth(sign_in_per_minute=10_000, emails_per_hour=10_000)
+
+
+@contextlib.asynccontextmanager
+async def embedded_app(data_dir: Path, **overrides: Any) -> AsyncIterator[RunningApp]:
+    """The app on a fresh embedded data directory (SQLite, local files, espeak, the
+    in-process worker), with rate limits no test reaches and the fast hasher.
+    `overrides` go to `bootstrap.build` (speech=, storage=, clock=...)."""
+    settings = Settings(data_dir=str(data_dir), auth=GENEROUS_LIMITS)
+    platform = build(settings, **{"hasher": fast_hasher(), **overrides})
+    async with AsyncTestClient(create_app(platform)) as client:
+        yield RunningApp(platform, client)

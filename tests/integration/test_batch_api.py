@@ -12,35 +12,26 @@ from uuid import UUID
 
 import pytest
 import pytest_asyncio
-from litestar.testing import AsyncTestClient
 
 from tests.integration.http_helpers import (
     Agent,
     RunningApp,
     assert_problem,
-    fast_hasher,
+    embedded_app,
     looks_like_mp3,
     wait_until_finished,
 )
 from voiceqr.application.batch import INDEX_COLUMNS
-from voiceqr.bootstrap import build
 from voiceqr.domain.generations import Generation, GenerationStatus, new_public_code
 from voiceqr.domain.ids import uuid7
-from voiceqr.entrypoints.http.app import create_app
-from voiceqr.settings import Auth, Settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningApp]:
-    settings = Settings(
-        data_dir=str(tmp_path_factory.mktemp("voiceqr-batch")),
-        auth=Auth(sign_in_per_minute=10_000, emails_per_hour=10_000),
-    )
-    platform = build(settings, hasher=fast_hasher())
-    async with AsyncTestClient(create_app(platform)) as client:
-        yield RunningApp(platform, client)
+    async with embedded_app(tmp_path_factory.mktemp("voiceqr-batch")) as app:
+        yield app
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

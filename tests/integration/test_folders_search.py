@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +14,7 @@ from tests.integration.test_repositories import NOW, add_generations, add_user, 
 from voiceqr.adapters.database import organising
 from voiceqr.adapters.database import tables as t
 from voiceqr.adapters.database.organising import filter_conditions
-from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory, create_engine
+from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.application.organising import FoldersAndTags
 from voiceqr.application.ports import GenerationFilter, HistoryPosition
 from voiceqr.domain.errors import Conflict, NotFound
@@ -24,15 +23,6 @@ from voiceqr.domain.organising import Filing, LabelKind
 from voiceqr.domain.users import User
 
 FOLDER, TAG = LabelKind.FOLDER, LabelKind.TAG
-
-
-@pytest.fixture
-async def uows(database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    factory = SqlUnitOfWorkFactory(create_engine(database_url))
-    try:
-        yield factory
-    finally:
-        await factory.dispose()
 
 
 @pytest.fixture

@@ -3,12 +3,9 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
-
-import pytest
 
 from tests.integration.test_repositories import (
     NOW,
@@ -16,19 +13,10 @@ from tests.integration.test_repositories import (
     add_user,
     make_generation,
 )
-from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory, create_engine
+from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.application.ports import GenerationFilter, HistoryPosition
 from voiceqr.domain.generations import Generation, GenerationStatus
 from voiceqr.domain.ids import uuid7
-
-
-@pytest.fixture
-async def uows(database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    factory = SqlUnitOfWorkFactory(create_engine(database_url))
-    try:
-        yield factory
-    finally:
-        await factory.dispose()
 
 
 async def page(

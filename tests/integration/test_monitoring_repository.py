@@ -4,15 +4,13 @@ failure-rate alert on them, unchanged on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import delete
 
 from tests.unit.fakes import FakeClock
 from voiceqr.adapters.database import tables
-from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory, create_engine
+from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.application.audit import AuditTrail, record
 from voiceqr.application.failure_monitoring import FailureMonitor
 from voiceqr.application.notifications import Notifications
@@ -27,15 +25,6 @@ from voiceqr.domain.users import Role, User
 
 # Far from the wall clock: nothing else in the database finished near it.
 NOW = datetime(2031, 6, 14, 15, 9, 26, 535897, tzinfo=UTC)
-
-
-@pytest.fixture
-async def uows(database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    factory = SqlUnitOfWorkFactory(create_engine(database_url))
-    try:
-        yield factory
-    finally:
-        await factory.dispose()
 
 
 async def add_user(

@@ -12,20 +12,16 @@ from uuid import UUID
 
 import pytest
 import pytest_asyncio
-from litestar.testing import AsyncTestClient
 
 from tests.integration.http_helpers import (
     BROWSER,
     Agent,
     RunningApp,
     assert_problem,
-    fast_hasher,
+    embedded_app,
 )
-from voiceqr.bootstrap import build
 from voiceqr.domain.preferences import UserPreferences
 from voiceqr.domain.users import Role
-from voiceqr.entrypoints.http.app import create_app
-from voiceqr.settings import Auth, Settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -36,13 +32,8 @@ _people = count()
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningApp]:
-    settings = Settings(
-        data_dir=str(tmp_path_factory.mktemp("voiceqr-data")),
-        auth=Auth(sign_in_per_minute=10_000, emails_per_hour=10_000),
-    )
-    platform = build(settings, hasher=fast_hasher())
-    async with AsyncTestClient(create_app(platform)) as client:
-        yield RunningApp(platform, client)
+    async with embedded_app(tmp_path_factory.mktemp("voiceqr-data")) as app:
+        yield app
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

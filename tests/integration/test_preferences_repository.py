@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import delete
 
 from voiceqr.adapters.database import tables
-from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory, create_engine
+from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.domain.ids import uuid7
 from voiceqr.domain.preferences import UserPreferences
 from voiceqr.domain.users import Role, User
 
 NOW = datetime(2026, 3, 14, 15, 9, 26, 535897, tzinfo=UTC)
-
-
-@pytest.fixture
-async def uows(database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    factory = SqlUnitOfWorkFactory(create_engine(database_url))
-    try:
-        yield factory
-    finally:
-        await factory.dispose()
 
 
 async def add_user(uows: SqlUnitOfWorkFactory) -> User:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
@@ -13,7 +12,7 @@ from uuid import UUID
 import pytest
 
 from voiceqr.adapters.database.sessions import SqlSessionStore
-from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory, create_engine
+from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.domain.activity import LoginEvent
 from voiceqr.domain.api_keys import ApiKey, Scope
 from voiceqr.domain.errors import Conflict, ErrorCategory
@@ -36,15 +35,6 @@ from voiceqr.domain.voices import Voice, VoiceSample
 # Microseconds on purpose: both engines must keep them.
 NOW = datetime(2026, 3, 14, 15, 9, 26, 535897, tzinfo=UTC)
 LEASE = timedelta(minutes=5)
-
-
-@pytest.fixture
-async def uows(database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    factory = SqlUnitOfWorkFactory(create_engine(database_url))
-    try:
-        yield factory
-    finally:
-        await factory.dispose()
 
 
 def make_user(email: str | None = None, *, role: Role = Role.USER) -> User:

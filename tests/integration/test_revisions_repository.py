@@ -3,26 +3,16 @@ and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 
 from tests.integration.test_repositories import NOW, add_generations, add_user, make_generation
-from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory, create_engine
+from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.application.generations import first_revision
 from voiceqr.domain.errors import Conflict
 from voiceqr.domain.generation_revisions import GenerationRevision
 from voiceqr.domain.ids import uuid7
-
-
-@pytest.fixture
-async def uows(database_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    factory = SqlUnitOfWorkFactory(create_engine(database_url))
-    try:
-        yield factory
-    finally:
-        await factory.dispose()
 
 
 async def test_revisions_are_stored_numbered_once_and_listed_newest_first(
