@@ -239,3 +239,17 @@ async def test_the_index_lists_every_match_across_pages_newest_first(
     assert [r["text"] for r in rows] == [g.text for g in reversed(made)]
     assert [r["scans"] for r in rows] == ["0"] * 8 + ["1"]
     assert sum(path.startswith("audio/") for path in files) == 9
+
+
+async def test_an_index_larger_than_memory_holds_spills_to_disk_and_stays_whole(
+    s: Services, batches: GenerationBatches, owner: User, voice: Voice
+) -> None:
+    texts = [f"{i:02d} " + "long words " * 450 for i in range(20)]  # about 100 KB of index
+    for text in texts:
+        await spoken(s, owner, voice, text)
+
+    files = await files_of(batches, owner)
+
+    assert len(files["index.csv"]) > 1 << 16
+    rows = list(csv.DictReader(io.StringIO(files["index.csv"].decode())))
+    assert [r["text"] for r in rows] == [t.strip() for t in reversed(texts)]

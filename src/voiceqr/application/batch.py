@@ -35,7 +35,7 @@ from voiceqr.domain.users import User
 Clock = Callable[[], datetime]
 
 MAX_IDS = 500  # ids named in one request; "all matching a filter" has no such limit
-_INDEX_IN_MEMORY = 1 << 20  # the index spills to disk past 1 MiB
+_INDEX_IN_MEMORY = 1 << 16  # the index spills to disk past 64 KiB
 _CHUNK = 1 << 16
 INDEX_COLUMNS = (
     "id",
