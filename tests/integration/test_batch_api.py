@@ -328,3 +328,24 @@ async def test_the_history_form_with_nothing_ticked_says_so(app: RunningApp) -> 
     response = await agent.post_form("/generations/batch", {"action": "delete"}, form=page)
     assert response.headers["location"] == "/generations?batch=none"
     assert "Tick at least one generation" in (await agent.get("/generations?batch=none")).text
+
+
+async def test_the_history_form_refuses_foreign_or_malformed_ids(
+    app: RunningApp, voice_id: str
+) -> None:
+    owner = await app.new_user("batch-web-foreign@example.com")
+    stranger = await app.new_user("batch-web-stranger@example.com")
+    assert stranger.user is not None
+    theirs = failed_row(app, stranger.user.id, voice_id, "theirs")
+    page = await owner.open_form("/generations")
+
+    foreign = await owner.post_form(
+        "/generations/batch/delete", {"action": "delete", "ids": str(theirs.id)}, form=page
+    )
+    malformed = await owner.post_form(
+        "/generations/batch", {"action": "delete", "ids": "not-an-id"}, form=page
+    )
+
+    assert foreign.status_code == 404
+    assert malformed.status_code == 422
+    assert await listed(stranger) == {str(theirs.id)}

@@ -171,8 +171,8 @@ class GenerationBatches:
                     await self._generations.delete(owner, generation_id)
                 except NotFound:
                     continue  # deleted meanwhile (another tab): the outcome is the same
-        groups = [] if action is BatchAction.DELETE else range(0, len(ids), MAX_IDS)
-        for start in groups:
+            return BatchResult(action=action, count=len(ids))
+        for start in range(0, len(ids), MAX_IDS):
             group = ids[start : start + MAX_IDS]
             if action is BatchAction.MOVE:
                 await self._filing.move(owner, group, folder_id)
@@ -253,41 +253,37 @@ class GenerationBatches:
             )
             index.detach()  # the with block closes the file itself
 
-    async def _matching(self, owner: User, matching: GenerationFilter) -> AsyncIterator[Generation]:
+    async def _pages(
+        self, owner: User, matching: GenerationFilter
+    ) -> AsyncIterator[list[Generation]]:
+        """The matches, newest first, one history page at a time."""
         cursor: str | None = None
         while True:
             page = await self._generations.history(
                 owner, matching=matching, cursor=cursor, limit=self._page_size
             )
-            for generation in page.items:
-                yield generation
+            yield page.items
             if page.next_cursor is None:
                 return
             cursor = page.next_cursor
 
+    async def _matching(self, owner: User, matching: GenerationFilter) -> AsyncIterator[Generation]:
+        async for page in self._pages(owner, matching):
+            for generation in page:
+                yield generation
+
     async def _matching_page_data(
         self, owner: User, matching: GenerationFilter
     ) -> AsyncIterator[tuple[Generation, tuple[int, int], Filing]]:
-        """Each match with its (scans, listens) and its folder and tags, read a page at
-        a time."""
-        page: list[Generation] = []
-
-        async def with_data() -> AsyncIterator[tuple[Generation, tuple[int, int], Filing]]:
+        """Each match with its (scans, listens) and its folder and tags, read together
+        for a page at a time."""
+        async for page in self._pages(owner, matching):
             ids = [g.id for g in page]
             counts = await self._playback.counts(ids)
             filings = await self._filing.filings(owner, ids)
             for g in page:
                 c = counts.get(g.id)
                 yield g, (0, 0) if c is None else (c.scans, c.listens), filings.get(g.id, Filing())
-
-        async for generation in self._matching(owner, matching):
-            page.append(generation)
-            if len(page) == self._page_size:
-                async for item in with_data():
-                    yield item
-                page = []
-        async for item in with_data():
-            yield item
 
 
 async def _once(data: bytes) -> AsyncIterator[bytes]:
