@@ -10,6 +10,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from voiceqr.adapters.database import tables as t
+from voiceqr.adapters.database.unit_of_work import transaction
 from voiceqr.domain.sessions import Session
 
 
@@ -18,11 +19,11 @@ class SqlSessionStore:
         self._engine = engine
 
     async def add(self, session: Session) -> None:
-        async with self._engine.begin() as db:
+        async with transaction(self._engine) as db:
             await db.execute(insert(t.sessions).values(asdict(session)))
 
     async def get(self, token_hash: str) -> Session | None:
-        async with self._engine.connect() as db:
+        async with transaction(self._engine) as db:
             row = (
                 await db.execute(select(t.sessions).where(t.sessions.c.token_hash == token_hash))
             ).first()
@@ -31,7 +32,7 @@ class SqlSessionStore:
     async def touch(
         self, token_hash: str, *, last_seen_at: datetime, idle_expires_at: datetime
     ) -> None:
-        async with self._engine.begin() as db:
+        async with transaction(self._engine) as db:
             await db.execute(
                 update(t.sessions)
                 .where(t.sessions.c.token_hash == token_hash)
@@ -39,7 +40,7 @@ class SqlSessionStore:
             )
 
     async def mark_reauthenticated(self, token_hash: str, *, at: datetime) -> None:
-        async with self._engine.begin() as db:
+        async with transaction(self._engine) as db:
             await db.execute(
                 update(t.sessions)
                 .where(t.sessions.c.token_hash == token_hash)
@@ -47,12 +48,12 @@ class SqlSessionStore:
             )
 
     async def delete(self, token_hash: str) -> None:
-        async with self._engine.begin() as db:
+        async with transaction(self._engine) as db:
             await db.execute(delete(t.sessions).where(t.sessions.c.token_hash == token_hash))
 
     async def list_for_user(self, user_id: UUID) -> list[Session]:
         c = t.sessions.c
-        async with self._engine.connect() as db:
+        async with transaction(self._engine) as db:
             rows = await db.execute(
                 select(t.sessions).where(c.user_id == user_id).order_by(c.last_seen_at.desc())
             )
@@ -63,5 +64,5 @@ class SqlSessionStore:
         query = delete(t.sessions).where(c.user_id == user_id)
         if keep is not None:
             query = query.where(c.token_hash != keep)
-        async with self._engine.begin() as db:
+        async with transaction(self._engine) as db:
             return int((await db.execute(query)).rowcount)

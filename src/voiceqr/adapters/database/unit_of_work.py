@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any, Self
 
+import anyio
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -73,6 +76,35 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+async def _release(connection: AsyncConnection) -> None:
+    """End the transaction and give the connection back, even when cancelled.
+
+    Litestar resolves a route's dependencies in one task group: when one is refused,
+    the others are cancelled wherever they are, and anyio keeps cancelling every await
+    after that. Unshielded, the rollback and close never ran; the pool threw the
+    connection away and, on SQLite, its open `BEGIN IMMEDIATE` kept the write lock.
+    """
+    with anyio.CancelScope(shield=True):
+        try:
+            if connection.in_transaction():
+                await connection.rollback()
+        finally:
+            await connection.close()
+
+
+@contextlib.asynccontextmanager
+async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """One transaction on its own connection: committed on success, rolled back and
+    released on any error or cancellation."""
+    connection = await engine.connect()
+    try:
+        await connection.begin()
+        yield connection
+        await connection.commit()
+    finally:
+        await _release(connection)
+
+
 class SqlUnitOfWork:
     voices: VoiceRepository
     generations: GenerationRepository
@@ -102,7 +134,7 @@ class SqlUnitOfWork:
         try:
             await self._connection.begin()
         except BaseException:
-            await self._connection.close()
+            await _release(self._connection)
             raise
         self.voices = SqlVoices(self._connection)
         self.generations = SqlGenerations(self._connection)
@@ -126,12 +158,8 @@ class SqlUnitOfWork:
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._connection is not None
-        try:
-            if self._connection.in_transaction():
-                await self._connection.rollback()
-        finally:
-            await self._connection.close()
-            self._connection = None
+        connection, self._connection = self._connection, None
+        await _release(connection)
 
     async def commit(self) -> None:
         assert self._connection is not None

@@ -164,9 +164,16 @@ async def current_user(
 
 
 async def current_session(
-    request: Request[Any, Any, Any], platform: NamedDependency[Platform]
+    request: Request[Any, Any, Any],
+    platform: NamedDependency[Platform],
+    user: NamedDependency[User],
 ) -> Session:
-    """The cookie session itself (sessions page, re-authentication); API keys get 403."""
+    """The cookie session itself (sessions page, re-authentication); API keys get 403.
+
+    It takes `user` so the two are resolved one after the other, not side by side: a
+    refused one then never interrupts the other in the middle of a database call.
+    """
+    del user  # resolved (and cached on the request) first; only the order matters
     if await _api_key(request, platform) is not None:
         raise PermissionDenied(
             "API keys cannot do this; sign in to the website instead.", code="api_key_not_allowed"
