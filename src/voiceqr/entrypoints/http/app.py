@@ -26,6 +26,7 @@ from voiceqr.entrypoints.http.api_batch import BATCH_CONTROLLERS
 from voiceqr.entrypoints.http.api_folders import FOLDER_CONTROLLERS
 from voiceqr.entrypoints.http.api_keys import API_KEY_CONTROLLERS
 from voiceqr.entrypoints.http.api_preferences import PREFERENCE_CONTROLLERS
+from voiceqr.entrypoints.http.api_requests import JsonApiRequests
 from voiceqr.entrypoints.http.api_revisions import REVISION_CONTROLLERS
 from voiceqr.entrypoints.http.api_two_factor import TWO_FACTOR_CONTROLLERS
 from voiceqr.entrypoints.http.health import healthz, readyz
@@ -74,6 +75,7 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
 
     api = Router(
         path="/api/v1",
+        middleware=[JsonApiRequests(platform.settings.public_base_url)],
         route_handlers=[
             *ACCOUNT_CONTROLLERS,
             *TWO_FACTOR_CONTROLLERS,
@@ -129,7 +131,8 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
             cookie_secure=platform.settings.env == "production",
             cookie_httponly=True,
             # The JSON API takes JSON bodies only (a cross-site form cannot send those) and
-            # SameSite=Lax session cookies; the web forms carry a CSRF token.
+            # cookie writes only from our own origin (api_requests.py); the web forms
+            # carry a CSRF token.
             exclude=["/api/"],
         ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude=["/media"]),
