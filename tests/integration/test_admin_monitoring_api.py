@@ -250,7 +250,7 @@ async def test_voice_changes_are_audited_and_the_log_pages_and_filters(
     assert_problem(
         await admin.get(AUDIT, params={"action": "voice.%"}), 422, "invalid_audit_action"
     )
-    assert_problem(await admin.get(AUDIT, params={"cursor": "garbage"}), 400, "invalid_cursor")
+    assert_problem(await admin.get(AUDIT, params={"cursor": "garbage"}), 422, "invalid_cursor")
     assert_problem(await admin.get(AUDIT, params={"limit": 0}), 400)
 
 

@@ -30,6 +30,7 @@ from voiceqr.entrypoints.http.auth import (
     current_user,
     optional_user,
 )
+from voiceqr.entrypoints.http.openapi import problems
 from voiceqr.entrypoints.http.schemas import (
     GenerationCreate,
     GenerationError,
@@ -288,7 +289,7 @@ class GenerationController(Controller):
 
     # Here rather than in `api_revisions`: Litestar refuses a second controller on this
     # path (each adds an OPTIONS handler for it).
-    @patch("/{generation_id:uuid}", status_code=HTTP_202_ACCEPTED)
+    @patch("/{generation_id:uuid}", status_code=HTTP_202_ACCEPTED, responses=problems(409))
     async def edit_generation(
         self,
         generation_id: FromPath[UUID],
@@ -346,7 +347,7 @@ class PlaybackController(Controller):
     path = "/playback"
     tags = ["playback"]
 
-    @post("/{code:str}/listen", status_code=HTTP_204_NO_CONTENT)
+    @post("/{code:str}/listen", status_code=HTTP_204_NO_CONTENT, responses=problems(410))
     async def listen(
         self,
         code: FromPath[str],

@@ -26,6 +26,7 @@ from voiceqr.entrypoints.http.auth import (
     current_user,
     session_cookie,
 )
+from voiceqr.entrypoints.http.openapi import problems
 from voiceqr.entrypoints.http.schemas import (
     Accepted,
     ChangePasswordBody,
@@ -78,7 +79,7 @@ class AuthController(Controller):
     tags = ["auth"]
     guards = [json_bodies_only]
 
-    @post("/register", status_code=HTTP_202_ACCEPTED)
+    @post("/register", status_code=HTTP_202_ACCEPTED, responses=problems(429))
     async def register(
         self,
         data: JSONBody[RegisterBody],
@@ -95,7 +96,7 @@ class AuthController(Controller):
         )
         return Accepted(CHECK_YOUR_MAIL)
 
-    @post("/verify-email", status_code=200)
+    @post("/verify-email", status_code=200, responses=problems(429))
     async def verify_email(
         self,
         data: JSONBody[TokenBody],
@@ -107,7 +108,7 @@ class AuthController(Controller):
             await platform.accounts.verify_email(data.token, client=client_of(request, platform))
         )
 
-    @post("/resend-verification", status_code=HTTP_202_ACCEPTED)
+    @post("/resend-verification", status_code=HTTP_202_ACCEPTED, responses=problems(429))
     async def resend_verification(
         self,
         data: JSONBody[EmailBody],
@@ -119,7 +120,7 @@ class AuthController(Controller):
         )
         return Accepted(CHECK_YOUR_MAIL)
 
-    @post("/forgot-password", status_code=HTTP_202_ACCEPTED)
+    @post("/forgot-password", status_code=HTTP_202_ACCEPTED, responses=problems(429))
     async def forgot_password(
         self,
         data: JSONBody[EmailBody],
@@ -132,7 +133,7 @@ class AuthController(Controller):
         )
         return Accepted(CHECK_YOUR_MAIL)
 
-    @post("/reset-password", status_code=200)
+    @post("/reset-password", status_code=200, responses=problems(429))
     async def reset_password(
         self,
         data: JSONBody[ResetPasswordBody],
@@ -145,7 +146,7 @@ class AuthController(Controller):
         )
         return Accepted("Your password is changed. Sign in with the new one.")
 
-    @post("/unlock", status_code=200)
+    @post("/unlock", status_code=200, responses=problems(429))
     async def unlock(
         self,
         data: JSONBody[TokenBody],
@@ -156,7 +157,7 @@ class AuthController(Controller):
         await platform.accounts.unlock(data.token, client=client_of(request, platform))
         return Accepted("Your account is unlocked. You can sign in again.")
 
-    @post("/login", status_code=200)
+    @post("/login", status_code=200, responses=problems(401, 429))
     async def login(
         self,
         data: JSONBody[SignInBody],
@@ -214,7 +215,7 @@ class MeController(Controller):
             user = await platform.accounts.update_name(user, data.name)
         return profile_out(user)
 
-    @post("/reauthenticate", status_code=HTTP_204_NO_CONTENT)
+    @post("/reauthenticate", status_code=HTTP_204_NO_CONTENT, responses=problems(429))
     async def reauthenticate(
         self,
         data: JSONBody[PasswordBody],
@@ -225,7 +226,7 @@ class MeController(Controller):
         """Type the password again: opens a 5-minute window for sensitive changes."""
         await platform.accounts.reauthenticate(user, session, data.password)
 
-    @post("/password", status_code=HTTP_204_NO_CONTENT)
+    @post("/password", status_code=HTTP_204_NO_CONTENT, responses=problems(429))
     async def change_password(
         self,
         data: JSONBody[ChangePasswordBody],

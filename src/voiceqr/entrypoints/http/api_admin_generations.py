@@ -27,6 +27,7 @@ from voiceqr.entrypoints.http.auth import (
     current_admin,
     current_user,
 )
+from voiceqr.entrypoints.http.openapi import problems
 from voiceqr.entrypoints.http.schemas import GenerationError, GenerationOut
 
 MAX_RETRY_IDS = 500
@@ -177,7 +178,7 @@ class AdminGenerationController(Controller):
         detail = await platform.generation_failures.detail(admin, generation_id)
         return await _admin_out(platform, detail.generation, detail.attempts)
 
-    @post("/{generation_id:uuid}/retry", status_code=HTTP_200_OK)
+    @post("/{generation_id:uuid}/retry", status_code=HTTP_200_OK, responses=problems(409))
     async def retry(
         self,
         request: Request[Any, Any, Any],
@@ -191,7 +192,7 @@ class AdminGenerationController(Controller):
         )
         return await generation_out(platform, generation)
 
-    @post("/{generation_id:uuid}/cancel", status_code=HTTP_200_OK)
+    @post("/{generation_id:uuid}/cancel", status_code=HTTP_200_OK, responses=problems(409))
     async def cancel(
         self,
         request: Request[Any, Any, Any],
@@ -205,7 +206,7 @@ class AdminGenerationController(Controller):
         )
         return await generation_out(platform, generation)
 
-    @patch("/{generation_id:uuid}", status_code=HTTP_200_OK)
+    @patch("/{generation_id:uuid}", status_code=HTTP_200_OK, responses=problems(409))
     async def edit(
         self,
         request: Request[Any, Any, Any],
@@ -221,7 +222,7 @@ class AdminGenerationController(Controller):
         )
         return await generation_out(platform, generation)
 
-    @post("/retry", status_code=HTTP_200_OK)
+    @post("/retry", status_code=HTTP_200_OK, responses=problems(409))
     async def retry_many(
         self,
         request: Request[Any, Any, Any],

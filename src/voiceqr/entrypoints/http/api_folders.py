@@ -21,6 +21,7 @@ from voiceqr.domain.organising import Filing, LabelKind, LabelUsage
 from voiceqr.domain.users import User
 from voiceqr.entrypoints.http.api import label_ref
 from voiceqr.entrypoints.http.auth import api_key_scopes, current_user
+from voiceqr.entrypoints.http.openapi import problems
 from voiceqr.entrypoints.http.schemas import (
     FilingOut,
     FolderMoveBody,
@@ -62,7 +63,7 @@ class _LabelController(Controller):
         """Yours by name, each with how many generations it holds."""
         return [label_out(u) for u in await platform.folders.labels(user, self.kind)]
 
-    @post("/", status_code=HTTP_201_CREATED)
+    @post("/", status_code=HTTP_201_CREATED, responses=problems(409))
     async def create_label(
         self,
         data: JSONBody[LabelBody],
@@ -73,7 +74,7 @@ class _LabelController(Controller):
         label = await platform.folders.create(user, self.kind, data.name)
         return label_out(LabelUsage(label, 0))
 
-    @patch("/{label_id:uuid}")
+    @patch("/{label_id:uuid}", responses=problems(409))
     async def rename_label(
         self,
         label_id: FromPath[UUID],

@@ -24,6 +24,7 @@ from voiceqr.bootstrap import Platform
 from voiceqr.domain.api_keys import ApiKey
 from voiceqr.domain.users import User
 from voiceqr.entrypoints.http.auth import current_user
+from voiceqr.entrypoints.http.openapi import problems
 
 NO_STORE = CacheControlHeader(no_store=True)
 
@@ -104,7 +105,12 @@ class ApiKeyController(Controller):
         """Revoke a key: it stops working at once (another user's id is not found)."""
         await platform.api_keys.revoke(user, key_id)
 
-    @post("/{key_id:uuid}/rotate", status_code=HTTP_200_OK, cache_control=NO_STORE)
+    @post(
+        "/{key_id:uuid}/rotate",
+        status_code=HTTP_200_OK,
+        cache_control=NO_STORE,
+        responses=problems(409),
+    )
     async def rotate(
         self,
         key_id: FromPath[UUID],

@@ -8,6 +8,9 @@ otherwise), and a write that carries the session cookie must come from our own
 origin, as the browser tells it in `Sec-Fetch-Site` or `Origin` (403 otherwise).
 API-key requests (`Authorization: Bearer`) are not sent by browsers on their own and
 are not checked for their origin.
+
+It also answers OPTIONS: Litestar's own answer lists only the methods of the first
+controller that registered a path (generations are served by several).
 """
 
 from __future__ import annotations
@@ -15,9 +18,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from litestar import Litestar
 from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException
 from litestar.middleware import ASGIMiddleware
+from litestar.response.base import ASGIResponse
+from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from voiceqr.domain.errors import PermissionDenied
@@ -40,8 +46,13 @@ class JsonApiRequests(ASGIMiddleware):
 
     def __init__(self, public_base_url: str) -> None:
         self.site = origin_of(public_base_url)
+        self._allow: dict[str, str] | None = None
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if scope.get("method") == "OPTIONS":
+            allow = self._methods(scope["litestar_app"]).get(scope["path_template"], "OPTIONS")
+            await ASGIResponse(status_code=204, headers={"Allow": allow})(scope, receive, send)
+            return
         if scope.get("method") in WRITES:
             headers = _headers(scope)
             if _has_body(headers):
@@ -55,6 +66,15 @@ class JsonApiRequests(ASGIMiddleware):
             if _sends_session_cookie(headers) and not _has_bearer(headers):
                 self._require_same_origin(headers)
         await next_app(scope, receive, send)
+
+    def _methods(self, app: Litestar) -> dict[str, str]:
+        if self._allow is None:
+            self._allow = {
+                route.path_format: ", ".join(sorted(route.methods))
+                for route in app.routes
+                if isinstance(route, HTTPRoute)
+            }
+        return self._allow
 
     def _require_same_origin(self, headers: dict[str, str]) -> None:
         fetch_site = headers.get("sec-fetch-site")

@@ -22,6 +22,7 @@ from voiceqr.bootstrap import Platform
 from voiceqr.domain.sessions import Session
 from voiceqr.domain.users import User
 from voiceqr.entrypoints.http.auth import current_session, current_user
+from voiceqr.entrypoints.http.openapi import problems
 from voiceqr.entrypoints.http.schemas import PasswordBody
 
 NO_STORE = CacheControlHeader(no_store=True)
@@ -67,7 +68,7 @@ class TwoFactorController(Controller):
             recovery_codes_left=status.recovery_codes_left,
         )
 
-    @post("/setup", status_code=200, cache_control=NO_STORE)
+    @post("/setup", status_code=200, cache_control=NO_STORE, responses=problems(409))
     async def setup(
         self,
         user: NamedDependency[User],
@@ -84,7 +85,7 @@ class TwoFactorController(Controller):
             secret=setup.secret, otpauth_uri=setup.otpauth_uri, qr_svg=setup.qr_svg
         )
 
-    @post("/confirm", status_code=200, cache_control=NO_STORE)
+    @post("/confirm", status_code=200, cache_control=NO_STORE, responses=problems(409, 429))
     async def confirm(
         self,
         data: JSONBody[CodeBody],
@@ -97,7 +98,7 @@ class TwoFactorController(Controller):
         """
         return RecoveryCodesOut(await platform.two_factor.confirm_setup(user, data.code))
 
-    @post("/recovery-codes", status_code=200, cache_control=NO_STORE)
+    @post("/recovery-codes", status_code=200, cache_control=NO_STORE, responses=problems(409))
     async def regenerate(
         self,
         user: NamedDependency[User],
@@ -107,7 +108,7 @@ class TwoFactorController(Controller):
         """10 new recovery codes; the old ones stop working. Needs a recent password."""
         return RecoveryCodesOut(await platform.two_factor.regenerate_recovery_codes(user, session))
 
-    @post("/disable", status_code=HTTP_204_NO_CONTENT)
+    @post("/disable", status_code=HTTP_204_NO_CONTENT, responses=problems(409, 429))
     async def disable(
         self,
         data: JSONBody[PasswordBody],

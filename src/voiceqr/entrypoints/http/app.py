@@ -32,6 +32,7 @@ from voiceqr.entrypoints.http.api_two_factor import TWO_FACTOR_CONTROLLERS
 from voiceqr.entrypoints.http.health import healthz, readyz
 from voiceqr.entrypoints.http.media import serve_media
 from voiceqr.entrypoints.http.oidc import OIDC_HANDLERS, social_buttons
+from voiceqr.entrypoints.http.openapi import ClosedStructSchemas, document_problems
 from voiceqr.entrypoints.http.pages import PAGES
 from voiceqr.entrypoints.http.pages_accounts import ACCOUNT_PAGES
 from voiceqr.entrypoints.http.pages_admin import ADMIN_PAGES
@@ -110,7 +111,7 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
     handlers.append(
         create_static_files_router(path="/static", directories=[HERE / "static"], name="static")
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=handlers,  # type: ignore[arg-type]
         dependencies={"platform": Provide(lambda: platform, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
@@ -137,6 +138,9 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
         ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude=["/media"]),
         lifespan=[lifespan],
+        plugins=[ClosedStructSchemas()],
         logging_config=None,
         debug=False,
     )
+    document_problems(app)
+    return app

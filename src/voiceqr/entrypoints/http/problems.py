@@ -96,8 +96,6 @@ def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[
         status = 416
     elif exc.code == "audio_removed":  # a deleted generation's public code (G2)
         status = 410
-    elif exc.code == "invalid_cursor":  # a malformed query parameter, like any other
-        status = 400
     elif exc.code == "rate_limited":
         status = 429
         headers = {"Retry-After": str(getattr(exc, "retry_after", 60))}
