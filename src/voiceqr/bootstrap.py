@@ -25,11 +25,14 @@ from voiceqr.adapters.geo import OfflineCountryLookup
 from voiceqr.adapters.mail.outbox import OutboxEntry, list_outbox, read_outbox_message
 from voiceqr.adapters.passwords import Argon2PasswordHasher
 from voiceqr.adapters.qr import SegnoQrRenderer
+from voiceqr.adapters.queue.health import QueueHealth
 from voiceqr.adapters.queue.taskiq import (
     PROCESS_GENERATION,
     TaskiqGenerationQueue,
     memory_broker,
+    queue_health,
     redis_stream_broker,
+    trim_acknowledged,
 )
 from voiceqr.adapters.secret_box import FernetSecretBox
 from voiceqr.application.accounts import AccountPolicy, Accounts
@@ -207,6 +210,7 @@ class Platform:
     storage: AudioStorage
     mailer: Mailer
     broker: AsyncBroker
+    queue_health: QueueHealth  # what this process last saw of the broker
     default_voices: tuple[VoiceSpec, ...]
     media_root: Path | None = None
     _closers: list[Callable[[], Any]] = field(default_factory=list)
@@ -302,18 +306,12 @@ class Platform:
         return report
 
     async def _queue_status(self) -> str:
-        if self.settings.queue.backend != "redis":
-            return "ok"
-        import redis.asyncio as redis  # only production has a broker to reach
+        state = await self.queue_health.check(max_age=0)
+        return "ok" if state.reachable else f"unavailable: {state.reason}"
 
-        client = redis.from_url(self.settings.queue.redis_url, socket_connect_timeout=2)
-        try:
-            await client.ping()
-            return "ok"
-        except Exception as exc:
-            return f"unavailable: {type(exc).__name__}"
-        finally:
-            await client.aclose()
+    async def trim_queue(self) -> int:
+        """Drop the jobs every worker has acknowledged from the broker; returns how many."""
+        return await trim_acknowledged(self.broker)
 
     def _engine(self) -> Any:
         uow = self.uow
@@ -490,6 +488,7 @@ def build(settings: Settings, **overrides: Any) -> Platform:
         storage=storage,
         mailer=mailer,
         broker=broker,
+        queue_health=queue_health(broker),
         default_voices=overrides.get("default_voices") or _default_voices(settings),
         media_root=media_root,
         _closers=closers,

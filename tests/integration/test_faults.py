@@ -409,7 +409,7 @@ def test_generation_requested_while_broker_is_down_is_handed_over_later(
         assert (generation["status"], generation["attempts"]) == ("pending", 0)
         generation_id = generation["id"]
         wait_until(
-            lambda: "queue unavailable; the sweeper will retry" in server.output(),
+            lambda: "the sweeper will send it once it is back" in server.output(),
             timeout=deadline.left(5),
             what="the web app to log the unavailable queue",
             processes=processes,

@@ -453,9 +453,11 @@ class Generations:
         for sent, generation_id in enumerate(ids):
             try:
                 await self._queue.enqueue(generation_id)
-            except Exception:  # the broker being down must not lose the request
-                log.exception(
-                    "queue unavailable; the sweeper will retry",
+            except Exception as exc:  # the broker being down must not lose the request
+                # One line, no traceback: an outage would otherwise print one per request.
+                log.warning(
+                    "queue unavailable (%s); the sweeper will send it once it is back",
+                    exc,
                     extra={"generation_id": str(generation_id)},
                 )
                 async with self._uow() as uow:

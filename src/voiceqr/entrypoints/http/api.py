@@ -46,6 +46,11 @@ from voiceqr.entrypoints.http.schemas import (
 
 QrSize = Annotated[int, Parameter(ge=64, le=4096, description="Width and height in pixels")]
 
+QUEUE_WAITING = "Queued: the job will start as soon as the job queue is back."
+# How old this process's last word on the job queue may be before a presenter asks it
+# again (one PING, shared by every request meanwhile; nothing is written).
+QUEUE_STATE_MAX_AGE = 5.0
+
 
 async def history_filter(
     voice_id: FromQuery[UUID | None] = None,
@@ -141,7 +146,16 @@ async def generation_out(
         live_revision=generation.live_revision,
         folder=None if filing.folder is None else label_ref(filing.folder),
         tags=[tag.name for tag in filing.tags],
+        queue_notice=await queue_notice(platform, generation),
     )
+
+
+async def queue_notice(platform: Platform, generation: Generation) -> str | None:
+    """What a pending generation waits for when the job queue does not answer."""
+    if generation.status is not GenerationStatus.PENDING:
+        return None
+    state = await platform.queue_health.check(max_age=QUEUE_STATE_MAX_AGE)
+    return None if state.reachable else QUEUE_WAITING
 
 
 def label_ref(label: Label) -> LabelRef:

@@ -116,6 +116,9 @@ class GenerationOut(msgspec.Struct):
     # G4: the folder it is in (None: in no folder) and the names of its tags, by name.
     folder: LabelRef | None = None
     tags: list[str] = msgspec.field(default_factory=list)
+    # Set while it is pending and the job queue does not answer: a message for the user
+    # (it waits in the database and starts once the queue is back). None: nothing to say.
+    queue_notice: str | None = None
 
 
 class GenerationList(msgspec.Struct):

@@ -14,20 +14,28 @@ from voiceqr.entrypoints.worker.sweeper import run_sweeper
 
 log = logging.getLogger(__name__)
 
+# How long the sweeper waits for the listener's first word on the queue, so that an
+# unreachable queue is reported once, by the listener, with its retry schedule.
+FIRST_VERDICT_SECONDS = 5.0
+
 
 async def run_worker(platform: Platform, *, concurrency: int = 4) -> None:
-    """Run until SIGINT/SIGTERM; jobs in flight finish or are recovered by their lease."""
+    """Run until SIGINT/SIGTERM; jobs in flight finish or are recovered by their lease.
+
+    An unreachable queue does not stop it: the listener waits for the queue (and comes
+    back to it after an outage) while the sweeper keeps delivering mail.
+    """
     await platform.start(worker=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    log.info("worker started (queue at %s)", platform.queue_health.where)
     receiver = asyncio.create_task(
         run_receiver_task(platform.broker, max_async_tasks=concurrency, run_startup=False)
     )
-    sweeper = asyncio.create_task(run_sweeper(platform))
-    log.info("worker started (queue=%s)", platform.settings.queue.backend)
+    sweeper = asyncio.create_task(_sweep_after_first_verdict(platform))
     stopper = asyncio.create_task(stop.wait())
     try:
         done, _ = await asyncio.wait(
@@ -42,5 +50,15 @@ async def run_worker(platform: Platform, *, concurrency: int = 4) -> None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(sig)
         await platform.stop()
         log.info("worker stopped")
+
+
+async def _sweep_after_first_verdict(platform: Platform) -> None:
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(FIRST_VERDICT_SECONDS):
+            await platform.queue_health.wait_known()
+    await run_sweeper(platform)

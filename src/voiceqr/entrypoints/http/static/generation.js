@@ -13,10 +13,13 @@
     fetch("/api/v1/generations/" + id, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
       .then(function (g) {
-        if (g.status !== root.dataset.status) {
+        // queue_notice: the job queue does not answer, so the job waits until it is back.
+        var notice = g.queue_notice || "";
+        if (g.status !== root.dataset.status || notice !== root.dataset.notice) {
           if (g.status === "completed" || g.status === "failed") { window.location.reload(); return; }
           root.dataset.status = g.status;
-          statusEl.textContent = labels[g.status] || g.status;
+          root.dataset.notice = notice;
+          statusEl.textContent = notice || labels[g.status] || g.status;
         }
         setTimeout(poll, 1000);
       })
