@@ -69,6 +69,8 @@ WHAT = {
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SIGNED_IN = frozenset({"user", "admin", "session"})
+VIEWER = "viewer"  # signed in or not; a bad session or API key is still a 401
+NOT_INPUT = frozenset({"self", "request", "platform", "data", VIEWER, *SIGNED_IN})
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
@@ -88,14 +90,17 @@ def _spec(status: int) -> ResponseSpec:
 def _inferred(handler: HTTPRouteHandler, path: str) -> set[int]:
     parameters = handler.parsed_fn_signature.parameters
     statuses: set[int] = set()
-    if set(parameters) - {"self", "request", "platform", "data", *SIGNED_IN}:
+    if set(parameters) - NOT_INPUT:
         statuses |= {400, 422}  # query or path parameters, read and then judged
     if "data" in parameters:
         statuses |= {400, 413, 415, 422}
     if "{" in path:
         statuses.add(404)
-    if SIGNED_IN & set(handler.resolve_dependencies()):
+    dependencies = set(handler.resolve_dependencies())
+    if SIGNED_IN & dependencies:
         statuses |= {401, 403}
+    if VIEWER in dependencies:
+        statuses.add(401)
     if handler.http_methods & WRITES:
         statuses.add(403)
     return statuses
