@@ -256,10 +256,10 @@ class Platform:
 
         self.broker.register_task(process_generation, task_name=PROCESS_GENERATION)
 
-    async def upgrade_database(self) -> None:
+    async def upgrade_database(self, revision: str = "head") -> None:
         if self.embedded:
             self.settings.data_path.mkdir(parents=True, exist_ok=True)
-        await migrate.upgrade(self._engine())
+        await migrate.upgrade(self._engine(), revision)
 
     async def downgrade_database(self, revision: str) -> None:
         await migrate.downgrade(self._engine(), revision)

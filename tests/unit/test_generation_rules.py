@@ -27,6 +27,7 @@ from voiceqr.domain.generations import (
     new_public_code,
 )
 from voiceqr.domain.ids import uuid7
+from voiceqr.domain.text import is_blank
 from voiceqr.domain.users import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
@@ -350,7 +351,12 @@ def test_jitter_spreads_retries_out() -> None:
 
 WHITESPACE = " \t\n\r\x0b\x0c\u00a0\u1680\u2000\u2003\u2009\u2028\u2029\u202f\u205f\u3000"
 blanks = st.text(alphabet=WHITESPACE, max_size=20)
-spoken = st.text(min_size=1, max_size=120).map(str.strip).filter(bool)
+# Something to say: no control character (refused on its own) and not only invisible ones.
+spoken = (
+    st.text(st.characters(exclude_categories=["Cc"]), min_size=1, max_size=120)
+    .map(str.strip)
+    .filter(lambda text: not is_blank(text))
+)
 
 
 @given(text=blanks, max_length=st.integers(0, 10_000))

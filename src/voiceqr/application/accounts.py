@@ -35,6 +35,7 @@ from voiceqr.domain.errors import (
 )
 from voiceqr.domain.ids import uuid7
 from voiceqr.domain.sessions import Session
+from voiceqr.domain.text import control_character
 from voiceqr.domain.tokens import TOKEN_LIFETIMES, AccountToken, TokenPurpose
 from voiceqr.domain.users import (
     Role,
@@ -443,6 +444,9 @@ class Accounts:
         )
         await self._limit(f"signin:ip:{client.ip}", self.policy.sign_in_limit)
         address = _quiet_email(email) or email.strip().lower()[:254]
+        if control_character(address) is not None:
+            # Nobody's address: nothing to look up (PostgreSQL cannot) or to record.
+            raise failure
         await self._limit(f"signin:email:{address}", self.policy.sign_in_limit)
         async with self._uow() as uow:
             user = await uow.users.get_by_email(address)

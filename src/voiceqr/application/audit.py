@@ -29,6 +29,7 @@ from voiceqr.domain.audit import (
 )
 from voiceqr.domain.errors import PermissionDenied, ValidationError
 from voiceqr.domain.ids import uuid7
+from voiceqr.domain.text import refuse_control_characters
 from voiceqr.domain.users import User
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,8 @@ class AuditTrail:
             )
         action = None if not action else check_action_filter(action.strip().lower())
         actor = None if not actor else actor.strip().lower()
+        if actor is not None:  # no actor is named so, and PostgreSQL cannot look it up
+            refuse_control_characters(actor, what="An actor")
         after = None
         if cursor is not None:
             position = decode_cursor(cursor)

@@ -47,6 +47,7 @@ from voiceqr.domain.generations import (
     new_public_code,
 )
 from voiceqr.domain.ids import uuid7
+from voiceqr.domain.text import refuse_control_characters
 from voiceqr.domain.users import User
 from voiceqr.domain.voices import Voice
 
@@ -196,6 +197,8 @@ class Generations:
                 f"Ask for 1 to {MAX_HISTORY_PAGE} generations per page.", code="bad_limit"
             )
         matching = _in_utc(matching or GenerationFilter())
+        if matching.tag is not None:  # no tag name holds one, and PostgreSQL cannot look it up
+            refuse_control_characters(matching.tag, what="A tag name")
         if (
             matching.created_from is not None
             and matching.created_to is not None
@@ -515,7 +518,12 @@ def _in_utc(matching: GenerationFilter) -> GenerationFilter:
     def utc(moment: datetime | None) -> datetime | None:
         if moment is None:
             return None
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:  # before year 1 or after 9999 in UTC: before or after anything
+            return (datetime.min if moment.year == 1 else datetime.max).replace(tzinfo=UTC)
 
     return replace(
         matching, created_from=utc(matching.created_from), created_to=utc(matching.created_to)

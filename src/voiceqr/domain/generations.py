@@ -30,6 +30,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from voiceqr.domain.errors import Conflict, ErrorCategory, IllegalTransition, ValidationError
+from voiceqr.domain.text import is_blank, refuse_control_characters
 
 PUBLIC_CODE_BYTES = 12  # 96 random bits, 16 URL-safe characters
 
@@ -55,10 +56,14 @@ def clean_text(text: str, *, max_length: int) -> str:
     """The text to speak, or a ValidationError saying what is wrong with it.
 
     Surrounding whitespace is dropped; the length limit counts characters as typed.
+    A text of only whitespace and invisible characters (a zero-width space...) is as
+    blank as an empty one; control characters other than tab and line breaks are
+    refused, as every text people send (see `domain.text`).
     """
     cleaned = text.strip()
-    if not cleaned:
+    if is_blank(cleaned):
         raise ValidationError("Type some text to speak.", code="text_blank")
+    refuse_control_characters(cleaned, what="The text", multiline=True)
     if len(cleaned) > max_length:
         raise ValidationError(
             f"The text has {len(cleaned)} characters; this voice takes at most {max_length}.",

@@ -12,6 +12,7 @@ from importlib import resources
 from uuid import UUID
 
 from voiceqr.domain.errors import ValidationError
+from voiceqr.domain.text import is_blank, refuse_control_characters
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
@@ -41,8 +42,9 @@ def is_common_password(password: str) -> bool:
 
 def clean_name(name: str) -> str:
     cleaned = " ".join(name.split())
-    if not cleaned:
+    if is_blank(cleaned):
         raise ValidationError("Type your name.", code="name_blank")
+    refuse_control_characters(cleaned, what="A name")
     if len(cleaned) > MAX_NAME_LENGTH:
         raise ValidationError(
             f"A name has at most {MAX_NAME_LENGTH} characters.", code="name_too_long"
@@ -51,7 +53,7 @@ def clean_name(name: str) -> str:
 
 
 def normalize_email(email: str) -> str:
-    cleaned = email.strip().lower()
+    cleaned = refuse_control_characters(email.strip().lower(), what="An email address")
     if len(cleaned) > 254 or not _EMAIL.match(cleaned):
         raise ValidationError(f"'{email.strip()}' is not an email address.", code="email_invalid")
     return cleaned

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.util import CommandError
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from voiceqr.domain.errors import ValidationError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -21,12 +25,19 @@ def _config(connection: Connection) -> Config:
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     async with engine.begin() as connection:
-        await connection.run_sync(lambda c: command.upgrade(_config(c), revision))
+        await connection.run_sync(lambda c: _to(command.upgrade, c, revision))
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
     async with engine.begin() as connection:
-        await connection.run_sync(lambda c: command.downgrade(_config(c), revision))
+        await connection.run_sync(lambda c: _to(command.downgrade, c, revision))
+
+
+def _to(step: Callable[[Config, str], None], connection: Connection, revision: str) -> None:
+    try:
+        step(_config(connection), revision)
+    except CommandError as exc:  # a revision that does not exist or cannot be reached
+        raise ValidationError(f"{exc}.", code="unknown_revision") from None
 
 
 async def current(engine: AsyncEngine) -> str | None:

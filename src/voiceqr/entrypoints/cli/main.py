@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import math
+import os
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 import typer
+
+# typer (0.29+) runs on its own copy of click: its contexts and usage errors are these.
+from typer._click.core import Context
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
+from typer.core import TyperGroup
 
 from voiceqr import logs
 from voiceqr.application.audit import MAX_AUDIT_PAGE
@@ -26,7 +34,42 @@ from voiceqr.settings import Settings, SettingsError, all_variables, load
 
 T = TypeVar("T")
 
+MAX_LOCK_MINUTES = 365 * 24 * 60  # a year; an account to keep out for good is disabled
+
+
+class _Commands(TyperGroup):
+    """`voiceqr` itself: a command line it cannot use (an unknown option, a value out of
+    range, a missing argument) is one `error: ...` line and exit code 2, like every
+    other refusal, rather than click's usage box."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: Context | None = None,
+        **extra: Any,
+    ) -> Context:
+        with _usage_errors():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: Context) -> Any:
+        with _usage_errors():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _usage_errors() -> Iterator[None]:
+    try:
+        yield
+    except NoArgsIsHelpError:
+        raise  # `voiceqr users` alone shows what it can do
+    except UsageError as exc:
+        help_hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+        raise fail(exc.format_message().rstrip(".") + help_hint, 2) from None
+
+
 app = typer.Typer(
+    cls=_Commands,
     no_args_is_help=True,
     help="voiceqr: spoken audio behind a QR code.",
     pretty_exceptions_enable=False,
@@ -95,7 +138,7 @@ def _run(
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port to listen on.")] = None,
 ) -> None:
     """Run the web app (and, on the in-process queue, the worker)."""
     import uvicorn
@@ -142,13 +185,14 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
 
     async def work(platform: Platform) -> str | None:
-        await platform.upgrade_database()
+        await platform.upgrade_database(revision)
         return await platform.database_revision()
 
     typer.echo(f"database at revision {_run(work, start=False)}")
 
 
-@db_app.command("downgrade")
+# A relative target such as -1 is a revision, not an unknown option.
+@db_app.command("downgrade", context_settings={"ignore_unknown_options": True})
 def db_downgrade(revision: Annotated[str, typer.Argument(help="Target, e.g. -1 or base.")]) -> None:
     """Revert migrations down to REVISION."""
 
@@ -218,7 +262,10 @@ def users_enable(email: str) -> None:
 @users_app.command("lock")
 def users_lock(
     email: str,
-    minutes: Annotated[int, typer.Option(min=1, help="How long.")] = 60,
+    minutes: Annotated[
+        int,
+        typer.Option(min=1, max=MAX_LOCK_MINUTES, help="How long, in minutes (at most a year)."),
+    ] = 60,
 ) -> None:
     """Lock an account for a while; its sessions end at once."""
 
@@ -305,11 +352,17 @@ def generate(
     audio_out: Annotated[Path, typer.Option(help="Where to write the MP3.")],
     qr_out: Annotated[Path, typer.Option(help="Where to write the QR code (.png or .svg).")],
     qr_size: Annotated[int, typer.Option(min=64, max=4096)] = 512,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for the audio.")] = 300,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for the audio (more than 0).")
+    ] = 300,
 ) -> None:
     """Make a generation and wait for its audio and QR code."""
     if qr_out.suffix.lower() not in (".png", ".svg"):
         raise fail("--qr-out must end in .png or .svg", 2)
+    if not (timeout > 0 and math.isfinite(timeout)):
+        raise fail(f"--timeout takes a number of seconds above 0, not {timeout}", 2)
+    for option, out in (("--audio-out", audio_out), ("--qr-out", qr_out)):
+        _check_writable(option, out)
 
     async def work(platform: Platform) -> tuple[str, str]:
         user = await platform.accounts.get_by_email(owner)
@@ -458,6 +511,17 @@ def show_settings() -> None:
     """Every setting, its type and its default."""
     for name, kind, default in all_variables():
         typer.echo(f"{name:<42} {kind:<28} {default!r}")
+
+
+def _check_writable(option: str, path: Path) -> None:
+    """Refuse an output path that cannot be written before any work is done."""
+    folder = path.parent
+    if path.is_dir():
+        raise fail(f"{option} {path} is a folder; give a file name", 2)
+    if not folder.is_dir():
+        raise fail(f"{option}: there is no folder {folder}", 2)
+    if not os.access(folder, os.W_OK):
+        raise fail(f"{option}: the folder {folder} cannot be written to", 2)
 
 
 async def _find_voice(platform: Platform, wanted: str) -> UUID:

@@ -9,6 +9,8 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
+from litestar.exceptions import ValidationException
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
@@ -20,6 +22,7 @@ from voiceqr.domain.generation_failures import what_to_do
 from voiceqr.domain.generations import Generation, GenerationStatus
 from voiceqr.domain.organising import Filing, Label
 from voiceqr.domain.playback import PlaybackCounts
+from voiceqr.domain.text import ONE_LINE_CHARACTERS, refuse_control_characters
 from voiceqr.domain.users import User
 from voiceqr.domain.voices import Voice
 from voiceqr.entrypoints.http.api_revisions import GenerationEdit
@@ -52,32 +55,79 @@ QUEUE_WAITING = "Queued: the job will start as soon as the job queue is back."
 QUEUE_STATE_MAX_AGE = 5.0
 
 
+# Dates are read here rather than by Litestar, which also takes numbers such as -1 or
+# 0.5 as Unix times. The schema says what is read: a date or a date-time.
+_ISO_8601 = {
+    "oneOf": [
+        Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE),
+        Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE_TIME),
+    ]
+}
+_MOMENT = "an ISO 8601 date (2026-05-01, its midnight) or date-time (2026-05-01T09:30:00Z)"
+_ONE_LINE = {"pattern": f"^{ONE_LINE_CHARACTERS}*$"}
+
+
 async def history_filter(
     voice_id: FromQuery[UUID | None] = None,
     status: FromQuery[GenerationStatus | None] = None,
     created_from: Annotated[
-        datetime | None, Parameter(description="Made at or after (UTC if no zone)")
+        str | None,
+        Parameter(
+            description=f"Made at or after this moment: {_MOMENT}; UTC if no zone",
+            schema_extra=_ISO_8601,
+        ),
     ] = None,
     created_to: Annotated[
-        datetime | None, Parameter(description="Made before (UTC if no zone)")
+        str | None,
+        Parameter(
+            description=f"Made before this moment: {_MOMENT}; UTC if no zone",
+            schema_extra=_ISO_8601,
+        ),
     ] = None,
     q: Annotated[
         str | None,
-        Parameter(max_length=200, description="Words the text contains, each a word prefix"),
+        Parameter(
+            max_length=200,
+            description="Words the text contains, each a word prefix",
+            schema_extra=_ONE_LINE,
+        ),
     ] = None,
     folder_id: FromQuery[UUID | None] = None,
-    tag: Annotated[str | None, Parameter(max_length=200, description="A tag name")] = None,
+    tag: Annotated[
+        str | None, Parameter(max_length=200, description="A tag name", schema_extra=_ONE_LINE)
+    ] = None,
 ) -> GenerationFilter:
-    """The history filters from the query string, for every endpoint that takes them."""
+    """The history filters from the query string, for every endpoint that takes them.
+
+    A date that is not ISO 8601 is a malformed request (400); a control character in
+    `q` or `tag` is refused as in any body (422 `control_characters`).
+    """
+    for name, value in (("q", q), ("tag", tag)):
+        if value is not None:
+            refuse_control_characters(value, what=f"`{name}`")
     return GenerationFilter(
         voice_id=voice_id,
         status=status,
-        created_from=created_from,
-        created_to=created_to,
+        created_from=_moment("created_from", created_from),
+        created_to=_moment("created_to", created_to),
         text=q or None,
         folder_id=folder_id,
         tag=tag or None,
     )
+
+
+def _moment(name: str, value: str | None) -> datetime | None:
+    """A query parameter read as an ISO 8601 date or date-time, as `datetime.fromisoformat`
+    reads them (RFC 3339's lower-case `t` and `z` included)."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value.upper())
+    except ValueError:
+        message = f"Give {_MOMENT}."
+        raise ValidationException(
+            detail=message, extra=[{"message": message, "key": name, "source": "query"}]
+        ) from None
 
 
 def user_out(user: User) -> UserOut:

@@ -28,7 +28,7 @@ from voiceqr.entrypoints.http.auth import (
     current_user,
 )
 from voiceqr.entrypoints.http.openapi import problems
-from voiceqr.entrypoints.http.schemas import GenerationError, GenerationOut
+from voiceqr.entrypoints.http.schemas import Body, GenerationError, GenerationOut
 
 MAX_RETRY_IDS = 500
 
@@ -73,7 +73,7 @@ class AdminGenerationList(msgspec.Struct):
     items: list[AdminGenerationSummary]
 
 
-class RetryBody(msgspec.Struct, forbid_unknown_fields=True):
+class RetryBody(Body):
     ids: Annotated[list[UUID], msgspec.Meta(min_length=1, max_length=MAX_RETRY_IDS)]
 
 

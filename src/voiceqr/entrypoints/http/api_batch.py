@@ -25,20 +25,21 @@ from voiceqr.domain.generations import GenerationStatus
 from voiceqr.domain.users import User
 from voiceqr.entrypoints.http.api import history_filter
 from voiceqr.entrypoints.http.auth import api_key_scopes, current_user
+from voiceqr.entrypoints.http.schemas import Body, one_line
 
 _FILE_MODE = stat.S_IFREG | 0o644
 
 
-class BatchFilter(msgspec.Struct, forbid_unknown_fields=True):
+class BatchFilter(Body):
     """The history filters (as in `GET /api/v1/generations`) picking every match."""
 
     voice_id: UUID | None = None
     status: GenerationStatus | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
-    q: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    q: Annotated[str, one_line(200)] | None = None
     folder_id: UUID | None = None
-    tag: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    tag: Annotated[str, one_line(200)] | None = None
 
     def to_filter(self) -> GenerationFilter:
         return GenerationFilter(
@@ -52,14 +53,14 @@ class BatchFilter(msgspec.Struct, forbid_unknown_fields=True):
         )
 
 
-class BatchRequest(msgspec.Struct, forbid_unknown_fields=True):
+class BatchRequest(Body):
     """`action` on the generations named in `ids`, or on all that match `filter`."""
 
     action: BatchAction
     ids: list[UUID] | None = None
     filter: BatchFilter | None = None
     folder_id: UUID | None = None  # move: the folder (null: out of any folder)
-    tags: list[Annotated[str, msgspec.Meta(max_length=100)]] = []  # tag, untag: the names
+    tags: list[Annotated[str, one_line(100)]] = []  # tag, untag: the names
 
 
 class BatchOut(msgspec.Struct):

@@ -25,14 +25,15 @@ from voiceqr.domain.api_keys import ApiKey
 from voiceqr.domain.users import User
 from voiceqr.entrypoints.http.auth import current_user
 from voiceqr.entrypoints.http.openapi import problems
+from voiceqr.entrypoints.http.schemas import Body, one_line
 
 NO_STORE = CacheControlHeader(no_store=True)
 
 
-class ApiKeyCreate(msgspec.Struct, forbid_unknown_fields=True):
+class ApiKeyCreate(Body):
     # Loose limits here; the use case checks the name (1-100 characters) and the scopes.
-    name: Annotated[str, Meta(max_length=1000)]
-    scopes: Annotated[list[Annotated[str, Meta(max_length=50)]], Meta(max_length=10)]
+    name: Annotated[str, one_line(1000)]
+    scopes: Annotated[list[Annotated[str, one_line(50)]], Meta(max_length=10)]
 
 
 class ApiKeyOut(msgspec.Struct):

@@ -22,6 +22,7 @@ from voiceqr.domain.api_keys import Scope
 from voiceqr.domain.preferences import MAX_DRAFT_LENGTH, MAX_QR_SIZE, MIN_QR_SIZE, UserPreferences
 from voiceqr.domain.users import User
 from voiceqr.entrypoints.http.auth import api_key_scopes, current_user
+from voiceqr.entrypoints.http.schemas import Body, multi_line
 
 NO_STORE = CacheControlHeader(no_store=True)
 QrSize = Annotated[int, Meta(ge=MIN_QR_SIZE, le=MAX_QR_SIZE)]
@@ -34,14 +35,14 @@ class PreferencesOut(msgspec.Struct):
     email_generation_failed: bool  # mail me when a generation fails for good (F4)
 
 
-class PreferencesPatch(msgspec.Struct, forbid_unknown_fields=True):
+class PreferencesPatch(Body):
     default_voice_id: UUID | UnsetType | None = UNSET
     qr_size: QrSize | UnsetType = UNSET
     email_generation_failed: bool | UnsetType = UNSET
 
 
-class DraftBody(msgspec.Struct, forbid_unknown_fields=True):
-    text: Annotated[str, Meta(max_length=MAX_DRAFT_LENGTH)]
+class DraftBody(Body):
+    text: Annotated[str, multi_line(MAX_DRAFT_LENGTH)]
     voice_id: UUID | None = None
 
 

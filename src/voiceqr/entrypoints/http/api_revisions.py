@@ -22,10 +22,10 @@ from voiceqr.bootstrap import Platform
 from voiceqr.domain.api_keys import Scope
 from voiceqr.domain.users import User
 from voiceqr.entrypoints.http.auth import api_key_scopes, current_user
-from voiceqr.entrypoints.http.schemas import Text
+from voiceqr.entrypoints.http.schemas import Body, Text
 
 
-class GenerationEdit(msgspec.Struct, forbid_unknown_fields=True):
+class GenerationEdit(Body):
     """The new text and/or voice; a field left out keeps its current value."""
 
     text: Text | UnsetType = UNSET

@@ -8,7 +8,6 @@ the request. Replies that carry a secret or codes are never cached.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 import msgspec
 from litestar import Controller, get, post
@@ -16,14 +15,13 @@ from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
-from msgspec import Meta
 
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.sessions import Session
 from voiceqr.domain.users import User
 from voiceqr.entrypoints.http.auth import current_session, current_user
 from voiceqr.entrypoints.http.openapi import problems
-from voiceqr.entrypoints.http.schemas import PasswordBody
+from voiceqr.entrypoints.http.schemas import Body, OtpCode, PasswordBody
 
 NO_STORE = CacheControlHeader(no_store=True)
 
@@ -41,8 +39,8 @@ class TwoFactorSetupOut(msgspec.Struct):
     qr_svg: str
 
 
-class CodeBody(msgspec.Struct, forbid_unknown_fields=True):
-    code: Annotated[str, Meta(max_length=20)]
+class CodeBody(Body):
+    code: OtpCode
 
 
 class RecoveryCodesOut(msgspec.Struct):

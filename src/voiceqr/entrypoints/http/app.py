@@ -30,6 +30,7 @@ from voiceqr.entrypoints.http.api_requests import JsonApiRequests
 from voiceqr.entrypoints.http.api_revisions import REVISION_CONTROLLERS
 from voiceqr.entrypoints.http.api_two_factor import TWO_FACTOR_CONTROLLERS
 from voiceqr.entrypoints.http.health import healthz, readyz
+from voiceqr.entrypoints.http.json_bodies import JSONBodyRequest
 from voiceqr.entrypoints.http.media import serve_media
 from voiceqr.entrypoints.http.oidc import OIDC_HANDLERS, social_buttons
 from voiceqr.entrypoints.http.openapi import ClosedStructSchemas, document_problems
@@ -139,6 +140,7 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude=["/media"]),
         lifespan=[lifespan],
         plugins=[ClosedStructSchemas()],
+        request_class=JSONBodyRequest,
         logging_config=None,
         debug=False,
     )
