@@ -7,10 +7,6 @@ only with no server error, no conformance failure (status codes, content types,
 headers, response bodies, Allow, schema-valid requests accepted, schema-invalid ones
 refused) and no request that hangs. `VOICEQR_SCHEMATHESIS_EXAMPLES` and
 `VOICEQR_SCHEMATHESIS_SEED` widen or vary the run.
-
-It runs only with `VOICEQR_SCHEMATHESIS=1`: in one full-suite run on the two-core CI
-machine it failed where it passes alone, and the cause was not found yet (the stateful
-phase, not used here, shows 30 s SQLite lock waits). Until then it is not in CI.
 """
 
 from __future__ import annotations
@@ -35,12 +31,6 @@ EXAMPLES = os.environ.get("VOICEQR_SCHEMATHESIS_EXAMPLES", "12")
 SEED = os.environ.get("VOICEQR_SCHEMATHESIS_SEED", "20261201")
 # Ending the caller's own session would leave the rest of the run signed out.
 SIGN_OUTS = "^/api/v1/auth/logout$|^/api/v1/me/sessions"
-
-
-pytestmark = pytest.mark.skipif(
-    os.environ.get("VOICEQR_SCHEMATHESIS") != "1",
-    reason="set VOICEQR_SCHEMATHESIS=1 to run schemathesis against voiceqr serve",
-)
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +92,7 @@ def run_schemathesis(server: str, header: str, report: Path) -> subprocess.Compl
         "--workers",
         "2",
         "--phases",
-        "examples,coverage,fuzzing",
+        "examples,coverage,fuzzing,stateful",
         "--exclude-path-regex",
         SIGN_OUTS,
         "--request-timeout",

@@ -9,6 +9,7 @@ from typing import Any, Self
 import anyio
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from voiceqr.adapters.database.accounts import (
     SqlAccountTokens,
@@ -53,7 +54,23 @@ from voiceqr.application.ports import (
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An engine for `sqlite+aiosqlite:///...` or `postgresql+asyncpg://...`."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        # One connection, handed out in turn by the pool. SQLite lets one transaction
+        # write at a time and every transaction here begins IMMEDIATE, so a second
+        # connection gains nothing; it only made waiters wait inside SQLite, each in
+        # its aiosqlite thread holding its connection's mutex for up to 30 s. Then the
+        # garbage collector, freeing a cursor of that connection on the event loop's
+        # thread, blocked on that mutex, and with it the transaction that held the
+        # lock: 30 s of stall and "database is locked". The pool's queue waits without
+        # a thread; the busy timeout is left for other processes (the CLI).
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": 30},
+            poolclass=AsyncAdaptedQueuePool,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=30,
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
