@@ -32,11 +32,11 @@ from datetime import UTC, datetime, timedelta
 
 from stream_zip import async_stream_zip
 
-from voiceqr.application.ports import GenerationFilter
+from voiceqr.application.shared.ports import GenerationFilter
 from voiceqr.bootstrap import Platform, build
-from voiceqr.domain.generations import Generation, GenerationStatus, new_public_code
-from voiceqr.domain.ids import uuid7
-from voiceqr.domain.users import Role, User
+from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.generations.generation import Generation, GenerationStatus, new_public_code
+from voiceqr.domain.shared.ids import uuid7
 from voiceqr.entrypoints.http.api_batch import _zip_members
 from voiceqr.settings import Settings
 

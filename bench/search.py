@@ -41,10 +41,10 @@ from voiceqr.adapters.database import migrate
 from voiceqr.adapters.database import tables as t
 from voiceqr.adapters.database.repositories import SqlGenerations
 from voiceqr.adapters.database.unit_of_work import create_engine
-from voiceqr.application.ports import GenerationFilter, HistoryPosition
-from voiceqr.domain.generations import GenerationStatus, new_public_code
-from voiceqr.domain.ids import uuid7
-from voiceqr.domain.organising import name_key
+from voiceqr.application.shared.ports import GenerationFilter, HistoryPosition
+from voiceqr.domain.generations.generation import GenerationStatus, new_public_code
+from voiceqr.domain.generations.organising import name_key
+from voiceqr.domain.shared.ids import uuid7
 
 PAGE = 20
 POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432"

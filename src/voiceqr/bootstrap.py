@@ -35,18 +35,21 @@ from voiceqr.adapters.queue.taskiq import (
     trim_acknowledged,
 )
 from voiceqr.adapters.secret_box import FernetSecretBox
-from voiceqr.application.accounts import AccountPolicy, Accounts
-from voiceqr.application.api_keys import ApiKeys
-from voiceqr.application.audit import AuditTrail
-from voiceqr.application.batch import GenerationBatches
-from voiceqr.application.failure_monitoring import FailureMonitor
-from voiceqr.application.generation_failures import GenerationFailures
-from voiceqr.application.generation_revisions import GenerationRevisions
-from voiceqr.application.generations import Generations
-from voiceqr.application.notifications import MailDelivery, Notifications
-from voiceqr.application.organising import FoldersAndTags
-from voiceqr.application.playback import Playback
-from voiceqr.application.ports import (
+from voiceqr.application.accounts.accounts import AccountPolicy, Accounts
+from voiceqr.application.accounts.api_keys import ApiKeys
+from voiceqr.application.accounts.social_sign_in import SocialSignIn
+from voiceqr.application.accounts.two_factor import TwoFactor
+from voiceqr.application.generations.batch import GenerationBatches
+from voiceqr.application.generations.failures import GenerationFailures
+from voiceqr.application.generations.generations import Generations
+from voiceqr.application.generations.organising import FoldersAndTags
+from voiceqr.application.generations.revisions import GenerationRevisions
+from voiceqr.application.mail.notifications import MailDelivery, Notifications
+from voiceqr.application.operations.audit import AuditTrail
+from voiceqr.application.operations.failure_monitoring import FailureMonitor
+from voiceqr.application.playback.playback import Playback
+from voiceqr.application.profile.preferences import Preferences
+from voiceqr.application.shared.ports import (
     AudioStorage,
     CountryLookup,
     GenerationQueue,
@@ -60,12 +63,9 @@ from voiceqr.application.ports import (
     SpeechSynthesizer,
     UnitOfWorkFactory,
 )
-from voiceqr.application.preferences import Preferences
-from voiceqr.application.social_sign_in import SocialSignIn
-from voiceqr.application.two_factor import TwoFactor
-from voiceqr.application.voices import VoiceGallery, VoiceSpec
-from voiceqr.domain.failure_monitoring import AlertPolicy
-from voiceqr.domain.generations import RetryPolicy
+from voiceqr.application.voices.gallery import VoiceGallery, VoiceSpec
+from voiceqr.domain.generations.generation import RetryPolicy
+from voiceqr.domain.operations.failure_monitoring import AlertPolicy
 from voiceqr.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -31,8 +31,8 @@ from voiceqr.adapters.database import tables
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.adapters.passwords import Argon2PasswordHasher
 from voiceqr.bootstrap import Platform, build
-from voiceqr.domain.generations import Generation
-from voiceqr.domain.users import Role, User
+from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.generations.generation import Generation
 from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Settings
 

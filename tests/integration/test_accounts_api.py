@@ -43,8 +43,8 @@ from tests.integration.http_helpers import (
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.adapters.mail.outbox import list_outbox
 from voiceqr.bootstrap import build
-from voiceqr.domain.mail import OutboxMessage
-from voiceqr.domain.users import UserStatus
+from voiceqr.domain.accounts.users import UserStatus
+from voiceqr.domain.mail.outbox import OutboxMessage
 from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Jobs, Settings
 

@@ -28,13 +28,13 @@ from tests.integration.http_helpers import (
     is_html,
     wait_until_finished,
 )
-from voiceqr.application.ports import SpeechResult
+from voiceqr.application.shared.ports import SpeechResult
 from voiceqr.bootstrap import build
-from voiceqr.domain.errors import ErrorCategory, SpeechError
-from voiceqr.domain.generations import Generation, new_public_code
-from voiceqr.domain.ids import uuid7
-from voiceqr.domain.users import Role
-from voiceqr.domain.voices import Voice
+from voiceqr.domain.accounts.users import Role
+from voiceqr.domain.generations.generation import Generation, new_public_code
+from voiceqr.domain.shared.errors import ErrorCategory, SpeechError
+from voiceqr.domain.shared.ids import uuid7
+from voiceqr.domain.voices.voice import Voice
 from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Jobs, Settings
 

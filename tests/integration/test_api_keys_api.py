@@ -26,7 +26,7 @@ from tests.integration.http_helpers import (
     is_html,
 )
 from voiceqr.bootstrap import build
-from voiceqr.domain.users import Role, User, UserStatus
+from voiceqr.domain.accounts.users import Role, User, UserStatus
 from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Settings
 

@@ -27,9 +27,9 @@ from tests.integration.http_helpers import (
     fast_hasher,
 )
 from voiceqr.bootstrap import build
-from voiceqr.domain.generations import Generation, GenerationStatus, new_public_code
-from voiceqr.domain.ids import uuid7
-from voiceqr.domain.users import Role
+from voiceqr.domain.accounts.users import Role
+from voiceqr.domain.generations.generation import Generation, GenerationStatus, new_public_code
+from voiceqr.domain.shared.ids import uuid7
 from voiceqr.entrypoints.http.app import create_app
 from voiceqr.entrypoints.http.schemas import Body
 from voiceqr.settings import Database, Settings

@@ -21,9 +21,9 @@ from tests.integration.http_helpers import (
     looks_like_mp3,
     wait_until_finished,
 )
-from voiceqr.application.batch import INDEX_COLUMNS
-from voiceqr.domain.generations import Generation, GenerationStatus, new_public_code
-from voiceqr.domain.ids import uuid7
+from voiceqr.application.generations.batch import INDEX_COLUMNS
+from voiceqr.domain.generations.generation import Generation, GenerationStatus, new_public_code
+from voiceqr.domain.shared.ids import uuid7
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

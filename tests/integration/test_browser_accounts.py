@@ -37,7 +37,7 @@ MAIL_WAIT_S = 15
 async def _create_users(env: dict[str, str]) -> None:
     """Verified accounts made directly on the data directory, before the server starts."""
     from voiceqr.bootstrap import build
-    from voiceqr.domain.users import Role
+    from voiceqr.domain.accounts.users import Role
     from voiceqr.settings import load
 
     platform = build(load(env))

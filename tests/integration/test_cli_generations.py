@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from voiceqr.bootstrap import build
-from voiceqr.domain.errors import ErrorCategory, SpeechError
-from voiceqr.domain.generations import GenerationStatus
-from voiceqr.domain.users import Role
+from voiceqr.domain.accounts.users import Role
+from voiceqr.domain.generations.generation import GenerationStatus
+from voiceqr.domain.shared.errors import ErrorCategory, SpeechError
 from voiceqr.entrypoints.cli import app
 from voiceqr.settings import load
 

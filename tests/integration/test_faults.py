@@ -45,10 +45,10 @@ from tests.integration.processes import (
     wait_until,
     wait_until_async,
 )
-from voiceqr.application.voices import SAMPLE_TEXT, VoiceSpec
+from voiceqr.application.voices.gallery import SAMPLE_TEXT, VoiceSpec
 from voiceqr.bootstrap import ELEVENLABS_DEFAULT_VOICES, Platform, build
-from voiceqr.domain.generations import Generation, GenerationStatus
-from voiceqr.domain.users import Role, User
+from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.generations.generation import Generation, GenerationStatus
 from voiceqr.settings import load
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]

@@ -12,8 +12,8 @@ import pytest
 import pytest_asyncio
 
 from tests.integration.http_helpers import BROWSER, Agent, RunningApp, assert_problem, embedded_app
-from voiceqr.domain.generations import Generation, GenerationStatus, new_public_code
-from voiceqr.domain.ids import uuid7
+from voiceqr.domain.generations.generation import Generation, GenerationStatus, new_public_code
+from voiceqr.domain.shared.ids import uuid7
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -15,12 +15,12 @@ from voiceqr.adapters.database import organising
 from voiceqr.adapters.database import tables as t
 from voiceqr.adapters.database.organising import filter_conditions
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
-from voiceqr.application.organising import FoldersAndTags
-from voiceqr.application.ports import GenerationFilter, HistoryPosition
-from voiceqr.domain.errors import Conflict, NotFound
-from voiceqr.domain.generations import Generation, GenerationStatus
-from voiceqr.domain.organising import Filing, LabelKind
-from voiceqr.domain.users import User
+from voiceqr.application.generations.organising import FoldersAndTags
+from voiceqr.application.shared.ports import GenerationFilter, HistoryPosition
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.generation import Generation, GenerationStatus
+from voiceqr.domain.generations.organising import Filing, LabelKind
+from voiceqr.domain.shared.errors import Conflict, NotFound
 
 FOLDER, TAG = LabelKind.FOLDER, LabelKind.TAG
 

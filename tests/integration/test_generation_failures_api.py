@@ -26,12 +26,12 @@ from tests.integration.http_helpers import (
     wait_until_finished,
 )
 from voiceqr.adapters.storage.local import LocalAudioStorage
-from voiceqr.application.ports import SpeechResult
+from voiceqr.application.shared.ports import SpeechResult
 from voiceqr.bootstrap import build
-from voiceqr.domain.errors import ErrorCategory, SpeechError, StorageError
-from voiceqr.domain.mail import OutboxMessage
-from voiceqr.domain.users import Role
-from voiceqr.domain.voices import Voice
+from voiceqr.domain.accounts.users import Role
+from voiceqr.domain.mail.outbox import OutboxMessage
+from voiceqr.domain.shared.errors import ErrorCategory, SpeechError, StorageError
+from voiceqr.domain.voices.voice import Voice
 from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Jobs, Settings
 

@@ -14,9 +14,9 @@ from tests.integration.test_repositories import (
     make_generation,
 )
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
-from voiceqr.application.ports import GenerationFilter, HistoryPosition
-from voiceqr.domain.generations import Generation, GenerationStatus
-from voiceqr.domain.ids import uuid7
+from voiceqr.application.shared.ports import GenerationFilter, HistoryPosition
+from voiceqr.domain.generations.generation import Generation, GenerationStatus
+from voiceqr.domain.shared.ids import uuid7
 
 
 async def page(

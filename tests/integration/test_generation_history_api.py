@@ -21,9 +21,9 @@ from tests.integration.http_helpers import (
     is_html,
     wait_until_finished,
 )
-from voiceqr.domain.errors import NotFound
-from voiceqr.domain.generations import Generation, GenerationStatus, new_public_code
-from voiceqr.domain.ids import uuid7
+from voiceqr.domain.generations.generation import Generation, GenerationStatus, new_public_code
+from voiceqr.domain.shared.errors import NotFound
+from voiceqr.domain.shared.ids import uuid7
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

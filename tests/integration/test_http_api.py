@@ -44,10 +44,10 @@ from tests.integration.http_helpers import (
     wait_until_finished,
 )
 from voiceqr.bootstrap import build
-from voiceqr.domain.errors import ErrorCategory
-from voiceqr.domain.generations import Generation, GenerationStatus, new_public_code
-from voiceqr.domain.ids import uuid7
-from voiceqr.domain.users import Role
+from voiceqr.domain.accounts.users import Role
+from voiceqr.domain.generations.generation import Generation, GenerationStatus, new_public_code
+from voiceqr.domain.shared.errors import ErrorCategory
+from voiceqr.domain.shared.ids import uuid7
 from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Database, Settings
 

@@ -27,9 +27,9 @@ from tests.integration.processes import (
     wait_until_async,
 )
 from voiceqr.adapters.queue.taskiq import CONSUMER_GROUP, RedisJobStream, redis_stream_broker
-from voiceqr.application.voices import VoiceSpec
+from voiceqr.application.voices.gallery import VoiceSpec
 from voiceqr.bootstrap import build
-from voiceqr.domain.users import Role
+from voiceqr.domain.accounts.users import Role
 from voiceqr.settings import load
 
 pytestmark = pytest.mark.redis

@@ -21,8 +21,13 @@ from voiceqr.adapters.mail.outbox import (
     read_outbox_message,
 )
 from voiceqr.adapters.mail.smtp import SmtpMailer
-from voiceqr.application.ports import MailMessage
-from voiceqr.domain.errors import ErrorCategory, ExternalServiceError, NotFound, ValidationError
+from voiceqr.application.shared.ports import MailMessage
+from voiceqr.domain.shared.errors import (
+    ErrorCategory,
+    ExternalServiceError,
+    NotFound,
+    ValidationError,
+)
 
 SENDER = "VoiceQR <no-reply@voiceqr.example>"
 MESSAGE = MailMessage(

@@ -16,10 +16,10 @@ from argon2 import PasswordHasher as Argon2
 from tests.conftest import free_port
 from tests.integration.test_mail import _Recorder, _start
 from voiceqr.adapters.passwords import Argon2PasswordHasher
-from voiceqr.application.accounts import Client
+from voiceqr.application.accounts.accounts import Client
 from voiceqr.bootstrap import Platform, build
-from voiceqr.domain.mail import OutboxStatus
-from voiceqr.domain.users import Role
+from voiceqr.domain.accounts.users import Role
+from voiceqr.domain.mail.outbox import OutboxStatus
 from voiceqr.settings import load
 
 BASE_URL = "https://listen.example.org"

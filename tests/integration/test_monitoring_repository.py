@@ -11,17 +11,17 @@ from sqlalchemy import delete
 from tests.unit.fakes import FakeClock
 from voiceqr.adapters.database import tables
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
-from voiceqr.application.audit import AuditTrail, record
-from voiceqr.application.failure_monitoring import FailureMonitor
-from voiceqr.application.notifications import Notifications
-from voiceqr.domain.audit import AuditPosition
-from voiceqr.domain.errors import ErrorCategory
-from voiceqr.domain.failure_monitoring import AlertPolicy, StatsWindow
-from voiceqr.domain.generation_failures import AttemptOutcome, GenerationAttempt
-from voiceqr.domain.generations import Generation, new_public_code
-from voiceqr.domain.ids import uuid7
-from voiceqr.domain.preferences import UserPreferences
-from voiceqr.domain.users import Role, User
+from voiceqr.application.mail.notifications import Notifications
+from voiceqr.application.operations.audit import AuditTrail, record
+from voiceqr.application.operations.failure_monitoring import FailureMonitor
+from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.generations.failures import AttemptOutcome, GenerationAttempt
+from voiceqr.domain.generations.generation import Generation, new_public_code
+from voiceqr.domain.operations.audit import AuditPosition
+from voiceqr.domain.operations.failure_monitoring import AlertPolicy, StatsWindow
+from voiceqr.domain.profile.preferences import UserPreferences
+from voiceqr.domain.shared.errors import ErrorCategory
+from voiceqr.domain.shared.ids import uuid7
 
 # Far from the wall clock: nothing else in the database finished near it.
 NOW = datetime(2031, 6, 14, 15, 9, 26, 535897, tzinfo=UTC)

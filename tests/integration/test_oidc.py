@@ -49,8 +49,8 @@ from tests.integration.http_helpers import (
 from voiceqr.adapters.oidc import OpenIdConnectProvider
 from voiceqr.adapters.redis.one_time_keys import MemoryOneTimeKeys, RedisOneTimeKeys
 from voiceqr.bootstrap import build
-from voiceqr.domain.errors import AuthenticationFailed, ErrorCategory, ExternalServiceError
-from voiceqr.domain.users import UserStatus
+from voiceqr.domain.accounts.users import UserStatus
+from voiceqr.domain.shared.errors import AuthenticationFailed, ErrorCategory, ExternalServiceError
 from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Settings
 

@@ -20,8 +20,8 @@ from tests.integration.http_helpers import (
     assert_problem,
     embedded_app,
 )
-from voiceqr.domain.preferences import UserPreferences
-from voiceqr.domain.users import Role
+from voiceqr.domain.accounts.users import Role
+from voiceqr.domain.profile.preferences import UserPreferences
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

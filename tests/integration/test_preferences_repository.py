@@ -9,9 +9,9 @@ from sqlalchemy import delete
 
 from voiceqr.adapters.database import tables
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
-from voiceqr.domain.ids import uuid7
-from voiceqr.domain.preferences import UserPreferences
-from voiceqr.domain.users import Role, User
+from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.profile.preferences import UserPreferences
+from voiceqr.domain.shared.ids import uuid7
 
 NOW = datetime(2026, 3, 14, 15, 9, 26, 535897, tzinfo=UTC)
 

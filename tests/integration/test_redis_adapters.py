@@ -18,8 +18,8 @@ from redis.asyncio import Redis
 
 from voiceqr.adapters.redis.rate_limits import RedisRateLimiter
 from voiceqr.adapters.redis.sessions import RedisSessionStore
-from voiceqr.domain.ids import uuid7
-from voiceqr.domain.sessions import Session
+from voiceqr.domain.accounts.sessions import Session
+from voiceqr.domain.shared.ids import uuid7
 
 pytestmark = pytest.mark.redis
 

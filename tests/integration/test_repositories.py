@@ -13,24 +13,24 @@ import pytest
 
 from voiceqr.adapters.database.sessions import SqlSessionStore
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
-from voiceqr.domain.activity import LoginEvent
-from voiceqr.domain.api_keys import ApiKey, Scope
-from voiceqr.domain.errors import Conflict, ErrorCategory
-from voiceqr.domain.generations import (
+from voiceqr.domain.accounts.activity import LoginEvent
+from voiceqr.domain.accounts.api_keys import ApiKey, Scope
+from voiceqr.domain.accounts.sessions import Session
+from voiceqr.domain.accounts.social import SocialIdentity
+from voiceqr.domain.accounts.tokens import TOKEN_LIFETIMES, AccountToken, TokenPurpose
+from voiceqr.domain.accounts.two_factor import RecoveryCode
+from voiceqr.domain.accounts.users import Role, User, UserStatus
+from voiceqr.domain.generations.generation import (
     Generation,
     GenerationStatus,
     RetryPolicy,
     new_public_code,
 )
-from voiceqr.domain.ids import uuid7
-from voiceqr.domain.mail import OutboxMessage, OutboxStatus
-from voiceqr.domain.playback import PlaybackCounts, PlaybackEvent, PlaybackEventKind
-from voiceqr.domain.sessions import Session
-from voiceqr.domain.social import SocialIdentity
-from voiceqr.domain.tokens import TOKEN_LIFETIMES, AccountToken, TokenPurpose
-from voiceqr.domain.two_factor import RecoveryCode
-from voiceqr.domain.users import Role, User, UserStatus
-from voiceqr.domain.voices import Voice, VoiceSample
+from voiceqr.domain.mail.outbox import OutboxMessage, OutboxStatus
+from voiceqr.domain.playback.events import PlaybackCounts, PlaybackEvent, PlaybackEventKind
+from voiceqr.domain.shared.errors import Conflict, ErrorCategory
+from voiceqr.domain.shared.ids import uuid7
+from voiceqr.domain.voices.voice import Voice, VoiceSample
 
 # Microseconds on purpose: both engines must keep them.
 NOW = datetime(2026, 3, 14, 15, 9, 26, 535897, tzinfo=UTC)

@@ -26,11 +26,11 @@ from tests.integration.http_helpers import (
     wait_until_finished,
 )
 from tests.integration.test_cli_generations import make_generations
-from voiceqr.application.ports import SpeechResult
+from voiceqr.application.shared.ports import SpeechResult
 from voiceqr.bootstrap import build
-from voiceqr.domain.errors import ErrorCategory, SpeechError
-from voiceqr.domain.users import Role
-from voiceqr.domain.voices import Voice
+from voiceqr.domain.accounts.users import Role
+from voiceqr.domain.shared.errors import ErrorCategory, SpeechError
+from voiceqr.domain.voices.voice import Voice
 from voiceqr.entrypoints.cli import app as cli
 from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Database, Settings, load

@@ -9,10 +9,10 @@ import pytest
 
 from tests.integration.test_repositories import NOW, add_generations, add_user, make_generation
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
-from voiceqr.application.generations import first_revision
-from voiceqr.domain.errors import Conflict
-from voiceqr.domain.generation_revisions import GenerationRevision
-from voiceqr.domain.ids import uuid7
+from voiceqr.application.generations.generations import first_revision
+from voiceqr.domain.generations.revisions import GenerationRevision
+from voiceqr.domain.shared.errors import Conflict
+from voiceqr.domain.shared.ids import uuid7
 
 
 async def test_revisions_are_stored_numbered_once_and_listed_newest_first(

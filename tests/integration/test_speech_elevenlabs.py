@@ -20,8 +20,8 @@ from tests.integration.elevenlabs_server import (
     elevenlabs_server,  # noqa: F401
 )
 from voiceqr.adapters.speech.elevenlabs import ElevenLabsSynthesizer
-from voiceqr.domain.errors import ErrorCategory, SpeechError, ValidationError
-from voiceqr.domain.voices import Voice
+from voiceqr.domain.shared.errors import ErrorCategory, SpeechError, ValidationError
+from voiceqr.domain.voices.voice import Voice
 
 TEXT = "Scan me to hear this message."
 

@@ -8,8 +8,8 @@ import uuid
 import pytest
 
 from voiceqr.adapters.speech.espeak import DEFAULT_VOICES, DefaultVoice, EspeakSynthesizer
-from voiceqr.domain.errors import ErrorCategory, SpeechError, ValidationError
-from voiceqr.domain.voices import Voice
+from voiceqr.domain.shared.errors import ErrorCategory, SpeechError, ValidationError
+from voiceqr.domain.voices.voice import Voice
 
 SHORT = "Hello, scan me."
 LONG = "Hello, scan me. This message is a good deal longer, so it takes more time to say."

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from voiceqr.adapters.storage.local import CHUNK_SIZE, LocalAudioStorage, guess_content_type
-from voiceqr.domain.errors import NotFound, StorageError, ValidationError
+from voiceqr.domain.shared.errors import NotFound, StorageError, ValidationError
 
 
 @pytest.fixture

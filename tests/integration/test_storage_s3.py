@@ -13,7 +13,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from voiceqr.adapters.storage.s3 import CACHE_CONTROL, S3AudioStorage
-from voiceqr.domain.errors import NotFound, StorageError, ValidationError
+from voiceqr.domain.shared.errors import NotFound, StorageError, ValidationError
 
 REGION = "us-east-1"
 

@@ -26,11 +26,11 @@ from tests.integration.processes import (
     wait_until,
     wait_until_async,
 )
-from voiceqr.application.voices import VoiceSpec
+from voiceqr.application.voices.gallery import VoiceSpec
 from voiceqr.bootstrap import Platform, build
-from voiceqr.domain.generations import Generation, GenerationStatus
-from voiceqr.domain.users import Role, User
-from voiceqr.domain.voices import Voice
+from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.generations.generation import Generation, GenerationStatus
+from voiceqr.domain.voices.voice import Voice
 from voiceqr.settings import load
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]

@@ -1,4 +1,4 @@
-"""In-memory fakes for every port in `voiceqr.application.ports`, and services wired to them.
+"""In-memory fakes for every port in `voiceqr.application.shared.ports`, and services wired to them.
 
 The fakes keep persistence semantics so the use cases are tested as they run in
 production: objects are copied on the way in and out (a caller never holds the
@@ -18,29 +18,28 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID
 
-from voiceqr.application import ports
-from voiceqr.application.accounts import AccountPolicy, Accounts
-from voiceqr.application.audit import AuditTrail
-from voiceqr.application.failure_monitoring import FailureMonitor
-from voiceqr.application.generation_failures import GenerationFailures
-from voiceqr.application.generation_revisions import GenerationRevisions
-from voiceqr.application.generations import Generations
-from voiceqr.application.notifications import Notifications
-from voiceqr.application.organising import FoldersAndTags
-from voiceqr.application.playback import Playback
-from voiceqr.application.ports import AudioRange, MailMessage, SpeechResult
-from voiceqr.application.voices import VoiceGallery
-from voiceqr.domain.activity import LoginEvent
-from voiceqr.domain.api_keys import ApiKey
-from voiceqr.domain.audit import AuditEvent, AuditPosition
-from voiceqr.domain.errors import Conflict, ErrorCategory, NotFound, StorageError, ValidationError
-from voiceqr.domain.failure_monitoring import AlertPolicy, AttemptCount, floor_to
-from voiceqr.domain.generation_failures import AttemptOutcome, GenerationAttempt
-from voiceqr.domain.generation_revisions import GenerationRevision
-from voiceqr.domain.generations import Generation, GenerationStatus, RetryPolicy
-from voiceqr.domain.ids import uuid7
-from voiceqr.domain.mail import OutboxMessage, OutboxStatus
-from voiceqr.domain.organising import (
+from voiceqr.application.accounts.accounts import AccountPolicy, Accounts
+from voiceqr.application.generations.failures import GenerationFailures
+from voiceqr.application.generations.generations import Generations
+from voiceqr.application.generations.organising import FoldersAndTags
+from voiceqr.application.generations.revisions import GenerationRevisions
+from voiceqr.application.mail.notifications import Notifications
+from voiceqr.application.operations.audit import AuditTrail
+from voiceqr.application.operations.failure_monitoring import FailureMonitor
+from voiceqr.application.playback.playback import Playback
+from voiceqr.application.shared import ports
+from voiceqr.application.shared.ports import AudioRange, MailMessage, SpeechResult
+from voiceqr.application.voices.gallery import VoiceGallery
+from voiceqr.domain.accounts.activity import LoginEvent
+from voiceqr.domain.accounts.api_keys import ApiKey
+from voiceqr.domain.accounts.sessions import Session
+from voiceqr.domain.accounts.social import SocialIdentity
+from voiceqr.domain.accounts.tokens import AccountToken, TokenPurpose
+from voiceqr.domain.accounts.two_factor import RecoveryCode
+from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.generations.failures import AttemptOutcome, GenerationAttempt
+from voiceqr.domain.generations.generation import Generation, GenerationStatus, RetryPolicy
+from voiceqr.domain.generations.organising import (
     Filing,
     Label,
     LabelKind,
@@ -49,14 +48,21 @@ from voiceqr.domain.organising import (
     name_key,
     search_terms,
 )
-from voiceqr.domain.playback import PlaybackCounts, PlaybackEvent, PlaybackEventKind
-from voiceqr.domain.preferences import UserPreferences
-from voiceqr.domain.sessions import Session
-from voiceqr.domain.social import SocialIdentity
-from voiceqr.domain.tokens import AccountToken, TokenPurpose
-from voiceqr.domain.two_factor import RecoveryCode
-from voiceqr.domain.users import Role, User
-from voiceqr.domain.voices import Voice, VoiceSample
+from voiceqr.domain.generations.revisions import GenerationRevision
+from voiceqr.domain.mail.outbox import OutboxMessage, OutboxStatus
+from voiceqr.domain.operations.audit import AuditEvent, AuditPosition
+from voiceqr.domain.operations.failure_monitoring import AlertPolicy, AttemptCount, floor_to
+from voiceqr.domain.playback.events import PlaybackCounts, PlaybackEvent, PlaybackEventKind
+from voiceqr.domain.profile.preferences import UserPreferences
+from voiceqr.domain.shared.errors import (
+    Conflict,
+    ErrorCategory,
+    NotFound,
+    StorageError,
+    ValidationError,
+)
+from voiceqr.domain.shared.ids import uuid7
+from voiceqr.domain.voices.voice import Voice, VoiceSample
 
 START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 PUBLIC_BASE_URL = "https://voiceqr.test"

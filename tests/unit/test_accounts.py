@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.unit.fakes import PUBLIC_BASE_URL, Services, make_services
-from voiceqr.application.accounts import (
+from voiceqr.application.accounts.accounts import (
     AccountPolicy,
     Accounts,
     Client,
@@ -18,10 +18,14 @@ from voiceqr.application.accounts import (
     SecondFactorRequired,
     hash_token,
 )
-from voiceqr.application.notifications import MailDelivery, Notifications
-from voiceqr.application.ports import UnitOfWork
-from voiceqr.domain.activity import SignInMethod
-from voiceqr.domain.errors import (
+from voiceqr.application.mail.notifications import MailDelivery, Notifications
+from voiceqr.application.shared.ports import UnitOfWork
+from voiceqr.domain.accounts.activity import SignInMethod
+from voiceqr.domain.accounts.sessions import Session
+from voiceqr.domain.accounts.tokens import TokenPurpose
+from voiceqr.domain.accounts.users import User, UserStatus
+from voiceqr.domain.mail.outbox import OutboxMessage, OutboxStatus
+from voiceqr.domain.shared.errors import (
     AuthenticationFailed,
     ErrorCategory,
     ExternalServiceError,
@@ -29,10 +33,6 @@ from voiceqr.domain.errors import (
     PermissionDenied,
     ValidationError,
 )
-from voiceqr.domain.mail import OutboxMessage, OutboxStatus
-from voiceqr.domain.sessions import Session
-from voiceqr.domain.tokens import TokenPurpose
-from voiceqr.domain.users import User, UserStatus
 
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new passphrase"

@@ -13,9 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.fakes import Services, make_services
-from voiceqr.application.api_keys import ApiKeys
-from voiceqr.domain.api_keys import Scope
-from voiceqr.domain.errors import (
+from voiceqr.application.accounts.api_keys import ApiKeys
+from voiceqr.domain.accounts.api_keys import Scope
+from voiceqr.domain.accounts.users import Role, User, UserStatus
+from voiceqr.domain.shared.errors import (
     AuthenticationFailed,
     Conflict,
     ErrorCategory,
@@ -23,7 +24,6 @@ from voiceqr.domain.errors import (
     PermissionDenied,
     ValidationError,
 )
-from voiceqr.domain.users import Role, User, UserStatus
 
 KEY_FORMAT = re.compile(r"^(vqr_[A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$")
 GRACE = timedelta(hours=24)

@@ -9,19 +9,19 @@ from uuid import UUID
 import pytest
 
 from tests.unit.fakes import Services, make_services
-from voiceqr.application.audit import record
-from voiceqr.application.voices import VoiceSpec
-from voiceqr.domain.audit import AuditEvent
-from voiceqr.domain.errors import (
+from voiceqr.application.operations.audit import record
+from voiceqr.application.voices.gallery import VoiceSpec
+from voiceqr.domain.accounts.users import Role, User, UserStatus
+from voiceqr.domain.generations.generation import GenerationStatus
+from voiceqr.domain.operations.audit import AuditEvent
+from voiceqr.domain.shared.errors import (
     ErrorCategory,
     NotFound,
     PermissionDenied,
     SpeechError,
     ValidationError,
 )
-from voiceqr.domain.generations import GenerationStatus
-from voiceqr.domain.users import Role, User, UserStatus
-from voiceqr.domain.voices import Voice
+from voiceqr.domain.voices.voice import Voice
 
 
 @pytest.fixture

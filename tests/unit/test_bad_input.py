@@ -15,17 +15,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.unit.fakes import Services, make_services
-from voiceqr.application.accounts import Client
-from voiceqr.application.ports import GenerationFilter
-from voiceqr.domain.errors import AuthenticationFailed, ValidationError
-from voiceqr.domain.generations import clean_text
-from voiceqr.domain.text import (
+from voiceqr.application.accounts.accounts import Client
+from voiceqr.application.shared.ports import GenerationFilter
+from voiceqr.domain.accounts.users import Role, clean_name, normalize_email
+from voiceqr.domain.generations.generation import clean_text
+from voiceqr.domain.shared.errors import AuthenticationFailed, ValidationError
+from voiceqr.domain.shared.text import (
     MULTI_LINE_CHARACTERS,
     ONE_LINE_CHARACTERS,
     control_character,
     is_blank,
 )
-from voiceqr.domain.users import Role, clean_name, normalize_email
 from voiceqr.entrypoints.http.api_batch import BatchRequest
 from voiceqr.entrypoints.http.api_preferences import DraftBody
 from voiceqr.entrypoints.http.json_bodies import MAX_NESTING, nests_too_deep

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.unit.fakes import PUBLIC_BASE_URL, Services, make_services
-from voiceqr.application.batch import (
+from voiceqr.application.generations.batch import (
     INDEX_COLUMNS,
     MAX_IDS,
     ArchiveFile,
@@ -21,14 +21,14 @@ from voiceqr.application.batch import (
     Selection,
     file_stem,
 )
-from voiceqr.application.organising import FoldersAndTags
-from voiceqr.application.ports import GenerationFilter
-from voiceqr.domain.errors import NotFound, ValidationError
-from voiceqr.domain.generations import Generation, GenerationStatus, new_public_code
-from voiceqr.domain.ids import uuid7
-from voiceqr.domain.preferences import UserPreferences
-from voiceqr.domain.users import User
-from voiceqr.domain.voices import Voice
+from voiceqr.application.generations.organising import FoldersAndTags
+from voiceqr.application.shared.ports import GenerationFilter
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.generation import Generation, GenerationStatus, new_public_code
+from voiceqr.domain.profile.preferences import UserPreferences
+from voiceqr.domain.shared.errors import NotFound, ValidationError
+from voiceqr.domain.shared.ids import uuid7
+from voiceqr.domain.voices.voice import Voice
 
 
 @pytest.fixture

@@ -11,18 +11,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.unit.fakes import START, Services, make_services
-from voiceqr.domain.errors import ErrorCategory, PermissionDenied
-from voiceqr.domain.failure_monitoring import (
+from voiceqr.domain.accounts.users import Role, UserStatus
+from voiceqr.domain.generations.failures import AttemptOutcome, GenerationAttempt
+from voiceqr.domain.mail.outbox import OutboxMessage
+from voiceqr.domain.operations.failure_monitoring import (
     AlertPolicy,
     AttemptCount,
     FailureRate,
     StatsWindow,
     group_into_buckets,
 )
-from voiceqr.domain.generation_failures import AttemptOutcome, GenerationAttempt
-from voiceqr.domain.ids import uuid7
-from voiceqr.domain.mail import OutboxMessage
-from voiceqr.domain.users import Role, UserStatus
+from voiceqr.domain.shared.errors import ErrorCategory, PermissionDenied
+from voiceqr.domain.shared.ids import uuid7
 
 
 @pytest.fixture
@@ -143,7 +143,7 @@ async def test_a_breach_mails_every_active_admin_once_and_logs_an_error(
     finish(s, AttemptOutcome.FAILED, ErrorCategory.QUOTA, count=2)
     finish(s, AttemptOutcome.COMPLETED, count=12)
 
-    with caplog.at_level(logging.INFO, logger="voiceqr.application.failure_monitoring"):
+    with caplog.at_level(logging.INFO, logger="voiceqr.application.operations.failure_monitoring"):
         assert await s.failure_monitor.check_alert() == 1
 
     mails = alert_mail(s)
@@ -223,7 +223,7 @@ async def test_the_alert_and_its_mail_are_saved_together_or_not_at_all(s: Servic
 
 
 def test_a_policy_out_of_range_is_refused() -> None:
-    from voiceqr.domain.errors import ValidationError
+    from voiceqr.domain.shared.errors import ValidationError
 
     with pytest.raises(ValidationError):
         AlertPolicy(threshold=1.5)

@@ -7,18 +7,18 @@ from uuid import UUID
 import pytest
 
 from tests.unit.fakes import PUBLIC_BASE_URL, FakeSpeech, Services, make_services
-from voiceqr.domain.errors import (
+from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.generations.failures import AttemptOutcome, GenerationAttempt, what_to_do
+from voiceqr.domain.generations.generation import GenerationStatus, RetryPolicy
+from voiceqr.domain.mail.outbox import OutboxMessage
+from voiceqr.domain.shared.errors import (
     Conflict,
     ErrorCategory,
     NotFound,
     PermissionDenied,
     SpeechError,
 )
-from voiceqr.domain.generation_failures import AttemptOutcome, GenerationAttempt, what_to_do
-from voiceqr.domain.generations import GenerationStatus, RetryPolicy
-from voiceqr.domain.mail import OutboxMessage
-from voiceqr.domain.users import Role, User
-from voiceqr.domain.voices import Voice
+from voiceqr.domain.voices.voice import Voice
 
 TEXT = "Welcome to the museum. Room 4 holds the Starry Night."
 

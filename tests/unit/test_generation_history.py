@@ -9,13 +9,13 @@ from uuid import UUID
 import pytest
 
 from tests.unit.fakes import Services, SpeechCall, make_services
-from voiceqr.application.generations import decode_cursor, encode_cursor
-from voiceqr.application.ports import GenerationFilter, HistoryPosition
-from voiceqr.domain.errors import IllegalTransition, NotFound, ValidationError
-from voiceqr.domain.generations import Generation, GenerationStatus
-from voiceqr.domain.ids import uuid7
-from voiceqr.domain.users import User
-from voiceqr.domain.voices import Voice
+from voiceqr.application.generations.generations import decode_cursor, encode_cursor
+from voiceqr.application.shared.ports import GenerationFilter, HistoryPosition
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.generation import Generation, GenerationStatus
+from voiceqr.domain.shared.errors import IllegalTransition, NotFound, ValidationError
+from voiceqr.domain.shared.ids import uuid7
+from voiceqr.domain.voices.voice import Voice
 
 
 @pytest.fixture

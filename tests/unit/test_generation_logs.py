@@ -11,11 +11,14 @@ from uuid import UUID
 import pytest
 
 from tests.unit.fakes import Services, make_services
-from voiceqr.domain.errors import ErrorCategory, SpeechError
-from voiceqr.domain.generations import RetryPolicy
+from voiceqr.domain.generations.generation import RetryPolicy
+from voiceqr.domain.shared.errors import ErrorCategory, SpeechError
 from voiceqr.logs import JsonFormatter
 
-LOGGERS = ("voiceqr.application.generations", "voiceqr.application.generation_failures")
+LOGGERS = (
+    "voiceqr.application.generations.generations",
+    "voiceqr.application.generations.failures",
+)
 
 
 @pytest.fixture

@@ -17,8 +17,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from tests.unit.fakes import FakeSpeech, Services, make_services
-from voiceqr.application.generation_revisions import Edit
-from voiceqr.domain.errors import (
+from voiceqr.application.generations.revisions import Edit
+from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.generations.generation import Generation, GenerationStatus, RetryPolicy
+from voiceqr.domain.shared.errors import (
     Conflict,
     ErrorCategory,
     NotFound,
@@ -26,9 +28,7 @@ from voiceqr.domain.errors import (
     SpeechError,
     ValidationError,
 )
-from voiceqr.domain.generations import Generation, GenerationStatus, RetryPolicy
-from voiceqr.domain.users import Role, User
-from voiceqr.domain.voices import Voice
+from voiceqr.domain.voices.voice import Voice
 
 T = TypeVar("T")
 

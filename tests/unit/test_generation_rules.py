@@ -16,8 +16,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from voiceqr.domain.errors import ErrorCategory, IllegalTransition, ValidationError
-from voiceqr.domain.generations import (
+from voiceqr.domain.accounts.users import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    check_password,
+    is_common_password,
+    normalize_email,
+)
+from voiceqr.domain.generations.generation import (
     Failure,
     Generation,
     GenerationStatus,
@@ -26,15 +32,9 @@ from voiceqr.domain.generations import (
     is_well_formed_public_code,
     new_public_code,
 )
-from voiceqr.domain.ids import uuid7
-from voiceqr.domain.text import is_blank
-from voiceqr.domain.users import (
-    MAX_PASSWORD_LENGTH,
-    MIN_PASSWORD_LENGTH,
-    check_password,
-    is_common_password,
-    normalize_email,
-)
+from voiceqr.domain.shared.errors import ErrorCategory, IllegalTransition, ValidationError
+from voiceqr.domain.shared.ids import uuid7
+from voiceqr.domain.shared.text import is_blank
 
 START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 TOLERANCE = timedelta(milliseconds=1)  # timedelta rounds float seconds to microseconds
@@ -467,7 +467,7 @@ def test_uuid7_made_one_after_another_only_increase_also_within_a_millisecond() 
 def test_uuid7_borrows_the_next_millisecond_when_one_runs_out_of_ids(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from voiceqr.domain import ids
+    from voiceqr.domain.shared import ids
 
     future = time.time_ns() // 1_000_000 + 60_000
     monkeypatch.setattr(ids, "_last", (future, 2**74 - 1))

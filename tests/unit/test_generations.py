@@ -8,24 +8,24 @@ from uuid import UUID
 import pytest
 
 from tests.unit.fakes import FakeSpeech, Services, SpeechCall, make_services
-from voiceqr.application.ports import SpeechResult
-from voiceqr.domain.errors import (
+from voiceqr.application.shared.ports import SpeechResult
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.failures import GenerationAttempt
+from voiceqr.domain.generations.generation import (
+    Generation,
+    GenerationStatus,
+    RetryPolicy,
+    is_well_formed_public_code,
+)
+from voiceqr.domain.shared.errors import (
     Conflict,
     ErrorCategory,
     NotFound,
     SpeechError,
     ValidationError,
 )
-from voiceqr.domain.generation_failures import GenerationAttempt
-from voiceqr.domain.generations import (
-    Generation,
-    GenerationStatus,
-    RetryPolicy,
-    is_well_formed_public_code,
-)
-from voiceqr.domain.ids import uuid7
-from voiceqr.domain.users import User
-from voiceqr.domain.voices import Voice
+from voiceqr.domain.shared.ids import uuid7
+from voiceqr.domain.voices.voice import Voice
 
 TEXT = "Happy birthday, Grandma! Scan me."
 

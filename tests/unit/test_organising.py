@@ -9,18 +9,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.unit.fakes import Services, make_services
-from voiceqr.application.ports import GenerationFilter
-from voiceqr.domain.errors import Conflict, NotFound, ValidationError
-from voiceqr.domain.generations import Generation
-from voiceqr.domain.organising import (
+from voiceqr.application.shared.ports import GenerationFilter
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.generation import Generation
+from voiceqr.domain.generations.organising import (
     MAX_TAGS_PER_GENERATION,
     LabelKind,
     clean_label_name,
     matches_search,
     search_terms,
 )
-from voiceqr.domain.users import User
-from voiceqr.domain.voices import Voice
+from voiceqr.domain.shared.errors import Conflict, NotFound, ValidationError
+from voiceqr.domain.voices.voice import Voice
 
 FOLDER, TAG = LabelKind.FOLDER, LabelKind.TAG
 

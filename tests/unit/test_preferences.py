@@ -10,21 +10,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.unit.fakes import Services, make_services
-from voiceqr.application.preferences import Preferences
-from voiceqr.domain.errors import ErrorCategory, SpeechError, ValidationError
-from voiceqr.domain.generation_failures import what_to_do
-from voiceqr.domain.generations import GenerationStatus
-from voiceqr.domain.ids import uuid7
-from voiceqr.domain.mail import OutboxMessage
-from voiceqr.domain.preferences import (
+from voiceqr.application.profile.preferences import Preferences
+from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.generations.failures import what_to_do
+from voiceqr.domain.generations.generation import GenerationStatus
+from voiceqr.domain.mail.outbox import OutboxMessage
+from voiceqr.domain.profile.preferences import (
     DEFAULT_QR_SIZE,
     MAX_DRAFT_LENGTH,
     MAX_QR_SIZE,
     MIN_QR_SIZE,
     UserPreferences,
 )
-from voiceqr.domain.users import Role, User
-from voiceqr.domain.voices import Voice
+from voiceqr.domain.shared.errors import ErrorCategory, SpeechError, ValidationError
+from voiceqr.domain.shared.ids import uuid7
+from voiceqr.domain.voices.voice import Voice
 
 
 @pytest.fixture

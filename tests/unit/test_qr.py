@@ -11,7 +11,7 @@ import zxingcpp
 from PIL import Image
 
 from voiceqr.adapters.qr import BORDER, SegnoQrRenderer
-from voiceqr.domain.errors import ValidationError
+from voiceqr.domain.shared.errors import ValidationError
 
 URL = "https://voiceqr.example/p/7f3c9a2e-5b1d-4c8e-9f0a-1b2c3d4e5f60"
 

@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from voiceqr.adapters.secret_box import FernetSecretBox, derive_key
-from voiceqr.application.ports import SecretBox
-from voiceqr.domain.errors import DomainError
+from voiceqr.application.shared.ports import SecretBox
+from voiceqr.domain.shared.errors import DomainError
 
 KEY = "k" * 48
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"

@@ -14,23 +14,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.fakes import PUBLIC_BASE_URL, FakeClock, Services, make_services
-from voiceqr.application.accounts import Client, hash_token
-from voiceqr.application.notifications import Notifications
-from voiceqr.application.ports import OneTimeKeys, OpenIdProvider
-from voiceqr.application.social_sign_in import (
+from voiceqr.application.accounts.accounts import Client, hash_token
+from voiceqr.application.accounts.social_sign_in import (
     LinkRequired,
     SocialSignedIn,
     SocialSignIn,
     identity_from_claims,
 )
-from voiceqr.domain.errors import (
+from voiceqr.application.mail.notifications import Notifications
+from voiceqr.application.shared.ports import OneTimeKeys, OpenIdProvider
+from voiceqr.domain.accounts.users import UserStatus
+from voiceqr.domain.shared.errors import (
     AuthenticationFailed,
     ErrorCategory,
     ExternalServiceError,
     NotFound,
     PermissionDenied,
 )
-from voiceqr.domain.users import UserStatus
 
 CLIENT = Client(ip="203.0.113.9", user_agent="pytest")
 PASSWORD = "correct horse battery"

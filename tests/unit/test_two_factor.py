@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.fakes import PUBLIC_BASE_URL, Services, make_services
-from voiceqr.application.accounts import (
+from voiceqr.application.accounts.accounts import (
     AccountPolicy,
     Accounts,
     Client,
@@ -28,14 +28,16 @@ from voiceqr.application.accounts import (
     SignIn,
     hash_token,
 )
-from voiceqr.application.notifications import Notifications
-from voiceqr.application.two_factor import (
+from voiceqr.application.accounts.two_factor import (
     RECOVERY_CODE_ALPHABET,
     TwoFactor,
     normalize_recovery_code,
 )
-from voiceqr.domain.activity import SignInMethod
-from voiceqr.domain.errors import (
+from voiceqr.application.mail.notifications import Notifications
+from voiceqr.domain.accounts.activity import SignInMethod
+from voiceqr.domain.accounts.sessions import Session
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.shared.errors import (
     AuthenticationFailed,
     Conflict,
     DomainError,
@@ -43,8 +45,6 @@ from voiceqr.domain.errors import (
     PermissionDenied,
     ValidationError,
 )
-from voiceqr.domain.sessions import Session
-from voiceqr.domain.users import User
 
 CLIENT = Client(ip="203.0.113.7", user_agent="pytest")
 PASSWORD = "correct horse battery"

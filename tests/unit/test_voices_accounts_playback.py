@@ -8,9 +8,12 @@ from datetime import timedelta
 import pytest
 
 from tests.unit.fakes import FakeSpeech, Services, make_services
-from voiceqr.application.accounts import Client, hash_token
-from voiceqr.application.voices import SAMPLE_TEXT, VoiceSpec
-from voiceqr.domain.errors import (
+from voiceqr.application.accounts.accounts import Client, hash_token
+from voiceqr.application.voices.gallery import SAMPLE_TEXT, VoiceSpec
+from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.generations.generation import GenerationStatus, new_public_code
+from voiceqr.domain.playback.events import PlaybackCounts
+from voiceqr.domain.shared.errors import (
     AuthenticationFailed,
     Conflict,
     ErrorCategory,
@@ -18,11 +21,8 @@ from voiceqr.domain.errors import (
     PermissionDenied,
     ValidationError,
 )
-from voiceqr.domain.generations import GenerationStatus, new_public_code
-from voiceqr.domain.ids import uuid7
-from voiceqr.domain.playback import PlaybackCounts
-from voiceqr.domain.users import Role, User
-from voiceqr.domain.voices import VoiceSample
+from voiceqr.domain.shared.ids import uuid7
+from voiceqr.domain.voices.voice import VoiceSample
 
 CLIENT = Client(ip="203.0.113.7", user_agent="pytest")
 PASSWORD = "correct horse battery"

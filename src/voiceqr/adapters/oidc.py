@@ -25,7 +25,7 @@ import httpx
 from joserfc import jwk, jwt
 from joserfc.errors import BadSignatureError, JoseError
 
-from voiceqr.domain.errors import AuthenticationFailed, ErrorCategory, ExternalServiceError
+from voiceqr.domain.shared.errors import AuthenticationFailed, ErrorCategory, ExternalServiceError
 
 SCOPE: Final = "openid email profile"
 # Asymmetric algorithms only: "none" and the HMAC family (keyed with the client secret)

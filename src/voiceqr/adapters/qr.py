@@ -7,7 +7,7 @@ import io
 import png
 import segno
 
-from voiceqr.domain.errors import ValidationError
+from voiceqr.domain.shared.errors import ValidationError
 
 MIN_SIZE = 64
 MAX_SIZE = 4096

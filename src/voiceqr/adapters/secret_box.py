@@ -21,7 +21,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from voiceqr.domain.errors import DomainError
+from voiceqr.domain.shared.errors import DomainError
 
 FERNET_KEY_BYTES = 32  # 16 for the HMAC key, 16 for the AES key
 

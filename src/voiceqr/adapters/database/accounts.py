@@ -13,13 +13,13 @@ from sqlalchemy.exc import IntegrityError
 
 from voiceqr.adapters.database import tables as t
 from voiceqr.adapters.database.repositories import Repository
-from voiceqr.domain.activity import LoginEvent
-from voiceqr.domain.api_keys import ApiKey, Scope
-from voiceqr.domain.errors import Conflict
-from voiceqr.domain.mail import OutboxMessage, OutboxStatus
-from voiceqr.domain.social import SocialIdentity
-from voiceqr.domain.tokens import AccountToken, TokenPurpose
-from voiceqr.domain.two_factor import RecoveryCode
+from voiceqr.domain.accounts.activity import LoginEvent
+from voiceqr.domain.accounts.api_keys import ApiKey, Scope
+from voiceqr.domain.accounts.social import SocialIdentity
+from voiceqr.domain.accounts.tokens import AccountToken, TokenPurpose
+from voiceqr.domain.accounts.two_factor import RecoveryCode
+from voiceqr.domain.mail.outbox import OutboxMessage, OutboxStatus
+from voiceqr.domain.shared.errors import Conflict
 
 
 class SqlAccountTokens(Repository):

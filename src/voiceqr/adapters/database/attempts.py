@@ -9,8 +9,8 @@ from sqlalchemy import RowMapping, insert, select, update
 
 from voiceqr.adapters.database import tables as t
 from voiceqr.adapters.database.repositories import Repository
-from voiceqr.domain.errors import ErrorCategory
-from voiceqr.domain.generation_failures import AttemptOutcome, GenerationAttempt
+from voiceqr.domain.generations.failures import AttemptOutcome, GenerationAttempt
+from voiceqr.domain.shared.errors import ErrorCategory
 
 _COLUMNS = [c.name for c in t.generation_attempts.columns]
 

@@ -11,7 +11,7 @@ from alembic.util import CommandError
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from voiceqr.domain.errors import ValidationError
+from voiceqr.domain.shared.errors import ValidationError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

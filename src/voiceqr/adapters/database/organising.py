@@ -30,9 +30,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voiceqr.adapters.database import tables as t
-from voiceqr.application.ports import GenerationFilter
-from voiceqr.domain.errors import Conflict
-from voiceqr.domain.organising import Filing, Label, LabelKind, LabelUsage, name_key, search_terms
+from voiceqr.application.shared.ports import GenerationFilter
+from voiceqr.domain.generations.organising import (
+    Filing,
+    Label,
+    LabelKind,
+    LabelUsage,
+    name_key,
+    search_terms,
+)
+from voiceqr.domain.shared.errors import Conflict
 
 # --- search and filters ----------------------------------------------------------------
 

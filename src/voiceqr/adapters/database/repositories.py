@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voiceqr.adapters.database import tables as t
 from voiceqr.adapters.database.organising import GenerationFiling, filter_conditions
-from voiceqr.application.ports import GenerationFilter, HistoryPosition
-from voiceqr.domain.errors import Conflict, ErrorCategory
-from voiceqr.domain.generations import Generation, GenerationStatus
-from voiceqr.domain.playback import PlaybackCounts, PlaybackEvent, PlaybackEventKind
-from voiceqr.domain.users import Role, User, UserStatus
-from voiceqr.domain.voices import Voice, VoiceSample
+from voiceqr.application.shared.ports import GenerationFilter, HistoryPosition
+from voiceqr.domain.accounts.users import Role, User, UserStatus
+from voiceqr.domain.generations.generation import Generation, GenerationStatus
+from voiceqr.domain.playback.events import PlaybackCounts, PlaybackEvent, PlaybackEventKind
+from voiceqr.domain.shared.errors import Conflict, ErrorCategory
+from voiceqr.domain.voices.voice import Voice, VoiceSample
 
 
 class Repository:

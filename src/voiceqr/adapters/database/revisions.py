@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from voiceqr.adapters.database import tables as t
 from voiceqr.adapters.database.repositories import Repository
-from voiceqr.domain.errors import Conflict
-from voiceqr.domain.generation_revisions import GenerationRevision
+from voiceqr.domain.generations.revisions import GenerationRevision
+from voiceqr.domain.shared.errors import Conflict
 
 _COLUMNS = [c.name for c in t.generation_revisions.columns]
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from voiceqr.adapters.database import tables as t
 from voiceqr.adapters.database.unit_of_work import transaction
-from voiceqr.domain.sessions import Session
+from voiceqr.domain.accounts.sessions import Session
 
 
 class SqlSessionStore:

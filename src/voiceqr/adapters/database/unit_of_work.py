@@ -20,9 +20,9 @@ from voiceqr.adapters.database.accounts import (
     SqlSocialIdentities,
 )
 from voiceqr.adapters.database.attempts import SqlGenerationAttempts
-from voiceqr.adapters.database.monitoring import SqlAlertStates, SqlAuditLog, SqlFailureStatistics
+from voiceqr.adapters.database.operations import SqlAlertStates, SqlAuditLog, SqlFailureStatistics
 from voiceqr.adapters.database.organising import SqlFolders, SqlTags
-from voiceqr.adapters.database.preferences import SqlPreferences
+from voiceqr.adapters.database.profile import SqlPreferences
 from voiceqr.adapters.database.repositories import (
     SqlGenerations,
     SqlPlaybackEvents,
@@ -30,7 +30,7 @@ from voiceqr.adapters.database.repositories import (
     SqlVoices,
 )
 from voiceqr.adapters.database.revisions import SqlGenerationRevisions
-from voiceqr.application.ports import (
+from voiceqr.application.shared.ports import (
     AccountTokenRepository,
     AlertStates,
     ApiKeyRepository,

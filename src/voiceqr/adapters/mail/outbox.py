@@ -20,8 +20,13 @@ from email.policy import default
 from pathlib import Path
 
 from voiceqr.adapters.mail.message import build_email
-from voiceqr.application.ports import MailMessage
-from voiceqr.domain.errors import ErrorCategory, ExternalServiceError, NotFound, ValidationError
+from voiceqr.application.shared.ports import MailMessage
+from voiceqr.domain.shared.errors import (
+    ErrorCategory,
+    ExternalServiceError,
+    NotFound,
+    ValidationError,
+)
 
 # Only names this module writes, so a filename from a URL can never leave the directory.
 _FILENAME = re.compile(r"\d{8}T\d{12}Z-[0-9a-f]{32}\.eml")

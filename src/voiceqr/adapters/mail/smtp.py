@@ -7,8 +7,8 @@ from typing import Literal, NoReturn
 import aiosmtplib
 
 from voiceqr.adapters.mail.message import build_email
-from voiceqr.application.ports import MailMessage
-from voiceqr.domain.errors import ErrorCategory, ExternalServiceError
+from voiceqr.application.shared.ports import MailMessage
+from voiceqr.domain.shared.errors import ErrorCategory, ExternalServiceError
 
 Security = Literal["none", "starttls", "tls"]
 

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from redis.asyncio import Redis
 
-from voiceqr.domain.sessions import Session
+from voiceqr.domain.accounts.sessions import Session
 
 _DATES = ("created_at", "last_seen_at", "expires_at", "idle_expires_at", "reauthenticated_at")
 

@@ -12,10 +12,10 @@ from urllib.parse import quote
 
 import httpx
 
-from voiceqr.application.ports import SpeechResult
-from voiceqr.domain.errors import ErrorCategory, SpeechError
-from voiceqr.domain.generations import clean_text
-from voiceqr.domain.voices import Voice
+from voiceqr.application.shared.ports import SpeechResult
+from voiceqr.domain.generations.generation import clean_text
+from voiceqr.domain.shared.errors import ErrorCategory, SpeechError
+from voiceqr.domain.voices.voice import Voice
 
 OUTPUT_FORMAT: Final = "mp3_44100_128"
 _DETAIL_LIMIT: Final = 2048

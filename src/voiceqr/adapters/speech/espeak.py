@@ -16,10 +16,10 @@ from typing import Final
 import espeakng_loader
 import lameenc
 
-from voiceqr.application.ports import SpeechResult
-from voiceqr.domain.errors import ErrorCategory, SpeechError
-from voiceqr.domain.generations import clean_text
-from voiceqr.domain.voices import Voice
+from voiceqr.application.shared.ports import SpeechResult
+from voiceqr.domain.generations.generation import clean_text
+from voiceqr.domain.shared.errors import ErrorCategory, SpeechError
+from voiceqr.domain.voices.voice import Voice
 
 _AUDIO_OUTPUT_SYNCHRONOUS: Final = 2
 _ESPEAK_INITIALIZE_DONT_EXIT: Final = 0x8000

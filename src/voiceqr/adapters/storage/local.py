@@ -11,8 +11,8 @@ from pathlib import Path, PurePosixPath
 from stat import S_ISREG
 from urllib.parse import quote
 
-from voiceqr.application.ports import AudioRange
-from voiceqr.domain.errors import NotFound, StorageError, ValidationError
+from voiceqr.application.shared.ports import AudioRange
+from voiceqr.domain.shared.errors import NotFound, StorageError, ValidationError
 
 CHUNK_SIZE = 64 * 1024
 

@@ -15,8 +15,8 @@ from aiobotocore.config import AioConfig
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from voiceqr.adapters.storage.local import CHUNK_SIZE, check_range, validate_key
-from voiceqr.application.ports import AudioRange
-from voiceqr.domain.errors import NotFound, StorageError, ValidationError
+from voiceqr.application.shared.ports import AudioRange
+from voiceqr.domain.shared.errors import NotFound, StorageError, ValidationError
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3.client import S3Client

@@ -22,14 +22,14 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
 from voiceqr import logs
-from voiceqr.application.audit import MAX_AUDIT_PAGE
-from voiceqr.application.generation_revisions import Edit
+from voiceqr.application.generations.revisions import Edit
+from voiceqr.application.operations.audit import MAX_AUDIT_PAGE
 from voiceqr.bootstrap import Platform, build
-from voiceqr.domain.errors import DomainError, ErrorCategory, NotFound, ValidationError
-from voiceqr.domain.failure_monitoring import StatsWindow
-from voiceqr.domain.generations import GenerationStatus
-from voiceqr.domain.mail import OutboxStatus
-from voiceqr.domain.users import Role, UserStatus
+from voiceqr.domain.accounts.users import Role, UserStatus
+from voiceqr.domain.generations.generation import GenerationStatus
+from voiceqr.domain.mail.outbox import OutboxStatus
+from voiceqr.domain.operations.failure_monitoring import StatsWindow
+from voiceqr.domain.shared.errors import DomainError, ErrorCategory, NotFound, ValidationError
 from voiceqr.settings import Settings, SettingsError, all_variables, load
 
 T = TypeVar("T")

@@ -14,17 +14,17 @@ from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from voiceqr.application.ports import GenerationFilter
-from voiceqr.application.voices import VoiceSpec
+from voiceqr.application.shared.ports import GenerationFilter
+from voiceqr.application.voices.gallery import VoiceSpec
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.api_keys import Scope
-from voiceqr.domain.generation_failures import what_to_do
-from voiceqr.domain.generations import Generation, GenerationStatus
-from voiceqr.domain.organising import Filing, Label
-from voiceqr.domain.playback import PlaybackCounts
-from voiceqr.domain.text import ONE_LINE_CHARACTERS, refuse_control_characters
-from voiceqr.domain.users import User
-from voiceqr.domain.voices import Voice
+from voiceqr.domain.accounts.api_keys import Scope
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.failures import what_to_do
+from voiceqr.domain.generations.generation import Generation, GenerationStatus
+from voiceqr.domain.generations.organising import Filing, Label
+from voiceqr.domain.playback.events import PlaybackCounts
+from voiceqr.domain.shared.text import ONE_LINE_CHARACTERS, refuse_control_characters
+from voiceqr.domain.voices.voice import Voice
 from voiceqr.entrypoints.http.api_revisions import GenerationEdit
 from voiceqr.entrypoints.http.auth import (
     api_key_scopes,

@@ -14,9 +14,9 @@ from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.api_keys import Scope
-from voiceqr.domain.sessions import Session
-from voiceqr.domain.users import User
+from voiceqr.domain.accounts.api_keys import Scope
+from voiceqr.domain.accounts.sessions import Session
+from voiceqr.domain.accounts.users import User
 from voiceqr.entrypoints.http.auth import (
     SESSION_COOKIE,
     api_key_scopes,

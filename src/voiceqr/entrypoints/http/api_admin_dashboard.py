@@ -13,13 +13,13 @@ from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery, QueryParameter
 
-from voiceqr.application.audit import MAX_AUDIT_PAGE
-from voiceqr.application.failure_monitoring import FailureStats
+from voiceqr.application.operations.audit import MAX_AUDIT_PAGE
+from voiceqr.application.operations.failure_monitoring import FailureStats
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.api_keys import Scope
-from voiceqr.domain.audit import AuditEvent
-from voiceqr.domain.failure_monitoring import StatsWindow
-from voiceqr.domain.users import User
+from voiceqr.domain.accounts.api_keys import Scope
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.operations.audit import AuditEvent
+from voiceqr.domain.operations.failure_monitoring import StatsWindow
 from voiceqr.entrypoints.http.auth import api_key_scopes, current_admin
 
 NO_STORE = CacheControlHeader(no_store=True)

@@ -14,11 +14,11 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.api_keys import Scope
-from voiceqr.domain.errors import ErrorCategory
-from voiceqr.domain.generation_failures import GenerationAttempt
-from voiceqr.domain.generations import Generation, GenerationStatus
-from voiceqr.domain.users import User
+from voiceqr.domain.accounts.api_keys import Scope
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.failures import GenerationAttempt
+from voiceqr.domain.generations.generation import Generation, GenerationStatus
+from voiceqr.domain.shared.errors import ErrorCategory
 from voiceqr.entrypoints.http.api import generation_out
 from voiceqr.entrypoints.http.api_revisions import GenerationEdit
 from voiceqr.entrypoints.http.auth import (

@@ -17,12 +17,12 @@ from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK
 from stream_zip import ZIP_AUTO, async_stream_zip
 
-from voiceqr.application.batch import ArchiveFile, BatchAction, Selection
-from voiceqr.application.ports import GenerationFilter
+from voiceqr.application.generations.batch import ArchiveFile, BatchAction, Selection
+from voiceqr.application.shared.ports import GenerationFilter
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.api_keys import Scope
-from voiceqr.domain.generations import GenerationStatus
-from voiceqr.domain.users import User
+from voiceqr.domain.accounts.api_keys import Scope
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.generation import GenerationStatus
 from voiceqr.entrypoints.http.api import history_filter
 from voiceqr.entrypoints.http.auth import api_key_scopes, current_user
 from voiceqr.entrypoints.http.schemas import Body, one_line

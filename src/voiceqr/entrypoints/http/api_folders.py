@@ -16,9 +16,9 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.api_keys import Scope
-from voiceqr.domain.organising import Filing, LabelKind, LabelUsage
-from voiceqr.domain.users import User
+from voiceqr.domain.accounts.api_keys import Scope
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.organising import Filing, LabelKind, LabelUsage
 from voiceqr.entrypoints.http.api import label_ref
 from voiceqr.entrypoints.http.auth import api_key_scopes, current_user
 from voiceqr.entrypoints.http.openapi import problems

@@ -19,10 +19,10 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from msgspec import Meta
 
-from voiceqr.application.api_keys import ApiKeys, NewApiKey
+from voiceqr.application.accounts.api_keys import ApiKeys, NewApiKey
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.api_keys import ApiKey
-from voiceqr.domain.users import User
+from voiceqr.domain.accounts.api_keys import ApiKey
+from voiceqr.domain.accounts.users import User
 from voiceqr.entrypoints.http.auth import current_user
 from voiceqr.entrypoints.http.openapi import problems
 from voiceqr.entrypoints.http.schemas import Body, one_line

@@ -18,9 +18,14 @@ from litestar.params import JSONBody
 from msgspec import UNSET, Meta, UnsetType
 
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.api_keys import Scope
-from voiceqr.domain.preferences import MAX_DRAFT_LENGTH, MAX_QR_SIZE, MIN_QR_SIZE, UserPreferences
-from voiceqr.domain.users import User
+from voiceqr.domain.accounts.api_keys import Scope
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.profile.preferences import (
+    MAX_DRAFT_LENGTH,
+    MAX_QR_SIZE,
+    MIN_QR_SIZE,
+    UserPreferences,
+)
 from voiceqr.entrypoints.http.auth import api_key_scopes, current_user
 from voiceqr.entrypoints.http.schemas import Body, multi_line
 

@@ -26,7 +26,7 @@ from litestar.response.base import ASGIResponse
 from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from voiceqr.domain.errors import PermissionDenied
+from voiceqr.domain.shared.errors import PermissionDenied
 from voiceqr.entrypoints.http.auth import SESSION_COOKIE
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -17,10 +17,10 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from msgspec import UNSET, UnsetType
 
-from voiceqr.application.generation_revisions import Edit, RevisionView
+from voiceqr.application.generations.revisions import Edit, RevisionView
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.api_keys import Scope
-from voiceqr.domain.users import User
+from voiceqr.domain.accounts.api_keys import Scope
+from voiceqr.domain.accounts.users import User
 from voiceqr.entrypoints.http.auth import api_key_scopes, current_user
 from voiceqr.entrypoints.http.schemas import Body, Text
 

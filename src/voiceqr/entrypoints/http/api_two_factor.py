@@ -17,8 +17,8 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.sessions import Session
-from voiceqr.domain.users import User
+from voiceqr.domain.accounts.sessions import Session
+from voiceqr.domain.accounts.users import User
 from voiceqr.entrypoints.http.auth import current_session, current_user
 from voiceqr.entrypoints.http.openapi import problems
 from voiceqr.entrypoints.http.schemas import Body, OtpCode, PasswordBody

@@ -20,12 +20,12 @@ from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 
-from voiceqr.application.accounts import Client
+from voiceqr.application.accounts.accounts import Client
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.api_keys import Scope
-from voiceqr.domain.errors import PermissionDenied
-from voiceqr.domain.sessions import Session
-from voiceqr.domain.users import User
+from voiceqr.domain.accounts.api_keys import Scope
+from voiceqr.domain.accounts.sessions import Session
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.shared.errors import PermissionDenied
 
 SESSION_COOKIE = "voiceqr_session"
 SESSION_STATE_KEY = "voiceqr_session"

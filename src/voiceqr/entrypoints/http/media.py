@@ -15,7 +15,7 @@ from litestar.params import FromPath
 from litestar.response import Stream
 
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.errors import ValidationError
+from voiceqr.domain.shared.errors import ValidationError
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 

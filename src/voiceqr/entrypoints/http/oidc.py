@@ -19,14 +19,14 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 
-from voiceqr.application.accounts import SecondFactorRequired
-from voiceqr.application.social_sign_in import (
+from voiceqr.application.accounts.accounts import SecondFactorRequired
+from voiceqr.application.accounts.social_sign_in import (
     LinkRequired,
     SecondFactorPending,
     SocialSignedIn,
 )
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.errors import AuthenticationFailed, DomainError
+from voiceqr.domain.shared.errors import AuthenticationFailed, DomainError
 from voiceqr.entrypoints.http.auth import client_of, session_cookie
 from voiceqr.entrypoints.http.pages import NO_STORE, Form, _safe_next
 from voiceqr.entrypoints.http.problems import STATUS_BY_CATEGORY

@@ -12,15 +12,20 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from voiceqr.application.accounts import SecondFactorRequired
-from voiceqr.application.generations import HistoryPage
-from voiceqr.application.ports import GenerationFilter
+from voiceqr.application.accounts.accounts import SecondFactorRequired
+from voiceqr.application.generations.generations import HistoryPage
+from voiceqr.application.shared.ports import GenerationFilter
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.errors import AuthenticationFailed, DomainError, NotFound, ValidationError
-from voiceqr.domain.generations import GenerationStatus
-from voiceqr.domain.organising import MAX_SEARCH_LENGTH
-from voiceqr.domain.preferences import MAX_DRAFT_LENGTH
-from voiceqr.domain.users import User
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.generation import GenerationStatus
+from voiceqr.domain.generations.organising import MAX_SEARCH_LENGTH
+from voiceqr.domain.profile.preferences import MAX_DRAFT_LENGTH
+from voiceqr.domain.shared.errors import (
+    AuthenticationFailed,
+    DomainError,
+    NotFound,
+    ValidationError,
+)
 from voiceqr.entrypoints.http.api import generation_outs, voice_out
 from voiceqr.entrypoints.http.auth import (
     SESSION_COOKIE,

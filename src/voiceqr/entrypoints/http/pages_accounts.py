@@ -23,12 +23,12 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, Parameter
 from litestar.response import Redirect, Template
 
-from voiceqr.application.accounts import ReauthenticationRequired
+from voiceqr.application.accounts.accounts import ReauthenticationRequired
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.activity import LoginEvent
-from voiceqr.domain.errors import DomainError, NotFound, ValidationError
-from voiceqr.domain.sessions import Session
-from voiceqr.domain.users import MIN_PASSWORD_LENGTH, User
+from voiceqr.domain.accounts.activity import LoginEvent
+from voiceqr.domain.accounts.sessions import Session
+from voiceqr.domain.accounts.users import MIN_PASSWORD_LENGTH, User
+from voiceqr.domain.shared.errors import DomainError, NotFound, ValidationError
 from voiceqr.entrypoints.http.auth import (
     SESSION_COOKIE,
     cleared_session_cookie,

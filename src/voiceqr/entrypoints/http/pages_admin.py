@@ -16,11 +16,11 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from voiceqr.application.failure_monitoring import FailureStats
+from voiceqr.application.operations.failure_monitoring import FailureStats
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.errors import ValidationError
-from voiceqr.domain.failure_monitoring import StatsWindow
-from voiceqr.domain.users import User
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.operations.failure_monitoring import StatsWindow
+from voiceqr.domain.shared.errors import ValidationError
 from voiceqr.entrypoints.http.auth import current_admin
 from voiceqr.entrypoints.http.pages import NO_STORE
 

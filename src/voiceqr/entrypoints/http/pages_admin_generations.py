@@ -19,11 +19,11 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from voiceqr.application.generation_revisions import Edit
+from voiceqr.application.generations.revisions import Edit
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.errors import DomainError, ErrorCategory, ValidationError
-from voiceqr.domain.generations import GenerationStatus
-from voiceqr.domain.users import User
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.generation import GenerationStatus
+from voiceqr.domain.shared.errors import DomainError, ErrorCategory, ValidationError
 from voiceqr.entrypoints.http.api import generation_out
 from voiceqr.entrypoints.http.api_admin_generations import MAX_RETRY_IDS
 from voiceqr.entrypoints.http.auth import client_address, current_admin

@@ -15,12 +15,12 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from voiceqr.application.api_keys import ApiKeys, NewApiKey
+from voiceqr.application.accounts.api_keys import ApiKeys, NewApiKey
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.api_keys import Scope
-from voiceqr.domain.errors import DomainError, ErrorCategory
-from voiceqr.domain.sessions import Session
-from voiceqr.domain.users import User
+from voiceqr.domain.accounts.api_keys import Scope
+from voiceqr.domain.accounts.sessions import Session
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.shared.errors import DomainError, ErrorCategory
 from voiceqr.entrypoints.http.api_keys import api_key_out
 from voiceqr.entrypoints.http.auth import current_user
 from voiceqr.entrypoints.http.pages import NO_STORE, Form

@@ -15,12 +15,12 @@ from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency, Provide
 from litestar.response import Redirect, Template
 
-from voiceqr.application.batch import MAX_IDS, BatchAction, Selection
-from voiceqr.application.ports import GenerationFilter
+from voiceqr.application.generations.batch import MAX_IDS, BatchAction, Selection
+from voiceqr.application.shared.ports import GenerationFilter
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.errors import ValidationError
-from voiceqr.domain.generations import GenerationStatus
-from voiceqr.domain.users import User
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.generation import GenerationStatus
+from voiceqr.domain.shared.errors import ValidationError
 from voiceqr.entrypoints.http.auth import current_user
 from voiceqr.entrypoints.http.pages import NO_STORE
 

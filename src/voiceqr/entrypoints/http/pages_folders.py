@@ -15,9 +15,9 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.errors import DomainError, ErrorCategory, ValidationError
-from voiceqr.domain.organising import MAX_FOLDER_NAME, MAX_TAG_NAME, LabelKind
-from voiceqr.domain.users import User
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.organising import MAX_FOLDER_NAME, MAX_TAG_NAME, LabelKind
+from voiceqr.domain.shared.errors import DomainError, ErrorCategory, ValidationError
 from voiceqr.entrypoints.http.auth import current_user
 from voiceqr.entrypoints.http.pages import NO_STORE, Form
 from voiceqr.entrypoints.http.pages_revisions import generation_page_context

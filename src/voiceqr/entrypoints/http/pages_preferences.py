@@ -15,9 +15,9 @@ from litestar.di import NamedDependency
 from litestar.response import Redirect
 
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.errors import ValidationError
-from voiceqr.domain.sessions import Session
-from voiceqr.domain.users import User
+from voiceqr.domain.accounts.sessions import Session
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.shared.errors import ValidationError
 from voiceqr.entrypoints.http.pages import Form
 from voiceqr.entrypoints.http.pages_accounts import SIGNED_IN, _profile, _status
 

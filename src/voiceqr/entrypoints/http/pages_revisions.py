@@ -16,12 +16,12 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
-from voiceqr.application.generation_revisions import Edit
+from voiceqr.application.generations.revisions import Edit
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.errors import DomainError, ErrorCategory, NotFound, ValidationError
-from voiceqr.domain.generations import Generation
-from voiceqr.domain.organising import LabelKind
-from voiceqr.domain.users import User
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.generation import Generation
+from voiceqr.domain.generations.organising import LabelKind
+from voiceqr.domain.shared.errors import DomainError, ErrorCategory, NotFound, ValidationError
 from voiceqr.entrypoints.http.api import generation_out
 from voiceqr.entrypoints.http.auth import current_user
 

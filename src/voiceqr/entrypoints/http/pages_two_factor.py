@@ -17,12 +17,12 @@ from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 
-from voiceqr.application.accounts import ReauthenticationRequired
-from voiceqr.application.two_factor import TwoFactorSetup
+from voiceqr.application.accounts.accounts import ReauthenticationRequired
+from voiceqr.application.accounts.two_factor import TwoFactorSetup
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.errors import DomainError, ErrorCategory
-from voiceqr.domain.sessions import Session
-from voiceqr.domain.users import User
+from voiceqr.domain.accounts.sessions import Session
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.shared.errors import DomainError, ErrorCategory
 from voiceqr.entrypoints.http.pages import NO_STORE, Form
 from voiceqr.entrypoints.http.pages_accounts import SECURITY_CONTEXT, SIGNED_IN
 from voiceqr.entrypoints.http.problems import STATUS_BY_CATEGORY

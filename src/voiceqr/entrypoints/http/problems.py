@@ -11,7 +11,7 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Validatio
 from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from voiceqr.domain.errors import DomainError, ErrorCategory
+from voiceqr.domain.shared.errors import DomainError, ErrorCategory
 
 log = logging.getLogger(__name__)
 

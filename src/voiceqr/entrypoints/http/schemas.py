@@ -17,7 +17,7 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from voiceqr.domain.text import (
+from voiceqr.domain.shared.text import (
     MULTI_LINE_CHARACTERS,
     ONE_LINE_CHARACTERS,
     refuse_control_characters,

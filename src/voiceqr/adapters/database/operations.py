@@ -1,0 +1,126 @@
+"""The audit log (O11), failure statistics and alert states (F6) on SQLAlchemy Core."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from voiceqr.adapters.database import tables as t
+from voiceqr.adapters.database.repositories import Repository
+from voiceqr.domain.generations.failures import AttemptOutcome
+from voiceqr.domain.operations.audit import AuditEvent, AuditPosition
+from voiceqr.domain.operations.failure_monitoring import AttemptCount
+
+_AUDIT_COLUMNS = [c.name for c in t.audit_events.columns]
+
+
+class SqlAuditLog(Repository):
+    async def add(self, event: AuditEvent) -> None:
+        await self._db.execute(
+            insert(t.audit_events).values({name: getattr(event, name) for name in _AUDIT_COLUMNS})
+        )
+
+    async def list(
+        self,
+        *,
+        limit: int,
+        action: str | None = None,
+        actor: str | None = None,
+        after: AuditPosition | None = None,
+    ) -> list[AuditEvent]:
+        c = t.audit_events.c
+        query = select(t.audit_events).order_by(c.occurred_at.desc(), c.id.desc()).limit(limit)
+        if action is not None:
+            # Actions are checked dotted names (no LIKE wildcards in them).
+            query = query.where(or_(c.action == action, c.action.startswith(action + ".")))
+        if actor is not None:
+            query = query.where(c.actor == actor)
+        if after is not None:
+            query = query.where(
+                or_(
+                    c.occurred_at < after.occurred_at,
+                    and_(c.occurred_at == after.occurred_at, c.id < after.id),
+                )
+            )
+        return [AuditEvent(**dict(row._mapping)) for row in await self._db.execute(query)]
+
+
+class SqlFailureStatistics(Repository):
+    def _bucket(self, step: timedelta) -> ColumnElement[Any]:
+        """The start of the hour or UTC day of finished_at, as each engine writes it."""
+        finished = t.generation_attempts.c.finished_at
+        unit = "day" if step >= timedelta(days=1) else "hour"
+        if self._db.dialect.name == "postgresql":
+            return func.date_trunc(unit, func.timezone("UTC", finished))
+        # SQLite keeps UTC times as 'YYYY-MM-DD HH:MM:SS.ffffff' text.
+        pattern = "%Y-%m-%d 00:00:00" if unit == "day" else "%Y-%m-%d %H:00:00"
+        return func.strftime(pattern, finished)
+
+    async def attempt_counts(self, *, since: datetime, bucket: timedelta) -> list[AttemptCount]:
+        a = t.generation_attempts.c
+        start = self._bucket(bucket).label("bucket")
+        query = (
+            select(start, a.outcome, a.error_category, func.count().label("n"))
+            .where(a.finished_at >= since, a.outcome.is_not(None))
+            .group_by(start, a.outcome, a.error_category)
+        )
+        return [
+            AttemptCount(
+                bucket=_utc(row.bucket),
+                outcome=row.outcome,
+                category=row.error_category,
+                count=int(row.n),
+            )
+            for row in await self._db.execute(query)
+        ]
+
+    async def failure_rate(self, *, since: datetime) -> tuple[int, int]:
+        a = t.generation_attempts.c
+        failed = case((a.outcome != str(AttemptOutcome.COMPLETED), 1), else_=0)
+        row = (
+            await self._db.execute(
+                select(func.count(), func.coalesce(func.sum(failed), 0)).where(
+                    a.finished_at >= since, a.outcome.is_not(None)
+                )
+            )
+        ).one()
+        return int(row[0]), int(row[1])
+
+
+def _utc(value: datetime | str) -> datetime:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class SqlAlertStates(Repository):
+    async def fire(
+        self, name: str, *, now: datetime, cooldown: timedelta, details: dict[str, object]
+    ) -> bool:
+        # The first firing ever inserts the row; a concurrent second insert does nothing.
+        dialect: Any = postgresql if self._db.dialect.name == "postgresql" else sqlite
+        inserted = await self._db.execute(
+            dialect.insert(t.alert_states)
+            .values(name=name, fired_at=now, details=details)
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+        if inserted.rowcount == 1:
+            return True
+        # Later firings move fired_at only if the cooldown is over. PostgreSQL re-checks
+        # the condition on the row another worker just updated, so only one wins; SQLite
+        # takes the write lock at BEGIN and runs the two one after the other.
+        s = t.alert_states.c
+        updated = await self._db.execute(
+            update(t.alert_states)
+            .where(s.name == name, s.fired_at <= now - cooldown)
+            .values(fired_at=now, details=details)
+        )
+        return bool(updated.rowcount == 1)
+
+    async def last_fired(self, name: str) -> datetime | None:
+        found = await self._db.execute(
+            select(t.alert_states.c.fired_at).where(t.alert_states.c.name == name)
+        )
+        return found.scalar_one_or_none()

@@ -1,0 +1,629 @@
+"""Sign-in with Google and Microsoft (A5): OpenID Connect, authorization code + PKCE.
+
+`start` sends the browser to the provider with a fresh state, nonce and PKCE verifier,
+kept in a record the browser carries back in a cookie: sealed with an HMAC so nobody
+can forge or alter it, expiring after 10 minutes, and usable once. `callback` then
+signs in: a known identity signs into its account; a new identity with a verified
+email nobody uses gets a new, verified account. A new identity whose verified email
+already has an account is never linked by that email alone (Microsoft's unverified
+`email` claim is a known takeover route): the person must type that account's
+password first (`confirm_link`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from voiceqr.application.accounts.accounts import Accounts, Client, SecondFactorCheck, SignIn
+from voiceqr.application.mail.notifications import Notifications
+from voiceqr.application.shared.ports import OneTimeKeys, OpenIdProvider, UnitOfWorkFactory
+from voiceqr.domain.accounts.activity import LoginEvent, SignInMethod
+from voiceqr.domain.accounts.social import SocialIdentity
+from voiceqr.domain.accounts.users import MAX_NAME_LENGTH, Role, User, UserStatus, normalize_email
+from voiceqr.domain.shared.errors import (
+    AuthenticationFailed,
+    Conflict,
+    ErrorCategory,
+    ExternalServiceError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from voiceqr.domain.shared.ids import uuid7
+
+log = logging.getLogger(__name__)
+
+STATE_LIFETIME = timedelta(minutes=10)
+LINK_LIFETIME = timedelta(minutes=10)
+_RANDOM_BYTES = 32  # state, nonce and record ids: 256 random bits each
+_VERIFIER_BYTES = 48  # a 64-character PKCE verifier (RFC 7636 allows 43 to 128)
+_STATE = "oidc-state"
+_LINK = "oidc-link"
+_SECOND_FACTOR = "oidc-2fa"
+SECOND_FACTOR_LIFETIME = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderChoice:
+    """A configured provider, as the sign-in page offers it."""
+
+    name: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class StartedSignIn:
+    """Where to send the browser, and the sealed record it must bring back."""
+
+    url: str
+    sealed_state: str
+    max_age_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class SocialSignedIn:
+    sign_in: SignIn
+    next: str
+    remember_me: bool
+    created_account: bool = False
+    linked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRequired:
+    """The provider's verified email belongs to an account: its password must come first."""
+
+    sealed_link: str
+    max_age_seconds: int
+    email: str
+    provider_label: str
+    next: str
+
+
+@dataclass(frozen=True, slots=True)
+class SecondFactorPending:
+    """The provider vouched for the person; the account's 2FA code must still follow."""
+
+    sealed: str
+    max_age_seconds: int
+    next: str
+
+
+@dataclass(frozen=True, slots=True)
+class PendingLink:
+    """What a link page shows: which account, and which provider wants to join it."""
+
+    email: str
+    provider_label: str
+    next: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderIdentity:
+    """Who the provider says signed in, read with each provider's rules."""
+
+    subject: str
+    email: str | None  # only an address the provider vouches for
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class _StateRecord:
+    id: str
+    provider: str
+    state: str
+    nonce: str
+    code_verifier: str
+    redirect_uri: str
+    remember_me: bool
+    next: str
+    expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class _LinkRecord:
+    id: str
+    provider: str
+    subject: str
+    email: str
+    user_id: str
+    remember_me: bool
+    next: str
+    expires_at: float
+
+
+def identity_from_claims(provider: str, claims: Mapping[str, object]) -> ProviderIdentity:
+    """The stable subject, the email only when verified, and a display name.
+
+    Google says `email_verified`. Microsoft's `email` is whatever the tenant typed
+    (unverified), so it counts only with the optional `xms_edov` claim (the email
+    domain's owner verified it); its stable id is the tenant and object ids.
+    """
+    email = claims.get("email")
+    if provider == "microsoft":
+        verified = _true(claims.get("xms_edov"))
+        tid, oid = claims.get("tid"), claims.get("oid")
+        has_ids = isinstance(tid, str) and tid and isinstance(oid, str) and oid
+        subject = f"{tid}:{oid}" if has_ids else str(claims.get("sub", ""))
+    else:
+        verified = _true(claims.get("email_verified"))
+        subject = str(claims.get("sub", ""))
+    address: str | None = None
+    if verified and isinstance(email, str):
+        try:
+            address = normalize_email(email)
+        except ValidationError:
+            address = None
+    return ProviderIdentity(subject=subject, email=address, name=_display_name(claims, address))
+
+
+class SocialSignIn:
+    """Sign-in with the configured OpenID Connect providers (A5)."""
+
+    def __init__(
+        self,
+        *,
+        providers: Mapping[str, OpenIdProvider],
+        accounts: Accounts,
+        uow: UnitOfWorkFactory,
+        one_time_keys: OneTimeKeys,
+        notifications: Notifications,
+        clock: Callable[[], datetime],
+        secret: Callable[[], str],
+        second_factor: SecondFactorCheck | None = None,
+    ) -> None:
+        self._second_factor = second_factor
+        self._providers = dict(providers)
+        self._accounts = accounts
+        self._uow = uow
+        self._once = one_time_keys
+        self._mail = notifications
+        self._clock = clock
+        self._secret = secret
+        self._key: bytes | None = None
+
+    @property
+    def providers(self) -> list[ProviderChoice]:
+        """The configured providers (a provider is off while its client id is empty)."""
+        return [ProviderChoice(p.name, p.label) for p in self._providers.values()]
+
+    def is_enabled(self, provider: str) -> bool:
+        return provider in self._providers
+
+    # --- the round trip to the provider ---------------------------------------------
+
+    async def start(
+        self, provider: str, *, redirect_uri: str, remember_me: bool, next: str
+    ) -> StartedSignIn:
+        """The provider's authorization URL and the sealed state record for a cookie."""
+        openid = self._provider(provider)
+        record = _StateRecord(
+            id=_random(),
+            provider=provider,
+            state=_random(),
+            nonce=_random(),
+            code_verifier=secrets.token_urlsafe(_VERIFIER_BYTES),
+            redirect_uri=redirect_uri,
+            remember_me=remember_me,
+            next=next,
+            expires_at=(self._clock() + STATE_LIFETIME).timestamp(),
+        )
+        url = await openid.authorization_url(
+            redirect_uri=redirect_uri,
+            state=record.state,
+            nonce=record.nonce,
+            code_verifier=record.code_verifier,
+        )
+        return StartedSignIn(
+            url=url,
+            sealed_state=self._seal(_STATE, asdict(record)),
+            max_age_seconds=int(STATE_LIFETIME.total_seconds()),
+        )
+
+    async def callback(
+        self,
+        provider: str,
+        *,
+        sealed_state: str,
+        state: str,
+        code: str,
+        client: Client,
+        error: str | None = None,
+        error_description: str | None = None,
+    ) -> SocialSignedIn | LinkRequired | SecondFactorPending:
+        """Finish a sign-in the provider sent back: sign in, create an account, ask for
+        the existing account's password (`LinkRequired`), or for its 2FA code."""
+        openid = self._provider(provider)
+        if error:
+            raise _provider_said_no(openid, error, error_description)
+        record = self._open_state(sealed_state, provider, state)
+        if not await self._once.use(f"{_STATE}:{record.id}", ttl_seconds=_ttl(STATE_LIFETIME)):
+            raise AuthenticationFailed(
+                "This sign-in answer was used already; start again.", code="oidc_state_replayed"
+            )
+        if not code:
+            raise ValidationError(
+                f"{openid.label} sent no sign-in code; start again.", code="oidc_code_missing"
+            )
+        claims = await openid.verified_claims(
+            code=code,
+            redirect_uri=record.redirect_uri,
+            code_verifier=record.code_verifier,
+            nonce=record.nonce,
+        )
+        identity = identity_from_claims(provider, claims)
+        async with self._uow() as uow:
+            linked = await uow.social_identities.get(provider, identity.subject)
+            user = await uow.users.get(linked.user_id) if linked else None
+            owner = None
+            if linked is None and identity.email is not None:
+                owner = await uow.users.get_by_email(identity.email)
+        if linked is not None:
+            if user is None:
+                raise NotFound("The account of this sign-in is gone.", code="user_not_found")
+            return await self._sign_in(user, provider, record, client)
+        if identity.email is None:
+            await self._record_failure(
+                str(claims.get("email", ""))[:254], None, provider, "email_unverified", client
+            )
+            raise AuthenticationFailed(
+                f"{openid.label} did not confirm that the email address is yours, so it cannot "
+                "open a voiceqr account. Sign up with your email and a password instead.",
+                code="oidc_email_unverified",
+            )
+        if owner is not None:
+            link = _LinkRecord(
+                id=_random(),
+                provider=provider,
+                subject=identity.subject,
+                email=identity.email,
+                user_id=str(owner.id),
+                remember_me=record.remember_me,
+                next=record.next,
+                expires_at=(self._clock() + LINK_LIFETIME).timestamp(),
+            )
+            return LinkRequired(
+                sealed_link=self._seal(_LINK, asdict(link)),
+                max_age_seconds=_ttl(LINK_LIFETIME),
+                email=owner.email,
+                provider_label=openid.label,
+                next=record.next,
+            )
+        user = await self._create_account(provider, identity)
+        signed = await self._sign_in(user, provider, record, client)
+        assert isinstance(signed, SocialSignedIn)  # a new account has no 2FA yet
+        return SocialSignedIn(signed.sign_in, signed.next, signed.remember_me, created_account=True)
+
+    # --- linking to an existing account -------------------------------------------
+
+    def pending_link(self, sealed_link: str) -> PendingLink:
+        """What the link page shows; raises when the record is forged or expired."""
+        record = self._open_link(sealed_link)
+        return PendingLink(
+            email=record.email,
+            provider_label=self._provider(record.provider).label,
+            next=record.next,
+        )
+
+    async def confirm_link(
+        self,
+        sealed_link: str,
+        *,
+        password: str,
+        client: Client,
+        otp_code: str | None = None,
+        recovery_code: str | None = None,
+    ) -> SocialSignedIn:
+        """Sign in with the existing account's password (and code, with 2FA), then link."""
+        record = self._open_link(sealed_link)
+        async with self._uow() as uow:
+            user = await uow.users.get(UUID(record.user_id))
+        if user is None:
+            raise _link_expired()
+        # The ordinary sign-in: same rate limits, lockout, 2FA and activity log.
+        signed = await self._accounts.sign_in(
+            email=user.email,
+            password=password,
+            client=client,
+            remember_me=record.remember_me,
+            otp_code=otp_code,
+            recovery_code=recovery_code,
+        )
+        try:
+            await self.link_pending(signed.user, sealed_link)
+        except BaseException:
+            await self._accounts.sign_out(signed.token)
+            raise
+        return SocialSignedIn(signed, record.next, record.remember_me, linked=True)
+
+    async def link_pending(self, user: User, sealed_link: str) -> SocialIdentity:
+        """Link the pending identity to `user`, who has just proven owning the account."""
+        record = self._open_link(sealed_link)
+        if UUID(record.user_id) != user.id:
+            raise PermissionDenied(
+                "This link request is for another account.", code="oidc_link_other_account"
+            )
+        if not await self._once.use(f"{_LINK}:{record.id}", ttl_seconds=_ttl(LINK_LIFETIME)):
+            raise _link_expired()
+        identity = SocialIdentity(
+            id=uuid7(),
+            user_id=user.id,
+            provider=record.provider,
+            subject=record.subject,
+            email=record.email,
+            created_at=self._clock(),
+        )
+        async with self._uow() as uow:
+            await uow.social_identities.add(identity)  # Conflict if linked meanwhile
+            await uow.commit()
+        log.info(
+            "social identity linked",
+            extra={"user_id": str(user.id), "provider": record.provider},
+        )
+        return identity
+
+    # --- helpers ----------------------------------------------------------------------
+
+    def _provider(self, name: str) -> OpenIdProvider:
+        openid = self._providers.get(name)
+        if openid is None:
+            raise NotFound(f"Sign-in with '{name}' is not offered here.", code="oidc_unknown")
+        return openid
+
+    async def _sign_in(
+        self, user: User, provider: str, record: _StateRecord, client: Client
+    ) -> SocialSignedIn | SecondFactorPending:
+        if user.status is not UserStatus.ACTIVE or user.is_locked(self._clock()):
+            reason = "disabled" if user.status is not UserStatus.ACTIVE else "locked"
+            await self._record_failure(user.email, user, provider, reason, client)
+            raise AuthenticationFailed(
+                "This account cannot sign in right now: it is disabled, or locked for a "
+                "while after failed sign-ins.",
+                code="account_unavailable",
+            )
+        if user.has_two_factor:
+            # The provider proves who the person is at the provider; the account's own
+            # second factor still guards the account.
+            pending = {
+                "id": _random(),
+                "user_id": str(user.id),
+                "provider": provider,
+                "remember_me": record.remember_me,
+                "next": record.next,
+                "expires_at": (self._clock() + SECOND_FACTOR_LIFETIME).timestamp(),
+            }
+            return SecondFactorPending(
+                sealed=self._seal(_SECOND_FACTOR, pending),
+                max_age_seconds=_ttl(SECOND_FACTOR_LIFETIME),
+                next=record.next,
+            )
+        signed = await self._accounts.start_session(
+            user, client=client, remember_me=record.remember_me, method=SignInMethod(provider)
+        )
+        return SocialSignedIn(signed, record.next, record.remember_me)
+
+    async def complete_second_factor(
+        self,
+        sealed: str,
+        *,
+        client: Client,
+        otp_code: str | None = None,
+        recovery_code: str | None = None,
+    ) -> SocialSignedIn:
+        """Finish a social sign-in into an account with 2FA, with its TOTP or recovery code."""
+        pending = self._unseal(_SECOND_FACTOR, sealed)
+        if pending is None or pending["expires_at"] < self._clock().timestamp():
+            raise AuthenticationFailed(
+                "This sign-in took too long; start again.", code="oidc_second_factor_expired"
+            )
+        async with self._uow() as uow:
+            user = await uow.users.get(UUID(pending["user_id"]))
+        if user is None or self._second_factor is None:
+            raise AuthenticationFailed(
+                "Start the sign-in again.", code="oidc_second_factor_expired"
+            )
+        if user.status is not UserStatus.ACTIVE or user.is_locked(self._clock()):
+            raise AuthenticationFailed(
+                "This account cannot sign in right now: it is disabled, or locked for a "
+                "while after failed sign-ins.",
+                code="account_unavailable",
+            )
+        async with self._uow() as uow:
+            method = await self._second_factor(uow, user, otp_code, recovery_code)
+            await uow.commit()
+        if method is None:
+            await self._accounts.second_factor_failed(user, client)
+            raise AuthenticationFailed(
+                "That code is not right; try the current one.", code="bad_second_factor"
+            )
+        ttl = _ttl(SECOND_FACTOR_LIFETIME)
+        if not await self._once.use(f"{_SECOND_FACTOR}:{pending['id']}", ttl_seconds=ttl):
+            raise AuthenticationFailed(
+                "This sign-in was finished already; start again.", code="oidc_state_replayed"
+            )
+        signed = await self._accounts.start_session(
+            user,
+            client=client,
+            remember_me=bool(pending["remember_me"]),
+            method=SignInMethod(pending["provider"]),
+        )
+        return SocialSignedIn(signed, str(pending["next"]), bool(pending["remember_me"]))
+
+    async def _create_account(self, provider: str, identity: ProviderIdentity) -> User:
+        assert identity.email is not None
+        now = self._clock()
+        user = User(
+            id=uuid7(),
+            email=identity.email,
+            name=identity.name,
+            password_hash=None,
+            role=Role.USER,
+            created_at=now,
+            email_verified_at=now,  # the provider vouched for it
+            terms_accepted_at=now,  # the buttons say continuing accepts the terms
+        )
+        async with self._uow() as uow:
+            try:
+                await uow.users.add(user)
+            except Conflict as exc:  # the address was taken a moment ago
+                raise Conflict(
+                    "An account with this email was just created; sign in again.",
+                    code="email_taken",
+                ) from exc
+            await uow.social_identities.add(
+                SocialIdentity(
+                    id=uuid7(),
+                    user_id=user.id,
+                    provider=provider,
+                    subject=identity.subject,
+                    email=identity.email,
+                    created_at=now,
+                )
+            )
+            await self._mail.welcome(uow, user)
+            await uow.commit()
+        return user
+
+    async def _record_failure(
+        self, email: str, user: User | None, provider: str, reason: str, client: Client
+    ) -> None:
+        async with self._uow() as uow:
+            await uow.login_events.add(
+                LoginEvent(
+                    id=uuid7(),
+                    occurred_at=self._clock(),
+                    email=email,
+                    success=False,
+                    method=str(SignInMethod(provider)),
+                    user_id=user.id if user else None,
+                    reason=reason,
+                    ip=client.ip,
+                    user_agent=client.user_agent[:500],
+                    device=client.device,
+                    country=client.country,
+                )
+            )
+            await uow.commit()
+
+    # --- sealed records ---------------------------------------------------------------
+
+    def _open_state(self, sealed: str, provider: str, state: str) -> _StateRecord:
+        payload = self._unseal(_STATE, sealed)
+        try:
+            record = _StateRecord(**payload) if payload is not None else None
+        except TypeError:
+            record = None
+        if (
+            record is None
+            or record.provider != provider
+            or not hmac.compare_digest(record.state.encode(), state.encode())
+            or self._clock().timestamp() > record.expires_at
+        ):
+            raise AuthenticationFailed(
+                "This sign-in attempt is not valid any more: it expired, it was finished "
+                "already, or it began in another browser. Start again.",
+                code="oidc_state_invalid",
+            )
+        return record
+
+    def _open_link(self, sealed: str) -> _LinkRecord:
+        payload = self._unseal(_LINK, sealed)
+        try:
+            record = _LinkRecord(**payload) if payload is not None else None
+        except TypeError:
+            record = None
+        if record is None or self._clock().timestamp() > record.expires_at:
+            raise _link_expired()
+        return record
+
+    def _seal(self, kind: str, payload: dict[str, Any]) -> str:
+        body = _b64(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
+        return f"{body}.{_b64(self._mac(kind, body))}"
+
+    def _unseal(self, kind: str, sealed: str) -> dict[str, Any] | None:
+        body, _, mac = sealed.partition(".")
+        if not body or not mac:
+            return None
+        try:
+            if not hmac.compare_digest(_unb64(mac), self._mac(kind, body)):
+                return None
+            payload = json.loads(_unb64(body))
+        except ValueError:
+            return None
+        return payload if isinstance(payload, dict) else None
+
+    def _mac(self, kind: str, body: str) -> bytes:
+        if self._key is None:
+            # A key of its own, derived from the platform secret.
+            self._key = hashlib.sha256(
+                b"voiceqr social sign-in\0" + self._secret().encode()
+            ).digest()
+        return hmac.new(self._key, f"{kind}.{body}".encode(), hashlib.sha256).digest()
+
+
+def _provider_said_no(
+    openid: OpenIdProvider, error: str, description: str | None
+) -> AuthenticationFailed | ExternalServiceError:
+    if error in ("access_denied", "consent_required", "interaction_required", "login_required"):
+        return AuthenticationFailed(
+            f"Signing in with {openid.label} was cancelled or refused, so you are not signed "
+            "in. Try again, or sign in with your email and password.",
+            code="oidc_access_denied",
+            detail=f"{error}: {description or ''}"[:500],
+        )
+    return ExternalServiceError(
+        f"{openid.label} could not sign you in ({error[:64]}); try again in a moment.",
+        category=ErrorCategory.PROVIDER,
+        code="oidc_provider_error",
+        retryable=True,
+        detail=f"{error}: {description or ''}"[:500],
+    )
+
+
+def _link_expired() -> AuthenticationFailed:
+    return AuthenticationFailed(
+        "This request to link accounts is not valid any more: it expired or was used "
+        "already. Start again with the sign-in button.",
+        code="oidc_link_invalid",
+    )
+
+
+def _display_name(claims: Mapping[str, object], email: str | None) -> str:
+    for candidate in (
+        claims.get("name"),
+        " ".join(str(claims.get(k) or "") for k in ("given_name", "family_name")),
+        claims.get("preferred_username"),
+    ):
+        if isinstance(candidate, str) and candidate.strip():
+            return " ".join(candidate.split())[:MAX_NAME_LENGTH]
+    return email.split("@")[0] if email else "voiceqr user"
+
+
+def _true(value: object) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() in ("true", "1"))
+
+
+def _random() -> str:
+    return secrets.token_urlsafe(_RANDOM_BYTES)
+
+
+def _ttl(lifetime: timedelta) -> int:
+    return int(lifetime.total_seconds())
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

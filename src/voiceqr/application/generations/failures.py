@@ -1,0 +1,271 @@
+"""Failure handling of generations: the owner's attempt history and mail (F2, F4), and
+the admins' recovery (F3): list failed generations, retry one or many, cancel."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from voiceqr.application.mail.notifications import Notifications
+from voiceqr.application.operations.audit import record
+from voiceqr.application.shared.ports import UnitOfWork, UnitOfWorkFactory
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.failures import (
+    CANCELLED_BY_ADMIN,
+    AttemptOutcome,
+    GenerationAttempt,
+    what_to_do,
+)
+from voiceqr.domain.generations.generation import Failure, Generation, GenerationStatus
+from voiceqr.domain.shared.errors import DomainError, ErrorCategory, NotFound, PermissionDenied
+
+log = logging.getLogger(__name__)
+
+EXCERPT_LENGTH = 60
+
+
+async def notify_final_failure(
+    uow: UnitOfWork, notifications: Notifications, generation: Generation
+) -> None:
+    """Write the owner's "could not make it" mail to the outbox of `uow` (F4).
+
+    Called once, in the transaction that moves the generation to `failed`; a retry
+    that is merely scheduled sends nothing.
+    """
+    owner = await uow.users.get(generation.owner_id)
+    if owner is None:
+        return
+    preferences = await uow.preferences.get(owner.id)
+    if preferences is not None and not preferences.email_generation_failed:
+        # P3: the owner turned the mail off; the generation page still explains.
+        log.info(
+            "generation failure not mailed: the owner turned the mail off",
+            extra={
+                "step": "notify",
+                "generation_id": str(generation.id),
+                "attempt": generation.attempts,
+                "category": str(generation.error_category),
+            },
+        )
+        return
+    text = " ".join(generation.text.split())
+    excerpt = text if len(text) <= EXCERPT_LENGTH else text[: EXCERPT_LENGTH - 1] + "…"
+    await notifications.send(
+        uow,
+        "generation_failed",
+        to=owner.email,
+        link=notifications.link(f"/generations/{generation.id}"),
+        name=owner.name,
+        excerpt=excerpt,
+        reason=generation.error_message or "",
+        advice=what_to_do(generation.error_category),
+    )
+    log.info(
+        "generation failure mailed",
+        extra={
+            "step": "notify",
+            "generation_id": str(generation.id),
+            "attempt": generation.attempts,
+            "category": str(generation.error_category),
+        },
+    )
+
+
+async def close_running_attempt(
+    uow: UnitOfWork, generation: Generation, outcome: AttemptOutcome, *, now: datetime
+) -> None:
+    """Finish the generation's open attempt with the generation's current error, if any."""
+    attempt = await uow.generation_attempts.running(generation.id)
+    if attempt is None:
+        return
+    attempt.finish(outcome, now=now, failure=_failure_of(generation))
+    await uow.generation_attempts.update(attempt)
+
+
+def _failure_of(generation: Generation) -> Failure | None:
+    if generation.error_category is None or generation.error_code is None:
+        return None
+    return Failure(
+        category=generation.error_category,
+        code=generation.error_code,
+        message=generation.error_message or "",
+        retryable=False,
+        detail=generation.error_detail,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationDetail:
+    """A generation with its attempt history, for admins (technical detail included)."""
+
+    generation: Generation
+    attempts: list[GenerationAttempt]
+
+
+@dataclass(slots=True)
+class RetryReport:
+    """What a retry of many generations did: the ids requeued, and why others were not."""
+
+    retried: list[UUID] = field(default_factory=list)
+    skipped: dict[UUID, DomainError] = field(default_factory=dict)
+
+
+class GenerationFailures:
+    """The owner's view of failed attempts and the admins' recovery tools.
+
+    Admin use cases take the acting admin, or None for an operator at the terminal
+    (`voiceqr generations ...`), who already holds the database credentials.
+    """
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        notifications: Notifications,
+        hand_to_queue: Callable[[list[UUID]], Awaitable[int]],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._uow = uow
+        self._notifications = notifications
+        self._hand_to_queue = hand_to_queue
+        self._clock = clock
+
+    async def attempts_for_owner(self, owner: User, generation_id: UUID) -> list[GenerationAttempt]:
+        """The attempt history of the owner's generation, oldest first (another owner's: NotFound).
+
+        The technical detail is for admins; the caller shows the owner the rest.
+        """
+        async with self._uow() as uow:
+            if await uow.generations.get_owned(generation_id, owner.id) is None:
+                raise NotFound("No such generation.", code="generation_not_found")
+            return await uow.generation_attempts.list_for(generation_id)
+
+    async def list(
+        self,
+        actor: User | None,
+        *,
+        status: GenerationStatus | None = GenerationStatus.FAILED,
+        category: ErrorCategory | None = None,
+        limit: int = 50,
+    ) -> list[Generation]:
+        """Every owner's generations in `status` (failed by default), latest change first."""
+        _require_admin(actor)
+        async with self._uow() as uow:
+            return await uow.generations.list_for_admin(
+                status=status, category=category, limit=limit
+            )
+
+    async def owner_emails(self, actor: User | None, owner_ids: Iterable[UUID]) -> dict[UUID, str]:
+        """The email of each owner among `owner_ids`, so an admin can tell whose
+        generations failed (an owner whose account is gone is left out)."""
+        _require_admin(actor)
+        async with self._uow() as uow:
+            owners = [await uow.users.get(owner_id) for owner_id in set(owner_ids)]
+        return {owner.id: owner.email for owner in owners if owner is not None}
+
+    async def detail(self, actor: User | None, generation_id: UUID) -> GenerationDetail:
+        """One generation of any owner with its attempts, technical detail included."""
+        _require_admin(actor)
+        async with self._uow() as uow:
+            generation = await _get(uow, generation_id)
+            return GenerationDetail(
+                generation, await uow.generation_attempts.list_for(generation_id)
+            )
+
+    async def retry(self, actor: User | None, generation_id: UUID, *, ip: str = "") -> Generation:
+        """A failed generation goes back to pending with a new attempt budget, and is
+        handed to the queue after the commit. Anything but failed: Conflict (409)."""
+        report = await self.retry_many(actor, [generation_id], ip=ip)
+        if generation_id in report.skipped:
+            raise report.skipped[generation_id]
+        async with self._uow() as uow:
+            return await _get(uow, generation_id)
+
+    async def retry_many(
+        self, actor: User | None, generation_ids: Sequence[UUID], *, ip: str = ""
+    ) -> RetryReport:
+        """Retry each failed generation of `generation_ids`; the others are reported skipped.
+
+        Each retry is written to the audit log in the same transaction."""
+        _require_admin(actor)
+        report = RetryReport()
+        async with self._uow() as uow:
+            now = self._clock()
+            for generation_id in dict.fromkeys(generation_ids):
+                try:
+                    generation = await _get(uow, generation_id)
+                    failure = f"{generation.error_category}/{generation.error_code}"
+                    generation.retry(now)
+                    await uow.generations.update(generation)
+                except DomainError as exc:
+                    report.skipped[generation_id] = exc
+                    continue
+                report.retried.append(generation_id)
+                await record(
+                    uow,
+                    actor,
+                    "generation.retry",
+                    target=("generation", generation_id),
+                    now=now,
+                    ip=ip,
+                    details={"owner_id": str(generation.owner_id), "failure": failure},
+                )
+                log.info(
+                    "generation retried by admin",
+                    extra={"generation_id": str(generation_id), **_who(actor)},
+                )
+            await uow.commit()
+        await self._hand_to_queue(report.retried)
+        return report
+
+    async def cancel(self, actor: User | None, generation_id: UUID, *, ip: str = "") -> Generation:
+        """Stop a pending or processing generation for good: it fails with category system,
+        code `cancelled_by_admin`, and the owner is mailed like for any final failure.
+        A finished one: Conflict (409)."""
+        _require_admin(actor)
+        async with self._uow() as uow:
+            generation = await _get(uow, generation_id)
+            now = self._clock()
+            generation.cancel(CANCELLED_BY_ADMIN, now=now)
+            await uow.generations.update(generation)
+            await close_running_attempt(uow, generation, AttemptOutcome.FAILED, now=now)
+            await notify_final_failure(uow, self._notifications, generation)
+            await record(
+                uow,
+                actor,
+                "generation.cancel",
+                target=("generation", generation_id),
+                now=now,
+                ip=ip,
+                details={"owner_id": str(generation.owner_id)},
+            )
+            await uow.commit()
+        log.info(
+            "generation cancelled by admin",
+            extra={
+                "generation_id": str(generation_id),
+                "attempt": generation.attempts,
+                "category": str(generation.error_category),
+                **_who(actor),
+            },
+        )
+        return generation
+
+
+def _require_admin(actor: User | None) -> None:
+    if actor is not None and not actor.is_admin:
+        raise PermissionDenied("Only administrators can do this.", code="admin_only")
+
+
+def _who(actor: User | None) -> dict[str, str]:
+    return {"admin_id": str(actor.id) if actor is not None else "cli"}
+
+
+async def _get(uow: UnitOfWork, generation_id: UUID) -> Generation:
+    generation = await uow.generations.get(generation_id)
+    if generation is None or generation.is_deleted:
+        raise NotFound("No such generation.", code="generation_not_found")
+    return generation

@@ -1,0 +1,559 @@
+"""Use cases of a generation (C2): request it, process it, recover it, read it, page
+through the history (G1) and delete it (G2). Editing it (G3) is in
+`voiceqr.application.generations.revisions`; the worker here always makes the current
+revision and records its audio on that revision."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from voiceqr.application.generations.failures import (
+    close_running_attempt,
+    notify_final_failure,
+)
+from voiceqr.application.mail.notifications import Notifications
+from voiceqr.application.shared.cursors import decode_cursor, encode_cursor
+from voiceqr.application.shared.ports import (
+    AudioStorage,
+    GenerationFilter,
+    GenerationQueue,
+    HistoryPosition,
+    SpeechResult,
+    SpeechSynthesizer,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.failures import AttemptOutcome, GenerationAttempt
+from voiceqr.domain.generations.generation import (
+    Failure,
+    Generation,
+    RetryPolicy,
+    clean_text,
+    new_public_code,
+)
+from voiceqr.domain.generations.revisions import GenerationRevision
+from voiceqr.domain.shared.errors import (
+    Conflict,
+    DomainError,
+    ErrorCategory,
+    ExternalServiceError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from voiceqr.domain.shared.ids import uuid7
+from voiceqr.domain.shared.text import refuse_control_characters
+from voiceqr.domain.voices.voice import Voice
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+MAX_HISTORY_PAGE = 200
+_DELETE_TRIES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessingOutcome:
+    """What `process` did, for logs and tests."""
+
+    generation_id: UUID
+    action: str  # "completed", "retry_scheduled", "failed", "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    """One page of an owner's history; `next_cursor` fetches the older items (None: no more)."""
+
+    items: list[Generation]
+    next_cursor: str | None
+
+
+async def speakable(
+    uow: UnitOfWork, speech: Mapping[str, SpeechSynthesizer], *, text: str, voice_id: UUID
+) -> tuple[Voice, str]:
+    """The voice and cleaned text of a request or an edit, or a ValidationError.
+
+    The voice must be published and its provider configured; the text is held to
+    that provider's length limit.
+    """
+    voice = await uow.voices.get(voice_id)
+    if voice is None or not voice.published:
+        raise ValidationError("Pick one of the voices in the gallery.", code="unknown_voice")
+    synthesizer = speech.get(voice.provider)
+    if synthesizer is None:
+        raise ValidationError(
+            "This voice is not available right now; pick another one.",
+            code="voice_unavailable",
+        )
+    return voice, clean_text(text, max_length=synthesizer.max_text_length)
+
+
+def first_revision(generation: Generation) -> GenerationRevision:
+    """Revision 1: what the generation was requested with."""
+    return GenerationRevision(
+        id=uuid7(),
+        generation_id=generation.id,
+        number=generation.revision,
+        text=generation.text,
+        voice_id=generation.voice_id,
+        created_at=generation.created_at,
+    )
+
+
+class Generations:
+    """Everything that happens to a generation, from request to audio."""
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        queue: GenerationQueue,
+        speech: Mapping[str, SpeechSynthesizer],
+        storage: AudioStorage,
+        clock: Clock,
+        retry_policy: RetryPolicy,
+        lease: timedelta,
+        requeue_after: timedelta,
+        notifications: Notifications,
+    ) -> None:
+        self._uow = uow
+        self._queue = queue
+        self._speech = speech
+        self._storage = storage
+        self._clock = clock
+        self._policy = retry_policy
+        self._lease = lease
+        self._requeue_after = requeue_after
+        self._notifications = notifications
+
+    async def request(self, owner: User, *, text: str, voice_id: UUID) -> Generation:
+        """Save a pending generation, then wake a worker.
+
+        The queue is told only after the commit; if the broker is down the
+        generation stays pending and the sweeper hands it over later.
+        """
+        if not owner.is_verified:
+            raise PermissionDenied(
+                "Confirm your email address first: follow the link we mailed you.",
+                code="email_unverified",
+            )
+        async with self._uow() as uow:
+            voice, cleaned = await speakable(uow, self._speech, text=text, voice_id=voice_id)
+            now = self._clock()
+            generation = Generation(
+                id=uuid7(),
+                owner_id=owner.id,
+                voice_id=voice.id,
+                text=cleaned,
+                public_code=new_public_code(),
+                created_at=now,
+                updated_at=now,
+                next_attempt_at=now,
+            )
+            await uow.generations.add(generation)
+            await uow.generation_revisions.add(first_revision(generation))
+            # The draft (P9) became this generation: cleared in the same transaction.
+            await uow.preferences.clear_draft(owner.id)
+            await uow.commit()
+        await self.hand_to_queue([generation.id])
+        return generation
+
+    def synthesizers(self) -> list[SpeechSynthesizer]:
+        return list(self._speech.values())
+
+    async def get_for_owner(self, owner: User, generation_id: UUID) -> Generation:
+        async with self._uow() as uow:
+            generation = await uow.generations.get_owned(generation_id, owner.id)
+        if generation is None:
+            raise NotFound("No such generation.", code="generation_not_found")
+        return generation
+
+    async def list_for_owner(self, owner: User, *, limit: int = 50) -> list[Generation]:
+        async with self._uow() as uow:
+            return await uow.generations.list_owned(owner.id, limit=limit)
+
+    async def history(
+        self,
+        owner: User,
+        *,
+        matching: GenerationFilter | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> HistoryPage:
+        """A page of the owner's generations, newest first, filtered by `matching`.
+
+        Keyset pagination on (created_at, id): the cursor names the last item shown,
+        so generations made meanwhile never shift or repeat the older pages.
+        """
+        if not 1 <= limit <= MAX_HISTORY_PAGE:
+            raise ValidationError(
+                f"Ask for 1 to {MAX_HISTORY_PAGE} generations per page.", code="bad_limit"
+            )
+        matching = _in_utc(matching or GenerationFilter())
+        if matching.tag is not None:  # no tag name holds one, and PostgreSQL cannot look it up
+            refuse_control_characters(matching.tag, what="A tag name")
+        if (
+            matching.created_from is not None
+            and matching.created_to is not None
+            and matching.created_from >= matching.created_to
+        ):
+            raise ValidationError(
+                "created_from must be earlier than created_to.", code="bad_date_range"
+            )
+        after = None if cursor is None else decode_cursor(cursor)
+        async with self._uow() as uow:
+            found = await uow.generations.list_owned(
+                owner.id, limit=limit + 1, matching=matching, after=after
+            )
+        items = found[:limit]
+        next_cursor = None
+        if len(found) > limit:
+            next_cursor = encode_cursor(HistoryPosition(items[-1].created_at, items[-1].id))
+        return HistoryPage(items=items, next_cursor=next_cursor)
+
+    async def delete(self, owner: User, generation_id: UUID) -> None:
+        """Delete one of the owner's generations: the audio of every revision leaves
+        storage, a tombstone stays.
+
+        Its public code then says the audio was removed, and a worker still busy
+        with it throws its result away. Deleting again, or another owner's id, is
+        NotFound. Storage goes first so a failed save can simply be tried again.
+        """
+        for _ in range(_DELETE_TRIES):
+            generation = await self.get_for_owner(owner, generation_id)
+            async with self._uow() as uow:
+                revisions = await uow.generation_revisions.list_for(generation_id)
+            keys = {r.audio_key for r in revisions} | {generation.audio_key}
+            for key in sorted(k for k in keys if k is not None):
+                await self._storage.delete(key)
+            generation.delete(self._clock())
+            try:
+                async with self._uow() as uow:
+                    await uow.generations.update(generation)
+                    for revision in revisions:
+                        if revision.audio_key is not None:
+                            revision.forget_audio()
+                            await uow.generation_revisions.update(revision)
+                    await uow.commit()
+            except Conflict:
+                continue  # a worker saved it meanwhile (maybe with new audio): look again
+            log.info("generation deleted", extra={"generation_id": str(generation_id)})
+            return
+        raise Conflict(
+            "This generation is changing right now; try deleting it again.",
+            code="generation_busy",
+        )
+
+    async def audio_url(self, generation: Generation) -> str | None:
+        return (
+            None if generation.audio_key is None else await self._storage.url(generation.audio_key)
+        )
+
+    async def process(self, generation_id: UUID) -> ProcessingOutcome:
+        """Claim -> synthesize -> store -> complete, or record the failure.
+
+        Idempotent: a generation that is finished, not due or leased elsewhere is
+        skipped, so a second delivery of the same job does nothing.
+        """
+        claimed = await self._claim(generation_id)
+        if claimed is None:
+            log.info(
+                "generation job skipped: finished, not due or taken",
+                extra=_fields("skip", generation_id, None),
+            )
+            return ProcessingOutcome(generation_id, "skipped")
+        generation, voice, number = claimed
+        attempt, revision = generation.attempts, generation.revision
+        log.info(
+            "generation attempt started",
+            extra=_fields("claim", generation_id, attempt, revision=revision),
+        )
+        try:
+            if voice is None:
+                raise ValidationError(
+                    "The voice of this generation was removed; pick another voice.",
+                    code="voice_deleted",
+                )
+            synthesizer = self._speech.get(voice.provider)
+            if synthesizer is None:
+                raise DomainError(
+                    "This voice is not available right now.",
+                    code="voice_unavailable",
+                    category=ErrorCategory.PROVIDER,
+                )
+            result = await synthesizer.synthesize(generation.text, voice)
+            log.info(
+                "speech synthesized",
+                extra=_fields(
+                    "synthesize",
+                    generation_id,
+                    attempt,
+                    provider=voice.provider,
+                    characters_billed=result.characters_billed,
+                    audio_bytes=len(result.audio),
+                ),
+            )
+            # Named by the attempt's number in the history, which never repeats (an edit
+            # or an admin's retry restarts `attempts`): nothing live is overwritten.
+            key = f"audio/{generation.id}/{number}.mp3"
+            await self._storage.put(key, result.audio, result.content_type)
+            log.info("audio stored", extra=_fields("store", generation_id, attempt, audio_key=key))
+        except Exception as exc:  # every failure is recorded, none is lost
+            return await self._record_failure(generation_id, attempt, revision, _failure_from(exc))
+        return await self._finish(generation_id, attempt, revision, key, result)
+
+    async def _claim(self, generation_id: UUID) -> tuple[Generation, Voice | None, int] | None:
+        """Take the lease of a due generation; returns it, its voice and the attempt's
+        number in the history (None when it is not due or another worker got it)."""
+        async with self._uow() as uow:
+            generation = await uow.generations.get(generation_id)
+            now = self._clock()
+            if generation is None or not generation.is_due(now):
+                return None
+            voice = await uow.voices.get(generation.voice_id)
+            generation.claim(now, self._lease)
+            try:
+                await uow.generations.update(generation)
+                history = await uow.generation_attempts.list_for(generation_id)
+                number = len(history) + 1
+                await uow.generation_attempts.add(
+                    GenerationAttempt(
+                        id=uuid7(),
+                        generation_id=generation_id,
+                        number=number,
+                        started_at=now,
+                        revision=generation.revision,
+                    )
+                )
+                await uow.commit()
+            except Conflict:
+                return None  # another worker claimed it first
+        return generation, voice, number
+
+    async def _finish(
+        self, generation_id: UUID, attempt: int, revision: int, key: str, result: SpeechResult
+    ) -> ProcessingOutcome:
+        async with self._uow() as uow:
+            generation = await uow.generations.get(generation_id)
+            now = self._clock()
+            if generation is None or not generation.holds_lease(attempt, now, revision=revision):
+                # The lease expired and someone else owns the job now: our audio is an orphan.
+                await self._storage.delete(key)
+                log.warning(
+                    "generation result discarded: lease lost",
+                    extra=_fields("complete", generation_id, attempt, action="discarded"),
+                )
+                return ProcessingOutcome(generation_id, "skipped")
+            generation.complete(
+                audio_key=key,
+                audio_bytes=len(result.audio),
+                characters_billed=result.characters_billed,
+                now=now,
+            )
+            await uow.generations.update(generation)
+            made = await uow.generation_revisions.get(generation_id, revision)
+            if made is not None:
+                made.complete(audio_key=key, audio_bytes=len(result.audio), now=now)
+                await uow.generation_revisions.update(made)
+            running = await uow.generation_attempts.running(generation_id)
+            if running is not None:
+                running.finish(
+                    AttemptOutcome.COMPLETED,
+                    now=now,
+                    characters_billed=result.characters_billed,
+                )
+                await uow.generation_attempts.update(running)
+            await uow.commit()
+        log.info("generation completed", extra=_fields("complete", generation_id, attempt))
+        return ProcessingOutcome(generation_id, "completed")
+
+    async def _record_failure(
+        self, generation_id: UUID, attempt: int, revision: int, failure: Failure
+    ) -> ProcessingOutcome:
+        async with self._uow() as uow:
+            generation = await uow.generations.get(generation_id)
+            now = self._clock()
+            if generation is None or not generation.holds_lease(attempt, now, revision=revision):
+                log.warning(
+                    "generation failure discarded: lease lost",
+                    extra=_fields(
+                        "fail", generation_id, attempt, failure.category, action="discarded"
+                    ),
+                )
+                return ProcessingOutcome(generation_id, "skipped")
+            generation.fail(failure, now=now, policy=self._policy)
+            await uow.generations.update(generation)
+            action = "failed" if generation.is_finished else "retry_scheduled"
+            await close_running_attempt(uow, generation, AttemptOutcome(action), now=now)
+            if generation.is_finished:
+                await notify_final_failure(uow, self._notifications, generation)
+            await uow.commit()
+        log.warning(
+            "generation attempt failed",
+            extra=_fields(
+                "fail", generation_id, attempt, failure.category, code=failure.code, action=action
+            ),
+        )
+        _log_outcome(generation, attempt)
+        return ProcessingOutcome(generation_id, action)
+
+    async def sweep(self, *, limit: int = 500) -> int:
+        """Put expired leases back and hand due work to the queue; returns jobs handed over."""
+        now = self._clock()
+        async with self._uow() as uow:
+            expired = await uow.generations.with_expired_lease(now=now, limit=limit)
+        for generation in expired:
+            generation.expire_lease(now=now, policy=self._policy)
+            try:
+                async with self._uow() as uow:
+                    await uow.generations.update(generation)
+                    await close_running_attempt(
+                        uow, generation, AttemptOutcome.WORKER_LOST, now=now
+                    )
+                    if generation.is_finished:
+                        await notify_final_failure(uow, self._notifications, generation)
+                    await uow.commit()
+            except Conflict:
+                continue  # the worker finished after all, or another sweeper got there first
+            log.warning(
+                "generation lease expired",
+                extra=_fields(
+                    "lease_expired",
+                    generation.id,
+                    generation.attempts,
+                    generation.error_category,
+                    code=generation.error_code,
+                    action="failed" if generation.is_finished else "retry_scheduled",
+                ),
+            )
+            _log_outcome(generation, generation.attempts)
+        async with self._uow() as uow:
+            due = await uow.generations.due_for_enqueue(
+                now=now, enqueued_before=now - self._requeue_after, limit=limit
+            )
+        return await self.hand_to_queue([g.id for g in due])
+
+    async def hand_to_queue(self, ids: list[UUID]) -> int:
+        """Send ids to the queue; returns how many the broker took.
+
+        Each row is stamped *before* it is sent: a job that runs and fails fast
+        reschedules itself, and a stamp written after the send would land on that
+        retry and hold it back. Rows the broker refused are unstamped again so the
+        next sweep sends them.
+        """
+        if not ids:
+            return 0
+        async with self._uow() as uow:
+            await uow.generations.mark_enqueued(ids, now=self._clock())
+            await uow.commit()
+        for sent, generation_id in enumerate(ids):
+            try:
+                await self._queue.enqueue(generation_id)
+            except Exception as exc:  # the broker being down must not lose the request
+                # One line, no traceback: an outage would otherwise print one per request.
+                log.warning(
+                    "queue unavailable (%s); the sweeper will send it once it is back",
+                    exc,
+                    extra={"generation_id": str(generation_id)},
+                )
+                async with self._uow() as uow:
+                    await uow.generations.mark_enqueued(ids[sent:], now=None)
+                    await uow.commit()
+                return sent
+        return len(ids)
+
+
+def _fields(
+    step: str, generation_id: UUID, attempt: int | None, category: object = None, **more: object
+) -> dict[str, object]:
+    """The structured fields of one step of a job. Every line the worker logs about a
+    generation carries its id, the attempt and the failure category (None until
+    something failed), so one filter on a log collector follows a job end to end."""
+    return {
+        "step": step,
+        "generation_id": str(generation_id),
+        "attempt": attempt,
+        "category": None if category is None else str(category),
+        **more,
+    }
+
+
+def _log_outcome(generation: Generation, attempt: int) -> None:
+    """After a failed attempt: when the retry is due, or that the generation failed for good."""
+    if generation.is_finished:
+        # A warning: a bad voice or a spent quota is no bug; many of them raise the alert.
+        log.warning(
+            "generation failed for good",
+            extra=_fields(
+                "final_failure",
+                generation.id,
+                attempt,
+                generation.error_category,
+                code=generation.error_code,
+            ),
+        )
+    else:
+        log.info(
+            "generation retry scheduled",
+            extra=_fields(
+                "retry_scheduled",
+                generation.id,
+                attempt,
+                generation.error_category,
+                next_attempt_at=generation.next_attempt_at,
+            ),
+        )
+
+
+def _in_utc(matching: GenerationFilter) -> GenerationFilter:
+    """Times without a zone are read as UTC, the zone of every stored time."""
+
+    def utc(moment: datetime | None) -> datetime | None:
+        if moment is None:
+            return None
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:  # before year 1 or after 9999 in UTC: before or after anything
+            return (datetime.min if moment.year == 1 else datetime.max).replace(tzinfo=UTC)
+
+    return replace(
+        matching, created_from=utc(matching.created_from), created_to=utc(matching.created_to)
+    )
+
+
+def _failure_from(exc: BaseException) -> Failure:
+    detail = "".join(traceback.format_exception(exc))[-8000:]
+    if isinstance(exc, ExternalServiceError):
+        return Failure(
+            category=exc.category,
+            code=exc.code,
+            message=exc.message,
+            retryable=exc.retryable,
+            detail=f"{exc.detail or ''}\n{detail}".strip(),
+            retry_after=exc.retry_after,
+        )
+    if isinstance(exc, DomainError):
+        return Failure(
+            category=exc.category,
+            code=exc.code,
+            message=exc.message,
+            retryable=exc.category
+            in (ErrorCategory.PROVIDER, ErrorCategory.STORAGE, ErrorCategory.SYSTEM),
+            detail=detail,
+        )
+    return Failure(
+        category=ErrorCategory.SYSTEM,
+        code="unexpected_error",
+        message="Something went wrong while making the audio; it will be tried again.",
+        retryable=True,
+        detail=detail,
+    )

@@ -1,0 +1,248 @@
+"""Edit and regenerate (G3): a new revision of a generation, made in the background,
+behind the same public code; and the admins' edit-and-requeue of a failed one (F3).
+
+The generation row carries the current job (the newest revision's text and voice)
+and the live audio (`audio_key` of `live_revision`). An edit only moves the job: the
+printed QR code keeps playing the live audio until the worker completes the new
+revision, and keeps playing it if the new revision fails for good.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from voiceqr.application.generations.generations import speakable
+from voiceqr.application.operations.audit import record
+from voiceqr.application.shared.ports import (
+    AudioStorage,
+    SpeechSynthesizer,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.generation import Generation, GenerationStatus
+from voiceqr.domain.generations.revisions import GenerationRevision, revision_status
+from voiceqr.domain.shared.errors import (
+    Conflict,
+    IllegalTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from voiceqr.domain.shared.ids import uuid7
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionView:
+    """One revision as its owner sees it in the list."""
+
+    number: int
+    text: str
+    voice_id: UUID
+    voice_name: str  # "" when the voice was removed since
+    created_at: datetime
+    completed_at: datetime | None
+    status: GenerationStatus
+    live: bool  # its audio is what the public code plays
+    audio_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """What to change; None keeps the current value. At least one must be given."""
+
+    text: str | None = None
+    voice_id: UUID | None = None
+
+
+class GenerationRevisions:
+    """Edit a generation into a new revision, list its revisions (G3), and let admins
+    edit and requeue a failed one (F3).
+
+    Admin use cases take the acting admin, or None for an operator at the terminal.
+    """
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        speech: Mapping[str, SpeechSynthesizer],
+        storage: AudioStorage,
+        hand_to_queue: Callable[[list[UUID]], Awaitable[int]],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._uow = uow
+        self._speech = speech
+        self._storage = storage
+        self._hand_to_queue = hand_to_queue
+        self._clock = clock
+
+    async def edit(self, owner: User, generation_id: UUID, edit: Edit) -> Generation:
+        """Make a new revision of the owner's completed or failed generation.
+
+        Validated like a new request (published voice, the voice's text limit).
+        While a version is being made: Conflict `generation_busy` (409); nothing
+        that changes: ValidationError `nothing_changed`; another owner's or a
+        deleted generation: NotFound. The job is handed to the queue after the
+        commit; the live audio keeps playing until the new revision completes.
+        """
+        if not owner.is_verified:
+            raise PermissionDenied(
+                "Confirm your email address first: follow the link we mailed you.",
+                code="email_unverified",
+            )
+
+        async def find(uow: UnitOfWork) -> Generation:
+            generation = await uow.generations.get_owned(generation_id, owner.id)
+            if generation is None:
+                raise NotFound("No such generation.", code="generation_not_found")
+            return generation
+
+        generation = await self._revise(find, edit)
+        log.info(
+            "generation edited",
+            extra={"generation_id": str(generation_id), "revision": generation.revision},
+        )
+        return generation
+
+    async def edit_failed(
+        self, actor: User | None, generation_id: UUID, edit: Edit, *, ip: str = ""
+    ) -> Generation:
+        """An admin's edit-and-requeue (F3): a failed generation of any owner gets a new
+        revision with the corrected text or voice and is queued with a fresh attempt
+        budget. Anything but failed: Conflict (409), like a retry. The edit is written
+        to the audit log in the same transaction."""
+        if actor is not None and not actor.is_admin:
+            raise PermissionDenied("Only administrators can do this.", code="admin_only")
+
+        async def find(uow: UnitOfWork) -> Generation:
+            generation = await uow.generations.get(generation_id)
+            if generation is None or generation.is_deleted:
+                raise NotFound("No such generation.", code="generation_not_found")
+            if generation.status is not GenerationStatus.FAILED:
+                raise IllegalTransition(
+                    "Only a failed generation can be edited and requeued; "
+                    f"this one is {generation.status}."
+                )
+            return generation
+
+        async def audit(uow: UnitOfWork, generation: Generation, now: datetime) -> None:
+            await record(
+                uow,
+                actor,
+                "generation.edit",
+                target=("generation", generation.id),
+                now=now,
+                ip=ip,
+                details={
+                    "revision": generation.revision,
+                    "text_changed": edit.text is not None,
+                    "voice_id": str(generation.voice_id),
+                },
+            )
+
+        generation = await self._revise(find, edit, audit=audit)
+        log.info(
+            "generation edited and requeued by admin",
+            extra={
+                "generation_id": str(generation_id),
+                "revision": generation.revision,
+                "admin_id": str(actor.id) if actor is not None else "cli",
+            },
+        )
+        return generation
+
+    async def list_for_owner(self, owner: User, generation_id: UUID) -> list[RevisionView]:
+        """Every revision of the owner's generation, newest first, each with its audio
+        (another owner's or a deleted generation: NotFound)."""
+        async with self._uow() as uow:
+            generation = await uow.generations.get_owned(generation_id, owner.id)
+        if generation is None:
+            raise NotFound("No such generation.", code="generation_not_found")
+        return await self.revisions_of(generation)
+
+    async def revisions_of(self, generation: Generation) -> list[RevisionView]:
+        """The revisions of a generation the caller has read for its owner, seen as of
+        that read: a revision the worker finished since is still shown as being made,
+        so a page never contradicts itself."""
+        async with self._uow() as uow:
+            revisions = await uow.generation_revisions.list_for(generation.id)
+            names: dict[UUID, str] = {}
+            for voice_id in {r.voice_id for r in revisions if r.number <= generation.revision}:
+                voice = await uow.voices.get(voice_id)
+                names[voice_id] = voice.name if voice is not None else ""
+        return [
+            await self._view(generation, r, names[r.voice_id])
+            for r in revisions
+            if r.number <= generation.revision  # an edit made since the read
+        ]
+
+    async def _view(
+        self, generation: Generation, revision: GenerationRevision, voice_name: str
+    ) -> RevisionView:
+        status = revision_status(revision, generation)
+        return RevisionView(
+            number=revision.number,
+            text=revision.text,
+            voice_id=revision.voice_id,
+            voice_name=voice_name,
+            created_at=revision.created_at,
+            completed_at=revision.completed_at if status is GenerationStatus.COMPLETED else None,
+            status=status,
+            live=revision.number == generation.live_revision,
+            audio_url=None
+            if revision.audio_key is None or status is not GenerationStatus.COMPLETED
+            else await self._storage.url(revision.audio_key),
+        )
+
+    async def _revise(
+        self,
+        find: Callable[[UnitOfWork], Awaitable[Generation]],
+        edit: Edit,
+        *,
+        audit: Callable[[UnitOfWork, Generation, datetime], Awaitable[None]] | None = None,
+    ) -> Generation:
+        """Find the generation, check the edit like a request, start the next revision,
+        save both in one transaction, then hand the job to the queue."""
+        if edit.text is None and edit.voice_id is None:
+            raise ValidationError(
+                "Send a new text, a new voice, or both.", code="nothing_to_change"
+            )
+        async with self._uow() as uow:
+            generation = await find(uow)
+            voice, text = await speakable(
+                uow,
+                self._speech,
+                text=generation.text if edit.text is None else edit.text,
+                voice_id=edit.voice_id or generation.voice_id,
+            )
+            now = self._clock()
+            number = generation.revise(text=text, voice_id=voice.id, now=now)
+            try:
+                await uow.generations.update(generation)
+                await uow.generation_revisions.add(
+                    GenerationRevision(
+                        id=uuid7(),
+                        generation_id=generation.id,
+                        number=number,
+                        text=text,
+                        voice_id=voice.id,
+                        created_at=now,
+                    )
+                )
+            except Conflict:
+                raise Conflict(
+                    "This generation changed while it was being edited; look at it and try again.",
+                    code="generation_busy",
+                ) from None
+            if audit is not None:
+                await audit(uow, generation, now)
+            await uow.commit()
+        await self._hand_to_queue([generation.id])
+        return generation

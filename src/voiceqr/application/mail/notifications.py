@@ -1,0 +1,256 @@
+"""Mail to people about their account (F5): composed here, written to the outbox table
+in the caller's transaction, and delivered by `MailDelivery` with retries."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from voiceqr.application.shared.ports import Mailer, MailMessage, UnitOfWork, UnitOfWorkFactory
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.mail.outbox import MAIL_RETRY_DELAY, OutboxMessage
+from voiceqr.domain.shared.errors import ExternalServiceError
+from voiceqr.domain.shared.ids import uuid7
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    subject: str
+    paragraphs: tuple[str, ...]
+    action: str | None = None  # the button's label, when the mail carries a link
+
+
+TEMPLATES: dict[str, _Template] = {
+    "verify_email": _Template(
+        "Confirm your email address",
+        (
+            "Hello {name},",
+            "Welcome to voiceqr. Confirm that this is your email address to start making "
+            "spoken QR codes.",
+            "The link works for 48 hours. If you did not sign up, ignore this mail.",
+        ),
+        "Confirm my email",
+    ),
+    "welcome": _Template(
+        "Welcome to voiceqr",
+        (
+            "Hello {name},",
+            "Your email address is confirmed. Type a text, pick a voice and print the QR "
+            "code: whoever scans it hears your words.",
+        ),
+        "Make my first spoken QR code",
+    ),
+    "signup_attempt": _Template(
+        "Someone tried to sign up with your email",
+        (
+            "Hello {name},",
+            "Someone tried to create a voiceqr account with this email address, which "
+            "already has one. If it was you, sign in or reset your password.",
+            "If it was not you, you can ignore this mail: nothing changed.",
+        ),
+        "Reset my password",
+    ),
+    "reset_password": _Template(
+        "Reset your voiceqr password",
+        (
+            "Hello {name},",
+            "Someone (hopefully you) asked to reset the password of your voiceqr account.",
+            "The link works once, for 30 minutes. If you did not ask, ignore this mail: "
+            "your password stays as it is.",
+        ),
+        "Choose a new password",
+    ),
+    "password_changed": _Template(
+        "Your voiceqr password was changed",
+        (
+            "Hello {name},",
+            "The password of your voiceqr account was changed on {when} and every other "
+            "session was signed out.",
+            "If this was not you, reset your password at once and contact support.",
+        ),
+        "Reset my password",
+    ),
+    "account_locked": _Template(
+        "Your voiceqr account is locked for 15 minutes",
+        (
+            "Hello {name},",
+            "There were too many failed sign-ins to your account, so it is locked for 15 "
+            "minutes. If this was you, unlock it now with the link below (it works once).",
+            "If it was not you, someone may be guessing your password: consider changing it.",
+        ),
+        "Unlock my account",
+    ),
+    "change_email": _Template(
+        "Confirm your new email address",
+        (
+            "Hello {name},",
+            "Confirm this address to make it the email of your voiceqr account. Until you "
+            "do, your old address stays in use. The link works for 24 hours.",
+        ),
+        "Confirm my new email",
+    ),
+    "email_change_requested": _Template(
+        "Your voiceqr email is being changed",
+        (
+            "Hello {name},",
+            "Someone asked to change the email of your voiceqr account to {new_email}. It "
+            "takes effect once that address is confirmed.",
+            "If this was not you, change your password at once.",
+        ),
+        None,
+    ),
+    "email_changed": _Template(
+        "Your voiceqr email was changed",
+        (
+            "Hello {name},",
+            "Your voiceqr account now uses {new_email}. Mail will no longer come to this address.",
+        ),
+        None,
+    ),
+    "generation_failed": _Template(
+        "We could not make your spoken QR code",
+        (
+            "Hello {name},",
+            'We could not make the audio for "{excerpt}". {reason}',
+            "What to do: {advice}",
+        ),
+        "See the generation",
+    ),
+    "failure_rate_alert": _Template(
+        "voiceqr alert: {percent} of generation attempts are failing",
+        (
+            "Hello {name},",
+            "{failed} of the {finished} generation attempts that finished in the last "
+            "{minutes} minutes failed ({percent}; the alert threshold is {threshold}).",
+            "Most failures: {categories}.",
+            "The failure dashboard shows the categories over time and the latest failed "
+            "generations. This alert is not sent again for {cooldown} minutes.",
+        ),
+        "Open the failure dashboard",
+    ),
+}
+
+
+class Notifications:
+    """Writes mail to the outbox of the caller's unit of work (same transaction)."""
+
+    def __init__(self, *, public_base_url: str, clock: Callable[[], datetime]) -> None:
+        self._base = public_base_url.rstrip("/")
+        self._clock = clock
+
+    def link(self, path: str) -> str:
+        return f"{self._base}{path}"
+
+    async def welcome(self, uow: UnitOfWork, user: User) -> OutboxMessage:
+        return await self.send(
+            uow, "welcome", to=user.email, name=user.name, link=self.link("/generations/new")
+        )
+
+    async def password_changed(self, uow: UnitOfWork, user: User, when: datetime) -> OutboxMessage:
+        return await self.send(
+            uow,
+            "password_changed",
+            to=user.email,
+            name=user.name,
+            when=when.strftime("%Y-%m-%d %H:%M UTC"),
+            link=self.link("/forgot-password"),
+        )
+
+    async def send(
+        self, uow: UnitOfWork, kind: str, *, to: str, link: str | None = None, **values: str
+    ) -> OutboxMessage:
+        template = TEMPLATES[kind]
+        paragraphs = [p.format(**values) for p in template.paragraphs]
+        text = "\n\n".join(paragraphs)
+        body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+        if link is not None and template.action is not None:
+            text += f"\n\n{template.action}: {link}"
+            body += (
+                f'<p><a href="{html.escape(link)}" style="display:inline-block;padding:10px '
+                f'16px;background:#3b5bdb;color:#fff;border-radius:6px;text-decoration:none">'
+                f"{html.escape(template.action)}</a></p>"
+                f'<p style="color:#666;font-size:13px">Or open {html.escape(link)}</p>'
+            )
+        text += "\n\n-- voiceqr\n"
+        page = (
+            '<!doctype html><html><body style="font-family:system-ui,sans-serif;'
+            f'max-width:560px;margin:auto;color:#1b1b1f">{body}'
+            '<p style="color:#666;font-size:13px">voiceqr</p></body></html>'
+        )
+        now = self._clock()
+        message = OutboxMessage(
+            id=uuid7(),
+            to=to,
+            subject=template.subject,
+            text=text,
+            html=page,
+            kind=kind,
+            created_at=now,
+            next_attempt_at=now,
+        )
+        await uow.outbox.add(message)
+        return message
+
+
+class MailDelivery:
+    """Sends due outbox mail: 3 attempts, 5 minutes apart, then marked failed for admins."""
+
+    def __init__(
+        self, *, uow: UnitOfWorkFactory, mailer: Mailer, clock: Callable[[], datetime]
+    ) -> None:
+        self._uow = uow
+        self._mailer = mailer
+        self._clock = clock
+
+    async def deliver_due(self, *, limit: int = 100) -> int:
+        """Send what is due; returns how many were sent."""
+        async with self._uow() as uow:
+            due = await uow.outbox.due(now=self._clock(), limit=limit)
+        sent = 0
+        for message in due:
+            # Claim first, so two senders (several workers, or the dev mailbox page and
+            # the sweeper) never send one message twice; a sender that dies mid-way
+            # leaves the claim to expire like a retry.
+            async with self._uow() as uow:
+                claimed = await uow.outbox.claim(
+                    message.id,
+                    seen_due_at=message.next_attempt_at,
+                    until=self._clock() + MAIL_RETRY_DELAY,
+                )
+                await uow.commit()
+            if not claimed:
+                continue
+            try:
+                await self._mailer.send(
+                    MailMessage(
+                        to=message.to, subject=message.subject, text=message.text, html=message.html
+                    )
+                )
+            except ExternalServiceError as exc:
+                message.delivery_failed(
+                    f"{exc.code}: {exc.message}", retryable=exc.retryable, now=self._clock()
+                )
+                log.warning(
+                    "mail delivery failed",
+                    extra={
+                        "mail_id": str(message.id),
+                        "attempt": message.attempts,
+                        "code": exc.code,
+                        "status": str(message.status),
+                    },
+                )
+            except Exception as exc:  # an unknown failure is retried like a transient one
+                message.delivery_failed(repr(exc), retryable=True, now=self._clock())
+                log.exception("mail delivery failed", extra={"mail_id": str(message.id)})
+            else:
+                message.delivered(self._clock())
+                sent += 1
+            async with self._uow() as uow:
+                await uow.outbox.update(message)
+                await uow.commit()
+        return sent

@@ -1,0 +1,66 @@
+"""The audit log of admin actions (O11): who did what to which object, when, from where.
+
+An entry is written in the same transaction as the change it describes, so the log
+never claims a change that was rolled back, nor misses one that was saved.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from voiceqr.domain.shared.errors import ValidationError
+
+# The actor label of an operator at the terminal: they hold the database credentials,
+# so there is no account to name.
+OPERATOR = "cli"
+
+# Dotted lower-case names, object first: "generation.retry", "user.lock".
+_ACTION = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+_ACTION_FILTER = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+
+
+def check_action(action: str) -> str:
+    """`action` if it is a dotted name such as `generation.retry`; ValidationError otherwise."""
+    if not _ACTION.match(action):
+        raise ValidationError(
+            f"'{action}' is not an audit action (dotted lower-case, e.g. generation.retry).",
+            code="invalid_audit_action",
+        )
+    return action
+
+
+def check_action_filter(action: str) -> str:
+    """An action to filter on: a full action (`generation.retry`) or its object (`generation`)."""
+    if not _ACTION_FILTER.match(action):
+        raise ValidationError(
+            f"'{action}' is not an audit action or prefix (e.g. generation or generation.retry).",
+            code="invalid_audit_action",
+        )
+    return action
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """One admin action. `actor_id` is None for an operator at the terminal (`actor` "cli");
+    `actor` keeps the email the admin had then, so the entry reads right after changes."""
+
+    id: UUID
+    occurred_at: datetime
+    actor_id: UUID | None
+    actor: str
+    action: str
+    target_type: str
+    target_id: str
+    details: dict[str, object] = field(default_factory=dict)
+    ip: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPosition:
+    """Where a page of the log ended: the (occurred_at, id) of its last entry (keyset paging)."""
+
+    occurred_at: datetime
+    id: UUID
