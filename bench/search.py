@@ -37,9 +37,9 @@ from uuid import UUID
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from voiceqr.adapters.database import migrate
-from voiceqr.adapters.database import tables as t
-from voiceqr.adapters.database.repositories import SqlGenerations
+from voiceqr.adapters.database import accounts, migrate, organising
+from voiceqr.adapters.database import generations as generation_tables
+from voiceqr.adapters.database.generations import SqlGenerations
 from voiceqr.adapters.database.unit_of_work import create_engine
 from voiceqr.application.shared.ports import GenerationFilter, HistoryPosition
 from voiceqr.domain.generations.generation import GenerationStatus, new_public_code
@@ -95,7 +95,7 @@ async def fill(engine: AsyncEngine, rows: int, others: int) -> Dataset:
     tags = {u: [(uuid7(), f"tag{i}") for i in range(30)] for u in users}
     async with engine.begin() as connection:
         await connection.execute(
-            insert(t.users),
+            insert(accounts.users),
             [
                 {
                     "id": u,
@@ -108,7 +108,7 @@ async def fill(engine: AsyncEngine, rows: int, others: int) -> Dataset:
             ],
         )
         await connection.execute(
-            insert(t.folders),
+            insert(organising.folders),
             [
                 {
                     "id": f,
@@ -122,7 +122,7 @@ async def fill(engine: AsyncEngine, rows: int, others: int) -> Dataset:
             ],
         )
         await connection.execute(
-            insert(t.tags),
+            insert(organising.tags),
             [
                 {"id": tid, "owner_id": u, "name": n, "name_key": n, "created_at": START}
                 for u in users
@@ -166,11 +166,11 @@ async def fill(engine: AsyncEngine, rows: int, others: int) -> Dataset:
                 for tid, _name in rng.sample(tags[user][1:], rng.randint(0, 2)):
                     tagged.append({"generation_id": gid, "tag_id": tid})
             async with engine.begin() as connection:
-                await connection.execute(insert(t.generations), generations)
+                await connection.execute(insert(generation_tables.generations), generations)
                 if filed:
-                    await connection.execute(insert(t.generation_folders), filed)
+                    await connection.execute(insert(organising.generation_folders), filed)
                 if tagged:
-                    await connection.execute(insert(t.generation_tags), tagged)
+                    await connection.execute(insert(organising.generation_tags), tagged)
     async with engine.begin() as connection:
         if connection.dialect.name == "sqlite":
             await connection.exec_driver_sql("ANALYZE")
@@ -191,7 +191,7 @@ class Shape:
 
 
 async def deep_position(connection: AsyncConnection, data: Dataset, depth: int) -> HistoryPosition:
-    c = t.generations.c
+    c = generation_tables.generations.c
     row = (
         await connection.execute(
             select(c.created_at, c.id)
@@ -218,8 +218,10 @@ def shapes(data: Dataset, deep: HistoryPosition, depth: int) -> list[Shape]:
 
 def baseline_query(data: Dataset, shape: Shape) -> Any:
     """The naive way: LIKE for the text (no index can serve it), OFFSET for depth."""
-    c = t.generations.c
-    query = select(t.generations).where(c.owner_id == data.owner_id, c.deleted_at.is_(None))
+    c = generation_tables.generations.c
+    query = select(generation_tables.generations).where(
+        c.owner_id == data.owner_id, c.deleted_at.is_(None)
+    )
     f = shape.matching
     if f.text:
         for word in f.text.split():
@@ -227,14 +229,14 @@ def baseline_query(data: Dataset, shape: Shape) -> Any:
     if f.status is not None:
         query = query.where(c.status == str(f.status))
     if f.folder_id is not None:
-        gf = t.generation_folders.c
+        gf = organising.generation_folders.c
         query = query.where(c.id.in_(select(gf.generation_id).where(gf.folder_id == f.folder_id)))
     if f.tag is not None:
-        gt, tg = t.generation_tags.c, t.tags.c
+        gt, tg = organising.generation_tags.c, organising.tags.c
         query = query.where(
             c.id.in_(
                 select(gt.generation_id)
-                .join(t.tags, tg.id == gt.tag_id)
+                .join(organising.tags, tg.id == gt.tag_id)
                 .where(tg.owner_id == data.owner_id, tg.name_key == f.tag)
             )
         )
@@ -243,7 +245,11 @@ def baseline_query(data: Dataset, shape: Shape) -> Any:
 
 async def in_python(connection: AsyncConnection, data: Dataset, shape: Shape) -> list[UUID]:
     """Filters only, done naively: every row of the user fetched and filtered here."""
-    c, gf, gt = t.generations.c, t.generation_folders.c, t.generation_tags.c
+    c, gf, gt = (
+        generation_tables.generations.c,
+        organising.generation_folders.c,
+        organising.generation_tags.c,
+    )
     f = shape.matching
     in_folder = set(
         (await connection.execute(select(gf.generation_id).where(gf.folder_id == f.folder_id)))
@@ -252,8 +258,8 @@ async def in_python(connection: AsyncConnection, data: Dataset, shape: Shape) ->
     )
     tag_id = (
         await connection.execute(
-            select(t.tags.c.id).where(
-                t.tags.c.owner_id == data.owner_id, t.tags.c.name_key == f.tag
+            select(organising.tags.c.id).where(
+                organising.tags.c.owner_id == data.owner_id, organising.tags.c.name_key == f.tag
             )
         )
     ).scalar_one()
@@ -296,7 +302,9 @@ async def measure(engine: AsyncEngine, data: Dataset, repeat: int) -> dict[str, 
             0.9
             * (
                 await connection.execute(
-                    select(func.count()).where(t.generations.c.owner_id == data.owner_id)
+                    select(func.count()).where(
+                        generation_tables.generations.c.owner_id == data.owner_id
+                    )
                 )
             ).scalar_one()
         )

@@ -27,7 +27,7 @@ import httpx
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
-from voiceqr.adapters.database import tables
+from voiceqr.adapters.database import generations
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.adapters.passwords import Argon2PasswordHasher
 from voiceqr.bootstrap import Platform, build
@@ -178,8 +178,8 @@ class RunningApp:
             async with uow.engine.connect() as connection:
                 result = await connection.execute(
                     select(func.count())
-                    .select_from(tables.generations)
-                    .where(tables.generations.c.owner_id == owner_id)
+                    .select_from(generations.generations)
+                    .where(generations.generations.c.owner_id == owner_id)
                 )
                 return int(result.scalar_one())
 

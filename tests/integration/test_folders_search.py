@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import select, text
 
 from tests.integration.test_repositories import NOW, add_generations, add_user, make_generation
-from voiceqr.adapters.database import organising
-from voiceqr.adapters.database import tables as t
+from voiceqr.adapters.database import generations, organising
 from voiceqr.adapters.database.organising import filter_conditions
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.application.generations.organising import FoldersAndTags
@@ -213,7 +212,7 @@ async def test_renames_and_deletes(uows: SqlUnitOfWorkFactory, folders: FoldersA
 async def test_the_search_uses_the_text_index(uows: SqlUnitOfWorkFactory) -> None:
     owner = await add_user(uows)
     await stored(uows, owner, *(f"item {i} of the catalogue" for i in range(50)), "rare word")
-    c = t.generations.c
+    c = generations.generations.c
     async with uows.engine.connect() as connection:
         dialect = connection.dialect.name
         # The owner condition is left out: a GUID cannot be written as a literal.

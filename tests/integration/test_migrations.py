@@ -1,4 +1,4 @@
-"""Alembic migrations: they go up and down cleanly and build exactly `tables.metadata`."""
+"""Alembic migrations: they go up and down cleanly and build exactly `schema.metadata`."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ from tests.conftest import (
     reachable,
     service_missing,
 )
-from voiceqr.adapters.database import migrate, tables
-from voiceqr.adapters.database.repositories import SqlGenerations
+from voiceqr.adapters.database import accounts, generations, migrate, playback, schema
+from voiceqr.adapters.database.generations import SqlGenerations
 from voiceqr.adapters.database.unit_of_work import create_engine
 from voiceqr.application.shared.ports import GenerationFilter
 from voiceqr.domain.shared.ids import uuid7
@@ -60,7 +60,7 @@ TABLES = {
     "alert_states",
 }
 
-# The text search index of 0007 is engine-specific DDL that `tables.metadata` cannot
+# The text search index of 0007 is engine-specific DDL that `schema.metadata` cannot
 # describe: SQLite's FTS5 table (and the shadow tables FTS5 keeps its index in) and
 # PostgreSQL's GIN expression index. The comparison leaves exactly these out.
 SEARCH_INDEX_TABLES = {
@@ -153,7 +153,7 @@ def schema_differences(connection: Connection) -> list[Any]:
     context = MigrationContext.configure(
         connection, opts={"compare_type": compare_type, "include_name": include_name}
     )
-    return list(compare_metadata(context, tables.metadata))
+    return list(compare_metadata(context, schema.metadata))
 
 
 async def test_upgrade_downgrade_upgrade(empty_engine: AsyncEngine) -> None:
@@ -232,8 +232,8 @@ async def test_0002_keeps_accounts_verified_and_signs_everyone_out(
     await migrate.upgrade(empty_engine)
 
     async with empty_engine.connect() as connection:
-        user = (await connection.execute(select(tables.users))).one()._mapping
-        sessions = (await connection.execute(select(tables.sessions))).all()
+        user = (await connection.execute(select(accounts.users))).one()._mapping
+        sessions = (await connection.execute(select(accounts.sessions))).all()
     assert (user["email"], user["status"], user["password_hash"]) == (
         "ada@example.com",
         "active",
@@ -259,7 +259,11 @@ async def test_0006_gives_every_generation_its_first_revision(
     generations_0005 = Table(
         "generations",
         old,
-        *(Column(c.name, c.type) for c in tables.generations.columns if "revision" not in c.name),
+        *(
+            Column(c.name, c.type)
+            for c in generations.generations.columns
+            if "revision" not in c.name
+        ),
     )
     owner_id, voice_id = uuid7(), uuid7()
     made_at = datetime(2026, 5, 6, 7, 8, 9, tzinfo=UTC)
@@ -284,7 +288,7 @@ async def test_0006_gives_every_generation_its_first_revision(
 
     async with empty_engine.begin() as connection:
         await connection.execute(
-            insert(tables.users).values(
+            insert(accounts.users).values(
                 id=owner_id, email="ann@example.com", name="Ann", role="user", created_at=made_at
             )
         )
@@ -295,7 +299,7 @@ async def test_0006_gives_every_generation_its_first_revision(
 
     await migrate.upgrade(empty_engine, "0006")
 
-    r, g = tables.generation_revisions.c, tables.generations.c
+    r, g = generations.generation_revisions.c, generations.generations.c
     async with empty_engine.connect() as connection:
         revisions = (
             await connection.execute(
@@ -334,10 +338,10 @@ def drift(connection: Connection) -> None:
     connection.execute(text("CREATE TABLE stray (id INTEGER PRIMARY KEY)"))
     connection.execute(text("ALTER TABLE voices ADD COLUMN extra VARCHAR(10)"))
     # A type change, done by re-creating the table (SQLite cannot alter a column type).
-    copy = MetaData(naming_convention=tables.metadata.naming_convention)
-    for table in (tables.users, tables.generations):
+    copy = MetaData(naming_convention=schema.metadata.naming_convention)
+    for table in (accounts.users, generations.generations):
         table.to_metadata(copy)
-    events = tables.playback_events.to_metadata(copy)
+    events = playback.playback_events.to_metadata(copy)
     events.c.user_agent.type = String(300)
     events.drop(connection)
     events.create(connection)
@@ -385,12 +389,12 @@ async def test_0007_indexes_the_text_of_generations_made_before_it(
     owner_id, moment = uuid7(), datetime(2026, 1, 2, tzinfo=UTC)
     async with empty_engine.begin() as connection:
         await connection.execute(
-            insert(tables.users).values(
+            insert(accounts.users).values(
                 id=owner_id, email="old@example.com", name="Old", role="user", created_at=moment
             )
         )
         await connection.execute(
-            insert(tables.generations).values(
+            insert(generations.generations).values(
                 id=uuid7(),
                 owner_id=owner_id,
                 voice_id=uuid7(),

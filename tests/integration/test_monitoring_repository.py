@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete
 
 from tests.unit.fakes import FakeClock
-from voiceqr.adapters.database import tables
+from voiceqr.adapters.database import accounts
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.application.mail.notifications import Notifications
 from voiceqr.application.operations.audit import AuditTrail, record
@@ -134,7 +134,7 @@ async def test_an_audit_entry_outlives_its_actors_account(uows: SqlUnitOfWorkFac
         await record(uow, admin, "voice.delete", target=("voice", uuid7()), now=NOW)
         await uow.commit()
     async with uows.engine.begin() as connection:
-        await connection.execute(delete(tables.users).where(tables.users.c.id == admin.id))
+        await connection.execute(delete(accounts.users).where(accounts.users.c.id == admin.id))
 
     page = await AuditTrail(uow=uows).page(None)
     [entry] = page.items

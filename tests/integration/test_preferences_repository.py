@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import delete
 
-from voiceqr.adapters.database import tables
+from voiceqr.adapters.database import accounts
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.domain.accounts.users import Role, User
 from voiceqr.domain.profile.preferences import UserPreferences
@@ -81,6 +81,6 @@ async def test_rows_go_with_their_user(uows: SqlUnitOfWorkFactory) -> None:
         await uow.preferences.save(UserPreferences(user_id=user.id))
         await uow.commit()
     async with uows.engine.begin() as connection:  # users are never deleted by a use case
-        await connection.execute(delete(tables.users).where(tables.users.c.id == user.id))
+        await connection.execute(delete(accounts.users).where(accounts.users.c.id == user.id))
     async with uows() as uow:
         assert await uow.preferences.get(user.id) is None

@@ -29,7 +29,7 @@ from tests.integration.http_helpers import (
     is_html,
     session_token,
 )
-from voiceqr.adapters.database import tables
+from voiceqr.adapters.database import accounts
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.adapters.secret_box import FernetSecretBox
 from voiceqr.bootstrap import build
@@ -171,7 +171,7 @@ async def test_the_secret_is_encrypted_in_the_database(
 
     async def read() -> tuple[str, list[str]]:
         async with uow.engine.connect() as connection:
-            users, recovery = tables.users, tables.recovery_codes
+            users, recovery = accounts.users, accounts.recovery_codes
             assert agent.user is not None
             stored = (
                 await connection.execute(

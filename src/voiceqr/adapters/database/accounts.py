@@ -1,4 +1,8 @@
-"""Repositories of the account tables: tokens, login activity, 2FA, API keys, social, mail."""
+"""Accounts on SQLAlchemy Core: users, their sessions, tokens, login activity, two-factor
+recovery codes, API keys and social identities: the tables and the repositories.
+
+Every feature's tables point at `users`; the session store is in `sessions`.
+"""
 
 from __future__ import annotations
 
@@ -8,30 +12,221 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import RowMapping, delete, func, insert, select, update
+from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    RowMapping,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
-from voiceqr.adapters.database import tables as t
-from voiceqr.adapters.database.repositories import Repository
+from voiceqr.adapters.database.shared import Repository, metadata
 from voiceqr.domain.accounts.activity import LoginEvent
 from voiceqr.domain.accounts.api_keys import ApiKey, Scope
 from voiceqr.domain.accounts.social import SocialIdentity
 from voiceqr.domain.accounts.tokens import AccountToken, TokenPurpose
 from voiceqr.domain.accounts.two_factor import RecoveryCode
-from voiceqr.domain.mail.outbox import OutboxMessage, OutboxStatus
+from voiceqr.domain.accounts.users import Role, User, UserStatus
 from voiceqr.domain.shared.errors import Conflict
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("password_hash", String(200)),
+    Column("role", String(20), nullable=False),
+    Column("created_at", DateTimeUTC, nullable=False),
+    Column("status", String(20), nullable=False, server_default="active"),
+    Column("email_verified_at", DateTimeUTC),
+    Column("locked_until", DateTimeUTC),
+    Column("terms_accepted_at", DateTimeUTC),
+    Column("totp_secret", Text),
+    Column("totp_enabled_at", DateTimeUTC),
+    Column("totp_last_step", BigInteger),
+    Column("password_changed_at", DateTimeUTC),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", DateTimeUTC, nullable=False),
+    Column("last_seen_at", DateTimeUTC, nullable=False),
+    Column("expires_at", DateTimeUTC, nullable=False),
+    Column("idle_expires_at", DateTimeUTC, nullable=False),
+    Column("id", GUID, nullable=False, unique=True),
+    Column("remember_me", Boolean, nullable=False, server_default=text("false")),
+    Column("ip", String(64), nullable=False, server_default=""),
+    Column("user_agent", String(500), nullable=False, server_default=""),
+    Column("device", String(100), nullable=False, server_default=""),
+    Column("browser", String(100), nullable=False, server_default=""),
+    Column("country", String(2), nullable=False, server_default=""),
+    Column("method", String(20), nullable=False, server_default="password"),
+    Column("reauthenticated_at", DateTimeUTC),
+)
+
+# Verification, recovery, activity, two-factor, API keys, social sign-in.
+
+account_tokens = Table(
+    "account_tokens",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("purpose", String(30), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("data", JsonB, nullable=False),
+    Column("created_at", DateTimeUTC, nullable=False),
+    Column("expires_at", DateTimeUTC, nullable=False),
+    Column("used_at", DateTimeUTC),
+)
+
+login_events = Table(
+    "login_events",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE")),
+    Column("email", String(254), nullable=False),
+    Column("success", Boolean, nullable=False),
+    Column("method", String(20), nullable=False),
+    Column("reason", String(50), nullable=False, server_default=""),
+    Column("ip", String(64), nullable=False, server_default=""),
+    Column("user_agent", String(500), nullable=False, server_default=""),
+    Column("device", String(100), nullable=False, server_default=""),
+    Column("country", String(2), nullable=False, server_default=""),
+    Column("occurred_at", DateTimeUTC, nullable=False),
+    # A user's activity page, and the lockout count of recent failures per account.
+    Index("ix_login_events_user_occurred", "user_id", "occurred_at"),
+    Index("ix_login_events_occurred", "occurred_at"),
+)
+
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", DateTimeUTC, nullable=False),
+    Column("used_at", DateTimeUTC),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("prefix", String(32), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("scopes", JsonB, nullable=False),
+    Column("created_at", DateTimeUTC, nullable=False),
+    Column("last_used_at", DateTimeUTC),
+    Column("revoked_at", DateTimeUTC),
+    Column("previous_secret_hash", String(64)),
+    Column("previous_expires_at", DateTimeUTC),
+)
+
+social_identities = Table(
+    "social_identities",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("provider", String(20), nullable=False),
+    Column("subject", String(255), nullable=False),
+    Column("email", String(254), nullable=False, server_default=""),
+    Column("created_at", DateTimeUTC, nullable=False),
+    UniqueConstraint("provider", "subject", name="uq_social_identities_provider_subject"),
+)
+
+
+_USER_COLUMNS = [c.name for c in users.columns]
+
+
+def _user(row: RowMapping) -> User:
+    values = dict(row)
+    values["role"] = Role(values["role"])
+    values["status"] = UserStatus(values["status"])
+    return User(**values)
+
+
+def _user_row(user: User) -> dict[str, Any]:
+    row = {name: getattr(user, name) for name in _USER_COLUMNS}
+    row["role"] = str(user.role)
+    row["status"] = str(user.status)
+    return row
+
+
+class SqlUsers(Repository):
+    async def add(self, user: User) -> None:
+        try:
+            async with self._db.begin_nested():
+                await self._db.execute(insert(users).values(_user_row(user)))
+        except IntegrityError:
+            raise Conflict(f"{user.email} already has an account.", code="email_taken") from None
+
+    async def get(self, user_id: UUID) -> User | None:
+        row = (await self._db.execute(select(users).where(users.c.id == user_id))).first()
+        return None if row is None else _user(row._mapping)
+
+    async def get_by_email(self, email: str) -> User | None:
+        row = (await self._db.execute(select(users).where(users.c.email == email))).first()
+        return None if row is None else _user(row._mapping)
+
+    async def update(self, user: User) -> None:
+        values = _user_row(user)
+        del values["id"], values["created_at"]
+        try:
+            async with self._db.begin_nested():
+                await self._db.execute(update(users).where(users.c.id == user.id).values(values))
+        except IntegrityError:
+            raise Conflict(f"{user.email} already has an account.", code="email_taken") from None
+
+    async def advance_totp_step(self, user_id: UUID, step: int) -> bool:
+        c = users.c
+        result = await self._db.execute(
+            update(users)
+            .where(c.id == user_id, or_(c.totp_last_step.is_(None), c.totp_last_step < step))
+            .values(totp_last_step=step)
+        )
+        return result.rowcount == 1
+
+    async def list_admins(self) -> list[User]:
+        rows = await self._db.execute(
+            select(users).where(users.c.role == str(Role.ADMIN)).order_by(users.c.email)
+        )
+        return [_user(row._mapping) for row in rows]
+
+    async def list(self) -> list[User]:
+        rows = await self._db.execute(select(users).order_by(users.c.email))
+        return [_user(row._mapping) for row in rows]
 
 
 class SqlAccountTokens(Repository):
     async def add(self, token: AccountToken) -> None:
         row = asdict(token)
         row["purpose"] = str(token.purpose)
-        await self._db.execute(insert(t.account_tokens).values(row))
+        await self._db.execute(insert(account_tokens).values(row))
 
     async def get_by_hash(self, token_hash: str) -> AccountToken | None:
         row = (
             await self._db.execute(
-                select(t.account_tokens).where(t.account_tokens.c.token_hash == token_hash)
+                select(account_tokens).where(account_tokens.c.token_hash == token_hash)
             )
         ).first()
         if row is None:
@@ -41,16 +236,16 @@ class SqlAccountTokens(Repository):
         return AccountToken(**values)
 
     async def mark_used(self, token_id: UUID, *, at: datetime) -> bool:
-        c = t.account_tokens.c
+        c = account_tokens.c
         result = await self._db.execute(
-            update(t.account_tokens).where(c.id == token_id, c.used_at.is_(None)).values(used_at=at)
+            update(account_tokens).where(c.id == token_id, c.used_at.is_(None)).values(used_at=at)
         )
         return result.rowcount == 1
 
     async def void(self, user_id: UUID, purpose: TokenPurpose, *, at: datetime) -> None:
-        c = t.account_tokens.c
+        c = account_tokens.c
         await self._db.execute(
-            update(t.account_tokens)
+            update(account_tokens)
             .where(c.user_id == user_id, c.purpose == str(purpose), c.used_at.is_(None))
             .values(used_at=at)
         )
@@ -58,21 +253,21 @@ class SqlAccountTokens(Repository):
 
 class SqlLoginEvents(Repository):
     async def add(self, event: LoginEvent) -> None:
-        await self._db.execute(insert(t.login_events).values(asdict(event)))
+        await self._db.execute(insert(login_events).values(asdict(event)))
 
     async def count_failures(self, *, user_id: UUID, since: datetime) -> int:
-        c = t.login_events.c
+        c = login_events.c
         query = (
             select(func.count())
-            .select_from(t.login_events)
+            .select_from(login_events)
             .where(c.user_id == user_id, c.success.is_(False), c.occurred_at >= since)
         )
         return int((await self._db.execute(query)).scalar_one())
 
     async def list_for_user(self, user_id: UUID, *, limit: int) -> list[LoginEvent]:
-        c = t.login_events.c
+        c = login_events.c
         rows = await self._db.execute(
-            select(t.login_events)
+            select(login_events)
             .where(c.user_id == user_id)
             .order_by(c.occurred_at.desc(), c.id.desc())
             .limit(limit)
@@ -81,30 +276,28 @@ class SqlLoginEvents(Repository):
 
     async def delete_before(self, cutoff: datetime) -> int:
         result = await self._db.execute(
-            delete(t.login_events).where(t.login_events.c.occurred_at < cutoff)
+            delete(login_events).where(login_events.c.occurred_at < cutoff)
         )
         return int(result.rowcount)
 
 
 class SqlRecoveryCodes(Repository):
     async def replace(self, user_id: UUID, codes: Sequence[RecoveryCode]) -> None:
-        await self._db.execute(
-            delete(t.recovery_codes).where(t.recovery_codes.c.user_id == user_id)
-        )
+        await self._db.execute(delete(recovery_codes).where(recovery_codes.c.user_id == user_id))
         if codes:
-            await self._db.execute(insert(t.recovery_codes), [asdict(code) for code in codes])
+            await self._db.execute(insert(recovery_codes), [asdict(code) for code in codes])
 
     async def list_unused(self, user_id: UUID) -> list[RecoveryCode]:
-        c = t.recovery_codes.c
+        c = recovery_codes.c
         rows = await self._db.execute(
-            select(t.recovery_codes).where(c.user_id == user_id, c.used_at.is_(None))
+            select(recovery_codes).where(c.user_id == user_id, c.used_at.is_(None))
         )
         return [RecoveryCode(**row._mapping) for row in rows]
 
     async def mark_used(self, code_id: UUID, *, at: datetime) -> bool:
-        c = t.recovery_codes.c
+        c = recovery_codes.c
         result = await self._db.execute(
-            update(t.recovery_codes).where(c.id == code_id, c.used_at.is_(None)).values(used_at=at)
+            update(recovery_codes).where(c.id == code_id, c.used_at.is_(None)).values(used_at=at)
         )
         return result.rowcount == 1
 
@@ -116,44 +309,42 @@ def _api_key(row: RowMapping) -> ApiKey:
 
 
 def _api_key_row(key: ApiKey) -> dict[str, Any]:
-    row = {c.name: getattr(key, c.name) for c in t.api_keys.columns}
+    row = {c.name: getattr(key, c.name) for c in api_keys.columns}
     row["scopes"] = sorted(str(s) for s in key.scopes)
     return row
 
 
 class SqlApiKeys(Repository):
     async def add(self, key: ApiKey) -> None:
-        await self._db.execute(insert(t.api_keys).values(_api_key_row(key)))
+        await self._db.execute(insert(api_keys).values(_api_key_row(key)))
 
     async def get_owned(self, key_id: UUID, user_id: UUID) -> ApiKey | None:
-        c = t.api_keys.c
+        c = api_keys.c
         row = (
-            await self._db.execute(select(t.api_keys).where(c.id == key_id, c.user_id == user_id))
+            await self._db.execute(select(api_keys).where(c.id == key_id, c.user_id == user_id))
         ).first()
         return None if row is None else _api_key(row._mapping)
 
     async def get_by_prefix(self, prefix: str) -> ApiKey | None:
-        row = (
-            await self._db.execute(select(t.api_keys).where(t.api_keys.c.prefix == prefix))
-        ).first()
+        row = (await self._db.execute(select(api_keys).where(api_keys.c.prefix == prefix))).first()
         return None if row is None else _api_key(row._mapping)
 
     async def list_for_user(self, user_id: UUID) -> list[ApiKey]:
-        c = t.api_keys.c
+        c = api_keys.c
         rows = await self._db.execute(
-            select(t.api_keys).where(c.user_id == user_id).order_by(c.created_at.desc())
+            select(api_keys).where(c.user_id == user_id).order_by(c.created_at.desc())
         )
         return [_api_key(row._mapping) for row in rows]
 
     async def update(self, key: ApiKey) -> None:
         values = _api_key_row(key)
         del values["id"], values["user_id"], values["created_at"]
-        await self._db.execute(update(t.api_keys).where(t.api_keys.c.id == key.id).values(values))
+        await self._db.execute(update(api_keys).where(api_keys.c.id == key.id).values(values))
 
     async def touch(self, key_id: UUID, *, at: datetime) -> None:
-        c = t.api_keys.c
+        c = api_keys.c
         await self._db.execute(
-            update(t.api_keys).where(c.id == key_id, c.revoked_at.is_(None)).values(last_used_at=at)
+            update(api_keys).where(c.id == key_id, c.revoked_at.is_(None)).values(last_used_at=at)
         )
 
 
@@ -161,78 +352,24 @@ class SqlSocialIdentities(Repository):
     async def add(self, identity: SocialIdentity) -> None:
         try:
             async with self._db.begin_nested():
-                await self._db.execute(insert(t.social_identities).values(asdict(identity)))
+                await self._db.execute(insert(social_identities).values(asdict(identity)))
         except IntegrityError:
             raise Conflict(
                 "This account at the provider is linked already.", code="identity_linked"
             ) from None
 
     async def get(self, provider: str, subject: str) -> SocialIdentity | None:
-        c = t.social_identities.c
+        c = social_identities.c
         row = (
             await self._db.execute(
-                select(t.social_identities).where(c.provider == provider, c.subject == subject)
+                select(social_identities).where(c.provider == provider, c.subject == subject)
             )
         ).first()
         return None if row is None else SocialIdentity(**row._mapping)
 
     async def list_for_user(self, user_id: UUID) -> list[SocialIdentity]:
-        c = t.social_identities.c
+        c = social_identities.c
         rows = await self._db.execute(
-            select(t.social_identities).where(c.user_id == user_id).order_by(c.created_at)
+            select(social_identities).where(c.user_id == user_id).order_by(c.created_at)
         )
         return [SocialIdentity(**row._mapping) for row in rows]
-
-
-def _outbox_message(row: RowMapping) -> OutboxMessage:
-    values = dict(row)
-    values["status"] = OutboxStatus(values["status"])
-    return OutboxMessage(**values)
-
-
-def _outbox_row(message: OutboxMessage) -> dict[str, Any]:
-    row = asdict(message)
-    row["status"] = str(message.status)
-    return row
-
-
-class SqlMailOutbox(Repository):
-    async def add(self, message: OutboxMessage) -> None:
-        await self._db.execute(insert(t.mail_outbox).values(_outbox_row(message)))
-
-    async def due(self, *, now: datetime, limit: int) -> list[OutboxMessage]:
-        c = t.mail_outbox.c
-        rows = await self._db.execute(
-            select(t.mail_outbox)
-            .where(c.status == str(OutboxStatus.PENDING), c.next_attempt_at <= now)
-            .order_by(c.next_attempt_at)
-            .limit(limit)
-        )
-        return [_outbox_message(row._mapping) for row in rows]
-
-    async def claim(self, message_id: UUID, *, seen_due_at: datetime, until: datetime) -> bool:
-        c = t.mail_outbox.c
-        result = await self._db.execute(
-            update(t.mail_outbox)
-            .where(
-                c.id == message_id,
-                c.status == str(OutboxStatus.PENDING),
-                c.next_attempt_at == seen_due_at,
-            )
-            .values(next_attempt_at=until)
-        )
-        return result.rowcount == 1
-
-    async def update(self, message: OutboxMessage) -> None:
-        values = _outbox_row(message)
-        del values["id"], values["created_at"]
-        await self._db.execute(
-            update(t.mail_outbox).where(t.mail_outbox.c.id == message.id).values(values)
-        )
-
-    async def list(self, *, status: OutboxStatus | None, limit: int) -> list[OutboxMessage]:
-        c = t.mail_outbox.c
-        query = select(t.mail_outbox).order_by(c.created_at.desc(), c.id.desc()).limit(limit)
-        if status is not None:
-            query = query.where(c.status == str(status))
-        return [_outbox_message(row._mapping) for row in await self._db.execute(query)]

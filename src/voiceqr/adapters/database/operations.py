@@ -1,26 +1,72 @@
-"""The audit log (O11), failure statistics and alert states (F6) on SQLAlchemy Core."""
+"""The audit log, failure statistics and alert states on SQLAlchemy Core.
+
+Failure statistics read the attempt history of `generations`.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, insert, or_, select, update
+from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    and_,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
-from voiceqr.adapters.database import tables as t
-from voiceqr.adapters.database.repositories import Repository
+from voiceqr.adapters.database.generations import generation_attempts
+from voiceqr.adapters.database.shared import Repository, metadata
 from voiceqr.domain.generations.failures import AttemptOutcome
 from voiceqr.domain.operations.audit import AuditEvent, AuditPosition
 from voiceqr.domain.operations.failure_monitoring import AttemptCount
 
-_AUDIT_COLUMNS = [c.name for c in t.audit_events.columns]
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("occurred_at", DateTimeUTC, nullable=False),
+    # The label keeps who it was after the account is gone; None: an operator at the CLI.
+    Column("actor_id", GUID, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("actor", String(254), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("target_type", String(50), nullable=False),
+    Column("target_id", String(200), nullable=False),
+    Column("details", JsonB, nullable=False),
+    Column("ip", String(64), nullable=False, server_default=""),
+    # Newest first, whole log or by action or actor (keyset paging on occurred_at, id).
+    Index("ix_audit_events_occurred", "occurred_at", "id"),
+    Index("ix_audit_events_action_occurred", "action", "occurred_at"),
+    Index("ix_audit_events_actor_occurred", "actor", "occurred_at"),
+)
+
+# When each alert last fired: the compare-and-set that keeps workers from repeating it.
+alert_states = Table(
+    "alert_states",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("fired_at", DateTimeUTC, nullable=False),
+    Column("details", JsonB, nullable=False),
+)
+
+_AUDIT_COLUMNS = [c.name for c in audit_events.columns]
 
 
 class SqlAuditLog(Repository):
     async def add(self, event: AuditEvent) -> None:
         await self._db.execute(
-            insert(t.audit_events).values({name: getattr(event, name) for name in _AUDIT_COLUMNS})
+            insert(audit_events).values({name: getattr(event, name) for name in _AUDIT_COLUMNS})
         )
 
     async def list(
@@ -31,8 +77,8 @@ class SqlAuditLog(Repository):
         actor: str | None = None,
         after: AuditPosition | None = None,
     ) -> list[AuditEvent]:
-        c = t.audit_events.c
-        query = select(t.audit_events).order_by(c.occurred_at.desc(), c.id.desc()).limit(limit)
+        c = audit_events.c
+        query = select(audit_events).order_by(c.occurred_at.desc(), c.id.desc()).limit(limit)
         if action is not None:
             # Actions are checked dotted names (no LIKE wildcards in them).
             query = query.where(or_(c.action == action, c.action.startswith(action + ".")))
@@ -51,7 +97,7 @@ class SqlAuditLog(Repository):
 class SqlFailureStatistics(Repository):
     def _bucket(self, step: timedelta) -> ColumnElement[Any]:
         """The start of the hour or UTC day of finished_at, as each engine writes it."""
-        finished = t.generation_attempts.c.finished_at
+        finished = generation_attempts.c.finished_at
         unit = "day" if step >= timedelta(days=1) else "hour"
         if self._db.dialect.name == "postgresql":
             return func.date_trunc(unit, func.timezone("UTC", finished))
@@ -60,7 +106,7 @@ class SqlFailureStatistics(Repository):
         return func.strftime(pattern, finished)
 
     async def attempt_counts(self, *, since: datetime, bucket: timedelta) -> list[AttemptCount]:
-        a = t.generation_attempts.c
+        a = generation_attempts.c
         start = self._bucket(bucket).label("bucket")
         query = (
             select(start, a.outcome, a.error_category, func.count().label("n"))
@@ -78,7 +124,7 @@ class SqlFailureStatistics(Repository):
         ]
 
     async def failure_rate(self, *, since: datetime) -> tuple[int, int]:
-        a = t.generation_attempts.c
+        a = generation_attempts.c
         failed = case((a.outcome != str(AttemptOutcome.COMPLETED), 1), else_=0)
         row = (
             await self._db.execute(
@@ -102,7 +148,7 @@ class SqlAlertStates(Repository):
         # The first firing ever inserts the row; a concurrent second insert does nothing.
         dialect: Any = postgresql if self._db.dialect.name == "postgresql" else sqlite
         inserted = await self._db.execute(
-            dialect.insert(t.alert_states)
+            dialect.insert(alert_states)
             .values(name=name, fired_at=now, details=details)
             .on_conflict_do_nothing(index_elements=["name"])
         )
@@ -111,9 +157,9 @@ class SqlAlertStates(Repository):
         # Later firings move fired_at only if the cooldown is over. PostgreSQL re-checks
         # the condition on the row another worker just updated, so only one wins; SQLite
         # takes the write lock at BEGIN and runs the two one after the other.
-        s = t.alert_states.c
+        s = alert_states.c
         updated = await self._db.execute(
-            update(t.alert_states)
+            update(alert_states)
             .where(s.name == name, s.fired_at <= now - cooldown)
             .values(fired_at=now, details=details)
         )
@@ -121,6 +167,6 @@ class SqlAlertStates(Repository):
 
     async def last_fired(self, name: str) -> datetime | None:
         found = await self._db.execute(
-            select(t.alert_states.c.fired_at).where(t.alert_states.c.name == name)
+            select(alert_states.c.fired_at).where(alert_states.c.name == name)
         )
         return found.scalar_one_or_none()

@@ -1,4 +1,4 @@
-"""Folders, tags and text search in SQL (G4, G5).
+"""Folders, tags and text search in SQL: their tables, and the repositories.
 
 `SqlFolders` and `SqlTags` keep a user's labels; `GenerationFiling` is the part of
 `SqlGenerations` that files generations in them, and `filter_conditions` is the part of
@@ -12,11 +12,17 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
+from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import (
+    Column,
     ColumnElement,
+    ForeignKey,
+    Index,
     RowMapping,
+    String,
     Table,
     TextClause,
+    UniqueConstraint,
     and_,
     delete,
     func,
@@ -29,7 +35,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voiceqr.adapters.database import tables as t
+from voiceqr.adapters.database.shared import metadata
 from voiceqr.application.shared.ports import GenerationFilter
 from voiceqr.domain.generations.organising import (
     Filing,
@@ -40,6 +46,74 @@ from voiceqr.domain.generations.organising import (
     search_terms,
 )
 from voiceqr.domain.shared.errors import Conflict
+
+# --- tables ---------------------------------------------------------------------------
+# Names are unique per owner by `name_key` (case-folded, see domain.generations.organising);
+# the key may be longer than the name ("ß" folds to "ss"). A generation's folder and tags
+# live in link tables, so moving or tagging never touches (or version-bumps) the
+# generation row a worker may be saving. The text search index is not in this metadata:
+# migration 0007 creates it per engine (SQLite: the FTS5 table `generations_fts` and its
+# triggers; PostgreSQL: the GIN expression index `ix_generations_text_search`). A later
+# SQLite batch migration that re-creates `generations` drops those triggers with it and
+# must create them again (see 0007's `SQLITE_SEARCH`).
+
+
+def _label_table(name: str, length: int) -> Table:
+    """Folders and tags have the same shape; the unique key also serves per-owner lists."""
+    return Table(
+        name,
+        metadata,
+        Column("id", GUID, primary_key=True),
+        Column("owner_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+        Column("name", String(length), nullable=False),
+        Column("name_key", String(4 * length), nullable=False),
+        Column("created_at", DateTimeUTC, nullable=False),
+        UniqueConstraint("owner_id", "name_key", name=f"uq_{name}_owner_name_key"),
+    )
+
+
+folders = _label_table("folders", 100)
+tags = _label_table("tags", 50)
+
+generation_folders = Table(
+    "generation_folders",
+    metadata,
+    # One folder per generation: the generation is the key.
+    Column(
+        "generation_id",
+        GUID,
+        ForeignKey("generations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    # Deleting a folder leaves its generations in no folder.
+    Column("folder_id", GUID, ForeignKey("folders.id", ondelete="CASCADE"), nullable=False),
+    # The folder filter and the per-folder counts.
+    Index("ix_generation_folders_folder", "folder_id", "generation_id"),
+)
+
+generation_tags = Table(
+    "generation_tags",
+    metadata,
+    Column(
+        "generation_id",
+        GUID,
+        ForeignKey("generations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("tag_id", GUID, ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    # The tag filter and the per-tag counts.
+    Index("ix_generation_tags_tag", "tag_id", "generation_id"),
+)
+
+
+def _generations() -> Table:
+    """The generations table, imported when first used: `generations` builds
+    `SqlGenerations` on this module (filing, history filters), so a top-level import
+    would go round in a circle."""
+    from voiceqr.adapters.database.generations import generations
+
+    return generations
+
 
 # --- search and filters ----------------------------------------------------------------
 
@@ -66,7 +140,7 @@ def search_condition(dialect: str, query: str) -> Condition | None:
         match = " ".join(f'"{term}"*' for term in terms)
         return sql_text(_SQLITE_MATCH).bindparams(fts=match)
     tsquery = " & ".join(f"'{term}':*" for term in terms)
-    vector = func.to_tsvector(_SIMPLE, t.generations.c.text)
+    vector = func.to_tsvector(_SIMPLE, _generations().c.text)
     matches: ColumnElement[bool] = vector.op("@@")(func.to_tsquery(_SIMPLE, tsquery))
     return matches
 
@@ -84,21 +158,21 @@ def filter_conditions(dialect: str, owner_id: UUID, matching: GenerationFilter) 
     statistics of its expression index it picks the GIN index for rare words itself.
     bench/search.py prints the plans and timings.
     """
-    c = t.generations.c
+    c = _generations().c
     conditions: list[Condition] = []
     if matching.text:
         found = search_condition(dialect, matching.text)
         if found is not None:
             conditions.append(found)
     if matching.folder_id is not None:
-        gf = t.generation_folders.c
+        gf = generation_folders.c
         in_folder = select(gf.generation_id).where(gf.folder_id == matching.folder_id)
         conditions.append(c.id.in_(in_folder).is_(true()))
     if matching.tag is not None:
-        gt, tg = t.generation_tags.c, t.tags.c
+        gt, tg = generation_tags.c, tags.c
         tagged = (
             select(gt.generation_id)
-            .join(t.tags, tg.id == gt.tag_id)
+            .join(tags, tg.id == gt.tag_id)
             .where(tg.owner_id == owner_id, tg.name_key == name_key(matching.tag.strip()))
         )
         conditions.append(c.id.in_(tagged).is_(true()))
@@ -139,7 +213,7 @@ class GenerationFiling:
     _db: AsyncConnection
 
     async def _owned(self, owner_id: UUID, generation_ids: list[UUID]) -> list[UUID]:
-        c = t.generations.c
+        c = _generations().c
         rows = await self._db.execute(
             select(c.id).where(
                 c.id.in_(generation_ids), c.owner_id == owner_id, c.deleted_at.is_(None)
@@ -150,7 +224,7 @@ class GenerationFiling:
     async def set_folder(
         self, owner_id: UUID, generation_ids: Sequence[UUID], folder_id: UUID | None
     ) -> int:
-        gf = t.generation_folders
+        gf = generation_folders
         moved = 0
         for chunk in _chunks(generation_ids):
             owned = await self._owned(owner_id, chunk)
@@ -173,49 +247,44 @@ class GenerationFiling:
     async def add_tags(
         self, owner_id: UUID, generation_ids: Sequence[UUID], tag_ids: Sequence[UUID]
     ) -> None:
-        tags = set(tag_ids)
-        for chunk in _chunks(generation_ids) if tags else ():
+        unique_tags = set(tag_ids)
+        for chunk in _chunks(generation_ids) if unique_tags else ():
             owned = await self._owned(owner_id, chunk)
             if owned:
                 await self._db.execute(
-                    _upsert(self._db, t.generation_tags).on_conflict_do_nothing(),
-                    [{"generation_id": gid, "tag_id": tid} for gid in owned for tid in tags],
+                    _upsert(self._db, generation_tags).on_conflict_do_nothing(),
+                    [{"generation_id": gid, "tag_id": tid} for gid in owned for tid in unique_tags],
                 )
 
     async def remove_tags(
         self, owner_id: UUID, generation_ids: Sequence[UUID], tag_ids: Sequence[UUID]
     ) -> None:
-        gt = t.generation_tags.c
+        gt = generation_tags.c
         for chunk in _chunks(generation_ids) if tag_ids else ():
             owned = await self._owned(owner_id, chunk)
             if owned:
                 await self._db.execute(
-                    delete(t.generation_tags).where(
+                    delete(generation_tags).where(
                         gt.generation_id.in_(owned), gt.tag_id.in_(list(tag_ids))
                     )
                 )
 
     async def filings(self, owner_id: UUID, generation_ids: Sequence[UUID]) -> dict[UUID, Filing]:
         found: dict[UUID, Filing] = {gid: Filing() for gid in generation_ids}
-        gf, gt, folders, tags = (
-            t.generation_folders.c,
-            t.generation_tags.c,
-            t.folders.c,
-            t.tags.c,
-        )
+        gf, gt, fc, tc = generation_folders.c, generation_tags.c, folders.c, tags.c
         for ids in _chunks(generation_ids):
             folder_rows = await self._db.execute(
-                select(gf.generation_id, t.folders)
-                .join(t.folders, folders.id == gf.folder_id)
-                .where(gf.generation_id.in_(ids), folders.owner_id == owner_id)
+                select(gf.generation_id, folders)
+                .join(folders, fc.id == gf.folder_id)
+                .where(gf.generation_id.in_(ids), fc.owner_id == owner_id)
             )
             for row in folder_rows:
                 found[row.generation_id] = Filing(folder=_label(row._mapping))
             tag_rows = await self._db.execute(
-                select(gt.generation_id, t.tags)
-                .join(t.tags, tags.id == gt.tag_id)
-                .where(gt.generation_id.in_(ids), tags.owner_id == owner_id)
-                .order_by(tags.name_key)
+                select(gt.generation_id, tags)
+                .join(tags, tc.id == gt.tag_id)
+                .where(gt.generation_id.in_(ids), tc.owner_id == owner_id)
+                .order_by(tc.name_key)
             )
             for row in tag_rows:
                 found[row.generation_id].tags.append(_label(row._mapping))
@@ -287,12 +356,13 @@ class _SqlLabels:
         return bool(result.rowcount == 1)
 
     async def list_for_owner(self, owner_id: UUID) -> list[LabelUsage]:
-        c, link, g = self.table.c, self.link.c, t.generations.c
+        live = _generations()
+        c, link, g = self.table.c, self.link.c, live.c
         label_column = link.folder_id if self.kind is LabelKind.FOLDER else link.tag_id
         rows = await self._db.execute(
             select(self.table, func.count(g.id).label("generations"))
             .outerjoin(self.link, label_column == c.id)
-            .outerjoin(t.generations, and_(g.id == link.generation_id, g.deleted_at.is_(None)))
+            .outerjoin(live, and_(g.id == link.generation_id, g.deleted_at.is_(None)))
             .where(c.owner_id == owner_id)
             .group_by(*self.table.c)
             .order_by(c.name_key)
@@ -306,12 +376,12 @@ class _SqlLabels:
 
 
 class SqlFolders(_SqlLabels):
-    table = t.folders
-    link = t.generation_folders
+    table = folders
+    link = generation_folders
     kind = LabelKind.FOLDER
 
 
 class SqlTags(_SqlLabels):
-    table = t.tags
-    link = t.generation_tags
+    table = tags
+    link = generation_tags
     kind = LabelKind.TAG

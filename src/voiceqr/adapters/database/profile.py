@@ -1,25 +1,40 @@
-"""A user's generation preferences and draft (P7-P9) on SQLAlchemy Core."""
+"""A user's generation preferences, draft and notification settings on SQLAlchemy Core:
+the table and its repository."""
 
 from __future__ import annotations
 
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select, update
+from advanced_alchemy.types import GUID, DateTimeUTC
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, Table, Text, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from voiceqr.adapters.database import tables as t
-from voiceqr.adapters.database.repositories import Repository
+from voiceqr.adapters.database.shared import Repository, metadata
 from voiceqr.domain.profile.preferences import UserPreferences
 
-_COLUMNS = [c.name for c in t.user_preferences.columns]
+user_preferences = Table(
+    "user_preferences",
+    metadata,
+    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    # No foreign key to voices: a removed voice leaves a stale id the reads ignore.
+    Column("default_voice_id", GUID),
+    Column("qr_size", Integer, nullable=False, server_default="512"),
+    Column("draft_text", Text, nullable=False, server_default=""),
+    Column("draft_voice_id", GUID),
+    Column("draft_saved_at", DateTimeUTC),
+    # Notification settings; the column is added by migration 0008.
+    Column("email_generation_failed", Boolean, nullable=False, server_default=text("true")),
+)
+
+_COLUMNS = [c.name for c in user_preferences.columns]
 
 
 class SqlPreferences(Repository):
     async def get(self, user_id: UUID) -> UserPreferences | None:
         row = (
             await self._db.execute(
-                select(t.user_preferences).where(t.user_preferences.c.user_id == user_id)
+                select(user_preferences).where(user_preferences.c.user_id == user_id)
             )
         ).first()
         return None if row is None else UserPreferences(**dict(row._mapping))
@@ -29,9 +44,9 @@ class SqlPreferences(Repository):
         changes = {k: v for k, v in values.items() if k != "user_id"}
         # One statement, so two first saves at once cannot both insert (autosave races).
         insert: Any = (
-            postgresql.insert(t.user_preferences)
+            postgresql.insert(user_preferences)
             if self._db.dialect.name == "postgresql"
-            else sqlite.insert(t.user_preferences)
+            else sqlite.insert(user_preferences)
         )
         await self._db.execute(
             insert.values(values).on_conflict_do_update(index_elements=["user_id"], set_=changes)
@@ -39,7 +54,7 @@ class SqlPreferences(Repository):
 
     async def clear_draft(self, user_id: UUID) -> None:
         await self._db.execute(
-            update(t.user_preferences)
-            .where(t.user_preferences.c.user_id == user_id)
+            update(user_preferences)
+            .where(user_preferences.c.user_id == user_id)
             .values(draft_text="", draft_voice_id=None, draft_saved_at=None)
         )

@@ -9,7 +9,7 @@ from uuid import UUID
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from voiceqr.adapters.database import tables as t
+from voiceqr.adapters.database.accounts import sessions
 from voiceqr.adapters.database.unit_of_work import transaction
 from voiceqr.domain.accounts.sessions import Session
 
@@ -20,12 +20,12 @@ class SqlSessionStore:
 
     async def add(self, session: Session) -> None:
         async with transaction(self._engine) as db:
-            await db.execute(insert(t.sessions).values(asdict(session)))
+            await db.execute(insert(sessions).values(asdict(session)))
 
     async def get(self, token_hash: str) -> Session | None:
         async with transaction(self._engine) as db:
             row = (
-                await db.execute(select(t.sessions).where(t.sessions.c.token_hash == token_hash))
+                await db.execute(select(sessions).where(sessions.c.token_hash == token_hash))
             ).first()
         return None if row is None else Session(**row._mapping)
 
@@ -34,34 +34,34 @@ class SqlSessionStore:
     ) -> None:
         async with transaction(self._engine) as db:
             await db.execute(
-                update(t.sessions)
-                .where(t.sessions.c.token_hash == token_hash)
+                update(sessions)
+                .where(sessions.c.token_hash == token_hash)
                 .values(last_seen_at=last_seen_at, idle_expires_at=idle_expires_at)
             )
 
     async def mark_reauthenticated(self, token_hash: str, *, at: datetime) -> None:
         async with transaction(self._engine) as db:
             await db.execute(
-                update(t.sessions)
-                .where(t.sessions.c.token_hash == token_hash)
+                update(sessions)
+                .where(sessions.c.token_hash == token_hash)
                 .values(reauthenticated_at=at)
             )
 
     async def delete(self, token_hash: str) -> None:
         async with transaction(self._engine) as db:
-            await db.execute(delete(t.sessions).where(t.sessions.c.token_hash == token_hash))
+            await db.execute(delete(sessions).where(sessions.c.token_hash == token_hash))
 
     async def list_for_user(self, user_id: UUID) -> list[Session]:
-        c = t.sessions.c
+        c = sessions.c
         async with transaction(self._engine) as db:
             rows = await db.execute(
-                select(t.sessions).where(c.user_id == user_id).order_by(c.last_seen_at.desc())
+                select(sessions).where(c.user_id == user_id).order_by(c.last_seen_at.desc())
             )
             return [Session(**row._mapping) for row in rows]
 
     async def delete_for_user(self, user_id: UUID, *, keep: str | None = None) -> int:
-        c = t.sessions.c
-        query = delete(t.sessions).where(c.user_id == user_id)
+        c = sessions.c
+        query = delete(sessions).where(c.user_id == user_id)
         if keep is not None:
             query = query.where(c.token_hash != keep)
         async with transaction(self._engine) as db:

@@ -15,21 +15,21 @@ from voiceqr.adapters.database.accounts import (
     SqlAccountTokens,
     SqlApiKeys,
     SqlLoginEvents,
-    SqlMailOutbox,
     SqlRecoveryCodes,
     SqlSocialIdentities,
+    SqlUsers,
 )
-from voiceqr.adapters.database.attempts import SqlGenerationAttempts
+from voiceqr.adapters.database.generations import (
+    SqlGenerationAttempts,
+    SqlGenerationRevisions,
+    SqlGenerations,
+)
+from voiceqr.adapters.database.mail import SqlMailOutbox
 from voiceqr.adapters.database.operations import SqlAlertStates, SqlAuditLog, SqlFailureStatistics
 from voiceqr.adapters.database.organising import SqlFolders, SqlTags
+from voiceqr.adapters.database.playback import SqlPlaybackEvents
 from voiceqr.adapters.database.profile import SqlPreferences
-from voiceqr.adapters.database.repositories import (
-    SqlGenerations,
-    SqlPlaybackEvents,
-    SqlUsers,
-    SqlVoices,
-)
-from voiceqr.adapters.database.revisions import SqlGenerationRevisions
+from voiceqr.adapters.database.voices import SqlVoices
 from voiceqr.application.shared.ports import (
     AccountTokenRepository,
     AlertStates,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from voiceqr.adapters.database.tables import metadata
+from voiceqr.adapters.database.schema import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(

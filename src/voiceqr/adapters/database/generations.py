@@ -1,0 +1,393 @@
+"""Generations on SQLAlchemy Core: their tables, row mapping and repositories.
+
+A generation, the history of its attempts, and its revisions (each regeneration is
+one). Its folders, tags and text search are in `organising`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from advanced_alchemy.types import GUID, DateTimeUTC
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    RowMapping,
+    Select,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from voiceqr.adapters.database.organising import GenerationFiling, filter_conditions
+from voiceqr.adapters.database.shared import Repository, metadata
+from voiceqr.application.shared.ports import GenerationFilter, HistoryPosition
+from voiceqr.domain.generations.failures import AttemptOutcome, GenerationAttempt
+from voiceqr.domain.generations.generation import Generation, GenerationStatus
+from voiceqr.domain.generations.revisions import GenerationRevision
+from voiceqr.domain.shared.errors import Conflict, ErrorCategory
+
+generations = Table(
+    "generations",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("owner_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("voice_id", GUID, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("public_code", String(64), nullable=False, unique=True),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTimeUTC),
+    Column("lease_expires_at", DateTimeUTC),
+    Column("enqueued_at", DateTimeUTC),
+    Column("audio_key", String(300)),
+    Column("audio_bytes", BigInteger),
+    Column("characters_billed", Integer, nullable=False, server_default="0"),
+    Column("error_category", String(20)),
+    Column("error_code", String(100)),
+    Column("error_message", Text),
+    Column("error_detail", Text),
+    Column("created_at", DateTimeUTC, nullable=False),
+    Column("updated_at", DateTimeUTC),
+    Column("completed_at", DateTimeUTC),
+    Column("version", Integer, nullable=False, server_default="0"),
+    # A tombstone of a deleted generation: the audio is gone and the public code answers 410.
+    Column("deleted_at", DateTimeUTC),
+    # Regenerating: the revision the current job makes, and the one whose audio is live.
+    Column("revision", Integer, nullable=False, server_default="1"),
+    Column("live_revision", Integer),
+    # The owner's history, newest first.
+    Index("ix_generations_owner_created", "owner_id", "created_at"),
+    # The sweeper's two scans stay small: only unfinished rows are indexed by time.
+    Index("ix_generations_status_next_attempt", "status", "next_attempt_at"),
+    Index("ix_generations_status_lease", "status", "lease_expires_at"),
+)
+
+# The history page walks a user's live generations newest first: with `id` in the
+# index the tie-break order needs no sort, and the folder, tag and text filters test each
+# entry against their matching ids (see adapters/database/organising.filter_conditions).
+Index(
+    "ix_generations_owner_live",
+    generations.c.owner_id,
+    generations.c.created_at,
+    generations.c.id,
+    sqlite_where=generations.c.deleted_at.is_(None),
+    postgresql_where=generations.c.deleted_at.is_(None),
+)
+
+# Every attempt at making a generation's audio, in order: its failures stay readable.
+generation_attempts = Table(
+    "generation_attempts",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column(
+        "generation_id",
+        GUID,
+        ForeignKey("generations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("number", Integer, nullable=False),
+    Column("started_at", DateTimeUTC, nullable=False),
+    Column("finished_at", DateTimeUTC),
+    Column("outcome", String(20)),
+    Column("error_category", String(20)),
+    Column("error_code", String(100)),
+    Column("error_message", Text),
+    Column("error_detail", Text),
+    Column("characters_billed", Integer, nullable=False, server_default="0"),
+    Column("revision", Integer, nullable=False, server_default="1"),
+    # One history per generation, in order; a number is never used twice.
+    UniqueConstraint("generation_id", "number", name="uq_generation_attempts_generation_number"),
+    # The failure dashboard and the alert count attempts by when they finished.
+    Index("ix_generation_attempts_finished_at", "finished_at"),
+)
+
+# Each regeneration is a revision; the printed code plays the live one.
+generation_revisions = Table(
+    "generation_revisions",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column(
+        "generation_id",
+        GUID,
+        ForeignKey("generations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("number", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    # No foreign key to voices, like generations.voice_id: a removed voice stays named.
+    Column("voice_id", GUID, nullable=False),
+    Column("created_at", DateTimeUTC, nullable=False),
+    Column("completed_at", DateTimeUTC),
+    Column("audio_key", String(300)),
+    Column("audio_bytes", BigInteger),
+    # The owner's list, newest first; a number is never used twice.
+    UniqueConstraint("generation_id", "number", name="uq_generation_revisions_generation_number"),
+)
+
+
+# --- generations ---------------------------------------------------------------------
+
+_GENERATION_COLUMNS = [c.name for c in generations.columns]
+
+
+def _generation_row(generation: Generation) -> dict[str, Any]:
+    row = {name: getattr(generation, name) for name in _GENERATION_COLUMNS}
+    row["status"] = str(generation.status)
+    row["error_category"] = (
+        None if generation.error_category is None else str(generation.error_category)
+    )
+    return row
+
+
+def _generation(row: RowMapping) -> Generation:
+    values = dict(row)
+    values["status"] = GenerationStatus(values["status"])
+    if values["error_category"] is not None:
+        values["error_category"] = ErrorCategory(values["error_category"])
+    return Generation(**values)
+
+
+class SqlGenerations(GenerationFiling, Repository):
+    async def add(self, generation: Generation) -> None:
+        await self._db.execute(insert(generations).values(_generation_row(generation)))
+
+    async def get(self, generation_id: UUID) -> Generation | None:
+        return await self._one(generations.c.id == generation_id)
+
+    async def get_owned(self, generation_id: UUID, owner_id: UUID) -> Generation | None:
+        return await self._one(
+            generations.c.id == generation_id,
+            generations.c.owner_id == owner_id,
+            generations.c.deleted_at.is_(None),
+        )
+
+    async def get_by_code(self, public_code: str) -> Generation | None:
+        return await self._one(generations.c.public_code == public_code)
+
+    async def update(self, generation: Generation) -> None:
+        values = _generation_row(generation)
+        for fixed in ("id", "owner_id", "public_code", "created_at"):
+            del values[fixed]
+        values["version"] = generation.version + 1
+        result = await self._db.execute(
+            update(generations)
+            .where(generations.c.id == generation.id)
+            .where(generations.c.version == generation.version)
+            .values(values)
+        )
+        if result.rowcount != 1:
+            raise Conflict("The generation changed meanwhile.", code="stale_generation")
+        generation.version += 1
+
+    async def list_owned(
+        self,
+        owner_id: UUID,
+        *,
+        limit: int,
+        matching: GenerationFilter | None = None,
+        after: HistoryPosition | None = None,
+    ) -> list[Generation]:
+        query = self.history_query(owner_id, limit=limit, matching=matching, after=after)
+        return [_generation(row._mapping) for row in await self._db.execute(query)]
+
+    def history_query(
+        self,
+        owner_id: UUID,
+        *,
+        limit: int,
+        matching: GenerationFilter | None = None,
+        after: HistoryPosition | None = None,
+    ) -> Select[Any]:
+        """The statement `list_owned` runs (bench/search.py shows its query plans)."""
+        c = generations.c
+        query = select(generations).where(c.owner_id == owner_id, c.deleted_at.is_(None))
+        if matching is not None:
+            if matching.voice_id is not None:
+                query = query.where(c.voice_id == matching.voice_id)
+            if matching.status is not None:
+                query = query.where(c.status == str(matching.status))
+            if matching.created_from is not None:
+                query = query.where(c.created_at >= matching.created_from)
+            if matching.created_to is not None:
+                query = query.where(c.created_at < matching.created_to)
+            query = query.where(*filter_conditions(self._db.dialect.name, owner_id, matching))
+        if after is not None:
+            # Keyset: strictly older than the last item shown, ties broken by id. The
+            # redundant `created_at <=` is what both engines turn into an index range
+            # (owner_id, created_at): without it a deep page walks every newer row.
+            query = query.where(
+                c.created_at <= after.created_at,
+                or_(c.created_at < after.created_at, c.id < after.id),
+            )
+        return query.order_by(c.created_at.desc(), c.id.desc()).limit(limit)
+
+    async def due_for_enqueue(
+        self, *, now: datetime, enqueued_before: datetime, limit: int
+    ) -> list[Generation]:
+        c = generations.c
+        query = (
+            select(generations)
+            .where(c.status == str(GenerationStatus.PENDING), c.deleted_at.is_(None))
+            .where(or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now))
+            .where(or_(c.enqueued_at.is_(None), c.enqueued_at < enqueued_before))
+            .order_by(c.next_attempt_at.asc().nulls_first())
+            .limit(limit)
+        )
+        return [_generation(row._mapping) for row in await self._db.execute(query)]
+
+    async def with_expired_lease(self, *, now: datetime, limit: int) -> list[Generation]:
+        c = generations.c
+        query = (
+            select(generations)
+            .where(c.status == str(GenerationStatus.PROCESSING), c.deleted_at.is_(None))
+            .where(c.lease_expires_at <= now)
+            .order_by(c.lease_expires_at)
+            .limit(limit)
+        )
+        return [_generation(row._mapping) for row in await self._db.execute(query)]
+
+    async def mark_enqueued(self, generation_ids: Sequence[UUID], *, now: datetime | None) -> None:
+        if generation_ids:
+            await self._db.execute(
+                update(generations)
+                .where(generations.c.id.in_(list(generation_ids)))
+                .where(generations.c.status == str(GenerationStatus.PENDING))
+                .values(enqueued_at=now)
+            )
+
+    async def list_for_admin(
+        self, *, status: GenerationStatus | None, category: ErrorCategory | None, limit: int
+    ) -> list[Generation]:
+        c = generations.c
+        query = select(generations).where(c.deleted_at.is_(None))
+        if status is not None:
+            query = query.where(c.status == str(status))
+        if category is not None:
+            query = query.where(c.error_category == str(category))
+        query = query.order_by(c.updated_at.desc(), c.id.desc()).limit(limit)
+        return [_generation(row._mapping) for row in await self._db.execute(query)]
+
+    async def _one(self, *conditions: Any) -> Generation | None:
+        row = (await self._db.execute(select(generations).where(*conditions))).first()
+        return None if row is None else _generation(row._mapping)
+
+
+# --- attempts ------------------------------------------------------------------------
+
+_ATTEMPT_COLUMNS = [c.name for c in generation_attempts.columns]
+
+
+def _attempt_row(attempt: GenerationAttempt) -> dict[str, Any]:
+    row = {name: getattr(attempt, name) for name in _ATTEMPT_COLUMNS}
+    row["outcome"] = None if attempt.outcome is None else str(attempt.outcome)
+    row["error_category"] = None if attempt.error_category is None else str(attempt.error_category)
+    return row
+
+
+def _attempt(row: RowMapping) -> GenerationAttempt:
+    values = dict(row)
+    if values["outcome"] is not None:
+        values["outcome"] = AttemptOutcome(values["outcome"])
+    if values["error_category"] is not None:
+        values["error_category"] = ErrorCategory(values["error_category"])
+    return GenerationAttempt(**values)
+
+
+class SqlGenerationAttempts(Repository):
+    async def add(self, attempt: GenerationAttempt) -> None:
+        await self._db.execute(insert(generation_attempts).values(_attempt_row(attempt)))
+
+    async def update(self, attempt: GenerationAttempt) -> None:
+        values = _attempt_row(attempt)
+        for fixed in ("id", "generation_id", "number", "started_at"):
+            del values[fixed]
+        await self._db.execute(
+            update(generation_attempts).where(generation_attempts.c.id == attempt.id).values(values)
+        )
+
+    async def running(self, generation_id: UUID) -> GenerationAttempt | None:
+        c = generation_attempts.c
+        row = (
+            await self._db.execute(
+                select(generation_attempts)
+                .where(c.generation_id == generation_id, c.outcome.is_(None))
+                .order_by(c.number.desc())
+                .limit(1)
+            )
+        ).first()
+        return None if row is None else _attempt(row._mapping)
+
+    async def list_for(self, generation_id: UUID) -> list[GenerationAttempt]:
+        c = generation_attempts.c
+        rows = await self._db.execute(
+            select(generation_attempts).where(c.generation_id == generation_id).order_by(c.number)
+        )
+        return [_attempt(row._mapping) for row in rows]
+
+
+# --- revisions -----------------------------------------------------------------------
+
+_REVISION_COLUMNS = [c.name for c in generation_revisions.columns]
+
+
+def _revision_row(revision: GenerationRevision) -> dict[str, Any]:
+    return {name: getattr(revision, name) for name in _REVISION_COLUMNS}
+
+
+def _revision(row: RowMapping) -> GenerationRevision:
+    return GenerationRevision(**dict(row))
+
+
+class SqlGenerationRevisions(Repository):
+    async def add(self, revision: GenerationRevision) -> None:
+        try:
+            async with self._db.begin_nested():
+                await self._db.execute(insert(generation_revisions).values(_revision_row(revision)))
+        except IntegrityError:
+            raise Conflict(
+                f"Revision {revision.number} of this generation exists already.",
+                code="duplicate_revision",
+            ) from None
+
+    async def get(self, generation_id: UUID, number: int) -> GenerationRevision | None:
+        c = generation_revisions.c
+        row = (
+            await self._db.execute(
+                select(generation_revisions).where(
+                    c.generation_id == generation_id, c.number == number
+                )
+            )
+        ).first()
+        return None if row is None else _revision(row._mapping)
+
+    async def update(self, revision: GenerationRevision) -> None:
+        values = _revision_row(revision)
+        for fixed in ("id", "generation_id", "number", "created_at"):
+            del values[fixed]
+        await self._db.execute(
+            update(generation_revisions)
+            .where(generation_revisions.c.id == revision.id)
+            .values(values)
+        )
+
+    async def list_for(self, generation_id: UUID) -> list[GenerationRevision]:
+        c = generation_revisions.c
+        rows = await self._db.execute(
+            select(generation_revisions)
+            .where(c.generation_id == generation_id)
+            .order_by(c.number.desc())
+        )
+        return [_revision(row._mapping) for row in rows]

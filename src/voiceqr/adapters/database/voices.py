@@ -1,0 +1,98 @@
+"""The voice catalogue on SQLAlchemy Core: its table, row mapping and repository."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Integer,
+    RowMapping,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+
+from voiceqr.adapters.database.shared import Repository, metadata
+from voiceqr.domain.voices.voice import Voice, VoiceSample
+
+voices = Table(
+    "voices",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("type", String(50), nullable=False, server_default=""),
+    Column("language", String(50), nullable=False, server_default=""),
+    Column("region", String(50), nullable=False, server_default=""),
+    Column("age", String(50), nullable=False, server_default=""),
+    Column("style", String(50), nullable=False, server_default=""),
+    Column("provider", String(30), nullable=False),
+    Column("provider_voice_id", String(200), nullable=False),
+    Column("samples", JsonB, nullable=False),
+    Column("published", Boolean, nullable=False, server_default=text("false")),
+    Column("priority", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTimeUTC, nullable=False),
+    Column("updated_at", DateTimeUTC, nullable=False),
+)
+
+
+def _voice_row(voice: Voice) -> dict[str, Any]:
+    return {
+        "id": voice.id,
+        "name": voice.name,
+        "description": voice.description,
+        "type": voice.type,
+        "language": voice.language,
+        "region": voice.region,
+        "age": voice.age,
+        "style": voice.style,
+        "provider": voice.provider,
+        "provider_voice_id": voice.provider_voice_id,
+        "samples": [{"key": s.key, "label": s.label} for s in voice.samples],
+        "published": voice.published,
+        "priority": voice.priority,
+        "created_at": voice.created_at,
+        "updated_at": voice.updated_at,
+    }
+
+
+def _voice(row: RowMapping) -> Voice:
+    values = dict(row)
+    values["samples"] = [VoiceSample(**s) for s in values["samples"]]
+    return Voice(**values)
+
+
+class SqlVoices(Repository):
+    async def add(self, voice: Voice) -> None:
+        await self._db.execute(insert(voices).values(_voice_row(voice)))
+
+    async def get(self, voice_id: UUID) -> Voice | None:
+        row = (await self._db.execute(select(voices).where(voices.c.id == voice_id))).first()
+        return None if row is None else _voice(row._mapping)
+
+    async def update(self, voice: Voice) -> None:
+        values = _voice_row(voice)
+        del values["id"], values["created_at"]
+        await self._db.execute(update(voices).where(voices.c.id == voice.id).values(values))
+
+    async def delete(self, voice_id: UUID) -> None:
+        await self._db.execute(delete(voices).where(voices.c.id == voice_id))
+
+    async def list(self, *, published_only: bool) -> list[Voice]:
+        query = select(voices).order_by(voices.c.priority.desc(), voices.c.name)
+        if published_only:
+            query = query.where(voices.c.published.is_(True))
+        return [_voice(row._mapping) for row in await self._db.execute(query)]
+
+    async def count(self) -> int:
+        return int((await self._db.execute(select(func.count()).select_from(voices))).scalar_one())
