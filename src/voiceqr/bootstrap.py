@@ -392,7 +392,7 @@ def build(settings: Settings, **overrides: Any) -> Platform:
         limits = overrides.get("limits") or RedisRateLimiter(client)
     else:
         from voiceqr.adapters.database.sessions import SqlSessionStore
-        from voiceqr.adapters.redis.rate_limits import MemoryRateLimiter
+        from voiceqr.adapters.memory.rate_limits import MemoryRateLimiter
 
         if "session_store" in overrides:
             session_store = overrides["session_store"]
@@ -625,6 +625,6 @@ def _one_time_keys(settings: Settings, closers: list[Callable[[], Any]]) -> OneT
         client = Redis.from_url(settings.sessions.redis_url, socket_connect_timeout=2)
         closers.append(client.aclose)
         return RedisOneTimeKeys(client)
-    from voiceqr.adapters.redis.one_time_keys import MemoryOneTimeKeys
+    from voiceqr.adapters.memory.one_time_keys import MemoryOneTimeKeys
 
     return MemoryOneTimeKeys()

@@ -46,8 +46,9 @@ from tests.integration.http_helpers import (
     fast_hasher,
     is_html,
 )
+from voiceqr.adapters.memory.one_time_keys import MemoryOneTimeKeys
 from voiceqr.adapters.oidc import OpenIdConnectProvider
-from voiceqr.adapters.redis.one_time_keys import MemoryOneTimeKeys, RedisOneTimeKeys
+from voiceqr.adapters.redis.one_time_keys import RedisOneTimeKeys
 from voiceqr.bootstrap import build
 from voiceqr.domain.accounts.users import UserStatus
 from voiceqr.domain.shared.errors import AuthenticationFailed, ErrorCategory, ExternalServiceError

@@ -1,1 +1,1 @@
-"""Redis-backed adapters for production: sign-in sessions and rate limits."""
+"""Redis-backed adapters for production: sign-in sessions, rate limits, one-time keys."""
