@@ -24,10 +24,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from voiceqr.adapters.database.generations import generation_attempts
-from voiceqr.adapters.database.shared import Repository, metadata
+from voiceqr.adapters.database.shared import Repository, metadata, upsert
 from voiceqr.domain.generations.failures import AttemptOutcome
 from voiceqr.domain.operations.audit import AuditEvent, AuditPosition
 from voiceqr.domain.operations.failure_monitoring import AttemptCount
@@ -146,9 +145,8 @@ class SqlAlertStates(Repository):
         self, name: str, *, now: datetime, cooldown: timedelta, details: dict[str, object]
     ) -> bool:
         # The first firing ever inserts the row; a concurrent second insert does nothing.
-        dialect: Any = postgresql if self._db.dialect.name == "postgresql" else sqlite
         inserted = await self._db.execute(
-            dialect.insert(alert_states)
+            upsert(self._db, alert_states)
             .values(name=name, fired_at=now, details=details)
             .on_conflict_do_nothing(index_elements=["name"])
         )

@@ -31,11 +31,10 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy import text as sql_text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voiceqr.adapters.database.shared import metadata
+from voiceqr.adapters.database.shared import metadata, upsert
 from voiceqr.application.shared.ports import GenerationFilter
 from voiceqr.domain.generations.organising import (
     Filing,
@@ -182,14 +181,6 @@ def filter_conditions(dialect: str, owner_id: UUID, matching: GenerationFilter) 
 # --- filing generations ------------------------------------------------------------------
 
 
-def _upsert(connection: AsyncConnection, table: Table) -> Any:
-    """An INSERT that can say what to do about a row that is there already (both engines
-    spell it ON CONFLICT), so concurrent filings never fail on a duplicate key."""
-    if connection.dialect.name == "sqlite":
-        return sqlite.insert(table)
-    return postgresql.insert(table)
-
-
 def _label(row: RowMapping) -> Label:
     return Label(
         id=row["id"], owner_id=row["owner_id"], name=row["name"], created_at=row["created_at"]
@@ -234,7 +225,7 @@ class GenerationFiling:
             if folder_id is None:
                 await self._db.execute(delete(gf).where(gf.c.generation_id.in_(owned)))
                 continue
-            statement = _upsert(self._db, gf)
+            statement = upsert(self._db, gf)
             await self._db.execute(
                 statement.on_conflict_do_update(
                     index_elements=[gf.c.generation_id],
@@ -252,7 +243,7 @@ class GenerationFiling:
             owned = await self._owned(owner_id, chunk)
             if owned:
                 await self._db.execute(
-                    _upsert(self._db, generation_tags).on_conflict_do_nothing(),
+                    upsert(self._db, generation_tags).on_conflict_do_nothing(),
                     [{"generation_id": gid, "tag_id": tid} for gid in owned for tid in unique_tags],
                 )
 

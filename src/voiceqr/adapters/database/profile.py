@@ -3,14 +3,12 @@ the table and its repository."""
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, Table, Text, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from voiceqr.adapters.database.shared import Repository, metadata
+from voiceqr.adapters.database.shared import Repository, metadata, upsert
 from voiceqr.domain.profile.preferences import UserPreferences
 
 user_preferences = Table(
@@ -43,13 +41,10 @@ class SqlPreferences(Repository):
         values = {name: getattr(preferences, name) for name in _COLUMNS}
         changes = {k: v for k, v in values.items() if k != "user_id"}
         # One statement, so two first saves at once cannot both insert (autosave races).
-        insert: Any = (
-            postgresql.insert(user_preferences)
-            if self._db.dialect.name == "postgresql"
-            else sqlite.insert(user_preferences)
-        )
         await self._db.execute(
-            insert.values(values).on_conflict_do_update(index_elements=["user_id"], set_=changes)
+            upsert(self._db, user_preferences)
+            .values(values)
+            .on_conflict_do_update(index_elements=["user_id"], set_=changes)
         )
 
     async def clear_draft(self, user_id: UUID) -> None:

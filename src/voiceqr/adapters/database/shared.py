@@ -12,7 +12,10 @@ timezone-aware UTC, also on SQLite) and `JsonB` (jsonb on PostgreSQL).
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from typing import Any
+
+from sqlalchemy import MetaData, Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 metadata = MetaData(
@@ -31,3 +34,11 @@ class Repository:
 
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
+
+
+def upsert(connection: AsyncConnection, table: Table) -> Any:
+    """An INSERT that can say what to do about a row that is there already (both engines
+    spell it ON CONFLICT), so concurrent writers never fail on a duplicate key."""
+    if connection.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    return postgresql.insert(table)
