@@ -1,4 +1,4 @@
-"""API keys on the web (P5, P6): the security page's section, create, rotate and revoke.
+"""API keys on the web: the security page's section, create, rotate and revoke.
 
 The security page includes `accounts/security_api_keys.html`; `api_keys_section`
 gives it the list. A new or rotated key is shown once, on a page that is not cached; a form with

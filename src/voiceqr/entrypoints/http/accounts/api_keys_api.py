@@ -1,4 +1,4 @@
-"""API keys in the JSON API (P6, S4): `/api/v1/me/api-keys`.
+"""API keys in the JSON API: `/api/v1/me/api-keys`.
 
 Managing keys needs the browser session: a request signed in with an API key gets
 403 here (these routes declare no `api_key_scopes`). The full key is in the reply to

@@ -1,4 +1,4 @@
-"""Sign-in with Google and Microsoft (A5): the round trip to the provider and the link page.
+"""Sign-in with Google and Microsoft: the round trip to the provider and the link page.
 
 `/api/v1/auth/oidc/{provider}/start` sends the browser to the provider with the sealed
 sign-in state in a short-lived cookie; `/callback` signs in (or creates the account)

@@ -133,7 +133,7 @@ def _signin(
     )
 
 
-# --- sign-up and email verification (A1, A3) --------------------------------------------
+# --- sign-up and email verification --------------------------------------------
 
 
 @get("/signup")
@@ -250,7 +250,7 @@ async def resend_submit(
     return Redirect("/check-email?for=verification", status_code=303)
 
 
-# --- password recovery and unlock (A2, A4) ------------------------------------------------
+# --- password recovery and unlock ------------------------------------------------
 
 
 @get("/forgot-password")
@@ -345,7 +345,7 @@ async def unlock_submit(
     return _signin(notice="Your account is unlocked. You can sign in again.", email=user.email)
 
 
-# --- re-authentication and profile (P1, A3, A6) -------------------------------------------
+# --- re-authentication and profile -------------------------------------------
 
 
 def _back_to(target: str | None, default: str) -> str:

@@ -1,4 +1,4 @@
-"""Two-factor sign-in in the JSON API (A6): /api/v1/me/2fa.
+"""Two-factor sign-in in the JSON API: /api/v1/me/2fa.
 
 Setting up and regenerating recovery codes need the password within the last
 5 minutes (POST /api/v1/me/reauthenticate); turning it off takes the password in

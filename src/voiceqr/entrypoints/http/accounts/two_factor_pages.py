@@ -1,4 +1,4 @@
-"""Two-factor sign-in web pages (A6): set up with a QR code, confirm with a code, see the
+"""Two-factor sign-in web pages: set up with a QR code, confirm with a code, see the
 recovery codes once, get new ones, turn it off.
 
 The security page shows the state (`accounts/security_2fa.html`, included there) and links here.

@@ -1,4 +1,4 @@
-"""Many generations at once in the JSON API (G6): `POST /api/v1/generations/batch` and
+"""Many generations at once in the JSON API: `POST /api/v1/generations/batch` and
 the "download all" archive, `GET /api/v1/generations/export.zip`."""
 
 from __future__ import annotations

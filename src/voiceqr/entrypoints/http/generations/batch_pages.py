@@ -1,4 +1,4 @@
-"""The batch form of the history page (G6).
+"""The batch form of the history page.
 
 The ticked generations, or every one matching the page's filters, are moved or tagged
 at once; a delete goes to a confirmation page first and only its "Yes" button deletes.

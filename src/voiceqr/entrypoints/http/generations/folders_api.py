@@ -1,4 +1,4 @@
-"""Folders and tags in the JSON API (G4): `/api/v1/folders`, `/api/v1/tags`, and filing
+"""Folders and tags in the JSON API: `/api/v1/folders`, `/api/v1/tags`, and filing
 one generation with `PUT /api/v1/generations/{id}/folder` and `.../tags`.
 
 Folders and tags are the signed-in user's own: another user's id answers 404, like

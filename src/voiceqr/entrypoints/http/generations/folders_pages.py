@@ -1,4 +1,4 @@
-"""Folders and tags on the web (G4): the /folders page (create, rename, delete, with a
+"""Folders and tags on the web: the /folders page (create, rename, delete, with a
 confirmation before deleting) and the generation page's "Folder and tags" form.
 
 History's search box and folder and tag filters are in `pages.history_page`.

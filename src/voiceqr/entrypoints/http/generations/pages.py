@@ -43,7 +43,7 @@ async def _create_page(
     status: int = 200,
 ) -> Template:
     """The create form: a re-rendered form keeps what was sent; otherwise the saved draft
-    (P9) and the default voice (P7) fill it in. Recently used voices come first (P10)."""
+    and the default voice fill it in. Recently used voices come first."""
     voices = [await voice_out(platform, v) for v in await platform.voices.list_for(user)]
     recent = await platform.preferences.recent_voice_ids(user)
     rank = {recent_id: i for i, recent_id in enumerate(recent)}
@@ -127,7 +127,7 @@ async def history_page(
     count: FromQuery[int] = 0,
 ) -> Template:
     """The user's generations, a page at a time, searched and filtered by voice, status,
-    folder and tag (G5); the filters stay in the paging links.
+    folder and tag; the filters stay in the paging links.
 
     Filter values the form cannot produce are ignored rather than refused; a search the
     index cannot take (too long, too many words) is explained above an empty list.
@@ -184,7 +184,7 @@ _BATCH_DONE = {"delete": "deleted", "move": "moved", "tag": "tagged", "untag": "
 
 
 def _batch_notice(action: str, count: int) -> str | None:
-    """What the batch form just did (G6), told on the history page it returns to."""
+    """What the batch form just did, told on the history page it returns to."""
     if action == "none":
         return "Tick at least one generation first (or choose every matching one)."
     done = _BATCH_DONE.get(action)

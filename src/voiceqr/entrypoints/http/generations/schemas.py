@@ -25,7 +25,7 @@ class GenerationError(msgspec.Struct):
     category: str
     code: str
     message: str
-    advice: str = ""  # what the owner can do about it, by category (F4)
+    advice: str = ""  # what the owner can do about it, by category
 
 
 class LabelRef(msgspec.Struct):
@@ -52,10 +52,10 @@ class GenerationOut(msgspec.Struct):
     error: GenerationError | None
     scans: int
     listens: int
-    # G3: `text` and `voice_id` are the newest revision's; `audio_url` plays `live_revision`.
+    # `text` and `voice_id` are the newest revision's; `audio_url` plays `live_revision`.
     revision: int = 1
     live_revision: int | None = None
-    # G4: the folder it is in (None: in no folder) and the names of its tags, by name.
+    # the folder it is in (None: in no folder) and the names of its tags, by name.
     folder: LabelRef | None = None
     tags: list[str] = msgspec.field(default_factory=list)
     # Set while it is pending and the job queue does not answer: a message for the user
@@ -130,7 +130,7 @@ class AttemptOut(msgspec.Struct):
     outcome: str | None  # completed, retry_scheduled, failed, worker_lost; None: running
     error: GenerationError | None
     characters_billed: int
-    revision: int = 1  # the revision (G3) this attempt was making
+    revision: int = 1  # the revision this attempt was making
 
 
 class BatchFilter(Body):

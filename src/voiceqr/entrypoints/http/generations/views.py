@@ -194,7 +194,7 @@ async def generation_page_context(
 
 
 async def label_choices(platform: Platform, user: User) -> dict[str, Any]:
-    """The user's folders and tags (G4), for the history filters and the generation
+    """The user's folders and tags, for the history filters and the generation
     page's "Folder and tags" form."""
     return {
         "folder_choices": [u.label for u in await platform.folders.labels(user, LabelKind.FOLDER)],

@@ -1,8 +1,8 @@
 """Who is asking: the client address (behind trusted proxies) and the signed-in user.
 
-The JSON API takes the session cookie or `Authorization: Bearer vqr_...` (an API key,
-P6/S4). A bearer key wins over a cookie, and a bad one is a 401 even with a good
-cookie. An API key opens only the routes whose `opt` says which scope each method
+The JSON API takes the session cookie or `Authorization: Bearer vqr_...` (an API
+key). A bearer key wins over a cookie, and a bad one is a 401 even with a good cookie.
+An API key opens only the routes whose `opt` says which scope each method
 needs (see `api_key_scopes`); every other route, and anything that needs the
 session itself, answers 403 to a key. The check runs in the user dependencies
 below rather than in a guard, because guards run before dependencies and finding
@@ -202,7 +202,7 @@ async def current_admin(
 
 def session_cookie(platform: Platform, token: str, *, remember_me: bool) -> Cookie:
     """HttpOnly, SameSite=Lax, Secure outside development; a browser-session cookie
-    unless "remember me" was ticked (A9)."""
+    unless "remember me" was ticked."""
     return Cookie(
         key=SESSION_COOKIE,
         value=token,

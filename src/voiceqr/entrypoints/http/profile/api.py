@@ -1,4 +1,4 @@
-"""A user's generation preferences and draft in the JSON API (P7-P10): /api/v1/me/...
+"""A user's generation preferences and draft in the JSON API: /api/v1/me/...
 
 Reading works with an API key of scope `read`; changing them needs the browser
 session (they are settings of the website's create page).
@@ -36,7 +36,7 @@ class PreferencesOut(msgspec.Struct):
     default_voice_id: UUID | None
     qr_size: int
     recent_voice_ids: list[UUID]  # the voices of the latest generations, most recent first
-    email_generation_failed: bool  # mail me when a generation fails for good (F4)
+    email_generation_failed: bool  # mail me when a generation fails for good
 
 
 class PreferencesPatch(Body):

@@ -195,7 +195,7 @@ async def notifications_submit(
     session: NamedDependency[Session],
     platform: NamedDependency[Platform],
 ) -> Response[Any]:
-    """The mail settings (F4); an unticked checkbox is not sent at all, so absent is off."""
+    """The mail settings; an unticked checkbox is not sent at all, so absent is off."""
     wanted = data.get("email_generation_failed", "")
     if wanted not in ("", "on"):
         return await _profile(

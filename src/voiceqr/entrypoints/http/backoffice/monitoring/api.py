@@ -1,5 +1,5 @@
-"""The administrators' monitoring in the JSON API: failure statistics (F6) and the audit
-log of admin actions (O11). Admins only; API keys need the admin scope."""
+"""The administrators' monitoring in the JSON API: failure statistics and the audit
+log of admin actions. Admins only; API keys need the admin scope."""
 
 from __future__ import annotations
 

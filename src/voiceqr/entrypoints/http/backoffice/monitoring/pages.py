@@ -1,4 +1,4 @@
-"""The admin dashboard page (F6, O11): failures by category over time, the current
+"""The admin dashboard page: failures by category over time, the current
 failure rate against the alert threshold, the latest failed generations and the
 audit log of admin actions. Admins only: others are sent to sign in, or get 403.
 

@@ -1,4 +1,4 @@
-// Live character count, and the draft (P9): the text is saved a moment after typing
+// Live character count, and the draft: the text is saved a moment after typing
 // stops and every few seconds while it changes, so a closed tab loses nothing.
 (function () {
   var text = document.getElementById("text");

@@ -6,7 +6,7 @@
   var statusEl = document.getElementById("status");
   var labels = { pending: "Waiting for a worker…", processing: "Making the audio…", completed: "Ready", failed: "Failed" };
   if (root.dataset.remaking === "1") {
-    // A new version (G3): the current audio keeps playing meanwhile.
+    // A new version: the current audio keeps playing meanwhile.
     labels.pending = labels.processing = "Making a new version; the current audio keeps playing…";
   }
   function poll() {

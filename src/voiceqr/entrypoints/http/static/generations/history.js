@@ -1,4 +1,4 @@
-// History page: "All on this page" ticks or clears every generation's box (G6).
+// History page: "All on this page" ticks or clears every generation's box.
 (() => {
   const all = document.getElementById("select-all");
   if (!all) return;
