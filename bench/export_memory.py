@@ -37,7 +37,7 @@ from voiceqr.bootstrap import Platform, build
 from voiceqr.domain.accounts.users import Role, User
 from voiceqr.domain.generations.generation import Generation, GenerationStatus, new_public_code
 from voiceqr.domain.shared.ids import uuid7
-from voiceqr.entrypoints.http.api_batch import _zip_members
+from voiceqr.entrypoints.http.generations.batch_api import _zip_members
 from voiceqr.settings import Settings
 
 

@@ -31,7 +31,7 @@ from voiceqr.domain.accounts.users import Role
 from voiceqr.domain.generations.generation import Generation, GenerationStatus, new_public_code
 from voiceqr.domain.shared.ids import uuid7
 from voiceqr.entrypoints.http.app import create_app
-from voiceqr.entrypoints.http.schemas import Body
+from voiceqr.entrypoints.http.kit.schemas import Body
 from voiceqr.settings import Database, Settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -26,18 +26,20 @@ from voiceqr.domain.shared.text import (
     control_character,
     is_blank,
 )
-from voiceqr.entrypoints.http.api_batch import BatchRequest
-from voiceqr.entrypoints.http.api_preferences import DraftBody
-from voiceqr.entrypoints.http.json_bodies import MAX_NESTING, nests_too_deep
-from voiceqr.entrypoints.http.schemas import (
-    Body,
+from voiceqr.entrypoints.http.accounts.schemas import (
     ChangePasswordBody,
-    GenerationCreate,
-    LabelBody,
     RegisterBody,
     SignInBody,
+)
+from voiceqr.entrypoints.http.generations.schemas import (
+    BatchRequest,
+    GenerationCreate,
+    LabelBody,
     TagsBody,
 )
+from voiceqr.entrypoints.http.kit.json_bodies import MAX_NESTING, nests_too_deep
+from voiceqr.entrypoints.http.kit.schemas import Body
+from voiceqr.entrypoints.http.profile.api import DraftBody
 
 B = TypeVar("B", bound=Body)
 VOICE_ID = str(UUID(int=1))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
@@ -16,35 +16,14 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
+from litestar.types import PathType
 
 from voiceqr.bootstrap import Platform
-from voiceqr.entrypoints.http.api import API_CONTROLLERS
-from voiceqr.entrypoints.http.api_accounts import ACCOUNT_CONTROLLERS
-from voiceqr.entrypoints.http.api_admin_dashboard import ADMIN_DASHBOARD_CONTROLLERS
-from voiceqr.entrypoints.http.api_admin_generations import ADMIN_GENERATION_CONTROLLERS
-from voiceqr.entrypoints.http.api_batch import BATCH_CONTROLLERS
-from voiceqr.entrypoints.http.api_folders import FOLDER_CONTROLLERS
-from voiceqr.entrypoints.http.api_keys import API_KEY_CONTROLLERS
-from voiceqr.entrypoints.http.api_preferences import PREFERENCE_CONTROLLERS
-from voiceqr.entrypoints.http.api_requests import JsonApiRequests
-from voiceqr.entrypoints.http.api_revisions import REVISION_CONTROLLERS
-from voiceqr.entrypoints.http.api_two_factor import TWO_FACTOR_CONTROLLERS
-from voiceqr.entrypoints.http.health import healthz, readyz
-from voiceqr.entrypoints.http.json_bodies import JSONBodyRequest
-from voiceqr.entrypoints.http.media import serve_media
-from voiceqr.entrypoints.http.oidc import OIDC_HANDLERS, social_buttons
-from voiceqr.entrypoints.http.openapi import ClosedStructSchemas, document_problems
-from voiceqr.entrypoints.http.pages import PAGES
-from voiceqr.entrypoints.http.pages_accounts import ACCOUNT_PAGES
-from voiceqr.entrypoints.http.pages_admin import ADMIN_PAGES
-from voiceqr.entrypoints.http.pages_admin_generations import ADMIN_GENERATION_PAGES
-from voiceqr.entrypoints.http.pages_api_keys import API_KEY_PAGES
-from voiceqr.entrypoints.http.pages_batch import BATCH_PAGES
-from voiceqr.entrypoints.http.pages_folders import FOLDER_PAGES
-from voiceqr.entrypoints.http.pages_preferences import PREFERENCE_PAGES
-from voiceqr.entrypoints.http.pages_revisions import REVISION_PAGES
-from voiceqr.entrypoints.http.pages_two_factor import TWO_FACTOR_PAGES
-from voiceqr.entrypoints.http.problems import EXCEPTION_HANDLERS
+from voiceqr.entrypoints.http.features import FEATURES
+from voiceqr.entrypoints.http.kit.api_requests import JsonApiRequests
+from voiceqr.entrypoints.http.kit.json_bodies import JSONBodyRequest
+from voiceqr.entrypoints.http.kit.openapi import ClosedStructSchemas, document_problems
+from voiceqr.entrypoints.http.kit.problems import EXCEPTION_HANDLERS
 from voiceqr.entrypoints.worker.sweeper import run_sweeper
 
 HERE = Path(__file__).parent
@@ -73,53 +52,23 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
                     await sweeper
             await platform.stop()
 
-    from litestar import Router
-
     api = Router(
         path="/api/v1",
         middleware=[JsonApiRequests(platform.settings.public_base_url)],
-        route_handlers=[
-            *ACCOUNT_CONTROLLERS,
-            *TWO_FACTOR_CONTROLLERS,
-            *API_KEY_CONTROLLERS,
-            *API_CONTROLLERS,
-            *ADMIN_GENERATION_CONTROLLERS,
-            *ADMIN_DASHBOARD_CONTROLLERS,
-            *BATCH_CONTROLLERS,
-            *FOLDER_CONTROLLERS,
-            *PREFERENCE_CONTROLLERS,
-            *REVISION_CONTROLLERS,
-        ],
+        route_handlers=[f.api_router for f in FEATURES if f.api_router is not None],
     )
-    handlers: list[object] = [
-        api,
-        healthz,
-        readyz,
-        *PAGES,
-        *ACCOUNT_PAGES,
-        *TWO_FACTOR_PAGES,
-        *API_KEY_PAGES,
-        *BATCH_PAGES,
-        *FOLDER_PAGES,
-        *PREFERENCE_PAGES,
-        *ADMIN_PAGES,
-        *ADMIN_GENERATION_PAGES,
-        *REVISION_PAGES,
-        *OIDC_HANDLERS,
-    ]
-    if platform.media_root is not None:
-        handlers.append(serve_media)
-    handlers.append(
-        create_static_files_router(path="/static", directories=[HERE / "static"], name="static")
-    )
+    pages = [f.pages_router for f in FEATURES if f.pages_router is not None]
+    # A folder per feature, served under /static as one: file names do not repeat.
+    folders: list[PathType] = [*sorted((HERE / "static").iterdir())]
+    static = create_static_files_router(path="/static", directories=folders, name="static")
     app = Litestar(
-        route_handlers=handlers,  # type: ignore[arg-type]
+        route_handlers=[api, *pages, static],
         dependencies={"platform": Provide(lambda: platform, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         template_config=TemplateConfig(
             directory=HERE / "templates",
             engine=JinjaTemplateEngine,
-            engine_callback=social_buttons(platform),
+            engine_callback=_template_globals(platform),
         ),
         openapi_config=OpenAPIConfig(
             title="voiceqr API",
@@ -146,3 +95,12 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
     )
     document_problems(app)
     return app
+
+
+def _template_globals(platform: Platform) -> Callable[[JinjaTemplateEngine], None]:
+    """Give every template the configured sign-in providers (the sign-in page's buttons)."""
+
+    def register(engine: JinjaTemplateEngine) -> None:
+        engine.engine.globals["social_providers"] = platform.social_sign_in.providers
+
+    return register

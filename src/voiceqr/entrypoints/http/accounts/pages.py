@@ -1,0 +1,380 @@
+"""Account web pages: sign-in and sign-out, sign-up, email verification, password
+recovery, unlock and re-authentication.
+
+Plain server-rendered forms that work without JavaScript, each with a CSRF token. A
+link from a mail only shows a confirm button: mail scanners fetch links, so a GET never
+spends a token. Errors re-render the form with a 4xx status.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, Parameter
+from litestar.response import Redirect, Template
+
+from voiceqr.application.accounts.accounts import SecondFactorRequired
+from voiceqr.bootstrap import Platform
+from voiceqr.domain.accounts.sessions import Session
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.shared.errors import AuthenticationFailed, DomainError, ErrorCategory
+from voiceqr.entrypoints.http.kit.auth import (
+    SESSION_COOKIE,
+    cleared_session_cookie,
+    client_of,
+    session_cookie,
+)
+from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status, safe_next
+from voiceqr.entrypoints.http.kit.headers import NO_STORE
+from voiceqr.entrypoints.http.kit.views import PASSWORD_RULES
+
+_LINK_REFUSALS = (ErrorCategory.VALIDATION, ErrorCategory.CONFLICT)
+_PASSWORD_REFUSALS = (ErrorCategory.AUTHENTICATION, ErrorCategory.VALIDATION)
+
+CHECK_EMAIL = {
+    "signup": (
+        "Check your email",
+        "We sent a link to confirm your address. Follow it to start making spoken QR codes. "
+        "If nothing arrives in a few minutes, look in your spam folder or ask for a new link.",
+    ),
+    "verification": (
+        "Check your email",
+        "If this address has an account that still needs confirming, a new link is on its "
+        "way. The older links stop working.",
+    ),
+    "reset": (
+        "Check your email",
+        "If this address has an account, a link to choose a new password is on its way. It "
+        "works once, for 30 minutes.",
+    ),
+}
+
+
+@get("/")
+async def home(viewer: NamedDependency[User | None]) -> Redirect:
+    return Redirect("/generations/new" if viewer else "/signin")
+
+
+@get("/signin")
+async def signin_page(
+    viewer: NamedDependency[User | None], next: FromQuery[str | None] = None
+) -> Response[Any]:
+    if viewer is not None:
+        return Redirect(safe_next(next))
+    return Template(
+        "accounts/signin.html", context={"next": safe_next(next), "error": None, "email": ""}
+    )
+
+
+@post("/signin", status_code=303)
+async def signin_submit(
+    data: Form, request: Request[Any, Any, Any], platform: NamedDependency[Platform]
+) -> Response[Any]:
+    email = data.get("email", "")
+    remember_me = data.get("remember_me") == "on"
+    target = safe_next(data.get("next"))
+    context = {"next": target, "email": email, "remember_me": remember_me}
+    try:
+        signed_in = await platform.accounts.sign_in(
+            email=email,
+            password=data.get("password", ""),
+            remember_me=remember_me,
+            otp_code=data.get("otp_code") or None,
+            recovery_code=data.get("recovery_code") or None,
+            client=client_of(request, platform),
+        )
+    except SecondFactorRequired as exc:
+        return Template(
+            "accounts/signin.html", context={**context, "error": exc.message, "needs_code": True}
+        )
+    except AuthenticationFailed as exc:
+        return Template(
+            "accounts/signin.html",
+            context={
+                **context,
+                "error": exc.message,
+                "needs_code": exc.code == "bad_second_factor",
+            },
+            status_code=401,
+        )
+    return Redirect(
+        target,
+        status_code=303,
+        cookies=[session_cookie(platform, signed_in.token, remember_me=remember_me)],
+    )
+
+
+@post("/signout", status_code=303)
+async def signout(request: Request[Any, Any, Any], platform: NamedDependency[Platform]) -> Redirect:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await platform.accounts.sign_out(token)
+    return Redirect("/signin", status_code=303, cookies=[cleared_session_cookie(platform)])
+
+
+def _signin(
+    *, notice: str, email: str = "", viewer: User | None = None, sign_out: Platform | None = None
+) -> Template:
+    """The sign-in form with a success message (after a reset, an unlock, a verification);
+    `sign_out` clears this browser's session cookie too."""
+    return Template(
+        "accounts/signin.html",
+        context={
+            "next": "/generations/new",
+            "email": email,
+            "error": None,
+            "notice": notice,
+            "user": viewer,
+        },
+        headers=NO_STORE,
+        cookies=[cleared_session_cookie(sign_out)] if sign_out else None,
+    )
+
+
+# --- sign-up and email verification --------------------------------------------
+
+
+@get("/signup")
+async def signup_page(
+    viewer: NamedDependency[User | None], platform: NamedDependency[Platform]
+) -> Response[Any]:
+    if viewer is not None:
+        return Redirect("/generations/new")
+    return page("accounts/signup.html", rules=PASSWORD_RULES, form={})
+
+
+@post("/signup", status_code=303)
+async def signup_submit(
+    data: Form, request: Request[Any, Any, Any], platform: NamedDependency[Platform]
+) -> Response[Any]:
+    form = {"name": data.get("name", ""), "email": data.get("email", "")}
+    terms = data.get("terms") == "on"
+    try:
+        await platform.accounts.register(
+            name=form["name"],
+            email=form["email"],
+            password=data.get("password", ""),
+            terms_accepted=terms,
+            client=client_of(request, platform),
+        )
+    except DomainError as exc:
+        return page(
+            "accounts/signup.html",
+            refusal_status(exc),
+            rules=PASSWORD_RULES,
+            form={**form, "terms": terms},
+            error=exc.message,
+            error_code=exc.code,
+        )
+    return Redirect("/check-email?for=signup", status_code=303)
+
+
+@get("/check-email")
+async def check_email_page(
+    viewer: NamedDependency[User | None],
+    platform: NamedDependency[Platform],
+    kind: Annotated[str, Parameter(query="for")] = "signup",
+) -> Template:
+    title, text = CHECK_EMAIL.get(kind, CHECK_EMAIL["signup"])
+    return page(
+        "accounts/check_email.html",
+        user=viewer,
+        title=title,
+        text=text,
+        mailbox=platform.dev_mailbox_enabled,
+    )
+
+
+@get("/verify-email")
+async def verify_page(viewer: NamedDependency[User | None], token: FromQuery[str] = "") -> Template:
+    """Only a confirm button: the token is spent by the POST, never by opening the link."""
+    return page("accounts/verify_email.html", 200 if token else 400, user=viewer, token=token)
+
+
+@post("/verify-email", status_code=200)
+async def verify_submit(
+    data: Form,
+    request: Request[Any, Any, Any],
+    viewer: NamedDependency[User | None],
+    platform: NamedDependency[Platform],
+) -> Template:
+    token = data.get("token", "")
+    try:
+        user = await platform.accounts.verify_email(token, client=client_of(request, platform))
+    except DomainError as exc:
+        return page(
+            "accounts/verify_email.html",
+            refusal_status(exc, _LINK_REFUSALS),
+            user=viewer,
+            token="",
+            error=exc.message,
+        )
+    if viewer is not None and viewer.id == user.id:
+        return page("accounts/verify_email.html", user=user, verified=True, email=user.email)
+    return _signin(
+        notice=f"Your email {user.email} is confirmed. Sign in to start.",
+        email=user.email,
+        viewer=viewer,
+    )
+
+
+@get("/resend-verification")
+async def resend_page(viewer: NamedDependency[User | None]) -> Template:
+    return page(
+        "accounts/resend_verification.html", user=viewer, email=viewer.email if viewer else ""
+    )
+
+
+@post("/resend-verification", status_code=303)
+async def resend_submit(
+    data: Form,
+    request: Request[Any, Any, Any],
+    viewer: NamedDependency[User | None],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    email = data.get("email", "")
+    try:
+        await platform.accounts.resend_verification(
+            email=email, client=client_of(request, platform)
+        )
+    except DomainError as exc:
+        return page(
+            "accounts/resend_verification.html",
+            refusal_status(exc),
+            user=viewer,
+            email=email,
+            error=exc.message,
+        )
+    return Redirect("/check-email?for=verification", status_code=303)
+
+
+# --- password recovery and unlock ------------------------------------------------
+
+
+@get("/forgot-password")
+async def forgot_page(viewer: NamedDependency[User | None]) -> Template:
+    return page("accounts/forgot_password.html", user=viewer, email="")
+
+
+@post("/forgot-password", status_code=303)
+async def forgot_submit(
+    data: Form,
+    request: Request[Any, Any, Any],
+    viewer: NamedDependency[User | None],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    email = data.get("email", "")
+    try:
+        await platform.accounts.forgot_password(email=email, client=client_of(request, platform))
+    except DomainError as exc:
+        return page(
+            "accounts/forgot_password.html",
+            refusal_status(exc),
+            user=viewer,
+            email=email,
+            error=exc.message,
+        )
+    return Redirect("/check-email?for=reset", status_code=303)
+
+
+@get("/reset-password")
+async def reset_page(viewer: NamedDependency[User | None], token: FromQuery[str] = "") -> Template:
+    return page(
+        "accounts/reset_password.html",
+        200 if token else 400,
+        user=viewer,
+        token=token,
+        rules=PASSWORD_RULES,
+    )
+
+
+@post("/reset-password", status_code=200)
+async def reset_submit(
+    data: Form,
+    request: Request[Any, Any, Any],
+    viewer: NamedDependency[User | None],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    token = data.get("token", "")
+    try:
+        user = await platform.accounts.reset_password(
+            token=token, password=data.get("password", ""), client=client_of(request, platform)
+        )
+    except DomainError as exc:
+        status = refusal_status(exc)
+        link_dead = exc.code == "link_invalid"
+        return page(
+            "accounts/reset_password.html",
+            400 if link_dead else status,
+            user=viewer,
+            token="" if link_dead else token,
+            rules=PASSWORD_RULES,
+            error=exc.message,
+        )
+    # Every session of the account ended, this browser's included.
+    return _signin(
+        notice="Your password is changed and every session is signed out. Sign in with the "
+        "new password.",
+        email=user.email,
+        sign_out=platform,
+    )
+
+
+@get("/unlock")
+async def unlock_page(viewer: NamedDependency[User | None], token: FromQuery[str] = "") -> Template:
+    return page("accounts/unlock.html", 200 if token else 400, user=viewer, token=token)
+
+
+@post("/unlock", status_code=200)
+async def unlock_submit(
+    data: Form,
+    request: Request[Any, Any, Any],
+    viewer: NamedDependency[User | None],
+    platform: NamedDependency[Platform],
+) -> Template:
+    try:
+        user = await platform.accounts.unlock(
+            data.get("token", ""), client=client_of(request, platform)
+        )
+    except DomainError as exc:
+        return page(
+            "accounts/unlock.html", refusal_status(exc), user=viewer, token="", error=exc.message
+        )
+    return _signin(notice="Your account is unlocked. You can sign in again.", email=user.email)
+
+
+# --- re-authentication and profile -------------------------------------------
+
+
+def _back_to(target: str | None, default: str) -> str:
+    return safe_next(target) if target else default
+
+
+@get("/reauthenticate")
+async def reauthenticate_page(
+    user: NamedDependency[User], next: FromQuery[str | None] = None
+) -> Template:
+    return page("accounts/reauthenticate.html", user=user, next=_back_to(next, "/profile"))
+
+
+@post("/reauthenticate", status_code=303)
+async def reauthenticate_submit(
+    data: Form,
+    user: NamedDependency[User],
+    session: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    target = _back_to(data.get("next"), "/profile")
+    try:
+        await platform.accounts.reauthenticate(user, session, data.get("password", ""))
+    except DomainError as exc:
+        return page(
+            "accounts/reauthenticate.html",
+            refusal_status(exc, _PASSWORD_REFUSALS),
+            user=user,
+            next=target,
+            error=exc.message,
+        )
+    return Redirect(target, status_code=303)

@@ -1,0 +1,158 @@
+"""Two-factor sign-in web pages: set up with a QR code, confirm with a code, see the
+recovery codes once, get new ones, turn it off.
+
+The security page shows the state (`accounts/security_2fa.html`, included there) and links here.
+Setting up and new recovery codes need the password within 5 minutes: without it the
+browser goes through /reauthenticate and comes back. Turning it off asks the password
+on its own page. Pages that show a secret or codes are never cached.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Response, get, post
+from litestar.di import NamedDependency
+from litestar.response import Redirect, Template
+
+from voiceqr.application.accounts.accounts import ReauthenticationRequired
+from voiceqr.application.accounts.two_factor import TwoFactorSetup
+from voiceqr.bootstrap import Platform
+from voiceqr.domain.accounts.sessions import Session
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.shared.errors import DomainError, ErrorCategory
+from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status
+
+SECTION = "/security#two-factor"
+SETUP = "/security/2fa/setup"
+RECOVERY_CODES = "/security/2fa/recovery-codes"
+# Errors a form shows next to itself; anything else goes to the error handlers.
+FORM_ERRORS = (ErrorCategory.VALIDATION, ErrorCategory.AUTHENTICATION, ErrorCategory.CONFLICT)
+
+
+def _status(exc: DomainError) -> int:
+    # 401 would tell the browser its session is gone; a wrong password here is a bad form.
+    return refusal_status(exc, FORM_ERRORS, instead={ErrorCategory.AUTHENTICATION: 400})
+
+
+def _reauthenticate(back_to: str) -> Redirect:
+    return Redirect("/reauthenticate?" + urlencode({"next": back_to}), status_code=303)
+
+
+def _scan_page(
+    user: User, setup: TwoFactorSetup | None, *, error: str | None = None, status: int = 200
+) -> Template:
+    """The QR code and the secret (or, without them, a code field and a way to restart)."""
+    context: dict[str, Any] = {"user": user, "stage": "scan", "error": error}
+    if setup is not None:
+        context |= {
+            "secret": " ".join(setup.secret[i : i + 4] for i in range(0, len(setup.secret), 4)),
+            "qr_src": "data:image/svg+xml;base64,"
+            + base64.b64encode(setup.qr_svg.encode()).decode("ascii"),
+        }
+    return page("accounts/two_factor_setup.html", status, **context)
+
+
+def _codes_page(user: User, codes: list[str]) -> Template:
+    return page(
+        "accounts/two_factor_recovery_codes.html",
+        user=user,
+        codes=codes,
+        codes_text="voiceqr recovery codes for "
+        + user.email
+        + "\nEach code works once.\n\n"
+        + "\n".join(codes)
+        + "\n",
+    )
+
+
+@get(SETUP)
+async def setup_page(user: NamedDependency[User]) -> Response[Any]:
+    """Where the password confirmation comes back to: one click shows the QR code."""
+    if user.has_two_factor:
+        return Redirect(SECTION)
+    return page("accounts/two_factor_setup.html", user=user, stage="start")
+
+
+@post(SETUP, status_code=200)
+async def setup_submit(
+    user: NamedDependency[User],
+    session: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    try:
+        setup = await platform.two_factor.begin_setup(user, session)
+    except ReauthenticationRequired:
+        return _reauthenticate(SETUP)
+    except DomainError as exc:
+        if exc.code != "accounts/two_factor_on":
+            raise
+        return Redirect(SECTION, status_code=303)
+    return _scan_page(user, setup)
+
+
+@post("/security/2fa/confirm", status_code=200)
+async def confirm_submit(
+    data: Form,
+    user: NamedDependency[User],
+    session: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    try:
+        codes = await platform.two_factor.confirm_setup(user, data.get("code", ""))
+    except DomainError as exc:
+        if exc.code in ("accounts/two_factor_on", "accounts/two_factor_setup_not_started"):
+            return Redirect(SECTION, status_code=303)
+        status = _status(exc)
+        try:  # show the QR code again while the password is fresh
+            setup = await platform.two_factor.pending_setup(user, session)
+        except ReauthenticationRequired:
+            setup = None
+        return _scan_page(user, setup, error=exc.message, status=status)
+    return _codes_page(user, codes)
+
+
+@get(RECOVERY_CODES)
+async def recovery_codes_page(user: NamedDependency[User]) -> Response[Any]:
+    """Asks before making new codes: the old ones stop working."""
+    if not user.has_two_factor:
+        return Redirect(SECTION)
+    return page("accounts/two_factor_recovery_codes.html", user=user, codes=None)
+
+
+@post(RECOVERY_CODES, status_code=200)
+async def recovery_codes_submit(
+    user: NamedDependency[User],
+    session: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    try:
+        codes = await platform.two_factor.regenerate_recovery_codes(user, session)
+    except ReauthenticationRequired:
+        return _reauthenticate(RECOVERY_CODES)
+    except DomainError as exc:
+        if exc.code != "accounts/two_factor_off":
+            raise
+        return Redirect(SECTION, status_code=303)
+    return _codes_page(user, codes)
+
+
+@get("/security/2fa/disable")
+async def disable_page(user: NamedDependency[User]) -> Template:
+    return page("accounts/two_factor_disable.html", user=user)
+
+
+@post("/security/2fa/disable", status_code=303)
+async def disable_submit(
+    data: Form,
+    user: NamedDependency[User],
+    session: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    try:
+        await platform.two_factor.disable(user, session, data.get("password", ""))
+    except DomainError as exc:
+        return page("accounts/two_factor_disable.html", _status(exc), user=user, error=exc.message)
+    return Redirect(SECTION, status_code=303)

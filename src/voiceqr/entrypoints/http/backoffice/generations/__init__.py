@@ -1,0 +1,1 @@
+"""Failed generations: the administrators recover them (list, retry, cancel, edit)."""

@@ -1,0 +1,316 @@
+"""The admins' recovery pages: failed generations listed with filters, retried one
+by one or many at once, cancelled, or edited and requeued, in the browser.
+
+The same use cases as the JSON API (`backoffice.generations.api`) and the CLI, called with
+the client's address, so every action lands in the audit log the same way. A refused
+action shows the page again with the reason and what was typed, and a 4xx status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from voiceqr.application.generations.revisions import Edit
+from voiceqr.bootstrap import Platform
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.generation import GenerationStatus
+from voiceqr.domain.shared.errors import DomainError, ErrorCategory, ValidationError
+from voiceqr.entrypoints.http.backoffice.generations.api import MAX_RETRY_IDS
+from voiceqr.entrypoints.http.generations.views import generation_out
+from voiceqr.entrypoints.http.kit.auth import client_address
+from voiceqr.entrypoints.http.kit.forms import Form, refusal_status
+from voiceqr.entrypoints.http.kit.headers import NO_STORE
+
+PAGE = 50
+ANY_STATUS = "any"
+
+# What a finished action says on the page it comes back to (`?done=`).
+NOTICES = {
+    "retried": "Requeued: the generation waits for a worker with a new attempt budget.",
+    "cancelled": "Cancelled: the generation failed for good and its owner was mailed.",
+    "edited": "Saved as a new version and requeued with a new attempt budget.",
+}
+# Refusals shown on the page next to the form; anything else is the error page.
+_SHOWN_ON_PAGE = (ErrorCategory.VALIDATION, ErrorCategory.CONFLICT)
+
+
+def _filters(status: str, category: str) -> tuple[GenerationStatus | None, ErrorCategory | None]:
+    """The list's filters from the query; a value no form offers is a ValidationError."""
+    try:
+        chosen = None if status == ANY_STATUS else GenerationStatus(status)
+        return chosen, ErrorCategory(category) if category else None
+    except ValueError:
+        raise ValidationError(
+            "Pick a status and an error category from the lists.", code="unknown_filter"
+        ) from None
+
+
+def _list_url(status: str, category: str, **extra: str | int) -> str:
+    query = {"status": status, "category": category, **extra}
+    return "/admin/generations?" + urlencode({k: v for k, v in query.items() if v != ""})
+
+
+async def _list_page(
+    platform: Platform,
+    admin: User,
+    *,
+    status: str,
+    category: str,
+    limit: int,
+    notice: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    """The list page; on a refused filter or form, the reason instead of (or above) rows."""
+    generations = []
+    try:
+        chosen, error_category = _filters(status, category)
+        generations = await platform.generation_failures.list(
+            admin, status=chosen, category=error_category, limit=limit
+        )
+    except ValidationError as exc:
+        error, status_code = exc.message, 400
+    owners = await platform.generation_failures.owner_emails(
+        admin, (g.owner_id for g in generations)
+    )
+    voices = {v.id: v.name for v in await platform.voices.list_for(admin)}
+    more = None
+    if len(generations) == limit and limit < MAX_RETRY_IDS:
+        more = _list_url(status, category, limit=min(limit * 2, MAX_RETRY_IDS))
+    return Template(
+        "backoffice/generations/list.html",
+        context={
+            "user": admin,
+            "generations": generations,
+            "owners": owners,
+            "voices": voices,
+            "statuses": [ANY_STATUS, *(str(s) for s in GenerationStatus)],
+            "categories": [str(c) for c in ErrorCategory],
+            "filters": {"status": status, "category": category},
+            "more": more,
+            "capped": len(generations) == limit and more is None,
+            "limit": limit,
+            "notice": notice,
+            "error": error,
+        },
+        status_code=status_code,
+        headers=NO_STORE,
+    )
+
+
+def _action(path: str) -> post:
+    """A form's POST, answered with a redirect (303) back to a page."""
+    return post(path, status_code=303)
+
+
+@get("/admin/generations")
+async def admin_generations(
+    admin: NamedDependency[User],
+    platform: NamedDependency[Platform],
+    status: FromQuery[str] = str(GenerationStatus.FAILED),
+    category: FromQuery[str] = "",
+    limit: FromQuery[int] = PAGE,
+    retried: FromQuery[int | None] = None,
+    skipped: FromQuery[int] = 0,
+) -> Template:
+    """Every owner's generations in a status (failed by default), latest change first.
+
+    No cursor: the newest `limit` rows, and "Show more" doubles it up to the most a
+    retry of many takes; older ones are reached by narrowing the filters.
+    """
+    notice = None
+    if retried is not None:
+        notice = f"Requeued {retried} generation{'' if retried == 1 else 's'}."
+        if skipped:
+            notice += f" {skipped} could not be retried: no longer failed, or gone."
+    return await _list_page(
+        platform,
+        admin,
+        status=status or str(GenerationStatus.FAILED),
+        category=category,
+        limit=max(1, min(limit, MAX_RETRY_IDS)),
+        notice=notice,
+    )
+
+
+@_action("/admin/generations/retry")
+async def admin_retry_selected(
+    request: Request[Any, Any, Any],
+    admin: NamedDependency[User],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    """ "Retry selected": each ticked generation that is still failed is requeued; the
+    list comes back saying how many were, and how many were skipped."""
+    form = await request.form()
+    status = str(form.get("status") or GenerationStatus.FAILED)
+    category = str(form.get("category", ""))
+    try:
+        ids = [UUID(str(value)) for value in form.getall("ids", [])]
+    except ValueError:
+        ids = []
+    if not ids or len(ids) > MAX_RETRY_IDS:
+        return await _list_page(
+            platform,
+            admin,
+            status=status,
+            category=category,
+            limit=PAGE,
+            error="Tick the generations to retry first."
+            if not ids
+            else f"Retry at most {MAX_RETRY_IDS} generations at once.",
+            status_code=422,
+        )
+    report = await platform.generation_failures.retry_many(
+        admin, ids, ip=client_address(request, platform)
+    )
+    return Redirect(
+        _list_url(status, category, retried=len(report.retried), skipped=len(report.skipped)),
+        status_code=303,
+    )
+
+
+async def _detail_page(
+    platform: Platform,
+    admin: User,
+    generation_id: UUID,
+    *,
+    notice: str | None = None,
+    error: str | None = None,
+    edit_text: str | None = None,
+    edit_voice_id: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    """One generation with everything an admin needs to decide: its owner, attempts with
+    technical detail, versions, and the forms its status allows."""
+    detail = await platform.generation_failures.detail(admin, generation_id)
+    generation = detail.generation
+    owners = await platform.generation_failures.owner_emails(admin, [generation.owner_id])
+    every_voice = {v.id: v.name for v in await platform.voices.list_for(admin)}
+    return Template(
+        "backoffice/generations/detail.html",
+        context={
+            "user": admin,
+            "generation": generation,
+            "g": await generation_out(platform, generation),
+            "owner_email": owners.get(generation.owner_id),
+            "voice_name": every_voice.get(generation.voice_id, "a removed voice"),
+            "attempts": detail.attempts,
+            "revisions": await platform.generation_revisions.revisions_of(generation),
+            # What an edit may pick: the voices a request may use (published, provider here).
+            "voices": await platform.voices.list_for(None),
+            "edit_refused": edit_text is not None,
+            "edit_text": generation.text if edit_text is None else edit_text,
+            "edit_voice_id": str(generation.voice_id) if edit_voice_id is None else edit_voice_id,
+            "notice": notice,
+            "error": error,
+        },
+        status_code=status_code,
+        headers=NO_STORE,
+    )
+
+
+@get("/admin/generations/{generation_id:uuid}")
+async def admin_generation(
+    generation_id: FromPath[UUID],
+    admin: NamedDependency[User],
+    platform: NamedDependency[Platform],
+    done: FromQuery[str] = "",
+) -> Template:
+    return await _detail_page(platform, admin, generation_id, notice=NOTICES.get(done))
+
+
+async def _act(
+    request: Request[Any, Any, Any],
+    platform: Platform,
+    admin: User,
+    generation_id: UUID,
+    action: Callable[[str], Awaitable[object]],
+    *,
+    done: str,
+    edit_text: str | None = None,
+    edit_voice_id: str | None = None,
+) -> Response[Any]:
+    """Run one of the detail page's actions with the client's address (for the audit
+    log): back to the page with a notice, or the page again with the refusal."""
+    try:
+        await action(client_address(request, platform))
+    except DomainError as exc:
+        status = refusal_status(exc, _SHOWN_ON_PAGE)
+        return await _detail_page(
+            platform,
+            admin,
+            generation_id,
+            error=exc.message,
+            edit_text=edit_text,
+            edit_voice_id=edit_voice_id,
+            status_code=status,
+        )
+    return Redirect(f"/admin/generations/{generation_id}?done={done}", status_code=303)
+
+
+@_action("/admin/generations/{generation_id:uuid}/retry")
+async def admin_retry(
+    request: Request[Any, Any, Any],
+    generation_id: FromPath[UUID],
+    admin: NamedDependency[User],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    async def retry(ip: str) -> object:
+        return await platform.generation_failures.retry(admin, generation_id, ip=ip)
+
+    return await _act(request, platform, admin, generation_id, retry, done="retried")
+
+
+@_action("/admin/generations/{generation_id:uuid}/cancel")
+async def admin_cancel(
+    request: Request[Any, Any, Any],
+    generation_id: FromPath[UUID],
+    admin: NamedDependency[User],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    async def cancel(ip: str) -> object:
+        return await platform.generation_failures.cancel(admin, generation_id, ip=ip)
+
+    return await _act(request, platform, admin, generation_id, cancel, done="cancelled")
+
+
+@_action("/admin/generations/{generation_id:uuid}/edit")
+async def admin_edit(
+    request: Request[Any, Any, Any],
+    generation_id: FromPath[UUID],
+    data: Form,
+    admin: NamedDependency[User],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    """ "Edit and requeue": the text and voice as sent make the new version (the use case
+    refuses an edit that changes nothing, or a voice that cannot speak); a refusal
+    keeps what was typed."""
+    text, voice = data.get("text", ""), data.get("voice_id", "")
+
+    async def edit(ip: str) -> object:
+        try:
+            voice_id = UUID(voice)
+        except ValueError:
+            raise ValidationError("Pick a voice.", code="unknown_voice") from None
+        return await platform.generation_revisions.edit_failed(
+            admin, generation_id, Edit(text=text, voice_id=voice_id), ip=ip
+        )
+
+    return await _act(
+        request,
+        platform,
+        admin,
+        generation_id,
+        edit,
+        done="edited",
+        edit_text=text,
+        edit_voice_id=voice,
+    )

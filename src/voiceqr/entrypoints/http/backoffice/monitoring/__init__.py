@@ -1,0 +1,1 @@
+"""Monitoring: failure statistics against the alert threshold, and the audit log."""

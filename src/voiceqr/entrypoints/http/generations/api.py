@@ -1,0 +1,274 @@
+"""Generations in the JSON API: ask for one, list and search them, read, edit, delete,
+their QR codes, revisions and attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import ValidationException
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.status_codes import HTTP_202_ACCEPTED
+
+from voiceqr.application.shared.ports import GenerationFilter
+from voiceqr.bootstrap import Platform
+from voiceqr.domain.accounts.api_keys import Scope
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.generation import GenerationStatus
+from voiceqr.domain.playback.events import PlaybackCounts
+from voiceqr.domain.shared.text import ONE_LINE_CHARACTERS, refuse_control_characters
+from voiceqr.entrypoints.http.generations.schemas import (
+    AttemptOut,
+    GenerationCreate,
+    GenerationEdit,
+    GenerationList,
+    GenerationOut,
+    RevisionOut,
+)
+from voiceqr.entrypoints.http.generations.views import (
+    attempt_out,
+    generation_list,
+    generation_out,
+    revision_out,
+)
+from voiceqr.entrypoints.http.kit.auth import api_key_scopes, current_user
+from voiceqr.entrypoints.http.kit.openapi import problems
+
+QrSize = Annotated[int, Parameter(ge=64, le=4096, description="Width and height in pixels")]
+
+
+# Dates are read here rather than by Litestar, which also takes numbers such as -1 or
+# 0.5 as Unix times. The schema says what is read: a date or a date-time.
+_ISO_8601 = {
+    "oneOf": [
+        Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE),
+        Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE_TIME),
+    ]
+}
+_MOMENT = "an ISO 8601 date (2026-05-01, its midnight) or date-time (2026-05-01T09:30:00Z)"
+_ONE_LINE = {"pattern": f"^{ONE_LINE_CHARACTERS}*$"}
+
+
+async def history_filter(
+    voice_id: FromQuery[UUID | None] = None,
+    status: FromQuery[GenerationStatus | None] = None,
+    created_from: Annotated[
+        str | None,
+        Parameter(
+            description=f"Made at or after this moment: {_MOMENT}; UTC if no zone",
+            schema_extra=_ISO_8601,
+        ),
+    ] = None,
+    created_to: Annotated[
+        str | None,
+        Parameter(
+            description=f"Made before this moment: {_MOMENT}; UTC if no zone",
+            schema_extra=_ISO_8601,
+        ),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Parameter(
+            max_length=200,
+            description="Words the text contains, each a word prefix",
+            schema_extra=_ONE_LINE,
+        ),
+    ] = None,
+    folder_id: FromQuery[UUID | None] = None,
+    tag: Annotated[
+        str | None, Parameter(max_length=200, description="A tag name", schema_extra=_ONE_LINE)
+    ] = None,
+) -> GenerationFilter:
+    """The history filters from the query string, for every endpoint that takes them.
+
+    A date that is not ISO 8601 is a malformed request (400); a control character in
+    `q` or `tag` is refused as in any body (422 `control_characters`).
+    """
+    for name, value in (("q", q), ("tag", tag)):
+        if value is not None:
+            refuse_control_characters(value, what=f"`{name}`")
+    return GenerationFilter(
+        voice_id=voice_id,
+        status=status,
+        created_from=_moment("created_from", created_from),
+        created_to=_moment("created_to", created_to),
+        text=q or None,
+        folder_id=folder_id,
+        tag=tag or None,
+    )
+
+
+def _moment(name: str, value: str | None) -> datetime | None:
+    """A query parameter read as an ISO 8601 date or date-time, as `datetime.fromisoformat`
+    reads them (RFC 3339's lower-case `t` and `z` included)."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value.upper())
+    except ValueError:
+        message = f"Give {_MOMENT}."
+        raise ValidationException(
+            detail=message, extra=[{"message": message, "key": name, "source": "query"}]
+        ) from None
+
+
+class GenerationController(Controller):
+    path = "/generations"
+    tags = ["generations"]
+    opt = api_key_scopes(
+        GET=Scope.READ, POST=Scope.GENERATE, PATCH=Scope.GENERATE, DELETE=Scope.GENERATE
+    )
+    dependencies = {"user": Provide(current_user)}
+
+    @post("/", status_code=HTTP_202_ACCEPTED)
+    async def create(
+        self,
+        data: JSONBody[GenerationCreate],
+        platform: NamedDependency[Platform],
+        user: NamedDependency[User],
+    ) -> GenerationOut:
+        """Ask for spoken audio of a text; it is made in the background."""
+        generation = await platform.generations.request(
+            user, text=data.text, voice_id=data.voice_id
+        )
+        return await generation_out(platform, generation, PlaybackCounts())
+
+    @get("/", dependencies={"matching": Provide(history_filter)})
+    async def list_generations(
+        self,
+        platform: NamedDependency[Platform],
+        user: NamedDependency[User],
+        matching: NamedDependency[GenerationFilter],
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        cursor: Annotated[
+            str | None,
+            Parameter(max_length=200, description="`next_cursor` of the previous page"),
+        ] = None,
+    ) -> GenerationList:
+        """The signed-in user's generations, newest first, a page at a time.
+
+        Filters combine; pass `next_cursor` back as `cursor` for the older items.
+        Generations made meanwhile never shift or repeat the later pages.
+        """
+        page = await platform.generations.history(
+            user, matching=matching, cursor=cursor, limit=limit
+        )
+        return await generation_list(platform, page.items, page.next_cursor)
+
+    @get("/{generation_id:uuid}")
+    async def get_generation(
+        self,
+        generation_id: FromPath[UUID],
+        platform: NamedDependency[Platform],
+        user: NamedDependency[User],
+    ) -> GenerationOut:
+        """Status, playback URL, audio and QR links of one generation."""
+        return await generation_out(
+            platform, await platform.generations.get_for_owner(user, generation_id)
+        )
+
+    # Here rather than in `GenerationRevisionController`: Litestar refuses a second
+    # controller on this path (each adds an OPTIONS handler for it).
+    @patch("/{generation_id:uuid}", status_code=HTTP_202_ACCEPTED, responses=problems(409))
+    async def edit_generation(
+        self,
+        generation_id: FromPath[UUID],
+        data: JSONBody[GenerationEdit],
+        platform: NamedDependency[Platform],
+        user: NamedDependency[User],
+    ) -> GenerationOut:
+        """Edit the text and/or voice of a completed or failed generation and make it again.
+
+        A new revision is made in the background (G3); the public code and printed QR
+        stay the same and keep playing the current audio until the new one is ready
+        (409 `generation_busy` while a version is still being made).
+        """
+        generation = await platform.generation_revisions.edit(user, generation_id, data.edit())
+        return await generation_out(platform, generation)
+
+    @delete("/{generation_id:uuid}")
+    async def delete_generation(
+        self,
+        generation_id: FromPath[UUID],
+        platform: NamedDependency[Platform],
+        user: NamedDependency[User],
+    ) -> None:
+        """Delete a generation: its audio is removed and its public code answers 410."""
+        await platform.generations.delete(user, generation_id)
+
+    @get("/{generation_id:uuid}/qr.svg", media_type="image/svg+xml")
+    async def qr_svg(
+        self,
+        generation_id: FromPath[UUID],
+        platform: NamedDependency[Platform],
+        user: NamedDependency[User],
+        size: QrSize = 512,
+    ) -> Response[bytes]:
+        """The QR code as SVG; it encodes the public playback URL."""
+        generation = await platform.generations.get_for_owner(user, generation_id)
+        body = platform.qr.svg(platform.playback_url(generation.public_code), size=size)
+        return _download(body, "image/svg+xml", f"voiceqr-{generation.public_code}.svg")
+
+    @get("/{generation_id:uuid}/qr.png", media_type="image/png")
+    async def qr_png(
+        self,
+        generation_id: FromPath[UUID],
+        platform: NamedDependency[Platform],
+        user: NamedDependency[User],
+        size: QrSize = 512,
+    ) -> Response[bytes]:
+        """The QR code as a PNG of `size` x `size` pixels."""
+        generation = await platform.generations.get_for_owner(user, generation_id)
+        body = platform.qr.png(platform.playback_url(generation.public_code), size=size)
+        return _download(body, "image/png", f"voiceqr-{generation.public_code}.png")
+
+
+def _download(body: bytes, media_type: str, filename: str) -> Response[bytes]:
+    return Response(
+        body,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "Cache-Control": "private, max-age=3600",
+        },
+    )
+
+
+class GenerationRevisionController(Controller):
+    path = "/generations"
+    tags = ["generations"]
+    opt = api_key_scopes(GET=Scope.READ)
+    dependencies = {"user": Provide(current_user)}
+
+    @get("/{generation_id:uuid}/revisions")
+    async def list_revisions(
+        self,
+        generation_id: FromPath[UUID],
+        platform: NamedDependency[Platform],
+        user: NamedDependency[User],
+    ) -> list[RevisionOut]:
+        """Every revision of one of your generations, newest first, each with its audio."""
+        views = await platform.generation_revisions.list_for_owner(user, generation_id)
+        return [revision_out(v) for v in views]
+
+
+class GenerationAttemptController(Controller):
+    path = "/generations"
+    tags = ["generations"]
+    opt = api_key_scopes(GET=Scope.READ)
+    dependencies = {"user": Provide(current_user)}
+
+    @get("/{generation_id:uuid}/attempts")
+    async def list_attempts(
+        self,
+        generation_id: FromPath[UUID],
+        platform: NamedDependency[Platform],
+        user: NamedDependency[User],
+    ) -> list[AttemptOut]:
+        """Every attempt at making the audio of one of your generations, oldest first."""
+        attempts = await platform.generation_failures.attempts_for_owner(user, generation_id)
+        return [attempt_out(a) for a in attempts]

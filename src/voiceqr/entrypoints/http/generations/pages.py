@@ -1,0 +1,257 @@
+"""The generations' web pages: create, history (search, filters, paging), a generation's
+page with its "Edit and regenerate" form, and deleting one."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+import msgspec
+from litestar import Response, get, post
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from voiceqr.application.generations.generations import HistoryPage
+from voiceqr.application.generations.revisions import Edit
+from voiceqr.application.shared.ports import GenerationFilter
+from voiceqr.bootstrap import Platform
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.generation import GenerationStatus
+from voiceqr.domain.generations.organising import MAX_SEARCH_LENGTH
+from voiceqr.domain.profile.preferences import MAX_DRAFT_LENGTH
+from voiceqr.domain.shared.errors import DomainError, ErrorCategory, ValidationError
+from voiceqr.entrypoints.http.generations.views import (
+    generation_outs,
+    generation_page_context,
+    label_choices,
+)
+from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status
+from voiceqr.entrypoints.http.kit.headers import NO_STORE
+from voiceqr.entrypoints.http.kit.voices import voice_out
+
+
+async def _create_page(
+    platform: Platform,
+    user: User,
+    *,
+    error: str | None = None,
+    text: str = "",
+    voice_id: str = "",
+    status: int = 200,
+) -> Template:
+    """The create form: a re-rendered form keeps what was sent; otherwise the saved draft
+    and the default voice fill it in. Recently used voices come first."""
+    voices = [await voice_out(platform, v) for v in await platform.voices.list_for(user)]
+    recent = await platform.preferences.recent_voice_ids(user)
+    rank = {recent_id: i for i, recent_id in enumerate(recent)}
+    voices.sort(key=lambda v: rank.get(v.id, len(rank)))  # stable: the rest keep their order
+    preferences = await platform.preferences.get(user)
+    listed = {str(v.id) for v in voices}
+    preselect = [voice_id, str(preferences.draft_voice_id), str(preferences.default_voice_id)]
+    max_chars = max((s.max_text_length for s in platform.generations.synthesizers()), default=5000)
+    return Template(
+        "generations/create.html",
+        context={
+            "user": user,
+            "voices": voices,
+            "recent": {str(recent_id) for recent_id in recent},
+            "error": error,
+            "text": text if text or voice_id else preferences.draft_text,
+            "draft_saved_at": None if text or voice_id else preferences.draft_saved_at,
+            "voice_id": next(
+                (v for v in preselect if v in listed), str(voices[0].id) if voices else ""
+            ),
+            "max_chars": max_chars,
+            "max_draft": MAX_DRAFT_LENGTH,
+        },
+        status_code=status,
+        headers=NO_STORE,
+    )
+
+
+@get("/generations/new")
+async def create_page(platform: NamedDependency[Platform], user: NamedDependency[User]) -> Template:
+    return await _create_page(platform, user)
+
+
+@post(
+    "/generations",
+    status_code=303,
+)
+async def create_submit(
+    data: Form, platform: NamedDependency[Platform], user: NamedDependency[User]
+) -> Response[Any]:
+    text, voice = data.get("text", ""), data.get("voice_id", "")
+    try:
+        voice_id = UUID(voice)
+    except ValueError:
+        return await _create_page(
+            platform, user, error="Pick a voice.", text=text, voice_id=voice, status=422
+        )
+    try:
+        generation = await platform.generations.request(user, text=text, voice_id=voice_id)
+    except DomainError as exc:
+        # A voice that is gone is a choice to make again on this form.
+        status = refusal_status(exc, _REQUEST_REFUSALS, instead={ErrorCategory.NOT_FOUND: 422})
+        return await _create_page(
+            platform, user, error=exc.message, text=text, voice_id=voice, status=status
+        )
+    return Redirect(f"/generations/{generation.id}", status_code=303)
+
+
+HISTORY_PAGE_SIZE = 20
+
+
+def _uuid_or_none(value: str) -> UUID | None:
+    try:
+        return UUID(value)
+    except ValueError:
+        return None
+
+
+@get("/generations")
+async def history_page(
+    platform: NamedDependency[Platform],
+    user: NamedDependency[User],
+    cursor: FromQuery[str | None] = None,
+    voice_id: FromQuery[str] = "",
+    status: FromQuery[str] = "",
+    deleted: FromQuery[str] = "",
+    q: FromQuery[str] = "",
+    folder_id: FromQuery[str] = "",
+    tag: FromQuery[str] = "",
+    batch: FromQuery[str] = "",
+    count: FromQuery[int] = 0,
+) -> Template:
+    """The user's generations, a page at a time, searched and filtered by voice, status,
+    folder and tag; the filters stay in the paging links.
+
+    Filter values the form cannot produce are ignored rather than refused; a search the
+    index cannot take (too long, too many words) is explained above an empty list.
+    """
+    voice = _uuid_or_none(voice_id)
+    state = GenerationStatus(status) if status in set(GenerationStatus) else None
+    folder = _uuid_or_none(folder_id)
+    q, tag = q.strip()[:MAX_SEARCH_LENGTH], tag.strip()[:MAX_SEARCH_LENGTH]
+    search_error, page = None, HistoryPage(items=[], next_cursor=None)
+    try:
+        page = await platform.generations.history(
+            user,
+            matching=GenerationFilter(
+                voice_id=voice, status=state, text=q or None, folder_id=folder, tag=tag or None
+            ),
+            cursor=cursor or None,
+            limit=HISTORY_PAGE_SIZE,
+        )
+    except ValidationError as exc:
+        search_error = exc.message
+    filters = {
+        "q": q,
+        "voice_id": str(voice or ""),
+        "status": str(state or ""),
+        "folder_id": str(folder or ""),
+        "tag": tag,
+    }
+    kept = {k: v for k, v in filters.items() if v}
+    older = None
+    if page.next_cursor:
+        older = "/generations?" + urlencode({**kept, "cursor": page.next_cursor})
+    return Template(
+        "generations/history.html",
+        context={
+            "user": user,
+            "items": await generation_outs(platform, page.items),
+            "voices": await platform.voices.list_for(user),
+            "statuses": [str(s) for s in GenerationStatus],
+            "filters": filters,
+            "filtered": bool(kept),
+            "search_error": search_error,
+            "older": older,
+            "newest": ("/generations?" + urlencode(kept)) if cursor else None,
+            "deleted": deleted == "1",
+            "batch_notice": _batch_notice(batch, count),
+            "export_query": urlencode(kept),
+            **await label_choices(platform, user),
+        },
+        headers=NO_STORE,
+    )
+
+
+_BATCH_DONE = {"delete": "deleted", "move": "moved", "tag": "tagged", "untag": "untagged"}
+
+
+def _batch_notice(action: str, count: int) -> str | None:
+    """What the batch form just did, told on the history page it returns to."""
+    if action == "none":
+        return "Tick at least one generation first (or choose every matching one)."
+    done = _BATCH_DONE.get(action)
+    return None if done is None else f"{count} generation{'' if count == 1 else 's'} {done}."
+
+
+@get(
+    "/generations/{generation_id:uuid}",
+)
+async def generation_page(
+    generation_id: FromPath[UUID], platform: NamedDependency[Platform], user: NamedDependency[User]
+) -> Template:
+    generation = await platform.generations.get_for_owner(user, generation_id)
+    return Template(
+        "generations/generation.html",
+        context=await generation_page_context(platform, user, generation),
+        headers=NO_STORE,
+    )
+
+
+@post(
+    "/generations/{generation_id:uuid}/delete",
+    status_code=303,
+)
+async def delete_submit(
+    generation_id: FromPath[UUID], platform: NamedDependency[Platform], user: NamedDependency[User]
+) -> Redirect:
+    """The confirmed delete button of the generation page."""
+    await platform.generations.delete(user, generation_id)
+    return Redirect("/generations?deleted=1", status_code=303)
+
+
+class EditForm(msgspec.Struct):
+    text: str = ""
+    voice_id: str = ""
+
+
+# Refusals the forms explain next to their fields; anything else is a real error page.
+_REQUEST_REFUSALS = (ErrorCategory.VALIDATION, ErrorCategory.NOT_FOUND, ErrorCategory.PERMISSION)
+_EDIT_REFUSALS = (ErrorCategory.VALIDATION, ErrorCategory.CONFLICT, ErrorCategory.PERMISSION)
+
+
+@post(
+    "/generations/{generation_id:uuid}/edit",
+    status_code=303,
+)
+async def edit_submit(
+    generation_id: FromPath[UUID],
+    data: Annotated[EditForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    platform: NamedDependency[Platform],
+    user: NamedDependency[User],
+) -> Response[Any]:
+    """The "Edit and regenerate" form: back to the page, which follows the new revision."""
+    text, voice = data.text, data.voice_id
+    try:
+        try:
+            voice_id = UUID(voice)
+        except ValueError:
+            raise ValidationError("Pick a voice.", code="unknown_voice") from None
+        await platform.generation_revisions.edit(
+            user, generation_id, Edit(text=text, voice_id=voice_id)
+        )
+    except DomainError as exc:
+        status = refusal_status(exc, _EDIT_REFUSALS)
+        generation = await platform.generations.get_for_owner(user, generation_id)
+        context = await generation_page_context(
+            platform, user, generation, edit_error=exc.message, edit_text=text, edit_voice_id=voice
+        )
+        return page("generations/generation.html", status, **context)
+    return Redirect(f"/generations/{generation_id}", status_code=303)

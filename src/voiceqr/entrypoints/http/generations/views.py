@@ -1,0 +1,202 @@
+"""Generations as the API and the pages show them: one presenter per resource, and the
+generation page's context (its edit form and its folder and tags form re-render it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.di import NamedDependency
+
+from voiceqr.application.generations.revisions import RevisionView
+from voiceqr.bootstrap import Platform
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.failures import GenerationAttempt, what_to_do
+from voiceqr.domain.generations.generation import Generation, GenerationStatus
+from voiceqr.domain.generations.organising import Filing, Label, LabelKind, LabelUsage
+from voiceqr.domain.playback.events import PlaybackCounts
+from voiceqr.domain.shared.errors import ErrorCategory, NotFound
+from voiceqr.entrypoints.http.generations.schemas import (
+    AttemptOut,
+    FilingOut,
+    GenerationError,
+    GenerationList,
+    GenerationOut,
+    LabelOut,
+    LabelRef,
+    RevisionOut,
+)
+
+QUEUE_WAITING = "Queued: the job will start as soon as the job queue is back."
+
+
+# How old this process's last word on the job queue may be before a presenter asks it
+# again (one PING, shared by every request meanwhile; nothing is written).
+QUEUE_STATE_MAX_AGE = 5.0
+
+
+async def generation_out(
+    platform: NamedDependency[Platform],
+    generation: Generation,
+    counts: PlaybackCounts | None = None,
+    filing: Filing | None = None,
+) -> GenerationOut:
+    """One generation for the API and the pages; a list passes `counts` and `filing`
+    fetched for the whole page (see `generation_outs`), or they are read here."""
+    counts = counts or (await platform.playback.counts([generation.id])).get(
+        generation.id, PlaybackCounts()
+    )
+    if filing is None:
+        filing = (await platform.folders.filings_of([generation])).get(generation.id, Filing())
+    error = None
+    if generation.error_code and generation.error_category and generation.error_message:
+        error = GenerationError(
+            category=str(generation.error_category),
+            code=generation.error_code,
+            message=generation.error_message,
+            advice=what_to_do(generation.error_category),
+        )
+    base = f"/api/v1/generations/{generation.id}"
+    return GenerationOut(
+        id=generation.id,
+        status=str(generation.status),
+        text=generation.text,
+        voice_id=generation.voice_id,
+        public_code=generation.public_code,
+        playback_url=platform.playback_url(generation.public_code),
+        audio_url=await platform.generations.audio_url(generation),
+        qr_svg_url=f"{base}/qr.svg",
+        qr_png_url=f"{base}/qr.png",
+        attempts=generation.attempts,
+        created_at=generation.created_at,
+        completed_at=generation.completed_at,
+        next_attempt_at=generation.next_attempt_at,
+        error=error,
+        scans=counts.scans,
+        listens=counts.listens,
+        revision=generation.revision,
+        live_revision=generation.live_revision,
+        folder=None if filing.folder is None else label_ref(filing.folder),
+        tags=[tag.name for tag in filing.tags],
+        queue_notice=await queue_notice(platform, generation),
+    )
+
+
+async def queue_notice(platform: Platform, generation: Generation) -> str | None:
+    """What a pending generation waits for when the job queue does not answer."""
+    if generation.status is not GenerationStatus.PENDING:
+        return None
+    state = await platform.queue_health.check(max_age=QUEUE_STATE_MAX_AGE)
+    return None if state.reachable else QUEUE_WAITING
+
+
+def label_ref(label: Label) -> LabelRef:
+    return LabelRef(id=label.id, name=label.name)
+
+
+async def generation_list(
+    platform: Platform, generations: list[Generation], next_cursor: str | None = None
+) -> GenerationList:
+    return GenerationList(
+        items=await generation_outs(platform, generations), next_cursor=next_cursor
+    )
+
+
+async def generation_outs(platform: Platform, generations: list[Generation]) -> list[GenerationOut]:
+    """A page of generations, with their counts, folders and tags read in bulk."""
+    counts = await platform.playback.counts([g.id for g in generations])
+    filings = await platform.folders.filings_of(generations)
+    return [
+        await generation_out(platform, g, counts.get(g.id), filings.get(g.id, Filing()))
+        for g in generations
+    ]
+
+
+def label_out(usage: LabelUsage) -> LabelOut:
+    label = usage.label
+    return LabelOut(
+        id=label.id, name=label.name, generations=usage.generations, created_at=label.created_at
+    )
+
+
+def filing_out(filing: Filing) -> FilingOut:
+    return FilingOut(
+        folder=None if filing.folder is None else label_ref(filing.folder),
+        tags=[tag.name for tag in filing.tags],
+    )
+
+
+def revision_out(view: RevisionView) -> RevisionOut:
+    return RevisionOut(
+        number=view.number,
+        text=view.text,
+        voice_id=view.voice_id,
+        voice_name=view.voice_name,
+        status=str(view.status),
+        live=view.live,
+        created_at=view.created_at,
+        completed_at=view.completed_at,
+        audio_url=view.audio_url,
+    )
+
+
+def generation_error(
+    category: ErrorCategory | None, code: str | None, message: str | None
+) -> GenerationError | None:
+    if category is None or code is None:
+        return None
+    return GenerationError(category=str(category), code=code, message=message or "")
+
+
+def attempt_out(attempt: GenerationAttempt) -> AttemptOut:
+    return AttemptOut(
+        number=attempt.number,
+        started_at=attempt.started_at,
+        finished_at=attempt.finished_at,
+        outcome=None if attempt.outcome is None else str(attempt.outcome),
+        error=generation_error(attempt.error_category, attempt.error_code, attempt.error_message),
+        characters_billed=attempt.characters_billed,
+        revision=attempt.revision,
+    )
+
+
+async def generation_page_context(
+    platform: Platform,
+    user: User,
+    generation: Generation,
+    *,
+    edit_error: str | None = None,
+    edit_text: str | None = None,
+    edit_voice_id: str | None = None,
+) -> dict[str, Any]:
+    """Everything generation.html shows: the generation, its QR code, the edit form
+    (filled with the current text and voice unless a refused edit is shown again)
+    and every revision with its audio."""
+    try:
+        voice_name = (await platform.voices.get(generation.voice_id, user=user)).name
+    except NotFound:
+        voice_name = "a removed voice"
+    return {
+        "user": user,
+        "g": await generation_out(platform, generation),
+        "voice_name": voice_name,
+        "qr_size": (await platform.preferences.get(user)).qr_size,
+        "voices": await platform.voices.list_for(user),
+        "revisions": await platform.generation_revisions.revisions_of(generation),
+        "can_edit": not generation.is_busy,
+        "edit_error": edit_error,
+        "edit_text": generation.text if edit_text is None else edit_text,
+        "edit_voice_id": str(generation.voice_id) if edit_voice_id is None else edit_voice_id,
+        "max_chars": max(
+            (s.max_text_length for s in platform.generations.synthesizers()), default=5000
+        ),
+        **await label_choices(platform, user),
+    }
+
+
+async def label_choices(platform: Platform, user: User) -> dict[str, Any]:
+    """The user's folders and tags, for the history filters and the generation
+    page's "Folder and tags" form."""
+    return {
+        "folder_choices": [u.label for u in await platform.folders.labels(user, LabelKind.FOLDER)],
+        "tag_choices": [u.label for u in await platform.folders.labels(user, LabelKind.TAG)],
+    }

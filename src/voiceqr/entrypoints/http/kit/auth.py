@@ -1,0 +1,226 @@
+"""Who is asking: the client address (behind trusted proxies) and the signed-in user.
+
+The JSON API takes the session cookie or `Authorization: Bearer vqr_...` (an API
+key). A bearer key wins over a cookie, and a bad one is a 401 even with a good cookie.
+An API key opens only the routes whose `opt` says which scope each method
+needs (see `api_key_scopes`); every other route, and anything that needs the
+session itself, answers 403 to a key. The check runs in the user dependencies
+below rather than in a guard, because guards run before dependencies and finding
+the key's user needs the platform, which is a dependency.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import cache
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+
+from voiceqr.application.accounts.accounts import Client
+from voiceqr.bootstrap import Platform
+from voiceqr.domain.accounts.api_keys import Scope
+from voiceqr.domain.accounts.sessions import Session
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.shared.errors import PermissionDenied
+
+SESSION_COOKIE = "voiceqr_session"
+SESSION_STATE_KEY = "voiceqr_session"
+API_KEY_STATE_KEY = "voiceqr_api_key"
+API_KEY_SCOPES = "api_key_scopes"  # route opt: {HTTP method: Scope an API key needs}
+
+
+@cache
+def _networks(spec: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(p, strict=False) for p in spec)
+
+
+def _trusted(address: str, platform: Platform) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in _networks(platform.settings.trusted_proxy_networks_text))
+
+
+def client_address(request: Request[Any, Any, Any], platform: Platform) -> str:
+    """The real client address: X-Forwarded-For is believed only from trusted proxies.
+
+    Walks the chain from the right and stops at the first address that is not a
+    trusted proxy, so a client cannot choose its own address by sending the header.
+    """
+    peer = request.client.host if request.client else ""
+    if not _trusted(peer, platform):
+        return peer
+    forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",")]
+    for address in reversed([a for a in forwarded if a]):
+        if not _trusted(address, platform):
+            return address
+    return peer
+
+
+def client_of(request: Request[Any, Any, Any], platform: Platform) -> Client:
+    ip = client_address(request, platform)
+    country = ""
+    header = platform.settings.auth.country_header
+    peer = request.client.host if request.client else ""
+    if header and _trusted(peer, platform):
+        # A CDN in front of us knows better than an offline database.
+        country = request.headers.get(header, "").strip().upper()[:2]
+    if not (len(country) == 2 and country.isalpha()):
+        country = platform.countries.country(ip)
+    return Client(ip=ip, user_agent=request.headers.get("user-agent", "")[:500], country=country)
+
+
+async def _resolve(
+    request: Request[Any, Any, Any], platform: Platform
+) -> tuple[User, Session] | None:
+    if SESSION_STATE_KEY in request.state:
+        found: tuple[User, Session] | None = request.state[SESSION_STATE_KEY]
+        return found
+    token = request.cookies.get(SESSION_COOKIE)
+    found = await platform.accounts.session_user(token) if token else None
+    request.state[SESSION_STATE_KEY] = found
+    return found
+
+
+def api_key_scopes(**by_method: Scope) -> dict[str, Any]:
+    """Route `opt` that lets API keys in, with the scope each HTTP method needs.
+
+    On a controller: `opt = api_key_scopes(GET=Scope.READ, POST=Scope.GENERATE)`.
+    Routes without it serve the browser session only: an API key gets 403.
+    """
+    return {API_KEY_SCOPES: {method.upper(): scope for method, scope in by_method.items()}}
+
+
+def _bearer_token(request: Request[Any, Any, Any]) -> str | None:
+    """The bearer token of an API request, if it sent one.
+
+    Web pages ignore the header (they use the cookie and CSRF tokens), and so does
+    the API for other schemes (a proxy's Basic auth is not ours to judge).
+    """
+    if not request.url.path.startswith("/api/"):
+        return None
+    scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+async def _api_key(
+    request: Request[Any, Any, Any], platform: Platform
+) -> tuple[User, frozenset[Scope]] | None:
+    """The user and scopes of the request's API key; None without one, 401 for a bad one."""
+    if API_KEY_STATE_KEY in request.state:
+        found: tuple[User, frozenset[Scope]] | None = request.state[API_KEY_STATE_KEY]
+        return found
+    token = _bearer_token(request)
+    found = None if token is None else await platform.api_keys.authenticate(token)
+    request.state[API_KEY_STATE_KEY] = found
+    return found
+
+
+def _require_scope(request: Request[Any, Any, Any], scopes: frozenset[Scope]) -> None:
+    by_method: dict[str, Scope] = request.route_handler.opt.get(API_KEY_SCOPES, {})
+    method = "GET" if request.method == "HEAD" else request.method
+    needed = by_method.get(method)
+    if needed is None:
+        raise PermissionDenied(
+            "API keys cannot do this; sign in to the website instead.", code="api_key_not_allowed"
+        )
+    if needed not in scopes:
+        raise PermissionDenied(
+            f"This API key does not have the {needed} scope.", code="api_key_scope_missing"
+        )
+
+
+async def _caller(
+    request: Request[Any, Any, Any], platform: Platform
+) -> tuple[User, frozenset[Scope] | None] | None:
+    """The user, and the API key's scopes (None when signed in with the cookie)."""
+    by_key = await _api_key(request, platform)
+    if by_key is not None:
+        _require_scope(request, by_key[1])
+        return by_key
+    found = await _resolve(request, platform)
+    return None if found is None else (found[0], None)
+
+
+async def optional_user(
+    request: Request[Any, Any, Any], platform: NamedDependency[Platform]
+) -> User | None:
+    found = await _caller(request, platform)
+    return None if found is None else found[0]
+
+
+async def current_user(
+    request: Request[Any, Any, Any], platform: NamedDependency[Platform]
+) -> User:
+    user = await optional_user(request, platform)
+    if user is None:
+        raise NotAuthorizedException("Sign in first.")
+    return user
+
+
+async def current_session(
+    request: Request[Any, Any, Any],
+    platform: NamedDependency[Platform],
+    user: NamedDependency[User],
+) -> Session:
+    """The cookie session itself (sessions page, re-authentication); API keys get 403.
+
+    It takes `user` so the two are resolved one after the other, not side by side: a
+    refused one then never interrupts the other in the middle of a database call.
+    """
+    del user  # resolved (and cached on the request) first; only the order matters
+    if await _api_key(request, platform) is not None:
+        raise PermissionDenied(
+            "API keys cannot do this; sign in to the website instead.", code="api_key_not_allowed"
+        )
+    found = await _resolve(request, platform)
+    if found is None:
+        raise NotAuthorizedException("Sign in first.")
+    return found[1]
+
+
+async def current_admin(
+    request: Request[Any, Any, Any], platform: NamedDependency[Platform]
+) -> User:
+    found = await _caller(request, platform)
+    if found is None:
+        raise NotAuthorizedException("Sign in first.")
+    user, key_scopes = found
+    if not user.is_admin:
+        raise PermissionDeniedException("Only administrators can do this.")
+    if key_scopes is not None and Scope.ADMIN not in key_scopes:
+        raise PermissionDenied(
+            "This API key does not have the admin scope.", code="api_key_scope_missing"
+        )
+    return user
+
+
+def session_cookie(platform: Platform, token: str, *, remember_me: bool) -> Cookie:
+    """HttpOnly, SameSite=Lax, Secure outside development; a browser-session cookie
+    unless "remember me" was ticked."""
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=token,
+        httponly=True,
+        samesite="lax",
+        secure=platform.settings.env == "production",
+        path="/",
+        max_age=platform.settings.sessions.remember_days * 86400 if remember_me else None,
+    )
+
+
+def cleared_session_cookie(platform: Platform) -> Cookie:
+    return Cookie(
+        key=SESSION_COOKIE,
+        value="",
+        httponly=True,
+        samesite="lax",
+        secure=platform.settings.env == "production",
+        path="/",
+        max_age=0,
+    )

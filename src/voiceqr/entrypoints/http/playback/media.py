@@ -1,0 +1,81 @@
+"""Audio served by the app itself (local storage), with HTTP Range support.
+
+Browsers, and iOS Safari above all, fetch audio in ranges and refuse to seek (or
+even play) when the server ignores Range, so this answers 206 with Content-Range.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Stream
+
+from voiceqr.bootstrap import Platform
+from voiceqr.domain.shared.errors import ValidationError
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+CONTENT_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".wav": "audio/wav",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+}
+
+
+def parse_range(header: str | None) -> tuple[int, int | None] | None:
+    """(start, end) of a single `bytes=` range; None when absent or not one we serve.
+
+    A suffix range (`bytes=-500`) is returned as (-500, None).
+    """
+    if not header:
+        return None
+    match = _RANGE.match(header.strip())
+    if not match or match.group(1) == match.group(2) == "":
+        return None
+    first, last = match.groups()
+    if first == "":
+        return -int(last), None
+    start, end = int(first), int(last) if last else None
+    if end is not None and end < start:
+        return None
+    return start, end
+
+
+@get("/media/{key:path}")
+async def serve_media(
+    key: FromPath[str], request: Request[Any, Any, Any], platform: NamedDependency[Platform]
+) -> Response[Any]:
+    if platform.media_root is None:  # the audio is in S3: its URLs point there
+        raise NotFoundException()
+    key = key.lstrip("/")
+    suffix = key[key.rfind(".") :] if "." in key else ""
+    media_type = CONTENT_TYPES.get(suffix, "application/octet-stream")
+    wanted = parse_range(request.headers.get("range"))
+    start, end = (0, None) if wanted is None else wanted
+    if start < 0:
+        total = (await platform.storage.read_range(key, 0, 0)).total
+        start, end = max(0, total + start), None
+    try:
+        piece = await platform.storage.read_range(key, start, end)
+    except ValidationError as exc:
+        if exc.code != "range_not_satisfiable":
+            raise
+        total = (await platform.storage.read_range(key, 0, 0)).total
+        return Response(b"", status_code=416, headers={"Content-Range": f"bytes */{total}"})
+    headers = {
+        "Accept-Ranges": "bytes",
+        "Content-Length": str(piece.end - piece.start + 1),
+        # Keys are never rewritten (a regeneration writes a new key), so cache for good.
+        "Cache-Control": "public, max-age=31536000, immutable",
+    }
+    status = 200
+    if wanted is not None:
+        status = 206
+        headers["Content-Range"] = f"bytes {piece.start}-{piece.end}/{piece.total}"
+    return Stream(piece.chunks, status_code=status, media_type=media_type, headers=headers)

@@ -1,0 +1,209 @@
+"""The profile page: name, email and password, the generation preferences (default voice,
+QR size) and the notification settings.
+
+The create page reads the preferences and keeps the draft itself (see the generations
+pages and static/generations/create.js).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from litestar import Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+from litestar.response import Redirect, Template
+
+from voiceqr.application.accounts.accounts import ReauthenticationRequired
+from voiceqr.bootstrap import Platform
+from voiceqr.domain.accounts.sessions import Session
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.shared.errors import DomainError, ErrorCategory, ValidationError
+from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status
+from voiceqr.entrypoints.http.kit.views import PASSWORD_RULES
+
+_EMAIL_REFUSALS = (ErrorCategory.VALIDATION, ErrorCategory.CONFLICT)
+_PASSWORD_REFUSALS = (ErrorCategory.VALIDATION, ErrorCategory.AUTHENTICATION)
+PROFILE_NOTICES = {
+    "name": "Your name is saved.",
+    "email": "Check the new address for a confirmation link. Your email changes once you "
+    "follow it; until then the current one stays in use.",
+    "password": "Your password is changed. Every other session is signed out.",
+    "reauthenticated": "Password confirmed. You can make the change for the next 5 minutes.",
+    "preferences": "Your preferences are saved.",
+    "notifications": "Your notification settings are saved.",
+}
+
+
+def _recent(platform: Platform, session: Session) -> bool:
+    try:
+        platform.accounts.require_recent_authentication(session)
+    except ReauthenticationRequired:
+        return False
+    return True
+
+
+async def _profile(
+    platform: Platform,
+    user: User,
+    session: Session,
+    *,
+    status: int = 200,
+    notice: str | None = None,
+    new_email: str = "",
+    errors: dict[str, str] | None = None,
+    name: str | None = None,
+) -> Template:
+    return page(
+        "profile/profile.html",
+        status,
+        user=user,
+        name=user.name if name is None else name,
+        new_email=new_email,
+        recent=_recent(platform, session),
+        has_password=user.password_hash is not None,
+        notice=notice,
+        errors=errors or {},
+        rules=PASSWORD_RULES,
+        # The generation preferences form; it posts to /profile/preferences.
+        preferences=await platform.preferences.get(user),
+        voices=await platform.voices.list_for(user),
+    )
+
+
+@get("/profile")
+async def profile_page(
+    user: NamedDependency[User],
+    session: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+    done: FromQuery[str | None] = None,
+    email: FromQuery[str] = "",
+) -> Template:
+    return await _profile(
+        platform, user, session, notice=PROFILE_NOTICES.get(done or ""), new_email=email[:254]
+    )
+
+
+@post("/profile/name", status_code=303)
+async def profile_name_submit(
+    data: Form,
+    user: NamedDependency[User],
+    session: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    name = data.get("name", "")
+    try:
+        await platform.accounts.update_name(user, name)
+    except ValidationError as exc:
+        return await _profile(
+            platform,
+            user,
+            session,
+            status=refusal_status(exc),
+            errors={"name": exc.message},
+            name=name,
+        )
+    return Redirect("/profile?done=name", status_code=303)
+
+
+@post("/profile/email", status_code=303)
+async def profile_email_submit(
+    data: Form,
+    user: NamedDependency[User],
+    session: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    new_email = data.get("email", "").strip()
+    try:
+        await platform.accounts.change_email(user, session, new_email=new_email)
+    except ReauthenticationRequired:
+        back = "/profile?" + urlencode({"done": "reauthenticated", "email": new_email})
+        return Redirect("/reauthenticate?" + urlencode({"next": back}), status_code=303)
+    except DomainError as exc:
+        return await _profile(
+            platform,
+            user,
+            session,
+            status=refusal_status(exc, _EMAIL_REFUSALS),
+            errors={"email": exc.message},
+            new_email=new_email,
+        )
+    return Redirect("/profile?done=email", status_code=303)
+
+
+@post("/profile/password", status_code=303)
+async def profile_password_submit(
+    data: Form,
+    user: NamedDependency[User],
+    session: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    try:
+        await platform.accounts.change_password(
+            user,
+            session,
+            current_password=data.get("current_password", ""),
+            new_password=data.get("new_password", ""),
+        )
+    except DomainError as exc:
+        # A wrong current password is a mistake on the form, not a lost session (401).
+        status = refusal_status(
+            exc, _PASSWORD_REFUSALS, instead={ErrorCategory.AUTHENTICATION: 400}
+        )
+        return await _profile(
+            platform, user, session, status=status, errors={"password": exc.message}
+        )
+    return Redirect("/profile?done=password", status_code=303)
+
+
+def _changes(data: dict[str, str]) -> dict[str, object]:
+    """The form's fields as preference changes; a value the form cannot send is refused."""
+    voice, size = data.get("default_voice_id", "").strip(), data.get("qr_size", "").strip()
+    try:
+        return {
+            "default_voice_id": UUID(voice) if voice else None,
+            "qr_size": int(size),
+        }
+    except ValueError as exc:
+        raise ValidationError(
+            "Pick a voice from the list and a QR size in pixels.", code="invalid_preferences"
+        ) from exc
+
+
+@post("/profile/preferences", status_code=303)
+async def preferences_submit(
+    data: Form,
+    user: NamedDependency[User],
+    session: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    try:
+        await platform.preferences.update(user, _changes(data))
+    except ValidationError as exc:
+        return await _profile(
+            platform, user, session, status=refusal_status(exc), errors={"preferences": exc.message}
+        )
+    return Redirect("/profile?done=preferences#preferences", status_code=303)
+
+
+@post("/profile/notifications", status_code=303)
+async def notifications_submit(
+    data: Form,
+    user: NamedDependency[User],
+    session: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    """The mail settings; an unticked checkbox is not sent at all, so absent is off."""
+    wanted = data.get("email_generation_failed", "")
+    if wanted not in ("", "on"):
+        return await _profile(
+            platform,
+            user,
+            session,
+            status=400,
+            errors={"notifications": "Tick the box or leave it empty."},
+        )
+    await platform.preferences.update(user, {"email_generation_failed": wanted == "on"})
+    return Redirect("/profile?done=notifications#notifications", status_code=303)

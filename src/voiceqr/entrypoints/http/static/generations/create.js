@@ -1,0 +1,60 @@
+// Live character count, and the draft: the text is saved a moment after typing
+// stops and every few seconds while it changes, so a closed tab loses nothing.
+(function () {
+  var text = document.getElementById("text");
+  var count = document.getElementById("count");
+  var form = document.getElementById("create-form");
+  var status = document.getElementById("draft-status");
+  if (!text || !count) return;
+  text.addEventListener("input", function () { count.textContent = String(text.value.length); });
+  if (!form || !status || !window.fetch) return;
+
+  var maxDraft = Number(status.getAttribute("data-max")) || 5000;
+  var saved = text.value + "\u0000" + voice();
+  var pause = null;
+  var busy = false;
+  var stopped = false;
+
+  function voice() {
+    var checked = form.querySelector('input[name="voice_id"]:checked');
+    return checked ? checked.value : "";
+  }
+
+  function show(message) { status.textContent = message; }
+
+  function save() {
+    if (pause) { clearTimeout(pause); pause = null; }
+    var current = text.value + "\u0000" + voice();
+    if (stopped || busy || current === saved) return;
+    if (text.value.length > maxDraft) { show("Too long to keep as a draft"); return; }
+    busy = true;
+    show("Saving draft…");
+    fetch("/api/v1/me/draft", {
+      method: "PUT",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify({ text: text.value, voice_id: voice() || null })
+    }).then(function (response) {
+      if (!response.ok) throw new Error(String(response.status));
+      saved = current;
+      if (!stopped) show("Draft saved");
+    }).catch(function () {
+      if (!stopped) show("Draft not saved");
+    }).then(function () { busy = false; });
+  }
+
+  function soon() {
+    if (pause) clearTimeout(pause);
+    pause = setTimeout(save, 1500);
+  }
+
+  text.addEventListener("input", soon);
+  form.addEventListener("change", soon);
+  var every = setInterval(save, 5000);
+  // Requesting the generation clears the draft on the server: never save it again after.
+  form.addEventListener("submit", function () {
+    stopped = true;
+    clearInterval(every);
+    if (pause) clearTimeout(pause);
+  });
+})();
