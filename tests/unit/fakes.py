@@ -19,17 +19,49 @@ from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID
 
 from voiceqr.application.accounts.accounts import AccountPolicy, Accounts
+from voiceqr.application.accounts.ports import (
+    AccountTokenRepository,
+    ApiKeyRepository,
+    LoginEventRepository,
+    PasswordHasher,
+    RecoveryCodeRepository,
+    SessionStore,
+    SocialIdentityRepository,
+    UserRepository,
+)
 from voiceqr.application.generations.failures import GenerationFailures
 from voiceqr.application.generations.generations import Generations
 from voiceqr.application.generations.organising import FoldersAndTags
+from voiceqr.application.generations.ports import (
+    GenerationAttemptRepository,
+    GenerationFilter,
+    GenerationQueue,
+    GenerationRepository,
+    GenerationRevisionRepository,
+    LabelRepository,
+)
 from voiceqr.application.generations.revisions import GenerationRevisions
 from voiceqr.application.mail.notifications import Notifications
+from voiceqr.application.mail.ports import Mailer, MailMessage, MailOutbox
 from voiceqr.application.operations.audit import AuditTrail
 from voiceqr.application.operations.failure_monitoring import FailureMonitor
+from voiceqr.application.operations.ports import AlertStates, FailureStatistics
 from voiceqr.application.playback.playback import Playback
-from voiceqr.application.shared import ports
-from voiceqr.application.shared.ports import AudioRange, MailMessage, SpeechResult
+from voiceqr.application.playback.ports import PlaybackEventRepository
+from voiceqr.application.shared.ports import (
+    AudioRange,
+    AudioStorage,
+    AuditLog,
+    HistoryPosition,
+    PreferencesRepository,
+    QrRenderer,
+    RateLimiter,
+    SpeechResult,
+    SpeechSynthesizer,
+    UnitOfWorkFactory,
+)
 from voiceqr.application.voices.gallery import VoiceGallery
+from voiceqr.application.voices.ports import VoiceRepository
 from voiceqr.domain.accounts.activity import LoginEvent
 from voiceqr.domain.accounts.api_keys import ApiKey
 from voiceqr.domain.accounts.sessions import Session
@@ -247,10 +279,10 @@ class FakeGenerations(_Table):
         owner_id: UUID,
         *,
         limit: int,
-        matching: ports.GenerationFilter | None = None,
-        after: ports.HistoryPosition | None = None,
+        matching: GenerationFilter | None = None,
+        after: HistoryPosition | None = None,
     ) -> list[Generation]:
-        f = matching or ports.GenerationFilter()
+        f = matching or GenerationFilter()
         terms = search_terms(f.text) if f.text else ()
         tagged = None
         if f.tag is not None:
@@ -886,26 +918,24 @@ class FakeUnitOfWork:
         self._snapshot: FakeDatabase | None = None
         self._dirty = False
         self._active = False
-        self.voices: ports.VoiceRepository = FakeVoices(self)
-        self.generations: ports.GenerationRepository = FakeGenerations(self)
-        self.generation_attempts: ports.GenerationAttemptRepository = FakeGenerationAttempts(self)
-        self.generation_revisions: ports.GenerationRevisionRepository = FakeGenerationRevisions(
-            self
-        )
-        self.users: ports.UserRepository = FakeUsers(self)
-        self.playback_events: ports.PlaybackEventRepository = FakePlaybackEvents(self)
-        self.account_tokens: ports.AccountTokenRepository = FakeAccountTokens(self)
-        self.login_events: ports.LoginEventRepository = FakeLoginEvents(self)
-        self.recovery_codes: ports.RecoveryCodeRepository = FakeRecoveryCodes(self)
-        self.api_keys: ports.ApiKeyRepository = FakeApiKeys(self)
-        self.social_identities: ports.SocialIdentityRepository = FakeSocialIdentities(self)
-        self.outbox: ports.MailOutbox = FakeMailOutbox(self)
-        self.preferences: ports.PreferencesRepository = FakePreferences(self)
-        self.audit: ports.AuditLog = FakeAuditLog(self)
-        self.failure_stats: ports.FailureStatistics = FakeFailureStatistics(self)
-        self.alerts: ports.AlertStates = FakeAlertStates(self)
-        self.folders: ports.LabelRepository = FakeLabels(self, LabelKind.FOLDER)
-        self.tags: ports.LabelRepository = FakeLabels(self, LabelKind.TAG)
+        self.voices: VoiceRepository = FakeVoices(self)
+        self.generations: GenerationRepository = FakeGenerations(self)
+        self.generation_attempts: GenerationAttemptRepository = FakeGenerationAttempts(self)
+        self.generation_revisions: GenerationRevisionRepository = FakeGenerationRevisions(self)
+        self.users: UserRepository = FakeUsers(self)
+        self.playback_events: PlaybackEventRepository = FakePlaybackEvents(self)
+        self.account_tokens: AccountTokenRepository = FakeAccountTokens(self)
+        self.login_events: LoginEventRepository = FakeLoginEvents(self)
+        self.recovery_codes: RecoveryCodeRepository = FakeRecoveryCodes(self)
+        self.api_keys: ApiKeyRepository = FakeApiKeys(self)
+        self.social_identities: SocialIdentityRepository = FakeSocialIdentities(self)
+        self.outbox: MailOutbox = FakeMailOutbox(self)
+        self.preferences: PreferencesRepository = FakePreferences(self)
+        self.audit: AuditLog = FakeAuditLog(self)
+        self.failure_stats: FailureStatistics = FakeFailureStatistics(self)
+        self.alerts: AlertStates = FakeAlertStates(self)
+        self.folders: LabelRepository = FakeLabels(self, LabelKind.FOLDER)
+        self.tags: LabelRepository = FakeLabels(self, LabelKind.TAG)
 
     def database_in_use(self) -> FakeDatabase:
         if not self._active:
@@ -1311,13 +1341,14 @@ def make_services(
 
 
 if TYPE_CHECKING:  # mypy checks that every fake satisfies its port
-    _uow: ports.UnitOfWorkFactory = FakeUnitOfWorkFactory()
-    _unit: ports.UnitOfWork = FakeUnitOfWork(FakeUnitOfWorkFactory())
-    _speech: ports.SpeechSynthesizer = FakeSpeech()
-    _storage: ports.AudioStorage = FakeStorage()
-    _mailer: ports.Mailer = FakeMailer()
-    _qr: ports.QrRenderer = FakeQr()
-    _queue: ports.GenerationQueue = FakeQueue()
-    _hasher: ports.PasswordHasher = FakeHasher()
-    _sessions: ports.SessionStore = FakeSessionStore()
-    _limits: ports.RateLimiter = FakeRateLimiter()
+    from voiceqr.bootstrap import PlatformUnitOfWork
+
+    _uow: UnitOfWorkFactory[PlatformUnitOfWork] = FakeUnitOfWorkFactory()
+    _speech: SpeechSynthesizer = FakeSpeech()
+    _storage: AudioStorage = FakeStorage()
+    _mailer: Mailer = FakeMailer()
+    _qr: QrRenderer = FakeQr()
+    _queue: GenerationQueue = FakeQueue()
+    _hasher: PasswordHasher = FakeHasher()
+    _sessions: SessionStore = FakeSessionStore()
+    _limits: RateLimiter = FakeRateLimiter()

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voiceqr.adapters.database import tables as t
-from voiceqr.application.shared.ports import GenerationFilter
+from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.domain.generations.organising import (
     Filing,
     Label,

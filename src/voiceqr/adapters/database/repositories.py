@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voiceqr.adapters.database import tables as t
 from voiceqr.adapters.database.organising import GenerationFiling, filter_conditions
-from voiceqr.application.shared.ports import GenerationFilter, HistoryPosition
+from voiceqr.application.generations.ports import GenerationFilter
+from voiceqr.application.shared.ports import HistoryPosition
 from voiceqr.domain.accounts.users import Role, User, UserStatus
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
 from voiceqr.domain.playback.events import PlaybackCounts, PlaybackEvent, PlaybackEventKind

@@ -15,15 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from voiceqr.application.accounts.ports import AccountsUnitOfWork, PasswordHasher, SessionStore
 from voiceqr.application.mail.notifications import Notifications
-from voiceqr.application.operations.audit import record
-from voiceqr.application.shared.ports import (
-    PasswordHasher,
-    RateLimiter,
-    SessionStore,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from voiceqr.application.shared.audit import record
+from voiceqr.application.shared.ports import RateLimiter
 from voiceqr.domain.accounts.activity import LoginEvent, SignInMethod
 from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.tokens import TOKEN_LIFETIMES, AccountToken, TokenPurpose
@@ -124,7 +119,7 @@ class SecondFactorCheck(Protocol):
     """Checks a TOTP or recovery code at sign-in; the method used, or None if wrong."""
 
     async def __call__(
-        self, uow: UnitOfWork, user: User, otp_code: str | None, recovery_code: str | None
+        self, uow: AccountsUnitOfWork, user: User, otp_code: str | None, recovery_code: str | None
     ) -> SignInMethod | None: ...
 
 
@@ -139,7 +134,7 @@ class Accounts:
     def __init__(
         self,
         *,
-        uow: UnitOfWorkFactory,
+        uow: Callable[[], AccountsUnitOfWork],
         sessions: SessionStore,
         hasher: PasswordHasher,
         limits: RateLimiter,
@@ -350,7 +345,7 @@ class Accounts:
             await uow.commit()
         return user
 
-    async def _send_verification(self, uow: UnitOfWork, user: User) -> None:
+    async def _send_verification(self, uow: AccountsUnitOfWork, user: User) -> None:
         token = await self._issue(uow, user, TokenPurpose.VERIFY_EMAIL)
         await self._mail.send(
             uow,
@@ -704,7 +699,9 @@ class Accounts:
 
     # --- helpers ----------------------------------------------------------------------
 
-    async def _issue(self, uow: UnitOfWork, user: User, purpose: TokenPurpose, **data: str) -> str:
+    async def _issue(
+        self, uow: AccountsUnitOfWork, user: User, purpose: TokenPurpose, **data: str
+    ) -> str:
         token = secrets.token_urlsafe(EMAIL_TOKEN_BYTES)
         now = self._clock()
         await uow.account_tokens.add(
@@ -721,7 +718,7 @@ class Accounts:
         return token
 
     async def _use_token(
-        self, uow: UnitOfWork, token: str, *purposes: TokenPurpose
+        self, uow: AccountsUnitOfWork, token: str, *purposes: TokenPurpose
     ) -> AccountToken:
         stored = await uow.account_tokens.get_by_hash(hash_token(token)) if token else None
         now = self._clock()
@@ -783,7 +780,7 @@ class Accounts:
         return self._dummy_hash
 
 
-async def _by_email(uow: UnitOfWork, email: str) -> User:
+async def _by_email(uow: AccountsUnitOfWork, email: str) -> User:
     user = await uow.users.get_by_email(normalize_email(email))
     if user is None:
         raise NotFound(f"No account has the email {email}.", code="user_not_found")

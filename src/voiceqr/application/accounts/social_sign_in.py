@@ -25,8 +25,8 @@ from typing import Any
 from uuid import UUID
 
 from voiceqr.application.accounts.accounts import Accounts, Client, SecondFactorCheck, SignIn
+from voiceqr.application.accounts.ports import AccountsUnitOfWork, OneTimeKeys, OpenIdProvider
 from voiceqr.application.mail.notifications import Notifications
-from voiceqr.application.shared.ports import OneTimeKeys, OpenIdProvider, UnitOfWorkFactory
 from voiceqr.domain.accounts.activity import LoginEvent, SignInMethod
 from voiceqr.domain.accounts.social import SocialIdentity
 from voiceqr.domain.accounts.users import MAX_NAME_LENGTH, Role, User, UserStatus, normalize_email
@@ -175,7 +175,7 @@ class SocialSignIn:
         *,
         providers: Mapping[str, OpenIdProvider],
         accounts: Accounts,
-        uow: UnitOfWorkFactory,
+        uow: Callable[[], AccountsUnitOfWork],
         one_time_keys: OneTimeKeys,
         notifications: Notifications,
         clock: Callable[[], datetime],

@@ -14,7 +14,7 @@ from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from voiceqr.application.shared.ports import GenerationFilter
+from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.application.voices.gallery import VoiceSpec
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.api_keys import Scope

@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 
 from voiceqr.application.accounts.accounts import SecondFactorRequired
 from voiceqr.application.generations.generations import HistoryPage
-from voiceqr.application.shared.ports import GenerationFilter
+from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import GenerationStatus
