@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
 from taskiq import AsyncBroker
@@ -35,10 +35,10 @@ from voiceqr.adapters.queue.taskiq import (
     trim_acknowledged,
 )
 from voiceqr.adapters.secret_box import FernetSecretBox
-from voiceqr.application.accounts.accounts import AccountPolicy, Accounts
+from voiceqr.application.accounts.accounts import Accounts
 from voiceqr.application.accounts.api_keys import ApiKeys
+from voiceqr.application.accounts.policy import AccountPolicy
 from voiceqr.application.accounts.ports import (
-    AccountsUnitOfWork,
     OneTimeKeys,
     OpenIdProvider,
     PasswordHasher,
@@ -50,16 +50,14 @@ from voiceqr.application.generations.batch import GenerationBatches
 from voiceqr.application.generations.failures import GenerationFailures
 from voiceqr.application.generations.generations import Generations
 from voiceqr.application.generations.organising import FoldersAndTags
-from voiceqr.application.generations.ports import GenerationQueue, GenerationsUnitOfWork
+from voiceqr.application.generations.ports import GenerationQueue
 from voiceqr.application.generations.revisions import GenerationRevisions
 from voiceqr.application.mail.notifications import MailDelivery, Notifications
-from voiceqr.application.mail.ports import Mailer, MailUnitOfWork
+from voiceqr.application.mail.ports import Mailer
 from voiceqr.application.operations.audit import AuditTrail
 from voiceqr.application.operations.failure_monitoring import FailureMonitor
-from voiceqr.application.operations.ports import OperationsUnitOfWork
+from voiceqr.application.platform import PlatformUnitOfWork
 from voiceqr.application.playback.playback import Playback
-from voiceqr.application.playback.ports import PlaybackUnitOfWork
-from voiceqr.application.profile.ports import ProfileUnitOfWork
 from voiceqr.application.profile.preferences import Preferences
 from voiceqr.application.shared.ports import (
     AudioStorage,
@@ -70,25 +68,11 @@ from voiceqr.application.shared.ports import (
     UnitOfWorkFactory,
 )
 from voiceqr.application.voices.gallery import VoiceGallery, VoiceSpec
-from voiceqr.application.voices.ports import VoicesUnitOfWork
 from voiceqr.domain.generations.generation import RetryPolicy
 from voiceqr.domain.operations.failure_monitoring import AlertPolicy
 from voiceqr.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-class PlatformUnitOfWork(
-    OperationsUnitOfWork,
-    PlaybackUnitOfWork,
-    GenerationsUnitOfWork,
-    ProfileUnitOfWork,
-    VoicesUnitOfWork,
-    AccountsUnitOfWork,
-    MailUnitOfWork,
-    Protocol,
-):
-    """The unit of work of the one database: every feature's, on one transaction."""
 
 
 def utc_now() -> datetime:

@@ -18,7 +18,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Self
 from uuid import UUID
 
-from voiceqr.application.accounts.accounts import AccountPolicy, Accounts
+from voiceqr.application.accounts.accounts import Accounts
+from voiceqr.application.accounts.policy import AccountPolicy
 from voiceqr.application.accounts.ports import (
     AccountTokenRepository,
     ApiKeyRepository,
@@ -1341,7 +1342,7 @@ def make_services(
 
 
 if TYPE_CHECKING:  # mypy checks that every fake satisfies its port
-    from voiceqr.bootstrap import PlatformUnitOfWork
+    from voiceqr.application.platform import PlatformUnitOfWork
 
     _uow: UnitOfWorkFactory[PlatformUnitOfWork] = FakeUnitOfWorkFactory()
     _speech: SpeechSynthesizer = FakeSpeech()

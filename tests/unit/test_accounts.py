@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.unit.fakes import PUBLIC_BASE_URL, Services, make_services
-from voiceqr.application.accounts.accounts import (
+from voiceqr.application.accounts.accounts import Accounts
+from voiceqr.application.accounts.policy import (
     AccountPolicy,
-    Accounts,
     Client,
     RateLimited,
     ReauthenticationRequired,

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from voiceqr.application.accounts.accounts import require_admin
+from voiceqr.application.accounts.policy import require_admin
 from voiceqr.application.shared.audit import record
 from voiceqr.application.shared.ports import AudioStorage, SpeechSynthesizer
 from voiceqr.application.voices.ports import VoicesUnitOfWork

@@ -19,7 +19,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 
-from voiceqr.application.accounts.accounts import SecondFactorRequired
+from voiceqr.application.accounts.policy import SecondFactorRequired
 from voiceqr.application.accounts.social_sign_in import (
     LinkRequired,
     SecondFactorPending,

@@ -12,7 +12,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from voiceqr.application.accounts.accounts import SecondFactorRequired
+from voiceqr.application.accounts.policy import SecondFactorRequired
 from voiceqr.application.generations.generations import HistoryPage
 from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.bootstrap import Platform

@@ -23,7 +23,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, Parameter
 from litestar.response import Redirect, Template
 
-from voiceqr.application.accounts.accounts import ReauthenticationRequired
+from voiceqr.application.accounts.policy import ReauthenticationRequired
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.activity import LoginEvent
 from voiceqr.domain.accounts.sessions import Session
