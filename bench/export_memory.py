@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 
 from stream_zip import async_stream_zip
 
-from voiceqr.application.shared.ports import GenerationFilter
+from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.bootstrap import Platform, build
 from voiceqr.domain.accounts.users import Role, User
 from voiceqr.domain.generations.generation import Generation, GenerationStatus, new_public_code

@@ -41,7 +41,8 @@ from voiceqr.adapters.database import accounts, migrate, organising
 from voiceqr.adapters.database import generations as generation_tables
 from voiceqr.adapters.database.generations import SqlGenerations
 from voiceqr.adapters.database.unit_of_work import create_engine
-from voiceqr.application.shared.ports import GenerationFilter, HistoryPosition
+from voiceqr.application.generations.ports import GenerationFilter
+from voiceqr.application.shared.ports import HistoryPosition
 from voiceqr.domain.generations.generation import GenerationStatus, new_public_code
 from voiceqr.domain.generations.organising import name_key
 from voiceqr.domain.shared.ids import uuid7

@@ -35,31 +35,35 @@ from voiceqr.adapters.queue.taskiq import (
     trim_acknowledged,
 )
 from voiceqr.adapters.secret_box import FernetSecretBox
-from voiceqr.application.accounts.accounts import AccountPolicy, Accounts
+from voiceqr.application.accounts.accounts import Accounts
 from voiceqr.application.accounts.api_keys import ApiKeys
+from voiceqr.application.accounts.policy import AccountPolicy
+from voiceqr.application.accounts.ports import (
+    OneTimeKeys,
+    OpenIdProvider,
+    PasswordHasher,
+    SessionStore,
+)
 from voiceqr.application.accounts.social_sign_in import SocialSignIn
 from voiceqr.application.accounts.two_factor import TwoFactor
 from voiceqr.application.generations.batch import GenerationBatches
 from voiceqr.application.generations.failures import GenerationFailures
 from voiceqr.application.generations.generations import Generations
 from voiceqr.application.generations.organising import FoldersAndTags
+from voiceqr.application.generations.ports import GenerationQueue
 from voiceqr.application.generations.revisions import GenerationRevisions
 from voiceqr.application.mail.notifications import MailDelivery, Notifications
+from voiceqr.application.mail.ports import Mailer
 from voiceqr.application.operations.audit import AuditTrail
 from voiceqr.application.operations.failure_monitoring import FailureMonitor
+from voiceqr.application.platform import PlatformUnitOfWork
 from voiceqr.application.playback.playback import Playback
 from voiceqr.application.profile.preferences import Preferences
 from voiceqr.application.shared.ports import (
     AudioStorage,
     CountryLookup,
-    GenerationQueue,
-    Mailer,
-    OneTimeKeys,
-    OpenIdProvider,
-    PasswordHasher,
     QrRenderer,
     RateLimiter,
-    SessionStore,
     SpeechSynthesizer,
     UnitOfWorkFactory,
 )
@@ -189,7 +193,7 @@ class Platform:
     """Everything an entrypoint needs, built from one Settings."""
 
     settings: Settings
-    uow: UnitOfWorkFactory
+    uow: UnitOfWorkFactory[PlatformUnitOfWork]
     generations: Generations
     generation_failures: GenerationFailures
     failure_monitor: FailureMonitor
@@ -338,7 +342,7 @@ def build(settings: Settings, **overrides: Any) -> Platform:
     clock: Callable[[], datetime] = overrides.get("clock", utc_now)
     data = settings.data_path
 
-    uow: UnitOfWorkFactory
+    uow: UnitOfWorkFactory[PlatformUnitOfWork]
     if "uow" in overrides:
         uow = overrides["uow"]
     else:

@@ -15,7 +15,8 @@ from voiceqr.adapters.database import generations, organising
 from voiceqr.adapters.database.organising import filter_conditions
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.application.generations.organising import FoldersAndTags
-from voiceqr.application.shared.ports import GenerationFilter, HistoryPosition
+from voiceqr.application.generations.ports import GenerationFilter
+from voiceqr.application.shared.ports import HistoryPosition
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
 from voiceqr.domain.generations.organising import Filing, LabelKind

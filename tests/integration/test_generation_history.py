@@ -14,7 +14,8 @@ from tests.integration.test_repositories import (
     make_generation,
 )
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
-from voiceqr.application.shared.ports import GenerationFilter, HistoryPosition
+from voiceqr.application.generations.ports import GenerationFilter
+from voiceqr.application.shared.ports import HistoryPosition
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
 from voiceqr.domain.shared.ids import uuid7
 

@@ -21,7 +21,7 @@ from voiceqr.adapters.mail.outbox import (
     read_outbox_message,
 )
 from voiceqr.adapters.mail.smtp import SmtpMailer
-from voiceqr.application.shared.ports import MailMessage
+from voiceqr.application.mail.ports import MailMessage
 from voiceqr.domain.shared.errors import (
     ErrorCategory,
     ExternalServiceError,

@@ -16,7 +16,7 @@ from argon2 import PasswordHasher as Argon2
 from tests.conftest import free_port
 from tests.integration.test_mail import _Recorder, _start
 from voiceqr.adapters.passwords import Argon2PasswordHasher
-from voiceqr.application.accounts.accounts import Client
+from voiceqr.application.accounts.policy import Client
 from voiceqr.bootstrap import Platform, build
 from voiceqr.domain.accounts.users import Role
 from voiceqr.domain.mail.outbox import OutboxStatus

@@ -28,7 +28,7 @@ from tests.conftest import (
 from voiceqr.adapters.database import accounts, generations, migrate, playback, schema
 from voiceqr.adapters.database.generations import SqlGenerations
 from voiceqr.adapters.database.unit_of_work import create_engine
-from voiceqr.application.shared.ports import GenerationFilter
+from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.domain.shared.ids import uuid7
 
 TABLES = {

@@ -12,8 +12,9 @@ from tests.unit.fakes import FakeClock
 from voiceqr.adapters.database import accounts
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.application.mail.notifications import Notifications
-from voiceqr.application.operations.audit import AuditTrail, record
+from voiceqr.application.operations.audit import AuditTrail
 from voiceqr.application.operations.failure_monitoring import FailureMonitor
+from voiceqr.application.shared.audit import record
 from voiceqr.domain.accounts.users import Role, User
 from voiceqr.domain.generations.failures import AttemptOutcome, GenerationAttempt
 from voiceqr.domain.generations.generation import Generation, new_public_code

@@ -9,17 +9,17 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.unit.fakes import PUBLIC_BASE_URL, Services, make_services
-from voiceqr.application.accounts.accounts import (
+from voiceqr.application.accounts.accounts import Accounts
+from voiceqr.application.accounts.policy import (
     AccountPolicy,
-    Accounts,
     Client,
     RateLimited,
     ReauthenticationRequired,
     SecondFactorRequired,
     hash_token,
 )
+from voiceqr.application.accounts.ports import AccountsUnitOfWork
 from voiceqr.application.mail.notifications import MailDelivery, Notifications
-from voiceqr.application.shared.ports import UnitOfWork
 from voiceqr.domain.accounts.activity import SignInMethod
 from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.tokens import TokenPurpose
@@ -566,7 +566,7 @@ class SecondFactor:
         self.calls: list[tuple[str | None, str | None]] = []
 
     async def __call__(
-        self, uow: UnitOfWork, user: User, otp_code: str | None, recovery_code: str | None
+        self, uow: AccountsUnitOfWork, user: User, otp_code: str | None, recovery_code: str | None
     ) -> SignInMethod | None:
         self.calls.append((otp_code, recovery_code))
         return self.answer

@@ -9,7 +9,7 @@ from uuid import UUID
 import pytest
 
 from tests.unit.fakes import Services, make_services
-from voiceqr.application.operations.audit import record
+from voiceqr.application.shared.audit import record
 from voiceqr.application.voices.gallery import VoiceSpec
 from voiceqr.domain.accounts.users import Role, User, UserStatus
 from voiceqr.domain.generations.generation import GenerationStatus

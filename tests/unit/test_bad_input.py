@@ -15,8 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.unit.fakes import Services, make_services
-from voiceqr.application.accounts.accounts import Client
-from voiceqr.application.shared.ports import GenerationFilter
+from voiceqr.application.accounts.policy import Client
+from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.domain.accounts.users import Role, clean_name, normalize_email
 from voiceqr.domain.generations.generation import clean_text
 from voiceqr.domain.shared.errors import AuthenticationFailed, ValidationError

@@ -22,7 +22,7 @@ from voiceqr.application.generations.batch import (
     file_stem,
 )
 from voiceqr.application.generations.organising import FoldersAndTags
-from voiceqr.application.shared.ports import GenerationFilter
+from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import Generation, GenerationStatus, new_public_code
 from voiceqr.domain.profile.preferences import UserPreferences

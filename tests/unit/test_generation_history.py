@@ -10,7 +10,8 @@ import pytest
 
 from tests.unit.fakes import Services, SpeechCall, make_services
 from voiceqr.application.generations.generations import decode_cursor, encode_cursor
-from voiceqr.application.shared.ports import GenerationFilter, HistoryPosition
+from voiceqr.application.generations.ports import GenerationFilter
+from voiceqr.application.shared.ports import HistoryPosition
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
 from voiceqr.domain.shared.errors import IllegalTransition, NotFound, ValidationError

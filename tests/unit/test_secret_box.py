@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from voiceqr.adapters.secret_box import FernetSecretBox, derive_key
-from voiceqr.application.shared.ports import SecretBox
+from voiceqr.application.accounts.ports import SecretBox
 from voiceqr.domain.shared.errors import DomainError
 
 KEY = "k" * 48

@@ -14,15 +14,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.fakes import PUBLIC_BASE_URL, FakeClock, Services, make_services
-from voiceqr.application.accounts.accounts import Client, hash_token
+from voiceqr.application.accounts.policy import Client, hash_token
+from voiceqr.application.accounts.ports import OneTimeKeys, OpenIdProvider
+from voiceqr.application.accounts.social_claims import identity_from_claims
 from voiceqr.application.accounts.social_sign_in import (
     LinkRequired,
     SocialSignedIn,
     SocialSignIn,
-    identity_from_claims,
 )
 from voiceqr.application.mail.notifications import Notifications
-from voiceqr.application.shared.ports import OneTimeKeys, OpenIdProvider
 from voiceqr.domain.accounts.users import UserStatus
 from voiceqr.domain.shared.errors import (
     AuthenticationFailed,

@@ -18,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.fakes import PUBLIC_BASE_URL, Services, make_services
-from voiceqr.application.accounts.accounts import (
+from voiceqr.application.accounts.accounts import Accounts
+from voiceqr.application.accounts.policy import (
     AccountPolicy,
-    Accounts,
     Client,
     RateLimited,
     ReauthenticationRequired,

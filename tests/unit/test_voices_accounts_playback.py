@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from tests.unit.fakes import FakeSpeech, Services, make_services
-from voiceqr.application.accounts.accounts import Client, hash_token
+from voiceqr.application.accounts.policy import Client, hash_token
 from voiceqr.application.voices.gallery import SAMPLE_TEXT, VoiceSpec
 from voiceqr.domain.accounts.users import Role, User
 from voiceqr.domain.generations.generation import GenerationStatus, new_public_code

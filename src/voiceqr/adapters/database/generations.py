@@ -33,7 +33,8 @@ from sqlalchemy.exc import IntegrityError
 
 from voiceqr.adapters.database.organising import GenerationFiling, filter_conditions
 from voiceqr.adapters.database.shared import Repository, metadata
-from voiceqr.application.shared.ports import GenerationFilter, HistoryPosition
+from voiceqr.application.generations.ports import GenerationFilter
+from voiceqr.application.shared.ports import HistoryPosition
 from voiceqr.domain.generations.failures import AttemptOutcome, GenerationAttempt
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
 from voiceqr.domain.generations.revisions import GenerationRevision

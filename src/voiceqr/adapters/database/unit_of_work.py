@@ -30,25 +30,25 @@ from voiceqr.adapters.database.organising import SqlFolders, SqlTags
 from voiceqr.adapters.database.playback import SqlPlaybackEvents
 from voiceqr.adapters.database.profile import SqlPreferences
 from voiceqr.adapters.database.voices import SqlVoices
-from voiceqr.application.shared.ports import (
+from voiceqr.application.accounts.ports import (
     AccountTokenRepository,
-    AlertStates,
     ApiKeyRepository,
-    AuditLog,
-    FailureStatistics,
+    LoginEventRepository,
+    RecoveryCodeRepository,
+    SocialIdentityRepository,
+    UserRepository,
+)
+from voiceqr.application.generations.ports import (
     GenerationAttemptRepository,
     GenerationRepository,
     GenerationRevisionRepository,
     LabelRepository,
-    LoginEventRepository,
-    MailOutbox,
-    PlaybackEventRepository,
-    PreferencesRepository,
-    RecoveryCodeRepository,
-    SocialIdentityRepository,
-    UserRepository,
-    VoiceRepository,
 )
+from voiceqr.application.mail.ports import MailOutbox
+from voiceqr.application.operations.ports import AlertStates, FailureStatistics
+from voiceqr.application.playback.ports import PlaybackEventRepository
+from voiceqr.application.shared.ports import AuditLog, PreferencesRepository
+from voiceqr.application.voices.ports import VoiceRepository
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -122,25 +122,106 @@ async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         await _release(connection)
 
 
-class SqlUnitOfWork:
-    voices: VoiceRepository
-    generations: GenerationRepository
-    generation_attempts: GenerationAttemptRepository
-    generation_revisions: GenerationRevisionRepository
+class _Part:
+    """A feature's share of the unit of work: the repositories it sets on a connection.
+
+    Each part sets its own and hands on to the next (`super().attach`), so the unit of
+    work below is the list of its parts.
+    """
+
+    def attach(self, connection: AsyncConnection) -> None:
+        """The end of the chain: nothing left to set."""
+
+
+class _AccountsPart(_Part):
     users: UserRepository
-    playback_events: PlaybackEventRepository
     account_tokens: AccountTokenRepository
     login_events: LoginEventRepository
     recovery_codes: RecoveryCodeRepository
     api_keys: ApiKeyRepository
     social_identities: SocialIdentityRepository
+
+    def attach(self, connection: AsyncConnection) -> None:
+        self.users = SqlUsers(connection)
+        self.account_tokens = SqlAccountTokens(connection)
+        self.login_events = SqlLoginEvents(connection)
+        self.recovery_codes = SqlRecoveryCodes(connection)
+        self.api_keys = SqlApiKeys(connection)
+        self.social_identities = SqlSocialIdentities(connection)
+        super().attach(connection)
+
+
+class _MailPart(_Part):
     outbox: MailOutbox
+
+    def attach(self, connection: AsyncConnection) -> None:
+        self.outbox = SqlMailOutbox(connection)
+        super().attach(connection)
+
+
+class _VoicesPart(_Part):
+    voices: VoiceRepository
+
+    def attach(self, connection: AsyncConnection) -> None:
+        self.voices = SqlVoices(connection)
+        super().attach(connection)
+
+
+class _ProfilePart(_Part):
     preferences: PreferencesRepository
+
+    def attach(self, connection: AsyncConnection) -> None:
+        self.preferences = SqlPreferences(connection)
+        super().attach(connection)
+
+
+class _GenerationsPart(_Part):
+    generations: GenerationRepository
+    generation_attempts: GenerationAttemptRepository
+    generation_revisions: GenerationRevisionRepository
     folders: LabelRepository
     tags: LabelRepository
+
+    def attach(self, connection: AsyncConnection) -> None:
+        self.generations = SqlGenerations(connection)
+        self.generation_attempts = SqlGenerationAttempts(connection)
+        self.generation_revisions = SqlGenerationRevisions(connection)
+        self.folders = SqlFolders(connection)
+        self.tags = SqlTags(connection)
+        super().attach(connection)
+
+
+class _PlaybackPart(_Part):
+    playback_events: PlaybackEventRepository
+
+    def attach(self, connection: AsyncConnection) -> None:
+        self.playback_events = SqlPlaybackEvents(connection)
+        super().attach(connection)
+
+
+class _OperationsPart(_Part):
     audit: AuditLog
     failure_stats: FailureStatistics
     alerts: AlertStates
+
+    def attach(self, connection: AsyncConnection) -> None:
+        self.audit = SqlAuditLog(connection)
+        self.failure_stats = SqlFailureStatistics(connection)
+        self.alerts = SqlAlertStates(connection)
+        super().attach(connection)
+
+
+class SqlUnitOfWork(
+    _AccountsPart,
+    _MailPart,
+    _VoicesPart,
+    _ProfilePart,
+    _GenerationsPart,
+    _PlaybackPart,
+    _OperationsPart,
+):
+    """Every feature's repositories on one connection and one transaction; a feature
+    joins with its part above and one line here."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -153,24 +234,7 @@ class SqlUnitOfWork:
         except BaseException:
             await _release(self._connection)
             raise
-        self.voices = SqlVoices(self._connection)
-        self.generations = SqlGenerations(self._connection)
-        self.generation_attempts = SqlGenerationAttempts(self._connection)
-        self.generation_revisions = SqlGenerationRevisions(self._connection)
-        self.users = SqlUsers(self._connection)
-        self.playback_events = SqlPlaybackEvents(self._connection)
-        self.account_tokens = SqlAccountTokens(self._connection)
-        self.login_events = SqlLoginEvents(self._connection)
-        self.recovery_codes = SqlRecoveryCodes(self._connection)
-        self.api_keys = SqlApiKeys(self._connection)
-        self.social_identities = SqlSocialIdentities(self._connection)
-        self.outbox = SqlMailOutbox(self._connection)
-        self.preferences = SqlPreferences(self._connection)
-        self.folders = SqlFolders(self._connection)
-        self.tags = SqlTags(self._connection)
-        self.audit = SqlAuditLog(self._connection)
-        self.failure_stats = SqlFailureStatistics(self._connection)
-        self.alerts = SqlAlertStates(self._connection)
+        self.attach(self._connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -7,7 +7,7 @@ from email.message import EmailMessage
 from email.policy import default
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 
-from voiceqr.application.shared.ports import MailMessage
+from voiceqr.application.mail.ports import MailMessage
 from voiceqr.domain.shared.errors import ValidationError
 
 # Headers the builder owns; letting callers set them would duplicate or contradict them.

@@ -20,7 +20,7 @@ from email.policy import default
 from pathlib import Path
 
 from voiceqr.adapters.mail.message import build_email
-from voiceqr.application.shared.ports import MailMessage
+from voiceqr.application.mail.ports import MailMessage
 from voiceqr.domain.shared.errors import (
     ErrorCategory,
     ExternalServiceError,

@@ -7,7 +7,7 @@ from typing import Literal, NoReturn
 import aiosmtplib
 
 from voiceqr.adapters.mail.message import build_email
-from voiceqr.application.shared.ports import MailMessage
+from voiceqr.application.mail.ports import MailMessage
 from voiceqr.domain.shared.errors import ErrorCategory, ExternalServiceError
 
 Security = Literal["none", "starttls", "tls"]

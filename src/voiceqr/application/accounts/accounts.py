@@ -1,4 +1,5 @@
-"""Accounts (A1-A4, A7-A9, P1): sign-up, verification, recovery, lockout and sessions.
+"""Accounts: the operators' changes, sign-in and lockout, sessions, and the owner's
+own changes (name, password, email).
 
 Every reply that could tell whether an email has an account is the same either way,
 and takes about as long.
@@ -6,27 +7,25 @@ and takes about as long.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
-from voiceqr.application.mail.notifications import Notifications
-from voiceqr.application.operations.audit import record
-from voiceqr.application.shared.ports import (
-    PasswordHasher,
-    RateLimiter,
-    SessionStore,
-    UnitOfWork,
-    UnitOfWorkFactory,
+from voiceqr.application.accounts.core import quiet_email
+from voiceqr.application.accounts.mailed_links import MailedLinks
+from voiceqr.application.accounts.policy import (
+    SESSION_TOKEN_BYTES,
+    Client,
+    ReauthenticationRequired,
+    SecondFactorRequired,
+    SignIn,
+    hash_token,
 )
+from voiceqr.application.accounts.ports import AccountsUnitOfWork
+from voiceqr.application.shared.audit import record
 from voiceqr.domain.accounts.activity import LoginEvent, SignInMethod
 from voiceqr.domain.accounts.sessions import Session
-from voiceqr.domain.accounts.tokens import TOKEN_LIFETIMES, AccountToken, TokenPurpose
+from voiceqr.domain.accounts.tokens import TokenPurpose
 from voiceqr.domain.accounts.users import (
     Role,
     User,
@@ -38,9 +37,7 @@ from voiceqr.domain.accounts.users import (
 from voiceqr.domain.shared.errors import (
     AuthenticationFailed,
     DomainError,
-    ErrorCategory,
     NotFound,
-    PermissionDenied,
     ValidationError,
 )
 from voiceqr.domain.shared.ids import uuid7
@@ -48,115 +45,10 @@ from voiceqr.domain.shared.text import control_character
 
 log = logging.getLogger(__name__)
 
-SESSION_TOKEN_BYTES = 32  # 256 random bits
-EMAIL_TOKEN_BYTES = 32
 
-
-def hash_token(token: str) -> str:
-    """Tokens are stored by hash, so a leaked table holds no usable cookie or link."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-class RateLimited(DomainError):
-    category = ErrorCategory.VALIDATION
-    code = "rate_limited"
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__("Too many attempts; wait a little and try again.")
-        self.retry_after = retry_after
-
-
-class SecondFactorRequired(AuthenticationFailed):
-    """The password was right; a TOTP or recovery code must follow."""
-
-    code = "second_factor_required"
-
-
-class ReauthenticationRequired(PermissionDenied):
-    code = "reauthentication_required"
-
-
-@dataclass(frozen=True, slots=True)
-class Client:
-    """Who is on the other end of a request, as far as we can tell."""
-
-    ip: str = ""
-    user_agent: str = ""
-    country: str = ""
-
-    @property
-    def device(self) -> str:
-        ua = self.user_agent
-        if re.search(r"iPad|Tablet", ua):
-            return "tablet"
-        if re.search(r"Mobi|iPhone|Android", ua):
-            return "mobile"
-        return "desktop" if ua else ""
-
-    @property
-    def browser(self) -> str:
-        for name, pattern in (
-            ("Edge", r"Edg/"),
-            ("Firefox", r"Firefox/"),
-            ("Chrome", r"Chrome/|CriOS/"),
-            ("Safari", r"Safari/"),
-        ):
-            if re.search(pattern, self.user_agent):
-                return name
-        return "other" if self.user_agent else ""
-
-
-@dataclass(frozen=True, slots=True)
-class AccountPolicy:
-    session_idle: timedelta = timedelta(hours=2)
-    session_absolute: timedelta = timedelta(hours=12)
-    remember_me: timedelta = timedelta(days=30)
-    lockout_failures: int = 10
-    lockout_window: timedelta = timedelta(minutes=15)
-    lockout_duration: timedelta = timedelta(minutes=15)
-    activity_retention: timedelta = timedelta(days=180)
-    # (hits, window seconds) per client address and per account
-    sign_in_limit: tuple[int, int] = (20, 60)
-    email_limit: tuple[int, int] = (5, 3600)
-
-
-class SecondFactorCheck(Protocol):
-    """Checks a TOTP or recovery code at sign-in; the method used, or None if wrong."""
-
-    async def __call__(
-        self, uow: UnitOfWork, user: User, otp_code: str | None, recovery_code: str | None
-    ) -> SignInMethod | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class SignIn:
-    user: User
-    token: str
-    session: Session
-
-
-class Accounts:
-    def __init__(
-        self,
-        *,
-        uow: UnitOfWorkFactory,
-        sessions: SessionStore,
-        hasher: PasswordHasher,
-        limits: RateLimiter,
-        notifications: Notifications,
-        clock: Callable[[], datetime],
-        policy: AccountPolicy,
-        second_factor: SecondFactorCheck | None = None,
-    ) -> None:
-        self._uow = uow
-        self._sessions = sessions
-        self._hasher = hasher
-        self._limits = limits
-        self._mail = notifications
-        self._clock = clock
-        self.policy = policy
-        self._second_factor = second_factor
-        self._dummy_hash: str | None = None
+class Accounts(MailedLinks):
+    """Accounts: the operators' changes, sign-in, sessions and the owner's own changes;
+    the mailed-link flows are in `MailedLinks`."""
 
     # --- operators --------------------------------------------------------------------
 
@@ -264,164 +156,6 @@ class Accounts:
             await uow.commit()
         return user
 
-    # --- sign-up and verification (A1, A3) --------------------------------------------
-
-    async def register(
-        self, *, name: str, email: str, password: str, terms_accepted: bool, client: Client
-    ) -> None:
-        """Create an unverified account and mail a verification link.
-
-        The reply is the same whether or not the email is taken; the owner of a taken
-        address is told by mail that someone tried.
-        """
-        await self._limit(f"register:ip:{client.ip}", self.policy.email_limit)
-        if not terms_accepted:
-            raise ValidationError("Accept the terms of service to sign up.", code="terms_required")
-        name = clean_name(name)
-        address = normalize_email(email)
-        check_password(password)
-        password_hash = await self._hasher.hash(password)
-        await self._limit(f"register:email:{address}", self.policy.email_limit)
-        async with self._uow() as uow:
-            existing = await uow.users.get_by_email(address)
-            if existing is not None:
-                await self._mail.send(
-                    uow,
-                    "signup_attempt",
-                    to=existing.email,
-                    name=existing.name,
-                    link=self._mail.link("/forgot-password"),
-                )
-                await uow.commit()
-                return
-            now = self._clock()
-            user = User(
-                id=uuid7(),
-                email=address,
-                name=name,
-                password_hash=password_hash,
-                role=Role.USER,
-                created_at=now,
-                terms_accepted_at=now,
-                password_changed_at=now,
-            )
-            await uow.users.add(user)
-            await self._send_verification(uow, user)
-            await uow.commit()
-
-    async def resend_verification(self, *, email: str, client: Client) -> None:
-        """Mail a fresh link to an unverified account; silent otherwise."""
-        await self._limit(f"verify:ip:{client.ip}", self.policy.email_limit)
-        address = _quiet_email(email)
-        if address is None:
-            return
-        await self._limit(f"verify:email:{address}", self.policy.email_limit)
-        async with self._uow() as uow:
-            user = await uow.users.get_by_email(address)
-            if user is None or user.is_verified or user.status is not UserStatus.ACTIVE:
-                return
-            await uow.account_tokens.void(user.id, TokenPurpose.VERIFY_EMAIL, at=self._clock())
-            await self._send_verification(uow, user)
-            await uow.commit()
-
-    async def verify_email(self, token: str, *, client: Client | None = None) -> User:
-        """Confirm an address: a new account's, or the new one of an email change."""
-        await self._limit_links(client)
-        async with self._uow() as uow:
-            stored = await self._use_token(
-                uow, token, TokenPurpose.VERIFY_EMAIL, TokenPurpose.CHANGE_EMAIL
-            )
-            user = await uow.users.get(stored.user_id)
-            if user is None:
-                raise _bad_link()
-            now = self._clock()
-            if stored.purpose is TokenPurpose.CHANGE_EMAIL:
-                old = user.email
-                user.email = stored.data["email"]
-                user.email_verified_at = now
-                await uow.users.update(user)  # Conflict if someone took the address meanwhile
-                await self._mail.send(
-                    uow, "email_changed", to=old, name=user.name, new_email=user.email
-                )
-            elif user.email_verified_at is None:
-                user.email_verified_at = now
-                await uow.users.update(user)
-                await self._mail.welcome(uow, user)
-            await uow.commit()
-        return user
-
-    async def _send_verification(self, uow: UnitOfWork, user: User) -> None:
-        token = await self._issue(uow, user, TokenPurpose.VERIFY_EMAIL)
-        await self._mail.send(
-            uow,
-            "verify_email",
-            to=user.email,
-            name=user.name,
-            link=self._mail.link(f"/verify-email?token={token}"),
-        )
-
-    # --- password recovery and unlock (A2, A4) ----------------------------------------
-
-    async def forgot_password(self, *, email: str, client: Client) -> None:
-        """Mail a single-use 30-minute reset link; the same reply for any email."""
-        await self._limit(f"reset:ip:{client.ip}", self.policy.email_limit)
-        address = _quiet_email(email)
-        if address is None:
-            return
-        await self._limit(f"reset:email:{address}", self.policy.email_limit)
-        async with self._uow() as uow:
-            user = await uow.users.get_by_email(address)
-            if user is None or user.status is not UserStatus.ACTIVE:
-                return
-            await uow.account_tokens.void(user.id, TokenPurpose.RESET_PASSWORD, at=self._clock())
-            token = await self._issue(uow, user, TokenPurpose.RESET_PASSWORD)
-            await self._mail.send(
-                uow,
-                "reset_password",
-                to=user.email,
-                name=user.name,
-                link=self._mail.link(f"/reset-password?token={token}"),
-            )
-            await uow.commit()
-
-    async def reset_password(
-        self, *, token: str, password: str, client: Client | None = None
-    ) -> User:
-        """Set a new password from a reset link; every session ends and the owner is told."""
-        await self._limit_links(client)
-        check_password(password)
-        password_hash = await self._hasher.hash(password)
-        async with self._uow() as uow:
-            stored = await self._use_token(uow, token, TokenPurpose.RESET_PASSWORD)
-            user = await uow.users.get(stored.user_id)
-            if user is None:
-                raise _bad_link()
-            now = self._clock()
-            user.password_hash = password_hash
-            user.password_changed_at = now
-            user.locked_until = min(user.locked_until, now) if user.locked_until else None
-            # Whoever could read this mailbox controls the address: count it as verified.
-            user.email_verified_at = user.email_verified_at or now
-            await uow.users.update(user)
-            await self._mail.password_changed(uow, user, now)
-            await uow.commit()
-        await self._sessions.delete_for_user(user.id)
-        return user
-
-    async def unlock(self, token: str, *, client: Client | None = None) -> User:
-        await self._limit_links(client)
-        async with self._uow() as uow:
-            stored = await self._use_token(uow, token, TokenPurpose.UNLOCK)
-            user = await uow.users.get(stored.user_id)
-            if user is None:
-                raise _bad_link()
-            # A lock that ended now (not None): failures before it stop counting.
-            now = self._clock()
-            user.locked_until = min(user.locked_until, now) if user.locked_until else None
-            await uow.users.update(user)
-            await uow.commit()
-        return user
-
     # --- sign-in (A4, A6, A8, A9) -----------------------------------------------------
 
     async def sign_in(
@@ -443,7 +177,7 @@ class Accounts:
             "The email or password is not right.", code="bad_credentials"
         )
         await self._limit(f"signin:ip:{client.ip}", self.policy.sign_in_limit)
-        address = _quiet_email(email) or email.strip().lower()[:254]
+        address = quiet_email(email) or email.strip().lower()[:254]
         if control_character(address) is not None:
             # Nobody's address: nothing to look up (PostgreSQL cannot) or to record.
             raise failure
@@ -702,88 +436,8 @@ class Accounts:
             )
             await uow.commit()
 
-    # --- helpers ----------------------------------------------------------------------
 
-    async def _issue(self, uow: UnitOfWork, user: User, purpose: TokenPurpose, **data: str) -> str:
-        token = secrets.token_urlsafe(EMAIL_TOKEN_BYTES)
-        now = self._clock()
-        await uow.account_tokens.add(
-            AccountToken(
-                id=uuid7(),
-                user_id=user.id,
-                purpose=purpose,
-                token_hash=hash_token(token),
-                created_at=now,
-                expires_at=now + TOKEN_LIFETIMES[purpose],
-                data=data,
-            )
-        )
-        return token
-
-    async def _use_token(
-        self, uow: UnitOfWork, token: str, *purposes: TokenPurpose
-    ) -> AccountToken:
-        stored = await uow.account_tokens.get_by_hash(hash_token(token)) if token else None
-        now = self._clock()
-        if stored is None or stored.purpose not in purposes or not stored.is_usable(now):
-            raise _bad_link()
-        if not await uow.account_tokens.mark_used(stored.id, at=now):
-            raise _bad_link()
-        return stored
-
-    async def _limit_links(self, client: Client | None) -> None:
-        """Mailed links are unguessable; the limit still stops anyone from trying."""
-        if client is not None:
-            await self._limit(f"link:ip:{client.ip}", self.policy.sign_in_limit)
-
-    async def _limit(self, key: str, rule: tuple[int, int]) -> None:
-        limit, window = rule
-        if not await self._limits.hit(key, limit=limit, window_seconds=window):
-            raise RateLimited(retry_after=window)
-
-    def _event(
-        self,
-        email: str,
-        user: User | None,
-        success: bool,
-        method: str,
-        reason: str,
-        client: Client,
-    ) -> LoginEvent:
-        return LoginEvent(
-            id=uuid7(),
-            occurred_at=self._clock(),
-            email=email,
-            success=success,
-            method=method,
-            user_id=user.id if user else None,
-            reason=reason,
-            ip=client.ip,
-            user_agent=client.user_agent[:500],
-            device=client.device,
-            country=client.country,
-        )
-
-    async def _record(
-        self,
-        email: str,
-        user: User | None,
-        success: bool,
-        method: str,
-        reason: str,
-        client: Client,
-    ) -> None:
-        async with self._uow() as uow:
-            await uow.login_events.add(self._event(email, user, success, method, reason, client))
-            await uow.commit()
-
-    async def _dummy(self) -> str:
-        if self._dummy_hash is None:
-            self._dummy_hash = await self._hasher.hash(secrets.token_urlsafe(16))
-        return self._dummy_hash
-
-
-async def _by_email(uow: UnitOfWork, email: str) -> User:
+async def _by_email(uow: AccountsUnitOfWork, email: str) -> User:
     user = await uow.users.get_by_email(normalize_email(email))
     if user is None:
         raise NotFound(f"No account has the email {email}.", code="user_not_found")
@@ -795,23 +449,3 @@ def _plain(value: object) -> object:
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value) if isinstance(value, UserStatus) else value
-
-
-def _quiet_email(email: str) -> str | None:
-    try:
-        return normalize_email(email)
-    except ValidationError:
-        return None
-
-
-def _bad_link() -> ValidationError:
-    return ValidationError(
-        "This link is not valid any more: it was used already, it expired, or a newer "
-        "one replaced it.",
-        code="link_invalid",
-    )
-
-
-def require_admin(user: User) -> None:
-    if not user.is_admin:
-        raise PermissionDenied("Only administrators can do this.", code="admin_only")

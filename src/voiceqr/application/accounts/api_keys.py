@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 from uuid import UUID
 
-from voiceqr.application.shared.ports import ApiKeyRepository, UnitOfWorkFactory
+from voiceqr.application.accounts.ports import AccountsUnitOfWork, ApiKeyRepository
 from voiceqr.domain.accounts.api_keys import ApiKey, Scope, parse_scopes
 from voiceqr.domain.accounts.users import User, UserStatus
 from voiceqr.domain.shared.errors import (
@@ -98,7 +98,7 @@ class ApiKeys:
     def __init__(
         self,
         *,
-        uow: UnitOfWorkFactory,
+        uow: Callable[[], AccountsUnitOfWork],
         clock: Callable[[], datetime],
         rotation_grace: timedelta = timedelta(hours=24),
     ) -> None:

@@ -24,12 +24,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from voiceqr.application.accounts.accounts import Accounts, Client, SecondFactorCheck, SignIn
+from voiceqr.application.accounts.accounts import Accounts
+from voiceqr.application.accounts.policy import Client, SecondFactorCheck, SignIn
+from voiceqr.application.accounts.ports import AccountsUnitOfWork, OneTimeKeys, OpenIdProvider
+from voiceqr.application.accounts.social_claims import ProviderIdentity, identity_from_claims
 from voiceqr.application.mail.notifications import Notifications
-from voiceqr.application.shared.ports import OneTimeKeys, OpenIdProvider, UnitOfWorkFactory
 from voiceqr.domain.accounts.activity import LoginEvent, SignInMethod
 from voiceqr.domain.accounts.social import SocialIdentity
-from voiceqr.domain.accounts.users import MAX_NAME_LENGTH, Role, User, UserStatus, normalize_email
+from voiceqr.domain.accounts.users import Role, User, UserStatus
 from voiceqr.domain.shared.errors import (
     AuthenticationFailed,
     Conflict,
@@ -109,15 +111,6 @@ class PendingLink:
 
 
 @dataclass(frozen=True, slots=True)
-class ProviderIdentity:
-    """Who the provider says signed in, read with each provider's rules."""
-
-    subject: str
-    email: str | None  # only an address the provider vouches for
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
 class _StateRecord:
     id: str
     provider: str
@@ -142,31 +135,6 @@ class _LinkRecord:
     expires_at: float
 
 
-def identity_from_claims(provider: str, claims: Mapping[str, object]) -> ProviderIdentity:
-    """The stable subject, the email only when verified, and a display name.
-
-    Google says `email_verified`. Microsoft's `email` is whatever the tenant typed
-    (unverified), so it counts only with the optional `xms_edov` claim (the email
-    domain's owner verified it); its stable id is the tenant and object ids.
-    """
-    email = claims.get("email")
-    if provider == "microsoft":
-        verified = _true(claims.get("xms_edov"))
-        tid, oid = claims.get("tid"), claims.get("oid")
-        has_ids = isinstance(tid, str) and tid and isinstance(oid, str) and oid
-        subject = f"{tid}:{oid}" if has_ids else str(claims.get("sub", ""))
-    else:
-        verified = _true(claims.get("email_verified"))
-        subject = str(claims.get("sub", ""))
-    address: str | None = None
-    if verified and isinstance(email, str):
-        try:
-            address = normalize_email(email)
-        except ValidationError:
-            address = None
-    return ProviderIdentity(subject=subject, email=address, name=_display_name(claims, address))
-
-
 class SocialSignIn:
     """Sign-in with the configured OpenID Connect providers (A5)."""
 
@@ -175,7 +143,7 @@ class SocialSignIn:
         *,
         providers: Mapping[str, OpenIdProvider],
         accounts: Accounts,
-        uow: UnitOfWorkFactory,
+        uow: Callable[[], AccountsUnitOfWork],
         one_time_keys: OneTimeKeys,
         notifications: Notifications,
         clock: Callable[[], datetime],
@@ -596,21 +564,6 @@ def _link_expired() -> AuthenticationFailed:
         "already. Start again with the sign-in button.",
         code="oidc_link_invalid",
     )
-
-
-def _display_name(claims: Mapping[str, object], email: str | None) -> str:
-    for candidate in (
-        claims.get("name"),
-        " ".join(str(claims.get(k) or "") for k in ("given_name", "family_name")),
-        claims.get("preferred_username"),
-    ):
-        if isinstance(candidate, str) and candidate.strip():
-            return " ".join(candidate.split())[:MAX_NAME_LENGTH]
-    return email.split("@")[0] if email else "voiceqr user"
-
-
-def _true(value: object) -> bool:
-    return value is True or (isinstance(value, str) and value.lower() in ("true", "1"))
 
 
 def _random() -> str:

@@ -20,15 +20,9 @@ from datetime import datetime
 
 import pyotp
 
-from voiceqr.application.accounts.accounts import RateLimited, ReauthenticationRequired, hash_token
-from voiceqr.application.shared.ports import (
-    PasswordHasher,
-    QrRenderer,
-    RateLimiter,
-    SecretBox,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from voiceqr.application.accounts.policy import RateLimited, ReauthenticationRequired, hash_token
+from voiceqr.application.accounts.ports import AccountsUnitOfWork, PasswordHasher, SecretBox
+from voiceqr.application.shared.ports import QrRenderer, RateLimiter
 from voiceqr.domain.accounts.activity import SignInMethod
 from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.two_factor import (
@@ -107,7 +101,7 @@ class TwoFactor:
     def __init__(
         self,
         *,
-        uow: UnitOfWorkFactory,
+        uow: Callable[[], AccountsUnitOfWork],
         hasher: PasswordHasher,
         limits: RateLimiter,
         secret_box: SecretBox,
@@ -230,7 +224,7 @@ class TwoFactor:
             await uow.commit()
 
     async def check_at_sign_in(
-        self, uow: UnitOfWork, user: User, otp_code: str | None, recovery_code: str | None
+        self, uow: AccountsUnitOfWork, user: User, otp_code: str | None, recovery_code: str | None
     ) -> SignInMethod | None:
         """The second step of a sign-in (the SecondFactorCheck of `Accounts`).
 
@@ -276,7 +270,7 @@ class TwoFactor:
                 matched = step
         return matched
 
-    async def _use_recovery_code(self, uow: UnitOfWork, stored: User, code: str) -> bool:
+    async def _use_recovery_code(self, uow: AccountsUnitOfWork, stored: User, code: str) -> bool:
         wanted = hash_token(normalize_recovery_code(code))
         found: RecoveryCode | None = None
         for candidate in await uow.recovery_codes.list_unused(stored.id):
@@ -285,7 +279,7 @@ class TwoFactor:
         # mark_used is a compare-and-set: of two sign-ins racing with one code, one wins.
         return found is not None and await uow.recovery_codes.mark_used(found.id, at=self._clock())
 
-    async def _new_recovery_codes(self, uow: UnitOfWork, user: User) -> list[str]:
+    async def _new_recovery_codes(self, uow: AccountsUnitOfWork, user: User) -> list[str]:
         now = self._clock()
         codes = [new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
         await uow.recovery_codes.replace(
@@ -318,7 +312,7 @@ class TwoFactor:
             raise RateLimited(retry_after=window)
 
 
-async def _load(uow: UnitOfWork, user: User) -> User:
+async def _load(uow: AccountsUnitOfWork, user: User) -> User:
     stored = await uow.users.get(user.id)
     if stored is None:
         raise NotFound("No such account.", code="user_not_found")

@@ -24,13 +24,12 @@ from uuid import UUID
 
 from voiceqr.application.generations.generations import Generations
 from voiceqr.application.generations.organising import FoldersAndTags
-from voiceqr.application.playback.playback import Playback
-from voiceqr.application.shared.ports import (
-    AudioStorage,
+from voiceqr.application.generations.ports import (
     GenerationFilter,
-    QrRenderer,
-    UnitOfWorkFactory,
+    GenerationsUnitOfWork,
+    PlaybackStatistics,
 )
+from voiceqr.application.shared.ports import AudioStorage, QrRenderer
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import Generation
 from voiceqr.domain.generations.organising import Filing
@@ -104,10 +103,10 @@ class GenerationBatches:
     def __init__(
         self,
         *,
-        uow: UnitOfWorkFactory,
+        uow: Callable[[], GenerationsUnitOfWork],
         generations: Generations,
         folders_and_tags: FoldersAndTags,
-        playback: Playback,
+        playback: PlaybackStatistics,
         storage: AudioStorage,
         qr: QrRenderer,
         playback_url: Callable[[str], str],

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
+from voiceqr.application.generations.ports import GenerationsUnitOfWork
 from voiceqr.application.mail.notifications import Notifications
-from voiceqr.application.operations.audit import record
-from voiceqr.application.shared.ports import UnitOfWork, UnitOfWorkFactory
+from voiceqr.application.shared.audit import record
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.failures import (
     CANCELLED_BY_ADMIN,
@@ -28,7 +28,7 @@ EXCERPT_LENGTH = 60
 
 
 async def notify_final_failure(
-    uow: UnitOfWork, notifications: Notifications, generation: Generation
+    uow: GenerationsUnitOfWork, notifications: Notifications, generation: Generation
 ) -> None:
     """Write the owner's "could not make it" mail to the outbox of `uow` (F4).
 
@@ -75,7 +75,7 @@ async def notify_final_failure(
 
 
 async def close_running_attempt(
-    uow: UnitOfWork, generation: Generation, outcome: AttemptOutcome, *, now: datetime
+    uow: GenerationsUnitOfWork, generation: Generation, outcome: AttemptOutcome, *, now: datetime
 ) -> None:
     """Finish the generation's open attempt with the generation's current error, if any."""
     attempt = await uow.generation_attempts.running(generation.id)
@@ -123,7 +123,7 @@ class GenerationFailures:
     def __init__(
         self,
         *,
-        uow: UnitOfWorkFactory,
+        uow: Callable[[], GenerationsUnitOfWork],
         notifications: Notifications,
         hand_to_queue: Callable[[list[UUID]], Awaitable[int]],
         clock: Callable[[], datetime],
@@ -264,7 +264,7 @@ def _who(actor: User | None) -> dict[str, str]:
     return {"admin_id": str(actor.id) if actor is not None else "cli"}
 
 
-async def _get(uow: UnitOfWork, generation_id: UUID) -> Generation:
+async def _get(uow: GenerationsUnitOfWork, generation_id: UUID) -> Generation:
     generation = await uow.generations.get(generation_id)
     if generation is None or generation.is_deleted:
         raise NotFound("No such generation.", code="generation_not_found")

@@ -16,17 +16,18 @@ from voiceqr.application.generations.failures import (
     close_running_attempt,
     notify_final_failure,
 )
+from voiceqr.application.generations.ports import (
+    GenerationFilter,
+    GenerationQueue,
+    GenerationsUnitOfWork,
+)
 from voiceqr.application.mail.notifications import Notifications
 from voiceqr.application.shared.cursors import decode_cursor, encode_cursor
 from voiceqr.application.shared.ports import (
     AudioStorage,
-    GenerationFilter,
-    GenerationQueue,
     HistoryPosition,
     SpeechResult,
     SpeechSynthesizer,
-    UnitOfWork,
-    UnitOfWorkFactory,
 )
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.failures import AttemptOutcome, GenerationAttempt
@@ -76,7 +77,11 @@ class HistoryPage:
 
 
 async def speakable(
-    uow: UnitOfWork, speech: Mapping[str, SpeechSynthesizer], *, text: str, voice_id: UUID
+    uow: GenerationsUnitOfWork,
+    speech: Mapping[str, SpeechSynthesizer],
+    *,
+    text: str,
+    voice_id: UUID,
 ) -> tuple[Voice, str]:
     """The voice and cleaned text of a request or an edit, or a ValidationError.
 
@@ -113,7 +118,7 @@ class Generations:
     def __init__(
         self,
         *,
-        uow: UnitOfWorkFactory,
+        uow: Callable[[], GenerationsUnitOfWork],
         queue: GenerationQueue,
         speech: Mapping[str, SpeechSynthesizer],
         storage: AudioStorage,

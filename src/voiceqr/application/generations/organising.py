@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from uuid import UUID
 
-from voiceqr.application.shared.ports import LabelRepository, UnitOfWork, UnitOfWorkFactory
+from voiceqr.application.generations.ports import GenerationsUnitOfWork, LabelRepository
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import Generation
 from voiceqr.domain.generations.organising import (
@@ -30,7 +30,7 @@ from voiceqr.domain.shared.ids import uuid7
 Clock = Callable[[], datetime]
 
 
-def _repository(uow: UnitOfWork, kind: LabelKind) -> LabelRepository:
+def _repository(uow: GenerationsUnitOfWork, kind: LabelKind) -> LabelRepository:
     return uow.folders if kind is LabelKind.FOLDER else uow.tags
 
 
@@ -45,7 +45,7 @@ def _generation_not_found() -> NotFound:
 class FoldersAndTags:
     """A user's folders and tags, and which generations are filed in them."""
 
-    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, *, uow: Callable[[], GenerationsUnitOfWork], clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
@@ -168,7 +168,7 @@ class FoldersAndTags:
         return filing
 
     async def _set_tags(
-        self, uow: UnitOfWork, user: User, generation_id: UUID, names: Sequence[str]
+        self, uow: GenerationsUnitOfWork, user: User, generation_id: UUID, names: Sequence[str]
     ) -> Filing:
         if await uow.generations.get_owned(generation_id, user.id) is None:
             raise _generation_not_found()
@@ -183,7 +183,9 @@ class FoldersAndTags:
         await uow.generations.add_tags(user.id, [generation_id], list(keep))
         return (await uow.generations.filings(user.id, [generation_id]))[generation_id]
 
-    async def _tags_named(self, uow: UnitOfWork, user: User, names: Sequence[str]) -> list[Label]:
+    async def _tags_named(
+        self, uow: GenerationsUnitOfWork, user: User, names: Sequence[str]
+    ) -> list[Label]:
         """The user's tags of these names (one per name, whatever its case), new ones made."""
         wanted: dict[str, str] = {}
         for name in names:

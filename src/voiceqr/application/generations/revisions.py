@@ -16,13 +16,9 @@ from datetime import datetime
 from uuid import UUID
 
 from voiceqr.application.generations.generations import speakable
-from voiceqr.application.operations.audit import record
-from voiceqr.application.shared.ports import (
-    AudioStorage,
-    SpeechSynthesizer,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from voiceqr.application.generations.ports import GenerationsUnitOfWork
+from voiceqr.application.shared.audit import record
+from voiceqr.application.shared.ports import AudioStorage, SpeechSynthesizer
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
 from voiceqr.domain.generations.revisions import GenerationRevision, revision_status
@@ -71,7 +67,7 @@ class GenerationRevisions:
     def __init__(
         self,
         *,
-        uow: UnitOfWorkFactory,
+        uow: Callable[[], GenerationsUnitOfWork],
         speech: Mapping[str, SpeechSynthesizer],
         storage: AudioStorage,
         hand_to_queue: Callable[[list[UUID]], Awaitable[int]],
@@ -98,7 +94,7 @@ class GenerationRevisions:
                 code="email_unverified",
             )
 
-        async def find(uow: UnitOfWork) -> Generation:
+        async def find(uow: GenerationsUnitOfWork) -> Generation:
             generation = await uow.generations.get_owned(generation_id, owner.id)
             if generation is None:
                 raise NotFound("No such generation.", code="generation_not_found")
@@ -121,7 +117,7 @@ class GenerationRevisions:
         if actor is not None and not actor.is_admin:
             raise PermissionDenied("Only administrators can do this.", code="admin_only")
 
-        async def find(uow: UnitOfWork) -> Generation:
+        async def find(uow: GenerationsUnitOfWork) -> Generation:
             generation = await uow.generations.get(generation_id)
             if generation is None or generation.is_deleted:
                 raise NotFound("No such generation.", code="generation_not_found")
@@ -132,7 +128,7 @@ class GenerationRevisions:
                 )
             return generation
 
-        async def audit(uow: UnitOfWork, generation: Generation, now: datetime) -> None:
+        async def audit(uow: GenerationsUnitOfWork, generation: Generation, now: datetime) -> None:
             await record(
                 uow,
                 actor,
@@ -203,10 +199,11 @@ class GenerationRevisions:
 
     async def _revise(
         self,
-        find: Callable[[UnitOfWork], Awaitable[Generation]],
+        find: Callable[[GenerationsUnitOfWork], Awaitable[Generation]],
         edit: Edit,
         *,
-        audit: Callable[[UnitOfWork, Generation, datetime], Awaitable[None]] | None = None,
+        audit: Callable[[GenerationsUnitOfWork, Generation, datetime], Awaitable[None]]
+        | None = None,
     ) -> Generation:
         """Find the generation, check the edit like a request, start the next revision,
         save both in one transaction, then hand the job to the queue."""

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from voiceqr.application.shared.ports import Mailer, MailMessage, UnitOfWork, UnitOfWorkFactory
+from voiceqr.application.mail.ports import Mailer, MailMessage, MailUnitOfWork
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.mail.outbox import MAIL_RETRY_DELAY, OutboxMessage
 from voiceqr.domain.shared.errors import ExternalServiceError
@@ -146,12 +146,14 @@ class Notifications:
     def link(self, path: str) -> str:
         return f"{self._base}{path}"
 
-    async def welcome(self, uow: UnitOfWork, user: User) -> OutboxMessage:
+    async def welcome(self, uow: MailUnitOfWork, user: User) -> OutboxMessage:
         return await self.send(
             uow, "welcome", to=user.email, name=user.name, link=self.link("/generations/new")
         )
 
-    async def password_changed(self, uow: UnitOfWork, user: User, when: datetime) -> OutboxMessage:
+    async def password_changed(
+        self, uow: MailUnitOfWork, user: User, when: datetime
+    ) -> OutboxMessage:
         return await self.send(
             uow,
             "password_changed",
@@ -162,7 +164,7 @@ class Notifications:
         )
 
     async def send(
-        self, uow: UnitOfWork, kind: str, *, to: str, link: str | None = None, **values: str
+        self, uow: MailUnitOfWork, kind: str, *, to: str, link: str | None = None, **values: str
     ) -> OutboxMessage:
         template = TEMPLATES[kind]
         paragraphs = [p.format(**values) for p in template.paragraphs]
@@ -201,7 +203,7 @@ class MailDelivery:
     """Sends due outbox mail: 3 attempts, 5 minutes apart, then marked failed for admins."""
 
     def __init__(
-        self, *, uow: UnitOfWorkFactory, mailer: Mailer, clock: Callable[[], datetime]
+        self, *, uow: Callable[[], MailUnitOfWork], mailer: Mailer, clock: Callable[[], datetime]
     ) -> None:
         self._uow = uow
         self._mailer = mailer

@@ -1,80 +1,20 @@
-"""The audit log of admin actions (O11): written with each action, read by admins.
-
-Every admin use case calls `record` with its own unit of work before committing, so
-the entry and the change are saved together or not at all:
-
-    async with uow_factory() as uow:
-        ...change something...
-        await record(uow, actor, "generation.requeue", target=("generation", gid),
-                     now=clock(), ip=ip, details={"voice_id": str(voice_id)})
-        await uow.commit()
-"""
+"""The audit log of admin actions, read by admins and operators (each feature writes
+its entries with `voiceqr.application.shared.audit.record`)."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from uuid import UUID
 
+from voiceqr.application.operations.ports import OperationsUnitOfWork
 from voiceqr.application.shared.cursors import decode_cursor, encode_cursor
-from voiceqr.application.shared.ports import HistoryPosition, UnitOfWork, UnitOfWorkFactory
+from voiceqr.application.shared.ports import HistoryPosition
 from voiceqr.domain.accounts.users import User
-from voiceqr.domain.operations.audit import (
-    OPERATOR,
-    AuditEvent,
-    AuditPosition,
-    check_action,
-    check_action_filter,
-)
+from voiceqr.domain.operations.audit import AuditEvent, AuditPosition, check_action_filter
 from voiceqr.domain.shared.errors import PermissionDenied, ValidationError
-from voiceqr.domain.shared.ids import uuid7
 from voiceqr.domain.shared.text import refuse_control_characters
 
-log = logging.getLogger(__name__)
-
 MAX_AUDIT_PAGE = 200
-
-
-async def record(
-    uow: UnitOfWork,
-    actor: User | None,
-    action: str,
-    *,
-    target: tuple[str, UUID | str],
-    now: datetime,
-    ip: str = "",
-    details: Mapping[str, object] | None = None,
-) -> AuditEvent:
-    """Append an entry for an admin action to the log of `uow` (committed with the action).
-
-    `actor` None is an operator at the terminal. `target` is (type, id), e.g.
-    ("generation", generation.id); `details` must be JSON-serialisable.
-    """
-    target_type, target_id = target
-    event = AuditEvent(
-        id=uuid7(),
-        occurred_at=now,
-        actor_id=None if actor is None else actor.id,
-        actor=OPERATOR if actor is None else actor.email,
-        action=check_action(action),
-        target_type=target_type,
-        target_id=str(target_id),
-        details=dict(details or {}),
-        ip=ip[:64],
-    )
-    await uow.audit.add(event)
-    log.info(
-        "admin action",
-        extra={
-            "audit_action": action,
-            "actor": event.actor,
-            "target_type": target_type,
-            "target_id": event.target_id,
-        },
-    )
-    return event
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +28,7 @@ class AuditPage:
 class AuditTrail:
     """Reading the audit log: administrators and operators only."""
 
-    def __init__(self, *, uow: UnitOfWorkFactory) -> None:
+    def __init__(self, *, uow: Callable[[], OperationsUnitOfWork]) -> None:
         self._uow = uow
 
     async def page(

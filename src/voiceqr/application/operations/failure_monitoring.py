@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from voiceqr.application.mail.notifications import Notifications
-from voiceqr.application.shared.ports import UnitOfWork, UnitOfWorkFactory
+from voiceqr.application.operations.ports import OperationsUnitOfWork
 from voiceqr.domain.accounts.users import User, UserStatus
 from voiceqr.domain.operations.failure_monitoring import (
     FAILURE_RATE_ALERT,
@@ -63,7 +63,7 @@ class FailureMonitor:
     def __init__(
         self,
         *,
-        uow: UnitOfWorkFactory,
+        uow: Callable[[], OperationsUnitOfWork],
         notifications: Notifications,
         clock: Callable[[], datetime],
         policy: AlertPolicy,
@@ -158,6 +158,6 @@ class FailureMonitor:
         return 1
 
 
-async def _rate_since(uow: UnitOfWork, since: datetime) -> FailureRate:
+async def _rate_since(uow: OperationsUnitOfWork, since: datetime) -> FailureRate:
     finished, failed = await uow.failure_stats.failure_rate(since=since)
     return FailureRate(since=since, finished=finished, failed=failed)

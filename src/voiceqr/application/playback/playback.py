@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from voiceqr.application.shared.ports import AudioStorage, UnitOfWorkFactory
+from voiceqr.application.playback.ports import PlaybackUnitOfWork
+from voiceqr.application.shared.ports import AudioStorage
 from voiceqr.domain.generations.generation import (
     Generation,
     GenerationStatus,
@@ -31,7 +32,11 @@ class PlaybackPage:
 
 class Playback:
     def __init__(
-        self, *, uow: UnitOfWorkFactory, storage: AudioStorage, clock: Callable[[], datetime]
+        self,
+        *,
+        uow: Callable[[], PlaybackUnitOfWork],
+        storage: AudioStorage,
+        clock: Callable[[], datetime],
     ) -> None:
         self._uow = uow
         self._storage = storage

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from uuid import UUID
 
-from voiceqr.application.shared.ports import UnitOfWork, UnitOfWorkFactory
+from voiceqr.application.profile.ports import ProfileUnitOfWork
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.profile.preferences import UserPreferences
 from voiceqr.domain.shared.errors import ValidationError
@@ -20,14 +20,14 @@ EDITABLE = frozenset({"default_voice_id", "qr_size", "email_generation_failed"})
 _RECENT_WINDOW = 50
 
 
-async def _published_or_none(uow: UnitOfWork, voice_id: UUID | None) -> UUID | None:
+async def _published_or_none(uow: ProfileUnitOfWork, voice_id: UUID | None) -> UUID | None:
     if voice_id is None:
         return None
     voice = await uow.voices.get(voice_id)
     return voice_id if voice is not None and voice.published else None
 
 
-async def _require_published(uow: UnitOfWork, voice_id: UUID | None) -> None:
+async def _require_published(uow: ProfileUnitOfWork, voice_id: UUID | None) -> None:
     if voice_id is not None and await _published_or_none(uow, voice_id) is None:
         raise ValidationError("Pick one of the voices in the gallery.", code="unknown_voice")
 
@@ -35,7 +35,7 @@ async def _require_published(uow: UnitOfWork, voice_id: UUID | None) -> None:
 class Preferences:
     """What a user set once for every generation, and the draft they are typing."""
 
-    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, *, uow: Callable[[], ProfileUnitOfWork], clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 

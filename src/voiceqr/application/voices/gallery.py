@@ -9,9 +9,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from voiceqr.application.accounts.accounts import require_admin
-from voiceqr.application.operations.audit import record
-from voiceqr.application.shared.ports import AudioStorage, SpeechSynthesizer, UnitOfWorkFactory
+from voiceqr.application.accounts.policy import require_admin
+from voiceqr.application.shared.audit import record
+from voiceqr.application.shared.ports import AudioStorage, SpeechSynthesizer
+from voiceqr.application.voices.ports import VoicesUnitOfWork
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.shared.errors import NotFound, ValidationError
 from voiceqr.domain.shared.ids import uuid7
@@ -60,7 +61,7 @@ class VoiceGallery:
     def __init__(
         self,
         *,
-        uow: UnitOfWorkFactory,
+        uow: Callable[[], VoicesUnitOfWork],
         storage: AudioStorage,
         speech: Mapping[str, SpeechSynthesizer],
         clock: Callable[[], datetime],

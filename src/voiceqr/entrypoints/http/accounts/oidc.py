@@ -17,7 +17,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
-from voiceqr.application.accounts.accounts import SecondFactorRequired
+from voiceqr.application.accounts.policy import SecondFactorRequired
 from voiceqr.application.accounts.social_sign_in import (
     LinkRequired,
     SecondFactorPending,

@@ -15,7 +15,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, Parameter
 from litestar.response import Redirect, Template
 
-from voiceqr.application.accounts.accounts import SecondFactorRequired
+from voiceqr.application.accounts.policy import SecondFactorRequired
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.users import User

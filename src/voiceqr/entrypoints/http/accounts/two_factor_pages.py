@@ -17,7 +17,7 @@ from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 
-from voiceqr.application.accounts.accounts import ReauthenticationRequired
+from voiceqr.application.accounts.policy import ReauthenticationRequired
 from voiceqr.application.accounts.two_factor import TwoFactorSetup
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.sessions import Session

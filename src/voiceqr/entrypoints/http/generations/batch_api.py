@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_200_OK
 from stream_zip import ZIP_AUTO, async_stream_zip
 
 from voiceqr.application.generations.batch import ArchiveFile, Selection
-from voiceqr.application.shared.ports import GenerationFilter
+from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.api_keys import Scope
 from voiceqr.domain.accounts.users import User

@@ -16,7 +16,7 @@ from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 
 from voiceqr.application.generations.batch import MAX_IDS, BatchAction, Selection
-from voiceqr.application.shared.ports import GenerationFilter
+from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import GenerationStatus

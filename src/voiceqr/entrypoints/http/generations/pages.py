@@ -15,8 +15,8 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from voiceqr.application.generations.generations import HistoryPage
+from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.application.generations.revisions import Edit
-from voiceqr.application.shared.ports import GenerationFilter
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import GenerationStatus

@@ -10,8 +10,8 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from voiceqr.application.generations.batch import BatchAction
+from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.application.generations.revisions import Edit
-from voiceqr.application.shared.ports import GenerationFilter
 from voiceqr.domain.generations.generation import GenerationStatus
 from voiceqr.entrypoints.http.kit.schemas import Body, LabelName, Text, one_line
 

@@ -20,7 +20,7 @@ from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 
-from voiceqr.application.accounts.accounts import Client
+from voiceqr.application.accounts.policy import Client
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.api_keys import Scope
 from voiceqr.domain.accounts.sessions import Session

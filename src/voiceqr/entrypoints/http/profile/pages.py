@@ -16,7 +16,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from voiceqr.application.accounts.accounts import ReauthenticationRequired
+from voiceqr.application.accounts.policy import ReauthenticationRequired
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.users import User

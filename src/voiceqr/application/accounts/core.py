@@ -1,0 +1,151 @@
+"""The state and helpers every part of `Accounts` uses: stores, limits, tokens and
+the login activity record."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+
+from voiceqr.application.accounts.policy import (
+    EMAIL_TOKEN_BYTES,
+    AccountPolicy,
+    Client,
+    RateLimited,
+    SecondFactorCheck,
+    hash_token,
+)
+from voiceqr.application.accounts.ports import AccountsUnitOfWork, PasswordHasher, SessionStore
+from voiceqr.application.mail.notifications import Notifications
+from voiceqr.application.shared.ports import RateLimiter
+from voiceqr.domain.accounts.activity import LoginEvent
+from voiceqr.domain.accounts.tokens import TOKEN_LIFETIMES, AccountToken, TokenPurpose
+from voiceqr.domain.accounts.users import (
+    User,
+    normalize_email,
+)
+from voiceqr.domain.shared.errors import (
+    ValidationError,
+)
+from voiceqr.domain.shared.ids import uuid7
+
+
+class AccountsCore:
+    """What the parts of `Accounts` share; the use cases are in its subclasses."""
+
+    def __init__(
+        self,
+        *,
+        uow: Callable[[], AccountsUnitOfWork],
+        sessions: SessionStore,
+        hasher: PasswordHasher,
+        limits: RateLimiter,
+        notifications: Notifications,
+        clock: Callable[[], datetime],
+        policy: AccountPolicy,
+        second_factor: SecondFactorCheck | None = None,
+    ) -> None:
+        self._uow = uow
+        self._sessions = sessions
+        self._hasher = hasher
+        self._limits = limits
+        self._mail = notifications
+        self._clock = clock
+        self.policy = policy
+        self._second_factor = second_factor
+        self._dummy_hash: str | None = None
+
+    async def _issue(
+        self, uow: AccountsUnitOfWork, user: User, purpose: TokenPurpose, **data: str
+    ) -> str:
+        token = secrets.token_urlsafe(EMAIL_TOKEN_BYTES)
+        now = self._clock()
+        await uow.account_tokens.add(
+            AccountToken(
+                id=uuid7(),
+                user_id=user.id,
+                purpose=purpose,
+                token_hash=hash_token(token),
+                created_at=now,
+                expires_at=now + TOKEN_LIFETIMES[purpose],
+                data=data,
+            )
+        )
+        return token
+
+    async def _use_token(
+        self, uow: AccountsUnitOfWork, token: str, *purposes: TokenPurpose
+    ) -> AccountToken:
+        stored = await uow.account_tokens.get_by_hash(hash_token(token)) if token else None
+        now = self._clock()
+        if stored is None or stored.purpose not in purposes or not stored.is_usable(now):
+            raise bad_link()
+        if not await uow.account_tokens.mark_used(stored.id, at=now):
+            raise bad_link()
+        return stored
+
+    async def _limit_links(self, client: Client | None) -> None:
+        """Mailed links are unguessable; the limit still stops anyone from trying."""
+        if client is not None:
+            await self._limit(f"link:ip:{client.ip}", self.policy.sign_in_limit)
+
+    async def _limit(self, key: str, rule: tuple[int, int]) -> None:
+        limit, window = rule
+        if not await self._limits.hit(key, limit=limit, window_seconds=window):
+            raise RateLimited(retry_after=window)
+
+    def _event(
+        self,
+        email: str,
+        user: User | None,
+        success: bool,
+        method: str,
+        reason: str,
+        client: Client,
+    ) -> LoginEvent:
+        return LoginEvent(
+            id=uuid7(),
+            occurred_at=self._clock(),
+            email=email,
+            success=success,
+            method=method,
+            user_id=user.id if user else None,
+            reason=reason,
+            ip=client.ip,
+            user_agent=client.user_agent[:500],
+            device=client.device,
+            country=client.country,
+        )
+
+    async def _record(
+        self,
+        email: str,
+        user: User | None,
+        success: bool,
+        method: str,
+        reason: str,
+        client: Client,
+    ) -> None:
+        async with self._uow() as uow:
+            await uow.login_events.add(self._event(email, user, success, method, reason, client))
+            await uow.commit()
+
+    async def _dummy(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = await self._hasher.hash(secrets.token_urlsafe(16))
+        return self._dummy_hash
+
+
+def quiet_email(email: str) -> str | None:
+    try:
+        return normalize_email(email)
+    except ValidationError:
+        return None
+
+
+def bad_link() -> ValidationError:
+    return ValidationError(
+        "This link is not valid any more: it was used already, it expired, or a newer "
+        "one replaced it.",
+        code="link_invalid",
+    )

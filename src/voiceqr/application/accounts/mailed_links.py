@@ -1,0 +1,186 @@
+"""Accounts, through mailed links (A1-A4): sign-up and verification, password
+recovery, and unlocking an account locked after failed sign-ins.
+
+Every reply that could tell whether an email has an account is the same either way.
+"""
+
+from __future__ import annotations
+
+from voiceqr.application.accounts.core import AccountsCore, bad_link, quiet_email
+from voiceqr.application.accounts.policy import Client
+from voiceqr.application.accounts.ports import AccountsUnitOfWork
+from voiceqr.domain.accounts.tokens import TokenPurpose
+from voiceqr.domain.accounts.users import (
+    Role,
+    User,
+    UserStatus,
+    check_password,
+    clean_name,
+    normalize_email,
+)
+from voiceqr.domain.shared.errors import (
+    ValidationError,
+)
+from voiceqr.domain.shared.ids import uuid7
+
+
+class MailedLinks(AccountsCore):
+    """Sign-up, verification, password reset and unlock: each ends with a mailed link."""
+
+    # --- sign-up and verification (A1, A3) --------------------------------------------
+
+    async def register(
+        self, *, name: str, email: str, password: str, terms_accepted: bool, client: Client
+    ) -> None:
+        """Create an unverified account and mail a verification link.
+
+        The reply is the same whether or not the email is taken; the owner of a taken
+        address is told by mail that someone tried.
+        """
+        await self._limit(f"register:ip:{client.ip}", self.policy.email_limit)
+        if not terms_accepted:
+            raise ValidationError("Accept the terms of service to sign up.", code="terms_required")
+        name = clean_name(name)
+        address = normalize_email(email)
+        check_password(password)
+        password_hash = await self._hasher.hash(password)
+        await self._limit(f"register:email:{address}", self.policy.email_limit)
+        async with self._uow() as uow:
+            existing = await uow.users.get_by_email(address)
+            if existing is not None:
+                await self._mail.send(
+                    uow,
+                    "signup_attempt",
+                    to=existing.email,
+                    name=existing.name,
+                    link=self._mail.link("/forgot-password"),
+                )
+                await uow.commit()
+                return
+            now = self._clock()
+            user = User(
+                id=uuid7(),
+                email=address,
+                name=name,
+                password_hash=password_hash,
+                role=Role.USER,
+                created_at=now,
+                terms_accepted_at=now,
+                password_changed_at=now,
+            )
+            await uow.users.add(user)
+            await self._send_verification(uow, user)
+            await uow.commit()
+
+    async def resend_verification(self, *, email: str, client: Client) -> None:
+        """Mail a fresh link to an unverified account; silent otherwise."""
+        await self._limit(f"verify:ip:{client.ip}", self.policy.email_limit)
+        address = quiet_email(email)
+        if address is None:
+            return
+        await self._limit(f"verify:email:{address}", self.policy.email_limit)
+        async with self._uow() as uow:
+            user = await uow.users.get_by_email(address)
+            if user is None or user.is_verified or user.status is not UserStatus.ACTIVE:
+                return
+            await uow.account_tokens.void(user.id, TokenPurpose.VERIFY_EMAIL, at=self._clock())
+            await self._send_verification(uow, user)
+            await uow.commit()
+
+    async def verify_email(self, token: str, *, client: Client | None = None) -> User:
+        """Confirm an address: a new account's, or the new one of an email change."""
+        await self._limit_links(client)
+        async with self._uow() as uow:
+            stored = await self._use_token(
+                uow, token, TokenPurpose.VERIFY_EMAIL, TokenPurpose.CHANGE_EMAIL
+            )
+            user = await uow.users.get(stored.user_id)
+            if user is None:
+                raise bad_link()
+            now = self._clock()
+            if stored.purpose is TokenPurpose.CHANGE_EMAIL:
+                old = user.email
+                user.email = stored.data["email"]
+                user.email_verified_at = now
+                await uow.users.update(user)  # Conflict if someone took the address meanwhile
+                await self._mail.send(
+                    uow, "email_changed", to=old, name=user.name, new_email=user.email
+                )
+            elif user.email_verified_at is None:
+                user.email_verified_at = now
+                await uow.users.update(user)
+                await self._mail.welcome(uow, user)
+            await uow.commit()
+        return user
+
+    async def _send_verification(self, uow: AccountsUnitOfWork, user: User) -> None:
+        token = await self._issue(uow, user, TokenPurpose.VERIFY_EMAIL)
+        await self._mail.send(
+            uow,
+            "verify_email",
+            to=user.email,
+            name=user.name,
+            link=self._mail.link(f"/verify-email?token={token}"),
+        )
+
+    # --- password recovery and unlock (A2, A4) ----------------------------------------
+
+    async def forgot_password(self, *, email: str, client: Client) -> None:
+        """Mail a single-use 30-minute reset link; the same reply for any email."""
+        await self._limit(f"reset:ip:{client.ip}", self.policy.email_limit)
+        address = quiet_email(email)
+        if address is None:
+            return
+        await self._limit(f"reset:email:{address}", self.policy.email_limit)
+        async with self._uow() as uow:
+            user = await uow.users.get_by_email(address)
+            if user is None or user.status is not UserStatus.ACTIVE:
+                return
+            await uow.account_tokens.void(user.id, TokenPurpose.RESET_PASSWORD, at=self._clock())
+            token = await self._issue(uow, user, TokenPurpose.RESET_PASSWORD)
+            await self._mail.send(
+                uow,
+                "reset_password",
+                to=user.email,
+                name=user.name,
+                link=self._mail.link(f"/reset-password?token={token}"),
+            )
+            await uow.commit()
+
+    async def reset_password(
+        self, *, token: str, password: str, client: Client | None = None
+    ) -> User:
+        """Set a new password from a reset link; every session ends and the owner is told."""
+        await self._limit_links(client)
+        check_password(password)
+        password_hash = await self._hasher.hash(password)
+        async with self._uow() as uow:
+            stored = await self._use_token(uow, token, TokenPurpose.RESET_PASSWORD)
+            user = await uow.users.get(stored.user_id)
+            if user is None:
+                raise bad_link()
+            now = self._clock()
+            user.password_hash = password_hash
+            user.password_changed_at = now
+            user.locked_until = min(user.locked_until, now) if user.locked_until else None
+            # Whoever could read this mailbox controls the address: count it as verified.
+            user.email_verified_at = user.email_verified_at or now
+            await uow.users.update(user)
+            await self._mail.password_changed(uow, user, now)
+            await uow.commit()
+        await self._sessions.delete_for_user(user.id)
+        return user
+
+    async def unlock(self, token: str, *, client: Client | None = None) -> User:
+        await self._limit_links(client)
+        async with self._uow() as uow:
+            stored = await self._use_token(uow, token, TokenPurpose.UNLOCK)
+            user = await uow.users.get(stored.user_id)
+            if user is None:
+                raise bad_link()
+            # A lock that ended now (not None): failures before it stop counting.
+            now = self._clock()
+            user.locked_until = min(user.locked_until, now) if user.locked_until else None
+            await uow.users.update(user)
+            await uow.commit()
+        return user

@@ -1,0 +1,211 @@
+"""What generations need: their repositories, the queue that wakes a worker, the
+playback counts of their codes, and the unit of work their use cases open."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from voiceqr.application.accounts.ports import UserRepository
+from voiceqr.application.mail.ports import MailUnitOfWork
+from voiceqr.application.shared.ports import (
+    AuditedUnitOfWork,
+    HistoryPosition,
+    PreferencesRepository,
+)
+from voiceqr.application.voices.ports import VoiceRepository
+from voiceqr.domain.generations.failures import GenerationAttempt
+from voiceqr.domain.generations.generation import Generation, GenerationStatus
+from voiceqr.domain.generations.organising import Filing, Label, LabelUsage
+from voiceqr.domain.generations.revisions import GenerationRevision
+from voiceqr.domain.playback.events import PlaybackCounts
+from voiceqr.domain.shared.errors import ErrorCategory
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationFilter:
+    """Which of an owner's generations to list; every field left None matches all.
+
+    The creation window is half-open: `created_from <= created_at < created_to`.
+    """
+
+    voice_id: UUID | None = None
+    status: GenerationStatus | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    # Search: words that must each start a word of the text (see domain.organising.search_terms),
+    # the folder it is in, and a tag it carries (by name, any case).
+    text: str | None = None
+    folder_id: UUID | None = None
+    tag: str | None = None
+
+
+class GenerationRepository(Protocol):
+    async def add(self, generation: Generation) -> None: ...
+
+    async def get(self, generation_id: UUID) -> Generation | None:
+        """Any generation; for the worker and sweeper, never for a user request."""
+        ...
+
+    async def get_owned(self, generation_id: UUID, owner_id: UUID) -> Generation | None:
+        """The generation if `owner_id` owns it and it is not deleted; None otherwise."""
+        ...
+
+    async def get_by_code(self, public_code: str) -> Generation | None:
+        """Deleted ones included: the playback page tells their visitors the audio is gone."""
+        ...
+
+    async def update(self, generation: Generation) -> None:
+        """Save changes if nobody else saved since it was read (version check).
+
+        Raises `Conflict` (code `stale_generation`) otherwise; bumps `version`.
+        """
+        ...
+
+    async def list_owned(
+        self,
+        owner_id: UUID,
+        *,
+        limit: int,
+        matching: GenerationFilter | None = None,
+        after: HistoryPosition | None = None,
+    ) -> list[Generation]:
+        """The owner's generations that are not deleted and match `matching`, newest
+        first (by created_at, then id), starting after `after` when given."""
+        ...
+
+    async def due_for_enqueue(
+        self, *, now: datetime, enqueued_before: datetime, limit: int
+    ) -> list[Generation]:
+        """Pending, due, not deleted, and not handed to the queue since `enqueued_before`."""
+        ...
+
+    async def with_expired_lease(self, *, now: datetime, limit: int) -> list[Generation]:
+        """Processing, not deleted, and the lease ran out by `now`."""
+        ...
+
+    async def mark_enqueued(self, generation_ids: Sequence[UUID], *, now: datetime | None) -> None:
+        """Stamp pending rows as handed to the queue at `now` (None: not handed over)."""
+        ...
+
+    async def list_for_admin(
+        self, *, status: GenerationStatus | None, category: ErrorCategory | None, limit: int
+    ) -> list[Generation]:
+        """Every owner's generations (not deleted), most recently updated first."""
+        ...
+
+    # --- folders and tags: each acts on many generations, only on the owner's ---
+
+    async def set_folder(
+        self, owner_id: UUID, generation_ids: Sequence[UUID], folder_id: UUID | None
+    ) -> int:
+        """Put the owner's (not deleted) generations among `generation_ids` in the folder,
+        or in none; ids of other owners are skipped. `folder_id` must be the owner's (the
+        caller checks). Returns how many generations were the owner's."""
+        ...
+
+    async def add_tags(
+        self, owner_id: UUID, generation_ids: Sequence[UUID], tag_ids: Sequence[UUID]
+    ) -> None:
+        """Tag the owner's (not deleted) generations; a tag carried already stays once.
+        The tags must be the owner's (the caller checks)."""
+        ...
+
+    async def remove_tags(
+        self, owner_id: UUID, generation_ids: Sequence[UUID], tag_ids: Sequence[UUID]
+    ) -> None:
+        """Take the tags off the owner's generations (absent ones are no error)."""
+        ...
+
+    async def filings(self, owner_id: UUID, generation_ids: Sequence[UUID]) -> dict[UUID, Filing]:
+        """The folder and tags of each of the owner's generations, in two queries for a
+        whole page; every id asked for has an entry (an empty one for unknown ids)."""
+        ...
+
+
+class LabelRepository(Protocol):
+    """A user's folders, or a user's tags: the same shape, one table each."""
+
+    async def add(self, label: Label) -> None:
+        """Raises `Conflict` (code `<kind>_name_taken`) when the owner has that name."""
+        ...
+
+    async def get_owned(self, label_id: UUID, owner_id: UUID) -> Label | None: ...
+
+    async def find_named(self, owner_id: UUID, name_keys: Sequence[str]) -> list[Label]:
+        """The owner's labels whose `name_key` is among `name_keys`."""
+        ...
+
+    async def rename(self, label: Label) -> None:
+        """Save a new name; raises `Conflict` (code `<kind>_name_taken`) as `add` does."""
+        ...
+
+    async def delete(self, label_id: UUID, owner_id: UUID) -> bool:
+        """Remove it (generations stay, without it); False when not the owner's."""
+        ...
+
+    async def list_for_owner(self, owner_id: UUID) -> list[LabelUsage]:
+        """By name (case-insensitive), each with how many not deleted generations it holds."""
+        ...
+
+
+class GenerationAttemptRepository(Protocol):
+    """The attempt history of generations, written with each status change."""
+
+    async def add(self, attempt: GenerationAttempt) -> None: ...
+
+    async def update(self, attempt: GenerationAttempt) -> None: ...
+
+    async def running(self, generation_id: UUID) -> GenerationAttempt | None:
+        """The attempt that has not finished yet, if any."""
+        ...
+
+    async def list_for(self, generation_id: UUID) -> list[GenerationAttempt]:
+        """Oldest first."""
+        ...
+
+
+class GenerationRevisionRepository(Protocol):
+    """The revisions of generations: what each edit asked for, and its audio."""
+
+    async def add(self, revision: GenerationRevision) -> None:
+        """Raises Conflict when the generation has a revision of that number already."""
+        ...
+
+    async def get(self, generation_id: UUID, number: int) -> GenerationRevision | None: ...
+
+    async def update(self, revision: GenerationRevision) -> None: ...
+
+    async def list_for(self, generation_id: UUID) -> list[GenerationRevision]:
+        """Newest (highest number) first."""
+        ...
+
+
+class GenerationsUnitOfWork(MailUnitOfWork, AuditedUnitOfWork, Protocol):
+    """Generations with their attempts, revisions, folders and tags; the voices they
+    speak in, their owners and the owners' preferences, in one transaction."""
+
+    generations: GenerationRepository
+    generation_attempts: GenerationAttemptRepository
+    generation_revisions: GenerationRevisionRepository
+    folders: LabelRepository
+    tags: LabelRepository
+    voices: VoiceRepository
+    users: UserRepository
+    preferences: PreferencesRepository
+
+
+class GenerationQueue(Protocol):
+    """Wakes a worker up for a generation. Carries the id only; the database is the truth."""
+
+    async def enqueue(self, generation_id: UUID) -> None: ...
+
+
+class PlaybackStatistics(Protocol):
+    """How often the codes of generations were scanned and listened to (the playback
+    feature counts them; an export lists them)."""
+
+    async def counts(self, generation_ids: Sequence[UUID]) -> dict[UUID, PlaybackCounts]: ...

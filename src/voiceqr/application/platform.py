@@ -1,0 +1,28 @@
+"""The unit of work of the whole platform: every feature's joined, as the one database
+gives them on one transaction. The composition root hands it to each feature, whose
+use cases see only their own narrow protocol; a new feature adds its protocol here."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from voiceqr.application.accounts.ports import AccountsUnitOfWork
+from voiceqr.application.generations.ports import GenerationsUnitOfWork
+from voiceqr.application.mail.ports import MailUnitOfWork
+from voiceqr.application.operations.ports import OperationsUnitOfWork
+from voiceqr.application.playback.ports import PlaybackUnitOfWork
+from voiceqr.application.profile.ports import ProfileUnitOfWork
+from voiceqr.application.voices.ports import VoicesUnitOfWork
+
+
+class PlatformUnitOfWork(
+    OperationsUnitOfWork,
+    PlaybackUnitOfWork,
+    GenerationsUnitOfWork,
+    ProfileUnitOfWork,
+    VoicesUnitOfWork,
+    AccountsUnitOfWork,
+    MailUnitOfWork,
+    Protocol,
+):
+    """Every feature's repositories in one transaction (downstream features first)."""

@@ -1,0 +1,103 @@
+"""The committed state of the fake database, and the base of its tables."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+from voiceqr.domain.accounts.activity import LoginEvent
+from voiceqr.domain.accounts.api_keys import ApiKey
+from voiceqr.domain.accounts.social import SocialIdentity
+from voiceqr.domain.accounts.tokens import AccountToken
+from voiceqr.domain.accounts.two_factor import RecoveryCode
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.failures import GenerationAttempt
+from voiceqr.domain.generations.generation import Generation
+from voiceqr.domain.generations.organising import (
+    Label,
+)
+from voiceqr.domain.generations.revisions import GenerationRevision
+from voiceqr.domain.mail.outbox import OutboxMessage
+from voiceqr.domain.operations.audit import AuditEvent
+from voiceqr.domain.playback.events import PlaybackEvent
+from voiceqr.domain.profile.preferences import UserPreferences
+from voiceqr.domain.voices.voice import Voice
+
+
+@dataclass
+class FakeDatabase:
+    """The committed state, one dict (or list) per table."""
+
+    voices: dict[UUID, Voice] = field(default_factory=dict)
+    generations: dict[UUID, Generation] = field(default_factory=dict)
+    generation_attempts: dict[UUID, GenerationAttempt] = field(default_factory=dict)
+    generation_revisions: dict[UUID, GenerationRevision] = field(default_factory=dict)
+    users: dict[UUID, User] = field(default_factory=dict)
+    playback_events: list[PlaybackEvent] = field(default_factory=list)
+    account_tokens: dict[UUID, AccountToken] = field(default_factory=dict)
+    login_events: list[LoginEvent] = field(default_factory=list)
+    recovery_codes: dict[UUID, RecoveryCode] = field(default_factory=dict)
+    api_keys: dict[UUID, ApiKey] = field(default_factory=dict)
+    social_identities: dict[UUID, SocialIdentity] = field(default_factory=dict)
+    outbox: dict[UUID, OutboxMessage] = field(default_factory=dict)
+    preferences: dict[UUID, UserPreferences] = field(default_factory=dict)
+    audit_events: list[AuditEvent] = field(default_factory=list)
+    alert_states: dict[str, tuple[datetime, dict[str, object]]] = field(default_factory=dict)
+    folders: dict[UUID, Label] = field(default_factory=dict)
+    tags: dict[UUID, Label] = field(default_factory=dict)
+    generation_folders: dict[UUID, UUID] = field(default_factory=dict)  # generation -> folder
+    generation_tags: set[tuple[UUID, UUID]] = field(default_factory=set)  # (generation, tag)
+
+    def snapshot(self) -> FakeDatabase:
+        return copy.deepcopy(self)
+
+    def restore(self, snapshot: FakeDatabase) -> None:
+        for table in dataclasses.fields(self):
+            setattr(self, table.name, copy.deepcopy(getattr(snapshot, table.name)))
+
+    # Direct access for arranging and asserting in tests (outside any unit of work).
+
+    def generation(self, generation_id: UUID) -> Generation:
+        return copy.deepcopy(self.generations[generation_id])
+
+    def put_voice(self, voice: Voice) -> Voice:
+        self.voices[voice.id] = copy.deepcopy(voice)
+        return voice
+
+    def put_user(self, user: User) -> User:
+        self.users[user.id] = copy.deepcopy(user)
+        return user
+
+
+class Part:
+    """A feature's share of the fake unit of work: the fake repositories it sets.
+
+    Each part sets its own and hands on to the next (`super().attach()`), as the
+    parts of the SQL unit of work do.
+    """
+
+    def attach(self) -> None:
+        """The end of the chain: nothing left to set."""
+
+    def database_in_use(self) -> FakeDatabase:
+        raise NotImplementedError
+
+    def wrote(self) -> None:
+        raise NotImplementedError
+
+
+class Table:
+    """A fake repository on the database of the unit of work it belongs to."""
+
+    def __init__(self, uow: Part) -> None:
+        self._uow = uow
+
+    @property
+    def _db(self) -> FakeDatabase:
+        return self._uow.database_in_use()
+
+    def _wrote(self) -> None:
+        self._uow.wrote()
