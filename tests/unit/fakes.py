@@ -20,7 +20,7 @@ from uuid import UUID
 
 from voiceqr.application.accounts.accounts import AccountPolicy, Accounts
 from voiceqr.application.generations.failures import GenerationFailures
-from voiceqr.application.generations.generations import Generations
+from voiceqr.application.generations.generations import PROCESS_GENERATION, Generations
 from voiceqr.application.generations.organising import FoldersAndTags
 from voiceqr.application.generations.revisions import GenerationRevisions
 from voiceqr.application.mail.notifications import Notifications
@@ -28,6 +28,7 @@ from voiceqr.application.operations.audit import AuditTrail
 from voiceqr.application.operations.failure_monitoring import FailureMonitor
 from voiceqr.application.playback.playback import Playback
 from voiceqr.application.shared import ports
+from voiceqr.application.shared.jobs import Jobs
 from voiceqr.application.shared.ports import AudioRange, MailMessage, SpeechResult
 from voiceqr.application.voices.gallery import VoiceGallery
 from voiceqr.domain.accounts.activity import LoginEvent
@@ -1104,20 +1105,25 @@ class FakeQr:
 
 
 class FakeQueue:
-    """Records the ids it was handed; `down = True` simulates the broker being unreachable."""
+    """Records the jobs it was handed; `down = True` simulates the broker being unreachable."""
 
     def __init__(self) -> None:
-        self.enqueued: list[UUID] = []
+        self.jobs: list[tuple[str, tuple[str, ...]]] = []
         self.down = False
 
-    async def enqueue(self, generation_id: UUID) -> None:
+    async def enqueue(self, task: str, *ids: str) -> None:
         if self.down:
             raise ConnectionError("the broker cannot be reached")
-        self.enqueued.append(generation_id)
+        self.jobs.append((task, ids))
+
+    @property
+    def enqueued(self) -> list[UUID]:
+        """The generations handed over since the last take."""
+        return [UUID(ids[0]) for task, ids in self.jobs if task == PROCESS_GENERATION]
 
     def take(self) -> list[UUID]:
-        """The ids handed over since the last take (what a worker would receive)."""
-        taken, self.enqueued = self.enqueued, []
+        """The generations handed over since the last take (what a worker would receive)."""
+        taken, self.jobs = self.enqueued, []
         return taken
 
 
@@ -1252,7 +1258,7 @@ def make_services(
     notifications = Notifications(public_base_url=PUBLIC_BASE_URL, clock=clock)
     generations = Generations(
         uow=uow,
-        queue=queue,
+        jobs=queue,
         speech=synthesizers,
         storage=storage,
         clock=clock,
@@ -1317,7 +1323,7 @@ if TYPE_CHECKING:  # mypy checks that every fake satisfies its port
     _storage: ports.AudioStorage = FakeStorage()
     _mailer: ports.Mailer = FakeMailer()
     _qr: ports.QrRenderer = FakeQr()
-    _queue: ports.GenerationQueue = FakeQueue()
+    _queue: Jobs = FakeQueue()
     _hasher: ports.PasswordHasher = FakeHasher()
     _sessions: ports.SessionStore = FakeSessionStore()
     _limits: ports.RateLimiter = FakeRateLimiter()

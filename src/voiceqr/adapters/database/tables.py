@@ -403,3 +403,12 @@ alert_states = Table(
 
 # The failure dashboard and the alert count attempts by when they finished (F6).
 Index("ix_generation_attempts_finished_at", generation_attempts.c.finished_at)
+
+# When each periodic job runs next: the compare-and-set that runs it once per period
+# across every worker.
+job_schedules = Table(
+    "job_schedules",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("next_run_at", DateTimeUTC, nullable=False),
+)

@@ -117,12 +117,6 @@ class QrRenderer(Protocol):
     def png(self, data: str, *, size: int) -> bytes: ...
 
 
-class GenerationQueue(Protocol):
-    """Wakes a worker up for a generation. Carries the id only; the database is the truth."""
-
-    async def enqueue(self, generation_id: UUID) -> None: ...
-
-
 class PasswordHasher(Protocol):
     async def hash(self, password: str) -> str: ...
 

@@ -45,7 +45,7 @@ from voiceqr.entrypoints.http.pages_preferences import PREFERENCE_PAGES
 from voiceqr.entrypoints.http.pages_revisions import REVISION_PAGES
 from voiceqr.entrypoints.http.pages_two_factor import TWO_FACTOR_PAGES
 from voiceqr.entrypoints.http.problems import EXCEPTION_HANDLERS
-from voiceqr.entrypoints.worker.sweeper import run_sweeper
+from voiceqr.entrypoints.worker.registry import run_schedules, start_worker
 
 HERE = Path(__file__).parent
 
@@ -53,24 +53,24 @@ HERE = Path(__file__).parent
 def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litestar:
     """The web app on a built platform.
 
-    With the in-process queue the app also runs the worker and the sweeper, so the
+    With the in-process queue the app also runs the worker and the periodic jobs, so the
     embedded platform is one process; with Redis they run in `voiceqr worker`.
     """
     in_process = platform.settings.queue.backend == "memory" if run_worker is None else run_worker
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        await platform.start(worker=in_process)
+        await (start_worker(platform) if in_process else platform.start())
         # Load the country database off the event loop, not in the first request.
         await asyncio.to_thread(platform.countries.country, "8.8.8.8")
-        sweeper = asyncio.create_task(run_sweeper(platform)) if in_process else None
+        periodic = asyncio.create_task(run_schedules(platform)) if in_process else None
         try:
             yield
         finally:
-            if sweeper is not None:
-                sweeper.cancel()
+            if periodic is not None:
+                periodic.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await sweeper
+                    await periodic
             await platform.stop()
 
     from litestar import Router
