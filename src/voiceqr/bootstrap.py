@@ -277,7 +277,7 @@ class Platform:
             if worker:
                 raise
             # Only workers need the broker to start. The web app and the CLI keep taking
-            # requests: generations wait as pending and a worker's sweeper sends them later.
+            # requests: generations wait as pending and a worker's sweep sends them later.
             log.warning("the queue broker is unreachable; generations will wait", exc_info=True)
 
     async def stop(self) -> None:
