@@ -10,16 +10,16 @@ import asyncio
 import logging
 import os
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 from taskiq import AsyncBroker
 
 from voiceqr.adapters.database import migrate
+from voiceqr.adapters.database.schedules import SqlScheduleClaims
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory, create_engine
 from voiceqr.adapters.geo import OfflineCountryLookup
 from voiceqr.adapters.mail.outbox import OutboxEntry, list_outbox, read_outbox_message
@@ -27,8 +27,7 @@ from voiceqr.adapters.passwords import Argon2PasswordHasher
 from voiceqr.adapters.qr import SegnoQrRenderer
 from voiceqr.adapters.queue.health import QueueHealth
 from voiceqr.adapters.queue.taskiq import (
-    PROCESS_GENERATION,
-    TaskiqGenerationQueue,
+    TaskiqJobs,
     memory_broker,
     queue_health,
     redis_stream_broker,
@@ -50,7 +49,6 @@ from voiceqr.application.generations.batch import GenerationBatches
 from voiceqr.application.generations.failures import GenerationFailures
 from voiceqr.application.generations.generations import Generations
 from voiceqr.application.generations.organising import FoldersAndTags
-from voiceqr.application.generations.ports import GenerationQueue
 from voiceqr.application.generations.revisions import GenerationRevisions
 from voiceqr.application.mail.notifications import MailDelivery, Notifications
 from voiceqr.application.mail.ports import Mailer
@@ -59,6 +57,7 @@ from voiceqr.application.operations.failure_monitoring import FailureMonitor
 from voiceqr.application.platform import PlatformUnitOfWork
 from voiceqr.application.playback.playback import Playback
 from voiceqr.application.profile.preferences import Preferences
+from voiceqr.application.shared.jobs import Jobs, ScheduleClaims
 from voiceqr.application.shared.ports import (
     AudioStorage,
     CountryLookup,
@@ -215,6 +214,7 @@ class Platform:
     mailer: Mailer
     broker: AsyncBroker
     queue_health: QueueHealth  # what this process last saw of the broker
+    schedule_claims: ScheduleClaims  # when each periodic job runs next, for all workers
     default_voices: tuple[VoiceSpec, ...]
     media_root: Path | None = None
     _closers: list[Callable[[], Any]] = field(default_factory=list)
@@ -251,14 +251,10 @@ class Platform:
     def playback_url(self, public_code: str) -> str:
         return f"{self.settings.public_base_url.rstrip('/')}/p/{public_code}"
 
-    def bind_worker(self) -> None:
-        """Register the job handler on the broker (worker processes, embedded serve)."""
-        generations = self.generations
-
-        async def process_generation(generation_id: str) -> None:
-            await generations.process(UUID(generation_id))
-
-        self.broker.register_task(process_generation, task_name=PROCESS_GENERATION)
+    def bind_tasks(self, tasks: Mapping[str, Callable[..., Awaitable[object]]]) -> None:
+        """Register job handlers by task name (worker processes, embedded serve)."""
+        for name, handler in tasks.items():
+            self.broker.register_task(handler, task_name=name)
 
     async def upgrade_database(self, revision: str = "head") -> None:
         if self.embedded:
@@ -278,8 +274,6 @@ class Platform:
             seeded = await self.voices.seed(self.default_voices)
             if seeded:
                 log.info("seeded %d default voices", seeded)
-        if worker:
-            self.bind_worker()
         self.broker.is_worker_process = worker
         try:
             await self.broker.startup()
@@ -287,7 +281,7 @@ class Platform:
             if worker:
                 raise
             # Only workers need the broker to start. The web app and the CLI keep taking
-            # requests: generations wait as pending and a worker's sweeper sends them later.
+            # requests: generations wait as pending and a worker's sweep sends them later.
             log.warning("the queue broker is unreachable; generations will wait", exc_info=True)
 
     async def stop(self) -> None:
@@ -380,7 +374,7 @@ def build(settings: Settings, **overrides: Any) -> Platform:
         if settings.queue.backend == "redis"
         else memory_broker()
     )
-    queue: GenerationQueue = overrides.get("queue") or TaskiqGenerationQueue(broker)
+    jobs: Jobs = overrides.get("jobs") or TaskiqJobs(broker)
     hasher: PasswordHasher = overrides.get("hasher") or Argon2PasswordHasher()
     session_store: SessionStore
     limits: RateLimiter
@@ -416,18 +410,17 @@ def build(settings: Settings, **overrides: Any) -> Platform:
         clock=clock,
     )
 
-    jobs = settings.jobs
     generations = Generations(
         uow=uow,
-        queue=queue,
+        jobs=jobs,
         speech=speech,
         storage=storage,
         clock=clock,
         retry_policy=RetryPolicy(
-            max_attempts=jobs.max_attempts, base_seconds=jobs.retry_base_seconds
+            max_attempts=settings.jobs.max_attempts, base_seconds=settings.jobs.retry_base_seconds
         ),
-        lease=timedelta(seconds=jobs.lease_seconds),
-        requeue_after=timedelta(seconds=jobs.requeue_after_seconds),
+        lease=timedelta(seconds=settings.jobs.lease_seconds),
+        requeue_after=timedelta(seconds=settings.jobs.requeue_after_seconds),
         notifications=Notifications(public_base_url=settings.public_base_url, clock=clock),
     )
     platform = Platform(
@@ -493,6 +486,7 @@ def build(settings: Settings, **overrides: Any) -> Platform:
         mailer=mailer,
         broker=broker,
         queue_health=queue_health(broker),
+        schedule_claims=overrides.get("schedule_claims") or _schedule_claims(uow),
         default_voices=overrides.get("default_voices") or _default_voices(settings),
         media_root=media_root,
         _closers=closers,
@@ -519,6 +513,12 @@ def build(settings: Settings, **overrides: Any) -> Platform:
         playback_url=platform.playback_url,
     )
     return platform
+
+
+def _schedule_claims(uow: UnitOfWorkFactory[PlatformUnitOfWork]) -> ScheduleClaims:
+    if not isinstance(uow, SqlUnitOfWorkFactory):
+        raise ValueError("pass schedule_claims= with a fake unit of work")
+    return SqlScheduleClaims(uow.engine)
 
 
 def _speech(settings: Settings, closers: list[Callable[[], Any]]) -> dict[str, SpeechSynthesizer]:

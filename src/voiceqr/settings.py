@@ -97,7 +97,7 @@ class Auth(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Alerts(msgspec.Struct, frozen=True, kw_only=True):
-    """The failure-rate alert (F6): checked by the worker's sweeper."""
+    """The failure-rate alert (F6): checked by a periodic job of the workers."""
 
     failure_rate_threshold: float = 0.2  # 0..1: alert when more than this share fails
     window_minutes: int = 15  # the failure rate is over the attempts finished this long ago

@@ -49,6 +49,7 @@ from voiceqr.application.voices.gallery import SAMPLE_TEXT, VoiceSpec
 from voiceqr.bootstrap import ELEVENLABS_DEFAULT_VOICES, Platform, build
 from voiceqr.domain.accounts.users import Role, User
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
+from voiceqr.entrypoints.worker.registry import start_worker
 from voiceqr.settings import load
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -241,7 +242,7 @@ async def test_rate_limited_generation_is_retried_after_retry_after(
         }
     )
     platform = build(settings)
-    await platform.start(worker=True)
+    await start_worker(platform)
     try:
         admin = await new_user(platform, role=Role.ADMIN)
         voice = await platform.voices.create(
@@ -318,7 +319,7 @@ async def test_a_job_that_fails_during_its_hand_over_keeps_its_retry_schedule(
         }
     )
     platform = build(settings, broker=InMemoryBroker(await_inplace=True))
-    await platform.start(worker=True)
+    await start_worker(platform)
     try:
         admin = await new_user(platform, role=Role.ADMIN)
         voice = await platform.voices.create(

@@ -58,6 +58,8 @@ TABLES = {
     # audit log and failure alerts (0008)
     "audit_events",
     "alert_states",
+    # periodic job schedules (0009)
+    "job_schedules",
 }
 
 # The text search index of 0007 is engine-specific DDL that `schema.metadata` cannot

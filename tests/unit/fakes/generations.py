@@ -8,6 +8,7 @@ from datetime import datetime
 from uuid import UUID
 
 from tests.unit.fakes.database import Part, Table
+from voiceqr.application.generations.generations import PROCESS_GENERATION
 from voiceqr.application.generations.ports import (
     GenerationAttemptRepository,
     GenerationFilter,
@@ -341,20 +342,25 @@ class FakeGenerationAttempts(Table):
 
 
 class FakeQueue:
-    """Records the ids it was handed; `down = True` simulates the broker being unreachable."""
+    """Records the jobs it was handed; `down = True` simulates the broker being unreachable."""
 
     def __init__(self) -> None:
-        self.enqueued: list[UUID] = []
+        self.jobs: list[tuple[str, tuple[str, ...]]] = []
         self.down = False
 
-    async def enqueue(self, generation_id: UUID) -> None:
+    async def enqueue(self, task: str, *ids: str) -> None:
         if self.down:
             raise ConnectionError("the broker cannot be reached")
-        self.enqueued.append(generation_id)
+        self.jobs.append((task, ids))
+
+    @property
+    def enqueued(self) -> list[UUID]:
+        """The generations handed over since the last take."""
+        return [UUID(ids[0]) for task, ids in self.jobs if task == PROCESS_GENERATION]
 
     def take(self) -> list[UUID]:
-        """The ids handed over since the last take (what a worker would receive)."""
-        taken, self.enqueued = self.enqueued, []
+        """The generations handed over since the last take (what a worker would receive)."""
+        taken, self.jobs = self.enqueued, []
         return taken
 
 

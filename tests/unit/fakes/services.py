@@ -23,15 +23,13 @@ from voiceqr.application.accounts.ports import (
 from voiceqr.application.generations.failures import GenerationFailures
 from voiceqr.application.generations.generations import Generations
 from voiceqr.application.generations.organising import FoldersAndTags
-from voiceqr.application.generations.ports import (
-    GenerationQueue,
-)
 from voiceqr.application.generations.revisions import GenerationRevisions
 from voiceqr.application.mail.notifications import Notifications
 from voiceqr.application.mail.ports import Mailer
 from voiceqr.application.operations.audit import AuditTrail
 from voiceqr.application.operations.failure_monitoring import FailureMonitor
 from voiceqr.application.playback.playback import Playback
+from voiceqr.application.shared.jobs import Jobs
 from voiceqr.application.shared.ports import (
     AudioStorage,
     QrRenderer,
@@ -152,7 +150,7 @@ def make_services(
     notifications = Notifications(public_base_url=PUBLIC_BASE_URL, clock=clock)
     generations = Generations(
         uow=uow,
-        queue=queue,
+        jobs=queue,
         speech=synthesizers,
         storage=storage,
         clock=clock,
@@ -218,7 +216,7 @@ if TYPE_CHECKING:  # mypy checks that every fake satisfies its port
     _storage: AudioStorage = FakeStorage()
     _mailer: Mailer = FakeMailer()
     _qr: QrRenderer = FakeQr()
-    _queue: GenerationQueue = FakeQueue()
+    _queue: Jobs = FakeQueue()
     _hasher: PasswordHasher = FakeHasher()
     _sessions: SessionStore = FakeSessionStore()
     _limits: RateLimiter = FakeRateLimiter()

@@ -14,6 +14,7 @@ from voiceqr.adapters.database import (  # noqa: F401  (each import adds its tab
     organising,
     playback,
     profile,
+    schedules,
     voices,
 )
 from voiceqr.adapters.database.shared import metadata

@@ -1,7 +1,7 @@
-"""Taskiq brokers and the generation queue on top of them.
+"""Taskiq brokers and the jobs port on top of them.
 
 The broker only wakes workers up; the database says what is to be done. Jobs carry
-a generation id and nothing else.
+ids and nothing else.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import logging
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
-from uuid import UUID
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
@@ -23,7 +22,6 @@ from taskiq_redis import RedisStreamBroker
 
 from voiceqr.adapters.queue.health import Backoff, QueueHealth, describe, redacted
 
-PROCESS_GENERATION = "voiceqr.process_generation"
 CONSUMER_GROUP = "voiceqr-workers"
 
 log = logging.getLogger(__name__)
@@ -201,13 +199,12 @@ def _entry_id(raw: bytes | str) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
-class TaskiqGenerationQueue:
-    """Sends `process_generation(<id>)` through the broker."""
+class TaskiqJobs:
+    """Sends `<task>(*ids)` through the broker; workers register the tasks by name."""
 
     def __init__(self, broker: AsyncBroker) -> None:
-        self._kicker: AsyncKicker[[str], None] = AsyncKicker(
-            task_name=PROCESS_GENERATION, broker=broker, labels={}
-        )
+        self._broker = broker
 
-    async def enqueue(self, generation_id: UUID) -> None:
-        await self._kicker.kiq(str(generation_id))
+    async def enqueue(self, task: str, *ids: str) -> None:
+        kicker: AsyncKicker[..., None] = AsyncKicker(task_name=task, broker=self._broker, labels={})
+        await kicker.kiq(*ids)

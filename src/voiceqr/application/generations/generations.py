@@ -18,11 +18,11 @@ from voiceqr.application.generations.failures import (
 )
 from voiceqr.application.generations.ports import (
     GenerationFilter,
-    GenerationQueue,
     GenerationsUnitOfWork,
 )
 from voiceqr.application.mail.notifications import Notifications
 from voiceqr.application.shared.cursors import decode_cursor, encode_cursor
+from voiceqr.application.shared.jobs import AfterCommit, Jobs
 from voiceqr.application.shared.ports import (
     AudioStorage,
     HistoryPosition,
@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 MAX_HISTORY_PAGE = 200
+# The job that makes a generation's audio: `process_generation(<generation id>)`.
+PROCESS_GENERATION = "voiceqr.process_generation"
 _DELETE_TRIES = 3
 
 
@@ -119,7 +121,7 @@ class Generations:
         self,
         *,
         uow: Callable[[], GenerationsUnitOfWork],
-        queue: GenerationQueue,
+        jobs: Jobs,
         speech: Mapping[str, SpeechSynthesizer],
         storage: AudioStorage,
         clock: Clock,
@@ -129,7 +131,7 @@ class Generations:
         notifications: Notifications,
     ) -> None:
         self._uow = uow
-        self._queue = queue
+        self._jobs = jobs
         self._speech = speech
         self._storage = storage
         self._clock = clock
@@ -455,24 +457,24 @@ class Generations:
         """
         if not ids:
             return 0
+        jobs = AfterCommit(self._jobs)
         async with self._uow() as uow:
             await uow.generations.mark_enqueued(ids, now=self._clock())
-            await uow.commit()
-        for sent, generation_id in enumerate(ids):
-            try:
-                await self._queue.enqueue(generation_id)
-            except Exception as exc:  # the broker being down must not lose the request
-                # One line, no traceback: an outage would otherwise print one per request.
-                log.warning(
-                    "queue unavailable (%s); the sweeper will send it once it is back",
-                    exc,
-                    extra={"generation_id": str(generation_id)},
-                )
-                async with self._uow() as uow:
-                    await uow.generations.mark_enqueued(ids[sent:], now=None)
-                    await uow.commit()
-                return sent
-        return len(ids)
+            for generation_id in ids:
+                jobs.enqueue(PROCESS_GENERATION, str(generation_id))
+            await jobs.commit(uow)
+        sent = await jobs.send()
+        if jobs.refused is not None:
+            # One line, no traceback: an outage would otherwise print one per request.
+            log.warning(
+                "queue unavailable (%s); the sweeper will send it once it is back",
+                jobs.refused,
+                extra={"generation_id": str(ids[sent])},
+            )
+            async with self._uow() as uow:
+                await uow.generations.mark_enqueued(ids[sent:], now=None)
+                await uow.commit()
+        return sent
 
 
 def _fields(

@@ -198,12 +198,6 @@ class GenerationsUnitOfWork(MailUnitOfWork, AuditedUnitOfWork, Protocol):
     preferences: PreferencesRepository
 
 
-class GenerationQueue(Protocol):
-    """Wakes a worker up for a generation. Carries the id only; the database is the truth."""
-
-    async def enqueue(self, generation_id: UUID) -> None: ...
-
-
 class PlaybackStatistics(Protocol):
     """How often the codes of generations were scanned and listened to (the playback
     feature counts them; an export lists them)."""

@@ -1,6 +1,6 @@
 """Failure monitoring (F6): the admin dashboard's numbers and the failure-rate alert.
 
-The sweeper of every worker calls `check_alert` on each tick. The alert fires at
+A periodic job calls `check_alert` once per sweep interval. The alert fires at
 most once per cooldown across all workers and restarts: the time it fired is kept
 in the database with a compare-and-set, in the same transaction as the mail to the
 administrators, so a crash between the two sends neither.

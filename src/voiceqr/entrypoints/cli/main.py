@@ -116,7 +116,9 @@ def _run(
         platform = build(settings)
         try:
             if start:
-                await platform.start(worker=worker)
+                from voiceqr.entrypoints.worker.registry import start_worker
+
+                await (start_worker(platform) if worker else platform.start())
             return await work(platform)
         finally:
             await platform.stop()

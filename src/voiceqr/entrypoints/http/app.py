@@ -24,7 +24,7 @@ from voiceqr.entrypoints.http.kit.api_requests import JsonApiRequests
 from voiceqr.entrypoints.http.kit.json_bodies import JSONBodyRequest
 from voiceqr.entrypoints.http.kit.openapi import ClosedStructSchemas, document_problems
 from voiceqr.entrypoints.http.kit.problems import EXCEPTION_HANDLERS
-from voiceqr.entrypoints.worker.sweeper import run_sweeper
+from voiceqr.entrypoints.worker.registry import run_schedules, start_worker
 
 HERE = Path(__file__).parent
 
@@ -32,24 +32,24 @@ HERE = Path(__file__).parent
 def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litestar:
     """The web app on a built platform.
 
-    With the in-process queue the app also runs the worker and the sweeper, so the
+    With the in-process queue the app also runs the worker and the periodic jobs, so the
     embedded platform is one process; with Redis they run in `voiceqr worker`.
     """
     in_process = platform.settings.queue.backend == "memory" if run_worker is None else run_worker
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        await platform.start(worker=in_process)
+        await (start_worker(platform) if in_process else platform.start())
         # Load the country database off the event loop, not in the first request.
         await asyncio.to_thread(platform.countries.country, "8.8.8.8")
-        sweeper = asyncio.create_task(run_sweeper(platform)) if in_process else None
+        periodic = asyncio.create_task(run_schedules(platform)) if in_process else None
         try:
             yield
         finally:
-            if sweeper is not None:
-                sweeper.cancel()
+            if periodic is not None:
+                periodic.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await sweeper
+                    await periodic
             await platform.stop()
 
     api = Router(

@@ -1,1 +1,1 @@
-"""The background worker: consumes generation jobs and runs the sweeper."""
+"""The background worker: consumes jobs and runs each feature's periodic jobs."""

@@ -1,4 +1,4 @@
-"""`voiceqr worker`: take generation jobs from the Redis stream and sweep periodically."""
+"""`voiceqr worker`: take jobs from the Redis stream and run the periodic ones."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import signal
 from taskiq.api import run_receiver_task
 
 from voiceqr.bootstrap import Platform
-from voiceqr.entrypoints.worker.sweeper import run_sweeper
+from voiceqr.entrypoints.worker.registry import run_schedules, start_worker
 
 log = logging.getLogger(__name__)
 
-# How long the sweeper waits for the listener's first word on the queue, so that an
+# How long the periodic jobs wait for the listener's first word on the queue, so that an
 # unreachable queue is reported once, by the listener, with its retry schedule.
 FIRST_VERDICT_SECONDS = 5.0
 
@@ -23,9 +23,9 @@ async def run_worker(platform: Platform, *, concurrency: int = 4) -> None:
     """Run until SIGINT/SIGTERM; jobs in flight finish or are recovered by their lease.
 
     An unreachable queue does not stop it: the listener waits for the queue (and comes
-    back to it after an outage) while the sweeper keeps delivering mail.
+    back to it after an outage) while the periodic jobs keep delivering mail.
     """
-    await platform.start(worker=True)
+    await start_worker(platform)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -35,18 +35,18 @@ async def run_worker(platform: Platform, *, concurrency: int = 4) -> None:
     receiver = asyncio.create_task(
         run_receiver_task(platform.broker, max_async_tasks=concurrency, run_startup=False)
     )
-    sweeper = asyncio.create_task(_sweep_after_first_verdict(platform))
+    periodic = asyncio.create_task(_schedules_after_first_verdict(platform))
     stopper = asyncio.create_task(stop.wait())
     try:
         done, _ = await asyncio.wait(
-            {receiver, sweeper, stopper}, return_when=asyncio.FIRST_COMPLETED
+            {receiver, periodic, stopper}, return_when=asyncio.FIRST_COMPLETED
         )
         for task in done - {stopper}:
             error = task.exception()
             if error is not None:
                 raise error
     finally:
-        for task in (receiver, sweeper, stopper):
+        for task in (receiver, periodic, stopper):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
@@ -57,8 +57,8 @@ async def run_worker(platform: Platform, *, concurrency: int = 4) -> None:
         log.info("worker stopped")
 
 
-async def _sweep_after_first_verdict(platform: Platform) -> None:
+async def _schedules_after_first_verdict(platform: Platform) -> None:
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(FIRST_VERDICT_SECONDS):
             await platform.queue_health.wait_known()
-    await run_sweeper(platform)
+    await run_schedules(platform)
