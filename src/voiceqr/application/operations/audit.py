@@ -20,15 +20,14 @@ from uuid import UUID
 
 from voiceqr.application.shared.cursors import decode_cursor, encode_cursor
 from voiceqr.application.shared.ports import HistoryPosition, UnitOfWork, UnitOfWorkFactory
-from voiceqr.domain.accounts.users import User
+from voiceqr.domain.authz import Actor, Permission, require
 from voiceqr.domain.operations.audit import (
-    OPERATOR,
     AuditEvent,
     AuditPosition,
     check_action,
     check_action_filter,
 )
-from voiceqr.domain.shared.errors import PermissionDenied, ValidationError
+from voiceqr.domain.shared.errors import ValidationError
 from voiceqr.domain.shared.ids import uuid7
 from voiceqr.domain.shared.text import refuse_control_characters
 
@@ -39,7 +38,7 @@ MAX_AUDIT_PAGE = 200
 
 async def record(
     uow: UnitOfWork,
-    actor: User | None,
+    actor: Actor,
     action: str,
     *,
     target: tuple[str, UUID | str],
@@ -49,15 +48,15 @@ async def record(
 ) -> AuditEvent:
     """Append an entry for an admin action to the log of `uow` (committed with the action).
 
-    `actor` None is an operator at the terminal. `target` is (type, id), e.g.
+    `target` is (type, id), e.g.
     ("generation", generation.id); `details` must be JSON-serialisable.
     """
     target_type, target_id = target
     event = AuditEvent(
         id=uuid7(),
         occurred_at=now,
-        actor_id=None if actor is None else actor.id,
-        actor=OPERATOR if actor is None else actor.email,
+        actor_id=actor.id,
+        actor=actor.actor_label,
         action=check_action(action),
         target_type=target_type,
         target_id=str(target_id),
@@ -86,14 +85,14 @@ class AuditPage:
 
 
 class AuditTrail:
-    """Reading the audit log: administrators and operators only."""
+    """Reading the audit log: those who may read it (administrators, the operator)."""
 
     def __init__(self, *, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
     async def page(
         self,
-        viewer: User | None,
+        viewer: Actor,
         *,
         limit: int = 50,
         action: str | None = None,
@@ -103,8 +102,7 @@ class AuditTrail:
         """Entries newest first, optionally only one action (or all under a prefix such
         as `generation`) or one actor (an email, or "cli"). Keyset paged: entries
         written meanwhile never shift the older pages."""
-        if viewer is not None and not viewer.is_admin:
-            raise PermissionDenied("Only administrators can do this.", code="admin_only")
+        require(viewer, Permission.READ_AUDIT_LOG)
         if not 1 <= limit <= MAX_AUDIT_PAGE:
             raise ValidationError(
                 f"Ask for 1 to {MAX_AUDIT_PAGE} entries per page.", code="bad_limit"

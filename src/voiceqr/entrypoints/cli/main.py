@@ -26,6 +26,7 @@ from voiceqr.application.generations.revisions import Edit
 from voiceqr.application.operations.audit import MAX_AUDIT_PAGE
 from voiceqr.bootstrap import Platform, build
 from voiceqr.domain.accounts.users import Role, UserStatus
+from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.generations.generation import GenerationStatus
 from voiceqr.domain.mail.outbox import OutboxStatus
 from voiceqr.domain.operations.failure_monitoring import StatsWindow
@@ -226,7 +227,11 @@ def users_create(
 
     async def work(platform: Platform) -> Any:
         return await platform.accounts.create_user(
-            email=email, name=name, password=password, role=Role.ADMIN if admin else Role.USER
+            email=email,
+            name=name,
+            password=password,
+            role=Role.ADMIN if admin else Role.USER,
+            actor=OPERATOR,
         )
 
     user = _run(work)
@@ -236,7 +241,7 @@ def users_create(
 @users_app.command("list")
 def users_list() -> None:
     """List accounts."""
-    for user in _run(lambda p: p.accounts.list_users()):
+    for user in _run(lambda p: p.accounts.list_users(OPERATOR)):
         flags = [str(user.status)]
         if not user.is_verified:
             flags.append("unverified")
@@ -248,14 +253,14 @@ def users_list() -> None:
 @users_app.command("disable")
 def users_disable(email: str) -> None:
     """Disable an account: it cannot sign in, and its sessions end at once."""
-    user = _run(lambda p: p.accounts.set_status(email, UserStatus.DISABLED))
+    user = _run(lambda p: p.accounts.set_status(email, UserStatus.DISABLED, actor=OPERATOR))
     typer.echo(f"disabled {user.email}; its sessions are ended")
 
 
 @users_app.command("enable")
 def users_enable(email: str) -> None:
     """Enable a disabled account again."""
-    user = _run(lambda p: p.accounts.set_status(email, UserStatus.ACTIVE))
+    user = _run(lambda p: p.accounts.set_status(email, UserStatus.ACTIVE, actor=OPERATOR))
     typer.echo(f"enabled {user.email}")
 
 
@@ -271,7 +276,7 @@ def users_lock(
 
     async def work(platform: Platform) -> Any:
         until = platform.accounts.now() + timedelta(minutes=minutes)
-        return await platform.accounts.lock(email, until=until)
+        return await platform.accounts.lock(email, until=until, actor=OPERATOR)
 
     user = _run(work)
     typer.echo(f"locked {user.email} until {user.locked_until:%Y-%m-%d %H:%M} UTC")
@@ -282,7 +287,7 @@ def users_unlock(email: str) -> None:
     """Lift a lock (from failed sign-ins or an operator)."""
 
     async def work(platform: Platform) -> Any:
-        return await platform.accounts.lock(email, until=None)
+        return await platform.accounts.lock(email, until=None, actor=OPERATOR)
 
     typer.echo(f"unlocked {_run(work).email}")
 
@@ -290,7 +295,7 @@ def users_unlock(email: str) -> None:
 @users_app.command("verify")
 def users_verify(email: str) -> None:
     """Mark an account's email as verified by hand."""
-    typer.echo(f"verified {_run(lambda p: p.accounts.mark_verified(email)).email}")
+    typer.echo(f"verified {_run(lambda p: p.accounts.mark_verified(email, actor=OPERATOR)).email}")
 
 
 @app.command("mail")
@@ -412,7 +417,7 @@ def generations_failed(
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
 ) -> None:
     """List failed generations of every user, latest failure first."""
-    found = _run(lambda p: p.generation_failures.list(None, category=category, limit=limit))
+    found = _run(lambda p: p.generation_failures.list(OPERATOR, category=category, limit=limit))
     if not found:
         typer.echo("no failed generations")
     for g in found:
@@ -428,7 +433,7 @@ def generations_retry(ids: Annotated[list[UUID], typer.Argument(help="Generation
     """Requeue failed generations with a new attempt budget."""
 
     async def work(platform: Platform) -> Any:
-        return await platform.generation_failures.retry_many(None, ids)
+        return await platform.generation_failures.retry_many(OPERATOR, ids)
 
     report = _run(work)
     for generation_id in report.retried:
@@ -443,7 +448,7 @@ def generations_retry(ids: Annotated[list[UUID], typer.Argument(help="Generation
 @generations_app.command("cancel")
 def generations_cancel(generation_id: UUID) -> None:
     """Stop a pending or processing generation for good; its owner is told by mail."""
-    generation = _run(lambda p: p.generation_failures.cancel(None, generation_id))
+    generation = _run(lambda p: p.generation_failures.cancel(OPERATOR, generation_id))
     typer.echo(f"cancelled {generation.id} ({generation.error_code})")
 
 
@@ -460,7 +465,7 @@ def generations_edit(
     async def work(platform: Platform) -> Any:
         voice_id = None if voice is None else await _find_voice(platform, voice)
         return await platform.generation_revisions.edit_failed(
-            None, generation_id, Edit(text=text, voice_id=voice_id)
+            OPERATOR, generation_id, Edit(text=text, voice_id=voice_id)
         )
 
     generation = _run(work)
@@ -476,7 +481,7 @@ def audit_log(
     actor: Annotated[str | None, typer.Option(help='An admin\'s email, or "cli".')] = None,
 ) -> None:
     """Show the audit log of admin actions, newest first."""
-    page = _run(lambda p: p.audit.page(None, limit=limit, action=action, actor=actor))
+    page = _run(lambda p: p.audit.page(OPERATOR, limit=limit, action=action, actor=actor))
     if not page.items:
         typer.echo("no admin actions recorded")
     for e in page.items:
@@ -493,7 +498,7 @@ def failure_stats(
     window: Annotated[StatsWindow, typer.Option(help="How far back.")] = StatsWindow.DAY,
 ) -> None:
     """Failed generation attempts by category, and the current failure rate (F6)."""
-    stats = _run(lambda p: p.failure_monitor.stats(None, window=window))
+    stats = _run(lambda p: p.failure_monitor.stats(OPERATOR, window=window))
     current, policy = stats.current, stats.policy
     state = "OVER THE ALERT THRESHOLD" if stats.over_threshold else "below the alert threshold"
     typer.echo(
