@@ -117,8 +117,8 @@ class RetryReport:
 class GenerationFailures:
     """The owner's view of failed attempts and the admins' recovery tools.
 
-    Admin use cases take the acting admin, or None for an operator at the terminal
-    (`voiceqr generations ...`), who already holds the database credentials.
+    Staff use cases take the actor (a staff member, or OPERATOR at the terminal, who
+    already holds the database credentials) and need a permission to read or recover.
     """
 
     def __init__(

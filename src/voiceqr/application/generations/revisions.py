@@ -66,7 +66,8 @@ class GenerationRevisions:
     """Edit a generation into a new revision, list its revisions (G3), and let admins
     edit and requeue a failed one (F3).
 
-    Admin use cases take the acting admin, or None for an operator at the terminal.
+    Staff use cases take the actor (a staff member, or OPERATOR at the terminal) and
+    need the permission to recover generations.
     """
 
     def __init__(
