@@ -35,6 +35,7 @@ from stream_zip import async_stream_zip
 from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.bootstrap import Platform, build
 from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.generations.generation import Generation, GenerationStatus, new_public_code
 from voiceqr.domain.shared.ids import uuid7
 from voiceqr.entrypoints.http.generations.batch_api import _zip_members
@@ -108,6 +109,7 @@ async def main(small: int, large: int, audio_kb: int) -> None:
                     name="Bench",
                     password="a bench passphrase",
                     role=Role.USER,
+                    actor=OPERATOR,
                 )
                 await fill(platform, owner, count, audio_kb)
                 for name, way in (("streamed", streamed), ("in memory", in_memory)):

@@ -32,6 +32,7 @@ from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.adapters.passwords import Argon2PasswordHasher
 from voiceqr.bootstrap import Platform, build
 from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.generations.generation import Generation
 from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Settings
@@ -151,6 +152,7 @@ class RunningApp:
             name=email.split("@")[0].title(),
             password=password,
             role=role,
+            actor=OPERATOR,
         )
 
     async def sign_in(self, email: str, password: str = PASSWORD) -> Agent:

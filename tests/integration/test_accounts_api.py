@@ -44,6 +44,7 @@ from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.adapters.mail.outbox import list_outbox
 from voiceqr.bootstrap import build
 from voiceqr.domain.accounts.users import UserStatus
+from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.mail.outbox import OutboxMessage
 from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Jobs, Settings
@@ -309,7 +310,7 @@ async def test_sign_up_with_a_taken_email_answers_the_same_and_tells_the_owner(
     for owner in (email, operator_made):
         attempt = only_mail(app, owner, "signup_attempt")
         assert link_in(attempt) == f"{SITE}/forgot-password"
-    assert [u.email for u in app.call(app.platform.accounts.list_users)].count(email) == 1
+    assert [u.email for u in app.call(app.platform.accounts.list_users, OPERATOR)].count(email) == 1
     assert user_named(app, email).name == "Owner"
     assert (await login(app, email)).status_code == 200
     assert_problem(await login(app, email, NEW_PASSWORD), 401, "bad_credentials")
@@ -981,14 +982,14 @@ async def test_disabling_an_account_ends_its_sessions_and_sign_in(app: RunningAp
     app.create_user(email)
     first, second = await signed_in(app, email), await signed_in(app, email)
 
-    app.call(app.platform.accounts.set_status, email, UserStatus.DISABLED)
+    app.call(app.platform.accounts.set_status, email, UserStatus.DISABLED, actor=OPERATOR)
 
     for agent in (first, second):
         assert_problem(await agent.get("/api/v1/me"), 401)
     disabled = assert_problem(await login(app, email), 401, "bad_credentials")
     assert disabled == assert_problem(await login(app, email, "wrong guess"), 401)
 
-    app.call(app.platform.accounts.set_status, email, UserStatus.ACTIVE)
+    app.call(app.platform.accounts.set_status, email, UserStatus.ACTIVE, actor=OPERATOR)
     assert (await login(app, email)).status_code == 200
 
 
@@ -1020,7 +1021,7 @@ async def test_an_operator_lock_ends_the_sessions(app: RunningApp, clock: Clock)
     app.create_user(email)
     agent = await signed_in(app, email)
 
-    app.call(app.platform.accounts.lock, email, until=clock() + timedelta(hours=1))
+    app.call(app.platform.accounts.lock, email, until=clock() + timedelta(hours=1), actor=OPERATOR)
 
     assert_problem(await agent.get("/api/v1/me"), 401)
     assert_problem(await login(app, email), 401, "bad_credentials")

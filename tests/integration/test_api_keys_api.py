@@ -27,6 +27,7 @@ from tests.integration.http_helpers import (
 )
 from voiceqr.bootstrap import build
 from voiceqr.domain.accounts.users import Role, User, UserStatus
+from voiceqr.domain.authz import OPERATOR
 from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Settings
 
@@ -283,7 +284,9 @@ async def test_a_disabled_account_s_keys_stop_working(app: RunningApp) -> None:
     assert alice.user is not None
     key = await make_key(alice, "read")
 
-    app.call(app.platform.accounts.set_status, alice.user.email, UserStatus.DISABLED)
+    app.call(
+        app.platform.accounts.set_status, alice.user.email, UserStatus.DISABLED, actor=OPERATOR
+    )
 
     assert_problem(
         await app.anonymous.get("/api/v1/me", headers=bearer(key["key"])), 401, "api_key_invalid"

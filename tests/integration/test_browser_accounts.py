@@ -24,6 +24,7 @@ from tests.integration.browser_support import (
 )
 from tests.integration.processes import clean_environ
 from tests.integration.test_browser import MOBILE, assert_fits_the_screen
+from voiceqr.domain.authz import OPERATOR
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +46,11 @@ async def _create_users(env: dict[str, str]) -> None:
         await platform.upgrade_database()
         for email in (RESET_USER, REMEMBER_USER, SESSIONS_USER):
             await platform.accounts.create_user(
-                email=email, name=email.split("@")[0].title(), password=PASSWORD, role=Role.USER
+                email=email,
+                name=email.split("@")[0].title(),
+                password=PASSWORD,
+                role=Role.USER,
+                actor=OPERATOR,
             )
     finally:
         await platform.stop()

@@ -77,6 +77,56 @@ def test_users_create_refuses_bad_input(
     assert message in out
 
 
+@pytest.mark.parametrize("role", ["user", "support", "moderator", "admin"])
+def test_users_create_gives_the_account_the_role_asked_for(env: dict[str, str], role: str) -> None:
+    email = f"{role}@example.com"
+    code, out = invoke(
+        env,
+        "users",
+        "create",
+        email,
+        "--name",
+        "R",
+        "--role",
+        role,
+        "--password-stdin",
+        stdin="a long password\n",
+    )
+    assert code == 0, out
+    assert f"created {role} {email}" in out
+    code, out = invoke(env, "users", "list")
+    assert code == 0
+    assert f"  {role:<5}  {email}" in out
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--role", "owner"], "'owner' is not one of"),
+        (["--role", "admin", "--admin"], "--role or --admin, not both"),
+        (["--role", "user", "--admin"], "--role or --admin, not both"),
+    ],
+)
+def test_users_create_refuses_an_unknown_role_or_two_ways_to_say_it(
+    env: dict[str, str], options: list[str], message: str
+) -> None:
+    code, out = invoke(
+        env,
+        "users",
+        "create",
+        "r@example.com",
+        "--name",
+        "R",
+        *options,
+        "--password-stdin",
+        stdin="a long password\n",
+    )
+    assert code == 2, out
+    assert message in out
+    assert "Traceback" not in out
+    assert "r@example.com" not in invoke(env, "users", "list")[1]
+
+
 def test_a_wrong_setting_stops_the_cli_naming_the_variable(env: dict[str, str]) -> None:
     code, out = invoke({**env, "VOICEQR_QUEUE": "kafka"}, "voices", "list")
     assert code == 2

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from voiceqr.entrypoints.cli import app
-from voiceqr.entrypoints.cli.main import MAX_LOCK_MINUTES
+from voiceqr.entrypoints.cli.accounts import MAX_LOCK_MINUTES
 
 runner = CliRunner()
 PASSWORD = "a long password"

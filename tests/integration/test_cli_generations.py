@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from voiceqr.bootstrap import build
 from voiceqr.domain.accounts.users import Role
+from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.generations.generation import GenerationStatus
 from voiceqr.domain.shared.errors import ErrorCategory, SpeechError
 from voiceqr.entrypoints.cli import app
@@ -54,7 +55,11 @@ def make_generations(env: dict[str, str]) -> tuple[UUID, UUID]:
         await platform.start(worker=False)
         try:
             user = await platform.accounts.create_user(
-                email="ops@example.com", name="Ops", password="a long password", role=Role.USER
+                email="ops@example.com",
+                name="Ops",
+                password="a long password",
+                role=Role.USER,
+                actor=OPERATOR,
             )
             voice = (await platform.voices.list_for(user))[0]
             failed = await platform.generations.request(user, text="Hello", voice_id=voice.id)

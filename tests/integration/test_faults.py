@@ -48,6 +48,7 @@ from tests.integration.processes import (
 from voiceqr.application.voices.gallery import SAMPLE_TEXT, VoiceSpec
 from voiceqr.bootstrap import ELEVENLABS_DEFAULT_VOICES, Platform, build
 from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
 from voiceqr.entrypoints.worker.registry import start_worker
 from voiceqr.settings import load
@@ -74,7 +75,11 @@ def is_mp3(data: bytes) -> bool:
 
 async def new_user(platform: Platform, *, role: Role = Role.USER) -> User:
     return await platform.accounts.create_user(
-        email=f"{uuid.uuid4().hex[:10]}@example.com", name="Grace", password=PASSWORD, role=role
+        email=f"{uuid.uuid4().hex[:10]}@example.com",
+        name="Grace",
+        password=PASSWORD,
+        role=role,
+        actor=OPERATOR,
     )
 
 

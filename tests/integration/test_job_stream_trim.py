@@ -30,6 +30,7 @@ from voiceqr.adapters.queue.taskiq import CONSUMER_GROUP, RedisJobStream, redis_
 from voiceqr.application.voices.gallery import VoiceSpec
 from voiceqr.bootstrap import build
 from voiceqr.domain.accounts.users import Role
+from voiceqr.domain.authz import OPERATOR
 from voiceqr.settings import load
 
 pytestmark = pytest.mark.redis
@@ -166,7 +167,11 @@ async def test_the_job_stream_stays_short_however_many_generations_are_made(
     await platform.start()
     try:
         admin = await platform.accounts.create_user(
-            email="ada@example.com", name="Ada", password="correct horse battery", role=Role.ADMIN
+            email="ada@example.com",
+            name="Ada",
+            password="correct horse battery",
+            role=Role.ADMIN,
+            actor=OPERATOR,
         )
         voice = await platform.voices.create(
             admin, VoiceSpec("Sam", "en-us", "espeak", published=True)

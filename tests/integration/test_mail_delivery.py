@@ -19,6 +19,7 @@ from voiceqr.adapters.passwords import Argon2PasswordHasher
 from voiceqr.application.accounts.policy import Client
 from voiceqr.bootstrap import Platform, build
 from voiceqr.domain.accounts.users import Role
+from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.mail.outbox import OutboxStatus
 from voiceqr.settings import load
 
@@ -113,6 +114,7 @@ async def test_mail_is_tried_three_times_five_minutes_apart_then_marked_failed(
             name="Bo",
             password="a long password",
             role=Role.USER,
+            actor=OPERATOR,
         )
         await platform.accounts.forgot_password(email="bo@example.com", client=Client())
         assert await platform.mail_delivery.deliver_due() == 0

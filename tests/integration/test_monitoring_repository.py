@@ -16,6 +16,7 @@ from voiceqr.application.operations.audit import AuditTrail
 from voiceqr.application.operations.failure_monitoring import FailureMonitor
 from voiceqr.application.shared.audit import record
 from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.generations.failures import AttemptOutcome, GenerationAttempt
 from voiceqr.domain.generations.generation import Generation, new_public_code
 from voiceqr.domain.operations.audit import AuditPosition
@@ -94,7 +95,7 @@ async def test_audit_entries_round_trip_newest_first_with_keyset_paging(
         for i in range(5):
             await record(
                 uow,
-                admin if i % 2 else None,
+                admin if i % 2 else OPERATOR,
                 "generation.retry" if i < 3 else "user.lock",
                 target=("generation", f"g{i}"),
                 now=NOW + timedelta(seconds=i // 2),  # pairs share a time: the id breaks ties
@@ -137,7 +138,7 @@ async def test_an_audit_entry_outlives_its_actors_account(uows: SqlUnitOfWorkFac
     async with uows.engine.begin() as connection:
         await connection.execute(delete(accounts.users).where(accounts.users.c.id == admin.id))
 
-    page = await AuditTrail(uow=uows).page(None)
+    page = await AuditTrail(uow=uows).page(OPERATOR)
     [entry] = page.items
     assert (entry.actor_id, entry.actor) == (None, "gone@example.com")
 
@@ -198,7 +199,7 @@ async def test_the_dashboard_numbers_come_out_of_the_database(uows: SqlUnitOfWor
         policy=AlertPolicy(),
     )
 
-    stats = await monitor.stats(None, window=StatsWindow.DAY)
+    stats = await monitor.stats(OPERATOR, window=StatsWindow.DAY)
 
     assert stats.buckets[-1].start == NOW.replace(minute=0, second=0, microsecond=0)
     assert stats.buckets[-1].failed_by_category == {"storage": 2}

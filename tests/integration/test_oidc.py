@@ -51,6 +51,7 @@ from voiceqr.adapters.oidc import OpenIdConnectProvider
 from voiceqr.adapters.redis.one_time_keys import RedisOneTimeKeys
 from voiceqr.bootstrap import build
 from voiceqr.domain.accounts.users import UserStatus
+from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.shared.errors import AuthenticationFailed, ErrorCategory, ExternalServiceError
 from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Settings
@@ -317,7 +318,7 @@ async def social_sign_in(
 
 
 def user_count(app: RunningApp) -> int:
-    return len(app.call(app.platform.accounts.list_users))
+    return len(app.call(app.platform.accounts.list_users, OPERATOR))
 
 
 def identities(app: RunningApp, email: str) -> list[Any]:
@@ -546,7 +547,9 @@ async def test_a_disabled_account_cannot_sign_in_with_google(
     mock_provider.set_user("google-gus", email="gus@example.com", email_verified=True)
     _, back = await social_sign_in(app, mock_provider, "google-gus")
     assert back.status_code == 302
-    app.call(app.platform.accounts.set_status, "gus@example.com", UserStatus.DISABLED)
+    app.call(
+        app.platform.accounts.set_status, "gus@example.com", UserStatus.DISABLED, actor=OPERATOR
+    )
 
     visitor, back = await social_sign_in(app, mock_provider, "google-gus")
     assert_problem(back, 401, "account_unavailable")

@@ -29,6 +29,7 @@ from tests.integration.processes import (
 from voiceqr.application.voices.gallery import VoiceSpec
 from voiceqr.bootstrap import Platform, build
 from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
 from voiceqr.domain.voices.voice import Voice
 from voiceqr.settings import load
@@ -65,7 +66,11 @@ def said(worker: ManagedProcess, text: str) -> int:
 
 async def owner_and_voice(platform: Platform) -> tuple[User, Voice]:
     admin = await platform.accounts.create_user(
-        email=f"{uuid.uuid4().hex[:10]}@example.com", name="Ada", password=PASSWORD, role=Role.ADMIN
+        email=f"{uuid.uuid4().hex[:10]}@example.com",
+        name="Ada",
+        password=PASSWORD,
+        role=Role.ADMIN,
+        actor=OPERATOR,
     )
     voice = await platform.voices.create(admin, VoiceSpec("Sam", "en-us", "espeak", published=True))
     return admin, voice

@@ -24,6 +24,7 @@ from voiceqr.domain.accounts.activity import SignInMethod
 from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.tokens import TokenPurpose
 from voiceqr.domain.accounts.users import User, UserStatus
+from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.mail.outbox import OutboxMessage, OutboxStatus
 from voiceqr.domain.shared.errors import (
     AuthenticationFailed,
@@ -286,7 +287,7 @@ async def test_resend_replaces_the_link_and_is_silent_for_anyone_else(s: Service
     old = await sign_up(s)
     s.add_user("verified@example.com")
     s.add_user("disabled@example.com", verified=False)
-    await s.accounts.set_status("disabled@example.com", UserStatus.DISABLED)
+    await s.accounts.set_status("disabled@example.com", UserStatus.DISABLED, actor=OPERATOR)
 
     for email in (
         "ada@example.com",
@@ -366,7 +367,7 @@ async def test_a_reset_link_lasts_30_minutes_and_the_newest_replaces_older_ones(
 
 async def test_forgot_password_is_silent_for_unknown_and_disabled_accounts(s: Services) -> None:
     s.add_user("gone@example.com")
-    await s.accounts.set_status("gone@example.com", UserStatus.DISABLED)
+    await s.accounts.set_status("gone@example.com", UserStatus.DISABLED, actor=OPERATOR)
 
     for email in ("ghost@example.com", "gone@example.com", "not an email"):
         await s.accounts.forgot_password(email=email, client=CLIENT)  # no error
@@ -399,8 +400,10 @@ async def test_unknown_wrong_locked_and_disabled_all_fail_alike_and_cost_a_hash(
     s.add_user("ann@example.com", password=PASSWORD)
     s.add_user("locked@example.com", password=PASSWORD)
     s.add_user("off@example.com", password=PASSWORD)
-    await s.accounts.lock("locked@example.com", until=s.clock() + timedelta(hours=1))
-    await s.accounts.set_status("off@example.com", UserStatus.DISABLED)
+    await s.accounts.lock(
+        "locked@example.com", until=s.clock() + timedelta(hours=1), actor=OPERATOR
+    )
+    await s.accounts.set_status("off@example.com", UserStatus.DISABLED, actor=OPERATOR)
 
     errors = []
     for email, password in (
@@ -490,7 +493,7 @@ async def test_a_lockout_does_not_sign_the_owner_out_but_an_operator_lock_does(
         await failing_sign_in(s, "ann@example.com", "attacker guess")
 
     assert await s.accounts.user_for_session(owner) is not None
-    await s.accounts.lock("ann@example.com", until=s.clock() + timedelta(days=1))
+    await s.accounts.lock("ann@example.com", until=s.clock() + timedelta(days=1), actor=OPERATOR)
     assert await s.accounts.user_for_session(owner) is None
     assert s.sessions.sessions == {}
 
@@ -722,11 +725,11 @@ async def test_disabling_ends_the_sessions_and_a_disabled_users_cookie_stops_wor
     token = await sign_in(s, "ann@example.com")
     other = await sign_in(s, "ann@example.com")
 
-    await s.accounts.set_status("ann@example.com", UserStatus.DISABLED)
+    await s.accounts.set_status("ann@example.com", UserStatus.DISABLED, actor=OPERATOR)
 
     assert s.sessions.sessions == {}
     assert await s.accounts.user_for_session(token) is None
-    await s.accounts.set_status("ann@example.com", UserStatus.ACTIVE)
+    await s.accounts.set_status("ann@example.com", UserStatus.ACTIVE, actor=OPERATOR)
     # A session that outlived its user's status (disabled behind the service's back):
     third = await sign_in(s, "ann@example.com")
     disabled = s.db.users[user.id]

@@ -12,6 +12,7 @@ from tests.unit.fakes import Services, make_services
 from voiceqr.application.shared.audit import record
 from voiceqr.application.voices.gallery import VoiceSpec
 from voiceqr.domain.accounts.users import Role, User, UserStatus
+from voiceqr.domain.authz import OPERATOR, Actor
 from voiceqr.domain.generations.generation import GenerationStatus
 from voiceqr.domain.operations.audit import AuditEvent
 from voiceqr.domain.shared.errors import (
@@ -87,7 +88,7 @@ async def test_an_operator_at_the_terminal_is_recorded_as_cli(
 ) -> None:
     generation_id = await failed_generation(s, owner, voice)
 
-    report = await s.generation_failures.retry_many(None, [generation_id, generation_id])
+    report = await s.generation_failures.retry_many(OPERATOR, [generation_id, generation_id])
 
     assert report.retried == [generation_id]
     [entry] = entries(s)
@@ -144,12 +145,14 @@ async def test_a_refused_voice_change_records_nothing(s: Services, admin: User) 
 async def test_operator_account_actions_are_recorded(s: Services, owner: User) -> None:
     unverified = s.add_user("new@example.com", verified=False)
 
-    await s.accounts.set_status(owner.email, UserStatus.DISABLED)
-    await s.accounts.set_status(owner.email, UserStatus.ACTIVE)
-    await s.accounts.lock(owner.email, until=s.clock() + timedelta(hours=1))
-    await s.accounts.lock(owner.email, until=None)
-    await s.accounts.mark_verified(unverified.email)
-    await s.accounts.mark_verified(unverified.email)  # already verified: nothing changes
+    await s.accounts.set_status(owner.email, UserStatus.DISABLED, actor=OPERATOR)
+    await s.accounts.set_status(owner.email, UserStatus.ACTIVE, actor=OPERATOR)
+    await s.accounts.lock(owner.email, until=s.clock() + timedelta(hours=1), actor=OPERATOR)
+    await s.accounts.lock(owner.email, until=None, actor=OPERATOR)
+    await s.accounts.mark_verified(unverified.email, actor=OPERATOR)
+    await s.accounts.mark_verified(
+        unverified.email, actor=OPERATOR
+    )  # already verified: nothing changes
 
     assert [(e.action, e.target_id, e.actor) for e in entries(s)] == [
         ("user.disable", str(owner.id), "cli"),
@@ -164,7 +167,7 @@ async def test_operator_account_actions_are_recorded(s: Services, owner: User) -
 
 async def test_an_account_that_does_not_exist_records_nothing(s: Services) -> None:
     with pytest.raises(NotFound):
-        await s.accounts.set_status("nobody@example.com", UserStatus.DISABLED)
+        await s.accounts.set_status("nobody@example.com", UserStatus.DISABLED, actor=OPERATOR)
     assert entries(s) == []
 
 
@@ -177,7 +180,7 @@ async def test_an_action_must_be_a_dotted_name(s: Services, admin: User) -> None
 # --- reading the log ----------------------------------------------------------------------
 
 
-async def write(s: Services, actor: User | None, action: str, count: int) -> None:
+async def write(s: Services, actor: Actor, action: str, count: int) -> None:
     async with s.uow() as uow:
         for i in range(count):
             await record(uow, actor, action, target=("thing", str(i)), now=s.clock())
@@ -202,7 +205,7 @@ async def test_the_log_pages_newest_first_without_repeats(s: Services, admin: Us
 async def test_the_log_filters_by_action_prefix_and_actor(s: Services, admin: User) -> None:
     await write(s, admin, "generation.retry", 2)
     await write(s, admin, "generation.cancel", 1)
-    await write(s, None, "user.lock", 1)
+    await write(s, OPERATOR, "user.lock", 1)
     await write(s, admin, "generations.other", 1)  # not under "generation"
 
     async def actions(action: str | None = None, actor: str | None = None) -> list[str]:

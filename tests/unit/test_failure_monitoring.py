@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from tests.unit.fakes import START, Services, make_services
 from voiceqr.domain.accounts.users import Role, UserStatus
+from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.generations.failures import AttemptOutcome, GenerationAttempt
 from voiceqr.domain.mail.outbox import OutboxMessage
 from voiceqr.domain.operations.failure_monitoring import (
@@ -70,7 +71,7 @@ async def test_failures_are_counted_by_category_per_hour_over_a_day(s: Services)
     finish(s, AttemptOutcome.WORKER_LOST, None, count=2)  # no category stored
     finish(s, AttemptOutcome.FAILED, ErrorCategory.QUOTA, at=s.clock() - timedelta(days=2))
 
-    stats = await s.failure_monitor.stats(None, window=StatsWindow.DAY)
+    stats = await s.failure_monitor.stats(OPERATOR, window=StatsWindow.DAY)
 
     assert len(stats.buckets) == 25  # the hour of 24 h ago through the current hour
     assert stats.buckets[0].start == START.replace(hour=15) - timedelta(days=1)
@@ -90,7 +91,7 @@ async def test_a_week_is_counted_per_day(s: Services) -> None:
     finish(s, AttemptOutcome.FAILED, ErrorCategory.STORAGE, at=s.clock() - timedelta(days=3))
     finish(s, AttemptOutcome.COMPLETED, at=s.clock() - timedelta(days=3))
 
-    stats = await s.failure_monitor.stats(None, window=StatsWindow.WEEK)
+    stats = await s.failure_monitor.stats(OPERATOR, window=StatsWindow.WEEK)
 
     assert len(stats.buckets) == 8
     assert all(b.start.hour == 0 for b in stats.buckets)
@@ -110,7 +111,7 @@ async def test_the_current_rate_looks_at_the_alert_window_only(s: Services) -> N
         at=s.clock() - timedelta(minutes=16),
     )
 
-    stats = await s.failure_monitor.stats(None)
+    stats = await s.failure_monitor.stats(OPERATOR)
 
     assert (stats.current.failed, stats.current.finished) == (5, 20)
     assert stats.current.rate == 0.25
@@ -158,7 +159,7 @@ async def test_a_breach_mails_every_active_admin_once_and_logs_an_error(
     assert record.__dict__["finished"] == 20
     assert record.__dict__["rate"] == 0.4
     assert record.__dict__["admins_mailed"] == 2
-    assert (await s.failure_monitor.stats(None)).last_alert_at == s.clock()
+    assert (await s.failure_monitor.stats(OPERATOR)).last_alert_at == s.clock()
 
 
 async def test_no_second_alert_until_the_cooldown_is_over(s: Services) -> None:

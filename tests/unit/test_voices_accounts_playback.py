@@ -11,6 +11,7 @@ from tests.unit.fakes import FakeSpeech, Services, make_services
 from voiceqr.application.accounts.policy import Client, hash_token
 from voiceqr.application.voices.gallery import SAMPLE_TEXT, VoiceSpec
 from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.generations.generation import GenerationStatus, new_public_code
 from voiceqr.domain.playback.events import PlaybackCounts
 from voiceqr.domain.shared.errors import (
@@ -199,7 +200,7 @@ async def test_seed_leaves_an_existing_gallery_alone(s: Services) -> None:
 
 async def test_creating_a_user_normalizes_the_email_and_hashes_the_password(s: Services) -> None:
     user = await s.accounts.create_user(
-        email="  Ann.Lee@Example.COM ", name=" ", password=PASSWORD, role=Role.USER
+        email="  Ann.Lee@Example.COM ", name=" ", password=PASSWORD, role=Role.USER, actor=OPERATOR
     )
     stored = s.db.users[user.id]
     assert stored.email == "ann.lee@example.com"
@@ -221,21 +222,27 @@ async def test_creating_a_user_validates_email_and_password(
     s: Services, email: str, password: str, code: str
 ) -> None:
     with pytest.raises(ValidationError) as error:
-        await s.accounts.create_user(email=email, name="Ann", password=password, role=Role.USER)
+        await s.accounts.create_user(
+            email=email, name="Ann", password=password, role=Role.USER, actor=OPERATOR
+        )
     assert error.value.code == code
     assert s.db.users == {}
 
 
 async def test_an_email_can_have_only_one_account(s: Services) -> None:
     await s.accounts.create_user(
-        email="ann@example.com", name="Ann", password=PASSWORD, role=Role.USER
+        email="ann@example.com", name="Ann", password=PASSWORD, role=Role.USER, actor=OPERATOR
     )
     with pytest.raises(Conflict) as error:
         await s.accounts.create_user(
-            email="ANN@example.com", name="Other", password=PASSWORD, role=Role.ADMIN
+            email="ANN@example.com",
+            name="Other",
+            password=PASSWORD,
+            role=Role.ADMIN,
+            actor=OPERATOR,
         )
     assert error.value.code == "email_taken"
-    assert [u.name for u in await s.accounts.list_users()] == ["Ann"]
+    assert [u.name for u in await s.accounts.list_users(OPERATOR)] == ["Ann"]
 
 
 async def test_signing_in_with_the_right_password_gives_a_working_session(s: Services) -> None:

@@ -34,6 +34,7 @@ from voiceqr.domain.accounts.users import (
     clean_name,
     normalize_email,
 )
+from voiceqr.domain.authz import Actor, Permission, require
 from voiceqr.domain.shared.errors import (
     AuthenticationFailed,
     DomainError,
@@ -52,8 +53,8 @@ class Accounts(MailedLinks):
 
     # --- operators --------------------------------------------------------------------
 
-    # Each operator change is written to the audit log in its own transaction; `actor`
-    # None is an operator at the terminal (`voiceqr users ...`).
+    # Staff changes: each needs a permission of the actor (a staff member, or OPERATOR at
+    # the terminal) and is written to the audit log in the same transaction.
 
     async def create_user(
         self,
@@ -63,10 +64,14 @@ class Accounts(MailedLinks):
         password: str,
         role: Role,
         verified: bool = True,
-        actor: User | None = None,
+        actor: Actor,
         ip: str = "",
     ) -> User:
-        """Create an account (operators, via the CLI). Raises Conflict if the email is taken."""
+        """Create an account with a role; any role but `user` needs the right to change
+        roles. Raises Conflict if the email is taken."""
+        require(actor, Permission.MANAGE_ACCOUNTS)
+        if role is not Role.USER:
+            require(actor, Permission.CHANGE_ROLES)
         check_password(password)
         address = normalize_email(email)
         now = self._clock()
@@ -93,7 +98,9 @@ class Accounts(MailedLinks):
             await uow.commit()
         return user
 
-    async def list_users(self) -> list[User]:
+    async def list_users(self, actor: Actor) -> list[User]:
+        """Every account, for those who may read accounts."""
+        require(actor, Permission.READ_ACCOUNTS)
         async with self._uow() as uow:
             return await uow.users.list()
 
@@ -102,7 +109,7 @@ class Accounts(MailedLinks):
             return await uow.users.get_by_email(normalize_email(email))
 
     async def set_status(
-        self, email: str, status: UserStatus, *, actor: User | None = None, ip: str = ""
+        self, email: str, status: UserStatus, *, actor: Actor, ip: str = ""
     ) -> User:
         """Disable or re-enable an account; disabling ends its sessions."""
         action = "user.disable" if status is UserStatus.DISABLED else "user.enable"
@@ -114,9 +121,7 @@ class Accounts(MailedLinks):
     def now(self) -> datetime:
         return self._clock()
 
-    async def lock(
-        self, email: str, *, until: datetime | None, actor: User | None = None, ip: str = ""
-    ) -> User:
+    async def lock(self, email: str, *, until: datetime | None, actor: Actor, ip: str = "") -> User:
         """Lock an account by hand until a time (operators; None unlocks); locking ends
         its sessions."""
         action = "user.unlock" if until is None else "user.lock"
@@ -125,7 +130,8 @@ class Accounts(MailedLinks):
             await self._sessions.delete_for_user(user.id)
         return user
 
-    async def mark_verified(self, email: str, *, actor: User | None = None, ip: str = "") -> User:
+    async def mark_verified(self, email: str, *, actor: Actor, ip: str = "") -> User:
+        require(actor, Permission.MANAGE_ACCOUNTS)
         async with self._uow() as uow:
             user = await _by_email(uow, email)
         if user.email_verified_at is not None:
@@ -135,10 +141,11 @@ class Accounts(MailedLinks):
         )
 
     async def _change_by_email(
-        self, email: str, action: str, actor: User | None, ip: str, **changes: object
+        self, email: str, action: str, actor: Actor, ip: str, **changes: object
     ) -> User:
-        """An operator's change to the account with that email (NotFound if none), written
-        to the audit log as `action` in the same transaction."""
+        """A staff change to the account with that email (NotFound if none), written to
+        the audit log as `action` in the same transaction."""
+        require(actor, Permission.MANAGE_ACCOUNTS)
         async with self._uow() as uow:
             user = await _by_email(uow, email)
             for name, value in changes.items():

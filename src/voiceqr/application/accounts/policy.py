@@ -107,8 +107,3 @@ class SignIn:
     user: User
     token: str
     session: Session
-
-
-def require_admin(user: User) -> None:
-    if not user.is_admin:
-        raise PermissionDenied("Only administrators can do this.", code="admin_only")

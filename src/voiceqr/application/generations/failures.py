@@ -13,6 +13,7 @@ from voiceqr.application.generations.ports import GenerationsUnitOfWork
 from voiceqr.application.mail.notifications import Notifications
 from voiceqr.application.shared.audit import record
 from voiceqr.domain.accounts.users import User
+from voiceqr.domain.authz import Actor, Permission, require
 from voiceqr.domain.generations.failures import (
     CANCELLED_BY_ADMIN,
     AttemptOutcome,
@@ -20,7 +21,7 @@ from voiceqr.domain.generations.failures import (
     what_to_do,
 )
 from voiceqr.domain.generations.generation import Failure, Generation, GenerationStatus
-from voiceqr.domain.shared.errors import DomainError, ErrorCategory, NotFound, PermissionDenied
+from voiceqr.domain.shared.errors import DomainError, ErrorCategory, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +117,8 @@ class RetryReport:
 class GenerationFailures:
     """The owner's view of failed attempts and the admins' recovery tools.
 
-    Admin use cases take the acting admin, or None for an operator at the terminal
-    (`voiceqr generations ...`), who already holds the database credentials.
+    Staff use cases take the actor (a staff member, or OPERATOR at the terminal, who
+    already holds the database credentials) and need a permission to read or recover.
     """
 
     def __init__(
@@ -145,37 +146,37 @@ class GenerationFailures:
 
     async def list(
         self,
-        actor: User | None,
+        actor: Actor,
         *,
         status: GenerationStatus | None = GenerationStatus.FAILED,
         category: ErrorCategory | None = None,
         limit: int = 50,
     ) -> list[Generation]:
         """Every owner's generations in `status` (failed by default), latest change first."""
-        _require_admin(actor)
+        require(actor, Permission.READ_FAILED_GENERATIONS)
         async with self._uow() as uow:
             return await uow.generations.list_for_admin(
                 status=status, category=category, limit=limit
             )
 
-    async def owner_emails(self, actor: User | None, owner_ids: Iterable[UUID]) -> dict[UUID, str]:
+    async def owner_emails(self, actor: Actor, owner_ids: Iterable[UUID]) -> dict[UUID, str]:
         """The email of each owner among `owner_ids`, so an admin can tell whose
         generations failed (an owner whose account is gone is left out)."""
-        _require_admin(actor)
+        require(actor, Permission.READ_FAILED_GENERATIONS)
         async with self._uow() as uow:
             owners = [await uow.users.get(owner_id) for owner_id in set(owner_ids)]
         return {owner.id: owner.email for owner in owners if owner is not None}
 
-    async def detail(self, actor: User | None, generation_id: UUID) -> GenerationDetail:
+    async def detail(self, actor: Actor, generation_id: UUID) -> GenerationDetail:
         """One generation of any owner with its attempts, technical detail included."""
-        _require_admin(actor)
+        require(actor, Permission.READ_FAILED_GENERATIONS)
         async with self._uow() as uow:
             generation = await _get(uow, generation_id)
             return GenerationDetail(
                 generation, await uow.generation_attempts.list_for(generation_id)
             )
 
-    async def retry(self, actor: User | None, generation_id: UUID, *, ip: str = "") -> Generation:
+    async def retry(self, actor: Actor, generation_id: UUID, *, ip: str = "") -> Generation:
         """A failed generation goes back to pending with a new attempt budget, and is
         handed to the queue after the commit. Anything but failed: Conflict (409)."""
         report = await self.retry_many(actor, [generation_id], ip=ip)
@@ -185,12 +186,12 @@ class GenerationFailures:
             return await _get(uow, generation_id)
 
     async def retry_many(
-        self, actor: User | None, generation_ids: Sequence[UUID], *, ip: str = ""
+        self, actor: Actor, generation_ids: Sequence[UUID], *, ip: str = ""
     ) -> RetryReport:
         """Retry each failed generation of `generation_ids`; the others are reported skipped.
 
         Each retry is written to the audit log in the same transaction."""
-        _require_admin(actor)
+        require(actor, Permission.RECOVER_GENERATIONS)
         report = RetryReport()
         async with self._uow() as uow:
             now = self._clock()
@@ -221,11 +222,11 @@ class GenerationFailures:
         await self._hand_to_queue(report.retried)
         return report
 
-    async def cancel(self, actor: User | None, generation_id: UUID, *, ip: str = "") -> Generation:
+    async def cancel(self, actor: Actor, generation_id: UUID, *, ip: str = "") -> Generation:
         """Stop a pending or processing generation for good: it fails with category system,
         code `cancelled_by_admin`, and the owner is mailed like for any final failure.
         A finished one: Conflict (409)."""
-        _require_admin(actor)
+        require(actor, Permission.RECOVER_GENERATIONS)
         async with self._uow() as uow:
             generation = await _get(uow, generation_id)
             now = self._clock()
@@ -255,13 +256,8 @@ class GenerationFailures:
         return generation
 
 
-def _require_admin(actor: User | None) -> None:
-    if actor is not None and not actor.is_admin:
-        raise PermissionDenied("Only administrators can do this.", code="admin_only")
-
-
-def _who(actor: User | None) -> dict[str, str]:
-    return {"admin_id": str(actor.id) if actor is not None else "cli"}
+def _who(actor: Actor) -> dict[str, str]:
+    return {"admin_id": actor.actor_label if actor.id is None else str(actor.id)}
 
 
 async def _get(uow: GenerationsUnitOfWork, generation_id: UUID) -> Generation:

@@ -20,6 +20,7 @@ from voiceqr.application.generations.ports import GenerationsUnitOfWork
 from voiceqr.application.shared.audit import record
 from voiceqr.application.shared.ports import AudioStorage, SpeechSynthesizer
 from voiceqr.domain.accounts.users import User
+from voiceqr.domain.authz import Actor, Permission, require
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
 from voiceqr.domain.generations.revisions import GenerationRevision, revision_status
 from voiceqr.domain.shared.errors import (
@@ -61,7 +62,8 @@ class GenerationRevisions:
     """Edit a generation into a new revision, list its revisions (G3), and let admins
     edit and requeue a failed one (F3).
 
-    Admin use cases take the acting admin, or None for an operator at the terminal.
+    Staff use cases take the actor (a staff member, or OPERATOR at the terminal) and
+    need the permission to recover generations.
     """
 
     def __init__(
@@ -108,14 +110,13 @@ class GenerationRevisions:
         return generation
 
     async def edit_failed(
-        self, actor: User | None, generation_id: UUID, edit: Edit, *, ip: str = ""
+        self, actor: Actor, generation_id: UUID, edit: Edit, *, ip: str = ""
     ) -> Generation:
         """An admin's edit-and-requeue (F3): a failed generation of any owner gets a new
         revision with the corrected text or voice and is queued with a fresh attempt
         budget. Anything but failed: Conflict (409), like a retry. The edit is written
         to the audit log in the same transaction."""
-        if actor is not None and not actor.is_admin:
-            raise PermissionDenied("Only administrators can do this.", code="admin_only")
+        require(actor, Permission.RECOVER_GENERATIONS)
 
         async def find(uow: GenerationsUnitOfWork) -> Generation:
             generation = await uow.generations.get(generation_id)
@@ -149,7 +150,7 @@ class GenerationRevisions:
             extra={
                 "generation_id": str(generation_id),
                 "revision": generation.revision,
-                "admin_id": str(actor.id) if actor is not None else "cli",
+                "admin_id": actor.actor_label if actor.id is None else str(actor.id),
             },
         )
         return generation

@@ -11,7 +11,8 @@ from datetime import datetime
 
 from voiceqr.application.mail.ports import Mailer, MailMessage, MailUnitOfWork
 from voiceqr.domain.accounts.users import User
-from voiceqr.domain.mail.outbox import MAIL_RETRY_DELAY, OutboxMessage
+from voiceqr.domain.authz import Actor, Permission, require
+from voiceqr.domain.mail.outbox import MAIL_RETRY_DELAY, OutboxMessage, OutboxStatus
 from voiceqr.domain.shared.errors import ExternalServiceError
 from voiceqr.domain.shared.ids import uuid7
 
@@ -208,6 +209,15 @@ class MailDelivery:
         self._uow = uow
         self._mailer = mailer
         self._clock = clock
+
+    async def outbox(
+        self, actor: Actor, *, failed_only: bool = False, limit: int = 100
+    ) -> list[OutboxMessage]:
+        """The outbox newest first (only the mail that gave up, if asked)."""
+        require(actor, Permission.READ_MAIL_OUTBOX)
+        async with self._uow() as uow:
+            status = OutboxStatus.FAILED if failed_only else None
+            return await uow.outbox.list(status=status, limit=limit)
 
     async def deliver_due(self, *, limit: int = 100) -> int:
         """Send what is due; returns how many were sent."""

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from voiceqr.application.operations.ports import OperationsUnitOfWork
 from voiceqr.application.shared.cursors import decode_cursor, encode_cursor
 from voiceqr.application.shared.ports import HistoryPosition
-from voiceqr.domain.accounts.users import User
+from voiceqr.domain.authz import Actor, Permission, require
 from voiceqr.domain.operations.audit import AuditEvent, AuditPosition, check_action_filter
-from voiceqr.domain.shared.errors import PermissionDenied, ValidationError
+from voiceqr.domain.shared.errors import ValidationError
 from voiceqr.domain.shared.text import refuse_control_characters
 
 MAX_AUDIT_PAGE = 200
@@ -26,14 +26,14 @@ class AuditPage:
 
 
 class AuditTrail:
-    """Reading the audit log: administrators and operators only."""
+    """Reading the audit log: those who may read it (administrators, the operator)."""
 
     def __init__(self, *, uow: Callable[[], OperationsUnitOfWork]) -> None:
         self._uow = uow
 
     async def page(
         self,
-        viewer: User | None,
+        viewer: Actor,
         *,
         limit: int = 50,
         action: str | None = None,
@@ -43,8 +43,7 @@ class AuditTrail:
         """Entries newest first, optionally only one action (or all under a prefix such
         as `generation`) or one actor (an email, or "cli"). Keyset paged: entries
         written meanwhile never shift the older pages."""
-        if viewer is not None and not viewer.is_admin:
-            raise PermissionDenied("Only administrators can do this.", code="admin_only")
+        require(viewer, Permission.READ_AUDIT_LOG)
         if not 1 <= limit <= MAX_AUDIT_PAGE:
             raise ValidationError(
                 f"Ask for 1 to {MAX_AUDIT_PAGE} entries per page.", code="bad_limit"

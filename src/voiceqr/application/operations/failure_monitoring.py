@@ -15,7 +15,8 @@ from datetime import datetime
 
 from voiceqr.application.mail.notifications import Notifications
 from voiceqr.application.operations.ports import OperationsUnitOfWork
-from voiceqr.domain.accounts.users import User, UserStatus
+from voiceqr.domain.accounts.users import UserStatus
+from voiceqr.domain.authz import Actor, Permission, require
 from voiceqr.domain.operations.failure_monitoring import (
     FAILURE_RATE_ALERT,
     AlertPolicy,
@@ -25,7 +26,6 @@ from voiceqr.domain.operations.failure_monitoring import (
     failures_by_category,
     group_into_buckets,
 )
-from voiceqr.domain.shared.errors import PermissionDenied
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +73,10 @@ class FailureMonitor:
         self._clock = clock
         self.policy = policy
 
-    async def stats(
-        self, viewer: User | None, *, window: StatsWindow = StatsWindow.DAY
-    ) -> FailureStats:
+    async def stats(self, viewer: Actor, *, window: StatsWindow = StatsWindow.DAY) -> FailureStats:
         """Failed attempts by category per hour (24h) or per day (7d), and the current
-        rate over the alert window. Admins and operators only."""
-        if viewer is not None and not viewer.is_admin:
-            raise PermissionDenied("Only administrators can do this.", code="admin_only")
+        rate over the alert window. For those who may read the failure dashboard."""
+        require(viewer, Permission.READ_FAILURE_DASHBOARD)
         now = self._clock()
         starts = window.buckets(now)
         async with self._uow() as uow:

@@ -20,8 +20,8 @@ from datetime import datetime
 from uuid import UUID
 
 from voiceqr.application.shared.ports import AuditedUnitOfWork
-from voiceqr.domain.accounts.users import User
-from voiceqr.domain.operations.audit import OPERATOR, AuditEvent, check_action
+from voiceqr.domain.authz import Actor
+from voiceqr.domain.operations.audit import AuditEvent, check_action
 from voiceqr.domain.shared.ids import uuid7
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 async def record(
     uow: AuditedUnitOfWork,
-    actor: User | None,
+    actor: Actor,
     action: str,
     *,
     target: tuple[str, UUID | str],
@@ -39,15 +39,15 @@ async def record(
 ) -> AuditEvent:
     """Append an entry for an admin action to the log of `uow` (committed with the action).
 
-    `actor` None is an operator at the terminal. `target` is (type, id), e.g.
+    `target` is (type, id), e.g.
     ("generation", generation.id); `details` must be JSON-serialisable.
     """
     target_type, target_id = target
     event = AuditEvent(
         id=uuid7(),
         occurred_at=now,
-        actor_id=None if actor is None else actor.id,
-        actor=OPERATOR if actor is None else actor.email,
+        actor_id=actor.id,
+        actor=actor.actor_label,
         action=check_action(action),
         target_type=target_type,
         target_id=str(target_id),

@@ -9,11 +9,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from voiceqr.application.accounts.policy import require_admin
 from voiceqr.application.shared.audit import record
 from voiceqr.application.shared.ports import AudioStorage, SpeechSynthesizer
 from voiceqr.application.voices.ports import VoicesUnitOfWork
-from voiceqr.domain.accounts.users import User
+from voiceqr.domain.authz import Actor, Permission, can, require
 from voiceqr.domain.shared.errors import NotFound, ValidationError
 from voiceqr.domain.shared.ids import uuid7
 from voiceqr.domain.voices.voice import Voice, VoiceSample
@@ -71,26 +70,35 @@ class VoiceGallery:
         self._speech = speech
         self._clock = clock
 
-    async def list_for(self, user: User | None) -> list[Voice]:
-        """Published voices whose provider runs here; admins see every voice."""
-        everything = user is not None and user.is_admin
+    async def list_for(self, user: Actor | None) -> list[Voice]:
+        """Published voices whose provider runs here (None: a visitor); those who manage
+        voices see every voice."""
+        everything = user is not None and can(user, Permission.MANAGE_VOICES)
         async with self._uow() as uow:
             voices = await uow.voices.list(published_only=not everything)
         return voices if everything else [v for v in voices if v.provider in self._speech]
 
-    async def get(self, voice_id: UUID, *, user: User | None = None) -> Voice:
+    async def list_all(self, actor: Actor, *, published_only: bool = False) -> list[Voice]:
+        """Every voice (or every published one), whether or not its provider runs here:
+        the gallery as those who manage it see it."""
+        require(actor, Permission.MANAGE_VOICES)
+        async with self._uow() as uow:
+            return await uow.voices.list(published_only=published_only)
+
+    async def get(self, voice_id: UUID, *, user: Actor | None = None) -> Voice:
         async with self._uow() as uow:
             voice = await uow.voices.get(voice_id)
-        if voice is None or (not voice.published and not (user and user.is_admin)):
+        hidden_from_user = user is None or not can(user, Permission.MANAGE_VOICES)
+        if voice is None or (not voice.published and hidden_from_user):
             raise NotFound("No such voice.", code="voice_not_found")
         return voice
 
     async def sample_urls(self, voice: Voice) -> list[str]:
         return [await self._storage.url(sample.key) for sample in voice.samples]
 
-    async def create(self, actor: User, spec: VoiceSpec, *, ip: str = "") -> Voice:
-        """Add a voice (admins); the audit log records it with the voice."""
-        require_admin(actor)
+    async def create(self, actor: Actor, spec: VoiceSpec, *, ip: str = "") -> Voice:
+        """Add a voice (voice managers); the audit log records it with the voice."""
+        require(actor, Permission.MANAGE_VOICES)
         now = self._clock()
         voice = Voice(id=uuid7(), created_at=now, updated_at=now, **_spec_fields(spec))
         self._check_provider(voice.provider)
@@ -109,10 +117,10 @@ class VoiceGallery:
         return voice
 
     async def update(
-        self, actor: User, voice_id: UUID, changes: Mapping[str, Any], *, ip: str = ""
+        self, actor: Actor, voice_id: UUID, changes: Mapping[str, Any], *, ip: str = ""
     ) -> Voice:
-        """Change some fields of a voice (admins); the audit log names the fields changed."""
-        require_admin(actor)
+        """Change some fields of a voice (voice managers); the audit log names the fields."""
+        require(actor, Permission.MANAGE_VOICES)
         unknown = set(changes) - EDITABLE_FIELDS
         if unknown:
             raise ValidationError(
@@ -139,9 +147,9 @@ class VoiceGallery:
             await uow.commit()
         return updated
 
-    async def delete(self, actor: User, voice_id: UUID, *, ip: str = "") -> None:
-        """Remove a voice and its samples (admins); the audit log keeps its name."""
-        require_admin(actor)
+    async def delete(self, actor: Actor, voice_id: UUID, *, ip: str = "") -> None:
+        """Remove a voice and its samples (voice managers); the audit log keeps its name."""
+        require(actor, Permission.MANAGE_VOICES)
         async with self._uow() as uow:
             voice = await uow.voices.get(voice_id)
             if voice is None:

@@ -11,6 +11,7 @@ from functools import cache
 from importlib import resources
 from uuid import UUID
 
+from voiceqr.domain.authz import Role as Role  # an account's role; re-exported for its users
 from voiceqr.domain.shared.errors import ValidationError
 from voiceqr.domain.shared.text import is_blank, refuse_control_characters
 
@@ -18,11 +19,6 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 MAX_NAME_LENGTH = 200
-
-
-class Role(StrEnum):
-    USER = "user"
-    ADMIN = "admin"
 
 
 class UserStatus(StrEnum):
@@ -96,6 +92,11 @@ class User:
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+    @property
+    def actor_label(self) -> str:
+        """How the audit log names this user when they act (see `authz.Actor`)."""
+        return self.email
 
     @property
     def is_verified(self) -> bool:

@@ -13,10 +13,6 @@ from uuid import UUID
 
 from voiceqr.domain.shared.errors import ValidationError
 
-# The actor label of an operator at the terminal: they hold the database credentials,
-# so there is no account to name.
-OPERATOR = "cli"
-
 # Dotted lower-case names, object first: "generation.retry", "user.lock".
 _ACTION = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _ACTION_FILTER = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")

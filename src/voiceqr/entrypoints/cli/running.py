@@ -1,0 +1,66 @@
+"""`voiceqr serve`, `voiceqr worker` and `voiceqr settings`: running the platform."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from voiceqr.bootstrap import build
+from voiceqr.entrypoints.cli.kit import fail, settings
+from voiceqr.settings import all_variables
+
+app = typer.Typer()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port to listen on.")] = None,
+) -> None:
+    """Run the web app (and, on the in-process queue, the worker)."""
+    import uvicorn
+
+    from voiceqr.entrypoints.http import create_app
+
+    loaded = settings()
+    host = host or loaded.host
+    port = port or loaded.port
+    platform = build(loaded)
+    address = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"  # noqa: S104
+    typer.echo(f"voiceqr is starting; open {address}", err=True)
+    if loaded.queue.backend == "memory":
+        typer.echo("embedded mode: the worker and sweeper run in this process", err=True)
+    uvicorn.run(
+        create_app(platform),
+        host=host,
+        port=port,
+        log_config=None,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+    )
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs at once.")] = 4,
+) -> None:
+    """Process generation jobs from the Redis stream and run the sweeper."""
+    from voiceqr.entrypoints.worker.main import run_worker
+
+    loaded = settings()
+    if loaded.queue.backend != "redis":
+        raise fail(
+            "VOICEQR_QUEUE=memory runs the worker inside `voiceqr serve`; "
+            "set VOICEQR_QUEUE=redis for separate workers.",
+            2,
+        )
+    asyncio.run(run_worker(build(loaded), concurrency=concurrency))
+
+
+@app.command("settings")
+def show_settings() -> None:
+    """Every setting, its type and its default."""
+    for name, kind, default in all_variables():
+        typer.echo(f"{name:<42} {kind:<28} {default!r}")

@@ -1,0 +1,53 @@
+"""`voiceqr voices ...`: the voice gallery."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+import typer
+
+from voiceqr.bootstrap import Platform
+from voiceqr.domain.authz import OPERATOR
+from voiceqr.domain.shared.errors import ValidationError
+from voiceqr.entrypoints.cli.kit import run
+
+app = typer.Typer(no_args_is_help=True, help="The voice gallery.")
+
+
+@app.command("list")
+def list_voices(
+    all_voices: Annotated[bool, typer.Option("--all", help="Include unpublished voices.")] = False,
+) -> None:
+    """List the voice gallery."""
+    voices = run(lambda p: p.voices.list_all(OPERATOR, published_only=not all_voices))
+    if not voices:
+        typer.echo("no voices yet; run `voiceqr voices seed`")
+    for v in voices:
+        state = "published" if v.published else "hidden"
+        typer.echo(f"{v.id}  {v.name:<12} {v.provider}:{v.provider_voice_id:<22} {state}")
+
+
+@app.command("seed")
+def seed() -> None:
+    """Add the default voices (with spoken samples) to an empty gallery."""
+    added = run(lambda p: p.voices.seed(p.default_voices))
+    typer.echo(
+        f"added {added} voices" if added else "the gallery already has voices; nothing added"
+    )
+
+
+async def find_voice(platform: Platform, wanted: str) -> UUID:
+    """A voice by id, or a published voice by name (any case)."""
+    voices = await platform.voices.list_for(None)
+    try:
+        voice_id = UUID(wanted)
+    except ValueError:
+        matches = [v for v in voices if v.name.lower() == wanted.strip().lower()]
+        if not matches:
+            names = ", ".join(v.name for v in voices) or "none"
+            raise ValidationError(
+                f"No published voice is called '{wanted}' (voices: {names})."
+            ) from None
+        return matches[0].id
+    return voice_id
