@@ -32,9 +32,8 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 
-from voiceqr.adapters.database.shared import Repository, metadata
+from voiceqr.adapters.database.shared import Repository, metadata, row_of
 from voiceqr.domain.accounts.activity import LoginEvent
 from voiceqr.domain.accounts.api_keys import ApiKey, Scope
 from voiceqr.domain.accounts.social import SocialIdentity
@@ -155,9 +154,6 @@ social_identities = Table(
 )
 
 
-_USER_COLUMNS = [c.name for c in users.columns]
-
-
 def _user(row: RowMapping) -> User:
     values = dict(row)
     values["role"] = Role(values["role"])
@@ -166,7 +162,7 @@ def _user(row: RowMapping) -> User:
 
 
 def _user_row(user: User) -> dict[str, Any]:
-    row = {name: getattr(user, name) for name in _USER_COLUMNS}
+    row = row_of(users, user)
     row["role"] = str(user.role)
     row["status"] = str(user.status)
     return row
@@ -174,28 +170,19 @@ def _user_row(user: User) -> dict[str, Any]:
 
 class SqlUsers(Repository):
     async def add(self, user: User) -> None:
-        try:
-            async with self._db.begin_nested():
-                await self._db.execute(insert(users).values(_user_row(user)))
-        except IntegrityError:
-            raise Conflict(f"{user.email} already has an account.", code="email_taken") from None
+        await self._unique(insert(users).values(_user_row(user)), _email_taken(user))
 
     async def get(self, user_id: UUID) -> User | None:
-        row = (await self._db.execute(select(users).where(users.c.id == user_id))).first()
-        return None if row is None else _user(row._mapping)
+        return await self._one(users.c.id == user_id)
 
     async def get_by_email(self, email: str) -> User | None:
-        row = (await self._db.execute(select(users).where(users.c.email == email))).first()
-        return None if row is None else _user(row._mapping)
+        return await self._one(users.c.email == email)
 
     async def update(self, user: User) -> None:
         values = _user_row(user)
         del values["id"], values["created_at"]
-        try:
-            async with self._db.begin_nested():
-                await self._db.execute(update(users).where(users.c.id == user.id).values(values))
-        except IntegrityError:
-            raise Conflict(f"{user.email} already has an account.", code="email_taken") from None
+        statement = update(users).where(users.c.id == user.id).values(values)
+        await self._unique(statement, _email_taken(user))
 
     async def advance_totp_step(self, user_id: UUID, step: int) -> bool:
         c = users.c
@@ -207,14 +194,21 @@ class SqlUsers(Repository):
         return result.rowcount == 1
 
     async def list_admins(self) -> list[User]:
-        rows = await self._db.execute(
+        rows = await self._rows(
             select(users).where(users.c.role == str(Role.ADMIN)).order_by(users.c.email)
         )
-        return [_user(row._mapping) for row in rows]
+        return [_user(row) for row in rows]
 
     async def list(self) -> list[User]:
-        rows = await self._db.execute(select(users).order_by(users.c.email))
-        return [_user(row._mapping) for row in rows]
+        return [_user(row) for row in await self._rows(select(users).order_by(users.c.email))]
+
+    async def _one(self, *conditions: Any) -> User | None:
+        row = await self._first(select(users).where(*conditions))
+        return None if row is None else _user(row)
+
+
+def _email_taken(user: User) -> Conflict:
+    return Conflict(f"{user.email} already has an account.", code="email_taken")
 
 
 class SqlAccountTokens(Repository):
@@ -224,23 +218,17 @@ class SqlAccountTokens(Repository):
         await self._db.execute(insert(account_tokens).values(row))
 
     async def get_by_hash(self, token_hash: str) -> AccountToken | None:
-        row = (
-            await self._db.execute(
-                select(account_tokens).where(account_tokens.c.token_hash == token_hash)
-            )
-        ).first()
+        row = await self._first(
+            select(account_tokens).where(account_tokens.c.token_hash == token_hash)
+        )
         if row is None:
             return None
-        values = dict(row._mapping)
+        values = dict(row)
         values["purpose"] = TokenPurpose(values["purpose"])
         return AccountToken(**values)
 
     async def mark_used(self, token_id: UUID, *, at: datetime) -> bool:
-        c = account_tokens.c
-        result = await self._db.execute(
-            update(account_tokens).where(c.id == token_id, c.used_at.is_(None)).values(used_at=at)
-        )
-        return result.rowcount == 1
+        return await self._mark_used(account_tokens, token_id, at=at)
 
     async def void(self, user_id: UUID, purpose: TokenPurpose, *, at: datetime) -> None:
         c = account_tokens.c
@@ -266,13 +254,13 @@ class SqlLoginEvents(Repository):
 
     async def list_for_user(self, user_id: UUID, *, limit: int) -> list[LoginEvent]:
         c = login_events.c
-        rows = await self._db.execute(
+        rows = await self._rows(
             select(login_events)
             .where(c.user_id == user_id)
             .order_by(c.occurred_at.desc(), c.id.desc())
             .limit(limit)
         )
-        return [LoginEvent(**row._mapping) for row in rows]
+        return [LoginEvent(**row) for row in rows]
 
     async def delete_before(self, cutoff: datetime) -> int:
         result = await self._db.execute(
@@ -289,17 +277,13 @@ class SqlRecoveryCodes(Repository):
 
     async def list_unused(self, user_id: UUID) -> list[RecoveryCode]:
         c = recovery_codes.c
-        rows = await self._db.execute(
+        rows = await self._rows(
             select(recovery_codes).where(c.user_id == user_id, c.used_at.is_(None))
         )
-        return [RecoveryCode(**row._mapping) for row in rows]
+        return [RecoveryCode(**row) for row in rows]
 
     async def mark_used(self, code_id: UUID, *, at: datetime) -> bool:
-        c = recovery_codes.c
-        result = await self._db.execute(
-            update(recovery_codes).where(c.id == code_id, c.used_at.is_(None)).values(used_at=at)
-        )
-        return result.rowcount == 1
+        return await self._mark_used(recovery_codes, code_id, at=at)
 
 
 def _api_key(row: RowMapping) -> ApiKey:
@@ -309,7 +293,7 @@ def _api_key(row: RowMapping) -> ApiKey:
 
 
 def _api_key_row(key: ApiKey) -> dict[str, Any]:
-    row = {c.name: getattr(key, c.name) for c in api_keys.columns}
+    row = row_of(api_keys, key)
     row["scopes"] = sorted(str(s) for s in key.scopes)
     return row
 
@@ -319,22 +303,17 @@ class SqlApiKeys(Repository):
         await self._db.execute(insert(api_keys).values(_api_key_row(key)))
 
     async def get_owned(self, key_id: UUID, user_id: UUID) -> ApiKey | None:
-        c = api_keys.c
-        row = (
-            await self._db.execute(select(api_keys).where(c.id == key_id, c.user_id == user_id))
-        ).first()
-        return None if row is None else _api_key(row._mapping)
+        return await self._one(api_keys.c.id == key_id, api_keys.c.user_id == user_id)
 
     async def get_by_prefix(self, prefix: str) -> ApiKey | None:
-        row = (await self._db.execute(select(api_keys).where(api_keys.c.prefix == prefix))).first()
-        return None if row is None else _api_key(row._mapping)
+        return await self._one(api_keys.c.prefix == prefix)
 
     async def list_for_user(self, user_id: UUID) -> list[ApiKey]:
         c = api_keys.c
-        rows = await self._db.execute(
+        rows = await self._rows(
             select(api_keys).where(c.user_id == user_id).order_by(c.created_at.desc())
         )
-        return [_api_key(row._mapping) for row in rows]
+        return [_api_key(row) for row in rows]
 
     async def update(self, key: ApiKey) -> None:
         values = _api_key_row(key)
@@ -347,29 +326,28 @@ class SqlApiKeys(Repository):
             update(api_keys).where(c.id == key_id, c.revoked_at.is_(None)).values(last_used_at=at)
         )
 
+    async def _one(self, *conditions: Any) -> ApiKey | None:
+        row = await self._first(select(api_keys).where(*conditions))
+        return None if row is None else _api_key(row)
+
 
 class SqlSocialIdentities(Repository):
     async def add(self, identity: SocialIdentity) -> None:
-        try:
-            async with self._db.begin_nested():
-                await self._db.execute(insert(social_identities).values(asdict(identity)))
-        except IntegrityError:
-            raise Conflict(
-                "This account at the provider is linked already.", code="identity_linked"
-            ) from None
+        await self._unique(
+            insert(social_identities).values(asdict(identity)),
+            Conflict("This account at the provider is linked already.", code="identity_linked"),
+        )
 
     async def get(self, provider: str, subject: str) -> SocialIdentity | None:
         c = social_identities.c
-        row = (
-            await self._db.execute(
-                select(social_identities).where(c.provider == provider, c.subject == subject)
-            )
-        ).first()
-        return None if row is None else SocialIdentity(**row._mapping)
+        row = await self._first(
+            select(social_identities).where(c.provider == provider, c.subject == subject)
+        )
+        return None if row is None else SocialIdentity(**row)
 
     async def list_for_user(self, user_id: UUID) -> list[SocialIdentity]:
         c = social_identities.c
-        rows = await self._db.execute(
+        rows = await self._rows(
             select(social_identities).where(c.user_id == user_id).order_by(c.created_at)
         )
-        return [SocialIdentity(**row._mapping) for row in rows]
+        return [SocialIdentity(**row) for row in rows]

@@ -29,10 +29,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 
 from voiceqr.adapters.database.organising import GenerationFiling, filter_conditions
-from voiceqr.adapters.database.shared import Repository, metadata
+from voiceqr.adapters.database.shared import Repository, metadata, row_of
 from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.application.shared.ports import HistoryPosition
 from voiceqr.domain.generations.failures import AttemptOutcome, GenerationAttempt
@@ -141,11 +140,9 @@ generation_revisions = Table(
 
 # --- generations ---------------------------------------------------------------------
 
-_GENERATION_COLUMNS = [c.name for c in generations.columns]
-
 
 def _generation_row(generation: Generation) -> dict[str, Any]:
-    row = {name: getattr(generation, name) for name in _GENERATION_COLUMNS}
+    row = row_of(generations, generation)
     row["status"] = str(generation.status)
     row["error_category"] = (
         None if generation.error_category is None else str(generation.error_category)
@@ -202,7 +199,7 @@ class SqlGenerations(GenerationFiling, Repository):
         after: HistoryPosition | None = None,
     ) -> list[Generation]:
         query = self.history_query(owner_id, limit=limit, matching=matching, after=after)
-        return [_generation(row._mapping) for row in await self._db.execute(query)]
+        return [_generation(row) for row in await self._rows(query)]
 
     def history_query(
         self,
@@ -247,7 +244,7 @@ class SqlGenerations(GenerationFiling, Repository):
             .order_by(c.next_attempt_at.asc().nulls_first())
             .limit(limit)
         )
-        return [_generation(row._mapping) for row in await self._db.execute(query)]
+        return [_generation(row) for row in await self._rows(query)]
 
     async def with_expired_lease(self, *, now: datetime, limit: int) -> list[Generation]:
         c = generations.c
@@ -258,7 +255,7 @@ class SqlGenerations(GenerationFiling, Repository):
             .order_by(c.lease_expires_at)
             .limit(limit)
         )
-        return [_generation(row._mapping) for row in await self._db.execute(query)]
+        return [_generation(row) for row in await self._rows(query)]
 
     async def mark_enqueued(self, generation_ids: Sequence[UUID], *, now: datetime | None) -> None:
         if generation_ids:
@@ -279,20 +276,18 @@ class SqlGenerations(GenerationFiling, Repository):
         if category is not None:
             query = query.where(c.error_category == str(category))
         query = query.order_by(c.updated_at.desc(), c.id.desc()).limit(limit)
-        return [_generation(row._mapping) for row in await self._db.execute(query)]
+        return [_generation(row) for row in await self._rows(query)]
 
     async def _one(self, *conditions: Any) -> Generation | None:
-        row = (await self._db.execute(select(generations).where(*conditions))).first()
-        return None if row is None else _generation(row._mapping)
+        row = await self._first(select(generations).where(*conditions))
+        return None if row is None else _generation(row)
 
 
 # --- attempts ------------------------------------------------------------------------
 
-_ATTEMPT_COLUMNS = [c.name for c in generation_attempts.columns]
-
 
 def _attempt_row(attempt: GenerationAttempt) -> dict[str, Any]:
-    row = {name: getattr(attempt, name) for name in _ATTEMPT_COLUMNS}
+    row = row_of(generation_attempts, attempt)
     row["outcome"] = None if attempt.outcome is None else str(attempt.outcome)
     row["error_category"] = None if attempt.error_category is None else str(attempt.error_category)
     return row
@@ -321,61 +316,44 @@ class SqlGenerationAttempts(Repository):
 
     async def running(self, generation_id: UUID) -> GenerationAttempt | None:
         c = generation_attempts.c
-        row = (
-            await self._db.execute(
-                select(generation_attempts)
-                .where(c.generation_id == generation_id, c.outcome.is_(None))
-                .order_by(c.number.desc())
-                .limit(1)
-            )
-        ).first()
-        return None if row is None else _attempt(row._mapping)
+        row = await self._first(
+            select(generation_attempts)
+            .where(c.generation_id == generation_id, c.outcome.is_(None))
+            .order_by(c.number.desc())
+            .limit(1)
+        )
+        return None if row is None else _attempt(row)
 
     async def list_for(self, generation_id: UUID) -> list[GenerationAttempt]:
         c = generation_attempts.c
-        rows = await self._db.execute(
+        rows = await self._rows(
             select(generation_attempts).where(c.generation_id == generation_id).order_by(c.number)
         )
-        return [_attempt(row._mapping) for row in rows]
+        return [_attempt(row) for row in rows]
 
 
 # --- revisions -----------------------------------------------------------------------
 
-_REVISION_COLUMNS = [c.name for c in generation_revisions.columns]
-
-
-def _revision_row(revision: GenerationRevision) -> dict[str, Any]:
-    return {name: getattr(revision, name) for name in _REVISION_COLUMNS}
-
-
-def _revision(row: RowMapping) -> GenerationRevision:
-    return GenerationRevision(**dict(row))
-
 
 class SqlGenerationRevisions(Repository):
     async def add(self, revision: GenerationRevision) -> None:
-        try:
-            async with self._db.begin_nested():
-                await self._db.execute(insert(generation_revisions).values(_revision_row(revision)))
-        except IntegrityError:
-            raise Conflict(
+        await self._unique(
+            insert(generation_revisions).values(row_of(generation_revisions, revision)),
+            Conflict(
                 f"Revision {revision.number} of this generation exists already.",
                 code="duplicate_revision",
-            ) from None
+            ),
+        )
 
     async def get(self, generation_id: UUID, number: int) -> GenerationRevision | None:
         c = generation_revisions.c
-        row = (
-            await self._db.execute(
-                select(generation_revisions).where(
-                    c.generation_id == generation_id, c.number == number
-                )
-            )
-        ).first()
-        return None if row is None else _revision(row._mapping)
+        row = await self._first(
+            select(generation_revisions).where(c.generation_id == generation_id, c.number == number)
+        )
+        return None if row is None else GenerationRevision(**row)
 
     async def update(self, revision: GenerationRevision) -> None:
-        values = _revision_row(revision)
+        values = row_of(generation_revisions, revision)
         for fixed in ("id", "generation_id", "number", "created_at"):
             del values[fixed]
         await self._db.execute(
@@ -386,9 +364,9 @@ class SqlGenerationRevisions(Repository):
 
     async def list_for(self, generation_id: UUID) -> list[GenerationRevision]:
         c = generation_revisions.c
-        rows = await self._db.execute(
+        rows = await self._rows(
             select(generation_revisions)
             .where(c.generation_id == generation_id)
             .order_by(c.number.desc())
         )
-        return [_revision(row._mapping) for row in rows]
+        return [GenerationRevision(**row) for row in rows]

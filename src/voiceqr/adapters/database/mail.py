@@ -66,13 +66,13 @@ class SqlMailOutbox(Repository):
 
     async def due(self, *, now: datetime, limit: int) -> list[OutboxMessage]:
         c = mail_outbox.c
-        rows = await self._db.execute(
+        rows = await self._rows(
             select(mail_outbox)
             .where(c.status == str(OutboxStatus.PENDING), c.next_attempt_at <= now)
             .order_by(c.next_attempt_at)
             .limit(limit)
         )
-        return [_outbox_message(row._mapping) for row in rows]
+        return [_outbox_message(row) for row in rows]
 
     async def claim(self, message_id: UUID, *, seen_due_at: datetime, until: datetime) -> bool:
         c = mail_outbox.c
@@ -99,4 +99,4 @@ class SqlMailOutbox(Repository):
         query = select(mail_outbox).order_by(c.created_at.desc(), c.id.desc()).limit(limit)
         if status is not None:
             query = query.where(c.status == str(status))
-        return [_outbox_message(row._mapping) for row in await self._db.execute(query)]
+        return [_outbox_message(row) for row in await self._rows(query)]

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 
 from voiceqr.adapters.database.generations import generation_attempts
-from voiceqr.adapters.database.shared import Repository, metadata, upsert
+from voiceqr.adapters.database.shared import Repository, metadata, row_of, upsert
 from voiceqr.domain.generations.failures import AttemptOutcome
 from voiceqr.domain.operations.audit import AuditEvent, AuditPosition
 from voiceqr.domain.operations.failure_monitoring import AttemptCount
@@ -59,14 +59,10 @@ alert_states = Table(
     Column("details", JsonB, nullable=False),
 )
 
-_AUDIT_COLUMNS = [c.name for c in audit_events.columns]
-
 
 class SqlAuditLog(Repository):
     async def add(self, event: AuditEvent) -> None:
-        await self._db.execute(
-            insert(audit_events).values({name: getattr(event, name) for name in _AUDIT_COLUMNS})
-        )
+        await self._db.execute(insert(audit_events).values(row_of(audit_events, event)))
 
     async def list(
         self,
@@ -90,7 +86,7 @@ class SqlAuditLog(Repository):
                     and_(c.occurred_at == after.occurred_at, c.id < after.id),
                 )
             )
-        return [AuditEvent(**dict(row._mapping)) for row in await self._db.execute(query)]
+        return [AuditEvent(**row) for row in await self._rows(query)]
 
 
 class SqlFailureStatistics(Repository):

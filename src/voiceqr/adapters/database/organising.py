@@ -31,10 +31,9 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy import text as sql_text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voiceqr.adapters.database.shared import metadata, upsert
+from voiceqr.adapters.database.shared import Repository, metadata, row_of, upsert
 from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.domain.generations.organising import (
     Filing,
@@ -285,59 +284,40 @@ class GenerationFiling:
 # --- folders and tags ----------------------------------------------------------------------
 
 
-class _SqlLabels:
+class _SqlLabels(Repository):
     """A user's folders or tags; the table and the kind are the only differences."""
 
     table: Table
     link: Table
     kind: LabelKind
 
-    def __init__(self, connection: AsyncConnection) -> None:
-        self._db = connection
-
     async def add(self, label: Label) -> None:
-        row = {
-            "id": label.id,
-            "owner_id": label.owner_id,
-            "name": label.name,
-            "name_key": label.name_key,
-            "created_at": label.created_at,
-        }
-        try:
-            async with self._db.begin_nested():
-                await self._db.execute(self.table.insert().values(row))
-        except IntegrityError:
-            raise self._taken(label.name) from None
+        await self._unique(
+            self.table.insert().values(row_of(self.table, label)), self._taken(label.name)
+        )
 
     async def get_owned(self, label_id: UUID, owner_id: UUID) -> Label | None:
         c = self.table.c
-        row = (
-            await self._db.execute(
-                select(self.table).where(c.id == label_id, c.owner_id == owner_id)
-            )
-        ).first()
-        return None if row is None else _label(row._mapping)
+        row = await self._first(select(self.table).where(c.id == label_id, c.owner_id == owner_id))
+        return None if row is None else _label(row)
 
     async def find_named(self, owner_id: UUID, name_keys: Sequence[str]) -> list[Label]:
         if not name_keys:
             return []
         c = self.table.c
-        rows = await self._db.execute(
+        rows = await self._rows(
             select(self.table).where(c.owner_id == owner_id, c.name_key.in_(list(name_keys)))
         )
-        return [_label(row._mapping) for row in rows]
+        return [_label(row) for row in rows]
 
     async def rename(self, label: Label) -> None:
         c = self.table.c
-        try:
-            async with self._db.begin_nested():
-                await self._db.execute(
-                    self.table.update()
-                    .where(c.id == label.id, c.owner_id == label.owner_id)
-                    .values(name=label.name, name_key=label.name_key)
-                )
-        except IntegrityError:
-            raise self._taken(label.name) from None
+        statement = (
+            self.table.update()
+            .where(c.id == label.id, c.owner_id == label.owner_id)
+            .values(name=label.name, name_key=label.name_key)
+        )
+        await self._unique(statement, self._taken(label.name))
 
     async def delete(self, label_id: UUID, owner_id: UUID) -> bool:
         c = self.table.c

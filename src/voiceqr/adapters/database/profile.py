@@ -8,7 +8,7 @@ from uuid import UUID
 from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, Table, Text, select, text, update
 
-from voiceqr.adapters.database.shared import Repository, metadata, upsert
+from voiceqr.adapters.database.shared import Repository, metadata, row_of, upsert
 from voiceqr.domain.profile.preferences import UserPreferences
 
 user_preferences = Table(
@@ -25,20 +25,16 @@ user_preferences = Table(
     Column("email_generation_failed", Boolean, nullable=False, server_default=text("true")),
 )
 
-_COLUMNS = [c.name for c in user_preferences.columns]
-
 
 class SqlPreferences(Repository):
     async def get(self, user_id: UUID) -> UserPreferences | None:
-        row = (
-            await self._db.execute(
-                select(user_preferences).where(user_preferences.c.user_id == user_id)
-            )
-        ).first()
-        return None if row is None else UserPreferences(**dict(row._mapping))
+        row = await self._first(
+            select(user_preferences).where(user_preferences.c.user_id == user_id)
+        )
+        return None if row is None else UserPreferences(**row)
 
     async def save(self, preferences: UserPreferences) -> None:
-        values = {name: getattr(preferences, name) for name in _COLUMNS}
+        values = row_of(user_preferences, preferences)
         changes = {k: v for k, v in values.items() if k != "user_id"}
         # One statement, so two first saves at once cannot both insert (autosave races).
         await self._db.execute(

@@ -12,11 +12,16 @@ timezone-aware UTC, also on SQLite) and `JsonB` (jsonb on PostgreSQL).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from sqlalchemy import MetaData, Table
+from sqlalchemy import Executable, MetaData, RowMapping, Table, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from voiceqr.domain.shared.errors import Conflict
 
 metadata = MetaData(
     naming_convention={
@@ -34,6 +39,40 @@ class Repository:
 
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
+
+    async def _first(self, query: Executable) -> RowMapping | None:
+        """The first row `query` returns, or None."""
+        row = (await self._db.execute(query)).first()
+        return None if row is None else row._mapping
+
+    async def _rows(self, query: Executable) -> list[RowMapping]:
+        """Every row `query` returns."""
+        return [row._mapping for row in await self._db.execute(query)]
+
+    async def _unique(self, statement: Executable, conflict: Conflict) -> None:
+        """Runs a write that a unique constraint may refuse, raising `conflict` then.
+
+        The savepoint keeps the unit of work usable after the refusal (PostgreSQL
+        aborts the whole transaction on an error otherwise).
+        """
+        try:
+            async with self._db.begin_nested():
+                await self._db.execute(statement)
+        except IntegrityError:
+            raise conflict from None
+
+    async def _mark_used(self, table: Table, row_id: UUID, *, at: datetime) -> bool:
+        """Marks a single-use row used; False when it was used already (or is not there)."""
+        c = table.c
+        result = await self._db.execute(
+            update(table).where(c.id == row_id, c.used_at.is_(None)).values(used_at=at)
+        )
+        return bool(result.rowcount == 1)
+
+
+def row_of(table: Table, item: object) -> dict[str, Any]:
+    """The values of `item`'s attributes named like `table`'s columns."""
+    return {column.name: getattr(item, column.name) for column in table.columns}
 
 
 def upsert(connection: AsyncConnection, table: Table) -> Any:

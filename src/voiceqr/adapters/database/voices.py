@@ -22,7 +22,7 @@ from sqlalchemy import (
     update,
 )
 
-from voiceqr.adapters.database.shared import Repository, metadata
+from voiceqr.adapters.database.shared import Repository, metadata, row_of
 from voiceqr.domain.voices.voice import Voice, VoiceSample
 
 voices = Table(
@@ -47,23 +47,9 @@ voices = Table(
 
 
 def _voice_row(voice: Voice) -> dict[str, Any]:
-    return {
-        "id": voice.id,
-        "name": voice.name,
-        "description": voice.description,
-        "type": voice.type,
-        "language": voice.language,
-        "region": voice.region,
-        "age": voice.age,
-        "style": voice.style,
-        "provider": voice.provider,
-        "provider_voice_id": voice.provider_voice_id,
-        "samples": [{"key": s.key, "label": s.label} for s in voice.samples],
-        "published": voice.published,
-        "priority": voice.priority,
-        "created_at": voice.created_at,
-        "updated_at": voice.updated_at,
-    }
+    row = row_of(voices, voice)
+    row["samples"] = [{"key": s.key, "label": s.label} for s in voice.samples]
+    return row
 
 
 def _voice(row: RowMapping) -> Voice:
@@ -77,8 +63,8 @@ class SqlVoices(Repository):
         await self._db.execute(insert(voices).values(_voice_row(voice)))
 
     async def get(self, voice_id: UUID) -> Voice | None:
-        row = (await self._db.execute(select(voices).where(voices.c.id == voice_id))).first()
-        return None if row is None else _voice(row._mapping)
+        row = await self._first(select(voices).where(voices.c.id == voice_id))
+        return None if row is None else _voice(row)
 
     async def update(self, voice: Voice) -> None:
         values = _voice_row(voice)
@@ -92,7 +78,7 @@ class SqlVoices(Repository):
         query = select(voices).order_by(voices.c.priority.desc(), voices.c.name)
         if published_only:
             query = query.where(voices.c.published.is_(True))
-        return [_voice(row._mapping) for row in await self._db.execute(query)]
+        return [_voice(row) for row in await self._rows(query)]
 
     async def count(self) -> int:
         return int((await self._db.execute(select(func.count()).select_from(voices))).scalar_one())
