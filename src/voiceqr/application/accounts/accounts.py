@@ -288,15 +288,7 @@ class Accounts(MailedLinks):
             if failures >= self.policy.lockout_failures and not user.is_locked(now):
                 user.locked_until = now + self.policy.lockout_duration
                 await uow.users.update(user)
-                await uow.account_tokens.void(user.id, TokenPurpose.UNLOCK, at=now)
-                token = await self._issue(uow, user, TokenPurpose.UNLOCK)
-                await self._mail.send(
-                    uow,
-                    "account_locked",
-                    to=user.email,
-                    name=user.name,
-                    link=self._mail.link(f"/unlock?token={token}"),
-                )
+                await self._mail_link(uow, user, TokenPurpose.UNLOCK, "account_locked", "/unlock")
                 log.warning("account locked after failed sign-ins", extra={"user_id": str(user.id)})
             await uow.commit()
 
@@ -429,14 +421,14 @@ class Accounts(MailedLinks):
                 # Same reply as success: an email change must not reveal other accounts.
                 await uow.commit()
                 return
-            await uow.account_tokens.void(user.id, TokenPurpose.CHANGE_EMAIL, at=self._clock())
-            token = await self._issue(uow, user, TokenPurpose.CHANGE_EMAIL, email=address)
-            await self._mail.send(
+            await self._mail_link(
                 uow,
+                user,
+                TokenPurpose.CHANGE_EMAIL,
                 "change_email",
+                "/verify-email",
                 to=address,
-                name=user.name,
-                link=self._mail.link(f"/verify-email?token={token}"),
+                email=address,
             )
             await self._mail.send(
                 uow, "email_change_requested", to=user.email, name=user.name, new_email=address

@@ -55,11 +55,22 @@ class AccountsCore:
         self._second_factor = second_factor
         self._dummy_hash: str | None = None
 
-    async def _issue(
-        self, uow: AccountsUnitOfWork, user: User, purpose: TokenPurpose, **data: str
-    ) -> str:
-        token = secrets.token_urlsafe(EMAIL_TOKEN_BYTES)
+    async def _mail_link(
+        self,
+        uow: AccountsUnitOfWork,
+        user: User,
+        purpose: TokenPurpose,
+        template: str,
+        path: str,
+        *,
+        to: str | None = None,
+        **data: str,
+    ) -> None:
+        """Mail a fresh link for `purpose` (to the user unless `to` says otherwise); the
+        links mailed before for it stop working, so only the newest one does."""
         now = self._clock()
+        await uow.account_tokens.void(user.id, purpose, at=now)
+        token = secrets.token_urlsafe(EMAIL_TOKEN_BYTES)
         await uow.account_tokens.add(
             AccountToken(
                 id=uuid7(),
@@ -71,23 +82,42 @@ class AccountsCore:
                 data=data,
             )
         )
-        return token
+        await self._mail.send(
+            uow,
+            template,
+            to=to or user.email,
+            name=user.name,
+            link=self._mail.link(f"{path}?token={token}"),
+        )
 
-    async def _use_token(
+    async def _use_link(
         self, uow: AccountsUnitOfWork, token: str, *purposes: TokenPurpose
-    ) -> AccountToken:
+    ) -> tuple[AccountToken, User]:
+        """Spend a mailed link's token; `bad_link` unless it and its user are there."""
         stored = await uow.account_tokens.get_by_hash(hash_token(token)) if token else None
         now = self._clock()
         if stored is None or stored.purpose not in purposes or not stored.is_usable(now):
             raise bad_link()
         if not await uow.account_tokens.mark_used(stored.id, at=now):
             raise bad_link()
-        return stored
+        user = await uow.users.get(stored.user_id)
+        if user is None:
+            raise bad_link()
+        return stored, user
 
     async def _limit_links(self, client: Client | None) -> None:
         """Mailed links are unguessable; the limit still stops anyone from trying."""
         if client is not None:
             await self._limit(f"link:ip:{client.ip}", self.policy.sign_in_limit)
+
+    async def _limit_mailing(self, action: str, email: str, client: Client) -> str | None:
+        """Limit a request that mails a link, per address and per email; the normalised
+        email, or None when it is not one (the caller then replies as if it were)."""
+        await self._limit(f"{action}:ip:{client.ip}", self.policy.email_limit)
+        address = quiet_email(email)
+        if address is not None:
+            await self._limit(f"{action}:email:{address}", self.policy.email_limit)
+        return address
 
     async def _limit(self, key: str, rule: tuple[int, int]) -> None:
         limit, window = rule

@@ -6,7 +6,7 @@ Every reply that could tell whether an email has an account is the same either w
 
 from __future__ import annotations
 
-from voiceqr.application.accounts.core import AccountsCore, bad_link, quiet_email
+from voiceqr.application.accounts.core import AccountsCore
 from voiceqr.application.accounts.policy import Client
 from voiceqr.application.accounts.ports import AccountsUnitOfWork
 from voiceqr.domain.accounts.tokens import TokenPurpose
@@ -74,16 +74,13 @@ class MailedLinks(AccountsCore):
 
     async def resend_verification(self, *, email: str, client: Client) -> None:
         """Mail a fresh link to an unverified account; silent otherwise."""
-        await self._limit(f"verify:ip:{client.ip}", self.policy.email_limit)
-        address = quiet_email(email)
+        address = await self._limit_mailing("verify", email, client)
         if address is None:
             return
-        await self._limit(f"verify:email:{address}", self.policy.email_limit)
         async with self._uow() as uow:
             user = await uow.users.get_by_email(address)
             if user is None or user.is_verified or user.status is not UserStatus.ACTIVE:
                 return
-            await uow.account_tokens.void(user.id, TokenPurpose.VERIFY_EMAIL, at=self._clock())
             await self._send_verification(uow, user)
             await uow.commit()
 
@@ -91,12 +88,9 @@ class MailedLinks(AccountsCore):
         """Confirm an address: a new account's, or the new one of an email change."""
         await self._limit_links(client)
         async with self._uow() as uow:
-            stored = await self._use_token(
+            stored, user = await self._use_link(
                 uow, token, TokenPurpose.VERIFY_EMAIL, TokenPurpose.CHANGE_EMAIL
             )
-            user = await uow.users.get(stored.user_id)
-            if user is None:
-                raise bad_link()
             now = self._clock()
             if stored.purpose is TokenPurpose.CHANGE_EMAIL:
                 old = user.email
@@ -114,36 +108,21 @@ class MailedLinks(AccountsCore):
         return user
 
     async def _send_verification(self, uow: AccountsUnitOfWork, user: User) -> None:
-        token = await self._issue(uow, user, TokenPurpose.VERIFY_EMAIL)
-        await self._mail.send(
-            uow,
-            "verify_email",
-            to=user.email,
-            name=user.name,
-            link=self._mail.link(f"/verify-email?token={token}"),
-        )
+        await self._mail_link(uow, user, TokenPurpose.VERIFY_EMAIL, "verify_email", "/verify-email")
 
     # --- password recovery and unlock (A2, A4) ----------------------------------------
 
     async def forgot_password(self, *, email: str, client: Client) -> None:
         """Mail a single-use 30-minute reset link; the same reply for any email."""
-        await self._limit(f"reset:ip:{client.ip}", self.policy.email_limit)
-        address = quiet_email(email)
+        address = await self._limit_mailing("reset", email, client)
         if address is None:
             return
-        await self._limit(f"reset:email:{address}", self.policy.email_limit)
         async with self._uow() as uow:
             user = await uow.users.get_by_email(address)
             if user is None or user.status is not UserStatus.ACTIVE:
                 return
-            await uow.account_tokens.void(user.id, TokenPurpose.RESET_PASSWORD, at=self._clock())
-            token = await self._issue(uow, user, TokenPurpose.RESET_PASSWORD)
-            await self._mail.send(
-                uow,
-                "reset_password",
-                to=user.email,
-                name=user.name,
-                link=self._mail.link(f"/reset-password?token={token}"),
+            await self._mail_link(
+                uow, user, TokenPurpose.RESET_PASSWORD, "reset_password", "/reset-password"
             )
             await uow.commit()
 
@@ -155,10 +134,7 @@ class MailedLinks(AccountsCore):
         check_password(password)
         password_hash = await self._hasher.hash(password)
         async with self._uow() as uow:
-            stored = await self._use_token(uow, token, TokenPurpose.RESET_PASSWORD)
-            user = await uow.users.get(stored.user_id)
-            if user is None:
-                raise bad_link()
+            _, user = await self._use_link(uow, token, TokenPurpose.RESET_PASSWORD)
             now = self._clock()
             user.password_hash = password_hash
             user.password_changed_at = now
@@ -174,10 +150,7 @@ class MailedLinks(AccountsCore):
     async def unlock(self, token: str, *, client: Client | None = None) -> User:
         await self._limit_links(client)
         async with self._uow() as uow:
-            stored = await self._use_token(uow, token, TokenPurpose.UNLOCK)
-            user = await uow.users.get(stored.user_id)
-            if user is None:
-                raise bad_link()
+            _, user = await self._use_link(uow, token, TokenPurpose.UNLOCK)
             # A lock that ended now (not None): failures before it stop counting.
             now = self._clock()
             user.locked_until = min(user.locked_until, now) if user.locked_until else None
