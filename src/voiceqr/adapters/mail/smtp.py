@@ -71,45 +71,36 @@ class SmtpMailer:
                     await client.login(self.username, self.password or "")
                 await client.send_message(email)
         except aiosmtplib.SMTPRecipientsRefused as exc:
-            codes = [refusal.code for refusal in exc.recipients]
             detail = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
-            if codes and all(400 <= code < 500 for code in codes):
-                _unavailable(detail, exc)
-            _rejected(detail, exc)
+            raise _refused([r.code for r in exc.recipients], detail) from exc
         except aiosmtplib.SMTPResponseException as exc:
             detail = f"{self.host}:{self.port}: {exc.code} {exc.message}"
-            if 400 <= exc.code < 500:
-                _unavailable(detail, exc)
-            _rejected(detail, exc)
+            raise _refused([exc.code], detail) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            _unavailable(f"{self.host}:{self.port}: {exc!r}", exc)
+            raise _unavailable(f"{self.host}:{self.port}: {exc!r}") from exc
 
     def _misconfigured(self, what: str) -> NoReturn:
         # The server will not learn STARTTLS or AUTH by the next attempt.
-        raise ExternalServiceError(
+        raise _error(
             "The mail server does not support the configured connection.",
-            category=ErrorCategory.PROVIDER,
-            code="mail_unavailable",
+            "mail_unavailable",
+            f"{self.host}:{self.port} {what}",
             retryable=False,
-            detail=f"{self.host}:{self.port} {what}",
         )
 
 
-def _rejected(detail: str, exc: Exception) -> NoReturn:
-    raise ExternalServiceError(
-        "The mail server rejected the message.",
-        category=ErrorCategory.PROVIDER,
-        code="mail_rejected",
-        retryable=False,
-        detail=detail,
-    ) from exc
+def _refused(codes: list[int], detail: str) -> ExternalServiceError:
+    """A temporary (4xx) refusal may pass on a later attempt; a permanent one never will."""
+    if codes and all(400 <= code < 500 for code in codes):
+        return _unavailable(detail)
+    return _error("The mail server rejected the message.", "mail_rejected", detail, retryable=False)
 
 
-def _unavailable(detail: str, exc: Exception) -> NoReturn:
-    raise ExternalServiceError(
-        "The mail server is unavailable.",
-        category=ErrorCategory.PROVIDER,
-        code="mail_unavailable",
-        retryable=True,
-        detail=detail,
-    ) from exc
+def _unavailable(detail: str) -> ExternalServiceError:
+    return _error("The mail server is unavailable.", "mail_unavailable", detail, retryable=True)
+
+
+def _error(message: str, code: str, detail: str, *, retryable: bool) -> ExternalServiceError:
+    return ExternalServiceError(
+        message, category=ErrorCategory.PROVIDER, code=code, retryable=retryable, detail=detail
+    )

@@ -20,6 +20,25 @@ from voiceqr.domain.voices.voice import Voice
 OUTPUT_FORMAT: Final = "mp3_44100_128"
 _DETAIL_LIMIT: Final = 2048
 _BILLING_HEADERS: Final = ("character-cost", "x-character-count")
+# Why no answer came, most specific first (a timeout is also a transport error): all
+# of them may pass on another attempt.
+_NO_ANSWER: Final[tuple[tuple[type[httpx.HTTPError], str, str], ...]] = (
+    (
+        httpx.TimeoutException,
+        "The speech provider took too long to answer; please try again.",
+        "provider_timeout",
+    ),
+    (
+        httpx.TransportError,
+        "The speech provider cannot be reached; please try again.",
+        "provider_unreachable",
+    ),
+    (
+        httpx.HTTPError,
+        "The speech provider sent an unreadable answer; please try again.",
+        "provider_error",
+    ),
+)
 
 
 class ElevenLabsSynthesizer:
@@ -87,27 +106,14 @@ class ElevenLabsSynthesizer:
                 },
                 timeout=self._timeout,
             )
-        except httpx.TimeoutException as exc:
-            raise SpeechError(
-                "The speech provider took too long to answer; please try again.",
-                category=ErrorCategory.PROVIDER,
-                code="provider_timeout",
-                retryable=True,
-                detail=self._redact(f"{type(exc).__name__}: {exc}"),
-            ) from exc
-        except httpx.TransportError as exc:
-            raise SpeechError(
-                "The speech provider cannot be reached; please try again.",
-                category=ErrorCategory.PROVIDER,
-                code="provider_unreachable",
-                retryable=True,
-                detail=self._redact(f"{type(exc).__name__}: {exc}"),
-            ) from exc
         except httpx.HTTPError as exc:
+            message, code = next(
+                (message, code) for kind, message, code in _NO_ANSWER if isinstance(exc, kind)
+            )
             raise SpeechError(
-                "The speech provider sent an unreadable answer; please try again.",
+                message,
                 category=ErrorCategory.PROVIDER,
-                code="provider_error",
+                code=code,
                 retryable=True,
                 detail=self._redact(f"{type(exc).__name__}: {exc}"),
             ) from exc
