@@ -17,7 +17,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    ForeignKey,
     Index,
     RowMapping,
     String,
@@ -33,7 +32,7 @@ from sqlalchemy import (
     update,
 )
 
-from voiceqr.adapters.database.shared import Repository, metadata, row_of
+from voiceqr.adapters.database.shared import Repository, belongs_to, metadata, row_of
 from voiceqr.domain.accounts.activity import LoginEvent
 from voiceqr.domain.accounts.api_keys import ApiKey, Scope
 from voiceqr.domain.accounts.social import SocialIdentity
@@ -65,7 +64,7 @@ sessions = Table(
     "sessions",
     metadata,
     Column("token_hash", String(64), primary_key=True),
-    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    belongs_to("user_id", "users", nullable=False, index=True),
     Column("created_at", DateTimeUTC, nullable=False),
     Column("last_seen_at", DateTimeUTC, nullable=False),
     Column("expires_at", DateTimeUTC, nullable=False),
@@ -87,7 +86,7 @@ account_tokens = Table(
     "account_tokens",
     metadata,
     Column("id", GUID, primary_key=True),
-    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    belongs_to("user_id", "users", nullable=False, index=True),
     Column("purpose", String(30), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("data", JsonB, nullable=False),
@@ -100,7 +99,7 @@ login_events = Table(
     "login_events",
     metadata,
     Column("id", GUID, primary_key=True),
-    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE")),
+    belongs_to("user_id", "users"),
     Column("email", String(254), nullable=False),
     Column("success", Boolean, nullable=False),
     Column("method", String(20), nullable=False),
@@ -119,7 +118,7 @@ recovery_codes = Table(
     "recovery_codes",
     metadata,
     Column("id", GUID, primary_key=True),
-    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    belongs_to("user_id", "users", nullable=False, index=True),
     Column("code_hash", String(64), nullable=False),
     Column("created_at", DateTimeUTC, nullable=False),
     Column("used_at", DateTimeUTC),
@@ -129,7 +128,7 @@ api_keys = Table(
     "api_keys",
     metadata,
     Column("id", GUID, primary_key=True),
-    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    belongs_to("user_id", "users", nullable=False, index=True),
     Column("name", String(100), nullable=False),
     Column("prefix", String(32), nullable=False, unique=True),
     Column("secret_hash", String(64), nullable=False),
@@ -145,7 +144,7 @@ social_identities = Table(
     "social_identities",
     metadata,
     Column("id", GUID, primary_key=True),
-    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    belongs_to("user_id", "users", nullable=False, index=True),
     Column("provider", String(20), nullable=False),
     Column("subject", String(255), nullable=False),
     Column("email", String(254), nullable=False, server_default=""),

@@ -15,7 +15,6 @@ from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import (
     BigInteger,
     Column,
-    ForeignKey,
     Index,
     Integer,
     RowMapping,
@@ -31,7 +30,7 @@ from sqlalchemy import (
 )
 
 from voiceqr.adapters.database.organising import GenerationFiling, filter_conditions
-from voiceqr.adapters.database.shared import Repository, metadata, row_of
+from voiceqr.adapters.database.shared import Repository, belongs_to, metadata, row_of
 from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.application.shared.ports import HistoryPosition
 from voiceqr.domain.generations.failures import AttemptOutcome, GenerationAttempt
@@ -43,7 +42,7 @@ generations = Table(
     "generations",
     metadata,
     Column("id", GUID, primary_key=True),
-    Column("owner_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    belongs_to("owner_id", "users", nullable=False),
     Column("voice_id", GUID, nullable=False),
     Column("text", Text, nullable=False),
     Column("public_code", String(64), nullable=False, unique=True),
@@ -92,12 +91,7 @@ generation_attempts = Table(
     "generation_attempts",
     metadata,
     Column("id", GUID, primary_key=True),
-    Column(
-        "generation_id",
-        GUID,
-        ForeignKey("generations.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    belongs_to("generation_id", "generations", nullable=False),
     Column("number", Integer, nullable=False),
     Column("started_at", DateTimeUTC, nullable=False),
     Column("finished_at", DateTimeUTC),
@@ -119,12 +113,7 @@ generation_revisions = Table(
     "generation_revisions",
     metadata,
     Column("id", GUID, primary_key=True),
-    Column(
-        "generation_id",
-        GUID,
-        ForeignKey("generations.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    belongs_to("generation_id", "generations", nullable=False),
     Column("number", Integer, nullable=False),
     Column("text", Text, nullable=False),
     # No foreign key to voices, like generations.voice_id: a removed voice stays named.

@@ -16,7 +16,6 @@ from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import (
     Column,
     ColumnElement,
-    ForeignKey,
     Index,
     RowMapping,
     String,
@@ -33,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voiceqr.adapters.database.shared import Repository, metadata, row_of, upsert
+from voiceqr.adapters.database.shared import Repository, belongs_to, metadata, row_of, upsert
 from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.domain.generations.organising import (
     Filing,
@@ -62,7 +61,7 @@ def _label_table(name: str, length: int) -> Table:
         name,
         metadata,
         Column("id", GUID, primary_key=True),
-        Column("owner_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+        belongs_to("owner_id", "users", nullable=False),
         Column("name", String(length), nullable=False),
         Column("name_key", String(4 * length), nullable=False),
         Column("created_at", DateTimeUTC, nullable=False),
@@ -77,14 +76,9 @@ generation_folders = Table(
     "generation_folders",
     metadata,
     # One folder per generation: the generation is the key.
-    Column(
-        "generation_id",
-        GUID,
-        ForeignKey("generations.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    belongs_to("generation_id", "generations", primary_key=True),
     # Deleting a folder leaves its generations in no folder.
-    Column("folder_id", GUID, ForeignKey("folders.id", ondelete="CASCADE"), nullable=False),
+    belongs_to("folder_id", "folders", nullable=False),
     # The folder filter and the per-folder counts.
     Index("ix_generation_folders_folder", "folder_id", "generation_id"),
 )
@@ -92,13 +86,8 @@ generation_folders = Table(
 generation_tags = Table(
     "generation_tags",
     metadata,
-    Column(
-        "generation_id",
-        GUID,
-        ForeignKey("generations.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column("tag_id", GUID, ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    belongs_to("generation_id", "generations", primary_key=True),
+    belongs_to("tag_id", "tags", primary_key=True),
     # The tag filter and the per-tag counts.
     Index("ix_generation_tags_tag", "tag_id", "generation_id"),
 )

@@ -6,21 +6,16 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import Column, ForeignKey, Index, String, Table, func, insert, select
+from sqlalchemy import Column, Index, String, Table, func, insert, select
 
-from voiceqr.adapters.database.shared import Repository, metadata
+from voiceqr.adapters.database.shared import Repository, belongs_to, metadata
 from voiceqr.domain.playback.events import PlaybackCounts, PlaybackEvent, PlaybackEventKind
 
 playback_events = Table(
     "playback_events",
     metadata,
     Column("id", GUID, primary_key=True),
-    Column(
-        "generation_id",
-        GUID,
-        ForeignKey("generations.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    belongs_to("generation_id", "generations", nullable=False),
     Column("kind", String(10), nullable=False),
     Column("occurred_at", DateTimeUTC, nullable=False),
     Column("user_agent", String(500), nullable=False, server_default=""),

@@ -6,15 +6,15 @@ from __future__ import annotations
 from uuid import UUID
 
 from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, Table, Text, select, text, update
+from sqlalchemy import Boolean, Column, Integer, Table, Text, select, text, update
 
-from voiceqr.adapters.database.shared import Repository, metadata, row_of, upsert
+from voiceqr.adapters.database.shared import Repository, belongs_to, metadata, row_of, upsert
 from voiceqr.domain.profile.preferences import UserPreferences
 
 user_preferences = Table(
     "user_preferences",
     metadata,
-    Column("user_id", GUID, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    belongs_to("user_id", "users", primary_key=True),
     # No foreign key to voices: a removed voice leaves a stale id the reads ignore.
     Column("default_voice_id", GUID),
     Column("qr_size", Integer, nullable=False, server_default="512"),

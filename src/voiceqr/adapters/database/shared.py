@@ -16,7 +16,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Executable, MetaData, RowMapping, Table, update
+from advanced_alchemy.types import GUID
+from sqlalchemy import Column, Executable, ForeignKey, MetaData, RowMapping, Table, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -32,6 +33,12 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
+
+
+def belongs_to(name: str, table: str, **options: Any) -> Column[Any]:
+    """A column naming the row of `table` this row belongs to, and goes with: deleting
+    that row deletes this one."""
+    return Column(name, GUID, ForeignKey(f"{table}.id", ondelete="CASCADE"), **options)
 
 
 class Repository:
