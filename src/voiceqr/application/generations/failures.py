@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
+from voiceqr.application.generations.lookup import live_generation, owned_generation
 from voiceqr.application.generations.ports import GenerationsUnitOfWork
 from voiceqr.application.mail.notifications import Notifications
 from voiceqr.application.shared.audit import record
@@ -21,7 +22,7 @@ from voiceqr.domain.generations.failures import (
     what_to_do,
 )
 from voiceqr.domain.generations.generation import Failure, Generation, GenerationStatus
-from voiceqr.domain.shared.errors import DomainError, ErrorCategory, NotFound
+from voiceqr.domain.shared.errors import DomainError, ErrorCategory
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +141,7 @@ class GenerationFailures:
         The technical detail is for admins; the caller shows the owner the rest.
         """
         async with self._uow() as uow:
-            if await uow.generations.get_owned(generation_id, owner.id) is None:
-                raise NotFound("No such generation.", code="generation_not_found")
+            await owned_generation(uow, generation_id, owner.id)
             return await uow.generation_attempts.list_for(generation_id)
 
     async def list(
@@ -171,7 +171,7 @@ class GenerationFailures:
         """One generation of any owner with its attempts, technical detail included."""
         require(actor, Permission.READ_FAILED_GENERATIONS)
         async with self._uow() as uow:
-            generation = await _get(uow, generation_id)
+            generation = await live_generation(uow, generation_id)
             return GenerationDetail(
                 generation, await uow.generation_attempts.list_for(generation_id)
             )
@@ -183,7 +183,7 @@ class GenerationFailures:
         if generation_id in report.skipped:
             raise report.skipped[generation_id]
         async with self._uow() as uow:
-            return await _get(uow, generation_id)
+            return await live_generation(uow, generation_id)
 
     async def retry_many(
         self, actor: Actor, generation_ids: Sequence[UUID], *, ip: str = ""
@@ -197,7 +197,7 @@ class GenerationFailures:
             now = self._clock()
             for generation_id in dict.fromkeys(generation_ids):
                 try:
-                    generation = await _get(uow, generation_id)
+                    generation = await live_generation(uow, generation_id)
                     failure = f"{generation.error_category}/{generation.error_code}"
                     generation.retry(now)
                     await uow.generations.update(generation)
@@ -228,7 +228,7 @@ class GenerationFailures:
         A finished one: Conflict (409)."""
         require(actor, Permission.RECOVER_GENERATIONS)
         async with self._uow() as uow:
-            generation = await _get(uow, generation_id)
+            generation = await live_generation(uow, generation_id)
             now = self._clock()
             generation.cancel(CANCELLED_BY_ADMIN, now=now)
             await uow.generations.update(generation)
@@ -258,10 +258,3 @@ class GenerationFailures:
 
 def _who(actor: Actor) -> dict[str, str]:
     return {"admin_id": actor.actor_label if actor.id is None else str(actor.id)}
-
-
-async def _get(uow: GenerationsUnitOfWork, generation_id: UUID) -> Generation:
-    generation = await uow.generations.get(generation_id)
-    if generation is None or generation.is_deleted:
-        raise NotFound("No such generation.", code="generation_not_found")
-    return generation

@@ -16,6 +16,7 @@ from voiceqr.application.generations.failures import (
     close_running_attempt,
     notify_final_failure,
 )
+from voiceqr.application.generations.lookup import owned_generation
 from voiceqr.application.generations.ports import (
     GenerationFilter,
     GenerationsUnitOfWork,
@@ -44,7 +45,6 @@ from voiceqr.domain.shared.errors import (
     DomainError,
     ErrorCategory,
     ExternalServiceError,
-    NotFound,
     PermissionDenied,
     ValidationError,
 )
@@ -177,10 +177,7 @@ class Generations:
 
     async def get_for_owner(self, owner: User, generation_id: UUID) -> Generation:
         async with self._uow() as uow:
-            generation = await uow.generations.get_owned(generation_id, owner.id)
-        if generation is None:
-            raise NotFound("No such generation.", code="generation_not_found")
-        return generation
+            return await owned_generation(uow, generation_id, owner.id)
 
     async def list_for_owner(self, owner: User, *, limit: int = 50) -> list[Generation]:
         async with self._uow() as uow:

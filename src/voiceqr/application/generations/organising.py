@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from uuid import UUID
 
+from voiceqr.application.generations.lookup import generation_not_found, owned_generation
 from voiceqr.application.generations.ports import GenerationsUnitOfWork, LabelRepository
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import Generation
@@ -36,10 +37,6 @@ def _repository(uow: GenerationsUnitOfWork, kind: LabelKind) -> LabelRepository:
 
 def _not_found(kind: LabelKind) -> NotFound:
     return NotFound(f"No such {kind}.", code=f"{kind}_not_found")
-
-
-def _generation_not_found() -> NotFound:
-    return NotFound("No such generation.", code="generation_not_found")
 
 
 class FoldersAndTags:
@@ -124,7 +121,7 @@ class FoldersAndTags:
     async def move_one(self, user: User, generation_id: UUID, folder_id: UUID | None) -> Filing:
         """Move one generation; NotFound unless it (and the folder) are the user's."""
         if await self.move(user, [generation_id], folder_id) == 0:
-            raise _generation_not_found()
+            raise generation_not_found()
         return (await self.filings(user, [generation_id]))[generation_id]
 
     async def tag(self, user: User, generation_ids: Sequence[UUID], names: Sequence[str]) -> None:
@@ -170,8 +167,7 @@ class FoldersAndTags:
     async def _set_tags(
         self, uow: GenerationsUnitOfWork, user: User, generation_id: UUID, names: Sequence[str]
     ) -> Filing:
-        if await uow.generations.get_owned(generation_id, user.id) is None:
-            raise _generation_not_found()
+        await owned_generation(uow, generation_id, user.id)
         wanted = await self._tags_named(uow, user, names)
         if len(wanted) > MAX_TAGS_PER_GENERATION:
             raise _too_many_tags()

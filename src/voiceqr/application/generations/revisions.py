@@ -16,6 +16,7 @@ from datetime import datetime
 from uuid import UUID
 
 from voiceqr.application.generations.generations import speakable
+from voiceqr.application.generations.lookup import live_generation, owned_generation
 from voiceqr.application.generations.ports import GenerationsUnitOfWork
 from voiceqr.application.shared.audit import record
 from voiceqr.application.shared.ports import AudioStorage, SpeechSynthesizer
@@ -26,7 +27,6 @@ from voiceqr.domain.generations.revisions import GenerationRevision, revision_st
 from voiceqr.domain.shared.errors import (
     Conflict,
     IllegalTransition,
-    NotFound,
     PermissionDenied,
     ValidationError,
 )
@@ -97,10 +97,7 @@ class GenerationRevisions:
             )
 
         async def find(uow: GenerationsUnitOfWork) -> Generation:
-            generation = await uow.generations.get_owned(generation_id, owner.id)
-            if generation is None:
-                raise NotFound("No such generation.", code="generation_not_found")
-            return generation
+            return await owned_generation(uow, generation_id, owner.id)
 
         generation = await self._revise(find, edit)
         log.info(
@@ -119,9 +116,7 @@ class GenerationRevisions:
         require(actor, Permission.RECOVER_GENERATIONS)
 
         async def find(uow: GenerationsUnitOfWork) -> Generation:
-            generation = await uow.generations.get(generation_id)
-            if generation is None or generation.is_deleted:
-                raise NotFound("No such generation.", code="generation_not_found")
+            generation = await live_generation(uow, generation_id)
             if generation.status is not GenerationStatus.FAILED:
                 raise IllegalTransition(
                     "Only a failed generation can be edited and requeued; "
@@ -159,9 +154,7 @@ class GenerationRevisions:
         """Every revision of the owner's generation, newest first, each with its audio
         (another owner's or a deleted generation: NotFound)."""
         async with self._uow() as uow:
-            generation = await uow.generations.get_owned(generation_id, owner.id)
-        if generation is None:
-            raise NotFound("No such generation.", code="generation_not_found")
+            generation = await owned_generation(uow, generation_id, owner.id)
         return await self.revisions_of(generation)
 
     async def revisions_of(self, generation: Generation) -> list[RevisionView]:
