@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from voiceqr.adapters.database import generations
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.adapters.passwords import Argon2PasswordHasher
-from voiceqr.bootstrap import Platform, build
+from voiceqr.bootstrap import Adapters, Platform, build
 from voiceqr.domain.accounts.users import Role, User
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.generations.generation import Generation
@@ -310,6 +310,6 @@ async def embedded_app(data_dir: Path, **overrides: Any) -> AsyncIterator[Runnin
     in-process worker), with rate limits no test reaches and the fast hasher.
     `overrides` go to `bootstrap.build` (speech=, storage=, clock=...)."""
     settings = Settings(data_dir=str(data_dir), auth=GENEROUS_LIMITS)
-    platform = build(settings, **{"hasher": fast_hasher(), **overrides})
+    platform = build(settings, Adapters(**{"hasher": fast_hasher(), **overrides}))
     async with AsyncTestClient(create_app(platform)) as client:
         yield RunningApp(platform, client)

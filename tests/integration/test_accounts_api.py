@@ -42,7 +42,7 @@ from tests.integration.http_helpers import (
 )
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.adapters.mail.outbox import list_outbox
-from voiceqr.bootstrap import build
+from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import UserStatus
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.mail.outbox import OutboxMessage
@@ -95,7 +95,7 @@ async def running(tmp: Path, clock: Clock, auth: Auth) -> AsyncIterator[RunningA
         # Mail is delivered when a test asks, not by the in-process sweeper.
         jobs=Jobs(sweep_interval_seconds=3600),
     )
-    platform = build(settings, hasher=fast_hasher(), clock=clock)
+    platform = build(settings, Adapters(hasher=fast_hasher(), clock=clock))
     async with AsyncTestClient(PeerFromHeader(create_app(platform))) as client:
         yield RunningApp(platform, client)
 

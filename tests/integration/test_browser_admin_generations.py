@@ -32,10 +32,10 @@ WAITING_TEXT = "This one waits until tomorrow"
 async def _failures(env: dict[str, str]) -> None:
     """On the data directory, before the server starts: a generation of the admin that
     failed for good, and one whose next attempt is tomorrow."""
-    from voiceqr.bootstrap import build
+    from voiceqr.bootstrap import Adapters, build
     from voiceqr.settings import load
 
-    platform = build(load(env), speech={"espeak": QuotaGone()})
+    platform = build(load(env), Adapters(speech={"espeak": QuotaGone()}))
     await platform.start()
     try:
         admin = await platform.accounts.get_by_email(EMAIL)

@@ -9,7 +9,7 @@ from uuid import UUID
 import pytest
 from typer.testing import CliRunner
 
-from voiceqr.bootstrap import build
+from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import Role
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.generations.generation import GenerationStatus
@@ -51,7 +51,7 @@ def make_generations(env: dict[str, str]) -> tuple[UUID, UUID]:
     assert invoke(env, "voices", "list")[0] == 0  # a new data dir: seeded with real espeak
 
     async def work() -> tuple[UUID, UUID]:
-        platform = build(load(env), speech={"espeak": QuotaGone()})
+        platform = build(load(env), Adapters(speech={"espeak": QuotaGone()}))
         await platform.start(worker=False)
         try:
             user = await platform.accounts.create_user(

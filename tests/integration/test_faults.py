@@ -46,7 +46,7 @@ from tests.integration.processes import (
     wait_until_async,
 )
 from voiceqr.application.voices.gallery import SAMPLE_TEXT, VoiceSpec
-from voiceqr.bootstrap import ELEVENLABS_DEFAULT_VOICES, Platform, build
+from voiceqr.bootstrap import ELEVENLABS_DEFAULT_VOICES, Adapters, Platform, build
 from voiceqr.domain.accounts.users import Role, User
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
@@ -323,7 +323,7 @@ async def test_a_job_that_fails_during_its_hand_over_keeps_its_retry_schedule(
             **elevenlabs_env(fake),
         }
     )
-    platform = build(settings, broker=InMemoryBroker(await_inplace=True))
+    platform = build(settings, Adapters(broker=InMemoryBroker(await_inplace=True)))
     await start_worker(platform)
     try:
         admin = await new_user(platform, role=Role.ADMIN)

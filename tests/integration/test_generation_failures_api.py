@@ -27,7 +27,7 @@ from tests.integration.http_helpers import (
 )
 from voiceqr.adapters.storage.local import LocalAudioStorage
 from voiceqr.application.shared.ports import SpeechResult
-from voiceqr.bootstrap import build
+from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import Role
 from voiceqr.domain.mail.outbox import OutboxMessage
 from voiceqr.domain.shared.errors import ErrorCategory, SpeechError, StorageError
@@ -86,7 +86,9 @@ async def env(
     )
     synth = FailingSynth()
     storage = FlakyStorage(Path(data) / "media", url_prefix="/media")
-    platform = build(settings, hasher=fast_hasher(), speech={"espeak": synth}, storage=storage)
+    platform = build(
+        settings, Adapters(hasher=fast_hasher(), speech={"espeak": synth}, storage=storage)
+    )
     async with AsyncTestClient(create_app(platform)) as client:
         yield RunningApp(platform, client), synth, storage
 

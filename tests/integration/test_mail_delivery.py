@@ -17,7 +17,7 @@ from tests.conftest import free_port
 from tests.integration.test_mail import _Recorder, _start
 from voiceqr.adapters.passwords import Argon2PasswordHasher
 from voiceqr.application.accounts.policy import Client
-from voiceqr.bootstrap import Platform, build
+from voiceqr.bootstrap import Adapters, Platform, build
 from voiceqr.domain.accounts.users import Role
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.mail.outbox import OutboxStatus
@@ -57,7 +57,7 @@ async def _platform(tmp_path: Path, port: int, clock: Clock) -> Platform:
         }
     )
     cheap = Argon2PasswordHasher(Argon2(time_cost=1, memory_cost=8, parallelism=1))
-    platform = build(settings, clock=clock, hasher=cheap)
+    platform = build(settings, Adapters(clock=clock, hasher=cheap))
     await platform.start()
     return platform
 

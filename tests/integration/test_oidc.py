@@ -49,7 +49,7 @@ from tests.integration.http_helpers import (
 from voiceqr.adapters.memory.one_time_keys import MemoryOneTimeKeys
 from voiceqr.adapters.oidc import OpenIdConnectProvider
 from voiceqr.adapters.redis.one_time_keys import RedisOneTimeKeys
-from voiceqr.bootstrap import build
+from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import UserStatus
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.shared.errors import AuthenticationFailed, ErrorCategory, ExternalServiceError
@@ -277,7 +277,7 @@ async def app(
             microsoft_client_secret=CLIENT_SECRET,
         ),
     )
-    platform = build(settings, hasher=fast_hasher())
+    platform = build(settings, Adapters(hasher=fast_hasher()))
     async with AsyncTestClient(create_app(platform)) as client:
         yield RunningApp(platform, client)
 
@@ -295,7 +295,7 @@ async def forged_app(
             google_client_secret=CLIENT_SECRET,
         ),
     )
-    platform = build(settings, hasher=fast_hasher())
+    platform = build(settings, Adapters(hasher=fast_hasher()))
     async with AsyncTestClient(create_app(platform)) as client:
         yield RunningApp(platform, client)
 

@@ -27,7 +27,7 @@ from tests.integration.http_helpers import (
 )
 from tests.integration.test_cli_generations import make_generations
 from voiceqr.application.shared.ports import SpeechResult
-from voiceqr.bootstrap import build
+from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import Role
 from voiceqr.domain.shared.errors import ErrorCategory, SpeechError
 from voiceqr.domain.voices.voice import Voice
@@ -75,7 +75,7 @@ async def env(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[RunningA
         auth=Auth(sign_in_per_minute=10_000, emails_per_hour=10_000),
     )
     synth = HoldableSynth()
-    platform = build(settings, hasher=fast_hasher(), speech={"espeak": synth})
+    platform = build(settings, Adapters(hasher=fast_hasher(), speech={"espeak": synth}))
     async with AsyncTestClient(create_app(platform)) as client:
         running = RunningApp(platform, client)
         if not platform.embedded:  # the embedded platform seeds itself on start

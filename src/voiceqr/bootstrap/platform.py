@@ -1,0 +1,306 @@
+"""The platform: every feature's use cases built once from one Settings."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from taskiq import AsyncBroker
+
+from voiceqr.adapters.database import migrate
+from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
+from voiceqr.adapters.mail.outbox import OutboxEntry, list_outbox, read_outbox_message
+from voiceqr.adapters.queue.health import QueueHealth
+from voiceqr.adapters.queue.taskiq import (
+    queue_health,
+    trim_acknowledged,
+)
+from voiceqr.application.accounts.accounts import Accounts
+from voiceqr.application.accounts.api_keys import ApiKeys
+from voiceqr.application.accounts.policy import AccountPolicy
+from voiceqr.application.accounts.social_sign_in import SocialSignIn
+from voiceqr.application.accounts.two_factor import TwoFactor
+from voiceqr.application.generations.batch import GenerationBatches
+from voiceqr.application.generations.failures import GenerationFailures
+from voiceqr.application.generations.generations import Generations
+from voiceqr.application.generations.organising import FoldersAndTags
+from voiceqr.application.generations.revisions import GenerationRevisions
+from voiceqr.application.mail.notifications import MailDelivery, Notifications
+from voiceqr.application.mail.ports import Mailer
+from voiceqr.application.operations.audit import AuditTrail
+from voiceqr.application.operations.failure_monitoring import FailureMonitor
+from voiceqr.application.platform import PlatformUnitOfWork
+from voiceqr.application.playback.playback import Playback
+from voiceqr.application.profile.preferences import Preferences
+from voiceqr.application.shared.jobs import ScheduleClaims
+from voiceqr.application.shared.ports import (
+    AudioStorage,
+    CountryLookup,
+    QrRenderer,
+    UnitOfWorkFactory,
+)
+from voiceqr.application.voices.gallery import VoiceGallery, VoiceSpec
+from voiceqr.bootstrap.backends import Adapters, choose, secret_key
+from voiceqr.domain.generations.generation import RetryPolicy
+from voiceqr.domain.operations.failure_monitoring import AlertPolicy
+from voiceqr.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Platform:
+    """Everything an entrypoint needs, built from one Settings."""
+
+    settings: Settings
+    uow: UnitOfWorkFactory[PlatformUnitOfWork]
+    generations: Generations
+    generation_failures: GenerationFailures
+    failure_monitor: FailureMonitor
+    audit: AuditTrail
+    generation_revisions: GenerationRevisions
+    preferences: Preferences
+    folders: FoldersAndTags
+    voices: VoiceGallery
+    accounts: Accounts
+    social_sign_in: SocialSignIn = field(init=False)  # set by build(): it needs accounts
+    batches: GenerationBatches = field(init=False)  # set by build(): it needs playback_url
+    two_factor: TwoFactor
+    api_keys: ApiKeys
+    countries: CountryLookup
+    mail_delivery: MailDelivery
+    playback: Playback
+    qr: QrRenderer
+    storage: AudioStorage
+    mailer: Mailer
+    broker: AsyncBroker
+    queue_health: QueueHealth  # what this process last saw of the broker
+    schedule_claims: ScheduleClaims  # when each periodic job runs next, for all workers
+    default_voices: tuple[VoiceSpec, ...]
+    media_root: Path | None = None
+    _closers: list[Callable[[], Any]] = field(default_factory=list)
+
+    @property
+    def embedded(self) -> bool:
+        return self.settings.is_embedded_database
+
+    @property
+    def secret_key(self) -> str:
+        """VOICEQR_AUTH_SECRET_KEY, or in development one made once and kept in the data dir."""
+        return secret_key(self.settings)
+
+    @property
+    def dev_mailbox_enabled(self) -> bool:
+        """Development with mail written to the data dir: sent mail may be read on a page."""
+        return self.settings.env != "production" and self.settings.mail.backend == "outbox"
+
+    async def dev_mailbox(self, limit: int = 200) -> list[OutboxEntry] | None:
+        """The sent mail, newest first, once due mail is delivered; None unless enabled."""
+        if not self.dev_mailbox_enabled:
+            return None
+        await self.mail_delivery.deliver_due()
+        return await asyncio.to_thread(list_outbox, self.settings.data_path / "outbox", limit)
+
+    async def dev_mailbox_message(self, filename: str) -> OutboxEntry | None:
+        """One sent message (NotFound for an unknown name); None unless enabled."""
+        if not self.dev_mailbox_enabled:
+            return None
+        return await asyncio.to_thread(
+            read_outbox_message, self.settings.data_path / "outbox", filename
+        )
+
+    def playback_url(self, public_code: str) -> str:
+        return f"{self.settings.public_base_url.rstrip('/')}/p/{public_code}"
+
+    def bind_tasks(self, tasks: Mapping[str, Callable[..., Awaitable[object]]]) -> None:
+        """Register job handlers by task name (worker processes, embedded serve)."""
+        for name, handler in tasks.items():
+            self.broker.register_task(handler, task_name=name)
+
+    async def upgrade_database(self, revision: str = "head") -> None:
+        if self.embedded:
+            self.settings.data_path.mkdir(parents=True, exist_ok=True)
+        await migrate.upgrade(self._engine(), revision)
+
+    async def downgrade_database(self, revision: str) -> None:
+        await migrate.downgrade(self._engine(), revision)
+
+    async def database_revision(self) -> str | None:
+        return await migrate.current(self._engine())
+
+    async def start(self, *, worker: bool = False) -> None:
+        """Open connections; in embedded mode also migrate and seed a new data directory."""
+        if self.embedded:
+            await self.upgrade_database()
+            seeded = await self.voices.seed(self.default_voices)
+            if seeded:
+                log.info("seeded %d default voices", seeded)
+        self.broker.is_worker_process = worker
+        try:
+            await self.broker.startup()
+        except Exception:
+            if worker:
+                raise
+            # Only workers need the broker to start. The web app and the CLI keep taking
+            # requests: generations wait as pending and a worker's sweep sends them later.
+            log.warning("the queue broker is unreachable; generations will wait", exc_info=True)
+
+    async def stop(self) -> None:
+        await self.broker.shutdown()
+        for close in reversed(self._closers):
+            result = close()
+            if hasattr(result, "__await__"):
+                await result
+
+    async def readiness(self) -> dict[str, str]:
+        """Each dependency and 'ok' or what is wrong (for /readyz)."""
+        report: dict[str, str] = {}
+        for name, check in (("database", self.uow.check), ("storage", self.storage.check)):
+            try:
+                await check()
+                report[name] = "ok"
+            except Exception as exc:
+                report[name] = f"unavailable: {type(exc).__name__}"
+        report["queue"] = await self._queue_status()
+        return report
+
+    async def _queue_status(self) -> str:
+        state = await self.queue_health.check(max_age=0)
+        return "ok" if state.reachable else f"unavailable: {state.reason}"
+
+    async def trim_queue(self) -> int:
+        """Drop the jobs every worker has acknowledged from the broker; returns how many."""
+        return await trim_acknowledged(self.broker)
+
+    def _engine(self) -> Any:
+        uow = self.uow
+        if not isinstance(uow, SqlUnitOfWorkFactory):
+            raise RuntimeError("Migrations need the SQL database.")
+        return uow.engine
+
+
+def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
+    """Wire the platform; `adapters` replace the adapters settings choose, e.g. for tests."""
+    chosen = choose(settings, adapters or Adapters())
+    uow, storage, speech, qr, clock = (
+        chosen.uow,
+        chosen.storage,
+        chosen.speech,
+        chosen.qr,
+        chosen.clock,
+    )
+    two_factor = TwoFactor(
+        uow=uow,
+        hasher=chosen.hasher,
+        limits=chosen.limits,
+        secret_box=chosen.secret_box,
+        qr=qr,
+        clock=clock,
+    )
+
+    generations = Generations(
+        uow=uow,
+        jobs=chosen.jobs,
+        speech=speech,
+        storage=storage,
+        clock=clock,
+        retry_policy=RetryPolicy(
+            max_attempts=settings.jobs.max_attempts, base_seconds=settings.jobs.retry_base_seconds
+        ),
+        lease=timedelta(seconds=settings.jobs.lease_seconds),
+        requeue_after=timedelta(seconds=settings.jobs.requeue_after_seconds),
+        notifications=Notifications(public_base_url=settings.public_base_url, clock=clock),
+    )
+    platform = Platform(
+        settings=settings,
+        uow=uow,
+        generations=generations,
+        generation_failures=GenerationFailures(
+            uow=uow,
+            notifications=Notifications(public_base_url=settings.public_base_url, clock=clock),
+            hand_to_queue=generations.hand_to_queue,
+            clock=clock,
+        ),
+        generation_revisions=GenerationRevisions(
+            uow=uow,
+            speech=speech,
+            storage=storage,
+            hand_to_queue=generations.hand_to_queue,
+            clock=clock,
+        ),
+        failure_monitor=FailureMonitor(
+            uow=uow,
+            notifications=Notifications(public_base_url=settings.public_base_url, clock=clock),
+            clock=clock,
+            policy=AlertPolicy(
+                threshold=settings.alerts.failure_rate_threshold,
+                window=timedelta(minutes=settings.alerts.window_minutes),
+                min_attempts=settings.alerts.min_attempts,
+                cooldown=timedelta(minutes=settings.alerts.cooldown_minutes),
+            ),
+        ),
+        audit=AuditTrail(uow=uow),
+        preferences=Preferences(uow=uow, clock=clock),
+        folders=FoldersAndTags(uow=uow, clock=clock),
+        voices=VoiceGallery(uow=uow, storage=storage, speech=speech, clock=clock),
+        accounts=Accounts(
+            uow=uow,
+            sessions=chosen.session_store,
+            hasher=chosen.hasher,
+            limits=chosen.limits,
+            notifications=Notifications(public_base_url=settings.public_base_url, clock=clock),
+            clock=clock,
+            policy=AccountPolicy(
+                session_idle=timedelta(minutes=settings.sessions.idle_minutes),
+                session_absolute=timedelta(hours=settings.sessions.absolute_hours),
+                remember_me=timedelta(days=settings.sessions.remember_days),
+                activity_retention=timedelta(days=settings.auth.activity_retention_days),
+                sign_in_limit=(settings.auth.sign_in_per_minute, 60),
+                email_limit=(settings.auth.emails_per_hour, 3600),
+            ),
+            second_factor=two_factor.check_at_sign_in,
+        ),
+        two_factor=two_factor,
+        api_keys=ApiKeys(
+            uow=uow,
+            clock=clock,
+            rotation_grace=timedelta(hours=settings.auth.api_key_rotation_grace_hours),
+        ),
+        mail_delivery=MailDelivery(uow=uow, mailer=chosen.mailer, clock=clock),
+        countries=chosen.countries,
+        playback=Playback(uow=uow, storage=storage, clock=clock),
+        qr=qr,
+        storage=storage,
+        mailer=chosen.mailer,
+        broker=chosen.broker,
+        queue_health=queue_health(chosen.broker),
+        schedule_claims=chosen.schedule_claims,
+        default_voices=chosen.default_voices,
+        media_root=chosen.media_root,
+        _closers=chosen.closers,
+    )
+    platform.social_sign_in = SocialSignIn(
+        providers=chosen.openid_providers,
+        accounts=platform.accounts,
+        uow=uow,
+        one_time_keys=chosen.one_time_keys,
+        notifications=Notifications(public_base_url=settings.public_base_url, clock=clock),
+        clock=clock,
+        secret=lambda: secret_key(settings),
+        second_factor=two_factor.check_at_sign_in,
+    )
+    platform.batches = GenerationBatches(
+        uow=uow,
+        generations=platform.generations,
+        folders_and_tags=platform.folders,
+        playback=platform.playback,
+        storage=storage,
+        qr=qr,
+        playback_url=platform.playback_url,
+    )
+    return platform
