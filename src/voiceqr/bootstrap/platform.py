@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +69,8 @@ class Platform:
     folders: FoldersAndTags
     voices: VoiceGallery
     accounts: Accounts
-    social_sign_in: SocialSignIn = field(init=False)  # set by build(): it needs accounts
-    batches: GenerationBatches = field(init=False)  # set by build(): it needs playback_url
+    social_sign_in: SocialSignIn
+    batches: GenerationBatches
     two_factor: TwoFactor
     api_keys: ApiKeys
     countries: CountryLookup
@@ -115,7 +116,7 @@ class Platform:
         )
 
     def playback_url(self, public_code: str) -> str:
-        return f"{self.settings.public_base_url.rstrip('/')}/p/{public_code}"
+        return playback_url(self.settings, public_code)
 
     def bind_tasks(self, tasks: Mapping[str, Callable[..., Awaitable[object]]]) -> None:
         """Register job handlers by task name (worker processes, embedded serve)."""
@@ -185,7 +186,10 @@ class Platform:
 
 
 def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
-    """Wire the platform; `adapters` replace the adapters settings choose, e.g. for tests."""
+    """Wire the platform; `adapters` replace the adapters settings choose, e.g. for tests.
+
+    Each service is built once, after the services it needs.
+    """
     chosen = choose(settings, adapters or Adapters())
     uow, storage, speech, qr, clock = (
         chosen.uow,
@@ -194,6 +198,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         chosen.qr,
         chosen.clock,
     )
+    notifications = Notifications(public_base_url=settings.public_base_url, clock=clock)
     two_factor = TwoFactor(
         uow=uow,
         hasher=chosen.hasher,
@@ -202,7 +207,26 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         qr=qr,
         clock=clock,
     )
-
+    accounts = Accounts(
+        uow=uow,
+        sessions=chosen.session_store,
+        hasher=chosen.hasher,
+        limits=chosen.limits,
+        notifications=notifications,
+        clock=clock,
+        policy=_account_policy(settings),
+        second_factor=two_factor.check_at_sign_in,
+    )
+    social_sign_in = SocialSignIn(
+        providers=chosen.openid_providers,
+        accounts=accounts,
+        uow=uow,
+        one_time_keys=chosen.one_time_keys,
+        notifications=notifications,
+        clock=clock,
+        secret=lambda: secret_key(settings),
+        second_factor=two_factor.check_at_sign_in,
+    )
     generations = Generations(
         uow=uow,
         jobs=chosen.jobs,
@@ -214,15 +238,17 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         ),
         lease=timedelta(seconds=settings.jobs.lease_seconds),
         requeue_after=timedelta(seconds=settings.jobs.requeue_after_seconds),
-        notifications=Notifications(public_base_url=settings.public_base_url, clock=clock),
+        notifications=notifications,
     )
-    platform = Platform(
+    folders = FoldersAndTags(uow=uow, clock=clock)
+    playback = Playback(uow=uow, storage=storage, clock=clock)
+    return Platform(
         settings=settings,
         uow=uow,
         generations=generations,
         generation_failures=GenerationFailures(
             uow=uow,
-            notifications=Notifications(public_base_url=settings.public_base_url, clock=clock),
+            notifications=notifications,
             hand_to_queue=generations.hand_to_queue,
             clock=clock,
         ),
@@ -233,38 +259,27 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
             hand_to_queue=generations.hand_to_queue,
             clock=clock,
         ),
+        batches=GenerationBatches(
+            uow=uow,
+            generations=generations,
+            folders_and_tags=folders,
+            playback=playback,
+            storage=storage,
+            qr=qr,
+            playback_url=partial(playback_url, settings),
+        ),
         failure_monitor=FailureMonitor(
             uow=uow,
-            notifications=Notifications(public_base_url=settings.public_base_url, clock=clock),
+            notifications=notifications,
             clock=clock,
-            policy=AlertPolicy(
-                threshold=settings.alerts.failure_rate_threshold,
-                window=timedelta(minutes=settings.alerts.window_minutes),
-                min_attempts=settings.alerts.min_attempts,
-                cooldown=timedelta(minutes=settings.alerts.cooldown_minutes),
-            ),
+            policy=_alert_policy(settings),
         ),
         audit=AuditTrail(uow=uow),
         preferences=Preferences(uow=uow, clock=clock),
-        folders=FoldersAndTags(uow=uow, clock=clock),
+        folders=folders,
         voices=VoiceGallery(uow=uow, storage=storage, speech=speech, clock=clock),
-        accounts=Accounts(
-            uow=uow,
-            sessions=chosen.session_store,
-            hasher=chosen.hasher,
-            limits=chosen.limits,
-            notifications=Notifications(public_base_url=settings.public_base_url, clock=clock),
-            clock=clock,
-            policy=AccountPolicy(
-                session_idle=timedelta(minutes=settings.sessions.idle_minutes),
-                session_absolute=timedelta(hours=settings.sessions.absolute_hours),
-                remember_me=timedelta(days=settings.sessions.remember_days),
-                activity_retention=timedelta(days=settings.auth.activity_retention_days),
-                sign_in_limit=(settings.auth.sign_in_per_minute, 60),
-                email_limit=(settings.auth.emails_per_hour, 3600),
-            ),
-            second_factor=two_factor.check_at_sign_in,
-        ),
+        accounts=accounts,
+        social_sign_in=social_sign_in,
         two_factor=two_factor,
         api_keys=ApiKeys(
             uow=uow,
@@ -273,7 +288,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         ),
         mail_delivery=MailDelivery(uow=uow, mailer=chosen.mailer, clock=clock),
         countries=chosen.countries,
-        playback=Playback(uow=uow, storage=storage, clock=clock),
+        playback=playback,
         qr=qr,
         storage=storage,
         mailer=chosen.mailer,
@@ -284,23 +299,28 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         media_root=chosen.media_root,
         _closers=chosen.closers,
     )
-    platform.social_sign_in = SocialSignIn(
-        providers=chosen.openid_providers,
-        accounts=platform.accounts,
-        uow=uow,
-        one_time_keys=chosen.one_time_keys,
-        notifications=Notifications(public_base_url=settings.public_base_url, clock=clock),
-        clock=clock,
-        secret=lambda: secret_key(settings),
-        second_factor=two_factor.check_at_sign_in,
+
+
+def playback_url(settings: Settings, public_code: str) -> str:
+    """The public page a printed code opens."""
+    return f"{settings.public_base_url.rstrip('/')}/p/{public_code}"
+
+
+def _account_policy(settings: Settings) -> AccountPolicy:
+    return AccountPolicy(
+        session_idle=timedelta(minutes=settings.sessions.idle_minutes),
+        session_absolute=timedelta(hours=settings.sessions.absolute_hours),
+        remember_me=timedelta(days=settings.sessions.remember_days),
+        activity_retention=timedelta(days=settings.auth.activity_retention_days),
+        sign_in_limit=(settings.auth.sign_in_per_minute, 60),
+        email_limit=(settings.auth.emails_per_hour, 3600),
     )
-    platform.batches = GenerationBatches(
-        uow=uow,
-        generations=platform.generations,
-        folders_and_tags=platform.folders,
-        playback=platform.playback,
-        storage=storage,
-        qr=qr,
-        playback_url=platform.playback_url,
+
+
+def _alert_policy(settings: Settings) -> AlertPolicy:
+    return AlertPolicy(
+        threshold=settings.alerts.failure_rate_threshold,
+        window=timedelta(minutes=settings.alerts.window_minutes),
+        min_attempts=settings.alerts.min_attempts,
+        cooldown=timedelta(minutes=settings.alerts.cooldown_minutes),
     )
-    return platform
