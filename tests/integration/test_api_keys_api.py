@@ -86,7 +86,7 @@ async def make_key(agent: Agent, *scopes: str, name: str = "CI") -> dict[str, An
 
 def stored_keys(app: RunningApp, user: User | None) -> int:
     assert user is not None
-    return len(app.call(app.platform.api_keys.list, user))
+    return len(app.call(app.platform.accounts.api_keys.list, user))
 
 
 # --- managing keys with the browser session -------------------------------------------------
@@ -285,7 +285,10 @@ async def test_a_disabled_account_s_keys_stop_working(app: RunningApp) -> None:
     key = await make_key(alice, "read")
 
     app.call(
-        app.platform.accounts.set_status, alice.user.email, UserStatus.DISABLED, actor=OPERATOR
+        app.platform.accounts.accounts.set_status,
+        alice.user.email,
+        UserStatus.DISABLED,
+        actor=OPERATOR,
     )
 
     assert_problem(

@@ -38,12 +38,14 @@ async def _failures(env: dict[str, str]) -> None:
     platform = build(load(env), Adapters(speech={"espeak": QuotaGone()}))
     await platform.start()
     try:
-        admin = await platform.accounts.get_by_email(EMAIL)
+        admin = await platform.accounts.accounts.get_by_email(EMAIL)
         assert admin is not None
         voice = (await platform.voices.list_for(None))[0]
-        failed = await platform.generations.request(admin, text=FAILED_TEXT, voice_id=voice.id)
-        await platform.generations.process(failed.id)
-        async with platform.uow() as uow:
+        failed = await platform.generations.generations.request(
+            admin, text=FAILED_TEXT, voice_id=voice.id
+        )
+        await platform.generations.generations.process(failed.id)
+        async with platform.backends.uow() as uow:
             await uow.generations.add(due_tomorrow(admin.id, voice.id, WAITING_TEXT))
             await uow.commit()
     finally:

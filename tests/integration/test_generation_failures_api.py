@@ -118,7 +118,7 @@ async def make(agent: Agent, voice_id: str) -> str:
 
 def failure_mails(app: RunningApp, to: str) -> list[OutboxMessage]:
     async def read() -> list[OutboxMessage]:
-        async with app.platform.uow() as uow:
+        async with app.platform.backends.uow() as uow:
             return await uow.outbox.list(status=None, limit=10_000)
 
     return [m for m in app.call(read) if m.to == to and m.kind == "generation_failed"]

@@ -200,7 +200,7 @@ async def test_logout_ends_the_session_on_the_server(app: RunningApp) -> None:
     # The browser would drop the cookie; someone who kept it gets nowhere.
     assert_problem(await agent.get("/api/v1/me"), 401)
     assert agent.token is not None
-    assert app.call(app.platform.accounts.user_for_session, agent.token) is None
+    assert app.call(app.platform.accounts.accounts.user_for_session, agent.token) is None
 
 
 # --- the voice gallery ------------------------------------------------------------------

@@ -304,7 +304,7 @@ def test_an_operator_edits_and_requeues_a_failed_generation_from_the_cli(tmp_pat
     async def stored() -> Any:
         platform = build(load(env))
         try:
-            async with platform.uow() as uow:
+            async with platform.backends.uow() as uow:
                 return await uow.generations.get(failed), await uow.generation_revisions.list_for(
                     failed
                 )

@@ -166,7 +166,7 @@ async def test_the_secret_is_encrypted_in_the_database(
 ) -> None:
     agent = await someone(app)
     secret, codes = await enable(agent, clock)
-    uow = app.platform.uow
+    uow = app.platform.backends.uow
     assert isinstance(uow, SqlUnitOfWorkFactory)
 
     async def read() -> tuple[str, list[str]]:
@@ -295,7 +295,7 @@ async def test_guessing_codes_is_rate_limited_per_account(
     agent = await someone(app)
     secret = (await agent.post(f"{TWO_FACTOR}/setup")).json()["secret"]
     wrong = f"{(int(code(secret, clock)) + 1) % 1_000_000:06d}"
-    limit, window = app.platform.two_factor.policy.attempts
+    limit, window = app.platform.accounts.two_factor.policy.attempts
     for _ in range(limit):
         assert_problem(await agent.post(f"{TWO_FACTOR}/confirm", json={"code": wrong}), 422)
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -15,12 +14,7 @@ from taskiq import AsyncBroker
 
 from voiceqr.adapters.database import migrate
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
-from voiceqr.adapters.mail.outbox import OutboxEntry, list_outbox, read_outbox_message
-from voiceqr.adapters.queue.health import QueueHealth
-from voiceqr.adapters.queue.taskiq import (
-    queue_health,
-    trim_acknowledged,
-)
+from voiceqr.adapters.queue.taskiq import queue_health, trim_acknowledged
 from voiceqr.application.accounts.accounts import Accounts
 from voiceqr.application.accounts.api_keys import ApiKeys
 from voiceqr.application.accounts.policy import AccountPolicy
@@ -32,21 +26,20 @@ from voiceqr.application.generations.generations import Generations
 from voiceqr.application.generations.organising import FoldersAndTags
 from voiceqr.application.generations.revisions import GenerationRevisions
 from voiceqr.application.mail.notifications import MailDelivery, Notifications
-from voiceqr.application.mail.ports import Mailer
 from voiceqr.application.operations.audit import AuditTrail
 from voiceqr.application.operations.failure_monitoring import FailureMonitor
-from voiceqr.application.platform import PlatformUnitOfWork
 from voiceqr.application.playback.playback import Playback
 from voiceqr.application.profile.preferences import Preferences
-from voiceqr.application.shared.jobs import ScheduleClaims
-from voiceqr.application.shared.ports import (
-    AudioStorage,
-    CountryLookup,
-    QrRenderer,
-    UnitOfWorkFactory,
-)
+from voiceqr.application.shared.jobs import Schedule, Scheduler
 from voiceqr.application.voices.gallery import VoiceGallery, VoiceSpec
-from voiceqr.bootstrap.backends import Adapters, choose, secret_key
+from voiceqr.bootstrap.backends import Adapters, Backends, choose, secret_key
+from voiceqr.bootstrap.facades import (
+    AccountsFeature,
+    GenerationsFeature,
+    MailFeature,
+    OperationsFeature,
+    PlaybackFeature,
+)
 from voiceqr.domain.generations.generation import RetryPolicy
 from voiceqr.domain.operations.failure_monitoring import AlertPolicy
 from voiceqr.settings import Settings
@@ -54,37 +47,24 @@ from voiceqr.settings import Settings
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Platform:
-    """Everything an entrypoint needs, built from one Settings."""
+    """Everything an entrypoint needs, built from one Settings: a facade per feature.
+
+    `backends` is what the platform was built with, for its own start and stop, the
+    tests and the benchmarks; entrypoints call the facades, never the backends.
+    """
 
     settings: Settings
-    uow: UnitOfWorkFactory[PlatformUnitOfWork]
-    generations: Generations
-    generation_failures: GenerationFailures
-    failure_monitor: FailureMonitor
-    audit: AuditTrail
-    generation_revisions: GenerationRevisions
-    preferences: Preferences
-    folders: FoldersAndTags
+    accounts: AccountsFeature
+    profile: Preferences
     voices: VoiceGallery
-    accounts: Accounts
-    social_sign_in: SocialSignIn
-    batches: GenerationBatches
-    two_factor: TwoFactor
-    api_keys: ApiKeys
-    countries: CountryLookup
-    mail_delivery: MailDelivery
-    playback: Playback
-    qr: QrRenderer
-    storage: AudioStorage
-    mailer: Mailer
-    broker: AsyncBroker
-    queue_health: QueueHealth  # what this process last saw of the broker
-    schedule_claims: ScheduleClaims  # when each periodic job runs next, for all workers
+    generations: GenerationsFeature
+    playback: PlaybackFeature
+    mail: MailFeature
+    operations: OperationsFeature
     default_voices: tuple[VoiceSpec, ...]
-    media_root: Path | None = None
-    _closers: list[Callable[[], Any]] = field(default_factory=list)
+    backends: Backends
 
     @property
     def embedded(self) -> bool:
@@ -95,33 +75,26 @@ class Platform:
         """VOICEQR_AUTH_SECRET_KEY, or in development one made once and kept in the data dir."""
         return secret_key(self.settings)
 
-    @property
-    def dev_mailbox_enabled(self) -> bool:
-        """Development with mail written to the data dir: sent mail may be read on a page."""
-        return self.settings.env != "production" and self.settings.mail.backend == "outbox"
-
-    async def dev_mailbox(self, limit: int = 200) -> list[OutboxEntry] | None:
-        """The sent mail, newest first, once due mail is delivered; None unless enabled."""
-        if not self.dev_mailbox_enabled:
-            return None
-        await self.mail_delivery.deliver_due()
-        return await asyncio.to_thread(list_outbox, self.settings.data_path / "outbox", limit)
-
-    async def dev_mailbox_message(self, filename: str) -> OutboxEntry | None:
-        """One sent message (NotFound for an unknown name); None unless enabled."""
-        if not self.dev_mailbox_enabled:
-            return None
-        return await asyncio.to_thread(
-            read_outbox_message, self.settings.data_path / "outbox", filename
-        )
-
-    def playback_url(self, public_code: str) -> str:
-        return playback_url(self.settings, public_code)
+    def country(self, address: str) -> str:
+        """Where a client address is, as an ISO 3166 code ("" when unknown or private)."""
+        return self.backends.countries.country(address)
 
     def bind_tasks(self, tasks: Mapping[str, Callable[..., Awaitable[object]]]) -> None:
         """Register job handlers by task name (worker processes, embedded serve)."""
         for name, handler in tasks.items():
-            self.broker.register_task(handler, task_name=name)
+            self.backends.broker.register_task(handler, task_name=name)
+
+    def jobs_broker(self) -> AsyncBroker:
+        """The broker itself, for the worker's Taskiq receiver (which needs the object)."""
+        return self.backends.broker
+
+    def scheduler(self, schedules: Sequence[Schedule]) -> Scheduler:
+        """The periodic jobs, each claimed once per period across all workers."""
+        return Scheduler(self.backends.schedule_claims, schedules)
+
+    async def trim_queue(self) -> int:
+        """Drop the jobs every worker has acknowledged from the broker; returns how many."""
+        return await trim_acknowledged(self.backends.broker)
 
     async def upgrade_database(self, revision: str = "head") -> None:
         if self.embedded:
@@ -141,9 +114,10 @@ class Platform:
             seeded = await self.voices.seed(self.default_voices)
             if seeded:
                 log.info("seeded %d default voices", seeded)
-        self.broker.is_worker_process = worker
+        broker = self.backends.broker
+        broker.is_worker_process = worker
         try:
-            await self.broker.startup()
+            await broker.startup()
         except Exception:
             if worker:
                 raise
@@ -152,34 +126,14 @@ class Platform:
             log.warning("the queue broker is unreachable; generations will wait", exc_info=True)
 
     async def stop(self) -> None:
-        await self.broker.shutdown()
-        for close in reversed(self._closers):
+        await self.backends.broker.shutdown()
+        for close in reversed(self.backends.closers):
             result = close()
             if hasattr(result, "__await__"):
                 await result
 
-    async def readiness(self) -> dict[str, str]:
-        """Each dependency and 'ok' or what is wrong (for /readyz)."""
-        report: dict[str, str] = {}
-        for name, check in (("database", self.uow.check), ("storage", self.storage.check)):
-            try:
-                await check()
-                report[name] = "ok"
-            except Exception as exc:
-                report[name] = f"unavailable: {type(exc).__name__}"
-        report["queue"] = await self._queue_status()
-        return report
-
-    async def _queue_status(self) -> str:
-        state = await self.queue_health.check(max_age=0)
-        return "ok" if state.reachable else f"unavailable: {state.reason}"
-
-    async def trim_queue(self) -> int:
-        """Drop the jobs every worker has acknowledged from the broker; returns how many."""
-        return await trim_acknowledged(self.broker)
-
     def _engine(self) -> Any:
-        uow = self.uow
+        uow = self.backends.uow
         if not isinstance(uow, SqlUnitOfWorkFactory):
             raise RuntimeError("Migrations need the SQL database.")
         return uow.engine
@@ -241,64 +195,76 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         notifications=notifications,
     )
     folders = FoldersAndTags(uow=uow, clock=clock)
+    to_playback_page = partial(playback_url, settings)
     playback = Playback(uow=uow, storage=storage, clock=clock)
     return Platform(
         settings=settings,
-        uow=uow,
-        generations=generations,
-        generation_failures=GenerationFailures(
-            uow=uow,
-            notifications=notifications,
-            hand_to_queue=generations.hand_to_queue,
-            clock=clock,
+        accounts=AccountsFeature(
+            accounts=accounts,
+            two_factor=two_factor,
+            api_keys=ApiKeys(
+                uow=uow,
+                clock=clock,
+                rotation_grace=timedelta(hours=settings.auth.api_key_rotation_grace_hours),
+            ),
+            social_sign_in=social_sign_in,
         ),
-        generation_revisions=GenerationRevisions(
-            uow=uow,
-            speech=speech,
-            storage=storage,
-            hand_to_queue=generations.hand_to_queue,
-            clock=clock,
-        ),
-        batches=GenerationBatches(
-            uow=uow,
-            generations=generations,
-            folders_and_tags=folders,
-            playback=playback,
-            storage=storage,
-            qr=qr,
-            playback_url=partial(playback_url, settings),
-        ),
-        failure_monitor=FailureMonitor(
-            uow=uow,
-            notifications=notifications,
-            clock=clock,
-            policy=_alert_policy(settings),
-        ),
-        audit=AuditTrail(uow=uow),
-        preferences=Preferences(uow=uow, clock=clock),
-        folders=folders,
+        profile=Preferences(uow=uow, clock=clock),
         voices=VoiceGallery(uow=uow, storage=storage, speech=speech, clock=clock),
-        accounts=accounts,
-        social_sign_in=social_sign_in,
-        two_factor=two_factor,
-        api_keys=ApiKeys(
-            uow=uow,
-            clock=clock,
-            rotation_grace=timedelta(hours=settings.auth.api_key_rotation_grace_hours),
+        generations=GenerationsFeature(
+            generations=generations,
+            revisions=GenerationRevisions(
+                uow=uow,
+                speech=speech,
+                storage=storage,
+                hand_to_queue=generations.hand_to_queue,
+                clock=clock,
+            ),
+            failures=GenerationFailures(
+                uow=uow,
+                notifications=notifications,
+                hand_to_queue=generations.hand_to_queue,
+                clock=clock,
+            ),
+            folders=folders,
+            batches=GenerationBatches(
+                uow=uow,
+                generations=generations,
+                folders_and_tags=folders,
+                playback=playback,
+                storage=storage,
+                qr=qr,
+                playback_url=to_playback_page,
+            ),
+            playback_url=to_playback_page,
+            _qr=qr,
+            _storage=storage,
         ),
-        mail_delivery=MailDelivery(uow=uow, mailer=chosen.mailer, clock=clock),
-        countries=chosen.countries,
-        playback=playback,
-        qr=qr,
-        storage=storage,
-        mailer=chosen.mailer,
-        broker=chosen.broker,
-        queue_health=queue_health(chosen.broker),
-        schedule_claims=chosen.schedule_claims,
+        playback=PlaybackFeature(
+            playback=playback, _storage=storage, serves_media=chosen.media_root is not None
+        ),
+        mail=MailFeature(
+            delivery=MailDelivery(uow=uow, mailer=chosen.mailer, clock=clock),
+            outbox=_dev_outbox(settings),
+        ),
+        operations=OperationsFeature(
+            audit=AuditTrail(uow=uow),
+            failure_monitor=FailureMonitor(
+                uow=uow, notifications=notifications, clock=clock, policy=_alert_policy(settings)
+            ),
+            queue_health=queue_health(chosen.broker),
+            _checks={"database": uow.check, "storage": storage.check},
+        ),
         default_voices=chosen.default_voices,
-        media_root=chosen.media_root,
-        _closers=chosen.closers,
+        backends=chosen,
     )
+
+
+def _dev_outbox(settings: Settings) -> Path | None:
+    """Development with mail written to the data dir: sent mail may be read on a page."""
+    if settings.env != "production" and settings.mail.backend == "outbox":
+        return settings.data_path / "outbox"
+    return None
 
 
 def playback_url(settings: Settings, public_code: str) -> str:
