@@ -46,10 +46,10 @@ async def fill(platform: Platform, owner: User, count: int, audio_kb: int) -> No
     voices = await platform.voices.list_for(owner)
     start = datetime.now(UTC) - timedelta(days=1)
     audio = os.urandom(audio_kb * 1024)  # incompressible, like MP3
-    async with platform.uow() as uow:
+    async with platform.backends.uow() as uow:
         for i in range(count):
             key = f"bench/{uuid7()}.mp3"
-            await platform.storage.put(key, audio, "audio/mpeg")
+            await platform.backends.storage.put(key, audio, "audio/mpeg")
             await uow.generations.add(
                 Generation(
                     id=uuid7(),
@@ -68,7 +68,7 @@ async def fill(platform: Platform, owner: User, count: int, audio_kb: int) -> No
 
 
 async def streamed(platform: Platform, owner: User) -> int:
-    files = await platform.batches.archive(owner, GenerationFilter())
+    files = await platform.generations.batches.archive(owner, GenerationFilter())
     total = 0
     async for chunk in async_stream_zip(_zip_members(files)):
         total += len(chunk)
@@ -76,7 +76,7 @@ async def streamed(platform: Platform, owner: User) -> int:
 
 
 async def in_memory(platform: Platform, owner: User) -> int:
-    files = await platform.batches.archive(owner, GenerationFilter())
+    files = await platform.generations.batches.archive(owner, GenerationFilter())
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         async for f in files:
@@ -104,7 +104,7 @@ async def main(small: int, large: int, audio_kb: int) -> None:
             platform = build(Settings(data_dir=data_dir))
             await platform.start()
             try:
-                owner = await platform.accounts.create_user(
+                owner = await platform.accounts.accounts.create_user(
                     email="bench@example.com",
                     name="Bench",
                     password="a bench passphrase",

@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from voiceqr.adapters.database import generations
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.adapters.passwords import Argon2PasswordHasher
-from voiceqr.bootstrap import Platform, build
+from voiceqr.bootstrap import Adapters, Platform, build
 from voiceqr.domain.accounts.users import Role, User
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.generations.generation import Generation
@@ -147,7 +147,7 @@ class RunningApp:
 
     def create_user(self, email: str, *, role: Role = Role.USER, password: str = PASSWORD) -> User:
         return self.call(
-            self.platform.accounts.create_user,
+            self.platform.accounts.accounts.create_user,
             email=email,
             name=email.split("@")[0].title(),
             password=password,
@@ -163,7 +163,7 @@ class RunningApp:
         assert response.status_code == 200, response.text
         token = session_token(response)
         assert token
-        user = self.call(self.platform.accounts.user_for_session, token)
+        user = self.call(self.platform.accounts.accounts.user_for_session, token)
         assert user is not None
         return Agent(self.client, token, user)
 
@@ -173,7 +173,7 @@ class RunningApp:
 
     def count_generations(self, owner_id: UUID) -> int:
         """Rows in the generations table for this owner, read straight from the database."""
-        uow = self.platform.uow
+        uow = self.platform.backends.uow
         assert isinstance(uow, SqlUnitOfWorkFactory)
 
         async def count() -> int:
@@ -191,7 +191,7 @@ class RunningApp:
         """Store a generation as-is (no queue), e.g. one waiting for a later retry."""
 
         async def insert() -> None:
-            async with self.platform.uow() as uow:
+            async with self.platform.backends.uow() as uow:
                 await uow.generations.add(generation)
                 await uow.commit()
 
@@ -310,6 +310,6 @@ async def embedded_app(data_dir: Path, **overrides: Any) -> AsyncIterator[Runnin
     in-process worker), with rate limits no test reaches and the fast hasher.
     `overrides` go to `bootstrap.build` (speech=, storage=, clock=...)."""
     settings = Settings(data_dir=str(data_dir), auth=GENEROUS_LIMITS)
-    platform = build(settings, **{"hasher": fast_hasher(), **overrides})
+    platform = build(settings, Adapters(**{"hasher": fast_hasher(), **overrides}))
     async with AsyncTestClient(create_app(platform)) as client:
         yield RunningApp(platform, client)

@@ -42,7 +42,7 @@ from tests.integration.http_helpers import (
 )
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.adapters.mail.outbox import list_outbox
-from voiceqr.bootstrap import build
+from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import UserStatus
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.mail.outbox import OutboxMessage
@@ -95,7 +95,7 @@ async def running(tmp: Path, clock: Clock, auth: Auth) -> AsyncIterator[RunningA
         # Mail is delivered when a test asks, not by the in-process sweeper.
         jobs=Jobs(sweep_interval_seconds=3600),
     )
-    platform = build(settings, hasher=fast_hasher(), clock=clock)
+    platform = build(settings, Adapters(hasher=fast_hasher(), clock=clock))
     async with AsyncTestClient(PeerFromHeader(create_app(platform))) as client:
         yield RunningApp(platform, client)
 
@@ -138,7 +138,7 @@ def mails(app: RunningApp, to: str, kind: str | None = None) -> list[OutboxMessa
     """Mail the app wrote to the outbox for `to` (and of `kind`), newest first."""
 
     async def read() -> list[OutboxMessage]:
-        async with app.platform.uow() as uow:
+        async with app.platform.backends.uow() as uow:
             return await uow.outbox.list(status=None, limit=100_000)
 
     return [m for m in app.call(read) if m.to == to and (kind is None or m.kind == kind)]
@@ -212,7 +212,7 @@ async def signed_in(app: RunningApp, email: str, password: str = PASSWORD, **kw:
 
 
 def user_named(app: RunningApp, email: str) -> Any:
-    return app.call(app.platform.accounts.get_by_email, email)
+    return app.call(app.platform.accounts.accounts.get_by_email, email)
 
 
 async def until_refused(
@@ -256,7 +256,7 @@ async def test_sign_up_mails_a_link_that_verifies_then_a_welcome(
     token = token_in(verification, "/verify-email")
 
     # The mail really goes out: a plain-text and an HTML part, with the same link.
-    assert app.call(app.platform.mail_delivery.deliver_due) >= 1
+    assert app.call(app.platform.mail.delivery.deliver_due) >= 1
     (sent,) = [m for m in list_outbox(app.platform.settings.data_path / "outbox") if m.to == email]
     assert sent.subject == "Confirm your email address"
     assert link_in(verification) in sent.text
@@ -310,7 +310,9 @@ async def test_sign_up_with_a_taken_email_answers_the_same_and_tells_the_owner(
     for owner in (email, operator_made):
         attempt = only_mail(app, owner, "signup_attempt")
         assert link_in(attempt) == f"{SITE}/forgot-password"
-    assert [u.email for u in app.call(app.platform.accounts.list_users, OPERATOR)].count(email) == 1
+    assert [u.email for u in app.call(app.platform.accounts.accounts.list_users, OPERATOR)].count(
+        email
+    ) == 1
     assert user_named(app, email).name == "Owner"
     assert (await login(app, email)).status_code == 200
     assert_problem(await login(app, email, NEW_PASSWORD), 401, "bad_credentials")
@@ -758,7 +760,7 @@ async def test_a_session_ends_after_2_idle_hours(app: RunningApp, clock: Clock) 
 
     assert_problem(await agent.get("/api/v1/me"), 401)
     assert agent.token is not None
-    assert app.call(app.platform.accounts.user_for_session, agent.token) is None
+    assert app.call(app.platform.accounts.accounts.user_for_session, agent.token) is None
 
 
 async def test_a_session_ends_after_12_hours_however_busy(app: RunningApp, clock: Clock) -> None:
@@ -982,14 +984,14 @@ async def test_disabling_an_account_ends_its_sessions_and_sign_in(app: RunningAp
     app.create_user(email)
     first, second = await signed_in(app, email), await signed_in(app, email)
 
-    app.call(app.platform.accounts.set_status, email, UserStatus.DISABLED, actor=OPERATOR)
+    app.call(app.platform.accounts.accounts.set_status, email, UserStatus.DISABLED, actor=OPERATOR)
 
     for agent in (first, second):
         assert_problem(await agent.get("/api/v1/me"), 401)
     disabled = assert_problem(await login(app, email), 401, "bad_credentials")
     assert disabled == assert_problem(await login(app, email, "wrong guess"), 401)
 
-    app.call(app.platform.accounts.set_status, email, UserStatus.ACTIVE, actor=OPERATOR)
+    app.call(app.platform.accounts.accounts.set_status, email, UserStatus.ACTIVE, actor=OPERATOR)
     assert (await login(app, email)).status_code == 200
 
 
@@ -1001,7 +1003,7 @@ async def test_the_cookie_of_a_disabled_user_stops_working_even_if_its_session_r
     agent = await signed_in(app, email)
 
     async def disable_in_the_database_only() -> None:
-        uow = app.platform.uow
+        uow = app.platform.backends.uow
         assert isinstance(uow, SqlUnitOfWorkFactory)
         async with uow() as unit:
             stored = await unit.users.get(user.id)
@@ -1021,7 +1023,12 @@ async def test_an_operator_lock_ends_the_sessions(app: RunningApp, clock: Clock)
     app.create_user(email)
     agent = await signed_in(app, email)
 
-    app.call(app.platform.accounts.lock, email, until=clock() + timedelta(hours=1), actor=OPERATOR)
+    app.call(
+        app.platform.accounts.accounts.lock,
+        email,
+        until=clock() + timedelta(hours=1),
+        actor=OPERATOR,
+    )
 
     assert_problem(await agent.get("/api/v1/me"), 401)
     assert_problem(await login(app, email), 401, "bad_credentials")

@@ -29,7 +29,7 @@ from tests.integration.http_helpers import (
     wait_until_finished,
 )
 from voiceqr.application.shared.ports import SpeechResult
-from voiceqr.bootstrap import build
+from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import Role
 from voiceqr.domain.generations.generation import Generation, new_public_code
 from voiceqr.domain.shared.errors import ErrorCategory, SpeechError
@@ -78,7 +78,7 @@ async def env(
         jobs=Jobs(max_attempts=2, retry_base_seconds=0.0, sweep_interval_seconds=0.2),
     )
     synth = BrokenSynth()
-    platform = build(settings, hasher=fast_hasher(), speech={"espeak": synth})
+    platform = build(settings, Adapters(hasher=fast_hasher(), speech={"espeak": synth}))
     async with AsyncTestClient(create_app(platform)) as client:
         yield RunningApp(platform, client), synth
 

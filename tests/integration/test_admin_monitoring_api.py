@@ -23,7 +23,7 @@ from tests.integration.http_helpers import (
     wait_until_finished,
 )
 from voiceqr.application.shared.ports import SpeechResult
-from voiceqr.bootstrap import build
+from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import Role
 from voiceqr.domain.mail.outbox import OutboxMessage
 from voiceqr.domain.shared.errors import ErrorCategory, SpeechError
@@ -65,7 +65,7 @@ async def app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Running
         jobs=Jobs(max_attempts=2, retry_base_seconds=0.0, sweep_interval_seconds=0.2),
     )
     synth = QuotaSynth()
-    platform = build(settings, hasher=fast_hasher(), speech={"espeak": synth})
+    platform = build(settings, Adapters(hasher=fast_hasher(), speech={"espeak": synth}))
     async with AsyncTestClient(create_app(platform)) as client:
         synth.spent = True  # the default gallery is seeded
         yield RunningApp(platform, client)
@@ -96,7 +96,7 @@ async def failed_generation(agent: Agent, voice_id: str) -> str:
 
 def failure_mails(app: RunningApp, to: str) -> list[OutboxMessage]:
     async def read() -> list[OutboxMessage]:
-        async with app.platform.uow() as uow:
+        async with app.platform.backends.uow() as uow:
             return await uow.outbox.list(status=None, limit=10_000)
 
     return [m for m in app.call(read) if m.to == to and m.kind == "generation_failed"]

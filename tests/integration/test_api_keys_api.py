@@ -25,7 +25,7 @@ from tests.integration.http_helpers import (
     fast_hasher,
     is_html,
 )
-from voiceqr.bootstrap import build
+from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import Role, User, UserStatus
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.entrypoints.http.app import create_app
@@ -53,7 +53,7 @@ async def app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Running
         data_dir=str(tmp_path_factory.mktemp("voiceqr-api-keys")),
         auth=Auth(sign_in_per_minute=1000),  # every test signs new people in from one address
     )
-    platform = build(settings, hasher=fast_hasher())
+    platform = build(settings, Adapters(hasher=fast_hasher()))
     async with AsyncTestClient(create_app(platform)) as client:
         yield RunningApp(platform, client)
 
@@ -86,7 +86,7 @@ async def make_key(agent: Agent, *scopes: str, name: str = "CI") -> dict[str, An
 
 def stored_keys(app: RunningApp, user: User | None) -> int:
     assert user is not None
-    return len(app.call(app.platform.api_keys.list, user))
+    return len(app.call(app.platform.accounts.api_keys.list, user))
 
 
 # --- managing keys with the browser session -------------------------------------------------
@@ -285,7 +285,10 @@ async def test_a_disabled_account_s_keys_stop_working(app: RunningApp) -> None:
     key = await make_key(alice, "read")
 
     app.call(
-        app.platform.accounts.set_status, alice.user.email, UserStatus.DISABLED, actor=OPERATOR
+        app.platform.accounts.accounts.set_status,
+        alice.user.email,
+        UserStatus.DISABLED,
+        actor=OPERATOR,
     )
 
     assert_problem(
@@ -370,7 +373,7 @@ async def test_a_rotated_key_s_old_secret_works_during_the_grace_period_only(
 ) -> None:
     clock = MovableClock()
     settings = Settings(data_dir=str(tmp_path / "data"))
-    platform = build(settings, hasher=fast_hasher(), clock=clock)
+    platform = build(settings, Adapters(hasher=fast_hasher(), clock=clock))
     async with AsyncTestClient(create_app(platform)) as client:
         running = RunningApp(platform, client)
         alice = await running.new_user("rotator@example.com")

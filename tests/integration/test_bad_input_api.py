@@ -26,7 +26,7 @@ from tests.integration.http_helpers import (
     assert_problem,
     fast_hasher,
 )
-from voiceqr.bootstrap import build
+from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import Role
 from voiceqr.domain.generations.generation import Generation, GenerationStatus, new_public_code
 from voiceqr.domain.shared.ids import uuid7
@@ -60,7 +60,7 @@ def settings(
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def app(settings: Settings) -> AsyncIterator[RunningApp]:
-    platform = build(settings, hasher=fast_hasher())
+    platform = build(settings, Adapters(hasher=fast_hasher()))
     async with AsyncTestClient(create_app(platform)) as client:
         running = RunningApp(platform, client)
         if not platform.embedded:  # the embedded platform seeds itself on start

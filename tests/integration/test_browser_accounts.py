@@ -45,7 +45,7 @@ async def _create_users(env: dict[str, str]) -> None:
     try:
         await platform.upgrade_database()
         for email in (RESET_USER, REMEMBER_USER, SESSIONS_USER):
-            await platform.accounts.create_user(
+            await platform.accounts.accounts.create_user(
                 email=email,
                 name=email.split("@")[0].title(),
                 password=PASSWORD,

@@ -32,18 +32,20 @@ WAITING_TEXT = "This one waits until tomorrow"
 async def _failures(env: dict[str, str]) -> None:
     """On the data directory, before the server starts: a generation of the admin that
     failed for good, and one whose next attempt is tomorrow."""
-    from voiceqr.bootstrap import build
+    from voiceqr.bootstrap import Adapters, build
     from voiceqr.settings import load
 
-    platform = build(load(env), speech={"espeak": QuotaGone()})
+    platform = build(load(env), Adapters(speech={"espeak": QuotaGone()}))
     await platform.start()
     try:
-        admin = await platform.accounts.get_by_email(EMAIL)
+        admin = await platform.accounts.accounts.get_by_email(EMAIL)
         assert admin is not None
         voice = (await platform.voices.list_for(None))[0]
-        failed = await platform.generations.request(admin, text=FAILED_TEXT, voice_id=voice.id)
-        await platform.generations.process(failed.id)
-        async with platform.uow() as uow:
+        failed = await platform.generations.generations.request(
+            admin, text=FAILED_TEXT, voice_id=voice.id
+        )
+        await platform.generations.generations.process(failed.id)
+        async with platform.backends.uow() as uow:
             await uow.generations.add(due_tomorrow(admin.id, voice.id, WAITING_TEXT))
             await uow.commit()
     finally:

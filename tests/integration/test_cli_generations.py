@@ -9,7 +9,7 @@ from uuid import UUID
 import pytest
 from typer.testing import CliRunner
 
-from voiceqr.bootstrap import build
+from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import Role
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.generations.generation import GenerationStatus
@@ -51,10 +51,10 @@ def make_generations(env: dict[str, str]) -> tuple[UUID, UUID]:
     assert invoke(env, "voices", "list")[0] == 0  # a new data dir: seeded with real espeak
 
     async def work() -> tuple[UUID, UUID]:
-        platform = build(load(env), speech={"espeak": QuotaGone()})
+        platform = build(load(env), Adapters(speech={"espeak": QuotaGone()}))
         await platform.start(worker=False)
         try:
-            user = await platform.accounts.create_user(
+            user = await platform.accounts.accounts.create_user(
                 email="ops@example.com",
                 name="Ops",
                 password="a long password",
@@ -62,10 +62,14 @@ def make_generations(env: dict[str, str]) -> tuple[UUID, UUID]:
                 actor=OPERATOR,
             )
             voice = (await platform.voices.list_for(user))[0]
-            failed = await platform.generations.request(user, text="Hello", voice_id=voice.id)
-            await platform.generations.process(failed.id)
-            pending = await platform.generations.request(user, text="Later", voice_id=voice.id)
-            done = await platform.generations.get_for_owner(user, failed.id)
+            failed = await platform.generations.generations.request(
+                user, text="Hello", voice_id=voice.id
+            )
+            await platform.generations.generations.process(failed.id)
+            pending = await platform.generations.generations.request(
+                user, text="Later", voice_id=voice.id
+            )
+            done = await platform.generations.generations.get_for_owner(user, failed.id)
             assert done.status is GenerationStatus.FAILED
             return failed.id, pending.id
         finally:

@@ -46,7 +46,7 @@ from tests.integration.processes import (
     wait_until_async,
 )
 from voiceqr.application.voices.gallery import SAMPLE_TEXT, VoiceSpec
-from voiceqr.bootstrap import ELEVENLABS_DEFAULT_VOICES, Platform, build
+from voiceqr.bootstrap import ELEVENLABS_DEFAULT_VOICES, Adapters, Platform, build
 from voiceqr.domain.accounts.users import Role, User
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
@@ -74,7 +74,7 @@ def is_mp3(data: bytes) -> bool:
 
 
 async def new_user(platform: Platform, *, role: Role = Role.USER) -> User:
-    return await platform.accounts.create_user(
+    return await platform.accounts.accounts.create_user(
         email=f"{uuid.uuid4().hex[:10]}@example.com",
         name="Grace",
         password=PASSWORD,
@@ -130,10 +130,12 @@ async def test_worker_killed_mid_job_is_recovered_and_completes_exactly_once(
 
         # The next synthesis hangs far longer than the lease: the worker is stuck in it.
         fake.respond_slowly(45)
-        generation = await platform.generations.request(user, text=TEXT, voice_id=voice.id)
+        generation = await platform.generations.generations.request(
+            user, text=TEXT, voice_id=voice.id
+        )
 
         async def current() -> Generation:
-            return await platform.generations.get_for_owner(user, generation.id)
+            return await platform.generations.generations.get_for_owner(user, generation.id)
 
         async def stuck_in_synthesis() -> Generation | None:
             g = await current()
@@ -187,7 +189,7 @@ async def test_worker_killed_mid_job_is_recovered_and_completes_exactly_once(
         assert moto_s3.keys(f"audio/{generation.id}/") == [done.audio_key]
         stored = moto_s3.client().get_object(Bucket=moto_s3.bucket, Key=done.audio_key)
         assert stored["Body"].read() == FAKE_MP3
-        assert await platform.storage.get(done.audio_key) == FAKE_MP3
+        assert await platform.backends.storage.get(done.audio_key) == FAKE_MP3
 
         # ElevenLabs saw the 8 samples, then exactly two calls for this text.
         calls = speech_requests(fake, TEXT)
@@ -255,10 +257,12 @@ async def test_rate_limited_generation_is_retried_after_retry_after(
         )
         fake.respond_too_many_concurrent_requests(retry_after=f"{retry_after:g}")
 
-        generation = await platform.generations.request(admin, text=TEXT, voice_id=voice.id)
+        generation = await platform.generations.generations.request(
+            admin, text=TEXT, voice_id=voice.id
+        )
 
         async def current() -> Generation:
-            return await platform.generations.get_for_owner(admin, generation.id)
+            return await platform.generations.generations.get_for_owner(admin, generation.id)
 
         async def retry_scheduled() -> Generation | None:
             g = await current()
@@ -276,7 +280,7 @@ async def test_rate_limited_generation_is_retried_after_retry_after(
         assert len(arrivals) == 1
 
         async def swept_until_finished() -> Generation | None:
-            await platform.generations.sweep()
+            await platform.generations.generations.sweep()
             g = await current()
             return g if g.is_finished else None
 
@@ -294,12 +298,12 @@ async def test_rate_limited_generation_is_retried_after_retry_after(
         assert len(arrivals) == 2
         assert arrivals[1] - arrivals[0] >= retry_after
         assert all(r.path == SPEECH_PATH for r in fake.requests)
-        assert platform.media_root is not None
+        assert platform.backends.media_root is not None
         stored = sorted(
-            p.name for p in (platform.media_root / "audio" / str(generation.id)).iterdir()
+            p.name for p in (platform.backends.media_root / "audio" / str(generation.id)).iterdir()
         )
         assert stored == ["2.mp3"]
-        assert await platform.storage.get(done.audio_key) == FAKE_MP3
+        assert await platform.backends.storage.get(done.audio_key) == FAKE_MP3
     finally:
         await platform.stop()
     assert deadline.elapsed < 60
@@ -323,7 +327,7 @@ async def test_a_job_that_fails_during_its_hand_over_keeps_its_retry_schedule(
             **elevenlabs_env(fake),
         }
     )
-    platform = build(settings, broker=InMemoryBroker(await_inplace=True))
+    platform = build(settings, Adapters(broker=InMemoryBroker(await_inplace=True)))
     await start_worker(platform)
     try:
         admin = await new_user(platform, role=Role.ADMIN)
@@ -332,9 +336,11 @@ async def test_a_job_that_fails_during_its_hand_over_keeps_its_retry_schedule(
         )
         fake.respond_too_many_concurrent_requests(retry_after="1")
 
-        generation = await platform.generations.request(admin, text=TEXT, voice_id=voice.id)
+        generation = await platform.generations.generations.request(
+            admin, text=TEXT, voice_id=voice.id
+        )
 
-        retry = await platform.generations.get_for_owner(admin, generation.id)
+        retry = await platform.generations.generations.get_for_owner(admin, generation.id)
         assert (retry.status, retry.attempts) == (GenerationStatus.PENDING, 1)
         assert retry.enqueued_at is None, "the retry is marked as sent, so no sweep sends it"
     finally:
@@ -483,6 +489,8 @@ async def test_the_web_app_starts_and_takes_requests_while_the_broker_is_down(
             "/api/v1/generations", json={"text": "Still here.", "voice_id": voice["id"]}
         )
         assert created.status_code == 202
-        stored = await platform.generations.get_for_owner(admin, uuid.UUID(created.json()["id"]))
+        stored = await platform.generations.generations.get_for_owner(
+            admin, uuid.UUID(created.json()["id"])
+        )
         assert stored.status is GenerationStatus.PENDING
         assert stored.enqueued_at is None  # not handed over, so the next sweep sends it

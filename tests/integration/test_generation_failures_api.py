@@ -27,7 +27,7 @@ from tests.integration.http_helpers import (
 )
 from voiceqr.adapters.storage.local import LocalAudioStorage
 from voiceqr.application.shared.ports import SpeechResult
-from voiceqr.bootstrap import build
+from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import Role
 from voiceqr.domain.mail.outbox import OutboxMessage
 from voiceqr.domain.shared.errors import ErrorCategory, SpeechError, StorageError
@@ -86,7 +86,9 @@ async def env(
     )
     synth = FailingSynth()
     storage = FlakyStorage(Path(data) / "media", url_prefix="/media")
-    platform = build(settings, hasher=fast_hasher(), speech={"espeak": synth}, storage=storage)
+    platform = build(
+        settings, Adapters(hasher=fast_hasher(), speech={"espeak": synth}, storage=storage)
+    )
     async with AsyncTestClient(create_app(platform)) as client:
         yield RunningApp(platform, client), synth, storage
 
@@ -116,7 +118,7 @@ async def make(agent: Agent, voice_id: str) -> str:
 
 def failure_mails(app: RunningApp, to: str) -> list[OutboxMessage]:
     async def read() -> list[OutboxMessage]:
-        async with app.platform.uow() as uow:
+        async with app.platform.backends.uow() as uow:
             return await uow.outbox.list(status=None, limit=10_000)
 
     return [m for m in app.call(read) if m.to == to and m.kind == "generation_failed"]

@@ -61,7 +61,7 @@ def stored_rows(app: RunningApp, owner_id: UUID, voice_id: str, count: int) -> l
 
 
 async def stored_audio_key(app: RunningApp, generation_id: UUID) -> str | None:
-    async with app.platform.uow() as uow:
+    async with app.platform.backends.uow() as uow:
         generation = await uow.generations.get(generation_id)
     assert generation is not None
     return generation.audio_key
@@ -160,7 +160,7 @@ async def test_delete_removes_the_audio_and_the_public_code_answers_410(
     assert response.status_code == 204
 
     with pytest.raises(NotFound):
-        app.call(app.platform.storage.get, key)
+        app.call(app.platform.backends.storage.get, key)
     assert_problem(await owner.get(f"/api/v1/generations/{generation_id}"), 404)
     assert generation_id not in (await ids(owner))[0]
     assert_problem(await owner.delete(f"/api/v1/generations/{generation_id}"), 404)

@@ -43,7 +43,7 @@ from tests.integration.http_helpers import (
     stays_on_site,
     wait_until_finished,
 )
-from voiceqr.bootstrap import build
+from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import Role
 from voiceqr.domain.generations.generation import Generation, GenerationStatus, new_public_code
 from voiceqr.domain.shared.errors import ErrorCategory
@@ -65,7 +65,7 @@ GENEROUS_LIMITS = Auth(sign_in_per_minute=10_000, emails_per_hour=10_000)
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningApp]:
     settings = Settings(data_dir=str(tmp_path_factory.mktemp("voiceqr-data")), auth=GENEROUS_LIMITS)
-    platform = build(settings, hasher=fast_hasher())
+    platform = build(settings, Adapters(hasher=fast_hasher()))
     async with AsyncTestClient(create_app(platform)) as client:
         yield RunningApp(platform, client)
 
@@ -200,7 +200,7 @@ async def test_logout_ends_the_session_on_the_server(app: RunningApp) -> None:
     # The browser would drop the cookie; someone who kept it gets nowhere.
     assert_problem(await agent.get("/api/v1/me"), 401)
     assert agent.token is not None
-    assert app.call(app.platform.accounts.user_for_session, agent.token) is None
+    assert app.call(app.platform.accounts.accounts.user_for_session, agent.token) is None
 
 
 # --- the voice gallery ------------------------------------------------------------------
@@ -924,7 +924,7 @@ async def test_the_openapi_schema_documents_the_api(app: RunningApp) -> None:
 @pytest.mark.postgres
 async def test_the_core_api_flow_on_postgresql(fresh_postgres: str, tmp_path: Path) -> None:
     settings = Settings(data_dir=str(tmp_path), database=Database(url=fresh_postgres))
-    platform = build(settings, hasher=fast_hasher())
+    platform = build(settings, Adapters(hasher=fast_hasher()))
     assert not platform.embedded
     async with AsyncTestClient(create_app(platform)) as client:
         app = RunningApp(platform, client)

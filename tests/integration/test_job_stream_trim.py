@@ -166,7 +166,7 @@ async def test_the_job_stream_stays_short_however_many_generations_are_made(
     platform = build(load(env))
     await platform.start()
     try:
-        admin = await platform.accounts.create_user(
+        admin = await platform.accounts.accounts.create_user(
             email="ada@example.com",
             name="Ada",
             password="correct horse battery",
@@ -177,12 +177,16 @@ async def test_the_job_stream_stays_short_however_many_generations_are_made(
             admin, VoiceSpec("Sam", "en-us", "espeak", published=True)
         )
         made = [
-            await platform.generations.request(admin, text=f"Number {n}.", voice_id=voice.id)
+            await platform.generations.generations.request(
+                admin, text=f"Number {n}.", voice_id=voice.id
+            )
             for n in range(count)
         ]
 
         async def all_completed() -> bool:
-            current = [await platform.generations.get_for_owner(admin, g.id) for g in made]
+            current = [
+                await platform.generations.generations.get_for_owner(admin, g.id) for g in made
+            ]
             return all(g.is_finished for g in current)
 
         await wait_until_async(
@@ -203,7 +207,7 @@ async def test_the_job_stream_stays_short_however_many_generations_are_made(
             processes=processes,
             watch=[worker],
         )
-        assert isinstance(platform.broker, RedisJobStream)
+        assert isinstance(platform.backends.broker, RedisJobStream)
     finally:
         await platform.stop()
     assert "trim of acknowledged jobs" in worker.output()

@@ -17,7 +17,7 @@ from tests.conftest import free_port
 from tests.integration.test_mail import _Recorder, _start
 from voiceqr.adapters.passwords import Argon2PasswordHasher
 from voiceqr.application.accounts.policy import Client
-from voiceqr.bootstrap import Platform, build
+from voiceqr.bootstrap import Adapters, Platform, build
 from voiceqr.domain.accounts.users import Role
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.mail.outbox import OutboxStatus
@@ -57,13 +57,13 @@ async def _platform(tmp_path: Path, port: int, clock: Clock) -> Platform:
         }
     )
     cheap = Argon2PasswordHasher(Argon2(time_cost=1, memory_cost=8, parallelism=1))
-    platform = build(settings, clock=clock, hasher=cheap)
+    platform = build(settings, Adapters(clock=clock, hasher=cheap))
     await platform.start()
     return platform
 
 
 async def _statuses(platform: Platform) -> list[tuple[OutboxStatus, int]]:
-    async with platform.uow() as uow:
+    async with platform.backends.uow() as uow:
         return [(m.status, m.attempts) for m in await uow.outbox.list(status=None, limit=10)]
 
 
@@ -74,7 +74,7 @@ async def test_sign_up_mail_reaches_the_smtp_server_with_both_parts_and_a_public
     clock = Clock()
     platform = await _platform(tmp_path, port, clock)
     try:
-        await platform.accounts.register(
+        await platform.accounts.accounts.register(
             name="Ada",
             email="ada@example.com",
             password="a long password",
@@ -82,8 +82,8 @@ async def test_sign_up_mail_reaches_the_smtp_server_with_both_parts_and_a_public
             client=Client(ip="127.0.0.1"),
         )
         assert handler.received == []  # written to the outbox, not sent inline
-        assert await platform.mail_delivery.deliver_due() == 1
-        assert await platform.mail_delivery.deliver_due() == 0  # sent once
+        assert await platform.mail.delivery.deliver_due() == 1
+        assert await platform.mail.delivery.deliver_due() == 0  # sent once
     finally:
         await platform.stop()
 
@@ -108,34 +108,36 @@ async def test_mail_is_tried_three_times_five_minutes_apart_then_marked_failed(
     clock = Clock()
     platform = await _platform(tmp_path, free_port(), clock)  # nothing listens there
     try:
-        await platform.accounts.forgot_password(email="nobody@example.com", client=Client())
-        await platform.accounts.create_user(
+        await platform.accounts.accounts.forgot_password(
+            email="nobody@example.com", client=Client()
+        )
+        await platform.accounts.accounts.create_user(
             email="bo@example.com",
             name="Bo",
             password="a long password",
             role=Role.USER,
             actor=OPERATOR,
         )
-        await platform.accounts.forgot_password(email="bo@example.com", client=Client())
-        assert await platform.mail_delivery.deliver_due() == 0
+        await platform.accounts.accounts.forgot_password(email="bo@example.com", client=Client())
+        assert await platform.mail.delivery.deliver_due() == 0
         assert await _statuses(platform) == [(OutboxStatus.PENDING, 1)]
 
         clock.now += timedelta(minutes=4)
-        await platform.mail_delivery.deliver_due()
+        await platform.mail.delivery.deliver_due()
         assert await _statuses(platform) == [(OutboxStatus.PENDING, 1)]  # not due yet
 
         clock.now += timedelta(minutes=1)
-        await platform.mail_delivery.deliver_due()
+        await platform.mail.delivery.deliver_due()
         assert await _statuses(platform) == [(OutboxStatus.PENDING, 2)]
 
         clock.now += timedelta(minutes=5)
-        await platform.mail_delivery.deliver_due()
+        await platform.mail.delivery.deliver_due()
         assert await _statuses(platform) == [(OutboxStatus.FAILED, 3)]
 
         clock.now += timedelta(hours=1)
-        await platform.mail_delivery.deliver_due()
+        await platform.mail.delivery.deliver_due()
         assert await _statuses(platform) == [(OutboxStatus.FAILED, 3)]  # given up for good
-        async with platform.uow() as uow:
+        async with platform.backends.uow() as uow:
             (failed,) = await uow.outbox.list(status=OutboxStatus.FAILED, limit=10)
         assert failed.last_error is not None
         assert failed.last_error.startswith("mail_unavailable")

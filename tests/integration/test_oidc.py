@@ -49,7 +49,7 @@ from tests.integration.http_helpers import (
 from voiceqr.adapters.memory.one_time_keys import MemoryOneTimeKeys
 from voiceqr.adapters.oidc import OpenIdConnectProvider
 from voiceqr.adapters.redis.one_time_keys import RedisOneTimeKeys
-from voiceqr.bootstrap import build
+from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import UserStatus
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.shared.errors import AuthenticationFailed, ErrorCategory, ExternalServiceError
@@ -277,7 +277,7 @@ async def app(
             microsoft_client_secret=CLIENT_SECRET,
         ),
     )
-    platform = build(settings, hasher=fast_hasher())
+    platform = build(settings, Adapters(hasher=fast_hasher()))
     async with AsyncTestClient(create_app(platform)) as client:
         yield RunningApp(platform, client)
 
@@ -295,7 +295,7 @@ async def forged_app(
             google_client_secret=CLIENT_SECRET,
         ),
     )
-    platform = build(settings, hasher=fast_hasher())
+    platform = build(settings, Adapters(hasher=fast_hasher()))
     async with AsyncTestClient(create_app(platform)) as client:
         yield RunningApp(platform, client)
 
@@ -318,14 +318,14 @@ async def social_sign_in(
 
 
 def user_count(app: RunningApp) -> int:
-    return len(app.call(app.platform.accounts.list_users, OPERATOR))
+    return len(app.call(app.platform.accounts.accounts.list_users, OPERATOR))
 
 
 def identities(app: RunningApp, email: str) -> list[Any]:
     async def find() -> list[Any]:
-        user = await app.platform.accounts.get_by_email(email)
+        user = await app.platform.accounts.accounts.get_by_email(email)
         assert user is not None
-        async with app.platform.uow() as uow:
+        async with app.platform.backends.uow() as uow:
             return await uow.social_identities.list_for_user(user.id)
 
     return app.call(find)
@@ -548,7 +548,10 @@ async def test_a_disabled_account_cannot_sign_in_with_google(
     _, back = await social_sign_in(app, mock_provider, "google-gus")
     assert back.status_code == 302
     app.call(
-        app.platform.accounts.set_status, "gus@example.com", UserStatus.DISABLED, actor=OPERATOR
+        app.platform.accounts.accounts.set_status,
+        "gus@example.com",
+        UserStatus.DISABLED,
+        actor=OPERATOR,
     )
 
     visitor, back = await social_sign_in(app, mock_provider, "google-gus")

@@ -30,7 +30,7 @@ from tests.integration.processes import (
     processes,  # noqa: F401
     start_redis_server,
 )
-from voiceqr.bootstrap import build
+from voiceqr.bootstrap import Adapters, build
 from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Queue, Settings
 
@@ -58,7 +58,7 @@ async def test_a_generation_waiting_for_a_downed_queue_says_it_starts_once_the_q
         auth=GENEROUS_LIMITS,
         queue=Queue(backend="redis", redis_url=f"redis://127.0.0.1:{port}/0"),
     )
-    platform = build(settings, hasher=fast_hasher())
+    platform = build(settings, Adapters(hasher=fast_hasher()))
     async with AsyncTestClient(create_app(platform)) as client:
         app = RunningApp(platform, client)
         owner = await app.new_user("ada@example.com")

@@ -27,7 +27,7 @@ from tests.integration.http_helpers import (
 )
 from tests.integration.test_cli_generations import make_generations
 from voiceqr.application.shared.ports import SpeechResult
-from voiceqr.bootstrap import build
+from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import Role
 from voiceqr.domain.shared.errors import ErrorCategory, SpeechError
 from voiceqr.domain.voices.voice import Voice
@@ -75,7 +75,7 @@ async def env(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[RunningA
         auth=Auth(sign_in_per_minute=10_000, emails_per_hour=10_000),
     )
     synth = HoldableSynth()
-    platform = build(settings, hasher=fast_hasher(), speech={"espeak": synth})
+    platform = build(settings, Adapters(hasher=fast_hasher(), speech={"espeak": synth}))
     async with AsyncTestClient(create_app(platform)) as client:
         running = RunningApp(platform, client)
         if not platform.embedded:  # the embedded platform seeds itself on start
@@ -304,7 +304,7 @@ def test_an_operator_edits_and_requeues_a_failed_generation_from_the_cli(tmp_pat
     async def stored() -> Any:
         platform = build(load(env))
         try:
-            async with platform.uow() as uow:
+            async with platform.backends.uow() as uow:
                 return await uow.generations.get(failed), await uow.generation_revisions.list_for(
                     failed
                 )

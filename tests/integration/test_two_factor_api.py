@@ -32,7 +32,7 @@ from tests.integration.http_helpers import (
 from voiceqr.adapters.database import accounts
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.adapters.secret_box import FernetSecretBox
-from voiceqr.bootstrap import build
+from voiceqr.bootstrap import Adapters, build
 from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Database, Settings
 
@@ -72,7 +72,7 @@ async def app(
         # Every test signs people in from the one test client address.
         auth=Auth(sign_in_per_minute=10_000),
     )
-    platform = build(settings, hasher=fast_hasher(), clock=clock)
+    platform = build(settings, Adapters(hasher=fast_hasher(), clock=clock))
     async with AsyncTestClient(create_app(platform)) as client:
         yield RunningApp(platform, client)
 
@@ -166,7 +166,7 @@ async def test_the_secret_is_encrypted_in_the_database(
 ) -> None:
     agent = await someone(app)
     secret, codes = await enable(agent, clock)
-    uow = app.platform.uow
+    uow = app.platform.backends.uow
     assert isinstance(uow, SqlUnitOfWorkFactory)
 
     async def read() -> tuple[str, list[str]]:
@@ -295,7 +295,7 @@ async def test_guessing_codes_is_rate_limited_per_account(
     agent = await someone(app)
     secret = (await agent.post(f"{TWO_FACTOR}/setup")).json()["secret"]
     wrong = f"{(int(code(secret, clock)) + 1) % 1_000_000:06d}"
-    limit, window = app.platform.two_factor.policy.attempts
+    limit, window = app.platform.accounts.two_factor.policy.attempts
     for _ in range(limit):
         assert_problem(await agent.post(f"{TWO_FACTOR}/confirm", json={"code": wrong}), 422)
 
@@ -372,7 +372,7 @@ async def test_two_factor_forms_need_the_csrf_token(app: RunningApp) -> None:
 async def test_the_two_factor_flow_on_postgresql(fresh_postgres: str, tmp_path: Path) -> None:
     clock = MovableClock()
     settings = Settings(data_dir=str(tmp_path), database=Database(url=fresh_postgres))
-    platform = build(settings, hasher=fast_hasher(), clock=clock)
+    platform = build(settings, Adapters(hasher=fast_hasher(), clock=clock))
     async with AsyncTestClient(create_app(platform)) as client:
         app = RunningApp(platform, client)
         agent = await app.new_user("pg@example.com")

@@ -65,7 +65,7 @@ def said(worker: ManagedProcess, text: str) -> int:
 
 
 async def owner_and_voice(platform: Platform) -> tuple[User, Voice]:
-    admin = await platform.accounts.create_user(
+    admin = await platform.accounts.accounts.create_user(
         email=f"{uuid.uuid4().hex[:10]}@example.com",
         name="Ada",
         password=PASSWORD,
@@ -139,10 +139,12 @@ async def test_a_waiting_worker_takes_jobs_once_the_queue_is_up_and_again_after_
         owner, voice = await owner_and_voice(platform)
 
         async def finished(generation: Generation) -> Generation | None:
-            g = await platform.generations.get_for_owner(owner, generation.id)
+            g = await platform.generations.generations.get_for_owner(owner, generation.id)
             return g if g.is_finished else None
 
-        first = await platform.generations.request(owner, text="Up at last.", voice_id=voice.id)
+        first = await platform.generations.generations.request(
+            owner, text="Up at last.", voice_id=voice.id
+        )
         done = await wait_until_async(
             lambda: finished(first),
             timeout=deadline.left(30),
@@ -171,7 +173,9 @@ async def test_a_waiting_worker_takes_jobs_once_the_queue_is_up_and_again_after_
             watch=[worker],
         )
 
-        second = await platform.generations.request(owner, text="Back again.", voice_id=voice.id)
+        second = await platform.generations.generations.request(
+            owner, text="Back again.", voice_id=voice.id
+        )
         done = await wait_until_async(
             lambda: finished(second),
             timeout=deadline.left(40),

@@ -18,7 +18,7 @@ from tests.unit.fakes.generations import FakeQueue
 from tests.unit.fakes.unit_of_work import FakeUnitOfWorkFactory
 from voiceqr.application.generations.generations import PROCESS_GENERATION
 from voiceqr.application.shared.jobs import AfterCommit, Schedule, Scheduler
-from voiceqr.bootstrap import build
+from voiceqr.bootstrap import Adapters, build
 from voiceqr.entrypoints.worker import registry
 from voiceqr.settings import Jobs, Settings
 
@@ -198,7 +198,7 @@ async def test_a_failing_job_is_logged_and_retried_next_period_while_the_others_
 def test_every_feature_hands_its_work_to_the_worker(tmp_path: Path) -> None:
     platform = build(
         Settings(data_dir=str(tmp_path), jobs=Jobs(sweep_interval_seconds=7)),
-        schedule_claims=FakeScheduleClaims(),
+        Adapters(schedule_claims=FakeScheduleClaims()),
     )
 
     assert list(registry.tasks(platform)) == [PROCESS_GENERATION]

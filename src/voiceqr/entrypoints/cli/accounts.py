@@ -40,7 +40,7 @@ def create(
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
 
     async def work(platform: Platform) -> User:
-        return await platform.accounts.create_user(
+        return await platform.accounts.accounts.create_user(
             email=email, name=name, password=password, role=chosen, actor=OPERATOR
         )
 
@@ -51,7 +51,7 @@ def create(
 @app.command("list")
 def list_accounts() -> None:
     """List accounts."""
-    for user in run(lambda p: p.accounts.list_users(OPERATOR)):
+    for user in run(lambda p: p.accounts.accounts.list_users(OPERATOR)):
         flags = [str(user.status)]
         if not user.is_verified:
             flags.append("unverified")
@@ -63,14 +63,14 @@ def list_accounts() -> None:
 @app.command("disable")
 def disable(email: str) -> None:
     """Disable an account: it cannot sign in, and its sessions end at once."""
-    user = run(lambda p: p.accounts.set_status(email, UserStatus.DISABLED, actor=OPERATOR))
+    user = run(lambda p: p.accounts.accounts.set_status(email, UserStatus.DISABLED, actor=OPERATOR))
     typer.echo(f"disabled {user.email}; its sessions are ended")
 
 
 @app.command("enable")
 def enable(email: str) -> None:
     """Enable a disabled account again."""
-    user = run(lambda p: p.accounts.set_status(email, UserStatus.ACTIVE, actor=OPERATOR))
+    user = run(lambda p: p.accounts.accounts.set_status(email, UserStatus.ACTIVE, actor=OPERATOR))
     typer.echo(f"enabled {user.email}")
 
 
@@ -85,8 +85,8 @@ def lock(
     """Lock an account for a while; its sessions end at once."""
 
     async def work(platform: Platform) -> User:
-        until = platform.accounts.now() + timedelta(minutes=minutes)
-        return await platform.accounts.lock(email, until=until, actor=OPERATOR)
+        until = platform.accounts.accounts.now() + timedelta(minutes=minutes)
+        return await platform.accounts.accounts.lock(email, until=until, actor=OPERATOR)
 
     user = run(work)
     typer.echo(f"locked {user.email} until {user.locked_until:%Y-%m-%d %H:%M} UTC")
@@ -95,12 +95,12 @@ def lock(
 @app.command("unlock")
 def unlock(email: str) -> None:
     """Lift a lock (from failed sign-ins or an operator)."""
-    user = run(lambda p: p.accounts.lock(email, until=None, actor=OPERATOR))
+    user = run(lambda p: p.accounts.accounts.lock(email, until=None, actor=OPERATOR))
     typer.echo(f"unlocked {user.email}")
 
 
 @app.command("verify")
 def verify(email: str) -> None:
     """Mark an account's email as verified by hand."""
-    user = run(lambda p: p.accounts.mark_verified(email, actor=OPERATOR))
+    user = run(lambda p: p.accounts.accounts.mark_verified(email, actor=OPERATOR))
     typer.echo(f"verified {user.email}")

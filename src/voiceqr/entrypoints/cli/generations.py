@@ -47,11 +47,13 @@ def generate(
         _check_writable(option, out)
 
     async def work(platform: Platform) -> tuple[str, str]:
-        user = await platform.accounts.get_by_email(owner)
+        user = await platform.accounts.accounts.get_by_email(owner)
         if user is None:
             raise NotFound(f"No account has the email {owner}.")
         voice_id = await find_voice(platform, voice)
-        generation = await platform.generations.request(user, text=text, voice_id=voice_id)
+        generation = await platform.generations.generations.request(
+            user, text=text, voice_id=voice_id
+        )
         deadline = time.monotonic() + timeout
         while not generation.is_finished:
             if time.monotonic() > deadline:
@@ -61,20 +63,17 @@ def generate(
                     1,
                 )
             await asyncio.sleep(0.3)
-            generation = await platform.generations.get_for_owner(user, generation.id)
+            generation = await platform.generations.generations.get_for_owner(user, generation.id)
         if generation.status is GenerationStatus.FAILED or generation.audio_key is None:
             raise fail(
                 f"generation failed ({generation.error_category}/{generation.error_code}): "
                 f"{generation.error_message}",
                 1,
             )
-        audio = await platform.storage.get(generation.audio_key)
-        url = platform.playback_url(generation.public_code)
-        qr = (
-            platform.qr.png(url, size=qr_size)
-            if qr_out.suffix.lower() == ".png"
-            else platform.qr.svg(url, size=qr_size)
-        )
+        audio = await platform.generations.audio(generation)
+        url = platform.generations.playback_url(generation.public_code)
+        png = qr_out.suffix.lower() == ".png"
+        qr = platform.generations.qr_image(generation, "png" if png else "svg", size=qr_size)
         audio_out.write_bytes(audio)
         qr_out.write_bytes(qr)
         return str(generation.id), url
@@ -93,7 +92,7 @@ def failed(
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
 ) -> None:
     """List failed generations of every user, latest failure first."""
-    found = run(lambda p: p.generation_failures.list(OPERATOR, category=category, limit=limit))
+    found = run(lambda p: p.generations.failures.list(OPERATOR, category=category, limit=limit))
     if not found:
         typer.echo("no failed generations")
     for g in found:
@@ -109,7 +108,7 @@ def retry(ids: Annotated[list[UUID], typer.Argument(help="Generation ids.")]) ->
     """Requeue failed generations with a new attempt budget."""
 
     async def work(platform: Platform) -> RetryReport:
-        return await platform.generation_failures.retry_many(OPERATOR, ids)
+        return await platform.generations.failures.retry_many(OPERATOR, ids)
 
     report = run(work)
     for generation_id in report.retried:
@@ -123,7 +122,7 @@ def retry(ids: Annotated[list[UUID], typer.Argument(help="Generation ids.")]) ->
 @app.command("cancel")
 def cancel(generation_id: UUID) -> None:
     """Stop a pending or processing generation for good; its owner is told by mail."""
-    generation = run(lambda p: p.generation_failures.cancel(OPERATOR, generation_id))
+    generation = run(lambda p: p.generations.failures.cancel(OPERATOR, generation_id))
     typer.echo(f"cancelled {generation.id} ({generation.error_code})")
 
 
@@ -139,7 +138,7 @@ def edit(
 
     async def work(platform: Platform) -> Generation:
         voice_id = None if voice is None else await find_voice(platform, voice)
-        return await platform.generation_revisions.edit_failed(
+        return await platform.generations.revisions.edit_failed(
             OPERATOR, generation_id, Edit(text=text, voice_id=voice_id)
         )
 

@@ -23,8 +23,8 @@ def outbox(
 
     async def work(platform: Platform) -> list[OutboxMessage]:
         if deliver:
-            await platform.mail_delivery.deliver_due()
-        return await platform.mail_delivery.outbox(OPERATOR, failed_only=failed)
+            await platform.mail.delivery.deliver_due()
+        return await platform.mail.delivery.outbox(OPERATOR, failed_only=failed)
 
     messages = run(work)
     if not messages:

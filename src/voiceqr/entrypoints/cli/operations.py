@@ -23,7 +23,7 @@ def audit_log(
     actor: Annotated[str | None, typer.Option(help='An admin\'s email, or "cli".')] = None,
 ) -> None:
     """Show the audit log of admin actions, newest first."""
-    page = run(lambda p: p.audit.page(OPERATOR, limit=limit, action=action, actor=actor))
+    page = run(lambda p: p.operations.audit.page(OPERATOR, limit=limit, action=action, actor=actor))
     if not page.items:
         typer.echo("no admin actions recorded")
     for e in page.items:
@@ -40,7 +40,7 @@ def failure_stats(
     window: Annotated[StatsWindow, typer.Option(help="How far back.")] = StatsWindow.DAY,
 ) -> None:
     """Failed generation attempts by category, and the current failure rate."""
-    stats = run(lambda p: p.failure_monitor.stats(OPERATOR, window=window))
+    stats = run(lambda p: p.operations.failure_monitor.stats(OPERATOR, window=window))
     current, policy = stats.current, stats.policy
     state = "OVER THE ALERT THRESHOLD" if stats.over_threshold else "below the alert threshold"
     typer.echo(

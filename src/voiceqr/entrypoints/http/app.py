@@ -41,7 +41,7 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await (start_worker(platform) if in_process else platform.start())
         # Load the country database off the event loop, not in the first request.
-        await asyncio.to_thread(platform.countries.country, "8.8.8.8")
+        await asyncio.to_thread(platform.country, "8.8.8.8")
         periodic = asyncio.create_task(run_schedules(platform)) if in_process else None
         try:
             yield
@@ -101,6 +101,6 @@ def _template_globals(platform: Platform) -> Callable[[JinjaTemplateEngine], Non
     """Give every template the configured sign-in providers (the sign-in page's buttons)."""
 
     def register(engine: JinjaTemplateEngine) -> None:
-        engine.engine.globals["social_providers"] = platform.social_sign_in.providers
+        engine.engine.globals["social_providers"] = platform.accounts.social_sign_in.providers
 
     return register

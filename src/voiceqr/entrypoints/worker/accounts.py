@@ -14,7 +14,7 @@ def hourly(_: Settings) -> float:
 
 
 async def forget_old_activity(platform: Platform) -> int:
-    return await platform.accounts.forget_old_activity()
+    return await platform.accounts.accounts.forget_old_activity()
 
 
 TASKS: tuple[Task, ...] = ()

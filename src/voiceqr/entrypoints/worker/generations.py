@@ -11,13 +11,13 @@ from voiceqr.entrypoints.worker.tasks import Periodic, Task, queue_answers, swee
 
 
 async def process_generation(platform: Platform, generation_id: str) -> None:
-    await platform.generations.process(UUID(generation_id))
+    await platform.generations.generations.process(UUID(generation_id))
 
 
 async def sweep(platform: Platform) -> int:
     if not await queue_answers(platform):
         return 0
-    return await platform.generations.sweep()
+    return await platform.generations.generations.sweep()
 
 
 TASKS = (Task(PROCESS_GENERATION, process_generation),)

@@ -8,7 +8,7 @@ from voiceqr.entrypoints.worker.tasks import Periodic, Task, sweep_interval
 
 
 async def deliver_mail(platform: Platform) -> int:
-    return await platform.mail_delivery.deliver_due()
+    return await platform.mail.delivery.deliver_due()
 
 
 TASKS: tuple[Task, ...] = ()

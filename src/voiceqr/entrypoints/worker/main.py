@@ -31,9 +31,9 @@ async def run_worker(platform: Platform, *, concurrency: int = 4) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    log.info("worker started (queue at %s)", platform.queue_health.where)
+    log.info("worker started (queue at %s)", platform.operations.queue_health.where)
     receiver = asyncio.create_task(
-        run_receiver_task(platform.broker, max_async_tasks=concurrency, run_startup=False)
+        run_receiver_task(platform.jobs_broker(), max_async_tasks=concurrency, run_startup=False)
     )
     periodic = asyncio.create_task(_schedules_after_first_verdict(platform))
     stopper = asyncio.create_task(stop.wait())
@@ -60,5 +60,5 @@ async def run_worker(platform: Platform, *, concurrency: int = 4) -> None:
 async def _schedules_after_first_verdict(platform: Platform) -> None:
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(FIRST_VERDICT_SECONDS):
-            await platform.queue_health.wait_known()
+            await platform.operations.queue_health.wait_known()
     await run_schedules(platform)

@@ -7,7 +7,7 @@ from voiceqr.entrypoints.worker.tasks import Periodic, Task, sweep_interval
 
 
 async def check_failure_rate(platform: Platform) -> int:
-    return await platform.failure_monitor.check_alert()
+    return await platform.operations.failure_monitor.check_alert()
 
 
 TASKS: tuple[Task, ...] = ()

@@ -12,7 +12,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Protocol
 
-from voiceqr.application.shared.jobs import Schedule, Scheduler
+from voiceqr.application.shared.jobs import Schedule
 from voiceqr.bootstrap import Platform
 from voiceqr.entrypoints.worker import accounts, generations, mail, operations, queue
 from voiceqr.entrypoints.worker.tasks import Periodic, Task
@@ -58,7 +58,7 @@ async def run_schedules(platform: Platform) -> None:
     per period. The first pass is at once, so a restarted worker picks up at once what
     was left over (unless another ran it less than a period ago).
     """
-    scheduler = Scheduler(platform.schedule_claims, schedules(platform))
+    scheduler = platform.scheduler(schedules(platform))
     pause = scheduler.shortest_period.total_seconds()
     while True:
         await scheduler.run_due()

@@ -37,7 +37,7 @@ async def queue_answers(platform: Platform) -> bool:
     period (a failed send is not the listener's business, and nothing else would clear
     it). While it is away nothing can be handed to it: what is due stays due in the
     database and goes on the first run after it is back."""
-    health = platform.queue_health
+    health = platform.operations.queue_health
     if health.state.reachable:
         return True
     return (await health.check(max_age=sweep_interval(platform.settings))).reachable

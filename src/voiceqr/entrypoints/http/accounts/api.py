@@ -87,7 +87,7 @@ class AuthController(Controller):
         platform: NamedDependency[Platform],
     ) -> Accepted:
         """Sign up; a verification link is mailed. The reply is the same for a taken email."""
-        await platform.accounts.register(
+        await platform.accounts.accounts.register(
             name=data.name,
             email=data.email,
             password=data.password,
@@ -105,7 +105,9 @@ class AuthController(Controller):
     ) -> ProfileOut:
         """Confirm an email address with the token from the mailed link."""
         return profile_out(
-            await platform.accounts.verify_email(data.token, client=client_of(request, platform))
+            await platform.accounts.accounts.verify_email(
+                data.token, client=client_of(request, platform)
+            )
         )
 
     @post("/resend-verification", status_code=HTTP_202_ACCEPTED, responses=problems(429))
@@ -115,7 +117,7 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
         platform: NamedDependency[Platform],
     ) -> Accepted:
-        await platform.accounts.resend_verification(
+        await platform.accounts.accounts.resend_verification(
             email=data.email, client=client_of(request, platform)
         )
         return Accepted(CHECK_YOUR_MAIL)
@@ -128,7 +130,7 @@ class AuthController(Controller):
         platform: NamedDependency[Platform],
     ) -> Accepted:
         """Mail a single-use reset link (30 minutes); the same reply for any address."""
-        await platform.accounts.forgot_password(
+        await platform.accounts.accounts.forgot_password(
             email=data.email, client=client_of(request, platform)
         )
         return Accepted(CHECK_YOUR_MAIL)
@@ -141,7 +143,7 @@ class AuthController(Controller):
         platform: NamedDependency[Platform],
     ) -> Accepted:
         """Set a new password with the mailed token; every session ends."""
-        await platform.accounts.reset_password(
+        await platform.accounts.accounts.reset_password(
             token=data.token, password=data.password, client=client_of(request, platform)
         )
         return Accepted("Your password is changed. Sign in with the new one.")
@@ -154,7 +156,7 @@ class AuthController(Controller):
         platform: NamedDependency[Platform],
     ) -> Accepted:
         """Unlock an account locked after failed sign-ins, with the mailed token."""
-        await platform.accounts.unlock(data.token, client=client_of(request, platform))
+        await platform.accounts.accounts.unlock(data.token, client=client_of(request, platform))
         return Accepted("Your account is unlocked. You can sign in again.")
 
     @post("/login", status_code=200, responses=problems(401, 429))
@@ -165,7 +167,7 @@ class AuthController(Controller):
         platform: NamedDependency[Platform],
     ) -> Response[ProfileOut]:
         """Sign in; sets the session cookie (30 days with remember_me, else browser session)."""
-        signed_in = await platform.accounts.sign_in(
+        signed_in = await platform.accounts.accounts.sign_in(
             email=data.email,
             password=data.password,
             remember_me=data.remember_me,
@@ -185,7 +187,7 @@ class AuthController(Controller):
         """End the session on the server and clear the cookie."""
         token = request.cookies.get(SESSION_COOKIE)
         if token:
-            await platform.accounts.sign_out(token)
+            await platform.accounts.accounts.sign_out(token)
         return Response(None, status_code=204, cookies=[cleared_session_cookie(platform)])
 
 
@@ -210,9 +212,9 @@ class MeController(Controller):
         """Change the name, or ask to change the email (confirmed by a mailed link; needs
         the password within the last 5 minutes, see /me/reauthenticate)."""
         if isinstance(data.email, str):
-            await platform.accounts.change_email(user, session, new_email=data.email)
+            await platform.accounts.accounts.change_email(user, session, new_email=data.email)
         if isinstance(data.name, str):
-            user = await platform.accounts.update_name(user, data.name)
+            user = await platform.accounts.accounts.update_name(user, data.name)
         return profile_out(user)
 
     @post("/reauthenticate", status_code=HTTP_204_NO_CONTENT, responses=problems(429))
@@ -224,7 +226,7 @@ class MeController(Controller):
         platform: NamedDependency[Platform],
     ) -> None:
         """Type the password again: opens a 5-minute window for sensitive changes."""
-        await platform.accounts.reauthenticate(user, session, data.password)
+        await platform.accounts.accounts.reauthenticate(user, session, data.password)
 
     @post("/password", status_code=HTTP_204_NO_CONTENT, responses=problems(429))
     async def change_password(
@@ -235,7 +237,7 @@ class MeController(Controller):
         platform: NamedDependency[Platform],
     ) -> None:
         """Change the password; every other session ends and a mail tells the owner."""
-        await platform.accounts.change_password(
+        await platform.accounts.accounts.change_password(
             user, session, current_password=data.current_password, new_password=data.new_password
         )
 
@@ -261,7 +263,7 @@ class MeController(Controller):
                 last_seen_at=s.last_seen_at,
                 expires_at=s.expires_at,
             )
-            for s in await platform.accounts.list_sessions(user)
+            for s in await platform.accounts.accounts.list_sessions(user)
             if s.id is not None
         ]
 
@@ -273,7 +275,7 @@ class MeController(Controller):
         platform: NamedDependency[Platform],
     ) -> None:
         """Sign out one session (another user's id is not found)."""
-        await platform.accounts.end_session(user, str(session_id))
+        await platform.accounts.accounts.end_session(user, str(session_id))
 
     @delete("/sessions", status_code=HTTP_204_NO_CONTENT)
     async def end_other_sessions(
@@ -283,7 +285,7 @@ class MeController(Controller):
         platform: NamedDependency[Platform],
     ) -> None:
         """Sign out every session but this one."""
-        await platform.accounts.end_other_sessions(user, request.cookies[SESSION_COOKIE])
+        await platform.accounts.accounts.end_other_sessions(user, request.cookies[SESSION_COOKIE])
 
     @get("/login-activity")
     async def login_activity(
@@ -304,5 +306,5 @@ class MeController(Controller):
                 country=e.country,
                 user_agent=e.user_agent,
             )
-            for e in await platform.accounts.login_activity(user, limit=limit)
+            for e in await platform.accounts.accounts.login_activity(user, limit=limit)
         ]

@@ -41,7 +41,7 @@ def _scope_choices(user: User) -> list[dict[str, str]]:
 
 async def api_keys_section(platform: Platform, user: User) -> dict[str, Any]:
     """What `security_api_keys.html` shows: the user's keys and the scopes they may pick."""
-    keys = platform.api_keys
+    keys = platform.accounts.api_keys
     views = []
     for key in await keys.list(user):
         out = api_key_out(keys, key)
@@ -91,7 +91,7 @@ async def api_key_create_submit(
     name = data.get("name", "")
     scopes = [str(scope) for scope in Scope if data.get(f"scope_{scope}") == "on"]
     try:
-        issued = await platform.api_keys.create(user, name, scopes)
+        issued = await platform.accounts.api_keys.create(user, name, scopes)
     except DomainError as exc:
         return page(
             "accounts/api_keys.html",
@@ -102,7 +102,7 @@ async def api_key_create_submit(
             api_key_name=name,
             api_key_checked=scopes,
         )
-    return _shown(user, platform.api_keys, issued, rotated=False)
+    return _shown(user, platform.accounts.api_keys, issued, rotated=False)
 
 
 @post(
@@ -112,8 +112,8 @@ async def api_key_create_submit(
 async def api_key_rotate_submit(
     key_id: FromPath[UUID], user: NamedDependency[User], platform: NamedDependency[Platform]
 ) -> Template:
-    issued = await platform.api_keys.rotate(user, key_id)
-    return _shown(user, platform.api_keys, issued, rotated=True)
+    issued = await platform.accounts.api_keys.rotate(user, key_id)
+    return _shown(user, platform.accounts.api_keys, issued, rotated=True)
 
 
 @post(
@@ -123,5 +123,5 @@ async def api_key_rotate_submit(
 async def api_key_revoke_submit(
     key_id: FromPath[UUID], user: NamedDependency[User], platform: NamedDependency[Platform]
 ) -> Redirect:
-    await platform.api_keys.revoke(user, key_id)
+    await platform.accounts.api_keys.revoke(user, key_id)
     return Redirect("/security#api-keys", status_code=303)

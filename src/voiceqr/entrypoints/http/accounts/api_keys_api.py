@@ -83,15 +83,15 @@ class ApiKeyController(Controller):
 
         The reply holds the full key; it is never shown again.
         """
-        issued = await platform.api_keys.create(user, data.name, data.scopes)
-        return new_api_key_out(platform.api_keys, issued)
+        issued = await platform.accounts.api_keys.create(user, data.name, data.scopes)
+        return new_api_key_out(platform.accounts.api_keys, issued)
 
     @get("/")
     async def list_keys(
         self, user: NamedDependency[User], platform: NamedDependency[Platform]
     ) -> list[ApiKeyOut]:
         """Your keys, newest first, revoked ones included; never the secret."""
-        keys = platform.api_keys
+        keys = platform.accounts.api_keys
         return [api_key_out(keys, k) for k in await keys.list(user)]
 
     @delete("/{key_id:uuid}", status_code=HTTP_204_NO_CONTENT)
@@ -102,7 +102,7 @@ class ApiKeyController(Controller):
         platform: NamedDependency[Platform],
     ) -> None:
         """Revoke a key: it stops working at once (another user's id is not found)."""
-        await platform.api_keys.revoke(user, key_id)
+        await platform.accounts.api_keys.revoke(user, key_id)
 
     @post(
         "/{key_id:uuid}/rotate",
@@ -117,5 +117,5 @@ class ApiKeyController(Controller):
         platform: NamedDependency[Platform],
     ) -> NewApiKeyOut:
         """A new secret for the key, shown once; the old one works for the grace period."""
-        issued = await platform.api_keys.rotate(user, key_id)
-        return new_api_key_out(platform.api_keys, issued)
+        issued = await platform.accounts.api_keys.rotate(user, key_id)
+        return new_api_key_out(platform.accounts.api_keys, issued)

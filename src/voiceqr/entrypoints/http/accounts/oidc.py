@@ -82,7 +82,7 @@ async def oidc_start(
     next: FromQuery[str | None] = None,
 ) -> Response[Any]:
     """Send the browser to Google or Microsoft to sign in (404 for a provider not set up)."""
-    social = platform.social_sign_in
+    social = platform.accounts.social_sign_in
     if not social.is_enabled(provider):
         raise NotFoundException(f"Sign-in with '{provider}' is not offered here.")
     try:
@@ -130,7 +130,7 @@ async def oidc_callback(
 ) -> Response[Any]:
     """Where the provider sends the browser back: signs in and redirects to the app, or
     to `/signin/link` when an existing account's password must come first."""
-    social = platform.social_sign_in
+    social = platform.accounts.social_sign_in
     if not social.is_enabled(provider):
         raise NotFoundException(f"Sign-in with '{provider}' is not offered here.")
     spent = _cookie(platform, STATE_COOKIE, "", path=STATE_COOKIE_PATH, max_age=0)
@@ -187,7 +187,7 @@ def _link_page(
     status: int = 200,
 ) -> Template:
     try:
-        pending = platform.social_sign_in.pending_link(sealed)
+        pending = platform.accounts.social_sign_in.pending_link(sealed)
     except DomainError as exc:
         return _signin_page(exc.message, STATUS_BY_CATEGORY.get(exc.category, 500), [])
     return Template(
@@ -218,7 +218,7 @@ async def link_submit(
     """The account's password (and code, with 2FA) proves ownership: link, then sign in."""
     sealed = request.cookies.get(LINK_COOKIE, "")
     try:
-        result = await platform.social_sign_in.confirm_link(
+        result = await platform.accounts.social_sign_in.confirm_link(
             sealed,
             password=data.get("password", ""),
             otp_code=data.get("otp_code") or None,
@@ -260,7 +260,7 @@ async def code_submit(
     data: Form, request: Request[Any, Any, Any], platform: NamedDependency[Platform]
 ) -> Response[Any]:
     try:
-        result = await platform.social_sign_in.complete_second_factor(
+        result = await platform.accounts.social_sign_in.complete_second_factor(
             request.cookies.get(CODE_COOKIE, ""),
             otp_code=data.get("otp_code") or None,
             recovery_code=data.get("recovery_code") or None,

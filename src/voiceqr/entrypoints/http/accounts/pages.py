@@ -77,7 +77,7 @@ async def signin_submit(
     target = safe_next(data.get("next"))
     context = {"next": target, "email": email, "remember_me": remember_me}
     try:
-        signed_in = await platform.accounts.sign_in(
+        signed_in = await platform.accounts.accounts.sign_in(
             email=email,
             password=data.get("password", ""),
             remember_me=remember_me,
@@ -110,7 +110,7 @@ async def signin_submit(
 async def signout(request: Request[Any, Any, Any], platform: NamedDependency[Platform]) -> Redirect:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        await platform.accounts.sign_out(token)
+        await platform.accounts.accounts.sign_out(token)
     return Redirect("/signin", status_code=303, cookies=[cleared_session_cookie(platform)])
 
 
@@ -152,7 +152,7 @@ async def signup_submit(
     form = {"name": data.get("name", ""), "email": data.get("email", "")}
     terms = data.get("terms") == "on"
     try:
-        await platform.accounts.register(
+        await platform.accounts.accounts.register(
             name=form["name"],
             email=form["email"],
             password=data.get("password", ""),
@@ -183,7 +183,7 @@ async def check_email_page(
         user=viewer,
         title=title,
         text=text,
-        mailbox=platform.dev_mailbox_enabled,
+        mailbox=platform.mail.dev_mailbox_enabled,
     )
 
 
@@ -202,7 +202,9 @@ async def verify_submit(
 ) -> Template:
     token = data.get("token", "")
     try:
-        user = await platform.accounts.verify_email(token, client=client_of(request, platform))
+        user = await platform.accounts.accounts.verify_email(
+            token, client=client_of(request, platform)
+        )
     except DomainError as exc:
         return page(
             "accounts/verify_email.html",
@@ -236,7 +238,7 @@ async def resend_submit(
 ) -> Response[Any]:
     email = data.get("email", "")
     try:
-        await platform.accounts.resend_verification(
+        await platform.accounts.accounts.resend_verification(
             email=email, client=client_of(request, platform)
         )
     except DomainError as exc:
@@ -267,7 +269,9 @@ async def forgot_submit(
 ) -> Response[Any]:
     email = data.get("email", "")
     try:
-        await platform.accounts.forgot_password(email=email, client=client_of(request, platform))
+        await platform.accounts.accounts.forgot_password(
+            email=email, client=client_of(request, platform)
+        )
     except DomainError as exc:
         return page(
             "accounts/forgot_password.html",
@@ -299,7 +303,7 @@ async def reset_submit(
 ) -> Response[Any]:
     token = data.get("token", "")
     try:
-        user = await platform.accounts.reset_password(
+        user = await platform.accounts.accounts.reset_password(
             token=token, password=data.get("password", ""), client=client_of(request, platform)
         )
     except DomainError as exc:
@@ -335,7 +339,7 @@ async def unlock_submit(
     platform: NamedDependency[Platform],
 ) -> Template:
     try:
-        user = await platform.accounts.unlock(
+        user = await platform.accounts.accounts.unlock(
             data.get("token", ""), client=client_of(request, platform)
         )
     except DomainError as exc:
@@ -368,7 +372,7 @@ async def reauthenticate_submit(
 ) -> Response[Any]:
     target = _back_to(data.get("next"), "/profile")
     try:
-        await platform.accounts.reauthenticate(user, session, data.get("password", ""))
+        await platform.accounts.accounts.reauthenticate(user, session, data.get("password", ""))
     except DomainError as exc:
         return page(
             "accounts/reauthenticate.html",

@@ -78,7 +78,7 @@ async def security_page(
 ) -> Template:
     sessions = [
         _session_view(s, session)
-        for s in await platform.accounts.list_sessions(user)
+        for s in await platform.accounts.accounts.list_sessions(user)
         if s.id is not None
     ]
     current = [s for s in sessions if s["current"]]
@@ -91,13 +91,15 @@ async def security_page(
     }.get(done or "")
     return page(
         "accounts/security.html",
-        two_factor=await platform.two_factor.status(user),
+        two_factor=await platform.accounts.two_factor.status(user),
         **await api_keys_section(platform, user),
         user=user,
         session=session,
         sessions=current + others,
         others=len(others),
-        events=[_event_view(e) for e in await platform.accounts.login_activity(user, limit=50)],
+        events=[
+            _event_view(e) for e in await platform.accounts.accounts.login_activity(user, limit=50)
+        ],
         notice=notice,
     )
 
@@ -110,7 +112,7 @@ async def end_session_submit(
     platform: NamedDependency[Platform],
 ) -> Redirect:
     with contextlib.suppress(NotFound):  # already over: the list shows what is left
-        await platform.accounts.end_session(user, str(session_id))
+        await platform.accounts.accounts.end_session(user, str(session_id))
     if session.id == session_id:
         return Redirect("/signin", status_code=303, cookies=[cleared_session_cookie(platform)])
     return Redirect("/security?done=ended", status_code=303)
@@ -123,7 +125,9 @@ async def end_others_page(
     platform: NamedDependency[Platform],
 ) -> Template:
     others = [
-        s for s in await platform.accounts.list_sessions(user) if s.token_hash != session.token_hash
+        s
+        for s in await platform.accounts.accounts.list_sessions(user)
+        if s.token_hash != session.token_hash
     ]
     return page("accounts/end_sessions.html", user=user, others=len(others))
 
@@ -134,5 +138,7 @@ async def end_others_submit(
     user: NamedDependency[User],
     platform: NamedDependency[Platform],
 ) -> Redirect:
-    ended = await platform.accounts.end_other_sessions(user, request.cookies[SESSION_COOKIE])
+    ended = await platform.accounts.accounts.end_other_sessions(
+        user, request.cookies[SESSION_COOKIE]
+    )
     return Redirect(f"/security?done=others_ended&count={ended}", status_code=303)

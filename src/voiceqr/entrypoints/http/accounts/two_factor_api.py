@@ -57,7 +57,7 @@ class TwoFactorController(Controller):
         self, user: NamedDependency[User], platform: NamedDependency[Platform]
     ) -> TwoFactorStatusOut:
         """Whether two-factor sign-in is on, and how many recovery codes are left."""
-        status = await platform.two_factor.status(user)
+        status = await platform.accounts.two_factor.status(user)
         return TwoFactorStatusOut(
             enabled=status.enabled,
             enabled_at=status.enabled_at,
@@ -77,7 +77,7 @@ class TwoFactorController(Controller):
         Nothing changes at sign-in until /confirm gets a code made from it. Needs the
         password within the last 5 minutes (403 `reauthentication_required`).
         """
-        setup = await platform.two_factor.begin_setup(user, session)
+        setup = await platform.accounts.two_factor.begin_setup(user, session)
         return TwoFactorSetupOut(
             secret=setup.secret, otpauth_uri=setup.otpauth_uri, qr_svg=setup.qr_svg
         )
@@ -93,7 +93,7 @@ class TwoFactorController(Controller):
 
         Returns 10 single-use recovery codes, shown this once.
         """
-        return RecoveryCodesOut(await platform.two_factor.confirm_setup(user, data.code))
+        return RecoveryCodesOut(await platform.accounts.two_factor.confirm_setup(user, data.code))
 
     @post("/recovery-codes", status_code=200, cache_control=NO_STORE_REPLY, responses=problems(409))
     async def regenerate(
@@ -103,7 +103,9 @@ class TwoFactorController(Controller):
         platform: NamedDependency[Platform],
     ) -> RecoveryCodesOut:
         """10 new recovery codes; the old ones stop working. Needs a recent password."""
-        return RecoveryCodesOut(await platform.two_factor.regenerate_recovery_codes(user, session))
+        return RecoveryCodesOut(
+            await platform.accounts.two_factor.regenerate_recovery_codes(user, session)
+        )
 
     @post("/disable", status_code=HTTP_204_NO_CONTENT, responses=problems(409, 429))
     async def disable(
@@ -114,4 +116,4 @@ class TwoFactorController(Controller):
         platform: NamedDependency[Platform],
     ) -> None:
         """Turn two-factor sign-in off; needs the password (401 `bad_password` if wrong)."""
-        await platform.two_factor.disable(user, session, data.password)
+        await platform.accounts.two_factor.disable(user, session, data.password)

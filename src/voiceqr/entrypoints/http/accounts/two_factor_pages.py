@@ -83,7 +83,7 @@ async def setup_submit(
     platform: NamedDependency[Platform],
 ) -> Response[Any]:
     try:
-        setup = await platform.two_factor.begin_setup(user, session)
+        setup = await platform.accounts.two_factor.begin_setup(user, session)
     except ReauthenticationRequired:
         return _reauthenticate(SETUP)
     except DomainError as exc:
@@ -101,13 +101,13 @@ async def confirm_submit(
     platform: NamedDependency[Platform],
 ) -> Response[Any]:
     try:
-        codes = await platform.two_factor.confirm_setup(user, data.get("code", ""))
+        codes = await platform.accounts.two_factor.confirm_setup(user, data.get("code", ""))
     except DomainError as exc:
         if exc.code in ("accounts/two_factor_on", "accounts/two_factor_setup_not_started"):
             return Redirect(SECTION, status_code=303)
         status = _status(exc)
         try:  # show the QR code again while the password is fresh
-            setup = await platform.two_factor.pending_setup(user, session)
+            setup = await platform.accounts.two_factor.pending_setup(user, session)
         except ReauthenticationRequired:
             setup = None
         return _scan_page(user, setup, error=exc.message, status=status)
@@ -129,7 +129,7 @@ async def recovery_codes_submit(
     platform: NamedDependency[Platform],
 ) -> Response[Any]:
     try:
-        codes = await platform.two_factor.regenerate_recovery_codes(user, session)
+        codes = await platform.accounts.two_factor.regenerate_recovery_codes(user, session)
     except ReauthenticationRequired:
         return _reauthenticate(RECOVERY_CODES)
     except DomainError as exc:
@@ -152,7 +152,7 @@ async def disable_submit(
     platform: NamedDependency[Platform],
 ) -> Response[Any]:
     try:
-        await platform.two_factor.disable(user, session, data.get("password", ""))
+        await platform.accounts.two_factor.disable(user, session, data.get("password", ""))
     except DomainError as exc:
         return page("accounts/two_factor_disable.html", _status(exc), user=user, error=exc.message)
     return Redirect(SECTION, status_code=303)

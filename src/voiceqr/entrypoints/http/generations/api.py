@@ -132,7 +132,7 @@ class GenerationController(Controller):
         user: NamedDependency[User],
     ) -> GenerationOut:
         """Ask for spoken audio of a text; it is made in the background."""
-        generation = await platform.generations.request(
+        generation = await platform.generations.generations.request(
             user, text=data.text, voice_id=data.voice_id
         )
         return await generation_out(platform, generation, PlaybackCounts())
@@ -154,7 +154,7 @@ class GenerationController(Controller):
         Filters combine; pass `next_cursor` back as `cursor` for the older items.
         Generations made meanwhile never shift or repeat the later pages.
         """
-        page = await platform.generations.history(
+        page = await platform.generations.generations.history(
             user, matching=matching, cursor=cursor, limit=limit
         )
         return await generation_list(platform, page.items, page.next_cursor)
@@ -168,7 +168,7 @@ class GenerationController(Controller):
     ) -> GenerationOut:
         """Status, playback URL, audio and QR links of one generation."""
         return await generation_out(
-            platform, await platform.generations.get_for_owner(user, generation_id)
+            platform, await platform.generations.generations.get_for_owner(user, generation_id)
         )
 
     # Here rather than in `GenerationRevisionController`: Litestar refuses a second
@@ -187,7 +187,7 @@ class GenerationController(Controller):
         stay the same and keep playing the current audio until the new one is ready
         (409 `generation_busy` while a version is still being made).
         """
-        generation = await platform.generation_revisions.edit(user, generation_id, data.edit())
+        generation = await platform.generations.revisions.edit(user, generation_id, data.edit())
         return await generation_out(platform, generation)
 
     @delete("/{generation_id:uuid}")
@@ -198,7 +198,7 @@ class GenerationController(Controller):
         user: NamedDependency[User],
     ) -> None:
         """Delete a generation: its audio is removed and its public code answers 410."""
-        await platform.generations.delete(user, generation_id)
+        await platform.generations.generations.delete(user, generation_id)
 
     @get("/{generation_id:uuid}/qr.svg", media_type="image/svg+xml")
     async def qr_svg(
@@ -209,8 +209,7 @@ class GenerationController(Controller):
         size: QrSize = 512,
     ) -> Response[bytes]:
         """The QR code as SVG; it encodes the public playback URL."""
-        generation = await platform.generations.get_for_owner(user, generation_id)
-        body = platform.qr.svg(platform.playback_url(generation.public_code), size=size)
+        generation, body = await platform.generations.qr_code(user, generation_id, "svg", size=size)
         return _download(body, "image/svg+xml", f"voiceqr-{generation.public_code}.svg")
 
     @get("/{generation_id:uuid}/qr.png", media_type="image/png")
@@ -222,8 +221,7 @@ class GenerationController(Controller):
         size: QrSize = 512,
     ) -> Response[bytes]:
         """The QR code as a PNG of `size` x `size` pixels."""
-        generation = await platform.generations.get_for_owner(user, generation_id)
-        body = platform.qr.png(platform.playback_url(generation.public_code), size=size)
+        generation, body = await platform.generations.qr_code(user, generation_id, "png", size=size)
         return _download(body, "image/png", f"voiceqr-{generation.public_code}.png")
 
 
@@ -252,7 +250,7 @@ class GenerationRevisionController(Controller):
         user: NamedDependency[User],
     ) -> list[RevisionOut]:
         """Every revision of one of your generations, newest first, each with its audio."""
-        views = await platform.generation_revisions.list_for_owner(user, generation_id)
+        views = await platform.generations.revisions.list_for_owner(user, generation_id)
         return [revision_out(v) for v in views]
 
 
@@ -270,5 +268,5 @@ class GenerationAttemptController(Controller):
         user: NamedDependency[User],
     ) -> list[AttemptOut]:
         """Every attempt at making the audio of one of your generations, oldest first."""
-        attempts = await platform.generation_failures.attempts_for_owner(user, generation_id)
+        attempts = await platform.generations.failures.attempts_for_owner(user, generation_id)
         return [attempt_out(a) for a in attempts]

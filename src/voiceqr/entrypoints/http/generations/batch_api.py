@@ -55,7 +55,7 @@ class GenerationBatchController(Controller):
             ids=None if data.ids is None else tuple(data.ids),
             matching=None if data.filter is None else data.filter.to_filter(),
         )
-        result = await platform.batches.apply(
+        result = await platform.generations.batches.apply(
             user, data.action, selection, folder_id=data.folder_id, tags=data.tags
         )
         return BatchOut(action=str(result.action), count=result.count)
@@ -77,7 +77,7 @@ class GenerationBatchController(Controller):
         is made, so it starts at once and the server's memory stays flat for thousands
         of files.
         """
-        files = await platform.batches.archive(user, matching)
+        files = await platform.generations.batches.archive(user, matching)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         return Stream(
             async_stream_zip(_zip_members(files)),

@@ -93,12 +93,12 @@ async def batch_submit(
         return _back(form.filters, batch="none")
     selection = form.selection()
     if form.action is not BatchAction.DELETE:
-        result = await platform.batches.apply(
+        result = await platform.generations.batches.apply(
             user, form.action, selection, folder_id=form.folder_id, tags=form.tags
         )
         return _back(form.filters, batch=str(result.action), count=result.count)
-    chosen = await platform.batches.select(user, selection)
-    shown = [await platform.generations.get_for_owner(user, i) for i in chosen[:_SHOWN]]
+    chosen = await platform.generations.batches.select(user, selection)
+    shown = [await platform.generations.generations.get_for_owner(user, i) for i in chosen[:_SHOWN]]
     return Template(
         "generations/batch_confirm.html",
         context={
@@ -120,5 +120,5 @@ async def batch_delete_confirmed(
 ) -> Redirect:
     """The "Yes" of the confirmation page."""
     form = BatchForm(await request.form())
-    result = await platform.batches.apply(user, BatchAction.DELETE, form.selection())
+    result = await platform.generations.batches.apply(user, BatchAction.DELETE, form.selection())
     return _back(form.filters, batch=str(result.action), count=result.count)

@@ -47,7 +47,7 @@ class _LabelController(Controller):
         self, platform: NamedDependency[Platform], user: NamedDependency[User]
     ) -> list[LabelOut]:
         """Yours by name, each with how many generations it holds."""
-        return [label_out(u) for u in await platform.folders.labels(user, self.kind)]
+        return [label_out(u) for u in await platform.generations.folders.labels(user, self.kind)]
 
     @post("/", status_code=HTTP_201_CREATED, responses=problems(409))
     async def create_label(
@@ -57,7 +57,7 @@ class _LabelController(Controller):
         user: NamedDependency[User],
     ) -> LabelOut:
         """Make one; 409 when you have one of that name already (in any case)."""
-        label = await platform.folders.create(user, self.kind, data.name)
+        label = await platform.generations.folders.create(user, self.kind, data.name)
         return label_out(LabelUsage(label, 0))
 
     @patch("/{label_id:uuid}", responses=problems(409))
@@ -69,8 +69,8 @@ class _LabelController(Controller):
         user: NamedDependency[User],
     ) -> LabelOut:
         """Rename one; its generations follow."""
-        label = await platform.folders.rename(user, self.kind, label_id, data.name)
-        usage = await platform.folders.labels(user, self.kind)
+        label = await platform.generations.folders.rename(user, self.kind, label_id, data.name)
+        usage = await platform.generations.folders.labels(user, self.kind)
         return label_out(next(u for u in usage if u.label.id == label.id))
 
     @delete("/{label_id:uuid}")
@@ -81,7 +81,7 @@ class _LabelController(Controller):
         user: NamedDependency[User],
     ) -> None:
         """Delete one. The generations stay: out of the folder, or without the tag."""
-        await platform.folders.delete(user, self.kind, label_id)
+        await platform.generations.folders.delete(user, self.kind, label_id)
 
 
 class FolderController(_LabelController):
@@ -111,7 +111,9 @@ class GenerationFilingController(Controller):
         user: NamedDependency[User],
     ) -> FilingOut:
         """Put a generation in one of your folders, or in none (`folder_id: null`)."""
-        return filing_out(await platform.folders.move_one(user, generation_id, data.folder_id))
+        return filing_out(
+            await platform.generations.folders.move_one(user, generation_id, data.folder_id)
+        )
 
     @put("/{generation_id:uuid}/tags")
     async def set_tags(
@@ -122,4 +124,6 @@ class GenerationFilingController(Controller):
         user: NamedDependency[User],
     ) -> FilingOut:
         """Make a generation carry exactly these tags, by name; missing ones are created."""
-        return filing_out(await platform.folders.set_tags(user, generation_id, data.tags))
+        return filing_out(
+            await platform.generations.folders.set_tags(user, generation_id, data.tags)
+        )

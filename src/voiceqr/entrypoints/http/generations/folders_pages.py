@@ -57,7 +57,7 @@ async def _folders_page(
                     "title": "Folders",
                     "filter": "folder_id",
                     "max": MAX_FOLDER_NAME,
-                    "labels": await platform.folders.labels(user, LabelKind.FOLDER),
+                    "labels": await platform.generations.folders.labels(user, LabelKind.FOLDER),
                     "hint": "A generation sits in one folder at most.",
                 },
                 {
@@ -66,7 +66,7 @@ async def _folders_page(
                     "title": "Tags",
                     "filter": "tag",
                     "max": MAX_TAG_NAME,
-                    "labels": await platform.folders.labels(user, LabelKind.TAG),
+                    "labels": await platform.generations.folders.labels(user, LabelKind.TAG),
                     "hint": "A generation can carry many tags.",
                 },
             ],
@@ -97,7 +97,7 @@ async def create_submit(
     kind = _kind(request)
     name = data.get("name", "")
     try:
-        await platform.folders.create(user, kind, name)
+        await platform.generations.folders.create(user, kind, name)
     except DomainError as exc:
         return await _refused(platform, user, exc, kind, name)
     return Redirect(f"/folders?done=created#{kind}s", status_code=303)
@@ -114,7 +114,7 @@ async def rename_submit(
     kind = _kind(request)
     name = data.get("name", "")
     try:
-        await platform.folders.rename(user, kind, label_id, name)
+        await platform.generations.folders.rename(user, kind, label_id, name)
     except DomainError as exc:
         return await _refused(platform, user, exc, kind, name)
     return Redirect(f"/folders?done=renamed#{kind}s", status_code=303)
@@ -129,7 +129,7 @@ async def delete_submit(
 ) -> Redirect:
     """The confirmed delete button of a folder or tag."""
     kind = _kind(request)
-    await platform.folders.delete(user, kind, label_id)
+    await platform.generations.folders.delete(user, kind, label_id)
     return Redirect(f"/folders?done=deleted#{kind}s", status_code=303)
 
 
@@ -160,10 +160,10 @@ async def filing_submit(
             folder_id = UUID(folder) if folder else None
         except ValueError:
             raise ValidationError("Pick a folder from the list.", code="unknown_folder") from None
-        await platform.folders.file_one(user, generation_id, folder_id, names)
+        await platform.generations.folders.file_one(user, generation_id, folder_id, names)
     except DomainError as exc:
         status = refusal_status(exc, _SHOWN_ON_FORM)
-        generation = await platform.generations.get_for_owner(user, generation_id)
+        generation = await platform.generations.generations.get_for_owner(user, generation_id)
         return page(
             "generations/generation.html",
             status,

@@ -45,13 +45,15 @@ async def _create_page(
     """The create form: a re-rendered form keeps what was sent; otherwise the saved draft
     and the default voice fill it in. Recently used voices come first."""
     voices = [await voice_out(platform, v) for v in await platform.voices.list_for(user)]
-    recent = await platform.preferences.recent_voice_ids(user)
+    recent = await platform.profile.recent_voice_ids(user)
     rank = {recent_id: i for i, recent_id in enumerate(recent)}
     voices.sort(key=lambda v: rank.get(v.id, len(rank)))  # stable: the rest keep their order
-    preferences = await platform.preferences.get(user)
+    preferences = await platform.profile.get(user)
     listed = {str(v.id) for v in voices}
     preselect = [voice_id, str(preferences.draft_voice_id), str(preferences.default_voice_id)]
-    max_chars = max((s.max_text_length for s in platform.generations.synthesizers()), default=5000)
+    max_chars = max(
+        (s.max_text_length for s in platform.generations.generations.synthesizers()), default=5000
+    )
     return Template(
         "generations/create.html",
         context={
@@ -92,7 +94,9 @@ async def create_submit(
             platform, user, error="Pick a voice.", text=text, voice_id=voice, status=422
         )
     try:
-        generation = await platform.generations.request(user, text=text, voice_id=voice_id)
+        generation = await platform.generations.generations.request(
+            user, text=text, voice_id=voice_id
+        )
     except DomainError as exc:
         # A voice that is gone is a choice to make again on this form.
         status = refusal_status(exc, _REQUEST_REFUSALS, instead={ErrorCategory.NOT_FOUND: 422})
@@ -138,7 +142,7 @@ async def history_page(
     q, tag = q.strip()[:MAX_SEARCH_LENGTH], tag.strip()[:MAX_SEARCH_LENGTH]
     search_error, page = None, HistoryPage(items=[], next_cursor=None)
     try:
-        page = await platform.generations.history(
+        page = await platform.generations.generations.history(
             user,
             matching=GenerationFilter(
                 voice_id=voice, status=state, text=q or None, folder_id=folder, tag=tag or None
@@ -197,7 +201,7 @@ def _batch_notice(action: str, count: int) -> str | None:
 async def generation_page(
     generation_id: FromPath[UUID], platform: NamedDependency[Platform], user: NamedDependency[User]
 ) -> Template:
-    generation = await platform.generations.get_for_owner(user, generation_id)
+    generation = await platform.generations.generations.get_for_owner(user, generation_id)
     return Template(
         "generations/generation.html",
         context=await generation_page_context(platform, user, generation),
@@ -213,7 +217,7 @@ async def delete_submit(
     generation_id: FromPath[UUID], platform: NamedDependency[Platform], user: NamedDependency[User]
 ) -> Redirect:
     """The confirmed delete button of the generation page."""
-    await platform.generations.delete(user, generation_id)
+    await platform.generations.generations.delete(user, generation_id)
     return Redirect("/generations?deleted=1", status_code=303)
 
 
@@ -244,12 +248,12 @@ async def edit_submit(
             voice_id = UUID(voice)
         except ValueError:
             raise ValidationError("Pick a voice.", code="unknown_voice") from None
-        await platform.generation_revisions.edit(
+        await platform.generations.revisions.edit(
             user, generation_id, Edit(text=text, voice_id=voice_id)
         )
     except DomainError as exc:
         status = refusal_status(exc, _EDIT_REFUSALS)
-        generation = await platform.generations.get_for_owner(user, generation_id)
+        generation = await platform.generations.generations.get_for_owner(user, generation_id)
         context = await generation_page_context(
             platform, user, generation, edit_error=exc.message, edit_text=text, edit_voice_id=voice
         )

@@ -42,11 +42,13 @@ async def generation_out(
 ) -> GenerationOut:
     """One generation for the API and the pages; a list passes `counts` and `filing`
     fetched for the whole page (see `generation_outs`), or they are read here."""
-    counts = counts or (await platform.playback.counts([generation.id])).get(
+    counts = counts or (await platform.playback.playback.counts([generation.id])).get(
         generation.id, PlaybackCounts()
     )
     if filing is None:
-        filing = (await platform.folders.filings_of([generation])).get(generation.id, Filing())
+        filing = (await platform.generations.folders.filings_of([generation])).get(
+            generation.id, Filing()
+        )
     error = None
     if generation.error_code and generation.error_category and generation.error_message:
         error = GenerationError(
@@ -62,8 +64,8 @@ async def generation_out(
         text=generation.text,
         voice_id=generation.voice_id,
         public_code=generation.public_code,
-        playback_url=platform.playback_url(generation.public_code),
-        audio_url=await platform.generations.audio_url(generation),
+        playback_url=platform.generations.playback_url(generation.public_code),
+        audio_url=await platform.generations.generations.audio_url(generation),
         qr_svg_url=f"{base}/qr.svg",
         qr_png_url=f"{base}/qr.png",
         attempts=generation.attempts,
@@ -85,7 +87,7 @@ async def queue_notice(platform: Platform, generation: Generation) -> str | None
     """What a pending generation waits for when the job queue does not answer."""
     if generation.status is not GenerationStatus.PENDING:
         return None
-    state = await platform.queue_health.check(max_age=QUEUE_STATE_MAX_AGE)
+    state = await platform.operations.queue_health.check(max_age=QUEUE_STATE_MAX_AGE)
     return None if state.reachable else QUEUE_WAITING
 
 
@@ -103,8 +105,8 @@ async def generation_list(
 
 async def generation_outs(platform: Platform, generations: list[Generation]) -> list[GenerationOut]:
     """A page of generations, with their counts, folders and tags read in bulk."""
-    counts = await platform.playback.counts([g.id for g in generations])
-    filings = await platform.folders.filings_of(generations)
+    counts = await platform.playback.playback.counts([g.id for g in generations])
+    filings = await platform.generations.folders.filings_of(generations)
     return [
         await generation_out(platform, g, counts.get(g.id), filings.get(g.id, Filing()))
         for g in generations
@@ -179,15 +181,16 @@ async def generation_page_context(
         "user": user,
         "g": await generation_out(platform, generation),
         "voice_name": voice_name,
-        "qr_size": (await platform.preferences.get(user)).qr_size,
+        "qr_size": (await platform.profile.get(user)).qr_size,
         "voices": await platform.voices.list_for(user),
-        "revisions": await platform.generation_revisions.revisions_of(generation),
+        "revisions": await platform.generations.revisions.revisions_of(generation),
         "can_edit": not generation.is_busy,
         "edit_error": edit_error,
         "edit_text": generation.text if edit_text is None else edit_text,
         "edit_voice_id": str(generation.voice_id) if edit_voice_id is None else edit_voice_id,
         "max_chars": max(
-            (s.max_text_length for s in platform.generations.synthesizers()), default=5000
+            (s.max_text_length for s in platform.generations.generations.synthesizers()),
+            default=5000,
         ),
         **await label_choices(platform, user),
     }
@@ -197,6 +200,10 @@ async def label_choices(platform: Platform, user: User) -> dict[str, Any]:
     """The user's folders and tags, for the history filters and the generation
     page's "Folder and tags" form."""
     return {
-        "folder_choices": [u.label for u in await platform.folders.labels(user, LabelKind.FOLDER)],
-        "tag_choices": [u.label for u in await platform.folders.labels(user, LabelKind.TAG)],
+        "folder_choices": [
+            u.label for u in await platform.generations.folders.labels(user, LabelKind.FOLDER)
+        ],
+        "tag_choices": [
+            u.label for u in await platform.generations.folders.labels(user, LabelKind.TAG)
+        ],
     }

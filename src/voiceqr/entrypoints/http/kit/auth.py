@@ -71,7 +71,7 @@ def client_of(request: Request[Any, Any, Any], platform: Platform) -> Client:
         # A CDN in front of us knows better than an offline database.
         country = request.headers.get(header, "").strip().upper()[:2]
     if not (len(country) == 2 and country.isalpha()):
-        country = platform.countries.country(ip)
+        country = platform.country(ip)
     return Client(ip=ip, user_agent=request.headers.get("user-agent", "")[:500], country=country)
 
 
@@ -82,7 +82,7 @@ async def _resolve(
         found: tuple[User, Session] | None = request.state[SESSION_STATE_KEY]
         return found
     token = request.cookies.get(SESSION_COOKIE)
-    found = await platform.accounts.session_user(token) if token else None
+    found = await platform.accounts.accounts.session_user(token) if token else None
     request.state[SESSION_STATE_KEY] = found
     return found
 
@@ -116,7 +116,7 @@ async def _api_key(
         found: tuple[User, frozenset[Scope]] | None = request.state[API_KEY_STATE_KEY]
         return found
     token = _bearer_token(request)
-    found = None if token is None else await platform.api_keys.authenticate(token)
+    found = None if token is None else await platform.accounts.api_keys.authenticate(token)
     request.state[API_KEY_STATE_KEY] = found
     return found
 

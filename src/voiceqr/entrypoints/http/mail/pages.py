@@ -55,7 +55,7 @@ async def mailbox_page(
 ) -> Template:
     """Development only, and only to this machine: every mail sent, newest first."""
     _only_local(request, platform)
-    entries = await platform.dev_mailbox()
+    entries = await platform.mail.dev_mailbox()
     if entries is None:
         raise NotFoundException("Not found.")
     return page(
@@ -77,7 +77,7 @@ async def mailbox_message_page(
 ) -> Template:
     _only_local(request, platform)
     try:
-        entry = await platform.dev_mailbox_message(filename)
+        entry = await platform.mail.dev_mailbox_message(filename)
     except (NotFound, ValidationError) as exc:
         raise NotFoundException("This message does not exist.") from exc
     if entry is None:

@@ -17,7 +17,7 @@ async def healthz() -> dict[str, str]:
 @get("/readyz")
 async def readyz(platform: NamedDependency[Platform]) -> Response[dict[str, object]]:
     """Database, storage and queue are reachable; 503 naming what is not."""
-    checks = await platform.readiness()
+    checks = await platform.operations.readiness()
     ready = all(v == "ok" for v in checks.values())
     return Response(
         {"status": "ok" if ready else "unavailable", "checks": checks},

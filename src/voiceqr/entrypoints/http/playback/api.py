@@ -25,6 +25,6 @@ class PlaybackController(Controller):
         platform: NamedDependency[Platform],
     ) -> None:
         """Count a listen of a public code (the playback page calls this on play)."""
-        await platform.playback.record_listen(
+        await platform.playback.playback.record_listen(
             code, user_agent=request.headers.get("user-agent", "")
         )

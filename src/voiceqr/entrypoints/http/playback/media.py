@@ -51,7 +51,7 @@ def parse_range(header: str | None) -> tuple[int, int | None] | None:
 async def serve_media(
     key: FromPath[str], request: Request[Any, Any, Any], platform: NamedDependency[Platform]
 ) -> Response[Any]:
-    if platform.media_root is None:  # the audio is in S3: its URLs point there
+    if not platform.playback.serves_media:  # the audio is in S3: its URLs point there
         raise NotFoundException()
     key = key.lstrip("/")
     suffix = key[key.rfind(".") :] if "." in key else ""
@@ -59,14 +59,14 @@ async def serve_media(
     wanted = parse_range(request.headers.get("range"))
     start, end = (0, None) if wanted is None else wanted
     if start < 0:
-        total = (await platform.storage.read_range(key, 0, 0)).total
+        total = (await platform.playback.media_range(key, 0, 0)).total
         start, end = max(0, total + start), None
     try:
-        piece = await platform.storage.read_range(key, start, end)
+        piece = await platform.playback.media_range(key, start, end)
     except ValidationError as exc:
         if exc.code != "range_not_satisfiable":
             raise
-        total = (await platform.storage.read_range(key, 0, 0)).total
+        total = (await platform.playback.media_range(key, 0, 0)).total
         return Response(b"", status_code=416, headers={"Content-Range": f"bytes */{total}"})
     headers = {
         "Accept-Ranges": "bytes",

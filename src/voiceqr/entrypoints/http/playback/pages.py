@@ -20,12 +20,14 @@ async def playback_page(
 ) -> Template:
     """The page a printed QR code opens; counts the scan (410 once its owner deleted it)."""
     try:
-        page = await platform.playback.page(code)
+        page = await platform.playback.playback.page(code)
     except NotFound as exc:
         if exc.code != "audio_removed":
             raise
         return Template("playback/playback_removed.html", status_code=410, headers=NO_STORE)
-    await platform.playback.record_scan(code, user_agent=request.headers.get("user-agent", ""))
+    await platform.playback.playback.record_scan(
+        code, user_agent=request.headers.get("user-agent", "")
+    )
     return Template(
         "playback/playback.html",
         context={"page": page, "ready": page.audio_url is not None},

@@ -71,11 +71,11 @@ class PreferencesController(Controller):
     dependencies = {"user": Provide(current_user)}
 
     async def _out(self, platform: Platform, user: User) -> PreferencesOut:
-        preferences = await platform.preferences.get(user)
+        preferences = await platform.profile.get(user)
         return PreferencesOut(
             default_voice_id=preferences.default_voice_id,
             qr_size=preferences.qr_size,
-            recent_voice_ids=await platform.preferences.recent_voice_ids(user),
+            recent_voice_ids=await platform.profile.recent_voice_ids(user),
             email_generation_failed=preferences.email_generation_failed,
         )
 
@@ -96,7 +96,7 @@ class PreferencesController(Controller):
         """Change the default voice (a published one, or null), the QR size (64-4096) and/or
         whether a generation that fails for good is mailed (`email_generation_failed`)."""
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET}
-        await platform.preferences.update(user, changes)
+        await platform.profile.update(user, changes)
         return await self._out(platform, user)
 
     @get("/draft", cache_control=NO_STORE_REPLY)
@@ -104,7 +104,7 @@ class PreferencesController(Controller):
         self, user: NamedDependency[User], platform: NamedDependency[Platform]
     ) -> DraftOut:
         """The text being typed on the create page (empty, with saved_at null, if none)."""
-        return _draft_out(await platform.preferences.get(user))
+        return _draft_out(await platform.profile.get(user))
 
     @put("/draft")
     async def save_draft(
@@ -117,4 +117,4 @@ class PreferencesController(Controller):
 
         The draft is cleared when a generation is requested.
         """
-        return _draft_out(await platform.preferences.save_draft(user, data.text, data.voice_id))
+        return _draft_out(await platform.profile.save_draft(user, data.text, data.voice_id))

@@ -39,7 +39,7 @@ PROFILE_NOTICES = {
 
 def _recent(platform: Platform, session: Session) -> bool:
     try:
-        platform.accounts.require_recent_authentication(session)
+        platform.accounts.accounts.require_recent_authentication(session)
     except ReauthenticationRequired:
         return False
     return True
@@ -68,7 +68,7 @@ async def _profile(
         errors=errors or {},
         rules=PASSWORD_RULES,
         # The generation preferences form; it posts to /profile/preferences.
-        preferences=await platform.preferences.get(user),
+        preferences=await platform.profile.get(user),
         voices=await platform.voices.list_for(user),
     )
 
@@ -95,7 +95,7 @@ async def profile_name_submit(
 ) -> Response[Any]:
     name = data.get("name", "")
     try:
-        await platform.accounts.update_name(user, name)
+        await platform.accounts.accounts.update_name(user, name)
     except ValidationError as exc:
         return await _profile(
             platform,
@@ -117,7 +117,7 @@ async def profile_email_submit(
 ) -> Response[Any]:
     new_email = data.get("email", "").strip()
     try:
-        await platform.accounts.change_email(user, session, new_email=new_email)
+        await platform.accounts.accounts.change_email(user, session, new_email=new_email)
     except ReauthenticationRequired:
         back = "/profile?" + urlencode({"done": "reauthenticated", "email": new_email})
         return Redirect("/reauthenticate?" + urlencode({"next": back}), status_code=303)
@@ -141,7 +141,7 @@ async def profile_password_submit(
     platform: NamedDependency[Platform],
 ) -> Response[Any]:
     try:
-        await platform.accounts.change_password(
+        await platform.accounts.accounts.change_password(
             user,
             session,
             current_password=data.get("current_password", ""),
@@ -180,7 +180,7 @@ async def preferences_submit(
     platform: NamedDependency[Platform],
 ) -> Response[Any]:
     try:
-        await platform.preferences.update(user, _changes(data))
+        await platform.profile.update(user, _changes(data))
     except ValidationError as exc:
         return await _profile(
             platform, user, session, status=refusal_status(exc), errors={"preferences": exc.message}
@@ -205,5 +205,5 @@ async def notifications_submit(
             status=400,
             errors={"notifications": "Tick the box or leave it empty."},
         )
-    await platform.preferences.update(user, {"email_generation_failed": wanted == "on"})
+    await platform.profile.update(user, {"email_generation_failed": wanted == "on"})
     return Redirect("/profile?done=notifications#notifications", status_code=303)

@@ -116,7 +116,7 @@ class AdminGenerationController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
     ) -> AdminGenerationList:
         """Every user's generations in a status (failed by default), latest change first."""
-        found = await platform.generation_failures.list(
+        found = await platform.generations.failures.list(
             admin, status=status, category=category, limit=limit
         )
         return AdminGenerationList(items=[_summary(g) for g in found])
@@ -129,7 +129,7 @@ class AdminGenerationController(Controller):
         admin: NamedDependency[User],
     ) -> AdminGenerationOut:
         """One generation with its attempts and the technical detail of each failure."""
-        detail = await platform.generation_failures.detail(admin, generation_id)
+        detail = await platform.generations.failures.detail(admin, generation_id)
         return await _admin_out(platform, detail.generation, detail.attempts)
 
     @post("/{generation_id:uuid}/retry", status_code=HTTP_200_OK, responses=problems(409))
@@ -141,7 +141,7 @@ class AdminGenerationController(Controller):
         admin: NamedDependency[User],
     ) -> GenerationOut:
         """Requeue a failed generation with a new attempt budget (409 unless failed)."""
-        generation = await platform.generation_failures.retry(
+        generation = await platform.generations.failures.retry(
             admin, generation_id, ip=client_address(request, platform)
         )
         return await generation_out(platform, generation)
@@ -155,7 +155,7 @@ class AdminGenerationController(Controller):
         admin: NamedDependency[User],
     ) -> GenerationOut:
         """Stop a pending or processing generation for good (409 once it is finished)."""
-        generation = await platform.generation_failures.cancel(
+        generation = await platform.generations.failures.cancel(
             admin, generation_id, ip=client_address(request, platform)
         )
         return await generation_out(platform, generation)
@@ -171,7 +171,7 @@ class AdminGenerationController(Controller):
     ) -> GenerationOut:
         """Correct the text and/or voice of a failed generation and requeue it as a new
         revision with a new attempt budget (409 unless failed)."""
-        generation = await platform.generation_revisions.edit_failed(
+        generation = await platform.generations.revisions.edit_failed(
             admin, generation_id, data.edit(), ip=client_address(request, platform)
         )
         return await generation_out(platform, generation)
@@ -185,7 +185,7 @@ class AdminGenerationController(Controller):
         admin: NamedDependency[User],
     ) -> RetryReportOut:
         """Requeue many failed generations; the others are listed as skipped, with why."""
-        report = await platform.generation_failures.retry_many(
+        report = await platform.generations.failures.retry_many(
             admin, data.ids, ip=client_address(request, platform)
         )
         return RetryReportOut(

@@ -73,12 +73,12 @@ async def _list_page(
     generations = []
     try:
         chosen, error_category = _filters(status, category)
-        generations = await platform.generation_failures.list(
+        generations = await platform.generations.failures.list(
             admin, status=chosen, category=error_category, limit=limit
         )
     except ValidationError as exc:
         error, status_code = exc.message, 400
-    owners = await platform.generation_failures.owner_emails(
+    owners = await platform.generations.failures.owner_emails(
         admin, (g.owner_id for g in generations)
     )
     voices = {v.id: v.name for v in await platform.voices.list_for(admin)}
@@ -168,7 +168,7 @@ async def admin_retry_selected(
             else f"Retry at most {MAX_RETRY_IDS} generations at once.",
             status_code=422,
         )
-    report = await platform.generation_failures.retry_many(
+    report = await platform.generations.failures.retry_many(
         admin, ids, ip=client_address(request, platform)
     )
     return Redirect(
@@ -190,9 +190,9 @@ async def _detail_page(
 ) -> Template:
     """One generation with everything an admin needs to decide: its owner, attempts with
     technical detail, versions, and the forms its status allows."""
-    detail = await platform.generation_failures.detail(admin, generation_id)
+    detail = await platform.generations.failures.detail(admin, generation_id)
     generation = detail.generation
-    owners = await platform.generation_failures.owner_emails(admin, [generation.owner_id])
+    owners = await platform.generations.failures.owner_emails(admin, [generation.owner_id])
     every_voice = {v.id: v.name for v in await platform.voices.list_for(admin)}
     return Template(
         "backoffice/generations/detail.html",
@@ -203,7 +203,7 @@ async def _detail_page(
             "owner_email": owners.get(generation.owner_id),
             "voice_name": every_voice.get(generation.voice_id, "a removed voice"),
             "attempts": detail.attempts,
-            "revisions": await platform.generation_revisions.revisions_of(generation),
+            "revisions": await platform.generations.revisions.revisions_of(generation),
             # What an edit may pick: the voices a request may use (published, provider here).
             "voices": await platform.voices.list_for(None),
             "edit_refused": edit_text is not None,
@@ -264,7 +264,7 @@ async def admin_retry(
     platform: NamedDependency[Platform],
 ) -> Response[Any]:
     async def retry(ip: str) -> object:
-        return await platform.generation_failures.retry(admin, generation_id, ip=ip)
+        return await platform.generations.failures.retry(admin, generation_id, ip=ip)
 
     return await _act(request, platform, admin, generation_id, retry, done="retried")
 
@@ -277,7 +277,7 @@ async def admin_cancel(
     platform: NamedDependency[Platform],
 ) -> Response[Any]:
     async def cancel(ip: str) -> object:
-        return await platform.generation_failures.cancel(admin, generation_id, ip=ip)
+        return await platform.generations.failures.cancel(admin, generation_id, ip=ip)
 
     return await _act(request, platform, admin, generation_id, cancel, done="cancelled")
 
@@ -300,7 +300,7 @@ async def admin_edit(
             voice_id = UUID(voice)
         except ValueError:
             raise ValidationError("Pick a voice.", code="unknown_voice") from None
-        return await platform.generation_revisions.edit_failed(
+        return await platform.generations.revisions.edit_failed(
             admin, generation_id, Edit(text=text, voice_id=voice_id), ip=ip
         )
 

@@ -132,7 +132,9 @@ class AdminMonitoringController(Controller):
     ) -> FailureStatsOut:
         """Failed generation attempts by category per hour (24h) or per day (7d), and the
         current failure rate against the alert threshold."""
-        return failure_stats_out(await platform.failure_monitor.stats(admin, window=window))
+        return failure_stats_out(
+            await platform.operations.failure_monitor.stats(admin, window=window)
+        )
 
     @get("/audit", cache_control=NO_STORE_REPLY)
     async def audit_log(
@@ -146,7 +148,7 @@ class AdminMonitoringController(Controller):
     ) -> AuditPageOut:
         """Admin actions, newest first. `action` filters on one action (generation.retry)
         or all under a prefix (generation); `actor` on an email or "cli"."""
-        page = await platform.audit.page(
+        page = await platform.operations.audit.page(
             admin, limit=limit, action=action, actor=actor, cursor=cursor
         )
         return AuditPageOut(

@@ -60,11 +60,11 @@ async def admin_dashboard(
         chosen = StatsWindow(window)
     except ValueError:
         chosen = StatsWindow.DAY
-    stats = await platform.failure_monitor.stats(admin, window=chosen)
-    failed = await platform.generation_failures.list(admin, limit=RECENT_FAILURES)
+    stats = await platform.operations.failure_monitor.stats(admin, window=chosen)
+    failed = await platform.generations.failures.list(admin, limit=RECENT_FAILURES)
     audit_error = None
     try:
-        audit = await platform.audit.page(
+        audit = await platform.operations.audit.page(
             admin, limit=AUDIT_PAGE, action=action or None, actor=actor or None, cursor=cursor
         )
         events, next_cursor = audit.items, audit.next_cursor

@@ -1,0 +1,135 @@
+"""One facade per feature: what entrypoints may call, and nothing they may not.
+
+Each groups the feature's use cases; the few methods here are the feature's questions
+that an entrypoint used to answer by reaching an adapter (a QR image, a media range).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from uuid import UUID
+
+from voiceqr.adapters.mail.outbox import OutboxEntry, list_outbox, read_outbox_message
+from voiceqr.adapters.queue.health import QueueHealth
+from voiceqr.application.accounts.accounts import Accounts
+from voiceqr.application.accounts.api_keys import ApiKeys
+from voiceqr.application.accounts.social_sign_in import SocialSignIn
+from voiceqr.application.accounts.two_factor import TwoFactor
+from voiceqr.application.generations.batch import GenerationBatches
+from voiceqr.application.generations.failures import GenerationFailures
+from voiceqr.application.generations.generations import Generations
+from voiceqr.application.generations.organising import FoldersAndTags
+from voiceqr.application.generations.revisions import GenerationRevisions
+from voiceqr.application.mail.notifications import MailDelivery
+from voiceqr.application.operations.audit import AuditTrail
+from voiceqr.application.operations.failure_monitoring import FailureMonitor
+from voiceqr.application.playback.playback import Playback
+from voiceqr.application.shared.ports import AudioRange, AudioStorage, QrRenderer
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.generation import Generation
+
+
+@dataclass(frozen=True, slots=True)
+class AccountsFeature:
+    """Sign-up and sign-in, two-factor, API keys, and sign-in with Google or Microsoft."""
+
+    accounts: Accounts
+    two_factor: TwoFactor
+    api_keys: ApiKeys
+    social_sign_in: SocialSignIn
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationsFeature:
+    """Generations, their revisions and failures, folders and tags, and batches."""
+
+    generations: Generations
+    revisions: GenerationRevisions
+    failures: GenerationFailures
+    folders: FoldersAndTags
+    batches: GenerationBatches
+    playback_url: Callable[[str], str]  # the public page a printed code opens
+    _qr: QrRenderer
+    _storage: AudioStorage
+
+    async def qr_code(
+        self, owner: User, generation_id: UUID, kind: Literal["svg", "png"], *, size: int
+    ) -> tuple[Generation, bytes]:
+        """The owner's generation and its QR code, which encodes its playback URL."""
+        generation = await self.generations.get_for_owner(owner, generation_id)
+        return generation, self.qr_image(generation, kind, size=size)
+
+    def qr_image(self, generation: Generation, kind: Literal["svg", "png"], *, size: int) -> bytes:
+        url = self.playback_url(generation.public_code)
+        return self._qr.png(url, size=size) if kind == "png" else self._qr.svg(url, size=size)
+
+    async def audio(self, generation: Generation) -> bytes:
+        """The live audio of a completed generation."""
+        if generation.audio_key is None:
+            raise ValueError("The generation has no audio yet.")
+        return await self._storage.get(generation.audio_key)
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybackFeature:
+    """The public playback page, and the audio files the app serves itself."""
+
+    playback: Playback
+    _storage: AudioStorage
+    serves_media: bool  # audio kept in local files is served by the app under /media
+
+    async def media_range(self, key: str, start: int, end: int | None) -> AudioRange:
+        """Bytes of stored audio for an HTTP Range request (see AudioStorage.read_range)."""
+        return await self._storage.read_range(key, start, end)
+
+
+@dataclass(frozen=True, slots=True)
+class MailFeature:
+    """Mail delivery from the outbox, and the development mailbox."""
+
+    delivery: MailDelivery
+    outbox: Path | None  # development mail written to the data dir, readable on a page
+
+    @property
+    def dev_mailbox_enabled(self) -> bool:
+        return self.outbox is not None
+
+    async def dev_mailbox(self, limit: int = 200) -> list[OutboxEntry] | None:
+        """The sent mail, newest first, once due mail is delivered; None unless enabled."""
+        if self.outbox is None:
+            return None
+        await self.delivery.deliver_due()
+        return await asyncio.to_thread(list_outbox, self.outbox, limit)
+
+    async def dev_mailbox_message(self, filename: str) -> OutboxEntry | None:
+        """One sent message (NotFound for an unknown name); None unless enabled."""
+        if self.outbox is None:
+            return None
+        return await asyncio.to_thread(read_outbox_message, self.outbox, filename)
+
+
+@dataclass(frozen=True, slots=True)
+class OperationsFeature:
+    """The audit log, the failure-rate alert, and what the platform depends on."""
+
+    audit: AuditTrail
+    failure_monitor: FailureMonitor
+    queue_health: QueueHealth  # what this process last saw of the job queue
+    _checks: Mapping[str, Callable[[], Awaitable[None]]]  # the database, the storage
+
+    async def readiness(self) -> dict[str, str]:
+        """Each dependency and 'ok' or what is wrong (for /readyz)."""
+        report: dict[str, str] = {}
+        for name, check in self._checks.items():
+            try:
+                await check()
+                report[name] = "ok"
+            except Exception as exc:
+                report[name] = f"unavailable: {type(exc).__name__}"
+        state = await self.queue_health.check(max_age=0)
+        report["queue"] = "ok" if state.reachable else f"unavailable: {state.reason}"
+        return report

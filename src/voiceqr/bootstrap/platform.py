@@ -1,0 +1,292 @@
+"""The platform: every feature's use cases built once from one Settings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from taskiq import AsyncBroker
+
+from voiceqr.adapters.database import migrate
+from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
+from voiceqr.adapters.queue.taskiq import queue_health, trim_acknowledged
+from voiceqr.application.accounts.accounts import Accounts
+from voiceqr.application.accounts.api_keys import ApiKeys
+from voiceqr.application.accounts.policy import AccountPolicy
+from voiceqr.application.accounts.social_sign_in import SocialSignIn
+from voiceqr.application.accounts.two_factor import TwoFactor
+from voiceqr.application.generations.batch import GenerationBatches
+from voiceqr.application.generations.failures import GenerationFailures
+from voiceqr.application.generations.generations import Generations
+from voiceqr.application.generations.organising import FoldersAndTags
+from voiceqr.application.generations.revisions import GenerationRevisions
+from voiceqr.application.mail.notifications import MailDelivery, Notifications
+from voiceqr.application.operations.audit import AuditTrail
+from voiceqr.application.operations.failure_monitoring import FailureMonitor
+from voiceqr.application.playback.playback import Playback
+from voiceqr.application.profile.preferences import Preferences
+from voiceqr.application.shared.jobs import Schedule, Scheduler
+from voiceqr.application.voices.gallery import VoiceGallery, VoiceSpec
+from voiceqr.bootstrap.backends import Adapters, Backends, choose, secret_key
+from voiceqr.bootstrap.facades import (
+    AccountsFeature,
+    GenerationsFeature,
+    MailFeature,
+    OperationsFeature,
+    PlaybackFeature,
+)
+from voiceqr.domain.generations.generation import RetryPolicy
+from voiceqr.domain.operations.failure_monitoring import AlertPolicy
+from voiceqr.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    """Everything an entrypoint needs, built from one Settings: a facade per feature.
+
+    `backends` is what the platform was built with, for its own start and stop, the
+    tests and the benchmarks; entrypoints call the facades, never the backends.
+    """
+
+    settings: Settings
+    accounts: AccountsFeature
+    profile: Preferences
+    voices: VoiceGallery
+    generations: GenerationsFeature
+    playback: PlaybackFeature
+    mail: MailFeature
+    operations: OperationsFeature
+    default_voices: tuple[VoiceSpec, ...]
+    backends: Backends
+
+    @property
+    def embedded(self) -> bool:
+        return self.settings.is_embedded_database
+
+    @property
+    def secret_key(self) -> str:
+        """VOICEQR_AUTH_SECRET_KEY, or in development one made once and kept in the data dir."""
+        return secret_key(self.settings)
+
+    def country(self, address: str) -> str:
+        """Where a client address is, as an ISO 3166 code ("" when unknown or private)."""
+        return self.backends.countries.country(address)
+
+    def bind_tasks(self, tasks: Mapping[str, Callable[..., Awaitable[object]]]) -> None:
+        """Register job handlers by task name (worker processes, embedded serve)."""
+        for name, handler in tasks.items():
+            self.backends.broker.register_task(handler, task_name=name)
+
+    def jobs_broker(self) -> AsyncBroker:
+        """The broker itself, for the worker's Taskiq receiver (which needs the object)."""
+        return self.backends.broker
+
+    def scheduler(self, schedules: Sequence[Schedule]) -> Scheduler:
+        """The periodic jobs, each claimed once per period across all workers."""
+        return Scheduler(self.backends.schedule_claims, schedules)
+
+    async def trim_queue(self) -> int:
+        """Drop the jobs every worker has acknowledged from the broker; returns how many."""
+        return await trim_acknowledged(self.backends.broker)
+
+    async def upgrade_database(self, revision: str = "head") -> None:
+        if self.embedded:
+            self.settings.data_path.mkdir(parents=True, exist_ok=True)
+        await migrate.upgrade(self._engine(), revision)
+
+    async def downgrade_database(self, revision: str) -> None:
+        await migrate.downgrade(self._engine(), revision)
+
+    async def database_revision(self) -> str | None:
+        return await migrate.current(self._engine())
+
+    async def start(self, *, worker: bool = False) -> None:
+        """Open connections; in embedded mode also migrate and seed a new data directory."""
+        if self.embedded:
+            await self.upgrade_database()
+            seeded = await self.voices.seed(self.default_voices)
+            if seeded:
+                log.info("seeded %d default voices", seeded)
+        broker = self.backends.broker
+        broker.is_worker_process = worker
+        try:
+            await broker.startup()
+        except Exception:
+            if worker:
+                raise
+            # Only workers need the broker to start. The web app and the CLI keep taking
+            # requests: generations wait as pending and a worker's sweep sends them later.
+            log.warning("the queue broker is unreachable; generations will wait", exc_info=True)
+
+    async def stop(self) -> None:
+        await self.backends.broker.shutdown()
+        for close in reversed(self.backends.closers):
+            result = close()
+            if hasattr(result, "__await__"):
+                await result
+
+    def _engine(self) -> Any:
+        uow = self.backends.uow
+        if not isinstance(uow, SqlUnitOfWorkFactory):
+            raise RuntimeError("Migrations need the SQL database.")
+        return uow.engine
+
+
+def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
+    """Wire the platform; `adapters` replace the adapters settings choose, e.g. for tests.
+
+    Each service is built once, after the services it needs.
+    """
+    chosen = choose(settings, adapters or Adapters())
+    uow, storage, speech, qr, clock = (
+        chosen.uow,
+        chosen.storage,
+        chosen.speech,
+        chosen.qr,
+        chosen.clock,
+    )
+    notifications = Notifications(public_base_url=settings.public_base_url, clock=clock)
+    two_factor = TwoFactor(
+        uow=uow,
+        hasher=chosen.hasher,
+        limits=chosen.limits,
+        secret_box=chosen.secret_box,
+        qr=qr,
+        clock=clock,
+    )
+    accounts = Accounts(
+        uow=uow,
+        sessions=chosen.session_store,
+        hasher=chosen.hasher,
+        limits=chosen.limits,
+        notifications=notifications,
+        clock=clock,
+        policy=_account_policy(settings),
+        second_factor=two_factor.check_at_sign_in,
+    )
+    social_sign_in = SocialSignIn(
+        providers=chosen.openid_providers,
+        accounts=accounts,
+        uow=uow,
+        one_time_keys=chosen.one_time_keys,
+        notifications=notifications,
+        clock=clock,
+        secret=lambda: secret_key(settings),
+        second_factor=two_factor.check_at_sign_in,
+    )
+    generations = Generations(
+        uow=uow,
+        jobs=chosen.jobs,
+        speech=speech,
+        storage=storage,
+        clock=clock,
+        retry_policy=RetryPolicy(
+            max_attempts=settings.jobs.max_attempts, base_seconds=settings.jobs.retry_base_seconds
+        ),
+        lease=timedelta(seconds=settings.jobs.lease_seconds),
+        requeue_after=timedelta(seconds=settings.jobs.requeue_after_seconds),
+        notifications=notifications,
+    )
+    folders = FoldersAndTags(uow=uow, clock=clock)
+    to_playback_page = partial(playback_url, settings)
+    playback = Playback(uow=uow, storage=storage, clock=clock)
+    return Platform(
+        settings=settings,
+        accounts=AccountsFeature(
+            accounts=accounts,
+            two_factor=two_factor,
+            api_keys=ApiKeys(
+                uow=uow,
+                clock=clock,
+                rotation_grace=timedelta(hours=settings.auth.api_key_rotation_grace_hours),
+            ),
+            social_sign_in=social_sign_in,
+        ),
+        profile=Preferences(uow=uow, clock=clock),
+        voices=VoiceGallery(uow=uow, storage=storage, speech=speech, clock=clock),
+        generations=GenerationsFeature(
+            generations=generations,
+            revisions=GenerationRevisions(
+                uow=uow,
+                speech=speech,
+                storage=storage,
+                hand_to_queue=generations.hand_to_queue,
+                clock=clock,
+            ),
+            failures=GenerationFailures(
+                uow=uow,
+                notifications=notifications,
+                hand_to_queue=generations.hand_to_queue,
+                clock=clock,
+            ),
+            folders=folders,
+            batches=GenerationBatches(
+                uow=uow,
+                generations=generations,
+                folders_and_tags=folders,
+                playback=playback,
+                storage=storage,
+                qr=qr,
+                playback_url=to_playback_page,
+            ),
+            playback_url=to_playback_page,
+            _qr=qr,
+            _storage=storage,
+        ),
+        playback=PlaybackFeature(
+            playback=playback, _storage=storage, serves_media=chosen.media_root is not None
+        ),
+        mail=MailFeature(
+            delivery=MailDelivery(uow=uow, mailer=chosen.mailer, clock=clock),
+            outbox=_dev_outbox(settings),
+        ),
+        operations=OperationsFeature(
+            audit=AuditTrail(uow=uow),
+            failure_monitor=FailureMonitor(
+                uow=uow, notifications=notifications, clock=clock, policy=_alert_policy(settings)
+            ),
+            queue_health=queue_health(chosen.broker),
+            _checks={"database": uow.check, "storage": storage.check},
+        ),
+        default_voices=chosen.default_voices,
+        backends=chosen,
+    )
+
+
+def _dev_outbox(settings: Settings) -> Path | None:
+    """Development with mail written to the data dir: sent mail may be read on a page."""
+    if settings.env != "production" and settings.mail.backend == "outbox":
+        return settings.data_path / "outbox"
+    return None
+
+
+def playback_url(settings: Settings, public_code: str) -> str:
+    """The public page a printed code opens."""
+    return f"{settings.public_base_url.rstrip('/')}/p/{public_code}"
+
+
+def _account_policy(settings: Settings) -> AccountPolicy:
+    return AccountPolicy(
+        session_idle=timedelta(minutes=settings.sessions.idle_minutes),
+        session_absolute=timedelta(hours=settings.sessions.absolute_hours),
+        remember_me=timedelta(days=settings.sessions.remember_days),
+        activity_retention=timedelta(days=settings.auth.activity_retention_days),
+        sign_in_limit=(settings.auth.sign_in_per_minute, 60),
+        email_limit=(settings.auth.emails_per_hour, 3600),
+    )
+
+
+def _alert_policy(settings: Settings) -> AlertPolicy:
+    return AlertPolicy(
+        threshold=settings.alerts.failure_rate_threshold,
+        window=timedelta(minutes=settings.alerts.window_minutes),
+        min_attempts=settings.alerts.min_attempts,
+        cooldown=timedelta(minutes=settings.alerts.cooldown_minutes),
+    )
