@@ -107,6 +107,24 @@ async def test_support_helps_accounts_but_cannot_hand_out_roles(s: Services) -> 
     assert [u.email for u in await s.accounts.list_users(support)].count("boss@example.com") == 0
 
 
+async def test_support_cannot_lock_or_disable_a_staff_account(s: Services) -> None:
+    support = s.add_user("help@example.com", role=Role.SUPPORT)
+    admin = s.add_user("boss@example.com", role=Role.ADMIN)
+    for attempt in (
+        s.accounts.lock(admin.email, until=s.clock() + timedelta(hours=1), actor=support),
+        s.accounts.set_status(admin.email, UserStatus.DISABLED, actor=support),
+    ):
+        with pytest.raises(PermissionDenied):
+            await attempt
+    assert s.db.users[admin.id].locked_until is None
+    assert s.db.users[admin.id].status is UserStatus.ACTIVE
+    assert s.db.audit_events == []
+    locked = await s.accounts.lock(
+        admin.email, until=s.clock() + timedelta(hours=1), actor=OPERATOR
+    )
+    assert locked.locked_until is not None
+
+
 async def test_a_moderator_recovers_generations_but_does_not_manage_voices(s: Services) -> None:
     moderator = s.add_user("mod@example.com", role=Role.MODERATOR)
     assert await s.generation_failures.list(moderator) == []

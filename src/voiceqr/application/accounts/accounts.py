@@ -144,10 +144,13 @@ class Accounts(MailedLinks):
         self, email: str, action: str, actor: Actor, ip: str, **changes: object
     ) -> User:
         """A staff change to the account with that email (NotFound if none), written to
-        the audit log as `action` in the same transaction."""
+        the audit log as `action` in the same transaction. A staff member's account is
+        changed only by those who may give roles: support cannot lock out an admin."""
         require(actor, Permission.MANAGE_ACCOUNTS)
         async with self._uow() as uow:
             user = await _by_email(uow, email)
+            if user.role is not Role.USER:
+                require(actor, Permission.CHANGE_ROLES)
             for name, value in changes.items():
                 setattr(user, name, value)
             await uow.users.update(user)
