@@ -1,40 +1,57 @@
 """The backoffice: the administrators' pages and API under /admin, an area per folder.
 
-Every route asks for `admin` (the signed-in administrator, or an API key with the
-admin scope), which the routers below provide: others get 401, 403, or the sign-in page.
+Every route asks for `admin`: the signed-in staff member whose role may enter that
+area (an API key also needs the admin scope), provided by the routers below; others get
+401, 403, or the sign-in page.
 """
 
 from litestar import Router
-from litestar.di import Provide
 
+from voiceqr.domain.authz import Permission
 from voiceqr.entrypoints.http.backoffice.generations import api as generations_api
 from voiceqr.entrypoints.http.backoffice.generations import pages as generations_pages
 from voiceqr.entrypoints.http.backoffice.monitoring import api as monitoring_api
 from voiceqr.entrypoints.http.backoffice.monitoring import pages as monitoring_pages
-from voiceqr.entrypoints.http.kit.auth import current_admin
+from voiceqr.entrypoints.http.kit.auth import staff
 
-_STAFF = {"admin": Provide(current_admin)}
+# Who may enter each area; each action inside asks its use case for its own permission.
+_FAILED_GENERATIONS = {"admin": staff(Permission.READ_FAILED_GENERATIONS)}
+_MONITORING = {"admin": staff(Permission.READ_FAILURE_DASHBOARD, Permission.READ_AUDIT_LOG)}
 
 api_router = Router(
     path="/",
-    dependencies=_STAFF,
     route_handlers=[
-        generations_api.AdminGenerationController,
-        monitoring_api.AdminMonitoringController,
+        Router(
+            path="/",
+            dependencies=_FAILED_GENERATIONS,
+            route_handlers=[generations_api.AdminGenerationController],
+        ),
+        Router(
+            path="/",
+            dependencies=_MONITORING,
+            route_handlers=[monitoring_api.AdminMonitoringController],
+        ),
     ],
 )
 pages_router = Router(
     path="/",
     include_in_schema=False,
-    dependencies=_STAFF,
     route_handlers=[
-        monitoring_pages.admin_dashboard,
-        generations_pages.admin_generations,
-        generations_pages.admin_retry_selected,
-        generations_pages.admin_generation,
-        generations_pages.admin_retry,
-        generations_pages.admin_cancel,
-        generations_pages.admin_edit,
+        Router(
+            path="/", dependencies=_MONITORING, route_handlers=[monitoring_pages.admin_dashboard]
+        ),
+        Router(
+            path="/",
+            dependencies=_FAILED_GENERATIONS,
+            route_handlers=[
+                generations_pages.admin_generations,
+                generations_pages.admin_retry_selected,
+                generations_pages.admin_generation,
+                generations_pages.admin_retry,
+                generations_pages.admin_cancel,
+                generations_pages.admin_edit,
+            ],
+        ),
     ],
 )
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import Cookie
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 
 from voiceqr.application.accounts.policy import Client
@@ -25,6 +25,7 @@ from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.api_keys import Scope
 from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.users import User
+from voiceqr.domain.authz import Permission, Role, can
 from voiceqr.domain.shared.errors import PermissionDenied
 
 SESSION_COOKIE = "voiceqr_session"
@@ -184,20 +185,29 @@ async def current_session(
     return found[1]
 
 
-async def current_admin(
-    request: Request[Any, Any, Any], platform: NamedDependency[Platform]
-) -> User:
-    found = await _caller(request, platform)
-    if found is None:
-        raise NotAuthorizedException("Sign in first.")
-    user, key_scopes = found
-    if not user.is_admin:
-        raise PermissionDeniedException("Only administrators can do this.")
-    if key_scopes is not None and Scope.ADMIN not in key_scopes:
-        raise PermissionDenied(
-            "This API key does not have the admin scope.", code="api_key_scope_missing"
-        )
-    return user
+def staff(*permissions: Permission) -> Provide:
+    """A router-level dependency: the signed-in staff member who holds one of
+    `permissions` (an API key also needs the admin scope). Others get 401 or 403; the
+    use cases behind the routes still ask for the exact permission of each action."""
+
+    async def staff_member(
+        request: Request[Any, Any, Any], platform: NamedDependency[Platform]
+    ) -> User:
+        found = await _caller(request, platform)
+        if found is None:
+            raise NotAuthorizedException("Sign in first.")
+        user, key_scopes = found
+        if not any(can(user, permission) for permission in permissions):
+            if user.role is Role.USER:
+                raise PermissionDeniedException("Only administrators can do this.")
+            raise PermissionDeniedException(f"The {user.role} role cannot open this.")
+        if key_scopes is not None and Scope.ADMIN not in key_scopes:
+            raise PermissionDenied(
+                "This API key does not have the admin scope.", code="api_key_scope_missing"
+            )
+        return user
+
+    return Provide(staff_member)
 
 
 def session_cookie(platform: Platform, token: str, *, remember_me: bool) -> Cookie:

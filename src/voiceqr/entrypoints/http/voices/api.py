@@ -15,11 +15,12 @@ from voiceqr.application.voices.gallery import VoiceSpec
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.api_keys import Scope
 from voiceqr.domain.accounts.users import User
+from voiceqr.domain.authz import Permission
 from voiceqr.entrypoints.http.kit.auth import (
     api_key_scopes,
     client_address,
-    current_admin,
     optional_user,
+    staff,
 )
 from voiceqr.entrypoints.http.kit.voices import VoiceOut, voice_out
 from voiceqr.entrypoints.http.voices.schemas import VoiceCreate, VoicePatch
@@ -46,7 +47,7 @@ class VoiceController(Controller):
     ) -> VoiceOut:
         return await voice_out(platform, await platform.voices.get(voice_id, user=viewer))
 
-    @post("/", dependencies={"admin": Provide(current_admin)})
+    @post("/", dependencies={"admin": staff(Permission.MANAGE_VOICES)})
     async def create_voice(
         self,
         request: Request[Any, Any, Any],
@@ -61,7 +62,7 @@ class VoiceController(Controller):
             await platform.voices.create(admin, spec, ip=client_address(request, platform)),
         )
 
-    @patch("/{voice_id:uuid}", dependencies={"admin": Provide(current_admin)})
+    @patch("/{voice_id:uuid}", dependencies={"admin": staff(Permission.MANAGE_VOICES)})
     async def update_voice(
         self,
         request: Request[Any, Any, Any],
@@ -79,7 +80,7 @@ class VoiceController(Controller):
             ),
         )
 
-    @delete("/{voice_id:uuid}", dependencies={"admin": Provide(current_admin)})
+    @delete("/{voice_id:uuid}", dependencies={"admin": staff(Permission.MANAGE_VOICES)})
     async def delete_voice(
         self,
         request: Request[Any, Any, Any],

@@ -19,6 +19,7 @@ from litestar.response import Template
 from voiceqr.application.operations.failure_monitoring import FailureStats
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import User
+from voiceqr.domain.authz import Permission, can
 from voiceqr.domain.operations.failure_monitoring import StatsWindow
 from voiceqr.domain.shared.errors import ValidationError
 from voiceqr.entrypoints.http.kit.headers import NO_STORE
@@ -62,14 +63,16 @@ async def admin_dashboard(
         chosen = StatsWindow.DAY
     stats = await platform.operations.failure_monitor.stats(admin, window=chosen)
     failed = await platform.generations.failures.list(admin, limit=RECENT_FAILURES)
-    audit_error = None
+    audit_error, events, next_cursor = None, [], None
+    show_audit = can(admin, Permission.READ_AUDIT_LOG)  # a moderator sees the failures only
     try:
-        audit = await platform.operations.audit.page(
-            admin, limit=AUDIT_PAGE, action=action or None, actor=actor or None, cursor=cursor
-        )
-        events, next_cursor = audit.items, audit.next_cursor
+        if show_audit:
+            audit = await platform.operations.audit.page(
+                admin, limit=AUDIT_PAGE, action=action or None, actor=actor or None, cursor=cursor
+            )
+            events, next_cursor = audit.items, audit.next_cursor
     except ValidationError as exc:  # a mistyped filter or an old cursor: say so, show none
-        audit_error, events, next_cursor = exc.message, [], None
+        audit_error = exc.message
     older = None
     if next_cursor is not None:
         query = {"window": chosen.value, "action": action, "actor": actor, "cursor": next_cursor}
@@ -82,6 +85,7 @@ async def admin_dashboard(
             "chart": _chart(stats),
             "windows": [w.value for w in StatsWindow],
             "failed": failed,
+            "show_audit": show_audit,
             "events": events,
             "filters": {"action": action, "actor": actor},
             "audit_error": audit_error,
