@@ -63,7 +63,7 @@ def test_a_wrong_value_names_its_variable(environ: dict[str, str], variable: str
 def test_every_setting_has_one_variable_and_the_readme_lists_it() -> None:
     from pathlib import Path
 
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    readme = (Path(__file__).parents[3] / "README.md").read_text()
     names = [name for name, _, _ in all_variables()]
     assert len(names) == len(set(names))
     for name in names:
