@@ -14,7 +14,7 @@ import pytest
 from argon2 import PasswordHasher as Argon2
 
 from tests.conftest import free_port
-from tests.integration.test_mail import _Recorder, _start
+from tests.integration.adapters.mail.test_mail import _Recorder, _start
 from voiceqr.adapters.passwords import Argon2PasswordHasher
 from voiceqr.application.accounts.policy import Client
 from voiceqr.bootstrap import Platform, build

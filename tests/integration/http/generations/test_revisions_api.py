@@ -17,6 +17,7 @@ import pytest_asyncio
 from litestar.testing import AsyncTestClient
 from typer.testing import CliRunner
 
+from tests.integration.cli.generations.test_cli_generations import make_generations
 from tests.integration.http_helpers import (
     Agent,
     RunningApp,
@@ -25,7 +26,6 @@ from tests.integration.http_helpers import (
     fast_hasher,
     wait_until_finished,
 )
-from tests.integration.test_cli_generations import make_generations
 from voiceqr.application.shared.ports import SpeechResult
 from voiceqr.bootstrap import build
 from voiceqr.domain.accounts.users import Role

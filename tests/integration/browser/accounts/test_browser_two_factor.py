@@ -21,13 +21,13 @@ import zxingcpp
 from PIL import Image
 
 from tests.conftest import free_port
+from tests.integration.browser.playback.test_browser import MOBILE, assert_fits_the_screen
 from tests.integration.browser_support import (
     browser,  # noqa: F401  (the module's Chromium fixture)
     create_user,
     serving,
 )
 from tests.integration.processes import clean_environ
-from tests.integration.test_browser import MOBILE, assert_fits_the_screen
 
 pytestmark = pytest.mark.browser
 

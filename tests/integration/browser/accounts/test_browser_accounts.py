@@ -18,12 +18,12 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
+from tests.integration.browser.playback.test_browser import MOBILE, assert_fits_the_screen
 from tests.integration.browser_support import (
     browser,  # noqa: F401  (the module's Chromium fixture)
     serving,
 )
 from tests.integration.processes import clean_environ
-from tests.integration.test_browser import MOBILE, assert_fits_the_screen
 from voiceqr.domain.authz import OPERATOR
 
 pytestmark = pytest.mark.browser

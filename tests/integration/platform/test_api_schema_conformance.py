@@ -23,8 +23,8 @@ import pytest
 
 from tests.integration.browser_support import create_user, serving
 
-HERE = Path(__file__).parent
-CONFIG = HERE / "schemathesis" / "schemathesis.toml"
+INTEGRATION = Path(__file__).parents[1]
+CONFIG = INTEGRATION / "schemathesis" / "schemathesis.toml"
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 PASSWORD = "schema conformance password"
 EXAMPLES = os.environ.get("VOICEQR_SCHEMATHESIS_EXAMPLES", "12")
