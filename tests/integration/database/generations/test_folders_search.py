@@ -10,7 +10,7 @@ from uuid import UUID
 import pytest
 from sqlalchemy import select, text
 
-from tests.integration.database.generations.test_repositories import (
+from tests.integration.database.rows import (
     NOW,
     add_generations,
     add_user,

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from tests.integration.database.generations.test_repositories import (
+from tests.integration.database.rows import (
     NOW,
     add_generations,
     add_user,
