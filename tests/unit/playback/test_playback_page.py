@@ -8,9 +8,7 @@ from tests.unit.fakes import Services, make_services
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import GenerationStatus, new_public_code
 from voiceqr.domain.playback.events import PlaybackCounts
-from voiceqr.domain.shared.errors import (
-    NotFound,
-)
+from voiceqr.domain.shared.errors import NotFound
 
 
 @pytest.fixture

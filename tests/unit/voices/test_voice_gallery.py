@@ -9,12 +9,7 @@ import pytest
 from tests.unit.fakes import FakeSpeech, Services, make_services
 from voiceqr.application.voices.gallery import SAMPLE_TEXT, VoiceSpec
 from voiceqr.domain.accounts.users import Role, User
-from voiceqr.domain.shared.errors import (
-    ErrorCategory,
-    NotFound,
-    PermissionDenied,
-    ValidationError,
-)
+from voiceqr.domain.shared.errors import ErrorCategory, NotFound, PermissionDenied, ValidationError
 from voiceqr.domain.shared.ids import uuid7
 from voiceqr.domain.voices.voice import VoiceSample
 

@@ -9,11 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.database.rows import (
-    NOW,
-    add_user,
-    make_user,
-)
+from tests.integration.database.rows import NOW, add_user, make_user
 from voiceqr.adapters.database.sessions import SqlSessionStore
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.domain.accounts.activity import LoginEvent

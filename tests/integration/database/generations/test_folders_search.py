@@ -10,12 +10,7 @@ from uuid import UUID
 import pytest
 from sqlalchemy import select, text
 
-from tests.integration.database.rows import (
-    NOW,
-    add_generations,
-    add_user,
-    make_generation,
-)
+from tests.integration.database.rows import NOW, add_generations, add_user, make_generation
 from voiceqr.adapters.database import generations, organising
 from voiceqr.adapters.database.organising import filter_conditions
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory

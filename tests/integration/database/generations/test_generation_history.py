@@ -7,12 +7,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from tests.integration.database.rows import (
-    NOW,
-    add_generations,
-    add_user,
-    make_generation,
-)
+from tests.integration.database.rows import NOW, add_generations, add_user, make_generation
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.application.shared.ports import HistoryPosition

@@ -16,11 +16,7 @@ from tests.integration.database.rows import (
     make_user,
 )
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
-from voiceqr.domain.generations.generation import (
-    Generation,
-    GenerationStatus,
-    RetryPolicy,
-)
+from voiceqr.domain.generations.generation import Generation, GenerationStatus, RetryPolicy
 from voiceqr.domain.shared.errors import Conflict, ErrorCategory
 from voiceqr.domain.shared.ids import uuid7
 

@@ -7,12 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.integration.database.rows import (
-    NOW,
-    add_generations,
-    add_user,
-    make_generation,
-)
+from tests.integration.database.rows import NOW, add_generations, add_user, make_generation
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.application.generations.generations import first_revision
 from voiceqr.domain.generations.revisions import GenerationRevision

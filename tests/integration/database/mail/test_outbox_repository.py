@@ -6,9 +6,7 @@ import dataclasses
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.integration.database.rows import (
-    NOW,
-)
+from tests.integration.database.rows import NOW
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.domain.mail.outbox import OutboxMessage, OutboxStatus
 from voiceqr.domain.shared.ids import uuid7

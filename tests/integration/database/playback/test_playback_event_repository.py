@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from tests.integration.database.rows import (
-    NOW,
-    add_generations,
-    add_user,
-    make_generation,
-)
+from tests.integration.database.rows import NOW, add_generations, add_user, make_generation
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
-from voiceqr.domain.generations.generation import (
-    Generation,
-)
+from voiceqr.domain.generations.generation import Generation
 from voiceqr.domain.playback.events import PlaybackCounts, PlaybackEvent, PlaybackEventKind
 from voiceqr.domain.shared.ids import uuid7
 

@@ -16,9 +16,7 @@ from tests.integration.database.rows import (
     make_user,
 )
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
-from voiceqr.domain.generations.generation import (
-    GenerationStatus,
-)
+from voiceqr.domain.generations.generation import GenerationStatus
 from voiceqr.domain.shared.errors import Conflict
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-from tests.integration.database.rows import (
-    NOW,
-)
+from tests.integration.database.rows import NOW
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.domain.shared.ids import uuid7
 from voiceqr.domain.voices.voice import Voice, VoiceSample
