@@ -12,7 +12,7 @@ filtered history pages walk), and a full-text index over the text, one per engin
   expression, so the index answers them (prefix terms included).
 
 Neither is in `tables.metadata` (SQLAlchemy cannot describe them); the schema
-comparison of tests/integration/test_migrations.py leaves them out by name.
+comparison of tests/integration/database/shared/test_migrations.py leaves them out by name.
 
 Revision ID: 0007
 Revises: 0006

@@ -1,0 +1,145 @@
+"""Account mail goes through the outbox table and reaches a real SMTP server (F5):
+both parts, links from the public base URL, 3 attempts 5 minutes apart, then failed."""
+
+from __future__ import annotations
+
+import email
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.policy import default
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher as Argon2
+
+from tests.conftest import free_port
+from tests.integration.adapters.mail.test_mail import _Recorder, _start
+from voiceqr.adapters.passwords import Argon2PasswordHasher
+from voiceqr.application.accounts.policy import Client
+from voiceqr.bootstrap import Adapters, Platform, build
+from voiceqr.domain.accounts.users import Role
+from voiceqr.domain.authz import OPERATOR
+from voiceqr.domain.mail.outbox import OutboxStatus
+from voiceqr.settings import load
+
+BASE_URL = "https://listen.example.org"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[_Recorder, int]]:
+    handler = _Recorder()
+    controller, port = _start(handler)
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+async def _platform(tmp_path: Path, port: int, clock: Clock) -> Platform:
+    settings = load(
+        {
+            "VOICEQR_DATA_DIR": str(tmp_path / "data"),
+            "VOICEQR_PUBLIC_BASE_URL": BASE_URL,
+            "VOICEQR_MAIL": "smtp",
+            "VOICEQR_MAIL_SMTP_HOST": "127.0.0.1",
+            "VOICEQR_MAIL_SMTP_PORT": str(port),
+            "VOICEQR_MAIL_SMTP_SECURITY": "none",
+            "VOICEQR_MAIL_SENDER": "voiceqr <hello@listen.example.org>",
+        }
+    )
+    cheap = Argon2PasswordHasher(Argon2(time_cost=1, memory_cost=8, parallelism=1))
+    platform = build(settings, Adapters(clock=clock, hasher=cheap))
+    await platform.start()
+    return platform
+
+
+async def _statuses(platform: Platform) -> list[tuple[OutboxStatus, int]]:
+    async with platform.backends.uow() as uow:
+        return [(m.status, m.attempts) for m in await uow.outbox.list(status=None, limit=10)]
+
+
+async def test_sign_up_mail_reaches_the_smtp_server_with_both_parts_and_a_public_link(
+    tmp_path: Path, smtp: tuple[_Recorder, int]
+) -> None:
+    handler, port = smtp
+    clock = Clock()
+    platform = await _platform(tmp_path, port, clock)
+    try:
+        await platform.accounts.accounts.register(
+            name="Ada",
+            email="ada@example.com",
+            password="a long password",
+            terms_accepted=True,
+            client=Client(ip="127.0.0.1"),
+        )
+        assert handler.received == []  # written to the outbox, not sent inline
+        assert await platform.mail.delivery.deliver_due() == 1
+        assert await platform.mail.delivery.deliver_due() == 0  # sent once
+    finally:
+        await platform.stop()
+
+    (mail_from, rcpt_tos, content) = handler.received[0]
+    assert rcpt_tos == ["ada@example.com"]
+    assert mail_from == "hello@listen.example.org"
+    message = email.message_from_bytes(content, policy=default)
+    assert isinstance(message, EmailMessage)
+    assert message["Subject"] == "Confirm your email address"
+    text = message.get_body(preferencelist=("plain",))
+    page = message.get_body(preferencelist=("html",))
+    assert text is not None
+    assert page is not None
+    assert f"{BASE_URL}/verify-email?token=" in text.get_content()
+    assert f"{BASE_URL}/verify-email?token=" in page.get_content()
+    assert await _statuses(platform) == [(OutboxStatus.SENT, 1)]
+
+
+async def test_mail_is_tried_three_times_five_minutes_apart_then_marked_failed(
+    tmp_path: Path,
+) -> None:
+    clock = Clock()
+    platform = await _platform(tmp_path, free_port(), clock)  # nothing listens there
+    try:
+        await platform.accounts.accounts.forgot_password(
+            email="nobody@example.com", client=Client()
+        )
+        await platform.accounts.accounts.create_user(
+            email="bo@example.com",
+            name="Bo",
+            password="a long password",
+            role=Role.USER,
+            actor=OPERATOR,
+        )
+        await platform.accounts.accounts.forgot_password(email="bo@example.com", client=Client())
+        assert await platform.mail.delivery.deliver_due() == 0
+        assert await _statuses(platform) == [(OutboxStatus.PENDING, 1)]
+
+        clock.now += timedelta(minutes=4)
+        await platform.mail.delivery.deliver_due()
+        assert await _statuses(platform) == [(OutboxStatus.PENDING, 1)]  # not due yet
+
+        clock.now += timedelta(minutes=1)
+        await platform.mail.delivery.deliver_due()
+        assert await _statuses(platform) == [(OutboxStatus.PENDING, 2)]
+
+        clock.now += timedelta(minutes=5)
+        await platform.mail.delivery.deliver_due()
+        assert await _statuses(platform) == [(OutboxStatus.FAILED, 3)]
+
+        clock.now += timedelta(hours=1)
+        await platform.mail.delivery.deliver_due()
+        assert await _statuses(platform) == [(OutboxStatus.FAILED, 3)]  # given up for good
+        async with platform.backends.uow() as uow:
+            (failed,) = await uow.outbox.list(status=OutboxStatus.FAILED, limit=10)
+        assert failed.last_error is not None
+        assert failed.last_error.startswith("mail_unavailable")
+    finally:
+        await platform.stop()

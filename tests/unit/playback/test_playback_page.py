@@ -1,0 +1,82 @@
+"""The public playback page: what a code shows, and scans and listens counted per code."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.fakes import Services, make_services
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.generation import GenerationStatus, new_public_code
+from voiceqr.domain.playback.events import PlaybackCounts
+from voiceqr.domain.shared.errors import NotFound
+
+
+@pytest.fixture
+def s() -> Services:
+    return make_services()
+
+
+@pytest.fixture
+def user(s: Services) -> User:
+    return s.add_user("user@example.com")
+
+
+async def test_the_page_of_a_completed_code_has_an_audio_url_and_a_pending_one_has_none(
+    s: Services, user: User
+) -> None:
+    voice = s.add_voice("Alex")
+    done = await s.generations.request(user, text="Listen to me", voice_id=voice.id)
+    waiting = await s.generations.request(user, text="Not yet", voice_id=voice.id)
+    await s.generations.process(done.id)
+
+    page = await s.playback.page(done.public_code)
+    assert page.status is GenerationStatus.COMPLETED
+    assert page.audio_url == f"/media/audio/{done.id}/1.mp3"
+    assert (page.code, page.text, page.voice_name) == (done.public_code, "Listen to me", "Alex")
+
+    pending = await s.playback.page(waiting.public_code)
+    assert pending.status is GenerationStatus.PENDING
+    assert pending.audio_url is None
+    assert pending.text == "Not yet"
+
+
+@pytest.mark.parametrize("code", ["", "abc", "../../etc/passwd", "a/b/c/d/e/f/g/h", "x" * 65])
+async def test_a_malformed_code_is_not_found_without_asking_the_database(
+    s: Services, code: str
+) -> None:
+    opened = s.uow.opened
+    with pytest.raises(NotFound) as error:
+        await s.playback.page(code)
+    assert error.value.code == "code_not_found"
+    with pytest.raises(NotFound):
+        await s.playback.record_scan(code)
+    assert s.uow.opened == opened
+    assert s.db.playback_events == []
+
+
+async def test_an_unknown_code_is_not_found(s: Services) -> None:
+    with pytest.raises(NotFound) as error:
+        await s.playback.page(new_public_code())
+    assert error.value.code == "code_not_found"
+
+
+async def test_scans_and_listens_are_counted_per_generation(s: Services, user: User) -> None:
+    voice = s.add_voice("Alex")
+    first = await s.generations.request(user, text="One", voice_id=voice.id)
+    second = await s.generations.request(user, text="Two", voice_id=voice.id)
+    never = await s.generations.request(user, text="Three", voice_id=voice.id)
+
+    await s.playback.record_scan(first.public_code, user_agent="Phone")
+    await s.playback.record_scan(first.public_code)
+    await s.playback.record_listen(first.public_code)
+    await s.playback.record_scan(second.public_code, user_agent="x" * 2000)
+
+    counts = await s.playback.counts([first.id, second.id, never.id])
+    assert counts == {
+        first.id: PlaybackCounts(scans=2, listens=1),
+        second.id: PlaybackCounts(scans=1, listens=0),
+        never.id: PlaybackCounts(scans=0, listens=0),
+    }
+    long_agent = next(e for e in s.db.playback_events if e.generation_id == second.id)
+    assert len(long_agent.user_agent) == 500
+    assert all(e.occurred_at == s.clock() for e in s.db.playback_events)
