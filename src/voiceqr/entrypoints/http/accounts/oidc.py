@@ -26,7 +26,7 @@ from voiceqr.application.accounts.social_sign_in import (
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.shared.errors import AuthenticationFailed, DomainError
 from voiceqr.entrypoints.http.kit.auth import client_of, session_cookie
-from voiceqr.entrypoints.http.kit.forms import Form, safe_next
+from voiceqr.entrypoints.http.kit.forms import Form, page, safe_next
 from voiceqr.entrypoints.http.kit.headers import NO_STORE
 from voiceqr.entrypoints.http.kit.problems import STATUS_BY_CATEGORY
 
@@ -190,16 +190,13 @@ def _link_page(
         pending = platform.accounts.social_sign_in.pending_link(sealed)
     except DomainError as exc:
         return _signin_page(exc.message, STATUS_BY_CATEGORY.get(exc.category, 500), [])
-    return Template(
+    return page(
         "accounts/signin_link.html",
-        context={
-            "email": pending.email,
-            "provider": pending.provider_label,
-            "error": error,
-            "needs_code": needs_code,
-        },
-        status_code=status,
-        headers=NO_STORE,
+        status,
+        email=pending.email,
+        provider=pending.provider_label,
+        error=error,
+        needs_code=needs_code,
     )
 
 
@@ -242,9 +239,7 @@ async def link_submit(
 
 
 def _code_page(error: str | None = None, status: int = 200) -> Template:
-    return Template(
-        "accounts/signin_code.html", context={"error": error}, status_code=status, headers=NO_STORE
-    )
+    return page("accounts/signin_code.html", status, error=error)
 
 
 @get(CODE_PATH)

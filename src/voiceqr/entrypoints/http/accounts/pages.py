@@ -26,7 +26,7 @@ from voiceqr.entrypoints.http.kit.auth import (
     client_of,
     session_cookie,
 )
-from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status, safe_next
+from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status, refused, safe_next
 from voiceqr.entrypoints.http.kit.headers import NO_STORE
 from voiceqr.entrypoints.http.kit.views import PASSWORD_RULES
 
@@ -160,12 +160,11 @@ async def signup_submit(
             client=client_of(request, platform),
         )
     except DomainError as exc:
-        return page(
+        return refused(
             "accounts/signup.html",
-            refusal_status(exc),
+            exc,
             rules=PASSWORD_RULES,
             form={**form, "terms": terms},
-            error=exc.message,
             error_code=exc.code,
         )
     return Redirect("/check-email?for=signup", status_code=303)
@@ -206,13 +205,7 @@ async def verify_submit(
             token, client=client_of(request, platform)
         )
     except DomainError as exc:
-        return page(
-            "accounts/verify_email.html",
-            refusal_status(exc, _LINK_REFUSALS),
-            user=viewer,
-            token="",
-            error=exc.message,
-        )
+        return refused("accounts/verify_email.html", exc, _LINK_REFUSALS, user=viewer, token="")
     if viewer is not None and viewer.id == user.id:
         return page("accounts/verify_email.html", user=user, verified=True, email=user.email)
     return _signin(
@@ -242,13 +235,7 @@ async def resend_submit(
             email=email, client=client_of(request, platform)
         )
     except DomainError as exc:
-        return page(
-            "accounts/resend_verification.html",
-            refusal_status(exc),
-            user=viewer,
-            email=email,
-            error=exc.message,
-        )
+        return refused("accounts/resend_verification.html", exc, user=viewer, email=email)
     return Redirect("/check-email?for=verification", status_code=303)
 
 
@@ -273,13 +260,7 @@ async def forgot_submit(
             email=email, client=client_of(request, platform)
         )
     except DomainError as exc:
-        return page(
-            "accounts/forgot_password.html",
-            refusal_status(exc),
-            user=viewer,
-            email=email,
-            error=exc.message,
-        )
+        return refused("accounts/forgot_password.html", exc, user=viewer, email=email)
     return Redirect("/check-email?for=reset", status_code=303)
 
 
@@ -343,9 +324,7 @@ async def unlock_submit(
             data.get("token", ""), client=client_of(request, platform)
         )
     except DomainError as exc:
-        return page(
-            "accounts/unlock.html", refusal_status(exc), user=viewer, token="", error=exc.message
-        )
+        return refused("accounts/unlock.html", exc, user=viewer, token="")
     return _signin(notice="Your account is unlocked. You can sign in again.", email=user.email)
 
 
@@ -374,11 +353,7 @@ async def reauthenticate_submit(
     try:
         await platform.accounts.accounts.reauthenticate(user, session, data.get("password", ""))
     except DomainError as exc:
-        return page(
-            "accounts/reauthenticate.html",
-            refusal_status(exc, _PASSWORD_REFUSALS),
-            user=user,
-            next=target,
-            error=exc.message,
+        return refused(
+            "accounts/reauthenticate.html", exc, _PASSWORD_REFUSALS, user=user, next=target
         )
     return Redirect(target, status_code=303)

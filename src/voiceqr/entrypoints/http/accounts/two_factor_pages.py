@@ -23,7 +23,7 @@ from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.shared.errors import DomainError, ErrorCategory
-from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status
+from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status, refused
 
 SECTION = "/security#two-factor"
 SETUP = "/security/2fa/setup"
@@ -32,9 +32,8 @@ RECOVERY_CODES = "/security/2fa/recovery-codes"
 FORM_ERRORS = (ErrorCategory.VALIDATION, ErrorCategory.AUTHENTICATION, ErrorCategory.CONFLICT)
 
 
-def _status(exc: DomainError) -> int:
-    # 401 would tell the browser its session is gone; a wrong password here is a bad form.
-    return refusal_status(exc, FORM_ERRORS, instead={ErrorCategory.AUTHENTICATION: 400})
+# 401 would tell the browser its session is gone; a wrong password here is a bad form.
+_NOT_A_LOST_SESSION = {ErrorCategory.AUTHENTICATION: 400}
 
 
 def _reauthenticate(back_to: str) -> Redirect:
@@ -105,7 +104,7 @@ async def confirm_submit(
     except DomainError as exc:
         if exc.code in ("accounts/two_factor_on", "accounts/two_factor_setup_not_started"):
             return Redirect(SECTION, status_code=303)
-        status = _status(exc)
+        status = refusal_status(exc, FORM_ERRORS, instead=_NOT_A_LOST_SESSION)
         try:  # show the QR code again while the password is fresh
             setup = await platform.accounts.two_factor.pending_setup(user, session)
         except ReauthenticationRequired:
@@ -154,5 +153,11 @@ async def disable_submit(
     try:
         await platform.accounts.two_factor.disable(user, session, data.get("password", ""))
     except DomainError as exc:
-        return page("accounts/two_factor_disable.html", _status(exc), user=user, error=exc.message)
+        return refused(
+            "accounts/two_factor_disable.html",
+            exc,
+            FORM_ERRORS,
+            instead=_NOT_A_LOST_SESSION,
+            user=user,
+        )
     return Redirect(SECTION, status_code=303)

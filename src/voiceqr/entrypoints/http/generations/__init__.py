@@ -19,7 +19,6 @@ api_router = Router(
     route_handlers=[
         api.GenerationController,
         api.GenerationRevisionController,
-        api.GenerationAttemptController,
         batch_api.GenerationBatchController,
         folders_api.FolderController,
         folders_api.TagController,

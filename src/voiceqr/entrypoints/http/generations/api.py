@@ -237,6 +237,8 @@ def _download(body: bytes, media_type: str, filename: str) -> Response[bytes]:
 
 
 class GenerationRevisionController(Controller):
+    """What one generation went through: its revisions and the attempts at its audio."""
+
     path = "/generations"
     tags = ["generations"]
     opt = api_key_scopes(GET=Scope.READ)
@@ -252,13 +254,6 @@ class GenerationRevisionController(Controller):
         """Every revision of one of your generations, newest first, each with its audio."""
         views = await platform.generations.revisions.list_for_owner(user, generation_id)
         return [revision_out(v) for v in views]
-
-
-class GenerationAttemptController(Controller):
-    path = "/generations"
-    tags = ["generations"]
-    opt = api_key_scopes(GET=Scope.READ)
-    dependencies = {"user": Provide(current_user)}
 
     @get("/{generation_id:uuid}/attempts")
     async def list_attempts(

@@ -21,7 +21,7 @@ from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import GenerationStatus
 from voiceqr.domain.shared.errors import ValidationError
-from voiceqr.entrypoints.http.kit.headers import NO_STORE
+from voiceqr.entrypoints.http.kit.forms import page
 
 _SHOWN = 20  # generations listed by name on the confirmation page
 FILTER_FIELDS = ("q", "voice_id", "status", "folder_id", "tag")
@@ -99,16 +99,13 @@ async def batch_submit(
         return _back(form.filters, batch=str(result.action), count=result.count)
     chosen = await platform.generations.batches.select(user, selection)
     shown = [await platform.generations.generations.get_for_owner(user, i) for i in chosen[:_SHOWN]]
-    return Template(
+    return page(
         "generations/batch_confirm.html",
-        context={
-            "user": user,
-            "form": form,
-            "count": len(chosen),
-            "shown": shown,
-            "more": len(chosen) - len(shown),
-        },
-        headers=NO_STORE,
+        user=user,
+        form=form,
+        count=len(chosen),
+        shown=shown,
+        more=len(chosen) - len(shown),
     )
 
 

@@ -20,7 +20,6 @@ from voiceqr.domain.generations.organising import MAX_FOLDER_NAME, MAX_TAG_NAME,
 from voiceqr.domain.shared.errors import DomainError, ErrorCategory, ValidationError
 from voiceqr.entrypoints.http.generations.views import generation_page_context
 from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status
-from voiceqr.entrypoints.http.kit.headers import NO_STORE
 
 # Refusals a form explains next to its fields; anything else is a real error page.
 _SHOWN_ON_FORM = (ErrorCategory.VALIDATION, ErrorCategory.CONFLICT)
@@ -46,37 +45,34 @@ async def _folders_page(
     name: str = "",
     status: int = 200,
 ) -> Template:
-    return Template(
+    return page(
         "generations/folders.html",
-        context={
-            "user": user,
-            "sections": [
-                {
-                    "kind": "folder",
-                    "path": "folders",
-                    "title": "Folders",
-                    "filter": "folder_id",
-                    "max": MAX_FOLDER_NAME,
-                    "labels": await platform.generations.folders.labels(user, LabelKind.FOLDER),
-                    "hint": "A generation sits in one folder at most.",
-                },
-                {
-                    "kind": "tag",
-                    "path": "tags",
-                    "title": "Tags",
-                    "filter": "tag",
-                    "max": MAX_TAG_NAME,
-                    "labels": await platform.generations.folders.labels(user, LabelKind.TAG),
-                    "hint": "A generation can carry many tags.",
-                },
-            ],
-            "done": _DONE.get(done),
-            "error": error,
-            "error_kind": error_kind,
-            "name": name,
-        },
-        status_code=status,
-        headers=NO_STORE,
+        status,
+        user=user,
+        sections=[
+            {
+                "kind": "folder",
+                "path": "folders",
+                "title": "Folders",
+                "filter": "folder_id",
+                "max": MAX_FOLDER_NAME,
+                "labels": await platform.generations.folders.labels(user, LabelKind.FOLDER),
+                "hint": "A generation sits in one folder at most.",
+            },
+            {
+                "kind": "tag",
+                "path": "tags",
+                "title": "Tags",
+                "filter": "tag",
+                "max": MAX_TAG_NAME,
+                "labels": await platform.generations.folders.labels(user, LabelKind.TAG),
+                "hint": "A generation can carry many tags.",
+            },
+        ],
+        done=_DONE.get(done),
+        error=error,
+        error_kind=error_kind,
+        name=name,
     )
 
 

@@ -29,7 +29,6 @@ from voiceqr.entrypoints.http.generations.views import (
     label_choices,
 )
 from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status
-from voiceqr.entrypoints.http.kit.headers import NO_STORE
 from voiceqr.entrypoints.http.kit.voices import voice_out
 
 
@@ -54,23 +53,18 @@ async def _create_page(
     max_chars = max(
         (s.max_text_length for s in platform.generations.generations.synthesizers()), default=5000
     )
-    return Template(
+    return page(
         "generations/create.html",
-        context={
-            "user": user,
-            "voices": voices,
-            "recent": {str(recent_id) for recent_id in recent},
-            "error": error,
-            "text": text if text or voice_id else preferences.draft_text,
-            "draft_saved_at": None if text or voice_id else preferences.draft_saved_at,
-            "voice_id": next(
-                (v for v in preselect if v in listed), str(voices[0].id) if voices else ""
-            ),
-            "max_chars": max_chars,
-            "max_draft": MAX_DRAFT_LENGTH,
-        },
-        status_code=status,
-        headers=NO_STORE,
+        status,
+        user=user,
+        voices=voices,
+        recent={str(recent_id) for recent_id in recent},
+        error=error,
+        text=text if text or voice_id else preferences.draft_text,
+        draft_saved_at=None if text or voice_id else preferences.draft_saved_at,
+        voice_id=next((v for v in preselect if v in listed), str(voices[0].id) if voices else ""),
+        max_chars=max_chars,
+        max_draft=MAX_DRAFT_LENGTH,
     )
 
 
@@ -140,9 +134,9 @@ async def history_page(
     state = GenerationStatus(status) if status in set(GenerationStatus) else None
     folder = _uuid_or_none(folder_id)
     q, tag = q.strip()[:MAX_SEARCH_LENGTH], tag.strip()[:MAX_SEARCH_LENGTH]
-    search_error, page = None, HistoryPage(items=[], next_cursor=None)
+    search_error, found = None, HistoryPage(items=[], next_cursor=None)
     try:
-        page = await platform.generations.generations.history(
+        found = await platform.generations.generations.history(
             user,
             matching=GenerationFilter(
                 voice_id=voice, status=state, text=q or None, folder_id=folder, tag=tag or None
@@ -161,26 +155,23 @@ async def history_page(
     }
     kept = {k: v for k, v in filters.items() if v}
     older = None
-    if page.next_cursor:
-        older = "/generations?" + urlencode({**kept, "cursor": page.next_cursor})
-    return Template(
+    if found.next_cursor:
+        older = "/generations?" + urlencode({**kept, "cursor": found.next_cursor})
+    return page(
         "generations/history.html",
-        context={
-            "user": user,
-            "items": await generation_outs(platform, page.items),
-            "voices": await platform.voices.list_for(user),
-            "statuses": [str(s) for s in GenerationStatus],
-            "filters": filters,
-            "filtered": bool(kept),
-            "search_error": search_error,
-            "older": older,
-            "newest": ("/generations?" + urlencode(kept)) if cursor else None,
-            "deleted": deleted == "1",
-            "batch_notice": _batch_notice(batch, count),
-            "export_query": urlencode(kept),
-            **await label_choices(platform, user),
-        },
-        headers=NO_STORE,
+        user=user,
+        items=await generation_outs(platform, found.items),
+        voices=await platform.voices.list_for(user),
+        statuses=[str(s) for s in GenerationStatus],
+        filters=filters,
+        filtered=bool(kept),
+        search_error=search_error,
+        older=older,
+        newest=("/generations?" + urlencode(kept)) if cursor else None,
+        deleted=deleted == "1",
+        batch_notice=_batch_notice(batch, count),
+        export_query=urlencode(kept),
+        **await label_choices(platform, user),
     )
 
 
@@ -202,10 +193,8 @@ async def generation_page(
     generation_id: FromPath[UUID], platform: NamedDependency[Platform], user: NamedDependency[User]
 ) -> Template:
     generation = await platform.generations.generations.get_for_owner(user, generation_id)
-    return Template(
-        "generations/generation.html",
-        context=await generation_page_context(platform, user, generation),
-        headers=NO_STORE,
+    return page(
+        "generations/generation.html", **await generation_page_context(platform, user, generation)
     )
 
 

@@ -2,8 +2,8 @@
 
 A form refused by a rule (a domain error of a category the form explains next to its
 fields) is shown again with the reason, what was typed and the status of that
-category (`refusal_status`); any other error goes to the error handlers and becomes
-the error page.
+category (`refused`, or `refusal_status` for a page with its own renderer); any other
+error goes to the error handlers and becomes the error page.
 """
 
 from __future__ import annotations
@@ -46,6 +46,21 @@ def refusal_status(
     if exc.category not in explained:
         raise exc
     return (instead or {}).get(exc.category) or status_of(exc)
+
+
+def refused(
+    template: str,
+    exc: DomainError,
+    explained: Collection[ErrorCategory] = INPUT,
+    *,
+    instead: Mapping[ErrorCategory, int] | None = None,
+    **context: Any,
+) -> Template:
+    """The form `template` shown again with the reason `exc` refused it (`error`) and
+    the status of its category; raises `exc` again when the form does not explain it."""
+    return page(
+        template, refusal_status(exc, explained, instead=instead), **context, error=exc.message
+    )
 
 
 def safe_next(target: str | None) -> str:

@@ -11,7 +11,7 @@ from litestar.response import Template
 
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.shared.errors import NotFound
-from voiceqr.entrypoints.http.kit.headers import NO_STORE
+from voiceqr.entrypoints.http.kit.forms import page
 
 
 @get("/p/{code:str}", media_type=MediaType.HTML)
@@ -20,16 +20,12 @@ async def playback_page(
 ) -> Template:
     """The page a printed QR code opens; counts the scan (410 once its owner deleted it)."""
     try:
-        page = await platform.playback.playback.page(code)
+        found = await platform.playback.playback.page(code)
     except NotFound as exc:
         if exc.code != "audio_removed":
             raise
-        return Template("playback/playback_removed.html", status_code=410, headers=NO_STORE)
+        return page("playback/playback_removed.html", 410)
     await platform.playback.playback.record_scan(
         code, user_agent=request.headers.get("user-agent", "")
     )
-    return Template(
-        "playback/playback.html",
-        context={"page": page, "ready": page.audio_url is not None},
-        headers=NO_STORE,
-    )
+    return page("playback/playback.html", page=found, ready=found.audio_url is not None)

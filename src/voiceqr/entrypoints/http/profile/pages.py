@@ -7,6 +7,7 @@ pages and static/generations/create.js).
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -21,7 +22,7 @@ from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.shared.errors import DomainError, ErrorCategory, ValidationError
-from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status
+from voiceqr.entrypoints.http.kit.forms import INPUT, Form, page, refusal_status
 from voiceqr.entrypoints.http.kit.views import PASSWORD_RULES
 
 _EMAIL_REFUSALS = (ErrorCategory.VALIDATION, ErrorCategory.CONFLICT)
@@ -73,6 +74,30 @@ async def _profile(
     )
 
 
+async def _refused(
+    platform: Platform,
+    user: User,
+    session: Session,
+    form: str,
+    exc: DomainError,
+    explained: Collection[ErrorCategory] = INPUT,
+    *,
+    instead: Mapping[ErrorCategory, int] | None = None,
+    new_email: str = "",
+    name: str | None = None,
+) -> Template:
+    """The profile page again with the reason `exc` refused `form` shown next to it."""
+    return await _profile(
+        platform,
+        user,
+        session,
+        status=refusal_status(exc, explained, instead=instead),
+        errors={form: exc.message},
+        new_email=new_email,
+        name=name,
+    )
+
+
 @get("/profile")
 async def profile_page(
     user: NamedDependency[User],
@@ -97,14 +122,7 @@ async def profile_name_submit(
     try:
         await platform.accounts.accounts.update_name(user, name)
     except ValidationError as exc:
-        return await _profile(
-            platform,
-            user,
-            session,
-            status=refusal_status(exc),
-            errors={"name": exc.message},
-            name=name,
-        )
+        return await _refused(platform, user, session, "name", exc, name=name)
     return Redirect("/profile?done=name", status_code=303)
 
 
@@ -122,13 +140,8 @@ async def profile_email_submit(
         back = "/profile?" + urlencode({"done": "reauthenticated", "email": new_email})
         return Redirect("/reauthenticate?" + urlencode({"next": back}), status_code=303)
     except DomainError as exc:
-        return await _profile(
-            platform,
-            user,
-            session,
-            status=refusal_status(exc, _EMAIL_REFUSALS),
-            errors={"email": exc.message},
-            new_email=new_email,
+        return await _refused(
+            platform, user, session, "email", exc, _EMAIL_REFUSALS, new_email=new_email
         )
     return Redirect("/profile?done=email", status_code=303)
 
@@ -149,11 +162,14 @@ async def profile_password_submit(
         )
     except DomainError as exc:
         # A wrong current password is a mistake on the form, not a lost session (401).
-        status = refusal_status(
-            exc, _PASSWORD_REFUSALS, instead={ErrorCategory.AUTHENTICATION: 400}
-        )
-        return await _profile(
-            platform, user, session, status=status, errors={"password": exc.message}
+        return await _refused(
+            platform,
+            user,
+            session,
+            "password",
+            exc,
+            _PASSWORD_REFUSALS,
+            instead={ErrorCategory.AUTHENTICATION: 400},
         )
     return Redirect("/profile?done=password", status_code=303)
 
@@ -182,9 +198,7 @@ async def preferences_submit(
     try:
         await platform.profile.update(user, _changes(data))
     except ValidationError as exc:
-        return await _profile(
-            platform, user, session, status=refusal_status(exc), errors={"preferences": exc.message}
-        )
+        return await _refused(platform, user, session, "preferences", exc)
     return Redirect("/profile?done=preferences#preferences", status_code=303)
 
 

@@ -26,8 +26,7 @@ from voiceqr.domain.shared.errors import DomainError, ErrorCategory, ValidationE
 from voiceqr.entrypoints.http.backoffice.generations.api import MAX_RETRY_IDS
 from voiceqr.entrypoints.http.generations.views import generation_out
 from voiceqr.entrypoints.http.kit.auth import client_address
-from voiceqr.entrypoints.http.kit.forms import Form, refusal_status
-from voiceqr.entrypoints.http.kit.headers import NO_STORE
+from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status
 
 PAGE = 50
 ANY_STATUS = "any"
@@ -85,24 +84,21 @@ async def _list_page(
     more = None
     if len(generations) == limit and limit < MAX_RETRY_IDS:
         more = _list_url(status, category, limit=min(limit * 2, MAX_RETRY_IDS))
-    return Template(
+    return page(
         "backoffice/generations/list.html",
-        context={
-            "user": admin,
-            "generations": generations,
-            "owners": owners,
-            "voices": voices,
-            "statuses": [ANY_STATUS, *(str(s) for s in GenerationStatus)],
-            "categories": [str(c) for c in ErrorCategory],
-            "filters": {"status": status, "category": category},
-            "more": more,
-            "capped": len(generations) == limit and more is None,
-            "limit": limit,
-            "notice": notice,
-            "error": error,
-        },
-        status_code=status_code,
-        headers=NO_STORE,
+        status_code,
+        user=admin,
+        generations=generations,
+        owners=owners,
+        voices=voices,
+        statuses=[ANY_STATUS, *(str(s) for s in GenerationStatus)],
+        categories=[str(c) for c in ErrorCategory],
+        filters={"status": status, "category": category},
+        more=more,
+        capped=len(generations) == limit and more is None,
+        limit=limit,
+        notice=notice,
+        error=error,
     )
 
 
@@ -194,26 +190,23 @@ async def _detail_page(
     generation = detail.generation
     owners = await platform.generations.failures.owner_emails(admin, [generation.owner_id])
     every_voice = {v.id: v.name for v in await platform.voices.list_for(admin)}
-    return Template(
+    return page(
         "backoffice/generations/detail.html",
-        context={
-            "user": admin,
-            "generation": generation,
-            "g": await generation_out(platform, generation),
-            "owner_email": owners.get(generation.owner_id),
-            "voice_name": every_voice.get(generation.voice_id, "a removed voice"),
-            "attempts": detail.attempts,
-            "revisions": await platform.generations.revisions.revisions_of(generation),
-            # What an edit may pick: the voices a request may use (published, provider here).
-            "voices": await platform.voices.list_for(None),
-            "edit_refused": edit_text is not None,
-            "edit_text": generation.text if edit_text is None else edit_text,
-            "edit_voice_id": str(generation.voice_id) if edit_voice_id is None else edit_voice_id,
-            "notice": notice,
-            "error": error,
-        },
-        status_code=status_code,
-        headers=NO_STORE,
+        status_code,
+        user=admin,
+        generation=generation,
+        g=await generation_out(platform, generation),
+        owner_email=owners.get(generation.owner_id),
+        voice_name=every_voice.get(generation.voice_id, "a removed voice"),
+        attempts=detail.attempts,
+        revisions=await platform.generations.revisions.revisions_of(generation),
+        # What an edit may pick: the voices a request may use (published, provider here).
+        voices=await platform.voices.list_for(None),
+        edit_refused=edit_text is not None,
+        edit_text=generation.text if edit_text is None else edit_text,
+        edit_voice_id=str(generation.voice_id) if edit_voice_id is None else edit_voice_id,
+        notice=notice,
+        error=error,
     )
 
 

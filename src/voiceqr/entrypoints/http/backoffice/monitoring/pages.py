@@ -22,7 +22,7 @@ from voiceqr.domain.accounts.users import User
 from voiceqr.domain.authz import Permission, can
 from voiceqr.domain.operations.failure_monitoring import StatsWindow
 from voiceqr.domain.shared.errors import ValidationError
-from voiceqr.entrypoints.http.kit.headers import NO_STORE
+from voiceqr.entrypoints.http.kit.forms import page
 
 RECENT_FAILURES = 10
 AUDIT_PAGE = 25
@@ -77,20 +77,17 @@ async def admin_dashboard(
     if next_cursor is not None:
         query = {"window": chosen.value, "action": action, "actor": actor, "cursor": next_cursor}
         older = "/admin?" + urlencode({k: v for k, v in query.items() if v}) + "#audit"
-    return Template(
+    return page(
         "backoffice/monitoring/dashboard.html",
-        context={
-            "user": admin,
-            "stats": stats,
-            "chart": _chart(stats),
-            "windows": [w.value for w in StatsWindow],
-            "failed": failed,
-            "show_audit": show_audit,
-            "events": events,
-            "filters": {"action": action, "actor": actor},
-            "audit_error": audit_error,
-            "older": older,
-            "paged": cursor is not None,
-        },
-        headers=NO_STORE,
+        user=admin,
+        stats=stats,
+        chart=_chart(stats),
+        windows=[w.value for w in StatsWindow],
+        failed=failed,
+        show_audit=show_audit,
+        events=events,
+        filters={"action": action, "actor": actor},
+        audit_error=audit_error,
+        older=older,
+        paged=cursor is not None,
     )
