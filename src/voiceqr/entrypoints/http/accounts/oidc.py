@@ -28,7 +28,7 @@ from voiceqr.domain.shared.errors import AuthenticationFailed, DomainError
 from voiceqr.entrypoints.http.kit.auth import client_of, session_cookie
 from voiceqr.entrypoints.http.kit.forms import Form, page, safe_next
 from voiceqr.entrypoints.http.kit.headers import NO_STORE
-from voiceqr.entrypoints.http.kit.problems import STATUS_BY_CATEGORY
+from voiceqr.entrypoints.http.kit.problems import status_of
 
 STATE_COOKIE = "voiceqr_oidc"
 STATE_COOKIE_PATH = "/api/v1/auth/oidc/"
@@ -96,7 +96,7 @@ async def oidc_start(
     except DomainError as exc:  # the provider cannot be reached
         if not _wants_html(request):
             raise
-        return _signin_page(exc.message, STATUS_BY_CATEGORY.get(exc.category, 500), [])
+        return _signin_page(exc.message, status_of(exc), [])
     return Redirect(
         started.url,
         status_code=302,
@@ -147,7 +147,7 @@ async def oidc_callback(
     except DomainError as exc:
         if not _wants_html(request):
             raise  # a problem document for API clients
-        return _signin_page(exc.message, STATUS_BY_CATEGORY.get(exc.category, 500), [spent])
+        return _signin_page(exc.message, status_of(exc), [spent])
     if isinstance(result, LinkRequired):
         link = _cookie(
             platform,
@@ -189,7 +189,7 @@ def _link_page(
     try:
         pending = platform.accounts.social_sign_in.pending_link(sealed)
     except DomainError as exc:
-        return _signin_page(exc.message, STATUS_BY_CATEGORY.get(exc.category, 500), [])
+        return _signin_page(exc.message, status_of(exc), [])
     return page(
         "accounts/signin_link.html",
         status,
