@@ -45,6 +45,8 @@ PROBLEM_JSON = "application/problem+json"
 BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 FINISHED = ("completed", "failed")
 SITE = "http://127.0.0.1:8000"  # the default public base URL
+# The longest text the default (espeak) voices take.
+ESPEAK_MAX_CHARS = Settings().speech.espeak_max_chars
 
 T = TypeVar("T")
 
@@ -267,6 +269,14 @@ def audio_sources(html: str) -> list[str]:
     finder = _AudioFinder()
     finder.feed(html)
     return finder.sources
+
+
+async def fetch_audio(agent: Agent, url: str, **kwargs: Any) -> bytes:
+    """The audio at `url`, which must be served whole as MP3."""
+    response = await agent.get(url, **kwargs)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "audio/mpeg"
+    return response.content
 
 
 def looks_like_mp3(data: bytes) -> bool:
