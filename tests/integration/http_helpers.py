@@ -15,7 +15,7 @@ import functools
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, TypeVar
@@ -130,6 +130,44 @@ class Agent:
     ) -> httpx.Response:
         """Open the form page, then post `data` to `action` like the browser would."""
         return await self.post_form(action, data, form=await self.open_form(page), **kwargs)
+
+
+@dataclass
+class Visitor:
+    """One browser: keeps every cookie the app sets (and drops the ones it expires)."""
+
+    client: AsyncTestClient[Any]
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        headers = dict(kwargs.pop("headers", {}))
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        self.client.cookies.clear()
+        try:
+            response = await self.client.request(
+                method, url, headers=headers, follow_redirects=False, **kwargs
+            )
+        finally:
+            self.client.cookies.clear()
+        for header in response.headers.get_list("set-cookie"):
+            name, _, rest = header.partition("=")
+            value = rest.split(";", 1)[0]
+            if cookie_attributes(header).get("max-age") == "0" or not value:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        return response
+
+    async def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("GET", url, **kwargs)
+
+    async def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("POST", url, **kwargs)
+
+    async def me(self) -> dict[str, Any] | None:
+        response = await self.get("/api/v1/me")
+        return response.json() if response.status_code == 200 else None
 
 
 @dataclass

@@ -1,58 +1,51 @@
-"""Sign-in with Google and Microsoft (A5) against OpenID providers the tests start.
-
-Two providers run on this machine:
-
-- `oidc-provider-mock`, a real OpenID Connect provider in a thread: the tests choose
-  who signs in (the subject) and what it claims (email, email_verified, tid, ...);
-- `ForgingProvider`, a small provider whose ID tokens the tests write themselves, to
-  send what a real provider never should: a token signed with a key it does not
-  publish, for another audience, expired, for another nonce or from another issuer.
+"""Sign-in with Google and Microsoft (A5) through the web app, against OpenID providers
+the tests start (see `tests.integration.oidc_providers`): the mock provider, where the
+tests choose who signs in and what it claims, and the forging provider, whose ID tokens
+the tests write to send what a real provider never should.
 
 The browser's trips are followed by hand: start -> provider -> callback.
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import hashlib
-import json
-import secrets
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
 import pytest_asyncio
-from joserfc import jwk, jwt
+from joserfc import jwk
 from litestar.testing import AsyncTestClient
 from oidc_provider_mock import run_server_in_thread
-from redis.asyncio import Redis
 
-from tests.conftest import free_port
 from tests.integration.http_helpers import (
     BROWSER,
     PASSWORD,
     SESSION_COOKIE,
     RunningApp,
+    Visitor,
     assert_problem,
     cookie_attributes,
     csrf_token,
     fast_hasher,
     is_html,
 )
-from voiceqr.adapters.memory.one_time_keys import MemoryOneTimeKeys
-from voiceqr.adapters.oidc import OpenIdConnectProvider
-from voiceqr.adapters.redis.one_time_keys import RedisOneTimeKeys
+from tests.integration.oidc_providers import (
+    CLIENT_SECRET,
+    FORGED_CLIENT,
+    GOOGLE_CLIENT,
+    MICROSOFT_CLIENT,
+    TENANT,
+    ForgingProvider,
+    MockProvider,
+    local_path,
+    query,
+)
 from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import UserStatus
 from voiceqr.domain.authz import OPERATOR
-from voiceqr.domain.shared.errors import AuthenticationFailed, ErrorCategory, ExternalServiceError
 from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Settings
 
@@ -61,201 +54,14 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),  # authlib, inside the mock
 ]
 
-GOOGLE_CLIENT = "voiceqr-google-client"
-MICROSOFT_CLIENT = "voiceqr-microsoft-client"
-FORGED_CLIENT = "voiceqr-forged-client"
-CLIENT_SECRET = "s3cret/with+odd=chars"
 STATE_COOKIE = "voiceqr_oidc"
 LINK_COOKIE = "voiceqr_link"
-TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
-
-
-# --- a visitor with a cookie jar ---------------------------------------------------
-
-
-@dataclass
-class Visitor:
-    """One browser: keeps every cookie the app sets (and drops the ones it expires)."""
-
-    client: AsyncTestClient[Any]
-    cookies: dict[str, str] = field(default_factory=dict)
-
-    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        headers = dict(kwargs.pop("headers", {}))
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        self.client.cookies.clear()
-        try:
-            response = await self.client.request(
-                method, url, headers=headers, follow_redirects=False, **kwargs
-            )
-        finally:
-            self.client.cookies.clear()
-        for header in response.headers.get_list("set-cookie"):
-            name, _, rest = header.partition("=")
-            value = rest.split(";", 1)[0]
-            if cookie_attributes(header).get("max-age") == "0" or not value:
-                self.cookies.pop(name, None)
-            else:
-                self.cookies[name] = value
-        return response
-
-    async def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("GET", url, **kwargs)
-
-    async def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("POST", url, **kwargs)
-
-    async def me(self) -> dict[str, Any] | None:
-        response = await self.get("/api/v1/me")
-        return response.json() if response.status_code == 200 else None
-
-
-def local_path(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def query(url: str) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
-
-
-# --- the mock provider ---------------------------------------------------------------
-
-
-@dataclass
-class MockProvider:
-    base: str
-
-    def set_user(self, sub: str, **claims: Any) -> None:
-        response = httpx.put(f"{self.base}/users/{sub}", json=claims, timeout=5)
-        assert response.status_code == 204, response.text
-
-    def authorize(self, authorization_url: str, *, sub: str | None = None) -> str:
-        """Sign in as `sub` (or deny, without one) on the provider's page; the redirect."""
-        form = {"sub": sub} if sub is not None else {"action": "deny"}
-        response = httpx.post(authorization_url, data=form, timeout=5)
-        assert response.status_code == 302, response.text
-        return str(response.headers["location"])
 
 
 @pytest.fixture(scope="module")
 def mock_provider() -> Iterator[MockProvider]:
     with run_server_in_thread() as server:
         yield MockProvider(f"http://localhost:{server.server_port}")
-
-
-# --- the forging provider ----------------------------------------------------------
-
-
-@dataclass
-class Grant:
-    id_token: str
-    challenge: str
-
-
-class ForgingProvider:
-    """Discovery, a key set and a token endpoint; the tests write the ID tokens.
-
-    Discovery under `/common/v2.0` names Microsoft's multi-tenant issuer template.
-    The token endpoint takes the secret in the form (client_secret_post) and checks
-    the PKCE verifier against the challenge of the authorization URL.
-    """
-
-    def __init__(self) -> None:
-        self.trusted = jwk.RSAKey.generate_key(2048, parameters={"kid": "trusted-1"})
-        self.stranger = jwk.RSAKey.generate_key(2048, parameters={"kid": "stranger"})
-        self.grants: dict[str, Grant] = {}
-        self.discovery_requests = 0
-        self.jwks_requests = 0
-        self.token_forms: list[dict[str, str]] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> ForgingProvider:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def grant(self, claims: dict[str, Any], *, challenge: str, key: jwk.Key | None = None) -> str:
-        """A code whose token carries `claims`, signed with `key` (the trusted one)."""
-        signer = key or self.trusted
-        token = jwt.encode({"alg": "RS256", "kid": signer.kid}, claims, signer)
-        code = secrets.token_urlsafe(16)
-        self.grants[code] = Grant(token, challenge)
-        return code
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        provider = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                path = urlsplit(self.path).path
-                if path.endswith("/.well-known/openid-configuration"):
-                    provider.discovery_requests += 1
-                    prefix = path.removesuffix("/.well-known/openid-configuration")
-                    issuer = provider.base + (
-                        "/{tenantid}/v2.0" if prefix == "/common/v2.0" else prefix
-                    )
-                    self._json(
-                        200,
-                        {
-                            "issuer": issuer,
-                            "authorization_endpoint": f"{provider.base}/authorize",
-                            "token_endpoint": f"{provider.base}/token",
-                            "jwks_uri": f"{provider.base}/jwks",
-                            "id_token_signing_alg_values_supported": ["RS256"],
-                            "token_endpoint_auth_methods_supported": ["client_secret_post"],
-                        },
-                    )
-                elif path == "/jwks":
-                    provider.jwks_requests += 1
-                    self._json(200, {"keys": [provider.trusted.as_dict(private=False)]})
-                else:
-                    self._json(404, {"error": "not_found"})
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length", "0"))
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                provider.token_forms.append(form)
-                grant = provider.grants.pop(form.get("code", ""), None)
-                verifier = form.get("code_verifier", "")
-                challenge = (
-                    base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-                    .rstrip(b"=")
-                    .decode()
-                )
-                if form.get("client_secret") != CLIENT_SECRET:
-                    self._json(401, {"error": "invalid_client"})
-                elif grant is None or grant.challenge != challenge:
-                    self._json(400, {"error": "invalid_grant"})
-                else:
-                    self._json(
-                        200,
-                        {"access_token": "x", "token_type": "Bearer", "id_token": grant.id_token},
-                    )
-
-            def _json(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        return Handler
-
-
-@pytest.fixture(scope="module")
-def forger() -> Iterator[ForgingProvider]:
-    with ForgingProvider() as provider:
-        yield provider
 
 
 # --- the apps ----------------------------------------------------------------------
@@ -739,6 +545,8 @@ async def test_a_code_the_provider_rejects_is_a_clear_refusal(
 async def test_discovery_and_keys_are_fetched_once(
     forged_app: RunningApp, forger: ForgingProvider
 ) -> None:
+    # The module's first sign-in fetches them; this may be it (when run on its own).
+    await forged_sign_in(forged_app, forger, sub="cached-first", email="cf@example.com")
     discovery, keys = forger.discovery_requests, forger.jwks_requests
     for n in range(3):
         answer = await forged_sign_in(
@@ -746,133 +554,6 @@ async def test_discovery_and_keys_are_fetched_once(
         )
         assert answer.status_code == 302
     assert (forger.discovery_requests, forger.jwks_requests) == (discovery, keys)
-
-
-# --- the adapter on its own: Microsoft's tenants, key rotation ---------------------
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-
-async def adapter_round(
-    provider: OpenIdConnectProvider, forger: ForgingProvider, **claims: Any
-) -> dict[str, object]:
-    verifier = secrets.token_urlsafe(48)
-    url = await provider.authorization_url(
-        redirect_uri="http://127.0.0.1:8000/cb", state="s", nonce="n", code_verifier=verifier
-    )
-    now = int(time.time())
-    code = forger.grant(
-        {"aud": provider.client_id, "sub": "s1", "iat": now, "exp": now + 300, "nonce": "n"}
-        | claims,
-        challenge=query(url)["code_challenge"],
-    )
-    return await provider.verified_claims(
-        code=code, redirect_uri="http://127.0.0.1:8000/cb", code_verifier=verifier, nonce="n"
-    )
-
-
-async def test_microsofts_multi_tenant_issuer_is_filled_with_the_tokens_tenant(
-    forger: ForgingProvider,
-) -> None:
-    provider = OpenIdConnectProvider(
-        name="microsoft",
-        label="Microsoft",
-        issuer=f"{forger.base}/common/v2.0",
-        client_id=MICROSOFT_CLIENT,
-        client_secret=CLIENT_SECRET,
-    )
-    try:
-        claims = await adapter_round(
-            provider, forger, iss=f"{forger.base}/{TENANT}/v2.0", tid=TENANT
-        )
-        assert claims["tid"] == TENANT
-
-        other = "72f988bf-86f1-41af-91ab-2d7cd011db47"
-        for wrong in (
-            {"iss": f"{forger.base}/{other}/v2.0", "tid": TENANT},  # tid and iss disagree
-            {"iss": f"{forger.base}/{TENANT}/v2.0"},  # no tid
-            {"iss": f"{forger.base}/{{tenantid}}/v2.0", "tid": "{tenantid}"},  # the template
-        ):
-            with pytest.raises(AuthenticationFailed) as refused:
-                await adapter_round(provider, forger, **wrong)
-            assert refused.value.code == "oidc_wrong_issuer"
-    finally:
-        await provider.aclose()
-
-
-async def test_a_rotated_key_is_fetched_when_a_token_names_it(forger: ForgingProvider) -> None:
-    clock = Clock()
-    provider = OpenIdConnectProvider(
-        name="google",
-        label="Google",
-        issuer=forger.base,
-        client_id=FORGED_CLIENT,
-        client_secret=CLIENT_SECRET,
-        clock=clock,
-    )
-    old = forger.trusted
-    try:
-        await adapter_round(provider, forger, iss=forger.base)
-        forger.trusted = jwk.RSAKey.generate_key(2048, parameters={"kid": "trusted-2"})
-        clock.now += 60  # past the minimum interval between fetches
-        fetched = forger.jwks_requests
-        await adapter_round(provider, forger, iss=forger.base)
-        assert forger.jwks_requests == fetched + 1
-    finally:
-        forger.trusted = old
-        await provider.aclose()
-
-
-async def test_an_unreachable_provider_is_a_provider_error() -> None:
-    provider = OpenIdConnectProvider(
-        name="google",
-        label="Google",
-        issuer=f"http://127.0.0.1:{free_port()}",
-        client_id=GOOGLE_CLIENT,
-        client_secret=CLIENT_SECRET,
-    )
-    try:
-        with pytest.raises(ExternalServiceError) as down:
-            await provider.authorization_url(
-                redirect_uri="http://127.0.0.1:8000/cb", state="s", nonce="n", code_verifier="v"
-            )
-    finally:
-        await provider.aclose()
-    assert (down.value.category, down.value.code) == (ErrorCategory.PROVIDER, "oidc_unavailable")
-    assert down.value.message == "Google sign-in is not available right now; try again in a moment."
-
-
-# --- where used states are remembered ----------------------------------------------
-
-
-@pytest.mark.redis
-async def test_one_time_keys_in_redis_are_used_once_until_they_expire(redis_url: str) -> None:
-    client = Redis.from_url(redis_url)
-    keys = RedisOneTimeKeys(client, prefix=f"test-once-{secrets.token_hex(4)}")
-    try:
-        assert await keys.use("state-1", ttl_seconds=1)
-        assert not await keys.use("state-1", ttl_seconds=1)
-        assert await keys.use("state-2", ttl_seconds=1)
-        await asyncio.sleep(1.2)
-        assert await keys.use("state-1", ttl_seconds=1)
-    finally:
-        await client.aclose()
-
-
-async def test_one_time_keys_in_memory_are_used_once_until_they_expire() -> None:
-    clock = Clock()
-    keys = MemoryOneTimeKeys(clock)
-    assert await keys.use("state-1", ttl_seconds=600)
-    assert not await keys.use("state-1", ttl_seconds=600)
-    assert await keys.use("state-2", ttl_seconds=600)
-    clock.now += 601
-    assert await keys.use("state-1", ttl_seconds=600)
 
 
 async def test_an_account_with_two_factor_still_asks_for_its_code_after_google(
