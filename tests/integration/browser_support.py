@@ -128,3 +128,29 @@ def sign_in(page: Any, server: str, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{server}/generations/new")
+
+
+# A phone, for the pages that must fit one.
+MOBILE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": (
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
+    ),
+}
+
+
+def assert_fits_the_screen(page: Any) -> None:
+    """Nothing is wider than the phone's layout viewport.
+
+    `innerWidth` will not do: a mobile browser zooms out to fit overflowing content,
+    so it grows with the overflow; `clientWidth` stays at the device width.
+    """
+    scroll, client = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert client == MOBILE["viewport"]["width"], f"layout viewport is {client}px"
+    assert scroll <= client, f"{page.url} is {scroll}px wide on a {client}px screen"

@@ -21,8 +21,9 @@ import zxingcpp
 from PIL import Image
 
 from tests.conftest import free_port
-from tests.integration.browser.playback.test_browser import MOBILE, assert_fits_the_screen
 from tests.integration.browser_support import (
+    MOBILE,
+    assert_fits_the_screen,
     browser,  # noqa: F401  (the module's Chromium fixture)
     create_user,
     serving,

@@ -18,6 +18,8 @@ import pytest
 
 from tests.conftest import free_port
 from tests.integration.browser_support import (
+    MOBILE,
+    assert_fits_the_screen,
     browser,  # noqa: F401  (the module's Chromium fixture)
     create_user,
     serving,
@@ -27,16 +29,6 @@ pytestmark = pytest.mark.browser
 
 EMAIL = "owner@example.test"
 PASSWORD = "correct horse battery staple"
-MOBILE: dict[str, Any] = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-    "user_agent": (
-        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
-        "(KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
-    ),
-}
 READY_TIMEOUT_MS = 30_000
 UUID_PATH = re.compile(r"/generations/[0-9a-f-]{36}$")
 
@@ -71,19 +63,6 @@ def owner(server: str) -> Iterator[httpx.Client]:
         response = client.post("/api/v1/auth/login", json={"email": EMAIL, "password": PASSWORD})
         assert response.status_code == 200, response.text
         yield client
-
-
-def assert_fits_the_screen(page: Any) -> None:
-    """Nothing is wider than the phone's layout viewport.
-
-    `innerWidth` will not do: a mobile browser zooms out to fit overflowing content,
-    so it grows with the overflow; `clientWidth` stays at the device width.
-    """
-    scroll, client = page.evaluate(
-        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-    )
-    assert client == MOBILE["viewport"]["width"], f"layout viewport is {client}px"
-    assert scroll <= client, f"{page.url} is {scroll}px wide on a {client}px screen"
 
 
 def wait_for_generation(owner: httpx.Client, generation_id: str, **expected: Any) -> dict[str, Any]:
