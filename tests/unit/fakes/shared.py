@@ -1,10 +1,13 @@
-"""Fakes of the ports several features use: speech, storage, QR, rate limits."""
+"""Fakes of the ports several features use: speech, storage, QR, rate limits, and the
+claims on periodic jobs."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Self
 from uuid import UUID
 
@@ -162,3 +165,29 @@ class FakeRateLimiter:
 
     async def reset(self, key: str) -> None:
         self.hits.pop(key, None)
+
+
+class FakeScheduleClaims:
+    """Next runs in a dict; each claim yields to the other workers first, then sets
+    atomically (as the database's conditional UPDATE does)."""
+
+    def __init__(self) -> None:
+        self.next_run_at: dict[str, datetime] = {}
+
+    async def claim(self, name: str, *, now: datetime, next_run_at: datetime) -> bool:
+        await asyncio.sleep(0)
+        due = self.next_run_at.get(name)
+        if due is not None and due > now:
+            return False
+        self.next_run_at[name] = next_run_at
+        return True
+
+
+class FakeCountries:
+    """Every address is from nowhere known (the offline database is not loaded)."""
+
+    def __init__(self, countries: dict[str, str] | None = None) -> None:
+        self.countries = countries or {}
+
+    def country(self, ip: str) -> str:
+        return self.countries.get(ip, "")

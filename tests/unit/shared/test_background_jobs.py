@@ -15,29 +15,13 @@ from hypothesis import strategies as st
 
 from tests.unit.fakes import START, FakeClock
 from tests.unit.fakes.generations import FakeQueue
+from tests.unit.fakes.shared import FakeScheduleClaims
 from tests.unit.fakes.unit_of_work import FakeUnitOfWorkFactory
 from voiceqr.application.generations.generations import PROCESS_GENERATION
 from voiceqr.application.shared.jobs import AfterCommit, Schedule, Scheduler
 from voiceqr.bootstrap import Adapters, build
 from voiceqr.entrypoints.worker import registry
 from voiceqr.settings import Jobs, Settings
-
-
-class FakeScheduleClaims:
-    """Next runs in a dict; each claim yields to the other workers first, then sets
-    atomically (as the database's conditional UPDATE does)."""
-
-    def __init__(self) -> None:
-        self.next_run_at: dict[str, datetime] = {}
-
-    async def claim(self, name: str, *, now: datetime, next_run_at: datetime) -> bool:
-        await asyncio.sleep(0)
-        due = self.next_run_at.get(name)
-        if due is not None and due > now:
-            return False
-        self.next_run_at[name] = next_run_at
-        return True
-
 
 # --- enqueue after commit ------------------------------------------------------------
 
