@@ -1,10 +1,14 @@
-"""The use cases wired to fakes, as `bootstrap.build` wires them to adapters."""
+"""The platform `bootstrap.build` wires, on fakes: the unit tests' only composition is
+the real one."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tests.unit.fakes.accounts import FakeHasher, FakeSessionStore
@@ -12,37 +16,43 @@ from tests.unit.fakes.clock import PUBLIC_BASE_URL, FakeClock
 from tests.unit.fakes.database import FakeDatabase
 from tests.unit.fakes.generations import FakeQueue
 from tests.unit.fakes.mail import FakeMailer
-from tests.unit.fakes.shared import FakeQr, FakeRateLimiter, FakeSpeech, FakeStorage
-from tests.unit.fakes.unit_of_work import FakeUnitOfWorkFactory
-from voiceqr.application.accounts.accounts import Accounts
-from voiceqr.application.accounts.policy import AccountPolicy
-from voiceqr.application.accounts.ports import (
-    PasswordHasher,
-    SessionStore,
+from tests.unit.fakes.shared import (
+    FakeCountries,
+    FakeQr,
+    FakeRateLimiter,
+    FakeScheduleClaims,
+    FakeSpeech,
+    FakeStorage,
 )
+from tests.unit.fakes.unit_of_work import FakeUnitOfWorkFactory
+from voiceqr.adapters.memory.one_time_keys import MemoryOneTimeKeys
+from voiceqr.application.accounts.accounts import Accounts
+from voiceqr.application.accounts.ports import PasswordHasher, SessionStore
 from voiceqr.application.generations.failures import GenerationFailures
 from voiceqr.application.generations.generations import Generations
 from voiceqr.application.generations.organising import FoldersAndTags
 from voiceqr.application.generations.revisions import GenerationRevisions
-from voiceqr.application.mail.notifications import Notifications
 from voiceqr.application.mail.ports import Mailer
 from voiceqr.application.operations.audit import AuditTrail
 from voiceqr.application.operations.failure_monitoring import FailureMonitor
 from voiceqr.application.playback.playback import Playback
-from voiceqr.application.shared.jobs import Jobs
+from voiceqr.application.shared.jobs import Jobs as JobQueue
+from voiceqr.application.shared.jobs import ScheduleClaims
 from voiceqr.application.shared.ports import (
     AudioStorage,
+    CountryLookup,
     QrRenderer,
     RateLimiter,
     SpeechSynthesizer,
     UnitOfWorkFactory,
 )
 from voiceqr.application.voices.gallery import VoiceGallery
+from voiceqr.bootstrap import Adapters, Platform, build
 from voiceqr.domain.accounts.users import Role, User
 from voiceqr.domain.generations.generation import RetryPolicy
-from voiceqr.domain.operations.failure_monitoring import AlertPolicy
 from voiceqr.domain.shared.ids import uuid7
 from voiceqr.domain.voices.voice import Voice, VoiceSample
+from voiceqr.settings import Auth, Jobs, Sessions, Settings
 
 
 @dataclass
@@ -70,6 +80,7 @@ class Services:
     limits: FakeRateLimiter
     failure_monitor: FailureMonitor
     audit: AuditTrail
+    platform: Platform  # what the use cases above come from
 
     def add_user(
         self,
@@ -127,11 +138,11 @@ def make_services(
     session_idle: timedelta = timedelta(minutes=120),
     session_absolute: timedelta = timedelta(hours=12),
 ) -> Services:
-    """Generations, VoiceGallery, Accounts and Playback on fakes, wired like `bootstrap.build`.
+    """The platform `bootstrap.build` makes, on fakes, and its use cases by name.
 
-    The defaults are those of `voiceqr.settings` (5 attempts, 30 s backoff base,
-    5 min lease, 60 s requeue, 2 h idle and 12 h absolute sessions) and one
-    `espeak` synthesizer.
+    The arguments become Settings; their defaults are those of `voiceqr.settings`
+    (5 attempts, 30 s backoff base, 5 min lease, 60 s requeue, 2 h idle and 12 h
+    absolute sessions). Speech is one `espeak` synthesizer unless given.
     """
     if speech is None:
         synthesizers = {"espeak": FakeSpeech("espeak")}
@@ -140,25 +151,52 @@ def make_services(
     else:
         synthesizers = {s.provider: s for s in speech}
     clock = clock or FakeClock()
-    policy = retry_policy or RetryPolicy(max_attempts=5, base_seconds=30.0)
+    policy = retry_policy or RetryPolicy()
+    if policy != RetryPolicy(max_attempts=policy.max_attempts, base_seconds=policy.base_seconds):
+        raise ValueError(f"{policy}: the settings say only max_attempts and base_seconds")
+    settings = Settings(
+        public_base_url=PUBLIC_BASE_URL,
+        data_dir=str(_data_dir()),
+        auth=Auth(secret_key=SECRET_KEY),
+        jobs=Jobs(
+            max_attempts=policy.max_attempts,
+            retry_base_seconds=policy.base_seconds,
+            lease_seconds=_whole_seconds(lease),
+            requeue_after_seconds=requeue_after.total_seconds(),
+        ),
+        sessions=Sessions(
+            idle_minutes=_whole(session_idle, timedelta(minutes=1)),
+            absolute_hours=_whole(session_absolute, timedelta(hours=1)),
+        ),
+    )
     uow = FakeUnitOfWorkFactory()
     queue = FakeQueue()
     storage = FakeStorage()
     hasher = FakeHasher()
     sessions = FakeSessionStore()
     limits = FakeRateLimiter()
-    notifications = Notifications(public_base_url=PUBLIC_BASE_URL, clock=clock)
-    generations = Generations(
-        uow=uow,
-        jobs=queue,
-        speech=synthesizers,
-        storage=storage,
-        clock=clock,
-        retry_policy=policy,
-        lease=lease,
-        requeue_after=requeue_after,
-        notifications=notifications,
+    mailer = FakeMailer()
+    qr = FakeQr()
+    platform = build(
+        settings,
+        Adapters(
+            uow=uow,
+            jobs=queue,
+            speech=synthesizers,
+            storage=storage,
+            hasher=hasher,
+            session_store=sessions,
+            limits=limits,
+            mailer=mailer,
+            qr=qr,
+            countries=FakeCountries(),
+            openid_providers={},
+            one_time_keys=MemoryOneTimeKeys(),
+            schedule_claims=FakeScheduleClaims(),
+            clock=clock,
+        ),
     )
+    generations = platform.generations
     return Services(
         uow=uow,
         db=uow.database,
@@ -167,45 +205,45 @@ def make_services(
         speech=synthesizers,
         storage=storage,
         hasher=hasher,
-        mailer=FakeMailer(),
-        qr=FakeQr(),
+        mailer=mailer,
+        qr=qr,
         retry_policy=policy,
         lease=lease,
         requeue_after=requeue_after,
-        generations=generations,
-        generation_failures=GenerationFailures(
-            uow=uow,
-            notifications=notifications,
-            hand_to_queue=generations.hand_to_queue,
-            clock=clock,
-        ),
-        generation_revisions=GenerationRevisions(
-            uow=uow,
-            speech=synthesizers,
-            storage=storage,
-            hand_to_queue=generations.hand_to_queue,
-            clock=clock,
-        ),
-        folders=FoldersAndTags(uow=uow, clock=clock),
-        voices=VoiceGallery(uow=uow, storage=storage, speech=synthesizers, clock=clock),
-        accounts=Accounts(
-            uow=uow,
-            sessions=sessions,
-            hasher=hasher,
-            limits=limits,
-            notifications=notifications,
-            clock=clock,
-            policy=AccountPolicy(session_idle=session_idle, session_absolute=session_absolute),
-        ),
+        generations=generations.generations,
+        generation_failures=generations.failures,
+        generation_revisions=generations.revisions,
+        folders=generations.folders,
+        voices=platform.voices,
+        accounts=platform.accounts.accounts,
+        playback=platform.playback.playback,
         sessions=sessions,
         limits=limits,
-        playback=Playback(uow=uow, storage=storage, clock=clock),
-        # The settings' defaults: over 20% of at least 20 attempts in 15 min; 60 min apart.
-        failure_monitor=FailureMonitor(
-            uow=uow, notifications=notifications, clock=clock, policy=AlertPolicy()
-        ),
-        audit=AuditTrail(uow=uow),
+        failure_monitor=platform.operations.failure_monitor,
+        audit=platform.operations.audit,
+        platform=platform,
     )
+
+
+SECRET_KEY = "unit-tests-secret-key-0123456789abcdef"
+
+
+@cache
+def _data_dir() -> Path:
+    """One empty directory per test run: with every adapter a fake, nothing is written."""
+    return Path(tempfile.mkdtemp(prefix="voiceqr-unit-"))
+
+
+def _whole(span: timedelta, unit: timedelta) -> int:
+    """`span` in whole `unit`s, as the settings count it; refuses what they cannot say."""
+    count, rest = divmod(span, unit)
+    if rest:
+        raise ValueError(f"{span} is not a whole number of {unit}: settings cannot say it")
+    return int(count)
+
+
+def _whole_seconds(span: timedelta) -> int:
+    return _whole(span, timedelta(seconds=1))
 
 
 if TYPE_CHECKING:  # mypy checks that every fake satisfies its port
@@ -216,7 +254,9 @@ if TYPE_CHECKING:  # mypy checks that every fake satisfies its port
     _storage: AudioStorage = FakeStorage()
     _mailer: Mailer = FakeMailer()
     _qr: QrRenderer = FakeQr()
-    _queue: Jobs = FakeQueue()
+    _queue: JobQueue = FakeQueue()
     _hasher: PasswordHasher = FakeHasher()
     _sessions: SessionStore = FakeSessionStore()
     _limits: RateLimiter = FakeRateLimiter()
+    _countries: CountryLookup = FakeCountries()
+    _claims: ScheduleClaims = FakeScheduleClaims()

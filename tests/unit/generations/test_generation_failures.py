@@ -25,7 +25,7 @@ TEXT = "Welcome to the museum. Room 4 holds the Starry Night."
 
 @pytest.fixture
 def s() -> Services:
-    return make_services(retry_policy=RetryPolicy(max_attempts=3, base_seconds=30.0, jitter=0.0))
+    return make_services(retry_policy=RetryPolicy(max_attempts=3, base_seconds=30.0))
 
 
 @pytest.fixture

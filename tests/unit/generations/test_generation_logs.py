@@ -23,7 +23,7 @@ LOGGERS = (
 
 @pytest.fixture
 def s() -> Services:
-    return make_services(retry_policy=RetryPolicy(max_attempts=2, base_seconds=30.0, jitter=0.0))
+    return make_services(retry_policy=RetryPolicy(max_attempts=2, base_seconds=30.0))
 
 
 def busy() -> SpeechError:
