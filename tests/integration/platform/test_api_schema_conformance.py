@@ -29,6 +29,9 @@ SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 PASSWORD = "schema conformance password"
 EXAMPLES = os.environ.get("VOICEQR_SCHEMATHESIS_EXAMPLES", "12")
 SEED = os.environ.get("VOICEQR_SCHEMATHESIS_SEED", "20261201")
+# CPython 3.11's AST recursion-depth tracking (python/cpython gh-106905) can raise this
+# in a threaded process; it says nothing about the API.
+INTERPRETER_BUG = "AST constructor recursion depth mismatch"
 # Ending the caller's own session would leave the rest of the run signed out.
 SIGN_OUTS = "^/api/v1/auth/logout$|^/api/v1/me/sessions"
 
@@ -104,9 +107,17 @@ def run_schemathesis(server: str, header: str, report: Path) -> subprocess.Compl
         "--report-dir",
         str(report),
     ]
-    return subprocess.run(
+    result = subprocess.run(
         command, capture_output=True, text=True, timeout=900, check=False, cwd=report
     )
+    if INTERPRETER_BUG in result.stdout + result.stderr:
+        # CPython 3.11.7 can raise this inside Hypothesis's own source inspection, in the
+        # schemathesis process, whatever the server answered: run the same seed again.
+        print(f"schemathesis hit {INTERPRETER_BUG!r}; running it again")
+        result = subprocess.run(
+            command, capture_output=True, text=True, timeout=900, check=False, cwd=report
+        )
+    return result
 
 
 @pytest.mark.parametrize("caller", ["admin API key", "user API key", "session cookie"])
