@@ -111,9 +111,7 @@ class Platform:
         """Open connections; in embedded mode also migrate and seed a new data directory."""
         if self.embedded:
             await self.upgrade_database()
-            seeded = await self.voices.seed(self.default_voices)
-            if seeded:
-                log.info("seeded %d default voices", seeded)
+            await self.voices.seed(self.default_voices)  # the gallery logs what it adds
         broker = self.backends.broker
         broker.is_worker_process = worker
         try:
