@@ -48,7 +48,7 @@ async def test_mail_has_text_and_escaped_html_with_links_to_the_public_site(s: S
 
 
 def delivery(s: Services) -> MailDelivery:
-    return MailDelivery(uow=s.uow, mailer=s.mailer, clock=s.clock)
+    return s.platform.mail.delivery
 
 
 async def test_delivery_sends_due_mail_once(s: Services) -> None:

@@ -34,7 +34,7 @@ def s() -> Services:
 
 @pytest.fixture
 def prefs(s: Services) -> Preferences:
-    return Preferences(uow=s.uow, clock=s.clock)
+    return s.platform.profile
 
 
 @pytest.fixture
