@@ -36,7 +36,7 @@ def s() -> Services:
 
 @pytest.fixture
 def keys(s: Services) -> ApiKeys:
-    return ApiKeys(uow=s.uow, clock=s.clock, rotation_grace=GRACE)
+    return s.platform.accounts.api_keys  # rotation grace: GRACE, the settings' default
 
 
 @pytest.fixture
@@ -279,8 +279,9 @@ async def test_revoking_also_ends_the_rotated_secret(keys: ApiKeys, user: User) 
     assert keys.grace_ends_at(revoked) is None
 
 
-async def test_a_zero_grace_period_ends_the_old_secret_at_once(s: Services, user: User) -> None:
-    keys = ApiKeys(uow=s.uow, clock=s.clock, rotation_grace=timedelta(0))
+async def test_a_zero_grace_period_ends_the_old_secret_at_once() -> None:
+    s = make_services(api_key_rotation_grace=timedelta(0))
+    keys, user = s.platform.accounts.api_keys, s.add_user("user@example.com")
     key, old = await keys.create(user, "ci", ["read"])
     await keys.rotate(user, key.id)
     await assert_rejected(keys, old)
@@ -314,7 +315,7 @@ async def test_another_users_key_is_not_found_and_stays_as_it_was(
 @given(guess=st.text(max_size=120) | st.from_regex(r"vqr_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{0,60}"))
 def test_nothing_but_the_issued_key_signs_in(guess: str) -> None:
     s = make_services()
-    keys = ApiKeys(uow=s.uow, clock=s.clock)
+    keys = s.platform.accounts.api_keys
     owner = s.add_user()
 
     async def check() -> None:

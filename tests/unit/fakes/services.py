@@ -27,7 +27,13 @@ from tests.unit.fakes.shared import (
 from tests.unit.fakes.unit_of_work import FakeUnitOfWorkFactory
 from voiceqr.adapters.memory.one_time_keys import MemoryOneTimeKeys
 from voiceqr.application.accounts.accounts import Accounts
-from voiceqr.application.accounts.ports import PasswordHasher, SessionStore
+from voiceqr.application.accounts.ports import (
+    OneTimeKeys,
+    OpenIdProvider,
+    PasswordHasher,
+    SecretBox,
+    SessionStore,
+)
 from voiceqr.application.generations.failures import GenerationFailures
 from voiceqr.application.generations.generations import Generations
 from voiceqr.application.generations.organising import FoldersAndTags
@@ -137,12 +143,18 @@ def make_services(
     requeue_after: timedelta = timedelta(seconds=60),
     session_idle: timedelta = timedelta(minutes=120),
     session_absolute: timedelta = timedelta(hours=12),
+    api_key_rotation_grace: timedelta = timedelta(hours=24),
+    secret_key: str | None = None,
+    secret_box: SecretBox | None = None,
+    openid_providers: Mapping[str, OpenIdProvider] | None = None,
+    one_time_keys: OneTimeKeys | None = None,
 ) -> Services:
     """The platform `bootstrap.build` makes, on fakes, and its use cases by name.
 
     The arguments become Settings; their defaults are those of `voiceqr.settings`
     (5 attempts, 30 s backoff base, 5 min lease, 60 s requeue, 2 h idle and 12 h
-    absolute sessions). Speech is one `espeak` synthesizer unless given.
+    absolute sessions, 24 h API-key rotation grace). Speech is one `espeak` synthesizer
+    unless given; the other adapters given replace the platform's.
     """
     if speech is None:
         synthesizers = {"espeak": FakeSpeech("espeak")}
@@ -157,7 +169,10 @@ def make_services(
     settings = Settings(
         public_base_url=PUBLIC_BASE_URL,
         data_dir=str(_data_dir()),
-        auth=Auth(secret_key=SECRET_KEY),
+        auth=Auth(
+            secret_key=SECRET_KEY if secret_key is None else secret_key,
+            api_key_rotation_grace_hours=_whole(api_key_rotation_grace, timedelta(hours=1)),
+        ),
         jobs=Jobs(
             max_attempts=policy.max_attempts,
             retry_base_seconds=policy.base_seconds,
@@ -190,8 +205,9 @@ def make_services(
             mailer=mailer,
             qr=qr,
             countries=FakeCountries(),
-            openid_providers={},
-            one_time_keys=MemoryOneTimeKeys(),
+            secret_box=secret_box,
+            openid_providers={} if openid_providers is None else openid_providers,
+            one_time_keys=one_time_keys or MemoryOneTimeKeys(),
             schedule_claims=FakeScheduleClaims(),
             clock=clock,
         ),
