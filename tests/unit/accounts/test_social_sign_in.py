@@ -22,7 +22,6 @@ from voiceqr.application.accounts.social_sign_in import (
     SocialSignedIn,
     SocialSignIn,
 )
-from voiceqr.application.mail.notifications import Notifications
 from voiceqr.domain.accounts.users import UserStatus
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.shared.errors import (
@@ -106,21 +105,12 @@ class World:
 
 
 def make_world(secret: str = "a-test-secret-of-some-length") -> World:
-    s = make_services()
     google = FakeOpenIdProvider("google", "Google")
     microsoft = FakeOpenIdProvider("microsoft", "Microsoft")
     providers: Mapping[str, OpenIdProvider] = {"google": google, "microsoft": microsoft}
     once: OneTimeKeys = FakeOneTimeKeys()
-    social = SocialSignIn(
-        providers=providers,
-        accounts=s.accounts,
-        uow=s.uow,
-        one_time_keys=once,
-        notifications=Notifications(public_base_url=PUBLIC_BASE_URL, clock=s.clock),
-        clock=s.clock,
-        secret=lambda: secret,
-    )
-    return World(s, social, google, microsoft)
+    s = make_services(secret_key=secret, openid_providers=providers, one_time_keys=once)
+    return World(s, s.platform.accounts.social_sign_in, google, microsoft)
 
 
 @pytest.fixture

@@ -17,10 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.unit.fakes import PUBLIC_BASE_URL, Services, make_services
+from tests.unit.fakes import Services, make_services
 from voiceqr.application.accounts.accounts import Accounts
 from voiceqr.application.accounts.policy import (
-    AccountPolicy,
     Client,
     RateLimited,
     ReauthenticationRequired,
@@ -33,7 +32,6 @@ from voiceqr.application.accounts.two_factor import (
     TwoFactor,
     normalize_recovery_code,
 )
-from voiceqr.application.mail.notifications import Notifications
 from voiceqr.domain.accounts.activity import SignInMethod
 from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.users import User
@@ -111,22 +109,10 @@ class World:
 
 
 def make_world() -> World:
-    s = make_services()
     box = FakeSecretBox()
-    two_factor = TwoFactor(
-        uow=s.uow, hasher=s.hasher, limits=s.limits, secret_box=box, qr=s.qr, clock=s.clock
-    )
-    accounts = Accounts(
-        uow=s.uow,
-        sessions=s.sessions,
-        hasher=s.hasher,
-        limits=s.limits,
-        notifications=Notifications(public_base_url=PUBLIC_BASE_URL, clock=s.clock),
-        clock=s.clock,
-        policy=AccountPolicy(),
-        second_factor=two_factor.check_at_sign_in,
-    )
-    return World(s, box, two_factor, accounts, s.add_user(EMAIL, password=PASSWORD))
+    s = make_services(secret_box=box)
+    two_factor = s.platform.accounts.two_factor
+    return World(s, box, two_factor, s.accounts, s.add_user(EMAIL, password=PASSWORD))
 
 
 @pytest.fixture
