@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import email
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
+from tests.conftest import free_port
+from tests.integration.adapters.mail.smtp_server import Recorder, start
 from voiceqr.adapters.mail.message import build_email
 from voiceqr.adapters.mail.outbox import (
     OutboxDirectoryMailer,
@@ -37,13 +36,6 @@ MESSAGE = MailMessage(
     html="<p>Hello Ada, your audio is <b>ready</b>.</p>",
     headers={"X-Generation-Id": "42"},
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _parse(data: bytes) -> EmailMessage:
@@ -160,42 +152,17 @@ def test_read_outbox_message_missing_is_not_found(tmp_path: Path) -> None:
 # --- SMTP --------------------------------------------------------------------------
 
 
-class _Recorder:
-    def __init__(self, rcpt_reply: str | None = None) -> None:
-        self.rcpt_reply = rcpt_reply
-        self.received: list[tuple[str, list[str], bytes]] = []
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
-    ) -> str:
-        if self.rcpt_reply is not None:
-            return self.rcpt_reply
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 Message accepted"
-
-
-def _start(handler: _Recorder) -> tuple[Controller, int]:
-    port = _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    return controller, port
-
-
 @pytest.fixture
-def smtp_server() -> Iterator[tuple[_Recorder, int]]:
-    handler = _Recorder()
-    controller, port = _start(handler)
+def smtp_server() -> Iterator[tuple[Recorder, int]]:
+    handler = Recorder()
+    controller, port = start(handler)
     try:
         yield handler, port
     finally:
         controller.stop()
 
 
-async def test_smtp_delivers_both_parts(smtp_server: tuple[_Recorder, int]) -> None:
+async def test_smtp_delivers_both_parts(smtp_server: tuple[Recorder, int]) -> None:
     handler, port = smtp_server
     mailer = SmtpMailer("127.0.0.1", port, SENDER, security="none")
 
@@ -225,7 +192,7 @@ async def test_smtp_delivers_both_parts(smtp_server: tuple[_Recorder, int]) -> N
     ],
 )
 async def test_smtp_refused_recipient(reply: str, code: str, retryable: bool) -> None:
-    controller, port = _start(_Recorder(rcpt_reply=reply))
+    controller, port = start(Recorder(rcpt_reply=reply))
     try:
         mailer = SmtpMailer("127.0.0.1", port, SENDER, security="none")
         with pytest.raises(ExternalServiceError) as excinfo:
@@ -241,7 +208,7 @@ async def test_smtp_refused_recipient(reply: str, code: str, retryable: bool) ->
 
 
 async def test_smtp_starttls_required_but_unsupported_is_permanent(
-    smtp_server: tuple[_Recorder, int],
+    smtp_server: tuple[Recorder, int],
 ) -> None:
     handler, port = smtp_server
     mailer = SmtpMailer("127.0.0.1", port, SENDER, security="starttls")
@@ -254,7 +221,7 @@ async def test_smtp_starttls_required_but_unsupported_is_permanent(
 
 
 async def test_smtp_nothing_listening_is_retryable() -> None:
-    mailer = SmtpMailer("127.0.0.1", _free_port(), SENDER, security="none", timeout=2)
+    mailer = SmtpMailer("127.0.0.1", free_port(), SENDER, security="none", timeout=2)
 
     with pytest.raises(ExternalServiceError) as excinfo:
         await mailer.send(MESSAGE)

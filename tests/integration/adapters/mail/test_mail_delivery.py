@@ -14,7 +14,7 @@ import pytest
 from argon2 import PasswordHasher as Argon2
 
 from tests.conftest import free_port
-from tests.integration.adapters.mail.test_mail import _Recorder, _start
+from tests.integration.adapters.mail.smtp_server import Recorder, start
 from voiceqr.adapters.passwords import Argon2PasswordHasher
 from voiceqr.application.accounts.policy import Client
 from voiceqr.bootstrap import Adapters, Platform, build
@@ -35,9 +35,9 @@ class Clock:
 
 
 @pytest.fixture
-def smtp() -> Iterator[tuple[_Recorder, int]]:
-    handler = _Recorder()
-    controller, port = _start(handler)
+def smtp() -> Iterator[tuple[Recorder, int]]:
+    handler = Recorder()
+    controller, port = start(handler)
     try:
         yield handler, port
     finally:
@@ -68,7 +68,7 @@ async def _statuses(platform: Platform) -> list[tuple[OutboxStatus, int]]:
 
 
 async def test_sign_up_mail_reaches_the_smtp_server_with_both_parts_and_a_public_link(
-    tmp_path: Path, smtp: tuple[_Recorder, int]
+    tmp_path: Path, smtp: tuple[Recorder, int]
 ) -> None:
     handler, port = smtp
     clock = Clock()
