@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, TypeVar
@@ -33,7 +34,8 @@ from voiceqr.adapters.passwords import Argon2PasswordHasher
 from voiceqr.bootstrap import Adapters, Platform, build
 from voiceqr.domain.accounts.users import Role, User
 from voiceqr.domain.authz import OPERATOR
-from voiceqr.domain.generations.generation import Generation
+from voiceqr.domain.generations.generation import Generation, new_public_code
+from voiceqr.domain.shared.ids import uuid7
 from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Settings
 
@@ -288,6 +290,22 @@ async def wait_until_finished(
         if time.monotonic() > deadline:
             raise AssertionError(f"generation still {body['status']} after {within}s: {body}")
         await asyncio.sleep(0.05)
+
+
+def due_tomorrow(owner_id: UUID, voice_id: UUID, text: str) -> Generation:
+    """A pending generation whose next attempt is tomorrow: no worker touches it."""
+    now = datetime.now(UTC)
+    return Generation(
+        id=uuid7(),
+        owner_id=owner_id,
+        voice_id=voice_id,
+        text=text,
+        public_code=new_public_code(),
+        created_at=now,
+        attempts=1,
+        next_attempt_at=now + timedelta(days=1),
+        updated_at=now,
+    )
 
 
 class _AudioFinder(HTMLParser):

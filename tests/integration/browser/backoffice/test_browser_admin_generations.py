@@ -18,8 +18,8 @@ from tests.integration.browser_support import (
     serving,
     sign_in,
 )
-from tests.integration.cli.generations.test_cli_generations import QuotaGone
-from tests.integration.http.backoffice.test_admin_generation_pages import due_tomorrow
+from tests.integration.failed_generations import QuotaGone
+from tests.integration.http_helpers import due_tomorrow
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,6 @@ is told to, with the category it is told, and a technical detail with markup in 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -24,6 +23,7 @@ from tests.integration.http_helpers import (
     Agent,
     RunningApp,
     csrf_token,
+    due_tomorrow,
     fast_hasher,
     is_html,
     wait_until_finished,
@@ -31,7 +31,6 @@ from tests.integration.http_helpers import (
 from voiceqr.application.shared.ports import SpeechResult
 from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import Role
-from voiceqr.domain.generations.generation import Generation, new_public_code
 from voiceqr.domain.shared.errors import ErrorCategory, SpeechError
 from voiceqr.domain.shared.ids import uuid7
 from voiceqr.domain.voices.voice import Voice
@@ -119,22 +118,6 @@ async def failed(
     generation_id = str(response.json()["id"])
     assert (await wait_until_finished(agent, generation_id))["status"] == "failed"
     return generation_id
-
-
-def due_tomorrow(owner_id: UUID, voice_id: UUID, text: str) -> Generation:
-    """A pending generation whose next attempt is tomorrow: no worker touches it."""
-    now = datetime.now(UTC)
-    return Generation(
-        id=uuid7(),
-        owner_id=owner_id,
-        voice_id=voice_id,
-        text=text,
-        public_code=new_public_code(),
-        created_at=now,
-        attempts=1,
-        next_attempt_at=now + timedelta(days=1),
-        updated_at=now,
-    )
 
 
 def waiting(app: RunningApp, owner: Agent, voice_id: str, text: str) -> str:

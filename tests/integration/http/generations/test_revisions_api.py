@@ -17,7 +17,7 @@ import pytest_asyncio
 from litestar.testing import AsyncTestClient
 from typer.testing import CliRunner
 
-from tests.integration.cli.generations.test_cli_generations import make_generations
+from tests.integration.failed_generations import make_generations
 from tests.integration.http_helpers import (
     Agent,
     RunningApp,
