@@ -356,6 +356,24 @@ async def test_the_security_page_shows_the_two_factor_section(
     assert "10 of 10 recovery codes left" in on.text
 
 
+async def test_two_factor_forms_that_no_longer_apply_lead_back_to_the_section(
+    app: RunningApp, clock: MovableClock
+) -> None:
+    """A second tab's stale form: set up when it is on, confirm with no setup started,
+    new recovery codes when it is off. Each leads back to the section, not to an error."""
+    off = await someone(app)
+    for action in ("/security/2fa/confirm", "/security/2fa/recovery-codes"):
+        response = await off.submit("/security", action, {"code": "123456"})
+        assert response.status_code == 303, (action, response.status_code, response.text)
+        assert response.headers["location"] == "/security#two-factor"
+    on = await someone(app)
+    await enable(on, clock)
+    response = await on.submit("/security", "/security/2fa/setup", {})
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == "/security#two-factor"
+    assert (await status(on))["enabled"] is True
+
+
 async def test_two_factor_forms_need_the_csrf_token(app: RunningApp) -> None:
     agent = await someone(app)
 

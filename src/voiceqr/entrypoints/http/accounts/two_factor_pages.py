@@ -86,7 +86,7 @@ async def setup_submit(
     except ReauthenticationRequired:
         return _reauthenticate(SETUP)
     except DomainError as exc:
-        if exc.code != "accounts/two_factor_on":
+        if exc.code != "two_factor_on":
             raise
         return Redirect(SECTION, status_code=303)
     return _scan_page(user, setup)
@@ -102,7 +102,7 @@ async def confirm_submit(
     try:
         codes = await platform.accounts.two_factor.confirm_setup(user, data.get("code", ""))
     except DomainError as exc:
-        if exc.code in ("accounts/two_factor_on", "accounts/two_factor_setup_not_started"):
+        if exc.code in ("two_factor_on", "two_factor_setup_not_started"):
             return Redirect(SECTION, status_code=303)
         status = refusal_status(exc, FORM_ERRORS, instead=_NOT_A_LOST_SESSION)
         try:  # show the QR code again while the password is fresh
@@ -132,7 +132,7 @@ async def recovery_codes_submit(
     except ReauthenticationRequired:
         return _reauthenticate(RECOVERY_CODES)
     except DomainError as exc:
-        if exc.code != "accounts/two_factor_off":
+        if exc.code != "two_factor_off":
             raise
         return Redirect(SECTION, status_code=303)
     return _codes_page(user, codes)
