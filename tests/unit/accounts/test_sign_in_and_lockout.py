@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pyotp
 import pytest
 
 from tests.unit.accounts.steps import (
@@ -16,16 +17,12 @@ from tests.unit.accounts.steps import (
     the_mail,
     token_from,
 )
-from tests.unit.fakes import PUBLIC_BASE_URL, Services, make_services
-from voiceqr.application.accounts.accounts import Accounts
+from tests.unit.fakes import Services, make_services
 from voiceqr.application.accounts.policy import (
-    AccountPolicy,
     Client,
     RateLimited,
     SecondFactorRequired,
 )
-from voiceqr.application.accounts.ports import AccountsUnitOfWork
-from voiceqr.application.mail.notifications import Notifications
 from voiceqr.domain.accounts.activity import SignInMethod
 from voiceqr.domain.accounts.users import User, UserStatus
 from voiceqr.domain.authz import OPERATOR
@@ -206,70 +203,52 @@ async def test_mail_sending_is_rate_limited_per_address_and_per_account(
 # --- second factor hook (A6) -------------------------------------------------------------------
 
 
-class SecondFactor:
-    def __init__(self, answer: SignInMethod | None) -> None:
-        self.answer = answer
-        self.calls: list[tuple[str | None, str | None]] = []
-
-    async def __call__(
-        self, uow: AccountsUnitOfWork, user: User, otp_code: str | None, recovery_code: str | None
-    ) -> SignInMethod | None:
-        self.calls.append((otp_code, recovery_code))
-        return self.answer
-
-
-def with_second_factor(s: Services, check: SecondFactor) -> Accounts:
-    return Accounts(
-        uow=s.uow,
-        sessions=s.sessions,
-        hasher=s.hasher,
-        limits=s.limits,
-        notifications=Notifications(public_base_url=PUBLIC_BASE_URL, clock=s.clock),
-        clock=s.clock,
-        policy=AccountPolicy(),
-        second_factor=check,
-    )
-
-
-def two_factor_user(s: Services) -> User:
+async def two_factor_user(s: Services) -> tuple[User, str]:
+    """Ann, with two-factor sign-in turned on through the platform, and her TOTP secret."""
     user = s.add_user("ann@example.com", password=PASSWORD)
-    user.totp_secret = "encrypted"
-    user.totp_enabled_at = s.clock()
-    return s.db.put_user(user)
+    started = await s.accounts.start_session(
+        user, client=CLIENT, remember_me=False, method=SignInMethod.PASSWORD
+    )
+    two_factor = s.platform.accounts.two_factor
+    setup = await two_factor.begin_setup(user, started.session)
+    await two_factor.confirm_setup(user, pyotp.TOTP(setup.secret).at(s.clock()))
+    s.clock.advance(minutes=16)  # past the setup's code and its attempts (a 15-minute window)
+    s.limits.hits.clear()  # the fake limiter keeps no time: the setup's window is over
+    return user, setup.secret
 
 
 async def test_with_two_factor_the_password_alone_starts_no_session(s: Services) -> None:
-    two_factor_user(s)
-    check = SecondFactor(SignInMethod.TOTP)
-    accounts = with_second_factor(s, check)
+    _, secret = await two_factor_user(s)
+    sessions = dict(s.sessions.sessions)
+    code = pyotp.TOTP(secret).at(s.clock())
 
     with pytest.raises(SecondFactorRequired):
-        await accounts.sign_in(email="ann@example.com", password=PASSWORD, client=CLIENT)
-    assert s.sessions.sessions == {}
-    assert check.calls == []
+        await s.accounts.sign_in(email="ann@example.com", password=PASSWORD, client=CLIENT)
+    assert s.sessions.sessions == sessions
     with pytest.raises(AuthenticationFailed) as wrong_password:
-        await accounts.sign_in(
-            email="ann@example.com", password="wrong", otp_code="123456", client=CLIENT
+        await s.accounts.sign_in(
+            email="ann@example.com", password="wrong", otp_code=code, client=CLIENT
         )
     assert wrong_password.value.code == "bad_credentials"
-    assert check.calls == []  # the code is not even looked at without the password
+    assert s.sessions.sessions == sessions
 
-    signed_in = await accounts.sign_in(
-        email="ann@example.com", password=PASSWORD, otp_code="123456", client=CLIENT
+    # The code is not even looked at without the password: a code signs in once, and
+    # this one still does.
+    signed_in = await s.accounts.sign_in(
+        email="ann@example.com", password=PASSWORD, otp_code=code, client=CLIENT
     )
     assert signed_in.session.method == "totp"
-    assert check.calls == [("123456", None)]
     assert s.db.login_events[-1].method == "totp"
 
 
 async def test_wrong_second_factor_codes_count_towards_the_lockout(s: Services) -> None:
-    user = two_factor_user(s)
-    accounts = with_second_factor(s, SecondFactor(None))
+    user, secret = await two_factor_user(s)
+    wrong = f"{(int(pyotp.TOTP(secret).at(s.clock())) + 1) % 1_000_000:06d}"
 
     for _ in range(10):
         with pytest.raises(AuthenticationFailed) as error:
-            await accounts.sign_in(
-                email="ann@example.com", password=PASSWORD, otp_code="000000", client=CLIENT
+            await s.accounts.sign_in(
+                email="ann@example.com", password=PASSWORD, otp_code=wrong, client=CLIENT
             )
         assert error.value.code == "bad_second_factor"
 

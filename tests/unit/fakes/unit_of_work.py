@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
+import re
+from importlib import import_module
 from typing import Self
 
-from tests.unit.fakes.accounts import AccountsPart
-from tests.unit.fakes.database import FakeDatabase
-from tests.unit.fakes.generations import GenerationsPart
-from tests.unit.fakes.mail import MailPart
-from tests.unit.fakes.operations import OperationsPart
-from tests.unit.fakes.playback import PlaybackPart
-from tests.unit.fakes.profile import ProfilePart
-from tests.unit.fakes.voices import VoicesPart
+from tests.unit.fakes.database import FakeDatabase, Part
+from voiceqr.adapters.database.unit_of_work import SqlUnitOfWork
 
 
-class FakeUnitOfWork(
-    AccountsPart,
-    MailPart,
-    VoicesPart,
-    ProfilePart,
-    GenerationsPart,
-    PlaybackPart,
-    OperationsPart,
-):
+def _fake_parts() -> tuple[type[Part], ...]:
+    """The fake of each part of the SQL unit of work, found by name: the fake of
+    `AccountsPart` is `AccountsPart` in `tests/unit/fakes/accounts.py`, and so on. A
+    feature with a part and no fake fails here, on import, naming the file it needs."""
+    parts = []
+    for sql_part in SqlUnitOfWork.__bases__:
+        feature = re.sub(r"(?<!^)(?=[A-Z])", "_", sql_part.__name__.removesuffix("Part")).lower()
+        module = import_module(f"tests.unit.fakes.{feature}")
+        parts.append(getattr(module, sql_part.__name__))
+    return tuple(parts)
+
+
+class _Transaction(Part):
     """One transaction on a FakeDatabase: writes not followed by `commit()` are undone on exit.
 
     Writes go to the shared database at once (so compare-and-set sees other units of
@@ -72,6 +72,10 @@ class FakeUnitOfWork(
         self._snapshot = self._db.snapshot()
         self._dirty = False
         self._factory.commits += 1
+
+
+class FakeUnitOfWork(_Transaction, *_fake_parts()):  # type: ignore[misc]  (bases found by name)
+    """Every feature's fake repositories on one fake transaction (see `_Transaction`)."""
 
 
 class FakeUnitOfWorkFactory:

@@ -31,8 +31,17 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voiceqr.adapters.database.shared import Repository, belongs_to, metadata, row_of
+from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, row_of
+from voiceqr.application.accounts.ports import (
+    AccountTokenRepository,
+    ApiKeyRepository,
+    LoginEventRepository,
+    RecoveryCodeRepository,
+    SocialIdentityRepository,
+    UserRepository,
+)
 from voiceqr.domain.accounts.activity import LoginEvent
 from voiceqr.domain.accounts.api_keys import ApiKey, Scope
 from voiceqr.domain.accounts.social import SocialIdentity
@@ -350,3 +359,23 @@ class SqlSocialIdentities(Repository):
             select(social_identities).where(c.user_id == user_id).order_by(c.created_at)
         )
         return [SocialIdentity(**row) for row in rows]
+
+
+class AccountsPart(Part):
+    """The accounts feature's share of the unit of work."""
+
+    users: UserRepository
+    account_tokens: AccountTokenRepository
+    login_events: LoginEventRepository
+    recovery_codes: RecoveryCodeRepository
+    api_keys: ApiKeyRepository
+    social_identities: SocialIdentityRepository
+
+    def attach(self, connection: AsyncConnection) -> None:
+        self.users = SqlUsers(connection)
+        self.account_tokens = SqlAccountTokens(connection)
+        self.login_events = SqlLoginEvents(connection)
+        self.recovery_codes = SqlRecoveryCodes(connection)
+        self.api_keys = SqlApiKeys(connection)
+        self.social_identities = SqlSocialIdentities(connection)
+        super().attach(connection)

@@ -28,10 +28,22 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voiceqr.adapters.database.organising import GenerationFiling, filter_conditions
-from voiceqr.adapters.database.shared import Repository, belongs_to, metadata, row_of
-from voiceqr.application.generations.ports import GenerationFilter
+from voiceqr.adapters.database.organising import (
+    GenerationFiling,
+    SqlFolders,
+    SqlTags,
+    filter_conditions,
+)
+from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, row_of
+from voiceqr.application.generations.ports import (
+    GenerationAttemptRepository,
+    GenerationFilter,
+    GenerationRepository,
+    GenerationRevisionRepository,
+    LabelRepository,
+)
 from voiceqr.application.shared.ports import HistoryPosition
 from voiceqr.domain.generations.failures import AttemptOutcome, GenerationAttempt
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
@@ -359,3 +371,21 @@ class SqlGenerationRevisions(Repository):
             .order_by(c.number.desc())
         )
         return [GenerationRevision(**row) for row in rows]
+
+
+class GenerationsPart(Part):
+    """The generations feature's share of the unit of work."""
+
+    generations: GenerationRepository
+    generation_attempts: GenerationAttemptRepository
+    generation_revisions: GenerationRevisionRepository
+    folders: LabelRepository
+    tags: LabelRepository
+
+    def attach(self, connection: AsyncConnection) -> None:
+        self.generations = SqlGenerations(connection)
+        self.generation_attempts = SqlGenerationAttempts(connection)
+        self.generation_revisions = SqlGenerationRevisions(connection)
+        self.folders = SqlFolders(connection)
+        self.tags = SqlTags(connection)
+        super().attach(connection)

@@ -24,8 +24,10 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voiceqr.adapters.database.shared import Repository, metadata
+from voiceqr.adapters.database.shared import Part, Repository, metadata
+from voiceqr.application.mail.ports import MailOutbox
 from voiceqr.domain.mail.outbox import OutboxMessage, OutboxStatus
 
 mail_outbox = Table(
@@ -100,3 +102,13 @@ class SqlMailOutbox(Repository):
         if status is not None:
             query = query.where(c.status == str(status))
         return [_outbox_message(row) for row in await self._rows(query)]
+
+
+class MailPart(Part):
+    """The mail feature's share of the unit of work."""
+
+    outbox: MailOutbox
+
+    def attach(self, connection: AsyncConnection) -> None:
+        self.outbox = SqlMailOutbox(connection)
+        super().attach(connection)

@@ -24,9 +24,12 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voiceqr.adapters.database.generations import generation_attempts
-from voiceqr.adapters.database.shared import Repository, metadata, row_of, upsert
+from voiceqr.adapters.database.shared import Part, Repository, metadata, row_of, upsert
+from voiceqr.application.operations.ports import AlertStates, FailureStatistics
+from voiceqr.application.shared.ports import AuditLog
 from voiceqr.domain.generations.failures import AttemptOutcome
 from voiceqr.domain.operations.audit import AuditEvent, AuditPosition
 from voiceqr.domain.operations.failure_monitoring import AttemptCount
@@ -164,3 +167,17 @@ class SqlAlertStates(Repository):
             select(alert_states.c.fired_at).where(alert_states.c.name == name)
         )
         return found.scalar_one_or_none()
+
+
+class OperationsPart(Part):
+    """The operations feature's share of the unit of work."""
+
+    audit: AuditLog
+    failure_stats: FailureStatistics
+    alerts: AlertStates
+
+    def attach(self, connection: AsyncConnection) -> None:
+        self.audit = SqlAuditLog(connection)
+        self.failure_stats = SqlFailureStatistics(connection)
+        self.alerts = SqlAlertStates(connection)
+        super().attach(connection)

@@ -7,8 +7,10 @@ from uuid import UUID
 
 from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import Boolean, Column, Integer, Table, Text, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voiceqr.adapters.database.shared import Repository, belongs_to, metadata, row_of, upsert
+from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, row_of, upsert
+from voiceqr.application.shared.ports import PreferencesRepository
 from voiceqr.domain.profile.preferences import UserPreferences
 
 user_preferences = Table(
@@ -49,3 +51,13 @@ class SqlPreferences(Repository):
             .where(user_preferences.c.user_id == user_id)
             .values(draft_text="", draft_voice_id=None, draft_saved_at=None)
         )
+
+
+class ProfilePart(Part):
+    """The profile feature's share of the unit of work."""
+
+    preferences: PreferencesRepository
+
+    def attach(self, connection: AsyncConnection) -> None:
+        self.preferences = SqlPreferences(connection)
+        super().attach(connection)

@@ -88,3 +88,14 @@ def upsert(connection: AsyncConnection, table: Table) -> Any:
     if connection.dialect.name == "sqlite":
         return sqlite.insert(table)
     return postgresql.insert(table)
+
+
+class Part:
+    """A feature's share of the unit of work: the repositories it sets on a connection.
+
+    Each feature module ends with its part; each part sets its own repositories and
+    hands on to the next (`super().attach`), so `SqlUnitOfWork` is the list of its parts.
+    """
+
+    def attach(self, connection: AsyncConnection) -> None:
+        """The end of the chain: nothing left to set."""

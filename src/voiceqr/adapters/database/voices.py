@@ -21,8 +21,10 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voiceqr.adapters.database.shared import Repository, metadata, row_of
+from voiceqr.adapters.database.shared import Part, Repository, metadata, row_of
+from voiceqr.application.voices.ports import VoiceRepository
 from voiceqr.domain.voices.voice import Voice, VoiceSample
 
 voices = Table(
@@ -82,3 +84,13 @@ class SqlVoices(Repository):
 
     async def count(self) -> int:
         return int((await self._db.execute(select(func.count()).select_from(voices))).scalar_one())
+
+
+class VoicesPart(Part):
+    """The voices feature's share of the unit of work."""
+
+    voices: VoiceRepository
+
+    def attach(self, connection: AsyncConnection) -> None:
+        self.voices = SqlVoices(connection)
+        super().attach(connection)

@@ -12,7 +12,12 @@ from stat import S_ISREG
 from urllib.parse import quote
 
 from voiceqr.application.shared.ports import AudioRange
-from voiceqr.domain.shared.errors import NotFound, StorageError, ValidationError
+from voiceqr.domain.shared.errors import (
+    NotFound,
+    RangeNotSatisfiable,
+    StorageError,
+    ValidationError,
+)
 
 CHUNK_SIZE = 64 * 1024
 
@@ -51,22 +56,14 @@ def validate_key(key: str) -> str:
 def check_range(start: int, end: int | None) -> None:
     """Reject ranges that are malformed whatever the object's size."""
     if start < 0 or (end is not None and end < start):
-        raise ValidationError(
-            "The requested range is not satisfiable.",
-            code="range_not_satisfiable",
-            detail=f"start={start} end={end}",
-        )
+        raise RangeNotSatisfiable(f"start={start} end={end}")
 
 
 def resolve_range(start: int, end: int | None, total: int) -> tuple[int, int]:
     """Clamp a requested range to an object of `total` bytes; (start, inclusive end)."""
     check_range(start, end)
     if start >= total:
-        raise ValidationError(
-            "The requested range is not satisfiable.",
-            code="range_not_satisfiable",
-            detail=f"start={start} total={total}",
-        )
+        raise RangeNotSatisfiable(f"start={start} total={total}")
     last = total - 1 if end is None else min(end, total - 1)
     return start, last
 

@@ -16,7 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from voiceqr.adapters.storage.local import CHUNK_SIZE, check_range, validate_key
 from voiceqr.application.shared.ports import AudioRange
-from voiceqr.domain.shared.errors import NotFound, StorageError, ValidationError
+from voiceqr.domain.shared.errors import NotFound, RangeNotSatisfiable, StorageError
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3.client import S3Client
@@ -171,7 +171,7 @@ class S3AudioStorage:
                         first, last, total = 0, length - 1, length
                     else:
                         # S3 ignores a range on an empty object and answers 200.
-                        raise _range_not_satisfiable(f"start={start} total={length}")
+                        raise RangeNotSatisfiable(f"start={start} total={length}")
                     yield _RangeHead(first, last, total)
                     async for chunk in body.iter_chunks(CHUNK_SIZE):
                         yield chunk
@@ -215,7 +215,7 @@ class S3AudioStorage:
             if code in _MISSING_KEY_CODES:
                 raise NotFound("This audio does not exist.", detail=detail) from exc
             if code == "InvalidRange" or status == 416:
-                raise _range_not_satisfiable(detail) from exc
+                raise RangeNotSatisfiable(detail) from exc
             if code in _ACCESS_DENIED_CODES:
                 raise StorageError(
                     "The audio storage refused access.",
@@ -261,10 +261,4 @@ def _bucket_missing(bucket: str, exc: Exception) -> StorageError:
         code="storage_bucket_missing",
         retryable=False,
         detail=f"{bucket}: {exc!r}",
-    )
-
-
-def _range_not_satisfiable(detail: str) -> ValidationError:
-    return ValidationError(
-        "The requested range is not satisfiable.", code="range_not_satisfiable", detail=detail
     )

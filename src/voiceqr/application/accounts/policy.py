@@ -32,7 +32,7 @@ def hash_token(token: str) -> str:
 
 
 class RateLimited(DomainError):
-    category = ErrorCategory.VALIDATION
+    category = ErrorCategory.RATE_LIMITED
     code = "rate_limited"
 
     def __init__(self, retry_after: int) -> None:

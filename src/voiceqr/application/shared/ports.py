@@ -149,7 +149,7 @@ class AudioStorage(Protocol):
     async def read_range(self, key: str, start: int, end: int | None) -> AudioRange:
         """Bytes `start..end` (inclusive; None = to the end), streamed in chunks.
 
-        Raises NotFound if absent and ValidationError (code `range_not_satisfiable`)
+        Raises NotFound if absent and RangeNotSatisfiable (a ValidationError)
         if `start` is past the end of the object.
         """
         ...

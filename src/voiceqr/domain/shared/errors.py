@@ -19,6 +19,24 @@ class ErrorCategory(StrEnum):
     QUOTA = "quota"
     STORAGE = "storage"
     SYSTEM = "system"
+    # Finer categories, each a case of a broader one (`broad`), for the refusals HTTP
+    # answers with their own status.
+    RATE_LIMITED = "rate_limited"  # validation: too many attempts, try again later
+    OUT_OF_RANGE = "out_of_range"  # validation: a byte range past the end of the file
+    GONE = "gone"  # not_found: it was there and its owner removed it for good
+
+    @property
+    def broad(self) -> ErrorCategory:
+        """The category this one is a case of, or itself: a form that explains
+        `validation` also explains `rate_limited`, and the CLI exits alike."""
+        return _BROADER.get(self, self)
+
+
+_BROADER = {
+    ErrorCategory.RATE_LIMITED: ErrorCategory.VALIDATION,
+    ErrorCategory.OUT_OF_RANGE: ErrorCategory.VALIDATION,
+    ErrorCategory.GONE: ErrorCategory.NOT_FOUND,
+}
 
 
 class DomainError(Exception):
@@ -55,6 +73,23 @@ class ValidationError(DomainError):
 class NotFound(DomainError):
     category = ErrorCategory.NOT_FOUND
     code = "not_found"
+
+
+class RangeNotSatisfiable(ValidationError):
+    """A byte range outside the stored file."""
+
+    category = ErrorCategory.OUT_OF_RANGE
+    code = "range_not_satisfiable"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("The requested range is not satisfiable.", detail=detail)
+
+
+class Gone(NotFound):
+    """What was asked for existed and was removed for good."""
+
+    category = ErrorCategory.GONE
+    code = "gone"
 
 
 class Conflict(DomainError):

@@ -15,7 +15,7 @@ from voiceqr.entrypoints.cli.kit import fail, run
 
 MAX_LOCK_MINUTES = 365 * 24 * 60  # a year; an account to keep out for good is disabled
 
-app = typer.Typer(no_args_is_help=True, help="Accounts.")
+app = typer.Typer(name="users", no_args_is_help=True, help="Accounts.")
 
 
 @app.command("create")
@@ -104,3 +104,7 @@ def verify(email: str) -> None:
     """Mark an account's email as verified by hand."""
     user = run(lambda p: p.accounts.accounts.mark_verified(email, actor=OPERATOR))
     typer.echo(f"verified {user.email}")
+
+
+COMMANDS = (app,)
+"""What `voiceqr` gains from this module (see `main.py`)."""

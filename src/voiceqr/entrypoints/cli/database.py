@@ -9,7 +9,7 @@ import typer
 from voiceqr.bootstrap import Platform
 from voiceqr.entrypoints.cli.kit import run
 
-app = typer.Typer(no_args_is_help=True, help="Database schema migrations.")
+app = typer.Typer(name="db", no_args_is_help=True, help="Database schema migrations.")
 
 
 @app.command("upgrade")
@@ -39,3 +39,7 @@ def downgrade(revision: Annotated[str, typer.Argument(help="Target, e.g. -1 or b
 def current() -> None:
     """Show the applied revision."""
     typer.echo(run(lambda p: p.database_revision(), start=False) or "empty (no migrations)")
+
+
+COMMANDS = (app,)
+"""What `voiceqr` gains from this module (see `main.py`)."""

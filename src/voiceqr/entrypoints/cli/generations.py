@@ -23,7 +23,9 @@ from voiceqr.entrypoints.cli.kit import exit_code, fail, run, settings
 from voiceqr.entrypoints.cli.voices import find_voice
 
 commands = typer.Typer()
-app = typer.Typer(no_args_is_help=True, help="Failed generations: inspect and recover.")
+app = typer.Typer(
+    name="generations", no_args_is_help=True, help="Failed generations: inspect and recover."
+)
 
 
 @commands.command()
@@ -155,3 +157,7 @@ def _check_writable(option: str, path: Path) -> None:
         raise fail(f"{option}: there is no folder {folder}", 2)
     if not os.access(folder, os.W_OK):
         raise fail(f"{option}: the folder {folder} cannot be written to", 2)
+
+
+COMMANDS = (commands, app)
+"""What `voiceqr` gains from this module (see `main.py`)."""

@@ -32,7 +32,7 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def exit_code(error: DomainError) -> int:
-    return EXIT_CODES.get(error.category, 1)
+    return EXIT_CODES.get(error.category.broad, 1)
 
 
 def settings() -> Settings:

@@ -35,3 +35,7 @@ def outbox(
             f"{m.created_at:%Y-%m-%d %H:%M}  {m.status:<7}  tries={m.attempts}  {m.to}  "
             f"{m.subject}{error}"
         )
+
+
+COMMANDS = (app,)
+"""What `voiceqr` gains from this module (see `main.py`)."""

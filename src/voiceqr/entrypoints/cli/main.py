@@ -1,13 +1,17 @@
 """`voiceqr`: run the platform and operate it from a terminal.
 
-Each feature brings its commands (`accounts.py` for `voiceqr users ...`, and so on);
-this module puts them under one command and turns a command line it cannot use into
-one error line and exit code 2, like every other refusal (see `kit.py`)."""
+Each module of this package that declares `COMMANDS` brings them (`accounts.py` for
+`voiceqr users ...`, and so on), found by name with no list to keep, in the order of
+the modules' names. This module puts them under one command and turns a command line
+it cannot use into one error line and exit code 2, like every other refusal (see
+`kit.py`)."""
 
 from __future__ import annotations
 
 import contextlib
+import pkgutil
 from collections.abc import Iterator
+from importlib import import_module
 from typing import Any
 
 import typer
@@ -17,15 +21,7 @@ from typer._click.core import Context
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
-from voiceqr.entrypoints.cli import (
-    accounts,
-    database,
-    generations,
-    mail,
-    operations,
-    running,
-    voices,
-)
+from voiceqr.entrypoints import cli
 from voiceqr.entrypoints.cli.kit import fail
 
 
@@ -66,14 +62,16 @@ app = typer.Typer(
     help="voiceqr: spoken audio behind a QR code.",
     pretty_exceptions_enable=False,
 )
-app.add_typer(running.app)
-app.add_typer(database.app, name="db")
-app.add_typer(accounts.app, name="users")
-app.add_typer(voices.app, name="voices")
-app.add_typer(generations.app, name="generations")
-app.add_typer(mail.app)
-app.add_typer(generations.commands)
-app.add_typer(operations.app)
+
+
+def _feature_commands() -> Iterator[typer.Typer]:
+    """Each module's `COMMANDS`, in the order of the modules' names (this one has none)."""
+    for info in sorted(pkgutil.iter_modules(cli.__path__), key=lambda info: info.name):
+        yield from getattr(import_module(f"{cli.__name__}.{info.name}"), "COMMANDS", ())
+
+
+for commands in _feature_commands():
+    app.add_typer(commands)
 
 
 def main() -> None:

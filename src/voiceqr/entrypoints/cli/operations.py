@@ -51,3 +51,7 @@ def failure_stats(
     typer.echo(f"last {window}: {stats.failed} of {stats.finished} attempts failed")
     for category, count in stats.by_category.items():
         typer.echo(f"  {category:<16} {count}")
+
+
+COMMANDS = (app,)
+"""What `voiceqr` gains from this module (see `main.py`)."""

@@ -64,3 +64,7 @@ def show_settings() -> None:
     """Every setting, its type and its default."""
     for name, kind, default in all_variables():
         typer.echo(f"{name:<42} {kind:<28} {default!r}")
+
+
+COMMANDS = (app,)
+"""What `voiceqr` gains from this module (see `main.py`)."""

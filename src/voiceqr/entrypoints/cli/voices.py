@@ -12,7 +12,7 @@ from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.shared.errors import ValidationError
 from voiceqr.entrypoints.cli.kit import run
 
-app = typer.Typer(no_args_is_help=True, help="The voice gallery.")
+app = typer.Typer(name="voices", no_args_is_help=True, help="The voice gallery.")
 
 
 @app.command("list")
@@ -51,3 +51,7 @@ async def find_voice(platform: Platform, wanted: str) -> UUID:
             ) from None
         return matches[0].id
     return voice_id
+
+
+COMMANDS = (app,)
+"""What `voiceqr` gains from this module (see `main.py`)."""

@@ -4,7 +4,7 @@ is sent, so a test or the dev mailbox delivering at the same time never doubles 
 from __future__ import annotations
 
 from voiceqr.bootstrap import Platform
-from voiceqr.entrypoints.worker.tasks import Periodic, Task, sweep_interval
+from voiceqr.entrypoints.worker.tasks import LAST, Periodic, Task, sweep_interval
 
 
 async def deliver_mail(platform: Platform) -> int:
@@ -12,4 +12,6 @@ async def deliver_mail(platform: Platform) -> int:
 
 
 TASKS: tuple[Task, ...] = ()
-SCHEDULES = (Periodic("mail delivery", sweep_interval, deliver_mail),)
+# Last in a pass: mail another job queued on the same pass (the failure-rate
+# alert) goes out on that pass.
+SCHEDULES = (Periodic("mail delivery", sweep_interval, deliver_mail, order=LAST),)

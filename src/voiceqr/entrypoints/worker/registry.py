@@ -1,20 +1,24 @@
 """Every feature's background tasks and periodic jobs, gathered in one place.
 
-`voiceqr worker` and the worker inside `voiceqr serve` both take theirs from here: a
-feature adds a module below and names it in FEATURES.
+`voiceqr worker` and the worker inside `voiceqr serve` both take theirs from here. A
+feature's module in this package that declares `TASKS` and `SCHEDULES` is found by
+name, with no list to keep: a feature adds its module and nothing else.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import pkgutil
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from functools import partial
-from typing import Protocol
+from importlib import import_module
+from typing import Protocol, cast
 
 from voiceqr.application.shared.jobs import Schedule
 from voiceqr.bootstrap import Platform
-from voiceqr.entrypoints.worker import accounts, generations, mail, operations, queue
+from voiceqr.entrypoints import worker
 from voiceqr.entrypoints.worker.tasks import Periodic, Task
 
 
@@ -26,22 +30,36 @@ class Feature(Protocol):
     def SCHEDULES(self) -> Sequence[Periodic]: ...
 
 
-# One pass runs the periodic jobs in this order: the alert check comes before mail
-# delivery, so an alert that fires goes out on the same pass.
-FEATURES: tuple[Feature, ...] = (generations, operations, mail, queue, accounts)
+@functools.cache
+def features() -> tuple[Feature, ...]:
+    """The modules of this package that declare work, in the order of their names.
+
+    Found on first use rather than on import: this package's own modules (`main`)
+    import this one.
+    """
+    modules = (
+        import_module(f"{worker.__name__}.{info.name}")
+        for info in sorted(pkgutil.iter_modules(worker.__path__), key=lambda info: info.name)
+    )
+    return tuple(
+        cast(Feature, module)
+        for module in modules
+        if hasattr(module, "TASKS") and hasattr(module, "SCHEDULES")
+    )
 
 
 def tasks(platform: Platform) -> dict[str, Callable[..., Awaitable[object]]]:
     """Each task's handler by name, bound to the platform."""
-    return {task.name: _bound(task, platform) for f in FEATURES for task in f.TASKS}
+    return {task.name: _bound(task, platform) for f in features() for task in f.TASKS}
 
 
 def schedules(platform: Platform) -> list[Schedule]:
-    """Each periodic job, its period read from the platform's settings."""
+    """Each periodic job, its period read from the platform's settings, in the order
+    a pass runs them (`Periodic.order`, then the features' names)."""
+    periodic = sorted((p for f in features() for p in f.SCHEDULES), key=lambda p: p.order)
     return [
         Schedule(p.name, timedelta(seconds=p.seconds(platform.settings)), partial(p.run, platform))
-        for f in FEATURES
-        for p in f.SCHEDULES
+        for p in periodic
     ]
 
 

@@ -20,11 +20,20 @@ class Task:
 @dataclass(frozen=True, slots=True)
 class Periodic:
     """A job run once per period across all workers; `run` returns how many things
-    it did, and `seconds` reads its period from the settings."""
+    it did, and `seconds` reads its period from the settings.
+
+    `order` places it in a pass over the due jobs: lower runs first, and jobs of the
+    same order run in the order of their features' module names.
+    """
 
     name: str
     seconds: Callable[[Settings], float]
     run: Callable[[Platform], Awaitable[int]]
+    order: int = 0
+
+
+LAST = 1
+"""The order of a job that sends what the others of the same pass produced (mail delivery)."""
 
 
 def sweep_interval(settings: Settings) -> float:

@@ -43,9 +43,10 @@ def refusal_status(
 
     Raises `exc` again when the form does not explain its category.
     """
-    if exc.category not in explained:
+    if exc.category.broad not in explained and exc.category not in explained:
         raise exc
-    return (instead or {}).get(exc.category) or status_of(exc)
+    instead = instead or {}
+    return instead.get(exc.category) or instead.get(exc.category.broad) or status_of(exc)
 
 
 def refused(

@@ -27,6 +27,9 @@ STATUS_BY_CATEGORY = {
     ErrorCategory.QUOTA: 503,
     ErrorCategory.STORAGE: 503,
     ErrorCategory.SYSTEM: 500,
+    ErrorCategory.RATE_LIMITED: 429,
+    ErrorCategory.OUT_OF_RANGE: 416,
+    ErrorCategory.GONE: 410,
 }
 
 TITLES = {
@@ -89,19 +92,15 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-# Three refusals share a category with others and are told apart by their code: a
-# byte range past the end of a file and a removed code's audio (categories validation
-# and not_found) and too many attempts (validation).
-STATUS_BY_CODE = {
-    "range_not_satisfiable": 416,
-    "audio_removed": 410,  # a deleted generation's public code
-    "rate_limited": 429,
-}
+# The playback use case still raises a deleted generation's public code as NotFound
+# with this code; once it raises `Gone` (category gone) this line goes.
+_REMOVED_AUDIO = "audio_removed"
 
 
 def status_of(exc: DomainError) -> int:
     """The HTTP status of a domain error, for the API and the web forms alike."""
-    return STATUS_BY_CODE.get(exc.code) or STATUS_BY_CATEGORY.get(exc.category, 500)
+    category = ErrorCategory.GONE if exc.code == _REMOVED_AUDIO else exc.category
+    return STATUS_BY_CATEGORY.get(category, 500)
 
 
 def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
