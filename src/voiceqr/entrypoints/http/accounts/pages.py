@@ -8,6 +8,7 @@ spends a token. Errors re-render the form with a 4xx status.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
@@ -15,7 +16,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, Parameter
 from litestar.response import Redirect, Template
 
-from voiceqr.application.accounts.policy import SecondFactorRequired
+from voiceqr.application.accounts.policy import Client, SecondFactorRequired
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.users import User
@@ -215,6 +216,25 @@ async def verify_submit(
     )
 
 
+async def _mail_a_link(
+    mail: Callable[..., Awaitable[None]],
+    data: Form,
+    client: Client,
+    viewer: User | None,
+    *,
+    form: str,
+    check: str,
+) -> Response[Any]:
+    """Mail a link to the typed address, then ask to check the mailbox (`check` says
+    what for); a refused address shows the page `form` again."""
+    email = data.get("email", "")
+    try:
+        await mail(email=email, client=client)
+    except DomainError as exc:
+        return refused(form, exc, user=viewer, email=email)
+    return Redirect(f"/check-email?for={check}", status_code=303)
+
+
 @get("/resend-verification")
 async def resend_page(viewer: NamedDependency[User | None]) -> Template:
     return page(
@@ -229,14 +249,14 @@ async def resend_submit(
     viewer: NamedDependency[User | None],
     platform: NamedDependency[Platform],
 ) -> Response[Any]:
-    email = data.get("email", "")
-    try:
-        await platform.accounts.accounts.resend_verification(
-            email=email, client=client_of(request, platform)
-        )
-    except DomainError as exc:
-        return refused("accounts/resend_verification.html", exc, user=viewer, email=email)
-    return Redirect("/check-email?for=verification", status_code=303)
+    return await _mail_a_link(
+        platform.accounts.accounts.resend_verification,
+        data,
+        client_of(request, platform),
+        viewer,
+        form="accounts/resend_verification.html",
+        check="verification",
+    )
 
 
 # --- password recovery and unlock ------------------------------------------------
@@ -254,14 +274,14 @@ async def forgot_submit(
     viewer: NamedDependency[User | None],
     platform: NamedDependency[Platform],
 ) -> Response[Any]:
-    email = data.get("email", "")
-    try:
-        await platform.accounts.accounts.forgot_password(
-            email=email, client=client_of(request, platform)
-        )
-    except DomainError as exc:
-        return refused("accounts/forgot_password.html", exc, user=viewer, email=email)
-    return Redirect("/check-email?for=reset", status_code=303)
+    return await _mail_a_link(
+        platform.accounts.accounts.forgot_password,
+        data,
+        client_of(request, platform),
+        viewer,
+        form="accounts/forgot_password.html",
+        check="reset",
+    )
 
 
 @get("/reset-password")
