@@ -13,10 +13,11 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromQuery, Parameter
 from litestar.response import Redirect, Template
 
-from voiceqr.application.accounts.policy import Client, SecondFactorRequired
+from voiceqr.application.accounts.policy import SecondFactorRequired
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.users import User
@@ -33,6 +34,8 @@ from voiceqr.entrypoints.http.kit.views import PASSWORD_RULES
 
 _LINK_REFUSALS = (ErrorCategory.VALIDATION, ErrorCategory.CONFLICT)
 _PASSWORD_REFUSALS = (ErrorCategory.AUTHENTICATION, ErrorCategory.VALIDATION)
+# A use case that mails a link to an address (or says nothing, to hide who has an account).
+MailLink = Callable[..., Awaitable[None]]
 
 CHECK_EMAIL = {
     "signup": (
@@ -216,23 +219,27 @@ async def verify_submit(
     )
 
 
-async def _mail_a_link(
-    mail: Callable[..., Awaitable[None]],
-    data: Form,
-    client: Client,
-    viewer: User | None,
-    *,
-    form: str,
-    check: str,
-) -> Response[Any]:
-    """Mail a link to the typed address, then ask to check the mailbox (`check` says
-    what for); a refused address shows the page `form` again."""
-    email = data.get("email", "")
-    try:
-        await mail(email=email, client=client)
-    except DomainError as exc:
-        return refused(form, exc, user=viewer, email=email)
-    return Redirect(f"/check-email?for={check}", status_code=303)
+def _mails_a_link(
+    path: str, *, form: str, check: str, mail: Callable[[Platform], MailLink]
+) -> HTTPRouteHandler:
+    """The POST of a page that asks for an email and mails a link to it, then asks to
+    check the mailbox (`check` says what for); a refused address shows `form` again."""
+
+    @post(path, status_code=303)
+    async def submit(
+        data: Form,
+        request: Request[Any, Any, Any],
+        viewer: NamedDependency[User | None],
+        platform: NamedDependency[Platform],
+    ) -> Response[Any]:
+        email = data.get("email", "")
+        try:
+            await mail(platform)(email=email, client=client_of(request, platform))
+        except DomainError as exc:
+            return refused(form, exc, user=viewer, email=email)
+        return Redirect(f"/check-email?for={check}", status_code=303)
+
+    return submit
 
 
 @get("/resend-verification")
@@ -242,21 +249,12 @@ async def resend_page(viewer: NamedDependency[User | None]) -> Template:
     )
 
 
-@post("/resend-verification", status_code=303)
-async def resend_submit(
-    data: Form,
-    request: Request[Any, Any, Any],
-    viewer: NamedDependency[User | None],
-    platform: NamedDependency[Platform],
-) -> Response[Any]:
-    return await _mail_a_link(
-        platform.accounts.accounts.resend_verification,
-        data,
-        client_of(request, platform),
-        viewer,
-        form="accounts/resend_verification.html",
-        check="verification",
-    )
+resend_submit = _mails_a_link(
+    "/resend-verification",
+    form="accounts/resend_verification.html",
+    check="verification",
+    mail=lambda platform: platform.accounts.accounts.resend_verification,
+)
 
 
 # --- password recovery and unlock ------------------------------------------------
@@ -267,21 +265,12 @@ async def forgot_page(viewer: NamedDependency[User | None]) -> Template:
     return page("accounts/forgot_password.html", user=viewer, email="")
 
 
-@post("/forgot-password", status_code=303)
-async def forgot_submit(
-    data: Form,
-    request: Request[Any, Any, Any],
-    viewer: NamedDependency[User | None],
-    platform: NamedDependency[Platform],
-) -> Response[Any]:
-    return await _mail_a_link(
-        platform.accounts.accounts.forgot_password,
-        data,
-        client_of(request, platform),
-        viewer,
-        form="accounts/forgot_password.html",
-        check="reset",
-    )
+forgot_submit = _mails_a_link(
+    "/forgot-password",
+    form="accounts/forgot_password.html",
+    check="reset",
+    mail=lambda platform: platform.accounts.accounts.forgot_password,
+)
 
 
 @get("/reset-password")
