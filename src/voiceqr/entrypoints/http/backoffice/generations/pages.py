@@ -15,9 +15,11 @@ from uuid import UUID
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from voiceqr.application.generations.failures import GenerationFailures
 from voiceqr.application.generations.revisions import Edit
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import User
@@ -249,30 +251,38 @@ async def _act(
     return Redirect(f"/admin/generations/{generation_id}?done={done}", status_code=303)
 
 
-@_action("/admin/generations/{generation_id:uuid}/retry")
-async def admin_retry(
-    request: Request[Any, Any, Any],
-    generation_id: FromPath[UUID],
-    staff: NamedDependency[User],
-    platform: NamedDependency[Platform],
-) -> Response[Any]:
-    async def retry(ip: str) -> object:
-        return await platform.generations.failures.retry(staff, generation_id, ip=ip)
+def _status_button(
+    path: str,
+    change: Callable[[GenerationFailures], Callable[..., Awaitable[object]]],
+    *,
+    done: str,
+) -> HTTPRouteHandler:
+    """A button of the detail page that moves the generation on (retry, cancel) with the
+    failures use case `change`."""
 
-    return await _act(request, platform, staff, generation_id, retry, done="retried")
+    @_action(path)
+    async def press(
+        request: Request[Any, Any, Any],
+        generation_id: FromPath[UUID],
+        staff: NamedDependency[User],
+        platform: NamedDependency[Platform],
+    ) -> Response[Any]:
+        async def run(ip: str) -> object:
+            return await change(platform.generations.failures)(staff, generation_id, ip=ip)
+
+        return await _act(request, platform, staff, generation_id, run, done=done)
+
+    return press
 
 
-@_action("/admin/generations/{generation_id:uuid}/cancel")
-async def admin_cancel(
-    request: Request[Any, Any, Any],
-    generation_id: FromPath[UUID],
-    staff: NamedDependency[User],
-    platform: NamedDependency[Platform],
-) -> Response[Any]:
-    async def cancel(ip: str) -> object:
-        return await platform.generations.failures.cancel(staff, generation_id, ip=ip)
-
-    return await _act(request, platform, staff, generation_id, cancel, done="cancelled")
+admin_retry = _status_button(
+    "/admin/generations/{generation_id:uuid}/retry", lambda failures: failures.retry, done="retried"
+)
+admin_cancel = _status_button(
+    "/admin/generations/{generation_id:uuid}/cancel",
+    lambda failures: failures.cancel,
+    done="cancelled",
+)
 
 
 @_action("/admin/generations/{generation_id:uuid}/edit")
