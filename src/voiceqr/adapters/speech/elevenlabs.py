@@ -40,6 +40,58 @@ _NO_ANSWER: Final[tuple[tuple[type[httpx.HTTPError], str, str], ...]] = (
     ),
 )
 
+# What an answer without audio tells the user, by the code it is reported with: the
+# message, the category and whether another attempt may pass.
+_REFUSALS: Final[dict[str, tuple[str, ErrorCategory, bool]]] = {
+    "empty_audio": (
+        "The speech provider returned no audio; please try again.",
+        ErrorCategory.PROVIDER,
+        True,
+    ),
+    "quota_exceeded": ("The speech quota is used up.", ErrorCategory.QUOTA, False),
+    "invalid_api_key": (
+        "The speech provider is not configured correctly.",
+        ErrorCategory.PROVIDER,
+        False,
+    ),
+    "unauthorized": ("The speech provider refused the request.", ErrorCategory.PROVIDER, False),
+    "payment_required": (
+        "The speech provider plan does not allow this request.",
+        ErrorCategory.QUOTA,
+        False,
+    ),
+    "unknown_voice": ("This voice is not available.", ErrorCategory.VALIDATION, False),
+    "provider_validation": (
+        "The speech provider could not process this text.",
+        ErrorCategory.VALIDATION,
+        False,
+    ),
+    "rate_limited": (
+        "The speech provider is busy; please try again shortly.",
+        ErrorCategory.PROVIDER,
+        True,
+    ),
+    "provider_unavailable": (
+        "The speech provider is unavailable; please try again.",
+        ErrorCategory.PROVIDER,
+        True,
+    ),
+    "provider_error": ("The speech provider rejected the request.", ErrorCategory.PROVIDER, False),
+}
+_BY_HTTP_CODE: Final[dict[int, str]] = {
+    httpx.codes.UNAUTHORIZED: "unauthorized",
+    httpx.codes.FORBIDDEN: "unauthorized",
+    httpx.codes.PAYMENT_REQUIRED: "payment_required",
+    httpx.codes.NOT_FOUND: "unknown_voice",
+    httpx.codes.BAD_REQUEST: "provider_validation",
+    httpx.codes.UNPROCESSABLE_ENTITY: "provider_validation",
+    httpx.codes.TOO_MANY_REQUESTS: "rate_limited",
+}
+# Refusals reported with the provider's own status when it names one.
+_NAMED_BY_PROVIDER: Final = frozenset({"payment_required", "rate_limited"})
+# Refusals whose `Retry-After` says when to try again.
+_COME_BACK_LATER: Final = frozenset({"rate_limited", "provider_unavailable"})
+
 
 class ElevenLabsSynthesizer:
     """SpeechSynthesizer over the ElevenLabs API, producing 44.1 kHz / 128 kbps MP3.
@@ -127,97 +179,16 @@ class ElevenLabsSynthesizer:
         raise self._error_for(response)
 
     def _error_for(self, response: httpx.Response) -> SpeechError:
-        code = response.status_code
         status = _provider_status(response)
-        detail = self._detail(response)
-
-        def error(
-            message: str,
-            category: ErrorCategory,
-            error_code: str,
-            *,
-            retryable: bool,
-            retry_after: float | None = None,
-        ) -> SpeechError:
-            return SpeechError(
-                message,
-                category=category,
-                code=error_code,
-                retryable=retryable,
-                retry_after=retry_after,
-                detail=detail,
-            )
-
-        if code == httpx.codes.OK:
-            return error(
-                "The speech provider returned no audio; please try again.",
-                ErrorCategory.PROVIDER,
-                "empty_audio",
-                retryable=True,
-            )
-        if status == "quota_exceeded" and 400 <= code < 500:
-            return error(
-                "The speech quota is used up.",
-                ErrorCategory.QUOTA,
-                "quota_exceeded",
-                retryable=False,
-            )
-        if code == httpx.codes.UNAUTHORIZED and status == "invalid_api_key":
-            return error(
-                "The speech provider is not configured correctly.",
-                ErrorCategory.PROVIDER,
-                "invalid_api_key",
-                retryable=False,
-            )
-        if code in (httpx.codes.UNAUTHORIZED, httpx.codes.FORBIDDEN):
-            return error(
-                "The speech provider refused the request.",
-                ErrorCategory.PROVIDER,
-                "unauthorized",
-                retryable=False,
-            )
-        if code == httpx.codes.PAYMENT_REQUIRED:
-            return error(
-                "The speech provider plan does not allow this request.",
-                ErrorCategory.QUOTA,
-                status or "payment_required",
-                retryable=False,
-            )
-        if code == httpx.codes.NOT_FOUND or status == "voice_not_found":
-            return error(
-                "This voice is not available.",
-                ErrorCategory.VALIDATION,
-                "unknown_voice",
-                retryable=False,
-            )
-        if code in (httpx.codes.BAD_REQUEST, httpx.codes.UNPROCESSABLE_ENTITY):
-            return error(
-                "The speech provider could not process this text.",
-                ErrorCategory.VALIDATION,
-                "provider_validation",
-                retryable=False,
-            )
-        if code == httpx.codes.TOO_MANY_REQUESTS:
-            return error(
-                "The speech provider is busy; please try again shortly.",
-                ErrorCategory.PROVIDER,
-                status or "rate_limited",
-                retryable=True,
-                retry_after=_retry_after(response),
-            )
-        if code >= 500:
-            return error(
-                "The speech provider is unavailable; please try again.",
-                ErrorCategory.PROVIDER,
-                "provider_unavailable",
-                retryable=True,
-                retry_after=_retry_after(response),
-            )
-        return error(
-            "The speech provider rejected the request.",
-            ErrorCategory.PROVIDER,
-            "provider_error",
-            retryable=False,
+        refusal = _refusal(response.status_code, status)
+        message, category, retryable = _REFUSALS[refusal]
+        return SpeechError(
+            message,
+            category=category,
+            code=(status or refusal) if refusal in _NAMED_BY_PROVIDER else refusal,
+            retryable=retryable,
+            retry_after=_retry_after(response) if refusal in _COME_BACK_LATER else None,
+            detail=self._detail(response),
         )
 
     def _detail(self, response: httpx.Response) -> str:
@@ -230,6 +201,22 @@ class ElevenLabsSynthesizer:
         if self._api_key:
             return text.replace(self._api_key, "[redacted]")
         return text
+
+
+def _refusal(code: int, status: str | None) -> str:
+    """Which of `_REFUSALS` an answer without audio is, from its HTTP code and the
+    provider's status (most specific first)."""
+    if code == httpx.codes.OK:
+        return "empty_audio"
+    if status == "quota_exceeded" and 400 <= code < 500:
+        return "quota_exceeded"
+    if status == "invalid_api_key" and code == httpx.codes.UNAUTHORIZED:
+        return "invalid_api_key"
+    by_code = _BY_HTTP_CODE.get(code, "provider_unavailable" if code >= 500 else "provider_error")
+    # The provider naming the voice as missing outranks any code but a refused account.
+    if status == "voice_not_found" and by_code not in ("unauthorized", "payment_required"):
+        return "unknown_voice"
+    return by_code
 
 
 def _provider_status(response: httpx.Response) -> str | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -17,6 +16,7 @@ import espeakng_loader
 import lameenc
 
 from voiceqr.application.shared.ports import SpeechResult
+from voiceqr.application.voices.gallery import VoiceSpec
 from voiceqr.domain.generations.generation import clean_text
 from voiceqr.domain.shared.errors import ErrorCategory, SpeechError
 from voiceqr.domain.voices.voice import Voice
@@ -34,24 +34,10 @@ _SynthCallback = ctypes.CFUNCTYPE(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class DefaultVoice:
-    """A voice the platform can offer out of the box with the embedded engine.
-
-    `provider_voice_id` is an espeak-ng voice name with an optional `+variant`
-    (gender/timbre); a higher `priority` is listed first.
-    """
-
-    name: str
-    description: str
-    type: str
-    language: str
-    region: str
-    age: str
-    style: str
-    provider_voice_id: str
-    priority: int
-
+# A voice the platform can offer out of the box with the embedded engine, as the
+# gallery seeds it: `provider_voice_id` is an espeak-ng voice name with an optional
+# `+variant` (gender/timbre); a higher `priority` is listed first.
+DefaultVoice = VoiceSpec
 
 DEFAULT_VOICES: Final[tuple[DefaultVoice, ...]] = (
     DefaultVoice(

@@ -197,17 +197,21 @@ class Accounts(MailedLinks):
         if user is None or user.password_hash is None:
             await self._hasher.verify(await self._dummy(), password)
             await self._record(
-                address, None, False, SignInMethod.PASSWORD, "bad_credentials", client
+                self._event(address, None, False, SignInMethod.PASSWORD, "bad_credentials", client)
             )
             raise failure
         now = self._clock()
         password_ok = await self._hasher.verify(user.password_hash, password)
         if user.status is not UserStatus.ACTIVE:
             # Checked before the password, so guesses cannot lock (and mail) a disabled account.
-            await self._record(address, user, False, SignInMethod.PASSWORD, "disabled", client)
+            await self._record(
+                self._event(address, user, False, SignInMethod.PASSWORD, "disabled", client)
+            )
             raise failure
         if user.is_locked(now):
-            await self._record(address, user, False, SignInMethod.PASSWORD, "locked", client)
+            await self._record(
+                self._event(address, user, False, SignInMethod.PASSWORD, "locked", client)
+            )
             raise failure
         if not password_ok:
             await self._failed_password(user, client)
@@ -262,7 +266,7 @@ class Accounts(MailedLinks):
             reauthenticated_at=now,
         )
         await self._sessions.add(session)
-        await self._record(user.email, user, True, method, "", client)
+        await self._record(self._event(user.email, user, True, method, "", client))
         return SignIn(user=user, token=token, session=session)
 
     async def second_factor_failed(self, user: User, client: Client) -> None:

@@ -147,17 +147,10 @@ class AccountsCore:
             country=client.country,
         )
 
-    async def _record(
-        self,
-        email: str,
-        user: User | None,
-        success: bool,
-        method: str,
-        reason: str,
-        client: Client,
-    ) -> None:
+    async def _record(self, event: LoginEvent) -> None:
+        """Keep a sign-in event on its own (a refused sign-in changes nothing else)."""
         async with self._uow() as uow:
-            await uow.login_events.add(self._event(email, user, success, method, reason, client))
+            await uow.login_events.add(event)
             await uow.commit()
 
     async def _dummy(self) -> str:

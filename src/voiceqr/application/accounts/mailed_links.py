@@ -6,6 +6,8 @@ Every reply that could tell whether an email has an account is the same either w
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from voiceqr.application.accounts.core import AccountsCore
 from voiceqr.application.accounts.policy import Client
 from voiceqr.application.accounts.ports import AccountsUnitOfWork
@@ -74,15 +76,15 @@ class MailedLinks(AccountsCore):
 
     async def resend_verification(self, *, email: str, client: Client) -> None:
         """Mail a fresh link to an unverified account; silent otherwise."""
-        address = await self._limit_mailing("verify", email, client)
-        if address is None:
-            return
-        async with self._uow() as uow:
-            user = await uow.users.get_by_email(address)
-            if user is None or user.is_verified or user.status is not UserStatus.ACTIVE:
-                return
-            await self._send_verification(uow, user)
-            await uow.commit()
+        await self._mail_link_on_request(
+            "verify",
+            email,
+            client,
+            TokenPurpose.VERIFY_EMAIL,
+            "verify_email",
+            "/verify-email",
+            wanted=lambda user: not user.is_verified,
+        )
 
     async def verify_email(self, token: str, *, client: Client | None = None) -> User:
         """Confirm an address: a new account's, or the new one of an email change."""
@@ -107,6 +109,29 @@ class MailedLinks(AccountsCore):
             await uow.commit()
         return user
 
+    async def _mail_link_on_request(
+        self,
+        action: str,
+        email: str,
+        client: Client,
+        purpose: TokenPurpose,
+        template: str,
+        path: str,
+        *,
+        wanted: Callable[[User], bool] = lambda user: True,
+    ) -> None:
+        """Mail a link for `purpose` to the active account at `email` if it is `wanted`;
+        silent otherwise, so the reply never tells whether an account exists."""
+        address = await self._limit_mailing(action, email, client)
+        if address is None:
+            return
+        async with self._uow() as uow:
+            user = await uow.users.get_by_email(address)
+            if user is None or user.status is not UserStatus.ACTIVE or not wanted(user):
+                return
+            await self._mail_link(uow, user, purpose, template, path)
+            await uow.commit()
+
     async def _send_verification(self, uow: AccountsUnitOfWork, user: User) -> None:
         await self._mail_link(uow, user, TokenPurpose.VERIFY_EMAIL, "verify_email", "/verify-email")
 
@@ -114,17 +139,9 @@ class MailedLinks(AccountsCore):
 
     async def forgot_password(self, *, email: str, client: Client) -> None:
         """Mail a single-use 30-minute reset link; the same reply for any email."""
-        address = await self._limit_mailing("reset", email, client)
-        if address is None:
-            return
-        async with self._uow() as uow:
-            user = await uow.users.get_by_email(address)
-            if user is None or user.status is not UserStatus.ACTIVE:
-                return
-            await self._mail_link(
-                uow, user, TokenPurpose.RESET_PASSWORD, "reset_password", "/reset-password"
-            )
-            await uow.commit()
+        await self._mail_link_on_request(
+            "reset", email, client, TokenPurpose.RESET_PASSWORD, "reset_password", "/reset-password"
+        )
 
     async def reset_password(
         self, *, token: str, password: str, client: Client | None = None

@@ -20,21 +20,19 @@ _ACTION_FILTER = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 
 def check_action(action: str) -> str:
     """`action` if it is a dotted name such as `generation.retry`; ValidationError otherwise."""
-    if not _ACTION.match(action):
-        raise ValidationError(
-            f"'{action}' is not an audit action (dotted lower-case, e.g. generation.retry).",
-            code="invalid_audit_action",
-        )
-    return action
+    return _matching(action, _ACTION, "an audit action (dotted lower-case, e.g. generation.retry)")
 
 
 def check_action_filter(action: str) -> str:
     """An action to filter on: a full action (`generation.retry`) or its object (`generation`)."""
-    if not _ACTION_FILTER.match(action):
-        raise ValidationError(
-            f"'{action}' is not an audit action or prefix (e.g. generation or generation.retry).",
-            code="invalid_audit_action",
-        )
+    return _matching(
+        action, _ACTION_FILTER, "an audit action or prefix (e.g. generation or generation.retry)"
+    )
+
+
+def _matching(action: str, pattern: re.Pattern[str], expected: str) -> str:
+    if not pattern.match(action):
+        raise ValidationError(f"'{action}' is not {expected}.", code="invalid_audit_action")
     return action
 
 

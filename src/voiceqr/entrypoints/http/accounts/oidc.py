@@ -14,6 +14,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -22,10 +23,11 @@ from voiceqr.application.accounts.social_sign_in import (
     LinkRequired,
     SecondFactorPending,
     SocialSignedIn,
+    SocialSignIn,
 )
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.shared.errors import AuthenticationFailed, DomainError
-from voiceqr.entrypoints.http.kit.auth import client_of, session_cookie
+from voiceqr.entrypoints.http.kit.auth import client_of, private_cookie, session_cookie
 from voiceqr.entrypoints.http.kit.forms import Form, page, safe_next
 from voiceqr.entrypoints.http.kit.headers import NO_STORE
 from voiceqr.entrypoints.http.kit.problems import status_of
@@ -39,17 +41,19 @@ CODE_PATH = "/signin/code"
 CALLBACK_PATH = "/api/v1/auth/oidc/{provider}/callback"
 
 
-def _cookie(platform: Platform, key: str, value: str, *, path: str, max_age: int) -> Cookie:
-    # SameSite=Lax still goes with the provider's top-level redirect back to us.
-    return Cookie(
-        key=key,
-        value=value,
-        httponly=True,
-        samesite="lax",
-        secure=platform.settings.env == "production",
-        path=path,
-        max_age=max_age,
-    )
+def _round_trip(path: str) -> HTTPRouteHandler:
+    """A leg of the round trip to the provider: documented with the API but a
+    browser's, it answers with redirects and stays outside the JSON API's checks, like
+    the pages."""
+    return get(path, tags=["auth"], status_code=302, include_in_schema=True)
+
+
+def _offered(platform: Platform, provider: str) -> SocialSignIn:
+    """Social sign-in with `provider`; 404 for a provider not set up here."""
+    social = platform.accounts.social_sign_in
+    if not social.is_enabled(provider):
+        raise NotFoundException(f"Sign-in with '{provider}' is not offered here.")
+    return social
 
 
 def _wants_html(request: Request[Any, Any, Any]) -> bool:
@@ -66,14 +70,7 @@ def _signin_page(error: str, status: int, cookies: list[Cookie]) -> Template:
     )
 
 
-# The round trip to the provider is documented with the API but is a browser's: it
-# answers with redirects and stays outside the JSON API's checks, like the pages.
-@get(
-    "/api/v1/auth/oidc/{provider:str}/start",
-    tags=["auth"],
-    status_code=302,
-    include_in_schema=True,
-)
+@_round_trip("/api/v1/auth/oidc/{provider:str}/start")
 async def oidc_start(
     provider: FromPath[str],
     request: Request[Any, Any, Any],
@@ -82,9 +79,7 @@ async def oidc_start(
     next: FromQuery[str | None] = None,
 ) -> Response[Any]:
     """Send the browser to Google or Microsoft to sign in (404 for a provider not set up)."""
-    social = platform.accounts.social_sign_in
-    if not social.is_enabled(provider):
-        raise NotFoundException(f"Sign-in with '{provider}' is not offered here.")
+    social = _offered(platform, provider)
     try:
         started = await social.start(
             provider,
@@ -102,7 +97,7 @@ async def oidc_start(
         status_code=302,
         headers=NO_STORE,
         cookies=[
-            _cookie(
+            private_cookie(
                 platform,
                 STATE_COOKIE,
                 started.sealed_state,
@@ -113,12 +108,7 @@ async def oidc_start(
     )
 
 
-@get(
-    "/api/v1/auth/oidc/{provider:str}/callback",
-    tags=["auth"],
-    status_code=302,
-    include_in_schema=True,
-)
+@_round_trip("/api/v1/auth/oidc/{provider:str}/callback")
 async def oidc_callback(
     provider: FromPath[str],
     request: Request[Any, Any, Any],
@@ -130,10 +120,8 @@ async def oidc_callback(
 ) -> Response[Any]:
     """Where the provider sends the browser back: signs in and redirects to the app, or
     to `/signin/link` when an existing account's password must come first."""
-    social = platform.accounts.social_sign_in
-    if not social.is_enabled(provider):
-        raise NotFoundException(f"Sign-in with '{provider}' is not offered here.")
-    spent = _cookie(platform, STATE_COOKIE, "", path=STATE_COOKIE_PATH, max_age=0)
+    social = _offered(platform, provider)
+    spent = private_cookie(platform, STATE_COOKIE, "", path=STATE_COOKIE_PATH, max_age=0)
     try:
         result = await social.callback(
             provider,
@@ -149,7 +137,7 @@ async def oidc_callback(
             raise  # a problem document for API clients
         return _signin_page(exc.message, status_of(exc), [spent])
     if isinstance(result, LinkRequired):
-        link = _cookie(
+        link = private_cookie(
             platform,
             LINK_COOKIE,
             result.sealed_link,
@@ -158,7 +146,7 @@ async def oidc_callback(
         )
         return Redirect(LINK_PATH, status_code=302, headers=NO_STORE, cookies=[spent, link])
     if isinstance(result, SecondFactorPending):
-        pending = _cookie(
+        pending = private_cookie(
             platform, CODE_COOKIE, result.sealed, path=CODE_PATH, max_age=result.max_age_seconds
         )
         return Redirect(CODE_PATH, status_code=302, headers=NO_STORE, cookies=[spent, pending])
@@ -234,7 +222,7 @@ async def link_submit(
             needs_code=exc.code == "bad_second_factor",
             status=401,
         )
-    done = _cookie(platform, LINK_COOKIE, "", path=LINK_PATH, max_age=0)
+    done = private_cookie(platform, LINK_COOKIE, "", path=LINK_PATH, max_age=0)
     return _signed_in(platform, result, [done], status=303)
 
 
@@ -265,5 +253,5 @@ async def code_submit(
         if exc.code == "bad_second_factor":
             return _code_page(exc.message, 401)
         return _signin_page(exc.message, 401, [])
-    done = _cookie(platform, CODE_COOKIE, "", path=CODE_PATH, max_age=0)
+    done = private_cookie(platform, CODE_COOKIE, "", path=CODE_PATH, max_age=0)
     return _signed_in(platform, result, [done], status=303)

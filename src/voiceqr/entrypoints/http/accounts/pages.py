@@ -8,10 +8,12 @@ spends a token. Errors re-render the form with a 4xx status.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromQuery, Parameter
 from litestar.response import Redirect, Template
 
@@ -32,6 +34,8 @@ from voiceqr.entrypoints.http.kit.views import PASSWORD_RULES
 
 _LINK_REFUSALS = (ErrorCategory.VALIDATION, ErrorCategory.CONFLICT)
 _PASSWORD_REFUSALS = (ErrorCategory.AUTHENTICATION, ErrorCategory.VALIDATION)
+# A use case that mails a link to an address (or says nothing, to hide who has an account).
+MailLink = Callable[..., Awaitable[None]]
 
 CHECK_EMAIL = {
     "signup": (
@@ -215,6 +219,29 @@ async def verify_submit(
     )
 
 
+def _mails_a_link(
+    path: str, *, form: str, check: str, mail: Callable[[Platform], MailLink]
+) -> HTTPRouteHandler:
+    """The POST of a page that asks for an email and mails a link to it, then asks to
+    check the mailbox (`check` says what for); a refused address shows `form` again."""
+
+    @post(path, status_code=303)
+    async def submit(
+        data: Form,
+        request: Request[Any, Any, Any],
+        viewer: NamedDependency[User | None],
+        platform: NamedDependency[Platform],
+    ) -> Response[Any]:
+        email = data.get("email", "")
+        try:
+            await mail(platform)(email=email, client=client_of(request, platform))
+        except DomainError as exc:
+            return refused(form, exc, user=viewer, email=email)
+        return Redirect(f"/check-email?for={check}", status_code=303)
+
+    return submit
+
+
 @get("/resend-verification")
 async def resend_page(viewer: NamedDependency[User | None]) -> Template:
     return page(
@@ -222,21 +249,12 @@ async def resend_page(viewer: NamedDependency[User | None]) -> Template:
     )
 
 
-@post("/resend-verification", status_code=303)
-async def resend_submit(
-    data: Form,
-    request: Request[Any, Any, Any],
-    viewer: NamedDependency[User | None],
-    platform: NamedDependency[Platform],
-) -> Response[Any]:
-    email = data.get("email", "")
-    try:
-        await platform.accounts.accounts.resend_verification(
-            email=email, client=client_of(request, platform)
-        )
-    except DomainError as exc:
-        return refused("accounts/resend_verification.html", exc, user=viewer, email=email)
-    return Redirect("/check-email?for=verification", status_code=303)
+resend_submit = _mails_a_link(
+    "/resend-verification",
+    form="accounts/resend_verification.html",
+    check="verification",
+    mail=lambda platform: platform.accounts.accounts.resend_verification,
+)
 
 
 # --- password recovery and unlock ------------------------------------------------
@@ -247,21 +265,12 @@ async def forgot_page(viewer: NamedDependency[User | None]) -> Template:
     return page("accounts/forgot_password.html", user=viewer, email="")
 
 
-@post("/forgot-password", status_code=303)
-async def forgot_submit(
-    data: Form,
-    request: Request[Any, Any, Any],
-    viewer: NamedDependency[User | None],
-    platform: NamedDependency[Platform],
-) -> Response[Any]:
-    email = data.get("email", "")
-    try:
-        await platform.accounts.accounts.forgot_password(
-            email=email, client=client_of(request, platform)
-        )
-    except DomainError as exc:
-        return refused("accounts/forgot_password.html", exc, user=viewer, email=email)
-    return Redirect("/check-email?for=reset", status_code=303)
+forgot_submit = _mails_a_link(
+    "/forgot-password",
+    form="accounts/forgot_password.html",
+    check="reset",
+    mail=lambda platform: platform.accounts.accounts.forgot_password,
+)
 
 
 @get("/reset-password")

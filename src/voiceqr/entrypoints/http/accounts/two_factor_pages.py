@@ -10,11 +10,13 @@ on its own page. Pages that show a secret or codes are never cached.
 from __future__ import annotations
 
 import base64
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from litestar import Response, get, post
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect, Template
 
 from voiceqr.application.accounts.policy import ReauthenticationRequired
@@ -24,6 +26,8 @@ from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.shared.errors import DomainError, ErrorCategory
 from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status, refused
+
+T = TypeVar("T")
 
 SECTION = "/security#two-factor"
 SETUP = "/security/2fa/setup"
@@ -67,6 +71,36 @@ def _codes_page(user: User, codes: list[str]) -> Template:
     )
 
 
+def _needs_a_fresh_password(
+    path: str,
+    step: Callable[[Platform], Callable[[User, Session], Awaitable[T]]],
+    *,
+    moved_on: str,
+    show: Callable[[User, T], Template],
+) -> HTTPRouteHandler:
+    """The POST of a step that needs the password within 5 minutes: through
+    /reauthenticate and back when it is older, back to the section when the step's
+    error `moved_on` says two-factor changed meanwhile (another tab), else `show`."""
+
+    @post(path, status_code=200)
+    async def submit(
+        user: NamedDependency[User],
+        session: NamedDependency[Session],
+        platform: NamedDependency[Platform],
+    ) -> Response[Any]:
+        try:
+            done = await step(platform)(user, session)
+        except ReauthenticationRequired:
+            return _reauthenticate(path)
+        except DomainError as exc:
+            if exc.code != moved_on:
+                raise
+            return Redirect(SECTION, status_code=303)
+        return show(user, done)
+
+    return submit
+
+
 @get(SETUP)
 async def setup_page(user: NamedDependency[User]) -> Response[Any]:
     """Where the password confirmation comes back to: one click shows the QR code."""
@@ -75,21 +109,12 @@ async def setup_page(user: NamedDependency[User]) -> Response[Any]:
     return page("accounts/two_factor_setup.html", user=user, stage="start")
 
 
-@post(SETUP, status_code=200)
-async def setup_submit(
-    user: NamedDependency[User],
-    session: NamedDependency[Session],
-    platform: NamedDependency[Platform],
-) -> Response[Any]:
-    try:
-        setup = await platform.accounts.two_factor.begin_setup(user, session)
-    except ReauthenticationRequired:
-        return _reauthenticate(SETUP)
-    except DomainError as exc:
-        if exc.code != "two_factor_on":
-            raise
-        return Redirect(SECTION, status_code=303)
-    return _scan_page(user, setup)
+setup_submit = _needs_a_fresh_password(
+    SETUP,
+    lambda platform: platform.accounts.two_factor.begin_setup,
+    moved_on="two_factor_on",
+    show=_scan_page,
+)
 
 
 @post("/security/2fa/confirm", status_code=200)
@@ -121,21 +146,12 @@ async def recovery_codes_page(user: NamedDependency[User]) -> Response[Any]:
     return page("accounts/two_factor_recovery_codes.html", user=user, codes=None)
 
 
-@post(RECOVERY_CODES, status_code=200)
-async def recovery_codes_submit(
-    user: NamedDependency[User],
-    session: NamedDependency[Session],
-    platform: NamedDependency[Platform],
-) -> Response[Any]:
-    try:
-        codes = await platform.accounts.two_factor.regenerate_recovery_codes(user, session)
-    except ReauthenticationRequired:
-        return _reauthenticate(RECOVERY_CODES)
-    except DomainError as exc:
-        if exc.code != "two_factor_off":
-            raise
-        return Redirect(SECTION, status_code=303)
-    return _codes_page(user, codes)
+recovery_codes_submit = _needs_a_fresh_password(
+    RECOVERY_CODES,
+    lambda platform: platform.accounts.two_factor.regenerate_recovery_codes,
+    moved_on="two_factor_off",
+    show=_codes_page,
+)
 
 
 @get("/security/2fa/disable")

@@ -1,6 +1,6 @@
 """The backoffice: the administrators' pages and API under /admin, an area per folder.
 
-Every route asks for `admin`: the signed-in staff member whose role may enter that
+Every route asks for `staff`: the signed-in staff member whose role may enter that
 area (an API key also needs the admin scope), provided by the routers below; others get
 401, 403, or the sign-in page.
 """
@@ -15,8 +15,8 @@ from voiceqr.entrypoints.http.backoffice.monitoring import pages as monitoring_p
 from voiceqr.entrypoints.http.kit.auth import staff
 
 # Who may enter each area; each action inside asks its use case for its own permission.
-_FAILED_GENERATIONS = {"admin": staff(Permission.READ_FAILED_GENERATIONS)}
-_MONITORING = {"admin": staff(Permission.READ_FAILURE_DASHBOARD, Permission.READ_AUDIT_LOG)}
+_FAILED_GENERATIONS = {"staff": staff(Permission.READ_FAILED_GENERATIONS)}
+_MONITORING = {"staff": staff(Permission.READ_FAILURE_DASHBOARD, Permission.READ_AUDIT_LOG)}
 
 api_router = Router(
     path="/",

@@ -6,6 +6,7 @@ History's search box and folder and tag filters are in `pages.history_page`.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 from uuid import UUID
 
@@ -90,13 +91,9 @@ async def create_submit(
     platform: NamedDependency[Platform],
     user: NamedDependency[User],
 ) -> Response[Any]:
-    kind = _kind(request)
-    name = data.get("name", "")
-    try:
-        await platform.generations.folders.create(user, kind, name)
-    except DomainError as exc:
-        return await _refused(platform, user, exc, kind, name)
-    return Redirect(f"/folders?done=created#{kind}s", status_code=303)
+    kind, name = _kind(request), data.get("name", "")
+    saving = platform.generations.folders.create(user, kind, name)
+    return await _save_name(platform, user, kind, name, saving, done="created")
 
 
 @post(["/folders/{label_id:uuid}/rename", "/tags/{label_id:uuid}/rename"], status_code=303)
@@ -107,13 +104,9 @@ async def rename_submit(
     platform: NamedDependency[Platform],
     user: NamedDependency[User],
 ) -> Response[Any]:
-    kind = _kind(request)
-    name = data.get("name", "")
-    try:
-        await platform.generations.folders.rename(user, kind, label_id, name)
-    except DomainError as exc:
-        return await _refused(platform, user, exc, kind, name)
-    return Redirect(f"/folders?done=renamed#{kind}s", status_code=303)
+    kind, name = _kind(request), data.get("name", "")
+    saving = platform.generations.folders.rename(user, kind, label_id, name)
+    return await _save_name(platform, user, kind, name, saving, done="renamed")
 
 
 @post(["/folders/{label_id:uuid}/delete", "/tags/{label_id:uuid}/delete"], status_code=303)
@@ -129,13 +122,25 @@ async def delete_submit(
     return Redirect(f"/folders?done=deleted#{kind}s", status_code=303)
 
 
-async def _refused(
-    platform: Platform, user: User, exc: DomainError, kind: LabelKind, name: str
-) -> Template:
-    status = refusal_status(exc, _SHOWN_ON_FORM)
-    return await _folders_page(
-        platform, user, error=exc.message, error_kind=str(kind), name=name, status=status
-    )
+async def _save_name(
+    platform: Platform,
+    user: User,
+    kind: LabelKind,
+    name: str,
+    saving: Awaitable[object],
+    *,
+    done: str,
+) -> Response[Any]:
+    """Back to the list once a folder's or tag's `name` is saved, or the page again with
+    the refusal next to the form of that `kind`."""
+    try:
+        await saving
+    except DomainError as exc:
+        status = refusal_status(exc, _SHOWN_ON_FORM)
+        return await _folders_page(
+            platform, user, error=exc.message, error_kind=str(kind), name=name, status=status
+        )
+    return Redirect(f"/folders?done={done}#{kind}s", status_code=303)
 
 
 # --- the generation page's form ----------------------------------------------------------

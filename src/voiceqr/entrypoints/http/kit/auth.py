@@ -148,6 +148,16 @@ async def _caller(
     return None if found is None else (found[0], None)
 
 
+async def _signed_in_caller(
+    request: Request[Any, Any, Any], platform: Platform
+) -> tuple[User, frozenset[Scope] | None]:
+    """`_caller`, or 401 for a visitor."""
+    found = await _caller(request, platform)
+    if found is None:
+        raise NotAuthorizedException("Sign in first.")
+    return found
+
+
 async def optional_user(
     request: Request[Any, Any, Any], platform: NamedDependency[Platform]
 ) -> User | None:
@@ -158,9 +168,7 @@ async def optional_user(
 async def current_user(
     request: Request[Any, Any, Any], platform: NamedDependency[Platform]
 ) -> User:
-    user = await optional_user(request, platform)
-    if user is None:
-        raise NotAuthorizedException("Sign in first.")
+    user, _ = await _signed_in_caller(request, platform)
     return user
 
 
@@ -193,10 +201,7 @@ def staff(*permissions: Permission) -> Provide:
     async def staff_member(
         request: Request[Any, Any, Any], platform: NamedDependency[Platform]
     ) -> User:
-        found = await _caller(request, platform)
-        if found is None:
-            raise NotAuthorizedException("Sign in first.")
-        user, key_scopes = found
+        user, key_scopes = await _signed_in_caller(request, platform)
         if not any(can(user, permission) for permission in permissions):
             if user.role is Role.USER:
                 raise PermissionDeniedException("Only administrators can do this.")
@@ -210,27 +215,29 @@ def staff(*permissions: Permission) -> Provide:
     return Provide(staff_member)
 
 
-def session_cookie(platform: Platform, token: str, *, remember_me: bool) -> Cookie:
-    """HttpOnly, SameSite=Lax, Secure outside development; a browser-session cookie
-    unless "remember me" was ticked."""
+def private_cookie(
+    platform: Platform, key: str, value: str, *, path: str = "/", max_age: int | None
+) -> Cookie:
+    """A cookie scripts cannot read: HttpOnly, SameSite=Lax (it still comes back with a
+    top-level redirect from another site), Secure outside development."""
     return Cookie(
-        key=SESSION_COOKIE,
-        value=token,
+        key=key,
+        value=value,
         httponly=True,
         samesite="lax",
         secure=platform.settings.env == "production",
-        path="/",
-        max_age=platform.settings.sessions.remember_days * 86400 if remember_me else None,
+        path=path,
+        max_age=max_age,
+    )
+
+
+def session_cookie(platform: Platform, token: str, *, remember_me: bool) -> Cookie:
+    """A browser-session cookie unless "remember me" was ticked."""
+    days = platform.settings.sessions.remember_days
+    return private_cookie(
+        platform, SESSION_COOKIE, token, max_age=days * 86400 if remember_me else None
     )
 
 
 def cleared_session_cookie(platform: Platform) -> Cookie:
-    return Cookie(
-        key=SESSION_COOKIE,
-        value="",
-        httponly=True,
-        samesite="lax",
-        secure=platform.settings.env == "production",
-        path="/",
-        max_age=0,
-    )
+    return private_cookie(platform, SESSION_COOKIE, "", max_age=0)

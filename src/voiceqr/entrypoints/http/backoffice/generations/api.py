@@ -110,14 +110,14 @@ class AdminGenerationController(Controller):
     async def list_generations(
         self,
         platform: NamedDependency[Platform],
-        admin: NamedDependency[User],
+        staff: NamedDependency[User],
         status: FromQuery[GenerationStatus] = GenerationStatus.FAILED,
         category: FromQuery[ErrorCategory | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
     ) -> AdminGenerationList:
         """Every user's generations in a status (failed by default), latest change first."""
         found = await platform.generations.failures.list(
-            admin, status=status, category=category, limit=limit
+            staff, status=status, category=category, limit=limit
         )
         return AdminGenerationList(items=[_summary(g) for g in found])
 
@@ -126,10 +126,10 @@ class AdminGenerationController(Controller):
         self,
         generation_id: FromPath[UUID],
         platform: NamedDependency[Platform],
-        admin: NamedDependency[User],
+        staff: NamedDependency[User],
     ) -> AdminGenerationOut:
         """One generation with its attempts and the technical detail of each failure."""
-        detail = await platform.generations.failures.detail(admin, generation_id)
+        detail = await platform.generations.failures.detail(staff, generation_id)
         return await _admin_out(platform, detail.generation, detail.attempts)
 
     @post("/{generation_id:uuid}/retry", status_code=HTTP_200_OK, responses=problems(409))
@@ -138,11 +138,11 @@ class AdminGenerationController(Controller):
         request: Request[Any, Any, Any],
         generation_id: FromPath[UUID],
         platform: NamedDependency[Platform],
-        admin: NamedDependency[User],
+        staff: NamedDependency[User],
     ) -> GenerationOut:
         """Requeue a failed generation with a new attempt budget (409 unless failed)."""
         generation = await platform.generations.failures.retry(
-            admin, generation_id, ip=client_address(request, platform)
+            staff, generation_id, ip=client_address(request, platform)
         )
         return await generation_out(platform, generation)
 
@@ -152,11 +152,11 @@ class AdminGenerationController(Controller):
         request: Request[Any, Any, Any],
         generation_id: FromPath[UUID],
         platform: NamedDependency[Platform],
-        admin: NamedDependency[User],
+        staff: NamedDependency[User],
     ) -> GenerationOut:
         """Stop a pending or processing generation for good (409 once it is finished)."""
         generation = await platform.generations.failures.cancel(
-            admin, generation_id, ip=client_address(request, platform)
+            staff, generation_id, ip=client_address(request, platform)
         )
         return await generation_out(platform, generation)
 
@@ -167,12 +167,12 @@ class AdminGenerationController(Controller):
         generation_id: FromPath[UUID],
         data: JSONBody[GenerationEdit],
         platform: NamedDependency[Platform],
-        admin: NamedDependency[User],
+        staff: NamedDependency[User],
     ) -> GenerationOut:
         """Correct the text and/or voice of a failed generation and requeue it as a new
         revision with a new attempt budget (409 unless failed)."""
         generation = await platform.generations.revisions.edit_failed(
-            admin, generation_id, data.edit(), ip=client_address(request, platform)
+            staff, generation_id, data.edit(), ip=client_address(request, platform)
         )
         return await generation_out(platform, generation)
 
@@ -182,11 +182,11 @@ class AdminGenerationController(Controller):
         request: Request[Any, Any, Any],
         data: JSONBody[RetryBody],
         platform: NamedDependency[Platform],
-        admin: NamedDependency[User],
+        staff: NamedDependency[User],
     ) -> RetryReportOut:
         """Requeue many failed generations; the others are listed as skipped, with why."""
         report = await platform.generations.failures.retry_many(
-            admin, data.ids, ip=client_address(request, platform)
+            staff, data.ids, ip=client_address(request, platform)
         )
         return RetryReportOut(
             retried=report.retried,

@@ -15,9 +15,11 @@ from uuid import UUID
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from voiceqr.application.generations.failures import GenerationFailures
 from voiceqr.application.generations.revisions import Edit
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import User
@@ -59,7 +61,7 @@ def _list_url(status: str, category: str, **extra: str | int) -> str:
 
 async def _list_page(
     platform: Platform,
-    admin: User,
+    staff: User,
     *,
     status: str,
     category: str,
@@ -73,21 +75,21 @@ async def _list_page(
     try:
         chosen, error_category = _filters(status, category)
         generations = await platform.generations.failures.list(
-            admin, status=chosen, category=error_category, limit=limit
+            staff, status=chosen, category=error_category, limit=limit
         )
     except ValidationError as exc:
         error, status_code = exc.message, 400
     owners = await platform.generations.failures.owner_emails(
-        admin, (g.owner_id for g in generations)
+        staff, (g.owner_id for g in generations)
     )
-    voices = {v.id: v.name for v in await platform.voices.list_for(admin)}
+    voices = {v.id: v.name for v in await platform.voices.list_for(staff)}
     more = None
     if len(generations) == limit and limit < MAX_RETRY_IDS:
         more = _list_url(status, category, limit=min(limit * 2, MAX_RETRY_IDS))
     return page(
         "backoffice/generations/list.html",
         status_code,
-        user=admin,
+        user=staff,
         generations=generations,
         owners=owners,
         voices=voices,
@@ -109,7 +111,7 @@ def _action(path: str) -> post:
 
 @get("/admin/generations")
 async def admin_generations(
-    admin: NamedDependency[User],
+    staff: NamedDependency[User],
     platform: NamedDependency[Platform],
     status: FromQuery[str] = str(GenerationStatus.FAILED),
     category: FromQuery[str] = "",
@@ -129,7 +131,7 @@ async def admin_generations(
             notice += f" {skipped} could not be retried: no longer failed, or gone."
     return await _list_page(
         platform,
-        admin,
+        staff,
         status=status or str(GenerationStatus.FAILED),
         category=category,
         limit=max(1, min(limit, MAX_RETRY_IDS)),
@@ -140,7 +142,7 @@ async def admin_generations(
 @_action("/admin/generations/retry")
 async def admin_retry_selected(
     request: Request[Any, Any, Any],
-    admin: NamedDependency[User],
+    staff: NamedDependency[User],
     platform: NamedDependency[Platform],
 ) -> Response[Any]:
     """ "Retry selected": each ticked generation that is still failed is requeued; the
@@ -155,7 +157,7 @@ async def admin_retry_selected(
     if not ids or len(ids) > MAX_RETRY_IDS:
         return await _list_page(
             platform,
-            admin,
+            staff,
             status=status,
             category=category,
             limit=PAGE,
@@ -165,7 +167,7 @@ async def admin_retry_selected(
             status_code=422,
         )
     report = await platform.generations.failures.retry_many(
-        admin, ids, ip=client_address(request, platform)
+        staff, ids, ip=client_address(request, platform)
     )
     return Redirect(
         _list_url(status, category, retried=len(report.retried), skipped=len(report.skipped)),
@@ -175,7 +177,7 @@ async def admin_retry_selected(
 
 async def _detail_page(
     platform: Platform,
-    admin: User,
+    staff: User,
     generation_id: UUID,
     *,
     notice: str | None = None,
@@ -184,16 +186,16 @@ async def _detail_page(
     edit_voice_id: str | None = None,
     status_code: int = 200,
 ) -> Template:
-    """One generation with everything an admin needs to decide: its owner, attempts with
+    """One generation with everything a staff member needs to decide: its owner, attempts with
     technical detail, versions, and the forms its status allows."""
-    detail = await platform.generations.failures.detail(admin, generation_id)
+    detail = await platform.generations.failures.detail(staff, generation_id)
     generation = detail.generation
-    owners = await platform.generations.failures.owner_emails(admin, [generation.owner_id])
-    every_voice = {v.id: v.name for v in await platform.voices.list_for(admin)}
+    owners = await platform.generations.failures.owner_emails(staff, [generation.owner_id])
+    every_voice = {v.id: v.name for v in await platform.voices.list_for(staff)}
     return page(
         "backoffice/generations/detail.html",
         status_code,
-        user=admin,
+        user=staff,
         generation=generation,
         g=await generation_out(platform, generation),
         owner_email=owners.get(generation.owner_id),
@@ -213,17 +215,17 @@ async def _detail_page(
 @get("/admin/generations/{generation_id:uuid}")
 async def admin_generation(
     generation_id: FromPath[UUID],
-    admin: NamedDependency[User],
+    staff: NamedDependency[User],
     platform: NamedDependency[Platform],
     done: FromQuery[str] = "",
 ) -> Template:
-    return await _detail_page(platform, admin, generation_id, notice=NOTICES.get(done))
+    return await _detail_page(platform, staff, generation_id, notice=NOTICES.get(done))
 
 
 async def _act(
     request: Request[Any, Any, Any],
     platform: Platform,
-    admin: User,
+    staff: User,
     generation_id: UUID,
     action: Callable[[str], Awaitable[object]],
     *,
@@ -239,7 +241,7 @@ async def _act(
         status = refusal_status(exc, _SHOWN_ON_PAGE)
         return await _detail_page(
             platform,
-            admin,
+            staff,
             generation_id,
             error=exc.message,
             edit_text=edit_text,
@@ -249,30 +251,38 @@ async def _act(
     return Redirect(f"/admin/generations/{generation_id}?done={done}", status_code=303)
 
 
-@_action("/admin/generations/{generation_id:uuid}/retry")
-async def admin_retry(
-    request: Request[Any, Any, Any],
-    generation_id: FromPath[UUID],
-    admin: NamedDependency[User],
-    platform: NamedDependency[Platform],
-) -> Response[Any]:
-    async def retry(ip: str) -> object:
-        return await platform.generations.failures.retry(admin, generation_id, ip=ip)
+def _status_button(
+    path: str,
+    change: Callable[[GenerationFailures], Callable[..., Awaitable[object]]],
+    *,
+    done: str,
+) -> HTTPRouteHandler:
+    """A button of the detail page that moves the generation on (retry, cancel) with the
+    failures use case `change`."""
 
-    return await _act(request, platform, admin, generation_id, retry, done="retried")
+    @_action(path)
+    async def press(
+        request: Request[Any, Any, Any],
+        generation_id: FromPath[UUID],
+        staff: NamedDependency[User],
+        platform: NamedDependency[Platform],
+    ) -> Response[Any]:
+        async def run(ip: str) -> object:
+            return await change(platform.generations.failures)(staff, generation_id, ip=ip)
+
+        return await _act(request, platform, staff, generation_id, run, done=done)
+
+    return press
 
 
-@_action("/admin/generations/{generation_id:uuid}/cancel")
-async def admin_cancel(
-    request: Request[Any, Any, Any],
-    generation_id: FromPath[UUID],
-    admin: NamedDependency[User],
-    platform: NamedDependency[Platform],
-) -> Response[Any]:
-    async def cancel(ip: str) -> object:
-        return await platform.generations.failures.cancel(admin, generation_id, ip=ip)
-
-    return await _act(request, platform, admin, generation_id, cancel, done="cancelled")
+admin_retry = _status_button(
+    "/admin/generations/{generation_id:uuid}/retry", lambda failures: failures.retry, done="retried"
+)
+admin_cancel = _status_button(
+    "/admin/generations/{generation_id:uuid}/cancel",
+    lambda failures: failures.cancel,
+    done="cancelled",
+)
 
 
 @_action("/admin/generations/{generation_id:uuid}/edit")
@@ -280,7 +290,7 @@ async def admin_edit(
     request: Request[Any, Any, Any],
     generation_id: FromPath[UUID],
     data: Form,
-    admin: NamedDependency[User],
+    staff: NamedDependency[User],
     platform: NamedDependency[Platform],
 ) -> Response[Any]:
     """ "Edit and requeue": the text and voice as sent make the new version (the use case
@@ -294,13 +304,13 @@ async def admin_edit(
         except ValueError:
             raise ValidationError("Pick a voice.", code="unknown_voice") from None
         return await platform.generations.revisions.edit_failed(
-            admin, generation_id, Edit(text=text, voice_id=voice_id), ip=ip
+            staff, generation_id, Edit(text=text, voice_id=voice_id), ip=ip
         )
 
     return await _act(
         request,
         platform,
-        admin,
+        staff,
         generation_id,
         edit,
         done="edited",

@@ -127,20 +127,20 @@ class AdminMonitoringController(Controller):
     async def failure_stats(
         self,
         platform: NamedDependency[Platform],
-        admin: NamedDependency[User],
+        staff: NamedDependency[User],
         window: FromQuery[StatsWindow] = StatsWindow.DAY,
     ) -> FailureStatsOut:
         """Failed generation attempts by category per hour (24h) or per day (7d), and the
         current failure rate against the alert threshold."""
         return failure_stats_out(
-            await platform.operations.failure_monitor.stats(admin, window=window)
+            await platform.operations.failure_monitor.stats(staff, window=window)
         )
 
     @get("/audit", cache_control=NO_STORE_REPLY)
     async def audit_log(
         self,
         platform: NamedDependency[Platform],
-        admin: NamedDependency[User],
+        staff: NamedDependency[User],
         action: FromQuery[str | None] = None,
         actor: FromQuery[str | None] = None,
         cursor: FromQuery[str | None] = None,
@@ -149,7 +149,7 @@ class AdminMonitoringController(Controller):
         """Admin actions, newest first. `action` filters on one action (generation.retry)
         or all under a prefix (generation); `actor` on an email or "cli"."""
         page = await platform.operations.audit.page(
-            admin, limit=limit, action=action, actor=actor, cursor=cursor
+            staff, limit=limit, action=action, actor=actor, cursor=cursor
         )
         return AuditPageOut(
             items=[audit_event_out(e) for e in page.items], next_cursor=page.next_cursor

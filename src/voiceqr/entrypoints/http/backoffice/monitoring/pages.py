@@ -50,7 +50,7 @@ def _chart(stats: FailureStats) -> list[dict[str, Any]]:
 
 @get("/admin")
 async def admin_dashboard(
-    admin: NamedDependency[User],
+    staff: NamedDependency[User],
     platform: NamedDependency[Platform],
     window: FromQuery[str] = "24h",
     action: FromQuery[str] = "",
@@ -61,14 +61,14 @@ async def admin_dashboard(
         chosen = StatsWindow(window)
     except ValueError:
         chosen = StatsWindow.DAY
-    stats = await platform.operations.failure_monitor.stats(admin, window=chosen)
-    failed = await platform.generations.failures.list(admin, limit=RECENT_FAILURES)
+    stats = await platform.operations.failure_monitor.stats(staff, window=chosen)
+    failed = await platform.generations.failures.list(staff, limit=RECENT_FAILURES)
     audit_error, events, next_cursor = None, [], None
-    show_audit = can(admin, Permission.READ_AUDIT_LOG)  # a moderator sees the failures only
+    show_audit = can(staff, Permission.READ_AUDIT_LOG)  # a moderator sees the failures only
     try:
         if show_audit:
             audit = await platform.operations.audit.page(
-                admin, limit=AUDIT_PAGE, action=action or None, actor=actor or None, cursor=cursor
+                staff, limit=AUDIT_PAGE, action=action or None, actor=actor or None, cursor=cursor
             )
             events, next_cursor = audit.items, audit.next_cursor
     except ValidationError as exc:  # a mistyped filter or an old cursor: say so, show none
@@ -79,7 +79,7 @@ async def admin_dashboard(
         older = "/admin?" + urlencode({k: v for k, v in query.items() if v}) + "#audit"
     return page(
         "backoffice/monitoring/dashboard.html",
-        user=admin,
+        user=staff,
         stats=stats,
         chart=_chart(stats),
         windows=[w.value for w in StatsWindow],
