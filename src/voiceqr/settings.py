@@ -105,6 +105,14 @@ class Alerts(msgspec.Struct, frozen=True, kw_only=True):
     cooldown_minutes: int = 60  # after an alert, none again for this long
 
 
+class Playback(msgspec.Struct, frozen=True, kw_only=True):
+    """The public playback page, the hot path: every scan of a printed code opens it."""
+
+    cache_seconds: float = 2.0  # how long a process may show a code as it was (0: no cache)
+    flush_seconds: float = 1.0  # embedded: scans are stored at least this often
+    stream: str = "voiceqr:playback"  # with VOICEQR_QUEUE=redis: the stream of scans
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     env: Literal["development", "production"] = "development"
     data_dir: str = "./data"
@@ -122,6 +130,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sessions: Sessions = msgspec.field(default_factory=Sessions)
     auth: Auth = msgspec.field(default_factory=Auth)
     alerts: Alerts = msgspec.field(default_factory=Alerts)
+    playback: Playback = msgspec.field(default_factory=Playback)
 
     @property
     def data_path(self) -> Path:
@@ -147,16 +156,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return msgspec.structs.replace(self, **changes)
 
 
-_SECTIONS = (
-    "database",
-    "queue",
-    "storage",
-    "speech",
-    "mail",
-    "jobs",
-    "sessions",
-    "auth",
-    "alerts",
+# The groups of settings (VOICEQR_<GROUP>_<NAME>): every field that is a struct itself.
+_SECTIONS = frozenset(
+    field.name
+    for field in msgspec.structs.fields(Settings)
+    if isinstance(getattr(Settings(), field.name), msgspec.Struct)
 )
 
 
@@ -261,6 +265,10 @@ def _check(settings: Settings) -> None:
         fail(("jobs", "max_attempts"), "expected at least 1")
     if settings.jobs.lease_seconds < 5:
         fail(("jobs", "lease_seconds"), "expected at least 5 seconds")
+    if settings.playback.cache_seconds < 0:
+        fail(("playback", "cache_seconds"), "expected 0 or more seconds")
+    if not 0 < settings.playback.flush_seconds <= 60:
+        fail(("playback", "flush_seconds"), "expected more than 0 and at most 60 seconds")
     alerts = settings.alerts
     if not 0 <= alerts.failure_rate_threshold <= 1:
         fail(("alerts", "failure_rate_threshold"), "expected a rate from 0 to 1, e.g. 0.2")

@@ -292,6 +292,26 @@ async def wait_until_finished(
         await asyncio.sleep(0.05)
 
 
+async def wait_for_counts(
+    agent: Agent, generation_id: str, *, scans: int, listens: int, within: float = 5.0
+) -> dict[str, Any]:
+    """Poll the generation until its counts are these: scans and listens are stored
+    in batches, at least every second (VOICEQR_PLAYBACK_FLUSH_SECONDS)."""
+    deadline = time.monotonic() + within
+    while True:
+        response = await agent.get(f"/api/v1/generations/{generation_id}")
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        if (body["scans"], body["listens"]) == (scans, listens):
+            return body
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"counts still {body['scans']} scans, {body['listens']} listens "
+                f"after {within}s, not {scans} and {listens}"
+            )
+        await asyncio.sleep(0.05)
+
+
 def due_tomorrow(owner_id: UUID, voice_id: UUID, text: str) -> Generation:
     """A pending generation whose next attempt is tomorrow: no worker touches it."""
     now = datetime.now(UTC)

@@ -19,6 +19,7 @@ from taskiq import AsyncBroker
 from voiceqr.adapters.database.schedules import SqlScheduleClaims
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory, create_engine
 from voiceqr.adapters.geo import OfflineCountryLookup
+from voiceqr.adapters.memory.playback_events import BufferedPlaybackEvents
 from voiceqr.adapters.passwords import Argon2PasswordHasher
 from voiceqr.adapters.qr import SegnoQrRenderer
 from voiceqr.adapters.queue.taskiq import TaskiqJobs, memory_broker, redis_stream_broker
@@ -32,6 +33,7 @@ from voiceqr.application.accounts.ports import (
 )
 from voiceqr.application.mail.ports import Mailer
 from voiceqr.application.platform import PlatformUnitOfWork
+from voiceqr.application.playback.ports import PlaybackEventLog
 from voiceqr.application.shared.jobs import Jobs, ScheduleClaims
 from voiceqr.application.shared.ports import (
     AudioStorage,
@@ -73,6 +75,7 @@ class Adapters:
     schedule_claims: ScheduleClaims | None = None
     clock: Callable[[], datetime] | None = None
     default_voices: tuple[VoiceSpec, ...] | None = None
+    playback_events: PlaybackEventLog | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -97,6 +100,7 @@ class Backends:
     schedule_claims: ScheduleClaims
     clock: Callable[[], datetime]
     default_voices: tuple[VoiceSpec, ...]
+    playback_events: PlaybackEventLog
     closers: Closers
 
 
@@ -140,6 +144,7 @@ def choose(settings: Settings, given: Adapters) -> Backends:
         schedule_claims=given.schedule_claims or _schedule_claims(uow),
         clock=given.clock or utc_now,
         default_voices=given.default_voices or default_voices(settings),
+        playback_events=given.playback_events or _playback_events(settings, closers),
         closers=closers,
     )
 
@@ -281,6 +286,20 @@ def _openid_providers(settings: Settings, closers: Closers) -> dict[str, OpenIdP
             closers.append(provider.aclose)
             providers[name] = provider
     return providers
+
+
+def _playback_events(settings: Settings, closers: Closers) -> PlaybackEventLog:
+    """Where scans wait to be stored: the Redis stream beside the queue, or this process."""
+    if settings.queue.backend == "redis":
+        from redis.asyncio import Redis
+
+        from voiceqr.adapters.redis.playback_events import RedisPlaybackEvents
+
+        client = Redis.from_url(settings.queue.redis_url, socket_connect_timeout=2)
+        events = RedisPlaybackEvents(client, stream=settings.playback.stream)
+        closers.extend((client.aclose, events.close))  # closed last to first
+        return events
+    return BufferedPlaybackEvents(seconds=settings.playback.flush_seconds)
 
 
 def _one_time_keys(settings: Settings, closers: Closers) -> OneTimeKeys:

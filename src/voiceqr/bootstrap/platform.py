@@ -28,7 +28,8 @@ from voiceqr.application.generations.revisions import GenerationRevisions
 from voiceqr.application.mail.notifications import MailDelivery, Notifications
 from voiceqr.application.operations.audit import AuditTrail
 from voiceqr.application.operations.failure_monitoring import FailureMonitor
-from voiceqr.application.playback.playback import Playback
+from voiceqr.application.playback.codes import CodeCache
+from voiceqr.application.playback.playback import Playback, PublicCode
 from voiceqr.application.profile.preferences import Preferences
 from voiceqr.application.shared.jobs import Schedule, Scheduler
 from voiceqr.application.voices.gallery import VoiceGallery, VoiceSpec
@@ -179,6 +180,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         secret=lambda: secret_key(settings),
         second_factor=two_factor.check_at_sign_in,
     )
+    codes: CodeCache[PublicCode | None] = CodeCache(seconds=settings.playback.cache_seconds)
     generations = Generations(
         uow=uow,
         jobs=chosen.jobs,
@@ -191,10 +193,13 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         lease=timedelta(seconds=settings.jobs.lease_seconds),
         requeue_after=timedelta(seconds=settings.jobs.requeue_after_seconds),
         notifications=notifications,
+        codes=codes,
     )
     folders = FoldersAndTags(uow=uow, clock=clock)
     to_playback_page = partial(playback_url, settings)
-    playback = Playback(uow=uow, storage=storage, clock=clock)
+    playback = Playback(
+        uow=uow, storage=storage, clock=clock, events=chosen.playback_events, codes=codes
+    )
     return Platform(
         settings=settings,
         accounts=AccountsFeature(

@@ -7,13 +7,33 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from tests.unit.fakes.database import Part, Table
-from voiceqr.application.playback.ports import PlaybackEventRepository
+from voiceqr.application.playback.ports import PlaybackEventRepository, StoreEvents
 from voiceqr.domain.playback.events import PlaybackCounts, PlaybackEvent, PlaybackEventKind
 
 
+class FakePlaybackEventLog:
+    """The event log the playback page appends to: it holds what was appended until
+    `drain` hands it all to the store once (the platform's log does so every second)."""
+
+    def __init__(self) -> None:
+        self.appended: list[PlaybackEvent] = []
+
+    async def append(self, event: PlaybackEvent) -> None:
+        self.appended.append(event)
+
+    async def drain(self, store: StoreEvents) -> None:
+        batch, self.appended = self.appended, []
+        if batch:
+            await store(batch)
+
+
 class FakePlaybackEvents(Table):
-    async def add(self, event: PlaybackEvent) -> None:
-        self._db.playback_events.append(copy.deepcopy(event))
+    async def add_many(self, events: Sequence[PlaybackEvent]) -> None:
+        stored = {e.id for e in self._db.playback_events}
+        known = {g.id for g in self._db.generations.values()}
+        self._db.playback_events.extend(
+            copy.deepcopy(e) for e in events if e.id not in stored and e.generation_id in known
+        )
         self._wrote()
 
     async def counts(self, generation_ids: Sequence[UUID]) -> dict[UUID, PlaybackCounts]:

@@ -16,6 +16,7 @@ from tests.unit.fakes.clock import PUBLIC_BASE_URL, FakeClock
 from tests.unit.fakes.database import FakeDatabase
 from tests.unit.fakes.generations import FakeQueue
 from tests.unit.fakes.mail import FakeMailer
+from tests.unit.fakes.playback import FakePlaybackEventLog
 from tests.unit.fakes.shared import (
     FakeCountries,
     FakeQr,
@@ -86,7 +87,12 @@ class Services:
     limits: FakeRateLimiter
     failure_monitor: FailureMonitor
     audit: AuditTrail
+    playback_events: FakePlaybackEventLog
     platform: Platform  # what the use cases above come from
+
+    async def store_playback_events(self) -> None:
+        """Store the scans and listens the playback page appended (a worker does it)."""
+        await self.playback.deliver_events()
 
     def add_user(
         self,
@@ -192,6 +198,7 @@ def make_services(
     limits = FakeRateLimiter()
     mailer = FakeMailer()
     qr = FakeQr()
+    playback_events = FakePlaybackEventLog()
     platform = build(
         settings,
         Adapters(
@@ -210,6 +217,7 @@ def make_services(
             one_time_keys=one_time_keys or MemoryOneTimeKeys(),
             schedule_claims=FakeScheduleClaims(),
             clock=clock,
+            playback_events=playback_events,
         ),
     )
     generations = platform.generations
@@ -237,6 +245,7 @@ def make_services(
         limits=limits,
         failure_monitor=platform.operations.failure_monitor,
         audit=platform.operations.audit,
+        playback_events=playback_events,
         platform=platform,
     )
 

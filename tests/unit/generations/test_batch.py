@@ -231,7 +231,8 @@ async def test_the_index_lists_every_match_across_pages_newest_first(
     s: Services, batches: GenerationBatches, owner: User, voice: Voice
 ) -> None:
     made = [await spoken(s, owner, voice, f"number {i}") for i in range(9)]
-    await s.playback.record_scan(made[0].public_code, user_agent="phone")
+    await s.playback.scan(made[0].public_code, user_agent="phone")
+    await s.store_playback_events()
 
     files = await files_of(batches, owner)
 

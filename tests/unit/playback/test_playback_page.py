@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from tests.unit.fakes import Services, make_services
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import GenerationStatus, new_public_code
 from voiceqr.domain.playback.events import PlaybackCounts
-from voiceqr.domain.shared.errors import NotFound
+from voiceqr.domain.shared.errors import Gone, NotFound
+from voiceqr.domain.shared.ids import uuid7
 
 
 @pytest.fixture
@@ -49,9 +52,9 @@ async def test_a_malformed_code_is_not_found_without_asking_the_database(
         await s.playback.page(code)
     assert error.value.code == "code_not_found"
     with pytest.raises(NotFound):
-        await s.playback.record_scan(code)
+        await s.playback.scan(code)
     assert s.uow.opened == opened
-    assert s.db.playback_events == []
+    assert s.playback_events.appended == []
 
 
 async def test_an_unknown_code_is_not_found(s: Services) -> None:
@@ -66,11 +69,13 @@ async def test_scans_and_listens_are_counted_per_generation(s: Services, user: U
     second = await s.generations.request(user, text="Two", voice_id=voice.id)
     never = await s.generations.request(user, text="Three", voice_id=voice.id)
 
-    await s.playback.record_scan(first.public_code, user_agent="Phone")
-    await s.playback.record_scan(first.public_code)
+    await s.playback.scan(first.public_code, user_agent="Phone")
+    await s.playback.scan(first.public_code)
     await s.playback.record_listen(first.public_code)
-    await s.playback.record_scan(second.public_code, user_agent="x" * 2000)
+    await s.playback.scan(second.public_code, user_agent="x" * 2000)
+    assert await s.playback.counts([first.id]) == {first.id: PlaybackCounts()}  # not yet stored
 
+    await s.store_playback_events()
     counts = await s.playback.counts([first.id, second.id, never.id])
     assert counts == {
         first.id: PlaybackCounts(scans=2, listens=1),
@@ -80,3 +85,63 @@ async def test_scans_and_listens_are_counted_per_generation(s: Services, user: U
     long_agent = next(e for e in s.db.playback_events if e.generation_id == second.id)
     assert len(long_agent.user_agent) == 500
     assert all(e.occurred_at == s.clock() for e in s.db.playback_events)
+
+
+async def test_a_scan_reads_no_database_once_its_code_is_known(s: Services, user: User) -> None:
+    voice = s.add_voice("Alex")
+    made = await s.generations.request(user, text="Hello", voice_id=voice.id)
+    await s.generations.process(made.id)
+    await s.playback.scan(made.public_code)
+    opened = s.uow.opened
+
+    for _ in range(50):
+        page = await s.playback.scan(made.public_code)
+
+    assert page.text == "Hello"
+    assert s.uow.opened == opened
+    assert len(s.playback_events.appended) == 51
+
+
+async def test_a_deleted_code_is_gone_at_once_in_the_process_that_deleted_it(
+    s: Services, user: User
+) -> None:
+    voice = s.add_voice("Alex")
+    made = await s.generations.request(user, text="Hello", voice_id=voice.id)
+    await s.generations.process(made.id)
+    assert (await s.playback.scan(made.public_code)).audio_url is not None
+
+    await s.generations.delete(user, made.id)
+
+    with pytest.raises(Gone) as error:
+        await s.playback.scan(made.public_code)
+    assert error.value.code == "audio_removed"
+    with pytest.raises(Gone):
+        await s.playback.record_listen(made.public_code)
+    assert len(s.playback_events.appended) == 1  # the scan before the delete only
+
+
+async def test_a_completed_code_plays_at_once_in_the_process_that_made_it(
+    s: Services, user: User
+) -> None:
+    voice = s.add_voice("Alex")
+    made = await s.generations.request(user, text="Hello", voice_id=voice.id)
+    assert (await s.playback.page(made.public_code)).audio_url is None
+
+    await s.generations.process(made.id)
+
+    assert (await s.playback.page(made.public_code)).audio_url is not None
+
+
+async def test_events_of_a_generation_that_is_gone_are_dropped_and_a_batch_stores_once(
+    s: Services, user: User
+) -> None:
+    voice = s.add_voice("Alex")
+    made = await s.generations.request(user, text="Hello", voice_id=voice.id)
+    await s.playback.scan(made.public_code)
+    batch = list(s.playback_events.appended)
+    orphan = dataclasses.replace(batch[0], id=uuid7(), generation_id=uuid7())
+
+    await s.playback.store_events([*batch, orphan])
+    await s.playback.store_events(batch)  # handed over twice after a crash
+
+    assert [e.id for e in s.db.playback_events] == [batch[0].id]

@@ -6,9 +6,12 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import Column, Index, String, Table, func, insert, select
+from sqlalchemy import Column, Index, String, Table, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voiceqr.adapters.database.shared import Repository, belongs_to, metadata
+from voiceqr.adapters.database.generations import generations
+from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, row_of, upsert
+from voiceqr.application.playback.ports import PlaybackEventRepository
 from voiceqr.domain.playback.events import PlaybackCounts, PlaybackEvent, PlaybackEventKind
 
 playback_events = Table(
@@ -23,17 +26,25 @@ playback_events = Table(
 )
 
 
+_SLICE = 250
+
+
 class SqlPlaybackEvents(Repository):
-    async def add(self, event: PlaybackEvent) -> None:
-        await self._db.execute(
-            insert(playback_events).values(
-                id=event.id,
-                generation_id=event.generation_id,
-                kind=str(event.kind),
-                occurred_at=event.occurred_at,
-                user_agent=event.user_agent,
-            )
+    async def add_many(self, events: Sequence[PlaybackEvent]) -> None:
+        # An event of a generation that is gone by now (its account was deleted) is
+        # dropped, rather than refusing the whole batch on the foreign key.
+        ids = {event.generation_id for event in events}
+        found = await self._db.execute(select(generations.c.id).where(generations.c.id.in_(ids)))
+        there = set(found.scalars())
+        rows = [row_of(playback_events, e) for e in events if e.generation_id in there]
+        if not rows:
+            return
+        statement = upsert(self._db, playback_events).on_conflict_do_nothing(
+            index_elements=[playback_events.c.id]
         )
+        # In slices: each is prepared on the event loop, which serves the page meanwhile.
+        for start in range(0, len(rows), _SLICE):
+            await self._db.execute(statement, rows[start : start + _SLICE])
 
     async def counts(self, generation_ids: Sequence[UUID]) -> dict[UUID, PlaybackCounts]:
         if not generation_ids:
@@ -54,3 +65,13 @@ class SqlPlaybackEvents(Repository):
             )
             for gid in generation_ids
         }
+
+
+class PlaybackPart(Part):
+    """The playback feature's share of the unit of work."""
+
+    playback_events: PlaybackEventRepository
+
+    def attach(self, connection: AsyncConnection) -> None:
+        self.playback_events = SqlPlaybackEvents(connection)
+        super().attach(connection)

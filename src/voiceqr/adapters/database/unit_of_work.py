@@ -15,11 +15,9 @@ from voiceqr.adapters.database.accounts import AccountsPart
 from voiceqr.adapters.database.generations import GenerationsPart
 from voiceqr.adapters.database.mail import MailPart
 from voiceqr.adapters.database.operations import OperationsPart
-from voiceqr.adapters.database.playback import SqlPlaybackEvents
+from voiceqr.adapters.database.playback import PlaybackPart
 from voiceqr.adapters.database.profile import ProfilePart
-from voiceqr.adapters.database.shared import Part
 from voiceqr.adapters.database.voices import VoicesPart
-from voiceqr.application.playback.ports import PlaybackEventRepository
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -91,20 +89,6 @@ async def transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         await connection.commit()
     finally:
         await _release(connection)
-
-
-class PlaybackPart(Part):
-    """The playback feature's share of the unit of work.
-
-    It belongs at the end of `playback.py`, like every other feature's part, and moves
-    there with the playback rewrite under way in that module.
-    """
-
-    playback_events: PlaybackEventRepository
-
-    def attach(self, connection: AsyncConnection) -> None:
-        self.playback_events = SqlPlaybackEvents(connection)
-        super().attach(connection)
 
 
 class SqlUnitOfWork(

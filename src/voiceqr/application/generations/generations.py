@@ -27,6 +27,7 @@ from voiceqr.application.shared.jobs import AfterCommit, Jobs
 from voiceqr.application.shared.ports import (
     AudioStorage,
     HistoryPosition,
+    PublicCodes,
     SpeechResult,
     SpeechSynthesizer,
 )
@@ -129,8 +130,10 @@ class Generations:
         lease: timedelta,
         requeue_after: timedelta,
         notifications: Notifications,
+        codes: PublicCodes,
     ) -> None:
         self._uow = uow
+        self._codes = codes
         self._jobs = jobs
         self._speech = speech
         self._storage = storage
@@ -246,6 +249,7 @@ class Generations:
                             revision.forget_audio()
                             await uow.generation_revisions.update(revision)
                     await uow.commit()
+                self._codes.forget(generation.public_code)
             except Conflict:
                 continue  # a worker saved it meanwhile (maybe with new audio): look again
             log.info("generation deleted", extra={"generation_id": str(generation_id)})
@@ -375,6 +379,7 @@ class Generations:
                 )
                 await uow.generation_attempts.update(running)
             await uow.commit()
+        self._codes.forget(generation.public_code)
         log.info("generation completed", extra=_fields("complete", generation_id, attempt))
         return ProcessingOutcome(generation_id, "completed")
 
@@ -399,6 +404,7 @@ class Generations:
             if generation.is_finished:
                 await notify_final_failure(uow, self._notifications, generation)
             await uow.commit()
+        self._codes.forget(generation.public_code)
         log.warning(
             "generation attempt failed",
             extra=_fields(

@@ -185,3 +185,11 @@ class CountryLookup(Protocol):
     """Where an address is, as an ISO 3166 country code ("" when unknown or private)."""
 
     def country(self, ip: str) -> str: ...
+
+
+class PublicCodes(Protocol):
+    """What this process remembers of public codes (the playback page's cache). A use
+    case that changes what a code plays forgets it once its transaction has committed,
+    so this process never shows the old page again."""
+
+    def forget(self, code: str) -> None: ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Annotated
 
 import typer
@@ -32,8 +33,14 @@ def serve(
     typer.echo(f"voiceqr is starting; open {address}", err=True)
     if loaded.queue.backend == "memory":
         typer.echo("embedded mode: the worker and sweeper run in this process", err=True)
+    app = create_app(platform)
+    # What exists now (modules, tables, templates, the app) lives as long as the process:
+    # kept out of the collector's full passes, which would otherwise walk it all, holding
+    # every request for tens of milliseconds, each time enough new objects survive.
+    gc.collect()
+    gc.freeze()
     uvicorn.run(
-        create_app(platform),
+        app,
         host=host,
         port=port,
         log_config=None,

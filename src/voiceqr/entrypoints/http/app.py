@@ -24,7 +24,7 @@ from voiceqr.entrypoints.http.kit.api_requests import JsonApiRequests
 from voiceqr.entrypoints.http.kit.json_bodies import JSONBodyRequest
 from voiceqr.entrypoints.http.kit.openapi import ClosedStructSchemas, document_problems
 from voiceqr.entrypoints.http.kit.problems import EXCEPTION_HANDLERS
-from voiceqr.entrypoints.worker.registry import run_schedules, start_worker
+from voiceqr.entrypoints.worker.registry import run_consumers, run_schedules, start_worker
 
 HERE = Path(__file__).parent
 
@@ -42,14 +42,20 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
         await (start_worker(platform) if in_process else platform.start())
         # Load the country database off the event loop, not in the first request.
         await asyncio.to_thread(platform.country, "8.8.8.8")
-        periodic = asyncio.create_task(run_schedules(platform)) if in_process else None
+        background = (
+            [asyncio.create_task(job(platform)) for job in (run_schedules, run_consumers)]
+            if in_process
+            else []
+        )
         try:
             yield
         finally:
-            if periodic is not None:
-                periodic.cancel()
+            # Cancelled once the server takes no more requests: the consumers store what
+            # they still hold (the scans of the last moments) before the database closes.
+            for task in background:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await periodic
+                    await task
             await platform.stop()
 
     api = Router(
@@ -83,8 +89,9 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
             cookie_httponly=True,
             # The JSON API takes JSON bodies only (a cross-site form cannot send those) and
             # cookie writes only from our own origin (api_requests.py); the web forms
-            # carry a CSRF token.
-            exclude=["/api/"],
+            # carry a CSRF token. The public playback page and its audio have no form: no
+            # CSRF cookie is made for a visitor who only scans.
+            exclude=["/api/", "^/p/", "^/media/"],
         ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude=["/media"]),
         lifespan=[lifespan],

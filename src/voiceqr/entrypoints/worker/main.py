@@ -10,7 +10,7 @@ import signal
 from taskiq.api import run_receiver_task
 
 from voiceqr.bootstrap import Platform
-from voiceqr.entrypoints.worker.registry import run_schedules, start_worker
+from voiceqr.entrypoints.worker.registry import run_consumers, run_schedules, start_worker
 
 log = logging.getLogger(__name__)
 
@@ -36,17 +36,18 @@ async def run_worker(platform: Platform, *, concurrency: int = 4) -> None:
         run_receiver_task(platform.jobs_broker(), max_async_tasks=concurrency, run_startup=False)
     )
     periodic = asyncio.create_task(_schedules_after_first_verdict(platform))
+    consumers = asyncio.create_task(run_consumers(platform))
     stopper = asyncio.create_task(stop.wait())
     try:
         done, _ = await asyncio.wait(
-            {receiver, periodic, stopper}, return_when=asyncio.FIRST_COMPLETED
+            {receiver, periodic, consumers, stopper}, return_when=asyncio.FIRST_COMPLETED
         )
         for task in done - {stopper}:
             error = task.exception()
             if error is not None:
                 raise error
     finally:
-        for task in (receiver, periodic, stopper):
+        for task in (receiver, periodic, consumers, stopper):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task

@@ -36,6 +36,15 @@ LAST = 1
 """The order of a job that sends what the others of the same pass produced (mail delivery)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Consumer:
+    """Work that runs for as long as the worker does (each worker runs one of each),
+    such as storing the playback events a log hands over; cancelled on stop."""
+
+    name: str
+    run: Callable[[Platform], Awaitable[None]]
+
+
 def sweep_interval(settings: Settings) -> float:
     """VOICEQR_JOBS_SWEEP_INTERVAL_SECONDS: the sweep, and the work that runs beside it."""
     return settings.jobs.sweep_interval_seconds

@@ -23,20 +23,28 @@ async def test_playback_events_counts(uows: SqlUnitOfWorkFactory) -> None:
             user_agent="Mozilla/5.0 (Test)",
         )
 
+    batch = [
+        event(busy, PlaybackEventKind.SCAN),
+        event(busy, PlaybackEventKind.SCAN),
+        event(busy, PlaybackEventKind.LISTEN),
+        event(listened, PlaybackEventKind.LISTEN),
+        PlaybackEvent(
+            id=uuid7(),
+            generation_id=listened.id,
+            kind=PlaybackEventKind.LISTEN,
+            occurred_at=NOW,
+        ),
+    ]
+    # A generation deleted with its account before the batch came: its event is dropped.
+    orphan = PlaybackEvent(
+        id=uuid7(), generation_id=uuid7(), kind=PlaybackEventKind.SCAN, occurred_at=NOW
+    )
     async with uows() as uow:
-        for item in (
-            event(busy, PlaybackEventKind.SCAN),
-            event(busy, PlaybackEventKind.SCAN),
-            event(busy, PlaybackEventKind.LISTEN),
-            event(listened, PlaybackEventKind.LISTEN),
-            PlaybackEvent(
-                id=uuid7(),
-                generation_id=listened.id,
-                kind=PlaybackEventKind.LISTEN,
-                occurred_at=NOW,
-            ),
-        ):
-            await uow.playback_events.add(item)
+        await uow.playback_events.add_many([*batch, orphan])
+        await uow.commit()
+    async with uows() as uow:  # the same batch handed over again after a crash
+        await uow.playback_events.add_many(batch[:3])
+        await uow.playback_events.add_many([])
         await uow.commit()
 
     unknown = uuid7()

@@ -18,6 +18,7 @@ from tests.integration.http_helpers import (
     fetch_audio,
     is_html,
     looks_like_mp3,
+    wait_for_counts,
 )
 from voiceqr.domain.generations.generation import Generation, GenerationStatus, new_public_code
 from voiceqr.domain.shared.errors import ErrorCategory
@@ -76,7 +77,8 @@ async def test_the_playback_page_shows_the_transcript_and_playable_audio(
 
     assert response.status_code == 200
     assert is_html(response)
-    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["cache-control"] == "no-store"  # each visit is counted
+    assert "set-cookie" not in response.headers  # a visitor who only scans gets no cookie
     html = response.text
     assert "Room 4 &amp; 5: &lt;b&gt;The Starry Night&lt;/b&gt;, painted in 1889." in html
     assert "<b>" not in html  # the transcript is text, never markup
@@ -84,32 +86,40 @@ async def test_the_playback_page_shows_the_transcript_and_playable_audio(
     assert looks_like_mp3(await fetch_audio(app.anonymous, spoken["audio_url"]))
 
 
+async def requested(alice: Agent, voices: list[dict[str, Any]], text: str) -> dict[str, Any]:
+    """A new generation of Alice's, so its counts start at nought."""
+    response = await alice.post(
+        "/api/v1/generations", json={"text": text, "voice_id": voices[0]["id"]}
+    )
+    assert response.status_code == 202, response.text
+    made: dict[str, Any] = response.json()
+    return made
+
+
 async def test_each_visit_of_the_playback_page_counts_a_scan(
-    app: RunningApp, alice: Agent, spoken: dict[str, Any]
+    app: RunningApp, alice: Agent, voices: list[dict[str, Any]]
 ) -> None:
-    url = f"/api/v1/generations/{spoken['id']}"
-    before = (await alice.get(url)).json()
+    made = await requested(alice, voices, "Counted twice.")
 
     for _ in range(2):
-        assert (await app.anonymous.get(f"/p/{spoken['public_code']}")).status_code == 200
+        assert (await app.anonymous.get(f"/p/{made['public_code']}")).status_code == 200
 
-    after = (await alice.get(url)).json()
-    assert after["scans"] == before["scans"] + 2
-    assert after["listens"] == before["listens"]
+    await wait_for_counts(alice, made["id"], scans=2, listens=0)
 
 
-async def test_the_listen_beacon_counts_a_listen(
-    app: RunningApp, alice: Agent, spoken: dict[str, Any]
+async def test_the_listen_beacon_counts_a_listen_and_the_state_counts_nothing(
+    app: RunningApp, alice: Agent, voices: list[dict[str, Any]]
 ) -> None:
-    url = f"/api/v1/generations/{spoken['id']}"
-    before = (await alice.get(url)).json()
+    made = await requested(alice, voices, "Counted once.")
 
-    response = await app.anonymous.post(f"/api/v1/playback/{spoken['public_code']}/listen")
+    state = await app.anonymous.get(f"/api/v1/playback/{made['public_code']}")
+    response = await app.anonymous.post(f"/api/v1/playback/{made['public_code']}/listen")
 
+    assert state.status_code == 200
+    assert state.headers["cache-control"] == "no-store"
+    assert set(state.json()) == {"status", "audio_url"}
     assert response.status_code == 204
-    after = (await alice.get(url)).json()
-    assert after["listens"] == before["listens"] + 1
-    assert after["scans"] == before["scans"]
+    await wait_for_counts(alice, made["id"], scans=0, listens=1)
 
 
 @pytest.mark.parametrize(
@@ -155,11 +165,13 @@ async def test_a_pending_generations_page_says_the_audio_is_being_made(
     assert page.status_code == 200
     assert "The audio is being made" in page.text
     assert "Back in a moment." in page.text
+    assert 'http-equiv="refresh"' not in page.text  # it asks quietly, and counts no scan
+    assert "/static/playback.js" in page.text
     assert audio_sources(page.text) == []
     api = (await alice.get(f"/api/v1/generations/{waiting.id}")).json()
     assert api["status"] == "pending"
     assert api["audio_url"] is None
-    assert api["scans"] == 1
+    await wait_for_counts(alice, str(waiting.id), scans=1, listens=0)
     owner_page = await alice.get(f"/generations/{waiting.id}", headers=BROWSER)
     assert owner_page.status_code == 200
     assert "attempt 2 scheduled" in owner_page.text

@@ -19,6 +19,7 @@ from tests.integration.http_helpers import (
     fast_hasher,
     fetch_audio,
     looks_like_mp3,
+    wait_for_counts,
     wait_until_finished,
 )
 from voiceqr.bootstrap import Adapters, build
@@ -70,8 +71,7 @@ async def test_the_core_api_flow_on_postgresql(fresh_postgres: str, tmp_path: Pa
         assert "Hello from Postgres." in page.text
         listen = await app.anonymous.post(f"/api/v1/playback/{done['public_code']}/listen")
         assert listen.status_code == 204
-        counted = (await owner.get(f"/api/v1/generations/{done['id']}")).json()
-        assert (counted["scans"], counted["listens"]) == (1, 1)
+        await wait_for_counts(owner, done["id"], scans=1, listens=1)
 
         assert_problem(await stranger.get(f"/api/v1/generations/{done['id']}"), 404)
         assert_problem(await stranger.get(done["qr_png_url"]), 404)

@@ -92,15 +92,9 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-# The playback use case still raises a deleted generation's public code as NotFound
-# with this code; once it raises `Gone` (category gone) this line goes.
-_REMOVED_AUDIO = "audio_removed"
-
-
 def status_of(exc: DomainError) -> int:
     """The HTTP status of a domain error, for the API and the web forms alike."""
-    category = ErrorCategory.GONE if exc.code == _REMOVED_AUDIO else exc.category
-    return STATUS_BY_CATEGORY.get(category, 500)
+    return STATUS_BY_CATEGORY.get(exc.category, 500)
 
 
 def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:

@@ -1,31 +1,51 @@
-"""The page a printed QR code opens (every scan lands here, so it stays lean)."""
+"""The page a printed QR code opens. Every scan lands here, so it stays lean: the code
+comes from the playback cache, the scan goes to the event log, and the HTML of each page
+is rendered once and kept as bytes while the page stays the same."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from litestar import MediaType, Request, get
+from litestar import MediaType, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 
+from voiceqr.application.playback.playback import PlaybackPage
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.shared.errors import NotFound
+from voiceqr.domain.shared.errors import Gone
 from voiceqr.entrypoints.http.kit.forms import page
+from voiceqr.entrypoints.http.kit.headers import NO_STORE
+
+# The page counts a scan each time it is served, so no one may keep it (not the browser
+# cache, not a CDN); the audio it points to is cached for good (see media.py).
+_RENDERED_LIMIT = 10_000
+_rendered: dict[PlaybackPage, bytes] = {}
 
 
 @get("/p/{code:str}", media_type=MediaType.HTML)
 async def playback_page(
     code: FromPath[str], request: Request[Any, Any, Any], platform: NamedDependency[Platform]
-) -> Template:
+) -> Response[bytes] | Template:
     """The page a printed QR code opens; counts the scan (410 once its owner deleted it)."""
     try:
-        found = await platform.playback.playback.page(code)
-    except NotFound as exc:
-        if exc.code != "audio_removed":
-            raise
+        shown = await platform.playback.playback.scan(
+            code, user_agent=request.headers.get("user-agent", "")
+        )
+    except Gone:
         return page("playback/playback_removed.html", 410)
-    await platform.playback.playback.record_scan(
-        code, user_agent=request.headers.get("user-agent", "")
-    )
-    return page("playback/playback.html", page=found, ready=found.audio_url is not None)
+    html = _rendered.get(shown)
+    if html is None:
+        html = _render(request, shown)
+    return Response(html, media_type=MediaType.HTML, headers=NO_STORE)
+
+
+def _render(request: Request[Any, Any, Any], shown: PlaybackPage) -> bytes:
+    engine = cast(JinjaTemplateEngine, request.app.template_engine)  # set in app.py
+    template = engine.get_template("playback/playback.html")
+    html: bytes = template.render(page=shown, ready=shown.audio_url is not None).encode()
+    if len(_rendered) >= _RENDERED_LIMIT:
+        _rendered.clear()
+    _rendered[shown] = html
+    return html
