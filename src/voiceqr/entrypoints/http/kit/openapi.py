@@ -68,7 +68,7 @@ WHAT = {
 }
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-SIGNED_IN = frozenset({"user", "admin", "session"})
+SIGNED_IN = frozenset({"user", "staff", "session"})
 VIEWER = "viewer"  # signed in or not; a bad session or API key is still a 401
 NOT_INPUT = frozenset({"self", "request", "platform", "data", VIEWER, *SIGNED_IN})
 

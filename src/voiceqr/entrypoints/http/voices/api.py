@@ -47,49 +47,49 @@ class VoiceController(Controller):
     ) -> VoiceOut:
         return await voice_out(platform, await platform.voices.get(voice_id, user=viewer))
 
-    @post("/", dependencies={"admin": staff(Permission.MANAGE_VOICES)})
+    @post("/", dependencies={"staff": staff(Permission.MANAGE_VOICES)})
     async def create_voice(
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[VoiceCreate],
         platform: NamedDependency[Platform],
-        admin: NamedDependency[User],
+        staff: NamedDependency[User],
     ) -> VoiceOut:
         """Add a voice to the gallery (administrators)."""
         spec = VoiceSpec(**msgspec.structs.asdict(data))
         return await voice_out(
             platform,
-            await platform.voices.create(admin, spec, ip=client_address(request, platform)),
+            await platform.voices.create(staff, spec, ip=client_address(request, platform)),
         )
 
-    @patch("/{voice_id:uuid}", dependencies={"admin": staff(Permission.MANAGE_VOICES)})
+    @patch("/{voice_id:uuid}", dependencies={"staff": staff(Permission.MANAGE_VOICES)})
     async def update_voice(
         self,
         request: Request[Any, Any, Any],
         voice_id: FromPath[UUID],
         data: JSONBody[VoicePatch],
         platform: NamedDependency[Platform],
-        admin: NamedDependency[User],
+        staff: NamedDependency[User],
     ) -> VoiceOut:
         """Change some fields of a voice (administrators)."""
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         return await voice_out(
             platform,
             await platform.voices.update(
-                admin, voice_id, changes, ip=client_address(request, platform)
+                staff, voice_id, changes, ip=client_address(request, platform)
             ),
         )
 
-    @delete("/{voice_id:uuid}", dependencies={"admin": staff(Permission.MANAGE_VOICES)})
+    @delete("/{voice_id:uuid}", dependencies={"staff": staff(Permission.MANAGE_VOICES)})
     async def delete_voice(
         self,
         request: Request[Any, Any, Any],
         voice_id: FromPath[UUID],
         platform: NamedDependency[Platform],
-        admin: NamedDependency[User],
+        staff: NamedDependency[User],
     ) -> None:
         """Remove a voice and its samples (administrators)."""
-        await platform.voices.delete(admin, voice_id, ip=client_address(request, platform))
+        await platform.voices.delete(staff, voice_id, ip=client_address(request, platform))
 
 
 api_router = Router(path="/", route_handlers=[VoiceController])
