@@ -24,6 +24,7 @@ from voiceqr.adapters.passwords import Argon2PasswordHasher
 from voiceqr.adapters.qr import SegnoQrRenderer
 from voiceqr.adapters.queue.taskiq import TaskiqJobs, memory_broker, redis_stream_broker
 from voiceqr.adapters.secret_box import FernetSecretBox
+from voiceqr.adapters.useragents import PackagedUserAgentReader
 from voiceqr.application.accounts.ports import (
     OneTimeKeys,
     OpenIdProvider,
@@ -33,7 +34,7 @@ from voiceqr.application.accounts.ports import (
 )
 from voiceqr.application.mail.ports import Mailer
 from voiceqr.application.platform import PlatformUnitOfWork
-from voiceqr.application.playback.ports import PlaybackEventLog
+from voiceqr.application.playback.ports import PlaybackEventLog, UserAgentReader
 from voiceqr.application.shared.jobs import Jobs, ScheduleClaims
 from voiceqr.application.shared.ports import (
     AudioStorage,
@@ -76,6 +77,7 @@ class Adapters:
     clock: Callable[[], datetime] | None = None
     default_voices: tuple[VoiceSpec, ...] | None = None
     playback_events: PlaybackEventLog | None = None
+    user_agents: UserAgentReader | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,6 +103,7 @@ class Backends:
     clock: Callable[[], datetime]
     default_voices: tuple[VoiceSpec, ...]
     playback_events: PlaybackEventLog
+    user_agents: UserAgentReader
     closers: Closers
 
 
@@ -145,6 +148,7 @@ def choose(settings: Settings, given: Adapters) -> Backends:
         clock=given.clock or utc_now,
         default_voices=given.default_voices or default_voices(settings),
         playback_events=given.playback_events or _playback_events(settings, closers),
+        user_agents=given.user_agents or PackagedUserAgentReader(),
         closers=closers,
     )
 

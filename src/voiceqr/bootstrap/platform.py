@@ -198,7 +198,13 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
     folders = FoldersAndTags(uow=uow, clock=clock)
     to_playback_page = partial(playback_url, settings)
     playback = Playback(
-        uow=uow, storage=storage, clock=clock, events=chosen.playback_events, codes=codes
+        uow=uow,
+        storage=storage,
+        clock=clock,
+        events=chosen.playback_events,
+        codes=codes,
+        user_agents=chosen.user_agents,
+        limits=chosen.limits,
     )
     return Platform(
         settings=settings,

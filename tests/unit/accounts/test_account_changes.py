@@ -18,9 +18,14 @@ from tests.unit.accounts.steps import (
     token_from,
 )
 from tests.unit.fakes import Services, make_services
-from voiceqr.application.accounts.policy import RateLimited, ReauthenticationRequired
+from voiceqr.application.accounts.policy import ReauthenticationRequired
 from voiceqr.domain.accounts.activity import SignInMethod
-from voiceqr.domain.shared.errors import AuthenticationFailed, ErrorCategory, ValidationError
+from voiceqr.domain.shared.errors import (
+    AuthenticationFailed,
+    ErrorCategory,
+    RateLimited,
+    ValidationError,
+)
 
 
 @pytest.fixture

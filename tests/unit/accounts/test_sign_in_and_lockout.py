@@ -20,13 +20,12 @@ from tests.unit.accounts.steps import (
 from tests.unit.fakes import Services, make_services
 from voiceqr.application.accounts.policy import (
     Client,
-    RateLimited,
     SecondFactorRequired,
 )
 from voiceqr.domain.accounts.activity import SignInMethod
 from voiceqr.domain.accounts.users import User, UserStatus
 from voiceqr.domain.authz import OPERATOR
-from voiceqr.domain.shared.errors import AuthenticationFailed, ValidationError
+from voiceqr.domain.shared.errors import AuthenticationFailed, RateLimited, ValidationError
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from tests.unit.fakes import Services, make_services
 from voiceqr.application.accounts.accounts import Accounts
 from voiceqr.application.accounts.policy import (
     Client,
-    RateLimited,
     ReauthenticationRequired,
     SecondFactorRequired,
     SignIn,
@@ -41,6 +40,7 @@ from voiceqr.domain.shared.errors import (
     DomainError,
     ErrorCategory,
     PermissionDenied,
+    RateLimited,
     ValidationError,
 )
 

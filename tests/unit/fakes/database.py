@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from voiceqr.domain.accounts.activity import LoginEvent
@@ -22,7 +22,7 @@ from voiceqr.domain.generations.organising import (
 from voiceqr.domain.generations.revisions import GenerationRevision
 from voiceqr.domain.mail.outbox import OutboxMessage
 from voiceqr.domain.operations.audit import AuditEvent
-from voiceqr.domain.playback.events import PlaybackEvent
+from voiceqr.domain.playback.events import StoredEvent
 from voiceqr.domain.profile.preferences import UserPreferences
 from voiceqr.domain.voices.voice import Voice
 
@@ -36,7 +36,8 @@ class FakeDatabase:
     generation_attempts: dict[UUID, GenerationAttempt] = field(default_factory=dict)
     generation_revisions: dict[UUID, GenerationRevision] = field(default_factory=dict)
     users: dict[UUID, User] = field(default_factory=dict)
-    playback_events: list[PlaybackEvent] = field(default_factory=list)
+    playback_events: list[StoredEvent] = field(default_factory=list)
+    visitor_salts: dict[date, bytes] = field(default_factory=dict)
     account_tokens: dict[UUID, AccountToken] = field(default_factory=dict)
     login_events: list[LoginEvent] = field(default_factory=list)
     recovery_codes: dict[UUID, RecoveryCode] = field(default_factory=dict)

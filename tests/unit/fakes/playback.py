@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import date, datetime
 from uuid import UUID
 
 from tests.unit.fakes.database import Part, Table
-from voiceqr.application.playback.ports import PlaybackEventRepository, StoreEvents
-from voiceqr.domain.playback.events import PlaybackCounts, PlaybackEvent, PlaybackEventKind
+from voiceqr.application.playback.ports import (
+    PlaybackEventRepository,
+    StoreEvents,
+    VisitKey,
+    VisitorSaltRepository,
+)
+from voiceqr.domain.playback.events import (
+    PlaybackCounts,
+    PlaybackEvent,
+    PlaybackEventKind,
+    StoredEvent,
+)
 
 
 class FakePlaybackEventLog:
@@ -28,18 +39,31 @@ class FakePlaybackEventLog:
 
 
 class FakePlaybackEvents(Table):
-    async def add_many(self, events: Sequence[PlaybackEvent]) -> None:
-        stored = {e.id for e in self._db.playback_events}
+    async def add_many(self, events: Sequence[StoredEvent]) -> None:
+        stored = {e.event.id for e in self._db.playback_events}
         known = {g.id for g in self._db.generations.values()}
         self._db.playback_events.extend(
-            copy.deepcopy(e) for e in events if e.id not in stored and e.generation_id in known
+            copy.deepcopy(e)
+            for e in events
+            if e.event.id not in stored and e.event.generation_id in known
         )
         self._wrote()
 
+    async def last_seen(
+        self, keys: Collection[VisitKey], *, since: datetime
+    ) -> dict[VisitKey, datetime]:
+        found: dict[VisitKey, datetime] = {}
+        for e in (stored.event for stored in self._db.playback_events):
+            key = (e.generation_id, e.kind, e.visitor)
+            if key in keys and e.occurred_at >= since:
+                found[key] = max(found.get(key, e.occurred_at), e.occurred_at)
+        return found
+
     async def counts(self, generation_ids: Sequence[UUID]) -> dict[UUID, PlaybackCounts]:
         result: dict[UUID, PlaybackCounts] = {}
+        counted = [e.event for e in self._db.playback_events if e.counted]
         for generation_id in generation_ids:
-            kinds = [e.kind for e in self._db.playback_events if e.generation_id == generation_id]
+            kinds = [e.kind for e in counted if e.generation_id == generation_id]
             result[generation_id] = PlaybackCounts(
                 scans=kinds.count(PlaybackEventKind.SCAN),
                 listens=kinds.count(PlaybackEventKind.LISTEN),
@@ -47,11 +71,28 @@ class FakePlaybackEvents(Table):
         return result
 
 
+class FakeVisitorSalts(Table):
+    async def get_or_add(self, day: date, salt: bytes) -> bytes:
+        if day not in self._db.visitor_salts:
+            self._db.visitor_salts[day] = salt
+            self._wrote()
+        return self._db.visitor_salts[day]
+
+    async def delete_before(self, day: date) -> int:
+        old = [d for d in self._db.visitor_salts if d < day]
+        for d in old:
+            del self._db.visitor_salts[d]
+        self._wrote()
+        return len(old)
+
+
 class PlaybackPart(Part):
     """The playback feature's fake repositories."""
 
     playback_events: PlaybackEventRepository
+    visitor_salts: VisitorSaltRepository
 
     def attach(self) -> None:
         self.playback_events = FakePlaybackEvents(self)
+        self.visitor_salts = FakeVisitorSalts(self)
         super().attach()

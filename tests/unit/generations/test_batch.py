@@ -23,6 +23,7 @@ from voiceqr.application.generations.batch import (
 )
 from voiceqr.application.generations.organising import FoldersAndTags
 from voiceqr.application.generations.ports import GenerationFilter
+from voiceqr.application.playback.playback import Visit
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import Generation, GenerationStatus, new_public_code
 from voiceqr.domain.profile.preferences import UserPreferences
@@ -231,7 +232,7 @@ async def test_the_index_lists_every_match_across_pages_newest_first(
     s: Services, batches: GenerationBatches, owner: User, voice: Voice
 ) -> None:
     made = [await spoken(s, owner, voice, f"number {i}") for i in range(9)]
-    await s.playback.scan(made[0].public_code, user_agent="phone")
+    await s.playback.scan(made[0].public_code, Visit(user_agent="phone"))
     await s.store_playback_events()
 
     files = await files_of(batches, owner)

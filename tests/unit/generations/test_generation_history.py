@@ -11,6 +11,7 @@ import pytest
 from tests.unit.fakes import Services, SpeechCall, make_services
 from voiceqr.application.generations.generations import decode_cursor, encode_cursor
 from voiceqr.application.generations.ports import GenerationFilter
+from voiceqr.application.playback.playback import Visit
 from voiceqr.application.shared.ports import HistoryPosition
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
@@ -149,7 +150,7 @@ async def test_delete_removes_audio_hides_the_generation_and_keeps_a_tombstone(
         await s.playback.page(generation.public_code)
     assert gone.value.code == "audio_removed"
     with pytest.raises(NotFound):
-        await s.playback.record_listen(generation.public_code)
+        await s.playback.record_listen(generation.public_code, Visit())
 
 
 async def test_another_users_generation_cannot_be_deleted(

@@ -7,11 +7,15 @@ import dataclasses
 import pytest
 
 from tests.unit.fakes import Services, make_services
+from voiceqr.application.playback.playback import Visit
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import GenerationStatus, new_public_code
 from voiceqr.domain.playback.events import PlaybackCounts
 from voiceqr.domain.shared.errors import Gone, NotFound
 from voiceqr.domain.shared.ids import uuid7
+
+PHONE = Visit(address="203.0.113.7", user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_4)")
+LAPTOP = Visit(address="192.0.2.44", user_agent="Mozilla/5.0 (X11; Linux x86_64)")
 
 
 @pytest.fixture
@@ -52,7 +56,7 @@ async def test_a_malformed_code_is_not_found_without_asking_the_database(
         await s.playback.page(code)
     assert error.value.code == "code_not_found"
     with pytest.raises(NotFound):
-        await s.playback.scan(code)
+        await s.playback.scan(code, PHONE)
     assert s.uow.opened == opened
     assert s.playback_events.appended == []
 
@@ -69,10 +73,10 @@ async def test_scans_and_listens_are_counted_per_generation(s: Services, user: U
     second = await s.generations.request(user, text="Two", voice_id=voice.id)
     never = await s.generations.request(user, text="Three", voice_id=voice.id)
 
-    await s.playback.scan(first.public_code, user_agent="Phone")
-    await s.playback.scan(first.public_code)
-    await s.playback.record_listen(first.public_code)
-    await s.playback.scan(second.public_code, user_agent="x" * 2000)
+    await s.playback.scan(first.public_code, PHONE)
+    await s.playback.scan(first.public_code, LAPTOP)
+    await s.playback.record_listen(first.public_code, PHONE)
+    await s.playback.scan(second.public_code, Visit(address="198.51.100.9", user_agent="x" * 2000))
     assert await s.playback.counts([first.id]) == {first.id: PlaybackCounts()}  # not yet stored
 
     await s.store_playback_events()
@@ -82,20 +86,21 @@ async def test_scans_and_listens_are_counted_per_generation(s: Services, user: U
         second.id: PlaybackCounts(scans=1, listens=0),
         never.id: PlaybackCounts(scans=0, listens=0),
     }
-    long_agent = next(e for e in s.db.playback_events if e.generation_id == second.id)
+    events = [stored.event for stored in s.db.playback_events]
+    long_agent = next(e for e in events if e.generation_id == second.id)
     assert len(long_agent.user_agent) == 500
-    assert all(e.occurred_at == s.clock() for e in s.db.playback_events)
+    assert all(e.occurred_at == s.clock() for e in events)
 
 
 async def test_a_scan_reads_no_database_once_its_code_is_known(s: Services, user: User) -> None:
     voice = s.add_voice("Alex")
     made = await s.generations.request(user, text="Hello", voice_id=voice.id)
     await s.generations.process(made.id)
-    await s.playback.scan(made.public_code)
+    await s.playback.scan(made.public_code, PHONE)
     opened = s.uow.opened
 
     for _ in range(50):
-        page = await s.playback.scan(made.public_code)
+        page = await s.playback.scan(made.public_code, PHONE)
 
     assert page.text == "Hello"
     assert s.uow.opened == opened
@@ -108,15 +113,15 @@ async def test_a_deleted_code_is_gone_at_once_in_the_process_that_deleted_it(
     voice = s.add_voice("Alex")
     made = await s.generations.request(user, text="Hello", voice_id=voice.id)
     await s.generations.process(made.id)
-    assert (await s.playback.scan(made.public_code)).audio_url is not None
+    assert (await s.playback.scan(made.public_code, PHONE)).audio_url is not None
 
     await s.generations.delete(user, made.id)
 
     with pytest.raises(Gone) as error:
-        await s.playback.scan(made.public_code)
+        await s.playback.scan(made.public_code, PHONE)
     assert error.value.code == "audio_removed"
     with pytest.raises(Gone):
-        await s.playback.record_listen(made.public_code)
+        await s.playback.record_listen(made.public_code, PHONE)
     assert len(s.playback_events.appended) == 1  # the scan before the delete only
 
 
@@ -137,11 +142,11 @@ async def test_events_of_a_generation_that_is_gone_are_dropped_and_a_batch_store
 ) -> None:
     voice = s.add_voice("Alex")
     made = await s.generations.request(user, text="Hello", voice_id=voice.id)
-    await s.playback.scan(made.public_code)
+    await s.playback.scan(made.public_code, PHONE)
     batch = list(s.playback_events.appended)
     orphan = dataclasses.replace(batch[0], id=uuid7(), generation_id=uuid7())
 
     await s.playback.store_events([*batch, orphan])
     await s.playback.store_events(batch)  # handed over twice after a crash
 
-    assert [e.id for e in s.db.playback_events] == [batch[0].id]
+    assert [e.event.id for e in s.db.playback_events] == [batch[0].id]

@@ -191,6 +191,7 @@ def test_every_feature_hands_its_work_to_the_worker(tmp_path: Path) -> None:
         ("login activity clean-up", 3600),
         ("sweep", 7),
         ("failure-rate alert check", 7),
+        ("visitor salts", 3600),
         ("trim of acknowledged jobs", 7),
         ("mail delivery", 7),
     ]

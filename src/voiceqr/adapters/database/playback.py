@@ -1,18 +1,38 @@
-"""Scans and listens on SQLAlchemy Core: the events table and its repository."""
+"""Scans and listens on SQLAlchemy Core: the raw events (no IP address among them),
+the daily salts of visitor keys, and their repositories."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import Column, Index, String, Table, func, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+    delete,
+    false,
+    func,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voiceqr.adapters.database.generations import generations
-from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, row_of, upsert
-from voiceqr.application.playback.ports import PlaybackEventRepository
-from voiceqr.domain.playback.events import PlaybackCounts, PlaybackEvent, PlaybackEventKind
+from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, upsert
+from voiceqr.application.playback.ports import (
+    PlaybackEventRepository,
+    VisitKey,
+    VisitorSaltRepository,
+)
+from voiceqr.domain.playback.events import PlaybackCounts, PlaybackEventKind, StoredEvent
 
 playback_events = Table(
     "playback_events",
@@ -22,21 +42,64 @@ playback_events = Table(
     Column("kind", String(10), nullable=False),
     Column("occurred_at", DateTimeUTC, nullable=False),
     Column("user_agent", String(500), nullable=False, server_default=""),
+    Column("visitor", String(16), nullable=False, server_default=""),
+    Column("source", String(10), nullable=False, server_default="link"),
+    Column("placement", String(40), nullable=False, server_default=""),
+    Column("referrer_host", String(255), nullable=False, server_default=""),
+    Column("language", String(8), nullable=False, server_default=""),
+    Column("country", String(2), nullable=False, server_default=""),
+    Column("device", String(10), nullable=False, server_default=""),
+    Column("os", String(60), nullable=False, server_default=""),
+    Column("browser", String(60), nullable=False, server_default=""),
+    Column("bot", Boolean, nullable=False, server_default=false()),
+    Column("owner_view", Boolean, nullable=False, server_default=false()),
+    Column("new_visit", Boolean, nullable=False, server_default=true()),
     Index("ix_playback_events_generation_kind", "generation_id", "kind"),
+    Index("ix_playback_events_visitor", "generation_id", "kind", "visitor", "occurred_at"),
 )
+
+visitor_salts = Table(
+    "visitor_salts",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("salt", LargeBinary(64), nullable=False),
+)
+
+
+def _row(stored: StoredEvent) -> dict[str, Any]:
+    event, device = stored.event, stored.device
+    return {
+        "id": event.id,
+        "generation_id": event.generation_id,
+        "kind": str(event.kind),
+        "occurred_at": event.occurred_at,
+        "user_agent": event.user_agent,
+        "visitor": event.visitor,
+        "source": str(event.source),
+        "placement": event.placement,
+        "referrer_host": event.referrer_host,
+        "language": event.language,
+        "country": event.country,
+        "device": device.device,
+        "os": device.os[:60],
+        "browser": device.browser[:60],
+        "bot": device.bot,
+        "owner_view": event.owner_view,
+        "new_visit": stored.new_visit,
+    }
 
 
 _SLICE = 250
 
 
 class SqlPlaybackEvents(Repository):
-    async def add_many(self, events: Sequence[PlaybackEvent]) -> None:
+    async def add_many(self, events: Sequence[StoredEvent]) -> None:
         # An event of a generation that is gone by now (its account was deleted) is
         # dropped, rather than refusing the whole batch on the foreign key.
-        ids = {event.generation_id for event in events}
+        ids = {stored.event.generation_id for stored in events}
         found = await self._db.execute(select(generations.c.id).where(generations.c.id.in_(ids)))
         there = set(found.scalars())
-        rows = [row_of(playback_events, e) for e in events if e.generation_id in there]
+        rows = [_row(e) for e in events if e.event.generation_id in there]
         if not rows:
             return
         statement = upsert(self._db, playback_events).on_conflict_do_nothing(
@@ -46,13 +109,39 @@ class SqlPlaybackEvents(Repository):
         for start in range(0, len(rows), _SLICE):
             await self._db.execute(statement, rows[start : start + _SLICE])
 
+    async def last_seen(
+        self, keys: Collection[VisitKey], *, since: datetime
+    ) -> dict[VisitKey, datetime]:
+        if not keys:
+            return {}
+        c = playback_events.c
+        rows = await self._db.execute(
+            select(c.generation_id, c.kind, c.visitor, func.max(c.occurred_at))
+            .where(
+                c.generation_id.in_({k[0] for k in keys}),
+                c.visitor.in_({k[2] for k in keys}),
+                c.occurred_at >= since,
+            )
+            .group_by(c.generation_id, c.kind, c.visitor)
+        )
+        found = {
+            (generation_id, PlaybackEventKind(kind), visitor): at
+            for generation_id, kind, visitor, at in rows
+        }
+        return {key: at for key, at in found.items() if key in keys}
+
     async def counts(self, generation_ids: Sequence[UUID]) -> dict[UUID, PlaybackCounts]:
         if not generation_ids:
             return {}
         c = playback_events.c
         rows = await self._db.execute(
             select(c.generation_id, c.kind, func.count())
-            .where(c.generation_id.in_(list(generation_ids)))
+            .where(
+                c.generation_id.in_(list(generation_ids)),
+                c.new_visit.is_(True),
+                c.bot.is_(False),
+                c.owner_view.is_(False),
+            )
             .group_by(c.generation_id, c.kind)
         )
         tally: dict[UUID, dict[str, int]] = {}
@@ -67,11 +156,30 @@ class SqlPlaybackEvents(Repository):
         }
 
 
+class SqlVisitorSalts(Repository):
+    async def get_or_add(self, day: date, salt: bytes) -> bytes:
+        await self._db.execute(
+            upsert(self._db, visitor_salts)
+            .values(day=day, salt=salt)
+            .on_conflict_do_nothing(index_elements=[visitor_salts.c.day])
+        )
+        stored = await self._db.execute(
+            select(visitor_salts.c.salt).where(visitor_salts.c.day == day)
+        )
+        return bytes(stored.scalar_one())
+
+    async def delete_before(self, day: date) -> int:
+        result = await self._db.execute(delete(visitor_salts).where(visitor_salts.c.day < day))
+        return int(result.rowcount)
+
+
 class PlaybackPart(Part):
     """The playback feature's share of the unit of work."""
 
     playback_events: PlaybackEventRepository
+    visitor_salts: VisitorSaltRepository
 
     def attach(self, connection: AsyncConnection) -> None:
         self.playback_events = SqlPlaybackEvents(connection)
+        self.visitor_salts = SqlVisitorSalts(connection)
         super().attach(connection)

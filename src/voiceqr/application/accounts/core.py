@@ -11,7 +11,6 @@ from voiceqr.application.accounts.policy import (
     EMAIL_TOKEN_BYTES,
     AccountPolicy,
     Client,
-    RateLimited,
     SecondFactorCheck,
     hash_token,
 )
@@ -25,6 +24,7 @@ from voiceqr.domain.accounts.users import (
     normalize_email,
 )
 from voiceqr.domain.shared.errors import (
+    RateLimited,
     ValidationError,
 )
 from voiceqr.domain.shared.ids import uuid7

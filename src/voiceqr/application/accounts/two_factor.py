@@ -20,7 +20,7 @@ from datetime import datetime
 
 import pyotp
 
-from voiceqr.application.accounts.policy import RateLimited, ReauthenticationRequired, hash_token
+from voiceqr.application.accounts.policy import ReauthenticationRequired, hash_token
 from voiceqr.application.accounts.ports import AccountsUnitOfWork, PasswordHasher, SecretBox
 from voiceqr.application.shared.ports import QrRenderer, RateLimiter
 from voiceqr.domain.accounts.activity import SignInMethod
@@ -37,6 +37,7 @@ from voiceqr.domain.shared.errors import (
     Conflict,
     NotFound,
     PermissionDenied,
+    RateLimited,
     ValidationError,
 )
 from voiceqr.domain.shared.ids import uuid7

@@ -8,17 +8,37 @@ database.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 from voiceqr.application.playback.codes import CodeCache
-from voiceqr.application.playback.ports import PlaybackEventLog, PlaybackUnitOfWork
-from voiceqr.application.shared.ports import AudioStorage
+from voiceqr.application.playback.ports import (
+    PlaybackEventLog,
+    PlaybackUnitOfWork,
+    UserAgentReader,
+)
+from voiceqr.application.playback.salts import VisitorSalts
+from voiceqr.application.shared.ports import AudioStorage, RateLimiter
 from voiceqr.domain.generations.generation import GenerationStatus, is_well_formed_public_code
-from voiceqr.domain.playback.events import PlaybackCounts, PlaybackEvent, PlaybackEventKind
-from voiceqr.domain.shared.errors import Gone, NotFound
+from voiceqr.domain.playback.events import (
+    PlaybackCounts,
+    PlaybackEvent,
+    PlaybackEventKind,
+    StoredEvent,
+)
+from voiceqr.domain.playback.visits import (
+    VISIT_WINDOW,
+    mark_visits,
+    placement_of,
+    primary_language,
+    referrer_host,
+    source_of,
+    visitor_keys,
+)
+from voiceqr.domain.shared.errors import Gone, NotFound, RateLimited
 from voiceqr.domain.shared.ids import uuid7
 
 
@@ -38,7 +58,28 @@ class PublicCode:
     """What a code leads to, as the cache keeps it: the page, or that it was removed."""
 
     generation_id: UUID
+    owner_id: UUID
     page: PlaybackPage | None  # None: its owner deleted it
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """What a request to the page says of its visitor. The address is used for the
+    visitor key and never kept."""
+
+    address: str = ""
+    user_agent: str = ""
+    country: str = ""
+    referer: str = ""
+    languages: str = ""  # Accept-Language
+    source: str | None = None  # `?s=`: "q" in the URL a QR code encodes
+    placement: str | None = None  # `?p=`: a named placement's QR code
+    viewer_id: UUID | None = None  # the signed-in visitor, if any
+
+
+# A visitor may report this many listens of one code a minute (the page reports one per
+# playback): enough for anyone listening, not for inflating the count.
+LISTENS_PER_MINUTE = 10
 
 
 class Playback:
@@ -50,12 +91,17 @@ class Playback:
         clock: Callable[[], datetime],
         events: PlaybackEventLog,
         codes: CodeCache[PublicCode | None],
+        user_agents: UserAgentReader,
+        limits: RateLimiter,
     ) -> None:
         self._uow = uow
         self._storage = storage
         self._clock = clock
         self._events = events
         self._codes = codes
+        self._user_agents = user_agents
+        self._limits = limits
+        self._salts = VisitorSalts(uow=uow)
 
     async def page(self, code: str) -> PlaybackPage:
         """What the code plays: the live audio with the text and voice it was made from.
@@ -65,41 +111,83 @@ class Playback:
         """
         return _shown(await self._find(code))
 
-    async def scan(self, code: str, *, user_agent: str = "") -> PlaybackPage:
+    async def scan(self, code: str, visit: Visit) -> PlaybackPage:
         """The page of a code that was just scanned (opened), the scan appended to the log."""
         found = await self._find(code)
         page = _shown(found)
-        await self._append(found, PlaybackEventKind.SCAN, user_agent)
+        await self._events.append(await self._hit(code, found, PlaybackEventKind.SCAN, visit))
         return page
 
-    async def record_listen(self, code: str, *, user_agent: str = "") -> None:
+    async def record_listen(self, code: str, visit: Visit) -> None:
+        """A listen the page reports when playback starts (counted once per visit)."""
         found = await self._find(code)
         _shown(found)
-        await self._append(found, PlaybackEventKind.LISTEN, user_agent)
+        hit = await self._hit(code, found, PlaybackEventKind.LISTEN, visit)
+        key = f"listen:{found.generation_id}:{hit.visitor}"
+        if not await self._limits.hit(key, limit=LISTENS_PER_MINUTE, window_seconds=60):
+            raise RateLimited(retry_after=60)
+        await self._events.append(hit)
+
+    async def forget_expired_salts(self) -> int:
+        """Delete visitor-key salts past their 48 hours (a periodic job)."""
+        return await self._salts.forget_expired(self._clock())
 
     async def counts(self, generation_ids: Sequence[UUID]) -> dict[UUID, PlaybackCounts]:
         async with self._uow() as uow:
             return await uow.playback_events.counts(generation_ids)
 
     async def store_events(self, events: Sequence[PlaybackEvent]) -> None:
-        """Store a batch the event log hands over (in the workers, or in this process)."""
+        """Store a batch the event log hands over (in the workers, or in this process):
+        each hit's user agent is read (off the event loop: a new one takes a while) and
+        each is marked as the start of a visit or not."""
+        if not events:
+            return
+        describe = self._user_agents.describe
+        devices = await asyncio.to_thread(lambda: [describe(e.user_agent) for e in events])
+        since = min(e.occurred_at for e in events) - VISIT_WINDOW
+        keys = {
+            (e.generation_id, e.kind, visitor)
+            for e in events
+            for visitor in (e.visitor, e.previous_visitor)
+            if visitor
+        }
         async with self._uow() as uow:
-            await uow.playback_events.add_many(events)
+            seen = await uow.playback_events.last_seen(keys, since=since) if keys else {}
+            starts = mark_visits(events, seen)
+            await uow.playback_events.add_many(
+                [
+                    StoredEvent(e, device, start)
+                    for e, device, start in zip(events, devices, starts, strict=True)
+                ]
+            )
             await uow.commit()
 
     async def deliver_events(self) -> None:
         """Store what the event log holds, in batches, until cancelled."""
         await self._events.drain(self.store_events)
 
-    async def _append(self, found: PublicCode, kind: PlaybackEventKind, user_agent: str) -> None:
-        await self._events.append(
-            PlaybackEvent(
-                id=uuid7(),
-                generation_id=found.generation_id,
-                kind=kind,
-                occurred_at=self._clock(),
-                user_agent=user_agent[:500],
-            )
+    async def _hit(
+        self, code: str, found: PublicCode, kind: PlaybackEventKind, visit: Visit
+    ) -> PlaybackEvent:
+        now = self._clock()
+        user_agent = visit.user_agent[:500]
+        visitor, previous_visitor = visitor_keys(
+            await self._salts.of(now), code, visit.address, user_agent
+        )
+        return PlaybackEvent(
+            id=uuid7(),
+            generation_id=found.generation_id,
+            kind=kind,
+            occurred_at=now,
+            user_agent=user_agent,
+            visitor=visitor,
+            previous_visitor=previous_visitor,
+            source=source_of(visit.source),
+            placement=placement_of(visit.placement),
+            referrer_host=referrer_host(visit.referer),
+            language=primary_language(visit.languages),
+            country=visit.country[:2],
+            owner_view=visit.viewer_id is not None and visit.viewer_id == found.owner_id,
         )
 
     async def _find(self, code: str) -> PublicCode:
@@ -116,7 +204,7 @@ class Playback:
             if generation is None:
                 return None
             if generation.is_deleted:
-                return PublicCode(generation.id, None)
+                return PublicCode(generation.id, generation.owner_id, None)
             text, voice_id, audio_url = generation.text, generation.voice_id, None
             if generation.audio_key is not None:
                 audio_url = await self._storage.url(generation.audio_key)
@@ -134,7 +222,7 @@ class Playback:
             status=generation.status,
             audio_url=audio_url,
         )
-        return PublicCode(generation.id, page)
+        return PublicCode(generation.id, generation.owner_id, page)
 
 
 def _shown(found: PublicCode) -> PlaybackPage:

@@ -4,7 +4,8 @@ behind a code."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -14,19 +15,53 @@ from voiceqr.application.generations.ports import (
 )
 from voiceqr.application.shared.ports import Transaction
 from voiceqr.application.voices.ports import VoiceRepository
-from voiceqr.domain.playback.events import PlaybackCounts, PlaybackEvent
+from voiceqr.domain.playback.events import (
+    Device,
+    PlaybackCounts,
+    PlaybackEvent,
+    PlaybackEventKind,
+    StoredEvent,
+)
 
 StoreEvents = Callable[[Sequence[PlaybackEvent]], Awaitable[None]]
+
+
+VisitKey = tuple[UUID, PlaybackEventKind, str]  # (generation, kind, visitor key)
 
 
 class PlaybackEventRepository(Protocol):
     """Scan and listen events, stored in batches."""
 
-    async def add_many(self, events: Sequence[PlaybackEvent]) -> None:
+    async def add_many(self, events: Sequence[StoredEvent]) -> None:
         """Store the events; one already stored (the same id) is left as it is, so a
         batch handed over twice after a crash is stored once."""
 
-    async def counts(self, generation_ids: Sequence[UUID]) -> dict[UUID, PlaybackCounts]: ...
+    async def last_seen(
+        self, keys: Collection[VisitKey], *, since: datetime
+    ) -> dict[VisitKey, datetime]:
+        """When each key (by its visitor key) was last hit at or after `since`."""
+        ...
+
+    async def counts(self, generation_ids: Sequence[UUID]) -> dict[UUID, PlaybackCounts]:
+        """Visits and listens per generation: new visits only, bots and the owner's
+        own views left out."""
+        ...
+
+
+class VisitorSaltRepository(Protocol):
+    """The secret of each UTC day that visitor keys are made with (see visits.py)."""
+
+    async def get_or_add(self, day: date, salt: bytes) -> bytes:
+        """The day's salt: the one stored, or `salt`, stored now (first one wins)."""
+        ...
+
+    async def delete_before(self, day: date) -> int: ...
+
+
+class UserAgentReader(Protocol):
+    """What a user agent says of itself: bot or not, device class, OS, browser."""
+
+    def describe(self, user_agent: str) -> Device: ...
 
 
 class PlaybackEventLog(Protocol):
@@ -48,3 +83,4 @@ class PlaybackUnitOfWork(Transaction, Protocol):
     generation_revisions: GenerationRevisionRepository
     voices: VoiceRepository
     playback_events: PlaybackEventRepository
+    visitor_salts: VisitorSaltRepository

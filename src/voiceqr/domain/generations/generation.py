@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -47,9 +48,12 @@ def new_public_code() -> str:
     return secrets.token_urlsafe(PUBLIC_CODE_BYTES)
 
 
+_PUBLIC_CODE = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
 def is_well_formed_public_code(code: str) -> bool:
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-    return 8 <= len(code) <= 64 and all(c in alphabet for c in code)
+    """Whether `code` could be a public code (URL-safe base64, 8 to 64 characters)."""
+    return _PUBLIC_CODE.fullmatch(code) is not None
 
 
 def clean_text(text: str, *, max_length: int) -> str:

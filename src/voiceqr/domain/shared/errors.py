@@ -153,3 +153,14 @@ class StorageError(ExternalServiceError):
         super().__init__(
             message, category=ErrorCategory.STORAGE, code=code, retryable=retryable, detail=detail
         )
+
+
+class RateLimited(DomainError):
+    """Too many requests from one caller in a window; `retry_after` seconds to wait."""
+
+    category = ErrorCategory.RATE_LIMITED
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("Too many attempts; wait a little and try again.")
+        self.retry_after = retry_after

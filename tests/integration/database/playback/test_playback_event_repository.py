@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tests.integration.database.rows import NOW, add_generations, add_user, make_generation
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.domain.generations.generation import Generation
-from voiceqr.domain.playback.events import PlaybackCounts, PlaybackEvent, PlaybackEventKind
+from voiceqr.domain.playback.events import (
+    Device,
+    PlaybackCounts,
+    PlaybackEvent,
+    PlaybackEventKind,
+    Source,
+    StoredEvent,
+)
 from voiceqr.domain.shared.ids import uuid7
 
 
@@ -40,10 +49,10 @@ async def test_playback_events_counts(uows: SqlUnitOfWorkFactory) -> None:
         id=uuid7(), generation_id=uuid7(), kind=PlaybackEventKind.SCAN, occurred_at=NOW
     )
     async with uows() as uow:
-        await uow.playback_events.add_many([*batch, orphan])
+        await uow.playback_events.add_many([StoredEvent(e) for e in [*batch, orphan]])
         await uow.commit()
     async with uows() as uow:  # the same batch handed over again after a crash
-        await uow.playback_events.add_many(batch[:3])
+        await uow.playback_events.add_many([StoredEvent(e) for e in batch[:3]])
         await uow.playback_events.add_many([])
         await uow.commit()
 
@@ -61,3 +70,56 @@ async def test_playback_events_counts(uows: SqlUnitOfWorkFactory) -> None:
     }
     assert some == {listened.id: PlaybackCounts(scans=0, listens=2)}
     assert none == {}
+
+
+async def test_visits_are_found_by_visitor_and_only_counted_visits_count(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    owner = await add_user(uows)
+    code = make_generation(owner.id)
+    await add_generations(uows, code)
+    scan, listen = PlaybackEventKind.SCAN, PlaybackEventKind.LISTEN
+    early, late = NOW - timedelta(minutes=40), NOW - timedelta(minutes=5)
+    stored = [
+        StoredEvent(PlaybackEvent(uuid7(), code.id, scan, early, visitor="aaaa")),
+        StoredEvent(PlaybackEvent(uuid7(), code.id, scan, late, visitor="aaaa"), new_visit=False),
+        StoredEvent(
+            PlaybackEvent(uuid7(), code.id, scan, late, visitor="bbbb"), device=Device(bot=True)
+        ),
+        StoredEvent(PlaybackEvent(uuid7(), code.id, scan, late, visitor="cccc", owner_view=True)),
+        StoredEvent(PlaybackEvent(uuid7(), code.id, listen, late, visitor="aaaa")),
+        StoredEvent(
+            PlaybackEvent(
+                uuid7(), code.id, scan, late, visitor="dddd", source=Source.QR, placement="lobby"
+            ),
+            device=Device(device="mobile", os="iOS 17", browser="Mobile Safari 17"),
+        ),
+    ]
+    async with uows() as uow:
+        await uow.playback_events.add_many(stored)
+        await uow.commit()
+
+    async with uows() as uow:
+        seen = await uow.playback_events.last_seen(
+            {(code.id, scan, "aaaa"), (code.id, scan, "zzzz"), (code.id, listen, "aaaa")},
+            since=NOW - timedelta(minutes=30),
+        )
+        counts = await uow.playback_events.counts([code.id])
+
+    assert seen == {(code.id, scan, "aaaa"): late, (code.id, listen, "aaaa"): late}
+    assert counts == {code.id: PlaybackCounts(scans=2, listens=1)}
+
+
+async def test_a_days_salt_is_the_first_one_stored_and_old_ones_go(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    today = NOW.date()
+    async with uows() as uow:
+        first = await uow.visitor_salts.get_or_add(today, b"1" * 32)
+        again = await uow.visitor_salts.get_or_add(today, b"2" * 32)
+        await uow.visitor_salts.get_or_add(today - timedelta(days=2), b"3" * 32)
+        deleted = await uow.visitor_salts.delete_before(today - timedelta(days=1))
+        await uow.commit()
+
+    assert first == again == b"1" * 32
+    assert deleted == 1

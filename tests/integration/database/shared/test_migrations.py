@@ -60,6 +60,8 @@ TABLES = {
     "alert_states",
     # periodic job schedules (0009)
     "job_schedules",
+    # visitor-key salts (0010)
+    "visitor_salts",
 }
 
 # The text search index of 0007 is engine-specific DDL that `schema.metadata` cannot

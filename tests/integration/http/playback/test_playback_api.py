@@ -96,13 +96,14 @@ async def requested(alice: Agent, voices: list[dict[str, Any]], text: str) -> di
     return made
 
 
-async def test_each_visit_of_the_playback_page_counts_a_scan(
+async def test_each_visitor_counts_one_scan_per_visit(
     app: RunningApp, alice: Agent, voices: list[dict[str, Any]]
 ) -> None:
     made = await requested(alice, voices, "Counted twice.")
 
-    for _ in range(2):
-        assert (await app.anonymous.get(f"/p/{made['public_code']}")).status_code == 200
+    for agent in ("Phone/1.0", "Phone/1.0", "Laptop/2.0"):  # the phone looks twice
+        page = await app.anonymous.get(f"/p/{made['public_code']}", headers={"User-Agent": agent})
+        assert page.status_code == 200
 
     await wait_for_counts(alice, made["id"], scans=2, listens=0)
 

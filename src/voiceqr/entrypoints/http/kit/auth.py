@@ -11,6 +11,7 @@ the key's user needs the platform, which is a dependency.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from functools import cache
 from typing import Any
@@ -35,6 +36,7 @@ API_KEY_SCOPES = "api_key_scopes"  # route opt: {HTTP method: Scope an API key n
 
 
 @cache
+@functools.lru_cache(maxsize=8)  # the settings' one spec: parsed once, not per request
 def _networks(spec: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     return tuple(ipaddress.ip_network(p, strict=False) for p in spec)
 

@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from voiceqr.bootstrap import Platform
 from voiceqr.entrypoints.http.kit.headers import NO_STORE_REPLY
 from voiceqr.entrypoints.http.kit.openapi import problems
+from voiceqr.entrypoints.http.playback.visits import visit_of
 
 
 class PlaybackState(msgspec.Struct, frozen=True, kw_only=True):
@@ -35,7 +36,7 @@ class PlaybackController(Controller):
         shown = await platform.playback.playback.page(code)
         return PlaybackState(status=str(shown.status), audio_url=shown.audio_url)
 
-    @post("/{code:str}/listen", status_code=HTTP_204_NO_CONTENT, responses=problems(410))
+    @post("/{code:str}/listen", status_code=HTTP_204_NO_CONTENT, responses=problems(410, 429))
     async def listen(
         self,
         code: FromPath[str],
@@ -43,6 +44,4 @@ class PlaybackController(Controller):
         platform: NamedDependency[Platform],
     ) -> None:
         """Count a listen of a public code (the playback page calls this on play)."""
-        await platform.playback.playback.record_listen(
-            code, user_agent=request.headers.get("user-agent", "")
-        )
+        await platform.playback.playback.record_listen(code, await visit_of(request, platform))

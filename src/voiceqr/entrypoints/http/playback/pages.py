@@ -17,6 +17,7 @@ from voiceqr.bootstrap import Platform
 from voiceqr.domain.shared.errors import Gone
 from voiceqr.entrypoints.http.kit.forms import page
 from voiceqr.entrypoints.http.kit.headers import NO_STORE
+from voiceqr.entrypoints.http.playback.visits import visit_of
 
 # The page counts a scan each time it is served, so no one may keep it (not the browser
 # cache, not a CDN); the audio it points to is cached for good (see media.py).
@@ -30,9 +31,7 @@ async def playback_page(
 ) -> Response[bytes] | Template:
     """The page a printed QR code opens; counts the scan (410 once its owner deleted it)."""
     try:
-        shown = await platform.playback.playback.scan(
-            code, user_agent=request.headers.get("user-agent", "")
-        )
+        shown = await platform.playback.playback.scan(code, await visit_of(request, platform))
     except Gone:
         return page("playback/playback_removed.html", 410)
     html = _rendered.get(shown)

@@ -1,0 +1,115 @@
+"""Counting people, not requests, and without keeping who they are (U2, U3).
+
+A visitor key is a truncated keyed hash of (the day's salt, the code, the network of
+the address: /24 for IPv4, /64 for IPv6, the user agent). Salts are made per UTC day,
+the previous day's is kept for visits across midnight, and both are deleted after 48
+hours, after which no key can be tied to an address again. The same visitor on the same
+code within `VISIT_WINDOW` is one visit (one scan, or one listen); every raw hit is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from voiceqr.domain.playback.events import PlaybackEvent, PlaybackEventKind, Source
+
+VISIT_WINDOW = timedelta(minutes=30)
+SALT_LIFETIME = timedelta(hours=48)
+KEY_BYTES = 8  # 64 bits: collisions among one code's visitors are negligible
+_PLACEMENT = re.compile(r"[^a-z0-9_-]+")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+
+_V4_HOSTS = 0xFF  # the last 8 bits of an IPv4 address
+_V6_HOSTS = (1 << 64) - 1  # the last 64 bits of an IPv6 address
+
+
+def network_of(address: str) -> str:
+    """The address's network: its /24 (IPv4) or /64 (IPv6); "" for what is no address."""
+    octets = address.split(".")
+    if len(octets) == 4 and all(o.isdigit() and len(o) <= 3 and int(o) <= 255 for o in octets):
+        return f"{int(octets[0])}.{int(octets[1])}.{int(octets[2])}.0/24"  # the usual case, fast
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return ""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv4Address):
+        return f"{ipaddress.IPv4Address(int(ip) & ~_V4_HOSTS)}/24"
+    return f"{ipaddress.IPv6Address(int(ip) & ~_V6_HOSTS)}/64"
+
+
+def visitor_keys(salts: tuple[bytes, ...], code: str, address: str, user_agent: str) -> list[str]:
+    """The visitor's key under each salt (today's, yesterday's)."""
+    message = "\n".join((code, network_of(address), user_agent)).encode()
+    return [hashlib.blake2b(message, key=salt, digest_size=KEY_BYTES).hexdigest() for salt in salts]
+
+
+def salt_days(now: datetime) -> tuple[date, date]:
+    """(today, yesterday) in UTC: the salts a hit at `now` is keyed with."""
+    today = now.date()
+    return today, today - timedelta(days=1)
+
+
+def expired_salt_days_before(now: datetime) -> date:
+    """Salts of days before this one are past their 48 hours and go."""
+    return (now - SALT_LIFETIME).date() + timedelta(days=1)
+
+
+def source_of(marker: str | None) -> Source:
+    return Source.QR if marker == "q" else Source.LINK
+
+
+def placement_of(name: str | None) -> str:
+    """A placement's name as the QR download put it in the URL (`?p=lobby`), tidied."""
+    return _PLACEMENT.sub("-", (name or "").strip().lower()).strip("-")[:40]
+
+
+def referrer_host(referer: str | None) -> str:
+    try:
+        host = urlsplit(referer or "").hostname or ""
+    except ValueError:
+        return ""
+    return host[:255]
+
+
+def primary_language(accept_language: str | None) -> str:
+    """The first language the browser asks for, as its primary subtag ("en", "pt")."""
+    first = (accept_language or "").split(",", 1)[0].split(";", 1)[0].strip().lower()
+    primary = first.split("-", 1)[0]
+    return primary if _LANGUAGE.match(primary) else ""
+
+
+Seen = Mapping[tuple[UUID, PlaybackEventKind, str], datetime]
+
+
+def mark_visits(events: Sequence[PlaybackEvent], seen: Seen) -> list[bool]:
+    """For each event (in any order), whether it starts a visit: no event of the same
+    kind, code and visitor within `VISIT_WINDOW` before it, among `seen` (the latest
+    earlier hit of each such key) and the events themselves. A visitor key with
+    yesterday's salt matches hits keyed with it before midnight."""
+    last = dict(seen)
+    starts = [False] * len(events)
+    for index in sorted(range(len(events)), key=lambda i: events[i].occurred_at):
+        event = events[index]
+        at = event.occurred_at
+        starts[index] = True
+        for visitor in _keys(event):
+            key = (event.generation_id, event.kind, visitor)
+            before = last.get(key)
+            if before is None or before < at:
+                last[key] = at  # in time order: the latest so far
+            if before is not None and at - before < VISIT_WINDOW:
+                starts[index] = False
+    return starts
+
+
+def _keys(event: PlaybackEvent) -> list[str]:
+    return [v for v in (event.visitor, event.previous_visitor) if v] or [event.id.hex]

@@ -1,0 +1,30 @@
+"""What a request to a public code says of its visitor, for counting (see Visit)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+
+from voiceqr.application.playback.playback import Visit
+from voiceqr.bootstrap import Platform
+from voiceqr.entrypoints.http.kit.auth import client_of, optional_user
+
+
+async def visit_of(request: Request[Any, Any, Any], platform: Platform) -> Visit:
+    """The visit; the signed-in user is looked up only when the request carries a
+    session (an anonymous visitor, almost every scan, costs no lookup)."""
+    client = client_of(request, platform)
+    viewer = await optional_user(request, platform)
+    query = request.query_params
+    headers = request.headers
+    return Visit(
+        address=client.ip,
+        user_agent=client.user_agent,
+        country=client.country,
+        referer=headers.get("referer", ""),
+        languages=headers.get("accept-language", ""),
+        source=query.get("s"),
+        placement=query.get("p"),
+        viewer_id=viewer.id if viewer is not None else None,
+    )
