@@ -42,11 +42,16 @@ def _networks(spec: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.
 
 
 def _trusted(address: str, platform: Platform) -> bool:
+    return _is_trusted(address, platform.settings.trusted_proxy_networks_text)
+
+
+@functools.lru_cache(maxsize=4096)  # every request asks about its peer: mostly the proxies
+def _is_trusted(address: str, proxies: tuple[str, ...]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    return any(ip in net for net in _networks(platform.settings.trusted_proxy_networks_text))
+    return any(ip in net for net in _networks(proxies))
 
 
 def client_address(request: Request[Any, Any, Any], platform: Platform) -> str:
@@ -158,6 +163,15 @@ async def _signed_in_caller(
     if found is None:
         raise NotAuthorizedException("Sign in first.")
     return found
+
+
+async def session_user(request: Request[Any, Any, Any], platform: Platform) -> User | None:
+    """The user of the request's session cookie; nothing is looked up for a request
+    without one (almost every visitor of a public page)."""
+    if SESSION_COOKIE not in request.headers.get("cookie", ""):
+        return None
+    found = await _resolve(request, platform)
+    return None if found is None else found[0]
 
 
 async def optional_user(

@@ -8,14 +8,14 @@ from litestar import Request
 
 from voiceqr.application.playback.playback import Visit
 from voiceqr.bootstrap import Platform
-from voiceqr.entrypoints.http.kit.auth import client_of, optional_user
+from voiceqr.entrypoints.http.kit.auth import client_of, session_user
 
 
 async def visit_of(request: Request[Any, Any, Any], platform: Platform) -> Visit:
     """The visit; the signed-in user is looked up only when the request carries a
     session (an anonymous visitor, almost every scan, costs no lookup)."""
     client = client_of(request, platform)
-    viewer = await optional_user(request, platform)
+    viewer = await session_user(request, platform)
     query = request.query_params
     headers = request.headers
     return Visit(
