@@ -30,7 +30,7 @@ from voiceqr.application.operations.failure_monitoring import FailureMonitor
 from voiceqr.application.playback.playback import Playback
 from voiceqr.application.shared.ports import AudioRange, AudioStorage, QrRenderer
 from voiceqr.domain.accounts.users import User
-from voiceqr.domain.generations.generation import Generation
+from voiceqr.domain.generations.generation import Generation, scanned_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +59,13 @@ class GenerationsFeature:
     async def qr_code(
         self, owner: User, generation_id: UUID, kind: Literal["svg", "png"], *, size: int
     ) -> tuple[Generation, bytes]:
-        """The owner's generation and its QR code, which encodes its playback URL."""
+        """The owner's generation and its QR code, which encodes its playback URL
+        (marked as a scan, `?s=q`)."""
         generation = await self.generations.get_for_owner(owner, generation_id)
         return generation, self.qr_image(generation, kind, size=size)
 
     def qr_image(self, generation: Generation, kind: Literal["svg", "png"], *, size: int) -> bytes:
-        url = self.playback_url(generation.public_code)
+        url = scanned_url(self.playback_url(generation.public_code))
         return self._qr.png(url, size=size) if kind == "png" else self._qr.svg(url, size=size)
 
     async def audio(self, generation: Generation) -> bytes:

@@ -155,7 +155,7 @@ def test_generation_end_to_end_through_separate_processes(
         assert qr.content.startswith(b"\x89PNG\r\n\x1a\n")
 
     scanned_url = decode_qr(qr.content)
-    assert scanned_url == playback_url
+    assert scanned_url == f"{playback_url}?s=q"  # marked as a scan of the printed code
 
     # A phone that scans the code has no session: the playback page is public.
     page = httpx.get(scanned_url, timeout=10)

@@ -181,7 +181,8 @@ async def test_the_archive_holds_qr_codes_audio_and_an_index_of_every_match(
     assert done_row["playback_url"] == f"{PUBLIC_BASE_URL}/p/{done.public_code}"
     assert done.audio_key is not None
     assert files[done_row["audio_file"]] == s.storage.objects[done.audio_key].data
-    assert files[done_row["qr_file"]].endswith(f"300:{done_row['playback_url']}".encode())
+    qr = files[done_row["qr_file"]]
+    assert qr.endswith(f"300:{done_row['playback_url']}?s=q".encode())  # a scan, marked
     assert waiting_row["audio_file"] == ""
     assert waiting_row["status"] == "pending"
     assert waiting_row["qr_file"] in files

@@ -31,7 +31,7 @@ from voiceqr.application.generations.ports import (
 )
 from voiceqr.application.shared.ports import AudioStorage, QrRenderer
 from voiceqr.domain.accounts.users import User
-from voiceqr.domain.generations.generation import Generation
+from voiceqr.domain.generations.generation import Generation, scanned_url
 from voiceqr.domain.generations.organising import Filing
 from voiceqr.domain.profile.preferences import UserPreferences
 from voiceqr.domain.shared.errors import NotFound, ValidationError
@@ -216,7 +216,7 @@ class GenerationBatches:
                 last_modified = max(last_modified or modified, modified)
                 url = self._playback_url(generation.public_code)
                 qr_file = f"qr/{stem}.png"
-                png = self._qr.png(url, size=qr_size)
+                png = self._qr.png(scanned_url(url), size=qr_size)
                 yield ArchiveFile(qr_file, modified, len(png), _once(png), compress=False)
                 audio_file = ""
                 if generation.audio_key is not None:

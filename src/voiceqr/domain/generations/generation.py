@@ -48,6 +48,15 @@ def new_public_code() -> str:
     return secrets.token_urlsafe(PUBLIC_CODE_BYTES)
 
 
+QR_MARKER = "q"  # `?s=q`: the playback page was reached by scanning the printed code
+
+
+def scanned_url(playback_url: str) -> str:
+    """What a generation's QR code encodes: its playback URL, marked as reached by a
+    scan, so counting tells scans of the printed code from visits by a shared link."""
+    return f"{playback_url}?s={QR_MARKER}"
+
+
 _PUBLIC_CODE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 from uuid import UUID
 
+from voiceqr.domain.generations.generation import QR_MARKER
 from voiceqr.domain.playback.events import PlaybackEvent, PlaybackEventKind, Source
 
 VISIT_WINDOW = timedelta(minutes=30)
@@ -64,7 +65,7 @@ def expired_salt_days_before(now: datetime) -> date:
 
 
 def source_of(marker: str | None) -> Source:
-    return Source.QR if marker == "q" else Source.LINK
+    return Source.QR if marker == QR_MARKER else Source.LINK
 
 
 def placement_of(name: str | None) -> str:

@@ -66,7 +66,7 @@ async def test_the_qr_png_has_the_requested_size_and_scans_to_the_playback_url(
     assert image.format == "PNG"
     assert image.size == (300, 300)
     decoded = [result.text for result in zxingcpp.read_barcodes(image)]
-    assert decoded == [spoken["playback_url"]]
+    assert decoded == [f"{spoken['playback_url']}?s=q"]
 
 
 async def test_the_qr_svg_is_svg(alice: Agent, spoken: dict[str, Any]) -> None:

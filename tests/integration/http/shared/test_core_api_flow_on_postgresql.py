@@ -65,7 +65,7 @@ async def test_the_core_api_flow_on_postgresql(fresh_postgres: str, tmp_path: Pa
         png = await owner.get(done["qr_png_url"], params={"size": 300})
         image = Image.open(io.BytesIO(png.content))
         assert image.size == (300, 300)
-        assert [r.text for r in zxingcpp.read_barcodes(image)] == [done["playback_url"]]
+        assert [r.text for r in zxingcpp.read_barcodes(image)] == [f"{done['playback_url']}?s=q"]
 
         page = await app.anonymous.get(f"/p/{done['public_code']}", headers=BROWSER)
         assert "Hello from Postgres." in page.text
