@@ -23,6 +23,7 @@ from voiceqr.domain.generations.revisions import GenerationRevision
 from voiceqr.domain.mail.outbox import OutboxMessage
 from voiceqr.domain.operations.audit import AuditEvent
 from voiceqr.domain.playback.events import PlaybackEvent
+from voiceqr.domain.playback.listening import Listen
 from voiceqr.domain.profile.preferences import UserPreferences
 from voiceqr.domain.voices.voice import Voice
 
@@ -37,6 +38,7 @@ class FakeDatabase:
     generation_revisions: dict[UUID, GenerationRevision] = field(default_factory=dict)
     users: dict[UUID, User] = field(default_factory=dict)
     playback_events: list[PlaybackEvent] = field(default_factory=list)
+    listens: dict[UUID, Listen] = field(default_factory=dict)
     account_tokens: dict[UUID, AccountToken] = field(default_factory=dict)
     login_events: list[LoginEvent] = field(default_factory=list)
     recovery_codes: dict[UUID, RecoveryCode] = field(default_factory=dict)

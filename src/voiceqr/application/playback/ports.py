@@ -1,6 +1,6 @@
 """What the playback page needs: the log its scans and listens are appended to, the
-repository that stores them in batches, and the unit of work that reads the generation
-behind a code."""
+repository that stores them in batches, the listens' listen-through, and the unit of
+work that reads the generation behind a code."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from voiceqr.application.generations.ports import (
 from voiceqr.application.shared.ports import Transaction
 from voiceqr.application.voices.ports import VoiceRepository
 from voiceqr.domain.playback.events import PlaybackCounts, PlaybackEvent
+from voiceqr.domain.playback.listening import Heard, Listen
 
 StoreEvents = Callable[[Sequence[PlaybackEvent]], Awaitable[None]]
 
@@ -27,6 +28,19 @@ class PlaybackEventRepository(Protocol):
         batch handed over twice after a crash is stored once."""
 
     async def counts(self, generation_ids: Sequence[UUID]) -> dict[UUID, PlaybackCounts]: ...
+
+
+class ListenRepository(Protocol):
+    """What each listen heard of a code's audio: one row per listen, which only grows."""
+
+    async def record(self, listen: Listen) -> None:
+        """Store the listen, or add what it heard to the stored listen of that id (the
+        union of both). A listen id stored for another code or revision is left alone."""
+
+    async def tally(self, generation_id: UUID, revision: int) -> dict[Heard, int]:
+        """How many listens of that revision of the audio heard exactly each set of
+        buckets (far fewer sets than listens: most listens hear one stretch)."""
+        ...
 
 
 class PlaybackEventLog(Protocol):
@@ -42,9 +56,10 @@ class PlaybackEventLog(Protocol):
 
 
 class PlaybackUnitOfWork(Transaction, Protocol):
-    """The generation behind a code, its live revision and voice, and its events."""
+    """The generation behind a code, its live revision and voice, its events and listens."""
 
     generations: GenerationRepository
     generation_revisions: GenerationRevisionRepository
     voices: VoiceRepository
     playback_events: PlaybackEventRepository
+    listens: ListenRepository

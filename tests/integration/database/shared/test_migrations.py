@@ -60,6 +60,8 @@ TABLES = {
     "alert_states",
     # periodic job schedules (0009)
     "job_schedules",
+    # listen-through
+    "listens",
 }
 
 # The text search index of 0007 is engine-specific DDL that `schema.metadata` cannot
