@@ -230,8 +230,10 @@ def test_unknown_code_shows_a_friendly_not_found_page(server: str, phone: Any, c
 
 
 def test_listening_half_way_reports_half_the_audio_heard(
-    server: str, phone: Any, owner: httpx.Client
+    server: str, phone: Any, owner: httpx.Client, tmp_path: Path
 ) -> None:
+    from playwright.sync_api import expect
+
     voice = owner.get("/api/v1/voices/").json()[0]
     text = (
         "Welcome to the east wing of the museum. This painting was finished in 1889, "
@@ -285,6 +287,18 @@ def test_listening_half_way_reports_half_the_audio_heard(
         time.sleep(0.2)
     assert body["listens"] == 1
     assert body["average_heard"] == 1.0
+
+    # The owner's page of it, on the phone: the totals and each sentence heard in full.
+    phone.add_cookies(
+        [{"name": "voiceqr_session", "value": owner.cookies["voiceqr_session"], "url": server}]
+    )
+    page.goto(f"{server}/generations/{generation['id']}")
+    page.get_by_role("link", name="how far people listened").tap()
+    expect(page.get_by_role("heading", name="How far people listened")).to_be_visible()
+    expect(page.locator("#completion")).to_have_text("100%")
+    expect(page.get_by_text("100% heard this sentence")).to_have_count(3)
+    assert_fits_the_screen(page)
+    page.screenshot(path=str(tmp_path / "listen-through-mobile.png"), full_page=True)
 
 
 def _wait_for_listens(owner: httpx.Client, url: str, listens: int) -> dict[str, Any]:

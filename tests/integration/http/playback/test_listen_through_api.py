@@ -1,5 +1,5 @@
 """Listen-through over HTTP: the playback page reports what a listen heard, and the
-owner reads how far the listens of a code went."""
+owner reads how far the listens of a code went, in the API and on a page."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from tests.integration.http_helpers import Agent, RunningApp, assert_problem, wait_until_finished
+from tests.integration.http_helpers import (
+    BROWSER,
+    Agent,
+    RunningApp,
+    assert_problem,
+    wait_until_finished,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -102,3 +108,33 @@ async def test_only_the_owner_reads_a_codes_listen_through(
     url = f"/api/v1/generations/{code['id']}/listen-through"
     assert_problem(await bob.get(url), 404, "generation_not_found")
     assert_problem(await app.anonymous.get(url), 401)
+
+
+async def test_the_owner_sees_how_far_people_listened_sentence_by_sentence(
+    app: RunningApp, alice: Agent, bob: Agent, voices: list[dict[str, Any]]
+) -> None:
+    made = await alice.post("/api/v1/generations", json={"text": TEXT, "voice_id": voices[0]["id"]})
+    done = await wait_until_finished(alice, made.json()["id"])
+    url = f"/generations/{done['id']}/listen-through"
+    code_page = await alice.get(f"/generations/{done['id']}", headers=BROWSER)
+    assert f'href="{url}"' in code_page.text
+
+    empty = await alice.get(url, headers=BROWSER)
+    assert empty.status_code == 200
+    assert "No one has listened yet" in empty.text
+
+    for heard in (FIRST_HALF, EVERYTHING):
+        body = {"listen": str(uuid.uuid4()), "heard": heard}
+        assert (await report(app, done["public_code"], body)).status_code == 204
+    shown = await alice.get(url, headers=BROWSER)
+    assert shown.status_code == 200
+    assert shown.headers["cache-control"] == "no-store"
+    assert "100% heard this sentence" in shown.text
+    assert "50% heard this sentence" in shown.text
+    assert '<dd id="completion">50%</dd>' in shown.text
+    assert '<dd id="average">75%</dd>' in shown.text
+    assert "<table" in shown.text  # the curve's numbers beside it
+
+    assert (await bob.get(url, headers=BROWSER)).status_code == 404
+    signed_out = await app.anonymous.get(url, headers=BROWSER)
+    assert signed_out.status_code in (302, 303, 307)
