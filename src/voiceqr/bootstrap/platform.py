@@ -198,7 +198,12 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
     folders = FoldersAndTags(uow=uow, clock=clock)
     to_playback_page = partial(playback_url, settings)
     playback = Playback(
-        uow=uow, storage=storage, clock=clock, events=chosen.playback_events, codes=codes
+        uow=uow,
+        storage=storage,
+        clock=clock,
+        events=chosen.playback_events,
+        codes=codes,
+        limits=chosen.limits,
     )
     return Platform(
         settings=settings,

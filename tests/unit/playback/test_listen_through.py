@@ -10,10 +10,11 @@ import pytest
 
 from tests.unit.fakes import Services, make_services
 from voiceqr.application.generations.revisions import Edit
+from voiceqr.application.playback.playback import HEARD_REPORTS_PER_ADDRESS
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import Generation
 from voiceqr.domain.playback.listening import ALL_HEARD, BUCKETS
-from voiceqr.domain.shared.errors import Gone, NotFound, ValidationError
+from voiceqr.domain.shared.errors import Gone, NotFound, RateLimited, ValidationError
 
 FIRST_HALF = (1 << 10) - 1
 SECOND_HALF = ALL_HEARD ^ FIRST_HALF
@@ -182,3 +183,21 @@ async def test_only_the_owner_sees_a_codes_listen_through(s: Services, owner: Us
     assert error.value.code == "generation_not_found"
     with pytest.raises(NotFound):
         await s.playback.listen_through(owner, UUID(int=1))
+
+
+async def test_reports_are_limited_per_client_address(s: Services, owner: User) -> None:
+    code = await made(s, owner)
+    limit, _ = HEARD_REPORTS_PER_ADDRESS
+    for _ in range(limit):
+        await s.playback.record_heard(
+            code.public_code, listen_id=uuid.uuid4(), heard=1, address="203.0.113.9"
+        )
+    with pytest.raises(RateLimited):
+        await s.playback.record_heard(
+            code.public_code, listen_id=uuid.uuid4(), heard=1, address="203.0.113.9"
+        )
+    # Another visitor is not held back by that one.
+    await s.playback.record_heard(
+        code.public_code, listen_id=uuid.uuid4(), heard=1, address="198.51.100.7"
+    )
+    assert len(s.db.listens) == limit + 1

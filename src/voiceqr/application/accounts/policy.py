@@ -17,10 +17,9 @@ from voiceqr.domain.accounts.users import (
 )
 from voiceqr.domain.shared.errors import (
     AuthenticationFailed,
-    DomainError,
-    ErrorCategory,
     PermissionDenied,
 )
+from voiceqr.domain.shared.errors import RateLimited as RateLimited  # its home is shared now
 
 SESSION_TOKEN_BYTES = 32  # 256 random bits
 EMAIL_TOKEN_BYTES = 32
@@ -29,15 +28,6 @@ EMAIL_TOKEN_BYTES = 32
 def hash_token(token: str) -> str:
     """Tokens are stored by hash, so a leaked table holds no usable cookie or link."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-class RateLimited(DomainError):
-    category = ErrorCategory.RATE_LIMITED
-    code = "rate_limited"
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__("Too many attempts; wait a little and try again.")
-        self.retry_after = retry_after
 
 
 class SecondFactorRequired(AuthenticationFailed):

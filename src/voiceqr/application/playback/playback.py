@@ -18,7 +18,7 @@ from uuid import UUID
 from voiceqr.application.generations.lookup import generation_not_found
 from voiceqr.application.playback.codes import CodeCache
 from voiceqr.application.playback.ports import PlaybackEventLog, PlaybackUnitOfWork
-from voiceqr.application.shared.ports import AudioStorage
+from voiceqr.application.shared.ports import AudioStorage, RateLimiter
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import (
     Generation,
@@ -27,8 +27,12 @@ from voiceqr.domain.generations.generation import (
 )
 from voiceqr.domain.playback.events import PlaybackCounts, PlaybackEvent, PlaybackEventKind
 from voiceqr.domain.playback.listening import Heard, Listen, ListenThrough, is_heard_mask
-from voiceqr.domain.shared.errors import Gone, NotFound, ValidationError
+from voiceqr.domain.shared.errors import Gone, NotFound, RateLimited, ValidationError
 from voiceqr.domain.shared.ids import uuid7
+
+# Reports of what listens heard, per client address: a listener sends a few per listen;
+# a museum's or a school's visitors may share one address, so the limit is generous.
+HEARD_REPORTS_PER_ADDRESS = (600, 600)  # (reports, seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +64,10 @@ class Playback:
         clock: Callable[[], datetime],
         events: PlaybackEventLog,
         codes: CodeCache[PublicCode | None],
+        limits: RateLimiter,
     ) -> None:
         self._uow = uow
+        self._limits = limits
         self._storage = storage
         self._clock = clock
         self._events = events
@@ -88,7 +94,13 @@ class Playback:
         await self._append(found, PlaybackEventKind.LISTEN, user_agent)
 
     async def record_heard(
-        self, code: str, *, listen_id: UUID, heard: int, revision: int | None = None
+        self,
+        code: str,
+        *,
+        listen_id: UUID,
+        heard: int,
+        revision: int | None = None,
+        address: str = "",
     ) -> None:
         """Add what one listen of a code's audio heard so far (a 20-bit mask of 5%
         buckets) to that listen; `listen_id` is made up by the page, once per listen.
@@ -96,6 +108,7 @@ class Playback:
         `revision` is the revision of the audio the page played (by default the live
         one), so a page opened before a regeneration does not add to the new audio's
         curve. A report never takes buckets away; one that heard nothing stores nothing.
+        Each report stores a row, so they are limited per client `address`.
         """
         if not is_heard_mask(heard):
             raise ValidationError(
@@ -109,6 +122,9 @@ class Playback:
             )
         if heard == 0:
             return
+        limit, window = HEARD_REPORTS_PER_ADDRESS
+        if not await self._limits.hit(f"heard:{address}", limit=limit, window_seconds=window):
+            raise RateLimited(retry_after=window)
         async with self._uow() as uow:
             await uow.listens.record(
                 Listen(

@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.api_keys import Scope
 from voiceqr.domain.accounts.users import User
-from voiceqr.entrypoints.http.kit.auth import api_key_scopes, current_user
+from voiceqr.entrypoints.http.kit.auth import api_key_scopes, client_address, current_user
 from voiceqr.entrypoints.http.kit.headers import NO_STORE_REPLY
 from voiceqr.entrypoints.http.kit.openapi import problems
 from voiceqr.entrypoints.http.playback.schemas import (
@@ -63,15 +63,23 @@ class PlaybackController(Controller):
     @post(
         "/{code:str}/progress",
         status_code=HTTP_204_NO_CONTENT,
-        responses=problems(404, 410, 422),
+        responses=problems(404, 410, 422, 429),
     )
     async def progress(
-        self, code: FromPath[str], data: JSONBody[HeardReport], platform: NamedDependency[Platform]
+        self,
+        code: FromPath[str],
+        data: JSONBody[HeardReport],
+        request: Request[Any, Any, Any],
+        platform: NamedDependency[Platform],
     ) -> None:
         """Add what one listen heard so far to it (the playback page reports on pause,
         at the end and when the page is hidden, whenever the listen heard more)."""
         await platform.playback.playback.record_heard(
-            code, listen_id=data.listen, heard=data.heard, revision=data.revision
+            code,
+            listen_id=data.listen,
+            heard=data.heard,
+            revision=data.revision,
+            address=client_address(request, platform),
         )
 
 
