@@ -23,6 +23,7 @@ from voiceqr.domain.generations.revisions import GenerationRevision
 from voiceqr.domain.mail.outbox import OutboxMessage
 from voiceqr.domain.operations.audit import AuditEvent
 from voiceqr.domain.playback.events import StoredEvent
+from voiceqr.domain.playback.listening import Listen
 from voiceqr.domain.profile.preferences import UserPreferences
 from voiceqr.domain.voices.voice import Voice
 
@@ -38,6 +39,7 @@ class FakeDatabase:
     users: dict[UUID, User] = field(default_factory=dict)
     playback_events: list[StoredEvent] = field(default_factory=list)
     visitor_salts: dict[date, bytes] = field(default_factory=dict)
+    listens: dict[UUID, Listen] = field(default_factory=dict)
     account_tokens: dict[UUID, AccountToken] = field(default_factory=dict)
     login_events: list[LoginEvent] = field(default_factory=list)
     recovery_codes: dict[UUID, RecoveryCode] = field(default_factory=dict)

@@ -1,14 +1,16 @@
-"""The fake store of scan and listen events."""
+"""The fake store of scan and listen events, and of what each listen heard."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from uuid import UUID
 
 from tests.unit.fakes.database import Part, Table
 from voiceqr.application.playback.ports import (
+    ListenRepository,
     PlaybackEventRepository,
     StoreEvents,
     VisitKey,
@@ -20,6 +22,7 @@ from voiceqr.domain.playback.events import (
     PlaybackEventKind,
     StoredEvent,
 )
+from voiceqr.domain.playback.listening import Heard, Listen
 
 
 class FakePlaybackEventLog:
@@ -86,13 +89,33 @@ class FakeVisitorSalts(Table):
         return len(old)
 
 
+class FakeListens(Table):
+    async def record(self, listen: Listen) -> None:
+        stored = self._db.listens.get(listen.id)
+        if stored is None:
+            self._db.listens[listen.id] = listen
+        elif (stored.generation_id, stored.revision) == (listen.generation_id, listen.revision):
+            heard = stored.heard | listen.heard
+            self._db.listens[listen.id] = dataclasses.replace(stored, heard=heard, at=listen.at)
+        self._wrote()
+
+    async def tally(self, generation_id: UUID, revision: int) -> dict[Heard, int]:
+        tally: dict[Heard, int] = {}
+        for listen in self._db.listens.values():
+            if (listen.generation_id, listen.revision) == (generation_id, revision):
+                tally[listen.heard] = tally.get(listen.heard, 0) + 1
+        return tally
+
+
 class PlaybackPart(Part):
     """The playback feature's fake repositories."""
 
     playback_events: PlaybackEventRepository
     visitor_salts: VisitorSaltRepository
+    listens: ListenRepository
 
     def attach(self) -> None:
         self.playback_events = FakePlaybackEvents(self)
         self.visitor_salts = FakeVisitorSalts(self)
+        self.listens = FakeListens(self)
         super().attach()

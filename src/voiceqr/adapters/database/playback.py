@@ -1,5 +1,5 @@
 """Scans and listens on SQLAlchemy Core: the raw events (no IP address among them),
-the daily salts of visitor keys, and their repositories."""
+the daily salts of visitor keys, what each listen heard, and their repositories."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy import (
     Column,
     Date,
     Index,
+    Integer,
     LargeBinary,
     String,
     Table,
@@ -28,11 +29,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from voiceqr.adapters.database.generations import generations
 from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, upsert
 from voiceqr.application.playback.ports import (
+    ListenRepository,
     PlaybackEventRepository,
     VisitKey,
     VisitorSaltRepository,
 )
 from voiceqr.domain.playback.events import PlaybackCounts, PlaybackEventKind, StoredEvent
+from voiceqr.domain.playback.listening import Heard, Listen
 
 playback_events = Table(
     "playback_events",
@@ -56,6 +59,20 @@ playback_events = Table(
     Column("new_visit", Boolean, nullable=False, server_default=true()),
     Index("ix_playback_events_generation_kind", "generation_id", "kind"),
     Index("ix_playback_events_visitor", "generation_id", "kind", "visitor", "occurred_at"),
+)
+
+# One row per listen: the buckets of the audio it heard (a 20-bit mask), for the audio
+# revision it played, so a regenerated code starts a new curve.
+listens = Table(
+    "listens",
+    metadata,
+    Column("id", GUID, primary_key=True),  # made up by the page, once per listen
+    belongs_to("generation_id", "generations", nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("heard", Integer, nullable=False),
+    Column("started_at", DateTimeUTC, nullable=False),
+    Column("updated_at", DateTimeUTC, nullable=False),
+    Index("ix_listens_generation_revision", "generation_id", "revision"),
 )
 
 visitor_salts = Table(
@@ -173,13 +190,49 @@ class SqlVisitorSalts(Repository):
         return int(result.rowcount)
 
 
+class SqlListens(Repository):
+    async def record(self, listen: Listen) -> None:
+        c = listens.c
+        statement = upsert(self._db, listens).values(
+            id=listen.id,
+            generation_id=listen.generation_id,
+            revision=listen.revision,
+            heard=listen.heard.mask,
+            started_at=listen.at,
+            updated_at=listen.at,
+        )
+        # One statement, so two reports of a listen racing each other both count.
+        await self._db.execute(
+            statement.on_conflict_do_update(
+                index_elements=[c.id],
+                set_={
+                    "heard": c.heard.op("|")(statement.excluded.heard),
+                    "updated_at": statement.excluded.updated_at,
+                },
+                where=(c.generation_id == statement.excluded.generation_id)
+                & (c.revision == statement.excluded.revision),
+            )
+        )
+
+    async def tally(self, generation_id: UUID, revision: int) -> dict[Heard, int]:
+        c = listens.c
+        rows = await self._db.execute(
+            select(c.heard, func.count())
+            .where(c.generation_id == generation_id, c.revision == revision)
+            .group_by(c.heard)
+        )
+        return {Heard(heard): int(count) for heard, count in rows}
+
+
 class PlaybackPart(Part):
     """The playback feature's share of the unit of work."""
 
     playback_events: PlaybackEventRepository
     visitor_salts: VisitorSaltRepository
+    listens: ListenRepository
 
     def attach(self, connection: AsyncConnection) -> None:
         self.playback_events = SqlPlaybackEvents(connection)
         self.visitor_salts = SqlVisitorSalts(connection)
+        self.listens = SqlListens(connection)
         super().attach(connection)

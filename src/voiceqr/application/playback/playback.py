@@ -1,9 +1,11 @@
-"""The public playback page (C4) and its scan and listen counting (C5).
+"""The public playback page (C4), its scan and listen counting (C5), and how far each
+listen went (listen-through).
 
 This is the hot path of the product: every scan of every printed code opens the page.
 The code is looked up through a short-lived cache (`CodeCache`) and each scan or listen
 is appended to an event log that stores them in batches, so a scan reads and writes no
-database.
+database. The player's reports of what a listen heard are far rarer (a few per listen,
+only when it heard more): each is one small upsert, after the same cached lookup.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from voiceqr.application.generations.lookup import generation_not_found
 from voiceqr.application.playback.codes import CodeCache
 from voiceqr.application.playback.ports import (
     PlaybackEventLog,
@@ -22,13 +25,19 @@ from voiceqr.application.playback.ports import (
 )
 from voiceqr.application.playback.salts import VisitorSalts
 from voiceqr.application.shared.ports import AudioStorage, RateLimiter
-from voiceqr.domain.generations.generation import GenerationStatus, is_well_formed_public_code
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.generation import (
+    Generation,
+    GenerationStatus,
+    is_well_formed_public_code,
+)
 from voiceqr.domain.playback.events import (
     PlaybackCounts,
     PlaybackEvent,
     PlaybackEventKind,
     StoredEvent,
 )
+from voiceqr.domain.playback.listening import Heard, Listen, ListenThrough, is_heard_mask
 from voiceqr.domain.playback.visits import (
     VISIT_WINDOW,
     mark_visits,
@@ -38,8 +47,12 @@ from voiceqr.domain.playback.visits import (
     source_of,
     visitor_keys,
 )
-from voiceqr.domain.shared.errors import Gone, NotFound, RateLimited
+from voiceqr.domain.shared.errors import Gone, NotFound, RateLimited, ValidationError
 from voiceqr.domain.shared.ids import uuid7
+
+# Reports of what listens heard, per client address: a listener sends a few per listen;
+# a museum's or a school's visitors may share one address, so the limit is generous.
+HEARD_REPORTS_PER_ADDRESS = (600, 600)  # (reports, seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +64,7 @@ class PlaybackPage:
     voice_name: str
     status: GenerationStatus
     audio_url: str | None
+    revision: int | None = None  # the revision of the audio `audio_url` plays
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +109,7 @@ class Playback:
         limits: RateLimiter,
     ) -> None:
         self._uow = uow
+        self._limits = limits
         self._storage = storage
         self._clock = clock
         self._events = events
@@ -131,6 +146,62 @@ class Playback:
     async def forget_expired_salts(self) -> int:
         """Delete visitor-key salts past their 48 hours (a periodic job)."""
         return await self._salts.forget_expired(self._clock())
+
+    async def record_heard(
+        self,
+        code: str,
+        *,
+        listen_id: UUID,
+        heard: int,
+        revision: int | None = None,
+        address: str = "",
+    ) -> None:
+        """Add what one listen of a code's audio heard so far (a 20-bit mask of 5%
+        buckets) to that listen; `listen_id` is made up by the page, once per listen.
+
+        `revision` is the revision of the audio the page played (by default the live
+        one), so a page opened before a regeneration does not add to the new audio's
+        curve. A report never takes buckets away; one that heard nothing stores nothing.
+        Each report stores a row, so they are limited per client `address`.
+        """
+        if not is_heard_mask(heard):
+            raise ValidationError(
+                "What was heard is a whole number of 20 bits (0 to 1048575).", code="invalid_heard"
+            )
+        page = _shown(found := await self._find(code))
+        played = page.revision if revision is None else revision
+        if page.revision is None or played is None or not 1 <= played <= page.revision:
+            raise ValidationError(
+                "This code does not play that audio.", code="audio_revision_not_played"
+            )
+        if heard == 0:
+            return
+        limit, window = HEARD_REPORTS_PER_ADDRESS
+        if not await self._limits.hit(f"heard:{address}", limit=limit, window_seconds=window):
+            raise RateLimited(retry_after=window)
+        async with self._uow() as uow:
+            await uow.listens.record(
+                Listen(
+                    id=listen_id,
+                    generation_id=found.generation_id,
+                    revision=played,
+                    heard=Heard(heard),
+                    at=self._clock(),
+                )
+            )
+            await uow.commit()
+
+    async def listen_through(self, owner: User, generation_id: UUID) -> ListenThrough:
+        """How far the listens of the owner's code went, for the audio it plays now:
+        completion rate, average share heard, the retention curve and, sentence by
+        sentence over its transcript, the share of listens that heard it."""
+        async with self._uow() as uow:
+            generation = await uow.generations.get_owned(generation_id, owner.id)
+            if generation is None:
+                raise generation_not_found()
+            text, _ = await _live_text_and_voice(uow, generation)
+            tally = await uow.listens.tally(generation.id, generation.live_revision or 1)
+        return ListenThrough.of(tally, text)
 
     async def counts(self, generation_ids: Sequence[UUID]) -> dict[UUID, PlaybackCounts]:
         async with self._uow() as uow:
@@ -205,15 +276,11 @@ class Playback:
                 return None
             if generation.is_deleted:
                 return PublicCode(generation.id, generation.owner_id, None)
-            text, voice_id, audio_url = generation.text, generation.voice_id, None
+            text, voice_id = await _live_text_and_voice(uow, generation)
+            audio_url = revision = None
             if generation.audio_key is not None:
                 audio_url = await self._storage.url(generation.audio_key)
-                if generation.live_revision is not None:
-                    live = await uow.generation_revisions.get(
-                        generation.id, generation.live_revision
-                    )
-                    if live is not None:
-                        text, voice_id = live.text, live.voice_id
+                revision = generation.live_revision or 1
             voice = await uow.voices.get(voice_id)
         page = PlaybackPage(
             code=code,
@@ -221,8 +288,19 @@ class Playback:
             voice_name=voice.name if voice else "",
             status=generation.status,
             audio_url=audio_url,
+            revision=revision,
         )
         return PublicCode(generation.id, generation.owner_id, page)
+
+
+async def _live_text_and_voice(uow: PlaybackUnitOfWork, generation: Generation) -> tuple[str, UUID]:
+    """The text and voice of the audio a code plays: while a new revision is made (or
+    after it failed) that is still the earlier, live one."""
+    if generation.audio_key is not None and generation.live_revision is not None:
+        live = await uow.generation_revisions.get(generation.id, generation.live_revision)
+        if live is not None:
+            return live.text, live.voice_id
+    return generation.text, generation.voice_id
 
 
 def _shown(found: PublicCode) -> PlaybackPage:

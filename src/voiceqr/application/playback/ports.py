@@ -1,6 +1,6 @@
 """What the playback page needs: the log its scans and listens are appended to, the
-repository that stores them in batches, and the unit of work that reads the generation
-behind a code."""
+repository that stores them in batches, the listens' listen-through, and the unit of
+work that reads the generation behind a code."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from voiceqr.domain.playback.events import (
     PlaybackEventKind,
     StoredEvent,
 )
+from voiceqr.domain.playback.listening import Heard, Listen
 
 StoreEvents = Callable[[Sequence[PlaybackEvent]], Awaitable[None]]
 
@@ -64,6 +65,19 @@ class UserAgentReader(Protocol):
     def describe(self, user_agent: str) -> Device: ...
 
 
+class ListenRepository(Protocol):
+    """What each listen heard of a code's audio: one row per listen, which only grows."""
+
+    async def record(self, listen: Listen) -> None:
+        """Store the listen, or add what it heard to the stored listen of that id (the
+        union of both). A listen id stored for another code or revision is left alone."""
+
+    async def tally(self, generation_id: UUID, revision: int) -> dict[Heard, int]:
+        """How many listens of that revision of the audio heard exactly each set of
+        buckets (far fewer sets than listens: most listens hear one stretch)."""
+        ...
+
+
 class PlaybackEventLog(Protocol):
     """Where the playback page appends its events, with no database write on the
     request: a buffer in this process (embedded), or a Redis stream (production)."""
@@ -77,10 +91,11 @@ class PlaybackEventLog(Protocol):
 
 
 class PlaybackUnitOfWork(Transaction, Protocol):
-    """The generation behind a code, its live revision and voice, and its events."""
+    """The generation behind a code, its live revision and voice, its events and listens."""
 
     generations: GenerationRepository
     generation_revisions: GenerationRevisionRepository
     voices: VoiceRepository
     playback_events: PlaybackEventRepository
     visitor_salts: VisitorSaltRepository
+    listens: ListenRepository

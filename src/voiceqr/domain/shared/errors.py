@@ -85,6 +85,17 @@ class RangeNotSatisfiable(ValidationError):
         super().__init__("The requested range is not satisfiable.", detail=detail)
 
 
+class RateLimited(DomainError):
+    """Too many attempts from one caller (sign-in, a mailed link, a public report)."""
+
+    category = ErrorCategory.RATE_LIMITED
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("Too many attempts; wait a little and try again.")
+        self.retry_after = retry_after  # seconds, sent as Retry-After
+
+
 class Gone(NotFound):
     """What was asked for existed and was removed for good."""
 
@@ -153,14 +164,3 @@ class StorageError(ExternalServiceError):
         super().__init__(
             message, category=ErrorCategory.STORAGE, code=code, retryable=retryable, detail=detail
         )
-
-
-class RateLimited(DomainError):
-    """Too many requests from one caller in a window; `retry_after` seconds to wait."""
-
-    category = ErrorCategory.RATE_LIMITED
-    code = "rate_limited"
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__("Too many attempts; wait a little and try again.")
-        self.retry_after = retry_after

@@ -227,3 +227,85 @@ def test_unknown_code_shows_a_friendly_not_found_page(server: str, phone: Any, c
     expect(page.get_by_role("link", name="Back to voiceqr")).to_be_visible()
     expect(page.locator("#player")).to_have_count(0)
     assert_fits_the_screen(page)
+
+
+def test_listening_half_way_reports_half_the_audio_heard(
+    server: str, phone: Any, owner: httpx.Client, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    voice = owner.get("/api/v1/voices/").json()[0]
+    text = (
+        "Welcome to the east wing of the museum. This painting was finished in 1889, "
+        "a year before the painter died. Please do not touch the frame."
+    )
+    created = owner.post("/api/v1/generations/", json={"text": text, "voice_id": voice["id"]})
+    assert created.status_code == 202, created.text
+    generation = wait_for_generation(owner, created.json()["id"], status="completed")
+    listen_through = f"/api/v1/generations/{generation['id']}/listen-through"
+    assert owner.get(listen_through).json()["listens"] == 0
+
+    page = phone.new_page()
+    page.goto(generation["playback_url"])
+    page.wait_for_function(
+        "() => { const p = document.getElementById('player');"
+        " return p.error !== null || (p.readyState >= 1 && p.duration > 0); }",
+        timeout=15_000,
+    )
+
+    # Play from the start until half the audio was heard, then pause.
+    page.evaluate(
+        "async () => { const p = document.getElementById('player');"
+        " p.muted = true; await p.play(); }"
+    )
+    page.wait_for_function(
+        "() => { const p = document.getElementById('player');"
+        " if (p.currentTime >= p.duration / 2) { p.pause(); return true; } return false; }",
+        polling=10,
+        timeout=30_000,
+    )
+
+    body = _wait_for_listens(owner, listen_through, 1)
+    assert 0.45 <= body["average_heard"] <= 0.6, body
+    assert body["completion_rate"] == 0.0
+    assert body["retention"][0] == 1.0
+    assert body["retention"][-1] == 0.0
+    assert [s["text"] for s in body["sentences"]] == [
+        "Welcome to the east wing of the museum.",
+        "This painting was finished in 1889, a year before the painter died.",
+        "Please do not touch the frame.",
+    ]
+    assert body["sentences"][0]["heard"] == 1.0
+    assert body["sentences"][-1]["heard"] == 0.0
+
+    # Listening on to the end on the same page is the same listen, now completed.
+    page.evaluate("async () => { await document.getElementById('player').play(); }")
+    page.wait_for_function("() => document.getElementById('player').ended", timeout=30_000)
+    deadline = time.monotonic() + 10
+    while (body := owner.get(listen_through).json())["completion_rate"] < 1.0:
+        assert time.monotonic() < deadline, body
+        time.sleep(0.2)
+    assert body["listens"] == 1
+    assert body["average_heard"] == 1.0
+
+    # The owner's page of it, on the phone: the totals and each sentence heard in full.
+    phone.add_cookies(
+        [{"name": "voiceqr_session", "value": owner.cookies["voiceqr_session"], "url": server}]
+    )
+    page.goto(f"{server}/generations/{generation['id']}")
+    page.get_by_role("link", name="how far people listened").tap()
+    expect(page.get_by_role("heading", name="How far people listened")).to_be_visible()
+    expect(page.locator("#completion")).to_have_text("100%")
+    expect(page.get_by_text("100% heard this sentence")).to_have_count(3)
+    assert_fits_the_screen(page)
+    page.screenshot(path=str(tmp_path / "listen-through-mobile.png"), full_page=True)
+
+
+def _wait_for_listens(owner: httpx.Client, url: str, listens: int) -> dict[str, Any]:
+    deadline = time.monotonic() + 10
+    while True:
+        body: dict[str, Any] = owner.get(url).json()
+        if body["listens"] == listens:
+            return body
+        assert time.monotonic() < deadline, body
+        time.sleep(0.2)

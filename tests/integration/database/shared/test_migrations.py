@@ -62,6 +62,8 @@ TABLES = {
     "job_schedules",
     # visitor-key salts (0010)
     "visitor_salts",
+    # listen-through (0011)
+    "listens",
 }
 
 # The text search index of 0007 is engine-specific DDL that `schema.metadata` cannot

@@ -118,7 +118,7 @@ async def test_the_listen_beacon_counts_a_listen_and_the_state_counts_nothing(
 
     assert state.status_code == 200
     assert state.headers["cache-control"] == "no-store"
-    assert set(state.json()) == {"status", "audio_url"}
+    assert set(state.json()) == {"status", "audio_url", "revision"}
     assert response.status_code == 204
     await wait_for_counts(alice, made["id"], scans=0, listens=1)
 

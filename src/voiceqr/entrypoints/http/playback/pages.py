@@ -1,22 +1,28 @@
 """The page a printed QR code opens. Every scan lands here, so it stays lean: the code
 comes from the playback cache, the scan goes to the event log, and the HTML of each page
-is rendered once and kept as bytes while the page stays the same."""
+is rendered once and kept as bytes while the page stays the same.
+
+And, for the owner, how far the listens of a code went (listen-through)."""
 
 from __future__ import annotations
 
 from typing import Any, cast
+from uuid import UUID
 
 from litestar import MediaType, Request, Response, get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 
 from voiceqr.application.playback.playback import PlaybackPage
 from voiceqr.bootstrap import Platform
+from voiceqr.domain.accounts.users import User
 from voiceqr.domain.shared.errors import Gone
+from voiceqr.entrypoints.http.kit.auth import current_user
 from voiceqr.entrypoints.http.kit.forms import page
 from voiceqr.entrypoints.http.kit.headers import NO_STORE
+from voiceqr.entrypoints.http.playback.schemas import listen_through_out
 from voiceqr.entrypoints.http.playback.visits import visit_of
 
 # The page counts a scan each time it is served, so no one may keep it (not the browser
@@ -48,3 +54,20 @@ def _render(request: Request[Any, Any, Any], shown: PlaybackPage) -> bytes:
         _rendered.clear()
     _rendered[shown] = html
     return html
+
+
+@get(
+    "/generations/{generation_id:uuid}/listen-through", dependencies={"user": Provide(current_user)}
+)
+async def listen_through_page(
+    generation_id: FromPath[UUID], platform: NamedDependency[Platform], user: NamedDependency[User]
+) -> Template:
+    """The owner's listen-through of a code: the totals, the retention curve with its
+    table, and the transcript sentence by sentence with the share that heard each."""
+    stats = await platform.playback.playback.listen_through(user, generation_id)
+    return page(
+        "playback/listen_through.html",
+        user=user,
+        generation_id=generation_id,
+        stats=listen_through_out(stats),
+    )
