@@ -10,7 +10,7 @@ import pytest
 
 from tests.unit.fakes import Services, make_services
 from voiceqr.application.generations.revisions import Edit
-from voiceqr.application.playback.playback import HEARD_REPORTS_PER_ADDRESS, Visit
+from voiceqr.application.playback.playback import HEARD_REPORTS_PER_VISITOR, Visit
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import Generation
 from voiceqr.domain.playback.listening import ALL_HEARD, BUCKETS
@@ -187,17 +187,17 @@ async def test_only_the_owner_sees_a_codes_listen_through(s: Services, owner: Us
 
 async def test_reports_are_limited_per_client_address(s: Services, owner: User) -> None:
     code = await made(s, owner)
-    limit, _ = HEARD_REPORTS_PER_ADDRESS
+    limit, _ = HEARD_REPORTS_PER_VISITOR
     for _ in range(limit):
         await s.playback.record_heard(
-            code.public_code, listen_id=uuid.uuid4(), heard=1, address="203.0.113.9"
+            code.public_code, listen_id=uuid.uuid4(), heard=1, visit=Visit(address="203.0.113.9")
         )
     with pytest.raises(RateLimited):
         await s.playback.record_heard(
-            code.public_code, listen_id=uuid.uuid4(), heard=1, address="203.0.113.9"
+            code.public_code, listen_id=uuid.uuid4(), heard=1, visit=Visit(address="203.0.113.9")
         )
     # Another visitor is not held back by that one.
     await s.playback.record_heard(
-        code.public_code, listen_id=uuid.uuid4(), heard=1, address="198.51.100.7"
+        code.public_code, listen_id=uuid.uuid4(), heard=1, visit=Visit(address="198.51.100.7")
     )
     assert len(s.db.listens) == limit + 1

@@ -50,9 +50,8 @@ from voiceqr.domain.playback.visits import (
 from voiceqr.domain.shared.errors import Gone, NotFound, RateLimited, ValidationError
 from voiceqr.domain.shared.ids import uuid7
 
-# Reports of what listens heard, per client address: a listener sends a few per listen;
-# a museum's or a school's visitors may share one address, so the limit is generous.
-HEARD_REPORTS_PER_ADDRESS = (600, 600)  # (reports, seconds)
+# Reports of what listens heard, per visitor (key): a listener sends a few per listen.
+HEARD_REPORTS_PER_VISITOR = (120, 600)  # (reports, seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +153,7 @@ class Playback:
         listen_id: UUID,
         heard: int,
         revision: int | None = None,
-        address: str = "",
+        visit: Visit = Visit(),
     ) -> None:
         """Add what one listen of a code's audio heard so far (a 20-bit mask of 5%
         buckets) to that listen; `listen_id` is made up by the page, once per listen.
@@ -162,7 +161,7 @@ class Playback:
         `revision` is the revision of the audio the page played (by default the live
         one), so a page opened before a regeneration does not add to the new audio's
         curve. A report never takes buckets away; one that heard nothing stores nothing.
-        Each report stores a row, so they are limited per client `address`.
+        Each report stores a row, so they are limited per visitor.
         """
         if not is_heard_mask(heard):
             raise ValidationError(
@@ -176,8 +175,9 @@ class Playback:
             )
         if heard == 0:
             return
-        limit, window = HEARD_REPORTS_PER_ADDRESS
-        if not await self._limits.hit(f"heard:{address}", limit=limit, window_seconds=window):
+        limit, window = HEARD_REPORTS_PER_VISITOR
+        visitor = await self._visitor(code, visit)
+        if not await self._limits.hit(f"heard:{visitor}", limit=limit, window_seconds=window):
             raise RateLimited(retry_after=window)
         async with self._uow() as uow:
             await uow.listens.record(
@@ -260,6 +260,10 @@ class Playback:
             country=visit.country[:2],
             owner_view=visit.viewer_id is not None and visit.viewer_id == found.owner_id,
         )
+
+    async def _visitor(self, code: str, visit: Visit) -> str:
+        salts = await self._salts.of(self._clock())
+        return visitor_keys(salts[:1], code, visit.address, visit.user_agent[:500])[0]
 
     async def _find(self, code: str) -> PublicCode:
         found = None

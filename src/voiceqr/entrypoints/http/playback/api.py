@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.api_keys import Scope
 from voiceqr.domain.accounts.users import User
-from voiceqr.entrypoints.http.kit.auth import api_key_scopes, client_address, current_user
+from voiceqr.entrypoints.http.kit.auth import api_key_scopes, current_user
 from voiceqr.entrypoints.http.kit.headers import NO_STORE_REPLY
 from voiceqr.entrypoints.http.kit.openapi import problems
 from voiceqr.entrypoints.http.playback.schemas import (
@@ -78,7 +78,7 @@ class PlaybackController(Controller):
             listen_id=data.listen,
             heard=data.heard,
             revision=data.revision,
-            address=client_address(request, platform),
+            visit=await visit_of(request, platform),
         )
 
 
