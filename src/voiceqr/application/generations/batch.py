@@ -39,6 +39,7 @@ from voiceqr.domain.shared.errors import NotFound, ValidationError
 Clock = Callable[[], datetime]
 
 MAX_IDS = 500  # ids named in one request; "all matching a filter" has no such limit
+PAGE_SIZE = 200  # generations read (and counted) per query when acting on a filter
 _INDEX_IN_MEMORY = 1 << 16  # the index spills to disk past 64 KiB
 _CHUNK = 1 << 16
 INDEX_COLUMNS = (
@@ -110,9 +111,7 @@ class GenerationBatches:
         storage: AudioStorage,
         qr: QrRenderer,
         playback_url: Callable[[str], str],
-        page_size: int = 200,
     ) -> None:
-        self._page_size = page_size  # generations read (and counted) per query
         self._uow = uow
         self._generations = generations
         self._filing = folders_and_tags
@@ -264,7 +263,7 @@ class GenerationBatches:
         cursor: str | None = None
         while True:
             page = await self._generations.history(
-                owner, matching=matching, cursor=cursor, limit=self._page_size
+                owner, matching=matching, cursor=cursor, limit=PAGE_SIZE
             )
             yield page.items
             if page.next_cursor is None:
