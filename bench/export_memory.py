@@ -28,12 +28,15 @@ import time
 import tracemalloc
 import zipfile
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from stream_zip import async_stream_zip
 
+from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory, create_engine
+from voiceqr.adapters.storage.local import LocalAudioStorage
 from voiceqr.application.generations.ports import GenerationFilter
-from voiceqr.bootstrap import Platform, build
+from voiceqr.bootstrap import Adapters, Platform, build
 from voiceqr.domain.accounts.users import Role, User
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.generations.generation import Generation, GenerationStatus, new_public_code
@@ -42,14 +45,22 @@ from voiceqr.entrypoints.http.generations.batch_api import _zip_members
 from voiceqr.settings import Settings
 
 
-async def fill(platform: Platform, owner: User, count: int, audio_kb: int) -> None:
+@dataclass(frozen=True, slots=True)
+class Stores:
+    """The database and the audio files the bench fills, given to the platform it measures."""
+
+    uow: SqlUnitOfWorkFactory
+    storage: LocalAudioStorage
+
+
+async def fill(platform: Platform, data: Stores, owner: User, count: int, audio_kb: int) -> None:
     voices = await platform.voices.list_for(owner)
     start = datetime.now(UTC) - timedelta(days=1)
     audio = os.urandom(audio_kb * 1024)  # incompressible, like MP3
-    async with platform.backends.uow() as uow:
+    async with data.uow() as uow:
         for i in range(count):
             key = f"bench/{uuid7()}.mp3"
-            await platform.backends.storage.put(key, audio, "audio/mpeg")
+            await data.storage.put(key, audio, "audio/mpeg")
             await uow.generations.add(
                 Generation(
                     id=uuid7(),
@@ -101,7 +112,12 @@ async def main(small: int, large: int, audio_kb: int) -> None:
     results: dict[tuple[str, int], tuple[int, int, float]] = {}
     for count in (small, large):
         with tempfile.TemporaryDirectory() as data_dir:
-            platform = build(Settings(data_dir=data_dir))
+            settings = Settings(data_dir=data_dir)
+            data = Stores(
+                SqlUnitOfWorkFactory(create_engine(settings.database_url)),
+                LocalAudioStorage(settings.data_path / "media", url_prefix="/media"),
+            )
+            platform = build(settings, Adapters(uow=data.uow, storage=data.storage))
             await platform.start()
             try:
                 owner = await platform.accounts.accounts.create_user(
@@ -111,11 +127,12 @@ async def main(small: int, large: int, audio_kb: int) -> None:
                     role=Role.USER,
                     actor=OPERATOR,
                 )
-                await fill(platform, owner, count, audio_kb)
+                await fill(platform, data, owner, count, audio_kb)
                 for name, way in (("streamed", streamed), ("in memory", in_memory)):
                     results[(name, count)] = await measure(way, platform, owner)
             finally:
                 await platform.stop()
+                await data.uow.dispose()
 
     print(f"{'way':<10} {'files':>6} {'archive MiB':>12} {'heap peak MiB':>14} {'seconds':>8}")
     for (name, count), (size, peak, elapsed) in results.items():

@@ -25,11 +25,12 @@ from uuid import UUID
 
 import argon2
 import httpx
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
 from voiceqr.adapters.database import generations
-from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
+from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory, create_engine
 from voiceqr.adapters.passwords import Argon2PasswordHasher
 from voiceqr.bootstrap import Adapters, Platform, build
 from voiceqr.domain.accounts.users import Role, User
@@ -174,10 +175,15 @@ class Visitor:
 
 @dataclass
 class RunningApp:
-    """The app on a built platform, started by an entered AsyncTestClient."""
+    """The app on a built platform, started by an entered AsyncTestClient.
+
+    `uow` is the database the test gave the platform (see `running_app`): tests read
+    and write rows through it, as the platform's own adapters are not reachable.
+    """
 
     platform: Platform
     client: AsyncTestClient[Any]
+    uow: SqlUnitOfWorkFactory
 
     def call(self, fn: Callable[..., Awaitable[T]], /, *args: Any, **kwargs: Any) -> T:
         """Run `await fn(*args, **kwargs)` on the app's event loop and return its result."""
@@ -215,11 +221,9 @@ class RunningApp:
 
     def count_generations(self, owner_id: UUID) -> int:
         """Rows in the generations table for this owner, read straight from the database."""
-        uow = self.platform.backends.uow
-        assert isinstance(uow, SqlUnitOfWorkFactory)
 
         async def count() -> int:
-            async with uow.engine.connect() as connection:
+            async with self.uow.engine.connect() as connection:
                 result = await connection.execute(
                     select(func.count())
                     .select_from(generations.generations)
@@ -233,7 +237,7 @@ class RunningApp:
         """Store a generation as-is (no queue), e.g. one waiting for a later retry."""
 
         async def insert() -> None:
-            async with self.platform.backends.uow() as uow:
+            async with self.uow() as uow:
                 await uow.generations.add(generation)
                 await uow.commit()
 
@@ -391,11 +395,29 @@ GENEROUS_LIMITS = Auth(sign_in_per_minute=10_000, emails_per_hour=10_000)
 
 
 @contextlib.asynccontextmanager
+async def running_app(
+    settings: Settings, *, wrap: Callable[[Litestar], Any] | None = None, **overrides: Any
+) -> AsyncIterator[RunningApp]:
+    """The app on `settings` with the fast hasher; `overrides` go to `bootstrap.build`
+    (speech=, storage=, clock=...), and `wrap` may put an ASGI middleware around it.
+
+    The test makes the database adapter and passes it in, so it can read rows the API
+    does not show; the platform closes only what it made, so the app closes this one
+    once the platform has stopped (on its own event loop, as asyncpg requires).
+    """
+    uow = SqlUnitOfWorkFactory(create_engine(settings.database_url))
+    platform = build(settings, Adapters(**{"hasher": fast_hasher(), **overrides, "uow": uow}))
+    app = create_app(platform)
+    app.on_shutdown.append(uow.dispose)
+    async with AsyncTestClient(app if wrap is None else wrap(app)) as client:
+        yield RunningApp(platform, client, uow)
+
+
+@contextlib.asynccontextmanager
 async def embedded_app(data_dir: Path, **overrides: Any) -> AsyncIterator[RunningApp]:
     """The app on a fresh embedded data directory (SQLite, local files, espeak, the
     in-process worker), with rate limits no test reaches and the fast hasher.
     `overrides` go to `bootstrap.build` (speech=, storage=, clock=...)."""
     settings = Settings(data_dir=str(data_dir), auth=GENEROUS_LIMITS)
-    platform = build(settings, Adapters(**{"hasher": fast_hasher(), **overrides}))
-    async with AsyncTestClient(create_app(platform)) as client:
-        yield RunningApp(platform, client)
+    async with running_app(settings, **overrides) as app:
+        yield app

@@ -52,8 +52,8 @@ log = logging.getLogger(__name__)
 class Platform:
     """Everything an entrypoint needs, built from one Settings: a facade per feature.
 
-    `backends` is what the platform was built with, for its own start and stop, the
-    tests and the benchmarks; entrypoints call the facades, never the backends.
+    `_backends` is what the platform was built with, for its own methods only:
+    entrypoints call the facades, and a test that needs an adapter passes it in.
     """
 
     settings: Settings
@@ -65,7 +65,7 @@ class Platform:
     mail: MailFeature
     operations: OperationsFeature
     default_voices: tuple[VoiceSpec, ...]
-    backends: Backends
+    _backends: Backends
 
     @property
     def embedded(self) -> bool:
@@ -78,24 +78,24 @@ class Platform:
 
     def country(self, address: str) -> str:
         """Where a client address is, as an ISO 3166 code ("" when unknown or private)."""
-        return self.backends.countries.country(address)
+        return self._backends.countries.country(address)
 
     def bind_tasks(self, tasks: Mapping[str, Callable[..., Awaitable[object]]]) -> None:
         """Register job handlers by task name (worker processes, embedded serve)."""
         for name, handler in tasks.items():
-            self.backends.broker.register_task(handler, task_name=name)
+            self._backends.broker.register_task(handler, task_name=name)
 
     def jobs_broker(self) -> AsyncBroker:
         """The broker itself, for the worker's Taskiq receiver (which needs the object)."""
-        return self.backends.broker
+        return self._backends.broker
 
     def scheduler(self, schedules: Sequence[Schedule]) -> Scheduler:
         """The periodic jobs, each claimed once per period across all workers."""
-        return Scheduler(self.backends.schedule_claims, schedules)
+        return Scheduler(self._backends.schedule_claims, schedules)
 
     async def trim_queue(self) -> int:
         """Drop the jobs every worker has acknowledged from the broker; returns how many."""
-        return await trim_acknowledged(self.backends.broker)
+        return await trim_acknowledged(self._backends.broker)
 
     async def upgrade_database(self, revision: str = "head") -> None:
         if self.embedded:
@@ -113,7 +113,7 @@ class Platform:
         if self.embedded:
             await self.upgrade_database()
             await self.voices.seed(self.default_voices)  # the gallery logs what it adds
-        broker = self.backends.broker
+        broker = self._backends.broker
         broker.is_worker_process = worker
         try:
             await broker.startup()
@@ -125,14 +125,14 @@ class Platform:
             log.warning("the queue broker is unreachable; generations will wait", exc_info=True)
 
     async def stop(self) -> None:
-        await self.backends.broker.shutdown()
-        for close in reversed(self.backends.closers):
+        await self._backends.broker.shutdown()
+        for close in reversed(self._backends.closers):
             result = close()
             if hasattr(result, "__await__"):
                 await result
 
     def _engine(self) -> Any:
-        uow = self.backends.uow
+        uow = self._backends.uow
         if not isinstance(uow, SqlUnitOfWorkFactory):
             raise RuntimeError("Migrations need the SQL database.")
         return uow.engine
@@ -265,7 +265,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
             _checks={"database": uow.check, "storage": storage.check},
         ),
         default_voices=chosen.default_voices,
-        backends=chosen,
+        _backends=chosen,
     )
 
 

@@ -189,7 +189,7 @@ async def test_worker_killed_mid_job_is_recovered_and_completes_exactly_once(
         assert moto_s3.keys(f"audio/{generation.id}/") == [done.audio_key]
         stored = moto_s3.client().get_object(Bucket=moto_s3.bucket, Key=done.audio_key)
         assert stored["Body"].read() == FAKE_MP3
-        assert await platform.backends.storage.get(done.audio_key) == FAKE_MP3
+        assert await platform.generations.audio(done) == FAKE_MP3
 
         # ElevenLabs saw the 8 samples, then exactly two calls for this text.
         calls = speech_requests(fake, TEXT)
@@ -298,12 +298,11 @@ async def test_rate_limited_generation_is_retried_after_retry_after(
         assert len(arrivals) == 2
         assert arrivals[1] - arrivals[0] >= retry_after
         assert all(r.path == SPEECH_PATH for r in fake.requests)
-        assert platform.backends.media_root is not None
-        stored = sorted(
-            p.name for p in (platform.backends.media_root / "audio" / str(generation.id)).iterdir()
-        )
+        # Local storage: the audio files are in the data directory.
+        media = settings.data_path / "media"
+        stored = sorted(p.name for p in (media / "audio" / str(generation.id)).iterdir())
         assert stored == ["2.mp3"]
-        assert await platform.backends.storage.get(done.audio_key) == FAKE_MP3
+        assert await platform.generations.audio(done) == FAKE_MP3
     finally:
         await platform.stop()
     assert deadline.elapsed < 60

@@ -13,16 +13,14 @@ import re
 from pathlib import Path
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from tests.conftest import free_port
 from tests.integration.http_helpers import (
     BROWSER,
     GENEROUS_LIMITS,
     Agent,
-    RunningApp,
     embedded_app,
-    fast_hasher,
+    running_app,
     wait_until_finished,
 )
 from tests.integration.processes import (
@@ -30,8 +28,6 @@ from tests.integration.processes import (
     processes,  # noqa: F401
     start_redis_server,
 )
-from voiceqr.bootstrap import Adapters, build
-from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Queue, Settings
 
 pytestmark = pytest.mark.redis
@@ -58,9 +54,7 @@ async def test_a_generation_waiting_for_a_downed_queue_says_it_starts_once_the_q
         auth=GENEROUS_LIMITS,
         queue=Queue(backend="redis", redis_url=f"redis://127.0.0.1:{port}/0"),
     )
-    platform = build(settings, Adapters(hasher=fast_hasher()))
-    async with AsyncTestClient(create_app(platform)) as client:
-        app = RunningApp(platform, client)
+    async with running_app(settings) as app:
         owner = await app.new_user("ada@example.com")
 
         ready = await app.anonymous.get("/readyz")

@@ -12,16 +12,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.unit.fakes import PUBLIC_BASE_URL, Services, make_services
+from voiceqr.application.generations import batch
 from voiceqr.application.generations.batch import (
     INDEX_COLUMNS,
     MAX_IDS,
+    PAGE_SIZE,
     ArchiveFile,
     BatchAction,
     GenerationBatches,
     Selection,
     file_stem,
 )
-from voiceqr.application.generations.organising import FoldersAndTags
 from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.application.playback.playback import Visit
 from voiceqr.domain.accounts.users import User
@@ -30,6 +31,18 @@ from voiceqr.domain.profile.preferences import UserPreferences
 from voiceqr.domain.shared.errors import NotFound, ValidationError
 from voiceqr.domain.shared.ids import uuid7
 from voiceqr.domain.voices.voice import Voice
+
+SMALL_PAGE = 4
+MORE_THAN_TWO_PAGES = 2 * SMALL_PAGE + 1
+
+
+@pytest.fixture
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A filter's matches are read PAGE_SIZE at a time; pages of 4 let a handful of
+    generations span three. (The real 200 would need 401 generations, and the fake
+    database copies itself at every transaction: minutes instead of milliseconds.)"""
+    assert SMALL_PAGE < PAGE_SIZE
+    monkeypatch.setattr(batch, "PAGE_SIZE", SMALL_PAGE)
 
 
 @pytest.fixture
@@ -49,16 +62,7 @@ def voice(s: Services) -> Voice:
 
 @pytest.fixture
 def batches(s: Services) -> GenerationBatches:
-    return GenerationBatches(
-        uow=s.uow,
-        generations=s.generations,
-        folders_and_tags=FoldersAndTags(uow=s.uow, clock=s.clock),
-        playback=s.playback,
-        storage=s.storage,
-        qr=s.qr,
-        playback_url=lambda code: f"{PUBLIC_BASE_URL}/p/{code}",
-        page_size=4,  # so a handful of generations spans several pages
-    )
+    return s.platform.generations.batches
 
 
 async def spoken(s: Services, owner: User, voice: Voice, text: str) -> Generation:
@@ -136,10 +140,11 @@ async def test_delete_by_ids_tombstones_them_and_removes_their_audio(
     assert b.audio_key in s.storage.objects
 
 
+@pytest.mark.usefixtures("small_pages")
 async def test_delete_by_filter_takes_every_page_of_matches(
     s: Services, owner: User, voice: Voice, batches: GenerationBatches
 ) -> None:
-    for i in range(9):  # more than two pages
+    for i in range(MORE_THAN_TWO_PAGES):
         generation_id = uuid7()
         s.db.generations[generation_id] = Generation(
             id=generation_id,
@@ -155,7 +160,7 @@ async def test_delete_by_filter_takes_every_page_of_matches(
     matching = GenerationFilter(status=GenerationStatus.FAILED)
     result = await batches.apply(owner, BatchAction.DELETE, Selection(matching=matching))
 
-    assert result.count == 9
+    assert result.count == MORE_THAN_TWO_PAGES
     assert await remaining(s, owner) == {kept.text}
 
 
@@ -229,10 +234,11 @@ def test_file_names_are_plain_ascii_and_end_with_the_public_code(text: str) -> N
     assert "--" not in stem.removesuffix(code)
 
 
+@pytest.mark.usefixtures("small_pages")
 async def test_the_index_lists_every_match_across_pages_newest_first(
     s: Services, batches: GenerationBatches, owner: User, voice: Voice
 ) -> None:
-    made = [await spoken(s, owner, voice, f"number {i}") for i in range(9)]
+    made = [await spoken(s, owner, voice, f"number {i}") for i in range(MORE_THAN_TWO_PAGES)]
     await s.playback.scan(made[0].public_code, Visit(user_agent="phone"))
     await s.store_playback_events()
 
@@ -240,8 +246,8 @@ async def test_the_index_lists_every_match_across_pages_newest_first(
 
     rows = list(csv.DictReader(io.StringIO(files["index.csv"].decode())))
     assert [r["text"] for r in rows] == [g.text for g in reversed(made)]
-    assert [r["scans"] for r in rows] == ["0"] * 8 + ["1"]
-    assert sum(path.startswith("audio/") for path in files) == 9
+    assert [r["scans"] for r in rows] == ["0"] * (MORE_THAN_TWO_PAGES - 1) + ["1"]
+    assert sum(path.startswith("audio/") for path in files) == MORE_THAN_TWO_PAGES
 
 
 async def test_an_index_larger_than_memory_holds_spills_to_disk_and_stays_whole(

@@ -74,17 +74,17 @@ class Accounts(MailedLinks):
             require(actor, Permission.CHANGE_ROLES)
         check_password(password)
         address = normalize_email(email)
-        now = self._clock()
+        now = self.clock()
         user = User(
             id=uuid7(),
             email=address,
             name=clean_name(name) if name.strip() else address.split("@")[0],
-            password_hash=await self._hasher.hash(password),
+            password_hash=await self.hasher.hash(password),
             role=role,
             created_at=now,
             email_verified_at=now if verified else None,
         )
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             await uow.users.add(user)
             await record(
                 uow,
@@ -101,11 +101,11 @@ class Accounts(MailedLinks):
     async def list_users(self, actor: Actor) -> list[User]:
         """Every account, for those who may read accounts."""
         require(actor, Permission.READ_ACCOUNTS)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             return await uow.users.list()
 
     async def get_by_email(self, email: str) -> User | None:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             return await uow.users.get_by_email(normalize_email(email))
 
     async def set_status(
@@ -115,11 +115,11 @@ class Accounts(MailedLinks):
         action = "user.disable" if status is UserStatus.DISABLED else "user.enable"
         user = await self._change_by_email(email, action, actor, ip, status=status)
         if status is UserStatus.DISABLED:
-            await self._sessions.delete_for_user(user.id)
+            await self.sessions.delete_for_user(user.id)
         return user
 
     def now(self) -> datetime:
-        return self._clock()
+        return self.clock()
 
     async def lock(self, email: str, *, until: datetime | None, actor: Actor, ip: str = "") -> User:
         """Lock an account by hand until a time (operators; None unlocks); locking ends
@@ -127,17 +127,17 @@ class Accounts(MailedLinks):
         action = "user.unlock" if until is None else "user.lock"
         user = await self._change_by_email(email, action, actor, ip, locked_until=until)
         if until is not None:
-            await self._sessions.delete_for_user(user.id)
+            await self.sessions.delete_for_user(user.id)
         return user
 
     async def mark_verified(self, email: str, *, actor: Actor, ip: str = "") -> User:
         require(actor, Permission.MANAGE_ACCOUNTS)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             user = await _by_email(uow, email)
         if user.email_verified_at is not None:
             return user
         return await self._change_by_email(
-            email, "user.verify", actor, ip, email_verified_at=self._clock()
+            email, "user.verify", actor, ip, email_verified_at=self.clock()
         )
 
     async def _change_by_email(
@@ -147,7 +147,7 @@ class Accounts(MailedLinks):
         the audit log as `action` in the same transaction. A staff member's account is
         changed only by those who may give roles: support cannot lock out an admin."""
         require(actor, Permission.MANAGE_ACCOUNTS)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             user = await _by_email(uow, email)
             if user.role is not Role.USER:
                 require(actor, Permission.CHANGE_ROLES)
@@ -159,7 +159,7 @@ class Accounts(MailedLinks):
                 actor,
                 action,
                 target=("user", user.id),
-                now=self._clock(),
+                now=self.clock(),
                 ip=ip,
                 details={"email": user.email, **{k: _plain(v) for k, v in changes.items()}},
             )
@@ -192,16 +192,16 @@ class Accounts(MailedLinks):
             # Nobody's address: nothing to look up (PostgreSQL cannot) or to record.
             raise failure
         await self._limit(f"signin:email:{address}", self.policy.sign_in_limit)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             user = await uow.users.get_by_email(address)
         if user is None or user.password_hash is None:
-            await self._hasher.verify(await self._dummy(), password)
+            await self.hasher.verify(await self._dummy(), password)
             await self._record(
                 self._event(address, None, False, SignInMethod.PASSWORD, "bad_credentials", client)
             )
             raise failure
-        now = self._clock()
-        password_ok = await self._hasher.verify(user.password_hash, password)
+        now = self.clock()
+        password_ok = await self.hasher.verify(user.password_hash, password)
         if user.status is not UserStatus.ACTIVE:
             # Checked before the password, so guesses cannot lock (and mail) a disabled account.
             await self._record(
@@ -218,14 +218,14 @@ class Accounts(MailedLinks):
             raise failure
         method = SignInMethod.PASSWORD
         if user.has_two_factor:
-            if self._second_factor is None:
+            if self.second_factor is None:
                 raise DomainError("Two-factor sign-in is not available.", code="2fa_unavailable")
             if not otp_code and not recovery_code:
                 raise SecondFactorRequired(
                     "Enter the code from your authenticator app, or a recovery code."
                 )
-            async with self._uow() as uow:
-                method_used = await self._second_factor(uow, user, otp_code, recovery_code)
+            async with self.uow() as uow:
+                method_used = await self.second_factor(uow, user, otp_code, recovery_code)
                 await uow.commit()
             if method_used is None:
                 await self._failed_password(user, client, reason="bad_second_factor")
@@ -233,9 +233,9 @@ class Accounts(MailedLinks):
                     "That code is not right; try the current one.", code="bad_second_factor"
                 )
             method = method_used
-        if self._hasher.needs_rehash(user.password_hash):
-            user.password_hash = await self._hasher.hash(password)
-            async with self._uow() as uow:
+        if self.hasher.needs_rehash(user.password_hash):
+            user.password_hash = await self.hasher.hash(password)
+            async with self.uow() as uow:
                 await uow.users.update(user)
                 await uow.commit()
         return await self.start_session(user, client=client, remember_me=remember_me, method=method)
@@ -244,7 +244,7 @@ class Accounts(MailedLinks):
         self, user: User, *, client: Client, remember_me: bool, method: SignInMethod
     ) -> SignIn:
         """A brand-new session (a new id at every sign-in: no fixation)."""
-        now = self._clock()
+        now = self.clock()
         token = secrets.token_urlsafe(SESSION_TOKEN_BYTES)
         absolute = self.policy.remember_me if remember_me else self.policy.session_absolute
         idle = self.policy.remember_me if remember_me else self.policy.session_idle
@@ -265,7 +265,7 @@ class Accounts(MailedLinks):
             method=str(method),
             reauthenticated_at=now,
         )
-        await self._sessions.add(session)
+        await self.sessions.add(session)
         await self._record(self._event(user.email, user, True, method, "", client))
         return SignIn(user=user, token=token, session=session)
 
@@ -276,8 +276,8 @@ class Accounts(MailedLinks):
     async def _failed_password(
         self, user: User, client: Client, *, reason: str = "bad_credentials"
     ) -> None:
-        now = self._clock()
-        async with self._uow() as uow:
+        now = self.clock()
+        async with self.uow() as uow:
             await uow.login_events.add(
                 self._event(user.email, user, False, "password", reason, client)
             )
@@ -304,23 +304,23 @@ class Accounts(MailedLinks):
     async def session_user(self, token: str) -> tuple[User, Session] | None:
         """The signed-in user and session, sliding the idle timeout; None when over."""
         token_hash = hash_token(token)
-        now = self._clock()
-        session = await self._sessions.get(token_hash)
+        now = self.clock()
+        session = await self.sessions.get(token_hash)
         if session is None:
             return None
         if not session.is_active(now):
-            await self._sessions.delete(token_hash)
+            await self.sessions.delete(token_hash)
             return None
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             user = await uow.users.get(session.user_id)
         # A lock from failed sign-ins only stops new sign-ins: someone guessing the
         # password must not sign the real owner out. An operator's lock ends sessions.
         if user is None or user.status is not UserStatus.ACTIVE:
-            await self._sessions.delete(token_hash)
+            await self.sessions.delete(token_hash)
             return None
         if now - session.last_seen_at > timedelta(minutes=1):
             idle = self.policy.remember_me if session.remember_me else self.policy.session_idle
-            await self._sessions.touch(
+            await self.sessions.touch(
                 token_hash, last_seen_at=now, idle_expires_at=min(session.expires_at, now + idle)
             )
         return user, session
@@ -330,31 +330,31 @@ class Accounts(MailedLinks):
         return None if found is None else found[0]
 
     async def sign_out(self, token: str) -> None:
-        await self._sessions.delete(hash_token(token))
+        await self.sessions.delete(hash_token(token))
 
     async def list_sessions(self, user: User) -> list[Session]:
-        now = self._clock()
-        return [s for s in await self._sessions.list_for_user(user.id) if s.is_active(now)]
+        now = self.clock()
+        return [s for s in await self.sessions.list_for_user(user.id) if s.is_active(now)]
 
     async def end_session(self, user: User, session_id: str) -> None:
-        for session in await self._sessions.list_for_user(user.id):
+        for session in await self.sessions.list_for_user(user.id):
             if str(session.id) == session_id:
-                await self._sessions.delete(session.token_hash)
+                await self.sessions.delete(session.token_hash)
                 return
         raise NotFound("No such session.", code="session_not_found")
 
     async def end_other_sessions(self, user: User, current_token: str) -> int:
-        return await self._sessions.delete_for_user(user.id, keep=hash_token(current_token))
+        return await self.sessions.delete_for_user(user.id, keep=hash_token(current_token))
 
     async def login_activity(self, user: User, *, limit: int = 100) -> list[LoginEvent]:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             return await uow.login_events.list_for_user(user.id, limit=limit)
 
     async def forget_old_activity(self) -> int:
         """Delete login activity older than the retention period (180 days by default)."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             deleted = await uow.login_events.delete_before(
-                self._clock() - self.policy.activity_retention
+                self.clock() - self.policy.activity_retention
             )
             await uow.commit()
         return deleted
@@ -366,20 +366,18 @@ class Accounts(MailedLinks):
         # Throttled like sign-in (same per-account budget): a session must not become a
         # password-guessing oracle.
         await self._limit(f"signin:email:{user.email}", self.policy.sign_in_limit)
-        if user.password_hash is None or not await self._hasher.verify(
-            user.password_hash, password
-        ):
+        if user.password_hash is None or not await self.hasher.verify(user.password_hash, password):
             raise AuthenticationFailed("That password is not right.", code="bad_password")
-        await self._sessions.mark_reauthenticated(session.token_hash, at=self._clock())
+        await self.sessions.mark_reauthenticated(session.token_hash, at=self.clock())
 
     def require_recent_authentication(self, session: Session) -> None:
-        if not session.recently_authenticated(self._clock()):
+        if not session.recently_authenticated(self.clock()):
             raise ReauthenticationRequired(
                 "Confirm your password first; sensitive changes need it within 5 minutes."
             )
 
     async def update_name(self, user: User, name: str) -> User:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             stored = await uow.users.get(user.id)
             if stored is None:
                 raise NotFound("No such account.", code="user_not_found")
@@ -397,22 +395,22 @@ class Accounts(MailedLinks):
             # A social-only account has no password to confirm: a recent sign-in must do,
             # or a stolen session could add a password and keep the account.
             self.require_recent_authentication(session)
-        elif not await self._hasher.verify(user.password_hash, current_password):
+        elif not await self.hasher.verify(user.password_hash, current_password):
             raise AuthenticationFailed("The current password is not right.", code="bad_password")
         check_password(new_password)
-        password_hash = await self._hasher.hash(new_password)
-        now = self._clock()
-        async with self._uow() as uow:
+        password_hash = await self.hasher.hash(new_password)
+        now = self.clock()
+        async with self.uow() as uow:
             stored = await uow.users.get(user.id)
             if stored is None:
                 raise NotFound("No such account.", code="user_not_found")
             stored.password_hash = password_hash
             stored.password_changed_at = now
             await uow.users.update(stored)
-            await self._mail.password_changed(uow, stored, now)
+            await self.notifications.password_changed(uow, stored, now)
             await uow.commit()
-        await self._sessions.delete_for_user(user.id, keep=session.token_hash)
-        await self._sessions.mark_reauthenticated(session.token_hash, at=now)
+        await self.sessions.delete_for_user(user.id, keep=session.token_hash)
+        await self.sessions.mark_reauthenticated(session.token_hash, at=now)
 
     async def change_email(self, user: User, session: Session, *, new_email: str) -> None:
         """Mail a confirmation link to the new address and tell the old one.
@@ -423,7 +421,7 @@ class Accounts(MailedLinks):
         address = normalize_email(new_email)
         if address == user.email:
             raise ValidationError("That is already your email.", code="email_unchanged")
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             if await uow.users.get_by_email(address) is not None:
                 # Same reply as success: an email change must not reveal other accounts.
                 await uow.commit()
@@ -437,7 +435,7 @@ class Accounts(MailedLinks):
                 to=address,
                 email=address,
             )
-            await self._mail.send(
+            await self.notifications.send(
                 uow, "email_change_requested", to=user.email, name=user.name, new_email=address
             )
             await uow.commit()

@@ -15,6 +15,7 @@ import hmac
 import secrets
 import string
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 from uuid import UUID
@@ -92,19 +93,13 @@ def clean_key_name(name: str) -> str:
     return cleaned
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ApiKeys:
     """Create, list, revoke and rotate a user's API keys, and authenticate requests by key."""
 
-    def __init__(
-        self,
-        *,
-        uow: Callable[[], AccountsUnitOfWork],
-        clock: Callable[[], datetime],
-        rotation_grace: timedelta = timedelta(hours=24),
-    ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self.rotation_grace = rotation_grace
+    uow: Callable[[], AccountsUnitOfWork]
+    clock: Callable[[], datetime]
+    rotation_grace: timedelta = timedelta(hours=24)
 
     async def create(self, user: User, name: str, scopes: Iterable[str]) -> NewApiKey:
         """A new key with a name (1-100 characters) and at least one scope.
@@ -126,16 +121,16 @@ class ApiKeys:
             prefix=_new_prefix(),
             secret_hash=_digest(secret),
             scopes=granted,
-            created_at=self._clock(),
+            created_at=self.clock(),
         )
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             await uow.api_keys.add(key)
             await uow.commit()
         return NewApiKey(key, f"{key.prefix}_{secret}")
 
     async def list(self, user: User) -> list[ApiKey]:
         """The user's keys, newest first, revoked ones included."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             return await uow.api_keys.list_for_user(user.id)
 
     async def revoke(self, user: User, key_id: UUID) -> ApiKey:
@@ -143,10 +138,10 @@ class ApiKeys:
 
         Revoking a revoked key changes nothing; another user's key is not found.
         """
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             key = await self._owned(uow.api_keys, user, key_id)
             if key.revoked_at is None:
-                key.revoked_at = self._clock()
+                key.revoked_at = self.clock()
                 key.previous_secret_hash = None
                 key.previous_expires_at = None
                 await uow.api_keys.update(key)
@@ -159,9 +154,9 @@ class ApiKeys:
         The secret it replaces keeps working for the grace period (24 hours by default)
         so clients can switch over; an older secret from an earlier rotation stops now.
         """
-        now = self._clock()
+        now = self.clock()
         secret = _new_secret()
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             key = await self._owned(uow.api_keys, user, key_id)
             if key.revoked_at is not None:
                 raise Conflict(
@@ -176,7 +171,7 @@ class ApiKeys:
 
     def grace_ends_at(self, key: ApiKey) -> datetime | None:
         """When a rotated key's old secret stops working, while it still works; else None."""
-        return _grace_ends_at(key, self._clock())
+        return _grace_ends_at(key, self.clock())
 
     async def authenticate(self, token: str) -> tuple[User, frozenset[Scope]]:
         """The user a presented key belongs to, and the key's scopes.
@@ -187,8 +182,8 @@ class ApiKeys:
         """
         failure = AuthenticationFailed("The API key is not valid.", code="api_key_invalid")
         parts = _split(token)
-        now = self._clock()
-        async with self._uow() as uow:
+        now = self.clock()
+        async with self.uow() as uow:
             key = await uow.api_keys.get_by_prefix(parts[0]) if parts else None
             presented = _digest(parts[1] if parts else token)
             current = hmac.compare_digest(presented, key.secret_hash if key else _NO_KEY_HASH)

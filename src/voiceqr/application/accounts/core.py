@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from voiceqr.application.accounts.policy import (
@@ -30,30 +31,20 @@ from voiceqr.domain.shared.errors import (
 from voiceqr.domain.shared.ids import uuid7
 
 
+@dataclass(slots=True, kw_only=True, eq=False)
 class AccountsCore:
     """What the parts of `Accounts` share; the use cases are in its subclasses."""
 
-    def __init__(
-        self,
-        *,
-        uow: Callable[[], AccountsUnitOfWork],
-        sessions: SessionStore,
-        hasher: PasswordHasher,
-        limits: RateLimiter,
-        notifications: Notifications,
-        clock: Callable[[], datetime],
-        policy: AccountPolicy,
-        second_factor: SecondFactorCheck | None = None,
-    ) -> None:
-        self._uow = uow
-        self._sessions = sessions
-        self._hasher = hasher
-        self._limits = limits
-        self._mail = notifications
-        self._clock = clock
-        self.policy = policy
-        self._second_factor = second_factor
-        self._dummy_hash: str | None = None
+    uow: Callable[[], AccountsUnitOfWork]
+    sessions: SessionStore
+    hasher: PasswordHasher
+    limits: RateLimiter
+    notifications: Notifications
+    clock: Callable[[], datetime]
+    policy: AccountPolicy
+    second_factor: SecondFactorCheck | None = None
+    # A hash to check wrong passwords against when the account does not exist, made once.
+    _dummy_hash: str | None = field(default=None, init=False, repr=False)
 
     async def _mail_link(
         self,
@@ -68,7 +59,7 @@ class AccountsCore:
     ) -> None:
         """Mail a fresh link for `purpose` (to the user unless `to` says otherwise); the
         links mailed before for it stop working, so only the newest one does."""
-        now = self._clock()
+        now = self.clock()
         await uow.account_tokens.void(user.id, purpose, at=now)
         token = secrets.token_urlsafe(EMAIL_TOKEN_BYTES)
         await uow.account_tokens.add(
@@ -82,12 +73,12 @@ class AccountsCore:
                 data=data,
             )
         )
-        await self._mail.send(
+        await self.notifications.send(
             uow,
             template,
             to=to or user.email,
             name=user.name,
-            link=self._mail.link(f"{path}?token={token}"),
+            link=self.notifications.link(f"{path}?token={token}"),
         )
 
     async def _use_link(
@@ -95,7 +86,7 @@ class AccountsCore:
     ) -> tuple[AccountToken, User]:
         """Spend a mailed link's token; `bad_link` unless it and its user are there."""
         stored = await uow.account_tokens.get_by_hash(hash_token(token)) if token else None
-        now = self._clock()
+        now = self.clock()
         if stored is None or stored.purpose not in purposes or not stored.is_usable(now):
             raise bad_link()
         if not await uow.account_tokens.mark_used(stored.id, at=now):
@@ -121,7 +112,7 @@ class AccountsCore:
 
     async def _limit(self, key: str, rule: tuple[int, int]) -> None:
         limit, window = rule
-        if not await self._limits.hit(key, limit=limit, window_seconds=window):
+        if not await self.limits.hit(key, limit=limit, window_seconds=window):
             raise RateLimited(retry_after=window)
 
     def _event(
@@ -135,7 +126,7 @@ class AccountsCore:
     ) -> LoginEvent:
         return LoginEvent(
             id=uuid7(),
-            occurred_at=self._clock(),
+            occurred_at=self.clock(),
             email=email,
             success=success,
             method=method,
@@ -147,15 +138,21 @@ class AccountsCore:
             country=client.country,
         )
 
+    async def record_refused_sign_in(
+        self, email: str, user: User | None, method: str, reason: str, client: Client
+    ) -> None:
+        """Keep a refused sign-in in the login activity (by another way in, e.g. Google)."""
+        await self._record(self._event(email, user, False, method, reason, client))
+
     async def _record(self, event: LoginEvent) -> None:
         """Keep a sign-in event on its own (a refused sign-in changes nothing else)."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             await uow.login_events.add(event)
             await uow.commit()
 
     async def _dummy(self) -> str:
         if self._dummy_hash is None:
-            self._dummy_hash = await self._hasher.hash(secrets.token_urlsafe(16))
+            self._dummy_hash = await self.hasher.hash(secrets.token_urlsafe(16))
         return self._dummy_hash
 
 

@@ -45,21 +45,21 @@ class MailedLinks(AccountsCore):
         name = clean_name(name)
         address = normalize_email(email)
         check_password(password)
-        password_hash = await self._hasher.hash(password)
+        password_hash = await self.hasher.hash(password)
         await self._limit(f"register:email:{address}", self.policy.email_limit)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             existing = await uow.users.get_by_email(address)
             if existing is not None:
-                await self._mail.send(
+                await self.notifications.send(
                     uow,
                     "signup_attempt",
                     to=existing.email,
                     name=existing.name,
-                    link=self._mail.link("/forgot-password"),
+                    link=self.notifications.link("/forgot-password"),
                 )
                 await uow.commit()
                 return
-            now = self._clock()
+            now = self.clock()
             user = User(
                 id=uuid7(),
                 email=address,
@@ -89,23 +89,23 @@ class MailedLinks(AccountsCore):
     async def verify_email(self, token: str, *, client: Client | None = None) -> User:
         """Confirm an address: a new account's, or the new one of an email change."""
         await self._limit_links(client)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             stored, user = await self._use_link(
                 uow, token, TokenPurpose.VERIFY_EMAIL, TokenPurpose.CHANGE_EMAIL
             )
-            now = self._clock()
+            now = self.clock()
             if stored.purpose is TokenPurpose.CHANGE_EMAIL:
                 old = user.email
                 user.email = stored.data["email"]
                 user.email_verified_at = now
                 await uow.users.update(user)  # Conflict if someone took the address meanwhile
-                await self._mail.send(
+                await self.notifications.send(
                     uow, "email_changed", to=old, name=user.name, new_email=user.email
                 )
             elif user.email_verified_at is None:
                 user.email_verified_at = now
                 await uow.users.update(user)
-                await self._mail.welcome(uow, user)
+                await self.notifications.welcome(uow, user)
             await uow.commit()
         return user
 
@@ -125,7 +125,7 @@ class MailedLinks(AccountsCore):
         address = await self._limit_mailing(action, email, client)
         if address is None:
             return
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             user = await uow.users.get_by_email(address)
             if user is None or user.status is not UserStatus.ACTIVE or not wanted(user):
                 return
@@ -149,27 +149,27 @@ class MailedLinks(AccountsCore):
         """Set a new password from a reset link; every session ends and the owner is told."""
         await self._limit_links(client)
         check_password(password)
-        password_hash = await self._hasher.hash(password)
-        async with self._uow() as uow:
+        password_hash = await self.hasher.hash(password)
+        async with self.uow() as uow:
             _, user = await self._use_link(uow, token, TokenPurpose.RESET_PASSWORD)
-            now = self._clock()
+            now = self.clock()
             user.password_hash = password_hash
             user.password_changed_at = now
             user.locked_until = min(user.locked_until, now) if user.locked_until else None
             # Whoever could read this mailbox controls the address: count it as verified.
             user.email_verified_at = user.email_verified_at or now
             await uow.users.update(user)
-            await self._mail.password_changed(uow, user, now)
+            await self.notifications.password_changed(uow, user, now)
             await uow.commit()
-        await self._sessions.delete_for_user(user.id)
+        await self.sessions.delete_for_user(user.id)
         return user
 
     async def unlock(self, token: str, *, client: Client | None = None) -> User:
         await self._limit_links(client)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             _, user = await self._use_link(uow, token, TokenPurpose.UNLOCK)
             # A lock that ended now (not None): failures before it stop counting.
-            now = self._clock()
+            now = self.clock()
             user.locked_until = min(user.locked_until, now) if user.locked_until else None
             await uow.users.update(user)
             await uow.commit()

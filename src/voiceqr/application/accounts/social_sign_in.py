@@ -29,7 +29,7 @@ from voiceqr.application.accounts.policy import Client, SecondFactorCheck, SignI
 from voiceqr.application.accounts.ports import AccountsUnitOfWork, OneTimeKeys, OpenIdProvider
 from voiceqr.application.accounts.social_claims import ProviderIdentity, identity_from_claims
 from voiceqr.application.mail.notifications import Notifications
-from voiceqr.domain.accounts.activity import LoginEvent, SignInMethod
+from voiceqr.domain.accounts.activity import SignInMethod
 from voiceqr.domain.accounts.social import SocialIdentity
 from voiceqr.domain.accounts.users import Role, User, UserStatus
 from voiceqr.domain.shared.errors import (
@@ -465,23 +465,8 @@ class SocialSignIn:
     async def _record_failure(
         self, email: str, user: User | None, provider: str, reason: str, client: Client
     ) -> None:
-        async with self._uow() as uow:
-            await uow.login_events.add(
-                LoginEvent(
-                    id=uuid7(),
-                    occurred_at=self._clock(),
-                    email=email,
-                    success=False,
-                    method=str(SignInMethod(provider)),
-                    user_id=user.id if user else None,
-                    reason=reason,
-                    ip=client.ip,
-                    user_agent=client.user_agent[:500],
-                    device=client.device,
-                    country=client.country,
-                )
-            )
-            await uow.commit()
+        method = str(SignInMethod(provider))
+        await self._accounts.record_refused_sign_in(email, user, method, reason, client)
 
     # --- sealed records ---------------------------------------------------------------
 

@@ -96,32 +96,21 @@ def _otp_digits(code: str) -> str | None:
     return digits if len(digits) == TOTP_DIGITS and digits.isascii() and digits.isdigit() else None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TwoFactor:
     """Setting up, using and turning off two-factor sign-in."""
 
-    def __init__(
-        self,
-        *,
-        uow: Callable[[], AccountsUnitOfWork],
-        hasher: PasswordHasher,
-        limits: RateLimiter,
-        secret_box: SecretBox,
-        qr: QrRenderer,
-        clock: Callable[[], datetime],
-        policy: TwoFactorPolicy | None = None,
-        issuer: str = "voiceqr",
-    ) -> None:
-        self._uow = uow
-        self._hasher = hasher
-        self._limits = limits
-        self._box = secret_box
-        self._qr = qr
-        self._clock = clock
-        self.policy = policy or TwoFactorPolicy()
-        self._issuer = issuer
+    uow: Callable[[], AccountsUnitOfWork]
+    hasher: PasswordHasher
+    limits: RateLimiter
+    secret_box: SecretBox
+    qr: QrRenderer
+    clock: Callable[[], datetime]
+    policy: TwoFactorPolicy = TwoFactorPolicy()
+    issuer: str = "voiceqr"
 
     async def status(self, user: User) -> TwoFactorStatus:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             stored = await _load(uow, user)
             unused = await uow.recovery_codes.list_unused(user.id) if stored.has_two_factor else []
         return TwoFactorStatus(
@@ -139,14 +128,14 @@ class TwoFactor:
         """
         self._require_recent_authentication(user, session)
         secret = pyotp.random_base32()  # 160 bits, as RFC 4226 recommends
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             stored = await _load(uow, user)
             if stored.has_two_factor:
                 raise Conflict(
                     "Two-factor sign-in is on already; turn it off first to set it up again.",
                     code="two_factor_on",
                 )
-            stored.totp_secret = self._box.encrypt(secret)
+            stored.totp_secret = self.secret_box.encrypt(secret)
             stored.totp_enabled_at = None
             stored.totp_last_step = None
             await uow.users.update(stored)
@@ -159,11 +148,11 @@ class TwoFactor:
         Like `begin_setup`, needs the password within the last 5 minutes.
         """
         self._require_recent_authentication(user, session)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             stored = await _load(uow, user)
         if stored.has_two_factor or stored.totp_secret is None:
             return None
-        return self._setup(stored.email, self._box.decrypt(stored.totp_secret))
+        return self._setup(stored.email, self.secret_box.decrypt(stored.totp_secret))
 
     async def confirm_setup(self, user: User, code: str) -> list[str]:
         """Turn two-factor sign-in on with a code from the app; the recovery codes.
@@ -171,7 +160,7 @@ class TwoFactor:
         The codes are shown this once: only their hashes are kept.
         """
         await self._count_attempt(user)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             stored = await _load(uow, user)
             if stored.has_two_factor:
                 raise Conflict("Two-factor sign-in is on already.", code="two_factor_on")
@@ -185,7 +174,7 @@ class TwoFactor:
                     "That code is not right. Type the 6-digit code the app shows now.",
                     code="bad_code",
                 )
-            stored.totp_enabled_at = self._clock()
+            stored.totp_enabled_at = self.clock()
             stored.totp_last_step = step  # the confirming code cannot sign anyone in
             await uow.users.update(stored)
             codes = await self._new_recovery_codes(uow, stored)
@@ -195,7 +184,7 @@ class TwoFactor:
     async def regenerate_recovery_codes(self, user: User, session: Session) -> list[str]:
         """Ten new recovery codes; the old ones stop working. Needs a recent password."""
         self._require_recent_authentication(user, session)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             stored = await _load(uow, user)
             if not stored.has_two_factor:
                 raise Conflict("Two-factor sign-in is off.", code="two_factor_off")
@@ -211,11 +200,9 @@ class TwoFactor:
         """
         _check_owner(user, session)
         await self._count_attempt(user)
-        if user.password_hash is None or not await self._hasher.verify(
-            user.password_hash, password
-        ):
+        if user.password_hash is None or not await self.hasher.verify(user.password_hash, password):
             raise AuthenticationFailed("That password is not right.", code="bad_password")
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             stored = await _load(uow, user)
             stored.totp_secret = None
             stored.totp_enabled_at = None
@@ -252,9 +239,9 @@ class TwoFactor:
     # --- helpers ----------------------------------------------------------------------
 
     def _setup(self, email: str, secret: str) -> TwoFactorSetup:
-        uri = _totp(secret).provisioning_uri(name=email, issuer_name=self._issuer)
+        uri = _totp(secret).provisioning_uri(name=email, issuer_name=self.issuer)
         return TwoFactorSetup(
-            secret=secret, otpauth_uri=uri, qr_svg=self._qr.svg(uri, size=QR_SIZE).decode()
+            secret=secret, otpauth_uri=uri, qr_svg=self.qr.svg(uri, size=QR_SIZE).decode()
         )
 
     def _matching_step(self, stored: User, code: str) -> int | None:
@@ -262,8 +249,8 @@ class TwoFactor:
         digits = _otp_digits(code)
         if digits is None or stored.totp_secret is None:
             return None
-        totp = _totp(self._box.decrypt(stored.totp_secret))
-        now = totp.timecode(self._clock())
+        totp = _totp(self.secret_box.decrypt(stored.totp_secret))
+        now = totp.timecode(self.clock())
         matched: int | None = None
         for step in range(now - TOTP_DRIFT_STEPS, now + TOTP_DRIFT_STEPS + 1):
             fresh = stored.totp_last_step is None or step > stored.totp_last_step
@@ -278,10 +265,10 @@ class TwoFactor:
             if hmac.compare_digest(candidate.code_hash, wanted):
                 found = candidate
         # mark_used is a compare-and-set: of two sign-ins racing with one code, one wins.
-        return found is not None and await uow.recovery_codes.mark_used(found.id, at=self._clock())
+        return found is not None and await uow.recovery_codes.mark_used(found.id, at=self.clock())
 
     async def _new_recovery_codes(self, uow: AccountsUnitOfWork, user: User) -> list[str]:
-        now = self._clock()
+        now = self.clock()
         codes = [new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
         await uow.recovery_codes.replace(
             user.id,
@@ -299,7 +286,7 @@ class TwoFactor:
 
     def _require_recent_authentication(self, user: User, session: Session) -> None:
         _check_owner(user, session)
-        if not session.recently_authenticated(self._clock()):
+        if not session.recently_authenticated(self.clock()):
             raise ReauthenticationRequired(
                 "Confirm your password first; sensitive changes need it within 5 minutes."
             )
@@ -309,7 +296,7 @@ class TwoFactor:
 
     async def _count_attempt(self, user: User) -> None:
         limit, window = self.policy.attempts
-        if not await self._limits.hit(self._attempts_key(user), limit=limit, window_seconds=window):
+        if not await self.limits.hit(self._attempts_key(user), limit=limit, window_seconds=window):
             raise RateLimited(retry_after=window)
 
 

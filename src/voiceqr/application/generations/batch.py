@@ -39,6 +39,7 @@ from voiceqr.domain.shared.errors import NotFound, ValidationError
 Clock = Callable[[], datetime]
 
 MAX_IDS = 500  # ids named in one request; "all matching a filter" has no such limit
+PAGE_SIZE = 200  # generations read (and counted) per query when acting on a filter
 _INDEX_IN_MEMORY = 1 << 16  # the index spills to disk past 64 KiB
 _CHUNK = 1 << 16
 INDEX_COLUMNS = (
@@ -97,29 +98,17 @@ def file_stem(generation: Generation) -> str:
     return "-".join(p for p in parts if p)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GenerationBatches:
     """Select generations, act on all of them, or package them for download."""
 
-    def __init__(
-        self,
-        *,
-        uow: Callable[[], GenerationsUnitOfWork],
-        generations: Generations,
-        folders_and_tags: FoldersAndTags,
-        playback: PlaybackStatistics,
-        storage: AudioStorage,
-        qr: QrRenderer,
-        playback_url: Callable[[str], str],
-        page_size: int = 200,
-    ) -> None:
-        self._page_size = page_size  # generations read (and counted) per query
-        self._uow = uow
-        self._generations = generations
-        self._filing = folders_and_tags
-        self._playback = playback
-        self._storage = storage
-        self._qr = qr
-        self._playback_url = playback_url
+    uow: Callable[[], GenerationsUnitOfWork]
+    generations: Generations
+    folders_and_tags: FoldersAndTags
+    playback: PlaybackStatistics
+    storage: AudioStorage
+    qr: QrRenderer
+    playback_url: Callable[[str], str]
 
     async def select(self, owner: User, selection: Selection) -> list[UUID]:
         """The ids of the owner's generations in `selection`, newest first for a filter.
@@ -141,7 +130,7 @@ class GenerationBatches:
                 f"Pick at most {MAX_IDS} generations at a time, or use a filter.",
                 code="too_many_ids",
             )
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             missing = [i for i in ids if await uow.generations.get_owned(i, owner.id) is None]
         if missing:
             raise NotFound(
@@ -172,18 +161,18 @@ class GenerationBatches:
         if action is BatchAction.DELETE:
             for generation_id in ids:
                 try:
-                    await self._generations.delete(owner, generation_id)
+                    await self.generations.delete(owner, generation_id)
                 except NotFound:
                     continue  # deleted meanwhile (another tab): the outcome is the same
             return BatchResult(action=action, count=len(ids))
         for start in range(0, len(ids), MAX_IDS):
             group = ids[start : start + MAX_IDS]
             if action is BatchAction.MOVE:
-                await self._filing.move(owner, group, folder_id)
+                await self.folders_and_tags.move(owner, group, folder_id)
             elif action is BatchAction.TAG:
-                await self._filing.tag(owner, group, tags)
+                await self.folders_and_tags.tag(owner, group, tags)
             elif action is BatchAction.UNTAG:
-                await self._filing.untag(owner, group, tags)
+                await self.folders_and_tags.untag(owner, group, tags)
         return BatchResult(action=action, count=len(ids))
 
     async def archive(self, owner: User, matching: GenerationFilter) -> AsyncIterator[ArchiveFile]:
@@ -192,8 +181,8 @@ class GenerationBatches:
         The filter is checked here, before anything is produced, so a bad one is a
         ValidationError and not a broken download.
         """
-        await self._generations.history(owner, matching=matching, limit=1)
-        async with self._uow() as uow:
+        await self.generations.history(owner, matching=matching, limit=1)
+        async with self.uow() as uow:
             preferences = await uow.preferences.get(owner.id) or UserPreferences.defaults(owner.id)
             voices = {v.id: v.name for v in await uow.voices.list(published_only=False)}
         return self._files(owner, matching, preferences.qr_size, voices)
@@ -214,14 +203,14 @@ class GenerationBatches:
                 stem = file_stem(generation)
                 modified = generation.completed_at or generation.created_at
                 last_modified = max(last_modified or modified, modified)
-                url = self._playback_url(generation.public_code)
+                url = self.playback_url(generation.public_code)
                 qr_file = f"qr/{stem}.png"
-                png = self._qr.png(scanned_url(url), size=qr_size)
+                png = self.qr.png(scanned_url(url), size=qr_size)
                 yield ArchiveFile(qr_file, modified, len(png), _once(png), compress=False)
                 audio_file = ""
                 if generation.audio_key is not None:
                     try:
-                        audio = await self._storage.read_range(generation.audio_key, 0, None)
+                        audio = await self.storage.read_range(generation.audio_key, 0, None)
                     except NotFound:
                         pass  # deleted meanwhile: the index says there is no audio
                     else:
@@ -263,8 +252,8 @@ class GenerationBatches:
         """The matches, newest first, one history page at a time."""
         cursor: str | None = None
         while True:
-            page = await self._generations.history(
-                owner, matching=matching, cursor=cursor, limit=self._page_size
+            page = await self.generations.history(
+                owner, matching=matching, cursor=cursor, limit=PAGE_SIZE
             )
             yield page.items
             if page.next_cursor is None:
@@ -283,8 +272,8 @@ class GenerationBatches:
         for a page at a time."""
         async for page in self._pages(owner, matching):
             ids = [g.id for g in page]
-            counts = await self._playback.counts(ids)
-            filings = await self._filing.filings(owner, ids)
+            counts = await self.playback.counts(ids)
+            filings = await self.folders_and_tags.filings(owner, ids)
             for g in page:
                 c = counts.get(g.id)
                 yield g, (0, 0) if c is None else (c.scans, c.listens), filings.get(g.id, Filing())

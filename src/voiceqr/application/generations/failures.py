@@ -115,6 +115,12 @@ class RetryReport:
     skipped: dict[UUID, DomainError] = field(default_factory=dict)
 
 
+# A module-level name: inside GenerationFailures, `list` is its own method, and the
+# field's annotation is evaluated there (Litestar reads the platform's types with msgspec).
+HandToQueue = Callable[[list[UUID]], Awaitable[int]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GenerationFailures:
     """The owner's view of failed attempts and the admins' recovery tools.
 
@@ -122,25 +128,17 @@ class GenerationFailures:
     already holds the database credentials) and need a permission to read or recover.
     """
 
-    def __init__(
-        self,
-        *,
-        uow: Callable[[], GenerationsUnitOfWork],
-        notifications: Notifications,
-        hand_to_queue: Callable[[list[UUID]], Awaitable[int]],
-        clock: Callable[[], datetime],
-    ) -> None:
-        self._uow = uow
-        self._notifications = notifications
-        self._hand_to_queue = hand_to_queue
-        self._clock = clock
+    uow: Callable[[], GenerationsUnitOfWork]
+    notifications: Notifications
+    hand_to_queue: HandToQueue
+    clock: Callable[[], datetime]
 
     async def attempts_for_owner(self, owner: User, generation_id: UUID) -> list[GenerationAttempt]:
         """The attempt history of the owner's generation, oldest first (another owner's: NotFound).
 
         The technical detail is for admins; the caller shows the owner the rest.
         """
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             await owned_generation(uow, generation_id, owner.id)
             return await uow.generation_attempts.list_for(generation_id)
 
@@ -154,7 +152,7 @@ class GenerationFailures:
     ) -> list[Generation]:
         """Every owner's generations in `status` (failed by default), latest change first."""
         require(actor, Permission.READ_FAILED_GENERATIONS)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             return await uow.generations.list_for_admin(
                 status=status, category=category, limit=limit
             )
@@ -163,14 +161,14 @@ class GenerationFailures:
         """The email of each owner among `owner_ids`, so an admin can tell whose
         generations failed (an owner whose account is gone is left out)."""
         require(actor, Permission.READ_FAILED_GENERATIONS)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             owners = [await uow.users.get(owner_id) for owner_id in set(owner_ids)]
         return {owner.id: owner.email for owner in owners if owner is not None}
 
     async def detail(self, actor: Actor, generation_id: UUID) -> GenerationDetail:
         """One generation of any owner with its attempts, technical detail included."""
         require(actor, Permission.READ_FAILED_GENERATIONS)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             generation = await live_generation(uow, generation_id)
             return GenerationDetail(
                 generation, await uow.generation_attempts.list_for(generation_id)
@@ -182,7 +180,7 @@ class GenerationFailures:
         report = await self.retry_many(actor, [generation_id], ip=ip)
         if generation_id in report.skipped:
             raise report.skipped[generation_id]
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             return await live_generation(uow, generation_id)
 
     async def retry_many(
@@ -193,8 +191,8 @@ class GenerationFailures:
         Each retry is written to the audit log in the same transaction."""
         require(actor, Permission.RECOVER_GENERATIONS)
         report = RetryReport()
-        async with self._uow() as uow:
-            now = self._clock()
+        async with self.uow() as uow:
+            now = self.clock()
             for generation_id in dict.fromkeys(generation_ids):
                 try:
                     generation = await live_generation(uow, generation_id)
@@ -219,7 +217,7 @@ class GenerationFailures:
                     extra={"generation_id": str(generation_id), **_who(actor)},
                 )
             await uow.commit()
-        await self._hand_to_queue(report.retried)
+        await self.hand_to_queue(report.retried)
         return report
 
     async def cancel(self, actor: Actor, generation_id: UUID, *, ip: str = "") -> Generation:
@@ -227,13 +225,13 @@ class GenerationFailures:
         code `cancelled_by_admin`, and the owner is mailed like for any final failure.
         A finished one: Conflict (409)."""
         require(actor, Permission.RECOVER_GENERATIONS)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             generation = await live_generation(uow, generation_id)
-            now = self._clock()
+            now = self.clock()
             generation.cancel(CANCELLED_BY_ADMIN, now=now)
             await uow.generations.update(generation)
             await close_running_attempt(uow, generation, AttemptOutcome.FAILED, now=now)
-            await notify_final_failure(uow, self._notifications, generation)
+            await notify_final_failure(uow, self.notifications, generation)
             await record(
                 uow,
                 actor,

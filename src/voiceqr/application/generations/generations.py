@@ -115,33 +115,20 @@ def first_revision(generation: Generation) -> GenerationRevision:
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Generations:
     """Everything that happens to a generation, from request to audio."""
 
-    def __init__(
-        self,
-        *,
-        uow: Callable[[], GenerationsUnitOfWork],
-        jobs: Jobs,
-        speech: Mapping[str, SpeechSynthesizer],
-        storage: AudioStorage,
-        clock: Clock,
-        retry_policy: RetryPolicy,
-        lease: timedelta,
-        requeue_after: timedelta,
-        notifications: Notifications,
-        codes: PublicCodes,
-    ) -> None:
-        self._uow = uow
-        self._codes = codes
-        self._jobs = jobs
-        self._speech = speech
-        self._storage = storage
-        self._clock = clock
-        self._policy = retry_policy
-        self._lease = lease
-        self._requeue_after = requeue_after
-        self._notifications = notifications
+    uow: Callable[[], GenerationsUnitOfWork]
+    jobs: Jobs
+    speech: Mapping[str, SpeechSynthesizer]
+    storage: AudioStorage
+    clock: Clock
+    retry_policy: RetryPolicy
+    lease: timedelta
+    requeue_after: timedelta
+    notifications: Notifications
+    codes: PublicCodes
 
     async def request(self, owner: User, *, text: str, voice_id: UUID) -> Generation:
         """Save a pending generation, then wake a worker.
@@ -154,9 +141,9 @@ class Generations:
                 "Confirm your email address first: follow the link we mailed you.",
                 code="email_unverified",
             )
-        async with self._uow() as uow:
-            voice, cleaned = await speakable(uow, self._speech, text=text, voice_id=voice_id)
-            now = self._clock()
+        async with self.uow() as uow:
+            voice, cleaned = await speakable(uow, self.speech, text=text, voice_id=voice_id)
+            now = self.clock()
             generation = Generation(
                 id=uuid7(),
                 owner_id=owner.id,
@@ -176,14 +163,14 @@ class Generations:
         return generation
 
     def synthesizers(self) -> list[SpeechSynthesizer]:
-        return list(self._speech.values())
+        return list(self.speech.values())
 
     async def get_for_owner(self, owner: User, generation_id: UUID) -> Generation:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             return await owned_generation(uow, generation_id, owner.id)
 
     async def list_for_owner(self, owner: User, *, limit: int = 50) -> list[Generation]:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             return await uow.generations.list_owned(owner.id, limit=limit)
 
     async def history(
@@ -215,7 +202,7 @@ class Generations:
                 "created_from must be earlier than created_to.", code="bad_date_range"
             )
         after = None if cursor is None else decode_cursor(cursor)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             found = await uow.generations.list_owned(
                 owner.id, limit=limit + 1, matching=matching, after=after
             )
@@ -235,21 +222,21 @@ class Generations:
         """
         for _ in range(_DELETE_TRIES):
             generation = await self.get_for_owner(owner, generation_id)
-            async with self._uow() as uow:
+            async with self.uow() as uow:
                 revisions = await uow.generation_revisions.list_for(generation_id)
             keys = {r.audio_key for r in revisions} | {generation.audio_key}
             for key in sorted(k for k in keys if k is not None):
-                await self._storage.delete(key)
-            generation.delete(self._clock())
+                await self.storage.delete(key)
+            generation.delete(self.clock())
             try:
-                async with self._uow() as uow:
+                async with self.uow() as uow:
                     await uow.generations.update(generation)
                     for revision in revisions:
                         if revision.audio_key is not None:
                             revision.forget_audio()
                             await uow.generation_revisions.update(revision)
                     await uow.commit()
-                self._codes.forget(generation.public_code)
+                self.codes.forget(generation.public_code)
             except Conflict:
                 continue  # a worker saved it meanwhile (maybe with new audio): look again
             log.info("generation deleted", extra={"generation_id": str(generation_id)})
@@ -261,7 +248,7 @@ class Generations:
 
     async def audio_url(self, generation: Generation) -> str | None:
         return (
-            None if generation.audio_key is None else await self._storage.url(generation.audio_key)
+            None if generation.audio_key is None else await self.storage.url(generation.audio_key)
         )
 
     async def process(self, generation_id: UUID) -> ProcessingOutcome:
@@ -289,7 +276,7 @@ class Generations:
                     "The voice of this generation was removed; pick another voice.",
                     code="voice_deleted",
                 )
-            synthesizer = self._speech.get(voice.provider)
+            synthesizer = self.speech.get(voice.provider)
             if synthesizer is None:
                 raise DomainError(
                     "This voice is not available right now.",
@@ -311,7 +298,7 @@ class Generations:
             # Named by the attempt's number in the history, which never repeats (an edit
             # or an admin's retry restarts `attempts`): nothing live is overwritten.
             key = f"audio/{generation.id}/{number}.mp3"
-            await self._storage.put(key, result.audio, result.content_type)
+            await self.storage.put(key, result.audio, result.content_type)
             log.info("audio stored", extra=_fields("store", generation_id, attempt, audio_key=key))
         except Exception as exc:  # every failure is recorded, none is lost
             return await self._record_failure(generation_id, attempt, revision, _failure_from(exc))
@@ -320,13 +307,13 @@ class Generations:
     async def _claim(self, generation_id: UUID) -> tuple[Generation, Voice | None, int] | None:
         """Take the lease of a due generation; returns it, its voice and the attempt's
         number in the history (None when it is not due or another worker got it)."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             generation = await uow.generations.get(generation_id)
-            now = self._clock()
+            now = self.clock()
             if generation is None or not generation.is_due(now):
                 return None
             voice = await uow.voices.get(generation.voice_id)
-            generation.claim(now, self._lease)
+            generation.claim(now, self.lease)
             try:
                 await uow.generations.update(generation)
                 history = await uow.generation_attempts.list_for(generation_id)
@@ -348,12 +335,12 @@ class Generations:
     async def _finish(
         self, generation_id: UUID, attempt: int, revision: int, key: str, result: SpeechResult
     ) -> ProcessingOutcome:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             generation = await uow.generations.get(generation_id)
-            now = self._clock()
+            now = self.clock()
             if generation is None or not generation.holds_lease(attempt, now, revision=revision):
                 # The lease expired and someone else owns the job now: our audio is an orphan.
-                await self._storage.delete(key)
+                await self.storage.delete(key)
                 log.warning(
                     "generation result discarded: lease lost",
                     extra=_fields("complete", generation_id, attempt, action="discarded"),
@@ -379,16 +366,16 @@ class Generations:
                 )
                 await uow.generation_attempts.update(running)
             await uow.commit()
-        self._codes.forget(generation.public_code)
+        self.codes.forget(generation.public_code)
         log.info("generation completed", extra=_fields("complete", generation_id, attempt))
         return ProcessingOutcome(generation_id, "completed")
 
     async def _record_failure(
         self, generation_id: UUID, attempt: int, revision: int, failure: Failure
     ) -> ProcessingOutcome:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             generation = await uow.generations.get(generation_id)
-            now = self._clock()
+            now = self.clock()
             if generation is None or not generation.holds_lease(attempt, now, revision=revision):
                 log.warning(
                     "generation failure discarded: lease lost",
@@ -397,14 +384,14 @@ class Generations:
                     ),
                 )
                 return ProcessingOutcome(generation_id, "skipped")
-            generation.fail(failure, now=now, policy=self._policy)
+            generation.fail(failure, now=now, policy=self.retry_policy)
             await uow.generations.update(generation)
             action = "failed" if generation.is_finished else "retry_scheduled"
             await close_running_attempt(uow, generation, AttemptOutcome(action), now=now)
             if generation.is_finished:
-                await notify_final_failure(uow, self._notifications, generation)
+                await notify_final_failure(uow, self.notifications, generation)
             await uow.commit()
-        self._codes.forget(generation.public_code)
+        self.codes.forget(generation.public_code)
         log.warning(
             "generation attempt failed",
             extra=_fields(
@@ -416,19 +403,19 @@ class Generations:
 
     async def sweep(self, *, limit: int = 500) -> int:
         """Put expired leases back and hand due work to the queue; returns jobs handed over."""
-        now = self._clock()
-        async with self._uow() as uow:
+        now = self.clock()
+        async with self.uow() as uow:
             expired = await uow.generations.with_expired_lease(now=now, limit=limit)
         for generation in expired:
-            generation.expire_lease(now=now, policy=self._policy)
+            generation.expire_lease(now=now, policy=self.retry_policy)
             try:
-                async with self._uow() as uow:
+                async with self.uow() as uow:
                     await uow.generations.update(generation)
                     await close_running_attempt(
                         uow, generation, AttemptOutcome.WORKER_LOST, now=now
                     )
                     if generation.is_finished:
-                        await notify_final_failure(uow, self._notifications, generation)
+                        await notify_final_failure(uow, self.notifications, generation)
                     await uow.commit()
             except Conflict:
                 continue  # the worker finished after all, or another sweeper got there first
@@ -444,9 +431,9 @@ class Generations:
                 ),
             )
             _log_outcome(generation, generation.attempts)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             due = await uow.generations.due_for_enqueue(
-                now=now, enqueued_before=now - self._requeue_after, limit=limit
+                now=now, enqueued_before=now - self.requeue_after, limit=limit
             )
         return await self.hand_to_queue([g.id for g in due])
 
@@ -460,9 +447,9 @@ class Generations:
         """
         if not ids:
             return 0
-        jobs = AfterCommit(self._jobs)
-        async with self._uow() as uow:
-            await uow.generations.mark_enqueued(ids, now=self._clock())
+        jobs = AfterCommit(self.jobs)
+        async with self.uow() as uow:
+            await uow.generations.mark_enqueued(ids, now=self.clock())
             for generation_id in ids:
                 jobs.enqueue(PROCESS_GENERATION, str(generation_id))
             await jobs.commit(uow)
@@ -474,7 +461,7 @@ class Generations:
                 jobs.refused,
                 extra={"generation_id": str(ids[sent])},
             )
-            async with self._uow() as uow:
+            async with self.uow() as uow:
                 await uow.generations.mark_enqueued(ids[sent:], now=None)
                 await uow.commit()
         return sent

@@ -9,6 +9,7 @@ build on; the one-generation endpoints use them too.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -39,18 +40,18 @@ def _not_found(kind: LabelKind) -> NotFound:
     return NotFound(f"No such {kind}.", code=f"{kind}_not_found")
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FoldersAndTags:
     """A user's folders and tags, and which generations are filed in them."""
 
-    def __init__(self, *, uow: Callable[[], GenerationsUnitOfWork], clock: Clock) -> None:
-        self._uow = uow
-        self._clock = clock
+    uow: Callable[[], GenerationsUnitOfWork]
+    clock: Clock
 
     # --- the folders and tags themselves -----------------------------------------------
 
     async def labels(self, user: User, kind: LabelKind) -> list[LabelUsage]:
         """The user's folders (or tags) by name, each with its number of generations."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             return await _repository(uow, kind).list_for_owner(user.id)
 
     async def create(self, user: User, kind: LabelKind, name: str) -> Label:
@@ -59,9 +60,9 @@ class FoldersAndTags:
             id=uuid7(),
             owner_id=user.id,
             name=clean_label_name(name, kind),
-            created_at=self._clock(),
+            created_at=self.clock(),
         )
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             await _repository(uow, kind).add(label)
             await uow.commit()
         return label
@@ -70,7 +71,7 @@ class FoldersAndTags:
         """A new name (a change of case only is allowed); Conflict when another of the
         user's folders (or tags) has it."""
         cleaned = clean_label_name(name, kind)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             labels = _repository(uow, kind)
             label = await labels.get_owned(label_id, user.id)
             if label is None:
@@ -83,7 +84,7 @@ class FoldersAndTags:
     async def delete(self, user: User, kind: LabelKind, label_id: UUID) -> None:
         """Remove a folder (its generations stay, in no folder) or a tag (it comes off
         every generation); the generations themselves are never touched."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             if not await _repository(uow, kind).delete(label_id, user.id):
                 raise _not_found(kind)
             await uow.commit()
@@ -92,7 +93,7 @@ class FoldersAndTags:
 
     async def filings(self, user: User, generation_ids: Sequence[UUID]) -> dict[UUID, Filing]:
         """Folder and tags of a page of the user's generations, fetched together."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             return await uow.generations.filings(user.id, generation_ids)
 
     async def filings_of(self, generations: Sequence[Generation]) -> dict[UUID, Filing]:
@@ -103,7 +104,7 @@ class FoldersAndTags:
         for generation in generations:
             owners.setdefault(generation.owner_id, []).append(generation.id)
         if owners:
-            async with self._uow() as uow:
+            async with self.uow() as uow:
                 for owner_id, ids in owners.items():
                     found.update(await uow.generations.filings(owner_id, ids))
         return found
@@ -111,7 +112,7 @@ class FoldersAndTags:
     async def move(self, user: User, generation_ids: Sequence[UUID], folder_id: UUID | None) -> int:
         """Put the user's generations among `generation_ids` in a folder of theirs (None:
         in no folder); others' ids are skipped. Returns how many were moved."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             if folder_id is not None and await uow.folders.get_owned(folder_id, user.id) is None:
                 raise _not_found(LabelKind.FOLDER)
             moved = await uow.generations.set_folder(user.id, generation_ids, folder_id)
@@ -129,7 +130,7 @@ class FoldersAndTags:
 
         Nothing is saved when a generation would carry more than the limit.
         """
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             tags = await self._tags_named(uow, user, names)
             await uow.generations.add_tags(user.id, generation_ids, [tag.id for tag in tags])
             filed = await uow.generations.filings(user.id, generation_ids)
@@ -139,7 +140,7 @@ class FoldersAndTags:
 
     async def untag(self, user: User, generation_ids: Sequence[UUID], names: Sequence[str]) -> None:
         """Take tags by name off the user's generations; unknown names are no error."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             keys = list({name_key(name.strip()) for name in names})
             tags = await uow.tags.find_named(user.id, keys)
             await uow.generations.remove_tags(user.id, generation_ids, [tag.id for tag in tags])
@@ -147,7 +148,7 @@ class FoldersAndTags:
 
     async def set_tags(self, user: User, generation_id: UUID, names: Sequence[str]) -> Filing:
         """Make one generation carry exactly these tags (by name), creating missing ones."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             filing = await self._set_tags(uow, user, generation_id, names)
             await uow.commit()
         return filing
@@ -156,7 +157,7 @@ class FoldersAndTags:
         self, user: User, generation_id: UUID, folder_id: UUID | None, tag_names: Sequence[str]
     ) -> Filing:
         """Move one generation and set its tags at once: both are saved, or neither."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             if folder_id is not None and await uow.folders.get_owned(folder_id, user.id) is None:
                 raise _not_found(LabelKind.FOLDER)
             await uow.generations.set_folder(user.id, [generation_id], folder_id)
@@ -191,7 +192,7 @@ class FoldersAndTags:
         have = {tag.name_key for tag in found}
         for key, name in wanted.items():
             if key not in have:
-                tag = Label(id=uuid7(), owner_id=user.id, name=name, created_at=self._clock())
+                tag = Label(id=uuid7(), owner_id=user.id, name=name, created_at=self.clock())
                 await uow.tags.add(tag)
                 found.append(tag)
         return found

@@ -58,6 +58,7 @@ class Edit:
     voice_id: UUID | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GenerationRevisions:
     """Edit a generation into a new revision, list its revisions (G3), and let admins
     edit and requeue a failed one (F3).
@@ -66,20 +67,11 @@ class GenerationRevisions:
     need the permission to recover generations.
     """
 
-    def __init__(
-        self,
-        *,
-        uow: Callable[[], GenerationsUnitOfWork],
-        speech: Mapping[str, SpeechSynthesizer],
-        storage: AudioStorage,
-        hand_to_queue: Callable[[list[UUID]], Awaitable[int]],
-        clock: Callable[[], datetime],
-    ) -> None:
-        self._uow = uow
-        self._speech = speech
-        self._storage = storage
-        self._hand_to_queue = hand_to_queue
-        self._clock = clock
+    uow: Callable[[], GenerationsUnitOfWork]
+    speech: Mapping[str, SpeechSynthesizer]
+    storage: AudioStorage
+    hand_to_queue: Callable[[list[UUID]], Awaitable[int]]
+    clock: Callable[[], datetime]
 
     async def edit(self, owner: User, generation_id: UUID, edit: Edit) -> Generation:
         """Make a new revision of the owner's completed or failed generation.
@@ -153,7 +145,7 @@ class GenerationRevisions:
     async def list_for_owner(self, owner: User, generation_id: UUID) -> list[RevisionView]:
         """Every revision of the owner's generation, newest first, each with its audio
         (another owner's or a deleted generation: NotFound)."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             generation = await owned_generation(uow, generation_id, owner.id)
         return await self.revisions_of(generation)
 
@@ -161,7 +153,7 @@ class GenerationRevisions:
         """The revisions of a generation the caller has read for its owner, seen as of
         that read: a revision the worker finished since is still shown as being made,
         so a page never contradicts itself."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             revisions = await uow.generation_revisions.list_for(generation.id)
             names: dict[UUID, str] = {}
             for voice_id in {r.voice_id for r in revisions if r.number <= generation.revision}:
@@ -188,7 +180,7 @@ class GenerationRevisions:
             live=revision.number == generation.live_revision,
             audio_url=None
             if revision.audio_key is None or status is not GenerationStatus.COMPLETED
-            else await self._storage.url(revision.audio_key),
+            else await self.storage.url(revision.audio_key),
         )
 
     async def _revise(
@@ -205,15 +197,15 @@ class GenerationRevisions:
             raise ValidationError(
                 "Send a new text, a new voice, or both.", code="nothing_to_change"
             )
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             generation = await find(uow)
             voice, text = await speakable(
                 uow,
-                self._speech,
+                self.speech,
                 text=generation.text if edit.text is None else edit.text,
                 voice_id=edit.voice_id or generation.voice_id,
             )
-            now = self._clock()
+            now = self.clock()
             number = generation.revise(text=text, voice_id=voice.id, now=now)
             try:
                 await uow.generations.update(generation)
@@ -235,5 +227,5 @@ class GenerationRevisions:
             if audit is not None:
                 await audit(uow, generation, now)
             await uow.commit()
-        await self._hand_to_queue([generation.id])
+        await self.hand_to_queue([generation.id])
         return generation

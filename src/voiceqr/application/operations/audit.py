@@ -25,11 +25,11 @@ class AuditPage:
     next_cursor: str | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AuditTrail:
     """Reading the audit log: those who may read it (administrators, the operator)."""
 
-    def __init__(self, *, uow: Callable[[], OperationsUnitOfWork]) -> None:
-        self._uow = uow
+    uow: Callable[[], OperationsUnitOfWork]
 
     async def page(
         self,
@@ -56,7 +56,7 @@ class AuditTrail:
         if cursor is not None:
             position = decode_cursor(cursor)
             after = AuditPosition(position.created_at, position.id)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             found = await uow.audit.list(limit=limit + 1, action=action, actor=actor, after=after)
         items = found[:limit]
         next_cursor = None

@@ -59,27 +59,20 @@ class FailureStats:
         return self.policy.breached(self.current)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FailureMonitor:
-    def __init__(
-        self,
-        *,
-        uow: Callable[[], OperationsUnitOfWork],
-        notifications: Notifications,
-        clock: Callable[[], datetime],
-        policy: AlertPolicy,
-    ) -> None:
-        self._uow = uow
-        self._notifications = notifications
-        self._clock = clock
-        self.policy = policy
+    uow: Callable[[], OperationsUnitOfWork]
+    notifications: Notifications
+    clock: Callable[[], datetime]
+    policy: AlertPolicy
 
     async def stats(self, viewer: Actor, *, window: StatsWindow = StatsWindow.DAY) -> FailureStats:
         """Failed attempts by category per hour (24h) or per day (7d), and the current
         rate over the alert window. For those who may read the failure dashboard."""
         require(viewer, Permission.READ_FAILURE_DASHBOARD)
-        now = self._clock()
+        now = self.clock()
         starts = window.buckets(now)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             counts = await uow.failure_stats.attempt_counts(since=starts[0], bucket=window.bucket)
             current = await _rate_since(uow, now - self.policy.window)
             last_alert_at = await uow.alerts.last_fired(FAILURE_RATE_ALERT)
@@ -98,8 +91,8 @@ class FailureMonitor:
         over the window breaches the policy and no alert fired within the cooldown.
 
         Returns 1 when this call fired the alert, else 0 (for the sweeper's log)."""
-        now = self._clock()
-        async with self._uow() as uow:
+        now = self.clock()
+        async with self.uow() as uow:
             rate = await _rate_since(uow, now - self.policy.window)
             if not self.policy.breached(rate):
                 return 0
@@ -130,11 +123,11 @@ class FailureMonitor:
                 if a.status is UserStatus.ACTIVE and a.is_verified
             ]
             for admin in admins:
-                await self._notifications.send(
+                await self.notifications.send(
                     uow,
                     "failure_rate_alert",
                     to=admin.email,
-                    link=self._notifications.link("/admin"),
+                    link=self.notifications.link("/admin"),
                     name=admin.name,
                     failed=str(rate.failed),
                     finished=str(rate.finished),

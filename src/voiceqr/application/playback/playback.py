@@ -108,7 +108,6 @@ class Playback:
         limits: RateLimiter,
     ) -> None:
         self._uow = uow
-        self._limits = limits
         self._storage = storage
         self._clock = clock
         self._events = events

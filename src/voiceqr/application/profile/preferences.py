@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -32,19 +33,19 @@ async def _require_published(uow: ProfileUnitOfWork, voice_id: UUID | None) -> N
         raise ValidationError("Pick one of the voices in the gallery.", code="unknown_voice")
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Preferences:
     """What a user set once for every generation, and the draft they are typing."""
 
-    def __init__(self, *, uow: Callable[[], ProfileUnitOfWork], clock: Clock) -> None:
-        self._uow = uow
-        self._clock = clock
+    uow: Callable[[], ProfileUnitOfWork]
+    clock: Clock
 
     async def get(self, user: User) -> UserPreferences:
         """The user's preferences (the defaults if never saved).
 
         A voice unpublished or removed since it was chosen reads as no voice.
         """
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             stored = await uow.preferences.get(user.id) or UserPreferences.defaults(user.id)
             return dataclasses.replace(
                 stored,
@@ -65,7 +66,7 @@ class Preferences:
                 f"These preferences do not exist: {', '.join(sorted(unknown))}.",
                 code="unknown_preference",
             )
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             stored = await uow.preferences.get(user.id) or UserPreferences.defaults(user.id)
             updated = dataclasses.replace(stored, **changes)  # type: ignore[arg-type]
             await _require_published(uow, updated.default_voice_id)
@@ -75,9 +76,9 @@ class Preferences:
 
     async def save_draft(self, user: User, text: str, voice_id: UUID | None) -> UserPreferences:
         """Keep the text being typed (at most 5000 characters) and its voice, if any."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             stored = await uow.preferences.get(user.id) or UserPreferences.defaults(user.id)
-            updated = stored.with_draft(text, voice_id, at=self._clock())
+            updated = stored.with_draft(text, voice_id, at=self.clock())
             await _require_published(uow, voice_id)
             await uow.preferences.save(updated)
             await uow.commit()
@@ -85,13 +86,13 @@ class Preferences:
 
     async def clear_draft(self, user: User) -> None:
         """Forget the draft; `Generations.request` does the same when it saves the text."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             await uow.preferences.clear_draft(user.id)
             await uow.commit()
 
     async def recent_voice_ids(self, user: User, limit: int = 5) -> list[UUID]:
         """The voices of the user's latest generations, most recent first, each once."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             latest = await uow.generations.list_owned(user.id, limit=_RECENT_WINDOW)
         recent: list[UUID] = []
         for generation in latest:

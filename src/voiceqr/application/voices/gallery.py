@@ -56,37 +56,30 @@ class VoiceSpec:
     priority: int = 0
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class VoiceGallery:
-    def __init__(
-        self,
-        *,
-        uow: Callable[[], VoicesUnitOfWork],
-        storage: AudioStorage,
-        speech: Mapping[str, SpeechSynthesizer],
-        clock: Callable[[], datetime],
-    ) -> None:
-        self._uow = uow
-        self._storage = storage
-        self._speech = speech
-        self._clock = clock
+    uow: Callable[[], VoicesUnitOfWork]
+    storage: AudioStorage
+    speech: Mapping[str, SpeechSynthesizer]
+    clock: Callable[[], datetime]
 
     async def list_for(self, user: Actor | None) -> list[Voice]:
         """Published voices whose provider runs here (None: a visitor); those who manage
         voices see every voice."""
         everything = user is not None and can(user, Permission.MANAGE_VOICES)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             voices = await uow.voices.list(published_only=not everything)
-        return voices if everything else [v for v in voices if v.provider in self._speech]
+        return voices if everything else [v for v in voices if v.provider in self.speech]
 
     async def list_all(self, actor: Actor, *, published_only: bool = False) -> list[Voice]:
         """Every voice (or every published one), whether or not its provider runs here:
         the gallery as those who manage it see it."""
         require(actor, Permission.MANAGE_VOICES)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             return await uow.voices.list(published_only=published_only)
 
     async def get(self, voice_id: UUID, *, user: Actor | None = None) -> Voice:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             voice = await uow.voices.get(voice_id)
         hidden_from_user = user is None or not can(user, Permission.MANAGE_VOICES)
         if voice is None or (not voice.published and hidden_from_user):
@@ -94,15 +87,15 @@ class VoiceGallery:
         return voice
 
     async def sample_urls(self, voice: Voice) -> list[str]:
-        return [await self._storage.url(sample.key) for sample in voice.samples]
+        return [await self.storage.url(sample.key) for sample in voice.samples]
 
     async def create(self, actor: Actor, spec: VoiceSpec, *, ip: str = "") -> Voice:
         """Add a voice (voice managers); the audit log records it with the voice."""
         require(actor, Permission.MANAGE_VOICES)
-        now = self._clock()
+        now = self.clock()
         voice = Voice(id=uuid7(), created_at=now, updated_at=now, **_spec_fields(spec))
         self._check_provider(voice.provider)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             await uow.voices.add(voice)
             await record(
                 uow,
@@ -126,11 +119,11 @@ class VoiceGallery:
             raise ValidationError(
                 f"Unknown voice fields: {', '.join(sorted(unknown))}.", code="unknown_field"
             )
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             voice = await uow.voices.get(voice_id)
             if voice is None:
                 raise NotFound("No such voice.", code="voice_not_found")
-            now = self._clock()
+            now = self.clock()
             updated = replace(voice, **changes, updated_at=now)
             if "provider" in changes:
                 self._check_provider(updated.provider)
@@ -150,7 +143,7 @@ class VoiceGallery:
     async def delete(self, actor: Actor, voice_id: UUID, *, ip: str = "") -> None:
         """Remove a voice and its samples (voice managers); the audit log keeps its name."""
         require(actor, Permission.MANAGE_VOICES)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             voice = await uow.voices.get(voice_id)
             if voice is None:
                 raise NotFound("No such voice.", code="voice_not_found")
@@ -160,31 +153,31 @@ class VoiceGallery:
                 actor,
                 "voice.delete",
                 target=("voice", voice_id),
-                now=self._clock(),
+                now=self.clock(),
                 ip=ip,
                 details={"name": voice.name},
             )
             await uow.commit()
         for sample in voice.samples:
-            await self._storage.delete(sample.key)
+            await self.storage.delete(sample.key)
 
     async def seed(self, specs: Sequence[VoiceSpec]) -> int:
         """Add the default gallery when it is empty, each voice with a spoken sample."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             if await uow.voices.count():
                 return 0
-        now = self._clock()
+        now = self.clock()
         voices: list[Voice] = []
         for spec in specs:
             voice = Voice(id=uuid7(), created_at=now, updated_at=now, **_spec_fields(spec))
-            synthesizer = self._speech.get(voice.provider)
+            synthesizer = self.speech.get(voice.provider)
             if synthesizer is not None:
                 sample = await synthesizer.synthesize(SAMPLE_TEXT, voice)
                 key = f"samples/{voice.id}/1.mp3"
-                await self._storage.put(key, sample.audio, sample.content_type)
+                await self.storage.put(key, sample.audio, sample.content_type)
                 voice.samples = [VoiceSample(key=key, label="Sample")]
             voices.append(voice)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             if await uow.voices.count():
                 return 0  # another process seeded first
             for voice in voices:
@@ -194,8 +187,8 @@ class VoiceGallery:
         return len(voices)
 
     def _check_provider(self, provider: str) -> None:
-        if provider not in self._speech:
-            known = ", ".join(sorted(self._speech)) or "none"
+        if provider not in self.speech:
+            known = ", ".join(sorted(self.speech)) or "none"
             raise ValidationError(
                 f"Speech provider '{provider}' is not configured here (configured: {known}).",
                 code="unknown_provider",

@@ -3,8 +3,9 @@ both parts, links from the public base URL, 3 attempts 5 minutes apart, then fai
 
 from __future__ import annotations
 
+import contextlib
 import email
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default
@@ -15,6 +16,7 @@ from argon2 import PasswordHasher as Argon2
 
 from tests.conftest import free_port
 from tests.integration.adapters.mail.smtp_server import Recorder, start
+from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory, create_engine
 from voiceqr.adapters.passwords import Argon2PasswordHasher
 from voiceqr.application.accounts.policy import Client
 from voiceqr.bootstrap import Adapters, Platform, build
@@ -44,7 +46,11 @@ def smtp() -> Iterator[tuple[Recorder, int]]:
         controller.stop()
 
 
-async def _platform(tmp_path: Path, port: int, clock: Clock) -> Platform:
+@contextlib.asynccontextmanager
+async def _platform(
+    tmp_path: Path, port: int, clock: Clock
+) -> AsyncIterator[tuple[Platform, SqlUnitOfWorkFactory]]:
+    """The started platform, and the database it was given (for reading the outbox)."""
     settings = load(
         {
             "VOICEQR_DATA_DIR": str(tmp_path / "data"),
@@ -57,13 +63,18 @@ async def _platform(tmp_path: Path, port: int, clock: Clock) -> Platform:
         }
     )
     cheap = Argon2PasswordHasher(Argon2(time_cost=1, memory_cost=8, parallelism=1))
-    platform = build(settings, Adapters(clock=clock, hasher=cheap))
+    uow = SqlUnitOfWorkFactory(create_engine(settings.database_url))
+    platform = build(settings, Adapters(uow=uow, clock=clock, hasher=cheap))
     await platform.start()
-    return platform
+    try:
+        yield platform, uow
+    finally:
+        await platform.stop()
+        await uow.dispose()
 
 
-async def _statuses(platform: Platform) -> list[tuple[OutboxStatus, int]]:
-    async with platform.backends.uow() as uow:
+async def _statuses(outbox: SqlUnitOfWorkFactory) -> list[tuple[OutboxStatus, int]]:
+    async with outbox() as uow:
         return [(m.status, m.attempts) for m in await uow.outbox.list(status=None, limit=10)]
 
 
@@ -72,8 +83,7 @@ async def test_sign_up_mail_reaches_the_smtp_server_with_both_parts_and_a_public
 ) -> None:
     handler, port = smtp
     clock = Clock()
-    platform = await _platform(tmp_path, port, clock)
-    try:
+    async with _platform(tmp_path, port, clock) as (platform, database):
         await platform.accounts.accounts.register(
             name="Ada",
             email="ada@example.com",
@@ -84,8 +94,7 @@ async def test_sign_up_mail_reaches_the_smtp_server_with_both_parts_and_a_public
         assert handler.received == []  # written to the outbox, not sent inline
         assert await platform.mail.delivery.deliver_due() == 1
         assert await platform.mail.delivery.deliver_due() == 0  # sent once
-    finally:
-        await platform.stop()
+        assert await _statuses(database) == [(OutboxStatus.SENT, 1)]
 
     (mail_from, rcpt_tos, content) = handler.received[0]
     assert rcpt_tos == ["ada@example.com"]
@@ -99,15 +108,14 @@ async def test_sign_up_mail_reaches_the_smtp_server_with_both_parts_and_a_public
     assert page is not None
     assert f"{BASE_URL}/verify-email?token=" in text.get_content()
     assert f"{BASE_URL}/verify-email?token=" in page.get_content()
-    assert await _statuses(platform) == [(OutboxStatus.SENT, 1)]
 
 
 async def test_mail_is_tried_three_times_five_minutes_apart_then_marked_failed(
     tmp_path: Path,
 ) -> None:
     clock = Clock()
-    platform = await _platform(tmp_path, free_port(), clock)  # nothing listens there
-    try:
+    # Nothing listens at the SMTP port.
+    async with _platform(tmp_path, free_port(), clock) as (platform, database):
         await platform.accounts.accounts.forgot_password(
             email="nobody@example.com", client=Client()
         )
@@ -120,26 +128,24 @@ async def test_mail_is_tried_three_times_five_minutes_apart_then_marked_failed(
         )
         await platform.accounts.accounts.forgot_password(email="bo@example.com", client=Client())
         assert await platform.mail.delivery.deliver_due() == 0
-        assert await _statuses(platform) == [(OutboxStatus.PENDING, 1)]
+        assert await _statuses(database) == [(OutboxStatus.PENDING, 1)]
 
         clock.now += timedelta(minutes=4)
         await platform.mail.delivery.deliver_due()
-        assert await _statuses(platform) == [(OutboxStatus.PENDING, 1)]  # not due yet
+        assert await _statuses(database) == [(OutboxStatus.PENDING, 1)]  # not due yet
 
         clock.now += timedelta(minutes=1)
         await platform.mail.delivery.deliver_due()
-        assert await _statuses(platform) == [(OutboxStatus.PENDING, 2)]
+        assert await _statuses(database) == [(OutboxStatus.PENDING, 2)]
 
         clock.now += timedelta(minutes=5)
         await platform.mail.delivery.deliver_due()
-        assert await _statuses(platform) == [(OutboxStatus.FAILED, 3)]
+        assert await _statuses(database) == [(OutboxStatus.FAILED, 3)]
 
         clock.now += timedelta(hours=1)
         await platform.mail.delivery.deliver_due()
-        assert await _statuses(platform) == [(OutboxStatus.FAILED, 3)]  # given up for good
-        async with platform.backends.uow() as uow:
+        assert await _statuses(database) == [(OutboxStatus.FAILED, 3)]  # given up for good
+        async with database() as uow:
             (failed,) = await uow.outbox.list(status=OutboxStatus.FAILED, limit=10)
         assert failed.last_error is not None
         assert failed.last_error.startswith("mail_unavailable")
-    finally:
-        await platform.stop()

@@ -207,7 +207,7 @@ async def test_the_job_stream_stays_short_however_many_generations_are_made(
             processes=processes,
             watch=[worker],
         )
-        assert isinstance(platform.backends.broker, RedisJobStream)
+        assert isinstance(platform.jobs_broker(), RedisJobStream)
     finally:
         await platform.stop()
     assert "trim of acknowledged jobs" in worker.output()

@@ -32,10 +32,13 @@ WAITING_TEXT = "This one waits until tomorrow"
 async def _failures(env: dict[str, str]) -> None:
     """On the data directory, before the server starts: a generation of the admin that
     failed for good, and one whose next attempt is tomorrow."""
+    from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory, create_engine
     from voiceqr.bootstrap import Adapters, build
     from voiceqr.settings import load
 
-    platform = build(load(env), Adapters(speech={"espeak": QuotaGone()}))
+    settings = load(env)
+    database = SqlUnitOfWorkFactory(create_engine(settings.database_url))
+    platform = build(settings, Adapters(uow=database, speech={"espeak": QuotaGone()}))
     await platform.start()
     try:
         admin = await platform.accounts.accounts.get_by_email(EMAIL)
@@ -45,11 +48,12 @@ async def _failures(env: dict[str, str]) -> None:
             admin, text=FAILED_TEXT, voice_id=voice.id
         )
         await platform.generations.generations.process(failed.id)
-        async with platform.backends.uow() as uow:
+        async with database() as uow:
             await uow.generations.add(due_tomorrow(admin.id, voice.id, WAITING_TEXT))
             await uow.commit()
     finally:
         await platform.stop()
+        await database.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-from litestar.testing import AsyncTestClient
 
 from tests.integration.http_helpers import (
     PASSWORD,
@@ -26,12 +25,10 @@ from tests.integration.http_helpers import (
     Agent,
     RunningApp,
     assert_problem,
-    fast_hasher,
+    running_app,
     session_token,
 )
-from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.mail.outbox import OutboxMessage
-from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Jobs, Settings
 
 TRUSTED_PROXY = "10.0.0.1"
@@ -78,9 +75,8 @@ async def running(tmp: Path, clock: Clock, auth: Auth) -> AsyncIterator[RunningA
         # Mail is delivered when a test asks, not by the in-process sweeper.
         jobs=Jobs(sweep_interval_seconds=3600),
     )
-    platform = build(settings, Adapters(hasher=fast_hasher(), clock=clock))
-    async with AsyncTestClient(PeerFromHeader(create_app(platform))) as client:
-        yield RunningApp(platform, client)
+    async with running_app(settings, wrap=PeerFromHeader, clock=clock) as app:
+        yield app
 
 
 def address(name: str) -> str:
@@ -92,7 +88,7 @@ def mails(app: RunningApp, to: str, kind: str | None = None) -> list[OutboxMessa
     """Mail the app wrote to the outbox for `to` (and of `kind`), newest first."""
 
     async def read() -> list[OutboxMessage]:
-        async with app.platform.backends.uow() as uow:
+        async with app.uow() as uow:
             return await uow.outbox.list(status=None, limit=100_000)
 
     return [m for m in app.call(read) if m.to == to and (kind is None or m.kind == kind)]

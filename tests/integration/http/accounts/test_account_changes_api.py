@@ -19,7 +19,6 @@ from tests.integration.http.accounts.accounts_api import (
     token_in,
 )
 from tests.integration.http_helpers import PASSWORD, RunningApp, assert_problem
-from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.domain.accounts.users import UserStatus
 from voiceqr.domain.authz import OPERATOR
 
@@ -160,9 +159,7 @@ async def test_the_cookie_of_a_disabled_user_stops_working_even_if_its_session_r
     agent = await signed_in(app, email)
 
     async def disable_in_the_database_only() -> None:
-        uow = app.platform.backends.uow
-        assert isinstance(uow, SqlUnitOfWorkFactory)
-        async with uow() as unit:
+        async with app.uow() as unit:
             stored = await unit.users.get(user.id)
             assert stored is not None
             stored.status = UserStatus.DISABLED

@@ -15,20 +15,17 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from litestar.testing import AsyncTestClient
 
 from tests.integration.http_helpers import (
     BROWSER,
     Agent,
     RunningApp,
     assert_problem,
-    fast_hasher,
     is_html,
+    running_app,
 )
-from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import Role, User, UserStatus
 from voiceqr.domain.authz import OPERATOR
-from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -53,9 +50,8 @@ async def app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Running
         data_dir=str(tmp_path_factory.mktemp("voiceqr-api-keys")),
         auth=Auth(sign_in_per_minute=1000),  # every test signs new people in from one address
     )
-    platform = build(settings, Adapters(hasher=fast_hasher()))
-    async with AsyncTestClient(create_app(platform)) as client:
-        yield RunningApp(platform, client)
+    async with running_app(settings) as app:
+        yield app
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -373,9 +369,7 @@ async def test_a_rotated_key_s_old_secret_works_during_the_grace_period_only(
 ) -> None:
     clock = MovableClock()
     settings = Settings(data_dir=str(tmp_path / "data"))
-    platform = build(settings, Adapters(hasher=fast_hasher(), clock=clock))
-    async with AsyncTestClient(create_app(platform)) as client:
-        running = RunningApp(platform, client)
+    async with running_app(settings, clock=clock) as running:
         alice = await running.new_user("rotator@example.com")
         key = await make_key(alice, "read")
         old = key["key"]

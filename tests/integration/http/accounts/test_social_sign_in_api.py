@@ -17,7 +17,6 @@ import httpx
 import pytest
 import pytest_asyncio
 from joserfc import jwk
-from litestar.testing import AsyncTestClient
 from oidc_provider_mock import run_server_in_thread
 
 from tests.integration.http_helpers import (
@@ -29,8 +28,8 @@ from tests.integration.http_helpers import (
     assert_problem,
     cookie_attributes,
     csrf_token,
-    fast_hasher,
     is_html,
+    running_app,
 )
 from tests.integration.oidc_providers import (
     CLIENT_SECRET,
@@ -43,10 +42,8 @@ from tests.integration.oidc_providers import (
     local_path,
     query,
 )
-from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import UserStatus
 from voiceqr.domain.authz import OPERATOR
-from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Settings
 
 pytestmark = [
@@ -83,9 +80,8 @@ async def app(
             microsoft_client_secret=CLIENT_SECRET,
         ),
     )
-    platform = build(settings, Adapters(hasher=fast_hasher()))
-    async with AsyncTestClient(create_app(platform)) as client:
-        yield RunningApp(platform, client)
+    async with running_app(settings) as app:
+        yield app
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -101,9 +97,8 @@ async def forged_app(
             google_client_secret=CLIENT_SECRET,
         ),
     )
-    platform = build(settings, Adapters(hasher=fast_hasher()))
-    async with AsyncTestClient(create_app(platform)) as client:
-        yield RunningApp(platform, client)
+    async with running_app(settings) as app:
+        yield app
 
 
 async def social_sign_in(
@@ -131,7 +126,7 @@ def identities(app: RunningApp, email: str) -> list[Any]:
     async def find() -> list[Any]:
         user = await app.platform.accounts.accounts.get_by_email(email)
         assert user is not None
-        async with app.platform.backends.uow() as uow:
+        async with app.uow() as uow:
             return await uow.social_identities.list_for_user(user.id)
 
     return app.call(find)

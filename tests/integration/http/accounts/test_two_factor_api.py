@@ -16,7 +16,6 @@ from typing import Any
 import pyotp
 import pytest
 import pytest_asyncio
-from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from tests.integration.http_helpers import (
@@ -25,15 +24,12 @@ from tests.integration.http_helpers import (
     Agent,
     RunningApp,
     assert_problem,
-    fast_hasher,
     is_html,
+    running_app,
     session_token,
 )
 from voiceqr.adapters.database import accounts
-from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.adapters.secret_box import FernetSecretBox
-from voiceqr.bootstrap import Adapters, build
-from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Database, Settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -72,9 +68,8 @@ async def app(
         # Every test signs people in from the one test client address.
         auth=Auth(sign_in_per_minute=10_000),
     )
-    platform = build(settings, Adapters(hasher=fast_hasher(), clock=clock))
-    async with AsyncTestClient(create_app(platform)) as client:
-        yield RunningApp(platform, client)
+    async with running_app(settings, clock=clock) as app:
+        yield app
 
 
 _people = iter(range(1_000_000))
@@ -166,11 +161,9 @@ async def test_the_secret_is_encrypted_in_the_database(
 ) -> None:
     agent = await someone(app)
     secret, codes = await enable(agent, clock)
-    uow = app.platform.backends.uow
-    assert isinstance(uow, SqlUnitOfWorkFactory)
 
     async def read() -> tuple[str, list[str]]:
-        async with uow.engine.connect() as connection:
+        async with app.uow.engine.connect() as connection:
             users, recovery = accounts.users, accounts.recovery_codes
             assert agent.user is not None
             stored = (
@@ -390,9 +383,7 @@ async def test_two_factor_forms_need_the_csrf_token(app: RunningApp) -> None:
 async def test_the_two_factor_flow_on_postgresql(fresh_postgres: str, tmp_path: Path) -> None:
     clock = MovableClock()
     settings = Settings(data_dir=str(tmp_path), database=Database(url=fresh_postgres))
-    platform = build(settings, Adapters(hasher=fast_hasher(), clock=clock))
-    async with AsyncTestClient(create_app(platform)) as client:
-        app = RunningApp(platform, client)
+    async with running_app(settings, clock=clock) as app:
         agent = await app.new_user("pg@example.com")
         secret, codes = await enable(agent, clock)
 

@@ -15,7 +15,6 @@ from uuid import UUID
 import httpx
 import pytest
 import pytest_asyncio
-from litestar.testing import AsyncTestClient
 
 from tests.integration.http_helpers import (
     BROWSER,
@@ -24,17 +23,15 @@ from tests.integration.http_helpers import (
     RunningApp,
     csrf_token,
     due_tomorrow,
-    fast_hasher,
     is_html,
+    running_app,
     wait_until_finished,
 )
 from voiceqr.application.shared.ports import SpeechResult
-from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import Role
 from voiceqr.domain.shared.errors import ErrorCategory, SpeechError
 from voiceqr.domain.shared.ids import uuid7
 from voiceqr.domain.voices.voice import Voice
-from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Jobs, Settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -77,9 +74,8 @@ async def env(
         jobs=Jobs(max_attempts=2, retry_base_seconds=0.0, sweep_interval_seconds=0.2),
     )
     synth = BrokenSynth()
-    platform = build(settings, Adapters(hasher=fast_hasher(), speech={"espeak": synth}))
-    async with AsyncTestClient(create_app(platform)) as client:
-        yield RunningApp(platform, client), synth
+    async with running_app(settings, speech={"espeak": synth}) as app:
+        yield app, synth
 
 
 @pytest.fixture

@@ -11,24 +11,21 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from litestar.testing import AsyncTestClient
 
 from tests.integration.http_helpers import (
     BROWSER,
     Agent,
     RunningApp,
     assert_problem,
-    fast_hasher,
     is_html,
+    running_app,
     wait_until_finished,
 )
 from voiceqr.application.shared.ports import SpeechResult
-from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import Role
 from voiceqr.domain.mail.outbox import OutboxMessage
 from voiceqr.domain.shared.errors import ErrorCategory, SpeechError
 from voiceqr.domain.voices.voice import Voice
-from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Jobs, Settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -65,10 +62,9 @@ async def app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Running
         jobs=Jobs(max_attempts=2, retry_base_seconds=0.0, sweep_interval_seconds=0.2),
     )
     synth = QuotaSynth()
-    platform = build(settings, Adapters(hasher=fast_hasher(), speech={"espeak": synth}))
-    async with AsyncTestClient(create_app(platform)) as client:
+    async with running_app(settings, speech={"espeak": synth}) as app:
         synth.spent = True  # the default gallery is seeded
-        yield RunningApp(platform, client)
+        yield app
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -96,7 +92,7 @@ async def failed_generation(agent: Agent, voice_id: str) -> str:
 
 def failure_mails(app: RunningApp, to: str) -> list[OutboxMessage]:
     async def read() -> list[OutboxMessage]:
-        async with app.platform.backends.uow() as uow:
+        async with app.uow() as uow:
             return await uow.outbox.list(status=None, limit=10_000)
 
     return [m for m in app.call(read) if m.to == to and m.kind == "generation_failed"]

@@ -16,23 +16,20 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from litestar.testing import AsyncTestClient
 
 from tests.integration.http_helpers import (
     Agent,
     RunningApp,
     assert_problem,
-    fast_hasher,
+    running_app,
     wait_until_finished,
 )
 from voiceqr.adapters.storage.local import LocalAudioStorage
 from voiceqr.application.shared.ports import SpeechResult
-from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import Role
 from voiceqr.domain.mail.outbox import OutboxMessage
 from voiceqr.domain.shared.errors import ErrorCategory, SpeechError, StorageError
 from voiceqr.domain.voices.voice import Voice
-from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Jobs, Settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -86,11 +83,8 @@ async def env(
     )
     synth = FailingSynth()
     storage = FlakyStorage(Path(data) / "media", url_prefix="/media")
-    platform = build(
-        settings, Adapters(hasher=fast_hasher(), speech={"espeak": synth}, storage=storage)
-    )
-    async with AsyncTestClient(create_app(platform)) as client:
-        yield RunningApp(platform, client), synth, storage
+    async with running_app(settings, speech={"espeak": synth}, storage=storage) as app:
+        yield app, synth, storage
 
 
 @pytest.fixture
@@ -118,7 +112,7 @@ async def make(agent: Agent, voice_id: str) -> str:
 
 def failure_mails(app: RunningApp, to: str) -> list[OutboxMessage]:
     async def read() -> list[OutboxMessage]:
-        async with app.platform.backends.uow() as uow:
+        async with app.uow() as uow:
             return await uow.outbox.list(status=None, limit=10_000)
 
     return [m for m in app.call(read) if m.to == to and m.kind == "generation_failed"]

@@ -21,6 +21,7 @@ from tests.integration.http_helpers import (
     is_html,
     wait_until_finished,
 )
+from voiceqr.adapters.storage.local import LocalAudioStorage
 from voiceqr.domain.generations.generation import Generation, GenerationStatus, new_public_code
 from voiceqr.domain.shared.errors import NotFound
 from voiceqr.domain.shared.ids import uuid7
@@ -61,7 +62,7 @@ def stored_rows(app: RunningApp, owner_id: UUID, voice_id: str, count: int) -> l
 
 
 async def stored_audio_key(app: RunningApp, generation_id: UUID) -> str | None:
-    async with app.platform.backends.uow() as uow:
+    async with app.uow() as uow:
         generation = await uow.generations.get(generation_id)
     assert generation is not None
     return generation.audio_key
@@ -159,8 +160,10 @@ async def test_delete_removes_the_audio_and_the_public_code_answers_410(
     response = await owner.delete(f"/api/v1/generations/{generation_id}")
     assert response.status_code == 204
 
+    # The audio files the embedded platform keeps in its data directory.
+    files = LocalAudioStorage(app.platform.settings.data_path / "media", url_prefix="/media")
     with pytest.raises(NotFound):
-        app.call(app.platform.backends.storage.get, key)
+        app.call(files.get, key)
     assert_problem(await owner.get(f"/api/v1/generations/{generation_id}"), 404)
     assert generation_id not in (await ids(owner))[0]
     assert_problem(await owner.delete(f"/api/v1/generations/{generation_id}"), 404)

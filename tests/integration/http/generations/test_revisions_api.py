@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
-from litestar.testing import AsyncTestClient
 from typer.testing import CliRunner
 
 from tests.integration.failed_generations import make_generations
@@ -23,16 +22,15 @@ from tests.integration.http_helpers import (
     RunningApp,
     assert_problem,
     audio_sources,
-    fast_hasher,
+    running_app,
     wait_until_finished,
 )
+from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory, create_engine
 from voiceqr.application.shared.ports import SpeechResult
-from voiceqr.bootstrap import Adapters, build
 from voiceqr.domain.accounts.users import Role
 from voiceqr.domain.shared.errors import ErrorCategory, SpeechError
 from voiceqr.domain.voices.voice import Voice
 from voiceqr.entrypoints.cli import app as cli
-from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Database, Settings, load
 
 FIRST = "The east wing is closed today."
@@ -75,9 +73,8 @@ async def env(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[RunningA
         auth=Auth(sign_in_per_minute=10_000, emails_per_hour=10_000),
     )
     synth = HoldableSynth()
-    platform = build(settings, Adapters(hasher=fast_hasher(), speech={"espeak": synth}))
-    async with AsyncTestClient(create_app(platform)) as client:
-        running = RunningApp(platform, client)
+    async with running_app(settings, speech={"espeak": synth}) as running:
+        platform = running.platform
         if not platform.embedded:  # the embedded platform seeds itself on start
             running.call(platform.voices.seed, platform.default_voices)
         yield running, synth
@@ -302,14 +299,14 @@ def test_an_operator_edits_and_requeues_a_failed_generation_from_the_cli(tmp_pat
     assert f"requeued {failed} as revision 2" in out
 
     async def stored() -> Any:
-        platform = build(load(env))
+        database = SqlUnitOfWorkFactory(create_engine(load(env).database_url))
         try:
-            async with platform.backends.uow() as uow:
+            async with database() as uow:
                 return await uow.generations.get(failed), await uow.generation_revisions.list_for(
                     failed
                 )
         finally:
-            await platform.stop()
+            await database.dispose()
 
     generation, revisions = asyncio.run(stored())
     assert (generation.text, generation.revision, str(generation.status)) == (

@@ -67,7 +67,7 @@ def stored(app: RunningApp, agent: Agent) -> UserPreferences | None:
     user_id = agent.user.id
 
     async def read() -> UserPreferences | None:
-        async with app.platform.backends.uow() as uow:
+        async with app.uow() as uow:
             return await uow.preferences.get(user_id)
 
     return app.call(read)

@@ -15,7 +15,6 @@ from uuid import UUID
 
 import pytest
 import pytest_asyncio
-from litestar.testing import AsyncTestClient
 
 from tests.conftest import _admin, postgres_url
 from tests.integration.http_helpers import (
@@ -24,9 +23,9 @@ from tests.integration.http_helpers import (
     Agent,
     RunningApp,
     assert_problem,
-    fast_hasher,
+    running_app,
 )
-from voiceqr.bootstrap import Adapters, build
+from voiceqr.bootstrap import build
 from voiceqr.domain.accounts.users import Role
 from voiceqr.domain.generations.generation import Generation, GenerationStatus, new_public_code
 from voiceqr.domain.shared.ids import uuid7
@@ -60,9 +59,8 @@ def settings(
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def app(settings: Settings) -> AsyncIterator[RunningApp]:
-    platform = build(settings, Adapters(hasher=fast_hasher()))
-    async with AsyncTestClient(create_app(platform)) as client:
-        running = RunningApp(platform, client)
+    async with running_app(settings) as running:
+        platform = running.platform
         if not platform.embedded:  # the embedded platform seeds itself on start
             running.call(platform.voices.seed, platform.default_voices)
         yield running

@@ -8,22 +8,18 @@ from pathlib import Path
 
 import pytest
 import zxingcpp
-from litestar.testing import AsyncTestClient
 from PIL import Image
 
 from tests.integration.http_helpers import (
     BROWSER,
     SITE,
-    RunningApp,
     assert_problem,
-    fast_hasher,
     fetch_audio,
     looks_like_mp3,
+    running_app,
     wait_for_counts,
     wait_until_finished,
 )
-from voiceqr.bootstrap import Adapters, build
-from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Database, Settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -32,10 +28,9 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 @pytest.mark.postgres
 async def test_the_core_api_flow_on_postgresql(fresh_postgres: str, tmp_path: Path) -> None:
     settings = Settings(data_dir=str(tmp_path), database=Database(url=fresh_postgres))
-    platform = build(settings, Adapters(hasher=fast_hasher()))
-    assert not platform.embedded
-    async with AsyncTestClient(create_app(platform)) as client:
-        app = RunningApp(platform, client)
+    async with running_app(settings) as app:
+        platform = app.platform
+        assert not platform.embedded
         # Only the embedded platform migrates and seeds itself on start.
         app.call(platform.upgrade_database)
         assert app.call(platform.voices.seed, platform.default_voices) == len(

@@ -34,9 +34,7 @@ async def app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Running
 
 
 def engine_of(app: RunningApp) -> AsyncEngine:
-    uow = app.platform.backends.uow
-    assert isinstance(uow, SqlUnitOfWorkFactory)
-    return uow.engine
+    return app.uow.engine
 
 
 def checked_out(app: RunningApp) -> int:
