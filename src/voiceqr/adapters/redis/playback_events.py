@@ -21,12 +21,15 @@ from typing import Any
 
 import msgspec
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from voiceqr.application.playback.ports import StoreEvents
 from voiceqr.domain.playback.events import PlaybackEvent
 
 GROUP = "voiceqr-playback"
+_FIRST_PAUSE, _LONGEST_PAUSE = 1.0, 30.0  # seconds between tries while Redis is away
 log = logging.getLogger(__name__)
 
 
@@ -79,23 +82,43 @@ class RedisPlaybackEvents:
                 continue
             try:
                 await self._redis.xadd(self._stream, {"e": self._encode(batch)})
-            except Exception:
-                # The page is still shown; these scans are not counted.
-                log.exception("playback events lost: %d (Redis refused them)", len(batch))
+            except Exception as exc:
+                # The page is still shown; these scans are not counted. One line a batch.
+                log.warning("playback events lost: %d (Redis refused them: %s)", len(batch), exc)
             sent.set_result(None)
 
     async def drain(self, store: StoreEvents) -> None:
-        joined = False
+        joined, away, pause = False, False, _FIRST_PAUSE
         while True:
             try:
                 if not joined:
                     await self._join_group()
                     joined = True
                 await self._hand_over(store)
+            except (RedisConnectionError, RedisTimeoutError) as exc:
+                # What was read stays pending and is read again once Redis is back.
+                if not away:
+                    log.warning("playback events wait: Redis is unreachable (%s)", exc)
+                    away = True
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, _LONGEST_PAUSE)
+                continue
+            except ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                # Redis came back empty (it keeps nothing on disk): make the group again.
+                log.warning("playback events: the stream's group is gone; making it again")
+                joined = False
+                continue
             except Exception:
-                # Redis or the database away: what was read stays pending, read again.
-                log.exception("playback events not stored yet; trying again in a second")
-                await asyncio.sleep(1)
+                log.exception("playback events not stored yet; trying again")
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, _LONGEST_PAUSE)
+                continue
+            if away:
+                log.warning("playback events: Redis is back")
+                away = False
+            pause = _FIRST_PAUSE
 
     async def _hand_over(self, store: StoreEvents) -> None:
         # What this consumer read but did not store, then what others left behind,
