@@ -153,6 +153,16 @@ DEFAULT_VOICES: Final[tuple[DefaultVoice, ...]] = (
 )
 
 
+# How a failure of the engine reaches the user: (message, category, code, retryable).
+_UNKNOWN_VOICE = ("This voice is not available.", ErrorCategory.VALIDATION, "unknown_voice", False)
+_ENGINE_FAILED = (
+    "The speech engine failed; please try again.",
+    ErrorCategory.PROVIDER,
+    "espeak_failed",
+    True,
+)
+
+
 class _EspeakError(Exception):
     def __init__(self, message: str, *, unknown_voice: bool = False) -> None:
         super().__init__(message)
@@ -278,20 +288,11 @@ class EspeakSynthesizer:
         try:
             audio = await asyncio.to_thread(self._render, text, voice.provider_voice_id)
         except _EspeakError as exc:
-            if exc.unknown_voice:
-                raise SpeechError(
-                    "This voice is not available.",
-                    category=ErrorCategory.VALIDATION,
-                    code="unknown_voice",
-                    retryable=False,
-                    detail=str(exc),
-                ) from exc
+            message, category, code, retryable = (
+                _UNKNOWN_VOICE if exc.unknown_voice else _ENGINE_FAILED
+            )
             raise SpeechError(
-                "The speech engine failed; please try again.",
-                category=ErrorCategory.PROVIDER,
-                code="espeak_failed",
-                retryable=True,
-                detail=str(exc),
+                message, category=category, code=code, retryable=retryable, detail=str(exc)
             ) from exc
         return SpeechResult(audio=audio, characters_billed=len(text))
 

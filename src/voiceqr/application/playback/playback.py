@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
@@ -95,26 +95,21 @@ class Visit:
 LISTENS_PER_MINUTE = 10
 
 
+@dataclass(slots=True, kw_only=True)
 class Playback:
-    def __init__(
-        self,
-        *,
-        uow: Callable[[], PlaybackUnitOfWork],
-        storage: AudioStorage,
-        clock: Callable[[], datetime],
-        events: PlaybackEventLog,
-        codes: CodeCache[PublicCode | None],
-        user_agents: UserAgentReader,
-        limits: RateLimiter,
-    ) -> None:
-        self._uow = uow
-        self._storage = storage
-        self._clock = clock
-        self._events = events
-        self._codes = codes
-        self._user_agents = user_agents
-        self._limits = limits
-        self._salts = VisitorSalts(uow=uow)
+    """The public page of a code, its scans and listens, and how far each listen went."""
+
+    uow: Callable[[], PlaybackUnitOfWork]
+    storage: AudioStorage
+    clock: Callable[[], datetime]
+    events: PlaybackEventLog
+    codes: CodeCache[PublicCode | None]
+    user_agents: UserAgentReader
+    limits: RateLimiter
+    salts: VisitorSalts = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.salts = VisitorSalts(uow=self.uow)
 
     async def page(self, code: str) -> PlaybackPage:
         """What the code plays: the live audio with the text and voice it was made from.
@@ -128,7 +123,7 @@ class Playback:
         """The page of a code that was just scanned (opened), the scan appended to the log."""
         found = await self._find(code)
         page = _shown(found)
-        await self._events.append(await self._hit(code, found, PlaybackEventKind.SCAN, visit))
+        await self.events.append(await self._hit(code, found, PlaybackEventKind.SCAN, visit))
         return page
 
     async def record_listen(self, code: str, visit: Visit) -> None:
@@ -137,13 +132,13 @@ class Playback:
         _shown(found)
         hit = await self._hit(code, found, PlaybackEventKind.LISTEN, visit)
         key = f"listen:{found.generation_id}:{hit.visitor}"
-        if not await self._limits.hit(key, limit=LISTENS_PER_MINUTE, window_seconds=60):
+        if not await self.limits.hit(key, limit=LISTENS_PER_MINUTE, window_seconds=60):
             raise RateLimited(retry_after=60)
-        await self._events.append(hit)
+        await self.events.append(hit)
 
     async def forget_expired_salts(self) -> int:
         """Delete visitor-key salts past their 48 hours (a periodic job)."""
-        return await self._salts.forget_expired(self._clock())
+        return await self.salts.forget_expired(self.clock())
 
     async def record_heard(
         self,
@@ -176,16 +171,16 @@ class Playback:
             return
         limit, window = HEARD_REPORTS_PER_VISITOR
         visitor = await self._visitor(code, visit)
-        if not await self._limits.hit(f"heard:{visitor}", limit=limit, window_seconds=window):
+        if not await self.limits.hit(f"heard:{visitor}", limit=limit, window_seconds=window):
             raise RateLimited(retry_after=window)
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             await uow.listens.record(
                 Listen(
                     id=listen_id,
                     generation_id=found.generation_id,
                     revision=played,
                     heard=Heard(heard),
-                    at=self._clock(),
+                    at=self.clock(),
                 )
             )
             await uow.commit()
@@ -194,7 +189,7 @@ class Playback:
         """How far the listens of the owner's code went, for the audio it plays now:
         completion rate, average share heard, the retention curve and, sentence by
         sentence over its transcript, the share of listens that heard it."""
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             generation = await uow.generations.get_owned(generation_id, owner.id)
             if generation is None:
                 raise generation_not_found()
@@ -203,7 +198,7 @@ class Playback:
         return ListenThrough.of(tally, text)
 
     async def counts(self, generation_ids: Sequence[UUID]) -> dict[UUID, PlaybackCounts]:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             return await uow.playback_events.counts(generation_ids)
 
     async def store_events(self, events: Sequence[PlaybackEvent]) -> None:
@@ -212,7 +207,7 @@ class Playback:
         each is marked as the start of a visit or not."""
         if not events:
             return
-        describe = self._user_agents.describe
+        describe = self.user_agents.describe
         devices = await asyncio.to_thread(lambda: [describe(e.user_agent) for e in events])
         since = min(e.occurred_at for e in events) - VISIT_WINDOW
         keys = {
@@ -221,7 +216,7 @@ class Playback:
             for visitor in (e.visitor, e.previous_visitor)
             if visitor
         }
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             seen = await uow.playback_events.last_seen(keys, since=since) if keys else {}
             starts = mark_visits(events, seen)
             await uow.playback_events.add_many(
@@ -234,15 +229,15 @@ class Playback:
 
     async def deliver_events(self) -> None:
         """Store what the event log holds, in batches, until cancelled."""
-        await self._events.drain(self.store_events)
+        await self.events.drain(self.store_events)
 
     async def _hit(
         self, code: str, found: PublicCode, kind: PlaybackEventKind, visit: Visit
     ) -> PlaybackEvent:
-        now = self._clock()
+        now = self.clock()
         user_agent = visit.user_agent[:500]
         visitor, previous_visitor = visitor_keys(
-            await self._salts.of(now), code, visit.address, user_agent
+            await self.salts.of(now), code, visit.address, user_agent
         )
         return PlaybackEvent(
             id=uuid7(),
@@ -261,19 +256,19 @@ class Playback:
         )
 
     async def _visitor(self, code: str, visit: Visit) -> str:
-        salts = await self._salts.of(self._clock())
+        salts = await self.salts.of(self.clock())
         return visitor_keys(salts[:1], code, visit.address, visit.user_agent[:500])[0]
 
     async def _find(self, code: str) -> PublicCode:
         found = None
         if is_well_formed_public_code(code):
-            found = await self._codes.get(code, self._read)
+            found = await self.codes.get(code, self._read)
         if found is None:
             raise NotFound("This code does not lead to any audio.", code="code_not_found")
         return found
 
     async def _read(self, code: str) -> PublicCode | None:
-        async with self._uow() as uow:
+        async with self.uow() as uow:
             generation = await uow.generations.get_by_code(code)
             if generation is None:
                 return None
@@ -282,7 +277,7 @@ class Playback:
             text, voice_id = await _live_text_and_voice(uow, generation)
             audio_url = revision = None
             if generation.audio_key is not None:
-                audio_url = await self._storage.url(generation.audio_key)
+                audio_url = await self.storage.url(generation.audio_key)
                 revision = generation.live_revision or 1
             voice = await uow.voices.get(voice_id)
         page = PlaybackPage(

@@ -83,7 +83,7 @@ class VoiceGallery:
             voice = await uow.voices.get(voice_id)
         hidden_from_user = user is None or not can(user, Permission.MANAGE_VOICES)
         if voice is None or (not voice.published and hidden_from_user):
-            raise NotFound("No such voice.", code="voice_not_found")
+            raise _no_such_voice()
         return voice
 
     async def sample_urls(self, voice: Voice) -> list[str]:
@@ -120,9 +120,7 @@ class VoiceGallery:
                 f"Unknown voice fields: {', '.join(sorted(unknown))}.", code="unknown_field"
             )
         async with self.uow() as uow:
-            voice = await uow.voices.get(voice_id)
-            if voice is None:
-                raise NotFound("No such voice.", code="voice_not_found")
+            voice = await _existing(uow, voice_id)
             now = self.clock()
             updated = replace(voice, **changes, updated_at=now)
             if "provider" in changes:
@@ -144,9 +142,7 @@ class VoiceGallery:
         """Remove a voice and its samples (voice managers); the audit log keeps its name."""
         require(actor, Permission.MANAGE_VOICES)
         async with self.uow() as uow:
-            voice = await uow.voices.get(voice_id)
-            if voice is None:
-                raise NotFound("No such voice.", code="voice_not_found")
+            voice = await _existing(uow, voice_id)
             await uow.voices.delete(voice_id)
             await record(
                 uow,
@@ -197,3 +193,14 @@ class VoiceGallery:
 
 def _spec_fields(spec: VoiceSpec) -> dict[str, Any]:
     return {f.name: getattr(spec, f.name) for f in fields(spec)}
+
+
+async def _existing(uow: VoicesUnitOfWork, voice_id: UUID) -> Voice:
+    voice = await uow.voices.get(voice_id)
+    if voice is None:
+        raise _no_such_voice()
+    return voice
+
+
+def _no_such_voice() -> NotFound:
+    return NotFound("No such voice.", code="voice_not_found")

@@ -19,7 +19,7 @@ from voiceqr.bootstrap import Platform
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
 from voiceqr.domain.shared.errors import ErrorCategory, NotFound
-from voiceqr.entrypoints.cli.kit import exit_code, fail, run, settings
+from voiceqr.entrypoints.cli.kit import echo_lines, exit_code, fail, run, settings
 from voiceqr.entrypoints.cli.voices import find_voice
 
 commands = typer.Typer()
@@ -94,15 +94,14 @@ def failed(
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
 ) -> None:
     """List failed generations of every user, latest failure first."""
-    found = run(lambda p: p.generations.failures.list(OPERATOR, category=category, limit=limit))
-    if not found:
-        typer.echo("no failed generations")
-    for g in found:
-        when = f"{g.updated_at:%Y-%m-%d %H:%M}" if g.updated_at else "-"
-        typer.echo(
-            f"{g.id}  {when}  {g.error_category}/{g.error_code}  tries={g.attempts}  "
-            f"{g.error_message}"
-        )
+    echo_lines(
+        run(lambda p: p.generations.failures.list(OPERATOR, category=category, limit=limit)),
+        lambda g: (
+            f"{g.id}  {f'{g.updated_at:%Y-%m-%d %H:%M}' if g.updated_at else '-'}  "
+            f"{g.error_category}/{g.error_code}  tries={g.attempts}  {g.error_message}"
+        ),
+        none="no failed generations",
+    )
 
 
 @app.command("retry")

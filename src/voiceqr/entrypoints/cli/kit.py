@@ -4,7 +4,7 @@ and running one piece of work on a freshly built platform."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 import typer
@@ -69,3 +69,11 @@ def run(work: Callable[[Platform], Awaitable[T]], *, start: bool = True, worker:
         raise fail(
             f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", 1
         ) from None
+
+
+def echo_lines(items: Sequence[T], line: Callable[[T], str], *, none: str) -> None:
+    """One line per item, or `none` when there are none (a listing command's output)."""
+    if not items:
+        typer.echo(none)
+    for item in items:
+        typer.echo(line(item))

@@ -9,7 +9,7 @@ import typer
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.mail.outbox import OutboxMessage
-from voiceqr.entrypoints.cli.kit import run
+from voiceqr.entrypoints.cli.kit import echo_lines, run
 
 app = typer.Typer()
 
@@ -26,15 +26,14 @@ def outbox(
             await platform.mail.delivery.deliver_due()
         return await platform.mail.delivery.outbox(OPERATOR, failed_only=failed)
 
-    messages = run(work)
-    if not messages:
-        typer.echo("no mail")
-    for m in messages:
-        error = f"  ({m.last_error})" if m.last_error else ""
-        typer.echo(
+    echo_lines(
+        run(work),
+        lambda m: (
             f"{m.created_at:%Y-%m-%d %H:%M}  {m.status:<7}  tries={m.attempts}  {m.to}  "
-            f"{m.subject}{error}"
-        )
+            f"{m.subject}" + (f"  ({m.last_error})" if m.last_error else "")
+        ),
+        none="no mail",
+    )
 
 
 COMMANDS = (app,)

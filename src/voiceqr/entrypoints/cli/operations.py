@@ -8,8 +8,9 @@ import typer
 
 from voiceqr.application.operations.audit import MAX_AUDIT_PAGE
 from voiceqr.domain.authz import OPERATOR
+from voiceqr.domain.operations.audit import AuditEvent
 from voiceqr.domain.operations.failure_monitoring import StatsWindow
-from voiceqr.entrypoints.cli.kit import run
+from voiceqr.entrypoints.cli.kit import echo_lines, run
 
 app = typer.Typer()
 
@@ -24,15 +25,16 @@ def audit_log(
 ) -> None:
     """Show the audit log of admin actions, newest first."""
     page = run(lambda p: p.operations.audit.page(OPERATOR, limit=limit, action=action, actor=actor))
-    if not page.items:
-        typer.echo("no admin actions recorded")
-    for e in page.items:
-        details = " ".join(f"{k}={v}" for k, v in e.details.items())
-        where = f" from {e.ip}" if e.ip else ""
-        typer.echo(
-            f"{e.occurred_at:%Y-%m-%d %H:%M:%S}  {e.actor}{where}  {e.action}  "
-            f"{e.target_type}:{e.target_id}  {details}".rstrip()
-        )
+    echo_lines(page.items, _audit_line, none="no admin actions recorded")
+
+
+def _audit_line(e: AuditEvent) -> str:
+    details = " ".join(f"{k}={v}" for k, v in e.details.items())
+    where = f" from {e.ip}" if e.ip else ""
+    return (
+        f"{e.occurred_at:%Y-%m-%d %H:%M:%S}  {e.actor}{where}  {e.action}  "
+        f"{e.target_type}:{e.target_id}  {details}".rstrip()
+    )
 
 
 @app.command("failures")

@@ -10,7 +10,7 @@ import typer
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.shared.errors import ValidationError
-from voiceqr.entrypoints.cli.kit import run
+from voiceqr.entrypoints.cli.kit import echo_lines, run
 
 app = typer.Typer(name="voices", no_args_is_help=True, help="The voice gallery.")
 
@@ -20,12 +20,14 @@ def list_voices(
     all_voices: Annotated[bool, typer.Option("--all", help="Include unpublished voices.")] = False,
 ) -> None:
     """List the voice gallery."""
-    voices = run(lambda p: p.voices.list_all(OPERATOR, published_only=not all_voices))
-    if not voices:
-        typer.echo("no voices yet; run `voiceqr voices seed`")
-    for v in voices:
-        state = "published" if v.published else "hidden"
-        typer.echo(f"{v.id}  {v.name:<12} {v.provider}:{v.provider_voice_id:<22} {state}")
+    echo_lines(
+        run(lambda p: p.voices.list_all(OPERATOR, published_only=not all_voices)),
+        lambda v: (
+            f"{v.id}  {v.name:<12} {v.provider}:{v.provider_voice_id:<22} "
+            + ("published" if v.published else "hidden")
+        ),
+        none="no voices yet; run `voiceqr voices seed`",
+    )
 
 
 @app.command("seed")
