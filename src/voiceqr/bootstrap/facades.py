@@ -57,15 +57,28 @@ class GenerationsFeature:
     _storage: AudioStorage
 
     async def qr_code(
-        self, owner: User, generation_id: UUID, kind: Literal["svg", "png"], *, size: int
+        self,
+        owner: User,
+        generation_id: UUID,
+        kind: Literal["svg", "png"],
+        *,
+        size: int,
+        placement: str = "",
     ) -> tuple[Generation, bytes]:
         """The owner's generation and its QR code, which encodes its playback URL
-        (marked as a scan, `?s=q`)."""
+        (marked as a scan, `?s=q`, and by its placement, `&p=lobby`, if it has one)."""
         generation = await self.generations.get_for_owner(owner, generation_id)
-        return generation, self.qr_image(generation, kind, size=size)
+        return generation, self.qr_image(generation, kind, size=size, placement=placement)
 
-    def qr_image(self, generation: Generation, kind: Literal["svg", "png"], *, size: int) -> bytes:
-        url = scanned_url(self.playback_url(generation.public_code))
+    def qr_image(
+        self,
+        generation: Generation,
+        kind: Literal["svg", "png"],
+        *,
+        size: int,
+        placement: str = "",
+    ) -> bytes:
+        url = scanned_url(self.playback_url(generation.public_code), placement)
         return self._qr.png(url, size=size) if kind == "png" else self._qr.svg(url, size=size)
 
     async def audio(self, generation: Generation) -> bytes:

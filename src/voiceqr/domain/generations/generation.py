@@ -49,12 +49,21 @@ def new_public_code() -> str:
 
 
 QR_MARKER = "q"  # `?s=q`: the playback page was reached by scanning the printed code
+_PLACEMENT_SPILL = re.compile(r"[^a-z0-9_-]+")
 
 
-def scanned_url(playback_url: str) -> str:
+def placement_name(name: str | None) -> str:
+    """A placement of a printed code ("lobby", "flyer-a"), as URLs and counts carry it:
+    lower case letters, digits, - and _, at most 40 characters."""
+    return _PLACEMENT_SPILL.sub("-", (name or "").strip().lower()).strip("-")[:40]
+
+
+def scanned_url(playback_url: str, placement: str = "") -> str:
     """What a generation's QR code encodes: its playback URL, marked as reached by a
-    scan, so counting tells scans of the printed code from visits by a shared link."""
-    return f"{playback_url}?s={QR_MARKER}"
+    scan (so counting tells scans of the printed code from visits by a shared link), and
+    by the placement of this print when it has one (`&p=lobby`), to compare placements."""
+    named = placement_name(placement)
+    return f"{playback_url}?s={QR_MARKER}" + (f"&p={named}" if named else "")
 
 
 _PUBLIC_CODE = re.compile(r"[A-Za-z0-9_-]{8,64}")

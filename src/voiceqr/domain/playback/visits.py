@@ -17,13 +17,12 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from voiceqr.domain.generations.generation import QR_MARKER
+from voiceqr.domain.generations.generation import QR_MARKER, placement_name
 from voiceqr.domain.playback.events import PlaybackEvent, PlaybackEventKind, Source
 
 VISIT_WINDOW = timedelta(minutes=30)
 SALT_LIFETIME = timedelta(hours=48)
 KEY_BYTES = 8  # 64 bits: collisions among one code's visitors are negligible
-_PLACEMENT = re.compile(r"[^a-z0-9_-]+")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 
@@ -70,7 +69,7 @@ def source_of(marker: str | None) -> Source:
 
 def placement_of(name: str | None) -> str:
     """A placement's name as the QR download put it in the URL (`?p=lobby`), tidied."""
-    return _PLACEMENT.sub("-", (name or "").strip().lower()).strip("-")[:40]
+    return placement_name(name)
 
 
 def referrer_host(referer: str | None) -> str:

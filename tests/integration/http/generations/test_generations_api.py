@@ -69,6 +69,20 @@ async def test_the_qr_png_has_the_requested_size_and_scans_to_the_playback_url(
     assert decoded == [f"{spoken['playback_url']}?s=q"]
 
 
+async def test_a_placements_qr_code_scans_to_the_playback_url_with_its_name(
+    alice: Agent, spoken: dict[str, Any]
+) -> None:
+    response = await alice.get(spoken["qr_png_url"], params={"placement": "Lobby-Door"})
+
+    assert response.status_code == 200
+    assert response.headers["content-disposition"].endswith('-lobby-door.png"')
+    image = Image.open(io.BytesIO(response.content))
+    decoded = [result.text for result in zxingcpp.read_barcodes(image)]
+    assert decoded == [f"{spoken['playback_url']}?s=q&p=lobby-door"]
+    refused = await alice.get(spoken["qr_png_url"], params={"placement": "lobby door!"})
+    assert_problem(refused, 400)
+
+
 async def test_the_qr_svg_is_svg(alice: Agent, spoken: dict[str, Any]) -> None:
     response = await alice.get(spoken["qr_svg_url"])
 

@@ -18,7 +18,7 @@ from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.api_keys import Scope
 from voiceqr.domain.accounts.users import User
-from voiceqr.domain.generations.generation import GenerationStatus
+from voiceqr.domain.generations.generation import GenerationStatus, placement_name
 from voiceqr.domain.playback.events import PlaybackCounts
 from voiceqr.domain.shared.text import ONE_LINE_CHARACTERS, refuse_control_characters
 from voiceqr.entrypoints.http.generations.schemas import (
@@ -39,6 +39,14 @@ from voiceqr.entrypoints.http.kit.auth import api_key_scopes, current_user
 from voiceqr.entrypoints.http.kit.openapi import problems
 
 QrSize = Annotated[int, Parameter(ge=64, le=4096, description="Width and height in pixels")]
+Placement = Annotated[
+    str,
+    Parameter(
+        max_length=40,
+        pattern=r"^[A-Za-z0-9_-]*$",
+        description="Where this print goes (lobby, flyer-a): its scans are counted apart",
+    ),
+]
 
 
 # Dates are read here rather than by Litestar, which also takes numbers such as -1 or
@@ -207,10 +215,13 @@ class GenerationController(Controller):
         platform: NamedDependency[Platform],
         user: NamedDependency[User],
         size: QrSize = 512,
+        placement: Placement = "",
     ) -> Response[bytes]:
-        """The QR code as SVG; it encodes the public playback URL."""
-        generation, body = await platform.generations.qr_code(user, generation_id, "svg", size=size)
-        return _download(body, "image/svg+xml", f"voiceqr-{generation.public_code}.svg")
+        """The QR code as SVG; it encodes the public playback URL (of one placement)."""
+        generation, body = await platform.generations.qr_code(
+            user, generation_id, "svg", size=size, placement=placement
+        )
+        return _download(body, "image/svg+xml", _qr_file(generation.public_code, placement, "svg"))
 
     @get("/{generation_id:uuid}/qr.png", media_type="image/png")
     async def qr_png(
@@ -219,10 +230,18 @@ class GenerationController(Controller):
         platform: NamedDependency[Platform],
         user: NamedDependency[User],
         size: QrSize = 512,
+        placement: Placement = "",
     ) -> Response[bytes]:
-        """The QR code as a PNG of `size` x `size` pixels."""
-        generation, body = await platform.generations.qr_code(user, generation_id, "png", size=size)
-        return _download(body, "image/png", f"voiceqr-{generation.public_code}.png")
+        """The QR code as a PNG of `size` x `size` pixels (of one placement)."""
+        generation, body = await platform.generations.qr_code(
+            user, generation_id, "png", size=size, placement=placement
+        )
+        return _download(body, "image/png", _qr_file(generation.public_code, placement, "png"))
+
+
+def _qr_file(code: str, placement: str, suffix: str) -> str:
+    named = placement_name(placement)
+    return f"voiceqr-{code}{f'-{named}' if named else ''}.{suffix}"
 
 
 def _download(body: bytes, media_type: str, filename: str) -> Response[bytes]:
