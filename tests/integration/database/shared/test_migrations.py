@@ -62,6 +62,10 @@ TABLES = {
     "job_schedules",
     # visitor-key salts (0010)
     "visitor_salts",
+    # analytics roll-ups (0011)
+    "analytics_daily",
+    "analytics_account_daily",
+    "analytics_state",
 }
 
 # The text search index of 0007 is engine-specific DDL that `schema.metadata` cannot
