@@ -29,6 +29,7 @@ from voiceqr.domain.analytics.periods import (
     Period,
     buckets,
     hour_of_week,
+    period,
     previous_buckets,
 )
 from voiceqr.domain.analytics.tallies import (
@@ -143,6 +144,11 @@ class Dashboards:
     ) -> None:
         self._uow = uow
         self._clock = clock
+
+    def period(self, first: str | None, last: str | None, zone: str | None) -> Period:
+        """The period a dashboard asked for, as ISO dates (both included) in an IANA time
+        zone; without dates the last 30 days up to today there (see domain.periods)."""
+        return period(first, last, zone, now=self._clock())
 
     async def summary(
         self, owner: User, period: Period, generation_id: UUID | None = None
