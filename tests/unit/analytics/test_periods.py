@@ -17,6 +17,7 @@ from voiceqr.domain.analytics.periods import (
     bucket_start,
     buckets,
     hour_of_week,
+    local_hours,
     period,
     previous_buckets,
     time_zone,
@@ -157,3 +158,19 @@ def test_raw_events_of_a_day_not_rolled_up_are_kept_whatever_their_age() -> None
     assert retention_cutoff(NOW, 13, None) is None
     assert retention_cutoff(NOW, 13, date(2026, 12, 5)) == datetime(2025, 11, 6, 5, 30, tzinfo=UTC)
     assert retention_cutoff(NOW, 13, date(2024, 1, 1)) == datetime(2024, 1, 2, tzinfo=UTC)
+
+
+@given(st.dates(min_value=date(2001, 1, 1), max_value=date(2080, 1, 1)), zones)
+def test_each_utc_hour_of_a_day_lands_on_the_local_day_and_hour_the_clock_shows(
+    day: date, zone: str
+) -> None:
+    tz = ZoneInfo(zone)
+    for hour, (local_day, local_hour) in enumerate(local_hours(tz, day)):
+        local = datetime(day.year, day.month, day.day, hour, tzinfo=UTC).astimezone(tz)
+        assert (local_day, local_hour) == (local.date(), local.hour)
+
+
+def test_the_hours_of_the_day_new_york_springs_forward() -> None:
+    hours = local_hours(ZoneInfo("America/New_York"), date(2026, 3, 8))
+    assert hours[6] == (date(2026, 3, 8), 1)  # 01:00 EST
+    assert hours[7] == (date(2026, 3, 8), 3)  # 03:00 EDT: 02:00 never happened

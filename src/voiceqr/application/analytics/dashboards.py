@@ -28,7 +28,7 @@ from voiceqr.domain.analytics.periods import (
     DateRange,
     Period,
     buckets,
-    hour_of_week,
+    local_hours,
     period,
     previous_buckets,
 )
@@ -319,12 +319,14 @@ def _split(days: DateRange, through: date | None) -> tuple[DateRange | None, Dat
 
 def _local_days(period: Period, hours: list[Tally]) -> dict[date, Counts]:
     """Scans and listens of each local day, from the tallies of UTC hours."""
-    found: dict[date, Counts] = {}
+    scans: dict[date, int] = {}
+    listens: dict[date, int] = {}
     for tally in hours:
         assert tally.day is not None
-        day = period.local(tally.day, int(tally.value)).date()
-        found[day] = found.get(day, Counts()) + Counts(tally.counts.scans, tally.counts.listens)
-    return found
+        day, _ = local_hours(period.zone, tally.day)[int(tally.value)]
+        scans[day] = scans.get(day, 0) + tally.counts.scans
+        listens[day] = listens.get(day, 0) + tally.counts.listens
+    return {day: Counts(scans[day], listens[day]) for day in scans}
 
 
 def _series(period: Period, bucket: Bucket, hours: list[Tally]) -> TimeSeries:
@@ -349,10 +351,10 @@ def _heatmap(period: Period, hours: list[Tally]) -> Heatmap:
     listens = [[0] * 24 for _ in range(7)]
     for tally in hours:
         assert tally.day is not None
-        local = period.local(tally.day, int(tally.value))
-        if local.date() not in period.days:
+        day, hour = local_hours(period.zone, tally.day)[int(tally.value)]
+        if day not in period.days:
             continue
-        cell = hour_of_week(local)
-        scans[cell // 24][cell % 24] += tally.counts.scans
-        listens[cell // 24][cell % 24] += tally.counts.listens
+        weekday = day.weekday()
+        scans[weekday][hour] += tally.counts.scans
+        listens[weekday][hour] += tally.counts.listens
     return Heatmap(period.zone.key, scans, listens)

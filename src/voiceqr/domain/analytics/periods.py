@@ -8,6 +8,7 @@ time included): a chart's day in Sydney is made of the right 24 hours.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -154,3 +155,31 @@ def period(first: str | None, last: str | None, zone: str | None, *, now: dateti
 def hour_of_week(moment: datetime) -> int:
     """0 (Monday 00:00-01:00) to 167 (Sunday 23:00-24:00), in `moment`'s own zone."""
     return moment.weekday() * 24 + moment.hour
+
+
+@functools.lru_cache(maxsize=8192)
+def local_hours(zone: ZoneInfo, day: date) -> tuple[tuple[date, int], ...]:
+    """Where each UTC hour (0-23) of `day` starts in `zone`: its local day and hour.
+
+    Kept for the days asked about: a dashboard of a year asks for 8,760 hours, and the
+    same days again on the next request. A day with one UTC offset (nearly all) is
+    arithmetic; a day the clocks change on is read hour by hour.
+    """
+    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    offsets = {
+        midnight.astimezone(zone).utcoffset(),
+        (midnight + timedelta(hours=23)).astimezone(zone).utcoffset(),
+    }
+    if len(offsets) == 1:
+        offset = next(iter(offsets))
+        assert offset is not None
+        minutes = int(offset.total_seconds() // 60)
+        found = []
+        for hour in range(24):
+            shift, at = divmod(hour * 60 + minutes, 24 * 60)
+            found.append((day + timedelta(days=shift), at // 60))
+        return tuple(found)
+    return tuple(
+        ((local := (midnight + timedelta(hours=hour)).astimezone(zone)).date(), local.hour)
+        for hour in range(24)
+    )
