@@ -3,10 +3,14 @@ and today's raw events), and that nobody sees another owner's codes."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.unit.fakes import Services, make_services
 from tests.unit.fakes.clock import FakeClock
@@ -253,3 +257,44 @@ async def test_usage_counts_generations_characters_and_storage(s: Services, owne
     assert (usage.generations_total, usage.generations_this_month, usage.codes) == (1, 1, 1)
     assert usage.characters_spoken >= 0
     assert usage.storage_bytes > 0
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.integers(min_value=0, max_value=95 * 24), min_size=1, max_size=40),
+    st.sampled_from(["UTC", "Europe/Paris", "America/St_Johns", "Asia/Kolkata", "Pacific/Chatham"]),
+    st.sampled_from(list(Bucket)),
+)
+def test_charts_in_a_time_zone_count_each_scan_on_its_local_day_weekday_and_hour(
+    hours_ago: list[int], zone: str, bucket: Bucket
+) -> None:
+    """Whatever the zone (daylight saving, offsets of half and quarter hours), the
+    roll-ups moved by their offset put each scan where the local clock showed the
+    start of its UTC hour (roll-ups keep hours: in India a scan at 11:53 UTC counts
+    at 16:30, the start of its hour there)."""
+
+    async def check() -> None:
+        s = make_services(clock=FakeClock(NOW))
+        owner = s.add_user("owner@example.com")
+        code = await _code(s, owner)
+        moments = [NOW - timedelta(hours=h, minutes=7) for h in hours_ago]
+        for n, at in enumerate(moments):
+            _hit(s, code.id, at, visitor=f"v{n}")
+        await s.platform.analytics.rollups.run()
+        shown = period("2026-01-10", "2026-03-10", zone, now=NOW)
+        dashboards = s.platform.analytics.dashboards
+
+        local = [at.replace(minute=0).astimezone(ZoneInfo(zone)) for at in moments]
+        inside = [t for t in local if t.date() in shown.days]
+        heatmap = await dashboards.heatmap(owner, shown)
+        expected = [[0] * 24 for _ in range(7)]
+        for t in inside:
+            expected[t.weekday()][t.hour] += 1
+        assert heatmap.scans == expected
+
+        series = await dashboards.timeseries(owner, shown, bucket)
+        for point in series.points:
+            assert point.scans == sum(1 for t in local if t.date() in point.days)
+            assert point.previous_scans == sum(1 for t in local if t.date() in point.previous_days)
+
+    asyncio.run(check())

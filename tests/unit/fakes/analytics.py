@@ -3,6 +3,7 @@ database's events."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 from uuid import UUID
 
@@ -126,6 +127,23 @@ class FakeAnalytics(Table):
                 key = (value, day if query.per_day else None)
                 found[key] = found.get(key, Counts()) + counts
         return [Tally(value, counts, day) for (value, day), counts in found.items()]
+
+    async def rolled_up_halves(self, query: TallyQuery, cutoff: int) -> list[Tally]:
+        hours = dataclasses.replace(query, dimension=Dimension.HOUR, per_day=True)
+        found: dict[tuple[str, date | None], Counts] = {}
+        for tally in await self.rolled_up(hours):
+            key = ("before" if int(tally.value) < cutoff else "after", tally.day)
+            found[key] = found.get(key, Counts()) + tally.counts
+        return [Tally(value, counts, day) for (value, day), counts in found.items()]
+
+    async def rolled_up_week(self, query: TallyQuery) -> list[tuple[int, int, Counts]]:
+        hours = dataclasses.replace(query, dimension=Dimension.HOUR, per_day=True)
+        found: dict[tuple[int, int], Counts] = {}
+        for tally in await self.rolled_up(hours):
+            assert tally.day is not None
+            key = (tally.day.weekday(), int(tally.value))
+            found[key] = found.get(key, Counts()) + tally.counts
+        return [(weekday, hour, counts) for (weekday, hour), counts in found.items()]
 
     async def raw(self, query: TallyQuery) -> list[Tally]:
         groups: dict[tuple[str, date | None], list[StoredEvent]] = {}

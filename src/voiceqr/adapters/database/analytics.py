@@ -16,6 +16,7 @@ into any time zone, daylight saving time included.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
@@ -266,7 +267,8 @@ class SqlAnalytics(Repository):
         )
         return int(result.rowcount)
 
-    async def rolled_up(self, query: TallyQuery) -> list[Tally]:
+    def _rollups(self, query: TallyQuery) -> tuple[Table, list[Any]]:
+        """The roll-up table the query reads, and the rows of it that it reads."""
         if query.generation_id is None:
             table = analytics_account_daily
             where = [table.c.owner_id == query.owner_id]
@@ -282,9 +284,35 @@ class SqlAnalytics(Repository):
             t.day >= query.days.first,
             t.day <= query.days.last,
         ]
+        return table, where
+
+    async def rolled_up(self, query: TallyQuery) -> list[Tally]:
+        table, where = self._rollups(query)
+        t = table.c
         keys: list[Any] = [t.value, t.day] if query.per_day else [t.value]
         statement = select(*keys, *_summed(table)).where(*where).group_by(*keys)
         return await self._tallies(statement, query.per_day)
+
+    async def rolled_up_halves(self, query: TallyQuery, cutoff: int) -> list[Tally]:
+        table, where = self._rollups(dataclasses.replace(query, dimension=Dimension.HOUR))
+        t = table.c
+        half = case((t.value < f"{cutoff:02d}", "before"), else_="after").label("value")
+        statement = select(half, t.day, *_summed(table)).where(*where).group_by(half, t.day)
+        return await self._tallies(statement, per_day=True)
+
+    async def rolled_up_week(self, query: TallyQuery) -> list[tuple[int, int, Counts]]:
+        table, where = self._rollups(dataclasses.replace(query, dimension=Dimension.HOUR))
+        t = table.c
+        if self._dialect == "sqlite":  # %w: 0 is Sunday
+            weekday = (cast(func.strftime("%w", t.day), Integer) + 6) % 7
+        else:
+            weekday = cast(func.extract("isodow", t.day), Integer) - 1
+        weekday = weekday.label("weekday")
+        statement = (
+            select(weekday, t.value, *_summed(table)).where(*where).group_by(weekday, t.value)
+        )
+        rows = await self._db.execute(statement)
+        return [(int(row.weekday), int(row.value), _counts(row)) for row in rows]
 
     async def raw(self, query: TallyQuery) -> list[Tally]:
         # Grouped by code and day too: a visitor is unique per code and per day (see

@@ -5,7 +5,9 @@ code's analytics, and usage.
 Every read adds the roll-ups (days up to the last one rolled up) to the raw events of
 the days after it, today included: a scan shows on the dashboard once its batch is
 stored. Totals, breakdowns and top codes count whole UTC days; the charts over time
-and the heatmap place each UTC hour in the owner's time zone.
+and the heatmap place each UTC hour in the owner's time zone, where the local clock
+showed the start of that hour (in a zone offset by half an hour, a scan at 11:53 UTC
+counts in the local hour of 11:00 UTC).
 """
 
 from __future__ import annotations
@@ -29,8 +31,11 @@ from voiceqr.domain.analytics.periods import (
     Period,
     buckets,
     local_hours,
+    next_day_from,
     period,
     previous_buckets,
+    previous_day_before,
+    stretches,
 )
 from voiceqr.domain.analytics.tallies import (
     BREAKDOWNS,
@@ -164,7 +169,7 @@ class Dashboards:
         """Scans and listens per day, week or month, with the previous period beside."""
         async with self._uow() as uow:
             reader = await _Reader.open(uow, owner, generation_id)
-            return _series(period, bucket, await reader.hours(_with_previous(period)))
+            return _series(period, bucket, await reader.local_days(period))
 
     async def breakdown(
         self, owner: User, period: Period, dimension: Dimension, generation_id: UUID | None = None
@@ -185,7 +190,7 @@ class Dashboards:
         """Scans and listens by weekday and hour in the period's time zone."""
         async with self._uow() as uow:
             reader = await _Reader.open(uow, owner, generation_id)
-            return _heatmap(period, await reader.hours(period.utc_days))
+            return await reader.heatmap(period)
 
     async def top_codes(self, owner: User, period: Period, *, by: str = "scans") -> list[TopCode]:
         """The owner's codes with most scans (or listens) in the period."""
@@ -199,7 +204,6 @@ class Dashboards:
         """Every panel of the account's dashboard, or of one code's."""
         async with self._uow() as uow:
             reader = await _Reader.open(uow, owner, generation_id)
-            hours = await reader.hours(_with_previous(period))
             by_scans, by_listens = [], []
             if generation_id is None:
                 by_scans = await reader.top(period, "scans")
@@ -207,9 +211,9 @@ class Dashboards:
             return Dashboard(
                 period=period,
                 summary=await reader.summary(period),
-                timeseries=_series(period, bucket, hours),
+                timeseries=_series(period, bucket, await reader.local_days(period)),
                 breakdowns={d: await reader.breakdown(period, d) for d in BREAKDOWNS},
-                heatmap=_heatmap(period, hours),
+                heatmap=await reader.heatmap(period),
                 top_by_scans=by_scans,
                 top_by_listens=by_listens,
                 rolled_through=reader.through,
@@ -259,8 +263,70 @@ class _Reader:
             found += await self.uow.analytics.raw(dataclasses.replace(query, days=raw))
         return found
 
-    async def hours(self, days: DateRange) -> list[Tally]:
-        return await self.tallies(Dimension.HOUR, days, per_day=True)
+    async def local_days(self, period: Period) -> dict[date, Counts]:
+        """Scans and listens of each local day of the period and the previous one.
+
+        The roll-ups are read per stretch of days of one UTC offset, each day in two
+        halves (the hours before and after local midnight); the raw events and the days
+        the clocks change on, hour by hour.
+        """
+        days = _with_previous(period)
+        rolled, raw = _split(days, self.through)
+        hours: list[Tally] = []
+        found: dict[date, Counts] = {}
+        if rolled is not None:
+            for stretch in stretches(period.zone, rolled):
+                query = self.query(Dimension.HOUR, stretch.days, per_day=True)
+                if stretch.minutes is None:
+                    hours += await self.uow.analytics.rolled_up(query)
+                    continue
+                if stretch.minutes >= 0:
+                    cutoff, shifts = next_day_from(stretch.minutes), {"before": 0, "after": 1}
+                else:
+                    cutoff, shifts = (
+                        previous_day_before(stretch.minutes),
+                        {"before": -1, "after": 0},
+                    )
+                for tally in await self.uow.analytics.rolled_up_halves(query, cutoff):
+                    assert tally.day is not None
+                    day = tally.day + timedelta(days=shifts[tally.value])
+                    found[day] = found.get(day, Counts()) + _plays(tally.counts)
+        if raw is not None:
+            hours += await self.uow.analytics.raw(self.query(Dimension.HOUR, raw, per_day=True))
+        for day, counts in _local_days(period, hours).items():
+            found[day] = found.get(day, Counts()) + counts
+        return found
+
+    async def heatmap(self, period: Period) -> Heatmap:
+        """Scans and listens by local weekday and hour: the roll-ups per stretch of one
+        UTC offset summed by UTC weekday and hour and moved by the offset; the raw
+        events, the days the clocks change on and the days at the edges, hour by hour."""
+        scans = [[0] * 24 for _ in range(7)]
+        listens = [[0] * 24 for _ in range(7)]
+        rolled, raw = _split(period.utc_days, self.through)
+        hours: list[Tally] = []
+        if rolled is not None:
+            for stretch in stretches(period.zone, rolled, keep=period.days):
+                query = self.query(Dimension.HOUR, stretch.days, per_day=True)
+                if stretch.minutes is None:
+                    hours += await self.uow.analytics.rolled_up(query)
+                    continue
+                for weekday, hour, counts in await self.uow.analytics.rolled_up_week(query):
+                    cell = ((weekday * 24 + hour) * 60 + stretch.minutes) // 60 % 168
+                    scans[cell // 24][cell % 24] += counts.scans
+                    listens[cell // 24][cell % 24] += counts.listens
+        if raw is not None:
+            hours += await self.uow.analytics.raw(self.query(Dimension.HOUR, raw, per_day=True))
+        for tally in hours:
+            assert tally.day is not None
+            day, hour = local_hours(period.zone, tally.day)[int(tally.value)]
+            if day in period.days:
+                scans[day.weekday()][hour] += tally.counts.scans
+                listens[day.weekday()][hour] += tally.counts.listens
+        return Heatmap(period.zone.key, scans, listens)
+
+    def query(self, dimension: Dimension, days: DateRange, *, per_day: bool) -> TallyQuery:
+        return TallyQuery(self.owner_id, dimension, days, self.generation_id, per_day)
 
     async def summary(self, period: Period) -> Summary:
         totals = summed(await self.tallies(Dimension.TOTAL, period.days, per_day=False))
@@ -317,6 +383,11 @@ def _split(days: DateRange, through: date | None) -> tuple[DateRange | None, Dat
     return DateRange(days.first, through), DateRange(through + timedelta(days=1), days.last)
 
 
+def _plays(counts: Counts) -> Counts:
+    """Scans and listens only: visitors are not counted per hour."""
+    return Counts(counts.scans, counts.listens)
+
+
 def _local_days(period: Period, hours: list[Tally]) -> dict[date, Counts]:
     """Scans and listens of each local day, from the tallies of UTC hours."""
     scans: dict[date, int] = {}
@@ -329,9 +400,7 @@ def _local_days(period: Period, hours: list[Tally]) -> dict[date, Counts]:
     return {day: Counts(scans[day], listens[day]) for day in scans}
 
 
-def _series(period: Period, bucket: Bucket, hours: list[Tally]) -> TimeSeries:
-    per_day = _local_days(period, hours)
-
+def _series(period: Period, bucket: Bucket, per_day: dict[date, Counts]) -> TimeSeries:
     def total(days: DateRange) -> Counts:
         found = Counts()
         for day in days.each_day():
@@ -344,17 +413,3 @@ def _series(period: Period, bucket: Bucket, hours: list[Tally]) -> TimeSeries:
         now, then = total(piece), total(before)
         points.append(Point(piece, now.scans, now.listens, before, then.scans, then.listens))
     return TimeSeries(bucket, points)
-
-
-def _heatmap(period: Period, hours: list[Tally]) -> Heatmap:
-    scans = [[0] * 24 for _ in range(7)]
-    listens = [[0] * 24 for _ in range(7)]
-    for tally in hours:
-        assert tally.day is not None
-        day, hour = local_hours(period.zone, tally.day)[int(tally.value)]
-        if day not in period.days:
-            continue
-        weekday = day.weekday()
-        scans[weekday][hour] += tally.counts.scans
-        listens[weekday][hour] += tally.counts.listens
-    return Heatmap(period.zone.key, scans, listens)

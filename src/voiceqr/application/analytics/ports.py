@@ -11,7 +11,7 @@ from uuid import UUID
 from voiceqr.application.generations.ports import GenerationRepository
 from voiceqr.application.shared.ports import Transaction
 from voiceqr.domain.analytics.periods import DateRange
-from voiceqr.domain.analytics.tallies import CodeTally, Dimension, Tally
+from voiceqr.domain.analytics.tallies import CodeTally, Counts, Dimension, Tally
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +68,16 @@ class AnalyticsRepository(Protocol):
 
     async def rolled_up(self, query: TallyQuery) -> list[Tally]:
         """The query's tallies from the roll-ups."""
+        ...
+
+    async def rolled_up_halves(self, query: TallyQuery, cutoff: int) -> list[Tally]:
+        """The query's UTC hours (dimension `hour`) from the roll-ups, summed per day in
+        two: value "before" (hours before `cutoff`, 0-24) and "after" (the others)."""
+        ...
+
+    async def rolled_up_week(self, query: TallyQuery) -> list[tuple[int, int, Counts]]:
+        """The query's UTC hours from the roll-ups, summed per UTC weekday (0 Monday)
+        and hour: (weekday, hour, counts)."""
         ...
 
     async def raw(self, query: TallyQuery) -> list[Tally]:

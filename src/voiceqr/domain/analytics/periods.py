@@ -183,3 +183,46 @@ def local_hours(zone: ZoneInfo, day: date) -> tuple[tuple[date, int], ...]:
         ((local := (midnight + timedelta(hours=hour)).astimezone(zone)).date(), local.hour)
         for hour in range(24)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Stretch:
+    """UTC days whose every hour moves into the time zone by the same offset (`minutes`),
+    landing within the days kept; `minutes` is None for days to be read hour by hour
+    (the clocks change on them, or some of their hours fall outside the days kept)."""
+
+    days: DateRange
+    minutes: int | None
+
+
+def stretches(zone: ZoneInfo, days: DateRange, keep: DateRange | None = None) -> list[Stretch]:
+    """`days` cut into stretches of one offset, in order (see `Stretch`)."""
+    found: list[Stretch] = []
+    for day in days.each_day():
+        slots = local_hours(zone, day)
+        minutes: int | None = None
+        if keep is None or (slots[0][0] in keep and slots[-1][0] in keep):
+            offsets = {
+                datetime.combine(day, datetime.min.time(), UTC).astimezone(zone).utcoffset(),
+                datetime.combine(day, datetime.max.time(), UTC).astimezone(zone).utcoffset(),
+            }
+            if len(offsets) == 1 and (offset := offsets.pop()) is not None:
+                minutes = int(offset.total_seconds() // 60)
+        last = found[-1] if found else None
+        if last is not None and last.minutes == minutes and minutes is not None:
+            found[-1] = Stretch(DateRange(last.days.first, day), minutes)
+        else:
+            found.append(Stretch(DateRange(day, day), minutes))
+    return found
+
+
+def next_day_from(minutes: int) -> int:
+    """With a UTC offset of `minutes` (0 or more), the first UTC hour of a day that is
+    on the next local day (24: none)."""
+    return min(24, -(-(24 * 60 - minutes) // 60))
+
+
+def previous_day_before(minutes: int) -> int:
+    """With a negative UTC offset, the UTC hours of a day before this one are on the
+    previous local day."""
+    return -(minutes // 60)

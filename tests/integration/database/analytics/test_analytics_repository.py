@@ -110,6 +110,10 @@ async def test_a_rolled_up_day_says_what_its_raw_events_say(uows: SqlUnitOfWorkF
         by_code = await uow.analytics.by_code(owner.id, days, rolled_up=True)
         by_code_raw = await uow.analytics.by_code(owner.id, days, rolled_up=False)
         theirs_seen = await uow.analytics.rolled_up(TallyQuery(other.id, Dimension.TOTAL, days))
+        halves = await uow.analytics.rolled_up_halves(TallyQuery(owner.id, Dimension.HOUR, days), 9)
+        week = await uow.analytics.rolled_up_week(
+            TallyQuery(lobby.owner_id, Dimension.HOUR, days, lobby.id)
+        )
 
     # a: 2 visits, 1 listen; b: 1; c: 1. The repeat hit, the bot and the owner are out.
     assert total == [Tally("", Counts(scans=4, listens=1, visitors=3, bots_left_out=1))]
@@ -125,6 +129,12 @@ async def test_a_rolled_up_day_says_what_its_raw_events_say(uows: SqlUnitOfWorkF
         by_code_raw, key=lambda t: str(t.generation_id)
     )
     assert theirs_seen == [Tally("", Counts(scans=1, visitors=1))]
+    # Hours before 09:00 UTC and the others; 9 March 2026 is a Monday.
+    assert {(t.value, t.day, t.counts.scans) for t in halves} == {
+        ("before", DAY, 2),
+        ("after", DAY, 2),
+    }
+    assert {(weekday, hour, c.scans) for weekday, hour, c in week} == {(0, 8, 2), (0, 11, 1)}
 
 
 async def test_old_raw_events_are_deleted_and_usage_is_counted(uows: SqlUnitOfWorkFactory) -> None:
