@@ -162,3 +162,11 @@ async def test_every_panel_exports_csv_with_formulas_defused(
         exported = await alice.get(f"/generations/{scanned['id']}/analytics/csv/{panel}")
         assert exported.status_code == 200, panel
     assert (await alice.get("/analytics/csv/nonsense")).status_code == 404
+
+
+async def test_the_profile_shows_usage(alice: Agent, scanned: dict[str, Any]) -> None:
+    page = await alice.get("/profile", headers=BROWSER)
+    assert page.status_code == 200
+    assert "Generations this month" in page.text
+    assert "Characters spoken" in page.text
+    assert "Storage used" in page.text
