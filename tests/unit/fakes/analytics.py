@@ -4,6 +4,7 @@ database's events."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from uuid import UUID
 
@@ -127,6 +128,18 @@ class FakeAnalytics(Table):
                 key = (value, day if query.per_day else None)
                 found[key] = found.get(key, Counts()) + counts
         return [Tally(value, counts, day) for (value, day), counts in found.items()]
+
+    async def rolled_up_by(
+        self, query: TallyQuery, dimensions: Sequence[Dimension]
+    ) -> dict[Dimension, list[Tally]]:
+        return {
+            d: await self.rolled_up(dataclasses.replace(query, dimension=d)) for d in dimensions
+        }
+
+    async def raw_by(
+        self, query: TallyQuery, dimensions: Sequence[Dimension]
+    ) -> dict[Dimension, list[Tally]]:
+        return {d: await self.raw(dataclasses.replace(query, dimension=d)) for d in dimensions}
 
     async def rolled_up_halves(self, query: TallyQuery, cutoff: int) -> list[Tally]:
         hours = dataclasses.replace(query, dimension=Dimension.HOUR, per_day=True)

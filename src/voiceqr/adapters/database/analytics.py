@@ -17,6 +17,7 @@ into any time zone, daylight saving time included.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
@@ -267,8 +268,11 @@ class SqlAnalytics(Repository):
         )
         return int(result.rowcount)
 
-    def _rollups(self, query: TallyQuery) -> tuple[Table, list[Any]]:
-        """The roll-up table the query reads, and the rows of it that it reads."""
+    def _rollups(
+        self, query: TallyQuery, dimensions: Sequence[Dimension] = ()
+    ) -> tuple[Table, list[Any]]:
+        """The roll-up table the query reads, and the rows of it that it reads (of the
+        query's dimension, or of `dimensions`)."""
         if query.generation_id is None:
             table = analytics_account_daily
             where = [table.c.owner_id == query.owner_id]
@@ -279,19 +283,31 @@ class SqlAnalytics(Repository):
                 table.c.owner_id == query.owner_id,
             ]
         t = table.c
+        named = [str(d) for d in dimensions or [query.dimension]]
         where += [
-            t.dimension == str(query.dimension),
+            t.dimension.in_(named) if len(named) > 1 else t.dimension == named[0],
             t.day >= query.days.first,
             t.day <= query.days.last,
         ]
         return table, where
 
     async def rolled_up(self, query: TallyQuery) -> list[Tally]:
-        table, where = self._rollups(query)
+        return (await self.rolled_up_by(query, [query.dimension]))[query.dimension]
+
+    async def rolled_up_by(
+        self, query: TallyQuery, dimensions: Sequence[Dimension]
+    ) -> dict[Dimension, list[Tally]]:
+        table, where = self._rollups(query, dimensions)
         t = table.c
-        keys: list[Any] = [t.value, t.day] if query.per_day else [t.value]
+        keys: list[Any] = [t.dimension, t.value]
+        if query.per_day:
+            keys.append(t.day)
         statement = select(*keys, *_summed(table)).where(*where).group_by(*keys)
-        return await self._tallies(statement, query.per_day)
+        found: dict[Dimension, list[Tally]] = {d: [] for d in dimensions}
+        for row in await self._db.execute(statement):
+            day = _as_date(row.day) if query.per_day else None
+            found[Dimension(row.dimension)].append(Tally(str(row.value), _counts(row), day))
+        return found
 
     async def rolled_up_halves(self, query: TallyQuery, cutoff: int) -> list[Tally]:
         table, where = self._rollups(dataclasses.replace(query, dimension=Dimension.HOUR))
@@ -315,22 +331,40 @@ class SqlAnalytics(Repository):
         return [(int(row.weekday), int(row.value), _counts(row)) for row in rows]
 
     async def raw(self, query: TallyQuery) -> list[Tally]:
+        return (await self.raw_by(query, [query.dimension]))[query.dimension]
+
+    async def raw_by(
+        self, query: TallyQuery, dimensions: Sequence[Dimension]
+    ) -> dict[Dimension, list[Tally]]:
         # Grouped by code and day too: a visitor is unique per code and per day (see
         # domain.analytics.tallies), as in the roll-ups; then summed here.
         c = playback_events.c
-        value = _value(query.dimension, self._dialect).label("value")
         day = _day(self._dialect).label("day")
-        statement = (
-            select(value, day, c.generation_id, *_event_counts())
-            .join(generations, _owner_of_event())
-            .where(*_events(query.owner_id, query.days, query.generation_id))
-            .group_by(value, day, c.generation_id)
-        )
-        found: dict[tuple[str, date | None], Counts] = {}
+        per_dimension = []
+        for dimension in dimensions:
+            value = _value(dimension, self._dialect).label("value")
+            per_dimension.append(
+                select(
+                    literal(str(dimension)).label("dimension"),
+                    value,
+                    day,
+                    c.generation_id,
+                    *_event_counts(),
+                )
+                .join(generations, _owner_of_event())
+                .where(*_events(query.owner_id, query.days, query.generation_id))
+                .group_by(value, day, c.generation_id)
+            )
+        statement = per_dimension[0] if len(per_dimension) == 1 else union_all(*per_dimension)
+        found: dict[Dimension, dict[tuple[str, date | None], Counts]] = {d: {} for d in dimensions}
         for row in await self._db.execute(statement):
             key = (str(row.value), _as_date(row.day) if query.per_day else None)
-            found[key] = found.get(key, Counts()) + _counts(row)
-        return [Tally(value, counts, day) for (value, day), counts in found.items()]
+            tallies = found[Dimension(row.dimension)]
+            tallies[key] = tallies.get(key, Counts()) + _counts(row)
+        return {
+            d: [Tally(value, counts, day) for (value, day), counts in tallies.items()]
+            for d, tallies in found.items()
+        }
 
     async def _tallies(self, statement: Select[Any], per_day: bool) -> list[Tally]:
         rows = await self._db.execute(statement)

@@ -13,7 +13,7 @@ counts in the local hour of 11:00 UTC).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
@@ -212,7 +212,7 @@ class Dashboards:
                 period=period,
                 summary=await reader.summary(period),
                 timeseries=_series(period, bucket, await reader.local_days(period)),
-                breakdowns={d: await reader.breakdown(period, d) for d in BREAKDOWNS},
+                breakdowns=await reader.breakdowns(period, BREAKDOWNS),
                 heatmap=await reader.heatmap(period),
                 top_by_scans=by_scans,
                 top_by_listens=by_listens,
@@ -337,13 +337,26 @@ class _Reader:
         return Summary(codes=codes, counts=totals.get("", Counts()))
 
     async def breakdown(self, period: Period, dimension: Dimension) -> Breakdown:
-        by_value = summed(await self.tallies(dimension, period.days, per_day=False))
-        scans = sum(c.scans for c in by_value.values())
-        rows = [
-            BreakdownRow(value, counts, counts.scans / scans if scans else 0.0)
-            for value, counts in ranked(by_value)
-        ]
-        return Breakdown(dimension, rows)
+        return (await self.breakdowns(period, [dimension]))[dimension]
+
+    async def breakdowns(
+        self, period: Period, dimensions: Sequence[Dimension]
+    ) -> dict[Dimension, Breakdown]:
+        """Several breakdowns, read together (one query from the roll-ups, one from the
+        raw events)."""
+        query = self.query(Dimension.TOTAL, period.days, per_day=False)
+        found: dict[Dimension, list[Tally]] = {d: [] for d in dimensions}
+        rolled, raw = _split(period.days, self.through)
+        for days, read in (
+            (rolled, self.uow.analytics.rolled_up_by),
+            (raw, self.uow.analytics.raw_by),
+        ):
+            if days is not None:
+                for dimension, tallies in (
+                    await read(dataclasses.replace(query, days=days), dimensions)
+                ).items():
+                    found[dimension] += tallies
+        return {d: _breakdown(d, tallies) for d, tallies in found.items()}
 
     async def top(self, period: Period, by: str) -> list[TopCode]:
         if by not in ("scans", "listens"):
@@ -370,6 +383,16 @@ class _Reader:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _breakdown(dimension: Dimension, tallies: list[Tally]) -> Breakdown:
+    by_value = summed(tallies)
+    scans = sum(c.scans for c in by_value.values())
+    rows = [
+        BreakdownRow(value, counts, counts.scans / scans if scans else 0.0)
+        for value, counts in ranked(by_value)
+    ]
+    return Breakdown(dimension, rows)
 
 
 def _split(days: DateRange, through: date | None) -> tuple[DateRange | None, DateRange | None]:

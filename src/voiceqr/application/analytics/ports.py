@@ -3,6 +3,7 @@ of the days not rolled up yet, and an owner's usage."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -68,6 +69,19 @@ class AnalyticsRepository(Protocol):
 
     async def rolled_up(self, query: TallyQuery) -> list[Tally]:
         """The query's tallies from the roll-ups."""
+        ...
+
+    async def rolled_up_by(
+        self, query: TallyQuery, dimensions: Sequence[Dimension]
+    ) -> dict[Dimension, list[Tally]]:
+        """The query's tallies from the roll-ups, for each of several dimensions at once
+        (the query's own dimension is not used)."""
+        ...
+
+    async def raw_by(
+        self, query: TallyQuery, dimensions: Sequence[Dimension]
+    ) -> dict[Dimension, list[Tally]]:
+        """The query's tallies counted from the raw events, for several dimensions."""
         ...
 
     async def rolled_up_halves(self, query: TallyQuery, cutoff: int) -> list[Tally]:

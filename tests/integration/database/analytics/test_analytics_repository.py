@@ -110,6 +110,9 @@ async def test_a_rolled_up_day_says_what_its_raw_events_say(uows: SqlUnitOfWorkF
         by_code = await uow.analytics.by_code(owner.id, days, rolled_up=True)
         by_code_raw = await uow.analytics.by_code(owner.id, days, rolled_up=False)
         theirs_seen = await uow.analytics.rolled_up(TallyQuery(other.id, Dimension.TOTAL, days))
+        every = TallyQuery(owner.id, Dimension.TOTAL, days, per_day=True)
+        rolled_by = await uow.analytics.rolled_up_by(every, list(Dimension))
+        raw_by = await uow.analytics.raw_by(every, list(Dimension))
         halves = await uow.analytics.rolled_up_halves(TallyQuery(owner.id, Dimension.HOUR, days), 9)
         week = await uow.analytics.rolled_up_week(
             TallyQuery(lobby.owner_id, Dimension.HOUR, days, lobby.id)
@@ -129,6 +132,12 @@ async def test_a_rolled_up_day_says_what_its_raw_events_say(uows: SqlUnitOfWorkF
         by_code_raw, key=lambda t: str(t.generation_id)
     )
     assert theirs_seen == [Tally("", Counts(scans=1, visitors=1))]
+    assert {d: _sorted(t) for d, t in rolled_by.items()} == {
+        d: _sorted(t) for d, t in raw_by.items()
+    }
+    assert {d: _sorted(t) for d, t in rolled_by.items()} == {
+        d: raw[d, True, None] for d in Dimension
+    }
     # Hours before 09:00 UTC and the others; 9 March 2026 is a Monday.
     assert {(t.value, t.day, t.counts.scans) for t in halves} == {
         ("before", DAY, 2),
