@@ -77,6 +77,8 @@ analytics_daily = Table(
     PrimaryKeyConstraint("generation_id", "dimension", "day", "value"),
     # The ranking of an owner's codes over a range.
     Index("ix_analytics_daily_owner", "owner_id", "dimension", "day"),
+    # Rolling a day up (again) replaces that day's rows and sums them per owner.
+    Index("ix_analytics_daily_day", "day"),
 )
 
 analytics_account_daily = Table(
@@ -88,6 +90,7 @@ analytics_account_daily = Table(
     Column("value", String(255), nullable=False),
     *_counts_columns(),
     PrimaryKeyConstraint("owner_id", "dimension", "day", "value"),
+    Index("ix_analytics_account_daily_day", "day"),
 )
 
 # The last UTC day rolled up (one row, `name` = "rolled_through").

@@ -5,7 +5,8 @@
   listens, unique visitors and the bots' scans left out.
 - analytics_account_daily: the same per owner, for the account's dashboard.
 - analytics_state: the last UTC day rolled up.
-- playback_events by time: the roll-up reads a day's events, retention deletes old ones.
+- playback_events by time: the roll-up reads a day's events, retention deletes old ones;
+  the roll-ups by day: rolling a day up again replaces its rows.
 
 Revision ID: 0011
 Revises: 0010
@@ -58,6 +59,7 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_analytics_daily_owner", "analytics_daily", ["owner_id", "dimension", "day"])
+    op.create_index("ix_analytics_daily_day", "analytics_daily", ["day"])
     op.create_table(
         "analytics_account_daily",
         sa.Column("owner_id", GUID(length=16), nullable=False),
@@ -70,6 +72,7 @@ def upgrade() -> None:
             "owner_id", "dimension", "day", "value", name=op.f("pk_analytics_account_daily")
         ),
     )
+    op.create_index("ix_analytics_account_daily_day", "analytics_account_daily", ["day"])
     op.create_table(
         "analytics_state",
         sa.Column("name", sa.String(length=40), nullable=False),
@@ -82,6 +85,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_playback_events_occurred_at", table_name="playback_events")
     op.drop_table("analytics_state")
+    op.drop_index("ix_analytics_account_daily_day", table_name="analytics_account_daily")
     op.drop_table("analytics_account_daily")
+    op.drop_index("ix_analytics_daily_day", table_name="analytics_daily")
     op.drop_index("ix_analytics_daily_owner", table_name="analytics_daily")
     op.drop_table("analytics_daily")
