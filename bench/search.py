@@ -24,23 +24,20 @@ import argparse
 import asyncio
 import random
 import statistics
-import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from fresh_databases import fresh_database
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from voiceqr.adapters.database import accounts, migrate, organising
+from voiceqr.adapters.database import accounts, organising
 from voiceqr.adapters.database import generations as generation_tables
 from voiceqr.adapters.database.generations import SqlGenerations
-from voiceqr.adapters.database.unit_of_work import create_engine
 from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.application.shared.ports import HistoryPosition
 from voiceqr.domain.generations.generation import GenerationStatus, new_public_code
@@ -338,44 +335,12 @@ async def measure(engine: AsyncEngine, data: Dataset, repeat: int) -> dict[str, 
 # --- the engines ----------------------------------------------------------------------
 
 
-async def on_sqlite(rows: int, others: int, repeat: int) -> dict[str, Measured]:
-    with tempfile.TemporaryDirectory() as directory:
-        engine = create_engine(f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}")
-        try:
-            await migrate.upgrade(engine)
-            began = time.perf_counter()
-            data = await fill(engine, rows, others)
-            print(f"sqlite: filled in {time.perf_counter() - began:.1f} s")
-            return await measure(engine, data, repeat)
-        finally:
-            await engine.dispose()
-
-
-async def _admin(sql: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(
-        host="127.0.0.1", port=5432, user="postgres", database="postgres"
-    )
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
-async def on_postgresql(rows: int, others: int, repeat: int) -> dict[str, Measured]:
-    name = f"voiceqr_bench_{uuid.uuid4().hex[:10]}"
-    await _admin(f'CREATE DATABASE "{name}"')
-    engine = create_engine(f"{POSTGRES}/{name}")
-    try:
-        await migrate.upgrade(engine)
+async def run_on(kind: str, rows: int, others: int, repeat: int) -> dict[str, Measured]:
+    async with fresh_database(kind) as engine:
         began = time.perf_counter()
         data = await fill(engine, rows, others)
-        print(f"postgresql: filled in {time.perf_counter() - began:.1f} s")
+        print(f"{kind}: filled in {time.perf_counter() - began:.1f} s")
         return await measure(engine, data, repeat)
-    finally:
-        await engine.dispose()
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def report(results: dict[str, dict[str, Measured]], *, plans: bool) -> None:
@@ -415,8 +380,7 @@ async def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     results: dict[str, dict[str, Measured]] = {}
     for engine in args.engines.split(","):
-        run = on_sqlite if engine == "sqlite" else on_postgresql
-        results[engine] = await run(args.rows, args.others, args.repeat)
+        results[engine] = await run_on(engine, args.rows, args.others, args.repeat)
     report(results, plans=not args.no_plans)
 
 

@@ -113,6 +113,13 @@ class Playback(msgspec.Struct, frozen=True, kw_only=True):
     stream: str = "voiceqr:playback"  # with VOICEQR_QUEUE=redis: the stream of scans
 
 
+class Analytics(msgspec.Struct, frozen=True, kw_only=True):
+    """The owners' dashboards: raw scan and listen events are rolled up per day."""
+
+    retention_months: int = 13  # raw events older than this are deleted (roll-ups stay)
+    rollup_minutes: int = 15  # how often workers look for a completed day to roll up
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     env: Literal["development", "production"] = "development"
     data_dir: str = "./data"
@@ -131,6 +138,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     auth: Auth = msgspec.field(default_factory=Auth)
     alerts: Alerts = msgspec.field(default_factory=Alerts)
     playback: Playback = msgspec.field(default_factory=Playback)
+    analytics: Analytics = msgspec.field(default_factory=Analytics)
 
     @property
     def data_path(self) -> Path:
@@ -269,6 +277,10 @@ def _check(settings: Settings) -> None:
         fail(("playback", "cache_seconds"), "expected 0 or more seconds")
     if not 0 < settings.playback.flush_seconds <= 60:
         fail(("playback", "flush_seconds"), "expected more than 0 and at most 60 seconds")
+    if settings.analytics.retention_months < 1:
+        fail(("analytics", "retention_months"), "expected at least 1 month")
+    if settings.analytics.rollup_minutes < 1:
+        fail(("analytics", "rollup_minutes"), "expected at least 1 minute")
     alerts = settings.alerts
     if not 0 <= alerts.failure_rate_threshold <= 1:
         fail(("alerts", "failure_rate_threshold"), "expected a rate from 0 to 1, e.g. 0.2")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from voiceqr.application.accounts.ports import AccountsUnitOfWork
+from voiceqr.application.analytics.ports import AnalyticsUnitOfWork
 from voiceqr.application.generations.ports import GenerationsUnitOfWork
 from voiceqr.application.mail.ports import MailUnitOfWork
 from voiceqr.application.operations.ports import OperationsUnitOfWork
@@ -16,6 +17,7 @@ from voiceqr.application.voices.ports import VoicesUnitOfWork
 
 
 class PlatformUnitOfWork(
+    AnalyticsUnitOfWork,
     OperationsUnitOfWork,
     PlaybackUnitOfWork,
     GenerationsUnitOfWork,

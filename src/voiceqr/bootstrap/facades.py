@@ -19,6 +19,8 @@ from voiceqr.application.accounts.accounts import Accounts
 from voiceqr.application.accounts.api_keys import ApiKeys
 from voiceqr.application.accounts.social_sign_in import SocialSignIn
 from voiceqr.application.accounts.two_factor import TwoFactor
+from voiceqr.application.analytics.dashboards import Dashboards
+from voiceqr.application.analytics.rollups import RollUps
 from voiceqr.application.generations.batch import GenerationBatches
 from voiceqr.application.generations.failures import GenerationFailures
 from voiceqr.application.generations.generations import Generations
@@ -41,6 +43,14 @@ class AccountsFeature:
     two_factor: TwoFactor
     api_keys: ApiKeys
     social_sign_in: SocialSignIn
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyticsFeature:
+    """The owners' dashboards, and the roll-ups that keep them fast."""
+
+    dashboards: Dashboards
+    rollups: RollUps
 
 
 @dataclass(frozen=True, slots=True)

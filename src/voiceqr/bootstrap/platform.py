@@ -20,6 +20,8 @@ from voiceqr.application.accounts.api_keys import ApiKeys
 from voiceqr.application.accounts.policy import AccountPolicy
 from voiceqr.application.accounts.social_sign_in import SocialSignIn
 from voiceqr.application.accounts.two_factor import TwoFactor
+from voiceqr.application.analytics.dashboards import Dashboards
+from voiceqr.application.analytics.rollups import RollUps
 from voiceqr.application.generations.batch import GenerationBatches
 from voiceqr.application.generations.failures import GenerationFailures
 from voiceqr.application.generations.generations import Generations
@@ -36,6 +38,7 @@ from voiceqr.application.voices.gallery import VoiceGallery, VoiceSpec
 from voiceqr.bootstrap.backends import Adapters, Backends, choose, secret_key
 from voiceqr.bootstrap.facades import (
     AccountsFeature,
+    AnalyticsFeature,
     GenerationsFeature,
     MailFeature,
     OperationsFeature,
@@ -62,6 +65,7 @@ class Platform:
     voices: VoiceGallery
     generations: GenerationsFeature
     playback: PlaybackFeature
+    analytics: AnalyticsFeature
     mail: MailFeature
     operations: OperationsFeature
     default_voices: tuple[VoiceSpec, ...]
@@ -251,6 +255,12 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         ),
         playback=PlaybackFeature(
             playback=playback, _storage=storage, serves_media=chosen.media_root is not None
+        ),
+        analytics=AnalyticsFeature(
+            dashboards=Dashboards(uow=uow, clock=clock),
+            rollups=RollUps(
+                uow=uow, clock=clock, retention_months=settings.analytics.retention_months
+            ),
         ),
         mail=MailFeature(
             delivery=MailDelivery(uow=uow, mailer=chosen.mailer, clock=clock),

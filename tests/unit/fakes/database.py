@@ -14,6 +14,7 @@ from voiceqr.domain.accounts.social import SocialIdentity
 from voiceqr.domain.accounts.tokens import AccountToken
 from voiceqr.domain.accounts.two_factor import RecoveryCode
 from voiceqr.domain.accounts.users import User
+from voiceqr.domain.analytics.tallies import Counts
 from voiceqr.domain.generations.failures import GenerationAttempt
 from voiceqr.domain.generations.generation import Generation
 from voiceqr.domain.generations.organising import (
@@ -53,6 +54,9 @@ class FakeDatabase:
     tags: dict[UUID, Label] = field(default_factory=dict)
     generation_folders: dict[UUID, UUID] = field(default_factory=dict)  # generation -> folder
     generation_tags: set[tuple[UUID, UUID]] = field(default_factory=set)  # (generation, tag)
+    # (generation, owner, UTC day, dimension, value) -> counts; the last day rolled up
+    analytics_daily: dict[tuple[UUID, UUID, date, str, str], Counts] = field(default_factory=dict)
+    analytics_rolled_through: date | None = None
 
     def snapshot(self) -> FakeDatabase:
         return copy.deepcopy(self)

@@ -189,6 +189,7 @@ def test_every_feature_hands_its_work_to_the_worker(tmp_path: Path) -> None:
     # Mail delivery comes last, after the alert check: an alert goes out on the pass it fires.
     assert [(s.name, s.every.total_seconds()) for s in registry.schedules(platform)] == [
         ("login activity clean-up", 3600),
+        ("analytics roll-up", 900),
         ("sweep", 7),
         ("failure-rate alert check", 7),
         ("visitor salts", 3600),

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from voiceqr.adapters.database.accounts import AccountsPart
+from voiceqr.adapters.database.analytics import AnalyticsPart
 from voiceqr.adapters.database.generations import GenerationsPart
 from voiceqr.adapters.database.mail import MailPart
 from voiceqr.adapters.database.operations import OperationsPart
@@ -98,6 +99,7 @@ class SqlUnitOfWork(
     ProfilePart,
     GenerationsPart,
     PlaybackPart,
+    AnalyticsPart,
     OperationsPart,
 ):
     """Every feature's repositories on one connection and one transaction.

@@ -8,6 +8,7 @@ from litestar import Router
 
 from voiceqr.entrypoints.http import (
     accounts,
+    analytics,
     backoffice,
     generations,
     mail,
@@ -34,6 +35,7 @@ FEATURES: tuple[Feature, ...] = (
     voices,
     generations,
     playback,
+    analytics,
     mail,
     operations,
     backoffice,

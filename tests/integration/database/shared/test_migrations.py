@@ -64,6 +64,10 @@ TABLES = {
     "visitor_salts",
     # listen-through (0011)
     "listens",
+    # analytics roll-ups (0012)
+    "analytics_daily",
+    "analytics_account_daily",
+    "analytics_state",
 }
 
 # The text search index of 0007 is engine-specific DDL that `schema.metadata` cannot

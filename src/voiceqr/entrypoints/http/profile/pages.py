@@ -71,6 +71,7 @@ async def _profile(
         # The generation preferences form; it posts to /profile/preferences.
         preferences=await platform.profile.get(user),
         voices=await platform.voices.list_for(user),
+        usage=await platform.analytics.dashboards.usage(user),
     )
 
 

@@ -1,0 +1,345 @@
+"""Owners' dashboards (U1, U4, U6-U8) on a year of scans and listens of one user with
+1,000 codes, SQLite and PostgreSQL.
+
+    .venv/bin/python bench/analytics.py [--sqlite-events 100000] [--postgresql-events 300000]
+                                        [--codes 1000] [--repeat 20] [--engines sqlite,postgresql]
+
+The target (issue "Scan and listen analytics") is measured with the full numbers:
+`--sqlite-events 1000000 --postgresql-events 10000000`; the defaults are smaller so that
+a run takes about a minute.
+
+For each engine it makes a fresh database (a temporary SQLite file; a PostgreSQL
+database created on 127.0.0.1 and dropped afterwards, as the tests do), migrates it,
+and inserts the events in the database itself (INSERT ... SELECT over a generated
+series: a recursive CTE on SQLite, generate_series on PostgreSQL), spread over the last
+365 days up to now, today included, over the codes (a few popular, a long tail), with
+countries, devices, browsers, sources, placements, repeat hits, bots and the owner's
+own views. Then it runs the roll-up job as the scheduler would (`RollUps.run`) and
+times each dashboard query through the real use cases (`Dashboards`: roll-ups plus
+today's raw events), p50 and p95 over `--repeat` runs, for the default 30 days and for
+a whole year, beside a naive GROUP BY of the same question over the raw events
+(`SqlAnalytics.raw` and `by_code(rolled_up=False)`) in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from fresh_databases import fresh_database
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from voiceqr.adapters.database import accounts
+from voiceqr.adapters.database import generations as generation_tables
+from voiceqr.adapters.database.analytics import SqlAnalytics
+from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
+from voiceqr.application.analytics.dashboards import Dashboards
+from voiceqr.application.analytics.ports import TallyQuery
+from voiceqr.application.analytics.rollups import RollUps
+from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.analytics.periods import Bucket, DateRange, Period, period
+from voiceqr.domain.analytics.tallies import Dimension
+from voiceqr.domain.generations.generation import new_public_code
+from voiceqr.domain.shared.ids import uuid7
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+YEAR = 365 * 24 * 3600
+
+# The values events are spread over; `i` is the event's number in the series.
+COUNTRIES = ["FR", "DE", "US", "GB", "ES", "IT", "NL", "BE", "CH", "JP", "BR", ""]
+DEVICES = ["mobile", "mobile", "mobile", "desktop", "tablet", ""]
+BROWSERS = ["Mobile Safari 17", "Chrome Mobile 120", "Chrome 120", "Firefox 121", "Edge 120"]
+OSES = ["iOS 17", "Android 14", "Windows 10", "Mac OS X 14", "Linux"]
+PLACEMENTS = ["", "", "lobby", "flyer-A", "poster"]
+REFERRERS = ["", "", "", "t.co", "news.example", "l.facebook.com"]
+LANGUAGES = ["fr", "de", "en", "es", "it", ""]
+
+
+def _pick(values: list[str], step: int, sqlite: bool) -> str:
+    """SQL choosing one of `values` by the event's number (a fixed pseudo-random walk)."""
+    quoted = ", ".join(f"'{v}'" for v in values)
+    if sqlite:
+        cases = " ".join(f"WHEN {n} THEN '{v}'" for n, v in enumerate(values))
+        return f"CASE ((i * {step}) % {len(values)}) {cases} END"
+    return f"(ARRAY[{quoted}]::text[])[1 + ((i * {step}) % {len(values)})]"
+
+
+def _columns(sqlite: bool) -> str:
+    return ", ".join(
+        [
+            _pick(COUNTRIES, 7919, sqlite),
+            _pick(DEVICES, 104729, sqlite),
+            _pick(OSES, 15485863, sqlite),
+            _pick(BROWSERS, 32452843, sqlite),
+            _pick(PLACEMENTS, 49979687, sqlite),
+            _pick(REFERRERS, 67867967, sqlite),
+            _pick(LANGUAGES, 86028121, sqlite),
+        ]
+    )
+
+
+_NAMES = (
+    "country, device, os, browser, placement, referrer_host, language, "
+    "id, generation_id, kind, occurred_at, visitor, source, bot, owner_view, new_visit"
+)
+# Every 3rd event a listen, a 5th of the hits repeat a visit, 1 in 50 a bot, 1 in 200
+# the owner; codes by popularity (rank = codes * r^3 for r spread over 0..1).
+
+
+def _sqlite_insert(first: int, last: int, events: int, codes: int, start: datetime) -> str:
+    """Events `first` to `last` of `events` (SQLite has no generate_series: a recursive
+    CTE counts). Every value is a number or a time made here."""
+    share = "(((i * 2654435761) % 1000003) / 1000003.0)"
+    return f"""
+INSERT INTO playback_events ({_NAMES})
+WITH RECURSIVE s(i) AS (SELECT {first} UNION ALL SELECT i + 1 FROM s WHERE i < {last})
+SELECT {_columns(True)},
+  randomblob(16),
+  (SELECT id FROM bench_codes WHERE n = CAST({codes} * {share} * {share} * {share} AS INTEGER)),
+  CASE WHEN i % 3 = 0 THEN 'listen' ELSE 'scan' END,
+  strftime('%Y-%m-%d %H:%M:%S', '{start:%Y-%m-%d %H:%M:%S}',
+           '+' || CAST(i * {YEAR} / {events} AS INTEGER) || ' seconds') || '.000000',
+  substr(hex(randomblob(8)), 1, 16),
+  CASE WHEN i % 4 = 0 THEN 'link' ELSE 'qr' END,
+  i % 50 = 0, i % 200 = 1, i % 5 != 2
+FROM s
+"""
+
+
+_POSTGRESQL = f"""
+INSERT INTO playback_events ({_NAMES})
+SELECT {_columns(False)},
+  gen_random_uuid(),
+  ($1::uuid[])[1 + floor($2 * power(((i * 2654435761) % 1000003) / 1000003.0, 3))::int],
+  CASE WHEN i % 3 = 0 THEN 'listen' ELSE 'scan' END,
+  $3::timestamptz + make_interval(secs => floor(i::float8 * $4 / $5)),
+  substr(md5(i::text), 1, 16),
+  CASE WHEN i % 4 = 0 THEN 'link' ELSE 'qr' END,
+  i % 50 = 0, i % 200 = 1, i % 5 != 2
+FROM generate_series($6::bigint, $7::bigint) AS i
+"""
+
+
+@dataclass
+class Dataset:
+    owner: User
+    codes: list[UUID]
+
+
+async def fill(engine: AsyncEngine, events: int, codes: int) -> Dataset:
+    owner = User(
+        id=uuid7(),
+        email="bench@example.com",
+        name="Bench",
+        password_hash="x",
+        role=Role.USER,
+        created_at=NOW - timedelta(days=400),
+    )
+    ids = [uuid7() for _ in range(codes)]
+    start = NOW - timedelta(seconds=YEAR)
+    async with engine.begin() as connection:
+        await connection.execute(
+            insert(accounts.users),
+            [{"id": owner.id, "email": owner.email, "name": "Bench", "role": "user",
+              "created_at": owner.created_at}],
+        )  # fmt: skip
+        await connection.execute(
+            insert(generation_tables.generations),
+            [
+                {
+                    "id": gid,
+                    "owner_id": owner.id,
+                    "voice_id": owner.id,
+                    "text": f"Exhibit {n}: a spoken label",
+                    "public_code": new_public_code(),
+                    "status": "completed",
+                    "created_at": start,
+                    "characters_billed": 27,
+                    "audio_bytes": 40_000,
+                }
+                for n, gid in enumerate(ids)
+            ],
+        )
+    sqlite = engine.dialect.name == "sqlite"
+    batch = 250_000 if sqlite else 1_000_000
+    for first in range(0, events, batch):
+        count = min(batch, events - first)
+        async with engine.begin() as connection:
+            if sqlite:
+                await connection.exec_driver_sql(
+                    "CREATE TEMP TABLE IF NOT EXISTS bench_codes (n INTEGER PRIMARY KEY, id BLOB)"
+                )
+                await connection.exec_driver_sql(
+                    "INSERT OR IGNORE INTO bench_codes VALUES (?, ?)",
+                    [(n, gid.bytes) for n, gid in enumerate(ids)],
+                )
+                await connection.exec_driver_sql(
+                    _sqlite_insert(first, first + count - 1, events, codes, start)
+                )
+            else:
+                await connection.exec_driver_sql(
+                    _POSTGRESQL,
+                    (ids, codes - 1, start, float(YEAR), events, first, first + count - 1),
+                )
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql("ANALYZE")
+    return Dataset(owner, ids)
+
+
+# --- timing ---------------------------------------------------------------------------
+
+
+async def timed(run: Callable[[], Awaitable[Any]], repeat: int) -> tuple[float, float]:
+    """p50 and p95 in milliseconds, after one warm-up run."""
+    await run()
+    samples = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        await run()
+        samples.append((time.perf_counter() - began) * 1000)
+    cuts = statistics.quantiles(samples, n=20, method="inclusive")
+    return statistics.median(samples), cuts[18]
+
+
+@dataclass
+class Measured:
+    p50: float
+    p95: float
+    naive_p50: float
+    naive_p95: float
+
+
+def questions(
+    dashboards: Dashboards, data: Dataset, shown: Period
+) -> dict[str, Callable[[], Awaitable[Any]]]:
+    owner = data.owner
+    popular = data.codes[0]
+    return {
+        "summary": lambda: dashboards.summary(owner, shown),
+        "timeseries (days, with previous)": lambda: dashboards.timeseries(owner, shown, Bucket.DAY),
+        "breakdown: country": lambda: dashboards.breakdown(owner, shown, Dimension.COUNTRY),
+        "breakdown: browser": lambda: dashboards.breakdown(owner, shown, Dimension.BROWSER),
+        "heatmap (Europe/Paris)": lambda: dashboards.heatmap(
+            owner, Period(shown.days, period(None, None, "Europe/Paris", now=NOW).zone)
+        ),
+        "top codes by scans": lambda: dashboards.top_codes(owner, shown, by="scans"),
+        "one code (every panel)": lambda: dashboards.dashboard(owner, shown, Bucket.DAY, popular),
+    }
+
+
+def naive(
+    uows: SqlUnitOfWorkFactory, data: Dataset, shown: Period
+) -> dict[str, Callable[[], Awaitable[Any]]]:
+    """The same questions as one GROUP BY over the raw events each."""
+    owner = data.owner.id
+    days = shown.days
+    with_previous = DateRange(days.first - timedelta(days=days.days + 1), days.last)
+
+    def raw(dimension: Dimension, over: DateRange, code: UUID | None = None) -> Callable[[], Any]:
+        async def run() -> Any:
+            async with uows() as uow:
+                return await uow.analytics.raw(
+                    TallyQuery(owner, dimension, over, code, per_day=dimension is Dimension.HOUR)
+                )
+
+        return run
+
+    async def by_code() -> Any:
+        async with uows() as uow:
+            assert isinstance(uow.analytics, SqlAnalytics)
+            return await uow.analytics.by_code(owner, days, rolled_up=False)
+
+    async def one_code() -> Any:
+        for dimension in Dimension:
+            await raw(dimension, with_previous, data.codes[0])()
+
+    return {
+        "summary": raw(Dimension.TOTAL, days),
+        "timeseries (days, with previous)": raw(Dimension.HOUR, with_previous),
+        "breakdown: country": raw(Dimension.COUNTRY, days),
+        "breakdown: browser": raw(Dimension.BROWSER, days),
+        "heatmap (Europe/Paris)": raw(Dimension.HOUR, days),
+        "top codes by scans": by_code,
+        "one code (every panel)": one_code,
+    }
+
+
+async def measure(engine: AsyncEngine, data: Dataset, repeat: int) -> dict[str, Measured]:
+    uows = SqlUnitOfWorkFactory(engine)
+    dashboards = Dashboards(uow=uows, clock=lambda: NOW)
+    results: dict[str, Measured] = {}
+    for label, first in (("30 days", None), ("365 days", (NOW - timedelta(days=364)).date())):
+        shown = period(first.isoformat() if first else None, NOW.date().isoformat(), None, now=NOW)
+        ours, theirs = questions(dashboards, data, shown), naive(uows, data, shown)
+        for name, run in ours.items():
+            p50, p95 = await timed(run, repeat)
+            naive_p50, naive_p95 = await timed(theirs[name], max(3, repeat // 4))
+            results[f"{name}, {label}"] = Measured(p50, p95, naive_p50, naive_p95)
+    return results
+
+
+async def run_on(kind: str, events: int, codes: int, repeat: int) -> dict[str, Measured]:
+    async with fresh_database(kind) as engine:
+        began = time.perf_counter()
+        data = await fill(engine, events, codes)
+        print(f"{kind}: {events:,} events inserted in {time.perf_counter() - began:.1f} s")
+        began = time.perf_counter()
+        uows = SqlUnitOfWorkFactory(engine)
+        report = await RollUps(uow=uows, clock=lambda: NOW, retention_months=13).run()
+        print(f"{kind}: {report.days} days rolled up in {time.perf_counter() - began:.1f} s")
+        async with engine.begin() as connection:  # as autovacuum would
+            await connection.exec_driver_sql("ANALYZE")
+        await engine.dispose()  # on SQLite the last connection closed checkpoints the WAL
+        return await measure(engine, data, repeat)
+
+
+def report(results: dict[str, dict[str, Measured]]) -> None:
+    engines = list(results)
+    names = list(next(iter(results.values())))
+    header = f"{'dashboard query':42}" + "".join(
+        f" | {e + ' p50':>15} {'p95':>7} {'naive p50':>10} {'p95':>8} {'x':>6}" for e in engines
+    )
+    print()
+    print(header)
+    print("-" * len(header))
+    for name in names:
+        line = f"{name:42}"
+        for engine in engines:
+            m = results[engine][name]
+            line += (
+                f" | {m.p50:15.1f} {m.p95:7.1f} {m.naive_p50:10.1f} {m.naive_p95:8.1f} "
+                f"{m.naive_p50 / max(m.p50, 1e-6):6.1f}"
+            )
+        print(line)
+    worst = {e: max(m.p95 for m in results[e].values()) for e in engines}
+    print(
+        "\n(ms; x = naive p50 / roll-ups p50; naive is one GROUP BY over the raw events)"
+        + "".join(f"\nworst p95 on {e}: {ms:.1f} ms (target: under 50)" for e, ms in worst.items())
+    )
+
+
+async def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sqlite-events", type=int, default=100_000)
+    parser.add_argument("--postgresql-events", type=int, default=300_000)
+    parser.add_argument("--codes", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--engines", default="sqlite,postgresql")
+    args = parser.parse_args(argv)
+    results: dict[str, dict[str, Measured]] = {}
+    for engine in args.engines.split(","):
+        events = args.sqlite_events if engine == "sqlite" else args.postgresql_events
+        results[engine] = await run_on(engine, events, args.codes, args.repeat)
+    report(results)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,447 @@
+"""Analytics on SQLAlchemy Core: the daily roll-ups of scans and listens, and reading
+them beside the raw events of the days not rolled up yet.
+
+Two roll-up tables of one shape, (day, dimension, value) -> counts:
+
+- `analytics_daily`, per code: one code's dashboard, and the ranking of codes.
+- `analytics_account_daily`, per owner: the account's dashboard. An account of 1,000
+  codes has about as many per-code rows as raw events (each code has a few hits a day),
+  so summing them would be no faster than the events; per owner a year is a few
+  thousand rows per dimension.
+
+The hour of the day is a dimension (`hour`, "00" to "23" UTC) rather than a separate
+hour-of-week table: kept per day it can be limited to a date range and moved exactly
+into any time zone, daylight saving time included.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Date,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    Select,
+    String,
+    Table,
+    and_,
+    case,
+    cast,
+    delete,
+    distinct,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from voiceqr.adapters.database.generations import generations
+from voiceqr.adapters.database.playback import playback_events
+from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, upsert
+from voiceqr.application.analytics.ports import (
+    AnalyticsRepository,
+    CodeLabel,
+    TallyQuery,
+    Usage,
+)
+from voiceqr.domain.analytics.periods import DateRange
+from voiceqr.domain.analytics.tallies import CodeTally, Counts, Dimension, Tally
+
+
+def _counts_columns() -> list[Column[Any]]:
+    return [
+        Column(name, Integer, nullable=False, server_default="0")
+        for name in ("scans", "listens", "visitors", "bots_left_out")
+    ]
+
+
+analytics_daily = Table(
+    "analytics_daily",
+    metadata,
+    belongs_to("generation_id", "generations", nullable=False),
+    belongs_to("owner_id", "users", nullable=False),
+    Column("day", Date, nullable=False),
+    Column("dimension", String(10), nullable=False),
+    Column("value", String(255), nullable=False),
+    *_counts_columns(),
+    PrimaryKeyConstraint("generation_id", "dimension", "day", "value"),
+    # The ranking of an owner's codes over a range.
+    Index("ix_analytics_daily_owner", "owner_id", "dimension", "day"),
+    # Rolling a day up (again) replaces that day's rows and sums them per owner.
+    Index("ix_analytics_daily_day", "day"),
+)
+
+analytics_account_daily = Table(
+    "analytics_account_daily",
+    metadata,
+    belongs_to("owner_id", "users", nullable=False),
+    Column("day", Date, nullable=False),
+    Column("dimension", String(10), nullable=False),
+    Column("value", String(255), nullable=False),
+    *_counts_columns(),
+    PrimaryKeyConstraint("owner_id", "dimension", "day", "value"),
+    Index("ix_analytics_account_daily_day", "day"),
+)
+
+# The last UTC day rolled up (one row, `name` = "rolled_through").
+analytics_state = Table(
+    "analytics_state",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("day", Date, nullable=False),
+)
+
+# A day's raw events are read by time: to roll them up, to read today's, and to delete
+# those past the retention period.
+Index("ix_playback_events_occurred_at", playback_events.c.occurred_at)
+
+_ROLLED_THROUGH = "rolled_through"
+_VALUES = {
+    Dimension.COUNTRY: playback_events.c.country,
+    Dimension.DEVICE: playback_events.c.device,
+    Dimension.OS: playback_events.c.os,
+    Dimension.BROWSER: playback_events.c.browser,
+    Dimension.SOURCE: playback_events.c.source,
+    Dimension.PLACEMENT: playback_events.c.placement,
+    Dimension.REFERRER: playback_events.c.referrer_host,
+    Dimension.LANGUAGE: playback_events.c.language,
+}
+
+
+def _start(day: date) -> datetime:
+    return datetime.combine(day, time.min, UTC)
+
+
+def _value(dimension: Dimension, dialect: str) -> ColumnElement[Any]:
+    """The dimension's value of a raw event."""
+    if dimension is Dimension.TOTAL:
+        return literal("")
+    if dimension is Dimension.HOUR:
+        at = playback_events.c.occurred_at
+        if dialect == "sqlite":  # stored as "YYYY-MM-DD HH:MM:SS.ffffff", in UTC
+            return func.strftime("%H", at)
+        return func.to_char(func.timezone("UTC", at), "HH24")
+    return func.substr(_VALUES[dimension], 1, 255)
+
+
+def _day(dialect: str) -> ColumnElement[Any]:
+    """The UTC day of a raw event."""
+    at = playback_events.c.occurred_at
+    if dialect == "sqlite":
+        return func.date(at)
+    return cast(func.timezone("UTC", at), Date)
+
+
+def _event_counts() -> list[ColumnElement[Any]]:
+    """Counts of raw events: a scan or listen counts when it starts a visit, by a person
+    other than the owner; the bots' scans are counted apart."""
+    c = playback_events.c
+    person = and_(c.new_visit.is_(True), c.bot.is_(False), c.owner_view.is_(False))
+    scan = and_(c.kind == "scan", person)
+    return [
+        func.coalesce(func.sum(case((scan, 1), else_=0)), 0).label("scans"),
+        func.coalesce(func.sum(case((and_(c.kind == "listen", person), 1), else_=0)), 0).label(
+            "listens"
+        ),
+        func.count(distinct(case((scan, c.visitor)))).label("visitors"),
+        func.coalesce(
+            func.sum(case((and_(c.kind == "scan", c.bot.is_(True)), 1), else_=0)), 0
+        ).label("bots_left_out"),
+    ]
+
+
+def _summed(table: Table) -> list[ColumnElement[Any]]:
+    return [
+        func.sum(table.c[name]).label(name)
+        for name in ("scans", "listens", "visitors", "bots_left_out")
+    ]
+
+
+def _events(owner_id: UUID, days: DateRange, generation_id: UUID | None) -> list[Any]:
+    """The owner's raw events of the days (and of one code)."""
+    c = playback_events.c
+    where = [
+        generations.c.owner_id == owner_id,
+        c.occurred_at >= _start(days.first),
+        c.occurred_at < _start(days.last + timedelta(days=1)),
+    ]
+    if generation_id is not None:
+        where.append(c.generation_id == generation_id)
+    return where
+
+
+def _owner_of_event() -> ColumnElement[bool]:
+    """Joins an event to its generation, for the owner. Written so that no index of the
+    events by generation can serve it: the events are always found by time (a day, or
+    today), and with statistics SQLite would rather walk every event of each of the
+    owner's codes (a year of them) and filter them by time."""
+    return generations.c.id == func.coalesce(playback_events.c.generation_id, None)
+
+
+def _counts(row: Any) -> Counts:
+    return Counts(int(row.scans), int(row.listens), int(row.visitors), int(row.bots_left_out))
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+class SqlAnalytics(Repository):
+    @property
+    def _dialect(self) -> str:
+        return self._db.dialect.name
+
+    async def rolled_through(self) -> date | None:
+        found = await self._db.execute(
+            select(analytics_state.c.day).where(analytics_state.c.name == _ROLLED_THROUGH)
+        )
+        day: date | None = found.scalar_one_or_none()
+        return day
+
+    async def first_event_day(self) -> date | None:
+        found = await self._db.execute(select(func.min(playback_events.c.occurred_at)))
+        first: datetime | None = found.scalar_one_or_none()
+        if isinstance(first, str):  # SQLite's MIN hands back the stored text
+            first = datetime.fromisoformat(first).replace(tzinfo=UTC)
+        return None if first is None else first.astimezone(UTC).date()
+
+    async def roll_up(self, day: date) -> None:
+        await self._db.execute(delete(analytics_daily).where(analytics_daily.c.day == day))
+        await self._db.execute(
+            delete(analytics_account_daily).where(analytics_account_daily.c.day == day)
+        )
+        c = playback_events.c
+        columns = ["generation_id", "owner_id", "day", "dimension", "value"]
+        columns += ["scans", "listens", "visitors", "bots_left_out"]
+        # One statement for every dimension: each reads the day's events by time.
+        per_dimension = []
+        for dimension in Dimension:
+            value = _value(dimension, self._dialect).label("value")
+            per_dimension.append(
+                select(
+                    c.generation_id,
+                    generations.c.owner_id,
+                    literal(day, Date).label("day"),
+                    literal(str(dimension)).label("dimension"),
+                    value,
+                    *_event_counts(),
+                )
+                .join(generations, _owner_of_event())
+                .where(
+                    c.occurred_at >= _start(day), c.occurred_at < _start(day + timedelta(days=1))
+                )
+                .group_by(c.generation_id, generations.c.owner_id, value)
+            )
+        await self._db.execute(
+            insert(analytics_daily).from_select(columns, union_all(*per_dimension))
+        )
+        d = analytics_daily.c
+        per_owner = (
+            select(d.owner_id, d.day, d.dimension, d.value, *_summed(analytics_daily))
+            .where(d.day == day)
+            .group_by(d.owner_id, d.day, d.dimension, d.value)
+        )
+        await self._db.execute(
+            insert(analytics_account_daily).from_select(
+                [name for name in columns if name != "generation_id"], per_owner
+            )
+        )
+        through = await self.rolled_through()
+        if through is None or through < day:
+            statement = upsert(self._db, analytics_state).values(name=_ROLLED_THROUGH, day=day)
+            await self._db.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[analytics_state.c.name], set_={"day": day}
+                )
+            )
+
+    async def delete_events_before(self, moment: datetime) -> int:
+        result = await self._db.execute(
+            delete(playback_events).where(playback_events.c.occurred_at < moment)
+        )
+        return int(result.rowcount)
+
+    def _rollups(
+        self, query: TallyQuery, dimensions: Sequence[Dimension] = ()
+    ) -> tuple[Table, list[Any]]:
+        """The roll-up table the query reads, and the rows of it that it reads (of the
+        query's dimension, or of `dimensions`)."""
+        if query.generation_id is None:
+            table = analytics_account_daily
+            where = [table.c.owner_id == query.owner_id]
+        else:
+            table = analytics_daily
+            # The owner's term is written so that no index serves it: the code's rows
+            # are found by the primary key, not among every code of the owner.
+            where = [
+                table.c.generation_id == query.generation_id,
+                func.coalesce(table.c.owner_id, None) == query.owner_id,
+            ]
+        t = table.c
+        named = [str(d) for d in dimensions or [query.dimension]]
+        where += [
+            t.dimension.in_(named) if len(named) > 1 else t.dimension == named[0],
+            t.day >= query.days.first,
+            t.day <= query.days.last,
+        ]
+        return table, where
+
+    async def rolled_up(self, query: TallyQuery) -> list[Tally]:
+        return (await self.rolled_up_by(query, [query.dimension]))[query.dimension]
+
+    async def rolled_up_by(
+        self, query: TallyQuery, dimensions: Sequence[Dimension]
+    ) -> dict[Dimension, list[Tally]]:
+        table, where = self._rollups(query, dimensions)
+        t = table.c
+        keys: list[Any] = [t.dimension, t.value]
+        if query.per_day:
+            keys.append(t.day)
+        statement = select(*keys, *_summed(table)).where(*where).group_by(*keys)
+        found: dict[Dimension, list[Tally]] = {d: [] for d in dimensions}
+        for row in await self._db.execute(statement):
+            day = _as_date(row.day) if query.per_day else None
+            found[Dimension(row.dimension)].append(Tally(str(row.value), _counts(row), day))
+        return found
+
+    async def rolled_up_halves(self, query: TallyQuery, cutoff: int) -> list[Tally]:
+        table, where = self._rollups(dataclasses.replace(query, dimension=Dimension.HOUR))
+        t = table.c
+        half = case((t.value < f"{cutoff:02d}", "before"), else_="after").label("value")
+        statement = select(half, t.day, *_summed(table)).where(*where).group_by(half, t.day)
+        return await self._tallies(statement, per_day=True)
+
+    async def rolled_up_week(self, query: TallyQuery) -> list[tuple[int, int, Counts]]:
+        table, where = self._rollups(dataclasses.replace(query, dimension=Dimension.HOUR))
+        t = table.c
+        if self._dialect == "sqlite":  # %w: 0 is Sunday
+            weekday = (cast(func.strftime("%w", t.day), Integer) + 6) % 7
+        else:
+            weekday = cast(func.extract("isodow", t.day), Integer) - 1
+        weekday = weekday.label("weekday")
+        statement = (
+            select(weekday, t.value, *_summed(table)).where(*where).group_by(weekday, t.value)
+        )
+        rows = await self._db.execute(statement)
+        return [(int(row.weekday), int(row.value), _counts(row)) for row in rows]
+
+    async def raw(self, query: TallyQuery) -> list[Tally]:
+        return (await self.raw_by(query, [query.dimension]))[query.dimension]
+
+    async def raw_by(
+        self, query: TallyQuery, dimensions: Sequence[Dimension]
+    ) -> dict[Dimension, list[Tally]]:
+        # Grouped by code and day too: a visitor is unique per code and per day (see
+        # domain.analytics.tallies), as in the roll-ups; then summed here.
+        c = playback_events.c
+        day = _day(self._dialect).label("day")
+        per_dimension = []
+        for dimension in dimensions:
+            value = _value(dimension, self._dialect).label("value")
+            per_dimension.append(
+                select(
+                    literal(str(dimension)).label("dimension"),
+                    value,
+                    day,
+                    c.generation_id,
+                    *_event_counts(),
+                )
+                .join(generations, _owner_of_event())
+                .where(*_events(query.owner_id, query.days, query.generation_id))
+                .group_by(value, day, c.generation_id)
+            )
+        statement = per_dimension[0] if len(per_dimension) == 1 else union_all(*per_dimension)
+        found: dict[Dimension, dict[tuple[str, date | None], Counts]] = {d: {} for d in dimensions}
+        for row in await self._db.execute(statement):
+            key = (str(row.value), _as_date(row.day) if query.per_day else None)
+            tallies = found[Dimension(row.dimension)]
+            tallies[key] = tallies.get(key, Counts()) + _counts(row)
+        return {
+            d: [Tally(value, counts, day) for (value, day), counts in tallies.items()]
+            for d, tallies in found.items()
+        }
+
+    async def _tallies(self, statement: Select[Any], per_day: bool) -> list[Tally]:
+        rows = await self._db.execute(statement)
+        return [
+            Tally(str(row.value), _counts(row), _as_date(row.day) if per_day else None)
+            for row in rows
+        ]
+
+    async def by_code(self, owner_id: UUID, days: DateRange, *, rolled_up: bool) -> list[CodeTally]:
+        if rolled_up:
+            d = analytics_daily.c
+            statement = (
+                select(d.generation_id, *_summed(analytics_daily))
+                .where(
+                    d.owner_id == owner_id,
+                    d.dimension == str(Dimension.TOTAL),
+                    d.day >= days.first,
+                    d.day <= days.last,
+                )
+                .group_by(d.generation_id)
+            )
+        else:
+            c = playback_events.c
+            statement = (
+                select(c.generation_id, _day(self._dialect).label("day"), *_event_counts())
+                .join(generations, _owner_of_event())
+                .where(*_events(owner_id, days, None))
+                .group_by(c.generation_id, "day")
+            )
+        found: dict[UUID, Counts] = {}
+        for row in await self._db.execute(statement):
+            found[row.generation_id] = found.get(row.generation_id, Counts()) + _counts(row)
+        return [CodeTally(generation_id, counts) for generation_id, counts in found.items()]
+
+    async def labels(self, owner_id: UUID, generation_ids: list[UUID]) -> dict[UUID, CodeLabel]:
+        if not generation_ids:
+            return {}
+        g = generations.c
+        rows = await self._db.execute(
+            select(g.id, g.public_code, g.text, g.deleted_at).where(
+                g.owner_id == owner_id, g.id.in_(generation_ids)
+            )
+        )
+        return {
+            row.id: CodeLabel(row.public_code, row.text[:120], row.deleted_at is not None)
+            for row in rows
+        }
+
+    async def usage(self, owner_id: UUID, *, month_start: datetime) -> Usage:
+        g = generations.c
+        live = g.deleted_at.is_(None)
+        row = (
+            await self._db.execute(
+                select(
+                    func.count(),
+                    func.coalesce(func.sum(case((g.created_at >= month_start, 1), else_=0)), 0),
+                    func.coalesce(func.sum(case((live, 1), else_=0)), 0),
+                    func.coalesce(func.sum(g.characters_billed), 0),
+                    func.coalesce(
+                        func.sum(case((live, func.coalesce(g.audio_bytes, 0)), else_=0)), 0
+                    ),
+                ).where(g.owner_id == owner_id)
+            )
+        ).one()
+        return Usage(*(int(n) for n in row))
+
+
+class AnalyticsPart(Part):
+    """The analytics feature's share of the unit of work."""
+
+    analytics: AnalyticsRepository
+
+    def attach(self, connection: AsyncConnection) -> None:
+        self.analytics = SqlAnalytics(connection)
+        super().attach(connection)

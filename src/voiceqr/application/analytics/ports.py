@@ -1,0 +1,119 @@
+"""What analytics needs: the roll-ups of scans and listens, read beside the raw events
+of the days not rolled up yet, and an owner's usage."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+from uuid import UUID
+
+from voiceqr.application.generations.ports import GenerationRepository
+from voiceqr.application.shared.ports import Transaction
+from voiceqr.domain.analytics.periods import DateRange
+from voiceqr.domain.analytics.tallies import CodeTally, Counts, Dimension, Tally
+
+
+@dataclass(frozen=True, slots=True)
+class TallyQuery:
+    """The tallies of one dimension over `days` (UTC), of an owner's codes or one of them."""
+
+    owner_id: UUID
+    dimension: Dimension
+    days: DateRange
+    generation_id: UUID | None = None  # None: every code of the owner
+    per_day: bool = False  # False: summed over the days (each Tally's day is None)
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What an owner has made (P4): generations, characters spoken, storage used."""
+
+    generations_total: int = 0
+    generations_this_month: int = 0
+    codes: int = 0  # generations not deleted: codes that play
+    characters_spoken: int = 0
+    storage_bytes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CodeLabel:
+    public_code: str
+    text: str
+    deleted: bool
+
+
+class AnalyticsRepository(Protocol):
+    """Roll-ups of the playback events per code, per UTC day and per dimension.
+
+    Each read has two sources of the same shape: the roll-ups (days up to the last
+    rolled-up one) and the raw events (any day, for the days not rolled up yet).
+    """
+
+    async def rolled_through(self) -> date | None:
+        """The last UTC day rolled up, or None before the first roll-up."""
+        ...
+
+    async def first_event_day(self) -> date | None:
+        """The UTC day of the oldest raw event, or None without any."""
+        ...
+
+    async def roll_up(self, day: date) -> None:
+        """Replace the roll-ups of `day` with the tallies of its raw events, and record
+        it as the last day rolled up."""
+
+    async def delete_events_before(self, moment: datetime) -> int:
+        """Delete the raw events older than `moment`; returns how many."""
+        ...
+
+    async def rolled_up(self, query: TallyQuery) -> list[Tally]:
+        """The query's tallies from the roll-ups."""
+        ...
+
+    async def rolled_up_by(
+        self, query: TallyQuery, dimensions: Sequence[Dimension]
+    ) -> dict[Dimension, list[Tally]]:
+        """The query's tallies from the roll-ups, for each of several dimensions at once
+        (the query's own dimension is not used)."""
+        ...
+
+    async def raw_by(
+        self, query: TallyQuery, dimensions: Sequence[Dimension]
+    ) -> dict[Dimension, list[Tally]]:
+        """The query's tallies counted from the raw events, for several dimensions."""
+        ...
+
+    async def rolled_up_halves(self, query: TallyQuery, cutoff: int) -> list[Tally]:
+        """The query's UTC hours (dimension `hour`) from the roll-ups, summed per day in
+        two: value "before" (hours before `cutoff`, 0-24) and "after" (the others)."""
+        ...
+
+    async def rolled_up_week(self, query: TallyQuery) -> list[tuple[int, int, Counts]]:
+        """The query's UTC hours from the roll-ups, summed per UTC weekday (0 Monday)
+        and hour: (weekday, hour, counts)."""
+        ...
+
+    async def raw(self, query: TallyQuery) -> list[Tally]:
+        """The query's tallies counted from the raw events."""
+        ...
+
+    async def by_code(self, owner_id: UUID, days: DateRange, *, rolled_up: bool) -> list[CodeTally]:
+        """The total of each of the owner's codes with a hit in `days`, from the
+        roll-ups or from the raw events."""
+        ...
+
+    async def labels(self, owner_id: UUID, generation_ids: list[UUID]) -> dict[UUID, CodeLabel]:
+        """The public code and text of each of the owner's generations among the ids."""
+        ...
+
+    async def usage(self, owner_id: UUID, *, month_start: datetime) -> Usage:
+        """The owner's generations, the characters spoken and the storage they use."""
+        ...
+
+
+class AnalyticsUnitOfWork(Transaction, Protocol):
+    """The roll-ups, and the generations their owner asks about."""
+
+    analytics: AnalyticsRepository
+    generations: GenerationRepository
