@@ -96,6 +96,7 @@ class RedisPlaybackEvents:
                     joined = True
                 await self._hand_over(store)
             except (RedisConnectionError, RedisTimeoutError) as exc:
+                _stop_if_cancelled()  # redis-py may report a cancelled read this way
                 # What was read stays pending and is read again once Redis is back.
                 if not away:
                     log.warning("playback events wait: Redis is unreachable (%s)", exc)
@@ -111,6 +112,7 @@ class RedisPlaybackEvents:
                 joined = False
                 continue
             except Exception:
+                _stop_if_cancelled()
                 log.exception("playback events not stored yet; trying again")
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, _LONGEST_PAUSE)
@@ -149,3 +151,11 @@ class RedisPlaybackEvents:
             self._stream, GROUP, self._consumer, self._claim_after_ms, count=self._entries
         )
         return [e for e in answer[1] if e[1]]
+
+
+def _stop_if_cancelled() -> None:
+    """Let a stop through: a cancellation that reached a Redis call can come out as a
+    connection error, and retrying then would keep a stopped worker running for ever."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError

@@ -49,9 +49,11 @@ async def until(condition: Callable[[], Awaitable[bool]], within: float = 5.0) -
 
 
 async def stopped(task: asyncio.Task[None]) -> None:
+    """Stop a drain as a worker's stop does; one that does not stop fails the test."""
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
-        await task
+        async with asyncio.timeout(5):
+            await task
 
 
 async def test_appends_at_the_same_moment_share_an_entry_and_all_are_stored_once(
