@@ -32,8 +32,12 @@ SEED = os.environ.get("VOICEQR_SCHEMATHESIS_SEED", "20261201")
 # CPython 3.11's AST recursion-depth tracking (python/cpython gh-106905) can raise this
 # in a threaded process; it says nothing about the API.
 INTERPRETER_BUG = "AST constructor recursion depth mismatch"
+# A run takes about 35 s on this machine; one that goes on far longer hangs somewhere, and
+# the failure shows how far it got and what the server logged.
+RUN_TIMEOUT_S = 300
 # Ending the caller's own session would leave the rest of the run signed out.
 SIGN_OUTS = "^/api/v1/auth/logout$|^/api/v1/me/sessions"
+SERVE_LOG = Path("serve.log")  # the module's server sets where its log is
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +56,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     }
     create_user(env, "admin@example.com", PASSWORD, name="Admin", admin=True)
     create_user(env, "user@example.com", PASSWORD, name="User")
-    with serving(env, port, data / "serve.log") as base:
+    global SERVE_LOG
+    SERVE_LOG = data / "serve.log"
+    with serving(env, port, SERVE_LOG) as base:
         yield base
 
 
@@ -107,17 +113,34 @@ def run_schemathesis(server: str, header: str, report: Path) -> subprocess.Compl
         "--report-dir",
         str(report),
     ]
-    result = subprocess.run(
-        command, capture_output=True, text=True, timeout=900, check=False, cwd=report
-    )
+    result = _run(command, report)
     if INTERPRETER_BUG in result.stdout + result.stderr:
         # CPython 3.11.7 can raise this inside Hypothesis's own source inspection, in the
         # schemathesis process, whatever the server answered: run the same seed again.
         print(f"schemathesis hit {INTERPRETER_BUG!r}; running it again")
-        result = subprocess.run(
-            command, capture_output=True, text=True, timeout=900, check=False, cwd=report
-        )
+        result = _run(command, report)
     return result
+
+
+def _run(command: list[str], report: Path) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            command, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False, cwd=report
+        )
+    except subprocess.TimeoutExpired as hung:
+        output = _text(hung.stdout)[-20000:] + _text(hung.stderr)[-5000:]
+        log = SERVE_LOG.read_text(errors="replace")[-20000:] if SERVE_LOG.exists() else ""
+        pytest.fail(
+            f"schemathesis ran past {RUN_TIMEOUT_S} s. Its output:\n{output}\n"
+            f"The server's log:\n{log}",
+            pytrace=False,
+        )
+
+
+def _text(output: bytes | str | None) -> str:
+    if isinstance(output, bytes):
+        return output.decode(errors="replace")
+    return output or ""
 
 
 @pytest.mark.parametrize("caller", ["admin API key", "user API key", "session cookie"])
