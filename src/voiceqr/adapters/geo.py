@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 
 from geoip2fast import GeoIP2Fast
@@ -20,14 +19,10 @@ class OfflineCountryLookup:
                 self._db = GeoIP2Fast(geoip2fast_data_file="geoip2fast-ipv6.dat.gz", verbose=False)
 
     def country(self, ip: str) -> str:
-        try:
-            address = ipaddress.ip_address(ip)
-        except ValueError:
-            return ""
-        if not address.is_global:
-            return ""
+        """The two-letter code; "" for what is not a public address (the database
+        answers "--" for private and reserved ranges and "" for what is no address)."""
         if self._db is None:
             self.load()
         assert self._db is not None
-        code = str(self._db.lookup(str(address)).country_code)
+        code = str(self._db.lookup(ip).country_code)
         return code if len(code) == 2 and code.isalpha() else ""

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-from functools import cache
 from typing import Any
 
 from litestar import Request
@@ -35,23 +34,25 @@ API_KEY_STATE_KEY = "voiceqr_api_key"
 API_KEY_SCOPES = "api_key_scopes"  # route opt: {HTTP method: Scope an API key needs}
 
 
-@cache
-@functools.lru_cache(maxsize=8)  # the settings' one spec: parsed once, not per request
-def _networks(spec: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    return tuple(ipaddress.ip_network(p, strict=False) for p in spec)
-
-
 def _trusted(address: str, platform: Platform) -> bool:
-    return _is_trusted(address, platform.settings.trusted_proxy_networks_text)
+    return _is_trusted(address, platform.settings.auth.trusted_proxies)
 
 
 @functools.lru_cache(maxsize=4096)  # every request asks about its peer: mostly the proxies
-def _is_trusted(address: str, proxies: tuple[str, ...]) -> bool:
+def _is_trusted(address: str, proxies: str) -> bool:
+    """Whether `address` is in one of `proxies` (the setting's comma-separated text, so
+    the answer is remembered without parsing the setting on every request)."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
     return any(ip in net for net in _networks(proxies))
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(proxies: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    names = (p.strip() for p in proxies.split(","))
+    return tuple(ipaddress.ip_network(name, strict=False) for name in names if name)
 
 
 def client_address(request: Request[Any, Any, Any], platform: Platform) -> str:

@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any, cast
 from uuid import UUID
 
-from litestar import MediaType, Request, Response, get
+from litestar import MediaType, Request, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
+from litestar.response.base import ASGIResponse
 
 from voiceqr.application.playback.playback import PlaybackPage
 from voiceqr.bootstrap import Platform
@@ -28,32 +29,36 @@ from voiceqr.entrypoints.http.playback.visits import visit_of
 # The page counts a scan each time it is served, so no one may keep it (not the browser
 # cache, not a CDN); the audio it points to is cached for good (see media.py).
 _RENDERED_LIMIT = 10_000
-_rendered: dict[PlaybackPage, bytes] = {}
+_rendered: dict[PlaybackPage, ASGIResponse] = {}
 
 
 @get("/p/{code:str}", media_type=MediaType.HTML)
 async def playback_page(
     code: FromPath[str], request: Request[Any, Any, Any], platform: NamedDependency[Platform]
-) -> Response[bytes] | Template:
+) -> ASGIResponse:
     """The page a printed QR code opens; counts the scan (410 once its owner deleted it)."""
     try:
         shown = await platform.playback.playback.scan(code, await visit_of(request, platform))
     except Gone:
-        return page("playback/playback_removed.html", 410)
-    html = _rendered.get(shown)
-    if html is None:
-        html = _render(request, shown)
-    return Response(html, media_type=MediaType.HTML, headers=NO_STORE)
+        return page("playback/playback_removed.html", 410).to_asgi_response(None, request)
+    response = _rendered.get(shown)
+    if response is None:
+        response = _render(request, shown)
+    return response
 
 
-def _render(request: Request[Any, Any, Any], shown: PlaybackPage) -> bytes:
+def _render(request: Request[Any, Any, Any], shown: PlaybackPage) -> ASGIResponse:
     engine = cast(JinjaTemplateEngine, request.app.template_engine)  # set in app.py
     template = engine.get_template("playback/playback.html")
-    html: bytes = template.render(page=shown, ready=shown.audio_url is not None).encode()
+    html = template.render(page=shown, ready=shown.audio_url is not None).encode()
     if len(_rendered) >= _RENDERED_LIMIT:
         _rendered.clear()
-    _rendered[shown] = html
-    return html
+    # Kept as the response itself, headers encoded: an ASGIResponse holds no state of its
+    # own once made, so every request sends the same one. The handler returns it as an
+    # ASGI app, which Litestar sends as it is (no Response to build and encode per scan).
+    response = ASGIResponse(body=html, media_type=MediaType.HTML, headers=NO_STORE)
+    _rendered[shown] = response
+    return response
 
 
 @get(
