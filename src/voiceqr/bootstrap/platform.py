@@ -257,7 +257,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
             playback=playback, _storage=storage, serves_media=chosen.media_root is not None
         ),
         analytics=AnalyticsFeature(
-            dashboards=Dashboards(uow=uow, clock=clock),
+            dashboards=Dashboards(uow=uow, clock=clock, listening=playback),
             rollups=RollUps(
                 uow=uow, clock=clock, retention_months=settings.analytics.retention_months
             ),

@@ -20,10 +20,10 @@ from voiceqr.domain.analytics.periods import (
     local_hours,
     period,
     previous_buckets,
-    time_zone,
 )
 from voiceqr.domain.analytics.rollups import days_to_roll_up, months_before, retention_cutoff
 from voiceqr.domain.shared.errors import ValidationError
+from voiceqr.domain.shared.time_zones import time_zone
 
 NOW = datetime(2026, 12, 6, 5, 30, tzinfo=UTC)
 

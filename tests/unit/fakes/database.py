@@ -41,6 +41,7 @@ class FakeDatabase:
     playback_events: list[StoredEvent] = field(default_factory=list)
     visitor_salts: dict[date, bytes] = field(default_factory=dict)
     listens: dict[UUID, Listen] = field(default_factory=dict)
+    listens_started: dict[UUID, datetime] = field(default_factory=dict)  # first report's time
     account_tokens: dict[UUID, AccountToken] = field(default_factory=dict)
     login_events: list[LoginEvent] = field(default_factory=list)
     recovery_codes: dict[UUID, RecoveryCode] = field(default_factory=dict)

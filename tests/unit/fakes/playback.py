@@ -10,6 +10,7 @@ from uuid import UUID
 
 from tests.unit.fakes.database import Part, Table
 from voiceqr.application.playback.ports import (
+    Between,
     ListenRepository,
     PlaybackEventRepository,
     StoreEvents,
@@ -94,17 +95,43 @@ class FakeListens(Table):
         stored = self._db.listens.get(listen.id)
         if stored is None:
             self._db.listens[listen.id] = listen
+            self._db.listens_started[listen.id] = listen.at
         elif (stored.generation_id, stored.revision) == (listen.generation_id, listen.revision):
             heard = stored.heard | listen.heard
             self._db.listens[listen.id] = dataclasses.replace(stored, heard=heard, at=listen.at)
         self._wrote()
 
-    async def tally(self, generation_id: UUID, revision: int) -> dict[Heard, int]:
+    async def tally(
+        self, generation_id: UUID, revision: int, *, between: Between | None = None
+    ) -> dict[Heard, int]:
         tally: dict[Heard, int] = {}
-        for listen in self._db.listens.values():
+        for listen in self._started(between):
             if (listen.generation_id, listen.revision) == (generation_id, revision):
                 tally[listen.heard] = tally.get(listen.heard, 0) + 1
         return tally
+
+    async def tallies_of_owner(
+        self, owner_id: UUID, *, between: Between
+    ) -> dict[UUID, dict[Heard, int]]:
+        found: dict[UUID, dict[Heard, int]] = {}
+        for listen in self._started(between):
+            generation = self._db.generations.get(listen.generation_id)
+            if generation is None or generation.owner_id != owner_id:
+                continue
+            if listen.revision != (generation.live_revision or 1):
+                continue
+            tally = found.setdefault(listen.generation_id, {})
+            tally[listen.heard] = tally.get(listen.heard, 0) + 1
+        return found
+
+    def _started(self, between: Between | None) -> list[Listen]:
+        """The listens that started in `between` (all without it), as the table keeps
+        the first report's time."""
+        return [
+            listen
+            for listen_id, listen in self._db.listens.items()
+            if between is None or between[0] <= self._db.listens_started[listen_id] < between[1]
+        ]
 
 
 class PlaybackPart(Part):

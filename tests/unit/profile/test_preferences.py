@@ -280,3 +280,36 @@ async def test_only_a_yes_or_no_is_accepted(prefs: Preferences, ann: User) -> No
     with pytest.raises(ValidationError):
         UserPreferences(user_id=ann.id, email_generation_failed=1)  # type: ignore[arg-type]
     assert (await prefs.get(ann)).email_generation_failed is True
+
+
+async def test_the_time_zone_for_analytics_is_kept_and_can_go_back_to_the_browsers(
+    prefs: Preferences, ann: User
+) -> None:
+    assert (await prefs.get(ann)).time_zone == ""  # the browser's
+    await prefs.update(ann, {"time_zone": "America/New_York", "qr_size": 300})
+    got = await prefs.get(ann)
+    assert (got.time_zone, got.qr_size) == ("America/New_York", 300)
+    await prefs.update(ann, {"time_zone": ""})
+    assert (await prefs.get(ann)).time_zone == ""
+
+
+@given(name=st.text(max_size=40))
+def test_only_iana_time_zones_are_preferences(name: str) -> None:
+    from voiceqr.domain.shared.time_zones import time_zone_names
+
+    if name == "" or name in time_zone_names():
+        assert UserPreferences(user_id=uuid7(), time_zone=name).time_zone == name
+    else:
+        with pytest.raises(ValidationError) as caught:
+            UserPreferences(user_id=uuid7(), time_zone=name)
+        assert caught.value.code == "unknown_time_zone"
+
+
+@pytest.mark.parametrize("name", ["Mars/Olympus_Mons", "localtime", "../../etc/passwd", "utc "])
+async def test_an_unknown_time_zone_is_refused_and_nothing_is_stored(
+    s: Services, prefs: Preferences, ann: User, name: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        await prefs.update(ann, {"time_zone": name, "qr_size": 300})
+    assert caught.value.code == "unknown_time_zone"
+    assert s.db.preferences == {}

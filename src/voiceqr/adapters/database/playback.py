@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from voiceqr.adapters.database.generations import generations
 from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, upsert
 from voiceqr.application.playback.ports import (
+    Between,
     ListenRepository,
     PlaybackEventRepository,
     VisitKey,
@@ -214,14 +215,37 @@ class SqlListens(Repository):
             )
         )
 
-    async def tally(self, generation_id: UUID, revision: int) -> dict[Heard, int]:
+    async def tally(
+        self, generation_id: UUID, revision: int, *, between: Between | None = None
+    ) -> dict[Heard, int]:
         c = listens.c
-        rows = await self._db.execute(
-            select(c.heard, func.count())
-            .where(c.generation_id == generation_id, c.revision == revision)
-            .group_by(c.heard)
+        statement = select(c.heard, func.count()).where(
+            c.generation_id == generation_id, c.revision == revision
         )
+        if between is not None:
+            statement = statement.where(c.started_at >= between[0], c.started_at < between[1])
+        rows = await self._db.execute(statement.group_by(c.heard))
         return {Heard(heard): int(count) for heard, count in rows}
+
+    async def tallies_of_owner(
+        self, owner_id: UUID, *, between: Between
+    ) -> dict[UUID, dict[Heard, int]]:
+        c, g = listens.c, generations.c
+        rows = await self._db.execute(
+            select(c.generation_id, c.heard, func.count())
+            .join_from(listens, generations, g.id == c.generation_id)
+            .where(
+                g.owner_id == owner_id,
+                c.revision == func.coalesce(g.live_revision, 1),
+                c.started_at >= between[0],
+                c.started_at < between[1],
+            )
+            .group_by(c.generation_id, c.heard)
+        )
+        found: dict[UUID, dict[Heard, int]] = {}
+        for generation_id, heard, count in rows:
+            found.setdefault(generation_id, {})[Heard(heard)] = int(count)
+        return found
 
 
 class PlaybackPart(Part):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import Boolean, Column, Integer, Table, Text, select, text, update
+from sqlalchemy import Boolean, Column, Integer, String, Table, Text, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, row_of, upsert
@@ -25,6 +25,8 @@ user_preferences = Table(
     Column("draft_saved_at", DateTimeUTC),
     # Notification settings; the column is added by migration 0008.
     Column("email_generation_failed", Boolean, nullable=False, server_default=text("true")),
+    # The time zone analytics are shown in ("": the browser's); added by migration 0014.
+    Column("time_zone", String(64), nullable=False, server_default=""),
 )
 
 

@@ -23,8 +23,10 @@ from voiceqr.application.analytics.ports import (
     TallyQuery,
     Usage,
 )
+from voiceqr.application.playback.playback import AccountListenThrough, Playback
 from voiceqr.application.shared.ports import UnitOfWorkFactory
 from voiceqr.domain.accounts.users import User
+from voiceqr.domain.analytics.listening import best_listened
 from voiceqr.domain.analytics.periods import (
     Bucket,
     DateRange,
@@ -46,15 +48,20 @@ from voiceqr.domain.analytics.tallies import (
     ranked,
     summed,
 )
+from voiceqr.domain.playback.listening import ListenThrough
 from voiceqr.domain.shared.errors import NotFound, ValidationError
+from voiceqr.domain.shared.time_zones import is_time_zone
 
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """Totals of a period (U1): codes, scans, visitors, listens, and the bots left out."""
+    """Totals of a period (U1): codes, scans, visitors, listens, and the bots left out;
+    and how far the listens that reported what they heard went (listen-through: on one
+    code's dashboard with its curve and sentences, on the account's all codes together)."""
 
     codes: int
     counts: Counts
+    listening: ListenThrough
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +116,18 @@ class TopCode:
 
 
 @dataclass(frozen=True, slots=True)
+class ListenedCode:
+    """One of the best performing codes by listen-through (U6), with its scans and listens."""
+
+    generation_id: UUID
+    public_code: str
+    text: str
+    deleted: bool
+    counts: Counts
+    listening: ListenThrough
+
+
+@dataclass(frozen=True, slots=True)
 class Heatmap:
     """Scans and listens by local weekday (0 Monday) and hour (0-23)."""
 
@@ -132,6 +151,7 @@ class Dashboard:
     heatmap: Heatmap
     top_by_scans: list[TopCode]  # empty on one code's dashboard
     top_by_listens: list[TopCode]
+    best_by_listen_through: list[ListenedCode]  # empty on one code's dashboard
     rolled_through: date | None
 
 
@@ -146,22 +166,41 @@ class Dashboards:
         *,
         uow: UnitOfWorkFactory[AnalyticsUnitOfWork],
         clock: Callable[[], datetime],
+        listening: Playback,
     ) -> None:
         self._uow = uow
         self._clock = clock
+        self._listening = listening
 
     def period(self, first: str | None, last: str | None, zone: str | None) -> Period:
         """The period a dashboard asked for, as ISO dates (both included) in an IANA time
         zone; without dates the last 30 days up to today there (see domain.periods)."""
         return period(first, last, zone, now=self._clock())
 
+    async def preferred_zone(self, owner: User) -> str | None:
+        """The time zone the owner chose in their profile, if any (a zone the time zone
+        database no longer knows counts as none)."""
+        async with self._uow() as uow:
+            preferences = await uow.preferences.get(owner.id)
+        chosen = preferences.time_zone if preferences is not None else ""
+        return chosen if chosen and is_time_zone(chosen) else None
+
+    async def period_for(
+        self, owner: User, first: str | None, last: str | None, zone: str | None
+    ) -> Period:
+        """The period as `period` reads it, in the time zone asked for, else the one of
+        the owner's profile, else UTC."""
+        return self.period(first, last, zone or await self.preferred_zone(owner))
+
     async def summary(
         self, owner: User, period: Period, generation_id: UUID | None = None
     ) -> Summary:
-        """Codes, scans, unique visitors, listens and bots left out over the period."""
+        """Codes, scans, unique visitors, listens and bots left out over the period, and
+        how far the listens went (average share heard, completion rate)."""
+        listening = await self._listen_through(owner, period, generation_id)
         async with self._uow() as uow:
             reader = await _Reader.open(uow, owner, generation_id)
-            return await reader.summary(period)
+            return await reader.summary(period, listening.total)
 
     async def timeseries(
         self, owner: User, period: Period, bucket: Bucket, generation_id: UUID | None = None
@@ -198,26 +237,49 @@ class Dashboards:
             reader = await _Reader.open(uow, owner, None)
             return await reader.top(period, by)
 
+    async def best_listened(self, owner: User, period: Period) -> list[ListenedCode]:
+        """The owner's codes whose listens in the period heard most of them (at least
+        `MIN_LISTENS_TO_RANK` listens each: see domain.analytics.listening)."""
+        listening = await self._listen_through(owner, period, None)
+        async with self._uow() as uow:
+            reader = await _Reader.open(uow, owner, None)
+            return await reader.best_listened(period, listening.by_code)
+
     async def dashboard(
         self, owner: User, period: Period, bucket: Bucket, generation_id: UUID | None = None
     ) -> Dashboard:
         """Every panel of the account's dashboard, or of one code's."""
+        listening = await self._listen_through(owner, period, generation_id)
         async with self._uow() as uow:
             reader = await _Reader.open(uow, owner, generation_id)
-            by_scans, by_listens = [], []
+            by_scans, by_listens, by_listen_through = [], [], []
             if generation_id is None:
                 by_scans = await reader.top(period, "scans")
                 by_listens = await reader.top(period, "listens")
+                by_listen_through = await reader.best_listened(period, listening.by_code)
             return Dashboard(
                 period=period,
-                summary=await reader.summary(period),
+                summary=await reader.summary(period, listening.total),
                 timeseries=_series(period, bucket, await reader.local_days(period)),
                 breakdowns=await reader.breakdowns(period, BREAKDOWNS),
                 heatmap=await reader.heatmap(period),
                 top_by_scans=by_scans,
                 top_by_listens=by_listens,
+                best_by_listen_through=by_listen_through,
                 rolled_through=reader.through,
             )
+
+    async def _listen_through(
+        self, owner: User, period: Period, generation_id: UUID | None
+    ) -> AccountListenThrough:
+        """The listen-through of the listens started in the period: of one code (the
+        one playback computes for its page, with the curve and sentences; another
+        owner's code is not found), or of every code of the owner."""
+        between = period.bounds()
+        if generation_id is None:
+            return await self._listening.account_listen_through(owner, between=between)
+        found = await self._listening.listen_through(owner, generation_id, between=between)
+        return AccountListenThrough(total=found, by_code={generation_id: found})
 
     async def usage(self, owner: User) -> Usage:
         """Generations made this month and in all, characters spoken, storage used (P4)."""
@@ -328,13 +390,13 @@ class _Reader:
     def query(self, dimension: Dimension, days: DateRange, *, per_day: bool) -> TallyQuery:
         return TallyQuery(self.owner_id, dimension, days, self.generation_id, per_day)
 
-    async def summary(self, period: Period) -> Summary:
+    async def summary(self, period: Period, listening: ListenThrough) -> Summary:
         totals = summed(await self.tallies(Dimension.TOTAL, period.days, per_day=False))
         if self.generation_id is None:
             codes = (await self.uow.analytics.usage(self.owner_id, month_start=_EPOCH)).codes
         else:
             codes = 1
-        return Summary(codes=codes, counts=totals.get("", Counts()))
+        return Summary(codes=codes, counts=totals.get("", Counts()), listening=listening)
 
     async def breakdown(self, period: Period, dimension: Dimension) -> Breakdown:
         return (await self.breakdowns(period, [dimension]))[dimension]
@@ -358,9 +420,8 @@ class _Reader:
                     found[dimension] += tallies
         return {d: _breakdown(d, tallies) for d, tallies in found.items()}
 
-    async def top(self, period: Period, by: str) -> list[TopCode]:
-        if by not in ("scans", "listens"):
-            raise ValidationError("Rank codes by scans or listens.", code="unknown_ranking")
+    async def code_counts(self, period: Period) -> dict[UUID, Counts]:
+        """The scans and listens of each of the owner's codes hit in the period."""
         found: dict[UUID, Counts] = {}
         rolled, raw = _split(period.days, self.through)
         tallies: list[CodeTally] = []
@@ -370,6 +431,31 @@ class _Reader:
             tallies += await self.uow.analytics.by_code(self.owner_id, raw, rolled_up=False)
         for tally in tallies:
             found[tally.generation_id] = found.get(tally.generation_id, Counts()) + tally.counts
+        return found
+
+    async def best_listened(
+        self, period: Period, by_code: dict[UUID, ListenThrough]
+    ) -> list[ListenedCode]:
+        best = best_listened(by_code, limit=TOP_CODES)
+        counts = await self.code_counts(period)
+        labels = await self.uow.analytics.labels(self.owner_id, [gid for gid, _ in best])
+        return [
+            ListenedCode(
+                gid,
+                labels[gid].public_code,
+                labels[gid].text,
+                labels[gid].deleted,
+                counts.get(gid, Counts()),
+                listening,
+            )
+            for gid, listening in best
+            if gid in labels
+        ]
+
+    async def top(self, period: Period, by: str) -> list[TopCode]:
+        if by not in ("scans", "listens"):
+            raise ValidationError("Rank codes by scans or listens.", code="unknown_ranking")
+        found = await self.code_counts(period)
         order = sorted(
             (item for item in found.items() if getattr(item[1], by) > 0),
             key=lambda item: (-getattr(item[1], by), -item[1].scans, str(item[0])),

@@ -10,7 +10,7 @@ from typing import Protocol
 from uuid import UUID
 
 from voiceqr.application.generations.ports import GenerationRepository
-from voiceqr.application.shared.ports import Transaction
+from voiceqr.application.shared.ports import PreferencesRepository, Transaction
 from voiceqr.domain.analytics.periods import DateRange
 from voiceqr.domain.analytics.tallies import CodeTally, Counts, Dimension, Tally
 
@@ -113,7 +113,9 @@ class AnalyticsRepository(Protocol):
 
 
 class AnalyticsUnitOfWork(Transaction, Protocol):
-    """The roll-ups, and the generations their owner asks about."""
+    """The roll-ups, the generations their owner asks about, and the owner's
+    preferences (the time zone they chose)."""
 
     analytics: AnalyticsRepository
     generations: GenerationRepository
+    preferences: PreferencesRepository

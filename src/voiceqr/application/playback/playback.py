@@ -19,6 +19,7 @@ from uuid import UUID
 from voiceqr.application.generations.lookup import generation_not_found
 from voiceqr.application.playback.codes import CodeCache
 from voiceqr.application.playback.ports import (
+    Between,
     PlaybackEventLog,
     PlaybackUnitOfWork,
     UserAgentReader,
@@ -37,7 +38,13 @@ from voiceqr.domain.playback.events import (
     PlaybackEventKind,
     StoredEvent,
 )
-from voiceqr.domain.playback.listening import Heard, Listen, ListenThrough, is_heard_mask
+from voiceqr.domain.playback.listening import (
+    Heard,
+    Listen,
+    ListenThrough,
+    combined,
+    is_heard_mask,
+)
 from voiceqr.domain.playback.visits import (
     VISIT_WINDOW,
     mark_visits,
@@ -88,6 +95,14 @@ class Visit:
     source: str | None = None  # `?s=`: "q" in the URL a QR code encodes
     placement: str | None = None  # `?p=`: a named placement's QR code
     viewer_id: UUID | None = None  # the signed-in visitor, if any
+
+
+@dataclass(frozen=True, slots=True)
+class AccountListenThrough:
+    """Listen-through of all an owner's codes together, and of each code with listens."""
+
+    total: ListenThrough
+    by_code: dict[UUID, ListenThrough]
 
 
 # A visitor may report this many listens of one code a minute (the page reports one per
@@ -185,17 +200,35 @@ class Playback:
             )
             await uow.commit()
 
-    async def listen_through(self, owner: User, generation_id: UUID) -> ListenThrough:
+    async def listen_through(
+        self, owner: User, generation_id: UUID, *, between: Between | None = None
+    ) -> ListenThrough:
         """How far the listens of the owner's code went, for the audio it plays now:
         completion rate, average share heard, the retention curve and, sentence by
-        sentence over its transcript, the share of listens that heard it."""
+        sentence over its transcript, the share of listens that heard it. With
+        `between` (from, to), only the listens that started then."""
         async with self.uow() as uow:
             generation = await uow.generations.get_owned(generation_id, owner.id)
             if generation is None:
                 raise generation_not_found()
             text, _ = await _live_text_and_voice(uow, generation)
-            tally = await uow.listens.tally(generation.id, generation.live_revision or 1)
+            tally = await uow.listens.tally(
+                generation.id, generation.live_revision or 1, between=between
+            )
         return ListenThrough.of(tally, text)
+
+    async def account_listen_through(
+        self, owner: User, *, between: Between
+    ) -> AccountListenThrough:
+        """How far the listens that started in `between` went, over all the owner's
+        codes together and code by code (each for the audio it plays now; no
+        sentences: each code has its own transcript)."""
+        async with self.uow() as uow:
+            tallies = await uow.listens.tallies_of_owner(owner.id, between=between)
+        return AccountListenThrough(
+            total=ListenThrough.of(combined(tallies.values()), ""),
+            by_code={gid: ListenThrough.of(tally, "") for gid, tally in tallies.items()},
+        )
 
     async def counts(self, generation_ids: Sequence[UUID]) -> dict[UUID, PlaybackCounts]:
         async with self.uow() as uow:

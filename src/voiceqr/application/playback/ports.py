@@ -28,6 +28,7 @@ StoreEvents = Callable[[Sequence[PlaybackEvent]], Awaitable[None]]
 
 
 VisitKey = tuple[UUID, PlaybackEventKind, str]  # (generation, kind, visitor key)
+Between = tuple[datetime, datetime]  # from (included) to (excluded)
 
 
 class PlaybackEventRepository(Protocol):
@@ -72,9 +73,19 @@ class ListenRepository(Protocol):
         """Store the listen, or add what it heard to the stored listen of that id (the
         union of both). A listen id stored for another code or revision is left alone."""
 
-    async def tally(self, generation_id: UUID, revision: int) -> dict[Heard, int]:
+    async def tally(
+        self, generation_id: UUID, revision: int, *, between: Between | None = None
+    ) -> dict[Heard, int]:
         """How many listens of that revision of the audio heard exactly each set of
-        buckets (far fewer sets than listens: most listens hear one stretch)."""
+        buckets (far fewer sets than listens: most listens hear one stretch); with
+        `between`, only the listens that started in it."""
+        ...
+
+    async def tallies_of_owner(
+        self, owner_id: UUID, *, between: Between
+    ) -> dict[UUID, dict[Heard, int]]:
+        """The tally of each of the owner's codes (deleted ones too) that has listens of
+        the audio it plays now (its live revision) started in `between`."""
         ...
 
 

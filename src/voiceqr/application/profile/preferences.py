@@ -1,5 +1,6 @@
 """Use cases of a user's preferences (P3, P7-P10): default voice, QR size, the draft
-being typed, the voices used lately, and whether failures are mailed."""
+being typed, the voices used lately, whether failures are mailed, and the time zone
+analytics are shown in."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from voiceqr.domain.shared.errors import ValidationError
 
 Clock = Callable[[], datetime]
 
-EDITABLE = frozenset({"default_voice_id", "qr_size", "email_generation_failed"})
+EDITABLE = frozenset({"default_voice_id", "qr_size", "email_generation_failed", "time_zone"})
 # How many of the latest generations are read to find the recent voices.
 _RECENT_WINDOW = 50
 
@@ -54,11 +55,12 @@ class Preferences:
             )
 
     async def update(self, user: User, changes: Mapping[str, object]) -> UserPreferences:
-        """Change `default_voice_id`, `qr_size` and/or `email_generation_failed` (whether
-        a generation that fails for good is mailed, F4); the draft is left alone.
+        """Change `default_voice_id`, `qr_size`, `email_generation_failed` (whether a
+        generation that fails for good is mailed, F4) and/or `time_zone` (an IANA name,
+        or "" for the browser's); the draft is left alone.
 
-        Raises ValidationError for other fields, a size out of range, or a voice
-        that is not published.
+        Raises ValidationError, and changes nothing, for other fields, a size out of
+        range, a voice that is not published or a name that is not a time zone.
         """
         unknown = set(changes) - EDITABLE
         if unknown:

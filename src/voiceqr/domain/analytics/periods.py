@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from voiceqr.domain.shared.errors import ValidationError
+from voiceqr.domain.shared.time_zones import time_zone
 
 DEFAULT_DAYS = 30  # a dashboard without dates shows the last 30 days, today included
 MAX_DAYS = 400  # a longer range is refused: a year and a bit, to compare with last year
@@ -100,24 +101,16 @@ class Period:
             return self.days
         return DateRange(self.days.first - timedelta(days=1), self.days.last + timedelta(days=1))
 
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The period as moments: from local midnight of its first day to local
+        midnight after its last (for events kept with their time, such as listens)."""
+        start = datetime.combine(self.days.first, datetime.min.time(), self.zone)
+        end = datetime.combine(self.days.last + timedelta(days=1), datetime.min.time(), self.zone)
+        return start.astimezone(UTC), end.astimezone(UTC)
+
     def local(self, day: date, hour: int) -> datetime:
         """Where the UTC hour `hour` of `day` falls in this time zone."""
         return datetime(day.year, day.month, day.day, hour, tzinfo=UTC).astimezone(self.zone)
-
-
-def time_zone(name: str | None) -> ZoneInfo:
-    """An IANA time zone by name ("Europe/Paris"); UTC when none is given."""
-    if not name:
-        return ZoneInfo("UTC")
-    try:
-        if name.startswith(("/", ".")) or ".." in name:
-            raise ValueError(name)
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(
-            f"'{name[:60]}' is not a time zone; give an IANA name such as Europe/Paris or UTC.",
-            code="unknown_time_zone",
-        ) from None
 
 
 def _date(name: str, value: str) -> date:

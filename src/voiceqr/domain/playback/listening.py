@@ -173,6 +173,15 @@ class ListenThrough:
         )
 
 
+def combined(tallies: Iterable[Mapping[Heard, int]]) -> dict[Heard, int]:
+    """Several tallies (of several codes) as one, for their listen-through together."""
+    found: dict[Heard, int] = {}
+    for tally in tallies:
+        for heard, count in tally.items():
+            found[heard] = found.get(heard, 0) + count
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Listen:
     """One listen of a code's audio as its player last reported it: a listen id the

@@ -1,5 +1,5 @@
-"""A user's preferences (P3, P7-P9): default voice, QR size, the draft text, and which
-notification mails they want."""
+"""A user's preferences (P3, P7-P9): default voice, QR size, the draft text, which
+notification mails they want, and the time zone their analytics are shown in."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime
 from uuid import UUID
 
 from voiceqr.domain.shared.errors import ValidationError
+from voiceqr.domain.shared.time_zones import is_time_zone
 
 MIN_QR_SIZE = 64
 MAX_QR_SIZE = 4096
@@ -30,6 +31,8 @@ class UserPreferences:
     draft_saved_at: datetime | None = None
     # F4: the mail when a generation fails for good (the generation page says so anyway).
     email_generation_failed: bool = True
+    # The IANA time zone analytics are shown in; "" is the browser's (UTC without one).
+    time_zone: str = ""
 
     def __post_init__(self) -> None:
         # bool is an int, but never a size.
@@ -48,6 +51,14 @@ class UserPreferences:
         if not isinstance(self.email_generation_failed, bool):
             raise ValidationError(
                 "Say yes or no to the failure mail.", code="invalid_notification_setting"
+            )
+        if not isinstance(self.time_zone, str) or (
+            self.time_zone and not is_time_zone(self.time_zone)
+        ):
+            raise ValidationError(
+                f"'{str(self.time_zone)[:60]}' is not a time zone; pick one from the list "
+                "(an IANA name such as Europe/Paris), or your browser's.",
+                code="unknown_time_zone",
             )
         if len(self.draft_text) > MAX_DRAFT_LENGTH:
             raise ValidationError(

@@ -1,5 +1,6 @@
 """The owner's dashboard in a real headless Chromium on a phone: a scan of the code's
-QR address shows up with its device, and every panel fits the screen."""
+QR address shows up with its device, a listen half way through shows as about half
+heard, and every panel fits the screen."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.browser
 
 EMAIL = "owner@example.test"
 PASSWORD = "correct horse battery staple"
+TEXT = "Hall 3: the whale. It is the largest animal that ever lived, and it still sings."
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +50,7 @@ def _made(server: str) -> dict[str, Any]:
         assert owner.post("/api/v1/auth/login", json={"email": EMAIL, "password": PASSWORD})
         voice = owner.get("/api/v1/voices/").json()[0]
         created = owner.post(
-            "/api/v1/generations/", json={"text": "Hall 3: the whale.", "voice_id": voice["id"]}
+            "/api/v1/generations/", json={"text": TEXT, "voice_id": voice["id"]}
         ).json()
         deadline = time.monotonic() + 30
         while (body := owner.get(f"/api/v1/generations/{created['id']}").json())["status"] != (
@@ -60,6 +62,26 @@ def _made(server: str) -> dict[str, Any]:
         return dict(body)
 
 
+def _listen_half_way(page: Any) -> None:
+    """Play the code's audio from the start and pause once half of it was heard (the
+    page reports what the listen heard on pause)."""
+    page.wait_for_function(
+        "() => { const p = document.getElementById('player');"
+        " return p.error !== null || (p.readyState >= 1 && p.duration > 0); }",
+        timeout=15_000,
+    )
+    page.evaluate(
+        "async () => { const p = document.getElementById('player');"
+        " p.muted = true; await p.play(); }"
+    )
+    page.wait_for_function(
+        "() => { const p = document.getElementById('player');"
+        " if (p.currentTime >= p.duration / 2) { p.pause(); return true; } return false; }",
+        polling=10,
+        timeout=30_000,
+    )
+
+
 def test_a_scan_from_a_phone_shows_on_the_owners_dashboard(server: str, phone: Any) -> None:
     from playwright.sync_api import expect
 
@@ -68,6 +90,7 @@ def test_a_scan_from_a_phone_shows_on_the_owners_dashboard(server: str, phone: A
     try:
         page = visitor.new_page()
         assert page.goto(generation["playback_url"] + "?s=q").status == 200
+        _listen_half_way(page)
     finally:
         visitor.close()
 
@@ -84,6 +107,14 @@ def test_a_scan_from_a_phone_shows_on_the_owners_dashboard(server: str, phone: A
     expect(page.get_by_role("table", name="Devices")).to_contain_text("mobile")
     expect(page.get_by_role("table", name="Sources")).to_contain_text("QR code")
     expect(page.get_by_text("0 bots left out")).to_be_visible()
+    # The listen heard about half of the audio.
+    heard = page.locator(".totals div", has_text="Average listen-through").locator("dd")
+    deadline = time.monotonic() + 10
+    while heard.inner_text() == "\N{EN DASH}":  # none yet
+        assert time.monotonic() < deadline, "the listen-through did not show"
+        time.sleep(0.3)
+        page.reload()
+    assert 45 <= int(heard.inner_text().rstrip("%")) <= 60, heard.inner_text()
     assert_fits_the_screen(page)
 
     exported = page.request.get(
@@ -96,4 +127,8 @@ def test_a_scan_from_a_phone_shows_on_the_owners_dashboard(server: str, phone: A
     expect(
         page.get_by_role("heading", name=f"Analytics of {generation['public_code']}")
     ).to_be_visible()
+    expect(page.get_by_role("heading", name="How far people listened")).to_be_visible()
+    expect(page.get_by_role("table", name="Sentence by sentence")).to_contain_text(
+        "Hall 3: the whale."
+    )
     assert_fits_the_screen(page)

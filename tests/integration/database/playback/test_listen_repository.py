@@ -81,3 +81,24 @@ async def test_listens_are_tallied_per_code_and_revision(uows: SqlUnitOfWorkFact
     assert second == {Heard(0b1): 1}
     assert others == {Heard(0b1): 1}
     assert none == {}
+
+
+async def test_listens_are_tallied_by_when_they_started_and_per_owners_live_audio(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    owner, other = await add_user(uows), await add_user(uows)
+    code, theirs = make_generation(owner.id), make_generation(other.id)
+    await add_generations(uows, code, theirs)
+    early, late = NOW, NOW + timedelta(days=1)
+    await record(
+        uows,
+        Listen(uuid.uuid4(), code.id, 1, FIRST_HALF, early),
+        Listen(uuid.uuid4(), code.id, 1, Heard(ALL_HEARD), late),
+        Listen(uuid.uuid4(), code.id, 2, Heard(ALL_HEARD), late),  # not the live audio
+        Listen(uuid.uuid4(), theirs.id, 1, Heard(ALL_HEARD), late),
+    )
+    day_two = (late, late + timedelta(days=1))
+    async with uows() as uow:
+        assert await uow.listens.tally(code.id, 1, between=day_two) == {Heard(ALL_HEARD): 1}
+        by_code = await uow.listens.tallies_of_owner(owner.id, between=(early, day_two[1]))
+    assert by_code == {code.id: {FIRST_HALF: 1, Heard(ALL_HEARD): 1}}

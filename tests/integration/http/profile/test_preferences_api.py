@@ -1,5 +1,6 @@
-"""Generation preferences end to end (P7-P10): the JSON API and the web pages on the
-embedded platform (SQLite, migrated on start), with the real session and API keys."""
+"""Generation preferences end to end (P7-P10) and the time zone analytics are shown in:
+the JSON API and the web pages on the embedded platform (SQLite, migrated on start),
+with the real session and API keys."""
 
 from __future__ import annotations
 
@@ -89,6 +90,7 @@ async def test_a_new_user_gets_the_defaults(app: RunningApp) -> None:
         "qr_size": 512,
         "recent_voice_ids": [],
         "email_generation_failed": True,
+        "time_zone": None,
     }
     response = await ann.get(DRAFT)
     assert response.json() == {"text": "", "voice_id": None, "saved_at": None}
@@ -111,6 +113,7 @@ async def test_default_voice_and_qr_size_are_saved_and_read_back(
         "qr_size": 1024,
         "recent_voice_ids": [],
         "email_generation_failed": True,
+        "time_zone": None,
     }
 
 
@@ -325,4 +328,67 @@ async def test_the_profile_form_needs_its_csrf_token(app: RunningApp) -> None:
         "/profile/preferences", data={"default_voice_id": "", "qr_size": "100"}, headers=BROWSER
     )
     assert response.status_code == 403
+    assert stored(app, ann) is None
+
+
+# --- the time zone analytics are shown in ---------------------------------------------
+
+
+async def test_the_time_zone_is_saved_read_back_and_cleared(app: RunningApp) -> None:
+    ann = await someone(app)
+    response = await ann.patch(PREFERENCES, json={"time_zone": "Asia/Kolkata"})
+    assert response.status_code == 200, response.text
+    assert response.json()["time_zone"] == "Asia/Kolkata"
+    kept = stored(app, ann)
+    assert kept is not None
+    assert kept.time_zone == "Asia/Kolkata"
+    # null goes back to the browser's, and leaves the other preferences alone.
+    response = await ann.patch(PREFERENCES, json={"time_zone": None})
+    assert response.json()["time_zone"] is None
+    assert response.json()["qr_size"] == 512
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"time_zone": "Mars/Olympus_Mons"}, 422, "unknown_time_zone"),
+        ({"time_zone": "../../etc/passwd"}, 422, "unknown_time_zone"),
+        ({"time_zone": "localtime"}, 422, "unknown_time_zone"),
+        ({"time_zone": "Europe/Paris" * 10}, 400, "malformed_request"),
+        ({"time_zone": 1}, 400, "malformed_request"),
+    ],
+)
+async def test_a_bad_time_zone_is_refused_and_nothing_is_stored(
+    app: RunningApp, body: dict[str, Any], status: int, code: str
+) -> None:
+    ann = await someone(app)
+    assert_problem(await ann.patch(PREFERENCES, json={**body, "qr_size": 256}), status, code)
+    assert stored(app, ann) is None
+
+
+async def test_the_profile_page_offers_every_time_zone_and_saves_the_one_picked(
+    app: RunningApp,
+) -> None:
+    ann = await someone(app)
+    page = await ann.get("/profile", headers=BROWSER)
+    assert '<option value="" selected>Your browser\'s time zone</option>' in page.text
+    assert '<option value="America/Sao_Paulo" >' in page.text
+    response = await ann.submit("/profile", "/profile/time-zone", {"time_zone": "Europe/Paris"})
+    assert response.status_code == 303, response.text
+    assert response.headers["location"].startswith("/profile?done=time-zone")
+    page = await ann.get("/profile?done=time-zone", headers=BROWSER)
+    assert "Your time zone is saved." in page.text
+    assert '<option value="Europe/Paris" selected>' in page.text
+
+
+async def test_a_time_zone_the_form_cannot_offer_is_shown_again_and_nothing_is_stored(
+    app: RunningApp,
+) -> None:
+    ann = await someone(app)
+    response = await ann.submit(
+        "/profile", "/profile/time-zone", {"time_zone": "Europe/Atlantis"}, headers=BROWSER
+    )
+    assert response.status_code == 422, response.text
+    assert 'role="alert"' in response.text
+    assert "is not a time zone" in response.text
     assert stored(app, ann) is None

@@ -2,8 +2,9 @@
 breakdowns, the heatmap, top codes, and one code's analytics.
 
 Every operation takes `from` and `to` (ISO dates, both included; the last 30 days by
-default) and `tz` (an IANA time zone, UTC by default), and answers only for the
-caller's own codes.
+default) and `tz` (an IANA time zone; by default the one of the caller's profile, else
+UTC), and answers only for the caller's own codes. Listen-through figures count the
+listens that started in the period.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from voiceqr.entrypoints.http.analytics.schemas import (
     SummaryOut,
     TimeSeriesOut,
     TopCodesOut,
+    best_listened_out,
     breakdown_out,
     code_analytics_out,
     heatmap_out,
@@ -43,6 +45,7 @@ BreakdownDimension = Literal[
 
 async def dashboard_period(
     platform: NamedDependency[Platform],
+    user: NamedDependency[User],
     first: Annotated[
         str | None,
         QueryParameter(
@@ -62,13 +65,14 @@ async def dashboard_period(
     tz: Annotated[
         str | None,
         QueryParameter(
-            max_length=64, description="An IANA time zone (Europe/Paris); UTC by default"
+            max_length=64,
+            description="An IANA time zone (Europe/Paris); by default your profile's, else UTC",
         ),
     ] = None,
 ) -> Period:
     """The period of the query string; a bad date, a range too long or an unknown time
     zone is a 422 that says which (`invalid_date`, `date_range_too_long`...)."""
-    return platform.analytics.dashboards.period(first, last, tz)
+    return await platform.analytics.dashboards.period_for(user, first, last, tz)
 
 
 _DEPENDENCIES = {"user": Provide(current_user), "period": Provide(dashboard_period)}
@@ -87,7 +91,8 @@ class AnalyticsController(Controller):
         user: NamedDependency[User],
         period: NamedDependency[Period],
     ) -> SummaryOut:
-        """Your codes, and their scans, unique visitors, listens and the bots left out."""
+        """Your codes, and their scans, unique visitors, listens and the bots left out;
+        how far the listens went (average share heard, completion rate)."""
         found = await platform.analytics.dashboards.summary(user, period)
         return summary_out(period, found)
 
@@ -133,10 +138,15 @@ class AnalyticsController(Controller):
         platform: NamedDependency[Platform],
         user: NamedDependency[User],
         period: NamedDependency[Period],
-        by: FromQuery[Literal["scans", "listens"]] = "scans",
+        by: FromQuery[Literal["scans", "listens", "listen_through"]] = "scans",
     ) -> TopCodesOut:
-        """Your ten codes with most scans (or listens) in the period."""
-        found = await platform.analytics.dashboards.top_codes(user, period, by=by)
+        """Your ten codes with most scans (or listens) in the period; or, by
+        `listen_through`, those whose listens heard most of them (highest average share
+        heard, among codes with at least `min_listens` listens in the period)."""
+        dashboards = platform.analytics.dashboards
+        if by == "listen_through":
+            return best_listened_out(period, await dashboards.best_listened(user, period))
+        found = await dashboards.top_codes(user, period, by=by)
         return top_codes_out(period, by, found)
 
 
@@ -153,7 +163,8 @@ async def code_analytics(
     period: NamedDependency[Period],
     bucket: FromQuery[Bucket] = Bucket.DAY,
 ) -> CodeAnalyticsOut:
-    """One of your codes: totals, scans and listens over time, every breakdown and the
-    heatmap (another user's code: 404)."""
+    """One of your codes: totals, scans and listens over time, every breakdown, the
+    heatmap, and its listen-through: the retention curve (20 points of 5%) and the share
+    of listens that heard each sentence (another user's code: 404)."""
     board = await platform.analytics.dashboards.dashboard(user, period, bucket, generation_id)
     return code_analytics_out(generation_id, board)

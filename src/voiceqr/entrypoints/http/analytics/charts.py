@@ -93,3 +93,21 @@ def heatmap(cells: Heatmap, label: str) -> Markup:
     for hour in range(0, 24, 3):
         body.append(f'<text x="{left + hour * size}" y="11" class="label">{hour:02d}</text>')
     return _svg(left + 24 * size, head + 7 * size, body, label)
+
+
+def retention(shares: Sequence[float], label: str) -> Markup:
+    """The retention curve: a bar per 5% of the audio, as tall as the share of listens
+    that heard it."""
+    if not shares:
+        return Markup("")
+    step = _WIDTH / len(shares)
+    usable = _HEIGHT - _PAD
+    base = _HEIGHT - _PAD / 2
+    body = [f'<line x1="0" y1="{base}" x2="{_WIDTH}" y2="{base}" class="axis"/>']
+    for i, share in enumerate(shares):
+        height = round(usable * min(max(share, 0.0), 1.0), 1)
+        body.append(
+            f'<rect class="listens-bar" x="{round(i * step + 1, 1)}" y="{round(base - height, 1)}" '
+            f'width="{round(step - 2, 1)}" height="{height}"/>'
+        )
+    return _svg(_WIDTH, _HEIGHT, body, label)

@@ -1,5 +1,9 @@
 """The dashboard pages: the account's (`/analytics`) and one code's
-(`/generations/{id}/analytics`), and each panel as CSV."""
+(`/generations/{id}/analytics`), and each panel as CSV.
+
+The time zone is the one asked for (`tz`), else the profile's; with neither, the page
+asks the browser for its own and shows itself again in it (static/analytics/zone.js).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from litestar.response import Template
 from voiceqr.application.analytics.dashboards import Dashboard
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import User
+from voiceqr.domain.analytics.listening import MIN_LISTENS_TO_RANK
 from voiceqr.domain.analytics.periods import Bucket
 from voiceqr.domain.analytics.tallies import BREAKDOWNS
 from voiceqr.domain.shared.errors import ValidationError
@@ -56,13 +61,19 @@ async def _board(
     dashboards = platform.analytics.dashboards
     error, status = None, 200
     try:
-        period = dashboards.period(first, last, tz)
+        period = await dashboards.period_for(user, first, last, tz)
         chosen = _bucket(bucket)
     except ValidationError as exc:
         error, status = exc.message, status_of(exc)
-        period, chosen = dashboards.period(None, None, None), Bucket.DAY
+        period, chosen = await dashboards.period_for(user, None, None, None), Bucket.DAY
     board = await dashboards.dashboard(user, period, chosen, generation_id)
     return board, error, status
+
+
+async def _zone_unknown(platform: Platform, user: User, asked: Asked) -> bool:
+    """Whether the page was asked for no time zone and the profile names none: then
+    the browser's is the one to show (the page's script asks for it)."""
+    return not asked[2] and await platform.analytics.dashboards.preferred_zone(user) is None
 
 
 def _bucket(name: str | None) -> Bucket:
@@ -82,6 +93,7 @@ def _context(board: Dashboard, base: str, error: str | None) -> dict[str, object
         }
     )
     panels = tables(board)
+    listening = board.summary.listening
     breakdowns = [
         (
             dimension,
@@ -103,6 +115,11 @@ def _context(board: Dashboard, base: str, error: str | None) -> dict[str, object
             board.timeseries.points, "Scans per bucket, previous period dashed"
         ),
         "heatmap_chart": charts.heatmap(board.heatmap, "Scans by weekday and hour"),
+        "retention_chart": charts.retention(
+            listening.retention, "Share of listens that heard each 5% of the audio"
+        ),
+        "min_listens": MIN_LISTENS_TO_RANK,
+        "query": query,
         "empty": board.summary.counts.scans == 0 and board.summary.counts.listens == 0,
     }
 
@@ -121,6 +138,7 @@ async def account_page(
         user=user,
         code=None,
         usage=usage,
+        ask_browser_zone=await _zone_unknown(platform, user, asked),
         **_context(board, "/analytics", error),
     )
 
@@ -140,6 +158,7 @@ async def code_page(
         user=user,
         code=generation,
         usage=None,
+        ask_browser_zone=await _zone_unknown(platform, user, asked),
         **_context(board, f"/generations/{generation_id}/analytics", error),
     )
 
@@ -154,7 +173,7 @@ async def _export(
     """One panel of a dashboard as CSV; a bad date is refused (422) as in the API."""
     first, last, tz, bucket = asked
     dashboards = platform.analytics.dashboards
-    period = dashboards.period(first, last, tz)
+    period = await dashboards.period_for(user, first, last, tz)
     board = await dashboards.dashboard(user, period, _bucket(bucket), generation_id)
     table = tables(board).get(panel)
     if table is None:

@@ -11,11 +11,14 @@ from voiceqr.application.analytics.dashboards import (
     Breakdown,
     Dashboard,
     Heatmap,
+    ListenedCode,
     Summary,
     TimeSeries,
     TopCode,
 )
+from voiceqr.domain.analytics.listening import MIN_LISTENS_TO_RANK
 from voiceqr.domain.analytics.periods import Period
+from voiceqr.entrypoints.http.kit.listen_through import ListenThroughOut, listen_through_out
 
 
 class PeriodOut(msgspec.Struct):
@@ -34,6 +37,12 @@ class SummaryOut(msgspec.Struct):
     unique_visitors: int  # per code and per day: visitor keys cannot be followed across days
     listens: int
     bots_left_out: int
+    # Listen-through of the listens started in the period that reported what they heard
+    # (each for the audio its code plays now): how many, the mean share of the audio
+    # they heard (0 to 1), and the share heard to the end.
+    listens_reported: int
+    average_listen_through: float
+    completion_rate: float
 
 
 class PointOut(msgspec.Struct):
@@ -86,12 +95,18 @@ class TopCodeOut(msgspec.Struct):
     deleted: bool
     scans: int
     listens: int
+    # By listen-through only: the code's listens in the period that reported what
+    # they heard, their mean share heard and the share heard to the end.
+    listens_reported: int | None = None
+    average_listen_through: float | None = None
+    completion_rate: float | None = None
 
 
 class TopCodesOut(msgspec.Struct):
     period: PeriodOut
     by: str
     codes: list[TopCodeOut]
+    min_listens: int | None = None  # by listen-through: a code needs this many listens
 
 
 class CodeAnalyticsOut(msgspec.Struct):
@@ -102,6 +117,9 @@ class CodeAnalyticsOut(msgspec.Struct):
     timeseries: TimeSeriesOut
     breakdowns: dict[str, list[BreakdownRowOut]]
     heatmap: HeatmapOut
+    # The listens started in the period, for the audio the code plays now: the
+    # retention curve (20 points of 5%) and the share that heard each sentence.
+    listen_through: ListenThroughOut
 
 
 def period_out(period: Period) -> PeriodOut:
@@ -109,9 +127,17 @@ def period_out(period: Period) -> PeriodOut:
 
 
 def summary_out(period: Period, summary: Summary) -> SummaryOut:
-    c = summary.counts
+    c, heard = summary.counts, summary.listening
     return SummaryOut(
-        period_out(period), summary.codes, c.scans, c.visitors, c.listens, c.bots_left_out
+        period_out(period),
+        summary.codes,
+        c.scans,
+        c.visitors,
+        c.listens,
+        c.bots_left_out,
+        heard.listens,
+        heard.average_share,
+        heard.completion_rate,
     )
 
 
@@ -163,6 +189,28 @@ def top_codes_out(period: Period, by: str, codes: list[TopCode]) -> TopCodesOut:
     )
 
 
+def best_listened_out(period: Period, codes: list[ListenedCode]) -> TopCodesOut:
+    return TopCodesOut(
+        period_out(period),
+        "listen_through",
+        [
+            TopCodeOut(
+                c.generation_id,
+                c.public_code,
+                c.text,
+                c.deleted,
+                c.counts.scans,
+                c.counts.listens,
+                listens_reported=c.listening.listens,
+                average_listen_through=c.listening.average_share,
+                completion_rate=c.listening.completion_rate,
+            )
+            for c in codes
+        ],
+        min_listens=MIN_LISTENS_TO_RANK,
+    )
+
+
 def code_analytics_out(generation_id: UUID, board: Dashboard) -> CodeAnalyticsOut:
     period = board.period
     return CodeAnalyticsOut(
@@ -171,4 +219,5 @@ def code_analytics_out(generation_id: UUID, board: Dashboard) -> CodeAnalyticsOu
         timeseries=timeseries_out(period, board.timeseries),
         breakdowns={str(d): rows_out(b) for d, b in board.breakdowns.items()},
         heatmap=heatmap_out(period, board.heatmap),
+        listen_through=listen_through_out(board.summary.listening),
     )

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from voiceqr.application.analytics.dashboards import Dashboard, TopCode
+from voiceqr.application.analytics.dashboards import Dashboard, ListenedCode, TopCode
 from voiceqr.domain.analytics.periods import Bucket
 from voiceqr.domain.analytics.tallies import BREAKDOWNS, Dimension
+from voiceqr.domain.playback.listening import BUCKETS
 from voiceqr.entrypoints.http.analytics.charts import WEEKDAYS
 
 DIMENSION_TITLES = {
@@ -57,15 +58,82 @@ def _top(name: str, title: str, codes: list[TopCode]) -> Table:
     )
 
 
+def percent(share: float) -> str:
+    """A share (0 to 1) as a whole percentage: 0.5 is "50%"."""
+    return f"{share:.0%}"
+
+
+def _best_listened(codes: list[ListenedCode]) -> Table:
+    return Table(
+        "top-listen-through",
+        "Best performing codes by listen-through",
+        ("Code", "Text", "Listens reported", "Average heard", "Heard to the end", "Scans"),
+        [
+            (
+                c.public_code,
+                c.text,
+                c.listening.listens,
+                percent(c.listening.average_share),
+                percent(c.listening.completion_rate),
+                c.counts.scans,
+            )
+            for c in codes
+        ],
+    )
+
+
+def _listening(board: Dashboard) -> list[Table]:
+    """The retention curve and the sentences of one code's listen-through."""
+    step = 100 // BUCKETS
+    heard = board.summary.listening
+    return [
+        Table(
+            "listen-through",
+            "Listeners still there, through the audio",
+            ("Part of the audio", "Listens that heard it"),
+            [
+                (f"{i * step}% to {(i + 1) * step}%", percent(share))
+                for i, share in enumerate(heard.retention)
+            ],
+        ),
+        Table(
+            "sentences",
+            "Sentence by sentence",
+            ("Sentence", "Listens that heard it through"),
+            [(s.text, percent(s.share)) for s in heard.sentences],
+        ),
+    ]
+
+
 def tables(board: Dashboard) -> dict[str, Table]:
     """Every panel of the dashboard by its name."""
-    c = board.summary.counts
+    c, heard = board.summary.counts, board.summary.listening
     found = [
         Table(
             "summary",
             "Totals",
-            ("Codes", "Scans", "Unique visitors", "Listens", "Bots left out"),
-            [(board.summary.codes, c.scans, c.visitors, c.listens, c.bots_left_out)],
+            (
+                "Codes",
+                "Scans",
+                "Unique visitors",
+                "Listens",
+                "Bots left out",
+                "Listens reported",
+                "Average listen-through",
+                "Heard to the end",
+            ),
+            [
+                (
+                    board.summary.codes,
+                    c.scans,
+                    c.visitors,
+                    c.listens,
+                    c.bots_left_out,
+                    heard.listens,
+                    percent(heard.average_share),
+                    percent(heard.completion_rate),
+                )
+            ],
         ),
         Table(
             "timeseries",
@@ -96,6 +164,8 @@ def tables(board: Dashboard) -> dict[str, Table]:
         ),
         _top("top-scans", "Most scanned codes", board.top_by_scans),
         _top("top-listens", "Most listened codes", board.top_by_listens),
+        _best_listened(board.best_by_listen_through),
+        *_listening(board),
         Table(
             "heatmap",
             f"Scans by weekday and hour ({board.period.zone.key})",

@@ -8,8 +8,11 @@ from uuid import UUID
 
 import msgspec
 
-from voiceqr.domain.playback.listening import ALL_HEARD, BUCKETS, ListenThrough
+from voiceqr.domain.playback.listening import ALL_HEARD, BUCKETS
+from voiceqr.entrypoints.http.kit.listen_through import ListenThroughOut, listen_through_out
 from voiceqr.entrypoints.http.kit.schemas import Body
+
+__all__ = ["HeardReport", "ListenThroughOut", "listen_through_out"]
 
 
 class HeardReport(Body, kw_only=True):
@@ -29,28 +32,3 @@ class HeardReport(Body, kw_only=True):
         Annotated[int, msgspec.Meta(ge=1, description="The audio revision played; default live")]
         | None
     ) = None
-
-
-class SentenceHeardOut(msgspec.Struct, frozen=True, kw_only=True):
-    text: str
-    heard: float  # the share of listens that heard the whole sentence, 0 to 1
-
-
-class ListenThroughOut(msgspec.Struct, frozen=True, kw_only=True):
-    """How far the listens of a code's current audio went."""
-
-    listens: int
-    completion_rate: float  # share of listens heard to the end (the last 5%, or 95% of it)
-    average_heard: float  # mean share of the audio a listen heard, 0 to 1
-    retention: list[float]  # 20 points: the share of listens that heard each 5% of the audio
-    sentences: list[SentenceHeardOut]
-
-
-def listen_through_out(stats: ListenThrough) -> ListenThroughOut:
-    return ListenThroughOut(
-        listens=stats.listens,
-        completion_rate=stats.completion_rate,
-        average_heard=stats.average_share,
-        retention=list(stats.retention),
-        sentences=[SentenceHeardOut(text=s.text, heard=s.share) for s in stats.sentences],
-    )

@@ -1,5 +1,5 @@
-"""Profile: the signed-in user's name, email, password, generation preferences, draft and
-notification settings."""
+"""Profile: the signed-in user's name, email, password, generation preferences, draft,
+notification settings and time zone."""
 
 from litestar import Router
 from litestar.di import Provide
@@ -20,6 +20,7 @@ pages_router = Router(
         pages.profile_password_submit,
         pages.preferences_submit,
         pages.notifications_submit,
+        pages.time_zone_submit,
     ],
 )
 

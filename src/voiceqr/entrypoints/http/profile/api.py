@@ -37,12 +37,15 @@ class PreferencesOut(msgspec.Struct):
     qr_size: int
     recent_voice_ids: list[UUID]  # the voices of the latest generations, most recent first
     email_generation_failed: bool  # mail me when a generation fails for good
+    time_zone: str | None  # IANA name analytics are shown in; null: the browser's
 
 
 class PreferencesPatch(Body):
     default_voice_id: UUID | UnsetType | None = UNSET
     qr_size: QrSize | UnsetType = UNSET
     email_generation_failed: bool | UnsetType = UNSET
+    # An IANA name (Europe/Paris); null or "" for the browser's.
+    time_zone: Annotated[str, Meta(max_length=64)] | UnsetType | None = UNSET
 
 
 class DraftBody(Body):
@@ -77,6 +80,7 @@ class PreferencesController(Controller):
             qr_size=preferences.qr_size,
             recent_voice_ids=await platform.profile.recent_voice_ids(user),
             email_generation_failed=preferences.email_generation_failed,
+            time_zone=preferences.time_zone or None,
         )
 
     @get("/preferences", cache_control=NO_STORE_REPLY)
@@ -93,9 +97,14 @@ class PreferencesController(Controller):
         user: NamedDependency[User],
         platform: NamedDependency[Platform],
     ) -> PreferencesOut:
-        """Change the default voice (a published one, or null), the QR size (64-4096) and/or
-        whether a generation that fails for good is mailed (`email_generation_failed`)."""
+        """Change the default voice (a published one, or null), the QR size (64-4096),
+        whether a generation that fails for good is mailed (`email_generation_failed`)
+        and/or the time zone analytics are shown in (`time_zone`, an IANA name; null:
+        the browser's). An unknown time zone is a 422 `unknown_time_zone`, and nothing
+        is changed."""
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET}
+        if "time_zone" in changes:
+            changes["time_zone"] = changes["time_zone"] or ""
         await platform.profile.update(user, changes)
         return await self._out(platform, user)
 

@@ -22,6 +22,7 @@ from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.shared.errors import DomainError, ErrorCategory, ValidationError
+from voiceqr.domain.shared.time_zones import time_zone_names
 from voiceqr.entrypoints.http.kit.forms import INPUT, Form, page, refusal_status
 from voiceqr.entrypoints.http.kit.views import PASSWORD_RULES
 
@@ -35,6 +36,7 @@ PROFILE_NOTICES = {
     "reauthenticated": "Password confirmed. You can make the change for the next 5 minutes.",
     "preferences": "Your preferences are saved.",
     "notifications": "Your notification settings are saved.",
+    "time-zone": "Your time zone is saved.",
 }
 
 
@@ -72,6 +74,7 @@ async def _profile(
         preferences=await platform.profile.get(user),
         voices=await platform.voices.list_for(user),
         usage=await platform.analytics.dashboards.usage(user),
+        time_zones=time_zone_names(),
     )
 
 
@@ -222,3 +225,18 @@ async def notifications_submit(
         )
     await platform.profile.update(user, {"email_generation_failed": wanted == "on"})
     return Redirect("/profile?done=notifications#notifications", status_code=303)
+
+
+@post("/profile/time-zone", status_code=303)
+async def time_zone_submit(
+    data: Form,
+    user: NamedDependency[User],
+    session: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    """The time zone analytics are shown in; empty is the browser's."""
+    try:
+        await platform.profile.update(user, {"time_zone": data.get("time_zone", "").strip()})
+    except ValidationError as exc:
+        return await _refused(platform, user, session, "time-zone", exc)
+    return Redirect("/profile?done=time-zone#time-zone", status_code=303)
