@@ -58,7 +58,6 @@ playback_events = Table(
     Column("bot", Boolean, nullable=False, server_default=false()),
     Column("owner_view", Boolean, nullable=False, server_default=false()),
     Column("new_visit", Boolean, nullable=False, server_default=true()),
-    Index("ix_playback_events_generation_kind", "generation_id", "kind"),
     Index("ix_playback_events_visitor", "generation_id", "kind", "visitor", "occurred_at"),
 )
 
@@ -136,7 +135,11 @@ class SqlPlaybackEvents(Repository):
         rows = await self._db.execute(
             select(c.generation_id, c.kind, c.visitor, func.max(c.occurred_at))
             .where(
+                # Every column of ix_playback_events_visitor up to the time, so the index
+                # finds each visitor's recent events; without `kind` the database walked
+                # every event the code ever had, on every batch.
                 c.generation_id.in_({k[0] for k in keys}),
+                c.kind.in_({k[1].value for k in keys}),
                 c.visitor.in_({k[2] for k in keys}),
                 c.occurred_at >= since,
             )

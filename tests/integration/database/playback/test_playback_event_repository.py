@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import event
 
 from tests.integration.database.rows import NOW, add_generations, add_user, make_generation
-from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
+from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory, create_engine
 from voiceqr.domain.generations.generation import Generation
 from voiceqr.domain.playback.events import (
     Device,
@@ -123,3 +126,36 @@ async def test_a_days_salt_is_the_first_one_stored_and_old_ones_go(
 
     assert first == again == b"1" * 32
     assert deleted == 1
+
+
+async def test_finding_a_visitors_last_event_searches_the_visitor_index_by_every_column(
+    fresh_sqlite: str,
+) -> None:
+    """Each stored batch asks when its visitors were last seen: the search goes straight to
+    (code, kind, visitor, recent times) rather than walking every event the code ever had
+    (which it did, and a popular code's batches slowed down with each scan)."""
+    uows = SqlUnitOfWorkFactory(create_engine(fresh_sqlite))
+    statements: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append((statement, parameters))
+
+    try:
+        owner = await add_user(uows)
+        code = make_generation(owner.id)
+        await add_generations(uows, code)
+        event.listen(uows.engine.sync_engine, "before_cursor_execute", record)
+        async with uows() as uow:
+            await uow.playback_events.last_seen(
+                {(code.id, PlaybackEventKind.SCAN, "aaaa")}, since=NOW - timedelta(minutes=30)
+            )
+        event.remove(uows.engine.sync_engine, "before_cursor_execute", record)
+        (lookup, parameters), *_ = [s for s in statements if "max(" in s[0].lower()]
+        async with uows.engine.connect() as connection:
+            plan = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {lookup}", parameters)
+            details = " ".join(str(row[-1]) for row in plan)
+    finally:
+        await uows.dispose()
+
+    assert "ix_playback_events_visitor" in details, details
+    assert "kind=? AND visitor=? AND occurred_at>?" in details, details
