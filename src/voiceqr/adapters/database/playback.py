@@ -18,11 +18,13 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    column,
     delete,
     false,
     func,
     select,
     true,
+    values,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -107,6 +109,7 @@ def _row(stored: StoredEvent) -> dict[str, Any]:
 
 
 _SLICE = 250
+_KEYS_PER_LOOKUP = 500  # 1,500 parameters a statement
 
 
 class SqlPlaybackEvents(Repository):
@@ -129,27 +132,46 @@ class SqlPlaybackEvents(Repository):
     async def last_seen(
         self, keys: Collection[VisitKey], *, since: datetime
     ) -> dict[VisitKey, datetime]:
-        if not keys:
-            return {}
+        # One lookup per key, each the latest time in ix_playback_events_visitor under
+        # (code, kind, visitor): a seek to the end of that key's entries, however many
+        # events it has. (A GROUP BY over the window read every one of them: a visitor
+        # behind one network address with thousands of scans made every batch slower.)
+        found: dict[VisitKey, datetime] = {}
+        ordered = list(keys)
         c = playback_events.c
-        rows = await self._db.execute(
-            select(c.generation_id, c.kind, c.visitor, func.max(c.occurred_at))
-            .where(
-                # Every column of ix_playback_events_visitor up to the time, so the index
-                # finds each visitor's recent events; without `kind` the database walked
-                # every event the code ever had, on every batch.
-                c.generation_id.in_({k[0] for k in keys}),
-                c.kind.in_({k[1].value for k in keys}),
-                c.visitor.in_({k[2] for k in keys}),
-                c.occurred_at >= since,
+        for start in range(0, len(ordered), _KEYS_PER_LOOKUP):
+            asked = (
+                values(
+                    column("generation_id", GUID),
+                    column("kind", String),
+                    column("visitor", String),
+                    name="asked",
+                )
+                .data(
+                    [
+                        (g, kind.value, visitor)
+                        for g, kind, visitor in ordered[start : start + _KEYS_PER_LOOKUP]
+                    ]
+                )
+                .cte()
             )
-            .group_by(c.generation_id, c.kind, c.visitor)
-        )
-        found = {
-            (generation_id, PlaybackEventKind(kind), visitor): at
-            for generation_id, kind, visitor, at in rows
-        }
-        return {key: at for key, at in found.items() if key in keys}
+            latest = (
+                select(func.max(c.occurred_at))
+                .where(
+                    c.generation_id == asked.c.generation_id,
+                    c.kind == asked.c.kind,
+                    c.visitor == asked.c.visitor,
+                    c.occurred_at >= since,
+                )
+                .scalar_subquery()
+            )
+            rows = await self._db.execute(
+                select(asked.c.generation_id, asked.c.kind, asked.c.visitor, latest)
+            )
+            for generation_id, kind, visitor, at in rows:
+                if at is not None:
+                    found[(generation_id, PlaybackEventKind(kind), visitor)] = at
+        return found
 
     async def counts(self, generation_ids: Sequence[UUID]) -> dict[UUID, PlaybackCounts]:
         if not generation_ids:
