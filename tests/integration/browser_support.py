@@ -154,3 +154,19 @@ def assert_fits_the_screen(page: Any) -> None:
     )
     assert client == MOBILE["viewport"]["width"], f"layout viewport is {client}px"
     assert scroll <= client, f"{page.url} is {scroll}px wide on a {client}px screen"
+
+
+def assert_accessible(page: Any, *, state: str = "") -> None:
+    """axe-core finds no accessibility violation on the page as it is now; otherwise the
+    test fails with axe's report of each rule broken and the elements that break it.
+
+    The rules are axe's default set: WCAG 2.0, 2.1 and 2.2 at levels A and AA, and its
+    best practices (landmarks, heading order, one main heading). `state` names what the
+    page shows, for the report (a form with an error, a removed code...).
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    if results.violations_count:
+        where = f"{page.url} ({state})" if state else page.url
+        pytest.fail(f"{where}\n{results.generate_report()}")

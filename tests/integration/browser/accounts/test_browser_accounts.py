@@ -20,6 +20,7 @@ import pytest
 from tests.conftest import free_port
 from tests.integration.browser_support import (
     MOBILE,
+    assert_accessible,
     assert_fits_the_screen,
     browser,  # noqa: F401  (the module's Chromium fixture)
     serving,
@@ -132,9 +133,11 @@ def test_sign_up_verify_by_mail_then_sign_in_and_create(
 
     # The sign-in page leads to sign-up; the password rules are shown.
     page.goto(f"{server}/signin")
+    assert_accessible(page)
     page.get_by_role("link", name="Create an account").click()
     expect(page).to_have_url(f"{server}/signup")
     expect(page.get_by_text("At least 8 characters")).to_be_visible()
+    assert_accessible(page)
     page.get_by_label("Your name").fill("Nina Newcomer")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("password")  # long enough, but far too common
@@ -146,12 +149,14 @@ def test_sign_up_verify_by_mail_then_sign_in_and_create(
     assert answer.value.status == 422
     expect(page.get_by_role("alert")).to_contain_text("most common")
     expect(page.get_by_label("Email")).to_have_value(email)  # the form keeps what was typed
+    assert_accessible(page, state="a refused password")
 
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("I accept the terms of service").check()
     page.get_by_role("button", name="Create my account").click()
     expect(page).to_have_url(re.compile(r"/check-email"))
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    assert_accessible(page)
 
     # Signed in but unverified: the create page asks to confirm the email first.
     sign_in(page, server, email, PASSWORD)
@@ -160,6 +165,7 @@ def test_sign_up_verify_by_mail_then_sign_in_and_create(
     expect(banner).to_contain_text("Confirm your email address")
     expect(banner.get_by_role("button", name="Resend the link")).to_be_visible()
     assert_fits_the_screen(page)
+    assert_accessible(page, state="the banner asking to confirm the email")
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/signin"))
 
@@ -168,15 +174,18 @@ def test_sign_up_verify_by_mail_then_sign_in_and_create(
     assert "/verify-email?token=" in link
     assert httpx.get(link, timeout=10).status_code == 200
     expect(page.get_by_role("heading", name="Confirm your email", exact=True)).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("button", name="Confirm my email").click()
 
     # Confirmed: on to the sign-in form, which says so.
     expect(page.get_by_role("status")).to_contain_text("is confirmed")
+    assert_accessible(page, state="the email is confirmed")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{server}/generations/new")
     expect(page.get_by_role("heading", name="Make a spoken QR code")).to_be_visible()
     expect(page.locator(".banner")).to_have_count(0)
+    assert_accessible(page)
 
     # The link works once.
     page.goto(link)
@@ -184,6 +193,7 @@ def test_sign_up_verify_by_mail_then_sign_in_and_create(
         page.get_by_role("button", name="Confirm my email").click()
     assert answer.value.status == 422
     expect(page.get_by_role("alert")).to_contain_text("not valid any more")
+    assert_accessible(page, state="a spent link")
 
     # The welcome mail followed the confirmation.
     open_mail(page, server, to=email, subject="Welcome to voiceqr")
@@ -199,6 +209,7 @@ def test_forgot_password_sets_a_new_one_from_the_mailed_link(server: str, new_co
     page.goto(f"{server}/signin")
     page.get_by_role("link", name="Forgot password?").click()
     expect(page).to_have_url(f"{server}/forgot-password")
+    assert_accessible(page)
     page.get_by_label("Email").fill(RESET_USER)
     page.get_by_role("button", name="Mail me a link").click()
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
@@ -206,6 +217,7 @@ def test_forgot_password_sets_a_new_one_from_the_mailed_link(server: str, new_co
     link = open_mail(page, server, to=RESET_USER, subject="Reset your voiceqr password")
     assert "/reset-password?token=" in link
     expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
+    assert_accessible(page)
     page.get_by_label("New password").fill(new_password)
     page.get_by_role("button", name="Set my new password").click()
     expect(page.get_by_role("status")).to_contain_text("Your password is changed")
@@ -217,6 +229,7 @@ def test_forgot_password_sets_a_new_one_from_the_mailed_link(server: str, new_co
         page.get_by_role("button", name="Sign in").click()
     assert answer.value.status == 401
     expect(page.get_by_role("alert")).to_have_text("The email or password is not right.")
+    assert_accessible(page, state="a refused password")
     page.get_by_label("Password").fill(new_password)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{server}/generations/new")
@@ -275,15 +288,18 @@ def test_security_page_lists_sessions_and_signs_out_the_others(
     expect(activity.first).to_contain_text("Signed in")
     expect(activity.first).to_contain_text("Password")
     assert_fits_the_screen(page)
+    assert_accessible(page)
     page.screenshot(path=str(tmp_path / "security-mobile.png"), full_page=True)
 
     # "Sign out all other sessions" asks first, then ends the other browser's session.
     page.get_by_role("link", name="Sign out all other sessions").click()
     expect(page.get_by_role("heading", name="Sign out other sessions?")).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("button", name="Sign out 1 other session").click()
     expect(page).to_have_url(re.compile(r"/security\?"))
     expect(page.get_by_role("status")).to_have_text("Signed out 1 other session.")
     expect(sessions).to_have_count(1)
+    assert_accessible(page, state="the other sessions are signed out")
 
     other.goto(f"{server}/generations/new")
     expect(other).to_have_url(re.compile(r"/signin\?next="))

@@ -19,6 +19,7 @@ from oidc_provider_mock import User, run_server_in_thread
 
 from tests.conftest import free_port
 from tests.integration.browser_support import (
+    assert_accessible,
     browser,  # noqa: F401  (the module's Chromium fixture)
     create_user,
     serving,
@@ -107,6 +108,7 @@ def test_google_joins_an_existing_account_after_its_password(
 
     page = context.new_page()
     page.goto(f"{server}/signin")
+    assert_accessible(page, state="with Google")
     page.get_by_role("button", name="Continue with Google").click()
     expect(page).to_have_url(re.compile(re.escape(provider) + r"/oauth2/authorize\?"))
     page.get_by_role("button", name="bob-at-google").click()
@@ -114,9 +116,11 @@ def test_google_joins_an_existing_account_after_its_password(
     expect(page).to_have_url(f"{server}/signin/link")
     expect(page.get_by_role("heading", name="Link your Google account")).to_be_visible()
     expect(page.get_by_text("bob@example.test")).to_be_visible()
+    assert_accessible(page)
     page.get_by_label("Password").fill("not Bob's password")
     page.get_by_role("button", name="Link and sign in").click()
     expect(page.get_by_role("alert")).to_be_visible()
+    assert_accessible(page, state="a wrong password")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Link and sign in").click()
 

@@ -23,6 +23,7 @@ from PIL import Image
 from tests.conftest import free_port
 from tests.integration.browser_support import (
     MOBILE,
+    assert_accessible,
     assert_fits_the_screen,
     browser,  # noqa: F401  (the module's Chromium fixture)
     create_user,
@@ -104,11 +105,13 @@ def test_set_up_then_sign_in_with_a_code_and_with_a_recovery_code(server: str, p
     page.goto(f"{server}/security")
     section = page.locator("#two-factor")
     expect(section.get_by_text("Off")).to_be_visible()
+    assert_accessible(page, state="two-factor sign-in off")
     section.get_by_role("button", name="Set up two-factor sign-in").tap()
 
     # The QR code and the secret as text: both give the same key.
     expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
     assert_fits_the_screen(page)
+    assert_accessible(page)
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     totp = pyotp.parse_uri(scanned(page))
     assert isinstance(totp, pyotp.TOTP)
@@ -119,6 +122,7 @@ def test_set_up_then_sign_in_with_a_code_and_with_a_recovery_code(server: str, p
     page.get_by_label("Code from the app").fill(wrong)
     page.get_by_role("button", name="Turn on two-factor sign-in").tap()
     expect(page.get_by_role("alert")).to_contain_text("That code is not right")
+    assert_accessible(page, state="a wrong code")
     page.get_by_label("Code from the app").fill(totp.now())
     page.get_by_role("button", name="Turn on two-factor sign-in").tap()
 
@@ -132,6 +136,7 @@ def test_set_up_then_sign_in_with_a_code_and_with_a_recovery_code(server: str, p
     assert all(c in unquote(download.get_attribute("href") or "") for c in codes)
     expect(page.get_by_role("button", name="Print")).to_be_visible()
     assert_fits_the_screen(page)
+    assert_accessible(page)
     page.get_by_role("link", name="I have saved my codes").tap()
     expect(section.get_by_text("10 of 10 recovery codes left.")).to_be_visible()
     sign_out(page, server)
@@ -139,6 +144,7 @@ def test_set_up_then_sign_in_with_a_code_and_with_a_recovery_code(server: str, p
     # The password alone is not enough any more: the form asks for the app's code.
     sign_in(page, server)
     asked_for_a_code(page)
+    assert_accessible(page, state="asking for the app's code")
     # The next step's code: the current step's confirmed the setup and works only once.
     page.get_by_label("Code from your authenticator app").fill(totp.at(time.time() + 30))
     page.get_by_role("button", name="Sign in").tap()
@@ -171,6 +177,7 @@ def test_set_up_then_sign_in_with_a_code_and_with_a_recovery_code(server: str, p
     page.get_by_label("Password").fill("not my password")
     page.get_by_role("button", name="Turn off two-factor sign-in").tap()
     expect(page.get_by_role("alert")).to_contain_text("That password is not right")
+    assert_accessible(page, state="a wrong password")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Turn off two-factor sign-in").tap()
     expect(page).to_have_url(re.compile(r"/security"))

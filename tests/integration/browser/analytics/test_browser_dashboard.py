@@ -13,6 +13,7 @@ import pytest
 
 from tests.integration.browser_support import (
     MOBILE,
+    assert_accessible,
     assert_fits_the_screen,
     browser,  # noqa: F401  (the module's Chromium fixture)
     embedded_server_with_user,
@@ -116,6 +117,7 @@ def test_a_scan_from_a_phone_shows_on_the_owners_dashboard(server: str, phone: A
         page.reload()
     assert 45 <= int(heard.inner_text().rstrip("%")) <= 60, heard.inner_text()
     assert_fits_the_screen(page)
+    assert_accessible(page)
 
     exported = page.request.get(
         server + (page.locator("a.export").first.get_attribute("href") or "")
@@ -132,3 +134,4 @@ def test_a_scan_from_a_phone_shows_on_the_owners_dashboard(server: str, phone: A
         "Hall 3: the whale."
     )
     assert_fits_the_screen(page)
+    assert_accessible(page)

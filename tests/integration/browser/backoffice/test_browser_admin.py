@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.integration.browser_support import (
+    assert_accessible,
     browser,  # noqa: F401  (the module's Chromium fixture)
     embedded_server_with_user,
     sign_in,
@@ -55,6 +56,7 @@ def test_an_admin_reads_the_dashboard_on_a_phone(server: str, page: Any) -> None
     expect(entry).to_contain_text("user.create")
     expect(entry).to_contain_text("cli")
     assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+    assert_accessible(page)
 
     page.get_by_role("link", name="Last 7 days").click()
     expect(page).to_have_url(f"{server}/admin?window=7d#failures")
@@ -63,6 +65,7 @@ def test_an_admin_reads_the_dashboard_on_a_phone(server: str, page: Any) -> None
     page.get_by_label("Action").fill("voice")
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_text("No admin action matches these filters.")).to_be_visible()
+    assert_accessible(page, state="no audit entry matches")
 
 
 def test_the_failure_mail_can_be_turned_off_on_the_profile_page(server: str, page: Any) -> None:
@@ -70,9 +73,11 @@ def test_the_failure_mail_can_be_turned_off_on_the_profile_page(server: str, pag
 
     page.goto(f"{server}/profile")
     expect(page.get_by_label(MAIL_SETTING)).to_be_checked()
+    assert_accessible(page)
     page.get_by_label(MAIL_SETTING).uncheck()
     page.get_by_role("button", name="Save notification settings").click()
     expect(page.get_by_text("Your notification settings are saved.")).to_be_visible()
+    assert_accessible(page, state="settings saved")
     expect(page.get_by_label(MAIL_SETTING)).not_to_be_checked()
     page.reload()
     expect(page.get_by_label(MAIL_SETTING)).not_to_be_checked()

@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import free_port
 from tests.integration.browser_support import (
+    assert_accessible,
     browser,  # noqa: F401  (the module's Chromium fixture)
     create_user,
     serving,
@@ -85,6 +86,7 @@ def test_an_admin_recovers_generations_on_a_phone(server: str, browser: Any) -> 
         expect(page).to_have_url(f"{server}/admin/generations?status=failed")
         expect(page.locator(".generation-row")).to_have_count(1)
         assert fits(page)
+        assert_accessible(page)
 
         # The failed one: its technical detail, then a corrected text, requeued.
         page.get_by_role("link", name=FAILED_TEXT).click()
@@ -94,11 +96,13 @@ def test_an_admin_recovers_generations_on_a_phone(server: str, browser: Any) -> 
         expect(detail).to_contain_text("Traceback")
         expect(detail).to_contain_text("SpeechError: The speech quota is used up.")
         assert fits(page)
+        assert_accessible(page, state="the technical detail open")
         page.get_by_text("Edit and requeue").click()
         expect(page.get_by_label("Text to speak")).to_have_value(FAILED_TEXT)
         page.get_by_label("Text to speak").fill("The quota is back for this one")
         page.get_by_role("button", name="Save and requeue").click()
         expect(page.get_by_role("status")).to_contain_text("Saved as a new version")
+        assert_accessible(page, state="saved as a new version")
 
         # The waiting one: nothing happens until the confirmation.
         page.goto(f"{server}/admin/generations?status=pending")
@@ -108,11 +112,13 @@ def test_an_admin_recovers_generations_on_a_phone(server: str, browser: Any) -> 
         page.get_by_role("button", name="Yes, cancel it").click()
         expect(page.get_by_role("status")).to_contain_text("Cancelled")
         expect(page.locator("#status")).to_contain_text("cancelled_by_admin")
+        assert_accessible(page, state="cancelled")
 
         # Now failed (cancelled): ticked on the list and retried.
         page.goto(f"{server}/admin/generations?status=failed&category=system")
         page.get_by_role("checkbox", name=f"Select “{WAITING_TEXT}”").check()
         page.get_by_role("button", name="Retry selected").click()
         expect(page.get_by_role("status")).to_contain_text("Requeued 1 generation.")
+        assert_accessible(page, state="one generation requeued")
     finally:
         context.close()

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.integration.browser_support import (
+    assert_accessible,
     browser,  # noqa: F401  (the module's Chromium fixture)
     embedded_server_with_user,
     sign_in,
@@ -61,11 +62,13 @@ def test_batch_delete_asks_first_then_download_all_has_what_is_left(
         # Nothing is gone yet: a page says what will happen and waits for a yes.
         expect(page.get_by_role("heading", name="Delete 2 generations?")).to_be_visible()
         expect(page.locator(".batch-list")).to_contain_text(TEXTS[0])
+        assert_accessible(page)
         page.get_by_role("button", name="Yes, delete 2 generations").click()
 
         expect(page.get_by_role("status")).to_contain_text("2 generations deleted")
         expect(page.locator(".history-item")).to_have_count(1)
         expect(page.locator(".history-item")).to_contain_text(TEXTS[2])
+        assert_accessible(page, state="two generations deleted")
 
         with page.expect_download() as caught:
             page.get_by_role("link", name="Download all").click()

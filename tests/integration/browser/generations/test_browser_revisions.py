@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.integration.browser_support import (
+    assert_accessible,
     browser,  # noqa: F401  (the module's Chromium fixture)
     embedded_server_with_user,
     sign_in,
@@ -58,6 +59,7 @@ def test_regenerating_keeps_the_printed_code_and_plays_the_new_version(
         # Edit the text, pick another voice, and make the new version.
         page.locator("#edit summary").click()
         expect(page.locator("#edit-text")).to_have_value(FIRST)
+        assert_accessible(page, state="the edit form open")
         options = page.locator("#edit-voice option")
         assert options.count() >= 2
         page.locator("#edit-voice").select_option(index=1)
@@ -75,6 +77,7 @@ def test_regenerating_keeps_the_printed_code_and_plays_the_new_version(
         expect(versions.first).to_contain_text("Version 2")
         expect(versions.first).to_contain_text("Playing at the QR code")
         expect(versions.nth(1).locator("audio")).to_have_attribute("src", first_audio or "")
+        assert_accessible(page, state="two versions")
 
         # The QR code is byte for byte the one already printed ...
         assert page.request.get(server + qr_src).body() == qr_before

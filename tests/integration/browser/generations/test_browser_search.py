@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.integration.browser_support import (
+    assert_accessible,
     browser,  # noqa: F401  (the module's Chromium fixture)
     embedded_server_with_user,
     sign_in,
@@ -51,6 +52,7 @@ def test_search_and_filter_the_history_by_folder_and_tag(
 
         page.goto(f"{server}/folders")
         expect(page.get_by_text("No folders yet.")).to_be_visible()
+        assert_accessible(page)
         page.get_by_label("New folder").fill("Halls")
         page.get_by_role("button", name="Create folder").click()
         expect(page.locator("#folders .row")).to_have_count(1)
@@ -61,6 +63,7 @@ def test_search_and_filter_the_history_by_folder_and_tag(
         page.get_by_role("button", name="Save folder and tags").click()
         expect(page.locator("#filing .filing")).to_contain_text("Halls")
         expect(page.locator("#filing .filing")).to_contain_text("#kids")
+        assert_accessible(page, state="filed in a folder, with tags")
 
         page.goto(f"{server}/generations")
         items = page.locator("li.history-item")
@@ -73,6 +76,7 @@ def test_search_and_filter_the_history_by_folder_and_tag(
         expect(items).to_have_count(1)
         expect(items.first).to_contain_text("Dinosaur hall")
         expect(page.locator("form.filters input[name=q]")).to_have_value("dino")  # the filters stay
+        assert_accessible(page, state="filtered")
 
         page.get_by_role("link", name="Clear").click()
         expect(items).to_have_count(3)
@@ -82,10 +86,13 @@ def test_search_and_filter_the_history_by_folder_and_tag(
         page.locator("form.filters input[name=q]").fill("gift")
         page.get_by_role("button", name="Search").click()
         expect(page.get_by_text("No generation matches")).to_be_visible()
+        assert_accessible(page, state="nothing matches")
 
         # Deleting the folder asks first, then leaves the generation in no folder.
         page.goto(f"{server}/folders")
         row = page.locator("#folders .row").first
+        expect(page.locator("#folders .row")).to_have_count(1)
+        assert_accessible(page, state="one folder")
         row.get_by_text("Delete", exact=True).click()
         row.get_by_role("button", name="Yes, delete “Halls”").click()
         expect(page.get_by_text("No folders yet.")).to_be_visible()

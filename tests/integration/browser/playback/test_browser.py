@@ -19,6 +19,7 @@ import pytest
 from tests.conftest import free_port
 from tests.integration.browser_support import (
     MOBILE,
+    assert_accessible,
     assert_fits_the_screen,
     browser,  # noqa: F401  (the module's Chromium fixture)
     create_user,
@@ -87,6 +88,7 @@ def test_create_flow_on_a_phone(server: str, phone: Any) -> None:
     expect(page).to_have_url(re.compile(r"/signin"))
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     assert_fits_the_screen(page)
+    assert_accessible(page)
 
     page.get_by_label("Email").fill(EMAIL)
     page.get_by_label("Password").fill(PASSWORD)
@@ -94,6 +96,7 @@ def test_create_flow_on_a_phone(server: str, phone: Any) -> None:
     expect(page).to_have_url(f"{server}/generations/new")
     expect(page.get_by_role("heading", name="Make a spoken QR code")).to_be_visible()
     assert_fits_the_screen(page)
+    assert_accessible(page)
 
     # Every voice offers a spoken sample that the server really serves as MP3.
     voices = page.locator("label.voice")
@@ -126,6 +129,7 @@ def test_create_flow_on_a_phone(server: str, phone: Any) -> None:
     expect(page.locator("blockquote.transcript")).to_have_text(text)
     expect(page.get_by_text(f"Voice: {voice_name}")).to_be_visible()
     assert_fits_the_screen(page)
+    assert_accessible(page, state="ready")
 
     qr = page.get_by_role("img", name="QR code that opens the playback page")
     expect(qr).to_be_visible()
@@ -190,6 +194,7 @@ def test_playback_page_plays_and_counts_a_listen(
     expect(page.locator(".transcript")).to_be_visible()
     expect(page.get_by_text(f"Read by {voice['name']}")).to_be_visible()
     assert_fits_the_screen(page)
+    assert_accessible(page)
     page.screenshot(path=str(tmp_path / "playback-mobile.png"), full_page=True)
 
     # Opening the page counted a scan; starting playback counts one listen.
@@ -227,6 +232,30 @@ def test_unknown_code_shows_a_friendly_not_found_page(server: str, phone: Any, c
     expect(page.get_by_role("link", name="Back to voiceqr")).to_be_visible()
     expect(page.locator("#player")).to_have_count(0)
     assert_fits_the_screen(page)
+    assert_accessible(page)
+
+
+def test_a_deleted_codes_page_says_its_audio_was_removed(
+    server: str, phone: Any, owner: httpx.Client
+) -> None:
+    from playwright.sync_api import expect
+
+    voice = owner.get("/api/v1/voices/").json()[0]
+    created = owner.post(
+        "/api/v1/generations/", json={"text": "Soon gone.", "voice_id": voice["id"]}
+    )
+    assert created.status_code == 202, created.text
+    generation = wait_for_generation(owner, created.json()["id"], status="completed")
+    assert owner.delete(f"/api/v1/generations/{generation['id']}").status_code == 204
+
+    page = phone.new_page()
+    response = page.goto(generation["playback_url"])
+    assert response is not None
+    assert response.status == 410
+    expect(page.get_by_role("heading", name="This audio was removed")).to_be_visible()
+    expect(page.locator("#player")).to_have_count(0)
+    assert_fits_the_screen(page)
+    assert_accessible(page)
 
 
 def test_listening_half_way_reports_half_the_audio_heard(
@@ -298,6 +327,7 @@ def test_listening_half_way_reports_half_the_audio_heard(
     expect(page.locator("#completion")).to_have_text("100%")
     expect(page.get_by_text("100% heard this sentence")).to_have_count(3)
     assert_fits_the_screen(page)
+    assert_accessible(page)
     page.screenshot(path=str(tmp_path / "listen-through-mobile.png"), full_page=True)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.integration.browser_support import (
+    assert_accessible,
     browser,  # noqa: F401  (the module's Chromium fixture)
     embedded_server_with_user,
     sign_in,
@@ -50,6 +51,7 @@ def test_typed_text_is_autosaved_restored_and_cleared_by_a_generation(
         expect(page.locator("#text")).to_have_value(text)
         expect(second.locator("input[type=radio]")).to_be_checked()
         expect(page.locator("#draft-status")).to_have_text("Draft restored")
+        assert_accessible(page, state="a restored draft")
 
         page.get_by_role("button", name="Make audio and QR code").click()
         expect(page).to_have_url(re.compile(r"/generations/[0-9a-f-]{36}$"))
