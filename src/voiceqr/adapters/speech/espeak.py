@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Final
 
@@ -248,6 +249,11 @@ class _Engine:
 
 _LOCK = threading.Lock()
 _engine: _Engine | None = None
+# Threads of their own: one says a text while the other encodes the one before. On the
+# event loop's shared pool, every generation waiting for the lock held a thread, and
+# everything else that pool runs (password checks at sign-in, file reads and writes,
+# reading the user agents of stored scans) queued behind minutes of speech.
+_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="espeak")
 
 
 def _synthesize_pcm(text: str, voice_id: str) -> tuple[bytes, int]:
@@ -274,7 +280,8 @@ class EspeakSynthesizer:
     """SpeechSynthesizer over the embedded espeak-ng engine, producing MP3.
 
     espeak-ng is a process-global, non-thread-safe library, so synthesis is
-    serialised behind one lock and run in a worker thread to keep the event loop free.
+    serialised behind one lock and runs on two threads of its own, keeping both the
+    event loop and its shared thread pool free.
     """
 
     provider = "espeak"
@@ -286,7 +293,9 @@ class EspeakSynthesizer:
     async def synthesize(self, text: str, voice: Voice) -> SpeechResult:
         text = clean_text(text, max_length=self.max_text_length)
         try:
-            audio = await asyncio.to_thread(self._render, text, voice.provider_voice_id)
+            audio = await asyncio.get_running_loop().run_in_executor(
+                _THREADS, self._render, text, voice.provider_voice_id
+            )
         except _EspeakError as exc:
             message, category, code, retryable = (
                 _UNKNOWN_VOICE if exc.unknown_voice else _ENGINE_FAILED

@@ -78,6 +78,23 @@ async def test_concurrent_calls_do_not_mix_audio(synthesizer: EspeakSynthesizer)
         assert abs(len(result.audio) - len(alone.audio)) < len(alone.audio) * 0.1
 
 
+async def test_speech_waiting_its_turn_leaves_the_shared_thread_pool_free(
+    synthesizer: EspeakSynthesizer,
+) -> None:
+    """Generations queue for espeak without holding the threads the rest of the process
+    shares (sign-in's password check, file reads): a job sent to that pool after ten
+    syntheses runs while nearly all of them still wait."""
+    voice = make_voice("en-us")
+    speaking = [asyncio.create_task(synthesizer.synthesize(LONG * 4, voice)) for _ in range(10)]
+    await asyncio.sleep(0)  # every synthesis is on its way to a thread
+
+    await asyncio.to_thread(lambda: None)
+    finished = sum(task.done() for task in speaking)
+    await asyncio.gather(*speaking)
+
+    assert finished <= 1
+
+
 @pytest.mark.parametrize("voice_id", ["xx-nope", "en-us+nosuchvariant", "en-us+../f3"])
 async def test_unknown_voice_is_a_final_validation_error(
     synthesizer: EspeakSynthesizer, voice_id: str
