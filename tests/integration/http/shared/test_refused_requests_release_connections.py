@@ -121,7 +121,8 @@ async def test_readiness_stays_green_after_refused_requests(app: RunningApp) -> 
 
 
 def test_a_cancelled_unit_of_work_still_ends_its_transaction(tmp_path: Path) -> None:
-    """Cancelled at any await inside, the unit of work rolls back and closes."""
+    """Cancelled while it runs, the unit of work finishes, rolls back what it did not
+    commit and closes; then the cancellation lands."""
     import anyio
 
     from voiceqr.adapters.database import migrate
@@ -135,7 +136,7 @@ def test_a_cancelled_unit_of_work_still_ends_its_transaction(tmp_path: Path) -> 
         async def holds_a_transaction() -> None:
             async with factory() as uow:
                 await uow.users.get_by_email("nobody@example.com")
-                await anyio.sleep(10)
+                await anyio.sleep(0.2)  # still working when the other is refused
 
         async def fails() -> None:
             await anyio.sleep(0.05)
@@ -155,3 +156,53 @@ def test_a_cancelled_unit_of_work_still_ends_its_transaction(tmp_path: Path) -> 
         return left
 
     assert asyncio.run(asyncio.wait_for(scenario(), timeout=10)) == 0
+
+
+def test_a_unit_of_work_cancelled_in_the_middle_of_a_statement_keeps_its_connection(
+    tmp_path: Path,
+) -> None:
+    """Litestar resolves a route's dependencies side by side and cancels the others when
+    one is refused, wherever they are: also in the middle of a statement. SQLAlchemy
+    throws away a connection whose statement was cut off, and on SQLite the one it left
+    behind fought the next one for the write lock (under schemathesis, the analytics
+    routes' period refused beside the user's lookup stopped the server for 30 s at a
+    time). So a unit of work, once begun, runs to its end; the cancellation lands after."""
+    import anyio
+
+    from voiceqr.adapters.database import migrate
+    from voiceqr.adapters.database.unit_of_work import create_engine
+
+    async def scenario() -> tuple[list[object], int, int]:
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+        await migrate.upgrade(engine)
+        factory = SqlUnitOfWorkFactory(engine)
+        finished = 0
+
+        async def reads() -> None:
+            nonlocal finished
+            async with factory() as uow:
+                for _ in range(20):
+                    await uow.users.get_by_email("nobody@example.com")
+            finished += 1
+
+        async def refused(delay: float) -> None:
+            await anyio.sleep(delay)
+            raise ValueError("refused")
+
+        async def side_by_side(delay: float) -> None:
+            async with anyio.create_task_group() as group:
+                group.start_soon(reads)
+                group.start_soon(refused, delay)
+
+        with abandoned_connections(engine) as thrown:
+            for n in range(40):  # refused a little later each time: at every step
+                with pytest.raises(ExceptionGroup):
+                    await side_by_side(n * 0.0002)
+        left = int(engine.pool.checkedout())  # type: ignore[attr-defined]
+        await engine.dispose()
+        return thrown, left, finished
+
+    thrown, left, finished = asyncio.run(scenario())
+    assert thrown == []
+    assert left == 0
+    assert finished == 40
