@@ -9,6 +9,15 @@ Two roll-up tables of one shape, (day, dimension, value) -> counts:
   so summing them would be no faster than the events; per owner a year is a few
   thousand rows per dimension.
 
+Each has a monthly twin of the same shape, (month, dimension, value) -> counts, holding
+the sum of a complete UTC month's days: `analytics_monthly` and
+`analytics_account_monthly`. A range summed over its days reads its whole months there
+and only the days at its edges day by day: a year is about 12 + 30 rows per value
+instead of 365 (the ranking of a year's codes, one code's breakdowns). A month's rows
+are made when its last day is rolled up, in the same transaction, and made again when
+any of its days is rolled up again; so every month up to the last day rolled up has
+them (migration 0013 made those of the months rolled up before it).
+
 The hour of the day is a dimension (`hour`, "00" to "23" UTC) rather than a separate
 hour-of-week table: kept per day it can be limited to a date range and moved exactly
 into any time zone, daylight saving time included.
@@ -25,6 +34,7 @@ from uuid import UUID
 from sqlalchemy import (
     Column,
     ColumnElement,
+    CompoundSelect,
     Date,
     Index,
     Integer,
@@ -40,6 +50,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     union_all,
 )
@@ -55,6 +66,7 @@ from voiceqr.application.analytics.ports import (
     Usage,
 )
 from voiceqr.domain.analytics.periods import DateRange
+from voiceqr.domain.analytics.rollups import month_end, months_to_roll_up, split_by_month
 from voiceqr.domain.analytics.tallies import CodeTally, Counts, Dimension, Tally
 
 
@@ -92,6 +104,35 @@ analytics_account_daily = Table(
     PrimaryKeyConstraint("owner_id", "dimension", "day", "value"),
     Index("ix_analytics_account_daily_day", "day"),
 )
+
+analytics_monthly = Table(
+    "analytics_monthly",
+    metadata,
+    belongs_to("generation_id", "generations", nullable=False),
+    belongs_to("owner_id", "users", nullable=False),
+    Column("month", Date, nullable=False),  # its first day
+    Column("dimension", String(10), nullable=False),
+    Column("value", String(255), nullable=False),
+    *_counts_columns(),
+    PrimaryKeyConstraint("generation_id", "dimension", "month", "value"),
+    Index("ix_analytics_monthly_owner", "owner_id", "dimension", "month"),
+    # Making a month's rows (again) replaces them.
+    Index("ix_analytics_monthly_month", "month"),
+)
+
+analytics_account_monthly = Table(
+    "analytics_account_monthly",
+    metadata,
+    belongs_to("owner_id", "users", nullable=False),
+    Column("month", Date, nullable=False),
+    Column("dimension", String(10), nullable=False),
+    Column("value", String(255), nullable=False),
+    *_counts_columns(),
+    PrimaryKeyConstraint("owner_id", "dimension", "month", "value"),
+    Index("ix_analytics_account_monthly_month", "month"),
+)
+
+_MONTHLY = {analytics_daily: analytics_monthly, analytics_account_daily: analytics_account_monthly}
 
 # The last UTC day rolled up (one row, `name` = "rolled_through").
 analytics_state = Table(
@@ -188,6 +229,16 @@ def _owner_of_event() -> ColumnElement[bool]:
     return generations.c.id == func.coalesce(playback_events.c.generation_id, None)
 
 
+def _within(column: ColumnElement[Any], ranges: Sequence[DateRange]) -> ColumnElement[bool]:
+    """The column's dates in one of the ranges."""
+    inside = [and_(column >= r.first, column <= r.last) for r in ranges]
+    return inside[0] if len(inside) == 1 else or_(*inside)
+
+
+def _union(selects: Sequence[Select[Any]]) -> Select[Any] | CompoundSelect[Any]:
+    return selects[0] if len(selects) == 1 else union_all(*selects)
+
+
 def _counts(row: Any) -> Counts:
     return Counts(int(row.scans), int(row.listens), int(row.visitors), int(row.bots_left_out))
 
@@ -216,6 +267,19 @@ class SqlAnalytics(Repository):
         return None if first is None else first.astimezone(UTC).date()
 
     async def roll_up(self, day: date) -> None:
+        through = await self.rolled_through()
+        await self._roll_up_day(day)
+        for month in months_to_roll_up(through, day):
+            await self._roll_up_month(month)
+        if through is None or through < day:
+            statement = upsert(self._db, analytics_state).values(name=_ROLLED_THROUGH, day=day)
+            await self._db.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[analytics_state.c.name], set_={"day": day}
+                )
+            )
+
+    async def _roll_up_day(self, day: date) -> None:
         await self._db.execute(delete(analytics_daily).where(analytics_daily.c.day == day))
         await self._db.execute(
             delete(analytics_account_daily).where(analytics_account_daily.c.day == day)
@@ -256,14 +320,21 @@ class SqlAnalytics(Repository):
                 [name for name in columns if name != "generation_id"], per_owner
             )
         )
-        through = await self.rolled_through()
-        if through is None or through < day:
-            statement = upsert(self._db, analytics_state).values(name=_ROLLED_THROUGH, day=day)
-            await self._db.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[analytics_state.c.name], set_={"day": day}
-                )
+
+    async def _roll_up_month(self, month: date) -> None:
+        """Replace the month's rows with the sums of its days' rows."""
+        for daily, monthly in _MONTHLY.items():
+            await self._db.execute(delete(monthly).where(monthly.c.month == month))
+            d = daily.c
+            keys = [d[name] for name in ("generation_id", "owner_id") if name in d]
+            keys += [d.dimension, d.value]
+            sums = (
+                select(*keys, literal(month, Date).label("month"), *_summed(daily))
+                .where(d.day >= month, d.day <= month_end(month))
+                .group_by(*keys)
             )
+            names = [column.name for column in sums.selected_columns]
+            await self._db.execute(insert(monthly).from_select(names, sums))
 
     async def delete_events_before(self, moment: datetime) -> int:
         result = await self._db.execute(
@@ -272,15 +343,21 @@ class SqlAnalytics(Repository):
         return int(result.rowcount)
 
     def _rollups(
-        self, query: TallyQuery, dimensions: Sequence[Dimension] = ()
+        self,
+        query: TallyQuery,
+        dimensions: Sequence[Dimension] = (),
+        *,
+        monthly: bool = False,
+        days: Sequence[DateRange] = (),
     ) -> tuple[Table, list[Any]]:
-        """The roll-up table the query reads, and the rows of it that it reads (of the
-        query's dimension, or of `dimensions`)."""
+        """The roll-up table the query reads, daily or monthly, and the rows of it that it
+        reads: of the query's dimension (or of `dimensions`), in the query's days (or in
+        `days`; a monthly table's rows by the first day of their month)."""
         if query.generation_id is None:
-            table = analytics_account_daily
+            table = analytics_account_monthly if monthly else analytics_account_daily
             where = [table.c.owner_id == query.owner_id]
         else:
-            table = analytics_daily
+            table = analytics_monthly if monthly else analytics_daily
             # The owner's term is written so that no index serves it: the code's rows
             # are found by the primary key, not among every code of the owner.
             where = [
@@ -291,10 +368,24 @@ class SqlAnalytics(Repository):
         named = [str(d) for d in dimensions or [query.dimension]]
         where += [
             t.dimension.in_(named) if len(named) > 1 else t.dimension == named[0],
-            t.day >= query.days.first,
-            t.day <= query.days.last,
+            _within(t.month if monthly else t.day, days or [query.days]),
         ]
         return table, where
+
+    async def _summing(
+        self, query: TallyQuery, dimensions: Sequence[Dimension] = ()
+    ) -> list[tuple[Table, list[Any]]]:
+        """The roll-ups to read for the query: per day, the daily ones; summed over the
+        days, the whole months rolled up in the monthly ones and the days at the edges."""
+        if query.per_day:
+            return [self._rollups(query, dimensions)]
+        split = split_by_month(query.days, await self.rolled_through())
+        found = []
+        if split.months is not None:
+            found.append(self._rollups(query, dimensions, monthly=True, days=[split.months]))
+        if split.edges:
+            found.append(self._rollups(query, dimensions, days=split.edges))
+        return found
 
     async def rolled_up(self, query: TallyQuery) -> list[Tally]:
         return (await self.rolled_up_by(query, [query.dimension]))[query.dimension]
@@ -302,17 +393,14 @@ class SqlAnalytics(Repository):
     async def rolled_up_by(
         self, query: TallyQuery, dimensions: Sequence[Dimension]
     ) -> dict[Dimension, list[Tally]]:
-        table, where = self._rollups(query, dimensions)
-        t = table.c
-        keys: list[Any] = [t.dimension, t.value]
-        if query.per_day:
-            keys.append(t.day)
-        statement = select(*keys, *_summed(table)).where(*where).group_by(*keys)
-        found: dict[Dimension, list[Tally]] = {d: [] for d in dimensions}
-        for row in await self._db.execute(statement):
-            day = _as_date(row.day) if query.per_day else None
-            found[Dimension(row.dimension)].append(Tally(str(row.value), _counts(row), day))
-        return found
+        selects = []
+        for table, where in await self._summing(query, dimensions):
+            t = table.c
+            keys: list[Any] = [t.dimension, t.value]
+            if query.per_day:
+                keys.append(t.day)
+            selects.append(select(*keys, *_summed(table)).where(*where).group_by(*keys))
+        return await self._gathered(_union(selects), dimensions, per_day=query.per_day)
 
     async def rolled_up_halves(self, query: TallyQuery, cutoff: int) -> list[Tally]:
         table, where = self._rollups(dataclasses.replace(query, dimension=Dimension.HOUR))
@@ -360,10 +448,20 @@ class SqlAnalytics(Repository):
                 .where(*_events(query.owner_id, query.days, query.generation_id))
                 .group_by(value, day, c.generation_id)
             )
-        statement = per_dimension[0] if len(per_dimension) == 1 else union_all(*per_dimension)
+        return await self._gathered(_union(per_dimension), dimensions, per_day=query.per_day)
+
+    async def _gathered(
+        self,
+        statement: Select[Any] | CompoundSelect[Any],
+        dimensions: Sequence[Dimension],
+        *,
+        per_day: bool,
+    ) -> dict[Dimension, list[Tally]]:
+        """The tallies of rows of (dimension, value, day, counts), summed by dimension,
+        value and (if `per_day`) day."""
         found: dict[Dimension, dict[tuple[str, date | None], Counts]] = {d: {} for d in dimensions}
         for row in await self._db.execute(statement):
-            key = (str(row.value), _as_date(row.day) if query.per_day else None)
+            key = (str(row.value), _as_date(row.day) if per_day else None)
             tallies = found[Dimension(row.dimension)]
             tallies[key] = tallies.get(key, Counts()) + _counts(row)
         return {
@@ -379,17 +477,24 @@ class SqlAnalytics(Repository):
         ]
 
     async def by_code(self, owner_id: UUID, days: DateRange, *, rolled_up: bool) -> list[CodeTally]:
+        statement: Select[Any] | CompoundSelect[Any]
         if rolled_up:
-            d = analytics_daily.c
-            statement = (
-                select(d.generation_id, *_summed(analytics_daily))
-                .where(
-                    d.owner_id == owner_id,
-                    d.dimension == str(Dimension.TOTAL),
-                    d.day >= days.first,
-                    d.day <= days.last,
-                )
-                .group_by(d.generation_id)
+            split = split_by_month(days, await self.rolled_through())
+            pieces = [(analytics_daily, analytics_daily.c.day, split.edges)]
+            if split.months is not None:
+                pieces.append((analytics_monthly, analytics_monthly.c.month, (split.months,)))
+            statement = _union(
+                [
+                    select(table.c.generation_id, *_summed(table))
+                    .where(
+                        table.c.owner_id == owner_id,
+                        table.c.dimension == str(Dimension.TOTAL),
+                        _within(column, ranges),
+                    )
+                    .group_by(table.c.generation_id)
+                    for table, column, ranges in pieces
+                    if ranges
+                ]
             )
         else:
             c = playback_events.c
