@@ -50,6 +50,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     union_all,
@@ -69,13 +70,15 @@ from voiceqr.domain.analytics.periods import DateRange
 from voiceqr.domain.analytics.rollups import month_end, months_to_roll_up, split_by_month
 from voiceqr.domain.analytics.tallies import CodeTally, Counts, Dimension, Tally
 
+_COUNTS = ("scans", "listens", "visitors", "bots_left_out")
+
 
 def _counts_columns() -> list[Column[Any]]:
-    return [
-        Column(name, Integer, nullable=False, server_default="0")
-        for name in ("scans", "listens", "visitors", "bots_left_out")
-    ]
+    return [Column(name, Integer, nullable=False, server_default="0") for name in _COUNTS]
 
+
+# What the ranking of codes reads, after the owner, the dimension and the day or month.
+_RANKED = ("generation_id", *_COUNTS)
 
 analytics_daily = Table(
     "analytics_daily",
@@ -87,8 +90,8 @@ analytics_daily = Table(
     Column("value", String(255), nullable=False),
     *_counts_columns(),
     PrimaryKeyConstraint("generation_id", "dimension", "day", "value"),
-    # The ranking of an owner's codes over a range.
-    Index("ix_analytics_daily_owner", "owner_id", "dimension", "day"),
+    # The ranking of an owner's codes over a range, read from the index alone.
+    Index("ix_analytics_daily_ranking", "owner_id", "dimension", "day", *_RANKED),
     # Rolling a day up (again) replaces that day's rows and sums them per owner.
     Index("ix_analytics_daily_day", "day"),
 )
@@ -115,7 +118,7 @@ analytics_monthly = Table(
     Column("value", String(255), nullable=False),
     *_counts_columns(),
     PrimaryKeyConstraint("generation_id", "dimension", "month", "value"),
-    Index("ix_analytics_monthly_owner", "owner_id", "dimension", "month"),
+    Index("ix_analytics_monthly_ranking", "owner_id", "dimension", "month", *_RANKED),
     # Making a month's rows (again) replaces them.
     Index("ix_analytics_monthly_month", "month"),
 )
@@ -132,6 +135,9 @@ analytics_account_monthly = Table(
     Index("ix_analytics_account_monthly_month", "month"),
 )
 
+# The monthly tables also keep each month's hours summed per UTC weekday and hour, for
+# the heatmap: dimension "week_hour", value "0" (Monday) + "00" to "6" + "23".
+_WEEK_HOURS = "week_hour"
 _MONTHLY = {analytics_daily: analytics_monthly, analytics_account_daily: analytics_account_monthly}
 
 # The last UTC day rolled up (one row, `name` = "rolled_through").
@@ -202,10 +208,7 @@ def _event_counts() -> list[ColumnElement[Any]]:
 
 
 def _summed(table: Table) -> list[ColumnElement[Any]]:
-    return [
-        func.sum(table.c[name]).label(name)
-        for name in ("scans", "listens", "visitors", "bots_left_out")
-    ]
+    return [func.sum(table.c[name]).label(name) for name in _COUNTS]
 
 
 def _events(owner_id: UUID, days: DateRange, generation_id: UUID | None) -> list[Any]:
@@ -217,7 +220,9 @@ def _events(owner_id: UUID, days: DateRange, generation_id: UUID | None) -> list
         c.occurred_at < _start(days.last + timedelta(days=1)),
     ]
     if generation_id is not None:
-        where.append(c.generation_id == generation_id)
+        # On the generation, not the event: an index of the events by code would walk
+        # every event of a popular code (a year of them) to find today's.
+        where.append(generations.c.id == generation_id)
     return where
 
 
@@ -227,6 +232,18 @@ def _owner_of_event() -> ColumnElement[bool]:
     today), and with statistics SQLite would rather walk every event of each of the
     owner's codes (a year of them) and filter them by time."""
     return generations.c.id == func.coalesce(playback_events.c.generation_id, None)
+
+
+def _week_hour(
+    day: ColumnElement[Any], hour: ColumnElement[Any], dialect: str
+) -> ColumnElement[Any]:
+    """A UTC hour of a day as its hour of the week: the weekday (0 Monday) and the hour,
+    "0" + "00" to "6" + "23"."""
+    if dialect == "sqlite":  # %w: 0 is Sunday
+        weekday = (cast(func.strftime("%w", day), Integer) + 6) % 7
+    else:
+        weekday = cast(func.extract("isodow", day), Integer) - 1
+    return cast(weekday, String) + hour
 
 
 def _within(column: ColumnElement[Any], ranges: Sequence[DateRange]) -> ColumnElement[bool]:
@@ -251,6 +268,15 @@ class SqlAnalytics(Repository):
     @property
     def _dialect(self) -> str:
         return self._db.dialect.name
+
+    def _few(self, term: ColumnElement[bool]) -> ColumnElement[bool]:
+        """`term`, said to hold for few rows. The ranking reads an owner's rows from the
+        index of (owner, dimension, day or month, code, counts) alone; where every row
+        is one owner's (the statistics of a database of one account), SQLite would
+        rather walk the primary key code by code, several times slower."""
+        if self._dialect == "sqlite":
+            return func.likelihood(term, literal_column("0.001"))
+        return term
 
     async def rolled_through(self) -> date | None:
         found = await self._db.execute(
@@ -322,19 +348,27 @@ class SqlAnalytics(Repository):
         )
 
     async def _roll_up_month(self, month: date) -> None:
-        """Replace the month's rows with the sums of its days' rows."""
+        """Replace the month's rows with the sums of its days' rows, and of its hours
+        per UTC weekday and hour (`_WEEK_HOURS`)."""
         for daily, monthly in _MONTHLY.items():
             await self._db.execute(delete(monthly).where(monthly.c.month == month))
             d = daily.c
-            keys = [d[name] for name in ("generation_id", "owner_id") if name in d]
-            keys += [d.dimension, d.value]
-            sums = (
-                select(*keys, literal(month, Date).label("month"), *_summed(daily))
-                .where(d.day >= month, d.day <= month_end(month))
-                .group_by(*keys)
-            )
-            names = [column.name for column in sums.selected_columns]
-            await self._db.execute(insert(monthly).from_select(names, sums))
+            owners = [d[name] for name in ("generation_id", "owner_id") if name in d]
+            slot = _week_hour(d.day, d.value, self._dialect)
+            for dimension, value, only in (
+                (d.dimension, d.value, None),
+                (literal(_WEEK_HOURS), slot, d.dimension == str(Dimension.HOUR)),
+            ):
+                keys = [*owners, dimension.label("dimension"), value.label("value")]
+                sums = (
+                    select(*keys, literal(month, Date).label("month"), *_summed(daily))
+                    .where(d.day >= month, d.day <= month_end(month))
+                    .group_by(*keys)
+                )
+                if only is not None:
+                    sums = sums.where(only)
+                names = [column.name for column in sums.selected_columns]
+                await self._db.execute(insert(monthly).from_select(names, sums))
 
     async def delete_events_before(self, moment: datetime) -> int:
         result = await self._db.execute(
@@ -345,14 +379,14 @@ class SqlAnalytics(Repository):
     def _rollups(
         self,
         query: TallyQuery,
-        dimensions: Sequence[Dimension] = (),
+        dimensions: Sequence[str] = (),
         *,
         monthly: bool = False,
         days: Sequence[DateRange] = (),
     ) -> tuple[Table, list[Any]]:
         """The roll-up table the query reads, daily or monthly, and the rows of it that it
-        reads: of the query's dimension (or of `dimensions`), in the query's days (or in
-        `days`; a monthly table's rows by the first day of their month)."""
+        reads: of the query's dimension (or of `dimensions`, by name), in the query's days
+        (or in `days`; a monthly table's rows by the first day of their month)."""
         if query.generation_id is None:
             table = analytics_account_monthly if monthly else analytics_account_daily
             where = [table.c.owner_id == query.owner_id]
@@ -410,18 +444,24 @@ class SqlAnalytics(Repository):
         return await self._tallies(statement, per_day=True)
 
     async def rolled_up_week(self, query: TallyQuery) -> list[tuple[int, int, Counts]]:
-        table, where = self._rollups(dataclasses.replace(query, dimension=Dimension.HOUR))
-        t = table.c
-        if self._dialect == "sqlite":  # %w: 0 is Sunday
-            weekday = (cast(func.strftime("%w", t.day), Integer) + 6) % 7
-        else:
-            weekday = cast(func.extract("isodow", t.day), Integer) - 1
-        weekday = weekday.label("weekday")
-        statement = (
-            select(weekday, t.value, *_summed(table)).where(*where).group_by(weekday, t.value)
-        )
-        rows = await self._db.execute(statement)
-        return [(int(row.weekday), int(row.value), _counts(row)) for row in rows]
+        hours = dataclasses.replace(query, dimension=Dimension.HOUR, per_day=False)
+        split = split_by_month(query.days, await self.rolled_through())
+        selects = []
+        if split.months is not None:
+            table, where = self._rollups(hours, [_WEEK_HOURS], monthly=True, days=[split.months])
+            t = table.c
+            selects.append(
+                select(t.value.label("slot"), *_summed(table)).where(*where).group_by(t.value)
+            )
+        if split.edges:
+            table, where = self._rollups(hours, days=split.edges)
+            t = table.c
+            slot = _week_hour(t.day, t.value, self._dialect).label("slot")
+            selects.append(select(slot, *_summed(table)).where(*where).group_by(slot))
+        found: dict[str, Counts] = {}
+        for row in await self._db.execute(_union(selects)):
+            found[row.slot] = found.get(row.slot, Counts()) + _counts(row)
+        return [(int(slot[0]), int(slot[1:]), counts) for slot, counts in found.items()]
 
     async def raw(self, query: TallyQuery) -> list[Tally]:
         return (await self.raw_by(query, [query.dimension]))[query.dimension]
@@ -487,7 +527,7 @@ class SqlAnalytics(Repository):
                 [
                     select(table.c.generation_id, *_summed(table))
                     .where(
-                        table.c.owner_id == owner_id,
+                        self._few(table.c.owner_id == owner_id),
                         table.c.dimension == str(Dimension.TOTAL),
                         _within(column, ranges),
                     )

@@ -1,7 +1,7 @@
 """Monthly roll-ups in the database, on SQLite and PostgreSQL: a range summed over its
-days reads its whole months from them and its edges day by day, and says exactly what
-the raw events say, after a day is rolled up again, after an interrupted pass, and
-after old raw events are deleted."""
+days (and the heatmap's weekdays and hours) reads its whole months from them and its
+edges day by day, and says exactly what the raw events say, after a day is rolled up
+again, after an interrupted pass, and after old raw events are deleted."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from voiceqr.adapters.database.analytics import analytics_account_monthly, analy
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.application.analytics.ports import TallyQuery
 from voiceqr.domain.analytics.periods import DateRange
-from voiceqr.domain.analytics.tallies import CodeTally, Dimension, Tally
+from voiceqr.domain.analytics.tallies import CodeTally, Counts, Dimension, Tally
 from voiceqr.domain.playback.events import (
     Device,
     PlaybackEvent,
@@ -81,6 +81,16 @@ def _by_code(tallies: list[CodeTally]) -> list[CodeTally]:
     return sorted(tallies, key=lambda t: str(t.generation_id))
 
 
+def _week(hours: list[Tally]) -> list[tuple[int, int, Counts]]:
+    """Tallies of UTC hours of days summed per weekday and hour."""
+    found: dict[tuple[int, int], Counts] = {}
+    for tally in hours:
+        assert tally.day is not None
+        key = (tally.day.weekday(), int(tally.value))
+        found[key] = found.get(key, Counts()) + tally.counts
+    return sorted((weekday, hour, counts) for (weekday, hour), counts in found.items())
+
+
 def _ranges(seed: int) -> list[DateRange]:
     """Whole months, ranges cut anywhere, single days, and the whole span."""
     rng = random.Random(seed)
@@ -118,6 +128,10 @@ async def _assert_rollups_say_what_raw_events_say(
                         code,
                         dimension,
                     )
+                hours = TallyQuery(owner, Dimension.HOUR, days, code, per_day=True)
+                assert sorted(await uow.analytics.rolled_up_week(hours)) == _week(
+                    await uow.analytics.raw(hours)
+                ), (days, code)
             assert _by_code(await uow.analytics.by_code(owner, days, rolled_up=True)) == _by_code(
                 await uow.analytics.by_code(owner, days, rolled_up=False)
             ), days

@@ -451,14 +451,15 @@ async def test_0013_sums_the_months_rolled_up_before_it(empty_engine: AsyncEngin
             )
         )
         for n, day in enumerate(days, start=1):
-            row = {"owner_id": owner_id, "day": day, "dimension": "total", "value": ""}
             counts = {"scans": n, "listens": 10 * n, "visitors": n, "bots_left_out": 1}
-            await connection.execute(
-                insert(analytics.analytics_daily).values(generation_id=code_id, **row, **counts)
-            )
-            await connection.execute(
-                insert(analytics.analytics_account_daily).values(**row, **counts)
-            )
+            for dimension, value in (("total", ""), ("hour", "08")):
+                row = {"owner_id": owner_id, "day": day, "dimension": dimension, "value": value}
+                await connection.execute(
+                    insert(analytics.analytics_daily).values(generation_id=code_id, **row, **counts)
+                )
+                await connection.execute(
+                    insert(analytics.analytics_account_daily).values(**row, **counts)
+                )
         await connection.execute(
             insert(analytics.analytics_state).values(name="rolled_through", day=date(2026, 3, 5))
         )
@@ -468,13 +469,24 @@ async def test_0013_sums_the_months_rolled_up_before_it(empty_engine: AsyncEngin
     async with empty_engine.connect() as connection:
         found = []
         for table in (analytics.analytics_monthly, analytics.analytics_account_monthly):
+            t = table.c
             rows = await connection.execute(
-                select(table.c.month, table.c.scans, table.c.listens, table.c.bots_left_out)
-                .where(table.c.owner_id == owner_id)
-                .order_by(table.c.month)
+                select(t.month, t.dimension, t.value, t.scans, t.listens, t.bots_left_out)
+                .where(t.owner_id == owner_id)
+                .order_by(t.month, t.dimension, t.value)
             )
             found.append([tuple(row) for row in rows])
-    expected = [(date(2026, 1, 1), 3, 30, 2), (date(2026, 2, 1), 3, 30, 1)]
+    # 5 January 2026 is a Monday, 31 January a Saturday and 1 February a Sunday.
+    january, february = date(2026, 1, 1), date(2026, 2, 1)
+    expected = [
+        (january, "hour", "08", 3, 30, 2),
+        (january, "total", "", 3, 30, 2),
+        (january, "week_hour", "008", 1, 10, 1),
+        (january, "week_hour", "508", 2, 20, 1),
+        (february, "hour", "08", 3, 30, 1),
+        (february, "total", "", 3, 30, 1),
+        (february, "week_hour", "608", 3, 30, 1),
+    ]
     assert found == [expected, expected]
 
     await migrate.downgrade(empty_engine, "0012")
