@@ -86,7 +86,9 @@ class AnalyticsRepository(Protocol):
 
     async def rolled_up_halves(self, query: TallyQuery, cutoff: int) -> list[Tally]:
         """The query's UTC hours (dimension `hour`) from the roll-ups, summed per day in
-        two: value "before" (hours before `cutoff`, 0-24) and "after" (the others)."""
+        two: value "before" (hours before `cutoff`, 0-24) and "after" (the others).
+        Visitors are not counted (0: they are unique per hour, not per half), and a
+        half with nothing counted may be left out."""
         ...
 
     async def rolled_up_week(self, query: TallyQuery) -> list[tuple[int, int, Counts]]:

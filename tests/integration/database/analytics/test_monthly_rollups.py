@@ -91,6 +91,18 @@ def _week(hours: list[Tally]) -> list[tuple[int, int, Counts]]:
     return sorted((weekday, hour, counts) for (weekday, hour), counts in found.items())
 
 
+def _halves(hours: list[Tally], cutoff: int) -> list[Tally]:
+    """Tallies of UTC hours summed per day before and after the hour `cutoff` (visitors
+    are not counted per half)."""
+    found: dict[tuple[str, date], Counts] = {}
+    for tally in hours:
+        assert tally.day is not None
+        key = ("before" if int(tally.value) < cutoff else "after", tally.day)
+        counts = Counts(tally.counts.scans, tally.counts.listens, 0, tally.counts.bots_left_out)
+        found[key] = found.get(key, Counts()) + counts
+    return _sorted([Tally(half, c, day) for (half, day), c in found.items() if not c.empty])
+
+
 def _ranges(seed: int) -> list[DateRange]:
     """Whole months, ranges cut anywhere, single days, and the whole span."""
     rng = random.Random(seed)
@@ -129,9 +141,14 @@ async def _assert_rollups_say_what_raw_events_say(
                         dimension,
                     )
                 hours = TallyQuery(owner, Dimension.HOUR, days, code, per_day=True)
-                assert sorted(await uow.analytics.rolled_up_week(hours)) == _week(
-                    await uow.analytics.raw(hours)
-                ), (days, code)
+                raw_hours = await uow.analytics.raw(hours)
+                assert sorted(await uow.analytics.rolled_up_week(hours)) == _week(raw_hours), (
+                    days,
+                    code,
+                )
+                for cutoff in (0, 5, 12, 13, 23, 24):
+                    halves = await uow.analytics.rolled_up_halves(hours, cutoff)
+                    assert _sorted(halves) == _halves(raw_hours, cutoff), (days, code, cutoff)
             assert _by_code(await uow.analytics.by_code(owner, days, rolled_up=True)) == _by_code(
                 await uow.analytics.by_code(owner, days, rolled_up=False)
             ), days
