@@ -61,7 +61,9 @@ class AnalyticsRepository(Protocol):
 
     async def roll_up(self, day: date) -> None:
         """Replace the roll-ups of `day` with the tallies of its raw events, and record
-        it as the last day rolled up."""
+        it as the last day rolled up. A store that also keeps coarser roll-ups (per
+        month) makes them again here, in the same transaction, for any month this
+        completes or changes (see domain.analytics.rollups.months_to_roll_up)."""
 
     async def delete_events_before(self, moment: datetime) -> int:
         """Delete the raw events older than `moment`; returns how many."""
