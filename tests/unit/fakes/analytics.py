@@ -146,7 +146,8 @@ class FakeAnalytics(Table):
         found: dict[tuple[str, date | None], Counts] = {}
         for tally in await self.rolled_up(hours):
             key = ("before" if int(tally.value) < cutoff else "after", tally.day)
-            found[key] = found.get(key, Counts()) + tally.counts
+            counts = dataclasses.replace(tally.counts, visitors=0)  # not counted per half
+            found[key] = found.get(key, Counts()) + counts
         return [Tally(value, counts, day) for (value, day), counts in found.items()]
 
     async def rolled_up_week(self, query: TallyQuery) -> list[tuple[int, int, Counts]]:

@@ -9,6 +9,15 @@ Two roll-up tables of one shape, (day, dimension, value) -> counts:
   so summing them would be no faster than the events; per owner a year is a few
   thousand rows per dimension.
 
+Each has a monthly twin of the same shape, (month, dimension, value) -> counts, holding
+the sum of a complete UTC month's days: `analytics_monthly` and
+`analytics_account_monthly`. A range summed over its days reads its whole months there
+and only the days at its edges day by day: a year is about 12 + 30 rows per value
+instead of 365 (the ranking of a year's codes, one code's breakdowns). A month's rows
+are made when its last day is rolled up, in the same transaction, and made again when
+any of its days is rolled up again; so every month up to the last day rolled up has
+them (migration 0013 made those of the months rolled up before it).
+
 The hour of the day is a dimension (`hour`, "00" to "23" UTC) rather than a separate
 hour-of-week table: kept per day it can be limited to a date range and moved exactly
 into any time zone, daylight saving time included.
@@ -25,6 +34,7 @@ from uuid import UUID
 from sqlalchemy import (
     Column,
     ColumnElement,
+    CompoundSelect,
     Date,
     Index,
     Integer,
@@ -40,6 +50,8 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
+    or_,
     select,
     union_all,
 )
@@ -55,15 +67,18 @@ from voiceqr.application.analytics.ports import (
     Usage,
 )
 from voiceqr.domain.analytics.periods import DateRange
+from voiceqr.domain.analytics.rollups import month_end, months_to_roll_up, split_by_month
 from voiceqr.domain.analytics.tallies import CodeTally, Counts, Dimension, Tally
+
+_COUNTS = ("scans", "listens", "visitors", "bots_left_out")
 
 
 def _counts_columns() -> list[Column[Any]]:
-    return [
-        Column(name, Integer, nullable=False, server_default="0")
-        for name in ("scans", "listens", "visitors", "bots_left_out")
-    ]
+    return [Column(name, Integer, nullable=False, server_default="0") for name in _COUNTS]
 
+
+# What the ranking of codes reads, after the owner, the dimension and the day or month.
+_RANKED = ("generation_id", *_COUNTS)
 
 analytics_daily = Table(
     "analytics_daily",
@@ -75,8 +90,8 @@ analytics_daily = Table(
     Column("value", String(255), nullable=False),
     *_counts_columns(),
     PrimaryKeyConstraint("generation_id", "dimension", "day", "value"),
-    # The ranking of an owner's codes over a range.
-    Index("ix_analytics_daily_owner", "owner_id", "dimension", "day"),
+    # The ranking of an owner's codes over a range, read from the index alone.
+    Index("ix_analytics_daily_ranking", "owner_id", "dimension", "day", *_RANKED),
     # Rolling a day up (again) replaces that day's rows and sums them per owner.
     Index("ix_analytics_daily_day", "day"),
 )
@@ -92,6 +107,38 @@ analytics_account_daily = Table(
     PrimaryKeyConstraint("owner_id", "dimension", "day", "value"),
     Index("ix_analytics_account_daily_day", "day"),
 )
+
+analytics_monthly = Table(
+    "analytics_monthly",
+    metadata,
+    belongs_to("generation_id", "generations", nullable=False),
+    belongs_to("owner_id", "users", nullable=False),
+    Column("month", Date, nullable=False),  # its first day
+    Column("dimension", String(10), nullable=False),
+    Column("value", String(255), nullable=False),
+    *_counts_columns(),
+    PrimaryKeyConstraint("generation_id", "dimension", "month", "value"),
+    Index("ix_analytics_monthly_ranking", "owner_id", "dimension", "month", *_RANKED),
+    # Making a month's rows (again) replaces them.
+    Index("ix_analytics_monthly_month", "month"),
+)
+
+analytics_account_monthly = Table(
+    "analytics_account_monthly",
+    metadata,
+    belongs_to("owner_id", "users", nullable=False),
+    Column("month", Date, nullable=False),
+    Column("dimension", String(10), nullable=False),
+    Column("value", String(255), nullable=False),
+    *_counts_columns(),
+    PrimaryKeyConstraint("owner_id", "dimension", "month", "value"),
+    Index("ix_analytics_account_monthly_month", "month"),
+)
+
+# The monthly tables also keep each month's hours summed per UTC weekday and hour, for
+# the heatmap: dimension "week_hour", value "0" (Monday) + "00" to "6" + "23".
+_WEEK_HOURS = "week_hour"
+_MONTHLY = {analytics_daily: analytics_monthly, analytics_account_daily: analytics_account_monthly}
 
 # The last UTC day rolled up (one row, `name` = "rolled_through").
 analytics_state = Table(
@@ -161,10 +208,7 @@ def _event_counts() -> list[ColumnElement[Any]]:
 
 
 def _summed(table: Table) -> list[ColumnElement[Any]]:
-    return [
-        func.sum(table.c[name]).label(name)
-        for name in ("scans", "listens", "visitors", "bots_left_out")
-    ]
+    return [func.sum(table.c[name]).label(name) for name in _COUNTS]
 
 
 def _events(owner_id: UUID, days: DateRange, generation_id: UUID | None) -> list[Any]:
@@ -176,7 +220,9 @@ def _events(owner_id: UUID, days: DateRange, generation_id: UUID | None) -> list
         c.occurred_at < _start(days.last + timedelta(days=1)),
     ]
     if generation_id is not None:
-        where.append(c.generation_id == generation_id)
+        # On the generation, not the event: an index of the events by code would walk
+        # every event of a popular code (a year of them) to find today's.
+        where.append(generations.c.id == generation_id)
     return where
 
 
@@ -186,6 +232,37 @@ def _owner_of_event() -> ColumnElement[bool]:
     today), and with statistics SQLite would rather walk every event of each of the
     owner's codes (a year of them) and filter them by time."""
     return generations.c.id == func.coalesce(playback_events.c.generation_id, None)
+
+
+def _week_hour(
+    day: ColumnElement[Any], hour: ColumnElement[Any], dialect: str
+) -> ColumnElement[Any]:
+    """A UTC hour of a day as its hour of the week: the weekday (0 Monday) and the hour,
+    "0" + "00" to "6" + "23"."""
+    if dialect == "sqlite":  # %w: 0 is Sunday
+        weekday = (cast(func.strftime("%w", day), Integer) + 6) % 7
+    else:
+        weekday = cast(func.extract("isodow", day), Integer) - 1
+    return cast(weekday, String) + hour
+
+
+def _additive(counts: Counts) -> Counts:
+    """The counts that add up over the hours of a day: all but the visitors."""
+    return Counts(counts.scans, counts.listens, 0, counts.bots_left_out)
+
+
+def _less(counts: Counts) -> Counts:
+    return Counts(-counts.scans, -counts.listens, 0, -counts.bots_left_out)
+
+
+def _within(column: ColumnElement[Any], ranges: Sequence[DateRange]) -> ColumnElement[bool]:
+    """The column's dates in one of the ranges."""
+    inside = [and_(column >= r.first, column <= r.last) for r in ranges]
+    return inside[0] if len(inside) == 1 else or_(*inside)
+
+
+def _union(selects: Sequence[Select[Any]]) -> Select[Any] | CompoundSelect[Any]:
+    return selects[0] if len(selects) == 1 else union_all(*selects)
 
 
 def _counts(row: Any) -> Counts:
@@ -200,6 +277,15 @@ class SqlAnalytics(Repository):
     @property
     def _dialect(self) -> str:
         return self._db.dialect.name
+
+    def _few(self, term: ColumnElement[bool]) -> ColumnElement[bool]:
+        """`term`, said to hold for few rows. The ranking reads an owner's rows from the
+        index of (owner, dimension, day or month, code, counts) alone; where every row
+        is one owner's (the statistics of a database of one account), SQLite would
+        rather walk the primary key code by code, several times slower."""
+        if self._dialect == "sqlite":
+            return func.likelihood(term, literal_column("0.001"))
+        return term
 
     async def rolled_through(self) -> date | None:
         found = await self._db.execute(
@@ -216,6 +302,19 @@ class SqlAnalytics(Repository):
         return None if first is None else first.astimezone(UTC).date()
 
     async def roll_up(self, day: date) -> None:
+        through = await self.rolled_through()
+        await self._roll_up_day(day)
+        for month in months_to_roll_up(through, day):
+            await self._roll_up_month(month)
+        if through is None or through < day:
+            statement = upsert(self._db, analytics_state).values(name=_ROLLED_THROUGH, day=day)
+            await self._db.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[analytics_state.c.name], set_={"day": day}
+                )
+            )
+
+    async def _roll_up_day(self, day: date) -> None:
         await self._db.execute(delete(analytics_daily).where(analytics_daily.c.day == day))
         await self._db.execute(
             delete(analytics_account_daily).where(analytics_account_daily.c.day == day)
@@ -256,14 +355,29 @@ class SqlAnalytics(Repository):
                 [name for name in columns if name != "generation_id"], per_owner
             )
         )
-        through = await self.rolled_through()
-        if through is None or through < day:
-            statement = upsert(self._db, analytics_state).values(name=_ROLLED_THROUGH, day=day)
-            await self._db.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[analytics_state.c.name], set_={"day": day}
+
+    async def _roll_up_month(self, month: date) -> None:
+        """Replace the month's rows with the sums of its days' rows, and of its hours
+        per UTC weekday and hour (`_WEEK_HOURS`)."""
+        for daily, monthly in _MONTHLY.items():
+            await self._db.execute(delete(monthly).where(monthly.c.month == month))
+            d = daily.c
+            owners = [d[name] for name in ("generation_id", "owner_id") if name in d]
+            slot = _week_hour(d.day, d.value, self._dialect)
+            for dimension, value, only in (
+                (d.dimension, d.value, None),
+                (literal(_WEEK_HOURS), slot, d.dimension == str(Dimension.HOUR)),
+            ):
+                keys = [*owners, dimension.label("dimension"), value.label("value")]
+                sums = (
+                    select(*keys, literal(month, Date).label("month"), *_summed(daily))
+                    .where(d.day >= month, d.day <= month_end(month))
+                    .group_by(*keys)
                 )
-            )
+                if only is not None:
+                    sums = sums.where(only)
+                names = [column.name for column in sums.selected_columns]
+                await self._db.execute(insert(monthly).from_select(names, sums))
 
     async def delete_events_before(self, moment: datetime) -> int:
         result = await self._db.execute(
@@ -272,15 +386,21 @@ class SqlAnalytics(Repository):
         return int(result.rowcount)
 
     def _rollups(
-        self, query: TallyQuery, dimensions: Sequence[Dimension] = ()
+        self,
+        query: TallyQuery,
+        dimensions: Sequence[str] = (),
+        *,
+        monthly: bool = False,
+        days: Sequence[DateRange] = (),
     ) -> tuple[Table, list[Any]]:
-        """The roll-up table the query reads, and the rows of it that it reads (of the
-        query's dimension, or of `dimensions`)."""
+        """The roll-up table the query reads, daily or monthly, and the rows of it that it
+        reads: of the query's dimension (or of `dimensions`, by name), in the query's days
+        (or in `days`; a monthly table's rows by the first day of their month)."""
         if query.generation_id is None:
-            table = analytics_account_daily
+            table = analytics_account_monthly if monthly else analytics_account_daily
             where = [table.c.owner_id == query.owner_id]
         else:
-            table = analytics_daily
+            table = analytics_monthly if monthly else analytics_daily
             # The owner's term is written so that no index serves it: the code's rows
             # are found by the primary key, not among every code of the owner.
             where = [
@@ -291,10 +411,24 @@ class SqlAnalytics(Repository):
         named = [str(d) for d in dimensions or [query.dimension]]
         where += [
             t.dimension.in_(named) if len(named) > 1 else t.dimension == named[0],
-            t.day >= query.days.first,
-            t.day <= query.days.last,
+            _within(t.month if monthly else t.day, days or [query.days]),
         ]
         return table, where
+
+    async def _summing(
+        self, query: TallyQuery, dimensions: Sequence[Dimension] = ()
+    ) -> list[tuple[Table, list[Any]]]:
+        """The roll-ups to read for the query: per day, the daily ones; summed over the
+        days, the whole months rolled up in the monthly ones and the days at the edges."""
+        if query.per_day:
+            return [self._rollups(query, dimensions)]
+        split = split_by_month(query.days, await self.rolled_through())
+        found = []
+        if split.months is not None:
+            found.append(self._rollups(query, dimensions, monthly=True, days=[split.months]))
+        if split.edges:
+            found.append(self._rollups(query, dimensions, days=split.edges))
+        return found
 
     async def rolled_up(self, query: TallyQuery) -> list[Tally]:
         return (await self.rolled_up_by(query, [query.dimension]))[query.dimension]
@@ -302,38 +436,64 @@ class SqlAnalytics(Repository):
     async def rolled_up_by(
         self, query: TallyQuery, dimensions: Sequence[Dimension]
     ) -> dict[Dimension, list[Tally]]:
-        table, where = self._rollups(query, dimensions)
-        t = table.c
-        keys: list[Any] = [t.dimension, t.value]
-        if query.per_day:
-            keys.append(t.day)
-        statement = select(*keys, *_summed(table)).where(*where).group_by(*keys)
-        found: dict[Dimension, list[Tally]] = {d: [] for d in dimensions}
-        for row in await self._db.execute(statement):
-            day = _as_date(row.day) if query.per_day else None
-            found[Dimension(row.dimension)].append(Tally(str(row.value), _counts(row), day))
-        return found
+        selects = []
+        for table, where in await self._summing(query, dimensions):
+            t = table.c
+            keys: list[Any] = [t.dimension, t.value]
+            if query.per_day:
+                keys.append(t.day)
+            selects.append(select(*keys, *_summed(table)).where(*where).group_by(*keys))
+        return await self._gathered(_union(selects), dimensions, per_day=query.per_day)
 
     async def rolled_up_halves(self, query: TallyQuery, cutoff: int) -> list[Tally]:
-        table, where = self._rollups(dataclasses.replace(query, dimension=Dimension.HOUR))
+        # A day's hours add up to its total (visitors aside, counted per hour): the
+        # smaller half is read hour by hour and the other is the total less it, a
+        # day's one row in place of its 24 in UTC, 2 or 3 in most time zones.
+        table, where = self._rollups(query, [Dimension.HOUR, Dimension.TOTAL])
         t = table.c
-        half = case((t.value < f"{cutoff:02d}", "before"), else_="after").label("value")
-        statement = select(half, t.day, *_summed(table)).where(*where).group_by(half, t.day)
-        return await self._tallies(statement, per_day=True)
+        total = t.dimension == str(Dimension.TOTAL)
+        if cutoff <= 12:
+            read, rest, hours = "before", "after", t.value < f"{cutoff:02d}"
+        else:
+            read, rest, hours = "after", "before", t.value >= f"{cutoff:02d}"
+        part = case((total, "total"), else_=read).label("value")
+        statement = (
+            select(part, t.day, *_summed(table))
+            .where(*where, or_(total, hours))
+            .group_by(part, t.day)
+        )
+        found: dict[tuple[str, date], Counts] = {}
+        for tally in await self._tallies(statement, per_day=True):
+            assert tally.day is not None
+            counts = _additive(tally.counts)
+            if tally.value == "total":
+                found[rest, tally.day] = found.get((rest, tally.day), Counts()) + counts
+            else:
+                found[read, tally.day] = found.get((read, tally.day), Counts()) + counts
+                found[rest, tally.day] = found.get((rest, tally.day), Counts()) + _less(counts)
+        return [
+            Tally(half, counts, day) for (half, day), counts in found.items() if not counts.empty
+        ]
 
     async def rolled_up_week(self, query: TallyQuery) -> list[tuple[int, int, Counts]]:
-        table, where = self._rollups(dataclasses.replace(query, dimension=Dimension.HOUR))
-        t = table.c
-        if self._dialect == "sqlite":  # %w: 0 is Sunday
-            weekday = (cast(func.strftime("%w", t.day), Integer) + 6) % 7
-        else:
-            weekday = cast(func.extract("isodow", t.day), Integer) - 1
-        weekday = weekday.label("weekday")
-        statement = (
-            select(weekday, t.value, *_summed(table)).where(*where).group_by(weekday, t.value)
-        )
-        rows = await self._db.execute(statement)
-        return [(int(row.weekday), int(row.value), _counts(row)) for row in rows]
+        hours = dataclasses.replace(query, dimension=Dimension.HOUR, per_day=False)
+        split = split_by_month(query.days, await self.rolled_through())
+        selects = []
+        if split.months is not None:
+            table, where = self._rollups(hours, [_WEEK_HOURS], monthly=True, days=[split.months])
+            t = table.c
+            selects.append(
+                select(t.value.label("slot"), *_summed(table)).where(*where).group_by(t.value)
+            )
+        if split.edges:
+            table, where = self._rollups(hours, days=split.edges)
+            t = table.c
+            slot = _week_hour(t.day, t.value, self._dialect).label("slot")
+            selects.append(select(slot, *_summed(table)).where(*where).group_by(slot))
+        found: dict[str, Counts] = {}
+        for row in await self._db.execute(_union(selects)):
+            found[row.slot] = found.get(row.slot, Counts()) + _counts(row)
+        return [(int(slot[0]), int(slot[1:]), counts) for slot, counts in found.items()]
 
     async def raw(self, query: TallyQuery) -> list[Tally]:
         return (await self.raw_by(query, [query.dimension]))[query.dimension]
@@ -360,10 +520,20 @@ class SqlAnalytics(Repository):
                 .where(*_events(query.owner_id, query.days, query.generation_id))
                 .group_by(value, day, c.generation_id)
             )
-        statement = per_dimension[0] if len(per_dimension) == 1 else union_all(*per_dimension)
+        return await self._gathered(_union(per_dimension), dimensions, per_day=query.per_day)
+
+    async def _gathered(
+        self,
+        statement: Select[Any] | CompoundSelect[Any],
+        dimensions: Sequence[Dimension],
+        *,
+        per_day: bool,
+    ) -> dict[Dimension, list[Tally]]:
+        """The tallies of rows of (dimension, value, day, counts), summed by dimension,
+        value and (if `per_day`) day."""
         found: dict[Dimension, dict[tuple[str, date | None], Counts]] = {d: {} for d in dimensions}
         for row in await self._db.execute(statement):
-            key = (str(row.value), _as_date(row.day) if query.per_day else None)
+            key = (str(row.value), _as_date(row.day) if per_day else None)
             tallies = found[Dimension(row.dimension)]
             tallies[key] = tallies.get(key, Counts()) + _counts(row)
         return {
@@ -379,18 +549,32 @@ class SqlAnalytics(Repository):
         ]
 
     async def by_code(self, owner_id: UUID, days: DateRange, *, rolled_up: bool) -> list[CodeTally]:
+        statement: Select[Any] | CompoundSelect[Any]
         if rolled_up:
-            d = analytics_daily.c
-            statement = (
-                select(d.generation_id, *_summed(analytics_daily))
-                .where(
-                    d.owner_id == owner_id,
-                    d.dimension == str(Dimension.TOTAL),
-                    d.day >= days.first,
-                    d.day <= days.last,
-                )
-                .group_by(d.generation_id)
-            )
+            split = split_by_month(days, await self.rolled_through())
+            # One branch a range: each is read from the index alone (PostgreSQL reads
+            # the rows of two ranges ORed together through a bitmap, from the table).
+            pieces = [(analytics_daily, analytics_daily.c.day, edge) for edge in split.edges]
+            if split.months is not None:
+                pieces.append((analytics_monthly, analytics_monthly.c.month, split.months))
+            branches = _union(
+                [
+                    select(table.c.generation_id, *_summed(table))
+                    .where(
+                        self._few(table.c.owner_id == owner_id),
+                        table.c.dimension == str(Dimension.TOTAL),
+                        column >= within.first,
+                        column <= within.last,
+                    )
+                    .group_by(table.c.generation_id)
+                    for table, column, within in pieces
+                ]
+            ).subquery()
+            # Summed here too: a row per code rather than per code and branch.
+            b = branches.c
+            statement = select(
+                b.generation_id, *(func.sum(b[name]).label(name) for name in _COUNTS)
+            ).group_by(b.generation_id)
         else:
             c = playback_events.c
             statement = (

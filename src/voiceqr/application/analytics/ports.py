@@ -61,7 +61,9 @@ class AnalyticsRepository(Protocol):
 
     async def roll_up(self, day: date) -> None:
         """Replace the roll-ups of `day` with the tallies of its raw events, and record
-        it as the last day rolled up."""
+        it as the last day rolled up. A store that also keeps coarser roll-ups (per
+        month) makes them again here, in the same transaction, for any month this
+        completes or changes (see domain.analytics.rollups.months_to_roll_up)."""
 
     async def delete_events_before(self, moment: datetime) -> int:
         """Delete the raw events older than `moment`; returns how many."""
@@ -86,7 +88,9 @@ class AnalyticsRepository(Protocol):
 
     async def rolled_up_halves(self, query: TallyQuery, cutoff: int) -> list[Tally]:
         """The query's UTC hours (dimension `hour`) from the roll-ups, summed per day in
-        two: value "before" (hours before `cutoff`, 0-24) and "after" (the others)."""
+        two: value "before" (hours before `cutoff`, 0-24) and "after" (the others).
+        Visitors are not counted (0: they are unique per hour, not per half), and a
+        half with nothing counted may be left out."""
         ...
 
     async def rolled_up_week(self, query: TallyQuery) -> list[tuple[int, int, Counts]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from voiceqr.domain.analytics.periods import DateRange
@@ -47,3 +48,64 @@ def retention_cutoff(now: datetime, months: int, rolled_through: date | None) ->
     oldest_kept = months_before(now.astimezone(UTC), months)
     after_rollups = datetime.combine(rolled_through + timedelta(days=1), datetime.min.time(), UTC)
     return min(oldest_kept, after_rollups)
+
+
+# --- monthly roll-ups -------------------------------------------------------------------
+#
+# A year of one code's (or of the ranking's) days is many rows; the same tallies summed
+# per UTC month are a twelfth of them. A month's tallies are the sum of its days', made
+# once its last day is rolled up, so a month is read from them only when it is rolled
+# up and lies whole inside the asked range; the days at the edges are read day by day.
+
+
+def month_end(month: date) -> date:
+    """The last day of the month `month` is in."""
+    following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class MonthSplit:
+    """A range of UTC days as the whole months inside it (`months`, from the first day
+    of the first to the last day of the last; None without any) and the days around
+    them (`edges`: none, one or two ranges, in order)."""
+
+    months: DateRange | None
+    edges: tuple[DateRange, ...]
+
+
+def split_by_month(days: DateRange, rolled_through: date | None) -> MonthSplit:
+    """The whole calendar months inside `days` that are rolled up (their last day on or
+    before `rolled_through`), and the other days at its edges."""
+    if rolled_through is None:
+        return MonthSplit(None, (days,))
+    first = days.first if days.first.day == 1 else month_end(days.first) + timedelta(days=1)
+    last = min(days.last, rolled_through)
+    if last != month_end(last):
+        last = last.replace(day=1) - timedelta(days=1)
+    if first > last:
+        return MonthSplit(None, (days,))
+    edges = []
+    if days.first < first:
+        edges.append(DateRange(days.first, first - timedelta(days=1)))
+    if last < days.last:
+        edges.append(DateRange(last + timedelta(days=1), days.last))
+    return MonthSplit(DateRange(first, last), tuple(edges))
+
+
+def months_to_roll_up(rolled_through: date | None, day: date) -> list[date]:
+    """The months (their first days) whose tallies are made again when `day` is rolled
+    up (again), `rolled_through` being the last day rolled up before: `day`'s month if
+    it is complete by then, and every month completed on the way (whose last day comes
+    after `rolled_through`, up to `day`), oldest first."""
+    if rolled_through is None or rolled_through < day:
+        through, completed_after = day, rolled_through or day
+    else:
+        through, completed_after = rolled_through, rolled_through
+    own = day.replace(day=1)
+    months = {own} if month_end(own) <= through else set()
+    month = (completed_after + timedelta(days=1)).replace(day=1)
+    while month_end(month) <= through:
+        months.add(month)
+        month = month_end(month) + timedelta(days=1)
+    return sorted(months)

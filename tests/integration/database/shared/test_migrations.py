@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from tests.conftest import (
     reachable,
     service_missing,
 )
-from voiceqr.adapters.database import accounts, generations, migrate, playback, schema
+from voiceqr.adapters.database import accounts, analytics, generations, migrate, playback, schema
 from voiceqr.adapters.database.generations import SqlGenerations
 from voiceqr.adapters.database.unit_of_work import create_engine
 from voiceqr.application.generations.ports import GenerationFilter
@@ -68,6 +68,9 @@ TABLES = {
     "analytics_daily",
     "analytics_account_daily",
     "analytics_state",
+    # analytics monthly roll-ups (0013)
+    "analytics_monthly",
+    "analytics_account_monthly",
 }
 
 # The text search index of 0007 is engine-specific DDL that `schema.metadata` cannot
@@ -422,3 +425,69 @@ async def test_0007_indexes_the_text_of_generations_made_before_it(
             owner_id, limit=5, matching=GenerationFilter(text="before sear")
         )
     assert [g.text for g in found] == ["Written before search existed"]
+
+
+async def test_0013_sums_the_months_rolled_up_before_it(empty_engine: AsyncEngine) -> None:
+    """Every month whose last day was rolled up gets its monthly rows from its days; the
+    month in progress does not (the roll-up job makes it on its last day)."""
+    await migrate.upgrade(empty_engine, "0012")
+    owner_id, code_id, moment = uuid7(), uuid7(), datetime(2026, 1, 2, tzinfo=UTC)
+    days = [date(2026, 1, 5), date(2026, 1, 31), date(2026, 2, 1), date(2026, 3, 2)]
+    async with empty_engine.begin() as connection:
+        await connection.execute(
+            insert(accounts.users).values(
+                id=owner_id, email="old@example.com", name="Old", role="user", created_at=moment
+            )
+        )
+        await connection.execute(
+            insert(generations.generations).values(
+                id=code_id,
+                owner_id=owner_id,
+                voice_id=uuid7(),
+                text="Scanned before monthly roll-ups",
+                public_code="old-code-1234",
+                status="completed",
+                created_at=moment,
+            )
+        )
+        for n, day in enumerate(days, start=1):
+            counts = {"scans": n, "listens": 10 * n, "visitors": n, "bots_left_out": 1}
+            for dimension, value in (("total", ""), ("hour", "08")):
+                row = {"owner_id": owner_id, "day": day, "dimension": dimension, "value": value}
+                await connection.execute(
+                    insert(analytics.analytics_daily).values(generation_id=code_id, **row, **counts)
+                )
+                await connection.execute(
+                    insert(analytics.analytics_account_daily).values(**row, **counts)
+                )
+        await connection.execute(
+            insert(analytics.analytics_state).values(name="rolled_through", day=date(2026, 3, 5))
+        )
+
+    await migrate.upgrade(empty_engine)
+
+    async with empty_engine.connect() as connection:
+        found = []
+        for table in (analytics.analytics_monthly, analytics.analytics_account_monthly):
+            t = table.c
+            rows = await connection.execute(
+                select(t.month, t.dimension, t.value, t.scans, t.listens, t.bots_left_out)
+                .where(t.owner_id == owner_id)
+                .order_by(t.month, t.dimension, t.value)
+            )
+            found.append([tuple(row) for row in rows])
+    # 5 January 2026 is a Monday, 31 January a Saturday and 1 February a Sunday.
+    january, february = date(2026, 1, 1), date(2026, 2, 1)
+    expected = [
+        (january, "hour", "08", 3, 30, 2),
+        (january, "total", "", 3, 30, 2),
+        (january, "week_hour", "008", 1, 10, 1),
+        (january, "week_hour", "508", 2, 20, 1),
+        (february, "hour", "08", 3, 30, 1),
+        (february, "total", "", 3, 30, 1),
+        (february, "week_hour", "608", 3, 30, 1),
+    ]
+    assert found == [expected, expected]
+
+    await migrate.downgrade(empty_engine, "0012")
+    assert "analytics_monthly" not in await table_names(empty_engine)
