@@ -1,11 +1,8 @@
 """the time zone analytics are shown in, a profile preference ("": the browser's)
 
-Numbered 0014: 0013 is the analytics roll-up storage made at the same time. Until it
-lands this revises 0012; once it does, `down_revision` becomes "0013".
-
 Revision ID: 0014
-Revises: 0012
-Create Date: 2026-12-10 12:00:00.000000
+Revises: 0013
+Create Date: 2026-12-06 08:00:00.000000
 """
 
 from __future__ import annotations
@@ -14,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
