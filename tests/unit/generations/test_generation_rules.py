@@ -476,6 +476,28 @@ def test_uuid7_borrows_the_next_millisecond_when_one_runs_out_of_ids(
     assert value.version == 7
 
 
+def test_a_forked_process_makes_other_ids_than_its_parent() -> None:
+    """Random bits are read ahead from the OS; a child of fork must not reuse the ones its
+    parent read, or both would make the same id in the same millisecond."""
+    import multiprocessing
+
+    uuid7(1_700_000_000_000)  # the parent has bits read ahead now
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        child = pool.apply(uuid7, (1_700_000_000_000,))
+    parent = uuid7(1_700_000_000_000)
+    assert child != parent
+
+
+def test_ids_made_on_many_threads_at_once_never_repeat() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as threads:
+        batches = list(threads.map(lambda _: [uuid7() for _ in range(2000)], range(8)))
+    made = [value for batch in batches for value in batch]
+    assert len(set(made)) == len(made)
+
+
 # --- accounts ------------------------------------------------------------------------
 
 local_parts = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+_-",

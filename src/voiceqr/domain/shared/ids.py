@@ -14,8 +14,35 @@ import time
 from uuid import UUID
 
 _RANDOM_BITS = 74
+_RANDOM_BYTES = 10  # 80 bits read per id, the top 74 kept
+_POOL_BYTES = 4096  # read from the OS at once: one system call per 409 ids
 _last = (0, 0)  # (unix_ms, random part) of the latest id made without an explicit time
 _lock = threading.Lock()
+_pool = b""
+_taken = 0
+
+
+def _random_part() -> int:
+    """74 random bits from the OS's generator, read ahead in blocks. Each read releases the
+    interpreter's lock, and a busy thread beside the event loop then held it for a while:
+    one read per id cost a scan's page more than the rest of making its event."""
+    global _pool, _taken
+    with _lock:
+        if _taken + _RANDOM_BYTES > len(_pool):
+            _pool, _taken = os.urandom(_POOL_BYTES), 0
+        chunk = _pool[_taken : _taken + _RANDOM_BYTES]
+        _taken += _RANDOM_BYTES
+    return int.from_bytes(chunk, "big") >> (8 * _RANDOM_BYTES - _RANDOM_BITS)
+
+
+def _forget_pool() -> None:
+    # A forked child must not hand out the bits its parent read ahead (nor the parent's
+    # last id): two processes would make the same ids in the same millisecond.
+    global _pool, _taken, _last, _lock
+    _pool, _taken, _last, _lock = b"", 0, (0, 0), threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _compose(ms: int, random_part: int) -> UUID:
@@ -27,7 +54,7 @@ def _compose(ms: int, random_part: int) -> UUID:
 
 def uuid7(unix_ms: int | None = None) -> UUID:
     """A new id; `unix_ms` pins its time (tests and backfills), unordered within it."""
-    random_part = int.from_bytes(os.urandom(10), "big") >> (80 - _RANDOM_BITS)
+    random_part = _random_part()
     if unix_ms is not None:
         return _compose(unix_ms, random_part)
     global _last
