@@ -1,22 +1,13 @@
-"""Analytics on SQLAlchemy Core: the daily roll-ups of scans and listens, and reading
-them beside the raw events of the days not rolled up yet.
+"""Analytics on SQLAlchemy Core: the daily roll-ups of scans and listens (their tables
+are in `analytics_tables.py`), and reading them beside the raw events of the days not
+rolled up yet.
 
-Two roll-up tables of one shape, (day, dimension, value) -> counts:
-
-- `analytics_daily`, per code: one code's dashboard, and the ranking of codes.
-- `analytics_account_daily`, per owner: the account's dashboard. An account of 1,000
-  codes has about as many per-code rows as raw events (each code has a few hits a day),
-  so summing them would be no faster than the events; per owner a year is a few
-  thousand rows per dimension.
-
-Each has a monthly twin of the same shape, (month, dimension, value) -> counts, holding
-the sum of a complete UTC month's days: `analytics_monthly` and
-`analytics_account_monthly`. A range summed over its days reads its whole months there
-and only the days at its edges day by day: a year is about 12 + 30 rows per value
-instead of 365 (the ranking of a year's codes, one code's breakdowns). A month's rows
-are made when its last day is rolled up, in the same transaction, and made again when
-any of its days is rolled up again; so every month up to the last day rolled up has
-them (migration 0013 made those of the months rolled up before it).
+A range summed over its days reads its whole months in the monthly tables and only the
+days at its edges day by day: a year is about 12 + 30 rows per value instead of 365 (the
+ranking of a year's codes, one code's breakdowns). A month's rows are made when its last
+day is rolled up, in the same transaction, and made again when any of its days is rolled
+up again; so every month up to the last day rolled up has them (migration 0013 made those
+of the months rolled up before it).
 
 The hour of the day is a dimension (`hour`, "00" to "23" UTC) rather than a separate
 hour-of-week table: kept per day it can be limited to a date range and moved exactly
@@ -32,13 +23,10 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
-    Column,
     ColumnElement,
     CompoundSelect,
     Date,
-    Index,
     Integer,
-    PrimaryKeyConstraint,
     Select,
     String,
     Table,
@@ -57,9 +45,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from voiceqr.adapters.database.analytics_tables import (
+    COUNTS,
+    MONTHLY,
+    WEEK_HOURS,
+    analytics_account_daily,
+    analytics_account_monthly,
+    analytics_daily,
+    analytics_monthly,
+    analytics_state,
+)
 from voiceqr.adapters.database.generations import generations
 from voiceqr.adapters.database.playback import playback_events
-from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, upsert
+from voiceqr.adapters.database.shared import Part, Repository, upsert
 from voiceqr.application.analytics.ports import (
     AnalyticsRepository,
     CodeLabel,
@@ -69,88 +67,6 @@ from voiceqr.application.analytics.ports import (
 from voiceqr.domain.analytics.periods import DateRange
 from voiceqr.domain.analytics.rollups import month_end, months_to_roll_up, split_by_month
 from voiceqr.domain.analytics.tallies import CodeTally, Counts, Dimension, Tally
-
-_COUNTS = ("scans", "listens", "visitors", "bots_left_out")
-
-
-def _counts_columns() -> list[Column[Any]]:
-    return [Column(name, Integer, nullable=False, server_default="0") for name in _COUNTS]
-
-
-# What the ranking of codes reads, after the owner, the dimension and the day or month.
-_RANKED = ("generation_id", *_COUNTS)
-
-analytics_daily = Table(
-    "analytics_daily",
-    metadata,
-    belongs_to("generation_id", "generations", nullable=False),
-    belongs_to("owner_id", "users", nullable=False),
-    Column("day", Date, nullable=False),
-    Column("dimension", String(10), nullable=False),
-    Column("value", String(255), nullable=False),
-    *_counts_columns(),
-    PrimaryKeyConstraint("generation_id", "dimension", "day", "value"),
-    # The ranking of an owner's codes over a range, read from the index alone.
-    Index("ix_analytics_daily_ranking", "owner_id", "dimension", "day", *_RANKED),
-    # Rolling a day up (again) replaces that day's rows and sums them per owner.
-    Index("ix_analytics_daily_day", "day"),
-)
-
-analytics_account_daily = Table(
-    "analytics_account_daily",
-    metadata,
-    belongs_to("owner_id", "users", nullable=False),
-    Column("day", Date, nullable=False),
-    Column("dimension", String(10), nullable=False),
-    Column("value", String(255), nullable=False),
-    *_counts_columns(),
-    PrimaryKeyConstraint("owner_id", "dimension", "day", "value"),
-    Index("ix_analytics_account_daily_day", "day"),
-)
-
-analytics_monthly = Table(
-    "analytics_monthly",
-    metadata,
-    belongs_to("generation_id", "generations", nullable=False),
-    belongs_to("owner_id", "users", nullable=False),
-    Column("month", Date, nullable=False),  # its first day
-    Column("dimension", String(10), nullable=False),
-    Column("value", String(255), nullable=False),
-    *_counts_columns(),
-    PrimaryKeyConstraint("generation_id", "dimension", "month", "value"),
-    Index("ix_analytics_monthly_ranking", "owner_id", "dimension", "month", *_RANKED),
-    # Making a month's rows (again) replaces them.
-    Index("ix_analytics_monthly_month", "month"),
-)
-
-analytics_account_monthly = Table(
-    "analytics_account_monthly",
-    metadata,
-    belongs_to("owner_id", "users", nullable=False),
-    Column("month", Date, nullable=False),
-    Column("dimension", String(10), nullable=False),
-    Column("value", String(255), nullable=False),
-    *_counts_columns(),
-    PrimaryKeyConstraint("owner_id", "dimension", "month", "value"),
-    Index("ix_analytics_account_monthly_month", "month"),
-)
-
-# The monthly tables also keep each month's hours summed per UTC weekday and hour, for
-# the heatmap: dimension "week_hour", value "0" (Monday) + "00" to "6" + "23".
-_WEEK_HOURS = "week_hour"
-_MONTHLY = {analytics_daily: analytics_monthly, analytics_account_daily: analytics_account_monthly}
-
-# The last UTC day rolled up (one row, `name` = "rolled_through").
-analytics_state = Table(
-    "analytics_state",
-    metadata,
-    Column("name", String(40), primary_key=True),
-    Column("day", Date, nullable=False),
-)
-
-# A day's raw events are read by time: to roll them up, to read today's, and to delete
-# those past the retention period.
-Index("ix_playback_events_occurred_at", playback_events.c.occurred_at)
 
 _ROLLED_THROUGH = "rolled_through"
 _VALUES = {
@@ -208,7 +124,7 @@ def _event_counts() -> list[ColumnElement[Any]]:
 
 
 def _summed(table: Table) -> list[ColumnElement[Any]]:
-    return [func.sum(table.c[name]).label(name) for name in _COUNTS]
+    return [func.sum(table.c[name]).label(name) for name in COUNTS]
 
 
 def _events(owner_id: UUID, days: DateRange, generation_id: UUID | None) -> list[Any]:
@@ -358,15 +274,15 @@ class SqlAnalytics(Repository):
 
     async def _roll_up_month(self, month: date) -> None:
         """Replace the month's rows with the sums of its days' rows, and of its hours
-        per UTC weekday and hour (`_WEEK_HOURS`)."""
-        for daily, monthly in _MONTHLY.items():
+        per UTC weekday and hour (`WEEK_HOURS`)."""
+        for daily, monthly in MONTHLY.items():
             await self._db.execute(delete(monthly).where(monthly.c.month == month))
             d = daily.c
             owners = [d[name] for name in ("generation_id", "owner_id") if name in d]
             slot = _week_hour(d.day, d.value, self._dialect)
             for dimension, value, only in (
                 (d.dimension, d.value, None),
-                (literal(_WEEK_HOURS), slot, d.dimension == str(Dimension.HOUR)),
+                (literal(WEEK_HOURS), slot, d.dimension == str(Dimension.HOUR)),
             ):
                 keys = [*owners, dimension.label("dimension"), value.label("value")]
                 sums = (
@@ -480,7 +396,7 @@ class SqlAnalytics(Repository):
         split = split_by_month(query.days, await self.rolled_through())
         selects = []
         if split.months is not None:
-            table, where = self._rollups(hours, [_WEEK_HOURS], monthly=True, days=[split.months])
+            table, where = self._rollups(hours, [WEEK_HOURS], monthly=True, days=[split.months])
             t = table.c
             selects.append(
                 select(t.value.label("slot"), *_summed(table)).where(*where).group_by(t.value)
@@ -573,7 +489,7 @@ class SqlAnalytics(Repository):
             # Summed here too: a row per code rather than per code and branch.
             b = branches.c
             statement = select(
-                b.generation_id, *(func.sum(b[name]).label(name) for name in _COUNTS)
+                b.generation_id, *(func.sum(b[name]).label(name) for name in COUNTS)
             ).group_by(b.generation_id)
         else:
             c = playback_events.c

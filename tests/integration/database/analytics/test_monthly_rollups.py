@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.integration.database.rows import add_generations, add_user, make_generation
-from voiceqr.adapters.database.analytics import analytics_account_monthly, analytics_monthly
+from voiceqr.adapters.database.analytics_tables import analytics_account_monthly, analytics_monthly
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.application.analytics.ports import TallyQuery
 from voiceqr.domain.analytics.periods import DateRange

@@ -1,0 +1,74 @@
+"""The analytics roll-up tables (read and written by `analytics.py`).
+
+Two roll-up tables of one shape, (day, dimension, value) -> counts:
+
+- `analytics_daily`, per code: one code's dashboard, and the ranking of codes.
+- `analytics_account_daily`, per owner: the account's dashboard. An account of 1,000
+  codes has about as many per-code rows as raw events (each code has a few hits a day),
+  so summing them would be no faster than the events; per owner a year is a few
+  thousand rows per dimension.
+
+Each has a monthly twin of the same shape, (month, dimension, value) -> counts, holding
+the sum of a complete UTC month's days: `analytics_monthly` and
+`analytics_account_monthly`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Date, Index, Integer, PrimaryKeyConstraint, String, Table
+
+from voiceqr.adapters.database.playback import playback_events
+from voiceqr.adapters.database.shared import belongs_to, metadata
+
+COUNTS = ("scans", "listens", "visitors", "bots_left_out")
+# What the ranking of codes reads, after the owner, the dimension and the day or month.
+RANKED = ("generation_id", *COUNTS)
+
+
+def _tallies(name: str, period: str, *, per_code: bool) -> Table:
+    """(code or owner, dimension, day or month, value) -> counts; per code it also keeps
+    the owner, and an index that ranks an owner's codes from the index alone."""
+    keys = [belongs_to("generation_id", "generations", nullable=False)] if per_code else []
+    return Table(
+        name,
+        metadata,
+        *keys,
+        belongs_to("owner_id", "users", nullable=False),
+        Column(period, Date, nullable=False),  # a month is its first day
+        Column("dimension", String(10), nullable=False),
+        Column("value", String(255), nullable=False),
+        *(Column(count, Integer, nullable=False, server_default="0") for count in COUNTS),
+        PrimaryKeyConstraint(
+            "generation_id" if per_code else "owner_id", "dimension", period, "value"
+        ),
+        *(
+            [Index(f"ix_{name}_ranking", "owner_id", "dimension", period, *RANKED)]
+            if per_code
+            else []
+        ),
+        # Rolling a day up (again), or making a month's rows (again), replaces them.
+        Index(f"ix_{name}_{period}", period),
+    )
+
+
+analytics_daily = _tallies("analytics_daily", "day", per_code=True)
+analytics_account_daily = _tallies("analytics_account_daily", "day", per_code=False)
+analytics_monthly = _tallies("analytics_monthly", "month", per_code=True)
+analytics_account_monthly = _tallies("analytics_account_monthly", "month", per_code=False)
+
+# The monthly tables also keep each month's hours summed per UTC weekday and hour, for
+# the heatmap: dimension "week_hour", value "0" (Monday) + "00" to "6" + "23".
+WEEK_HOURS = "week_hour"
+MONTHLY = {analytics_daily: analytics_monthly, analytics_account_daily: analytics_account_monthly}
+
+# The last UTC day rolled up (one row, `name` = "rolled_through").
+analytics_state = Table(
+    "analytics_state",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("day", Date, nullable=False),
+)
+
+# A day's raw events are read by time: to roll them up, to read today's, and to delete
+# those past the retention period.
+Index("ix_playback_events_occurred_at", playback_events.c.occurred_at)
