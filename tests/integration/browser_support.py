@@ -170,3 +170,23 @@ def assert_accessible(page: Any, *, state: str = "") -> None:
     if results.violations_count:
         where = f"{page.url} ({state})" if state else page.url
         pytest.fail(f"{where}\n{results.generate_report()}")
+
+
+def listen_half_way(page: Any) -> None:
+    """Play the code's audio from the start and pause once half of it was heard (the
+    page reports what the listen heard on pause)."""
+    page.wait_for_function(
+        "() => { const p = document.getElementById('player');"
+        " return p.error !== null || (p.readyState >= 1 && p.duration > 0); }",
+        timeout=15_000,
+    )
+    page.evaluate(
+        "async () => { const p = document.getElementById('player');"
+        " p.muted = true; await p.play(); }"
+    )
+    page.wait_for_function(
+        "() => { const p = document.getElementById('player');"
+        " if (p.currentTime >= p.duration / 2) { p.pause(); return true; } return false; }",
+        polling=10,
+        timeout=30_000,
+    )

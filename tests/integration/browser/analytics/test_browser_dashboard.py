@@ -17,6 +17,7 @@ from tests.integration.browser_support import (
     assert_fits_the_screen,
     browser,  # noqa: F401  (the module's Chromium fixture)
     embedded_server_with_user,
+    listen_half_way,
     sign_in,
 )
 
@@ -63,26 +64,6 @@ def _made(server: str) -> dict[str, Any]:
         return dict(body)
 
 
-def _listen_half_way(page: Any) -> None:
-    """Play the code's audio from the start and pause once half of it was heard (the
-    page reports what the listen heard on pause)."""
-    page.wait_for_function(
-        "() => { const p = document.getElementById('player');"
-        " return p.error !== null || (p.readyState >= 1 && p.duration > 0); }",
-        timeout=15_000,
-    )
-    page.evaluate(
-        "async () => { const p = document.getElementById('player');"
-        " p.muted = true; await p.play(); }"
-    )
-    page.wait_for_function(
-        "() => { const p = document.getElementById('player');"
-        " if (p.currentTime >= p.duration / 2) { p.pause(); return true; } return false; }",
-        polling=10,
-        timeout=30_000,
-    )
-
-
 def test_a_scan_from_a_phone_shows_on_the_owners_dashboard(server: str, phone: Any) -> None:
     from playwright.sync_api import expect
 
@@ -91,7 +72,7 @@ def test_a_scan_from_a_phone_shows_on_the_owners_dashboard(server: str, phone: A
     try:
         page = visitor.new_page()
         assert page.goto(generation["playback_url"] + "?s=q").status == 200
-        _listen_half_way(page)
+        listen_half_way(page)
     finally:
         visitor.close()
 

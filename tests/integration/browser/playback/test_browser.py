@@ -23,6 +23,7 @@ from tests.integration.browser_support import (
     assert_fits_the_screen,
     browser,  # noqa: F401  (the module's Chromium fixture)
     create_user,
+    listen_half_way,
     serving,
 )
 
@@ -276,23 +277,7 @@ def test_listening_half_way_reports_half_the_audio_heard(
 
     page = phone.new_page()
     page.goto(generation["playback_url"])
-    page.wait_for_function(
-        "() => { const p = document.getElementById('player');"
-        " return p.error !== null || (p.readyState >= 1 && p.duration > 0); }",
-        timeout=15_000,
-    )
-
-    # Play from the start until half the audio was heard, then pause.
-    page.evaluate(
-        "async () => { const p = document.getElementById('player');"
-        " p.muted = true; await p.play(); }"
-    )
-    page.wait_for_function(
-        "() => { const p = document.getElementById('player');"
-        " if (p.currentTime >= p.duration / 2) { p.pause(); return true; } return false; }",
-        polling=10,
-        timeout=30_000,
-    )
+    listen_half_way(page)
 
     body = _wait_for_listens(owner, listen_through, 1)
     assert 0.45 <= body["average_heard"] <= 0.6, body
