@@ -113,7 +113,7 @@ class SqlUnitOfWork(
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._connection: AsyncConnection | None = None
-        self._uninterrupted = anyio.CancelScope(shield=True)
+        self._uninterrupted: anyio.CancelScope | None = None
 
     async def __aenter__(self) -> Self:
         # Once begun, a unit of work runs to its end and a cancellation lands after it.
@@ -122,8 +122,10 @@ class SqlUnitOfWork(
         # SQLAlchemy throws away a connection whose statement was cut off. On SQLite the
         # connection it left behind then fought the next one for the write lock, and the
         # whole server stood still for 30 s (24 of 40 such cancellations did it).
-        # A unit of work holds database calls only, so the wait is short.
-        self._uninterrupted.__enter__()
+        # A unit of work holds database calls only, so the wait is short. (A scope is
+        # entered once: each entry makes its own.)
+        self._uninterrupted = uninterrupted = anyio.CancelScope(shield=True)
+        uninterrupted.__enter__()
         try:
             self._connection = await self._engine.connect()
             try:
@@ -132,18 +134,20 @@ class SqlUnitOfWork(
                 await _release(self._connection)
                 raise
         except BaseException as exc:
-            self._uninterrupted.__exit__(type(exc), exc, exc.__traceback__)
+            uninterrupted.__exit__(type(exc), exc, exc.__traceback__)
             raise
         self.attach(self._connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._connection is not None
+        assert self._uninterrupted is not None
         connection, self._connection = self._connection, None
+        uninterrupted, self._uninterrupted = self._uninterrupted, None
         try:
             await _release(connection)
         finally:
-            self._uninterrupted.__exit__(None, None, None)
+            uninterrupted.__exit__(None, None, None)
 
     async def commit(self) -> None:
         assert self._connection is not None
