@@ -13,7 +13,7 @@ from voiceqr.application.mail.ports import MailUnitOfWork
 from voiceqr.application.operations.ports import OperationsUnitOfWork
 from voiceqr.application.playback.ports import PlaybackUnitOfWork
 from voiceqr.application.profile.ports import ProfileUnitOfWork
-from voiceqr.application.voices.ports import VoicesUnitOfWork
+from voiceqr.application.voices.ports import VoiceEngagementUnitOfWork, VoicesUnitOfWork
 
 
 class PlatformUnitOfWork(
@@ -22,6 +22,7 @@ class PlatformUnitOfWork(
     PlaybackUnitOfWork,
     GenerationsUnitOfWork,
     ProfileUnitOfWork,
+    VoiceEngagementUnitOfWork,
     VoicesUnitOfWork,
     AccountsUnitOfWork,
     MailUnitOfWork,

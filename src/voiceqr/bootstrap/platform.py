@@ -34,6 +34,7 @@ from voiceqr.application.playback.codes import CodeCache
 from voiceqr.application.playback.playback import Playback, PublicCode
 from voiceqr.application.profile.preferences import Preferences
 from voiceqr.application.shared.jobs import Schedule, Scheduler
+from voiceqr.application.voices.engagement import VoiceEngagement
 from voiceqr.application.voices.gallery import VoiceGallery, VoiceSpec
 from voiceqr.bootstrap.backends import Adapters, Backends, choose, secret_key
 from voiceqr.bootstrap.facades import (
@@ -63,6 +64,7 @@ class Platform:
     accounts: AccountsFeature
     profile: Preferences
     voices: VoiceGallery
+    voice_engagement: VoiceEngagement  # favorites, ratings and reviews of the gallery's voices
     generations: GenerationsFeature
     playback: PlaybackFeature
     analytics: AnalyticsFeature
@@ -224,6 +226,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         ),
         profile=Preferences(uow=uow, clock=clock),
         voices=VoiceGallery(uow=uow, storage=storage, speech=speech, clock=clock),
+        voice_engagement=VoiceEngagement(uow=uow, clock=clock),
         generations=GenerationsFeature(
             generations=generations,
             revisions=GenerationRevisions(

@@ -37,6 +37,7 @@ class Permission(StrEnum):
     READ_AUDIT_LOG = "operations.audit.read"
     READ_MAIL_OUTBOX = "mail.outbox.read"
     MANAGE_VOICES = "voices.manage"  # create, change, hide, delete; see hidden ones
+    MODERATE_REVIEWS = "voices.reviews.moderate"  # hide and show voice reviews; see hidden ones
 
 
 _SUPPORT = frozenset(
@@ -51,6 +52,7 @@ _MODERATOR = frozenset(
         Permission.READ_FAILED_GENERATIONS,
         Permission.RECOVER_GENERATIONS,
         Permission.READ_FAILURE_DASHBOARD,
+        Permission.MODERATE_REVIEWS,
     }
 )
 

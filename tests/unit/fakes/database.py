@@ -26,6 +26,7 @@ from voiceqr.domain.operations.audit import AuditEvent
 from voiceqr.domain.playback.events import StoredEvent
 from voiceqr.domain.playback.listening import Listen
 from voiceqr.domain.profile.preferences import UserPreferences
+from voiceqr.domain.voices.reviews import VoiceReview
 from voiceqr.domain.voices.voice import Voice
 
 
@@ -34,6 +35,10 @@ class FakeDatabase:
     """The committed state, one dict (or list) per table."""
 
     voices: dict[UUID, Voice] = field(default_factory=dict)
+    voice_favorites: dict[tuple[UUID, UUID], datetime] = field(
+        default_factory=dict
+    )  # (user, voice)
+    voice_reviews: dict[UUID, VoiceReview] = field(default_factory=dict)
     generations: dict[UUID, Generation] = field(default_factory=dict)
     generation_attempts: dict[UUID, GenerationAttempt] = field(default_factory=dict)
     generation_revisions: dict[UUID, GenerationRevision] = field(default_factory=dict)

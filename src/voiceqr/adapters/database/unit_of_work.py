@@ -18,6 +18,7 @@ from voiceqr.adapters.database.mail import MailPart
 from voiceqr.adapters.database.operations import OperationsPart
 from voiceqr.adapters.database.playback import PlaybackPart
 from voiceqr.adapters.database.profile import ProfilePart
+from voiceqr.adapters.database.voice_engagement import VoiceEngagementPart
 from voiceqr.adapters.database.voices import VoicesPart
 
 
@@ -97,6 +98,7 @@ class SqlUnitOfWork(
     AccountsPart,
     MailPart,
     VoicesPart,
+    VoiceEngagementPart,
     ProfilePart,
     GenerationsPart,
     PlaybackPart,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from voiceqr.application.shared.ports import AuditedUnitOfWork
+from voiceqr.application.shared.ports import AuditedUnitOfWork, HistoryPosition
+from voiceqr.domain.voices.reviews import ListedReview, RatingSummary, VoiceReview
 from voiceqr.domain.voices.voice import Voice
 
 
@@ -29,3 +32,77 @@ class VoicesUnitOfWork(AuditedUnitOfWork, Protocol):
     """The gallery, and the audit log its admin changes are recorded in."""
 
     voices: VoiceRepository
+
+
+# --- favorites, ratings and reviews --------------------------------------------------
+
+
+class VoiceFavoriteRepository(Protocol):
+    """The voices each person starred, one row per (person, voice)."""
+
+    async def add(self, user_id: UUID, voice_id: UUID, *, at: datetime) -> bool:
+        """Star the voice; False when it was starred already (nothing changes)."""
+        ...
+
+    async def remove(self, user_id: UUID, voice_id: UUID) -> bool:
+        """Unstar the voice; False when it was not starred."""
+        ...
+
+    async def voice_ids(self, user_id: UUID) -> list[UUID]:
+        """The voices the person starred, the most recently starred first."""
+        ...
+
+
+class VoiceReviewRepository(Protocol):
+    """Reviews of voices: one per (person, voice), found by their author or their voice."""
+
+    async def add(self, review: VoiceReview) -> None:
+        """Conflict (`review_exists`) when the author has a review of the voice already."""
+        ...
+
+    async def update(self, review: VoiceReview) -> None:
+        """Save the rating, text, `updated_at` and hiding of a stored review."""
+        ...
+
+    async def get_own(self, user_id: UUID, voice_id: UUID) -> VoiceReview | None:
+        """The person's own review of the voice: another person's is never returned."""
+        ...
+
+    async def get_of_voice(self, review_id: UUID, voice_id: UUID) -> VoiceReview | None:
+        """A review of this voice by its id (staff moderation); None for another voice's."""
+        ...
+
+    async def list_for_voice(
+        self,
+        voice_id: UUID,
+        *,
+        include_hidden: bool,
+        limit: int,
+        after: HistoryPosition | None = None,
+    ) -> list[ListedReview]:
+        """The voice's reviews newest first (by when they were first written), each with its
+        author's name, strictly after `after`."""
+        ...
+
+    async def ratings(self, voice_ids: Collection[UUID]) -> dict[UUID, RatingSummary]:
+        """The mean rating and count of the visible reviews of each voice, in one grouped
+        query; a voice without any is left out."""
+        ...
+
+
+class VoiceUse(Protocol):
+    """Whether someone has used a voice: only they may review it."""
+
+    async def completed_with(self, user_id: UUID, voice_id: UUID) -> bool:
+        """Whether audio of a generation of this person's was ever made with this voice (any
+        revision, also of a generation deleted since)."""
+        ...
+
+
+class VoiceEngagementUnitOfWork(VoicesUnitOfWork, Protocol):
+    """The gallery with favorites, reviews and voice use, and the audit log moderation is
+    recorded in."""
+
+    voice_favorites: VoiceFavoriteRepository
+    voice_reviews: VoiceReviewRepository
+    voice_use: VoiceUse

@@ -71,6 +71,9 @@ TABLES = {
     # analytics monthly roll-ups (0013)
     "analytics_monthly",
     "analytics_account_monthly",
+    # voice favorites and reviews (0017)
+    "voice_favorites",
+    "voice_reviews",
 }
 
 # The text search index of 0007 is engine-specific DDL that `schema.metadata` cannot
