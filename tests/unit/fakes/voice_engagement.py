@@ -61,9 +61,11 @@ class FakeVoiceReviews(Table):
                 return copy.deepcopy(review)
         return None
 
-    async def get_of_voice(self, review_id: UUID, voice_id: UUID) -> VoiceReview | None:
+    async def get_of_voice(self, review_id: UUID, voice_id: UUID) -> ListedReview | None:
         review = self._db.voice_reviews.get(review_id)
-        return copy.deepcopy(review) if review is not None and review.voice_id == voice_id else None
+        if review is None or review.voice_id != voice_id or review.user_id not in self._db.users:
+            return None
+        return self._listed(review)
 
     async def list_for_voice(
         self,
@@ -82,12 +84,11 @@ class FakeVoiceReviews(Table):
             and (after is None or (r.created_at, r.id) < (after.created_at, after.id))
         ]
         found.sort(key=lambda r: (r.created_at, r.id), reverse=True)
-        return [
-            ListedReview(
-                review=copy.deepcopy(r), reviewer=reviewer_name(self._db.users[r.user_id].name)
-            )
-            for r in found[:limit]
-        ]
+        return [self._listed(r) for r in found[:limit]]
+
+    def _listed(self, review: VoiceReview) -> ListedReview:
+        author = self._db.users[review.user_id]
+        return ListedReview(review=copy.deepcopy(review), reviewer=reviewer_name(author.name))
 
     async def ratings(self, voice_ids: Collection[UUID]) -> dict[UUID, RatingSummary]:
         ratings: dict[UUID, list[int]] = {}

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     PrimaryKeyConstraint,
     RowMapping,
+    Select,
     String,
     Table,
     Text,
@@ -127,6 +128,17 @@ def _review(row: RowMapping) -> VoiceReview:
     return VoiceReview(**{column.name: row[column.name] for column in voice_reviews.columns})
 
 
+def _listed() -> Select[Any]:
+    """Reviews with their author's name (the name only: never the email)."""
+    return select(voice_reviews, users.c.name.label("reviewer_name")).join(
+        users, users.c.id == voice_reviews.c.user_id
+    )
+
+
+def _listed_review(row: RowMapping) -> ListedReview:
+    return ListedReview(review=_review(row), reviewer=reviewer_name(row["reviewer_name"]))
+
+
 class SqlVoiceReviews(Repository):
     async def add(self, review: VoiceReview) -> None:
         await self._unique(
@@ -153,12 +165,10 @@ class SqlVoiceReviews(Repository):
         )
         return None if row is None else _review(row)
 
-    async def get_of_voice(self, review_id: UUID, voice_id: UUID) -> VoiceReview | None:
+    async def get_of_voice(self, review_id: UUID, voice_id: UUID) -> ListedReview | None:
         c = voice_reviews.c
-        row = await self._first(
-            select(voice_reviews).where(c.id == review_id, c.voice_id == voice_id)
-        )
-        return None if row is None else _review(row)
+        row = await self._first(_listed().where(c.id == review_id, c.voice_id == voice_id))
+        return None if row is None else _listed_review(row)
 
     async def list_for_voice(
         self,
@@ -169,11 +179,7 @@ class SqlVoiceReviews(Repository):
         after: HistoryPosition | None = None,
     ) -> list[ListedReview]:
         c = voice_reviews.c
-        query = (
-            select(voice_reviews, users.c.name.label("reviewer_name"))
-            .join(users, users.c.id == c.user_id)
-            .where(c.voice_id == voice_id)
-        )
+        query = _listed().where(c.voice_id == voice_id)
         if not include_hidden:
             query = query.where(c.hidden_at.is_(None))
         if after is not None:
@@ -182,10 +188,7 @@ class SqlVoiceReviews(Repository):
                 or_(c.created_at < after.created_at, c.id < after.id),
             )
         query = query.order_by(c.created_at.desc(), c.id.desc()).limit(limit)
-        return [
-            ListedReview(review=_review(row), reviewer=reviewer_name(row["reviewer_name"]))
-            for row in await self._rows(query)
-        ]
+        return [_listed_review(row) for row in await self._rows(query)]
 
     async def ratings(self, voice_ids: Collection[UUID]) -> dict[UUID, RatingSummary]:
         if not voice_ids:

@@ -80,10 +80,15 @@ class VoiceEngagement:
 
     async def favorite_ids(self, user: Actor | None) -> set[UUID]:
         """The voices the person starred (none for a visitor): the picker shows them first."""
+        return set(await self.starred(user))
+
+    async def starred(self, user: Actor | None) -> list[UUID]:
+        """The ids of the voices the person starred, most recently starred first (a
+        voice hidden since may be among them: it is shown wherever the gallery shows it)."""
         if user is None or user.id is None:
-            return set()
+            return []
         async with self.uow() as uow:
-            return set(await uow.voice_favorites.voice_ids(user.id))
+            return await uow.voice_favorites.voice_ids(user.id)
 
     # --- ratings for the cards --------------------------------------------------------
 
@@ -199,18 +204,19 @@ class VoiceEngagement:
         hidden: bool,
         reason: str,
         ip: str = "",
-    ) -> VoiceReview:
+    ) -> ListedReview:
         """Hide a review of a voice from the listing and the average, or show it again
         (staff who moderate reviews), with a reason; the audit log records both."""
         require(staff, Permission.MODERATE_REVIEWS)
         why = clean_hiding_reason(reason)
         now = self.clock()
         async with self.uow() as uow:
-            review = await uow.voice_reviews.get_of_voice(review_id, voice_id)
-            if review is None:
+            listed = await uow.voice_reviews.get_of_voice(review_id, voice_id)
+            if listed is None:
                 raise NotFound("No such review of this voice.", code="review_not_found")
+            review = listed.review
             if hidden == review.is_hidden:
-                return review  # nothing changes, and nothing is recorded as changed
+                return listed  # nothing changes, and nothing is recorded as changed
             if hidden:
                 review.hide(why, now=now)
             else:
@@ -230,7 +236,7 @@ class VoiceEngagement:
                 },
             )
             await uow.commit()
-        return review
+        return listed
 
 
 def _account(actor: Actor) -> UUID:

@@ -68,8 +68,9 @@ class VoiceReviewRepository(Protocol):
         """The person's own review of the voice: another person's is never returned."""
         ...
 
-    async def get_of_voice(self, review_id: UUID, voice_id: UUID) -> VoiceReview | None:
-        """A review of this voice by its id (staff moderation); None for another voice's."""
+    async def get_of_voice(self, review_id: UUID, voice_id: UUID) -> ListedReview | None:
+        """A review of this voice by its id, with its author's name (staff moderation);
+        None for another voice's."""
         ...
 
     async def list_for_voice(
