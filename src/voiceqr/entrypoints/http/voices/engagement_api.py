@@ -12,7 +12,7 @@ import msgspec
 from litestar import Controller, Request, Response, Router, delete, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from msgspec import Meta
 
@@ -184,10 +184,10 @@ class VoiceEngagementController(Controller):
         voice_id: FromPath[UUID],
         platform: NamedDependency[Platform],
         user: NamedDependency[User],
-        limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
         cursor: Annotated[
             str | None,
-            Parameter(max_length=200, description="`next_cursor` of the previous page"),
+            QueryParameter(max_length=200, description="`next_cursor` of the previous page"),
         ] = None,
     ) -> ReviewList:
         """The voice's reviews, newest first, a page at a time; each names its author by
