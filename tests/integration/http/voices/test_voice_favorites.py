@@ -48,6 +48,10 @@ async def test_visitors_must_sign_in_to_star(app: RunningApp, voices: list[dict[
     assert_problem(await app.anonymous.post(favorite_url(voice_id)), 401)
     assert_problem(await app.anonymous.delete(favorite_url(voice_id)), 401)
     assert_problem(await app.anonymous.get("/api/v1/voices/favorites"), 401)
+    # The rating on a card is public; a visitor's star is always off.
+    card = await app.anonymous.get(f"/api/v1/voices/{voice_id}/engagement")
+    assert card.status_code == 200, card.text
+    assert card.json()["favorite"] is False
 
 
 async def test_unknown_and_unpublished_voices_cannot_be_starred(

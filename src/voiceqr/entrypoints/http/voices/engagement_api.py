@@ -22,7 +22,13 @@ from voiceqr.domain.accounts.users import User
 from voiceqr.domain.authz import Permission, can
 from voiceqr.domain.voices.reviews import MAX_RATING, MIN_RATING, ListedReview, VoiceReview
 from voiceqr.domain.voices.reviews import reviewer_name as first_name_of
-from voiceqr.entrypoints.http.kit.auth import api_key_scopes, client_address, current_user, staff
+from voiceqr.entrypoints.http.kit.auth import (
+    api_key_scopes,
+    client_address,
+    current_user,
+    optional_user,
+    staff,
+)
 from voiceqr.entrypoints.http.kit.openapi import problems
 from voiceqr.entrypoints.http.kit.schemas import Body, multi_line, one_line
 from voiceqr.entrypoints.http.kit.voice_engagement import VoiceEngagementOut, voice_engagement_out
@@ -101,17 +107,18 @@ class VoiceEngagementController(Controller):
         starred = await platform.voice_engagement.starred(user)
         return FavoriteList(voice_ids=[voice_id for voice_id in starred if voice_id in shown])
 
-    @get("/{voice_id:uuid}/engagement")
+    @get("/{voice_id:uuid}/engagement", dependencies={"viewer": Provide(optional_user)})
     async def engagement(
         self,
         voice_id: FromPath[UUID],
         platform: NamedDependency[Platform],
-        user: NamedDependency[User],
+        viewer: NamedDependency[User | None],
     ) -> VoiceEngagementOut:
         """The voice's average rating and count of visible reviews, and whether the
-        signed-in person starred it (what a voice card shows besides the voice)."""
-        await platform.voices.get(voice_id, user=user)  # 404 for a voice they cannot see
-        standings = await platform.voice_engagement.standings(user, [voice_id])
+        signed-in person starred it (what a voice card shows besides the voice; visitors
+        see the rating, never a star)."""
+        await platform.voices.get(voice_id, user=viewer)  # 404 for a voice they cannot see
+        standings = await platform.voice_engagement.standings(viewer, [voice_id])
         return voice_engagement_out(voice_id, standings[voice_id])
 
     @post("/{voice_id:uuid}/favorite", status_code=HTTP_204_NO_CONTENT)
