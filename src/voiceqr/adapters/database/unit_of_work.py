@@ -17,6 +17,7 @@ from voiceqr.adapters.database.generations import GenerationsPart
 from voiceqr.adapters.database.mail import MailPart
 from voiceqr.adapters.database.operations import OperationsPart
 from voiceqr.adapters.database.playback import PlaybackPart
+from voiceqr.adapters.database.previews import PreviewsPart
 from voiceqr.adapters.database.profile import ProfilePart
 from voiceqr.adapters.database.voices import VoicesPart
 
@@ -99,6 +100,7 @@ class SqlUnitOfWork(
     VoicesPart,
     ProfilePart,
     GenerationsPart,
+    PreviewsPart,
     PlaybackPart,
     AnalyticsPart,
     OperationsPart,

@@ -71,6 +71,9 @@ TABLES = {
     # analytics monthly roll-ups (0013)
     "analytics_monthly",
     "analytics_account_monthly",
+    # voice previews, to compare voices side by side (0018)
+    "voice_previews",
+    "voice_comparisons",
 }
 
 # The text search index of 0007 is engine-specific DDL that `schema.metadata` cannot
