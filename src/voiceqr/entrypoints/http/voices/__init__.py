@@ -1,7 +1,20 @@
-"""Voices: the gallery a generation's voice is picked from."""
+"""Voices: the gallery a generation's voice is picked from, and comparing voices side by
+side (one text read by several voices)."""
 
-from voiceqr.entrypoints.http.voices.api import api_router
+from litestar import Router
 
-pages_router = None
+from voiceqr.entrypoints.http.voices import api, compare_api, compare_pages
+
+api_router = Router(path="/", route_handlers=[api.api_router, compare_api.api_router])
+# Each page says who may see it (the gallery is public, comparing needs a signed-in user).
+pages_router = Router(
+    path="/",
+    include_in_schema=False,
+    route_handlers=[
+        compare_pages.compare_page,
+        compare_pages.compare_submit,
+        compare_pages.comparison_page,
+    ],
+)
 
 __all__ = ["api_router", "pages_router"]
