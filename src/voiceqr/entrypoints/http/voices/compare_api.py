@@ -93,7 +93,7 @@ class CompareController(Controller):
                 data_container=ComparisonOut,
                 description="Every preview was made already: all of them play at once.",
             ),
-            **problems(429),
+            **problems(404, 429),  # 404: a voice that is not in the gallery
         },
     )
     async def compare(
