@@ -52,9 +52,20 @@ class FakePreviews(Table):
         preview.version += 1
         self._wrote()
 
-    async def delete(self, preview_id: UUID) -> None:
-        if self._db.voice_previews.pop(preview_id, None) is not None:
-            self._wrote()
+    async def keep_until(self, preview_ids: Sequence[UUID], moment: datetime) -> None:
+        for preview_id in preview_ids:
+            stored = self._db.voice_previews.get(preview_id)
+            if stored is not None and stored.expires_at < moment:
+                stored.expires_at = moment  # no version bump, like the SQL update
+                self._wrote()
+
+    async def delete(self, preview_id: UUID, *, expired_by: datetime | None = None) -> bool:
+        stored = self._db.voice_previews.get(preview_id)
+        if stored is None or (expired_by is not None and stored.expires_at > expired_by):
+            return False
+        del self._db.voice_previews[preview_id]
+        self._wrote()
+        return True
 
     async def made_by_since(self, user_id: UUID, since: datetime) -> list[datetime]:
         return [

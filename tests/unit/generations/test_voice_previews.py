@@ -337,3 +337,21 @@ def test_the_allowance_never_lets_more_than_a_day_s_worth_through(
             continue
         made.extend([now] * wanted)
         assert len([m for m in made if m > now - allowance.window]) <= per_day
+
+
+async def test_a_compare_during_the_reading_leaves_the_worker_its_claim(
+    s: Services, ann: User, voices: list[Voice]
+) -> None:
+    await compare(s, ann, ids(voices[:2]))
+    bob = s.add_user("bob@example.com")
+    during: list[ComparisonView] = []
+
+    async def bob_compares_too(_call: object) -> None:
+        if not during:
+            during.append(await compare(s, bob, ids(voices[:2])))
+
+    s.speech["espeak"].on_call = bob_compares_too
+    assert await run_jobs(s) == ["completed", "completed"]
+    assert during[0].new_previews == 0
+    assert [r.status for r in during[0].readings] == ["processing", "pending"]
+    assert (await s.platform.generations.previews.comparison(bob, during[0].id)).done

@@ -140,8 +140,22 @@ class SqlPreviews(Repository):
             raise Conflict("The preview changed meanwhile.", code="stale_preview")
         preview.version += 1
 
-    async def delete(self, preview_id: UUID) -> None:
-        await self._db.execute(delete(voice_previews).where(voice_previews.c.id == preview_id))
+    async def keep_until(self, preview_ids: Sequence[UUID], moment: datetime) -> None:
+        if preview_ids:
+            c = voice_previews.c
+            await self._db.execute(
+                update(voice_previews)
+                .where(c.id.in_(list(preview_ids)), c.expires_at < moment)
+                .values(expires_at=moment)
+            )
+
+    async def delete(self, preview_id: UUID, *, expired_by: datetime | None = None) -> bool:
+        # With `expired_by` the condition is read again on the row as it is deleted (on
+        # PostgreSQL after any concurrent `keep_until` commits): a preview used meanwhile stays.
+        statement = delete(voice_previews).where(voice_previews.c.id == preview_id)
+        if expired_by is not None:
+            statement = statement.where(voice_previews.c.expires_at <= expired_by)
+        return bool((await self._db.execute(statement)).rowcount == 1)
 
     async def made_by_since(self, user_id: UUID, since: datetime) -> list[datetime]:
         c = voice_previews.c

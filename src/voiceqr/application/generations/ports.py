@@ -230,7 +230,15 @@ class PreviewRepository(Protocol):
         `Conflict` (code `stale_preview`) otherwise; bumps `version`."""
         ...
 
-    async def delete(self, preview_id: UUID) -> None: ...
+    async def keep_until(self, preview_ids: Sequence[UUID], moment: datetime) -> None:
+        """Keep these previews at least until `moment` (a later `expires_at` stays).
+        Not a versioned save: it never takes a claim away from a worker."""
+        ...
+
+    async def delete(self, preview_id: UUID, *, expired_by: datetime | None = None) -> bool:
+        """Remove it; with `expired_by`, only if it expired by then as it is deleted.
+        Returns whether it was removed."""
+        ...
 
     async def made_by_since(self, user_id: UUID, since: datetime) -> list[datetime]:
         """When the user's new previews (the ones the user made, not found made) made

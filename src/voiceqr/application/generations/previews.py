@@ -177,9 +177,12 @@ class Previews:
                     await uow.previews.add(preview)
                 else:
                     preview = found[key]
-                    preview.keep_until(keep_until)
-                    await uow.previews.update(preview)
                 previews[key] = preview
+            # Used again: each lives at least as long as this comparison. Not a versioned
+            # save, so a worker busy with one of them never loses its claim to this.
+            await uow.previews.keep_until(
+                [previews[k].id for k in keys if k not in wanted], keep_until
+            )
             comparison = Comparison(
                 id=uuid7(),
                 owner_id=user.id,
@@ -376,7 +379,7 @@ class Previews:
         """Delete the previews past their time with their audio, and the comparisons past
         theirs; returns how many previews went.
 
-        Each row is looked at again in the transaction that deletes it (a compare may have
+        A row is deleted only if it is still expired as it is deleted (a compare may have
         used it meanwhile, and then it stays), and its audio goes once the row is gone:
         nothing can point at the deleted audio."""
         now = self.clock()
@@ -386,9 +389,8 @@ class Previews:
         for candidate in candidates:
             async with self.uow() as uow:
                 preview = await uow.previews.get(candidate.id)
-                if preview is None or preview.expires_at > now:
-                    continue
-                await uow.previews.delete(preview.id)
+                if preview is None or not await uow.previews.delete(preview.id, expired_by=now):
+                    continue  # gone already, or a compare used it meanwhile
                 await uow.commit()
             if preview.audio_key is not None:
                 await self.storage.delete(preview.audio_key)

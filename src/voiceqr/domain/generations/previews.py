@@ -168,10 +168,6 @@ class Preview:
             and self.lease_expires_at > now
         )
 
-    def keep_until(self, moment: datetime) -> None:
-        """A compare used it again: it lives at least as long as that compare."""
-        self.expires_at = max(self.expires_at, moment)
-
     def claim(self, now: datetime, lease: timedelta) -> int:
         if not self.is_due(now):
             raise IllegalTransition(f"A {self.status} preview that is not due cannot be started.")

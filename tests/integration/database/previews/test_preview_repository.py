@@ -147,3 +147,25 @@ async def test_expired_previews_and_comparisons_are_found_and_deleted(
         assert await uow.comparisons.get_owned(comparisons[0].id, ann.id) is None
         assert await uow.comparisons.get_owned(comparisons[1].id, ann.id) == comparisons[1]
         assert await uow.comparisons.get_owned(comparisons[1].id, uuid7()) is None
+
+
+async def test_keeping_only_lengthens_and_an_expired_delete_spares_a_kept_preview(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    ann = await add_user(uows)
+    soon = make_preview(ann.id, "1" * 64, expires_at=NOW)
+    late = make_preview(ann.id, "2" * 64, expires_at=NOW + 2 * WEEK)
+    await add(uows, soon, late)
+
+    async with uows() as uow:
+        await uow.previews.keep_until([soon.id, late.id], NOW + WEEK)
+        assert not await uow.previews.delete(soon.id, expired_by=NOW)
+        await uow.commit()
+    async with uows() as uow:
+        kept = await uow.previews.get_many([soon.id, late.id])
+        assert kept[soon.id].expires_at == NOW + WEEK
+        assert kept[soon.id].version == 0  # no claim of a worker is taken away
+        assert kept[late.id].expires_at == NOW + 2 * WEEK
+        assert await uow.previews.delete(soon.id, expired_by=NOW + WEEK)
+        assert await uow.previews.delete(late.id)
+        await uow.commit()
