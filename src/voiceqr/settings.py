@@ -120,6 +120,14 @@ class Analytics(msgspec.Struct, frozen=True, kw_only=True):
     rollup_minutes: int = 15  # how often workers look for a completed day to roll up
 
 
+class Previews(msgspec.Struct, frozen=True, kw_only=True):
+    """Comparing voices: previews of one short text read by several voices."""
+
+    per_user_per_day: int = 20  # new previews a user may make in any 24 hours
+    keep_days: int = 7  # a preview (and a comparison) is deleted this long after its last use
+    expiry_minutes: int = 60  # how often the workers delete expired previews
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     env: Literal["development", "production"] = "development"
     data_dir: str = "./data"
@@ -139,6 +147,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     alerts: Alerts = msgspec.field(default_factory=Alerts)
     playback: Playback = msgspec.field(default_factory=Playback)
     analytics: Analytics = msgspec.field(default_factory=Analytics)
+    previews: Previews = msgspec.field(default_factory=Previews)
 
     @property
     def data_path(self) -> Path:
@@ -281,6 +290,12 @@ def _check(settings: Settings) -> None:
         fail(("analytics", "retention_months"), "expected at least 1 month")
     if settings.analytics.rollup_minutes < 1:
         fail(("analytics", "rollup_minutes"), "expected at least 1 minute")
+    if settings.previews.per_user_per_day < 0:
+        fail(("previews", "per_user_per_day"), "expected 0 or more previews")
+    if settings.previews.keep_days < 1:
+        fail(("previews", "keep_days"), "expected at least 1 day")
+    if settings.previews.expiry_minutes < 1:
+        fail(("previews", "expiry_minutes"), "expected at least 1 minute")
     alerts = settings.alerts
     if not 0 <= alerts.failure_rate_threshold <= 1:
         fail(("alerts", "failure_rate_threshold"), "expected a rate from 0 to 1, e.g. 0.2")

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from voiceqr.application.accounts.ports import AccountsUnitOfWork
 from voiceqr.application.analytics.ports import AnalyticsUnitOfWork
-from voiceqr.application.generations.ports import GenerationsUnitOfWork
+from voiceqr.application.generations.ports import GenerationsUnitOfWork, PreviewsUnitOfWork
 from voiceqr.application.mail.ports import MailUnitOfWork
 from voiceqr.application.operations.ports import OperationsUnitOfWork
 from voiceqr.application.playback.ports import PlaybackUnitOfWork
@@ -20,6 +20,7 @@ class PlatformUnitOfWork(
     AnalyticsUnitOfWork,
     OperationsUnitOfWork,
     PlaybackUnitOfWork,
+    PreviewsUnitOfWork,
     GenerationsUnitOfWork,
     ProfileUnitOfWork,
     VoiceEngagementUnitOfWork,

@@ -25,6 +25,7 @@ from voiceqr.application.generations.batch import GenerationBatches
 from voiceqr.application.generations.failures import GenerationFailures
 from voiceqr.application.generations.generations import Generations
 from voiceqr.application.generations.organising import FoldersAndTags
+from voiceqr.application.generations.previews import Previews
 from voiceqr.application.generations.revisions import GenerationRevisions
 from voiceqr.application.mail.notifications import MailDelivery
 from voiceqr.application.operations.audit import AuditTrail
@@ -61,6 +62,7 @@ class GenerationsFeature:
     revisions: GenerationRevisions
     failures: GenerationFailures
     folders: FoldersAndTags
+    previews: Previews  # comparing voices side by side
     batches: GenerationBatches
     playback_url: Callable[[str], str]  # the public page a printed code opens
     _qr: QrRenderer

@@ -26,6 +26,7 @@ from voiceqr.application.generations.batch import GenerationBatches
 from voiceqr.application.generations.failures import GenerationFailures
 from voiceqr.application.generations.generations import Generations
 from voiceqr.application.generations.organising import FoldersAndTags
+from voiceqr.application.generations.previews import Previews
 from voiceqr.application.generations.revisions import GenerationRevisions
 from voiceqr.application.mail.notifications import MailDelivery, Notifications
 from voiceqr.application.operations.audit import AuditTrail
@@ -46,6 +47,7 @@ from voiceqr.bootstrap.facades import (
     PlaybackFeature,
 )
 from voiceqr.domain.generations.generation import RetryPolicy
+from voiceqr.domain.generations.previews import DailyAllowance
 from voiceqr.domain.operations.failure_monitoring import AlertPolicy
 from voiceqr.settings import Settings
 
@@ -202,6 +204,18 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         codes=codes,
     )
     folders = FoldersAndTags(uow=uow, clock=clock)
+    previews = Previews(
+        uow=uow,
+        jobs=chosen.jobs,
+        speech=speech,
+        storage=storage,
+        clock=clock,
+        retry_policy=generations.retry_policy,
+        lease=generations.lease,
+        requeue_after=generations.requeue_after,
+        allowance=DailyAllowance(per_day=settings.previews.per_user_per_day),
+        keep=timedelta(days=settings.previews.keep_days),
+    )
     to_playback_page = partial(playback_url, settings)
     playback = Playback(
         uow=uow,
@@ -243,6 +257,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
                 clock=clock,
             ),
             folders=folders,
+            previews=previews,
             batches=GenerationBatches(
                 uow=uow,
                 generations=generations,

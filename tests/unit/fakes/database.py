@@ -20,6 +20,7 @@ from voiceqr.domain.generations.generation import Generation
 from voiceqr.domain.generations.organising import (
     Label,
 )
+from voiceqr.domain.generations.previews import Comparison, Preview
 from voiceqr.domain.generations.revisions import GenerationRevision
 from voiceqr.domain.mail.outbox import OutboxMessage
 from voiceqr.domain.operations.audit import AuditEvent
@@ -63,6 +64,8 @@ class FakeDatabase:
     # (generation, owner, UTC day, dimension, value) -> counts; the last day rolled up
     analytics_daily: dict[tuple[UUID, UUID, date, str, str], Counts] = field(default_factory=dict)
     analytics_rolled_through: date | None = None
+    voice_previews: dict[UUID, Preview] = field(default_factory=dict)
+    voice_comparisons: dict[UUID, Comparison] = field(default_factory=dict)
 
     def snapshot(self) -> FakeDatabase:
         return copy.deepcopy(self)

@@ -18,6 +18,7 @@ from tests.unit.fakes.generations import FakeQueue
 from tests.unit.fakes.shared import FakeScheduleClaims
 from tests.unit.fakes.unit_of_work import FakeUnitOfWorkFactory
 from voiceqr.application.generations.generations import PROCESS_GENERATION
+from voiceqr.application.generations.previews import PROCESS_PREVIEW
 from voiceqr.application.shared.jobs import AfterCommit, Schedule, Scheduler
 from voiceqr.bootstrap import Adapters, build
 from voiceqr.entrypoints.worker import registry
@@ -185,7 +186,7 @@ def test_every_feature_hands_its_work_to_the_worker(tmp_path: Path) -> None:
         Adapters(schedule_claims=FakeScheduleClaims()),
     )
 
-    assert list(registry.tasks(platform)) == [PROCESS_GENERATION]
+    assert list(registry.tasks(platform)) == [PROCESS_GENERATION, PROCESS_PREVIEW]
     # Mail delivery comes last, after the alert check: an alert goes out on the pass it fires.
     assert [(s.name, s.every.total_seconds()) for s in registry.schedules(platform)] == [
         ("login activity clean-up", 3600),
@@ -193,6 +194,8 @@ def test_every_feature_hands_its_work_to_the_worker(tmp_path: Path) -> None:
         ("sweep", 7),
         ("failure-rate alert check", 7),
         ("visitor salts", 3600),
+        ("preview sweep", 7),
+        ("preview expiry", 3600),
         ("trim of acknowledged jobs", 7),
         ("mail delivery", 7),
     ]

@@ -17,6 +17,7 @@ from voiceqr.adapters.database.generations import GenerationsPart
 from voiceqr.adapters.database.mail import MailPart
 from voiceqr.adapters.database.operations import OperationsPart
 from voiceqr.adapters.database.playback import PlaybackPart
+from voiceqr.adapters.database.previews import PreviewsPart
 from voiceqr.adapters.database.profile import ProfilePart
 from voiceqr.adapters.database.voice_engagement import VoiceEngagementPart
 from voiceqr.adapters.database.voices import VoicesPart
@@ -101,6 +102,7 @@ class SqlUnitOfWork(
     VoiceEngagementPart,
     ProfilePart,
     GenerationsPart,
+    PreviewsPart,
     PlaybackPart,
     AnalyticsPart,
     OperationsPart,

@@ -301,7 +301,7 @@ class Generations:
             await self.storage.put(key, result.audio, result.content_type)
             log.info("audio stored", extra=_fields("store", generation_id, attempt, audio_key=key))
         except Exception as exc:  # every failure is recorded, none is lost
-            return await self._record_failure(generation_id, attempt, revision, _failure_from(exc))
+            return await self._record_failure(generation_id, attempt, revision, failure_from(exc))
         return await self._finish(generation_id, attempt, revision, key, result)
 
     async def _claim(self, generation_id: UUID) -> tuple[Generation, Voice | None, int] | None:
@@ -527,7 +527,9 @@ def _in_utc(matching: GenerationFilter) -> GenerationFilter:
     )
 
 
-def _failure_from(exc: BaseException) -> Failure:
+def failure_from(exc: BaseException) -> Failure:
+    """How a failed attempt is recorded: what went wrong, in words for the user and in
+    detail for admins, and whether trying again can help (previews record theirs alike)."""
     detail = "".join(traceback.format_exception(exc))[-8000:]
     if isinstance(exc, ExternalServiceError):
         return Failure(

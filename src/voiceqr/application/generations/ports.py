@@ -15,11 +15,13 @@ from voiceqr.application.shared.ports import (
     AuditedUnitOfWork,
     HistoryPosition,
     PreferencesRepository,
+    Transaction,
 )
 from voiceqr.application.voices.ports import VoiceRepository
 from voiceqr.domain.generations.failures import GenerationAttempt
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
 from voiceqr.domain.generations.organising import Filing, Label, LabelUsage
+from voiceqr.domain.generations.previews import Comparison, Preview
 from voiceqr.domain.generations.revisions import GenerationRevision
 from voiceqr.domain.playback.events import PlaybackCounts
 from voiceqr.domain.shared.errors import ErrorCategory
@@ -203,3 +205,78 @@ class PlaybackStatistics(Protocol):
     feature counts them; an export lists them)."""
 
     async def counts(self, generation_ids: Sequence[UUID]) -> dict[UUID, PlaybackCounts]: ...
+
+
+class PreviewRepository(Protocol):
+    """Voice previews (compare voices side by side): shared by every user, one per
+    cache key, and never part of anyone's history."""
+
+    async def add(self, preview: Preview) -> None:
+        """Raises `Conflict` (code `preview_exists`) when its cache key has a preview."""
+        ...
+
+    async def get(self, preview_id: UUID) -> Preview | None: ...
+
+    async def get_many(self, preview_ids: Sequence[UUID]) -> dict[UUID, Preview]:
+        """The previews among `preview_ids` that still exist, by id."""
+        ...
+
+    async def find(self, cache_keys: Sequence[str]) -> dict[str, Preview]:
+        """The previews of these cache keys, by key."""
+        ...
+
+    async def update(self, preview: Preview) -> None:
+        """Save changes if nobody saved since it was read (version check); raises
+        `Conflict` (code `stale_preview`) otherwise; bumps `version`."""
+        ...
+
+    async def keep_until(self, preview_ids: Sequence[UUID], moment: datetime) -> None:
+        """Keep these previews at least until `moment` (a later `expires_at` stays).
+        Not a versioned save: it never takes a claim away from a worker."""
+        ...
+
+    async def delete(self, preview_id: UUID, *, expired_by: datetime | None = None) -> bool:
+        """Remove it; with `expired_by`, only if it expired by then as it is deleted.
+        Returns whether it was removed."""
+        ...
+
+    async def made_by_since(self, user_id: UUID, since: datetime) -> list[datetime]:
+        """When the user's new previews (the ones the user made, not found made) made
+        from `since` on were asked for."""
+        ...
+
+    async def due_for_enqueue(
+        self, *, now: datetime, enqueued_before: datetime, limit: int
+    ) -> list[Preview]:
+        """Pending, due, and not handed to the queue since `enqueued_before`."""
+        ...
+
+    async def with_expired_lease(self, *, now: datetime, limit: int) -> list[Preview]: ...
+
+    async def mark_enqueued(self, preview_ids: Sequence[UUID], *, now: datetime | None) -> None: ...
+
+    async def expired(self, *, now: datetime, limit: int) -> list[Preview]:
+        """Previews whose `expires_at` has passed, oldest first."""
+        ...
+
+
+class ComparisonRepository(Protocol):
+    """Each user's compares: the text and the previews of the voices picked."""
+
+    async def add(self, comparison: Comparison) -> None: ...
+
+    async def get_owned(self, comparison_id: UUID, owner_id: UUID) -> Comparison | None:
+        """The comparison if `owner_id` made it; None otherwise."""
+        ...
+
+    async def delete_expired(self, *, now: datetime) -> int:
+        """Remove the comparisons whose `expires_at` has passed; returns how many."""
+        ...
+
+
+class PreviewsUnitOfWork(Transaction, Protocol):
+    """Previews, comparisons and the voices they are made with, in one transaction."""
+
+    previews: PreviewRepository
+    comparisons: ComparisonRepository
+    voices: VoiceRepository

@@ -74,6 +74,9 @@ TABLES = {
     # voice favorites and reviews (0017)
     "voice_favorites",
     "voice_reviews",
+    # voice previews, to compare voices side by side (0018)
+    "voice_previews",
+    "voice_comparisons",
 }
 
 # The text search index of 0007 is engine-specific DDL that `schema.metadata` cannot
