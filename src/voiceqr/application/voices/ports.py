@@ -1,7 +1,9 @@
-"""What the voice gallery needs: its repository and the unit of work holding it."""
+"""What the voice gallery needs: its repository, the unit of work holding it, and the
+checker of uploaded samples."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
@@ -29,3 +31,29 @@ class VoicesUnitOfWork(AuditedUnitOfWork, Protocol):
     """The gallery, and the audit log its admin changes are recorded in."""
 
     voices: VoiceRepository
+
+
+@dataclass(frozen=True, slots=True)
+class ConvertedSample:
+    """An uploaded sample as the gallery stores it: MP3, and how long it plays."""
+
+    mp3: bytes
+    duration_ms: int
+
+
+class SampleAudio(Protocol):
+    """Checks that an uploaded file is a voice sample the gallery takes, and makes it MP3.
+
+    Takes MP3, WAV and Ogg, recognised by their content (never by the file name, which
+    only makes messages clearer); MP3 is kept as it was once it decodes, WAV and Ogg are
+    converted. Raises `ValidationError` with a code naming the refusal:
+    `sample_empty`, `sample_too_large`, `sample_not_audio` (not a format taken),
+    `sample_unreadable` (looks like audio but does not decode), `sample_too_short`,
+    `sample_too_long`.
+    """
+
+    max_bytes: int
+    min_seconds: float
+    max_seconds: float
+
+    async def inspect_and_convert(self, data: bytes, filename: str) -> ConvertedSample: ...
