@@ -52,8 +52,15 @@ class SampleAudio(Protocol):
     `sample_too_long`.
     """
 
-    max_bytes: int
-    min_seconds: float
-    max_seconds: float
+    @property
+    def max_bytes(self) -> int:
+        """The largest file taken."""
+        ...
+
+    @property
+    def min_seconds(self) -> float: ...
+
+    @property
+    def max_seconds(self) -> float: ...
 
     async def inspect_and_convert(self, data: bytes, filename: str) -> ConvertedSample: ...
