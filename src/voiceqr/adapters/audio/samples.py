@@ -18,7 +18,8 @@ import numpy as np
 import soundfile
 
 from voiceqr.application.voices.ports import ConvertedSample
-from voiceqr.domain.shared.errors import ValidationError
+from voiceqr.domain.shared.errors import ErrorCategory, ValidationError
+from voiceqr.domain.voices.samples import MAX_SAMPLE_BYTES
 
 MP3: Final = "MP3"
 WAV: Final = "WAV"
@@ -31,7 +32,7 @@ _MP3_BIT_RATE: Final = 128
 class SoundfileSampleAudio:
     """SampleAudio on libsndfile (decoding, duration) and LAME (encoding)."""
 
-    max_bytes: int = 10 * 1024 * 1024
+    max_bytes: int = MAX_SAMPLE_BYTES
     min_seconds: float = 1.0
     max_seconds: float = 60.0
 
@@ -48,6 +49,7 @@ class SoundfileSampleAudio:
             raise ValidationError(
                 f"{name} is larger than {self.max_bytes // (1024 * 1024)} MB.",
                 code="sample_too_large",
+                category=ErrorCategory.TOO_LARGE,
             )
         kind = sniff(data)
         if kind is None:

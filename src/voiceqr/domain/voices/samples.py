@@ -11,6 +11,7 @@ from voiceqr.domain.shared.text import is_blank, refuse_control_characters
 from voiceqr.domain.voices.voice import VoiceSample
 
 MAX_SAMPLES_PER_VOICE = 12
+MAX_SAMPLE_BYTES = 10 * 1024 * 1024  # an uploaded file
 MAX_LABEL_LENGTH = 60
 MAX_SAMPLE_TEXT_LENGTH = 300  # a sample is a few seconds of speech
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tests.integration import audio_files
 from voiceqr.adapters.audio.samples import SoundfileSampleAudio, sniff
-from voiceqr.domain.shared.errors import ValidationError
+from voiceqr.domain.shared.errors import ErrorCategory, ValidationError
 
 audio = SoundfileSampleAudio()
 
@@ -71,6 +71,8 @@ async def test_a_file_over_the_size_limit_is_refused_before_it_is_decoded() -> N
         # Not even audio: had it been decoded, the refusal would say so instead.
         await small.inspect_and_convert(b"RIFF" + bytes(2000), "big.wav")
     assert refused.value.code == "sample_too_large"
+    assert refused.value.category is ErrorCategory.TOO_LARGE
+    assert refused.value.category.broad is ErrorCategory.VALIDATION
 
 
 @settings(max_examples=200, deadline=None)
