@@ -141,6 +141,6 @@ def _encode_mp3(pcm: np.ndarray, rate: int, channels: int) -> bytes:
 
 
 def _shown(filename: str) -> str:
-    """The file's name as a message quotes it (short, one line)."""
-    name = " ".join(filename.split())[:80]
+    """The file's name as a message quotes it (short, one line, printable)."""
+    name = "".join(c for c in " ".join(filename.split()) if c.isprintable())[:80]
     return f"“{name}”" if name else "The file"

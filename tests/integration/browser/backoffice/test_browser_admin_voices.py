@@ -68,8 +68,6 @@ def test_staff_drop_a_sample_publish_and_reorder_by_drag(server: str, browser: A
     voice_id = page.locator("#voice").get_attribute("data-id")
     assert voice_id
 
-    # Publishing with no sample: whatever the rule says, the page stays usable and the
-    # reason (if refused) is shown as an alert, never an error page.
     expect(page.locator(".dropzone-text")).to_be_visible()  # the script made it a drop area
     transfer = page.evaluate_handle(DROP_FILE, base64.b64encode(audio_files.wav(2.0)).decode())
     page.dispatch_event("#dropzone", "dragenter", {"dataTransfer": transfer})
