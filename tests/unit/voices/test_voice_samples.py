@@ -342,3 +342,18 @@ def test_reordering_keeps_every_sample_exactly_once(ids: list, random: object) -
     result = reordered(samples, order)
     assert [x.id for x in result] == order
     assert sorted(result, key=lambda x: x.id) == sorted(samples, key=lambda x: x.id)
+
+
+async def test_a_deleted_sample_stays_deleted_when_its_audio_cannot_be_removed(
+    s: Services, admin: User, voice: Voice
+) -> None:
+    a, b = await s.voice_samples.add_uploaded(
+        admin, voice.id, [UploadedFile(f"{n}.wav", audio()) for n in "ab"]
+    )
+
+    async def store_down(key: str) -> None:
+        raise StorageError("The audio store is down.")
+
+    s.storage.delete = store_down  # type: ignore[method-assign]
+    await s.voice_samples.delete(admin, voice.id, a.id)
+    assert stored(s, voice) == [b]

@@ -20,7 +20,7 @@ from voiceqr.application.shared.audit import record
 from voiceqr.application.shared.ports import AudioStorage, SpeechSynthesizer
 from voiceqr.application.voices.ports import ConvertedSample, SampleAudio, VoicesUnitOfWork
 from voiceqr.domain.authz import Actor, Permission, require
-from voiceqr.domain.shared.errors import Conflict, NotFound, ValidationError
+from voiceqr.domain.shared.errors import Conflict, NotFound, StorageError, ValidationError
 from voiceqr.domain.shared.ids import uuid7
 from voiceqr.domain.voices.samples import (
     check_room,
@@ -56,11 +56,6 @@ class VoiceSamples:
     speech: Mapping[str, SpeechSynthesizer]
     audio: SampleAudio
     clock: Callable[[], datetime]
-
-    @property
-    def max_upload_bytes(self) -> int:
-        """The largest request an upload of the most files at the largest size makes."""
-        return MAX_FILES_PER_UPLOAD * self.audio.max_bytes
 
     async def add_uploaded(
         self, actor: Actor, voice_id: UUID, files: Sequence[UploadedFile], *, ip: str = ""
@@ -178,7 +173,10 @@ class VoiceSamples:
                     "label": sample.label,
                 },
             )
-        await self.storage.delete(sample.key)
+        try:
+            await self.storage.delete(sample.key)
+        except StorageError:  # the voice no longer names it: an orphan object, not a failure
+            log.warning("could not remove a deleted sample's audio", extra={"key": sample.key})
 
     async def _voice(self, voice_id: UUID) -> Voice:
         async with self.uow() as uow:
