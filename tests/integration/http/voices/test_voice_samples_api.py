@@ -112,12 +112,12 @@ async def test_a_body_over_the_route_limit_is_refused_with_413(
     assert stored_files(app, voice["id"]) == []
 
 
-async def test_an_upload_without_files_is_a_bad_request(admin: Agent) -> None:
+async def test_an_upload_without_files_says_to_choose_one(admin: Agent) -> None:
     voice = await new_voice(admin)
     response = await admin.post(
         f"/api/v1/voices/{voice['id']}/samples", files=[("other", ("a.wav", b"x", "audio/wav"))]
     )
-    assert response.status_code == 400, response.text
+    assert_problem(response, 422, "no_sample_files")
 
 
 async def test_the_voice_speaks_a_sample_then_samples_are_reordered_and_deleted(

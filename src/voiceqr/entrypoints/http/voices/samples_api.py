@@ -8,7 +8,7 @@ body over its size limit (413) before reading it all, and the use case checks ea
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -61,9 +61,10 @@ class SampleLabelIn(Body):
 
 @dataclass
 class SampleFilesIn:
-    """One or more audio files (MP3, WAV or Ogg), each sent as a `files` field."""
+    """One or more audio files (MP3, WAV or Ogg), each sent as a `files` field; a form
+    without any is well-formed, and refused by the use case (422 `no_sample_files`)."""
 
-    files: list[UploadFile]
+    files: list[UploadFile] = field(default_factory=list)
 
 
 async def samples_out(
