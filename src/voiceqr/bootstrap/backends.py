@@ -16,6 +16,7 @@ from typing import Any
 
 from taskiq import AsyncBroker
 
+from voiceqr.adapters.audio.samples import SoundfileSampleAudio
 from voiceqr.adapters.database.schedules import SqlScheduleClaims
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory, create_engine
 from voiceqr.adapters.geo import OfflineCountryLookup
@@ -45,6 +46,7 @@ from voiceqr.application.shared.ports import (
     UnitOfWorkFactory,
 )
 from voiceqr.application.voices.gallery import VoiceSpec
+from voiceqr.application.voices.ports import SampleAudio
 from voiceqr.bootstrap.voices import default_voices
 from voiceqr.settings import Settings
 
@@ -78,6 +80,7 @@ class Adapters:
     default_voices: tuple[VoiceSpec, ...] | None = None
     playback_events: PlaybackEventLog | None = None
     user_agents: UserAgentReader | None = None
+    sample_audio: SampleAudio | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,6 +107,7 @@ class Backends:
     default_voices: tuple[VoiceSpec, ...]
     playback_events: PlaybackEventLog
     user_agents: UserAgentReader
+    sample_audio: SampleAudio
     closers: Closers
 
 
@@ -149,6 +153,7 @@ def choose(settings: Settings, given: Adapters) -> Backends:
         default_voices=given.default_voices or default_voices(settings),
         playback_events=given.playback_events or _playback_events(settings, closers),
         user_agents=given.user_agents or PackagedUserAgentReader(),
+        sample_audio=given.sample_audio or SoundfileSampleAudio(),
         closers=closers,
     )
 

@@ -37,6 +37,7 @@ from voiceqr.application.profile.preferences import Preferences
 from voiceqr.application.shared.jobs import Schedule, Scheduler
 from voiceqr.application.voices.engagement import VoiceEngagement
 from voiceqr.application.voices.gallery import VoiceGallery, VoiceSpec
+from voiceqr.application.voices.samples import VoiceSamples
 from voiceqr.bootstrap.backends import Adapters, Backends, choose, secret_key
 from voiceqr.bootstrap.facades import (
     AccountsFeature,
@@ -67,6 +68,7 @@ class Platform:
     profile: Preferences
     voices: VoiceGallery
     voice_engagement: VoiceEngagement  # favorites, ratings and reviews of the gallery's voices
+    voice_samples: VoiceSamples
     generations: GenerationsFeature
     playback: PlaybackFeature
     analytics: AnalyticsFeature
@@ -241,6 +243,9 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         profile=Preferences(uow=uow, clock=clock),
         voices=VoiceGallery(uow=uow, storage=storage, speech=speech, clock=clock),
         voice_engagement=VoiceEngagement(uow=uow, clock=clock),
+        voice_samples=VoiceSamples(
+            uow=uow, storage=storage, speech=speech, audio=chosen.sample_audio, clock=clock
+        ),
         generations=GenerationsFeature(
             generations=generations,
             revisions=GenerationRevisions(

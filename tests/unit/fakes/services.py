@@ -26,6 +26,7 @@ from tests.unit.fakes.shared import (
     FakeStorage,
 )
 from tests.unit.fakes.unit_of_work import FakeUnitOfWorkFactory
+from tests.unit.fakes.voices import FakeSampleAudio
 from voiceqr.adapters.memory.one_time_keys import MemoryOneTimeKeys
 from voiceqr.application.accounts.accounts import Accounts
 from voiceqr.application.accounts.ports import (
@@ -54,6 +55,7 @@ from voiceqr.application.shared.ports import (
     UnitOfWorkFactory,
 )
 from voiceqr.application.voices.gallery import VoiceGallery
+from voiceqr.application.voices.samples import VoiceSamples
 from voiceqr.bootstrap import Adapters, Platform, build
 from voiceqr.domain.accounts.users import Role, User
 from voiceqr.domain.generations.generation import RetryPolicy
@@ -81,6 +83,8 @@ class Services:
     generation_revisions: GenerationRevisions
     folders: FoldersAndTags
     voices: VoiceGallery
+    voice_samples: VoiceSamples
+    sample_audio: FakeSampleAudio
     accounts: Accounts
     playback: Playback
     sessions: FakeSessionStore
@@ -199,6 +203,7 @@ def make_services(
     mailer = FakeMailer()
     qr = FakeQr()
     playback_events = FakePlaybackEventLog()
+    sample_audio = FakeSampleAudio()
     platform = build(
         settings,
         Adapters(
@@ -218,6 +223,7 @@ def make_services(
             schedule_claims=FakeScheduleClaims(),
             clock=clock,
             playback_events=playback_events,
+            sample_audio=sample_audio,
         ),
     )
     generations = platform.generations
@@ -239,6 +245,8 @@ def make_services(
         generation_revisions=generations.revisions,
         folders=generations.folders,
         voices=platform.voices,
+        voice_samples=platform.voice_samples,
+        sample_audio=sample_audio,
         accounts=platform.accounts.accounts,
         playback=platform.playback.playback,
         sessions=sessions,

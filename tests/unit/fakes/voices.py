@@ -6,10 +6,8 @@ import copy
 from uuid import UUID
 
 from tests.unit.fakes.database import Part, Table
-from voiceqr.application.voices.ports import VoiceRepository
-from voiceqr.domain.shared.errors import (
-    Conflict,
-)
+from voiceqr.application.voices.ports import ConvertedSample, VoiceRepository
+from voiceqr.domain.shared.errors import Conflict, ValidationError
 from voiceqr.domain.voices.voice import Voice
 
 
@@ -53,3 +51,41 @@ class VoicesPart(Part):
     def attach(self) -> None:
         self.voices = FakeVoices(self)
         super().attach()
+
+
+class FakeSampleAudio:
+    """Takes files that start with `AUDIO` (their duration in ms follows, "AUDIO:2500:"),
+    and the fake speech's MP3s; refuses anything else as the real checker would.
+
+    `MP3 ...` comes back as given; anything else taken comes back as `b"ID3" + data`
+    (converted); `calls` lists the file names seen.
+    """
+
+    max_bytes = 1000
+    min_seconds = 1.0
+    max_seconds = 60.0
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    async def inspect_and_convert(self, data: bytes, filename: str) -> ConvertedSample:
+        self.calls.append(filename)
+        if not data:
+            raise ValidationError("empty", code="sample_empty")
+        if len(data) > self.max_bytes:
+            raise ValidationError("too large", code="sample_too_large")
+        if data.startswith(b"ID3"):  # what FakeSpeech says
+            return ConvertedSample(mp3=data, duration_ms=1500)
+        if not data.startswith(b"AUDIO:"):
+            raise ValidationError(f"{filename} is not audio", code="sample_not_audio")
+        duration_ms = int(data.split(b":")[1])
+        if duration_ms > self.max_seconds * 1000:
+            raise ValidationError("too long", code="sample_too_long")
+        if duration_ms < self.min_seconds * 1000:
+            raise ValidationError("too short", code="sample_too_short")
+        return ConvertedSample(mp3=b"ID3" + data, duration_ms=duration_ms)
+
+
+def audio(duration_ms: int = 2500, tag: str = "") -> bytes:
+    """A file FakeSampleAudio takes."""
+    return f"AUDIO:{duration_ms}:{tag}".encode()

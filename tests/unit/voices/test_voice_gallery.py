@@ -133,7 +133,7 @@ async def test_deleting_a_voice_removes_its_samples(s: Services, admin: User) ->
     s.storage.objects.clear()
     key = "samples/x/1.mp3"
     await s.storage.put(key, b"ID3", "audio/mpeg")
-    voice = s.add_voice("Alex", samples=[VoiceSample(key=key)])
+    voice = s.add_voice("Alex", samples=[VoiceSample(id=uuid7(), key=key)])
     keep = s.add_voice("Keep")
 
     await s.voices.delete(admin, voice.id)

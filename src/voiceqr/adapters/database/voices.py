@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voiceqr.adapters.database.shared import Part, Repository, metadata, row_of
 from voiceqr.application.voices.ports import VoiceRepository
+from voiceqr.domain.shared.ids import uuid7
 from voiceqr.domain.voices.voice import Voice, VoiceSample
 
 voices = Table(
@@ -50,14 +51,28 @@ voices = Table(
 
 def _voice_row(voice: Voice) -> dict[str, Any]:
     row = row_of(voices, voice)
-    row["samples"] = [{"key": s.key, "label": s.label} for s in voice.samples]
+    row["samples"] = [
+        {"id": str(s.id), "key": s.key, "label": s.label, "duration_ms": s.duration_ms}
+        for s in voice.samples
+    ]
     return row
 
 
 def _voice(row: RowMapping) -> Voice:
     values = dict(row)
-    values["samples"] = [VoiceSample(**s) for s in values["samples"]]
+    values["samples"] = [_sample(s) for s in values["samples"]]
     return Voice(**values)
+
+
+def _sample(stored: dict[str, Any]) -> VoiceSample:
+    """A sample from the JSON column; samples stored before they had ids get a new one
+    (kept once the voice is next saved)."""
+    return VoiceSample(
+        id=UUID(stored["id"]) if stored.get("id") else uuid7(),
+        key=stored["key"],
+        label=stored.get("label", "Sample"),
+        duration_ms=int(stored.get("duration_ms", 0)),
+    )
 
 
 class SqlVoices(Repository):

@@ -171,7 +171,7 @@ class VoiceGallery:
                 sample = await synthesizer.synthesize(SAMPLE_TEXT, voice)
                 key = f"samples/{voice.id}/1.mp3"
                 await self.storage.put(key, sample.audio, sample.content_type)
-                voice.samples = [VoiceSample(key=key, label="Sample")]
+                voice.samples = [VoiceSample(id=uuid7(), key=key, label="Sample")]
             voices.append(voice)
         async with self.uow() as uow:
             if await uow.voices.count():

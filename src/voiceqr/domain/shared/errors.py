@@ -24,6 +24,7 @@ class ErrorCategory(StrEnum):
     RATE_LIMITED = "rate_limited"  # validation: too many attempts, try again later
     OUT_OF_RANGE = "out_of_range"  # validation: a byte range past the end of the file
     GONE = "gone"  # not_found: it was there and its owner removed it for good
+    TOO_LARGE = "too_large"  # validation: a file over its size limit
 
     @property
     def broad(self) -> ErrorCategory:
@@ -35,6 +36,7 @@ class ErrorCategory(StrEnum):
 _BROADER = {
     ErrorCategory.RATE_LIMITED: ErrorCategory.VALIDATION,
     ErrorCategory.OUT_OF_RANGE: ErrorCategory.VALIDATION,
+    ErrorCategory.TOO_LARGE: ErrorCategory.VALIDATION,
     ErrorCategory.GONE: ErrorCategory.NOT_FOUND,
 }
 

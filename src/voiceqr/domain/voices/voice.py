@@ -11,10 +11,16 @@ from voiceqr.domain.shared.errors import ValidationError
 
 @dataclass(frozen=True, slots=True)
 class VoiceSample:
-    """One audio sample of a voice, stored in the audio store under `key`."""
+    """One audio sample of a voice, stored in the audio store under `key`.
 
+    A voice's list of samples is in display order; `duration_ms` is 0 when unknown
+    (samples stored before durations were measured).
+    """
+
+    id: UUID
     key: str
     label: str = "Sample"
+    duration_ms: int = 0
 
 
 @dataclass(slots=True)

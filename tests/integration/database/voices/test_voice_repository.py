@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from uuid import UUID
+
+from sqlalchemy import update
 
 from tests.integration.database.rows import NOW
+from voiceqr.adapters.database import voices
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.domain.shared.ids import uuid7
 from voiceqr.domain.voices.voice import Voice, VoiceSample
@@ -23,7 +27,7 @@ def make_voice(name: str = "Aria", *, priority: int = 0, published: bool = True)
         region="GB",
         age="adult",
         style="calm",
-        samples=[VoiceSample(key=f"voices/{name}/1.mp3")],
+        samples=[VoiceSample(id=uuid7(), key=f"voices/{name}/1.mp3")],
         published=published,
         priority=priority,
         created_at=NOW,
@@ -34,8 +38,8 @@ def make_voice(name: str = "Aria", *, priority: int = 0, published: bool = True)
 async def test_voice_round_trips_with_samples(uows: SqlUnitOfWorkFactory) -> None:
     voice = make_voice("Ünïcode")
     voice.samples = [
-        VoiceSample(key="voices/a/1.mp3", label="Calm ☕"),
-        VoiceSample(key="voices/a/2.mp3"),
+        VoiceSample(id=uuid7(), key="voices/a/1.mp3", label="Calm ☕", duration_ms=2500),
+        VoiceSample(id=uuid7(), key="voices/a/2.mp3"),
     ]
     async with uows() as uow:
         await uow.voices.add(voice)
@@ -48,9 +52,9 @@ async def test_voice_round_trips_with_samples(uows: SqlUnitOfWorkFactory) -> Non
 
     assert loaded == voice
     assert loaded is not None
-    assert loaded.samples == [
-        VoiceSample(key="voices/a/1.mp3", label="Calm ☕"),
-        VoiceSample(key="voices/a/2.mp3", label="Sample"),
+    assert [(s.id, s.key, s.label, s.duration_ms) for s in loaded.samples] == [
+        (voice.samples[0].id, "voices/a/1.mp3", "Calm ☕", 2500),
+        (voice.samples[1].id, "voices/a/2.mp3", "Sample", 0),
     ]
 
 
@@ -117,3 +121,25 @@ async def test_voice_list_orders_by_priority_then_name(uows: SqlUnitOfWorkFactor
     assert [v.name for v in every] == ["Zulu", "Alpha", "Bravo", "Charlie", "Delta"]
     assert [v.name for v in published] == ["Zulu", "Bravo", "Charlie"]
     assert every[0] == voices[1]
+
+
+async def test_samples_stored_before_they_had_ids_are_read_with_one(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    voice = make_voice("Legacy")
+    async with uows() as uow:
+        await uow.voices.add(voice)
+        await uow.commit()
+    async with uows.engine.begin() as connection:  # a row as the first release wrote it
+        await connection.execute(
+            update(voices.voices)
+            .where(voices.voices.c.id == voice.id)
+            .values(samples=[{"key": "samples/legacy/1.mp3", "label": "Old"}])
+        )
+
+    async with uows() as uow:
+        loaded = await uow.voices.get(voice.id)
+    assert loaded is not None
+    [sample] = loaded.samples
+    assert (sample.key, sample.label, sample.duration_ms) == ("samples/legacy/1.mp3", "Old", 0)
+    assert isinstance(sample.id, UUID)

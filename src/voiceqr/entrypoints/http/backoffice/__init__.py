@@ -12,11 +12,13 @@ from voiceqr.entrypoints.http.backoffice.generations import api as generations_a
 from voiceqr.entrypoints.http.backoffice.generations import pages as generations_pages
 from voiceqr.entrypoints.http.backoffice.monitoring import api as monitoring_api
 from voiceqr.entrypoints.http.backoffice.monitoring import pages as monitoring_pages
+from voiceqr.entrypoints.http.backoffice.voices import pages as voices_pages
 from voiceqr.entrypoints.http.kit.auth import staff
 
 # Who may enter each area; each action inside asks its use case for its own permission.
 _FAILED_GENERATIONS = {"staff": staff(Permission.READ_FAILED_GENERATIONS)}
 _MONITORING = {"staff": staff(Permission.READ_FAILURE_DASHBOARD, Permission.READ_AUDIT_LOG)}
+_VOICES = {"staff": staff(Permission.MANAGE_VOICES)}
 
 api_router = Router(
     path="/",
@@ -52,6 +54,7 @@ pages_router = Router(
                 generations_pages.admin_edit,
             ],
         ),
+        Router(path="/", dependencies=_VOICES, route_handlers=[*voices_pages.ROUTES]),
     ],
 )
 

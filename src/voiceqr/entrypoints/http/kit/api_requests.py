@@ -9,6 +9,9 @@ origin, as the browser tells it in `Sec-Fetch-Site` or `Origin` (403 otherwise).
 API-key requests (`Authorization: Bearer`) are not sent by browsers on their own and
 are not checked for their origin.
 
+A route that takes file uploads says so in its opt (`ACCEPTS_FILES`) and may also be sent
+`multipart/form-data`; its cookie writes are held to the same origin check.
+
 It also answers OPTIONS: Litestar's own answer lists only the methods of the first
 controller that registered a path (generations are served by several).
 """
@@ -31,6 +34,8 @@ from voiceqr.entrypoints.http.kit.auth import SESSION_COOKIE
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON = "application/json"
+MULTIPART = "multipart/form-data"
+ACCEPTS_FILES = "accepts_files"  # route opt: the route also takes multipart/form-data
 
 
 def origin_of(url: str) -> str:
@@ -57,7 +62,7 @@ class JsonApiRequests(ASGIMiddleware):
             headers = _headers(scope)
             if _has_body(headers):
                 media_type = headers.get("content-type", "").partition(";")[0].strip().lower()
-                if media_type != JSON:
+                if media_type != JSON and not _takes_files(scope, media_type):
                     raise HTTPException(
                         status_code=415,
                         detail=f"Send the request body as {JSON}.",
@@ -90,6 +95,11 @@ class JsonApiRequests(ASGIMiddleware):
                 "This request came from another site; use voiceqr's own pages or an API key.",
                 code="cross_site_request",
             )
+
+
+def _takes_files(scope: Scope, media_type: str) -> bool:
+    handler = scope.get("route_handler")
+    return media_type == MULTIPART and handler is not None and bool(handler.opt.get(ACCEPTS_FILES))
 
 
 def _headers(scope: Scope) -> dict[str, str]:

@@ -30,6 +30,7 @@ STATUS_BY_CATEGORY = {
     ErrorCategory.RATE_LIMITED: 429,
     ErrorCategory.OUT_OF_RANGE: 416,
     ErrorCategory.GONE: 410,
+    ErrorCategory.TOO_LARGE: 413,
 }
 
 TITLES = {

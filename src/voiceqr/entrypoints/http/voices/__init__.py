@@ -1,13 +1,25 @@
-"""Voices: the gallery a generation's voice is picked from, people's favorites, ratings
-and reviews of its voices, and comparing voices side by side (one text read by several)."""
+"""Voices: the gallery a generation's voice is picked from, its samples, people's
+favorites, ratings and reviews of its voices, and comparing voices side by side (one text
+read by several)."""
 
 from litestar import Router
 
-from voiceqr.entrypoints.http.voices import api, compare_api, compare_pages, engagement_api
+from voiceqr.entrypoints.http.voices import (
+    api,
+    compare_api,
+    compare_pages,
+    engagement_api,
+    samples_api,
+)
 
 api_router = Router(
     path="/",
-    route_handlers=[api.api_router, engagement_api.engagement_router, compare_api.api_router],
+    route_handlers=[
+        api.api_router,
+        samples_api.api_router,
+        engagement_api.engagement_router,
+        compare_api.api_router,
+    ],
 )
 # Each page says who may see it (the gallery is public, comparing needs a signed-in user).
 pages_router = Router(

@@ -6,7 +6,7 @@
 - voice_comparisons: a user's compare, naming the previews of the voices picked.
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-06 11:00:00.000000
 """
 

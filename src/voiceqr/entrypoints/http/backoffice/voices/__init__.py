@@ -1,0 +1,1 @@
+"""The voice gallery, run by staff: voices, their samples, publishing and order."""
