@@ -291,8 +291,8 @@ class _Engine:
 
     def accepts(self, voice_id: str) -> bool:
         """Whether `voice_id` (a voice name with an optional `+variant`) names a voice."""
-        name, _, variant = voice_id.partition("+")
-        if "\x00" in voice_id or (variant and variant not in self.variants):
+        name, plus, variant = voice_id.partition("+")
+        if "\x00" in voice_id or (plus and variant not in self.variants):
             return False
         return name.strip().lower() in self.voice_names
 

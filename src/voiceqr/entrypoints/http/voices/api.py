@@ -10,7 +10,7 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, Router, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from voiceqr.application.voices.gallery import BatchAction, RemovalOutcome, VoiceSpec
@@ -34,13 +34,13 @@ _ONE_LINE = {"pattern": f"^{ONE_LINE_CHARACTERS}*$"}
 
 
 # A word to filter by, as long as the field it is compared with can be.
-Word = Annotated[str, Parameter(max_length=TRAIT_MAX, schema_extra=_ONE_LINE)]
+Word = Annotated[str, QueryParameter(max_length=TRAIT_MAX, schema_extra=_ONE_LINE)]
 
 
 async def voice_query(
     q: Annotated[
         str,
-        Parameter(
+        QueryParameter(
             max_length=200,
             description="Words in the name or the description, any case",
             schema_extra=_ONE_LINE,
@@ -54,11 +54,11 @@ async def voice_query(
     use_case: Word = "",
     tag: Word = "",
     category: Word = "",
-    sort: VoiceSort = VoiceSort.RECOMMENDED,
+    sort: FromQuery[VoiceSort] = VoiceSort.RECOMMENDED,
     for_: Annotated[
         str,
-        Parameter(
-            query="for",
+        QueryParameter(
+            name="for",
             max_length=TRAIT_MAX,
             description=f"The content type to recommend voices for: {', '.join(USE_CASES)}",
             schema_extra=_ONE_LINE,
@@ -66,7 +66,7 @@ async def voice_query(
     ] = "",
     text: Annotated[
         str,
-        Parameter(
+        QueryParameter(
             max_length=2000,
             description="A sample of the text to speak: the content type and language are "
             "guessed from it for the recommendation",
@@ -149,18 +149,18 @@ class VoiceController(Controller):
 
     @get(
         "/",
-        dependencies={"viewer": Provide(optional_user), "query": Provide(voice_query)},
+        dependencies={"viewer": Provide(optional_user), "wanted": Provide(voice_query)},
     )
     async def list_voices(
         self,
         platform: NamedDependency[Platform],
         viewer: NamedDependency[User | None],
-        query: NamedDependency[VoiceQuery],
+        wanted: NamedDependency[VoiceQuery],
     ) -> list[VoiceOut]:
         """Published voices, searched, filtered and sorted (staff also see unpublished
         ones, with `published: false`). `sort=recommended` puts the voices suiting the
         content type (`for`, or guessed from `text`) first."""
-        return [await voice_out(platform, c) for c in await platform.voices.browse(viewer, query)]
+        return [await voice_out(platform, c) for c in await platform.voices.browse(viewer, wanted)]
 
     @get("/filters")
     async def filters(self, platform: NamedDependency[Platform]) -> FiltersOut:
