@@ -14,7 +14,7 @@ from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.shared.errors import ValidationError
 from voiceqr.domain.voices.choosing import VoiceQuery, VoiceSort
 from voiceqr.domain.voices.voice import PRIORITY_MAX, PRIORITY_MIN, USE_CASES, Voice
-from voiceqr.entrypoints.cli.kit import echo_lines, run
+from voiceqr.entrypoints.cli.kit import echo_lines, fail, run
 
 app = typer.Typer(name="voices", no_args_is_help=True, help="The voice gallery.")
 # `voiceqr voices sample ...` (adding and removing samples) is attached here from
@@ -167,7 +167,7 @@ def edit(
         priority=priority,
     )
     if not changes:
-        raise ValidationError("Nothing to change: give at least one option.", code="no_changes")
+        raise fail("Nothing to change: give at least one option.", 2)
 
     async def work(platform: Platform) -> Voice:
         voice_id = await find_voice(platform, voice, published_only=False)
