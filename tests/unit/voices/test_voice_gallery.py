@@ -540,3 +540,22 @@ def _fields(spec: VoiceSpec) -> dict[str, object]:
     import dataclasses
 
     return {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)}
+
+
+async def test_the_cli_names_a_voice_only_when_its_name_is_unambiguous(s: Services) -> None:
+    from voiceqr.entrypoints.cli.voices import find_voice
+
+    sam = s.add_voice("Sam", samples=[sample()])
+    assert await find_voice(s.platform, " sAM ") == sam.id
+    assert await find_voice(s.platform, str(sam.id)) == sam.id
+    hidden = s.add_voice("Draft", published=False)
+    with pytest.raises(ValidationError):
+        await find_voice(s.platform, "Draft")  # `generate` picks published voices only
+    assert await find_voice(s.platform, "draft", published_only=False) == hidden.id
+
+    twin = s.add_voice("SAM", provider="elevenlabs", provider_voice_id="21m00")
+    with pytest.raises(ValidationError) as error:
+        await find_voice(s.platform, "Sam")
+    assert error.value.code == "voice_name_ambiguous"
+    assert f"{sam.id} (espeak)" in error.value.message
+    assert f"{twin.id} (elevenlabs)" in error.value.message
