@@ -12,6 +12,7 @@ from voiceqr.domain.shared.ids import uuid7
 from voiceqr.domain.voices.choosing import guess_content, recommend
 from voiceqr.domain.voices.voice import (
     PRIORITY_MAX,
+    PRIORITY_MIN,
     TRAIT_MAX,
     USE_CASES,
     Voice,
@@ -32,7 +33,7 @@ def test_every_trait_has_one_limit(trait: str) -> None:
     assert error.value.code == "voice_field_too_long"
 
 
-@pytest.mark.parametrize("priority", [-1, PRIORITY_MAX + 1, 2**63, 10**30])
+@pytest.mark.parametrize("priority", [PRIORITY_MIN - 1, PRIORITY_MAX + 1, 2**63, -(10**30)])
 def test_a_priority_outside_its_range_is_refused(priority: int) -> None:
     with pytest.raises(ValidationError) as error:
         voice(priority=priority)

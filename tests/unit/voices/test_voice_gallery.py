@@ -308,7 +308,7 @@ async def test_an_admin_updates_a_voice_which_says_who_changed_it(s: Services, a
         ({"language": "x" * 51}, "voice_field_too_long"),
         ({"region": "x" * 200}, "voice_field_too_long"),
         ({"priority": 2**63}, "voice_priority_out_of_range"),
-        ({"priority": -1}, "voice_priority_out_of_range"),
+        ({"priority": -1_000_001}, "voice_priority_out_of_range"),
         ({"use_cases": ["karaoke"]}, "unknown_use_case"),
         ({"tags": ["x" * 31]}, "voice_label_too_long"),
         ({"tags": [f"t{i}" for i in range(21)]}, "voice_too_many_labels"),

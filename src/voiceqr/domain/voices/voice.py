@@ -25,7 +25,8 @@ TRAITS: Final = ("type", "language", "region", "accent", "age", "style")
 LABEL_MAX: Final = 30  # one tag or category
 LABELS_MAX: Final = 20  # tags (or categories) on one voice
 SAMPLE_LABEL_MAX: Final = 100
-PRIORITY_MIN: Final = 0
+# Below zero pushes a voice under those left at the default.
+PRIORITY_MIN: Final = -1_000_000
 PRIORITY_MAX: Final = 1_000_000
 
 # What a voice is good for: the content types a user can ask a recommendation for.

@@ -91,7 +91,7 @@ def test_operators_add_edit_publish_and_delete_voices(env: dict[str, str]) -> No
         (["add", "SAM", "--provider-voice-id", "en-us"], 4, "already has a voice"),
         (["add", "X", "--provider-voice-id", "en", "--use-case", "karaoke"], 2, "karaoke"),
         (["add", "X", "--provider-voice-id", "en", "--language", "x" * 51], 2, "at most 50"),
-        (["add", "X", "--provider-voice-id", "en", "--priority", "-1"], 2, "priority"),
+        (["add", "X", "--provider-voice-id", "en", "--priority", "-1000001"], 2, "priority"),
         (["edit", "Morag"], 2, "Nothing to change"),
         (["edit", "Nobody", "--tag", "x"], 2, "No voice is called 'Nobody'"),
         (["delete", "01a213cf-0000-7000-8000-000000000000", "--yes"], 3, "No such voice"),

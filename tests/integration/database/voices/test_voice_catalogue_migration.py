@@ -60,7 +60,7 @@ async def test_0016_gives_samples_ids_and_voices_unique_names(
             [
                 row(first, "Sam", "espeak", 1),
                 row(twin, "SAM", "espeak", 2, priority=2**31 - 1),
-                row(elsewhere, "Sam", "elevenlabs", 3, priority=-4),
+                row(elsewhere, "Sam", "elevenlabs", 3, priority=-(2**31)),
             ],
         )
 
@@ -72,7 +72,7 @@ async def test_0016_gives_samples_ids_and_voices_unique_names(
     assert by_id[first].name == "Sam"
     assert by_id[twin].name == "SAM (2)"  # the later one is renamed
     assert by_id[elsewhere].name == "Sam"  # another provider may use the name
-    assert (by_id[twin].priority, by_id[elsewhere].priority) == (1_000_000, 0)
+    assert (by_id[twin].priority, by_id[elsewhere].priority) == (1_000_000, -1_000_000)
     (sample,) = by_id[first].samples
     assert (sample.key, sample.label, sample.duration_ms) == ("samples/1.mp3", "Calm", 0)
     assert sample.id != by_id[twin].samples[0].id

@@ -118,7 +118,7 @@ async def test_voice_list_orders_by_priority_then_name(uows: SqlUnitOfWorkFactor
         make_voice("Zulu", priority=5),
         make_voice("Alpha", priority=1, published=False),
         make_voice("Charlie", priority=0),
-        make_voice("Delta", priority=0, published=False),
+        make_voice("Delta", priority=-3, published=False),
     ]
     async with uows() as uow:
         for voice in voices:

@@ -27,6 +27,7 @@ from voiceqr.entrypoints.http.kit.auth import (
     optional_user,
     staff,
 )
+from voiceqr.entrypoints.http.kit.openapi import problems
 from voiceqr.entrypoints.http.kit.voices import VoiceOut, voice_out
 from voiceqr.entrypoints.http.voices.schemas import VoiceBatch, VoiceCreate, VoiceOrder, VoicePatch
 
@@ -187,7 +188,11 @@ class VoiceController(Controller):
         """How many generations use the voice (what a delete confirmation says)."""
         return UsageOut(generations=await platform.voices.usage(staff, voice_id))
 
-    @post("/", dependencies={"staff": staff(Permission.MANAGE_VOICES)})
+    @post(
+        "/",
+        dependencies={"staff": staff(Permission.MANAGE_VOICES)},
+        responses=problems(409, 502),
+    )
     async def create_voice(
         self,
         request: Request[Any, Any, Any],
@@ -206,7 +211,11 @@ class VoiceController(Controller):
             await platform.voices.create(staff, spec, ip=client_address(request, platform)),
         )
 
-    @patch("/{voice_id:uuid}", dependencies={"staff": staff(Permission.MANAGE_VOICES)})
+    @patch(
+        "/{voice_id:uuid}",
+        dependencies={"staff": staff(Permission.MANAGE_VOICES)},
+        responses=problems(409, 502),
+    )
     async def update_voice(
         self,
         request: Request[Any, Any, Any],
@@ -258,6 +267,7 @@ class VoiceController(Controller):
         "/batch",
         status_code=HTTP_200_OK,
         dependencies={"staff": staff(Permission.MANAGE_VOICES)},
+        responses=problems(404, 502),
     )
     async def batch(
         self,

@@ -28,7 +28,9 @@ ProviderVoiceId = Annotated[str, one_line(PROVIDER_VOICE_ID_MAX)]
 Description = Annotated[str, multi_line(DESCRIPTION_MAX)]
 Trait = Annotated[str, one_line(TRAIT_MAX)]
 Label = Annotated[str, one_line(LABEL_MAX)]
-Labels = Annotated[list[Label], Meta(max_length=LABELS_MAX)]
+# Each tag's length is the domain's to refuse (422): the OpenAPI schema Litestar writes
+# drops the limits of a list's items, so a limit here would refuse what the schema allows.
+Labels = Annotated[list[str], Meta(max_length=LABELS_MAX)]
 UseCase = Literal[USE_CASES]  # type: ignore[valid-type]
 UseCases = Annotated[list[UseCase], Meta(max_length=len(USE_CASES))]
 Priority = Annotated[int, Meta(ge=PRIORITY_MIN, le=PRIORITY_MAX)]

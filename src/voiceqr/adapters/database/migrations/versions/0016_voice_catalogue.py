@@ -7,7 +7,7 @@ voice, sample ids, and voice names unique per provider
   and a duration (0: not measured).
 - two voices of one provider with the same name in any case: the later ones are renamed
   "Name (2)", "Name (3)"... before the unique index on (provider, lower(name)) is made;
-  a priority outside 0..1,000,000 is brought inside it.
+  a priority outside -1,000,000..1,000,000 is brought inside it.
 
 Revision ID: 0016
 Revises: 0015
@@ -28,7 +28,7 @@ down_revision = "0015"
 branch_labels = None
 depends_on = None
 
-_PRIORITY_MAX = 1_000_000
+_PRIORITY_MIN, _PRIORITY_MAX = -1_000_000, 1_000_000
 _NAME_MAX = 100
 
 _voices = sa.table(
@@ -75,7 +75,7 @@ def upgrade() -> None:
                 }
                 for sample in samples or []
             ],
-            "priority": min(max(priority, 0), _PRIORITY_MAX),
+            "priority": min(max(priority, _PRIORITY_MIN), _PRIORITY_MAX),
         }
         unique = name
         number = 1
