@@ -2,7 +2,8 @@
 
 It listens on 127.0.0.1 on a random port in a background thread, checks requests the
 way ElevenLabs does (path, `xi-api-key`, output format, JSON body), records them, and
-answers with fake MP3 bytes and a `character-cost` header. Tests can queue scripted
+answers with fake MP3 bytes and a `character-cost` header; GET /v1/voices lists the
+account's voices (`voices`) in ElevenLabs' shape. Tests can queue scripted
 answers (errors, slow responses) that are used, in order, before the normal one.
 
 Use the `elevenlabs_server` fixture by importing it into a test module.
@@ -29,6 +30,55 @@ OUTPUT_FORMATS = frozenset({"mp3_22050_32", "mp3_44100_64", "mp3_44100_128", "mp
 FAKE_MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x64" + bytes(413)
 
 _PATH = re.compile(r"^/v1/text-to-speech/(?P<voice_id>[^/]+)$")
+VOICES_PATH = "/v1/voices"
+
+# Some of ElevenLabs' premade voices as its voices endpoint describes them:
+# (voice_id, name, gender, accent, age, description, use case).
+PREMADE_VOICES = (
+    ("21m00Tcm4TlvDq8ikWAM", "Rachel", "female", "american", "young", "calm", "narration"),
+    ("pNInz6obpgDQGcFmaJgB", "Adam", "male", "american", "middle aged", "deep", "narration"),
+    ("JBFqnCBsd6RMkjVDRZzb", "George", "male", "british", "middle aged", "raspy", "narration"),
+    ("onwK4e9ZLuTAKqWW03F9", "Daniel", "male", "british", "middle aged", "deep", "news"),
+    ("pFZP5JQG7iQjIQuC4Bku", "Lily", "female", "british", "middle aged", "raspy", "narration"),
+    (
+        "IKne3meq5aSn9XLyUdCD",
+        "Charlie",
+        "male",
+        "australian",
+        "middle aged",
+        "casual",
+        "conversational",
+    ),
+    ("ZQe5CZNOzWyzPSCn5a3c", "James", "male", "australian", "old", "calm", "news"),
+    ("D38z5RcWu1voky8WS1ja", "Fin", "male", "irish", "old", "sailor", "video games"),
+)
+
+
+def voice_entry(voice_id: str) -> dict[str, Any]:
+    """One voice of GET /v1/voices, in ElevenLabs' shape (a voice added by a test has
+    a made-up name and no labels)."""
+    known = {v[0]: v for v in PREMADE_VOICES}
+    _, name, gender, accent, age, description, use_case = known.get(
+        voice_id, (voice_id, f"Voice {voice_id[:6]}", "", "", "", "", "")
+    )
+    labels = {
+        "accent": accent,
+        "description": description,
+        "age": age,
+        "gender": gender,
+        "use_case": use_case,
+    }
+    return {
+        "voice_id": voice_id,
+        "name": name,
+        "category": "premade" if voice_id in known else "cloned",
+        "labels": {k: v for k, v in labels.items() if v},
+        "description": None,
+        "preview_url": f"https://storage.example/voices/{voice_id}/preview.mp3",
+        "available_for_tiers": [],
+        "settings": None,
+        "high_quality_base_model_ids": ["eleven_multilingual_v2"],
+    }
 
 
 @dataclass(frozen=True)
@@ -60,8 +110,10 @@ class FakeElevenLabs:
 
     def __init__(self) -> None:
         self.api_key = API_KEY
+        # The account's voices: what the voices endpoint lists and speech accepts.
         self.voices: set[str] = {VOICE_ID}
         self.audio = FAKE_MP3
+        self.voice_list_status = 200
         self.requests: list[RecordedRequest] = []
         self._script: deque[ScriptedResponse] = deque()
         self._lock = threading.Lock()
@@ -161,6 +213,8 @@ class FakeElevenLabs:
     def answer(self, request: RecordedRequest) -> ScriptedResponse:
         """What ElevenLabs would say to `request` (scripted answers first)."""
         json_headers = {"Content-Type": "application/json"}
+        if request.path == VOICES_PATH and request.method == "GET":
+            return self._voice_list(request)
         match = _PATH.match(request.path)
         if request.method != "POST" or match is None:
             return ScriptedResponse(404, b'{"detail":"Not Found"}', json_headers)
@@ -186,6 +240,19 @@ class FakeElevenLabs:
             self.audio,
             {"Content-Type": "audio/mpeg", "character-cost": str(len(text))},
         )
+
+    def _voice_list(self, request: RecordedRequest) -> ScriptedResponse:
+        """GET /v1/voices: never takes a scripted answer (those are for speech), but
+        `voice_list_status` makes it fail (500: the provider is down)."""
+        json_headers = {"Content-Type": "application/json"}
+        if request.headers.get("xi-api-key") != self.api_key:
+            return ScriptedResponse(
+                401, error_body("invalid_api_key", "Invalid API key"), json_headers
+            )
+        if self.voice_list_status != 200:
+            return ScriptedResponse(self.voice_list_status, b"Service Unavailable")
+        body = {"voices": [voice_entry(v) for v in sorted(self.voices)]}
+        return ScriptedResponse(200, json.dumps(body).encode(), json_headers)
 
     def _validate(self, request: RecordedRequest) -> list[dict[str, Any]]:
         problems: list[dict[str, Any]] = []

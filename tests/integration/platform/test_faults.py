@@ -50,6 +50,8 @@ from voiceqr.bootstrap import ELEVENLABS_DEFAULT_VOICES, Adapters, Platform, bui
 from voiceqr.domain.accounts.users import Role, User
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
+from voiceqr.domain.shared.ids import uuid7
+from voiceqr.domain.voices.voice import Voice, VoiceSample
 from voiceqr.entrypoints.worker.registry import start_worker
 from voiceqr.settings import load
 
@@ -85,6 +87,13 @@ async def new_user(platform: Platform, *, role: Role = Role.USER) -> User:
 
 def speech_requests(fake: FakeElevenLabs, text: str) -> list[RecordedRequest]:
     return [r for r in fake.requests if r.json().get("text") == text]
+
+
+async def published_voice(platform: Platform, admin: User) -> Voice:
+    """Rachel, published with a sample (publishing asks the fake for its voice list)."""
+    voice = await platform.voices.create(admin, VoiceSpec("Rachel", VOICE_ID, "elevenlabs"))
+    sample = VoiceSample(id=uuid7(), key=f"samples/{voice.id}/set-up.mp3")
+    return await platform.voices.update(admin, voice.id, {"samples": [sample], "published": True})
 
 
 # --- (a) a worker killed mid-job ----------------------------------------------------------
@@ -252,9 +261,9 @@ async def test_rate_limited_generation_is_retried_after_retry_after(
     await start_worker(platform)
     try:
         admin = await new_user(platform, role=Role.ADMIN)
-        voice = await platform.voices.create(
-            admin, VoiceSpec("Rachel", VOICE_ID, "elevenlabs", published=True)
-        )
+        voice = await published_voice(platform, admin)
+        fake.requests.clear()  # the voice list publishing asked for is not under test
+        arrivals.clear()
         fake.respond_too_many_concurrent_requests(retry_after=f"{retry_after:g}")
 
         generation = await platform.generations.generations.request(
@@ -330,9 +339,7 @@ async def test_a_job_that_fails_during_its_hand_over_keeps_its_retry_schedule(
     await start_worker(platform)
     try:
         admin = await new_user(platform, role=Role.ADMIN)
-        voice = await platform.voices.create(
-            admin, VoiceSpec("Rachel", VOICE_ID, "elevenlabs", published=True)
-        )
+        voice = await published_voice(platform, admin)
         fake.respond_too_many_concurrent_requests(retry_after="1")
 
         generation = await platform.generations.generations.request(

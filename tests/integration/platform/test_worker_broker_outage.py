@@ -31,7 +31,8 @@ from voiceqr.bootstrap import Platform, build
 from voiceqr.domain.accounts.users import Role, User
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
-from voiceqr.domain.voices.voice import Voice
+from voiceqr.domain.shared.ids import uuid7
+from voiceqr.domain.voices.voice import Voice, VoiceSample
 from voiceqr.settings import load
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -72,7 +73,10 @@ async def owner_and_voice(platform: Platform) -> tuple[User, Voice]:
         role=Role.ADMIN,
         actor=OPERATOR,
     )
-    voice = await platform.voices.create(admin, VoiceSpec("Sam", "en-us", "espeak", published=True))
+    voice = await platform.voices.create(admin, VoiceSpec("Sam", "en-us", "espeak"))
+    # Published with a sample, as a voice people can pick must be.
+    sample = VoiceSample(id=uuid7(), key=f"samples/{voice.id}/set-up.mp3")
+    voice = await platform.voices.update(admin, voice.id, {"samples": [sample], "published": True})
     return admin, voice
 
 

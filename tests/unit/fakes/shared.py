@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Self
@@ -47,8 +47,13 @@ class FakeSpeech:
         max_text_length: int = 5000,
         script: Iterable[SpeechStep] = (),
         on_call: Callable[[SpeechCall], Awaitable[None] | None] | None = None,
+        voice_ids: Iterable[str] | None = None,
     ) -> None:
         self.provider = provider
+        # The provider's voice list (None: it knows every id); `accepts_error` is raised
+        # by the next question about it (a provider that cannot be reached).
+        self.voice_ids = None if voice_ids is None else set(voice_ids)
+        self.accepts_error: BaseException | None = None
         self.max_text_length = max_text_length
         self.script: deque[SpeechStep] = deque(script)
         self.on_call = on_call
@@ -57,6 +62,14 @@ class FakeSpeech:
     def then(self, *steps: SpeechStep) -> Self:
         self.script.extend(steps)
         return self
+
+    async def accepts(self, provider_voice_ids: Collection[str]) -> frozenset[str]:
+        if self.accepts_error is not None:
+            error, self.accepts_error = self.accepts_error, None
+            raise error
+        if self.voice_ids is None:
+            return frozenset(provider_voice_ids)
+        return frozenset(provider_voice_ids) & self.voice_ids
 
     @staticmethod
     def default_audio(text: str) -> bytes:

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from uuid import UUID
 
 from tests.unit.fakes.database import Part, Table
 from voiceqr.application.voices.ports import ConvertedSample, VoiceRepository
+from voiceqr.domain.playback.events import PlaybackEventKind
 from voiceqr.domain.shared.errors import Conflict, ValidationError
+from voiceqr.domain.voices.choosing import Popularity
 from voiceqr.domain.voices.voice import Voice
 
 
 class FakeVoices(Table):
+    def _refuse_taken_name(self, voice: Voice) -> None:
+        """The unique index on (provider, lower(name))."""
+        for other in self._db.voices.values():
+            if (
+                other.id != voice.id
+                and other.provider == voice.provider
+                and other.name.lower() == voice.name.lower()
+            ):
+                raise Conflict(f"{voice.name!r} is taken", code="voice_name_taken")
+
     async def add(self, voice: Voice) -> None:
         if voice.id in self._db.voices:
             raise Conflict("duplicate voice id", code="duplicate_key")
+        self._refuse_taken_name(voice)
         self._db.voices[voice.id] = copy.deepcopy(voice)
         self._wrote()
 
@@ -25,8 +39,10 @@ class FakeVoices(Table):
         stored = self._db.voices.get(voice.id)
         if stored is None:
             return  # an UPDATE that matches no row changes nothing
+        self._refuse_taken_name(voice)
         updated = copy.deepcopy(voice)
         updated.created_at = stored.created_at
+        updated.created_by = stored.created_by
         self._db.voices[voice.id] = updated
         self._wrote()
 
@@ -41,6 +57,23 @@ class FakeVoices(Table):
 
     async def count(self) -> int:
         return len(self._db.voices)
+
+    async def popularity(self, voice_ids: Sequence[UUID]) -> dict[UUID, Popularity]:
+        live = {g.id: g.voice_id for g in self._db.generations.values() if not g.is_deleted}
+        uses = dict.fromkeys(voice_ids, 0)
+        listens = dict.fromkeys(voice_ids, 0)
+        for voice_id in live.values():
+            if voice_id in uses:
+                uses[voice_id] += 1
+        for stored in self._db.playback_events:
+            voice_id = live.get(stored.event.generation_id)
+            if (
+                voice_id in listens
+                and stored.event.kind is PlaybackEventKind.LISTEN
+                and stored.counted
+            ):
+                listens[voice_id] += 1
+        return {v: Popularity(uses=uses[v], listens=listens[v]) for v in voice_ids}
 
 
 class VoicesPart(Part):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Collection
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -159,16 +160,7 @@ class ElevenLabsSynthesizer:
                 timeout=self._timeout,
             )
         except httpx.HTTPError as exc:
-            message, code = next(
-                (message, code) for kind, message, code in _NO_ANSWER if isinstance(exc, kind)
-            )
-            raise SpeechError(
-                message,
-                category=ErrorCategory.PROVIDER,
-                code=code,
-                retryable=True,
-                detail=self._redact(f"{type(exc).__name__}: {exc}"),
-            ) from exc
+            raise self._no_answer(exc) from exc
 
         if response.status_code == httpx.codes.OK and response.content:
             return SpeechResult(
@@ -177,6 +169,43 @@ class ElevenLabsSynthesizer:
                 characters_billed=_characters_billed(response, text),
             )
         raise self._error_for(response)
+
+    async def accepts(self, provider_voice_ids: Collection[str]) -> frozenset[str]:
+        """The ids among `provider_voice_ids` that the account's voice list holds
+        (GET /v1/voices: the premade voices and the account's own)."""
+        try:
+            response = await self._client.get(
+                f"{self._base_url}/v1/voices",
+                headers={"xi-api-key": self._api_key, "Accept": "application/json"},
+                timeout=self._timeout,
+            )
+        except httpx.HTTPError as exc:
+            raise self._no_answer(exc) from exc
+        if response.status_code != httpx.codes.OK:
+            raise self._error_for(response)
+        try:
+            listed = {str(voice["voice_id"]) for voice in response.json()["voices"]}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SpeechError(
+                "The speech provider sent an unreadable voice list; please try again.",
+                category=ErrorCategory.PROVIDER,
+                code="provider_error",
+                retryable=True,
+                detail=self._detail(response),
+            ) from exc
+        return frozenset(provider_voice_ids) & listed
+
+    def _no_answer(self, exc: httpx.HTTPError) -> SpeechError:
+        message, code = next(
+            (message, code) for kind, message, code in _NO_ANSWER if isinstance(exc, kind)
+        )
+        return SpeechError(
+            message,
+            category=ErrorCategory.PROVIDER,
+            code=code,
+            retryable=True,
+            detail=self._redact(f"{type(exc).__name__}: {exc}"),
+        )
 
     def _error_for(self, response: httpx.Response) -> SpeechError:
         status = _provider_status(response)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import threading
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Final
@@ -35,6 +36,23 @@ _SynthCallback = ctypes.CFUNCTYPE(
 )
 
 
+class _Voice(ctypes.Structure):
+    """espeak-ng's `espeak_VOICE`, as `espeak_ListVoices` lists them."""
+
+    _fields_ = (
+        ("name", ctypes.c_char_p),
+        # (priority byte, language name, NUL) repeated, ended by a zero priority byte.
+        ("languages", ctypes.c_void_p),
+        ("identifier", ctypes.c_char_p),
+        ("gender", ctypes.c_ubyte),
+        ("age", ctypes.c_ubyte),
+        ("variant", ctypes.c_ubyte),
+        ("xx1", ctypes.c_ubyte),
+        ("score", ctypes.c_int),
+        ("spare", ctypes.c_void_p),
+    )
+
+
 # A voice the platform can offer out of the box with the embedded engine, as the
 # gallery seeds it: `provider_voice_id` is an espeak-ng voice name with an optional
 # `+variant` (gender/timbre); a higher `priority` is listed first.
@@ -51,6 +69,10 @@ DEFAULT_VOICES: Final[tuple[DefaultVoice, ...]] = (
         style="neutral",
         provider_voice_id="en-us",
         priority=100,
+        accent="American",
+        use_cases=("narration", "announcements", "education"),
+        tags=("clear", "neutral"),
+        published=True,
     ),
     DefaultVoice(
         name="Ava",
@@ -62,6 +84,10 @@ DEFAULT_VOICES: Final[tuple[DefaultVoice, ...]] = (
         style="bright",
         provider_voice_id="en-us+f3",
         priority=95,
+        accent="American",
+        use_cases=("advertising", "conversational", "greetings"),
+        tags=("bright", "friendly"),
+        published=True,
     ),
     DefaultVoice(
         name="Oliver",
@@ -73,6 +99,10 @@ DEFAULT_VOICES: Final[tuple[DefaultVoice, ...]] = (
         style="formal",
         provider_voice_id="en-gb-x-rp+m3",
         priority=90,
+        accent="British (RP)",
+        use_cases=("museum-guide", "narration", "news"),
+        tags=("formal", "classic"),
+        published=True,
     ),
     DefaultVoice(
         name="Charlotte",
@@ -84,6 +114,10 @@ DEFAULT_VOICES: Final[tuple[DefaultVoice, ...]] = (
         style="formal",
         provider_voice_id="en-gb-x-rp+f4",
         priority=85,
+        accent="British (RP)",
+        use_cases=("audiobook", "museum-guide", "education"),
+        tags=("formal", "elegant"),
+        published=True,
     ),
     DefaultVoice(
         name="Callum",
@@ -95,6 +129,10 @@ DEFAULT_VOICES: Final[tuple[DefaultVoice, ...]] = (
         style="warm",
         provider_voice_id="en-gb-scotland+m2",
         priority=80,
+        accent="Scottish",
+        use_cases=("narration", "museum-guide"),
+        tags=("warm",),
+        published=True,
     ),
     DefaultVoice(
         name="Isla",
@@ -106,6 +144,10 @@ DEFAULT_VOICES: Final[tuple[DefaultVoice, ...]] = (
         style="warm",
         provider_voice_id="en-gb-scotland+f2",
         priority=75,
+        accent="Scottish",
+        use_cases=("children", "greetings", "conversational"),
+        tags=("warm", "young"),
+        published=True,
     ),
     DefaultVoice(
         name="Marcus",
@@ -117,6 +159,10 @@ DEFAULT_VOICES: Final[tuple[DefaultVoice, ...]] = (
         style="relaxed",
         provider_voice_id="en-029+m1",
         priority=70,
+        accent="Caribbean",
+        use_cases=("advertising", "conversational"),
+        tags=("relaxed",),
+        published=True,
     ),
     DefaultVoice(
         name="Ruby",
@@ -128,6 +174,10 @@ DEFAULT_VOICES: Final[tuple[DefaultVoice, ...]] = (
         style="friendly",
         provider_voice_id="en-gb-x-gbclan+f1",
         priority=65,
+        accent="Lancashire",
+        use_cases=("children", "conversational"),
+        tags=("friendly", "regional"),
+        published=True,
     ),
     DefaultVoice(
         name="Harry",
@@ -139,6 +189,10 @@ DEFAULT_VOICES: Final[tuple[DefaultVoice, ...]] = (
         style="casual",
         provider_voice_id="en-gb-x-gbcwmd+m4",
         priority=60,
+        accent="West Midlands",
+        use_cases=("conversational", "announcements"),
+        tags=("casual", "regional"),
+        published=True,
     ),
     DefaultVoice(
         name="Tony",
@@ -150,6 +204,10 @@ DEFAULT_VOICES: Final[tuple[DefaultVoice, ...]] = (
         style="lively",
         provider_voice_id="en-us-nyc+m7",
         priority=55,
+        accent="New York",
+        use_cases=("advertising", "news"),
+        tags=("lively", "energetic"),
+        published=True,
     ),
 )
 
@@ -192,6 +250,8 @@ class _Engine:
             ctypes.c_void_p,
         ]
         lib.espeak_Synth.restype = ctypes.c_int
+        lib.espeak_ListVoices.argtypes = [ctypes.c_void_p]
+        lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
 
         data_path = espeakng_loader.get_data_path()
         sample_rate = lib.espeak_Initialize(
@@ -204,10 +264,37 @@ class _Engine:
             entry.name for entry in (Path(data_path) / "voices" / "!v").iterdir()
         )
         self._lib = lib
+        self.voice_names: frozenset[str] = self._list_voice_names()
         self._chunks: list[bytes] = []
         # The library keeps only a raw pointer, so the ctypes wrapper must outlive it.
         self._callback = _SynthCallback(self._collect)
         lib.espeak_SetSynthCallback(self._callback)
+
+    def _list_voice_names(self) -> frozenset[str]:
+        """Every name `espeak_SetVoiceByName` finds a voice by, lower-case: each voice's
+        name, its file (with and without the language family) and its languages."""
+        names: set[str] = set()
+        listed = self._lib.espeak_ListVoices(None)
+        index = 0
+        while listed[index]:
+            voice = listed[index].contents
+            identifier = (voice.identifier or b"").decode(errors="replace")
+            names |= {(voice.name or b"").decode(errors="replace"), identifier}
+            names.add(identifier.rpartition("/")[2])
+            cursor = voice.languages
+            while cursor and ctypes.string_at(cursor, 1)[0]:
+                language = ctypes.string_at(cursor + 1)
+                names.add(language.decode(errors="replace"))
+                cursor += 2 + len(language)
+            index += 1
+        return frozenset(name.lower() for name in names if name)
+
+    def accepts(self, voice_id: str) -> bool:
+        """Whether `voice_id` (a voice name with an optional `+variant`) names a voice."""
+        name, plus, variant = voice_id.partition("+")
+        if "\x00" in voice_id or (plus and variant not in self.variants):
+            return False
+        return name.strip().lower() in self.voice_names
 
     def _collect(
         self, wav: ctypes._Pointer[ctypes.c_short], count: int, _events: int | None
@@ -256,15 +343,27 @@ _engine: _Engine | None = None
 _THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="espeak")
 
 
-def _synthesize_pcm(text: str, voice_id: str) -> tuple[bytes, int]:
+def _loaded_engine() -> _Engine:
+    """The engine, loaded on first use; call with `_LOCK` held."""
     global _engine
+    if _engine is None:
+        try:
+            _engine = _Engine()
+        except OSError as exc:
+            raise _EspeakError(f"cannot load espeak-ng: {exc}") from exc
+    return _engine
+
+
+def _synthesize_pcm(text: str, voice_id: str) -> tuple[bytes, int]:
     with _LOCK:
-        if _engine is None:
-            try:
-                _engine = _Engine()
-            except OSError as exc:
-                raise _EspeakError(f"cannot load espeak-ng: {exc}") from exc
-        return _engine.synthesize(text, voice_id), _engine.sample_rate
+        engine = _loaded_engine()
+        return engine.synthesize(text, voice_id), engine.sample_rate
+
+
+def _accepted(voice_ids: Collection[str]) -> frozenset[str]:
+    with _LOCK:
+        engine = _loaded_engine()
+        return frozenset(v for v in voice_ids if engine.accepts(v))
 
 
 def _encode_mp3(pcm: bytes, sample_rate: int, bit_rate: int) -> bytes:
@@ -304,6 +403,17 @@ class EspeakSynthesizer:
                 message, category=category, code=code, retryable=retryable, detail=str(exc)
             ) from exc
         return SpeechResult(audio=audio, characters_billed=len(text))
+
+    async def accepts(self, provider_voice_ids: Collection[str]) -> frozenset[str]:
+        """The ids naming a voice of the bundled espeak-ng (`+variant` suffixes included)."""
+        wanted = tuple(provider_voice_ids)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(_THREADS, _accepted, wanted)
+        except _EspeakError as exc:
+            message, category, code, retryable = _ENGINE_FAILED
+            raise SpeechError(
+                message, category=category, code=code, retryable=retryable, detail=str(exc)
+            ) from exc
 
     def _render(self, text: str, voice_id: str) -> bytes:
         pcm, sample_rate = _synthesize_pcm(text, voice_id)

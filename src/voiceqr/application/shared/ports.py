@@ -7,7 +7,7 @@ narrow unit of work, are in its `ports.py`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, Self, TypeVar
@@ -121,6 +121,14 @@ class SpeechSynthesizer(Protocol):
     max_text_length: int
 
     async def synthesize(self, text: str, voice: Voice) -> SpeechResult: ...
+
+    async def accepts(self, provider_voice_ids: Collection[str]) -> frozenset[str]:
+        """Those of `provider_voice_ids` this provider can speak with (asked of the
+        provider itself: a voice is published only when it is accepted).
+
+        Raises `SpeechError` (category provider) when the provider cannot be asked.
+        """
+        ...
 
 
 @dataclass(frozen=True, slots=True)

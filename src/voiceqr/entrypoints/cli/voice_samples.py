@@ -15,10 +15,11 @@ import typer
 from voiceqr.application.voices.samples import SPOKEN_LABEL, UploadedFile
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.authz import OPERATOR
-from voiceqr.domain.shared.errors import NotFound
 from voiceqr.domain.voices.samples import MAX_SAMPLE_BYTES
 from voiceqr.domain.voices.voice import VoiceSample
 from voiceqr.entrypoints.cli.kit import echo_lines, fail, run
+from voiceqr.entrypoints.cli.voices import app as voices_app
+from voiceqr.entrypoints.cli.voices import find_voice
 
 sample_app = typer.Typer(
     name="sample", no_args_is_help=True, help="A voice's audio samples: add, speak, delete."
@@ -29,21 +30,9 @@ VoiceOption = Annotated[
 ]
 
 
-async def _voice_id(platform: Platform, wanted: str) -> UUID:
-    """A voice by id, or any voice (published or not) by name."""
-    try:
-        return UUID(wanted)
-    except ValueError:
-        pass
-    voices = await platform.voices.list_all(OPERATOR)
-    matches = [v.id for v in voices if v.name.lower() == wanted.strip().lower()]
-    if len(matches) != 1:
-        names = ", ".join(v.name for v in voices) or "none"
-        raise NotFound(
-            f"No single voice is called '{wanted}' (voices: {names}); use its id.",
-            code="voice_not_found",
-        )
-    return matches[0]
+async def _any_voice(platform: Platform, wanted: str) -> UUID:
+    """A voice by id or name, published or not (samples are added before publishing)."""
+    return await find_voice(platform, wanted, published_only=False)
 
 
 def _line(sample: VoiceSample) -> str:
@@ -71,7 +60,7 @@ def add(
 
     async def work(platform: Platform) -> list[VoiceSample]:
         return await platform.voice_samples.add_uploaded(
-            OPERATOR, await _voice_id(platform, voice), uploads
+            OPERATOR, await _any_voice(platform, voice), uploads
         )
 
     echo_lines(run(work), _line, none="no sample added")
@@ -87,7 +76,7 @@ def speak(
 
     async def work(platform: Platform) -> VoiceSample:
         return await platform.voice_samples.speak(
-            OPERATOR, await _voice_id(platform, voice), text, label=label
+            OPERATOR, await _any_voice(platform, voice), text, label=label
         )
 
     typer.echo(_line(run(work)))
@@ -105,7 +94,7 @@ def delete(
         raise fail(f"'{sample}' is not a sample id", 2) from None
 
     async def work(platform: Platform) -> None:
-        await platform.voice_samples.delete(OPERATOR, await _voice_id(platform, voice), sample_id)
+        await platform.voice_samples.delete(OPERATOR, await _any_voice(platform, voice), sample_id)
 
     run(work)
     typer.echo(f"deleted sample {sample_id}")
@@ -116,11 +105,12 @@ def list_samples(voice: VoiceOption) -> None:
     """A voice's samples in display order."""
 
     async def work(platform: Platform) -> list[VoiceSample]:
-        found = await platform.voices.get(await _voice_id(platform, voice), user=OPERATOR)
+        found = await platform.voices.get(await _any_voice(platform, voice), user=OPERATOR)
         return found.samples
 
     echo_lines(run(work), _line, none="this voice has no sample yet")
 
 
-# No COMMANDS here on purpose: the voices commands attach it as `voiceqr voices sample`.
-__all__ = ["sample_app"]
+# `voiceqr voices sample ...`: attached to the voices commands here (this module is
+# imported before voices.py brings its COMMANDS), so it brings no COMMANDS of its own.
+voices_app.add_typer(sample_app)

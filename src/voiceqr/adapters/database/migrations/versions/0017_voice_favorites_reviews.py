@@ -7,7 +7,7 @@
 Both belong to the person and to the voice: deleting either deletes these rows.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-06 11:00:00.000000
 """
 
@@ -18,7 +18,7 @@ from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -176,8 +176,11 @@ def _spec(data: dict[str, str]) -> VoiceSpec:
         priority = int(data.get("priority", "0") or 0)
     except ValueError:
         raise ValidationError("The priority is a whole number.", code="priority_invalid") from None
+    typed: dict[str, Any] = {
+        name: data.get(name, "").strip() for name in (*_TEXT_FIELDS, *_MORE_TEXT_FIELDS)
+    }
     return VoiceSpec(
-        **{name: data.get(name, "").strip() for name in (*_TEXT_FIELDS, *_MORE_TEXT_FIELDS)},
+        **typed,
         provider=data.get("provider", "espeak"),
         priority=priority,
         published=False,  # published from its page, once it has a sample
