@@ -525,10 +525,10 @@ async def test_seed_leaves_an_existing_gallery_alone(s: Services) -> None:
 
 
 def test_the_default_galleries_have_eight_voices_with_accents_per_provider() -> None:
-    from voiceqr.adapters.speech.espeak import DEFAULT_VOICES
-    from voiceqr.bootstrap.voices import ELEVENLABS_DEFAULT_VOICES
+    from voiceqr.bootstrap.voices import DEFAULT_GALLERY
 
-    for specs in (DEFAULT_VOICES, ELEVENLABS_DEFAULT_VOICES):
+    assert set(DEFAULT_GALLERY) == {"espeak", "elevenlabs"}
+    for specs in DEFAULT_GALLERY.values():
         voices = [Voice(id=uuid7(), **_fields(spec)) for spec in specs]  # valid voices
         assert len(voices) >= 8
         assert len({v.accent for v in voices}) >= 4

@@ -7,7 +7,9 @@ import uuid
 
 import pytest
 
-from voiceqr.adapters.speech.espeak import DEFAULT_VOICES, DefaultVoice, EspeakSynthesizer
+from voiceqr.adapters.speech.espeak import EspeakSynthesizer
+from voiceqr.application.voices.gallery import VoiceSpec
+from voiceqr.bootstrap.voices import ESPEAK_DEFAULT_VOICES as DEFAULT_VOICES
 from voiceqr.domain.shared.errors import ErrorCategory, SpeechError, ValidationError
 from voiceqr.domain.voices.voice import Voice
 
@@ -34,7 +36,7 @@ def synthesizer() -> EspeakSynthesizer:
 
 def test_default_voices_are_well_formed() -> None:
     assert len(DEFAULT_VOICES) >= 8
-    assert all(isinstance(spec, DefaultVoice) for spec in DEFAULT_VOICES)
+    assert all(isinstance(spec, VoiceSpec) for spec in DEFAULT_VOICES)
     assert len({spec.name for spec in DEFAULT_VOICES}) == len(DEFAULT_VOICES)
     assert len({spec.provider_voice_id for spec in DEFAULT_VOICES}) == len(DEFAULT_VOICES)
     assert {spec.type for spec in DEFAULT_VOICES} == {"female", "male"}
@@ -55,7 +57,7 @@ def test_default_voices_are_well_formed() -> None:
 
 
 @pytest.mark.parametrize("spec", DEFAULT_VOICES, ids=lambda spec: spec.provider_voice_id)
-async def test_default_voice_speaks_mp3(synthesizer: EspeakSynthesizer, spec: DefaultVoice) -> None:
+async def test_default_voice_speaks_mp3(synthesizer: EspeakSynthesizer, spec: VoiceSpec) -> None:
     short = await synthesizer.synthesize(SHORT, make_voice(spec.provider_voice_id))
     long = await synthesizer.synthesize(LONG, make_voice(spec.provider_voice_id))
 

@@ -17,8 +17,9 @@ from tests.integration.elevenlabs_server import (
     elevenlabs_server,  # noqa: F401
 )
 from voiceqr.adapters.speech.elevenlabs import ElevenLabsSynthesizer
-from voiceqr.adapters.speech.espeak import DEFAULT_VOICES, EspeakSynthesizer
+from voiceqr.adapters.speech.espeak import EspeakSynthesizer
 from voiceqr.bootstrap.voices import ELEVENLABS_DEFAULT_VOICES
+from voiceqr.bootstrap.voices import ESPEAK_DEFAULT_VOICES as DEFAULT_VOICES
 from voiceqr.domain.shared.errors import ErrorCategory, SpeechError
 
 
