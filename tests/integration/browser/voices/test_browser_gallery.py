@@ -184,3 +184,25 @@ def test_a_voice_picked_in_the_gallery_comes_back_to_the_create_page_with_the_te
     expect(submit).to_be_in_viewport()
     assert_fits_the_screen(page)
     assert_accessible(page, state="the picked voice chosen")
+
+
+def test_a_voices_page_explains_why_rating_waits_for_audio_made_with_it(
+    server: str, page: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/voices?sort=name")
+    first = page.locator(".voice-card").first
+    name = first.locator(".voice-name").inner_text()
+    first.get_by_role("link", name=re.compile(r"^Reviews")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    expect(page.locator(".empty")).to_have_text("No reviews yet.")
+    assert_fits_the_screen(page)
+    assert_accessible(page, state="a voice without reviews")
+
+    page.get_by_label("5 stars").check()
+    page.get_by_role("button", name=f"Rate {name}").click()
+    expect(page.locator("#review-error")).to_have_text(
+        "You can rate a voice once you have made audio with it."
+    )
+    assert_accessible(page, state="rating refused")

@@ -10,7 +10,14 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.integration.http_helpers import BROWSER, Agent, RunningApp, audio_sources
+from tests.integration.http_helpers import (
+    BROWSER,
+    Agent,
+    RunningApp,
+    audio_sources,
+    wait_until_finished,
+)
+from voiceqr.entrypoints.http.voices import gallery_pages
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -242,3 +249,67 @@ async def test_an_altered_reviews_cursor_is_refused_in_words(
     page = await alice.get(f"/voices/{voices[0]['id']}?after=not-ours", headers=BROWSER)
     assert page.status_code == 422
     assert "This cursor is not one we gave out" in page.text
+
+
+async def test_a_text_brought_from_the_create_page_recommends_voices_for_it(
+    alice: Agent, voices: list[dict[str, Any]]
+) -> None:
+    text = "Once upon a time a teddy and a dragon went to sleep."
+    html = await gallery(alice, pick="1", text=text)
+    assert "Choose a voice for your audio" in html
+    assert "Guess from my text" in html
+    assert f'name="text" value="{text}"' in html
+    assert 'name="pick" value="1"' in html
+    suited = [v["name"] for v in voices if "children" in v["use_cases"]]
+    assert suited
+    assert card_names(html)[: len(suited)] == suited
+
+
+async def test_visitors_are_sent_to_sign_in_to_star_or_rate(
+    app: RunningApp, voices: list[dict[str, Any]]
+) -> None:
+    visitor = Agent(app.anonymous.client)
+    voice_id = voices[0]["id"]
+    for action, data in (("favorite", {"starred": "1"}), ("review", {"rating": "5"})):
+        # A visitor has no star or review form: a token from the sign-in form gets past CSRF.
+        response = await visitor.submit("/signin", f"/voices/{voice_id}/{action}", data)
+        assert response.status_code in (302, 303), response.text
+        assert response.headers["location"].startswith("/signin")
+
+
+async def test_another_users_review_is_never_changed_by_the_form(
+    alice: Agent, bob: Agent, spoken: dict[str, Any]
+) -> None:
+    voice_id = spoken["voice_id"]
+    page = f"/voices/{voice_id}"
+    assert (await alice.submit(page, f"{page}/review", {"rating": "5"})).status_code == 303
+    refused = await bob.submit(page, f"{page}/review", {"rating": "1", "text": "Mine now"})
+    assert refused.status_code == 403
+    own = await alice.get(f"/api/v1/voices/{voice_id}/review")
+    assert own.json()["rating"] == 5
+
+
+async def test_reviews_come_a_page_at_a_time_newest_first(
+    monkeypatch: pytest.MonkeyPatch, alice: Agent, bob: Agent, spoken: dict[str, Any]
+) -> None:
+    voice_id = spoken["voice_id"]
+    page = f"/voices/{voice_id}"
+    assert (
+        await alice.submit(page, f"{page}/review", {"rating": "5", "text": "First"})
+    ).status_code == 303
+    made = await bob.post("/api/v1/generations", json={"text": "Hello.", "voice_id": voice_id})
+    assert made.status_code == 202, made.text
+    assert (await wait_until_finished(bob, made.json()["id"]))["status"] == "completed"
+    sent = await bob.submit(page, f"{page}/review", {"rating": "3", "text": "Second"})
+    assert sent.status_code == 303, sent.text
+    monkeypatch.setattr(gallery_pages, "REVIEWS_PER_PAGE", 1)
+
+    newest = (await alice.get(page, headers=BROWSER)).text
+    reviews = newest[newest.index('class="review-list"') :]
+    assert "Second" in reviews
+    assert "First" not in reviews
+    older = re.search(r'href="(/voices/[^"]+\?after=[^"#]+)#reviews">Older reviews', newest)
+    assert older, newest
+    rest = (await alice.get(older.group(1).replace("&amp;", "&"), headers=BROWSER)).text
+    assert "First" in rest[rest.index('class="review-list"') :]
+    assert "Newest reviews" in rest
