@@ -51,14 +51,20 @@ async def _create_page(
 ) -> Template:
     """The create form with its compact voice picker. A re-rendered form keeps what was
     sent; a fresh one restores the saved draft, its voice chosen unless `voice_id` (the
-    voice picked in the gallery) says otherwise, else the default voice."""
+    voice picked in the gallery) says otherwise, else the default voice, else the one
+    last used."""
     gallery = await platform.voices.list_for(user)
     by_id = {v.id: v for v in gallery}
     favorites = [i for i in await platform.voice_engagement.starred(user) if i in by_id]
     recent = [i for i in await platform.profile.recent_voice_ids(user) if i in by_id]
     preferences = await platform.profile.get(user)
     draft = not submitted
-    preselect = [voice_id, str(preferences.draft_voice_id), str(preferences.default_voice_id)]
+    preselect = [
+        voice_id,
+        str(preferences.draft_voice_id),
+        str(preferences.default_voice_id),
+        *(str(i) for i in [*recent, *favorites][:1]),  # else the voice last used
+    ]
     listed = {str(i) for i in by_id}
     chosen = next((v for v in preselect if v in listed), str(gallery[0].id) if gallery else "")
     short = list(dict.fromkeys([*([UUID(chosen)] if chosen else []), *favorites, *recent]))
