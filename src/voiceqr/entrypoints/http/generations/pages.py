@@ -29,14 +29,12 @@ from voiceqr.entrypoints.http.generations.views import (
     label_choices,
 )
 from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status
-from voiceqr.entrypoints.http.kit.voices import voice_out
+from voiceqr.entrypoints.http.kit.voices import GUESS_FROM_CHARS, voice_out
 
 # The picker's short list: the chosen voice, favorites, then recently used ones, topped
 # up from the gallery's order so a new account still has a few to choose from.
 PICKER_LEAST = 4
 PICKER_MOST = 8
-# The "Browse all voices" link carries the start of the text: the gallery guesses from it.
-GUESS_FROM = 300
 
 
 async def _create_page(
@@ -87,8 +85,8 @@ async def _create_page(
         draft_saved_at=preferences.draft_saved_at if draft and shown_text else None,
         voice_id=chosen,
         browse_url="/voices?"
-        + urlencode({"pick": 1, **({"text": shown_text[:GUESS_FROM]} if shown_text else {})}),
-        guess_from=GUESS_FROM,
+        + urlencode({"pick": 1, **({"text": shown_text[:GUESS_FROM_CHARS]} if shown_text else {})}),
+        guess_from=GUESS_FROM_CHARS,
         max_chars=max_chars,
         max_draft=MAX_DRAFT_LENGTH,
     )

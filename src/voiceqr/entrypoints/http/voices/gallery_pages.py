@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from voiceqr.application.voices.engagement import ReviewPage
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import User
-from voiceqr.domain.generations.previews import MAX_PREVIEW_TEXT, MAX_VOICES, MIN_VOICES
+from voiceqr.domain.generations.previews import MAX_VOICES, MIN_VOICES
 from voiceqr.domain.shared.errors import DomainError, ErrorCategory, NotFound
 from voiceqr.domain.voices.choosing import FilterOptions, VoiceQuery, VoiceSort
 from voiceqr.domain.voices.reviews import MAX_RATING, MIN_RATING, VoiceReview
@@ -26,6 +26,7 @@ from voiceqr.domain.voices.voice import USE_CASES
 from voiceqr.entrypoints.http.kit.auth import current_user, optional_user
 from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status, safe_next
 from voiceqr.entrypoints.http.kit.voice_engagement import voice_cards
+from voiceqr.entrypoints.http.kit.voices import GUESS_FROM_CHARS
 
 _VIEWER = {"viewer": Provide(optional_user)}
 _SIGNED_IN = {"user": Provide(current_user)}
@@ -79,7 +80,7 @@ class GalleryForm:
 
 def read_form(params: Mapping[str, str], options: FilterOptions) -> GalleryForm:
     """The gallery's query string, checked: a filter value must be one its menu offers, a
-    sort or content type one the gallery knows; a text to guess from is cut to 300."""
+    sort or content type one the gallery knows; a text to guess from is cut short."""
     form = GalleryForm()
     values = form.values
     values["q"] = params.get("q", "").strip()
@@ -98,7 +99,7 @@ def read_form(params: Mapping[str, str], options: FilterOptions) -> GalleryForm:
     values["for"] = params.get("for", "").strip()
     if values["for"] and values["for"] not in USE_CASES:
         form.problems.append("Pick the kind of content from the list.")
-    values["text"] = params.get("text", "")[:MAX_PREVIEW_TEXT]
+    values["text"] = params.get("text", "")[:GUESS_FROM_CHARS]
     values["pick"] = "1" if params.get("pick") else ""
     return form
 
@@ -114,9 +115,9 @@ async def gallery_page(
     form = read_form(request.query_params, options)
     cards = []
     if not form.problems:
-        found = await platform.voices.browse(viewer, form.query())
-        cards = await voice_cards(platform, viewer, found)
-        if viewer is not None and form.query().sort is VoiceSort.RECOMMENDED:
+        query = form.query()
+        cards = await voice_cards(platform, viewer, await platform.voices.browse(viewer, query))
+        if viewer is not None and query.sort is VoiceSort.RECOMMENDED:
             cards.sort(key=lambda c: not c.engagement.favorite)  # stable: favorites first
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return page(
