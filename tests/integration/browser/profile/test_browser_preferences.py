@@ -40,8 +40,9 @@ def test_typed_text_is_autosaved_restored_and_cleared_by_a_generation(
         page = context.new_page()
         sign_in(page, server, EMAIL, PASSWORD)
 
-        second = page.locator("label.voice").nth(1)
+        second = page.locator("label.pick").nth(1)
         second.locator(".voice-name").click()
+        second_id = second.locator("input[type=radio]").get_attribute("value")
         text = "Half-typed words about the east wing"
         page.locator("#text").fill(text)
         expect(page.locator("#draft-status")).to_have_text("Draft saved")
@@ -49,7 +50,7 @@ def test_typed_text_is_autosaved_restored_and_cleared_by_a_generation(
         # Another visit (a closed tab, a crash) finds the text and the voice again.
         page.reload()
         expect(page.locator("#text")).to_have_value(text)
-        expect(second.locator("input[type=radio]")).to_be_checked()
+        expect(page.locator(f'input[name="voice_id"][value="{second_id}"]')).to_be_checked()
         expect(page.locator("#draft-status")).to_have_text("Draft restored")
         assert_accessible(page, state="a restored draft")
 
@@ -57,8 +58,10 @@ def test_typed_text_is_autosaved_restored_and_cleared_by_a_generation(
         expect(page).to_have_url(re.compile(r"/generations/[0-9a-f-]{36}$"))
         page.goto(f"{server}/generations/new")
         expect(page.locator("#text")).to_have_value("")
-        # The voice just used is first in the picker now, labelled as recent.
-        first = page.locator("label.voice").first
+        # The voice just used is first in the picker now, chosen and labelled as recent.
+        first = page.locator("label.pick").first
         expect(first.locator(".recent")).to_have_text("Recent")
+        expect(first.locator("input[type=radio]")).to_have_attribute("value", second_id)
+        expect(first.locator("input[type=radio]")).to_be_checked()
     finally:
         context.close()

@@ -23,18 +23,22 @@ from tests.integration.http_helpers import (
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-async def test_the_create_page_lists_voices_with_sample_audio(
+async def test_the_create_page_offers_a_short_list_and_the_chosen_voices_sample(
     app: RunningApp, alice: Agent, voices: list[dict[str, Any]]
 ) -> None:
     page = await alice.get("/generations/new", headers=BROWSER)
 
     assert page.status_code == 200
     html = page.text
-    for voice in voices:
+    assert len(voices) > 4
+    assert html.count('type="radio" name="voice_id"') == 4  # a short list, not the gallery
+    for voice in voices[:4]:
         assert f'value="{voice["id"]}"' in html
-        assert voice["name"] in html
+    assert f'value="{voices[0]["id"]}" checked' in html
+    assert f"{len(voices)} in the gallery" in html
+    assert 'href="/voices?pick=1"' in html
     sources = audio_sources(html)
-    assert sources == [s["url"] for v in voices for s in v["samples"]]
+    assert sources == [voices[0]["samples"][0]["url"]]  # the chosen voice, playable
     assert looks_like_mp3(await fetch_audio(app.anonymous, sources[0]))
 
 

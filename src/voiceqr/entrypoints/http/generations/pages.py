@@ -29,7 +29,12 @@ from voiceqr.entrypoints.http.generations.views import (
     label_choices,
 )
 from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status
-from voiceqr.entrypoints.http.kit.voices import voice_out
+from voiceqr.entrypoints.http.kit.voices import GUESS_FROM_CHARS, voice_out
+
+# The picker's short list: the chosen voice, favorites, then recently used ones, topped
+# up from the gallery's order so a new account still has a few to choose from.
+PICKER_LEAST = 4
+PICKER_MOST = 8
 
 
 async def _create_page(
@@ -39,38 +44,62 @@ async def _create_page(
     error: str | None = None,
     text: str = "",
     voice_id: str = "",
+    submitted: bool = True,
     status: int = 200,
 ) -> Template:
-    """The create form: a re-rendered form keeps what was sent; otherwise the saved draft
-    and the default voice fill it in. Recently used voices come first."""
-    voices = [await voice_out(platform, v) for v in await platform.voices.list_for(user)]
-    recent = await platform.profile.recent_voice_ids(user)
-    rank = {recent_id: i for i, recent_id in enumerate(recent)}
-    voices.sort(key=lambda v: rank.get(v.id, len(rank)))  # stable: the rest keep their order
+    """The create form with its compact voice picker. A re-rendered form keeps what was
+    sent; a fresh one restores the saved draft, its voice chosen unless `voice_id` (the
+    voice picked in the gallery) says otherwise, else the default voice, else the one
+    last used."""
+    gallery = await platform.voices.list_for(user)
+    by_id = {v.id: v for v in gallery}
+    favorites = [i for i in await platform.voice_engagement.starred(user) if i in by_id]
+    recent = [i for i in await platform.profile.recent_voice_ids(user) if i in by_id]
     preferences = await platform.profile.get(user)
-    listed = {str(v.id) for v in voices}
-    preselect = [voice_id, str(preferences.draft_voice_id), str(preferences.default_voice_id)]
+    draft = not submitted
+    preselect = [
+        voice_id,
+        str(preferences.draft_voice_id),
+        str(preferences.default_voice_id),
+        *(str(i) for i in [*recent, *favorites][:1]),  # else the voice last used
+    ]
+    listed = {str(i) for i in by_id}
+    chosen = next((v for v in preselect if v in listed), str(gallery[0].id) if gallery else "")
+    short = list(dict.fromkeys([*([UUID(chosen)] if chosen else []), *favorites, *recent]))
+    short += [v.id for v in gallery if v.id not in short][: max(0, PICKER_LEAST - len(short))]
+    picker = [await voice_out(platform, by_id[i]) for i in short[:PICKER_MOST]]
     max_chars = max(
         (s.max_text_length for s in platform.generations.generations.synthesizers()), default=5000
     )
+    shown_text = preferences.draft_text if draft else text
     return page(
         "generations/create.html",
         status,
         user=user,
-        voices=voices,
-        recent={str(recent_id) for recent_id in recent},
+        voices=picker,
+        gallery_size=len(gallery),
+        favorites={str(i) for i in favorites},
+        recent={str(i) for i in recent},
         error=error,
-        text=text if text or voice_id else preferences.draft_text,
-        draft_saved_at=None if text or voice_id else preferences.draft_saved_at,
-        voice_id=next((v for v in preselect if v in listed), str(voices[0].id) if voices else ""),
+        text=shown_text,
+        draft_saved_at=preferences.draft_saved_at if draft and shown_text else None,
+        voice_id=chosen,
+        browse_url="/voices?"
+        + urlencode({"pick": 1, **({"text": shown_text[:GUESS_FROM_CHARS]} if shown_text else {})}),
+        guess_from=GUESS_FROM_CHARS,
         max_chars=max_chars,
         max_draft=MAX_DRAFT_LENGTH,
     )
 
 
 @get("/generations/new")
-async def create_page(platform: NamedDependency[Platform], user: NamedDependency[User]) -> Template:
-    return await _create_page(platform, user)
+async def create_page(
+    platform: NamedDependency[Platform],
+    user: NamedDependency[User],
+    voice_id: FromQuery[str] = "",
+) -> Template:
+    """The create form; `voice_id` is the voice chosen in the gallery, the draft kept."""
+    return await _create_page(platform, user, voice_id=voice_id[:64], submitted=False)
 
 
 @post(

@@ -8,11 +8,16 @@ too, and features share only what is in the kit. Merge it into a card with
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 import msgspec
 
 from voiceqr.application.voices.engagement import VoiceStanding
+from voiceqr.application.voices.gallery import VoiceCard
+from voiceqr.bootstrap import Platform
+from voiceqr.domain.authz import Actor
+from voiceqr.entrypoints.http.kit.voices import VoiceOut, voice_out
 
 
 class VoiceEngagementOut(msgspec.Struct, kw_only=True):
@@ -30,3 +35,26 @@ def voice_engagement_out(voice_id: UUID, standing: VoiceStanding) -> VoiceEngage
         rating_count=standing.rating.count,
         favorite=standing.favorite,
     )
+
+
+class VoiceCardOut(msgspec.Struct, kw_only=True):
+    """A voice card as the pages show it (the gallery, the create page's picker): the
+    voice, and what the viewer sees of its engagement."""
+
+    voice: VoiceOut
+    engagement: VoiceEngagementOut
+
+
+async def voice_cards(
+    platform: Platform, viewer: Actor | None, cards: Sequence[VoiceCard]
+) -> list[VoiceCardOut]:
+    """`cards` in their order, each with its rating and the viewer's star (one call for
+    all of them)."""
+    standings = await platform.voice_engagement.standings(viewer, [c.voice.id for c in cards])
+    return [
+        VoiceCardOut(
+            voice=await voice_out(platform, card),
+            engagement=voice_engagement_out(card.voice.id, standings[card.voice.id]),
+        )
+        for card in cards
+    ]

@@ -16,6 +16,10 @@ from voiceqr.bootstrap import Platform
 from voiceqr.domain.voices.choosing import Popularity
 from voiceqr.domain.voices.voice import Editor, Voice
 
+# How much of a text the gallery takes to guess what voices suit it: the create page's
+# "Browse all voices" link carries that much of the text being typed.
+GUESS_FROM_CHARS = 300
+
 
 class SampleOut(msgspec.Struct):
     id: UUID

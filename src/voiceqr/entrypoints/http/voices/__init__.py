@@ -9,6 +9,7 @@ from voiceqr.entrypoints.http.voices import (
     compare_api,
     compare_pages,
     engagement_api,
+    gallery_pages,
     samples_api,
 )
 
@@ -26,6 +27,10 @@ pages_router = Router(
     path="/",
     include_in_schema=False,
     route_handlers=[
+        gallery_pages.gallery_page,
+        gallery_pages.voice_page,
+        gallery_pages.favorite_submit,
+        gallery_pages.review_submit,
         compare_pages.compare_page,
         compare_pages.compare_submit,
         compare_pages.comparison_page,

@@ -57,9 +57,12 @@ async def _compare_page(
 
 @get("/voices/compare", dependencies=_SIGNED_IN)
 async def compare_page(
-    platform: NamedDependency[Platform], user: NamedDependency[User]
+    platform: NamedDependency[Platform],
+    user: NamedDependency[User],
+    voice_ids: FromQuery[list[str] | None] = None,
 ) -> Template:
-    return await _compare_page(platform, user)
+    """The form, with the voices ticked in the gallery (`voice_ids`) already ticked."""
+    return await _compare_page(platform, user, picked=list(voice_ids or []))
 
 
 @post("/voices/compare", status_code=303, dependencies=_SIGNED_IN)

@@ -7,6 +7,7 @@
   var status = document.getElementById("draft-status");
   if (!text || !count) return;
   text.addEventListener("input", function () { count.textContent = String(text.value.length); });
+  picker();
   if (!form || !status || !window.fetch) return;
 
   var maxDraft = Number(status.getAttribute("data-max")) || 5000;
@@ -57,4 +58,41 @@
     clearInterval(every);
     if (pause) clearTimeout(pause);
   });
+
+  // The picker: the chosen line follows the ticked voice, and "Browse all voices" carries
+  // the start of the text so the gallery recommends voices for it.
+  function picker() {
+    var browse = document.getElementById("browse-voices");
+    if (browse && window.URL) {
+      var guess = Number(browse.getAttribute("data-guess")) || 300;
+      var follow = function () {
+        var url = new URL(browse.href, window.location.href);
+        if (text.value.trim()) url.searchParams.set("text", text.value.slice(0, guess));
+        else url.searchParams.delete("text");
+        browse.href = url.pathname + url.search;
+      };
+      text.addEventListener("input", follow);
+      follow();
+    }
+    var name = document.getElementById("chosen-name");
+    if (!form || !name) return;
+    var meta = document.getElementById("chosen-meta");
+    var sample = document.getElementById("chosen-sample");
+    var badge = document.getElementById("chosen-unpublished");
+    form.addEventListener("change", function (event) {
+      var radio = event.target;
+      if (radio.name !== "voice_id" || !radio.checked) return;
+      name.textContent = radio.getAttribute("data-name");
+      if (meta) meta.textContent = radio.getAttribute("data-meta");
+      if (badge) badge.hidden = radio.getAttribute("data-published") === "true";
+      if (sample) {
+        var url = radio.getAttribute("data-sample");
+        sample.hidden = !url;
+        if (url) {
+          sample.src = url;
+          sample.setAttribute("aria-label", radio.getAttribute("data-name") + ": sample");
+        }
+      }
+    });
+  }
 })();

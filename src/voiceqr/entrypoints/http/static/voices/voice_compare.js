@@ -25,6 +25,9 @@
   }
 
   text.addEventListener("input", function () { chars.textContent = String(text.value.length); });
+  // Voices ticked in the gallery arrive ticked: say so now, not on the first click (the
+  // words appearing then would move the button from under the pointer).
+  if (ticked()) pick.textContent = advice();
   form.addEventListener("change", function () { pick.textContent = advice(); });
   form.addEventListener("submit", function (event) {
     var n = ticked();
