@@ -27,7 +27,6 @@ from tests.integration.processes import (
     wait_until_async,
 )
 from voiceqr.adapters.queue.taskiq import CONSUMER_GROUP, RedisJobStream, redis_stream_broker
-from voiceqr.application.voices.gallery import VoiceSpec
 from voiceqr.bootstrap import build
 from voiceqr.domain.accounts.users import Role
 from voiceqr.domain.authz import OPERATOR
@@ -173,9 +172,8 @@ async def test_the_job_stream_stays_short_however_many_generations_are_made(
             role=Role.ADMIN,
             actor=OPERATOR,
         )
-        voice = await platform.voices.create(
-            admin, VoiceSpec("Sam", "en-us", "espeak", published=True)
-        )
+        await platform.voices.seed(platform.default_voices)
+        voice = next(v for v in await platform.voices.list_for(admin) if v.name == "Sam")
         made = [
             await platform.generations.generations.request(
                 admin, text=f"Number {n}.", voice_id=voice.id
