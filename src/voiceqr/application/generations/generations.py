@@ -8,12 +8,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from uuid import UUID
 
 from voiceqr.application.generations.failures import (
     close_running_attempt,
     notify_final_failure,
+    open_attempt,
 )
 from voiceqr.application.generations.lookup import owned_generation
 from voiceqr.application.generations.ports import (
@@ -21,22 +22,19 @@ from voiceqr.application.generations.ports import (
     GenerationRepository,
     GenerationsUnitOfWork,
 )
-from voiceqr.application.generations.speaking import SpeechJob
+from voiceqr.application.generations.speaking import SpeechJob, SpeechPipeline, SpeechWork
 from voiceqr.application.mail.notifications import Notifications
 from voiceqr.application.shared.cursors import decode_cursor, encode_cursor
-from voiceqr.application.shared.jobs import Jobs
 from voiceqr.application.shared.ports import (
-    AudioStorage,
     HistoryPosition,
     PublicCodes,
     SpeechResult,
     SpeechSynthesizer,
 )
 from voiceqr.domain.accounts.users import User
-from voiceqr.domain.generations.failures import AttemptOutcome, GenerationAttempt
+from voiceqr.domain.generations.failures import AttemptOutcome
 from voiceqr.domain.generations.generation import (
     Generation,
-    RetryPolicy,
     clean_text,
     new_public_code,
 )
@@ -113,17 +111,9 @@ def first_revision(generation: Generation) -> GenerationRevision:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Generations:
+class Generations(SpeechPipeline[GenerationsUnitOfWork]):
     """Everything that happens to a generation, from request to audio."""
 
-    uow: Callable[[], GenerationsUnitOfWork]
-    jobs: Jobs
-    speech: Mapping[str, SpeechSynthesizer]
-    storage: AudioStorage
-    clock: Clock
-    retry_policy: RetryPolicy
-    lease: timedelta
-    requeue_after: timedelta
     notifications: Notifications
     codes: PublicCodes
 
@@ -266,47 +256,28 @@ class Generations:
         return await self._job().hand_to_queue(ids)
 
     def _job(self) -> SpeechJob[GenerationsUnitOfWork, Generation]:
-        return SpeechJob(
-            work=_GenerationWork(notifications=self.notifications, codes=self.codes),
-            uow=self.uow,
-            jobs=self.jobs,
-            speech=self.speech,
-            storage=self.storage,
-            clock=self.clock,
-            retry_policy=self.retry_policy,
-            lease=self.lease,
-            requeue_after=self.requeue_after,
-        )
+        return SpeechJob(_GenerationWork(notifications=self.notifications, codes=self.codes), self)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class _GenerationWork:
+class _GenerationWork(SpeechWork[GenerationsUnitOfWork, Generation]):
     """What a generation's attempt writes besides its row: the attempt history, the
     revision it makes, the owner's mail when it fails for good, and the public code's
     cached answer forgotten."""
 
+    noun = "generation"
+    task = PROCESS_GENERATION
+    log = log  # this module's: the job's lines keep the name they always had
+    voice_removed = "The voice of this generation was removed; pick another voice."
+
     notifications: Notifications
     codes: PublicCodes
-    noun: str = "generation"
-    task: str = PROCESS_GENERATION
-    log: logging.Logger = log
-    voice_removed: str = "The voice of this generation was removed; pick another voice."
 
     def rows(self, uow: GenerationsUnitOfWork) -> GenerationRepository:
         return uow.generations
 
     async def started(self, uow: GenerationsUnitOfWork, row: Generation, now: datetime) -> str:
-        history = await uow.generation_attempts.list_for(row.id)
-        number = len(history) + 1
-        await uow.generation_attempts.add(
-            GenerationAttempt(
-                id=uuid7(),
-                generation_id=row.id,
-                number=number,
-                started_at=now,
-                revision=row.revision,
-            )
-        )
+        number = await open_attempt(uow, row, now=now)
         # Named by the attempt's number in the history, which never repeats (an edit
         # or an admin's retry restarts `attempts`): nothing live is overwritten.
         return f"audio/{row.id}/{number}.mp3"

@@ -12,21 +12,18 @@ the expired ones and their audio.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from voiceqr.application.generations.ports import PreviewRepository, PreviewsUnitOfWork
-from voiceqr.application.generations.speaking import SpeechJob
-from voiceqr.application.shared.jobs import Jobs
-from voiceqr.application.shared.ports import AudioStorage, SpeechResult, SpeechSynthesizer
+from voiceqr.application.generations.speaking import SpeechJob, SpeechPipeline, SpeechWork
+from voiceqr.application.shared.ports import SpeechResult
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.authz import Permission, can
-from voiceqr.domain.generations.failures import AttemptOutcome
 from voiceqr.domain.generations.generation import (
     GenerationStatus,
-    RetryPolicy,
     clean_text,
 )
 from voiceqr.domain.generations.previews import (
@@ -87,18 +84,10 @@ class ComparisonView:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Previews:
+class Previews(SpeechPipeline[PreviewsUnitOfWork]):
     """Comparing voices: ask for a comparison, follow it, and make, sweep and expire
     the previews behind it."""
 
-    uow: Callable[[], PreviewsUnitOfWork]
-    jobs: Jobs
-    speech: Mapping[str, SpeechSynthesizer]
-    storage: AudioStorage
-    clock: Callable[[], datetime]
-    retry_policy: RetryPolicy
-    lease: timedelta
-    requeue_after: timedelta
     allowance: DailyAllowance
     keep: timedelta  # how long a preview and a comparison are kept after their last use
 
@@ -270,17 +259,7 @@ class Previews:
         return await self._job().hand_to_queue(ids)
 
     def _job(self) -> SpeechJob[PreviewsUnitOfWork, Preview]:
-        return SpeechJob(
-            work=_PREVIEW_WORK,
-            uow=self.uow,
-            jobs=self.jobs,
-            speech=self.speech,
-            storage=self.storage,
-            clock=self.clock,
-            retry_policy=self.retry_policy,
-            lease=self.lease,
-            requeue_after=self.requeue_after,
-        )
+        return SpeechJob(_PREVIEW_WORK, self)
 
     async def expire(self, *, limit: int = 500) -> int:
         """Delete the previews past their time with their audio, and the comparisons past
@@ -310,14 +289,13 @@ class Previews:
         return gone
 
 
-@dataclass(frozen=True, slots=True)
-class _PreviewWork:
+class _PreviewWork(SpeechWork[PreviewsUnitOfWork, Preview]):
     """A preview's attempt writes nothing besides its row: no history, no mail, no code."""
 
-    noun: str = "preview"
-    task: str = PROCESS_PREVIEW
-    log: logging.Logger = log
-    voice_removed: str = "This voice was removed; pick another voice."
+    noun = "preview"
+    task = PROCESS_PREVIEW
+    log = log
+    voice_removed = "This voice was removed; pick another voice."
 
     def rows(self, uow: PreviewsUnitOfWork) -> PreviewRepository:
         return uow.previews
@@ -325,27 +303,11 @@ class _PreviewWork:
     async def started(self, uow: PreviewsUnitOfWork, row: Preview, now: datetime) -> str:
         return f"previews/{row.id}/{row.attempts}.mp3"
 
-    def claim_fields(self, row: Preview) -> dict[str, object]:
-        return {}
-
     def holds_lease(self, row: Preview, claimed: Preview, now: datetime) -> bool:
         return row.holds_lease(claimed.attempts, now)
 
     def complete(self, row: Preview, key: str, result: SpeechResult, now: datetime) -> None:
         row.complete(audio_key=key, characters_billed=result.characters_billed, now=now)
-
-    async def completed(
-        self, uow: PreviewsUnitOfWork, row: Preview, key: str, result: SpeechResult, now: datetime
-    ) -> None:
-        pass
-
-    async def failed(
-        self, uow: PreviewsUnitOfWork, row: Preview, outcome: AttemptOutcome, now: datetime
-    ) -> None:
-        pass
-
-    def changed(self, row: Preview) -> None:
-        pass
 
 
 _PREVIEW_WORK = _PreviewWork()

@@ -105,7 +105,8 @@ U_contra = TypeVar("U_contra", bound=SpeakingUnitOfWork, contravariant=True)
 
 
 class SpeechWork(Protocol[U_contra, Row]):
-    """One kind of spoken work: what it adds to the shared steps."""
+    """One kind of spoken work: what it adds to the shared steps. A kind subclasses it
+    and keeps the defaults of the hooks it has nothing to add to (from `claim_fields` on)."""
 
     @property
     def noun(self) -> str:
@@ -134,10 +135,6 @@ class SpeechWork(Protocol[U_contra, Row]):
         returns the key its audio is stored under (never one used before)."""
         ...
 
-    def claim_fields(self, row: Row) -> dict[str, object]:
-        """Fields the "attempt started" line carries besides the id and attempt."""
-        ...
-
     def holds_lease(self, row: Row, claimed: Row, now: datetime) -> bool:
         """Whether `row`, read again now, is still the attempt `claimed` started."""
         ...
@@ -146,26 +143,32 @@ class SpeechWork(Protocol[U_contra, Row]):
         """Move `row` to completed with its audio."""
         ...
 
+    def claim_fields(self, row: Row) -> dict[str, object]:
+        """Fields the "attempt started" line carries besides the id and attempt."""
+        return {}
+
     async def completed(
         self, uow: U_contra, row: Row, key: str, result: SpeechResult, now: datetime
     ) -> None:
         """What goes with the completion of `row`, saved already, in its transaction."""
-        ...
+        return
 
     async def failed(self, uow: U_contra, row: Row, outcome: AttemptOutcome, now: datetime) -> None:
-        """After `row` recorded a failure or a lost worker: what goes with it."""
-        ...
+        """After `row` recorded a failure or a lost worker: what goes with it, in the
+        same transaction."""
+        return
 
     def changed(self, row: Row) -> None:
         """After a commit that completed or failed `row` (a cache to forget, say)."""
-        ...
+        return
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SpeechJob(Generic[U, Row]):
-    """Processes, sweeps and hands to the queue the rows of one kind of work."""
+class SpeechPipeline(Generic[U]):
+    """What spoken work runs on: its unit of work, the queue, the speech providers, the
+    audio store, the clock, and how attempts are leased and retried. `Generations` and
+    `Previews` are built on it and hand themselves to their `SpeechJob`."""
 
-    work: SpeechWork[U, Row]
     uow: Callable[[], U]
     jobs: Jobs
     speech: Mapping[str, SpeechSynthesizer]
@@ -173,7 +176,15 @@ class SpeechJob(Generic[U, Row]):
     clock: Callable[[], datetime]
     retry_policy: RetryPolicy
     lease: timedelta
-    requeue_after: timedelta
+    requeue_after: timedelta  # a pending row handed over this long ago is handed over again
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechJob(Generic[U, Row]):
+    """Processes, sweeps and hands to the queue the rows of one kind of work."""
+
+    work: SpeechWork[U, Row]
+    pipeline: SpeechPipeline[U]
 
     async def process(self, row_id: UUID) -> str:
         """Claim -> synthesize -> store -> complete, or record the failure; returns what
@@ -199,7 +210,7 @@ class SpeechJob(Generic[U, Row]):
         try:
             if voice is None:
                 raise ValidationError(work.voice_removed, code="voice_deleted")
-            synthesizer = self.speech.get(voice.provider)
+            synthesizer = self.pipeline.speech.get(voice.provider)
             if synthesizer is None:
                 raise DomainError(
                     "This voice is not available right now.",
@@ -218,7 +229,7 @@ class SpeechJob(Generic[U, Row]):
                     audio_bytes=len(result.audio),
                 ),
             )
-            await self.storage.put(key, result.audio, result.content_type)
+            await self.pipeline.storage.put(key, result.audio, result.content_type)
             work.log.info(
                 "audio stored", extra=self._fields("store", row_id, attempt, audio_key=key)
             )
@@ -229,13 +240,13 @@ class SpeechJob(Generic[U, Row]):
     async def _claim(self, row_id: UUID) -> tuple[Row, Voice | None, str] | None:
         """Take the lease of a due row; returns it, its voice and its audio key (None
         when it is not due or another worker got it)."""
-        async with self.uow() as uow:
+        async with self.pipeline.uow() as uow:
             row = await self.work.rows(uow).get(row_id)
-            now = self.clock()
+            now = self.pipeline.clock()
             if row is None or not row.is_due(now):
                 return None
             voice = await uow.voices.get(row.voice_id)
-            row.claim(now, self.lease)
+            row.claim(now, self.pipeline.lease)
             try:
                 await self.work.rows(uow).update(row)
                 key = await self.work.started(uow, row, now)
@@ -246,12 +257,12 @@ class SpeechJob(Generic[U, Row]):
 
     async def _finish(self, claimed: Row, key: str, result: SpeechResult) -> str:
         work = self.work
-        async with self.uow() as uow:
+        async with self.pipeline.uow() as uow:
             row = await work.rows(uow).get(claimed.id)
-            now = self.clock()
+            now = self.pipeline.clock()
             if row is None or not work.holds_lease(row, claimed, now):
                 # The lease expired and someone else owns the job now: our audio is an orphan.
-                await self.storage.delete(key)
+                await self.pipeline.storage.delete(key)
                 work.log.warning(
                     f"{work.noun} result discarded: lease lost",
                     extra=self._fields(
@@ -271,9 +282,9 @@ class SpeechJob(Generic[U, Row]):
 
     async def _record_failure(self, claimed: Row, failure: Failure) -> str:
         work, attempt = self.work, claimed.attempts
-        async with self.uow() as uow:
+        async with self.pipeline.uow() as uow:
             row = await work.rows(uow).get(claimed.id)
-            now = self.clock()
+            now = self.pipeline.clock()
             if row is None or not work.holds_lease(row, claimed, now):
                 work.log.warning(
                     f"{work.noun} failure discarded: lease lost",
@@ -282,7 +293,7 @@ class SpeechJob(Generic[U, Row]):
                     ),
                 )
                 return "skipped"
-            row.fail(failure, now=now, policy=self.retry_policy)
+            row.fail(failure, now=now, policy=self.pipeline.retry_policy)
             await work.rows(uow).update(row)
             action = "failed" if row.is_finished else "retry_scheduled"
             await work.failed(uow, row, AttemptOutcome(action), now)
@@ -299,13 +310,13 @@ class SpeechJob(Generic[U, Row]):
 
     async def sweep(self, *, limit: int = 500) -> int:
         """Put expired leases back and hand due work to the queue; returns jobs handed over."""
-        work, now = self.work, self.clock()
-        async with self.uow() as uow:
+        work, now = self.work, self.pipeline.clock()
+        async with self.pipeline.uow() as uow:
             expired = await work.rows(uow).with_expired_lease(now=now, limit=limit)
         for row in expired:
-            row.expire_lease(now=now, policy=self.retry_policy)
+            row.expire_lease(now=now, policy=self.pipeline.retry_policy)
             try:
-                async with self.uow() as uow:
+                async with self.pipeline.uow() as uow:
                     await work.rows(uow).update(row)
                     await work.failed(uow, row, AttemptOutcome.WORKER_LOST, now)
                     await uow.commit()
@@ -323,9 +334,9 @@ class SpeechJob(Generic[U, Row]):
                 ),
             )
             self._log_outcome(row, row.attempts)
-        async with self.uow() as uow:
+        async with self.pipeline.uow() as uow:
             due = await work.rows(uow).due_for_enqueue(
-                now=now, enqueued_before=now - self.requeue_after, limit=limit
+                now=now, enqueued_before=now - self.pipeline.requeue_after, limit=limit
             )
         return await self.hand_to_queue([row.id for row in due])
 
@@ -339,9 +350,9 @@ class SpeechJob(Generic[U, Row]):
         """
         if not ids:
             return 0
-        work, jobs = self.work, AfterCommit(self.jobs)
-        async with self.uow() as uow:
-            await work.rows(uow).mark_enqueued(ids, now=self.clock())
+        work, jobs = self.work, AfterCommit(self.pipeline.jobs)
+        async with self.pipeline.uow() as uow:
+            await work.rows(uow).mark_enqueued(ids, now=self.pipeline.clock())
             for row_id in ids:
                 jobs.enqueue(work.task, str(row_id))
             await jobs.commit(uow)
@@ -353,7 +364,7 @@ class SpeechJob(Generic[U, Row]):
                 jobs.refused,
                 extra={f"{work.noun}_id": str(ids[sent])},
             )
-            async with self.uow() as uow:
+            async with self.pipeline.uow() as uow:
                 await work.rows(uow).mark_enqueued(ids[sent:], now=None)
                 await uow.commit()
         return sent
