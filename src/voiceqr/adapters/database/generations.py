@@ -36,7 +36,7 @@ from voiceqr.adapters.database.organising import (
     filter_conditions,
 )
 from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, row_of
-from voiceqr.adapters.database.spoken_rows import SpokenRowsSql, job_row
+from voiceqr.adapters.database.spoken_rows import SpokenRowsSql, job_columns, job_row
 from voiceqr.application.generations.ports import (
     GenerationAttemptRepository,
     GenerationFilter,
@@ -58,22 +58,11 @@ generations = Table(
     Column("voice_id", GUID, nullable=False),
     Column("text", Text, nullable=False),
     Column("public_code", String(64), nullable=False, unique=True),
-    Column("status", String(20), nullable=False),
-    Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("next_attempt_at", DateTimeUTC),
-    Column("lease_expires_at", DateTimeUTC),
-    Column("enqueued_at", DateTimeUTC),
-    Column("audio_key", String(300)),
+    *job_columns(),
     Column("audio_bytes", BigInteger),
-    Column("characters_billed", Integer, nullable=False, server_default="0"),
-    Column("error_category", String(20)),
-    Column("error_code", String(100)),
-    Column("error_message", Text),
     Column("error_detail", Text),
     Column("created_at", DateTimeUTC, nullable=False),
-    Column("updated_at", DateTimeUTC),
     Column("completed_at", DateTimeUTC),
-    Column("version", Integer, nullable=False, server_default="0"),
     # A tombstone of a deleted generation: the audio is gone and the public code answers 410.
     Column("deleted_at", DateTimeUTC),
     # Regenerating: the revision the current job makes, and the one whose audio is live.

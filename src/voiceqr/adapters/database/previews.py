@@ -16,7 +16,6 @@ from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
 from sqlalchemy import (
     Column,
     Index,
-    Integer,
     RowMapping,
     String,
     Table,
@@ -29,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, row_of
-from voiceqr.adapters.database.spoken_rows import SpokenRowsSql, job_row
+from voiceqr.adapters.database.spoken_rows import SpokenRowsSql, job_columns, job_row
 from voiceqr.application.generations.ports import ComparisonRepository, PreviewRepository
 from voiceqr.domain.generations.previews import Comparison, Preview
 from voiceqr.domain.shared.errors import Conflict
@@ -47,18 +46,7 @@ voice_previews = Table(
     belongs_to("requested_by", "users", nullable=False),
     Column("created_at", DateTimeUTC, nullable=False),
     Column("expires_at", DateTimeUTC, nullable=False),
-    Column("status", String(20), nullable=False),
-    Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("next_attempt_at", DateTimeUTC),
-    Column("lease_expires_at", DateTimeUTC),
-    Column("enqueued_at", DateTimeUTC),
-    Column("audio_key", String(300)),
-    Column("characters_billed", Integer, nullable=False, server_default="0"),
-    Column("error_category", String(20)),
-    Column("error_code", String(100)),
-    Column("error_message", Text),
-    Column("updated_at", DateTimeUTC),
-    Column("version", Integer, nullable=False, server_default="0"),
+    *job_columns(),
     # A user's new previews of the last day (the daily allowance).
     Index("ix_voice_previews_requested_by_created", "requested_by", "created_at"),
     # The sweeper's scans and the expiry job's.

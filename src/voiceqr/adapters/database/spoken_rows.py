@@ -14,13 +14,44 @@ from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, RowMapping, Table, or_, select, true, update
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Integer,
+    RowMapping,
+    String,
+    Table,
+    Text,
+    or_,
+    select,
+    true,
+    update,
+)
 
 from voiceqr.adapters.database.shared import Repository, row_of
 from voiceqr.domain.generations.generation import GenerationStatus
 from voiceqr.domain.shared.errors import Conflict, ErrorCategory
 
 Item = TypeVar("Item")
+
+
+def job_columns() -> list[Column[Any]]:
+    """The job state every table of spoken rows has (new columns for each table)."""
+    return [
+        Column("status", String(20), nullable=False),
+        Column("attempts", Integer, nullable=False, server_default="0"),
+        Column("next_attempt_at", DateTimeUTC),
+        Column("lease_expires_at", DateTimeUTC),
+        Column("enqueued_at", DateTimeUTC),
+        Column("audio_key", String(300)),
+        Column("characters_billed", Integer, nullable=False, server_default="0"),
+        Column("error_category", String(20)),
+        Column("error_code", String(100)),
+        Column("error_message", Text),
+        Column("updated_at", DateTimeUTC),
+        Column("version", Integer, nullable=False, server_default="0"),
+    ]
 
 
 def job_row(table: Table, item: Any) -> dict[str, Any]:
