@@ -273,7 +273,7 @@ async def test_a_late_worker_of_the_old_text_cannot_complete_the_new_revision() 
     assert s.db.generation(generation.id).status is GenerationStatus.FAILED
 
     await s.generation_revisions.edit(owner, generation.id, Edit(text=SECOND))
-    claimed = await s.generations._claim(generation.id)  # revision 2, attempt 1
+    claimed = await s.generations._job()._claim(generation.id)  # revision 2, attempt 1
     assert claimed is not None
     release.set()
     assert (await stale).action == "skipped"
@@ -421,7 +421,7 @@ class RevisionMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.g.is_due(self.s.clock()))
     @rule()
     def worker_vanishes(self) -> None:
-        run(self.s.generations._claim(self.id))
+        run(self.s.generations._job()._claim(self.id))
         self.s.clock.advance(self.s.lease.total_seconds() + 1)
         run(self.s.generations.sweep())
         self.s.queue.take()

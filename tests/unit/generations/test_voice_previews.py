@@ -3,6 +3,8 @@ shared by voice and text, limited per user per day, never in the history, expiri
 
 from __future__ import annotations
 
+import json
+import logging
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -28,6 +30,7 @@ from voiceqr.domain.shared.errors import (
 )
 from voiceqr.domain.shared.ids import uuid7
 from voiceqr.domain.voices.voice import Voice
+from voiceqr.logs import JsonFormatter
 
 TEXT = "Welcome to the museum. The east wing opens at ten."
 
@@ -355,3 +358,24 @@ async def test_a_compare_during_the_reading_leaves_the_worker_its_claim(
     assert during[0].new_previews == 0
     assert [r.status for r in during[0].readings] == ["processing", "pending"]
     assert (await s.platform.generations.previews.comparison(bob, during[0].id)).done
+
+
+async def test_a_preview_job_logs_each_step_with_its_preview_and_attempt(
+    s: Services, ann: User, voices: list[Voice], caplog: pytest.LogCaptureFixture
+) -> None:
+    asked = await compare(s, ann, ids(voices[:2]))
+    first = str(asked.readings[0].preview_id)
+
+    with caplog.at_level(logging.DEBUG):
+        await run_jobs(s)
+
+    formatter = JsonFormatter()
+    lines = [
+        json.loads(formatter.format(r))
+        for r in caplog.records
+        if r.name == "voiceqr.application.generations.previews"
+    ]
+    mine = [line for line in lines if line.get("preview_id") == first]
+    assert [line["step"] for line in mine] == ["claim", "synthesize", "store", "complete"]
+    assert all(line["attempt"] == 1 and line["category"] is None for line in mine)
+    assert mine[2]["audio_key"] == f"previews/{first}/1.mp3"

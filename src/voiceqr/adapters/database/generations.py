@@ -6,8 +6,6 @@ one). Its folders, tags and text search are in `organising`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -15,6 +13,7 @@ from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import (
     BigInteger,
     Column,
+    ColumnElement,
     Index,
     Integer,
     RowMapping,
@@ -37,6 +36,7 @@ from voiceqr.adapters.database.organising import (
     filter_conditions,
 )
 from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, row_of
+from voiceqr.adapters.database.spoken_rows import SpokenRowsSql, job_columns, job_row
 from voiceqr.application.generations.ports import (
     GenerationAttemptRepository,
     GenerationFilter,
@@ -58,22 +58,11 @@ generations = Table(
     Column("voice_id", GUID, nullable=False),
     Column("text", Text, nullable=False),
     Column("public_code", String(64), nullable=False, unique=True),
-    Column("status", String(20), nullable=False),
-    Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("next_attempt_at", DateTimeUTC),
-    Column("lease_expires_at", DateTimeUTC),
-    Column("enqueued_at", DateTimeUTC),
-    Column("audio_key", String(300)),
+    *job_columns(),
     Column("audio_bytes", BigInteger),
-    Column("characters_billed", Integer, nullable=False, server_default="0"),
-    Column("error_category", String(20)),
-    Column("error_code", String(100)),
-    Column("error_message", Text),
     Column("error_detail", Text),
     Column("created_at", DateTimeUTC, nullable=False),
-    Column("updated_at", DateTimeUTC),
     Column("completed_at", DateTimeUTC),
-    Column("version", Integer, nullable=False, server_default="0"),
     # A tombstone of a deleted generation: the audio is gone and the public code answers 410.
     Column("deleted_at", DateTimeUTC),
     # Regenerating: the revision the current job makes, and the one whose audio is live.
@@ -142,26 +131,17 @@ generation_revisions = Table(
 # --- generations ---------------------------------------------------------------------
 
 
-def _generation_row(generation: Generation) -> dict[str, Any]:
-    row = row_of(generations, generation)
-    row["status"] = str(generation.status)
-    row["error_category"] = (
-        None if generation.error_category is None else str(generation.error_category)
-    )
-    return row
+class SqlGenerations(GenerationFiling, SpokenRowsSql[Generation]):
+    table = generations
+    item = Generation
+    fixed = ("id", "owner_id", "public_code", "created_at")
+    stale = Conflict("The generation changed meanwhile.", code="stale_generation")
 
+    def _in_job(self) -> ColumnElement[bool]:
+        return generations.c.deleted_at.is_(None)  # a deleted generation is no job
 
-def _generation(row: RowMapping) -> Generation:
-    values = dict(row)
-    values["status"] = GenerationStatus(values["status"])
-    if values["error_category"] is not None:
-        values["error_category"] = ErrorCategory(values["error_category"])
-    return Generation(**values)
-
-
-class SqlGenerations(GenerationFiling, Repository):
     async def add(self, generation: Generation) -> None:
-        await self._db.execute(insert(generations).values(_generation_row(generation)))
+        await self._db.execute(insert(generations).values(job_row(generations, generation)))
 
     async def get(self, generation_id: UUID) -> Generation | None:
         return await self._one(generations.c.id == generation_id)
@@ -176,21 +156,6 @@ class SqlGenerations(GenerationFiling, Repository):
     async def get_by_code(self, public_code: str) -> Generation | None:
         return await self._one(generations.c.public_code == public_code)
 
-    async def update(self, generation: Generation) -> None:
-        values = _generation_row(generation)
-        for fixed in ("id", "owner_id", "public_code", "created_at"):
-            del values[fixed]
-        values["version"] = generation.version + 1
-        result = await self._db.execute(
-            update(generations)
-            .where(generations.c.id == generation.id)
-            .where(generations.c.version == generation.version)
-            .values(values)
-        )
-        if result.rowcount != 1:
-            raise Conflict("The generation changed meanwhile.", code="stale_generation")
-        generation.version += 1
-
     async def list_owned(
         self,
         owner_id: UUID,
@@ -200,7 +165,7 @@ class SqlGenerations(GenerationFiling, Repository):
         after: HistoryPosition | None = None,
     ) -> list[Generation]:
         query = self.history_query(owner_id, limit=limit, matching=matching, after=after)
-        return [_generation(row) for row in await self._rows(query)]
+        return [self._item(row) for row in await self._rows(query)]
 
     def history_query(
         self,
@@ -233,40 +198,6 @@ class SqlGenerations(GenerationFiling, Repository):
             )
         return query.order_by(c.created_at.desc(), c.id.desc()).limit(limit)
 
-    async def due_for_enqueue(
-        self, *, now: datetime, enqueued_before: datetime, limit: int
-    ) -> list[Generation]:
-        c = generations.c
-        query = (
-            select(generations)
-            .where(c.status == str(GenerationStatus.PENDING), c.deleted_at.is_(None))
-            .where(or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now))
-            .where(or_(c.enqueued_at.is_(None), c.enqueued_at < enqueued_before))
-            .order_by(c.next_attempt_at.asc().nulls_first())
-            .limit(limit)
-        )
-        return [_generation(row) for row in await self._rows(query)]
-
-    async def with_expired_lease(self, *, now: datetime, limit: int) -> list[Generation]:
-        c = generations.c
-        query = (
-            select(generations)
-            .where(c.status == str(GenerationStatus.PROCESSING), c.deleted_at.is_(None))
-            .where(c.lease_expires_at <= now)
-            .order_by(c.lease_expires_at)
-            .limit(limit)
-        )
-        return [_generation(row) for row in await self._rows(query)]
-
-    async def mark_enqueued(self, generation_ids: Sequence[UUID], *, now: datetime | None) -> None:
-        if generation_ids:
-            await self._db.execute(
-                update(generations)
-                .where(generations.c.id.in_(list(generation_ids)))
-                .where(generations.c.status == str(GenerationStatus.PENDING))
-                .values(enqueued_at=now)
-            )
-
     async def list_for_admin(
         self, *, status: GenerationStatus | None, category: ErrorCategory | None, limit: int
     ) -> list[Generation]:
@@ -277,11 +208,11 @@ class SqlGenerations(GenerationFiling, Repository):
         if category is not None:
             query = query.where(c.error_category == str(category))
         query = query.order_by(c.updated_at.desc(), c.id.desc()).limit(limit)
-        return [_generation(row) for row in await self._rows(query)]
+        return [self._item(row) for row in await self._rows(query)]
 
     async def _one(self, *conditions: Any) -> Generation | None:
         row = await self._first(select(generations).where(*conditions))
-        return None if row is None else _generation(row)
+        return None if row is None else self._item(row)
 
 
 # --- attempts ------------------------------------------------------------------------

@@ -10,31 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
 from sqlalchemy import (
     Column,
     Index,
-    Integer,
     RowMapping,
     String,
     Table,
     Text,
     delete,
     insert,
-    or_,
     select,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, row_of
+from voiceqr.adapters.database.spoken_rows import SpokenRowsSql, job_columns, job_row
 from voiceqr.application.generations.ports import ComparisonRepository, PreviewRepository
-from voiceqr.domain.generations.generation import GenerationStatus
 from voiceqr.domain.generations.previews import Comparison, Preview
-from voiceqr.domain.shared.errors import Conflict, ErrorCategory
+from voiceqr.domain.shared.errors import Conflict
 
 voice_previews = Table(
     "voice_previews",
@@ -49,18 +46,7 @@ voice_previews = Table(
     belongs_to("requested_by", "users", nullable=False),
     Column("created_at", DateTimeUTC, nullable=False),
     Column("expires_at", DateTimeUTC, nullable=False),
-    Column("status", String(20), nullable=False),
-    Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("next_attempt_at", DateTimeUTC),
-    Column("lease_expires_at", DateTimeUTC),
-    Column("enqueued_at", DateTimeUTC),
-    Column("audio_key", String(300)),
-    Column("characters_billed", Integer, nullable=False, server_default="0"),
-    Column("error_category", String(20)),
-    Column("error_code", String(100)),
-    Column("error_message", Text),
-    Column("updated_at", DateTimeUTC),
-    Column("version", Integer, nullable=False, server_default="0"),
+    *job_columns(),
     # A user's new previews of the last day (the daily allowance).
     Index("ix_voice_previews_requested_by_created", "requested_by", "created_at"),
     # The sweeper's scans and the expiry job's.
@@ -83,31 +69,21 @@ voice_comparisons = Table(
 )
 
 
-def _preview_row(preview: Preview) -> dict[str, Any]:
-    row = row_of(voice_previews, preview)
-    row["status"] = str(preview.status)
-    row["error_category"] = None if preview.error_category is None else str(preview.error_category)
-    return row
+class SqlPreviews(SpokenRowsSql[Preview]):
+    table = voice_previews
+    item = Preview
+    fixed = ("id", "cache_key", "requested_by", "created_at")
+    stale = Conflict("The preview changed meanwhile.", code="stale_preview")
 
-
-def _preview(row: RowMapping) -> Preview:
-    values = dict(row)
-    values["status"] = GenerationStatus(values["status"])
-    if values["error_category"] is not None:
-        values["error_category"] = ErrorCategory(values["error_category"])
-    return Preview(**values)
-
-
-class SqlPreviews(Repository):
     async def add(self, preview: Preview) -> None:
         await self._unique(
-            insert(voice_previews).values(_preview_row(preview)),
+            insert(voice_previews).values(job_row(voice_previews, preview)),
             Conflict("This voice is reading this text already.", code="preview_exists"),
         )
 
     async def get(self, preview_id: UUID) -> Preview | None:
         row = await self._first(select(voice_previews).where(voice_previews.c.id == preview_id))
-        return None if row is None else _preview(row)
+        return None if row is None else self._item(row)
 
     async def get_many(self, preview_ids: Sequence[UUID]) -> dict[UUID, Preview]:
         if not preview_ids:
@@ -115,7 +91,7 @@ class SqlPreviews(Repository):
         rows = await self._rows(
             select(voice_previews).where(voice_previews.c.id.in_(list(preview_ids)))
         )
-        return {p.id: p for p in map(_preview, rows)}
+        return {p.id: p for p in map(self._item, rows)}
 
     async def find(self, cache_keys: Sequence[str]) -> dict[str, Preview]:
         if not cache_keys:
@@ -123,22 +99,7 @@ class SqlPreviews(Repository):
         rows = await self._rows(
             select(voice_previews).where(voice_previews.c.cache_key.in_(list(cache_keys)))
         )
-        return {p.cache_key: p for p in map(_preview, rows)}
-
-    async def update(self, preview: Preview) -> None:
-        values = _preview_row(preview)
-        for fixed in ("id", "cache_key", "requested_by", "created_at"):
-            del values[fixed]
-        values["version"] = preview.version + 1
-        result = await self._db.execute(
-            update(voice_previews)
-            .where(voice_previews.c.id == preview.id)
-            .where(voice_previews.c.version == preview.version)
-            .values(values)
-        )
-        if result.rowcount != 1:
-            raise Conflict("The preview changed meanwhile.", code="stale_preview")
-        preview.version += 1
+        return {p.cache_key: p for p in map(self._item, rows)}
 
     async def keep_until(self, preview_ids: Sequence[UUID], moment: datetime) -> None:
         if preview_ids:
@@ -164,43 +125,10 @@ class SqlPreviews(Repository):
         )
         return [row["created_at"] for row in rows]
 
-    async def due_for_enqueue(
-        self, *, now: datetime, enqueued_before: datetime, limit: int
-    ) -> list[Preview]:
-        c = voice_previews.c
-        query = (
-            select(voice_previews)
-            .where(c.status == str(GenerationStatus.PENDING))
-            .where(or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now))
-            .where(or_(c.enqueued_at.is_(None), c.enqueued_at < enqueued_before))
-            .order_by(c.next_attempt_at.asc().nulls_first())
-            .limit(limit)
-        )
-        return [_preview(row) for row in await self._rows(query)]
-
-    async def with_expired_lease(self, *, now: datetime, limit: int) -> list[Preview]:
-        c = voice_previews.c
-        query = (
-            select(voice_previews)
-            .where(c.status == str(GenerationStatus.PROCESSING), c.lease_expires_at <= now)
-            .order_by(c.lease_expires_at)
-            .limit(limit)
-        )
-        return [_preview(row) for row in await self._rows(query)]
-
-    async def mark_enqueued(self, preview_ids: Sequence[UUID], *, now: datetime | None) -> None:
-        if preview_ids:
-            await self._db.execute(
-                update(voice_previews)
-                .where(voice_previews.c.id.in_(list(preview_ids)))
-                .where(voice_previews.c.status == str(GenerationStatus.PENDING))
-                .values(enqueued_at=now)
-            )
-
     async def expired(self, *, now: datetime, limit: int) -> list[Preview]:
         c = voice_previews.c
         query = select(voice_previews).where(c.expires_at <= now).order_by(c.expires_at)
-        return [_preview(row) for row in await self._rows(query.limit(limit))]
+        return [self._item(row) for row in await self._rows(query.limit(limit))]
 
 
 def _comparison(row: RowMapping) -> Comparison:

@@ -23,6 +23,7 @@ from voiceqr.domain.generations.failures import (
 )
 from voiceqr.domain.generations.generation import Failure, Generation, GenerationStatus
 from voiceqr.domain.shared.errors import DomainError, ErrorCategory
+from voiceqr.domain.shared.ids import uuid7
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,22 @@ async def notify_final_failure(
             "category": str(generation.error_category),
         },
     )
+
+
+async def open_attempt(uow: GenerationsUnitOfWork, generation: Generation, *, now: datetime) -> int:
+    """Start the next attempt in the generation's history, for the attempt it was just
+    claimed for; returns its number there (never used twice, unlike `attempts`)."""
+    number = len(await uow.generation_attempts.list_for(generation.id)) + 1
+    await uow.generation_attempts.add(
+        GenerationAttempt(
+            id=uuid7(),
+            generation_id=generation.id,
+            number=number,
+            started_at=now,
+            revision=generation.revision,
+        )
+    )
+    return number
 
 
 async def close_running_attempt(

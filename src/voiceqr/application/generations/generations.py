@@ -6,46 +6,41 @@ revision and records its audio on that revision."""
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from uuid import UUID
 
 from voiceqr.application.generations.failures import (
     close_running_attempt,
     notify_final_failure,
+    open_attempt,
 )
 from voiceqr.application.generations.lookup import owned_generation
 from voiceqr.application.generations.ports import (
     GenerationFilter,
+    GenerationRepository,
     GenerationsUnitOfWork,
 )
+from voiceqr.application.generations.speaking import SpeechJob, SpeechPipeline, SpeechWork
 from voiceqr.application.mail.notifications import Notifications
 from voiceqr.application.shared.cursors import decode_cursor, encode_cursor
-from voiceqr.application.shared.jobs import AfterCommit, Jobs
 from voiceqr.application.shared.ports import (
-    AudioStorage,
     HistoryPosition,
     PublicCodes,
     SpeechResult,
     SpeechSynthesizer,
 )
 from voiceqr.domain.accounts.users import User
-from voiceqr.domain.generations.failures import AttemptOutcome, GenerationAttempt
+from voiceqr.domain.generations.failures import AttemptOutcome
 from voiceqr.domain.generations.generation import (
-    Failure,
     Generation,
-    RetryPolicy,
     clean_text,
     new_public_code,
 )
 from voiceqr.domain.generations.revisions import GenerationRevision
 from voiceqr.domain.shared.errors import (
     Conflict,
-    DomainError,
-    ErrorCategory,
-    ExternalServiceError,
     PermissionDenied,
     ValidationError,
 )
@@ -116,17 +111,9 @@ def first_revision(generation: Generation) -> GenerationRevision:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Generations:
+class Generations(SpeechPipeline[GenerationsUnitOfWork]):
     """Everything that happens to a generation, from request to audio."""
 
-    uow: Callable[[], GenerationsUnitOfWork]
-    jobs: Jobs
-    speech: Mapping[str, SpeechSynthesizer]
-    storage: AudioStorage
-    clock: Clock
-    retry_policy: RetryPolicy
-    lease: timedelta
-    requeue_after: timedelta
     notifications: Notifications
     codes: PublicCodes
 
@@ -257,256 +244,86 @@ class Generations:
         Idempotent: a generation that is finished, not due or leased elsewhere is
         skipped, so a second delivery of the same job does nothing.
         """
-        claimed = await self._claim(generation_id)
-        if claimed is None:
-            log.info(
-                "generation job skipped: finished, not due or taken",
-                extra=_fields("skip", generation_id, None),
-            )
-            return ProcessingOutcome(generation_id, "skipped")
-        generation, voice, number = claimed
-        attempt, revision = generation.attempts, generation.revision
-        log.info(
-            "generation attempt started",
-            extra=_fields("claim", generation_id, attempt, revision=revision),
-        )
-        try:
-            if voice is None:
-                raise ValidationError(
-                    "The voice of this generation was removed; pick another voice.",
-                    code="voice_deleted",
-                )
-            synthesizer = self.speech.get(voice.provider)
-            if synthesizer is None:
-                raise DomainError(
-                    "This voice is not available right now.",
-                    code="voice_unavailable",
-                    category=ErrorCategory.PROVIDER,
-                )
-            result = await synthesizer.synthesize(generation.text, voice)
-            log.info(
-                "speech synthesized",
-                extra=_fields(
-                    "synthesize",
-                    generation_id,
-                    attempt,
-                    provider=voice.provider,
-                    characters_billed=result.characters_billed,
-                    audio_bytes=len(result.audio),
-                ),
-            )
-            # Named by the attempt's number in the history, which never repeats (an edit
-            # or an admin's retry restarts `attempts`): nothing live is overwritten.
-            key = f"audio/{generation.id}/{number}.mp3"
-            await self.storage.put(key, result.audio, result.content_type)
-            log.info("audio stored", extra=_fields("store", generation_id, attempt, audio_key=key))
-        except Exception as exc:  # every failure is recorded, none is lost
-            return await self._record_failure(generation_id, attempt, revision, failure_from(exc))
-        return await self._finish(generation_id, attempt, revision, key, result)
-
-    async def _claim(self, generation_id: UUID) -> tuple[Generation, Voice | None, int] | None:
-        """Take the lease of a due generation; returns it, its voice and the attempt's
-        number in the history (None when it is not due or another worker got it)."""
-        async with self.uow() as uow:
-            generation = await uow.generations.get(generation_id)
-            now = self.clock()
-            if generation is None or not generation.is_due(now):
-                return None
-            voice = await uow.voices.get(generation.voice_id)
-            generation.claim(now, self.lease)
-            try:
-                await uow.generations.update(generation)
-                history = await uow.generation_attempts.list_for(generation_id)
-                number = len(history) + 1
-                await uow.generation_attempts.add(
-                    GenerationAttempt(
-                        id=uuid7(),
-                        generation_id=generation_id,
-                        number=number,
-                        started_at=now,
-                        revision=generation.revision,
-                    )
-                )
-                await uow.commit()
-            except Conflict:
-                return None  # another worker claimed it first
-        return generation, voice, number
-
-    async def _finish(
-        self, generation_id: UUID, attempt: int, revision: int, key: str, result: SpeechResult
-    ) -> ProcessingOutcome:
-        async with self.uow() as uow:
-            generation = await uow.generations.get(generation_id)
-            now = self.clock()
-            if generation is None or not generation.holds_lease(attempt, now, revision=revision):
-                # The lease expired and someone else owns the job now: our audio is an orphan.
-                await self.storage.delete(key)
-                log.warning(
-                    "generation result discarded: lease lost",
-                    extra=_fields("complete", generation_id, attempt, action="discarded"),
-                )
-                return ProcessingOutcome(generation_id, "skipped")
-            generation.complete(
-                audio_key=key,
-                audio_bytes=len(result.audio),
-                characters_billed=result.characters_billed,
-                now=now,
-            )
-            await uow.generations.update(generation)
-            made = await uow.generation_revisions.get(generation_id, revision)
-            if made is not None:
-                made.complete(audio_key=key, audio_bytes=len(result.audio), now=now)
-                await uow.generation_revisions.update(made)
-            running = await uow.generation_attempts.running(generation_id)
-            if running is not None:
-                running.finish(
-                    AttemptOutcome.COMPLETED,
-                    now=now,
-                    characters_billed=result.characters_billed,
-                )
-                await uow.generation_attempts.update(running)
-            await uow.commit()
-        self.codes.forget(generation.public_code)
-        log.info("generation completed", extra=_fields("complete", generation_id, attempt))
-        return ProcessingOutcome(generation_id, "completed")
-
-    async def _record_failure(
-        self, generation_id: UUID, attempt: int, revision: int, failure: Failure
-    ) -> ProcessingOutcome:
-        async with self.uow() as uow:
-            generation = await uow.generations.get(generation_id)
-            now = self.clock()
-            if generation is None or not generation.holds_lease(attempt, now, revision=revision):
-                log.warning(
-                    "generation failure discarded: lease lost",
-                    extra=_fields(
-                        "fail", generation_id, attempt, failure.category, action="discarded"
-                    ),
-                )
-                return ProcessingOutcome(generation_id, "skipped")
-            generation.fail(failure, now=now, policy=self.retry_policy)
-            await uow.generations.update(generation)
-            action = "failed" if generation.is_finished else "retry_scheduled"
-            await close_running_attempt(uow, generation, AttemptOutcome(action), now=now)
-            if generation.is_finished:
-                await notify_final_failure(uow, self.notifications, generation)
-            await uow.commit()
-        self.codes.forget(generation.public_code)
-        log.warning(
-            "generation attempt failed",
-            extra=_fields(
-                "fail", generation_id, attempt, failure.category, code=failure.code, action=action
-            ),
-        )
-        _log_outcome(generation, attempt)
-        return ProcessingOutcome(generation_id, action)
+        return ProcessingOutcome(generation_id, await self._job().process(generation_id))
 
     async def sweep(self, *, limit: int = 500) -> int:
         """Put expired leases back and hand due work to the queue; returns jobs handed over."""
-        now = self.clock()
-        async with self.uow() as uow:
-            expired = await uow.generations.with_expired_lease(now=now, limit=limit)
-        for generation in expired:
-            generation.expire_lease(now=now, policy=self.retry_policy)
-            try:
-                async with self.uow() as uow:
-                    await uow.generations.update(generation)
-                    await close_running_attempt(
-                        uow, generation, AttemptOutcome.WORKER_LOST, now=now
-                    )
-                    if generation.is_finished:
-                        await notify_final_failure(uow, self.notifications, generation)
-                    await uow.commit()
-            except Conflict:
-                continue  # the worker finished after all, or another sweeper got there first
-            log.warning(
-                "generation lease expired",
-                extra=_fields(
-                    "lease_expired",
-                    generation.id,
-                    generation.attempts,
-                    generation.error_category,
-                    code=generation.error_code,
-                    action="failed" if generation.is_finished else "retry_scheduled",
-                ),
-            )
-            _log_outcome(generation, generation.attempts)
-        async with self.uow() as uow:
-            due = await uow.generations.due_for_enqueue(
-                now=now, enqueued_before=now - self.requeue_after, limit=limit
-            )
-        return await self.hand_to_queue([g.id for g in due])
+        return await self._job().sweep(limit=limit)
 
     async def hand_to_queue(self, ids: list[UUID]) -> int:
-        """Send ids to the queue; returns how many the broker took.
+        """Send ids to the queue, each stamped first; returns how many the broker took
+        (what it refused is unstamped for the next sweep)."""
+        return await self._job().hand_to_queue(ids)
 
-        Each row is stamped *before* it is sent: a job that runs and fails fast
-        reschedules itself, and a stamp written after the send would land on that
-        retry and hold it back. Rows the broker refused are unstamped again so the
-        next sweep sends them.
-        """
-        if not ids:
-            return 0
-        jobs = AfterCommit(self.jobs)
-        async with self.uow() as uow:
-            await uow.generations.mark_enqueued(ids, now=self.clock())
-            for generation_id in ids:
-                jobs.enqueue(PROCESS_GENERATION, str(generation_id))
-            await jobs.commit(uow)
-        sent = await jobs.send()
-        if jobs.refused is not None:
-            # One line, no traceback: an outage would otherwise print one per request.
-            log.warning(
-                "queue unavailable (%s); the sweeper will send it once it is back",
-                jobs.refused,
-                extra={"generation_id": str(ids[sent])},
+    def _job(self) -> SpeechJob[GenerationsUnitOfWork, Generation]:
+        return SpeechJob(_GenerationWork(notifications=self.notifications, codes=self.codes), self)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _GenerationWork(SpeechWork[GenerationsUnitOfWork, Generation]):
+    """What a generation's attempt writes besides its row: the attempt history, the
+    revision it makes, the owner's mail when it fails for good, and the public code's
+    cached answer forgotten."""
+
+    noun = "generation"
+    task = PROCESS_GENERATION
+    log = log  # this module's: the job's lines keep the name they always had
+    voice_removed = "The voice of this generation was removed; pick another voice."
+
+    notifications: Notifications
+    codes: PublicCodes
+
+    def rows(self, uow: GenerationsUnitOfWork) -> GenerationRepository:
+        return uow.generations
+
+    async def started(self, uow: GenerationsUnitOfWork, row: Generation, now: datetime) -> str:
+        number = await open_attempt(uow, row, now=now)
+        # Named by the attempt's number in the history, which never repeats (an edit
+        # or an admin's retry restarts `attempts`): nothing live is overwritten.
+        return f"audio/{row.id}/{number}.mp3"
+
+    def claim_fields(self, row: Generation) -> dict[str, object]:
+        return {"revision": row.revision}
+
+    def holds_lease(self, row: Generation, claimed: Generation, now: datetime) -> bool:
+        return row.holds_lease(claimed.attempts, now, revision=claimed.revision)
+
+    def complete(self, row: Generation, key: str, result: SpeechResult, now: datetime) -> None:
+        row.complete(
+            audio_key=key,
+            audio_bytes=len(result.audio),
+            characters_billed=result.characters_billed,
+            now=now,
+        )
+
+    async def completed(
+        self,
+        uow: GenerationsUnitOfWork,
+        row: Generation,
+        key: str,
+        result: SpeechResult,
+        now: datetime,
+    ) -> None:
+        made = await uow.generation_revisions.get(row.id, row.revision)
+        if made is not None:
+            made.complete(audio_key=key, audio_bytes=len(result.audio), now=now)
+            await uow.generation_revisions.update(made)
+        running = await uow.generation_attempts.running(row.id)
+        if running is not None:
+            running.finish(
+                AttemptOutcome.COMPLETED, now=now, characters_billed=result.characters_billed
             )
-            async with self.uow() as uow:
-                await uow.generations.mark_enqueued(ids[sent:], now=None)
-                await uow.commit()
-        return sent
+            await uow.generation_attempts.update(running)
 
+    async def failed(
+        self, uow: GenerationsUnitOfWork, row: Generation, outcome: AttemptOutcome, now: datetime
+    ) -> None:
+        await close_running_attempt(uow, row, outcome, now=now)
+        if row.is_finished:
+            await notify_final_failure(uow, self.notifications, row)
 
-def _fields(
-    step: str, generation_id: UUID, attempt: int | None, category: object = None, **more: object
-) -> dict[str, object]:
-    """The structured fields of one step of a job. Every line the worker logs about a
-    generation carries its id, the attempt and the failure category (None until
-    something failed), so one filter on a log collector follows a job end to end."""
-    return {
-        "step": step,
-        "generation_id": str(generation_id),
-        "attempt": attempt,
-        "category": None if category is None else str(category),
-        **more,
-    }
-
-
-def _log_outcome(generation: Generation, attempt: int) -> None:
-    """After a failed attempt: when the retry is due, or that the generation failed for good."""
-    if generation.is_finished:
-        # A warning: a bad voice or a spent quota is no bug; many of them raise the alert.
-        log.warning(
-            "generation failed for good",
-            extra=_fields(
-                "final_failure",
-                generation.id,
-                attempt,
-                generation.error_category,
-                code=generation.error_code,
-            ),
-        )
-    else:
-        log.info(
-            "generation retry scheduled",
-            extra=_fields(
-                "retry_scheduled",
-                generation.id,
-                attempt,
-                generation.error_category,
-                next_attempt_at=generation.next_attempt_at,
-            ),
-        )
+    def changed(self, row: Generation) -> None:
+        self.codes.forget(row.public_code)
 
 
 def _in_utc(matching: GenerationFilter) -> GenerationFilter:
@@ -524,35 +341,4 @@ def _in_utc(matching: GenerationFilter) -> GenerationFilter:
 
     return replace(
         matching, created_from=utc(matching.created_from), created_to=utc(matching.created_to)
-    )
-
-
-def failure_from(exc: BaseException) -> Failure:
-    """How a failed attempt is recorded: what went wrong, in words for the user and in
-    detail for admins, and whether trying again can help (previews record theirs alike)."""
-    detail = "".join(traceback.format_exception(exc))[-8000:]
-    if isinstance(exc, ExternalServiceError):
-        return Failure(
-            category=exc.category,
-            code=exc.code,
-            message=exc.message,
-            retryable=exc.retryable,
-            detail=f"{exc.detail or ''}\n{detail}".strip(),
-            retry_after=exc.retry_after,
-        )
-    if isinstance(exc, DomainError):
-        return Failure(
-            category=exc.category,
-            code=exc.code,
-            message=exc.message,
-            retryable=exc.category
-            in (ErrorCategory.PROVIDER, ErrorCategory.STORAGE, ErrorCategory.SYSTEM),
-            detail=detail,
-        )
-    return Failure(
-        category=ErrorCategory.SYSTEM,
-        code="unexpected_error",
-        message="Something went wrong while making the audio; it will be tried again.",
-        retryable=True,
-        detail=detail,
     )

@@ -12,21 +12,18 @@ the expired ones and their audio.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from voiceqr.application.generations.generations import failure_from
-from voiceqr.application.generations.ports import PreviewsUnitOfWork
-from voiceqr.application.shared.jobs import AfterCommit, Jobs
-from voiceqr.application.shared.ports import AudioStorage, SpeechResult, SpeechSynthesizer
+from voiceqr.application.generations.ports import PreviewRepository, PreviewsUnitOfWork
+from voiceqr.application.generations.speaking import SpeechJob, SpeechPipeline, SpeechWork
+from voiceqr.application.shared.ports import SpeechResult
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.authz import Permission, can
 from voiceqr.domain.generations.generation import (
-    Failure,
     GenerationStatus,
-    RetryPolicy,
     clean_text,
 )
 from voiceqr.domain.generations.previews import (
@@ -39,8 +36,6 @@ from voiceqr.domain.generations.previews import (
 )
 from voiceqr.domain.shared.errors import (
     Conflict,
-    DomainError,
-    ErrorCategory,
     NotFound,
     PermissionDenied,
     ValidationError,
@@ -89,18 +84,10 @@ class ComparisonView:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Previews:
+class Previews(SpeechPipeline[PreviewsUnitOfWork]):
     """Comparing voices: ask for a comparison, follow it, and make, sweep and expire
     the previews behind it."""
 
-    uow: Callable[[], PreviewsUnitOfWork]
-    jobs: Jobs
-    speech: Mapping[str, SpeechSynthesizer]
-    storage: AudioStorage
-    clock: Callable[[], datetime]
-    retry_policy: RetryPolicy
-    lease: timedelta
-    requeue_after: timedelta
     allowance: DailyAllowance
     keep: timedelta  # how long a preview and a comparison are kept after their last use
 
@@ -260,120 +247,19 @@ class Previews:
 
         Idempotent like a generation's job: a preview that is finished, not due, leased
         elsewhere or gone is skipped."""
-        claimed = await self._claim(preview_id)
-        if claimed is None:
-            return "skipped"
-        preview, voice = claimed
-        attempt = preview.attempts
-        try:
-            if voice is None:
-                raise ValidationError(
-                    "This voice was removed; pick another voice.", code="voice_deleted"
-                )
-            synthesizer = self.speech.get(voice.provider)
-            if synthesizer is None:
-                raise DomainError(
-                    "This voice is not available right now.",
-                    code="voice_unavailable",
-                    category=ErrorCategory.PROVIDER,
-                )
-            result = await synthesizer.synthesize(preview.text, voice)
-            key = f"previews/{preview.id}/{attempt}.mp3"
-            await self.storage.put(key, result.audio, result.content_type)
-        except Exception as exc:  # every failure is recorded, none is lost
-            return await self._record_failure(preview_id, attempt, failure_from(exc))
-        return await self._finish(preview_id, attempt, key, result)
-
-    async def _claim(self, preview_id: UUID) -> tuple[Preview, Voice | None] | None:
-        async with self.uow() as uow:
-            preview = await uow.previews.get(preview_id)
-            now = self.clock()
-            if preview is None or not preview.is_due(now):
-                return None
-            voice = await uow.voices.get(preview.voice_id)
-            preview.claim(now, self.lease)
-            try:
-                await uow.previews.update(preview)
-                await uow.commit()
-            except Conflict:
-                return None  # another worker claimed it first
-        return preview, voice
-
-    async def _finish(self, preview_id: UUID, attempt: int, key: str, result: SpeechResult) -> str:
-        async with self.uow() as uow:
-            preview = await uow.previews.get(preview_id)
-            now = self.clock()
-            if preview is None or not preview.holds_lease(attempt, now):
-                await self.storage.delete(key)  # expired, or someone else owns the job now
-                return "skipped"
-            preview.complete(audio_key=key, characters_billed=result.characters_billed, now=now)
-            await uow.previews.update(preview)
-            await uow.commit()
-        log.info("preview completed", extra={"preview_id": str(preview_id), "attempt": attempt})
-        return "completed"
-
-    async def _record_failure(self, preview_id: UUID, attempt: int, failure: Failure) -> str:
-        async with self.uow() as uow:
-            preview = await uow.previews.get(preview_id)
-            now = self.clock()
-            if preview is None or not preview.holds_lease(attempt, now):
-                return "skipped"
-            preview.fail(failure, now=now, policy=self.retry_policy)
-            await uow.previews.update(preview)
-            await uow.commit()
-        action = "failed" if preview.is_finished else "retry_scheduled"
-        log.warning(
-            "preview attempt failed",
-            extra={
-                "preview_id": str(preview_id),
-                "attempt": attempt,
-                "category": str(failure.category),
-                "code": failure.code,
-                "action": action,
-            },
-        )
-        return action
+        return await self._job().process(preview_id)
 
     async def sweep(self, *, limit: int = 500) -> int:
         """Put expired leases back and hand due previews to the queue; returns jobs sent."""
-        now = self.clock()
-        async with self.uow() as uow:
-            expired = await uow.previews.with_expired_lease(now=now, limit=limit)
-        for preview in expired:
-            preview.expire_lease(now=now, policy=self.retry_policy)
-            try:
-                async with self.uow() as uow:
-                    await uow.previews.update(preview)
-                    await uow.commit()
-            except Conflict:
-                continue  # the worker finished after all, or another sweeper got there first
-        async with self.uow() as uow:
-            due = await uow.previews.due_for_enqueue(
-                now=now, enqueued_before=now - self.requeue_after, limit=limit
-            )
-        return await self.hand_to_queue([p.id for p in due])
+        return await self._job().sweep(limit=limit)
 
     async def hand_to_queue(self, ids: Sequence[UUID]) -> int:
-        """Send ids to the queue, each stamped first (see `Generations.hand_to_queue`);
-        what the broker refused is unstamped for the next sweep."""
-        if not ids:
-            return 0
-        jobs = AfterCommit(self.jobs)
-        async with self.uow() as uow:
-            await uow.previews.mark_enqueued(ids, now=self.clock())
-            for preview_id in ids:
-                jobs.enqueue(PROCESS_PREVIEW, str(preview_id))
-            await jobs.commit(uow)
-        sent = await jobs.send()
-        if jobs.refused is not None:
-            log.warning(
-                "queue unavailable (%s); the sweeper will send the preview once it is back",
-                jobs.refused,
-            )
-            async with self.uow() as uow:
-                await uow.previews.mark_enqueued(ids[sent:], now=None)
-                await uow.commit()
-        return sent
+        """Send ids to the queue, each stamped first; what the broker refused is
+        unstamped for the next sweep."""
+        return await self._job().hand_to_queue(ids)
+
+    def _job(self) -> SpeechJob[PreviewsUnitOfWork, Preview]:
+        return SpeechJob(_PREVIEW_WORK, self)
 
     async def expire(self, *, limit: int = 500) -> int:
         """Delete the previews past their time with their audio, and the comparisons past
@@ -401,3 +287,27 @@ class Previews:
         if gone:
             log.info("expired previews deleted", extra={"previews": gone})
         return gone
+
+
+class _PreviewWork(SpeechWork[PreviewsUnitOfWork, Preview]):
+    """A preview's attempt writes nothing besides its row: no history, no mail, no code."""
+
+    noun = "preview"
+    task = PROCESS_PREVIEW
+    log = log
+    voice_removed = "This voice was removed; pick another voice."
+
+    def rows(self, uow: PreviewsUnitOfWork) -> PreviewRepository:
+        return uow.previews
+
+    async def started(self, uow: PreviewsUnitOfWork, row: Preview, now: datetime) -> str:
+        return f"previews/{row.id}/{row.attempts}.mp3"
+
+    def holds_lease(self, row: Preview, claimed: Preview, now: datetime) -> bool:
+        return row.holds_lease(claimed.attempts, now)
+
+    def complete(self, row: Preview, key: str, result: SpeechResult, now: datetime) -> None:
+        row.complete(audio_key=key, characters_billed=result.characters_billed, now=now)
+
+
+_PREVIEW_WORK = _PreviewWork()
