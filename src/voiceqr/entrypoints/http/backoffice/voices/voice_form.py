@@ -16,21 +16,10 @@ from litestar.datastructures import FormMultiDict
 
 from voiceqr.application.voices.gallery import VoiceSpec
 from voiceqr.domain.shared.errors import ValidationError
-from voiceqr.domain.voices.voice import Voice
+from voiceqr.domain.voices.voice import TRAITS, Voice
 
 # The fields typed as one line (or the description) and kept as typed.
-TEXT_FIELDS = (
-    "name",
-    "provider",
-    "provider_voice_id",
-    "description",
-    "type",
-    "language",
-    "region",
-    "accent",
-    "age",
-    "style",
-)
+TEXT_FIELDS = ("name", "provider", "provider_voice_id", "description", *TRAITS)
 LABEL_FIELDS = ("tags", "categories")  # comma-separated in the form
 
 
