@@ -167,6 +167,15 @@ def test_ticked_voices_are_published_all_or_none(server: str, browser: Any) -> N
     page.get_by_label("Provider's voice id").fill("en-gb")
     page.get_by_role("button", name="Add the voice").click()
     expect(page.locator("#notice")).to_contain_text("Voice added")
+    page.locator("#details-edit > summary").click()  # the form is folded on a voice's page
+    page.get_by_role("group", name="Good for").get_by_label("museum-guide").check()
+    page.get_by_label("Tags").fill("Quiet, quiet, Night")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#notice")).to_have_text("Changes saved.")
+    page.locator("#details-edit > summary").click()
+    expect(page.get_by_label("Tags")).to_have_value("quiet, night")
+    assert_fits_the_screen(page)
+    assert_accessible(page, state="a voice's page and form on a phone")
 
     page.goto(f"{server}/admin/voices")
     heard = page.locator("#voice-list > li").first.get_attribute("data-name")
