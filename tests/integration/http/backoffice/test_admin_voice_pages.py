@@ -412,6 +412,25 @@ async def test_voices_move_up_and_down_without_scripts(admin: Agent) -> None:
     assert [v["id"] for v in (await admin.get("/api/v1/voices")).json()] == after
 
 
+async def test_bad_bulk_and_move_forms_are_refused_in_words(admin: Agent) -> None:
+    voice_id = await create_voice(admin, "Steady")
+    before = await voice_json(admin, voice_id)
+
+    forged = await bulk(admin, "publish", ["not-a-voice"])
+    assert forged.status_code == 400
+    assert "Tick voices from the list." in forged.text
+    unknown = await bulk(admin, "rename", [voice_id])
+    assert unknown.status_code == 422
+    assert "Pick what to do with the ticked voices." in unknown.text
+    listing = await admin.open_form("/admin/voices")
+    sideways = await admin.post_form(
+        f"/admin/voices/{voice_id}/move", {"direction": "sideways"}, form=listing
+    )
+    assert sideways.status_code == 422
+    assert "Move it up or down." in sideways.text
+    assert await voice_json(admin, voice_id) == before
+
+
 async def test_plain_users_get_403_and_visitors_are_sent_to_sign_in(
     app: RunningApp, admin: Agent, alice: Agent
 ) -> None:

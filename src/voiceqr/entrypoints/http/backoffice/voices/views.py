@@ -15,7 +15,7 @@ from litestar.response import Redirect
 
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import User
-from voiceqr.domain.shared.errors import ErrorCategory
+from voiceqr.domain.shared.errors import ErrorCategory, ValidationError
 from voiceqr.domain.shared.time_zones import is_time_zone, time_zone
 
 # Refusals shown on the page next to the form (a 502 when the provider cannot be asked
@@ -73,6 +73,8 @@ def action(path: str, **kwargs: Any) -> post:
 
 def moved(ids: Sequence[UUID], moving: UUID, direction: str) -> list[UUID]:
     """`ids` with `moving` one place up or down (unchanged at either end)."""
+    if direction not in ("up", "down"):
+        raise ValidationError("Move it up or down.", code="unknown_direction")
     order = list(ids)
     at = order.index(moving)
     to = at - 1 if direction == "up" else at + 1

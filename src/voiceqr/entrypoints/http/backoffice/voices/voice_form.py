@@ -57,9 +57,8 @@ class VoiceForm:
             ) from None
         typed: dict[str, Any] = {name: self.values.get(name, "").strip() for name in TEXT_FIELDS}
         for name in LABEL_FIELDS:
-            typed[name] = tuple(
-                part for part in self.values.get(name, "").split(",") if part.strip()
-            )
+            parts = (part.strip() for part in self.values.get(name, "").split(","))
+            typed[name] = tuple(part for part in parts if part)
         return {**typed, "use_cases": self.use_cases, "priority": priority}
 
     def spec(self) -> VoiceSpec:
