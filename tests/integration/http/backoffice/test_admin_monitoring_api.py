@@ -227,7 +227,7 @@ async def test_voice_changes_are_audited_and_the_log_pages_and_filters(
     voice = created.json()["id"]
     assert (await admin.patch(f"/api/v1/voices/{voice}", json={"priority": 5})).status_code == 200
     removed = await admin.delete(f"/api/v1/voices/{voice}")
-    assert removed.json() == {"id": voice, "outcome": "deleted", "generations": 0}
+    assert (removed.status_code, removed.json()["outcome"]) == (200, "deleted")
 
     first = (await admin.get(AUDIT, params={"action": "voice", "limit": 2})).json()
     assert [e["action"] for e in first["items"]] == ["voice.delete", "voice.update"]
