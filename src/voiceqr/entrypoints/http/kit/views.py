@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from voiceqr.domain.accounts.users import MIN_PASSWORD_LENGTH
 
@@ -13,6 +14,13 @@ PASSWORD_RULES = (
 )
 
 
-def when(moment: datetime | None) -> str:
-    """A moment as the pages write it (empty for none)."""
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""
+def when(moment: datetime | None, zone: ZoneInfo | None = None) -> str:
+    """A moment as the pages write it, in UTC or in `zone` (the reader's), named after
+    the time (empty for none)."""
+    if moment is None:
+        return ""
+    if zone is None:
+        return moment.strftime("%Y-%m-%d %H:%M UTC")
+    if moment.tzinfo is None:  # stored in UTC by a database that drops the zone
+        moment = moment.replace(tzinfo=UTC)
+    return f"{moment.astimezone(zone).strftime('%Y-%m-%d %H:%M')} {zone.key}"

@@ -2,6 +2,7 @@
 // upload area post the upload form, and sortable lists are reordered by drag, by the
 // arrow buttons, or by the arrow keys on a focused handle. Each move is announced in
 // the list's live region and saved with PUT {"ids": [...]} to the list's data-order-url.
+// Without a script the arrow buttons post their small forms and the server moves the item.
 "use strict";
 
 (function () {
@@ -108,8 +109,6 @@
           dragged = null;
         });
       }
-      var buttons = item.querySelector(".move-buttons");
-      if (buttons) buttons.hidden = false;
       item.querySelectorAll("[data-move]").forEach(function (button) {
         button.addEventListener("click", function (event) {
           event.preventDefault();  // the no-script form posts; with a script the list saves itself
