@@ -313,3 +313,30 @@ async def test_reviews_come_a_page_at_a_time_newest_first(
     rest = (await alice.get(older.group(1).replace("&amp;", "&"), headers=BROWSER)).text
     assert "First" in rest[rest.index('class="review-list"') :]
     assert "Newest reviews" in rest
+
+
+async def test_staff_hide_a_review_with_a_reason_and_show_it_again(
+    admin: Agent, alice: Agent, bob: Agent, spoken: dict[str, Any]
+) -> None:
+    page = f"/voices/{spoken['voice_id']}"
+    sent = await alice.submit(page, f"{page}/review", {"rating": "1", "text": "Buy pills here."})
+    assert sent.status_code == 303, sent.text
+    review_id = (await alice.get(f"/api/v1/voices/{spoken['voice_id']}/review")).json()["id"]
+    hiding = f"{page}/reviews/{review_id}/hidden"
+    assert f'action="{hiding}"' in (await admin.get(page, headers=BROWSER)).text
+    assert "/hidden" not in (await alice.get(page, headers=BROWSER)).text
+
+    refused = await alice.submit(page, hiding, {"hidden": "1", "reason": "mine"})
+    assert refused.status_code == 403
+    blank = await admin.submit(page, hiding, {"hidden": "1", "reason": " "})
+    assert (blank.status_code, "Say why" in blank.text) == (422, True)
+    assert "Buy pills here." in (await bob.get(page, headers=BROWSER)).text
+
+    hidden = await admin.submit(page, hiding, {"hidden": "1", "reason": "Spam"})
+    assert (hidden.status_code, "The review is hidden." in hidden.text) == (200, True)
+    assert "Hidden because: Spam" in hidden.text
+    assert "Buy pills here." not in (await bob.get(page, headers=BROWSER)).text
+
+    shown = await admin.submit(page, hiding, {"hidden": "0", "reason": "Appeal upheld"})
+    assert (shown.status_code, "The review is shown again." in shown.text) == (200, True)
+    assert "Buy pills here." in (await bob.get(page, headers=BROWSER)).text

@@ -31,6 +31,7 @@ pages_router = Router(
         gallery_pages.voice_page,
         gallery_pages.favorite_submit,
         gallery_pages.review_submit,
+        gallery_pages.review_hiding_submit,
         compare_pages.compare_page,
         compare_pages.compare_submit,
         compare_pages.comparison_page,

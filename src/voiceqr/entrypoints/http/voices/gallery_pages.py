@@ -18,12 +18,13 @@ from litestar.response import Redirect, Template
 from voiceqr.application.voices.engagement import ReviewPage
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import User
+from voiceqr.domain.authz import Permission, can
 from voiceqr.domain.generations.previews import MAX_VOICES, MIN_VOICES
 from voiceqr.domain.shared.errors import DomainError, ErrorCategory, NotFound
 from voiceqr.domain.voices.choosing import FilterOptions, VoiceQuery, VoiceSort
 from voiceqr.domain.voices.reviews import MAX_RATING, MIN_RATING, VoiceReview
 from voiceqr.domain.voices.voice import USE_CASES
-from voiceqr.entrypoints.http.kit.auth import current_user, optional_user
+from voiceqr.entrypoints.http.kit.auth import client_address, current_user, optional_user, staff
 from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status, safe_next
 from voiceqr.entrypoints.http.kit.voice_engagement import voice_cards
 from voiceqr.entrypoints.http.kit.voices import GUESS_FROM_CHARS
@@ -163,6 +164,7 @@ async def _voice_page(
     rating: str = "",
     text: str | None = None,
     saved: bool = False,
+    notice: str = "",
     status: int = 200,
 ) -> Template:
     card = await platform.voices.card(voice_id, user=viewer)
@@ -187,6 +189,8 @@ async def _voice_page(
         after=after,
         error=error,
         saved=saved,
+        notice=notice,
+        moderates=viewer is not None and can(viewer, Permission.MODERATE_REVIEWS),
         rating=rating or (str(own.rating) if own else ""),
         text=text if text is not None else (own.text if own else ""),
         ratings=range(MAX_RATING, MIN_RATING - 1, -1),
@@ -234,3 +238,35 @@ async def review_submit(
             platform, user, voice_id, error=exc.message, rating=rating, text=text, status=status
         )
     return Redirect(f"/voices/{voice_id}?{urlencode({'saved': 1})}#your-review", status_code=303)
+
+
+@post(
+    "/voices/{voice_id:uuid}/reviews/{review_id:uuid}/hidden",
+    status_code=303,
+    dependencies={"moderator": staff(Permission.MODERATE_REVIEWS)},
+)
+async def review_hiding_submit(
+    request: Request[Any, Any, Any],
+    voice_id: FromPath[UUID],
+    review_id: FromPath[UUID],
+    data: Form,
+    platform: NamedDependency[Platform],
+    moderator: NamedDependency[User],
+) -> Response[Any]:
+    """Staff who moderate reviews hide one from the listing and the average, or show it
+    again, with a reason (the audit log keeps it)."""
+    hide = data.get("hidden") == "1"
+    try:
+        await platform.voice_engagement.set_hidden(
+            moderator,
+            voice_id,
+            review_id,
+            hidden=hide,
+            reason=data.get("reason", ""),
+            ip=client_address(request, platform),
+        )
+    except DomainError as exc:
+        status = refusal_status(exc, (ErrorCategory.VALIDATION,))
+        return await _voice_page(platform, moderator, voice_id, error=exc.message, status=status)
+    done = "hidden" if hide else "shown again"
+    return await _voice_page(platform, moderator, voice_id, notice=f"The review is {done}.")
