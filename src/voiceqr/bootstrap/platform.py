@@ -34,6 +34,8 @@ from voiceqr.application.playback.codes import CodeCache
 from voiceqr.application.playback.playback import Playback, PublicCode
 from voiceqr.application.profile.preferences import Preferences
 from voiceqr.application.shared.jobs import Schedule, Scheduler
+from voiceqr.application.support.queue import SupportQueue
+from voiceqr.application.support.tickets import HelpDesk
 from voiceqr.application.voices.gallery import VoiceGallery, VoiceSpec
 from voiceqr.bootstrap.backends import Adapters, Backends, choose, secret_key
 from voiceqr.bootstrap.facades import (
@@ -43,6 +45,7 @@ from voiceqr.bootstrap.facades import (
     MailFeature,
     OperationsFeature,
     PlaybackFeature,
+    SupportFeature,
 )
 from voiceqr.domain.generations.generation import RetryPolicy
 from voiceqr.domain.operations.failure_monitoring import AlertPolicy
@@ -68,6 +71,7 @@ class Platform:
     analytics: AnalyticsFeature
     mail: MailFeature
     operations: OperationsFeature
+    support: SupportFeature
     default_voices: tuple[VoiceSpec, ...]
     _backends: Backends
 
@@ -200,6 +204,9 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         codes=codes,
     )
     folders = FoldersAndTags(uow=uow, clock=clock)
+    failures = GenerationFailures(
+        uow=uow, notifications=notifications, hand_to_queue=generations.hand_to_queue, clock=clock
+    )
     to_playback_page = partial(playback_url, settings)
     playback = Playback(
         uow=uow,
@@ -233,12 +240,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
                 hand_to_queue=generations.hand_to_queue,
                 clock=clock,
             ),
-            failures=GenerationFailures(
-                uow=uow,
-                notifications=notifications,
-                hand_to_queue=generations.hand_to_queue,
-                clock=clock,
-            ),
+            failures=failures,
             folders=folders,
             batches=GenerationBatches(
                 uow=uow,
@@ -273,6 +275,17 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
             ),
             queue_health=queue_health(chosen.broker),
             _checks={"database": uow.check, "storage": storage.check},
+        ),
+        support=SupportFeature(
+            help_desk=HelpDesk(uow=uow, clock=clock),
+            queue=SupportQueue(
+                uow=uow,
+                notifications=notifications,
+                retry_failed=lambda actor, generation_id, ip: failures.retry(
+                    actor, generation_id, ip=ip
+                ),
+                clock=clock,
+            ),
         ),
         default_voices=chosen.default_voices,
         _backends=chosen,

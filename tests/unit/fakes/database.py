@@ -26,6 +26,7 @@ from voiceqr.domain.operations.audit import AuditEvent
 from voiceqr.domain.playback.events import StoredEvent
 from voiceqr.domain.playback.listening import Listen
 from voiceqr.domain.profile.preferences import UserPreferences
+from voiceqr.domain.support.tickets import Ticket, TicketMessage
 from voiceqr.domain.voices.voice import Voice
 
 
@@ -58,6 +59,8 @@ class FakeDatabase:
     # (generation, owner, UTC day, dimension, value) -> counts; the last day rolled up
     analytics_daily: dict[tuple[UUID, UUID, date, str, str], Counts] = field(default_factory=dict)
     analytics_rolled_through: date | None = None
+    tickets: dict[UUID, Ticket] = field(default_factory=dict)
+    ticket_messages: list[TicketMessage] = field(default_factory=list)
 
     def snapshot(self) -> FakeDatabase:
         return copy.deepcopy(self)

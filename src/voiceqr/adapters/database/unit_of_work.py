@@ -18,6 +18,7 @@ from voiceqr.adapters.database.mail import MailPart
 from voiceqr.adapters.database.operations import OperationsPart
 from voiceqr.adapters.database.playback import PlaybackPart
 from voiceqr.adapters.database.profile import ProfilePart
+from voiceqr.adapters.database.support import SupportPart
 from voiceqr.adapters.database.voices import VoicesPart
 
 
@@ -102,6 +103,7 @@ class SqlUnitOfWork(
     PlaybackPart,
     AnalyticsPart,
     OperationsPart,
+    SupportPart,
 ):
     """Every feature's repositories on one connection and one transaction.
 

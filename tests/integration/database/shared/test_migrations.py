@@ -71,6 +71,9 @@ TABLES = {
     # analytics monthly roll-ups (0013)
     "analytics_monthly",
     "analytics_account_monthly",
+    # support tickets (0021)
+    "support_tickets",
+    "support_ticket_messages",
 }
 
 # The text search index of 0007 is engine-specific DDL that `schema.metadata` cannot
