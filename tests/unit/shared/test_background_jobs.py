@@ -194,5 +194,6 @@ def test_every_feature_hands_its_work_to_the_worker(tmp_path: Path) -> None:
         ("failure-rate alert check", 7),
         ("visitor salts", 3600),
         ("trim of acknowledged jobs", 7),
+        ("close resolved tickets", 3600),
         ("mail delivery", 7),
     ]

@@ -45,6 +45,7 @@ STATUS_LABELS = {
     TicketStatus.RESOLVED: "Resolved",
     TicketStatus.CLOSED: "Closed",
 }
+STAFF_STATUS_LABELS = {**STATUS_LABELS, TicketStatus.WAITING: "Waiting for the user"}
 
 
 def check_subject(subject: str) -> str:

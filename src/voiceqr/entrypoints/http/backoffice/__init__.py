@@ -12,11 +12,14 @@ from voiceqr.entrypoints.http.backoffice.generations import api as generations_a
 from voiceqr.entrypoints.http.backoffice.generations import pages as generations_pages
 from voiceqr.entrypoints.http.backoffice.monitoring import api as monitoring_api
 from voiceqr.entrypoints.http.backoffice.monitoring import pages as monitoring_pages
+from voiceqr.entrypoints.http.backoffice.support import api as support_api
+from voiceqr.entrypoints.http.backoffice.support import pages as support_pages
 from voiceqr.entrypoints.http.kit.auth import staff
 
 # Who may enter each area; each action inside asks its use case for its own permission.
 _FAILED_GENERATIONS = {"staff": staff(Permission.READ_FAILED_GENERATIONS)}
 _MONITORING = {"staff": staff(Permission.READ_FAILURE_DASHBOARD, Permission.READ_AUDIT_LOG)}
+_SUPPORT = {"staff": staff(Permission.HANDLE_TICKETS)}
 
 api_router = Router(
     path="/",
@@ -30,6 +33,9 @@ api_router = Router(
             path="/",
             dependencies=_MONITORING,
             route_handlers=[monitoring_api.AdminMonitoringController],
+        ),
+        Router(
+            path="/", dependencies=_SUPPORT, route_handlers=[support_api.AdminSupportController]
         ),
     ],
 )
@@ -50,6 +56,19 @@ pages_router = Router(
                 generations_pages.admin_retry,
                 generations_pages.admin_cancel,
                 generations_pages.admin_edit,
+            ],
+        ),
+        Router(
+            path="/",
+            dependencies=_SUPPORT,
+            route_handlers=[
+                support_pages.admin_queue,
+                support_pages.admin_ticket,
+                support_pages.admin_reply,
+                support_pages.admin_note,
+                support_pages.admin_change,
+                support_pages.admin_close,
+                support_pages.admin_retry,
             ],
         ),
     ],
