@@ -50,6 +50,18 @@ def new_message(
     )
 
 
+def _from_requester(ticket: Ticket, user: User, body: str, now: datetime) -> TicketMessage:
+    return new_message(
+        ticket,
+        body,
+        author_id=user.id,
+        author_label=user.name or user.email,
+        from_staff=False,
+        internal=False,
+        now=now,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class TicketThread:
     """A ticket and the messages its reader may see, oldest first."""
@@ -132,15 +144,7 @@ class HelpDesk:
                 browser=browser_summary(user_agent),
                 failed=failed,
             )
-            message = new_message(
-                ticket,
-                body,
-                author_id=user.id,
-                author_label=user.name or user.email,
-                from_staff=False,
-                internal=False,
-                now=now,
-            )
+            message = _from_requester(ticket, user, body, now)
             await uow.tickets.add(ticket)
             await uow.ticket_messages.add(message)
             await uow.commit()
@@ -168,15 +172,7 @@ class HelpDesk:
             if ticket is None:
                 raise ticket_not_found()
             ticket.user_replied(now)
-            message = new_message(
-                ticket,
-                body,
-                author_id=user.id,
-                author_label=user.name or user.email,
-                from_staff=False,
-                internal=False,
-                now=now,
-            )
+            message = _from_requester(ticket, user, body, now)
             await uow.ticket_messages.add(message)
             await uow.tickets.update(ticket)
             messages = await uow.ticket_messages.thread(ticket_id, internal=False)

@@ -48,41 +48,51 @@ STATUS_LABELS = {
 STAFF_STATUS_LABELS = {**STATUS_LABELS, TicketStatus.WAITING: "Waiting for the user"}
 
 
-def check_subject(subject: str) -> str:
-    subject = " ".join(subject.split())
-    if not subject:
-        raise ValidationError("Say in a few words what the ticket is about.", code="no_subject")
-    if len(subject) > MAX_SUBJECT:
+def _written(
+    text: str, *, what: str, max_length: int, when_empty: str, code: str, multiline: bool = False
+) -> str:
+    """`text` trimmed (on one line unless `multiline`), or why it cannot be taken:
+    empty (`code`), too long (`<what>_too_long`) or holding a control character."""
+    text = text.strip() if multiline else " ".join(text.split())
+    if not text:
+        raise ValidationError(when_empty, code=code)
+    if len(text) > max_length:
         raise ValidationError(
-            f"Keep the subject under {MAX_SUBJECT} characters.", code="subject_too_long"
+            f"Keep the {what} under {max_length} characters.", code=f"{what}_too_long"
         )
-    refuse_control_characters(subject, what="The subject")
-    return subject
+    return refuse_control_characters(text, what=f"The {what}", multiline=multiline)
+
+
+def check_subject(subject: str) -> str:
+    return _written(
+        subject,
+        what="subject",
+        max_length=MAX_SUBJECT,
+        when_empty="Say in a few words what the ticket is about.",
+        code="no_subject",
+    )
 
 
 def check_body(body: str) -> str:
-    body = body.strip()
-    if not body:
-        raise ValidationError("Write a message first.", code="empty_message")
-    if len(body) > MAX_BODY:
-        raise ValidationError(
-            f"Keep a message under {MAX_BODY} characters.", code="message_too_long"
-        )
-    refuse_control_characters(body, what="The message", multiline=True)
-    return body
+    return _written(
+        body,
+        what="message",
+        max_length=MAX_BODY,
+        when_empty="Write a message first.",
+        code="empty_message",
+        multiline=True,
+    )
 
 
 def check_reason(reason: str) -> str:
     """A staff action's reason, for the audit log: required, one line."""
-    reason = " ".join(reason.split())
-    if not reason:
-        raise ValidationError("Give a reason: it goes to the audit log.", code="reason_required")
-    if len(reason) > MAX_REASON:
-        raise ValidationError(
-            f"Keep the reason under {MAX_REASON} characters.", code="reason_too_long"
-        )
-    refuse_control_characters(reason, what="The reason")
-    return reason
+    return _written(
+        reason,
+        what="reason",
+        max_length=MAX_REASON,
+        when_empty="Give a reason: it goes to the audit log.",
+        code="reason_required",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -229,33 +229,35 @@ async def admin_change(
     return await _act(request, platform, staff, ticket_id, change, done="changed")
 
 
-@post("/admin/support/{ticket_id:uuid}/close", status_code=303)
-async def admin_close(
-    request: Request[Any, Any, Any],
-    ticket_id: FromPath[UUID],
-    data: Form,
-    staff: NamedDependency[User],
-    platform: NamedDependency[Platform],
-) -> Response[Any]:
-    async def close(ip: str) -> object:
-        return await platform.support.queue.close(
-            staff, ticket_id, reason=data.get("reason", ""), ip=ip
-        )
+def _with_reason(
+    path: str,
+    action: Callable[[Platform], Callable[..., Awaitable[object]]],
+    *,
+    done: str,
+) -> Any:
+    """A button that runs the queue's use case `action` with the form's reason."""
 
-    return await _act(request, platform, staff, ticket_id, close, done="closed")
+    @post(path, status_code=303)
+    async def press(
+        request: Request[Any, Any, Any],
+        ticket_id: FromPath[UUID],
+        data: Form,
+        staff: NamedDependency[User],
+        platform: NamedDependency[Platform],
+    ) -> Response[Any]:
+        async def run(ip: str) -> object:
+            return await action(platform)(staff, ticket_id, reason=data.get("reason", ""), ip=ip)
+
+        return await _act(request, platform, staff, ticket_id, run, done=done)
+
+    return press
 
 
-@post("/admin/support/{ticket_id:uuid}/retry", status_code=303)
-async def admin_retry(
-    request: Request[Any, Any, Any],
-    ticket_id: FromPath[UUID],
-    data: Form,
-    staff: NamedDependency[User],
-    platform: NamedDependency[Platform],
-) -> Response[Any]:
-    async def retry(ip: str) -> object:
-        return await platform.support.queue.retry_generation(
-            staff, ticket_id, reason=data.get("reason", ""), ip=ip
-        )
-
-    return await _act(request, platform, staff, ticket_id, retry, done="retried")
+admin_close = _with_reason(
+    "/admin/support/{ticket_id:uuid}/close", lambda p: p.support.queue.close, done="closed"
+)
+admin_retry = _with_reason(
+    "/admin/support/{ticket_id:uuid}/retry",
+    lambda p: p.support.queue.retry_generation,
+    done="retried",
+)
