@@ -167,6 +167,22 @@ async def test_a_staff_reply_is_mailed_and_an_internal_note_is_neither_shown_nor
     assert answered.json()["status"] == "open"
 
 
+async def test_the_help_page_lists_the_users_tickets_newest_first_with_a_new_ticket_form(
+    app: RunningApp, agent: Agent
+) -> None:
+    user = await app.new_user("lister@example.com")
+    empty = await user.get("/support", headers=BROWSER)
+    assert "You have not opened a ticket yet." in empty.text
+    assert 'action="/support/new"' in empty.text
+    assert "/admin/support" not in empty.text
+    older = await open_ticket(user, "Older question")
+    newer = await open_ticket(user, "Newer question")
+    listed = await user.get("/support", headers=BROWSER)
+    assert listed.text.index(newer) < listed.text.index(older)
+    assert [t["id"] for t in (await user.get(TICKETS)).json()["items"]] == [newer, older]
+    assert 'href="/admin/support"' in (await agent.get("/support", headers=BROWSER)).text
+
+
 async def test_another_users_ticket_is_not_found(app: RunningApp) -> None:
     owner = await app.new_user("owner-t@example.com")
     stranger = await app.new_user("stranger-t@example.com")

@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 from voiceqr.application.support.tickets import FailedGenerationSummary
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import User
+from voiceqr.domain.authz import Permission, can
 from voiceqr.domain.shared.errors import DomainError, ErrorCategory, ValidationError
 from voiceqr.domain.support.tickets import STATUS_LABELS
 from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status
@@ -59,6 +60,7 @@ async def _help_page(
         subject=subject,
         body=body,
         error=error,
+        handles_tickets=can(user, Permission.HANDLE_TICKETS),
     )
 
 
