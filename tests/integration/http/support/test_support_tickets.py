@@ -261,3 +261,44 @@ async def test_staff_retry_the_generation_from_its_ticket_in_one_step(
     no_generation = await open_ticket(user, "Plain")
     refused = await agent.post(f"{QUEUE}/{no_generation}/retry-generation", json={"reason": "x"})
     assert_problem(refused, 409, "no_generation")
+
+
+async def test_staff_change_a_ticket_on_its_page_with_a_reason_and_close_it_apart(
+    app: RunningApp, agent: Agent
+) -> None:
+    user = await app.new_user("changes@example.com")
+    tid = await open_ticket(user, "Change me")
+    canned = await agent.get(f"/admin/support/{tid}?canned=0", headers=BROWSER)
+    assert "We tried your generation again" in canned.text
+    page = await agent.open_form(f"/admin/support/{tid}")
+    fields = {"status": "resolved", "priority": "urgent", "assignee_email": "help@example.com"}
+    refused = await agent.post_form(f"/admin/support/{tid}/change", fields, form=page)
+    assert refused.status_code == 422
+    assert "Give a reason" in refused.text
+    assert (await agent.get(f"{QUEUE}/{tid}")).json()["status"] == "open"
+    changed = await agent.post_form(
+        f"/admin/support/{tid}/change", {**fields, "reason": "Paying customer"}, form=page
+    )
+    assert changed.status_code == 303, changed.text
+    after = (await agent.get(f"{QUEUE}/{tid}")).json()
+    assert (after["status"], after["priority"], after["assignee_email"]) == (
+        "resolved",
+        "urgent",
+        "help@example.com",
+    )
+    assert after["seconds_to_resolution"] is not None
+    mine = await agent.get("/admin/support?assignee=me&status=resolved", headers=BROWSER)
+    assert f'href="/admin/support/{tid}"' in mine.text
+    unknown = await agent.get("/admin/support?status=lost", headers=BROWSER)
+    assert unknown.status_code == 400
+    assert "Pick the status" in unknown.text
+
+    page = await agent.open_form(f"/admin/support/{tid}")
+    assert "Closing is final" in page.text
+    closed = await agent.post_form(f"/admin/support/{tid}/close", {"reason": "done"}, form=page)
+    assert closed.status_code == 303
+    shown = await agent.get(f"/admin/support/{tid}", headers=BROWSER)
+    assert "This ticket is closed" in shown.text
+    assert 'id="reply-form"' not in shown.text
+    again = await agent.patch(f"{QUEUE}/{tid}", json={"priority": "low", "reason": "x"})
+    assert_problem(again, 409, "ticket_closed")
