@@ -9,6 +9,7 @@ A refused form shows the page again with the reason and what was typed, and a 4x
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -37,6 +38,19 @@ NOTICES = {
     "retried": "The generation is requeued with a new attempt budget.",
 }
 _SHOWN_ON_PAGE = (ErrorCategory.VALIDATION, ErrorCategory.CONFLICT, ErrorCategory.NOT_FOUND)
+
+
+def duration(span: timedelta | None) -> str:
+    """A service time as staff read it: "3 d 4 h", "2 h 5 min", "7 min", "under a minute"."""
+    if span is None:
+        return "not yet"
+    minutes = int(span.total_seconds() // 60)
+    days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min" if minutes else "under a minute"
 
 
 @get("/admin/support")
@@ -106,6 +120,8 @@ async def _ticket_page(
         statuses=[s for s in TicketStatus if s is not TicketStatus.CLOSED],
         priorities=list(Priority),
         canned=platform.support.queue.canned_replies(staff),
+        first_reply=duration(view.thread.ticket.time_to_first_reply),
+        resolution=duration(view.thread.ticket.time_to_resolution),
         can_retry=generation is not None and generation.status is GenerationStatus.FAILED,
         notice=notice,
         error=error,
