@@ -26,6 +26,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 STARTUP_TIMEOUT_S = 60  # generous: a busy two-core CI box needs ~10 s just to import
+MAIL_WAIT_S = 15
 
 
 def create_user(
@@ -190,3 +191,25 @@ def listen_half_way(page: Any) -> None:
         polling=10,
         timeout=30_000,
     )
+
+
+def open_mail(page: Any, server: str, *, to: str, subject: str) -> str:
+    """Open the newest mail to `to` with `subject` in the development mailbox; the URL of
+    the link in its text (polls: the sweeper or the page itself delivers queued mail)."""
+    deadline = time.monotonic() + MAIL_WAIT_S
+    while True:
+        page.goto(f"{server}/dev/mailbox")
+        rows = page.locator("li.row").filter(has=page.locator(".mail-to", has_text=to))
+        message = rows.get_by_role("link", name=subject)
+        if message.count():
+            break
+        assert time.monotonic() < deadline, f"no mail '{subject}' to {to}:\n{page.content()}"
+        time.sleep(0.3)
+    message.first.click()
+    page.get_by_role("heading", name=subject).wait_for()
+    link = page.locator(".mail-text a").first
+    href = link.get_attribute("href")
+    assert href is not None
+    assert href.startswith(server), href
+    link.click()
+    return str(href)

@@ -13,10 +13,12 @@ from voiceqr.application.mail.ports import MailUnitOfWork
 from voiceqr.application.operations.ports import OperationsUnitOfWork
 from voiceqr.application.playback.ports import PlaybackUnitOfWork
 from voiceqr.application.profile.ports import ProfileUnitOfWork
+from voiceqr.application.support.ports import SupportUnitOfWork
 from voiceqr.application.voices.ports import VoiceEngagementUnitOfWork, VoicesUnitOfWork
 
 
 class PlatformUnitOfWork(
+    SupportUnitOfWork,
     AnalyticsUnitOfWork,
     OperationsUnitOfWork,
     PlaybackUnitOfWork,

@@ -32,6 +32,8 @@ from voiceqr.application.operations.audit import AuditTrail
 from voiceqr.application.operations.failure_monitoring import FailureMonitor
 from voiceqr.application.playback.playback import Playback
 from voiceqr.application.shared.ports import AudioRange, AudioStorage, QrRenderer
+from voiceqr.application.support.queue import SupportQueue
+from voiceqr.application.support.tickets import HelpDesk
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import Generation, scanned_url
 
@@ -159,3 +161,11 @@ class OperationsFeature:
         state = await self.queue_health.check(max_age=0)
         report["queue"] = "ok" if state.reachable else f"unavailable: {state.reason}"
         return report
+
+
+@dataclass(frozen=True, slots=True)
+class SupportFeature:
+    """Support tickets: the users' help desk and the staff queue."""
+
+    help_desk: HelpDesk
+    queue: SupportQueue

@@ -35,6 +35,8 @@ from voiceqr.application.playback.codes import CodeCache
 from voiceqr.application.playback.playback import Playback, PublicCode
 from voiceqr.application.profile.preferences import Preferences
 from voiceqr.application.shared.jobs import Schedule, Scheduler
+from voiceqr.application.support.queue import SupportQueue
+from voiceqr.application.support.tickets import HelpDesk
 from voiceqr.application.voices.engagement import VoiceEngagement
 from voiceqr.application.voices.gallery import VoiceGallery, VoiceSpec
 from voiceqr.application.voices.samples import VoiceSamples
@@ -46,6 +48,7 @@ from voiceqr.bootstrap.facades import (
     MailFeature,
     OperationsFeature,
     PlaybackFeature,
+    SupportFeature,
 )
 from voiceqr.domain.generations.generation import RetryPolicy
 from voiceqr.domain.generations.previews import DailyAllowance
@@ -74,6 +77,7 @@ class Platform:
     analytics: AnalyticsFeature
     mail: MailFeature
     operations: OperationsFeature
+    support: SupportFeature
     default_voices: tuple[VoiceSpec, ...]
     _backends: Backends
 
@@ -218,6 +222,9 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         allowance=DailyAllowance(per_day=settings.previews.per_user_per_day),
         keep=timedelta(days=settings.previews.keep_days),
     )
+    failures = GenerationFailures(
+        uow=uow, notifications=notifications, hand_to_queue=generations.hand_to_queue, clock=clock
+    )
     to_playback_page = partial(playback_url, settings)
     playback = Playback(
         uow=uow,
@@ -255,12 +262,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
                 hand_to_queue=generations.hand_to_queue,
                 clock=clock,
             ),
-            failures=GenerationFailures(
-                uow=uow,
-                notifications=notifications,
-                hand_to_queue=generations.hand_to_queue,
-                clock=clock,
-            ),
+            failures=failures,
             folders=folders,
             previews=previews,
             batches=GenerationBatches(
@@ -296,6 +298,17 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
             ),
             queue_health=queue_health(chosen.broker),
             _checks={"database": uow.check, "storage": storage.check},
+        ),
+        support=SupportFeature(
+            help_desk=HelpDesk(uow=uow, clock=clock),
+            queue=SupportQueue(
+                uow=uow,
+                notifications=notifications,
+                retry_failed=lambda actor, generation_id, ip: failures.retry(
+                    actor, generation_id, ip=ip
+                ),
+                clock=clock,
+            ),
         ),
         default_voices=chosen.default_voices,
         _backends=chosen,

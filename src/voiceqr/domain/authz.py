@@ -20,7 +20,7 @@ from voiceqr.domain.shared.errors import PermissionDenied
 
 class Role(StrEnum):
     USER = "user"
-    SUPPORT = "support"  # reads and helps accounts
+    SUPPORT = "support"  # reads and helps accounts, answers tickets
     MODERATOR = "moderator"  # looks after what people make
     ADMIN = "admin"  # everything, roles and settings included
 
@@ -38,6 +38,7 @@ class Permission(StrEnum):
     READ_MAIL_OUTBOX = "mail.outbox.read"
     MANAGE_VOICES = "voices.manage"  # create, change, hide, delete; see hidden ones
     MODERATE_REVIEWS = "voices.reviews.moderate"  # hide and show voice reviews; see hidden ones
+    HANDLE_TICKETS = "support.tickets"  # the support queue: read, answer, assign, close
 
 
 _SUPPORT = frozenset(
@@ -45,6 +46,9 @@ _SUPPORT = frozenset(
         Permission.READ_ACCOUNTS,
         Permission.MANAGE_ACCOUNTS,
         Permission.READ_FAILED_GENERATIONS,
+        # A user writes in about a failed generation: support retries it from the ticket.
+        Permission.RECOVER_GENERATIONS,
+        Permission.HANDLE_TICKETS,
     }
 )
 _MODERATOR = frozenset(

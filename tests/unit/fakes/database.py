@@ -27,6 +27,7 @@ from voiceqr.domain.operations.audit import AuditEvent
 from voiceqr.domain.playback.events import StoredEvent
 from voiceqr.domain.playback.listening import Listen
 from voiceqr.domain.profile.preferences import UserPreferences
+from voiceqr.domain.support.tickets import Ticket, TicketMessage
 from voiceqr.domain.voices.reviews import VoiceReview
 from voiceqr.domain.voices.voice import Voice
 
@@ -66,6 +67,8 @@ class FakeDatabase:
     analytics_rolled_through: date | None = None
     voice_previews: dict[UUID, Preview] = field(default_factory=dict)
     voice_comparisons: dict[UUID, Comparison] = field(default_factory=dict)
+    tickets: dict[UUID, Ticket] = field(default_factory=dict)
+    ticket_messages: list[TicketMessage] = field(default_factory=list)
 
     def snapshot(self) -> FakeDatabase:
         return copy.deepcopy(self)

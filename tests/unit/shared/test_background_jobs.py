@@ -197,5 +197,6 @@ def test_every_feature_hands_its_work_to_the_worker(tmp_path: Path) -> None:
         ("preview sweep", 7),
         ("preview expiry", 3600),
         ("trim of acknowledged jobs", 7),
+        ("close resolved tickets", 3600),
         ("mail delivery", 7),
     ]

@@ -122,6 +122,16 @@ TEMPLATES: dict[str, _Template] = {
         ),
         "See the generation",
     ),
+    "ticket_reply": _Template(
+        "Re: {subject}",
+        (
+            "Hello {name},",
+            "voiceqr support answered your ticket:",
+            "{reply}",
+            "Reply on the ticket's page: your answer reaches us there.",
+        ),
+        "Open the ticket",
+    ),
     "failure_rate_alert": _Template(
         "voiceqr alert: {percent} of generation attempts are failing",
         (
@@ -189,7 +199,7 @@ class Notifications:
         message = OutboxMessage(
             id=uuid7(),
             to=to,
-            subject=template.subject,
+            subject=template.subject.format(**values),
             text=text,
             html=page,
             kind=kind,

@@ -15,6 +15,7 @@ from voiceqr.entrypoints.http import (
     operations,
     playback,
     profile,
+    support,
     voices,
 )
 
@@ -38,5 +39,6 @@ FEATURES: tuple[Feature, ...] = (
     analytics,
     mail,
     operations,
+    support,
     backoffice,
 )

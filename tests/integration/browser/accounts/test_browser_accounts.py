@@ -23,6 +23,7 @@ from tests.integration.browser_support import (
     assert_accessible,
     assert_fits_the_screen,
     browser,  # noqa: F401  (the module's Chromium fixture)
+    open_mail,
     serving,
 )
 from tests.integration.processes import clean_environ
@@ -34,7 +35,6 @@ PASSWORD = "correct horse battery staple"
 RESET_USER = "forgetful@example.test"
 REMEMBER_USER = "remember@example.test"
 SESSIONS_USER = "travels@example.test"
-MAIL_WAIT_S = 15
 
 
 async def _create_users(env: dict[str, str]) -> None:
@@ -90,28 +90,6 @@ def new_context(browser: Any) -> Iterator[Any]:  # noqa: F811
     finally:
         for context in contexts:
             context.close()
-
-
-def open_mail(page: Any, server: str, *, to: str, subject: str) -> str:
-    """Open the newest mail to `to` with `subject` in the development mailbox; the URL of
-    the link in its text (polls: the sweeper or the page itself delivers queued mail)."""
-    deadline = time.monotonic() + MAIL_WAIT_S
-    while True:
-        page.goto(f"{server}/dev/mailbox")
-        rows = page.locator("li.row").filter(has=page.locator(".mail-to", has_text=to))
-        message = rows.get_by_role("link", name=subject)
-        if message.count():
-            break
-        assert time.monotonic() < deadline, f"no mail '{subject}' to {to}:\n{page.content()}"
-        time.sleep(0.3)
-    message.first.click()
-    page.get_by_role("heading", name=subject).wait_for()
-    link = page.locator(".mail-text a").first
-    href = link.get_attribute("href")
-    assert href is not None
-    assert href.startswith(server), href
-    link.click()
-    return str(href)
 
 
 def sign_in(page: Any, server: str, email: str, password: str, *, remember: bool = False) -> None:

@@ -77,6 +77,9 @@ TABLES = {
     # voice previews, to compare voices side by side (0018)
     "voice_previews",
     "voice_comparisons",
+    # support tickets (0019)
+    "support_tickets",
+    "support_ticket_messages",
 }
 
 # The text search index of 0007 is engine-specific DDL that `schema.metadata` cannot

@@ -12,6 +12,8 @@ from voiceqr.entrypoints.http.backoffice.generations import api as generations_a
 from voiceqr.entrypoints.http.backoffice.generations import pages as generations_pages
 from voiceqr.entrypoints.http.backoffice.monitoring import api as monitoring_api
 from voiceqr.entrypoints.http.backoffice.monitoring import pages as monitoring_pages
+from voiceqr.entrypoints.http.backoffice.support import api as support_api
+from voiceqr.entrypoints.http.backoffice.support import pages as support_pages
 from voiceqr.entrypoints.http.backoffice.voices import pages as voices_pages
 from voiceqr.entrypoints.http.kit.auth import staff
 
@@ -19,6 +21,7 @@ from voiceqr.entrypoints.http.kit.auth import staff
 _FAILED_GENERATIONS = {"staff": staff(Permission.READ_FAILED_GENERATIONS)}
 _MONITORING = {"staff": staff(Permission.READ_FAILURE_DASHBOARD, Permission.READ_AUDIT_LOG)}
 _VOICES = {"staff": staff(Permission.MANAGE_VOICES)}
+_SUPPORT = {"staff": staff(Permission.HANDLE_TICKETS)}
 
 api_router = Router(
     path="/",
@@ -32,6 +35,9 @@ api_router = Router(
             path="/",
             dependencies=_MONITORING,
             route_handlers=[monitoring_api.AdminMonitoringController],
+        ),
+        Router(
+            path="/", dependencies=_SUPPORT, route_handlers=[support_api.AdminSupportController]
         ),
     ],
 )
@@ -55,6 +61,19 @@ pages_router = Router(
             ],
         ),
         Router(path="/", dependencies=_VOICES, route_handlers=[*voices_pages.ROUTES]),
+        Router(
+            path="/",
+            dependencies=_SUPPORT,
+            route_handlers=[
+                support_pages.admin_queue,
+                support_pages.admin_ticket,
+                support_pages.admin_reply,
+                support_pages.admin_note,
+                support_pages.admin_change,
+                support_pages.admin_close,
+                support_pages.admin_retry,
+            ],
+        ),
     ],
 )
 

@@ -1,0 +1,1 @@
+"""The support queue: staff answer, note, assign, close and retry from tickets."""
