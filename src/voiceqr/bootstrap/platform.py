@@ -19,6 +19,7 @@ from voiceqr.application.accounts.accounts import Accounts
 from voiceqr.application.accounts.api_keys import ApiKeys
 from voiceqr.application.accounts.policy import AccountPolicy
 from voiceqr.application.accounts.social_sign_in import SocialSignIn
+from voiceqr.application.accounts.staff import StaffAccounts
 from voiceqr.application.accounts.two_factor import TwoFactor
 from voiceqr.application.analytics.dashboards import Dashboards
 from voiceqr.application.analytics.rollups import RollUps
@@ -174,6 +175,15 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         policy=_account_policy(settings),
         second_factor=two_factor.check_at_sign_in,
     )
+    staff = StaffAccounts(
+        uow=uow,
+        sessions=chosen.session_store,
+        hasher=chosen.hasher,
+        limits=chosen.limits,
+        notifications=notifications,
+        clock=clock,
+        policy=accounts.policy,
+    )
     social_sign_in = SocialSignIn(
         providers=chosen.openid_providers,
         accounts=accounts,
@@ -221,6 +231,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
                 rotation_grace=timedelta(hours=settings.auth.api_key_rotation_grace_hours),
             ),
             social_sign_in=social_sign_in,
+            staff=staff,
         ),
         profile=Preferences(uow=uow, clock=clock),
         voices=VoiceGallery(uow=uow, storage=storage, speech=speech, clock=clock),
