@@ -264,16 +264,18 @@ class StaffAccounts(AccountsCore):
         return user
 
     async def end_sessions(self, actor: Actor, user_id: UUID, *, reason: str, ip: str = "") -> int:
-        """Sign the account out everywhere; how many sessions ended."""
-        ended = 0
+        """Sign the account out everywhere; how many sessions ended. (The session store
+        stands apart from the unit of work: on SQLite it needs the connection the unit
+        of work holds, so the sessions end once the entry is saved.)"""
+        now = self.clock()
+        active = [s for s in await self.sessions.list_for_user(user_id) if s.is_active(now)]
 
         async def change(uow: AccountsUnitOfWork, user: User) -> dict[str, object]:
-            nonlocal ended
-            ended = await self.sessions.delete_for_user(user.id)
-            return {"sessions": ended}
+            return {"sessions": len(active)}
 
         await self._change(actor, user_id, "user.sessions_end", reason, ip, change, save=False)
-        return ended
+        await self.sessions.delete_for_user(user_id)
+        return len(active)
 
     async def revoke_api_keys(
         self, actor: Actor, user_id: UUID, *, reason: str, ip: str = ""

@@ -12,10 +12,13 @@ from voiceqr.entrypoints.http.backoffice.generations import api as generations_a
 from voiceqr.entrypoints.http.backoffice.generations import pages as generations_pages
 from voiceqr.entrypoints.http.backoffice.monitoring import api as monitoring_api
 from voiceqr.entrypoints.http.backoffice.monitoring import pages as monitoring_pages
+from voiceqr.entrypoints.http.backoffice.users import api as users_api
+from voiceqr.entrypoints.http.backoffice.users import pages as users_pages
 from voiceqr.entrypoints.http.kit.auth import staff
 
 # Who may enter each area; each action inside asks its use case for its own permission.
 _FAILED_GENERATIONS = {"staff": staff(Permission.READ_FAILED_GENERATIONS)}
+_PEOPLE = {"staff": staff(Permission.READ_ACCOUNTS)}
 _MONITORING = {"staff": staff(Permission.READ_FAILURE_DASHBOARD, Permission.READ_AUDIT_LOG)}
 
 api_router = Router(
@@ -31,6 +34,7 @@ api_router = Router(
             dependencies=_MONITORING,
             route_handlers=[monitoring_api.AdminMonitoringController],
         ),
+        Router(path="/", dependencies=_PEOPLE, route_handlers=[users_api.AdminUsersController]),
     ],
 )
 pages_router = Router(
@@ -50,6 +54,15 @@ pages_router = Router(
                 generations_pages.admin_retry,
                 generations_pages.admin_cancel,
                 generations_pages.admin_edit,
+            ],
+        ),
+        Router(
+            path="/",
+            dependencies=_PEOPLE,
+            route_handlers=[
+                users_pages.admin_users,
+                users_pages.admin_user,
+                users_pages.admin_user_action,
             ],
         ),
     ],
