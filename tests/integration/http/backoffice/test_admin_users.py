@@ -159,3 +159,26 @@ async def test_each_action_of_the_user_page_is_done_with_its_reason(
     assert refused.status_code == 422
     assert "needs a reason" in refused.text
     assert (await target.get("/api/v1/me")).status_code == 401  # signed out everywhere
+
+
+async def test_the_user_reads_what_support_changed_and_why_but_not_who(
+    app: RunningApp, support: Agent
+) -> None:
+    owner = await app.new_user("reads-changes@people.example")
+    assert owner.user is not None
+    before = await owner.get("/security")
+    assert "Support has made no change" in before.text or "Your account was created" in before.text
+    url = f"{USERS}/{owner.user.id}/actions/verify"
+    app.call(
+        app.platform.accounts.staff.edit,
+        support.user,
+        owner.user.id,
+        name="Reads Changes",
+        reason="fixed a typo in the name",
+    )
+    assert (await support.post(url, json={"reason": "x"})).status_code == 422  # verified already
+    page = await owner.get("/security")
+    assert "Your name or email was changed" in page.text
+    assert "fixed a typo in the name" in page.text
+    assert "voiceqr support" in page.text
+    assert "agent@support.example" not in page.text
