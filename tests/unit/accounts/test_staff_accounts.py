@@ -201,3 +201,29 @@ async def test_a_lock_must_end_in_the_future_and_within_a_year(s: Services) -> N
     for until in (s.clock() - timedelta(minutes=1), s.clock() + timedelta(days=400)):
         with pytest.raises(ValidationError):
             await staff(s).lock(agent, ann.id, until=until, reason=WHY)
+
+
+async def test_only_an_admin_ends_everyones_sessions_and_it_is_audited_once(s: Services) -> None:
+    agent = s.add_user("agent@example.com", role=Role.SUPPORT)
+    admin = s.add_user("boss@example.com", role=Role.ADMIN)
+    ann = s.add_user("ann@example.com")
+    await s.accounts.sign_in(email=ann.email, password=PASSWORD, client=CLIENT)
+    with pytest.raises(PermissionDenied):
+        await staff(s).end_everyones_sessions(agent, reason=WHY)
+    assert await staff(s).end_everyones_sessions(admin, reason="incident 7") == 3
+    assert await s.sessions.list_for_user(ann.id) == []
+    assert [(e.action, e.details["reason"]) for e in s.db.audit_events] == [
+        ("users.sessions_end", "incident 7")
+    ]
+
+
+async def test_forcing_everyone_to_change_passwords_mails_each_account(s: Services) -> None:
+    admin = s.add_user("boss@example.com", role=Role.ADMIN)
+    s.add_user("ann@example.com")
+    with pytest.raises(PermissionDenied):
+        await staff(s).force_everyone_password_change(
+            s.add_user("agent@example.com", role=Role.SUPPORT), reason=WHY
+        )
+    assert await staff(s).force_everyone_password_change(admin, reason="leak") == 3
+    mailed = sorted(m.to for m in s.db.outbox.values() if m.kind == "password_reset_required")
+    assert mailed == ["agent@example.com", "ann@example.com", "boss@example.com"]

@@ -296,6 +296,48 @@ class StaffAccounts(AccountsCore):
         await self._change(actor, user_id, "user.api_keys_revoke", reason, ip, change, save=False)
         return revoked
 
+    # --- incident tools: everyone at once (admins only) ---------------------------------
+
+    async def count_accounts(self, actor: Actor) -> int:
+        """How many accounts an incident tool would touch (its confirmation says it)."""
+        require(actor, Permission.READ_ACCOUNTS)
+        async with self.uow() as uow:
+            return await uow.users.count()
+
+    async def end_everyones_sessions(self, actor: Actor, *, reason: str, ip: str = "") -> int:
+        """Sign every account out (the actor too); how many accounts. One audit entry."""
+        require(actor, Permission.CHANGE_ROLES)
+        why = check_reason(reason)
+        async with self.uow() as uow:
+            everyone = await uow.users.list()
+            await record(
+                uow,
+                actor,
+                "users.sessions_end",
+                target=("users", "all"),
+                now=self.clock(),
+                ip=ip,
+                details={"reason": why, "accounts": len(everyone)},
+            )
+            await uow.commit()
+        for user in everyone:
+            await self.sessions.delete_for_user(user.id)
+        return len(everyone)
+
+    async def force_everyone_password_change(
+        self, actor: Actor, *, reason: str, ip: str = ""
+    ) -> int:
+        """Every password stops working, every session ends, and each account with a
+        password is mailed a link to choose a new one (the actor's own too: an incident
+        spares nobody). How many accounts; each is audited as its own change."""
+        require(actor, Permission.CHANGE_ROLES)
+        check_reason(reason)
+        async with self.uow() as uow:
+            everyone = [u.id for u in await uow.users.list() if u.password_hash is not None]
+        for user_id in everyone:
+            await self.force_password_change(actor, user_id, reason=reason, ip=ip)
+        return len(everyone)
+
     async def _change(
         self,
         actor: Actor,
