@@ -182,3 +182,22 @@ async def test_the_user_reads_what_support_changed_and_why_but_not_who(
     assert "fixed a typo in the name" in page.text
     assert "voiceqr support" in page.text
     assert "agent@support.example" not in page.text
+
+
+async def test_only_an_admin_signs_everyone_out_after_a_confirmation_with_the_count(
+    app: RunningApp,
+) -> None:
+    support = await app.new_user("incident-agent@people.example", role=Role.SUPPORT)
+    assert (await support.get("/admin/users/incident")).status_code == 403
+    admin = await app.new_user("incident-admin@people.example", role=Role.ADMIN)
+    page = await admin.open_form("/admin/users/incident")
+    count = app.call(app.platform.accounts.staff.count_accounts, admin.user)
+    assert f"{count} accounts" in page.text
+    tool = "/admin/users/incident/end-sessions"
+    unconfirmed = await admin.post_form(tool, {"reason": "incident 7"}, form=page)
+    assert unconfirmed.status_code == 422
+    assert "Tick the box" in unconfirmed.text
+    done = await admin.post_form(tool, {"reason": "incident 7", "confirm": "yes"}, form=page)
+    assert done.status_code == 303
+    assert (await support.get(USERS)).status_code == 401  # everyone signs in again
+    assert (await admin.get(USERS)).status_code == 401

@@ -21,12 +21,19 @@ from litestar.response import Redirect, Template
 from voiceqr.application.accounts.ports import UserSort
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import Role, User
-from voiceqr.domain.authz import Permission, can
-from voiceqr.domain.shared.errors import DomainError, ErrorCategory, ValidationError
+from voiceqr.domain.authz import Permission, can, require
+from voiceqr.domain.shared.errors import (
+    Conflict,
+    DomainError,
+    ErrorCategory,
+    NotFound,
+    ValidationError,
+)
 from voiceqr.entrypoints.http.backoffice.users.actions import ACTIONS, run_action
 from voiceqr.entrypoints.http.backoffice.users.views import user_query
 from voiceqr.entrypoints.http.kit.auth import client_address
 from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status
+from voiceqr.entrypoints.http.kit.problems import status_of
 
 FILTERS = ("q", "role", "verified", "locked", "disabled", "signed_up_from", "signed_up_to", "sort")
 # Refusals shown on the user's page next to the forms; anything else is the error page.
@@ -143,3 +150,63 @@ async def admin_user_action(
             status=status,
         )
     return Redirect(f"/admin/users/{user_id}?done={action}", status_code=303)
+
+
+# --- incident tools: everyone at once (admins only) ----------------------------------
+
+INCIDENT_DONE = {
+    "end-sessions": "Every session of every account ended; everyone signs in again.",
+    "force-password-change": "Every password stopped working; each account was mailed a "
+    "link to choose a new one.",
+}
+
+
+async def _incident_page(
+    platform: Platform,
+    staff: User,
+    *,
+    notice: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Template:
+    require(staff, Permission.CHANGE_ROLES)
+    return page(
+        "backoffice/users/incident.html",
+        status,
+        user=staff,
+        accounts=await platform.accounts.staff.count_accounts(staff),
+        notice=notice,
+        error=error,
+    )
+
+
+@get("/admin/users/incident")
+async def admin_incident(
+    staff: NamedDependency[User], platform: NamedDependency[Platform], done: FromQuery[str] = ""
+) -> Template:
+    """The incident tools, each behind a confirmation that says how many accounts."""
+    return await _incident_page(platform, staff, notice=INCIDENT_DONE.get(done))
+
+
+@post("/admin/users/incident/{tool:str}", status_code=303)
+async def admin_incident_tool(
+    request: Request[Any, Any, Any],
+    tool: FromPath[str],
+    data: Form,
+    staff: NamedDependency[User],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    staff_accounts, ip = platform.accounts.staff, client_address(request, platform)
+    reason = data.get("reason", "")
+    try:
+        if data.get("confirm") != "yes":
+            raise ValidationError("Tick the box to confirm: this touches every account.")
+        if tool == "end-sessions":
+            await staff_accounts.end_everyones_sessions(staff, reason=reason, ip=ip)
+        elif tool == "force-password-change":
+            await staff_accounts.force_everyone_password_change(staff, reason=reason, ip=ip)
+        else:
+            raise NotFound(f"There is no incident tool {tool!r}.", code="unknown_tool")
+    except (ValidationError, Conflict) as exc:
+        return await _incident_page(platform, staff, error=exc.message, status=status_of(exc))
+    return Redirect(f"/admin/users/incident?done={tool}", status_code=303)
