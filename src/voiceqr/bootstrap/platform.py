@@ -20,6 +20,13 @@ from voiceqr.application.accounts.api_keys import ApiKeys
 from voiceqr.application.accounts.policy import AccountPolicy
 from voiceqr.application.accounts.social_sign_in import SocialSignIn
 from voiceqr.application.accounts.staff import StaffAccounts
+from voiceqr.application.accounts.timeline import (
+    ApiKeyUse,
+    Sessions,
+    SignIns,
+    StaffActions,
+    UserTimeline,
+)
 from voiceqr.application.accounts.two_factor import TwoFactor
 from voiceqr.application.analytics.dashboards import Dashboards
 from voiceqr.application.analytics.rollups import RollUps
@@ -28,7 +35,9 @@ from voiceqr.application.generations.failures import GenerationFailures
 from voiceqr.application.generations.generations import Generations
 from voiceqr.application.generations.organising import FoldersAndTags
 from voiceqr.application.generations.revisions import GenerationRevisions
+from voiceqr.application.generations.timeline import GenerationsMade
 from voiceqr.application.mail.notifications import MailDelivery, Notifications
+from voiceqr.application.mail.timeline import MailSent
 from voiceqr.application.operations.audit import AuditTrail
 from voiceqr.application.operations.failure_monitoring import FailureMonitor
 from voiceqr.application.playback.codes import CodeCache
@@ -232,6 +241,19 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
             ),
             social_sign_in=social_sign_in,
             staff=staff,
+            # A user's timeline: one source per kind, in the order of the filter.
+            timeline=UserTimeline(
+                uow=uow,
+                clock=clock,
+                sources=(
+                    SignIns(uow),
+                    Sessions(chosen.session_store),
+                    GenerationsMade(uow),
+                    ApiKeyUse(uow),
+                    MailSent(uow),
+                    StaffActions(uow),
+                ),
+            ),
         ),
         profile=Preferences(uow=uow, clock=clock),
         voices=VoiceGallery(uow=uow, storage=storage, speech=speech, clock=clock),

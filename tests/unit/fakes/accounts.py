@@ -148,8 +148,14 @@ class FakeLoginEvents(Table):
             if e.user_id == user_id and not e.success and e.occurred_at >= since
         )
 
-    async def list_for_user(self, user_id: UUID, *, limit: int) -> list[LoginEvent]:
-        mine = [e for e in self._db.login_events if e.user_id == user_id]
+    async def list_for_user(
+        self, user_id: UUID, *, limit: int, before: datetime | None = None
+    ) -> list[LoginEvent]:
+        mine = [
+            e
+            for e in self._db.login_events
+            if e.user_id == user_id and (before is None or e.occurred_at <= before)
+        ]
         mine.sort(key=lambda e: (e.occurred_at, e.id), reverse=True)
         return copy.deepcopy(mine[:limit])
 

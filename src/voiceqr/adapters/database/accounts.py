@@ -326,14 +326,14 @@ class SqlLoginEvents(Repository):
         )
         return int((await self._db.execute(query)).scalar_one())
 
-    async def list_for_user(self, user_id: UUID, *, limit: int) -> list[LoginEvent]:
+    async def list_for_user(
+        self, user_id: UUID, *, limit: int, before: datetime | None = None
+    ) -> list[LoginEvent]:
         c = login_events.c
-        rows = await self._rows(
-            select(login_events)
-            .where(c.user_id == user_id)
-            .order_by(c.occurred_at.desc(), c.id.desc())
-            .limit(limit)
-        )
+        query = select(login_events).where(c.user_id == user_id)
+        if before is not None:
+            query = query.where(c.occurred_at <= before)
+        rows = await self._rows(query.order_by(c.occurred_at.desc(), c.id.desc()).limit(limit))
         return [LoginEvent(**row) for row in rows]
 
     async def delete_before(self, cutoff: datetime) -> int:

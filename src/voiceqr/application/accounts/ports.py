@@ -101,8 +101,10 @@ class LoginEventRepository(Protocol):
 
     async def count_failures(self, *, user_id: UUID, since: datetime) -> int: ...
 
-    async def list_for_user(self, user_id: UUID, *, limit: int) -> list[LoginEvent]:
-        """Newest first."""
+    async def list_for_user(
+        self, user_id: UUID, *, limit: int, before: datetime | None = None
+    ) -> list[LoginEvent]:
+        """Newest first; only those at or before `before` when given."""
         ...
 
     async def delete_before(self, cutoff: datetime) -> int: ...

@@ -13,6 +13,7 @@ import typer
 
 from voiceqr.application.accounts.ports import UserQuery, UserSort
 from voiceqr.application.accounts.staff import UserProfile
+from voiceqr.application.accounts.timeline import TimelinePage
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import Role, User, UserStatus
 from voiceqr.domain.authz import OPERATOR
@@ -239,6 +240,34 @@ def force_password_change(
 
     count = run(work)
     typer.echo(f"reset the password of {count} account{'' if count == 1 else 's'}; links mailed")
+
+
+@app.command("timeline")
+def timeline(
+    email: str,
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", help="Only this kind (repeat for more).")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100, help="How many entries.")] = 50,
+) -> None:
+    """What happened on an account, newest first: sign-ins, sessions, generations, API
+    keys, mail and staff actions."""
+
+    async def work(platform: Platform) -> TimelinePage:
+        user_id = await _id_of(platform, email)
+        return await platform.accounts.timeline.page(
+            OPERATOR, user_id, kinds=kind or (), limit=limit
+        )
+
+    page = run(work)
+    for e in page.items:
+        mark = "" if e.ok else "FAILED "
+        detail = f"  ({e.detail})" if e.detail else ""
+        typer.echo(f"{e.at:%Y-%m-%d %H:%M:%S} UTC  {e.kind:<10}  {mark}{e.what}{detail}")
+    if not page.items:
+        typer.echo("nothing has happened on this account yet")
+    elif page.next_cursor:
+        typer.echo(f"(older entries: --limit more than {limit}, or the web timeline)")
 
 
 sessions_app = typer.Typer(name="sessions", no_args_is_help=True, help="Sign-in sessions.")

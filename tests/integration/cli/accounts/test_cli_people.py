@@ -74,3 +74,18 @@ def test_password_commands_and_ending_sessions(env: dict[str, str]) -> None:
     assert code == 0, out
     assert "signed out every session of 2 accounts" in out
     assert invoke(env, "users", "show", "nobody@example.com")[0] != 0
+
+
+def test_the_timeline_lists_staff_actions_and_mail_newest_first(env: dict[str, str]) -> None:
+    invoke(env, "users", "reset-password", "bob@example.com", "--reason", "forgot it")
+    code, out = invoke(env, "users", "timeline", "bob@example.com")
+    assert code == 0, out
+    lines = out.splitlines()
+    assert "user.password_reset_link by cli  (forgot it)" in lines[0]
+    assert "mail" in lines[1]
+    code, out = invoke(env, "users", "timeline", "bob@example.com", "--kind", "sign_in")
+    assert code == 0, out
+    assert "nothing has happened" in out
+    code, out = invoke(env, "users", "timeline", "bob@example.com", "--kind", "tickets")
+    assert code != 0
+    assert "Unknown kind tickets" in out

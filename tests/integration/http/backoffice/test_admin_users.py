@@ -201,3 +201,34 @@ async def test_only_an_admin_signs_everyone_out_after_a_confirmation_with_the_co
     assert done.status_code == 303
     assert (await support.get(USERS)).status_code == 401  # everyone signs in again
     assert (await admin.get(USERS)).status_code == 401
+
+
+async def test_the_timeline_merges_every_kind_filters_and_pages(app: RunningApp) -> None:
+    support = await app.new_user("timeline-agent@people.example", role=Role.SUPPORT)
+    owner = await app.new_user("timeline@people.example")
+    assert owner.user is not None
+    await app.anonymous.post(
+        "/api/v1/auth/login", json={"email": owner.user.email, "password": "wrong password!"}
+    )
+    await owner.post("/api/v1/me/api-keys", json={"name": "script", "scopes": ["read"]})
+    url = f"{USERS}/{owner.user.id}"
+    await support.post(f"{url}/actions/password-reset-link", json={"reason": "asked"})
+    body = (await support.get(f"{url}/timeline")).json()
+    kinds = [e["kind"] for e in body["items"]]
+    assert kinds[:3] == ["mail", "staff", "api_key"] or kinds[:3] == ["staff", "mail", "api_key"]
+    assert {"sign_in", "session"} <= set(kinds)
+    assert any(not e["ok"] for e in body["items"] if e["kind"] == "sign_in")
+    only = (await support.get(f"{url}/timeline", params={"kind": "staff"})).json()
+    assert only["items"][0]["detail"] == "asked"
+    first = (await support.get(f"{url}/timeline", params={"limit": 2})).json()
+    second = (
+        await support.get(f"{url}/timeline", params={"limit": 50, "cursor": first["next_cursor"]})
+    ).json()
+    assert first["items"] + second["items"] == body["items"]
+    assert (await support.get(f"{url}/timeline", params={"kind": "nope"})).status_code == 422
+    page = await support.get(f"/admin/users/{owner.user.id}/timeline?kind=staff")
+    assert page.status_code == 200
+    assert "password_reset_link" in page.text
+    plain = await app.new_user("timeline-plain@people.example")
+    assert (await plain.get(f"{url}/timeline")).status_code == 403
+    assert (await plain.get(f"/admin/users/{owner.user.id}/timeline")).status_code == 403

@@ -8,7 +8,8 @@ engine-specific, so `schema.metadata` does not describe them (the migrations tes
 leaves them out of its comparison).
 
 The audit log gains an index by target, for a user's timeline and the "changes made
-by support" on their security page.
+by support" on their security page; the mail outbox one by recipient, for the mail
+in that timeline.
 
 Revision ID: 0020
 Revises: 0015
@@ -28,6 +29,7 @@ PREFIX_INDEXES = ("ix_users_email_prefix", "ix_users_name_prefix")
 
 
 def upgrade() -> None:
+    op.create_index("ix_mail_outbox_to_created", "mail_outbox", ["to", "created_at"])
     op.create_index(
         "ix_audit_events_target_occurred",
         "audit_events",
@@ -45,3 +47,4 @@ def downgrade() -> None:
     for name in PREFIX_INDEXES:
         op.execute(f"DROP INDEX {name}")
     op.drop_index("ix_audit_events_target_occurred", table_name="audit_events")
+    op.drop_index("ix_mail_outbox_to_created", table_name="mail_outbox")

@@ -15,6 +15,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from voiceqr.application.accounts.staff import MAX_USER_PAGE
+from voiceqr.application.accounts.timeline import MAX_TIMELINE_PAGE
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.api_keys import Scope
 from voiceqr.domain.accounts.staff_changes import MAX_REASON_LENGTH
@@ -74,6 +75,20 @@ class UserDetailOut(msgspec.Struct):
     sessions: list[SessionOut]  # active ones
     api_keys: list[ApiKeyOut]
     staff_actions: list[StaffActionOut]  # newest first, the last 50
+
+
+class TimelineEntryOut(msgspec.Struct):
+    at: datetime
+    kind: str  # sign_in, session, generation, api_key, mail, staff
+    what: str
+    detail: str
+    ok: bool  # false for a failure: a refused sign-in, a failed generation or mail
+
+
+class TimelinePageOut(msgspec.Struct):
+    kinds: list[str]  # every kind there is, for ?kind=
+    items: list[TimelineEntryOut]
+    next_cursor: str | None  # pass as ?cursor= (same kinds) for older entries
 
 
 class UserActionIn(Body):
@@ -161,6 +176,28 @@ class AdminUsersController(Controller):
                 )
                 for a in profile.staff_actions
             ],
+        )
+
+    @get("/{user_id:uuid}/timeline", cache_control=NO_STORE_REPLY, responses=problems(400, 404))
+    async def timeline(
+        self,
+        user_id: FromPath[UUID],
+        platform: NamedDependency[Platform],
+        staff: NamedDependency[User],
+        kind: FromQuery[list[str] | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_TIMELINE_PAGE)] = 50,
+    ) -> TimelinePageOut:
+        """What happened on the account, newest first: sign-ins and refusals, sessions,
+        generations and their failures, API key use, mail sent, and staff actions (who,
+        what, why). `kind` (repeatable) keeps only those kinds."""
+        page = await platform.accounts.timeline.page(
+            staff, user_id, kinds=kind or (), cursor=cursor, limit=limit
+        )
+        return TimelinePageOut(
+            page.kinds,
+            [TimelineEntryOut(e.at, e.kind, e.what, e.detail, e.ok) for e in page.items],
+            page.next_cursor,
         )
 
     @post(

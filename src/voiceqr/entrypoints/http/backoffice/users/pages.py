@@ -152,6 +152,45 @@ async def admin_user_action(
     return Redirect(f"/admin/users/{user_id}?done={action}", status_code=303)
 
 
+@get("/admin/users/{user_id:uuid}/timeline")
+async def admin_user_timeline(
+    request: Request[Any, Any, Any],
+    user_id: FromPath[UUID],
+    staff: NamedDependency[User],
+    platform: NamedDependency[Platform],
+    cursor: FromQuery[str | None] = None,
+) -> Template:
+    """What happened on the account, newest first, filtered by kind (ticked boxes)."""
+    kinds = [str(k) for k in request.query_params.getall("kind", [])]
+    timeline = platform.accounts.timeline
+    error, status, entries, older = None, 200, [], None
+    try:
+        found = await timeline.page(staff, user_id, kinds=kinds, cursor=cursor)
+        entries = found.items
+        if found.next_cursor:
+            older = _timeline_url(user_id, kinds, cursor=found.next_cursor)
+    except ValidationError as exc:
+        error, status = exc.message, 400
+    profile = await platform.accounts.staff.profile(staff, user_id)
+    return page(
+        "backoffice/users/timeline.html",
+        status,
+        user=staff,
+        person=profile.user,
+        entries=entries,
+        kinds=timeline.kinds,
+        chosen=kinds,
+        newest=_timeline_url(user_id, kinds) if cursor else None,
+        older=older,
+        error=error,
+    )
+
+
+def _timeline_url(user_id: UUID, kinds: list[str], **extra: str) -> str:
+    query = [("kind", k) for k in kinds] + list(extra.items())
+    return f"/admin/users/{user_id}/timeline" + (f"?{urlencode(query)}" if query else "")
+
+
 # --- incident tools: everyone at once (admins only) ----------------------------------
 
 INCIDENT_DONE = {
