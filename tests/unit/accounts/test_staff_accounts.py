@@ -227,3 +227,25 @@ async def test_forcing_everyone_to_change_passwords_mails_each_account(s: Servic
     assert await staff(s).force_everyone_password_change(admin, reason="leak") == 3
     mailed = sorted(m.to for m in s.db.outbox.values() if m.kind == "password_reset_required")
     assert mailed == ["agent@example.com", "ann@example.com", "boss@example.com"]
+
+
+async def test_staff_create_an_account_whose_owner_chooses_the_password_from_a_mail(
+    s: Services,
+) -> None:
+    agent = s.add_user("agent@example.com", role=Role.SUPPORT)
+    with pytest.raises(PermissionDenied):
+        await staff(s).create(agent, email="new@example.com", name="N", reason=WHY, role=Role.ADMIN)
+    user = await staff(s).create(
+        agent, email="New@Example.com", name="Nia New", reason=WHY, verified=False
+    )
+    assert (user.email, user.password_hash, user.is_verified) == ("new@example.com", None, False)
+    kinds = sorted(m.kind for m in s.db.outbox.values())
+    assert kinds == ["account_created", "verify_email"]
+    welcome = next(m for m in s.db.outbox.values() if m.kind == "account_created")
+    token = welcome.text.split("token=")[1].split()[0]
+    s.clock.advance(days=6)  # the link lasts a week, not a reset link's 30 minutes
+    await s.accounts.reset_password(token=token, password="my own passphrase")
+    await s.accounts.sign_in(email=user.email, password="my own passphrase", client=CLIENT)
+    with pytest.raises(Conflict):
+        await staff(s).create(agent, email="new@example.com", name="Again", reason=WHY)
+    assert s.db.audit_events[-1].details["reason"] == WHY

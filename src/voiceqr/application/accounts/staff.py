@@ -35,6 +35,7 @@ from voiceqr.domain.accounts.users import Role, User, UserStatus, clean_name, no
 from voiceqr.domain.authz import Actor, Permission, require
 from voiceqr.domain.operations.audit import AuditEvent
 from voiceqr.domain.shared.errors import Conflict, NotFound, ValidationError
+from voiceqr.domain.shared.ids import uuid7
 
 MAX_USER_PAGE = 100
 MAX_LOCK = timedelta(days=365)  # an account to keep out for good is disabled instead
@@ -115,6 +116,56 @@ class StaffAccounts(AccountsCore):
         ]
 
     # --- changing ---------------------------------------------------------------------
+
+    async def create(
+        self,
+        actor: Actor,
+        *,
+        email: str,
+        name: str,
+        reason: str,
+        role: Role = Role.USER,
+        verified: bool = True,
+        ip: str = "",
+    ) -> User:
+        """An account with no password: the welcome mail carries a link to choose one
+        (7 days). Verified at once, or sent a verification mail too. Any role but
+        `user` needs the right to change roles; Conflict if the email is taken."""
+        require(actor, Permission.MANAGE_ACCOUNTS)
+        if role is not Role.USER:
+            require(actor, Permission.CHANGE_ROLES)
+        why = check_reason(reason)
+        address = normalize_email(email)
+        now = self.clock()
+        user = User(
+            id=uuid7(),
+            email=address,
+            name=clean_name(name) if name.strip() else address.split("@")[0],
+            password_hash=None,
+            role=role,
+            created_at=now,
+            email_verified_at=now if verified else None,
+        )
+        async with self.uow() as uow:
+            await uow.users.add(user)
+            await self._mail_link(
+                uow, user, TokenPurpose.SET_PASSWORD, "account_created", "/reset-password"
+            )
+            if not verified:
+                await self._mail_link(
+                    uow, user, TokenPurpose.VERIFY_EMAIL, "verify_email", "/verify-email"
+                )
+            await record(
+                uow,
+                actor,
+                "user.create",
+                target=("user", user.id),
+                now=now,
+                ip=ip,
+                details={"email": address, "role": str(role), "verified": verified, "reason": why},
+            )
+            await uow.commit()
+        return user
 
     async def edit(
         self,

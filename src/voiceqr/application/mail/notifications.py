@@ -113,6 +113,17 @@ TEMPLATES: dict[str, _Template] = {
         ),
         None,
     ),
+    "account_created": _Template(
+        "Your voiceqr account is ready",
+        (
+            "Hello {name},",
+            "voiceqr support made an account for you with this email address. Choose your "
+            "password with the link below to sign in (it works once, for 7 days).",
+            "Then type a text, pick a voice and print the QR code: whoever scans it hears "
+            "your words.",
+        ),
+        "Choose my password",
+    ),
     "support_password_reset": _Template(
         "Choose a new voiceqr password",
         (

@@ -232,3 +232,33 @@ async def test_the_timeline_merges_every_kind_filters_and_pages(app: RunningApp)
     plain = await app.new_user("timeline-plain@people.example")
     assert (await plain.get(f"{url}/timeline")).status_code == 403
     assert (await plain.get(f"/admin/users/{owner.user.id}/timeline")).status_code == 403
+
+
+async def test_staff_create_accounts_on_the_page_and_in_the_api(app: RunningApp) -> None:
+    agent = await app.new_user("creator@people.example", role=Role.SUPPORT)
+    made = await agent.post(
+        USERS, json={"email": "Made@People.example", "name": "Made", "reason": "onboarding"}
+    )
+    assert made.status_code == 201, made.text
+    assert (made.json()["email"], made.json()["verified"]) == ("made@people.example", True)
+    again = await agent.post(USERS, json={"email": "made@people.example", "reason": "again"})
+    assert again.status_code == 409
+    staff_role = {"email": "boss2@people.example", "reason": "x", "role": "admin"}
+    assert (await agent.post(USERS, json=staff_role)).status_code == 403
+    no_reason = await agent.post(USERS, json={"email": "r@people.example", "reason": ""})
+    assert no_reason.status_code in (400, 422)
+    form = await agent.open_form("/admin/users/new")
+    created = await agent.post_form(
+        "/admin/users/new",
+        {"email": "paged@people.example", "name": "Paged", "role": "user", "reason": "by phone"},
+        form=form,
+    )
+    assert created.status_code == 303, created.text
+    shown = await agent.get(created.headers["location"])
+    assert "Created." in shown.text
+    assert "(not verified)" in shown.text
+    plain = await app.new_user("create-plain@people.example")
+    assert (await plain.get("/admin/users/new")).status_code == 403
+    assert (
+        await plain.post(USERS, json={"email": "z@people.example", "reason": "x"})
+    ).status_code == 403

@@ -61,6 +61,8 @@ pages_router = Router(
             dependencies=_PEOPLE,
             route_handlers=[
                 users_pages.admin_users,
+                users_pages.admin_new_user,
+                users_pages.admin_create_user,
                 users_pages.admin_user,
                 users_pages.admin_user_action,
                 users_pages.admin_user_timeline,

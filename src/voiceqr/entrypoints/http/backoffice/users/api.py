@@ -19,7 +19,8 @@ from voiceqr.application.accounts.timeline import MAX_TIMELINE_PAGE
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.api_keys import Scope
 from voiceqr.domain.accounts.staff_changes import MAX_REASON_LENGTH
-from voiceqr.domain.accounts.users import User
+from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.shared.errors import ValidationError
 from voiceqr.entrypoints.http.backoffice.users.actions import run_action
 from voiceqr.entrypoints.http.backoffice.users.views import UserOut, user_out, user_query
 from voiceqr.entrypoints.http.kit.auth import api_key_scopes, client_address
@@ -102,6 +103,16 @@ class UserActionIn(Body):
     email: Annotated[str, one_line(254)] | None = None
 
 
+class NewUserIn(Body):
+    """An account to create: the owner chooses the password from the welcome mail."""
+
+    email: Annotated[str, one_line(254)]
+    reason: Annotated[str, one_line(MAX_REASON_LENGTH)]
+    name: Annotated[str, one_line(200)] = ""
+    role: str = "user"  # any other role: admins only
+    verified: bool = True  # false: a verification mail is sent too
+
+
 class UserActionOut(msgspec.Struct):
     done: str  # what happened, in words
     user: UserOut
@@ -177,6 +188,33 @@ class AdminUsersController(Controller):
                 for a in profile.staff_actions
             ],
         )
+
+    @post("/", responses=problems(400, 403, 409))
+    async def create_user(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[NewUserIn],
+        platform: NamedDependency[Platform],
+        staff: NamedDependency[User],
+    ) -> UserOut:
+        """Create an account (201) with no password: the welcome mail carries a link to
+        choose one, valid 7 days; 409 when the email has an account."""
+        try:
+            role = Role(data.role)
+        except ValueError:
+            raise ValidationError(
+                f"Pick a role: {', '.join(r.value for r in Role)}.", code="unknown_role"
+            ) from None
+        user = await platform.accounts.staff.create(
+            staff,
+            email=data.email,
+            name=data.name,
+            reason=data.reason,
+            role=role,
+            verified=data.verified,
+            ip=client_address(request, platform),
+        )
+        return user_out(user, platform.accounts.accounts.now())
 
     @get("/{user_id:uuid}/timeline", cache_control=NO_STORE_REPLY, responses=problems(400, 404))
     async def timeline(

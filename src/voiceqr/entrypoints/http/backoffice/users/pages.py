@@ -35,6 +35,7 @@ from voiceqr.entrypoints.http.kit.auth import client_address
 from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status
 from voiceqr.entrypoints.http.kit.problems import status_of
 
+CREATED = "Created. The welcome mail carries a link to choose a password (7 days)."
 FILTERS = ("q", "role", "verified", "locked", "disabled", "signed_up_from", "signed_up_to", "sort")
 # Refusals shown on the user's page next to the forms; anything else is the error page.
 _SHOWN_ON_PAGE = (ErrorCategory.VALIDATION, ErrorCategory.CONFLICT, ErrorCategory.PERMISSION)
@@ -103,6 +104,53 @@ async def _user_page(
     )
 
 
+def _new_user_page(
+    staff: User, *, fields: dict[str, str], error: str | None = None, status: int = 200
+) -> Template:
+    return page(
+        "backoffice/users/new.html",
+        status,
+        user=staff,
+        roles=[str(r) for r in Role] if can(staff, Permission.CHANGE_ROLES) else ["user"],
+        fields=fields,
+        error=error,
+    )
+
+
+@get("/admin/users/new")
+async def admin_new_user(staff: NamedDependency[User]) -> Template:
+    """The form to create an account; the owner chooses the password from a mail."""
+    return _new_user_page(staff, fields={"verified": "yes", "role": "user"})
+
+
+@post("/admin/users/new", status_code=303)
+async def admin_create_user(
+    request: Request[Any, Any, Any],
+    data: Form,
+    staff: NamedDependency[User],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    fields = {k: v for k, v in data.items() if k != "_csrf_token"}
+    try:
+        role = Role(fields.get("role") or "user")
+    except ValueError:
+        return _new_user_page(staff, fields=fields, error="Pick a role from the list.", status=422)
+    try:
+        created = await platform.accounts.staff.create(
+            staff,
+            email=fields.get("email", ""),
+            name=fields.get("name", ""),
+            reason=fields.get("reason", ""),
+            role=role,
+            verified=fields.get("verified") == "yes",
+            ip=client_address(request, platform),
+        )
+    except DomainError as exc:
+        status = refusal_status(exc, _SHOWN_ON_PAGE)
+        return _new_user_page(staff, fields=fields, error=exc.message, status=status)
+    return Redirect(f"/admin/users/{created.id}?done=created", status_code=303)
+
+
 @get("/admin/users/{user_id:uuid}")
 async def admin_user(
     user_id: FromPath[UUID],
@@ -113,9 +161,8 @@ async def admin_user(
     """One account: profile, role and status, login history, sessions, API keys, the
     staff actions on it and the forms to act."""
     action = ACTIONS.get(done)
-    return await _user_page(
-        platform, staff, user_id, notice=None if action is None else action.done
-    )
+    notice = CREATED if done == "created" else None if action is None else action.done
+    return await _user_page(platform, staff, user_id, notice=notice)
 
 
 @post("/admin/users/{user_id:uuid}/actions/{action:str}", status_code=303)
