@@ -184,15 +184,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         policy=_account_policy(settings),
         second_factor=two_factor.check_at_sign_in,
     )
-    staff = StaffAccounts(
-        uow=uow,
-        sessions=chosen.session_store,
-        hasher=chosen.hasher,
-        limits=chosen.limits,
-        notifications=notifications,
-        clock=clock,
-        policy=accounts.policy,
-    )
+    staff = StaffAccounts.sharing(accounts)
     social_sign_in = SocialSignIn(
         providers=chosen.openid_providers,
         accounts=accounts,

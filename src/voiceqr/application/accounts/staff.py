@@ -400,29 +400,61 @@ class StaffAccounts(AccountsCore):
         *,
         save: bool = True,
     ) -> User:
-        """Run `change` on the account in one transaction with its audit entry (the
-        reason and what `change` returns). A staff member's account is changed only by
-        those who may give roles: support cannot lock out an admin."""
-        require(actor, Permission.MANAGE_ACCOUNTS)
-        why = check_reason(reason)
-        async with self.uow() as uow:
-            user = await _get(uow, user_id)
-            if user.role is not Role.USER:
-                require(actor, Permission.CHANGE_ROLES)
-            details = await change(uow, user)
-            if save:
-                await uow.users.update(user)
-            await record(
-                uow,
-                actor,
-                action,
-                target=("user", user.id),
-                now=self.clock(),
-                ip=ip,
-                details={"email": user.email, "reason": why, **details},
-            )
-            await uow.commit()
-        return user
+        async def find(uow: AccountsUnitOfWork) -> User:
+            return await _get(uow, user_id)
+
+        return await audited_change(
+            self, actor, find, action, ip, change, reason=check_reason(reason), save=save
+        )
+
+    @classmethod
+    def sharing(cls, accounts: AccountsCore) -> StaffAccounts:
+        """Staff's use cases on the same stores, mail, clock and policy as `accounts`."""
+        return cls(
+            uow=accounts.uow,
+            sessions=accounts.sessions,
+            hasher=accounts.hasher,
+            limits=accounts.limits,
+            notifications=accounts.notifications,
+            clock=accounts.clock,
+            policy=accounts.policy,
+        )
+
+
+async def audited_change(
+    core: AccountsCore,
+    actor: Actor,
+    find: Callable[[AccountsUnitOfWork], Awaitable[User]],
+    action: str,
+    ip: str,
+    change: Change,
+    *,
+    reason: str | None,
+    save: bool = True,
+) -> User:
+    """Run `change` on the account `find` gives, in one transaction with its audit entry
+    (the reason, when there is one, and what `change` returns). A staff member's
+    account is changed only by those who may give roles: support cannot lock out an
+    admin. The operators' older commands (`Accounts.lock`...) come here too."""
+    require(actor, Permission.MANAGE_ACCOUNTS)
+    async with core.uow() as uow:
+        user = await find(uow)
+        if user.role is not Role.USER:
+            require(actor, Permission.CHANGE_ROLES)
+        details = await change(uow, user)
+        if save:
+            await uow.users.update(user)
+        await record(
+            uow,
+            actor,
+            action,
+            target=("user", user.id),
+            now=core.clock(),
+            ip=ip,
+            details={"email": user.email, **({"reason": reason} if reason else {}), **details},
+        )
+        await uow.commit()
+    return user
 
 
 async def _get(uow: AccountsUnitOfWork, user_id: UUID) -> User:

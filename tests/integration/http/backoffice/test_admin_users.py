@@ -262,3 +262,23 @@ async def test_staff_create_accounts_on_the_page_and_in_the_api(app: RunningApp)
     assert (
         await plain.post(USERS, json={"email": "z@people.example", "reason": "x"})
     ).status_code == 403
+
+
+async def test_the_incident_api_needs_an_admin_a_confirmation_and_a_reason(
+    app: RunningApp,
+) -> None:
+    agent = await app.new_user("incident-api-agent@people.example", role=Role.SUPPORT)
+    admin = await app.new_user("incident-api-admin@people.example", role=Role.ADMIN)
+    tool = f"{USERS}/incident/force-password-change"
+    assert (await agent.get(f"{USERS}/incident")).status_code == 403
+    assert (await agent.post(tool, json={"reason": "leak", "confirm": True})).status_code == 403
+    count = (await admin.get(f"{USERS}/incident")).json()["accounts"]
+    assert count > 2
+    assert (await admin.post(tool, json={"reason": "leak", "confirm": False})).status_code == 422
+    assert (
+        await admin.post(f"{USERS}/incident/explode", json={"reason": "x", "confirm": True})
+    ).status_code == 404
+    done = await admin.post(tool, json={"reason": "leak", "confirm": True})
+    assert done.status_code == 200, done.text
+    assert 0 < done.json()["accounts"] <= count  # those with a password
+    assert (await admin.get(USERS)).status_code == 401  # its own password stopped too

@@ -107,3 +107,23 @@ async def run_action(
         raise NotFound(f"There is no action {name!r} on an account.", code="unknown_action")
     await action.run(staff_accounts, actor, user_id, fields.get("reason", ""), fields, ip)
     return action
+
+
+# --- incident tools: everyone at once (admins only) ----------------------------------
+
+INCIDENT_DONE = {
+    "end-sessions": "Every session of every account ended; everyone signs in again.",
+    "force-password-change": "Every password stopped working; each account was mailed a "
+    "link to choose a new one.",
+}
+
+
+async def run_incident_tool(
+    staff_accounts: StaffAccounts, actor: User, tool: str, reason: str, ip: str
+) -> int:
+    """Run the incident tool `tool` (see INCIDENT_DONE); how many accounts it touched."""
+    if tool == "end-sessions":
+        return await staff_accounts.end_everyones_sessions(actor, reason=reason, ip=ip)
+    if tool == "force-password-change":
+        return await staff_accounts.force_everyone_password_change(actor, reason=reason, ip=ip)
+    raise NotFound(f"There is no incident tool {tool!r}.", code="unknown_tool")

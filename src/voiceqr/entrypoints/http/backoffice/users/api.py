@@ -20,8 +20,13 @@ from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.api_keys import Scope
 from voiceqr.domain.accounts.staff_changes import MAX_REASON_LENGTH
 from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.authz import Permission, require
 from voiceqr.domain.shared.errors import ValidationError
-from voiceqr.entrypoints.http.backoffice.users.actions import run_action
+from voiceqr.entrypoints.http.backoffice.users.actions import (
+    INCIDENT_DONE,
+    run_action,
+    run_incident_tool,
+)
 from voiceqr.entrypoints.http.backoffice.users.views import UserOut, user_out, user_query
 from voiceqr.entrypoints.http.kit.auth import api_key_scopes, client_address
 from voiceqr.entrypoints.http.kit.headers import NO_STORE_REPLY
@@ -111,6 +116,20 @@ class NewUserIn(Body):
     name: Annotated[str, one_line(200)] = ""
     role: str = "user"  # any other role: admins only
     verified: bool = True  # false: a verification mail is sent too
+
+
+class IncidentIn(Body):
+    reason: Annotated[str, one_line(MAX_REASON_LENGTH)]
+    confirm: bool  # true: yes, every account (the count is in GET /admin/users/incident)
+
+
+class IncidentOut(msgspec.Struct):
+    done: str
+    accounts: int
+
+
+class IncidentCountOut(msgspec.Struct):
+    accounts: int  # how many accounts an incident tool acts on
 
 
 class UserActionOut(msgspec.Struct):
@@ -215,6 +234,33 @@ class AdminUsersController(Controller):
             ip=client_address(request, platform),
         )
         return user_out(user, platform.accounts.accounts.now())
+
+    @get("/incident", cache_control=NO_STORE_REPLY)
+    async def incident_count(
+        self, platform: NamedDependency[Platform], staff: NamedDependency[User]
+    ) -> IncidentCountOut:
+        """How many accounts the incident tools act on (admins only)."""
+        require(staff, Permission.CHANGE_ROLES)
+        return IncidentCountOut(await platform.accounts.staff.count_accounts(staff))
+
+    @post("/incident/{tool:str}", status_code=HTTP_200_OK, responses=problems(400, 403, 404))
+    async def incident(
+        self,
+        request: Request[Any, Any, Any],
+        tool: FromPath[str],
+        data: JSONBody[IncidentIn],
+        platform: NamedDependency[Platform],
+        staff: NamedDependency[User],
+    ) -> IncidentOut:
+        """An incident tool on every account (admins only, `confirm` true): end-sessions
+        signs everyone out; force-password-change stops every password and mails each
+        account a link to choose a new one."""
+        if not data.confirm:
+            raise ValidationError("Confirm: this acts on every account.", code="not_confirmed")
+        count = await run_incident_tool(
+            platform.accounts.staff, staff, tool, data.reason, client_address(request, platform)
+        )
+        return IncidentOut(INCIDENT_DONE[tool], count)
 
     @get("/{user_id:uuid}/timeline", cache_control=NO_STORE_REPLY, responses=problems(400, 404))
     async def timeline(

@@ -26,10 +26,14 @@ from voiceqr.domain.shared.errors import (
     Conflict,
     DomainError,
     ErrorCategory,
-    NotFound,
     ValidationError,
 )
-from voiceqr.entrypoints.http.backoffice.users.actions import ACTIONS, run_action
+from voiceqr.entrypoints.http.backoffice.users.actions import (
+    ACTIONS,
+    INCIDENT_DONE,
+    run_action,
+    run_incident_tool,
+)
 from voiceqr.entrypoints.http.backoffice.users.views import user_query
 from voiceqr.entrypoints.http.kit.auth import client_address
 from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status
@@ -240,12 +244,6 @@ def _timeline_url(user_id: UUID, kinds: list[str], **extra: str) -> str:
 
 # --- incident tools: everyone at once (admins only) ----------------------------------
 
-INCIDENT_DONE = {
-    "end-sessions": "Every session of every account ended; everyone signs in again.",
-    "force-password-change": "Every password stopped working; each account was mailed a "
-    "link to choose a new one.",
-}
-
 
 async def _incident_page(
     platform: Platform,
@@ -287,12 +285,7 @@ async def admin_incident_tool(
     try:
         if data.get("confirm") != "yes":
             raise ValidationError("Tick the box to confirm: this touches every account.")
-        if tool == "end-sessions":
-            await staff_accounts.end_everyones_sessions(staff, reason=reason, ip=ip)
-        elif tool == "force-password-change":
-            await staff_accounts.force_everyone_password_change(staff, reason=reason, ip=ip)
-        else:
-            raise NotFound(f"There is no incident tool {tool!r}.", code="unknown_tool")
+        await run_incident_tool(staff_accounts, staff, tool, reason, ip)
     except (ValidationError, Conflict) as exc:
         return await _incident_page(platform, staff, error=exc.message, status=status_of(exc))
     return Redirect(f"/admin/users/incident?done={tool}", status_code=303)
