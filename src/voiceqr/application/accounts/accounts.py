@@ -22,7 +22,7 @@ from voiceqr.application.accounts.policy import (
     hash_token,
 )
 from voiceqr.application.accounts.ports import AccountsUnitOfWork
-from voiceqr.application.accounts.staff import audited_change
+from voiceqr.application.accounts.staff import audited_change, new_account
 from voiceqr.application.shared.audit import record
 from voiceqr.domain.accounts.activity import LoginEvent, SignInMethod
 from voiceqr.domain.accounts.sessions import Session
@@ -70,21 +70,12 @@ class Accounts(MailedLinks):
     ) -> User:
         """Create an account with a role; any role but `user` needs the right to change
         roles. Raises Conflict if the email is taken."""
-        require(actor, Permission.MANAGE_ACCOUNTS)
-        if role is not Role.USER:
-            require(actor, Permission.CHANGE_ROLES)
-        check_password(password)
-        address = normalize_email(email)
-        now = self.clock()
-        user = User(
-            id=uuid7(),
-            email=address,
-            name=clean_name(name) if name.strip() else address.split("@")[0],
-            password_hash=await self.hasher.hash(password),
-            role=role,
-            created_at=now,
-            email_verified_at=now if verified else None,
+        user = new_account(
+            actor, email=email, name=name, role=role, verified=verified, now=self.clock()
         )
+        check_password(password)
+        user.password_hash = await self.hasher.hash(password)
+        now = user.created_at
         async with self.uow() as uow:
             await uow.users.add(user)
             await record(

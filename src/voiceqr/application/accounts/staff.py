@@ -131,21 +131,10 @@ class StaffAccounts(AccountsCore):
         """An account with no password: the welcome mail carries a link to choose one
         (7 days). Verified at once, or sent a verification mail too. Any role but
         `user` needs the right to change roles; Conflict if the email is taken."""
-        require(actor, Permission.MANAGE_ACCOUNTS)
-        if role is not Role.USER:
-            require(actor, Permission.CHANGE_ROLES)
-        why = check_reason(reason)
-        address = normalize_email(email)
-        now = self.clock()
-        user = User(
-            id=uuid7(),
-            email=address,
-            name=clean_name(name) if name.strip() else address.split("@")[0],
-            password_hash=None,
-            role=role,
-            created_at=now,
-            email_verified_at=now if verified else None,
+        user = new_account(
+            actor, email=email, name=name, role=role, verified=verified, now=self.clock()
         )
+        why, now, address = check_reason(reason), user.created_at, user.email
         async with self.uow() as uow:
             await uow.users.add(user)
             await self._mail_link(
@@ -419,6 +408,32 @@ class StaffAccounts(AccountsCore):
             clock=accounts.clock,
             policy=accounts.policy,
         )
+
+
+def new_account(
+    actor: Actor,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    verified: bool,
+    now: datetime,
+) -> User:
+    """A new account as staff make it (not saved yet): any role but `user` needs the
+    right to change roles; the name defaults to the email's first part."""
+    require(actor, Permission.MANAGE_ACCOUNTS)
+    if role is not Role.USER:
+        require(actor, Permission.CHANGE_ROLES)
+    address = normalize_email(email)
+    return User(
+        id=uuid7(),
+        email=address,
+        name=clean_name(name) if name.strip() else address.split("@")[0],
+        password_hash=None,  # the caller sets one, or the owner chooses it from a mail
+        role=role,
+        created_at=now,
+        email_verified_at=now if verified else None,
+    )
 
 
 async def audited_change(
