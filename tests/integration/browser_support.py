@@ -30,13 +30,20 @@ MAIL_WAIT_S = 15
 
 
 def create_user(
-    env: dict[str, str], email: str, password: str, *, name: str = "Owner", admin: bool = False
+    env: dict[str, str],
+    email: str,
+    password: str,
+    *,
+    name: str = "Owner",
+    admin: bool = False,
+    role: str | None = None,
 ) -> None:
-    """A verified account (an administrator with `admin`), made with the operator CLI
-    before the server starts."""
+    """A verified account (an administrator with `admin`, or of another `role`), made
+    with the operator CLI before the server starts."""
     created = subprocess.run(
         [str(VOICEQR), "users", "create", email, "--name", name, "--password-stdin"]
-        + (["--admin"] if admin else []),
+        + (["--admin"] if admin else [])
+        + (["--role", role] if role else []),
         input=password + "\n",
         env=env,
         capture_output=True,

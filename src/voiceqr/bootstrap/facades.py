@@ -18,6 +18,8 @@ from voiceqr.adapters.queue.health import QueueHealth
 from voiceqr.application.accounts.accounts import Accounts
 from voiceqr.application.accounts.api_keys import ApiKeys
 from voiceqr.application.accounts.social_sign_in import SocialSignIn
+from voiceqr.application.accounts.staff import StaffAccounts
+from voiceqr.application.accounts.timeline import UserTimeline
 from voiceqr.application.accounts.two_factor import TwoFactor
 from voiceqr.application.analytics.dashboards import Dashboards
 from voiceqr.application.analytics.rollups import RollUps
@@ -46,6 +48,8 @@ class AccountsFeature:
     two_factor: TwoFactor
     api_keys: ApiKeys
     social_sign_in: SocialSignIn
+    staff: StaffAccounts  # staff at work on other people's accounts
+    timeline: UserTimeline  # what happened on an account, from every feature
 
 
 @dataclass(frozen=True, slots=True)

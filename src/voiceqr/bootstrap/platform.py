@@ -19,6 +19,14 @@ from voiceqr.application.accounts.accounts import Accounts
 from voiceqr.application.accounts.api_keys import ApiKeys
 from voiceqr.application.accounts.policy import AccountPolicy
 from voiceqr.application.accounts.social_sign_in import SocialSignIn
+from voiceqr.application.accounts.staff import StaffAccounts
+from voiceqr.application.accounts.timeline import (
+    ApiKeyUse,
+    Sessions,
+    SignIns,
+    StaffActions,
+    UserTimeline,
+)
 from voiceqr.application.accounts.two_factor import TwoFactor
 from voiceqr.application.analytics.dashboards import Dashboards
 from voiceqr.application.analytics.rollups import RollUps
@@ -28,7 +36,9 @@ from voiceqr.application.generations.generations import Generations
 from voiceqr.application.generations.organising import FoldersAndTags
 from voiceqr.application.generations.previews import Previews
 from voiceqr.application.generations.revisions import GenerationRevisions
+from voiceqr.application.generations.timeline import GenerationsMade
 from voiceqr.application.mail.notifications import MailDelivery, Notifications
+from voiceqr.application.mail.timeline import MailSent
 from voiceqr.application.operations.audit import AuditTrail
 from voiceqr.application.operations.failure_monitoring import FailureMonitor
 from voiceqr.application.playback.codes import CodeCache
@@ -37,6 +47,7 @@ from voiceqr.application.profile.preferences import Preferences
 from voiceqr.application.shared.jobs import Schedule, Scheduler
 from voiceqr.application.support.queue import SupportQueue
 from voiceqr.application.support.tickets import HelpDesk
+from voiceqr.application.support.timeline import TicketsOpened
 from voiceqr.application.voices.engagement import VoiceEngagement
 from voiceqr.application.voices.gallery import VoiceGallery, VoiceSpec
 from voiceqr.application.voices.samples import VoiceSamples
@@ -184,6 +195,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         policy=_account_policy(settings),
         second_factor=two_factor.check_at_sign_in,
     )
+    staff = StaffAccounts.sharing(accounts)
     social_sign_in = SocialSignIn(
         providers=chosen.openid_providers,
         accounts=accounts,
@@ -246,6 +258,21 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
                 rotation_grace=timedelta(hours=settings.auth.api_key_rotation_grace_hours),
             ),
             social_sign_in=social_sign_in,
+            staff=staff,
+            # A user's timeline: one source per kind, in the order of the filter.
+            timeline=UserTimeline(
+                uow=uow,
+                clock=clock,
+                sources=(
+                    SignIns(uow),
+                    Sessions(chosen.session_store),
+                    GenerationsMade(uow),
+                    ApiKeyUse(uow),
+                    MailSent(uow),
+                    StaffActions(uow),
+                    TicketsOpened(uow),
+                ),
+            ),
         ),
         profile=Preferences(uow=uow, clock=clock),
         voices=VoiceGallery(uow=uow, storage=storage, speech=speech, clock=clock),

@@ -35,8 +35,9 @@ INTERPRETER_BUG = "AST constructor recursion depth mismatch"
 # A run takes about 35 s on this machine; one that goes on far longer hangs somewhere, and
 # the failure shows how far it got and what the server logged.
 RUN_TIMEOUT_S = 300
-# Ending the caller's own session would leave the rest of the run signed out.
-SIGN_OUTS = "^/api/v1/auth/logout$|^/api/v1/me/sessions"
+# Ending the caller's own session would leave the rest of the run signed out (the
+# incident tools sign everyone out, or stop every password).
+SIGN_OUTS = "^/api/v1/auth/logout$|^/api/v1/me/sessions|^/api/v1/admin/users/incident/"
 SERVE_LOG = Path("serve.log")  # the module's server sets where its log is
 
 

@@ -16,7 +16,9 @@ from voiceqr.application.accounts.ports import (
     LoginEventRepository,
     RecoveryCodeRepository,
     SocialIdentityRepository,
+    UserQuery,
     UserRepository,
+    UserSort,
 )
 from voiceqr.domain.accounts.activity import LoginEvent
 from voiceqr.domain.accounts.api_keys import ApiKey
@@ -24,7 +26,7 @@ from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.social import SocialIdentity
 from voiceqr.domain.accounts.tokens import AccountToken, TokenPurpose
 from voiceqr.domain.accounts.two_factor import RecoveryCode
-from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.accounts.users import Role, User, UserStatus
 from voiceqr.domain.shared.errors import (
     Conflict,
 )
@@ -52,6 +54,8 @@ class FakeUsers(Table):
         stored = self._db.users.get(user.id)
         if stored is None:
             return
+        if any(u.email == user.email and u.id != user.id for u in self._db.users.values()):
+            raise Conflict(f"{user.email} already has an account.", code="email_taken")
         updated = copy.deepcopy(user)
         updated.created_at = stored.created_at
         self._db.users[user.id] = updated
@@ -71,6 +75,39 @@ class FakeUsers(Table):
 
     async def list(self) -> list[User]:
         return copy.deepcopy(sorted(self._db.users.values(), key=lambda u: u.email))
+
+    async def search(self, query: UserQuery) -> list[User]:
+        """The SQL adapter's filters and keyset order, on the fake rows."""
+        text = query.text.strip().lower()
+
+        def matches(u: User) -> bool:
+            locked = u.locked_until is not None and u.locked_until > query.now
+            return (
+                (not text or u.email.startswith(text) or u.name.lower().startswith(text))
+                and (query.role is None or u.role is query.role)
+                and (query.verified is None or u.is_verified is query.verified)
+                and (query.locked is None or locked is query.locked)
+                and (query.disabled is None or (u.status is UserStatus.DISABLED) is query.disabled)
+                and (query.signed_up_from is None or u.created_at >= query.signed_up_from)
+                and (query.signed_up_before is None or u.created_at < query.signed_up_before)
+            )
+
+        def key(u: User) -> tuple[str, str]:
+            if query.sort is UserSort.EMAIL:
+                return u.email, str(u.id)
+            if query.sort is UserSort.NAME:
+                return u.name.lower(), str(u.id)
+            return u.created_at.isoformat(), str(u.id)
+
+        newest = query.sort is UserSort.NEWEST
+        found = sorted(filter(matches, self._db.users.values()), key=key, reverse=newest)
+        if query.after is not None:
+            mark = (query.after.key, str(query.after.id))
+            found = [u for u in found if (key(u) < mark if newest else key(u) > mark)]
+        return copy.deepcopy(found[: query.limit])
+
+    async def count(self) -> int:
+        return len(self._db.users)
 
 
 class FakeAccountTokens(Table):
@@ -111,8 +148,14 @@ class FakeLoginEvents(Table):
             if e.user_id == user_id and not e.success and e.occurred_at >= since
         )
 
-    async def list_for_user(self, user_id: UUID, *, limit: int) -> list[LoginEvent]:
-        mine = [e for e in self._db.login_events if e.user_id == user_id]
+    async def list_for_user(
+        self, user_id: UUID, *, limit: int, before: datetime | None = None
+    ) -> list[LoginEvent]:
+        mine = [
+            e
+            for e in self._db.login_events
+            if e.user_id == user_id and (before is None or e.occurred_at <= before)
+        ]
         mine.sort(key=lambda e: (e.occurred_at, e.id), reverse=True)
         return copy.deepcopy(mine[:limit])
 

@@ -143,12 +143,18 @@ class FakeGenerations(Table):
                 self._wrote()
 
     async def list_for_admin(
-        self, *, status: GenerationStatus | None, category: ErrorCategory | None, limit: int
+        self,
+        *,
+        status: GenerationStatus | None,
+        category: ErrorCategory | None,
+        limit: int,
+        owner_id: UUID | None = None,
     ) -> list[Generation]:
         found = [
             g
             for g in self._db.generations.values()
             if not g.is_deleted
+            and (owner_id is None or g.owner_id == owner_id)
             and (status is None or g.status is status)
             and (category is None or g.error_category is category)
         ]

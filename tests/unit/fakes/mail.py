@@ -41,6 +41,12 @@ class FakeMailOutbox(Table):
             self._db.outbox[message.id] = copy.deepcopy(message)
             self._wrote()
 
+    async def list_to(self, address: str, *, before: datetime, limit: int) -> list[OutboxMessage]:
+        found = [m for m in self._db.outbox.values() if m.to == address and m.created_at <= before]
+        return copy.deepcopy(
+            sorted(found, key=lambda m: (m.created_at, m.id), reverse=True)[:limit]
+        )
+
     async def list(self, *, status: OutboxStatus | None, limit: int) -> list[OutboxMessage]:
         found = [m for m in self._db.outbox.values() if status is None or m.status is status]
         return copy.deepcopy(

@@ -38,6 +38,26 @@ class FakeAuditLog(Table):
         found.sort(key=lambda e: (e.occurred_at, e.id), reverse=True)
         return copy.deepcopy(found[:limit])
 
+    async def list_for_target(
+        self,
+        target_type: str,
+        target_id: str,
+        *,
+        limit: int,
+        after: AuditPosition | None = None,
+        since: datetime | None = None,
+    ) -> list[AuditEvent]:
+        found = [
+            e
+            for e in self._db.audit_events
+            if e.target_type == target_type
+            and e.target_id == target_id
+            and (after is None or (e.occurred_at, e.id) < (after.occurred_at, after.id))
+            and (since is None or e.occurred_at >= since)
+        ]
+        found.sort(key=lambda e: (e.occurred_at, e.id), reverse=True)
+        return copy.deepcopy(found[:limit])
+
 
 class FakeFailureStatistics(Table):
     """Groups the fake attempt history the way the SQL adapter groups in the database."""

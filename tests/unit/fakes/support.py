@@ -84,13 +84,17 @@ class FakeTickets(Table):
         ]
         return copy.deepcopy(sorted(found, key=lambda t: t.resolved_at or cutoff)[:limit])
 
-    async def between(self, requester_id: UUID, since: datetime, until: datetime) -> list[Ticket]:
+    async def opened_before(
+        self, requester_id: UUID, *, before: datetime, limit: int
+    ) -> list[Ticket]:
         found = [
             t
             for t in self._db.tickets.values()
-            if t.requester_id == requester_id and since <= t.created_at < until
+            if t.requester_id == requester_id and t.created_at <= before
         ]
-        return copy.deepcopy(sorted(found, key=lambda t: (t.created_at, t.id)))
+        return copy.deepcopy(sorted(found, key=lambda t: (t.created_at, t.id), reverse=True))[
+            :limit
+        ]
 
 
 class FakeTicketMessages(Table):

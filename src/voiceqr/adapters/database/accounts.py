@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
     delete,
     func,
     insert,
@@ -40,7 +41,10 @@ from voiceqr.application.accounts.ports import (
     LoginEventRepository,
     RecoveryCodeRepository,
     SocialIdentityRepository,
+    UserPosition,
+    UserQuery,
     UserRepository,
+    UserSort,
 )
 from voiceqr.domain.accounts.activity import LoginEvent
 from voiceqr.domain.accounts.api_keys import ApiKey, Scope
@@ -207,12 +211,74 @@ class SqlUsers(Repository):
         )
         return [_user(row) for row in rows]
 
+    async def search(self, query: UserQuery) -> list[User]:
+        c = users.c
+        statement = select(users).where(*_matching(query))
+        key = _sort_key(query.sort)
+        descending = query.sort is UserSort.NEWEST
+        if query.after is not None:
+            after = _position_value(query.sort, query.after)
+            earlier = key < after if descending else key > after
+            same = c.id < query.after.id if descending else c.id > query.after.id
+            statement = statement.where(or_(earlier, and_(key == after, same)))
+        order = (key.desc(), c.id.desc()) if descending else (key.asc(), c.id.asc())
+        rows = await self._rows(statement.order_by(*order).limit(query.limit))
+        return [_user(row) for row in rows]
+
+    async def count(self) -> int:
+        return int((await self._db.execute(select(func.count()).select_from(users))).scalar_one())
+
     async def list(self) -> list[User]:
         return [_user(row) for row in await self._rows(select(users).order_by(users.c.email))]
 
     async def _one(self, *conditions: Any) -> User | None:
         row = await self._first(select(users).where(*conditions))
         return None if row is None else _user(row)
+
+
+def _matching(query: UserQuery) -> list[Any]:
+    """The conditions of the staff's user list. A prefix of the email, or of the name in
+    lower case: the engine-specific prefix indexes of migration 0020 answer both."""
+    c = users.c
+    conditions: list[Any] = []
+    text = query.text.strip().lower()
+    if text:
+        conditions.append(
+            or_(
+                c.email.startswith(text, autoescape=True),
+                func.lower(c.name).startswith(text, autoescape=True),
+            )
+        )
+    if query.role is not None:
+        conditions.append(c.role == str(query.role))
+    if query.verified is not None:
+        verified = c.email_verified_at.is_not(None)
+        conditions.append(verified if query.verified else ~verified)
+    if query.locked is not None:
+        locked = and_(c.locked_until.is_not(None), c.locked_until > query.now)
+        conditions.append(locked if query.locked else ~locked)
+    if query.disabled is not None:
+        disabled = c.status == str(UserStatus.DISABLED)
+        conditions.append(disabled if query.disabled else ~disabled)
+    if query.signed_up_from is not None:
+        conditions.append(c.created_at >= query.signed_up_from)
+    if query.signed_up_before is not None:
+        conditions.append(c.created_at < query.signed_up_before)
+    return conditions
+
+
+def _sort_key(sort: UserSort) -> Any:
+    if sort is UserSort.EMAIL:
+        return users.c.email
+    if sort is UserSort.NAME:
+        return func.lower(users.c.name)
+    return users.c.created_at
+
+
+def _position_value(sort: UserSort, position: UserPosition) -> Any:
+    if sort in (UserSort.EMAIL, UserSort.NAME):
+        return position.key
+    return datetime.fromisoformat(position.key)
 
 
 def _email_taken(user: User) -> Conflict:
@@ -260,14 +326,14 @@ class SqlLoginEvents(Repository):
         )
         return int((await self._db.execute(query)).scalar_one())
 
-    async def list_for_user(self, user_id: UUID, *, limit: int) -> list[LoginEvent]:
+    async def list_for_user(
+        self, user_id: UUID, *, limit: int, before: datetime | None = None
+    ) -> list[LoginEvent]:
         c = login_events.c
-        rows = await self._rows(
-            select(login_events)
-            .where(c.user_id == user_id)
-            .order_by(c.occurred_at.desc(), c.id.desc())
-            .limit(limit)
-        )
+        query = select(login_events).where(c.user_id == user_id)
+        if before is not None:
+            query = query.where(c.occurred_at <= before)
+        rows = await self._rows(query.order_by(c.occurred_at.desc(), c.id.desc()).limit(limit))
         return [LoginEvent(**row) for row in rows]
 
     async def delete_before(self, cutoff: datetime) -> int:

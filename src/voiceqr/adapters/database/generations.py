@@ -199,10 +199,17 @@ class SqlGenerations(GenerationFiling, SpokenRowsSql[Generation]):
         return query.order_by(c.created_at.desc(), c.id.desc()).limit(limit)
 
     async def list_for_admin(
-        self, *, status: GenerationStatus | None, category: ErrorCategory | None, limit: int
+        self,
+        *,
+        status: GenerationStatus | None,
+        category: ErrorCategory | None,
+        limit: int,
+        owner_id: UUID | None = None,
     ) -> list[Generation]:
         c = generations.c
         query = select(generations).where(c.deleted_at.is_(None))
+        if owner_id is not None:
+            query = query.where(c.owner_id == owner_id)
         if status is not None:
             query = query.where(c.status == str(status))
         if category is not None:

@@ -47,6 +47,8 @@ mail_outbox = Table(
     Column("sent_at", DateTimeUTC),
     # The delivery job's scan: pending mail that is due.
     Index("ix_mail_outbox_status_next_attempt", "status", "next_attempt_at"),
+    # A user's timeline: the mail sent to their address.
+    Index("ix_mail_outbox_to_created", "to", "created_at"),
 )
 
 
@@ -95,6 +97,16 @@ class SqlMailOutbox(Repository):
         await self._db.execute(
             update(mail_outbox).where(mail_outbox.c.id == message.id).values(values)
         )
+
+    async def list_to(self, address: str, *, before: datetime, limit: int) -> list[OutboxMessage]:
+        c = mail_outbox.c
+        query = (
+            select(mail_outbox)
+            .where(c.to == address, c.created_at <= before)
+            .order_by(c.created_at.desc(), c.id.desc())
+            .limit(limit)
+        )
+        return [_outbox_message(row) for row in await self._rows(query)]
 
     async def list(self, *, status: OutboxStatus | None, limit: int) -> list[OutboxMessage]:
         c = mail_outbox.c

@@ -51,6 +51,8 @@ audit_events = Table(
     Index("ix_audit_events_occurred", "occurred_at", "id"),
     Index("ix_audit_events_action_occurred", "action", "occurred_at"),
     Index("ix_audit_events_actor_occurred", "actor", "occurred_at"),
+    # A user's timeline and the changes support made to their account.
+    Index("ix_audit_events_target_occurred", "target_type", "target_id", "occurred_at"),
 )
 
 # When each alert last fired: the compare-and-set that keeps workers from repeating it.
@@ -66,6 +68,28 @@ alert_states = Table(
 class SqlAuditLog(Repository):
     async def add(self, event: AuditEvent) -> None:
         await self._db.execute(insert(audit_events).values(row_of(audit_events, event)))
+
+    async def list_for_target(
+        self,
+        target_type: str,
+        target_id: str,
+        *,
+        limit: int,
+        after: AuditPosition | None = None,
+        since: datetime | None = None,
+    ) -> list[AuditEvent]:
+        c = audit_events.c
+        query = (
+            select(audit_events)
+            .where(c.target_type == target_type, c.target_id == target_id)
+            .order_by(c.occurred_at.desc(), c.id.desc())
+            .limit(limit)
+        )
+        if after is not None:
+            query = query.where(_before(after))
+        if since is not None:
+            query = query.where(c.occurred_at >= since)
+        return [AuditEvent(**row) for row in await self._rows(query)]
 
     async def list(
         self,
@@ -83,13 +107,17 @@ class SqlAuditLog(Repository):
         if actor is not None:
             query = query.where(c.actor == actor)
         if after is not None:
-            query = query.where(
-                or_(
-                    c.occurred_at < after.occurred_at,
-                    and_(c.occurred_at == after.occurred_at, c.id < after.id),
-                )
-            )
+            query = query.where(_before(after))
         return [AuditEvent(**row) for row in await self._rows(query)]
+
+
+def _before(after: AuditPosition) -> ColumnElement[bool]:
+    """The entries older than a page's last one (keyset paging, newest first)."""
+    c = audit_events.c
+    return or_(
+        c.occurred_at < after.occurred_at,
+        and_(c.occurred_at == after.occurred_at, c.id < after.id),
+    )
 
 
 class SqlFailureStatistics(Repository):

@@ -184,12 +184,15 @@ class SqlTickets(Repository):
         )
         return [_ticket(row) for row in await self._rows(query)]
 
-    async def between(self, requester_id: UUID, since: datetime, until: datetime) -> list[Ticket]:
+    async def opened_before(
+        self, requester_id: UUID, *, before: datetime, limit: int
+    ) -> list[Ticket]:
         c = tickets.c
         query = (
             select(tickets)
-            .where(c.requester_id == requester_id, c.created_at >= since, c.created_at < until)
-            .order_by(c.created_at, c.id)
+            .where(c.requester_id == requester_id, c.created_at <= before)
+            .order_by(c.created_at.desc(), c.id.desc())
+            .limit(limit)
         )
         return [_ticket(row) for row in await self._rows(query)]
 

@@ -22,6 +22,7 @@ from voiceqr.application.accounts.policy import (
     hash_token,
 )
 from voiceqr.application.accounts.ports import AccountsUnitOfWork
+from voiceqr.application.accounts.staff import audited_change, new_account
 from voiceqr.application.shared.audit import record
 from voiceqr.domain.accounts.activity import LoginEvent, SignInMethod
 from voiceqr.domain.accounts.sessions import Session
@@ -69,21 +70,12 @@ class Accounts(MailedLinks):
     ) -> User:
         """Create an account with a role; any role but `user` needs the right to change
         roles. Raises Conflict if the email is taken."""
-        require(actor, Permission.MANAGE_ACCOUNTS)
-        if role is not Role.USER:
-            require(actor, Permission.CHANGE_ROLES)
-        check_password(password)
-        address = normalize_email(email)
-        now = self.clock()
-        user = User(
-            id=uuid7(),
-            email=address,
-            name=clean_name(name) if name.strip() else address.split("@")[0],
-            password_hash=await self.hasher.hash(password),
-            role=role,
-            created_at=now,
-            email_verified_at=now if verified else None,
+        user = new_account(
+            actor, email=email, name=name, role=role, verified=verified, now=self.clock()
         )
+        check_password(password)
+        user.password_hash = await self.hasher.hash(password)
+        now = user.created_at
         async with self.uow() as uow:
             await uow.users.add(user)
             await record(
@@ -146,25 +138,16 @@ class Accounts(MailedLinks):
         """A staff change to the account with that email (NotFound if none), written to
         the audit log as `action` in the same transaction. A staff member's account is
         changed only by those who may give roles: support cannot lock out an admin."""
-        require(actor, Permission.MANAGE_ACCOUNTS)
-        async with self.uow() as uow:
-            user = await _by_email(uow, email)
-            if user.role is not Role.USER:
-                require(actor, Permission.CHANGE_ROLES)
+
+        async def find(uow: AccountsUnitOfWork) -> User:
+            return await _by_email(uow, email)
+
+        async def change(uow: AccountsUnitOfWork, user: User) -> dict[str, object]:
             for name, value in changes.items():
                 setattr(user, name, value)
-            await uow.users.update(user)
-            await record(
-                uow,
-                actor,
-                action,
-                target=("user", user.id),
-                now=self.clock(),
-                ip=ip,
-                details={"email": user.email, **{k: _plain(v) for k, v in changes.items()}},
-            )
-            await uow.commit()
-        return user
+            return {k: _plain(v) for k, v in changes.items()}
+
+        return await audited_change(self, actor, find, action, ip, change, reason=None)
 
     # --- sign-in (A4, A6, A8, A9) -----------------------------------------------------
 

@@ -151,7 +151,9 @@ class MailedLinks(AccountsCore):
         check_password(password)
         password_hash = await self.hasher.hash(password)
         async with self.uow() as uow:
-            _, user = await self._use_link(uow, token, TokenPurpose.RESET_PASSWORD)
+            _, user = await self._use_link(
+                uow, token, TokenPurpose.RESET_PASSWORD, TokenPurpose.SET_PASSWORD
+            )
             now = self.clock()
             user.password_hash = password_hash
             user.password_changed_at = now

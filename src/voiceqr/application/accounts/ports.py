@@ -4,7 +4,9 @@ the OpenID Connect providers, and the unit of work its use cases open."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 from uuid import UUID
 
@@ -16,7 +18,40 @@ from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.social import SocialIdentity
 from voiceqr.domain.accounts.tokens import AccountToken, TokenPurpose
 from voiceqr.domain.accounts.two_factor import RecoveryCode
-from voiceqr.domain.accounts.users import User
+from voiceqr.domain.accounts.users import Role, User
+
+
+class UserSort(StrEnum):
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    EMAIL = "email"
+    NAME = "name"
+
+
+@dataclass(frozen=True, slots=True)
+class UserPosition:
+    """Where a page of the staff's user list ended: its last row's sort key and id."""
+
+    key: str  # the email, the lower-cased name, or the sign-up time in ISO form
+    id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserQuery:
+    """The staff's user list: a prefix of the email or the name (any case), filters, a
+    sort and where the previous page ended."""
+
+    now: datetime  # what "locked" means: locked_until later than this
+    text: str = ""
+    role: Role | None = None
+    verified: bool | None = None
+    locked: bool | None = None
+    disabled: bool | None = None
+    signed_up_from: datetime | None = None
+    signed_up_before: datetime | None = None
+    sort: UserSort = UserSort.NEWEST
+    after: UserPosition | None = None
+    limit: int = 50
 
 
 class UserRepository(Protocol):
@@ -37,6 +72,12 @@ class UserRepository(Protocol):
     async def list_admins(self) -> list[User]:
         """Every administrator, active or not (the caller decides who gets mail)."""
         ...
+
+    async def search(self, query: UserQuery) -> list[User]:
+        """At most `query.limit` accounts matching it, in its order, after its position."""
+        ...
+
+    async def count(self) -> int: ...
 
     async def list(self) -> list[User]: ...
 
@@ -60,8 +101,10 @@ class LoginEventRepository(Protocol):
 
     async def count_failures(self, *, user_id: UUID, since: datetime) -> int: ...
 
-    async def list_for_user(self, user_id: UUID, *, limit: int) -> list[LoginEvent]:
-        """Newest first."""
+    async def list_for_user(
+        self, user_id: UUID, *, limit: int, before: datetime | None = None
+    ) -> list[LoginEvent]:
+        """Newest first; only those at or before `before` when given."""
         ...
 
     async def delete_before(self, cutoff: datetime) -> int: ...

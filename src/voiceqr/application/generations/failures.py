@@ -166,12 +166,14 @@ class GenerationFailures:
         status: GenerationStatus | None = GenerationStatus.FAILED,
         category: ErrorCategory | None = None,
         limit: int = 50,
+        owner_id: UUID | None = None,
     ) -> list[Generation]:
-        """Every owner's generations in `status` (failed by default), latest change first."""
+        """Every owner's generations in `status` (failed by default), or one owner's
+        (a user's page links there), latest change first."""
         require(actor, Permission.READ_FAILED_GENERATIONS)
         async with self.uow() as uow:
             return await uow.generations.list_for_admin(
-                status=status, category=category, limit=limit
+                status=status, category=category, limit=limit, owner_id=owner_id
             )
 
     async def owner_emails(self, actor: Actor, owner_ids: Iterable[UUID]) -> dict[UUID, str]:

@@ -94,9 +94,15 @@ class GenerationRepository(Protocol):
         ...
 
     async def list_for_admin(
-        self, *, status: GenerationStatus | None, category: ErrorCategory | None, limit: int
+        self,
+        *,
+        status: GenerationStatus | None,
+        category: ErrorCategory | None,
+        limit: int,
+        owner_id: UUID | None = None,
     ) -> list[Generation]:
-        """Every owner's generations (not deleted), most recently updated first."""
+        """Every owner's generations, or one owner's (not deleted), most recently
+        updated first."""
         ...
 
     # --- folders and tags: each acts on many generations, only on the owner's ---

@@ -113,6 +113,38 @@ TEMPLATES: dict[str, _Template] = {
         ),
         None,
     ),
+    "account_created": _Template(
+        "Your voiceqr account is ready",
+        (
+            "Hello {name},",
+            "voiceqr support made an account for you with this email address. Choose your "
+            "password with the link below to sign in (it works once, for 7 days).",
+            "Then type a text, pick a voice and print the QR code: whoever scans it hears "
+            "your words.",
+        ),
+        "Choose my password",
+    ),
+    "support_password_reset": _Template(
+        "Choose a new voiceqr password",
+        (
+            "Hello {name},",
+            "voiceqr support sent you this link to choose a new password for your account.",
+            "The link works once, for 30 minutes. Your current password keeps working "
+            "until you use it.",
+        ),
+        "Choose a new password",
+    ),
+    "password_reset_required": _Template(
+        "Choose a new voiceqr password to sign in",
+        (
+            "Hello {name},",
+            "voiceqr support reset the password of your account: the old one no longer "
+            "works and every session was signed out. Choose a new password with the link "
+            "below (it works once, for 30 minutes); when it has expired, use "
+            '"Forgot password" on the sign-in page.',
+        ),
+        "Choose a new password",
+    ),
     "generation_failed": _Template(
         "We could not make your spoken QR code",
         (

@@ -26,6 +26,10 @@ class MailOutbox(Protocol):
 
     async def update(self, message: OutboxMessage) -> None: ...
 
+    async def list_to(self, address: str, *, before: datetime, limit: int) -> list[OutboxMessage]:
+        """The mail to `address` queued at or before `before`, newest first."""
+        ...
+
     async def list(self, *, status: OutboxStatus | None, limit: int) -> list[OutboxMessage]:
         """Newest first."""
         ...

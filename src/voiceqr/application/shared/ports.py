@@ -51,6 +51,19 @@ class AuditLog(Protocol):
 
     async def add(self, event: AuditEvent) -> None: ...
 
+    async def list_for_target(
+        self,
+        target_type: str,
+        target_id: str,
+        *,
+        limit: int,
+        after: AuditPosition | None = None,
+        since: datetime | None = None,
+    ) -> list[AuditEvent]:
+        """The actions on one object (a user's account), newest first, after `after`
+        and not before `since` when given."""
+        ...
+
     async def list(
         self,
         *,

@@ -58,8 +58,11 @@ class TicketRepository(Protocol):
         """Resolved tickets whose resolution is at or before `cutoff`."""
         ...
 
-    async def between(self, requester_id: UUID, since: datetime, until: datetime) -> list[Ticket]:
-        """The requester's tickets opened in [since, until), oldest first."""
+    async def opened_before(
+        self, requester_id: UUID, *, before: datetime, limit: int
+    ) -> list[Ticket]:
+        """At most `limit` of the requester's tickets opened at or before `before`, newest
+        first (for their timeline)."""
         ...
 
 

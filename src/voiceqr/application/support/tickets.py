@@ -15,7 +15,6 @@ from voiceqr.domain.generations.generation import GenerationStatus
 from voiceqr.domain.shared.errors import NotFound
 from voiceqr.domain.shared.ids import uuid7
 from voiceqr.domain.support.tickets import (
-    STATUS_LABELS,
     FailedGenerationContext,
     Ticket,
     TicketMessage,
@@ -68,16 +67,6 @@ class TicketThread:
 
     ticket: Ticket
     messages: list[TicketMessage]
-
-
-@dataclass(frozen=True, slots=True)
-class TimelineEntry:
-    """A ticket as one line of a user's timeline."""
-
-    when: datetime
-    kind: str
-    summary: str
-    link: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,23 +169,6 @@ class HelpDesk:
         return TicketThread(ticket, messages)
 
     # Readers for other features' use cases, which check who may ask first.
-
-    async def tickets_for_timeline(
-        self, user_id: UUID, since: datetime, until: datetime
-    ) -> list[TimelineEntry]:
-        """The user's tickets opened in [since, until) as timeline entries, oldest first
-        (the link is the staff page of the ticket)."""
-        async with self.uow() as uow:
-            tickets = await uow.tickets.between(user_id, since, until)
-        return [
-            TimelineEntry(
-                when=t.created_at,
-                kind="ticket",
-                summary=f"Opened a ticket: {t.subject} ({STATUS_LABELS[t.status].lower()})",
-                link=f"/admin/support/{t.id}",
-            )
-            for t in tickets
-        ]
 
     async def tickets_for_export(self, user_id: UUID) -> list[TicketThread]:
         """Every ticket of the user with its public messages, newest first (internal

@@ -13,6 +13,7 @@ class TokenPurpose(StrEnum):
     CHANGE_EMAIL = "change_email"
     RESET_PASSWORD = "reset_password"
     UNLOCK = "unlock"
+    SET_PASSWORD = "set_password"  # the first password of an account staff created
 
 
 TOKEN_LIFETIMES = {
@@ -20,6 +21,7 @@ TOKEN_LIFETIMES = {
     TokenPurpose.CHANGE_EMAIL: timedelta(hours=24),
     TokenPurpose.RESET_PASSWORD: timedelta(minutes=30),
     TokenPurpose.UNLOCK: timedelta(hours=24),
+    TokenPurpose.SET_PASSWORD: timedelta(days=7),
 }
 
 

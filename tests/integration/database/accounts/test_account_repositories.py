@@ -12,6 +12,7 @@ import pytest
 from tests.integration.database.rows import NOW, add_user, make_user
 from voiceqr.adapters.database.sessions import SqlSessionStore
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
+from voiceqr.application.accounts.ports import UserPosition, UserQuery, UserSort
 from voiceqr.domain.accounts.activity import LoginEvent
 from voiceqr.domain.accounts.api_keys import ApiKey, Scope
 from voiceqr.domain.accounts.sessions import Session
@@ -525,3 +526,45 @@ async def test_social_identities_link_once(uows: SqlUnitOfWorkFactory) -> None:
             same_subject_elsewhere,
             extra,
         ]
+
+
+async def test_the_staff_user_search_finds_prefixes_filters_and_pages(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    people = [
+        ("ann.lee@example.com", "Ann Lee", Role.USER, 0),
+        ("zed@example.com", "annabel Zed", Role.USER, 1),
+        ("agent@example.com", "Agent", Role.SUPPORT, 2),
+        ("percent@example.com", "100% Bob", Role.USER, 3),
+    ]
+    for email, name, role, minutes in people:
+        user = dataclasses.replace(
+            make_user(email, role=role), name=name, created_at=NOW + timedelta(minutes=minutes)
+        )
+        await add_user(uows, user)
+    query = UserQuery(now=NOW, text="ANN", sort=UserSort.NAME)
+    async with uows() as uow:
+        found = [u.email for u in await uow.users.search(query)]
+        assert found == ["ann.lee@example.com", "zed@example.com"]
+        # LIKE's wildcards are plain characters in a search.
+        assert [u.name for u in await uow.users.search(UserQuery(now=NOW, text="100%"))] == [
+            "100% Bob"
+        ]
+        assert await uow.users.search(UserQuery(now=NOW, text="%")) == []
+        staff_only = await uow.users.search(UserQuery(now=NOW, role=Role.SUPPORT))
+        assert [u.email for u in staff_only] == ["agent@example.com"]
+        first = await uow.users.search(UserQuery(now=NOW, limit=2))
+        last = first[-1]
+        after = UserPosition(last.created_at.isoformat(), last.id)
+        rest = await uow.users.search(UserQuery(now=NOW, limit=2, after=after))
+        assert [u.email for u in first + rest] == [p[0] for p in reversed(people)]
+        by_email = await uow.users.search(
+            UserQuery(
+                now=NOW,
+                sort=UserSort.EMAIL,
+                after=UserPosition("ann.lee@example.com", first[0].id),
+                signed_up_before=NOW + timedelta(minutes=3),
+            )
+        )
+        assert [u.email for u in by_email] == ["zed@example.com"]
+        assert await uow.users.count() == 4

@@ -91,7 +91,8 @@ SEARCH_INDEX_TABLES = {
     "generations_fts_idx",
     "generations_fts_config",
 }
-SEARCH_INDEXES = {"ix_generations_text_search"}
+# And the users' prefix indexes of 0020 (text_pattern_ops, NOCASE: engine-specific too).
+SEARCH_INDEXES = {"ix_generations_text_search", "ix_users_email_prefix", "ix_users_name_prefix"}
 
 
 def head_revision() -> str:

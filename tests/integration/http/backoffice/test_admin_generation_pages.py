@@ -389,3 +389,26 @@ async def test_edit_and_requeue_makes_a_new_version(
     )
     assert late.status_code == 409
     assert "Only a failed generation can be edited" in late.text
+
+
+async def test_one_accounts_generations_from_its_page(
+    app: RunningApp, synth: BrokenSynth, admin: Agent, voice_id: str
+) -> None:
+    mine = await app.new_user("owner-filter@example.com")
+    theirs = await app.new_user("someone-else@example.com")
+    assert mine.user is not None
+    kept = await failed(mine, synth, voice_id, "Owner filter: mine.")
+    other = await failed(theirs, synth, voice_id, "Owner filter: theirs.")
+    person = await admin.get(f"/admin/users/{mine.user.id}", headers=BROWSER)
+    link = f"/admin/generations?status=any&amp;owner={mine.user.id}"
+    assert link in person.text
+    page = await admin.get(link.replace("&amp;", "&"), headers=BROWSER)
+    assert kept in page.text
+    assert other not in page.text
+    assert 'id="owner-filter"' in page.text
+    api = await admin.get(
+        "/api/v1/admin/generations", params={"owner": str(mine.user.id), "status": "failed"}
+    )
+    assert [g["id"] for g in api.json()["items"]] == [kept]
+    bad = await admin.get("/admin/generations?owner=nobody", headers=BROWSER)
+    assert bad.status_code == 400

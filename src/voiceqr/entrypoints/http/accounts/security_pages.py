@@ -1,5 +1,6 @@
 """The security page: the sessions signed in to the account (end one, or every other),
-the sign-in activity, and the two-factor and API key sections."""
+the sign-in activity, the two-factor and API key sections, and the changes made by
+support (what and why, signed "voiceqr support": never a staff member's address)."""
 
 from __future__ import annotations
 
@@ -99,6 +100,10 @@ async def security_page(
         others=len(others),
         events=[
             _event_view(e) for e in await platform.accounts.accounts.login_activity(user, limit=50)
+        ],
+        support_changes=[
+            {"when": when(c.occurred_at), "when_iso": c.occurred_at.isoformat(), "change": c}
+            for c in await platform.accounts.staff.changes_for_owner(user)
         ],
         notice=notice,
     )

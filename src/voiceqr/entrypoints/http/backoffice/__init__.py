@@ -14,11 +14,14 @@ from voiceqr.entrypoints.http.backoffice.monitoring import api as monitoring_api
 from voiceqr.entrypoints.http.backoffice.monitoring import pages as monitoring_pages
 from voiceqr.entrypoints.http.backoffice.support import api as support_api
 from voiceqr.entrypoints.http.backoffice.support import pages as support_pages
+from voiceqr.entrypoints.http.backoffice.users import api as users_api
+from voiceqr.entrypoints.http.backoffice.users import pages as users_pages
 from voiceqr.entrypoints.http.backoffice.voices import pages as voices_pages
 from voiceqr.entrypoints.http.kit.auth import staff
 
 # Who may enter each area; each action inside asks its use case for its own permission.
 _FAILED_GENERATIONS = {"staff": staff(Permission.READ_FAILED_GENERATIONS)}
+_PEOPLE = {"staff": staff(Permission.READ_ACCOUNTS)}
 _MONITORING = {"staff": staff(Permission.READ_FAILURE_DASHBOARD, Permission.READ_AUDIT_LOG)}
 _VOICES = {"staff": staff(Permission.MANAGE_VOICES)}
 _SUPPORT = {"staff": staff(Permission.HANDLE_TICKETS)}
@@ -39,6 +42,7 @@ api_router = Router(
         Router(
             path="/", dependencies=_SUPPORT, route_handlers=[support_api.AdminSupportController]
         ),
+        Router(path="/", dependencies=_PEOPLE, route_handlers=[users_api.AdminUsersController]),
     ],
 )
 pages_router = Router(
@@ -72,6 +76,20 @@ pages_router = Router(
                 support_pages.admin_change,
                 support_pages.admin_close,
                 support_pages.admin_retry,
+            ],
+        ),
+        Router(
+            path="/",
+            dependencies=_PEOPLE,
+            route_handlers=[
+                users_pages.admin_users,
+                users_pages.admin_new_user,
+                users_pages.admin_create_user,
+                users_pages.admin_user,
+                users_pages.admin_user_action,
+                users_pages.admin_user_timeline,
+                users_pages.admin_incident,
+                users_pages.admin_incident_tool,
             ],
         ),
     ],

@@ -114,10 +114,12 @@ class AdminGenerationController(Controller):
         status: FromQuery[GenerationStatus] = GenerationStatus.FAILED,
         category: FromQuery[ErrorCategory | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+        owner: FromQuery[UUID | None] = None,
     ) -> AdminGenerationList:
-        """Every user's generations in a status (failed by default), latest change first."""
+        """Every user's generations in a status (failed by default), or one `owner`'s,
+        latest change first."""
         found = await platform.generations.failures.list(
-            staff, status=status, category=category, limit=limit
+            staff, status=status, category=category, limit=limit, owner_id=owner
         )
         return AdminGenerationList(items=[_summary(g) for g in found])
 

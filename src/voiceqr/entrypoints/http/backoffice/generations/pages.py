@@ -54,8 +54,16 @@ def _filters(status: str, category: str) -> tuple[GenerationStatus | None, Error
         ) from None
 
 
-def _list_url(status: str, category: str, **extra: str | int) -> str:
-    query = {"status": status, "category": category, **extra}
+def _owner(owner: str) -> UUID | None:
+    """One owner's generations (a user's page links here), or everyone's."""
+    try:
+        return UUID(owner) if owner else None
+    except ValueError:
+        raise ValidationError("The owner is an account's id.", code="unknown_filter") from None
+
+
+def _list_url(status: str, category: str, owner: str = "", **extra: str | int) -> str:
+    query = {"status": status, "category": category, "owner": owner, **extra}
     return "/admin/generations?" + urlencode({k: v for k, v in query.items() if v != ""})
 
 
@@ -66,6 +74,7 @@ async def _list_page(
     status: str,
     category: str,
     limit: int,
+    owner: str = "",
     notice: str | None = None,
     error: str | None = None,
     status_code: int = 200,
@@ -74,8 +83,9 @@ async def _list_page(
     generations = []
     try:
         chosen, error_category = _filters(status, category)
+        owner_id = _owner(owner)
         generations = await platform.generations.failures.list(
-            staff, status=chosen, category=error_category, limit=limit
+            staff, status=chosen, category=error_category, limit=limit, owner_id=owner_id
         )
     except ValidationError as exc:
         error, status_code = exc.message, 400
@@ -85,7 +95,7 @@ async def _list_page(
     voices = {v.id: v.name for v in await platform.voices.list_for(staff)}
     more = None
     if len(generations) == limit and limit < MAX_RETRY_IDS:
-        more = _list_url(status, category, limit=min(limit * 2, MAX_RETRY_IDS))
+        more = _list_url(status, category, owner, limit=min(limit * 2, MAX_RETRY_IDS))
     return page(
         "backoffice/generations/list.html",
         status_code,
@@ -95,7 +105,7 @@ async def _list_page(
         voices=voices,
         statuses=[ANY_STATUS, *(str(s) for s in GenerationStatus)],
         categories=[str(c) for c in ErrorCategory],
-        filters={"status": status, "category": category},
+        filters={"status": status, "category": category, "owner": owner},
         more=more,
         capped=len(generations) == limit and more is None,
         limit=limit,
@@ -118,6 +128,7 @@ async def admin_generations(
     limit: FromQuery[int] = PAGE,
     retried: FromQuery[int | None] = None,
     skipped: FromQuery[int] = 0,
+    owner: FromQuery[str] = "",
 ) -> Template:
     """Every owner's generations in a status (failed by default), latest change first.
 
@@ -135,6 +146,7 @@ async def admin_generations(
         status=status or str(GenerationStatus.FAILED),
         category=category,
         limit=max(1, min(limit, MAX_RETRY_IDS)),
+        owner=owner,
         notice=notice,
     )
 
