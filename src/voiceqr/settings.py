@@ -120,6 +120,12 @@ class Analytics(msgspec.Struct, frozen=True, kw_only=True):
     rollup_minutes: int = 15  # how often workers look for a completed day to roll up
 
 
+class Account(msgspec.Struct, frozen=True, kw_only=True):
+    """The user's own data leaving: deleting an account."""
+
+    deletion_grace_days: int = 14  # the owner may keep the account this long after asking
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     env: Literal["development", "production"] = "development"
     data_dir: str = "./data"
@@ -139,6 +145,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     alerts: Alerts = msgspec.field(default_factory=Alerts)
     playback: Playback = msgspec.field(default_factory=Playback)
     analytics: Analytics = msgspec.field(default_factory=Analytics)
+    account: Account = msgspec.field(default_factory=Account)
 
     @property
     def data_path(self) -> Path:
@@ -273,6 +280,8 @@ def _check(settings: Settings) -> None:
         fail(("jobs", "max_attempts"), "expected at least 1")
     if settings.jobs.lease_seconds < 5:
         fail(("jobs", "lease_seconds"), "expected at least 5 seconds")
+    if settings.account.deletion_grace_days < 0:
+        fail(("account", "deletion_grace_days"), "expected 0 or more days")
     if settings.playback.cache_seconds < 0:
         fail(("playback", "cache_seconds"), "expected 0 or more seconds")
     if not 0 < settings.playback.flush_seconds <= 60:

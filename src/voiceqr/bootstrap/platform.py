@@ -15,6 +15,7 @@ from taskiq import AsyncBroker
 from voiceqr.adapters.database import migrate
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.adapters.queue.taskiq import queue_health, trim_acknowledged
+from voiceqr.application.account_data.deletion import AccountDeletions
 from voiceqr.application.accounts.accounts import Accounts
 from voiceqr.application.accounts.api_keys import ApiKeys
 from voiceqr.application.accounts.policy import AccountPolicy
@@ -68,6 +69,7 @@ class Platform:
     analytics: AnalyticsFeature
     mail: MailFeature
     operations: OperationsFeature
+    account_deletions: AccountDeletions
     default_voices: tuple[VoiceSpec, ...]
     _backends: Backends
 
@@ -273,6 +275,15 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
             ),
             queue_health=queue_health(chosen.broker),
             _checks={"database": uow.check, "storage": storage.check},
+        ),
+        account_deletions=AccountDeletions(
+            uow=uow,
+            sessions=chosen.session_store,
+            storage=storage,
+            jobs=chosen.jobs,
+            clock=clock,
+            grace=timedelta(days=settings.account.deletion_grace_days),
+            forget_code=codes.forget,
         ),
         default_voices=chosen.default_voices,
         _backends=chosen,

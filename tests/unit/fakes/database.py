@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
 
+from voiceqr.domain.account_data.deletion import AccountDeletion
 from voiceqr.domain.accounts.activity import LoginEvent
 from voiceqr.domain.accounts.api_keys import ApiKey
 from voiceqr.domain.accounts.social import SocialIdentity
@@ -58,6 +59,8 @@ class FakeDatabase:
     # (generation, owner, UTC day, dimension, value) -> counts; the last day rolled up
     analytics_daily: dict[tuple[UUID, UUID, date, str, str], Counts] = field(default_factory=dict)
     analytics_rolled_through: date | None = None
+    retired_codes: dict[str, datetime] = field(default_factory=dict)
+    account_deletions: dict[UUID, AccountDeletion] = field(default_factory=dict)
 
     def snapshot(self) -> FakeDatabase:
         return copy.deepcopy(self)

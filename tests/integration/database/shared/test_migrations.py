@@ -33,6 +33,9 @@ from voiceqr.domain.shared.ids import uuid7
 
 TABLES = {
     "users",
+    # deleting accounts (0022)
+    "account_deletions",
+    "retired_codes",
     "sessions",
     "voices",
     "generations",

@@ -8,6 +8,8 @@ area (an API key also needs the admin scope), provided by the routers below; oth
 from litestar import Router
 
 from voiceqr.domain.authz import Permission
+from voiceqr.entrypoints.http.backoffice.account_deletion import api as account_deletion_api
+from voiceqr.entrypoints.http.backoffice.account_deletion import pages as account_deletion_pages
 from voiceqr.entrypoints.http.backoffice.generations import api as generations_api
 from voiceqr.entrypoints.http.backoffice.generations import pages as generations_pages
 from voiceqr.entrypoints.http.backoffice.monitoring import api as monitoring_api
@@ -16,6 +18,7 @@ from voiceqr.entrypoints.http.kit.auth import staff
 
 # Who may enter each area; each action inside asks its use case for its own permission.
 _FAILED_GENERATIONS = {"staff": staff(Permission.READ_FAILED_GENERATIONS)}
+_ACCOUNT_DELETION = {"staff": staff(Permission.DELETE_ACCOUNTS)}
 _MONITORING = {"staff": staff(Permission.READ_FAILURE_DASHBOARD, Permission.READ_AUDIT_LOG)}
 
 api_router = Router(
@@ -30,6 +33,11 @@ api_router = Router(
             path="/",
             dependencies=_MONITORING,
             route_handlers=[monitoring_api.AdminMonitoringController],
+        ),
+        Router(
+            path="/",
+            dependencies=_ACCOUNT_DELETION,
+            route_handlers=[account_deletion_api.AdminAccountDeletionController],
         ),
     ],
 )
@@ -50,6 +58,14 @@ pages_router = Router(
                 generations_pages.admin_retry,
                 generations_pages.admin_cancel,
                 generations_pages.admin_edit,
+            ],
+        ),
+        Router(
+            path="/",
+            dependencies=_ACCOUNT_DELETION,
+            route_handlers=[
+                account_deletion_pages.admin_delete_account,
+                account_deletion_pages.admin_delete_account_submit,
             ],
         ),
     ],

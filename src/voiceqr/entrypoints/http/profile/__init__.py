@@ -7,8 +7,9 @@ from litestar.di import Provide
 from voiceqr.entrypoints.http.kit.auth import current_session, current_user
 from voiceqr.entrypoints.http.profile import pages
 from voiceqr.entrypoints.http.profile.api import PreferencesController
+from voiceqr.entrypoints.http.profile.leaving_api import AccountDeletionController
 
-api_router = Router(path="/", route_handlers=[PreferencesController])
+api_router = Router(path="/", route_handlers=[PreferencesController, AccountDeletionController])
 pages_router = Router(
     path="/",
     include_in_schema=False,
@@ -21,6 +22,8 @@ pages_router = Router(
         pages.preferences_submit,
         pages.notifications_submit,
         pages.time_zone_submit,
+        pages.delete_account_submit,
+        pages.keep_account_submit,
     ],
 )
 

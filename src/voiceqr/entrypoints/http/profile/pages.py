@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
@@ -23,6 +23,7 @@ from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.shared.errors import DomainError, ErrorCategory, ValidationError
 from voiceqr.domain.shared.time_zones import time_zone_names
+from voiceqr.entrypoints.http.kit.auth import client_address
 from voiceqr.entrypoints.http.kit.forms import INPUT, Form, page, refusal_status
 from voiceqr.entrypoints.http.kit.views import PASSWORD_RULES
 
@@ -37,6 +38,9 @@ PROFILE_NOTICES = {
     "preferences": "Your preferences are saved.",
     "notifications": "Your notification settings are saved.",
     "time-zone": "Your time zone is saved.",
+    "deletion": "Your account will be deleted at the end of the grace period. Until then "
+    "you can keep it from this page.",
+    "kept": "Your account is kept: it will not be deleted.",
 }
 
 
@@ -75,6 +79,7 @@ async def _profile(
         voices=await platform.voices.list_for(user),
         usage=await platform.analytics.dashboards.usage(user),
         time_zones=time_zone_names(),
+        deletion=await platform.account_deletions.pending(user.id),
     )
 
 
@@ -240,3 +245,46 @@ async def time_zone_submit(
     except ValidationError as exc:
         return await _refused(platform, user, session, "time-zone", exc)
     return Redirect("/profile?done=time-zone#time-zone", status_code=303)
+
+
+@post("/profile/delete", status_code=303)
+async def delete_account_submit(
+    request: Request[Any, Any, Any],
+    data: Form,
+    user: NamedDependency[User],
+    session: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    """Ask for the account to be deleted after the grace period; the password (or a
+    fresh sign-in) is asked for first, as for every sensitive change."""
+    if data.get("confirm", "") != "on":
+        return await _profile(
+            platform,
+            user,
+            session,
+            status=400,
+            errors={"delete-account": "Tick the box to confirm you want your account deleted."},
+        )
+    try:
+        await platform.account_deletions.ask(user, session, ip=client_address(request, platform))
+    except ReauthenticationRequired:
+        back = "/profile?" + urlencode({"done": "reauthenticated"}) + "#delete-account"
+        return Redirect("/reauthenticate?" + urlencode({"next": back}), status_code=303)
+    except DomainError as exc:
+        return await _refused(platform, user, session, "delete-account", exc)
+    return Redirect("/profile?done=deletion#delete-account", status_code=303)
+
+
+@post("/profile/keep", status_code=303)
+async def keep_account_submit(
+    request: Request[Any, Any, Any],
+    user: NamedDependency[User],
+    session: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    """ "Keep my account": the deletion asked for is cancelled during its grace period."""
+    try:
+        await platform.account_deletions.keep(user, ip=client_address(request, platform))
+    except DomainError as exc:
+        return await _refused(platform, user, session, "delete-account", exc)
+    return Redirect("/profile?done=kept", status_code=303)

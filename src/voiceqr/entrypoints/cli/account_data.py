@@ -1,0 +1,44 @@
+"""`voiceqr users delete`: the user's own data leaving, as the operator at the terminal.
+
+These commands join the `users` group of `accounts.py`, attached to it when this module
+is imported: the CLI imports its modules in the order of their names, this one first,
+and typer builds the group only when the command line runs, with every command on it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from voiceqr.bootstrap import Platform
+from voiceqr.domain.account_data.deletion import AccountDeletion
+from voiceqr.domain.authz import OPERATOR
+from voiceqr.entrypoints.cli.accounts import app as users
+from voiceqr.entrypoints.cli.kit import run
+
+
+@users.command("delete")
+def delete(
+    email: str,
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the audit log).")],
+    now: Annotated[
+        bool, typer.Option("--now", help="Delete here and now rather than in a worker.")
+    ] = False,
+) -> None:
+    """Delete an account and everything it made (its printed codes answer 410)."""
+
+    async def work(platform: Platform) -> AccountDeletion:
+        return await platform.account_deletions.delete_by_email(
+            OPERATOR, email, reason=reason, at_once=now
+        )
+
+    deletion = run(work)
+    if now:
+        typer.echo(f"deleted {email} ({deletion.user_id})")
+    else:
+        typer.echo(f"deleting {email} ({deletion.user_id}): a worker removes everything")
+
+
+COMMANDS: tuple[typer.Typer, ...] = ()
+"""None of its own: its commands join `voiceqr users` (see the module's docstring)."""
