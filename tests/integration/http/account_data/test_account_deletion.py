@@ -40,7 +40,7 @@ async def _gone(app: RunningApp, user_id: UUID, *, within: float = 20.0) -> None
 
 def _media_files(app: RunningApp) -> set[Path]:
     root = app.platform.settings.data_path / "media"
-    return {p for p in root.rglob("*.mp3")}
+    return set(root.rglob("*.mp3"))
 
 
 @pytest.mark.parametrize("role", [Role.USER, Role.SUPPORT, Role.MODERATOR])
