@@ -39,7 +39,7 @@ async def _gone(app: RunningApp, user_id: UUID, *, within: float = 20.0) -> None
 
 
 def _media_files(app: RunningApp) -> set[Path]:
-    root = app.platform.settings.data_path / "media"
+    root = app.platform.settings.data_path / "media" / "audio"
     return set(root.rglob("*.mp3"))
 
 
