@@ -12,10 +12,12 @@ from typing import Any
 
 from taskiq import AsyncBroker
 
+from voiceqr.adapters.archive import ZipToStorage
 from voiceqr.adapters.database import migrate
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.adapters.queue.taskiq import queue_health, trim_acknowledged
 from voiceqr.application.account_data.deletion import AccountDeletions
+from voiceqr.application.account_data.export import AccountExports
 from voiceqr.application.accounts.accounts import Accounts
 from voiceqr.application.accounts.api_keys import ApiKeys
 from voiceqr.application.accounts.policy import AccountPolicy
@@ -70,6 +72,7 @@ class Platform:
     mail: MailFeature
     operations: OperationsFeature
     account_deletions: AccountDeletions
+    account_exports: AccountExports
     default_voices: tuple[VoiceSpec, ...]
     _backends: Backends
 
@@ -284,6 +287,17 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
             clock=clock,
             grace=timedelta(days=settings.account.deletion_grace_days),
             forget_code=codes.forget,
+        ),
+        account_exports=AccountExports(
+            uow=uow,
+            sessions=chosen.session_store,
+            storage=storage,
+            archives=ZipToStorage(storage),
+            qr=qr,
+            jobs=chosen.jobs,
+            notifications=notifications,
+            clock=clock,
+            playback_url=to_playback_page,
         ),
         default_voices=chosen.default_voices,
         _backends=chosen,

@@ -13,10 +13,15 @@ from tests.unit.fakes.database import Part, Table
 from voiceqr.application.account_data.ports import (
     AccountDeletionRepository,
     AccountErasure,
+    AccountExportRepository,
+    AccountRecord,
+    AccountRecords,
+    ArchivedAudio,
     Footprint,
     GenerationBatch,
 )
 from voiceqr.domain.account_data.deletion import AccountDeletion
+from voiceqr.domain.account_data.export import AccountExport, ExportStatus
 from voiceqr.domain.playback.events import PlaybackEventKind
 
 
@@ -126,19 +131,77 @@ class FakeAccountErasure(Table):
             for e in db.audit_events
         ]
         db.account_deletions.pop(user_id, None)
+        for key in [k for k, e in db.account_exports.items() if e.user_id == user_id]:
+            del db.account_exports[key]
         self._wrote()
 
     def _owned(self, user_id: UUID) -> set[UUID]:
         return {g.id for g in self._db.generations.values() if g.owner_id == user_id}
 
 
+class FakeAccountExports(Table):
+    async def add(self, export: AccountExport) -> None:
+        self._db.account_exports[export.id] = copy.deepcopy(export)
+        self._wrote()
+
+    async def get(self, export_id: UUID) -> AccountExport | None:
+        return copy.deepcopy(self._db.account_exports.get(export_id))
+
+    async def save(self, export: AccountExport) -> None:
+        if export.id in self._db.account_exports:
+            self._db.account_exports[export.id] = copy.deepcopy(export)
+            self._wrote()
+
+    async def list_for_user(self, user_id: UUID) -> list[AccountExport]:
+        mine = [e for e in self._db.account_exports.values() if e.user_id == user_id]
+        return copy.deepcopy(sorted(mine, key=lambda e: e.requested_at, reverse=True))
+
+    async def due(self, now: datetime, *, limit: int) -> list[UUID]:
+        return [
+            e.id
+            for e in self._db.account_exports.values()
+            if e.status is ExportStatus.PENDING
+            and (e.lease_expires_at is None or e.lease_expires_at <= now)
+        ][:limit]
+
+
+class FakeAccountRecords(Table):
+    """The account and its generations with their audio: what the unit tests look at
+    (the SQL adapter's full document is tested against the database)."""
+
+    async def read(self, user_id: UUID) -> AccountRecord:
+        user = self._db.users.get(user_id)
+        if user is None:
+            return AccountRecord(document={}, audio=(), codes=())
+        mine = sorted(
+            (g for g in self._db.generations.values() if g.owner_id == user_id),
+            key=lambda g: g.created_at,
+        )
+        audio = tuple(
+            ArchivedAudio(storage_key=g.audio_key, path=f"audio/{g.public_code}.mp3")
+            for g in mine
+            if g.audio_key
+        )
+        document: dict[str, object] = {
+            "account": {"id": str(user.id), "email": user.email, "name": user.name},
+            "generations": [{"id": str(g.id), "public_code": g.public_code} for g in mine],
+        }
+        return AccountRecord(
+            document=document, audio=audio, codes=tuple(g.public_code for g in mine)
+        )
+
+
 class AccountDataPart(Part):
-    """Deleting accounts: the fake repositories."""
+    """Exporting and deleting accounts: the fake repositories."""
 
     account_deletions: AccountDeletionRepository
     account_erasure: AccountErasure
+    account_exports: AccountExportRepository
+    account_records: AccountRecords
 
     def attach(self) -> None:
         self.account_deletions = FakeAccountDeletions(self)
         self.account_erasure = FakeAccountErasure(self)
+        self.account_exports = FakeAccountExports(self)
+        self.account_records = FakeAccountRecords(self)
         super().attach()

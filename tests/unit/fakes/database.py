@@ -9,6 +9,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from voiceqr.domain.account_data.deletion import AccountDeletion
+from voiceqr.domain.account_data.export import AccountExport
 from voiceqr.domain.accounts.activity import LoginEvent
 from voiceqr.domain.accounts.api_keys import ApiKey
 from voiceqr.domain.accounts.social import SocialIdentity
@@ -61,6 +62,7 @@ class FakeDatabase:
     analytics_rolled_through: date | None = None
     retired_codes: dict[str, datetime] = field(default_factory=dict)
     account_deletions: dict[UUID, AccountDeletion] = field(default_factory=dict)
+    account_exports: dict[UUID, AccountExport] = field(default_factory=dict)
 
     def snapshot(self) -> FakeDatabase:
         return copy.deepcopy(self)

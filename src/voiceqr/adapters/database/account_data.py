@@ -8,10 +8,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from advanced_alchemy.types import DateTimeUTC
+from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import (
+    BigInteger,
     Column,
     Index,
+    Integer,
     RowMapping,
     String,
     Table,
@@ -24,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from voiceqr.adapters.database.account_records import SqlAccountRecords
 from voiceqr.adapters.database.accounts import users
 from voiceqr.adapters.database.generations import generation_revisions, generations
 from voiceqr.adapters.database.mail import mail_outbox
@@ -33,10 +36,13 @@ from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metad
 from voiceqr.application.account_data.ports import (
     AccountDeletionRepository,
     AccountErasure,
+    AccountExportRepository,
+    AccountRecords,
     Footprint,
     GenerationBatch,
 )
 from voiceqr.domain.account_data.deletion import AccountDeletion, DeletionStatus, DeletionStep
+from voiceqr.domain.account_data.export import AccountExport, ExportStatus
 from voiceqr.domain.playback.events import PlaybackEventKind
 
 account_deletions = Table(
@@ -52,6 +58,22 @@ account_deletions = Table(
     Column("lease_expires_at", DateTimeUTC),
     # The sweep's scan: deletions by when they are due.
     Index("ix_account_deletions_due_at", "due_at"),
+)
+
+account_exports = Table(
+    "account_exports",
+    metadata,
+    Column("id", GUID, primary_key=True),
+    belongs_to("user_id", "users", nullable=False, index=True),
+    Column("requested_at", DateTimeUTC, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("lease_expires_at", DateTimeUTC),
+    Column("completed_at", DateTimeUTC),
+    Column("expires_at", DateTimeUTC),
+    Column("size", BigInteger),
+    # The sweep's scan: pending exports.
+    Index("ix_account_exports_status", "status"),
 )
 
 # What the audit log calls an account once it is gone: its id is in the entry's columns.
@@ -104,6 +126,55 @@ class SqlAccountDeletions(Repository):
             .limit(limit)
         )
         return [row["user_id"] for row in await self._rows(query)]
+
+
+def _export(row: RowMapping) -> AccountExport:
+    values = dict(row)
+    values["status"] = ExportStatus(values["status"])
+    return AccountExport(**values)
+
+
+def _export_row(export: AccountExport) -> dict[str, Any]:
+    row = {c.name: getattr(export, c.name) for c in account_exports.columns}
+    row["status"] = str(export.status)
+    return row
+
+
+class SqlAccountExports(Repository):
+    async def add(self, export: AccountExport) -> None:
+        await self._db.execute(account_exports.insert().values(_export_row(export)))
+
+    async def get(self, export_id: UUID) -> AccountExport | None:
+        row = await self._first(select(account_exports).where(account_exports.c.id == export_id))
+        return None if row is None else _export(row)
+
+    async def save(self, export: AccountExport) -> None:
+        values = _export_row(export)
+        del values["id"], values["user_id"], values["requested_at"]
+        await self._db.execute(
+            update(account_exports).where(account_exports.c.id == export.id).values(values)
+        )
+
+    async def list_for_user(self, user_id: UUID) -> list[AccountExport]:
+        query = (
+            select(account_exports)
+            .where(account_exports.c.user_id == user_id)
+            .order_by(account_exports.c.requested_at.desc())
+        )
+        return [_export(row) for row in await self._rows(query)]
+
+    async def due(self, now: datetime, *, limit: int) -> list[UUID]:
+        c = account_exports.c
+        query = (
+            select(c.id)
+            .where(
+                c.status == str(ExportStatus.PENDING),
+                or_(c.lease_expires_at.is_(None), c.lease_expires_at <= now),
+            )
+            .order_by(c.requested_at)
+            .limit(limit)
+        )
+        return [row["id"] for row in await self._rows(query)]
 
 
 class SqlAccountErasure(Repository):
@@ -216,12 +287,16 @@ class SqlAccountErasure(Repository):
 
 
 class AccountDataPart(Part):
-    """Deleting accounts: its share of the unit of work."""
+    """Exporting and deleting accounts: its share of the unit of work."""
 
     account_deletions: AccountDeletionRepository
     account_erasure: AccountErasure
+    account_exports: AccountExportRepository
+    account_records: AccountRecords
 
     def attach(self, connection: AsyncConnection) -> None:
         self.account_deletions = SqlAccountDeletions(connection)
         self.account_erasure = SqlAccountErasure(connection)
+        self.account_exports = SqlAccountExports(connection)
+        self.account_records = SqlAccountRecords(connection)
         super().attach(connection)

@@ -186,6 +186,10 @@ class AccountDeletions:
             await self._advance(deletion, DeletionStep.ACCOUNT)
         await self.sessions.delete_for_user(user_id)
         async with self.uow() as uow:
+            exports = await uow.account_exports.list_for_user(user_id)
+        for export in exports:
+            await self.storage.delete(export.storage_key)  # absent (never built): no error
+        async with self.uow() as uow:
             await uow.account_erasure.delete_account(user_id)
             await uow.account_deletions.remove(user_id)
             await uow.commit()

@@ -3,14 +3,16 @@ and the account's footprint, removed a batch at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
 from voiceqr.application.accounts.ports import AccountsUnitOfWork
+from voiceqr.application.generations.batch import ArchiveFile
 from voiceqr.domain.account_data.deletion import AccountDeletion
+from voiceqr.domain.account_data.export import AccountExport
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +77,58 @@ class AccountErasure(Protocol):
         ...
 
 
+class AccountExportRepository(Protocol):
+    async def add(self, export: AccountExport) -> None: ...
+
+    async def get(self, export_id: UUID) -> AccountExport | None: ...
+
+    async def save(self, export: AccountExport) -> None: ...
+
+    async def list_for_user(self, user_id: UUID) -> list[AccountExport]:
+        """Newest first."""
+        ...
+
+    async def due(self, now: datetime, *, limit: int) -> list[UUID]:
+        """Pending exports no worker holds (new, or left behind by one that died)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedAudio:
+    """One audio file of the account, where it is stored and its name in the archive."""
+
+    storage_key: str
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    """What the archive's `account.json` holds (see `export.py`'s README) and the files
+    that go beside it. Sessions come from the session store, not from here."""
+
+    document: dict[str, object]
+    audio: tuple[ArchivedAudio, ...]
+    codes: tuple[str, ...]  # each printed code, drawn as an SVG QR code
+
+
+class AccountRecords(Protocol):
+    async def read(self, user_id: UUID) -> AccountRecord:
+        """Everything the account holds, as JSON-ready values (no secret, no hash)."""
+        ...
+
+
+class ArchiveWriter(Protocol):
+    """Writes files into one ZIP object in storage as they come, with flat memory."""
+
+    async def write(self, key: str, files: AsyncIterator[ArchiveFile]) -> int:
+        """Store the archive under `key`; returns its size in bytes."""
+        ...
+
+
 class AccountDataUnitOfWork(AccountsUnitOfWork, Protocol):
-    """The accounts' stores with the deletions and the erasure of an account."""
+    """The accounts' stores with the deletions, the exports and the erasure of an account."""
 
     account_deletions: AccountDeletionRepository
     account_erasure: AccountErasure
+    account_exports: AccountExportRepository
+    account_records: AccountRecords

@@ -33,8 +33,9 @@ from voiceqr.domain.shared.ids import uuid7
 
 TABLES = {
     "users",
-    # deleting accounts (0022)
+    # exporting and deleting accounts (0022)
     "account_deletions",
+    "account_exports",
     "retired_codes",
     "sessions",
     "voices",
