@@ -28,6 +28,7 @@ from voiceqr.application.shared.jobs import AfterCommit, Jobs
 from voiceqr.application.shared.ports import AudioRange, AudioStorage, QrRenderer
 from voiceqr.domain.account_data.export import SCHEMA_VERSION, AccountExport, ExportStatus
 from voiceqr.domain.accounts.users import User
+from voiceqr.domain.authz import Actor
 from voiceqr.domain.generations.generation import scanned_url
 from voiceqr.domain.shared.errors import Conflict, NotFound
 from voiceqr.domain.shared.ids import uuid7
@@ -82,8 +83,11 @@ class AccountExports:
     clock: Callable[[], datetime]
     playback_url: Callable[[str], str]
 
-    async def request(self, user: User, *, ip: str = "") -> AccountExport:
-        """A new archive of the account; one at a time (409 while one is being built)."""
+    async def request(
+        self, user: User, *, ip: str = "", actor: Actor | None = None
+    ) -> AccountExport:
+        """A new archive of the account; one at a time (409 while one is being built).
+        `actor`: who asks when not the owner (the operator at the CLI)."""
         now = self.clock()
         export = AccountExport(id=uuid7(), user_id=user.id, requested_at=now)
         after = AfterCommit(self.jobs)

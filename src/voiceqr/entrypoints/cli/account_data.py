@@ -1,4 +1,4 @@
-"""`voiceqr users delete`: the user's own data leaving, as the operator at the terminal.
+"""`voiceqr users export|delete`: the user's own data leaving, as the operator at the terminal.
 
 These commands join the `users` group of `accounts.py`, attached to it when this module
 is imported: the CLI imports its modules in the order of their names, this one first,
@@ -13,9 +13,41 @@ import typer
 
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.account_data.deletion import AccountDeletion
+from voiceqr.domain.account_data.export import AccountExport, ExportStatus
 from voiceqr.domain.authz import OPERATOR
+from voiceqr.domain.shared.errors import NotFound
 from voiceqr.entrypoints.cli.accounts import app as users
-from voiceqr.entrypoints.cli.kit import run
+from voiceqr.entrypoints.cli.kit import fail, run
+
+
+@users.command("export")
+def export(
+    email: str,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Build the archive here and now, not in a worker.")
+    ] = False,
+) -> None:
+    """Make an archive of an account's data; its owner is mailed the download link."""
+
+    async def work(platform: Platform) -> AccountExport:
+        user = await platform.accounts.accounts.get_by_email(email)
+        if user is None:
+            raise NotFound(f"No account has the email {email}.", code="user_not_found")
+        exports = platform.account_exports
+        made = await exports.request(user, actor=OPERATOR)
+        if wait:
+            await exports.build(made.id)
+        return await exports.of(user, made.id)
+
+    made = run(work)
+    if made.status is ExportStatus.READY:
+        typer.echo(
+            f"archive {made.id} of {email} is ready ({made.size} bytes); the owner is mailed"
+        )
+    elif made.status is ExportStatus.FAILED:
+        raise fail(f"the archive {made.id} of {email} could not be made")
+    else:
+        typer.echo(f"archive {made.id} of {email} asked for: a worker makes it and mails the link")
 
 
 @users.command("delete")

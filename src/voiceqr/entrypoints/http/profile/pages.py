@@ -14,14 +14,14 @@ from uuid import UUID
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
-from litestar.response import Redirect, Template
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Stream, Template
 
 from voiceqr.application.accounts.policy import ReauthenticationRequired
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.users import User
-from voiceqr.domain.shared.errors import DomainError, ErrorCategory, ValidationError
+from voiceqr.domain.shared.errors import DomainError, ErrorCategory, Gone, ValidationError
 from voiceqr.domain.shared.time_zones import time_zone_names
 from voiceqr.entrypoints.http.kit.auth import client_address
 from voiceqr.entrypoints.http.kit.forms import INPUT, Form, page, refusal_status
@@ -41,6 +41,7 @@ PROFILE_NOTICES = {
     "deletion": "Your account will be deleted at the end of the grace period. Until then "
     "you can keep it from this page.",
     "kept": "Your account is kept: it will not be deleted.",
+    "export": "Your archive is being made. We will email you a link to download it.",
 }
 
 
@@ -80,6 +81,8 @@ async def _profile(
         usage=await platform.analytics.dashboards.usage(user),
         time_zones=time_zone_names(),
         deletion=await platform.account_deletions.pending(user.id),
+        exports=await platform.account_exports.list_for(user),
+        now=platform.account_exports.clock(),
     )
 
 
@@ -245,6 +248,49 @@ async def time_zone_submit(
     except ValidationError as exc:
         return await _refused(platform, user, session, "time-zone", exc)
     return Redirect("/profile?done=time-zone#time-zone", status_code=303)
+
+
+@post("/profile/exports", status_code=303)
+async def export_submit(
+    request: Request[Any, Any, Any],
+    user: NamedDependency[User],
+    session: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    """ "Download my data": a job makes the archive and mails the link."""
+    try:
+        await platform.account_exports.request(user, ip=client_address(request, platform))
+    except DomainError as exc:
+        return await _refused(platform, user, session, "my-data", exc)
+    return Redirect("/profile?done=export#my-data", status_code=303)
+
+
+@get("/profile/exports/{export_id:uuid}/download")
+async def export_download(
+    request: Request[Any, Any, Any],
+    export_id: FromPath[UUID],
+    user: NamedDependency[User],
+    platform: NamedDependency[Platform],
+) -> Stream | Template:
+    """The archive, streamed: the signed-in owner's only (404 otherwise), 410 once the
+    link has expired."""
+    try:
+        export, stream = await platform.account_exports.download(
+            user, export_id, ip=client_address(request, platform)
+        )
+    except Gone as gone:
+        return page("profile/export_expired.html", 410, user=user, message=gone.message)
+    return Stream(
+        stream.chunks,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="voiceqr-data-{export.requested_at:%Y%m%d}.zip"'
+            ),
+            "Content-Length": str(stream.total),
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @post("/profile/delete", status_code=303)

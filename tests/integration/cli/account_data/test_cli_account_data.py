@@ -1,5 +1,6 @@
-"""`voiceqr users delete EMAIL --reason TEXT [--now]`: the operator deletes an account,
-here and now or through a worker; its printed code is retired and its MP3 is gone."""
+"""The operator's `voiceqr users export EMAIL [--wait]` (the owner is mailed the link)
+and `voiceqr users delete EMAIL --reason TEXT [--now]` (here and now or through a
+worker; the printed code is retired and its MP3 is gone)."""
 
 from __future__ import annotations
 
@@ -82,3 +83,22 @@ def test_a_reason_is_required_and_an_unknown_account_is_a_clear_error(
     code, out = invoke(env, "users", "delete", "ghost@example.com", "--reason", "spam")
     assert code == 3
     assert "No account has this email address" in out
+
+
+def test_export_wait_builds_the_archive_and_mails_the_owner(env: dict[str, str]) -> None:
+    code, out = invoke(env, "users", "export", "gone@example.com", "--wait")
+    assert code == 0, out
+    assert "is ready" in out
+    archives = list((Path(env["VOICEQR_DATA_DIR"]) / "media" / "exports").rglob("*.zip"))
+    assert len(archives) == 1
+    outbox = Path(env["VOICEQR_DATA_DIR"]) / "outbox"
+    code, out = invoke(env, "mail", "--deliver")
+    assert code == 0, out
+    assert any("Download my data" in p.read_text() for p in outbox.rglob("*.eml"))
+
+    code, out = invoke(env, "users", "export", "gone@example.com")
+    assert code == 0, out
+    assert "a worker makes it" in out
+    code, out = invoke(env, "users", "export", "ghost@example.com")
+    assert code == 3
+    assert "No account has the email ghost@example.com" in out
