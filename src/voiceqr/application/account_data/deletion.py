@@ -30,7 +30,7 @@ from voiceqr.domain.account_data.deletion import (
     schedule_by_staff,
 )
 from voiceqr.domain.accounts.sessions import Session
-from voiceqr.domain.accounts.users import User
+from voiceqr.domain.accounts.users import User, UserStatus
 from voiceqr.domain.authz import Actor, Permission, require
 from voiceqr.domain.shared.errors import Conflict, NotFound
 
@@ -177,7 +177,13 @@ class AccountDeletions:
             if deletion is None or not deletion.claim(self.clock()):
                 return False
             await uow.account_deletions.save(deletion)
+            # From here on nobody signs in to the account while its things go.
+            user = await uow.users.get(user_id)
+            if user is not None and user.status is not UserStatus.DISABLED:
+                user.status = UserStatus.DISABLED
+                await uow.users.update(user)
             await uow.commit()
+        await self.sessions.delete_for_user(user_id)
         if deletion.step is DeletionStep.RETIRE_CODES:
             await self._retire_codes(user_id)
             await self._advance(deletion, DeletionStep.GENERATIONS)

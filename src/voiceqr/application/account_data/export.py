@@ -2,8 +2,8 @@
 by a background job with flat memory, and a mailed link that works for seven days.
 
 The archive (a ZIP) holds `account.json` (described by the `README.md` beside it, and
-in docs/account-export.md), every MP3 of every revision, and every printed code as an
-SVG QR code.
+in docs/account-export.md: keep the three in step, and raise `SCHEMA_VERSION` when a
+key changes), every MP3 of every revision, and every printed code as an SVG QR code.
 """
 
 from __future__ import annotations
