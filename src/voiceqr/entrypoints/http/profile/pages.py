@@ -7,7 +7,7 @@ pages and static/generations/create.js).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -250,6 +250,24 @@ async def time_zone_submit(
     return Redirect("/profile?done=time-zone#time-zone", status_code=303)
 
 
+async def _pressed(
+    request: Request[Any, Any, Any],
+    platform: Platform,
+    user: User,
+    session: Session,
+    action: Callable[..., Awaitable[object]],
+    form: str,
+    done: str,
+) -> Response[Any]:
+    """A button of the profile that runs `action(user, ip=...)`: back to the profile with
+    a notice, or the profile again with the refusal next to `form`."""
+    try:
+        await action(user, ip=client_address(request, platform))
+    except DomainError as exc:
+        return await _refused(platform, user, session, form, exc)
+    return Redirect(f"/profile?done={done}#{form}", status_code=303)
+
+
 @post("/profile/exports", status_code=303)
 async def export_submit(
     request: Request[Any, Any, Any],
@@ -258,11 +276,9 @@ async def export_submit(
     platform: NamedDependency[Platform],
 ) -> Response[Any]:
     """ "Download my data": a job makes the archive and mails the link."""
-    try:
-        await platform.account_exports.request(user, ip=client_address(request, platform))
-    except DomainError as exc:
-        return await _refused(platform, user, session, "my-data", exc)
-    return Redirect("/profile?done=export#my-data", status_code=303)
+    return await _pressed(
+        request, platform, user, session, platform.account_exports.request, "my-data", "export"
+    )
 
 
 @get("/profile/exports/{export_id:uuid}/download")
@@ -329,8 +345,6 @@ async def keep_account_submit(
     platform: NamedDependency[Platform],
 ) -> Response[Any]:
     """ "Keep my account": the deletion asked for is cancelled during its grace period."""
-    try:
-        await platform.account_deletions.keep(user, ip=client_address(request, platform))
-    except DomainError as exc:
-        return await _refused(platform, user, session, "delete-account", exc)
-    return Redirect("/profile?done=kept", status_code=303)
+    return await _pressed(
+        request, platform, user, session, platform.account_deletions.keep, "delete-account", "kept"
+    )
