@@ -92,6 +92,20 @@ def test_a_user_asks_keeps_and_an_admin_deletes_the_account_then_its_code_is_gon
         banner = page.locator("#deletion-banner")
         expect(banner).to_contain_text("Your account will be deleted on")
         assert_accessible(page, state="deletion asked, grace period running")
+    finally:
+        owner_context.close()
+
+    # Signing in during the grace period lands on the banner, with "Keep my account".
+    owner_context = browser.new_context(**MOBILE)
+    owner_context.set_default_timeout(15_000)
+    try:
+        page = owner_context.new_page()
+        page.goto(f"{server}/signin")
+        page.get_by_label("Email").fill(OWNER)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page).to_have_url(f"{server}/profile#delete-account")
+        banner = page.locator("#deletion-banner")
         banner.get_by_role("button", name="Keep my account").click()
         expect(page.get_by_text("Your account is kept")).to_be_visible()
         expect(page.locator("#deletion-banner")).to_have_count(0)
