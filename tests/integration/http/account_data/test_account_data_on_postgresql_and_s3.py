@@ -1,10 +1,15 @@
-"""Deleting an account on PostgreSQL with the audio in S3 (moto's server): after the
-job its objects are gone from the bucket, its codes answer 410 and no table names it."""
+"""The owner's archive and then the account's deletion on PostgreSQL with the audio in
+S3 (moto's server): the archive is uploaded in parts and downloads whole; after the
+deletion job its objects (audio and archive) are gone from the bucket, its codes answer
+410 and no table names it."""
 
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import time
+import zipfile
 from pathlib import Path
 from uuid import UUID
 
@@ -56,6 +61,23 @@ async def test_an_account_deleted_on_postgresql_loses_its_objects_in_s3(
         for generation in made:
             assert moto_s3.keys(f"audio/{generation['id']}/")
 
+        # The owner's archive first: a multipart upload into the bucket, read back whole.
+        asked = await owner.post("/api/v1/me/exports")
+        assert asked.status_code == 202, asked.text
+        export_url = f"/api/v1/me/exports/{asked.json()['id']}"
+        deadline = time.monotonic() + 20
+        while (export := (await owner.get(export_url)).json())["status"] == "pending":
+            assert time.monotonic() < deadline, export
+            await asyncio.sleep(0.05)
+        assert export["status"] == "ready", export
+        archive = zipfile.ZipFile(io.BytesIO((await owner.get(export["download_url"])).content))
+        document = json.loads(archive.read("account.json"))
+        assert {g["public_code"] for g in document["generations"]} == {
+            g["public_code"] for g in made
+        }
+        assert len([n for n in archive.namelist() if n.endswith(".mp3")]) == 2
+        assert moto_s3.keys(f"exports/{owner.user.id}/")
+
         response = await admin.post(
             f"/api/v1/admin/users/{owner.user.id}/deletion",
             json={"email": "owner@example.com", "reason": "asked by mail"},
@@ -69,6 +91,7 @@ async def test_an_account_deleted_on_postgresql_loses_its_objects_in_s3(
         for generation in made:
             assert moto_s3.keys(f"audio/{generation['id']}/") == []
             assert (await app.anonymous.get(f"/p/{generation['public_code']}")).status_code == 410
+        assert moto_s3.keys(f"exports/{owner.user.id}/") == []
         ids = [UUID(g["id"]) for g in made]
         assert app.call(rows_naming, app.uow.engine, owner.user.id, ids) == {}
         assert (await owner.get("/api/v1/me")).status_code == 401
