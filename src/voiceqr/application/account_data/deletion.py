@@ -185,10 +185,10 @@ class AccountDeletions:
             await uow.commit()
         await self.sessions.delete_for_user(user_id)
         if deletion.step is DeletionStep.RETIRE_CODES:
-            await self._retire_codes(user_id)
+            await self._retire_codes(deletion)
             await self._advance(deletion, DeletionStep.GENERATIONS)
         if deletion.step is DeletionStep.GENERATIONS:
-            await self._delete_generations(user_id)
+            await self._delete_generations(deletion)
             await self._advance(deletion, DeletionStep.ACCOUNT)
         await self.sessions.delete_for_user(user_id)
         async with self.uow() as uow:
@@ -211,22 +211,25 @@ class AccountDeletions:
             await self.jobs.enqueue(DELETE_ACCOUNT, str(user_id))
         return len(due)
 
-    async def _retire_codes(self, user_id: UUID) -> None:
+    async def _retire_codes(self, deletion: AccountDeletion) -> None:
         while True:
             async with self.uow() as uow:
                 codes = await uow.account_erasure.retire_codes(
-                    user_id, now=self.clock(), limit=self.batch
+                    deletion.user_id, now=self.clock(), limit=self.batch
                 )
+                await self._hold(uow, deletion)
                 await uow.commit()
             for code in codes:
                 self.forget_code(code)
             if len(codes) < self.batch:
                 return
 
-    async def _delete_generations(self, user_id: UUID) -> None:
+    async def _delete_generations(self, deletion: AccountDeletion) -> None:
         while True:
             async with self.uow() as uow:
-                batch = await uow.account_erasure.next_generations(user_id, limit=self.batch)
+                batch = await uow.account_erasure.next_generations(
+                    deletion.user_id, limit=self.batch
+                )
             if not batch.generation_ids:
                 return
             # Files before rows: a crash in between finds the rows again and deleting
@@ -235,7 +238,14 @@ class AccountDeletions:
                 await self.storage.delete(key)
             async with self.uow() as uow:
                 await uow.account_erasure.delete_generations(batch.generation_ids)
+                await self._hold(uow, deletion)
                 await uow.commit()
+
+    async def _hold(self, uow: AccountDataUnitOfWork, deletion: AccountDeletion) -> None:
+        """Renew the lease with each batch: a long deletion is not handed to a second
+        worker while this one still makes progress."""
+        deletion.renew(self.clock())
+        await uow.account_deletions.save(deletion)
 
     async def _advance(self, deletion: AccountDeletion, step: DeletionStep) -> None:
         deletion.advance(step)

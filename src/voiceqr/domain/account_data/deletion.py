@@ -75,6 +75,10 @@ class AccountDeletion:
         self.lease_expires_at = now + LEASE
         return True
 
+    def renew(self, now: datetime) -> None:
+        """The worker holding it goes on: its lease runs from now."""
+        self.lease_expires_at = now + LEASE
+
     def advance(self, step: DeletionStep) -> None:
         """The steps before `step` are done; never goes back."""
         if STEPS.index(step) < STEPS.index(self.step):
