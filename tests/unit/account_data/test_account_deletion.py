@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from tests.unit.accounts.steps import current_session, sign_in
+from tests.unit.account_data.steps import completed
 from tests.unit.fakes import Services, make_services
 from tests.unit.fakes.shared import _storage_down
 from voiceqr.application.account_data.deletion import DELETE_ACCOUNT
@@ -38,16 +39,6 @@ def s() -> Services:
 @pytest.fixture
 def ann(s: Services) -> User:
     return s.add_user("ann@example.com")
-
-
-async def _made(s: Services, owner: User, count: int = 2) -> list[str]:
-    voice = s.add_voice("Alex")
-    codes = []
-    for n in range(count):
-        generation = await s.generations.request(owner, text=f"Hello {n}", voice_id=voice.id)
-        await s.generations.process(generation.id)
-        codes.append(generation.public_code)
-    return codes
 
 
 # --- the rules ----------------------------------------------------------------------
@@ -108,7 +99,7 @@ async def test_deleting_my_account_needs_my_password_within_five_minutes(
 async def test_my_account_waits_out_the_grace_period_and_keep_my_account_cancels_it(
     s: Services, ann: User
 ) -> None:
-    codes = await _made(s, ann)
+    codes = await completed(s, ann)
     session = await current_session(s, await sign_in(s, ann.email))
     deletion = await s.platform.account_deletions.ask(ann, session)
     assert deletion.due_at == s.clock() + timedelta(days=14)
@@ -126,7 +117,7 @@ async def test_my_account_waits_out_the_grace_period_and_keep_my_account_cancels
 
 
 async def test_after_the_grace_period_the_sweep_deletes_the_account(s: Services, ann: User) -> None:
-    codes = await _made(s, ann)
+    codes = await completed(s, ann)
     session = await current_session(s, await sign_in(s, ann.email))
     await s.platform.account_deletions.ask(ann, session)
     s.clock.advance(days=14)
@@ -173,8 +164,8 @@ async def test_the_job_removes_files_rows_and_sessions_and_answers_410_at_once(
     s: Services, ann: User
 ) -> None:
     other = s.add_user("bob@example.com")
-    codes = await _made(s, ann, count=3)
-    (kept,) = await _made(s, other, count=1)
+    codes = await completed(s, ann, count=3)
+    (kept,) = await completed(s, other, count=1)
     await sign_in(s, ann.email)
     # Seen once: the playback page keeps the code's answer for a few seconds.
     assert (await s.playback.page(codes[0])).audio_url
@@ -205,7 +196,7 @@ async def test_the_job_removes_files_rows_and_sessions_and_answers_410_at_once(
 async def test_a_job_that_died_half_way_is_finished_by_the_next_and_a_second_run_does_nothing(
     s: Services, ann: User
 ) -> None:
-    codes = await _made(s, ann, count=3)
+    codes = await completed(s, ann, count=3)
     deletions = s.platform.account_deletions
     deletions.batch = 1
     deleted = s.storage.delete

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.account_data.steps import completed
 from tests.unit.fakes import Services, make_services
 from voiceqr.adapters.archive import ZipToStorage
 from voiceqr.adapters.storage.local import LocalAudioStorage
@@ -34,16 +35,6 @@ def ann(s: Services) -> User:
     return s.add_user("ann@example.com")
 
 
-async def _made(s: Services, owner: User, count: int) -> list[str]:
-    voice = s.add_voice("Alex")
-    codes = []
-    for n in range(count):
-        generation = await s.generations.request(owner, text=f"Hello {n}", voice_id=voice.id)
-        await s.generations.process(generation.id)
-        codes.append(generation.public_code)
-    return codes
-
-
 async def _archive(s: Services, user: User, export_id: object) -> zipfile.ZipFile:
     export = await s.platform.account_exports.of(user, export_id)  # type: ignore[arg-type]
     return zipfile.ZipFile(io.BytesIO(s.storage.objects[export.storage_key].data))
@@ -52,7 +43,7 @@ async def _archive(s: Services, user: User, export_id: object) -> zipfile.ZipFil
 async def test_the_archive_holds_the_json_the_readme_every_mp3_and_every_qr_code(
     s: Services, ann: User
 ) -> None:
-    codes = await _made(s, ann, 2)
+    codes = await completed(s, ann, 2)
     export = await s.platform.account_exports.request(ann)
     assert (EXPORT_ACCOUNT, (str(export.id),)) in s.queue.jobs
 
@@ -97,7 +88,7 @@ async def test_the_link_is_the_owners_and_works_seven_days(s: Services, ann: Use
 
 
 async def test_a_failed_build_is_retried_by_the_sweep_then_gives_up(s: Services, ann: User) -> None:
-    await _made(s, ann, 1)
+    await completed(s, ann, 1)
     export = await s.platform.account_exports.request(ann)
     s.storage.fail_puts = 10
     exports = s.platform.account_exports
@@ -126,7 +117,7 @@ class _Sink:
 async def _peak_building(tmp_path: Path, files: int) -> tuple[int, int]:
     s = make_services()
     owner = s.add_user("many@example.com")
-    await _made(s, owner, files)
+    await completed(s, owner, files)
     local = LocalAudioStorage(tmp_path / f"media-{files}")
     for generation in s.db.generations.values():
         assert generation.audio_key is not None

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Stream, Template
 
@@ -250,35 +251,40 @@ async def time_zone_submit(
     return Redirect("/profile?done=time-zone#time-zone", status_code=303)
 
 
-async def _pressed(
-    request: Request[Any, Any, Any],
-    platform: Platform,
-    user: User,
-    session: Session,
-    action: Callable[..., Awaitable[object]],
+def _button(
+    path: str,
+    action: Callable[[Platform], Callable[..., Awaitable[object]]],
+    *,
     form: str,
     done: str,
-) -> Response[Any]:
-    """A button of the profile that runs `action(user, ip=...)`: back to the profile with
-    a notice, or the profile again with the refusal next to `form`."""
-    try:
-        await action(user, ip=client_address(request, platform))
-    except DomainError as exc:
-        return await _refused(platform, user, session, form, exc)
-    return Redirect(f"/profile?done={done}#{form}", status_code=303)
+) -> HTTPRouteHandler:
+    """A button of the profile that runs the use case `action(user, ip=...)`: back to the
+    profile with a notice, or the profile again with the refusal next to `form`."""
+
+    @post(path, status_code=303)
+    async def press(
+        request: Request[Any, Any, Any],
+        user: NamedDependency[User],
+        session: NamedDependency[Session],
+        platform: NamedDependency[Platform],
+    ) -> Response[Any]:
+        try:
+            await action(platform)(user, ip=client_address(request, platform))
+        except DomainError as exc:
+            return await _refused(platform, user, session, form, exc)
+        return Redirect(f"/profile?done={done}#{form}", status_code=303)
+
+    return press
 
 
-@post("/profile/exports", status_code=303)
-async def export_submit(
-    request: Request[Any, Any, Any],
-    user: NamedDependency[User],
-    session: NamedDependency[Session],
-    platform: NamedDependency[Platform],
-) -> Response[Any]:
-    """ "Download my data": a job makes the archive and mails the link."""
-    return await _pressed(
-        request, platform, user, session, platform.account_exports.request, "my-data", "export"
-    )
+# "Download my data": a job makes the archive and mails the link.
+export_submit = _button(
+    "/profile/exports", lambda p: p.account_exports.request, form="my-data", done="export"
+)
+# "Keep my account": the deletion asked for is cancelled during its grace period.
+keep_account_submit = _button(
+    "/profile/keep", lambda p: p.account_deletions.keep, form="delete-account", done="kept"
+)
 
 
 @get("/profile/exports/{export_id:uuid}/download")
@@ -335,16 +341,3 @@ async def delete_account_submit(
     except DomainError as exc:
         return await _refused(platform, user, session, "delete-account", exc)
     return Redirect("/profile?done=deletion#delete-account", status_code=303)
-
-
-@post("/profile/keep", status_code=303)
-async def keep_account_submit(
-    request: Request[Any, Any, Any],
-    user: NamedDependency[User],
-    session: NamedDependency[Session],
-    platform: NamedDependency[Platform],
-) -> Response[Any]:
-    """ "Keep my account": the deletion asked for is cancelled during its grace period."""
-    return await _pressed(
-        request, platform, user, session, platform.account_deletions.keep, "delete-account", "kept"
-    )
