@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.unit.accounts.steps import current_session, sign_in
 from tests.unit.account_data.steps import completed
+from tests.unit.accounts.steps import current_session, sign_in
 from tests.unit.fakes import Services, make_services
 from tests.unit.fakes.shared import _storage_down
 from voiceqr.application.account_data.deletion import DELETE_ACCOUNT
