@@ -128,6 +128,12 @@ class Previews(msgspec.Struct, frozen=True, kw_only=True):
     expiry_minutes: int = 60  # how often the workers delete expired previews
 
 
+class Account(msgspec.Struct, frozen=True, kw_only=True):
+    """The user's own data leaving: deleting an account."""
+
+    deletion_grace_days: int = 14  # the owner may keep the account this long after asking
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     env: Literal["development", "production"] = "development"
     data_dir: str = "./data"
@@ -148,6 +154,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     playback: Playback = msgspec.field(default_factory=Playback)
     analytics: Analytics = msgspec.field(default_factory=Analytics)
     previews: Previews = msgspec.field(default_factory=Previews)
+    account: Account = msgspec.field(default_factory=Account)
 
     @property
     def data_path(self) -> Path:
@@ -282,6 +289,8 @@ def _check(settings: Settings) -> None:
         fail(("jobs", "max_attempts"), "expected at least 1")
     if settings.jobs.lease_seconds < 5:
         fail(("jobs", "lease_seconds"), "expected at least 5 seconds")
+    if settings.account.deletion_grace_days < 0:
+        fail(("account", "deletion_grace_days"), "expected 0 or more days")
     if settings.playback.cache_seconds < 0:
         fail(("playback", "cache_seconds"), "expected 0 or more seconds")
     if not 0 < settings.playback.flush_seconds <= 60:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from voiceqr.application.account_data.ports import AccountDataUnitOfWork
 from voiceqr.application.accounts.ports import AccountsUnitOfWork
 from voiceqr.application.analytics.ports import AnalyticsUnitOfWork
 from voiceqr.application.generations.ports import GenerationsUnitOfWork, PreviewsUnitOfWork
@@ -19,6 +20,7 @@ from voiceqr.application.voices.ports import VoiceEngagementUnitOfWork, VoicesUn
 
 class PlatformUnitOfWork(
     SupportUnitOfWork,
+    AccountDataUnitOfWork,
     AnalyticsUnitOfWork,
     OperationsUnitOfWork,
     PlaybackUnitOfWork,

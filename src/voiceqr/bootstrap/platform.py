@@ -12,9 +12,12 @@ from typing import Any
 
 from taskiq import AsyncBroker
 
+from voiceqr.adapters.archive import ZipToStorage
 from voiceqr.adapters.database import migrate
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.adapters.queue.taskiq import queue_health, trim_acknowledged
+from voiceqr.application.account_data.deletion import AccountDeletions
+from voiceqr.application.account_data.export import AccountExports
 from voiceqr.application.accounts.accounts import Accounts
 from voiceqr.application.accounts.api_keys import ApiKeys
 from voiceqr.application.accounts.policy import AccountPolicy
@@ -89,6 +92,8 @@ class Platform:
     mail: MailFeature
     operations: OperationsFeature
     support: SupportFeature
+    account_deletions: AccountDeletions
+    account_exports: AccountExports
     default_voices: tuple[VoiceSpec, ...]
     _backends: Backends
 
@@ -238,6 +243,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         uow=uow, notifications=notifications, hand_to_queue=generations.hand_to_queue, clock=clock
     )
     to_playback_page = partial(playback_url, settings)
+    help_desk = HelpDesk(uow=uow, clock=clock)
     playback = Playback(
         uow=uow,
         storage=storage,
@@ -327,7 +333,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
             _checks={"database": uow.check, "storage": storage.check},
         ),
         support=SupportFeature(
-            help_desk=HelpDesk(uow=uow, clock=clock),
+            help_desk=help_desk,
             queue=SupportQueue(
                 uow=uow,
                 notifications=notifications,
@@ -336,6 +342,27 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
                 ),
                 clock=clock,
             ),
+        ),
+        account_deletions=AccountDeletions(
+            uow=uow,
+            sessions=chosen.session_store,
+            storage=storage,
+            jobs=chosen.jobs,
+            clock=clock,
+            grace=timedelta(days=settings.account.deletion_grace_days),
+            forget_code=codes.forget,
+        ),
+        account_exports=AccountExports(
+            uow=uow,
+            sessions=chosen.session_store,
+            storage=storage,
+            archives=ZipToStorage(storage),
+            qr=qr,
+            jobs=chosen.jobs,
+            notifications=notifications,
+            clock=clock,
+            playback_url=to_playback_page,
+            tickets=help_desk.tickets_for_export,
         ),
         default_voices=chosen.default_voices,
         _backends=chosen,

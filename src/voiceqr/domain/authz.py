@@ -31,6 +31,7 @@ class Permission(StrEnum):
     READ_ACCOUNTS = "accounts.read"
     MANAGE_ACCOUNTS = "accounts.manage"  # create, lock, unlock, disable, enable, verify
     CHANGE_ROLES = "accounts.roles"  # give an account any role but `user`
+    DELETE_ACCOUNTS = "accounts.delete"  # delete an account and everything it made
     READ_FAILED_GENERATIONS = "generations.failures.read"  # the failure list and details
     RECOVER_GENERATIONS = "generations.recover"  # retry, cancel, correct a failed one
     READ_FAILURE_DASHBOARD = "operations.failures.read"

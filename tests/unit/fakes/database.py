@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
 
+from voiceqr.domain.account_data.deletion import AccountDeletion
+from voiceqr.domain.account_data.export import AccountExport
 from voiceqr.domain.accounts.activity import LoginEvent
 from voiceqr.domain.accounts.api_keys import ApiKey
 from voiceqr.domain.accounts.social import SocialIdentity
@@ -69,6 +71,9 @@ class FakeDatabase:
     voice_comparisons: dict[UUID, Comparison] = field(default_factory=dict)
     tickets: dict[UUID, Ticket] = field(default_factory=dict)
     ticket_messages: list[TicketMessage] = field(default_factory=list)
+    retired_codes: dict[str, datetime] = field(default_factory=dict)
+    account_deletions: dict[UUID, AccountDeletion] = field(default_factory=dict)
+    account_exports: dict[UUID, AccountExport] = field(default_factory=dict)
 
     def snapshot(self) -> FakeDatabase:
         return copy.deepcopy(self)

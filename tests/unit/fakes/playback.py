@@ -13,6 +13,7 @@ from voiceqr.application.playback.ports import (
     Between,
     ListenRepository,
     PlaybackEventRepository,
+    RetiredCodeRepository,
     StoreEvents,
     VisitKey,
     VisitorSaltRepository,
@@ -134,8 +135,15 @@ class FakeListens(Table):
         ]
 
 
+class FakeRetiredCodes(Table):
+    async def is_retired(self, public_code: str) -> bool:
+        return public_code in self._db.retired_codes
+
+
 class PlaybackPart(Part):
     """The playback feature's fake repositories."""
+
+    retired_codes: RetiredCodeRepository
 
     playback_events: PlaybackEventRepository
     visitor_salts: VisitorSaltRepository
@@ -145,4 +153,5 @@ class PlaybackPart(Part):
         self.playback_events = FakePlaybackEvents(self)
         self.visitor_salts = FakeVisitorSalts(self)
         self.listens = FakeListens(self)
+        self.retired_codes = FakeRetiredCodes(self)
         super().attach()

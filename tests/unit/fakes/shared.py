@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Self
@@ -116,6 +116,13 @@ class FakeStorage:
             self.fail_puts -= 1
             raise self.put_error
         self.objects[key] = StoredObject(bytes(data), content_type)
+
+    async def put_stream(self, key: str, chunks: AsyncIterable[bytes], content_type: str) -> int:
+        data = bytearray()
+        async for chunk in chunks:
+            data += chunk
+        await self.put(key, bytes(data), content_type)
+        return len(data)
 
     async def get(self, key: str) -> bytes:
         if key not in self.objects:

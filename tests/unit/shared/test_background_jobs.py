@@ -17,6 +17,8 @@ from tests.unit.fakes import START, FakeClock
 from tests.unit.fakes.generations import FakeQueue
 from tests.unit.fakes.shared import FakeScheduleClaims
 from tests.unit.fakes.unit_of_work import FakeUnitOfWorkFactory
+from voiceqr.application.account_data.deletion import DELETE_ACCOUNT
+from voiceqr.application.account_data.export import EXPORT_ACCOUNT
 from voiceqr.application.generations.generations import PROCESS_GENERATION
 from voiceqr.application.generations.previews import PROCESS_PREVIEW
 from voiceqr.application.shared.jobs import AfterCommit, Schedule, Scheduler
@@ -186,9 +188,16 @@ def test_every_feature_hands_its_work_to_the_worker(tmp_path: Path) -> None:
         Adapters(schedule_claims=FakeScheduleClaims()),
     )
 
-    assert list(registry.tasks(platform)) == [PROCESS_GENERATION, PROCESS_PREVIEW]
+    assert list(registry.tasks(platform)) == [
+        DELETE_ACCOUNT,
+        EXPORT_ACCOUNT,
+        PROCESS_GENERATION,
+        PROCESS_PREVIEW,
+    ]
     # Mail delivery comes last, after the alert check: an alert goes out on the pass it fires.
     assert [(s.name, s.every.total_seconds()) for s in registry.schedules(platform)] == [
+        ("account deletion sweep", 7),
+        ("account export sweep", 7),
         ("login activity clean-up", 3600),
         ("analytics roll-up", 900),
         ("sweep", 7),

@@ -34,6 +34,7 @@ from voiceqr.application.playback.ports import (
     Between,
     ListenRepository,
     PlaybackEventRepository,
+    RetiredCodeRepository,
     VisitKey,
     VisitorSaltRepository,
 )
@@ -75,6 +76,14 @@ listens = Table(
     Column("started_at", DateTimeUTC, nullable=False),
     Column("updated_at", DateTimeUTC, nullable=False),
     Index("ix_listens_generation_revision", "generation_id", "revision"),
+)
+
+# The printed codes of deleted accounts: they answer 410, and say nothing of whose they were.
+retired_codes = Table(
+    "retired_codes",
+    metadata,
+    Column("public_code", String(64), primary_key=True),
+    Column("retired_at", DateTimeUTC, nullable=False),
 )
 
 visitor_salts = Table(
@@ -273,8 +282,18 @@ class SqlListens(Repository):
         return found
 
 
+class SqlRetiredCodes(Repository):
+    async def is_retired(self, public_code: str) -> bool:
+        query = select(retired_codes.c.public_code).where(
+            retired_codes.c.public_code == public_code
+        )
+        return await self._first(query) is not None
+
+
 class PlaybackPart(Part):
     """The playback feature's share of the unit of work."""
+
+    retired_codes: RetiredCodeRepository
 
     playback_events: PlaybackEventRepository
     visitor_salts: VisitorSaltRepository
@@ -284,4 +303,5 @@ class PlaybackPart(Part):
         self.playback_events = SqlPlaybackEvents(connection)
         self.visitor_salts = SqlVisitorSalts(connection)
         self.listens = SqlListens(connection)
+        self.retired_codes = SqlRetiredCodes(connection)
         super().attach(connection)

@@ -11,6 +11,7 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
+from voiceqr.adapters.database.account_data import AccountDataPart
 from voiceqr.adapters.database.accounts import AccountsPart
 from voiceqr.adapters.database.analytics import AnalyticsPart
 from voiceqr.adapters.database.generations import GenerationsPart
@@ -108,6 +109,7 @@ class SqlUnitOfWork(
     AnalyticsPart,
     OperationsPart,
     SupportPart,
+    AccountDataPart,
 ):
     """Every feature's repositories on one connection and one transaction.
 

@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path, PurePosixPath
 from stat import S_ISREG
+from typing import BinaryIO
 from urllib.parse import quote
 
 from voiceqr.application.shared.ports import AudioRange
@@ -91,6 +92,25 @@ class LocalAudioStorage:
             await asyncio.to_thread(_write_atomically, path, data)
         except OSError as exc:
             raise StorageError("The audio could not be saved.", detail=f"{key}: {exc!r}") from exc
+
+    async def put_stream(self, key: str, chunks: AsyncIterable[bytes], content_type: str) -> int:
+        path = self._path(key)
+        try:
+            handle, tmp_name = await asyncio.to_thread(_temporary_beside, path)
+            try:
+                size = 0
+                async for chunk in chunks:
+                    await asyncio.to_thread(handle.write, chunk)
+                    size += len(chunk)
+                await asyncio.to_thread(_finish, handle, tmp_name, path)
+            except BaseException:
+                handle.close()
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp_name)
+                raise
+        except OSError as exc:
+            raise StorageError("The file could not be saved.", detail=f"{key}: {exc!r}") from exc
+        return size
 
     async def get(self, key: str) -> bytes:
         path = self._path(key)
@@ -175,6 +195,21 @@ def _write_atomically(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise
+    _fsync_directory(path.parent)
+
+
+def _temporary_beside(path: Path) -> tuple[BinaryIO, str]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    return os.fdopen(fd, "wb"), tmp_name
+
+
+def _finish(handle: BinaryIO, tmp_name: str, path: Path) -> None:
+    """Flush, close and move a streamed temporary file into place (see `_write_atomically`)."""
+    with handle:
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp_name, path)
     _fsync_directory(path.parent)
 
 

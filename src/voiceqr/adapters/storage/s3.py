@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NoReturn
@@ -11,6 +12,7 @@ from urllib.parse import quote
 
 import aioboto3
 import aiohttp
+import anyio
 from aiobotocore.config import AioConfig
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
@@ -20,6 +22,7 @@ from voiceqr.domain.shared.errors import NotFound, RangeNotSatisfiable, StorageE
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3.client import S3Client
+    from types_aiobotocore_s3.type_defs import CompletedPartTypeDef
 
 # Keys are never rewritten (a new generation gets a new key), so caches may keep
 # objects forever.
@@ -111,6 +114,39 @@ class S3AudioStorage:
                 )
         except _FAILURES as exc:
             self._raise(exc, object_key, "The audio could not be saved.")
+
+    async def put_stream(self, key: str, chunks: AsyncIterable[bytes], content_type: str) -> int:
+        """A multipart upload of parts of `PART_SIZE` (S3's least is 5 MiB), so at most
+        one part is held; aborted on any failure, so no half object is ever seen."""
+        object_key = self._object_key(key)
+        try:
+            async with self._client() as s3:
+                started = await s3.create_multipart_upload(
+                    Bucket=self.bucket,
+                    Key=object_key,
+                    ContentType=content_type,
+                    CacheControl=CACHE_CONTROL,
+                )
+                upload_id = started["UploadId"]
+                try:
+                    parts, size = await _upload_parts(
+                        s3, self.bucket, object_key, upload_id, chunks
+                    )
+                    await s3.complete_multipart_upload(
+                        Bucket=self.bucket,
+                        Key=object_key,
+                        UploadId=upload_id,
+                        MultipartUpload={"Parts": parts},
+                    )
+                except BaseException:
+                    with anyio.CancelScope(shield=True), contextlib.suppress(*_FAILURES):
+                        await s3.abort_multipart_upload(
+                            Bucket=self.bucket, Key=object_key, UploadId=upload_id
+                        )
+                    raise
+        except _FAILURES as exc:
+            self._raise(exc, object_key, "The file could not be saved.")
+        return size
 
     async def get(self, key: str) -> bytes:
         object_key = self._object_key(key)
@@ -240,6 +276,34 @@ class S3AudioStorage:
         raise StorageError(
             message, code="storage_unavailable", retryable=True, detail=detail
         ) from exc
+
+
+PART_SIZE = 8 * 1024 * 1024
+
+
+async def _upload_parts(
+    s3: S3Client, bucket: str, key: str, upload_id: str, chunks: AsyncIterable[bytes]
+) -> tuple[list[CompletedPartTypeDef], int]:
+    parts: list[CompletedPartTypeDef] = []
+    buffer = bytearray()
+    size = 0
+
+    async def send(data: bytes) -> None:
+        number = len(parts) + 1
+        sent = await s3.upload_part(
+            Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=data
+        )
+        parts.append({"ETag": sent["ETag"], "PartNumber": number})
+
+    async for chunk in chunks:
+        buffer += chunk
+        size += len(chunk)
+        while len(buffer) >= PART_SIZE:
+            await send(bytes(buffer[:PART_SIZE]))
+            del buffer[:PART_SIZE]
+    if buffer or not parts:  # the last part may be small; an empty object is one empty part
+        await send(bytes(buffer))
+    return parts, size
 
 
 async def _only_bytes(stream: AsyncGenerator[_RangeHead | bytes, None]) -> AsyncIterator[bytes]:

@@ -66,6 +66,15 @@ TEMPLATES: dict[str, _Template] = {
         ),
         "Choose a new password",
     ),
+    "account_export_ready": _Template(
+        "Your voiceqr data is ready to download",
+        (
+            "Hello {name},",
+            "The archive of your voiceqr account you asked for is ready: your data, every "
+            "audio file and every QR code. The link works until {until}, for you signed in.",
+        ),
+        "Download my data",
+    ),
     "password_changed": _Template(
         "Your voiceqr password was changed",
         (

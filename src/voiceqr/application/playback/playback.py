@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Final
 from uuid import UUID
 
 from voiceqr.application.generations.lookup import generation_not_found
@@ -80,6 +81,10 @@ class PublicCode:
     generation_id: UUID
     owner_id: UUID
     page: PlaybackPage | None  # None: its owner deleted it
+
+
+# The answer for a printed code whose account was deleted: nobody owns it any more.
+RETIRED: Final = PublicCode(UUID(int=0), UUID(int=0), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,8 +309,12 @@ class Playback:
         async with self.uow() as uow:
             generation = await uow.generations.get_by_code(code)
             if generation is None:
+                if await uow.retired_codes.is_retired(code):
+                    return RETIRED
                 return None
             if generation.is_deleted:
+                if await uow.retired_codes.is_retired(code):
+                    return RETIRED  # its account is being deleted
                 return PublicCode(generation.id, generation.owner_id, None)
             text, voice_id = await _live_text_and_voice(uow, generation)
             audio_url = revision = None
@@ -335,6 +344,8 @@ async def _live_text_and_voice(uow: PlaybackUnitOfWork, generation: Generation) 
 
 
 def _shown(found: PublicCode) -> PlaybackPage:
+    if found is RETIRED:
+        raise Gone("The owner of this code deleted their account.", code="account_deleted")
     if found.page is None:
         # Told apart from an unknown code: the HTTP layer answers 410 Gone.
         raise Gone("The owner of this code removed its audio.", code="audio_removed")

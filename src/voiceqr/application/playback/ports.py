@@ -101,6 +101,12 @@ class PlaybackEventLog(Protocol):
         still holds is handed over before returning."""
 
 
+class RetiredCodeRepository(Protocol):
+    """The printed codes of deleted accounts, kept with no trace of their owner."""
+
+    async def is_retired(self, public_code: str) -> bool: ...
+
+
 class PlaybackUnitOfWork(Transaction, Protocol):
     """The generation behind a code, its live revision and voice, its events and listens."""
 
@@ -110,3 +116,4 @@ class PlaybackUnitOfWork(Transaction, Protocol):
     playback_events: PlaybackEventRepository
     visitor_salts: VisitorSaltRepository
     listens: ListenRepository
+    retired_codes: RetiredCodeRepository

@@ -7,7 +7,7 @@ narrow unit of work, are in its `ports.py`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterable, AsyncIterator, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, Self, TypeVar
@@ -158,6 +158,11 @@ class AudioStorage(Protocol):
     """Stores audio objects under string keys. Raises `StorageError` on failure."""
 
     async def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    async def put_stream(self, key: str, chunks: AsyncIterable[bytes], content_type: str) -> int:
+        """Store an object of any size from `chunks`, holding only a bounded part of it
+        in memory; returns its size. Readers never see half an object."""
+        ...
 
     async def get(self, key: str) -> bytes:
         """The whole object; raises NotFound if absent."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,22 @@ async def test_check_fails_when_root_is_not_a_directory(tmp_path: Path) -> None:
 )
 def test_guess_content_type(key: str, content_type: str) -> None:
     assert guess_content_type(key) == content_type
+
+
+async def test_put_stream_writes_the_chunks_atomically(storage: LocalAudioStorage) -> None:
+    async def pieces() -> AsyncIterator[bytes]:
+        for n in range(10):
+            yield bytes([n]) * 1000
+
+    assert await storage.put_stream("exports/a.zip", pieces(), "application/zip") == 10_000
+    assert (await storage.get("exports/a.zip"))[-1:] == b"\x09"
+
+    async def broken() -> AsyncIterator[bytes]:
+        yield b"half"
+        raise RuntimeError("broke")
+
+    with pytest.raises(RuntimeError):
+        await storage.put_stream("exports/b.zip", broken(), "application/zip")
+    with pytest.raises(NotFound):
+        await storage.get("exports/b.zip")
+    assert not [p for p in storage.root.rglob("*") if p.name.endswith(".tmp")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import botocore.session
@@ -210,3 +210,36 @@ async def test_unreachable_endpoint_is_retryable() -> None:
         await storage.check()
     assert excinfo.value.retryable is True
     assert excinfo.value.code == "storage_unavailable"
+
+
+async def _pieces(count: int, size: int) -> AsyncIterator[bytes]:
+    for n in range(count):
+        yield bytes([n % 251]) * size
+
+
+async def test_put_stream_uploads_in_parts_and_round_trips(storage: S3AudioStorage) -> None:
+    key = _key()
+    # 9 MiB in 64 KiB pieces: two parts of a multipart upload, the second small.
+    size = await storage.put_stream(key, _pieces(144, 64 * 1024), "application/zip")
+    assert size == 144 * 64 * 1024
+    data = await storage.get(key)
+    assert len(data) == size
+    assert data[:1] == b"\x00"
+    assert data[-1:] == bytes([143 % 251])
+
+
+async def test_a_failed_put_stream_leaves_no_object_and_no_upload(
+    storage: S3AudioStorage, bucket: str, endpoint: str
+) -> None:
+    key = _key()
+
+    async def broken() -> AsyncIterator[bytes]:
+        yield b"x" * 1024
+        raise RuntimeError("the archive broke half way")
+
+    with pytest.raises(RuntimeError):
+        await storage.put_stream(key, broken(), "application/zip")
+    with pytest.raises(NotFound):
+        await storage.get(key)
+    uploads = _sync_client(endpoint).list_multipart_uploads(Bucket=bucket)
+    assert not uploads.get("Uploads")

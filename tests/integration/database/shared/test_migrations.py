@@ -33,6 +33,10 @@ from voiceqr.domain.shared.ids import uuid7
 
 TABLES = {
     "users",
+    # exporting and deleting accounts (0021)
+    "account_deletions",
+    "account_exports",
+    "retired_codes",
     "sessions",
     "voices",
     "generations",

@@ -27,7 +27,12 @@ from voiceqr.application.accounts.social_sign_in import (
 )
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.shared.errors import AuthenticationFailed, DomainError
-from voiceqr.entrypoints.http.kit.auth import client_of, private_cookie, session_cookie
+from voiceqr.entrypoints.http.kit.auth import (
+    after_sign_in,
+    client_of,
+    private_cookie,
+    session_cookie,
+)
 from voiceqr.entrypoints.http.kit.forms import Form, page, safe_next
 from voiceqr.entrypoints.http.kit.headers import NO_STORE
 from voiceqr.entrypoints.http.kit.problems import status_of
@@ -150,10 +155,10 @@ async def oidc_callback(
             platform, CODE_COOKIE, result.sealed, path=CODE_PATH, max_age=result.max_age_seconds
         )
         return Redirect(CODE_PATH, status_code=302, headers=NO_STORE, cookies=[spent, pending])
-    return _signed_in(platform, result, [spent])
+    return await _signed_in(platform, result, [spent])
 
 
-def _signed_in(
+async def _signed_in(
     platform: Platform,
     result: SocialSignedIn,
     cookies: list[Cookie],
@@ -161,9 +166,8 @@ def _signed_in(
     status: Literal[302, 303] = 302,
 ) -> Redirect:
     session = session_cookie(platform, result.sign_in.token, remember_me=result.remember_me)
-    return Redirect(
-        safe_next(result.next), status_code=status, headers=NO_STORE, cookies=[*cookies, session]
-    )
+    target = await after_sign_in(platform, result.sign_in.user, safe_next(result.next))
+    return Redirect(target, status_code=status, headers=NO_STORE, cookies=[*cookies, session])
 
 
 def _link_page(
@@ -223,7 +227,7 @@ async def link_submit(
             status=401,
         )
     done = private_cookie(platform, LINK_COOKIE, "", path=LINK_PATH, max_age=0)
-    return _signed_in(platform, result, [done], status=303)
+    return await _signed_in(platform, result, [done], status=303)
 
 
 def _code_page(error: str | None = None, status: int = 200) -> Template:
@@ -254,4 +258,4 @@ async def code_submit(
             return _code_page(exc.message, 401)
         return _signin_page(exc.message, 401, [])
     done = private_cookie(platform, CODE_COOKIE, "", path=CODE_PATH, max_age=0)
-    return _signed_in(platform, result, [done], status=303)
+    return await _signed_in(platform, result, [done], status=303)

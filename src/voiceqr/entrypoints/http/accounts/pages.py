@@ -24,6 +24,7 @@ from voiceqr.domain.accounts.users import User
 from voiceqr.domain.shared.errors import AuthenticationFailed, DomainError, ErrorCategory
 from voiceqr.entrypoints.http.kit.auth import (
     SESSION_COOKIE,
+    after_sign_in,
     cleared_session_cookie,
     client_of,
     session_cookie,
@@ -104,7 +105,7 @@ async def signin_submit(
             status_code=401,
         )
     return Redirect(
-        target,
+        await after_sign_in(platform, signed_in.user, target),
         status_code=303,
         cookies=[session_cookie(platform, signed_in.token, remember_me=remember_me)],
     )

@@ -8,6 +8,8 @@ area (an API key also needs the admin scope), provided by the routers below; oth
 from litestar import Router
 
 from voiceqr.domain.authz import Permission
+from voiceqr.entrypoints.http.backoffice.account_deletion import api as account_deletion_api
+from voiceqr.entrypoints.http.backoffice.account_deletion import pages as account_deletion_pages
 from voiceqr.entrypoints.http.backoffice.generations import api as generations_api
 from voiceqr.entrypoints.http.backoffice.generations import pages as generations_pages
 from voiceqr.entrypoints.http.backoffice.monitoring import api as monitoring_api
@@ -22,6 +24,7 @@ from voiceqr.entrypoints.http.kit.auth import staff
 # Who may enter each area; each action inside asks its use case for its own permission.
 _FAILED_GENERATIONS = {"staff": staff(Permission.READ_FAILED_GENERATIONS)}
 _PEOPLE = {"staff": staff(Permission.READ_ACCOUNTS)}
+_ACCOUNT_DELETION = {"staff": staff(Permission.DELETE_ACCOUNTS)}
 _MONITORING = {"staff": staff(Permission.READ_FAILURE_DASHBOARD, Permission.READ_AUDIT_LOG)}
 _VOICES = {"staff": staff(Permission.MANAGE_VOICES)}
 _SUPPORT = {"staff": staff(Permission.HANDLE_TICKETS)}
@@ -43,6 +46,11 @@ api_router = Router(
             path="/", dependencies=_SUPPORT, route_handlers=[support_api.AdminSupportController]
         ),
         Router(path="/", dependencies=_PEOPLE, route_handlers=[users_api.AdminUsersController]),
+        Router(
+            path="/",
+            dependencies=_ACCOUNT_DELETION,
+            route_handlers=[account_deletion_api.AdminAccountDeletionController],
+        ),
     ],
 )
 pages_router = Router(
@@ -90,6 +98,14 @@ pages_router = Router(
                 users_pages.admin_user_timeline,
                 users_pages.admin_incident,
                 users_pages.admin_incident_tool,
+            ],
+        ),
+        Router(
+            path="/",
+            dependencies=_ACCOUNT_DELETION,
+            route_handlers=[
+                account_deletion_pages.admin_delete_account,
+                account_deletion_pages.admin_delete_account_submit,
             ],
         ),
     ],

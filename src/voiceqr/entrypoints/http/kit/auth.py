@@ -258,3 +258,11 @@ def session_cookie(platform: Platform, token: str, *, remember_me: bool) -> Cook
 
 def cleared_session_cookie(platform: Platform) -> Cookie:
     return private_cookie(platform, SESSION_COOKIE, "", max_age=0)
+
+
+async def after_sign_in(platform: Platform, user: User, target: str) -> str:
+    """Where a fresh sign-in lands: `target`, unless the account is on its way out; then
+    the profile, whose banner says when it goes and offers "Keep my account"."""
+    if await platform.account_deletions.pending(user.id) is not None:
+        return "/profile#delete-account"
+    return target

@@ -29,6 +29,7 @@ from voiceqr.entrypoints.http.playback.visits import visit_of
 # The page counts a scan each time it is served, so no one may keep it (not the browser
 # cache, not a CDN); the audio it points to is cached for good (see media.py).
 _RENDERED_LIMIT = 10_000
+ACCOUNT = "account_deleted"  # the code's account was deleted, with everything it made
 _rendered: dict[PlaybackPage, ASGIResponse] = {}
 
 
@@ -39,8 +40,9 @@ async def playback_page(
     """The page a printed QR code opens; counts the scan (410 once its owner deleted it)."""
     try:
         shown = await platform.playback.playback.scan(code, await visit_of(request, platform))
-    except Gone:
-        return page("playback/playback_removed.html", 410).to_asgi_response(None, request)
+    except Gone as gone:
+        removed = page("playback/playback_removed.html", 410, account_deleted=gone.code == ACCOUNT)
+        return removed.to_asgi_response(None, request)
     response = _rendered.get(shown)
     if response is None:
         response = _render(request, shown)

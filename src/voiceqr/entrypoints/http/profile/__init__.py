@@ -1,5 +1,5 @@
 """Profile: the signed-in user's name, email, password, generation preferences, draft,
-notification settings and time zone."""
+notification settings and time zone; the archive of their data and deleting the account."""
 
 from litestar import Router
 from litestar.di import Provide
@@ -7,8 +7,15 @@ from litestar.di import Provide
 from voiceqr.entrypoints.http.kit.auth import current_session, current_user
 from voiceqr.entrypoints.http.profile import pages
 from voiceqr.entrypoints.http.profile.api import PreferencesController
+from voiceqr.entrypoints.http.profile.leaving_api import (
+    AccountDeletionController,
+    AccountExportController,
+)
 
-api_router = Router(path="/", route_handlers=[PreferencesController])
+api_router = Router(
+    path="/",
+    route_handlers=[PreferencesController, AccountExportController, AccountDeletionController],
+)
 pages_router = Router(
     path="/",
     include_in_schema=False,
@@ -21,6 +28,10 @@ pages_router = Router(
         pages.preferences_submit,
         pages.notifications_submit,
         pages.time_zone_submit,
+        pages.export_submit,
+        pages.export_download,
+        pages.delete_account_submit,
+        pages.keep_account_submit,
     ],
 )
 

@@ -7,22 +7,24 @@ pages and static/generations/create.js).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
-from litestar.response import Redirect, Template
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Stream, Template
 
 from voiceqr.application.accounts.policy import ReauthenticationRequired
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.users import User
-from voiceqr.domain.shared.errors import DomainError, ErrorCategory, ValidationError
+from voiceqr.domain.shared.errors import DomainError, ErrorCategory, Gone, ValidationError
 from voiceqr.domain.shared.time_zones import time_zone_names
+from voiceqr.entrypoints.http.kit.auth import client_address
 from voiceqr.entrypoints.http.kit.forms import INPUT, Form, page, refusal_status
 from voiceqr.entrypoints.http.kit.views import PASSWORD_RULES
 
@@ -37,6 +39,10 @@ PROFILE_NOTICES = {
     "preferences": "Your preferences are saved.",
     "notifications": "Your notification settings are saved.",
     "time-zone": "Your time zone is saved.",
+    "deletion": "Your account will be deleted at the end of the grace period. Until then "
+    "you can keep it from this page.",
+    "kept": "Your account is kept: it will not be deleted.",
+    "export": "Your archive is being made. We will email you a link to download it.",
 }
 
 
@@ -75,6 +81,9 @@ async def _profile(
         voices=await platform.voices.list_for(user),
         usage=await platform.analytics.dashboards.usage(user),
         time_zones=time_zone_names(),
+        deletion=await platform.account_deletions.pending(user.id),
+        exports=await platform.account_exports.list_for(user),
+        now=platform.account_exports.clock(),
     )
 
 
@@ -240,3 +249,95 @@ async def time_zone_submit(
     except ValidationError as exc:
         return await _refused(platform, user, session, "time-zone", exc)
     return Redirect("/profile?done=time-zone#time-zone", status_code=303)
+
+
+def _button(
+    path: str,
+    action: Callable[[Platform], Callable[..., Awaitable[object]]],
+    *,
+    form: str,
+    done: str,
+) -> HTTPRouteHandler:
+    """A button of the profile that runs the use case `action(user, ip=...)`: back to the
+    profile with a notice, or the profile again with the refusal next to `form`."""
+
+    @post(path, status_code=303)
+    async def press(
+        request: Request[Any, Any, Any],
+        user: NamedDependency[User],
+        session: NamedDependency[Session],
+        platform: NamedDependency[Platform],
+    ) -> Response[Any]:
+        try:
+            await action(platform)(user, ip=client_address(request, platform))
+        except DomainError as exc:
+            return await _refused(platform, user, session, form, exc)
+        return Redirect(f"/profile?done={done}#{form}", status_code=303)
+
+    return press
+
+
+# "Download my data": a job makes the archive and mails the link.
+export_submit = _button(
+    "/profile/exports", lambda p: p.account_exports.request, form="my-data", done="export"
+)
+# "Keep my account": the deletion asked for is cancelled during its grace period.
+keep_account_submit = _button(
+    "/profile/keep", lambda p: p.account_deletions.keep, form="delete-account", done="kept"
+)
+
+
+@get("/profile/exports/{export_id:uuid}/download")
+async def export_download(
+    request: Request[Any, Any, Any],
+    export_id: FromPath[UUID],
+    user: NamedDependency[User],
+    platform: NamedDependency[Platform],
+) -> Stream | Template:
+    """The archive, streamed: the signed-in owner's only (404 otherwise), 410 once the
+    link has expired."""
+    try:
+        export, stream = await platform.account_exports.download(
+            user, export_id, ip=client_address(request, platform)
+        )
+    except Gone as gone:
+        return page("profile/export_expired.html", 410, user=user, message=gone.message)
+    return Stream(
+        stream.chunks,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="voiceqr-data-{export.requested_at:%Y%m%d}.zip"'
+            ),
+            "Content-Length": str(stream.total),
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@post("/profile/delete", status_code=303)
+async def delete_account_submit(
+    request: Request[Any, Any, Any],
+    data: Form,
+    user: NamedDependency[User],
+    session: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    """Ask for the account to be deleted after the grace period; the password (or a
+    fresh sign-in) is asked for first, as for every sensitive change."""
+    if data.get("confirm", "") != "on":
+        return await _profile(
+            platform,
+            user,
+            session,
+            status=400,
+            errors={"delete-account": "Tick the box to confirm you want your account deleted."},
+        )
+    try:
+        await platform.account_deletions.ask(user, session, ip=client_address(request, platform))
+    except ReauthenticationRequired:
+        back = "/profile?" + urlencode({"done": "reauthenticated"}) + "#delete-account"
+        return Redirect("/reauthenticate?" + urlencode({"next": back}), status_code=303)
+    except DomainError as exc:
+        return await _refused(platform, user, session, "delete-account", exc)
+    return Redirect("/profile?done=deletion#delete-account", status_code=303)

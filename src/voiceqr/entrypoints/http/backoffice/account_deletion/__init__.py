@@ -1,0 +1,1 @@
+"""Deleting an account from the backoffice: the confirmation page and its API (admins)."""
