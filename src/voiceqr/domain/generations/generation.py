@@ -28,6 +28,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar
 from uuid import UUID
 
 from voiceqr.domain.shared.errors import Conflict, ErrorCategory, IllegalTransition, ValidationError
@@ -127,8 +128,124 @@ class Failure:
     retry_after: float | None = None
 
 
+class SpokenJob:
+    """The status and lease rules of a row whose text a voice reads in the background:
+    a generation or a voice preview. A kind adds its own fields and moves; a kind that
+    can be deleted says so with `is_deleted` (a deleted job is never due and holds no
+    lease), and one that keeps more of a failure says so in `_note_error`."""
+
+    # No slots of its own: each kind's dataclass makes them. Hidden from mypy, which
+    # would take the fields below for missing slots instead of the kind's.
+    if not TYPE_CHECKING:
+        __slots__ = ()
+
+    _noun: ClassVar[str]  # "generation", "preview": in the refusals
+
+    status: GenerationStatus
+    attempts: int
+    next_attempt_at: datetime | None
+    lease_expires_at: datetime | None
+    enqueued_at: datetime | None
+    audio_key: str | None
+    characters_billed: int
+    error_category: ErrorCategory | None
+    error_code: str | None
+    error_message: str | None
+    updated_at: datetime | None
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (GenerationStatus.COMPLETED, GenerationStatus.FAILED)
+
+    @property
+    def is_deleted(self) -> bool:
+        return False
+
+    def is_due(self, now: datetime) -> bool:
+        return (
+            self.status is GenerationStatus.PENDING
+            and not self.is_deleted
+            and (self.next_attempt_at is None or self.next_attempt_at <= now)
+        )
+
+    def fail(self, failure: Failure, *, now: datetime, policy: RetryPolicy) -> None:
+        """Record a failed attempt: retry later if it can succeed and attempts remain."""
+        self._require_processing("failed")
+        self._note_error(failure)
+        self.lease_expires_at = None
+        self.updated_at = now
+        if failure.retryable and self.attempts < policy.max_attempts:
+            delay = policy.delay(self.attempts)
+            if failure.retry_after is not None:
+                delay = max(delay, timedelta(seconds=failure.retry_after))
+            self.status = GenerationStatus.PENDING
+            self.next_attempt_at = now + delay
+            self.enqueued_at = None
+        else:
+            self.status = GenerationStatus.FAILED
+            self.next_attempt_at = None
+
+    def expire_lease(self, *, now: datetime, policy: RetryPolicy) -> None:
+        """The worker holding the lease vanished: give the attempt back or give up."""
+        self._require_processing("recovered")
+        if self.lease_expires_at is not None and self.lease_expires_at > now:
+            raise IllegalTransition(f"The lease on this {self._noun} has not expired.")
+        self.fail(
+            Failure(
+                category=ErrorCategory.SYSTEM,
+                code="worker_lost",
+                message="Making the audio took too long; it will be tried again.",
+                retryable=True,
+                detail="The lease expired before the worker finished.",
+            ),
+            now=now,
+            policy=policy,
+        )
+        if self.status is GenerationStatus.PENDING:
+            self.next_attempt_at = now  # nothing went wrong with the job itself: go again now
+
+    def _leased_to(self, attempt: int, now: datetime) -> bool:
+        """Whether the worker of `attempt` may still finish it."""
+        return (
+            self.status is GenerationStatus.PROCESSING
+            and not self.is_deleted
+            and self.attempts == attempt
+            and self.lease_expires_at is not None
+            and self.lease_expires_at > now
+        )
+
+    def _start_attempt(self, now: datetime, lease: timedelta) -> int:
+        self.status = GenerationStatus.PROCESSING
+        self.attempts += 1
+        self.lease_expires_at = now + lease
+        self.next_attempt_at = None
+        self.updated_at = now
+        return self.attempts
+
+    def _complete(self, *, audio_key: str, characters_billed: int, now: datetime) -> None:
+        self._require_processing("completed")
+        self.status = GenerationStatus.COMPLETED
+        self.audio_key = audio_key
+        self.characters_billed += characters_billed
+        self.lease_expires_at = None
+        self._note_error(None)
+        self.updated_at = now
+
+    def _note_error(self, failure: Failure | None) -> None:
+        """Keep why the last attempt failed (None: it did not)."""
+        self.error_category = None if failure is None else failure.category
+        self.error_code = None if failure is None else failure.code
+        self.error_message = None if failure is None else failure.message
+
+    def _require_processing(self, target: str) -> None:
+        if self.status is not GenerationStatus.PROCESSING:
+            raise IllegalTransition(f"A {self.status} {self._noun} cannot be {target}.")
+
+
 @dataclass(slots=True)
-class Generation:
+class Generation(SpokenJob):
+    _noun: ClassVar[str] = "generation"
+
     id: UUID
     owner_id: UUID
     voice_id: UUID
@@ -165,19 +282,8 @@ class Generation:
         return self.is_busy and self.audio_key is not None
 
     @property
-    def is_finished(self) -> bool:
-        return self.status in (GenerationStatus.COMPLETED, GenerationStatus.FAILED)
-
-    @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
-
-    def is_due(self, now: datetime) -> bool:
-        return (
-            self.status is GenerationStatus.PENDING
-            and not self.is_deleted
-            and (self.next_attempt_at is None or self.next_attempt_at <= now)
-        )
 
     def holds_lease(self, attempt: int, now: datetime, *, revision: int) -> bool:
         """Whether the worker of `attempt` at `revision` may still finish its job.
@@ -185,14 +291,7 @@ class Generation:
         The revision is part of the lease: after an edit the attempt count starts
         again, and a late worker of the old text must not complete the new revision.
         """
-        return (
-            self.status is GenerationStatus.PROCESSING
-            and not self.is_deleted
-            and self.revision == revision
-            and self.attempts == attempt
-            and self.lease_expires_at is not None
-            and self.lease_expires_at > now
-        )
+        return self.revision == revision and self._leased_to(attempt, now)
 
     def delete(self, now: datetime) -> None:
         """Leave a tombstone: the audio is forgotten and no attempt will run any more.
@@ -214,64 +313,15 @@ class Generation:
             raise IllegalTransition(f"A {self.status} generation cannot be started.")
         if not self.is_due(now):
             raise IllegalTransition("This generation is not due for another attempt yet.")
-        self.status = GenerationStatus.PROCESSING
-        self.attempts += 1
-        self.lease_expires_at = now + lease
-        self.next_attempt_at = None
-        self.updated_at = now
-        return self.attempts
+        return self._start_attempt(now, lease)
 
     def complete(
         self, *, audio_key: str, audio_bytes: int, characters_billed: int, now: datetime
     ) -> None:
-        self._require_processing("completed")
-        self.status = GenerationStatus.COMPLETED
-        self.audio_key = audio_key
+        self._complete(audio_key=audio_key, characters_billed=characters_billed, now=now)
         self.audio_bytes = audio_bytes
         self.live_revision = self.revision
-        self.characters_billed += characters_billed
-        self.lease_expires_at = None
-        self.error_category = self.error_code = self.error_message = self.error_detail = None
-        self.completed_at = self.updated_at = now
-
-    def fail(self, failure: Failure, *, now: datetime, policy: RetryPolicy) -> None:
-        """Record a failed attempt: retry later if it can succeed and attempts remain."""
-        self._require_processing("failed")
-        self.error_category = failure.category
-        self.error_code = failure.code
-        self.error_message = failure.message
-        self.error_detail = failure.detail
-        self.lease_expires_at = None
-        self.updated_at = now
-        if failure.retryable and self.attempts < policy.max_attempts:
-            delay = policy.delay(self.attempts)
-            if failure.retry_after is not None:
-                delay = max(delay, timedelta(seconds=failure.retry_after))
-            self.status = GenerationStatus.PENDING
-            self.next_attempt_at = now + delay
-            self.enqueued_at = None
-        else:
-            self.status = GenerationStatus.FAILED
-            self.next_attempt_at = None
-
-    def expire_lease(self, *, now: datetime, policy: RetryPolicy) -> None:
-        """The worker holding the lease vanished: give the attempt back or give up."""
-        self._require_processing("recovered")
-        if self.lease_expires_at is not None and self.lease_expires_at > now:
-            raise IllegalTransition("The lease on this generation has not expired.")
-        self.fail(
-            Failure(
-                category=ErrorCategory.SYSTEM,
-                code="worker_lost",
-                message="Making the audio took too long; it will be tried again.",
-                retryable=True,
-                detail="The lease expired before the worker finished.",
-            ),
-            now=now,
-            policy=policy,
-        )
-        if self.status is GenerationStatus.PENDING:
-            self.next_attempt_at = now  # nothing went wrong with the job itself: go again now
+        self.completed_at = now
 
     def retry(self, now: datetime) -> None:
         """An admin's retry (F3): a failed generation goes back to pending, due now, with
@@ -282,11 +332,7 @@ class Generation:
             )
         if self.is_deleted:
             raise IllegalTransition("A deleted generation cannot be retried.")
-        self.status = GenerationStatus.PENDING
-        self.attempts = 0
-        self.next_attempt_at = self.updated_at = now
-        self.enqueued_at = self.lease_expires_at = None
-        self.error_category = self.error_code = self.error_message = self.error_detail = None
+        self._start_afresh(now)
 
     def revise(self, *, text: str, voice_id: UUID, now: datetime) -> int:
         """Start the next revision (G3) with this text and voice; returns its number.
@@ -314,11 +360,7 @@ class Generation:
         self.revision += 1
         self.text = text
         self.voice_id = voice_id
-        self.status = GenerationStatus.PENDING
-        self.attempts = 0
-        self.next_attempt_at = self.updated_at = now
-        self.enqueued_at = self.lease_expires_at = None
-        self.error_category = self.error_code = self.error_message = self.error_detail = None
+        self._start_afresh(now)
         return self.revision
 
     def cancel(self, failure: Failure, *, now: datetime) -> None:
@@ -331,13 +373,18 @@ class Generation:
                 f"Only an unfinished generation can be cancelled; this one is {self.status}."
             )
         self.status = GenerationStatus.FAILED
-        self.error_category = failure.category
-        self.error_code = failure.code
-        self.error_message = failure.message
-        self.error_detail = failure.detail
+        self._note_error(failure)
         self.next_attempt_at = self.lease_expires_at = None
         self.updated_at = now
 
-    def _require_processing(self, target: str) -> None:
-        if self.status is not GenerationStatus.PROCESSING:
-            raise IllegalTransition(f"A {self.status} generation cannot be {target}.")
+    def _start_afresh(self, now: datetime) -> None:
+        """Pending and due now, with a new attempt budget and no error."""
+        self.status = GenerationStatus.PENDING
+        self.attempts = 0
+        self.next_attempt_at = self.updated_at = now
+        self.enqueued_at = self.lease_expires_at = None
+        self._note_error(None)
+
+    def _note_error(self, failure: Failure | None) -> None:
+        SpokenJob._note_error(self, failure)
+        self.error_detail = None if failure is None else failure.detail  # for the staff

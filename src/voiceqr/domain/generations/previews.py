@@ -22,14 +22,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import ClassVar
 from uuid import UUID
 
-from voiceqr.domain.generations.generation import (
-    Failure,
-    GenerationStatus,
-    RetryPolicy,
-    clean_text,
-)
+from voiceqr.domain.generations.generation import GenerationStatus, SpokenJob, clean_text
 from voiceqr.domain.shared.errors import (
     ErrorCategory,
     IllegalTransition,
@@ -128,8 +124,11 @@ class DailyAllowance:
 
 
 @dataclass(slots=True)
-class Preview:
-    """One voice reading one text, kept until `expires_at`."""
+class Preview(SpokenJob):
+    """One voice reading one text, kept until `expires_at`. It is never deleted (the
+    expiry job removes its row) and has one text only, so its lease is its attempt's."""
+
+    _noun: ClassVar[str] = "preview"
 
     id: UUID
     cache_key: str
@@ -151,82 +150,16 @@ class Preview:
     updated_at: datetime | None = None
     version: int = 0
 
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (GenerationStatus.COMPLETED, GenerationStatus.FAILED)
-
-    def is_due(self, now: datetime) -> bool:
-        return self.status is GenerationStatus.PENDING and (
-            self.next_attempt_at is None or self.next_attempt_at <= now
-        )
-
     def holds_lease(self, attempt: int, now: datetime) -> bool:
-        return (
-            self.status is GenerationStatus.PROCESSING
-            and self.attempts == attempt
-            and self.lease_expires_at is not None
-            and self.lease_expires_at > now
-        )
+        return self._leased_to(attempt, now)
 
     def claim(self, now: datetime, lease: timedelta) -> int:
         if not self.is_due(now):
             raise IllegalTransition(f"A {self.status} preview that is not due cannot be started.")
-        self.status = GenerationStatus.PROCESSING
-        self.attempts += 1
-        self.lease_expires_at = now + lease
-        self.next_attempt_at = None
-        self.updated_at = now
-        return self.attempts
+        return self._start_attempt(now, lease)
 
     def complete(self, *, audio_key: str, characters_billed: int, now: datetime) -> None:
-        self._require_processing("completed")
-        self.status = GenerationStatus.COMPLETED
-        self.audio_key = audio_key
-        self.characters_billed += characters_billed
-        self.lease_expires_at = None
-        self.error_category = self.error_code = self.error_message = None
-        self.updated_at = now
-
-    def fail(self, failure: Failure, *, now: datetime, policy: RetryPolicy) -> None:
-        """Record a failed attempt: retry later if it can succeed and attempts remain."""
-        self._require_processing("failed")
-        self.error_category = failure.category
-        self.error_code = failure.code
-        self.error_message = failure.message
-        self.lease_expires_at = None
-        self.updated_at = now
-        if failure.retryable and self.attempts < policy.max_attempts:
-            delay = policy.delay(self.attempts)
-            if failure.retry_after is not None:
-                delay = max(delay, timedelta(seconds=failure.retry_after))
-            self.status = GenerationStatus.PENDING
-            self.next_attempt_at = now + delay
-            self.enqueued_at = None
-        else:
-            self.status = GenerationStatus.FAILED
-            self.next_attempt_at = None
-
-    def expire_lease(self, *, now: datetime, policy: RetryPolicy) -> None:
-        """The worker holding the lease vanished: give the attempt back or give up."""
-        self._require_processing("recovered")
-        if self.lease_expires_at is not None and self.lease_expires_at > now:
-            raise IllegalTransition("The lease on this preview has not expired.")
-        self.fail(
-            Failure(
-                category=ErrorCategory.SYSTEM,
-                code="worker_lost",
-                message="Making the audio took too long; it will be tried again.",
-                retryable=True,
-            ),
-            now=now,
-            policy=policy,
-        )
-        if self.status is GenerationStatus.PENDING:
-            self.next_attempt_at = now
-
-    def _require_processing(self, target: str) -> None:
-        if self.status is not GenerationStatus.PROCESSING:
-            raise IllegalTransition(f"A {self.status} preview cannot be {target}.")
+        self._complete(audio_key=audio_key, characters_billed=characters_billed, now=now)
 
 
 @dataclass(slots=True)
