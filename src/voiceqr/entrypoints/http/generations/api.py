@@ -4,7 +4,7 @@ their QR codes, revisions and attempts."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from litestar import Controller, Response, delete, get, patch, post
@@ -218,10 +218,7 @@ class GenerationController(Controller):
         placement: Placement = "",
     ) -> Response[bytes]:
         """The QR code as SVG; it encodes the public playback URL (of one placement)."""
-        generation, body = await platform.generations.qr_code(
-            user, generation_id, "svg", size=size, placement=placement
-        )
-        return _download(body, "image/svg+xml", _qr_file(generation.public_code, placement, "svg"))
+        return await _qr_download(platform, user, generation_id, "svg", size, placement)
 
     @get("/{generation_id:uuid}/qr.png", media_type="image/png")
     async def qr_png(
@@ -233,21 +230,29 @@ class GenerationController(Controller):
         placement: Placement = "",
     ) -> Response[bytes]:
         """The QR code as a PNG of `size` x `size` pixels (of one placement)."""
-        generation, body = await platform.generations.qr_code(
-            user, generation_id, "png", size=size, placement=placement
-        )
-        return _download(body, "image/png", _qr_file(generation.public_code, placement, "png"))
+        return await _qr_download(platform, user, generation_id, "png", size, placement)
 
 
-def _qr_file(code: str, placement: str, suffix: str) -> str:
+_QR_MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
+
+
+async def _qr_download(
+    platform: Platform,
+    user: User,
+    generation_id: UUID,
+    kind: Literal["svg", "png"],
+    size: int,
+    placement: str,
+) -> Response[bytes]:
+    """The QR code of a generation (of one placement), as a file named after its code."""
+    generation, body = await platform.generations.qr_code(
+        user, generation_id, kind, size=size, placement=placement
+    )
     named = placement_name(placement)
-    return f"voiceqr-{code}{f'-{named}' if named else ''}.{suffix}"
-
-
-def _download(body: bytes, media_type: str, filename: str) -> Response[bytes]:
+    filename = f"voiceqr-{generation.public_code}{f'-{named}' if named else ''}.{kind}"
     return Response(
         body,
-        media_type=media_type,
+        media_type=_QR_MEDIA_TYPES[kind],
         headers={
             "Content-Disposition": f'inline; filename="{filename}"',
             "Cache-Control": "private, max-age=3600",

@@ -111,6 +111,11 @@ async def _refused(
     )
 
 
+def _notice(done: str, section: str = "") -> Redirect:
+    """Back to the profile with the notice `done`, scrolled to `section`."""
+    return Redirect(f"/profile?done={done}" + (f"#{section}" if section else ""), status_code=303)
+
+
 @get("/profile")
 async def profile_page(
     user: NamedDependency[User],
@@ -136,7 +141,7 @@ async def profile_name_submit(
         await platform.accounts.accounts.update_name(user, name)
     except ValidationError as exc:
         return await _refused(platform, user, session, "name", exc, name=name)
-    return Redirect("/profile?done=name", status_code=303)
+    return _notice("name")
 
 
 @post("/profile/email", status_code=303)
@@ -156,7 +161,7 @@ async def profile_email_submit(
         return await _refused(
             platform, user, session, "email", exc, _EMAIL_REFUSALS, new_email=new_email
         )
-    return Redirect("/profile?done=email", status_code=303)
+    return _notice("email")
 
 
 @post("/profile/password", status_code=303)
@@ -184,7 +189,7 @@ async def profile_password_submit(
             _PASSWORD_REFUSALS,
             instead={ErrorCategory.AUTHENTICATION: 400},
         )
-    return Redirect("/profile?done=password", status_code=303)
+    return _notice("password")
 
 
 def _changes(data: dict[str, str]) -> dict[str, object]:
@@ -199,20 +204,6 @@ def _changes(data: dict[str, str]) -> dict[str, object]:
         raise ValidationError(
             "Pick a voice from the list and a QR size in pixels.", code="invalid_preferences"
         ) from exc
-
-
-@post("/profile/preferences", status_code=303)
-async def preferences_submit(
-    data: Form,
-    user: NamedDependency[User],
-    session: NamedDependency[Session],
-    platform: NamedDependency[Platform],
-) -> Response[Any]:
-    try:
-        await platform.profile.update(user, _changes(data))
-    except ValidationError as exc:
-        return await _refused(platform, user, session, "preferences", exc)
-    return Redirect("/profile?done=preferences#preferences", status_code=303)
 
 
 @post("/profile/notifications", status_code=303)
@@ -233,22 +224,46 @@ async def notifications_submit(
             errors={"notifications": "Tick the box or leave it empty."},
         )
     await platform.profile.update(user, {"email_generation_failed": wanted == "on"})
-    return Redirect("/profile?done=notifications#notifications", status_code=303)
+    return _notice("notifications", "notifications")
 
 
-@post("/profile/time-zone", status_code=303)
-async def time_zone_submit(
-    data: Form,
-    user: NamedDependency[User],
-    session: NamedDependency[Session],
-    platform: NamedDependency[Platform],
-) -> Response[Any]:
-    """The time zone analytics are shown in; empty is the browser's."""
-    try:
-        await platform.profile.update(user, {"time_zone": data.get("time_zone", "").strip()})
-    except ValidationError as exc:
-        return await _refused(platform, user, session, "time-zone", exc)
-    return Redirect("/profile?done=time-zone#time-zone", status_code=303)
+def _setting(
+    path: str,
+    save: Callable[[Platform, User, dict[str, str]], Awaitable[object]],
+    *,
+    form: str,
+) -> HTTPRouteHandler:
+    """A form of the profile that saves a setting with `save(platform, user, data)`: back
+    to the profile with its notice, or the profile again with the refusal next to `form`."""
+
+    @post(path, status_code=303)
+    async def submit(
+        data: Form,
+        user: NamedDependency[User],
+        session: NamedDependency[Session],
+        platform: NamedDependency[Platform],
+    ) -> Response[Any]:
+        try:
+            await save(platform, user, data)
+        except ValidationError as exc:
+            return await _refused(platform, user, session, form, exc)
+        return _notice(form, form)
+
+    return submit
+
+
+# The generation preferences: the default voice and the QR size.
+preferences_submit = _setting(
+    "/profile/preferences",
+    lambda p, user, data: p.profile.update(user, _changes(data)),
+    form="preferences",
+)
+# The time zone analytics are shown in; empty is the browser's.
+time_zone_submit = _setting(
+    "/profile/time-zone",
+    lambda p, user, data: p.profile.update(user, {"time_zone": data.get("time_zone", "").strip()}),
+    form="time-zone",
+)
 
 
 def _button(
@@ -272,7 +287,7 @@ def _button(
             await action(platform)(user, ip=client_address(request, platform))
         except DomainError as exc:
             return await _refused(platform, user, session, form, exc)
-        return Redirect(f"/profile?done={done}#{form}", status_code=303)
+        return _notice(done, form)
 
     return press
 
@@ -340,4 +355,4 @@ async def delete_account_submit(
         return Redirect("/reauthenticate?" + urlencode({"next": back}), status_code=303)
     except DomainError as exc:
         return await _refused(platform, user, session, "delete-account", exc)
-    return Redirect("/profile?done=deletion#delete-account", status_code=303)
+    return _notice("deletion", "delete-account")
