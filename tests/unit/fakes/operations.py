@@ -66,7 +66,10 @@ class FakeFailureStatistics(Table):
         return [
             a
             for a in self._db.generation_attempts.values()
-            if a.outcome is not None and a.finished_at is not None and a.finished_at >= since
+            if a.outcome is not None
+            and a.outcome.counts_towards_failure_rate
+            and a.finished_at is not None
+            and a.finished_at >= since
         ]
 
     async def attempt_counts(self, *, since: datetime, bucket: timedelta) -> list[AttemptCount]:

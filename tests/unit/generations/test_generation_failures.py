@@ -352,8 +352,11 @@ async def test_cancelling_mid_attempt_throws_the_workers_audio_away(
     assert stored.audio_key is None
     assert s.storage.objects == {}
     [attempt] = history(s, generation.id)
-    assert attempt.outcome is AttemptOutcome.FAILED
+    assert attempt.outcome is AttemptOutcome.CANCELLED
     assert attempt.error_code == "cancelled_by_admin"
+    # An administrator's cancel is not a failure of the speech service: no alert from it.
+    stats = await s.failure_monitor.stats(admin)
+    assert (stats.current.finished, stats.current.failed) == (0, 0)
 
 
 async def test_non_admins_are_refused_every_recovery_tool(

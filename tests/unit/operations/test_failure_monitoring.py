@@ -119,6 +119,20 @@ async def test_the_current_rate_looks_at_the_alert_window_only(s: Services) -> N
     assert stats.last_alert_at is None
 
 
+async def test_cancels_by_an_administrator_are_neither_attempts_nor_failures(
+    s: Services,
+) -> None:
+    finish(s, AttemptOutcome.CANCELLED, ErrorCategory.SYSTEM, count=12)
+    finish(s, AttemptOutcome.COMPLETED, count=10)
+
+    stats = await s.failure_monitor.stats(OPERATOR)
+
+    assert (stats.current.failed, stats.current.finished) == (0, 10)
+    assert stats.by_category == {}
+    await s.failure_monitor.check_alert()
+    assert alert_mail(s) == []
+
+
 async def test_only_admins_see_the_failure_numbers(s: Services) -> None:
     user = s.add_user()
     with pytest.raises(PermissionDenied):

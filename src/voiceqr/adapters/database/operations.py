@@ -136,7 +136,7 @@ class SqlFailureStatistics(Repository):
         start = self._bucket(bucket).label("bucket")
         query = (
             select(start, a.outcome, a.error_category, func.count().label("n"))
-            .where(a.finished_at >= since, a.outcome.is_not(None))
+            .where(a.finished_at >= since, _counted(a.outcome))
             .group_by(start, a.outcome, a.error_category)
         )
         return [
@@ -155,11 +155,17 @@ class SqlFailureStatistics(Repository):
         row = (
             await self._db.execute(
                 select(func.count(), func.coalesce(func.sum(failed), 0)).where(
-                    a.finished_at >= since, a.outcome.is_not(None)
+                    a.finished_at >= since, _counted(a.outcome)
                 )
             )
         ).one()
         return int(row[0]), int(row[1])
+
+
+def _counted(outcome: Any) -> ColumnElement[bool]:
+    """Finished attempts the failure rate counts: an administrator's cancel is not one."""
+    not_counted = [str(o) for o in AttemptOutcome if not o.counts_towards_failure_rate]
+    return and_(outcome.is_not(None), outcome.not_in(not_counted))
 
 
 def _utc(value: datetime | str) -> datetime:

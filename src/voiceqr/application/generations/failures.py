@@ -249,7 +249,7 @@ class GenerationFailures:
             now = self.clock()
             generation.cancel(CANCELLED_BY_ADMIN, now=now)
             await uow.generations.update(generation)
-            await close_running_attempt(uow, generation, AttemptOutcome.FAILED, now=now)
+            await close_running_attempt(uow, generation, AttemptOutcome.CANCELLED, now=now)
             await notify_final_failure(uow, self.notifications, generation)
             await record(
                 uow,

@@ -22,6 +22,12 @@ class AttemptOutcome(StrEnum):
     RETRY_SCHEDULED = "retry_scheduled"
     FAILED = "failed"
     WORKER_LOST = "worker_lost"
+    # An administrator stopped the work: nothing failed, so the failure rate leaves it out.
+    CANCELLED = "cancelled"
+
+    @property
+    def counts_towards_failure_rate(self) -> bool:
+        return self is not AttemptOutcome.CANCELLED
 
 
 @dataclass(slots=True)

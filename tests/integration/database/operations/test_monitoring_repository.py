@@ -154,6 +154,8 @@ async def test_attempts_are_counted_per_hour_and_per_utc_day(uows: SqlUnitOfWork
     await add_attempts(
         uows, owner, AttemptOutcome.FAILED, ErrorCategory.QUOTA, at=NOW - timedelta(days=1)
     )
+    # An administrator's cancels: no attempt at speech failed, so none is counted.
+    await add_attempts(uows, owner, AttemptOutcome.CANCELLED, ErrorCategory.SYSTEM, count=4)
     await add_attempts(  # before the window
         uows, owner, AttemptOutcome.FAILED, ErrorCategory.QUOTA, at=NOW - timedelta(days=9)
     )

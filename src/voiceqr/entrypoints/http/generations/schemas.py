@@ -127,7 +127,7 @@ class AttemptOut(msgspec.Struct):
     number: int
     started_at: datetime
     finished_at: datetime | None
-    outcome: str | None  # completed, retry_scheduled, failed, worker_lost; None: running
+    outcome: str | None  # completed, retry_scheduled, failed, worker_lost, cancelled; None: running
     error: GenerationError | None
     characters_billed: int
     revision: int = 1  # the revision this attempt was making
