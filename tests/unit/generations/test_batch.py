@@ -208,6 +208,19 @@ async def test_audio_deleted_while_the_archive_is_made_is_left_out(
     assert not any(path.startswith("audio/") for path in files)
 
 
+async def test_text_that_a_spreadsheet_would_run_is_defused_in_the_index(
+    s: Services, batches: GenerationBatches, owner: User, voice: Voice
+) -> None:
+    formula = '=HYPERLINK("https://evil.example","click")'
+    await spoken(s, owner, voice, formula)
+
+    files = await files_of(batches, owner)
+
+    [row] = csv.DictReader(io.StringIO(files["index.csv"].decode()))
+    assert row["text"] == "'" + formula  # shown as text, never run
+    assert row["voice"] == "Alex"
+
+
 async def test_a_bad_filter_fails_before_the_archive_starts(
     batches: GenerationBatches, owner: User
 ) -> None:

@@ -35,6 +35,7 @@ from voiceqr.domain.generations.generation import Generation, scanned_url
 from voiceqr.domain.generations.organising import Filing
 from voiceqr.domain.profile.preferences import UserPreferences
 from voiceqr.domain.shared.errors import NotFound, ValidationError
+from voiceqr.domain.shared.spreadsheets import spreadsheet_row
 
 Clock = Callable[[], datetime]
 
@@ -219,19 +220,21 @@ class GenerationBatches:
                             audio_file, modified, audio.total, audio.chunks, compress=False
                         )
                 writer.writerow(
-                    (
-                        generation.id,
-                        generation.created_at.isoformat(),
-                        generation.status,
-                        voices.get(generation.voice_id, ""),
-                        "" if filing.folder is None else filing.folder.name,
-                        "; ".join(tag.name for tag in filing.tags),
-                        generation.text,
-                        url,
-                        counts[0],
-                        counts[1],
-                        audio_file,
-                        qr_file,
+                    spreadsheet_row(
+                        (
+                            generation.id,
+                            generation.created_at.isoformat(),
+                            generation.status,
+                            voices.get(generation.voice_id, ""),
+                            "" if filing.folder is None else filing.folder.name,
+                            "; ".join(tag.name for tag in filing.tags),
+                            generation.text,
+                            url,
+                            counts[0],
+                            counts[1],
+                            audio_file,
+                            qr_file,
+                        )
                     )
                 )
             index.flush()
