@@ -5,7 +5,7 @@ same `--reason` the backoffice asks for, and are audited with it."""
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
@@ -59,12 +59,7 @@ def create(
 def list_accounts() -> None:
     """List accounts."""
     for user in run(lambda p: p.accounts.accounts.list_users(OPERATOR)):
-        flags = [str(user.status)]
-        if not user.is_verified:
-            flags.append("unverified")
-        if user.locked_until is not None:
-            flags.append(f"locked until {user.locked_until:%Y-%m-%d %H:%M} UTC")
-        typer.echo(f"{user.id}  {user.role:<5}  {user.email}  {user.name}  [{', '.join(flags)}]")
+        typer.echo(_line(user))
 
 
 @app.command("disable")
@@ -127,7 +122,9 @@ async def _id_of(platform: Platform, email: str) -> UUID:
 
 def _line(user: User) -> str:
     flags = [str(user.status)] + ([] if user.is_verified else ["unverified"])
-    if user.locked_until is not None:
+    # An unlock ends the lock now rather than forgetting when it ended: only a lock that
+    # still lasts is one.
+    if user.locked_until is not None and user.is_locked(datetime.now(UTC)):
         flags.append(f"locked until {user.locked_until:%Y-%m-%d %H:%M} UTC")
     return f"{user.id}  {user.role:<9}  {user.email}  {user.name}  [{', '.join(flags)}]"
 
