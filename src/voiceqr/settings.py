@@ -86,7 +86,9 @@ class Auth(msgspec.Struct, frozen=True, kw_only=True):
     country_header: str = ""  # e.g. CF-IPCountry, believed only from trusted proxies
     activity_retention_days: int = 180
     sign_in_per_minute: int = 30  # per client address, and separately per account
-    emails_per_hour: int = 5  # sign-up, verification, reset mails per address and per account
+    emails_per_hour: int = 5  # sign-up, verification, reset mails per account
+    # The same per client address: generous, a classroom or an office shares one.
+    address_emails_per_hour: int = 50
     api_key_rotation_grace_hours: int = 24  # a rotated key's old secret works this long
     google_issuer: str = "https://accounts.google.com"
     google_client_id: str = ""

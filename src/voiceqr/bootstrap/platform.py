@@ -389,6 +389,7 @@ def _account_policy(settings: Settings) -> AccountPolicy:
         activity_retention=timedelta(days=settings.auth.activity_retention_days),
         sign_in_limit=(settings.auth.sign_in_per_minute, 60),
         email_limit=(settings.auth.emails_per_hour, 3600),
+        address_email_limit=(settings.auth.address_emails_per_hour, 3600),
     )
 
 

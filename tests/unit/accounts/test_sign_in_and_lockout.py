@@ -167,11 +167,43 @@ async def test_a_rate_limited_sign_in_costs_no_hash_and_counts_no_failure(s: Ser
     assert s.db.login_events == []
 
 
+async def test_refused_sign_ups_never_count_against_the_limit(s: Services) -> None:
+    client = Client(ip="192.0.2.7")
+    for _ in range(s.accounts.policy.address_email_limit[0] + 3):
+        with pytest.raises(ValidationError):
+            await s.accounts.register(
+                name="A",
+                email="a@example.com",
+                password="short",
+                terms_accepted=True,
+                client=client,
+            )
+        await s.accounts.forgot_password(email="not an email", client=client)
+
+    await s.accounts.register(
+        name="A", email="a@example.com", password=PASSWORD, terms_accepted=True, client=client
+    )
+    assert [m.kind for m in s.db.outbox.values()] == ["verify_email"]
+
+
+async def test_a_classroom_behind_one_address_can_sign_up(s: Services) -> None:
+    classroom = Client(ip="192.0.2.30")
+    for pupil in range(30):
+        await s.accounts.register(
+            name="Pupil",
+            email=f"pupil{pupil}@school.example",
+            password=PASSWORD,
+            terms_accepted=True,
+            client=classroom,
+        )
+    assert len(s.db.outbox) == 30
+
+
 @pytest.mark.parametrize("kind", ["register", "resend", "forgot"])
 async def test_mail_sending_is_rate_limited_per_address_and_per_account(
     s: Services, kind: str
 ) -> None:
-    limit, window = s.accounts.policy.email_limit
+    limit, window = s.accounts.policy.address_email_limit
 
     async def ask(email: str, ip: str) -> None:
         client = Client(ip=ip)
@@ -190,6 +222,7 @@ async def test_mail_sending_is_rate_limited_per_address_and_per_account(
         await ask("fresh@example.com", "192.0.2.1")
     assert per_address.value.retry_after == window
 
+    limit, window = s.accounts.policy.email_limit
     s.add_user("ann@example.com", verified=False)
     for i in range(limit):
         await ask("ann@example.com", f"198.51.100.{i}")

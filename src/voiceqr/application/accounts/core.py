@@ -102,11 +102,12 @@ class AccountsCore:
             await self._limit(f"link:ip:{client.ip}", self.policy.sign_in_limit)
 
     async def _limit_mailing(self, action: str, email: str, client: Client) -> str | None:
-        """Limit a request that mails a link, per address and per email; the normalised
-        email, or None when it is not one (the caller then replies as if it were)."""
-        await self._limit(f"{action}:ip:{client.ip}", self.policy.email_limit)
+        """Limit a request that mails a link, per client address and per email; the
+        normalised email, or None when it is not one (the caller then replies as if it
+        were). Text that is no email mails nothing, so it counts against no limit."""
         address = quiet_email(email)
         if address is not None:
+            await self._limit(f"{action}:ip:{client.ip}", self.policy.address_email_limit)
             await self._limit(f"{action}:email:{address}", self.policy.email_limit)
         return address
 

@@ -39,14 +39,16 @@ class MailedLinks(AccountsCore):
         The reply is the same whether or not the email is taken; the owner of a taken
         address is told by mail that someone tried.
         """
-        await self._limit(f"register:ip:{client.ip}", self.policy.email_limit)
+        # Refused input mails nothing, so it is checked before it counts against a limit;
+        # the limits come before the costly hashing.
         if not terms_accepted:
             raise ValidationError("Accept the terms of service to sign up.", code="terms_required")
         name = clean_name(name)
         address = normalize_email(email)
         check_password(password)
-        password_hash = await self.hasher.hash(password)
+        await self._limit(f"register:ip:{client.ip}", self.policy.address_email_limit)
         await self._limit(f"register:email:{address}", self.policy.email_limit)
+        password_hash = await self.hasher.hash(password)
         async with self.uow() as uow:
             existing = await uow.users.get_by_email(address)
             if existing is not None:

@@ -80,7 +80,9 @@ class AccountPolicy:
     activity_retention: timedelta = timedelta(days=180)
     # (hits, window seconds) per client address and per account
     sign_in_limit: tuple[int, int] = (20, 60)
-    email_limit: tuple[int, int] = (5, 3600)
+    email_limit: tuple[int, int] = (5, 3600)  # per account
+    # Mailed links per client address: many people can share one (a school, an office).
+    address_email_limit: tuple[int, int] = (50, 3600)
 
 
 class SecondFactorCheck(Protocol):

@@ -31,7 +31,7 @@ async def app(tmp_path_factory: pytest.TempPathFactory, clock: Clock) -> AsyncIt
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def strict_app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningApp]:
-    auth = Auth(sign_in_per_minute=5, emails_per_hour=3)
+    auth = Auth(sign_in_per_minute=5, emails_per_hour=3, address_emails_per_hour=3)
     async with running(tmp_path_factory.mktemp("strict"), Clock(), auth) as app:
         yield app
 
