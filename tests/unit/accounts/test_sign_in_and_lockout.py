@@ -48,7 +48,7 @@ async def test_unknown_wrong_locked_and_disabled_all_fail_alike_and_cost_a_hash(
     for email, password in (
         ("ann@example.com", "wrong guess"),
         ("nobody@example.com", PASSWORD),
-        ("locked@example.com", PASSWORD),
+        ("locked@example.com", "wrong guess"),
         ("off@example.com", PASSWORD),
     ):
         verified_before = s.hasher.verified
@@ -69,6 +69,25 @@ async def test_unknown_wrong_locked_and_disabled_all_fail_alike_and_cost_a_hash(
     ]
 
 
+async def test_only_the_right_password_learns_that_the_account_is_locked_and_until_when(
+    s: Services,
+) -> None:
+    s.add_user("ann@example.com", password=PASSWORD)
+    until = s.clock() + timedelta(hours=1)
+    await s.accounts.lock("ann@example.com", until=until, actor=OPERATOR)
+
+    with pytest.raises(AuthenticationFailed) as wrong:
+        await sign_in(s, "ann@example.com", "wrong guess")
+    with pytest.raises(AuthenticationFailed) as right:
+        await sign_in(s, "ann@example.com", PASSWORD)
+
+    assert wrong.value.code == "bad_credentials"
+    assert right.value.code == "account_locked"
+    assert f"{until:%Y-%m-%d %H:%M} UTC" in right.value.message
+    assert "the mail we sent you has a link" in right.value.message
+    assert s.sessions.sessions == {}
+
+
 async def test_ten_failures_in_15_minutes_lock_for_15_minutes_and_mail_an_unlock_link(
     s: Services,
 ) -> None:
@@ -85,12 +104,12 @@ async def test_ten_failures_in_15_minutes_lock_for_15_minutes_and_mail_an_unlock
     assert locked.locked_until == s.clock() + timedelta(minutes=15)
     mail = the_mail(s, "ann@example.com", "account_locked")
     token_from(mail, "/unlock")
-    assert await failing_sign_in(s, "ann@example.com", PASSWORD) == "bad_credentials"
+    assert await failing_sign_in(s, "ann@example.com", PASSWORD) == "account_locked"
     await failing_sign_in(s, "ann@example.com", "wrong guess")
     assert len(outbox(s, "ann@example.com", "account_locked")) == 1  # one lock, one mail
 
     s.clock.advance(minutes=14, seconds=59)
-    assert await failing_sign_in(s, "ann@example.com", PASSWORD) == "bad_credentials"
+    assert await failing_sign_in(s, "ann@example.com", PASSWORD) == "account_locked"
     s.clock.advance(seconds=1)
     await sign_in(s, "ann@example.com")
 

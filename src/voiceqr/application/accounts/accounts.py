@@ -164,7 +164,9 @@ class Accounts(MailedLinks):
         """A new session for the right credentials; one error for every wrong case.
 
         Unknown email, wrong password, locked or disabled account all get the same
-        message, status and (by hashing anyway) similar timing.
+        message, status and (by hashing anyway) similar timing. Only the right password
+        learns that its account is locked, and until when: the owner, who then knows to
+        wait or to use the unlock link we mailed, rather than doubt their password.
         """
         failure = AuthenticationFailed(
             "The email or password is not right.", code="bad_credentials"
@@ -195,6 +197,13 @@ class Accounts(MailedLinks):
             await self._record(
                 self._event(address, user, False, SignInMethod.PASSWORD, "locked", client)
             )
+            if password_ok and user.locked_until is not None:
+                raise AuthenticationFailed(
+                    f"This account is locked until {user.locked_until:%Y-%m-%d %H:%M} UTC. "
+                    "If it was locked after too many wrong passwords, the mail we sent you "
+                    "has a link that unlocks it at once; otherwise sign in again after then.",
+                    code="account_locked",
+                )
             raise failure
         if not password_ok:
             await self._failed_password(user, client)

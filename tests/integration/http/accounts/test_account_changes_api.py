@@ -185,4 +185,4 @@ async def test_an_operator_lock_ends_the_sessions(app: RunningApp, clock: Clock)
     )
 
     assert_problem(await agent.get("/api/v1/me"), 401)
-    assert_problem(await login(app, email), 401, "bad_credentials")
+    assert_problem(await login(app, email), 401, "account_locked")

@@ -291,12 +291,18 @@ async def test_ten_failures_lock_the_account_and_the_mailed_link_unlocks_it(
         assert_problem(await login(app, email, "wrong guess"), 401, "bad_credentials")
     assert mails(app, email, "account_locked") == []
     wrong = await login(app, email, "wrong guess")
-    locked = await login(app, email)
+    guessed_while_locked = await login(app, email, "another guess")
     unknown = await login(app, address("nobody"))
+    right_while_locked = await login(app, email)
 
-    bodies = [assert_problem(r, 401, "bad_credentials") for r in (wrong, locked, unknown)]
+    bodies = [
+        assert_problem(r, 401, "bad_credentials") for r in (wrong, guessed_while_locked, unknown)
+    ]
     assert bodies[0] == bodies[1] == bodies[2]
-    for response in (wrong, locked, unknown):
+    # The owner, with the right password, is told why and what to do.
+    told = assert_problem(right_while_locked, 401, "account_locked")
+    assert "the mail we sent you has a link" in told["detail"]
+    for response in (wrong, guessed_while_locked, unknown, right_while_locked):
         assert not response.headers.get_list("set-cookie")
     token = token_in(only_mail(app, email, "account_locked"), "/unlock")
 
@@ -325,7 +331,7 @@ async def test_a_lock_lasts_15_minutes_and_only_failures_within_15_minutes_count
     for _ in range(10):
         await login(app, email, "wrong guess")
     clock.advance(minutes=14, seconds=50)
-    assert_problem(await login(app, email), 401, "bad_credentials")
+    assert_problem(await login(app, email), 401, "account_locked")
     clock.advance(seconds=20)
     assert (await login(app, email)).status_code == 200
     assert len(mails(app, email, "account_locked")) == 1
@@ -343,7 +349,7 @@ async def test_a_lockout_from_failed_sign_ins_does_not_sign_the_owner_out(
         await login(app, email, "attacker guess", headers={"X-Test-Peer": "192.0.2.66"})
 
     assert only_mail(app, email, "account_locked")
-    assert_problem(await login(app, email), 401, "bad_credentials")
+    assert_problem(await login(app, email), 401, "account_locked")
     assert (await owner.get("/api/v1/me")).status_code == 200
 
 
