@@ -22,6 +22,7 @@ from voiceqr.application.accounts.policy import ReauthenticationRequired
 from voiceqr.domain.accounts.activity import SignInMethod
 from voiceqr.domain.shared.errors import (
     AuthenticationFailed,
+    Conflict,
     ErrorCategory,
     RateLimited,
     ValidationError,
@@ -120,7 +121,9 @@ async def test_changing_to_a_taken_or_the_same_email(s: Services) -> None:
     s.add_user("bob@example.com")
     session = await current_session(s, await sign_in(s, "ann@example.com"))
 
-    await s.accounts.change_email(user, session, new_email="BOB@example.com")  # no error
+    with pytest.raises(Conflict) as taken:
+        await s.accounts.change_email(user, session, new_email="BOB@example.com")
+    assert taken.value.code == "email_taken"
     assert s.db.outbox == {}
     assert s.db.account_tokens == {}
     with pytest.raises(ValidationError) as same:

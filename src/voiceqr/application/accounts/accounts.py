@@ -38,6 +38,7 @@ from voiceqr.domain.accounts.users import (
 from voiceqr.domain.authz import Actor, Permission, require
 from voiceqr.domain.shared.errors import (
     AuthenticationFailed,
+    Conflict,
     DomainError,
     NotFound,
     ValidationError,
@@ -404,20 +405,25 @@ class Accounts(MailedLinks):
         await self.sessions.delete_for_user(user.id, keep=session.token_hash)
         await self.sessions.mark_reauthenticated(session.token_hash, at=now)
 
-    async def change_email(self, user: User, session: Session, *, new_email: str) -> None:
-        """Mail a confirmation link to the new address and tell the old one.
+    async def change_email(self, user: User, session: Session, *, new_email: str) -> str:
+        """Mail a confirmation link to the new address and tell the old one; the address
+        the link went to. The change takes effect only once the new address is confirmed.
 
-        The change takes effect only once the new address is confirmed.
+        An address another account uses is refused (Conflict, `email_taken`): the person
+        typed their password minutes ago, and the per-account mail limit keeps anyone from
+        testing addresses by the thousand.
         """
         self.require_recent_authentication(session)
         address = normalize_email(new_email)
         if address == user.email:
             raise ValidationError("That is already your email.", code="email_unchanged")
+        await self._limit(f"change_email:{user.id}", self.policy.email_limit)
         async with self.uow() as uow:
             if await uow.users.get_by_email(address) is not None:
-                # Same reply as success: an email change must not reveal other accounts.
-                await uow.commit()
-                return
+                raise Conflict(
+                    "Another account uses this email address; pick another one.",
+                    code="email_taken",
+                )
             await self._mail_link(
                 uow,
                 user,
@@ -431,6 +437,7 @@ class Accounts(MailedLinks):
                 uow, "email_change_requested", to=user.email, name=user.name, new_email=address
             )
             await uow.commit()
+        return address
 
 
 async def _by_email(uow: AccountsUnitOfWork, email: str) -> User:

@@ -210,12 +210,19 @@ class MeController(Controller):
         platform: NamedDependency[Platform],
     ) -> ProfileOut:
         """Change the name, or ask to change the email (confirmed by a mailed link; needs
-        the password within the last 5 minutes, see /me/reauthenticate)."""
+        the password within the last 5 minutes, see /me/reauthenticate). After an email
+        change, `email` is still the old one and `pending_email` the address the link was
+        mailed to; an address another account uses is 409 `email_taken`."""
+        pending_email = None
         if isinstance(data.email, str):
-            await platform.accounts.accounts.change_email(user, session, new_email=data.email)
+            pending_email = await platform.accounts.accounts.change_email(
+                user, session, new_email=data.email
+            )
         if isinstance(data.name, str):
             user = await platform.accounts.accounts.update_name(user, data.name)
-        return profile_out(user)
+        out = profile_out(user)
+        out.pending_email = pending_email
+        return out
 
     @post("/reauthenticate", status_code=HTTP_204_NO_CONTENT, responses=problems(429))
     async def reauthenticate(

@@ -75,6 +75,9 @@ class ProfileOut(msgspec.Struct):
     email_verified: bool
     two_factor_enabled: bool
     created_at: datetime
+    # After a change of email: the address a confirmation link was mailed to. `email`
+    # changes once that link is opened.
+    pending_email: str | None = None
 
 
 class SessionOut(msgspec.Struct):
