@@ -8,7 +8,7 @@ from uuid import UUID
 
 import pytest
 
-from tests.unit.fakes import Services, make_services
+from tests.unit.fakes import START, Services, make_services
 from voiceqr.application.shared.audit import record
 from voiceqr.application.voices.gallery import VoiceSpec
 from voiceqr.domain.accounts.users import Role, User, UserStatus
@@ -22,6 +22,7 @@ from voiceqr.domain.shared.errors import (
     SpeechError,
     ValidationError,
 )
+from voiceqr.domain.shared.ids import uuid7
 from voiceqr.domain.voices.voice import Voice
 
 
@@ -233,3 +234,29 @@ async def test_only_admins_read_the_log_and_bad_filters_are_refused(
         await s.audit.page(admin, limit=0)
     with pytest.raises(ValidationError):
         await s.audit.page(admin, cursor="not-a-cursor")
+
+
+def test_the_details_read_as_words_not_as_python() -> None:
+    event = AuditEvent(
+        id=uuid7(),
+        occurred_at=START,
+        actor_id=None,
+        actor="cli",
+        action="voice.update",
+        target_type="voice",
+        target_id="v1",
+        details={
+            "fields": ["published", "name"],
+            "reason_given": "typo",
+            "was_public": False,
+            "limits": {"per_day": 20},
+            "note": None,
+        },
+    )
+
+    assert event.details_in_words == (
+        "fields: published, name; reason given: typo; was public: no; "
+        "limits: per_day 20; note: none"
+    )
+    assert "[" not in event.details_in_words
+    assert "'" not in event.details_in_words

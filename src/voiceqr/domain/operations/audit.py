@@ -7,6 +7,7 @@ never claims a change that was rolled back, nor misses one that was saved.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
@@ -50,6 +51,25 @@ class AuditEvent:
     target_id: str
     details: dict[str, object] = field(default_factory=dict)
     ip: str = ""
+
+    @property
+    def details_in_words(self) -> str:
+        """The details as a person reads them: `reason: spam; fields: name, email`."""
+        return "; ".join(
+            f"{key.replace('_', ' ')}: {_in_words(value)}" for key, value in self.details.items()
+        )
+
+
+def _in_words(value: object) -> str:
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} {_in_words(v)}" for k, v in value.items()) or "none"
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(_in_words(item) for item in value) or "none"
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -272,6 +272,8 @@ async def test_the_admin_page_shows_rate_chart_failures_and_audit(
     assert 'href="/admin/generations?status=failed"' in text
     assert "<code>generation.retry</code>" in text or "<code>voice.create</code>" in text
     assert "<script" not in text
+    assert "[&#39;" not in text
+    assert "{&#39;" not in text
     assert 'href="/admin"' in text  # the nav link admins get
 
     week = await admin.get("/admin", params={"window": "7d"}, headers=BROWSER)
