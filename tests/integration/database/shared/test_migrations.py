@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
@@ -104,6 +105,16 @@ def head_revision() -> str:
     head = script.get_current_head()
     assert head is not None
     return head
+
+
+def test_each_migration_says_what_changed_in_words() -> None:
+    """Its first line is what a new data directory's first start prints: no feature ids
+    such as "(G2)" or "(F4, F6)", which only the issue tracker knows."""
+    script = ScriptDirectory(str(migrate.MIGRATIONS))
+    for revision in script.walk_revisions():
+        message = (revision.doc or "").strip()
+        assert message, revision.revision
+        assert not re.search(r"\b[A-Z]{1,2}\d+\b", message), (revision.revision, message)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

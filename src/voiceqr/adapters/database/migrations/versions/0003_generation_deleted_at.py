@@ -1,4 +1,4 @@
-"""generations: deleted_at, the tombstone of a deleted generation (G2)
+"""generations: deleted_at, the tombstone of a deleted generation
 
 Revision ID: 0003
 Revises: 0002

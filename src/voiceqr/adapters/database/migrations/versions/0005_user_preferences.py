@@ -1,4 +1,4 @@
-"""user preferences: default voice, QR size and the draft being typed (P7-P9)
+"""user preferences: default voice, QR size and the draft being typed
 
 Revision ID: 0005
 Revises: 0004

@@ -1,4 +1,4 @@
-"""generation revisions (G3): every text and voice a generation was made with
+"""generation revisions: every text and voice a generation was made with
 
 Adds `generation_revisions`, the generation's current `revision` and `live_revision`
 (whose audio the public code plays), and the revision each attempt was for. Every

@@ -1,4 +1,4 @@
-"""folders, tags and text search (G4, G5)
+"""folders, tags and text search
 
 Folders and tags of a user, the link tables that file generations in them, an index
 of each user's live generations newest first (`ix_generations_owner_live`, what the

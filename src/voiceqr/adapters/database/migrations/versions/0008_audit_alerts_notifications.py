@@ -1,4 +1,4 @@
-"""audit log, failure alerts and notification settings (F4, F6, O11)
+"""audit log, failure alerts and notification settings
 
 - audit_events: every admin action, who, what, target, when, from where.
 - alert_states: when each alert last fired (the failure-rate alert's cooldown).
