@@ -201,7 +201,7 @@ class MeController(Controller):
         """The signed-in user."""
         return profile_out(user)
 
-    @patch("/")
+    @patch("/", responses=problems(409, 429))
     async def update_me(
         self,
         data: JSONBody[ProfilePatch],
