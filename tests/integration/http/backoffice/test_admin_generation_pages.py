@@ -183,7 +183,7 @@ async def test_the_list_shows_failed_generations_and_filters_them(
 
     bad = await admin.get("/admin/generations?status=exploded", headers=BROWSER)
     assert bad.status_code == 400
-    assert "Pick a status and an error category" in bad.text
+    assert "Pick a status from the list" in bad.text
 
     dashboard = await admin.get("/admin", headers=BROWSER)
     assert 'href="/admin/generations?status=failed"' in dashboard.text

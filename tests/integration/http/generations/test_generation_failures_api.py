@@ -190,6 +190,15 @@ async def test_storage_failing_on_write_is_retried_then_fails_with_category_stor
     listed = await admin.get("/api/v1/admin/generations", params={"category": "storage"})
     assert listed.status_code == 200, listed.text
     assert [g["id"] for g in listed.json()["items"]] == [generation_id]
+    # "every status", as the page offers it; a status nobody offers is refused in words.
+    owner_id = (await owner.get("/api/v1/me")).json()["id"]
+    every = await admin.get(
+        "/api/v1/admin/generations", params={"status": "any", "owner": owner_id}
+    )
+    assert [g["id"] for g in every.json()["items"]] == [generation_id]
+    unknown = await admin.get("/api/v1/admin/generations", params={"status": "exploded"})
+    assert unknown.status_code in (400, 422)
+    assert "any, pending" in unknown.json()["detail"]
     retried = await admin.post(f"/api/v1/admin/generations/{generation_id}/retry")
     assert retried.status_code == 200, retried.text
     assert retried.json()["status"] in ("pending", "processing", "completed")

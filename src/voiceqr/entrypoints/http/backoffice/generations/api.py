@@ -18,7 +18,7 @@ from voiceqr.domain.accounts.api_keys import Scope
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.failures import GenerationAttempt
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
-from voiceqr.domain.shared.errors import ErrorCategory
+from voiceqr.domain.shared.errors import ErrorCategory, ValidationError
 from voiceqr.entrypoints.http.generations.schemas import (
     AttemptOut,
     GenerationEdit,
@@ -34,6 +34,20 @@ from voiceqr.entrypoints.http.kit.openapi import problems
 from voiceqr.entrypoints.http.kit.schemas import Body
 
 MAX_RETRY_IDS = 500
+ANY_STATUS = "any"  # the list's "every status", on the page and in the API alike
+STATUS_CHOICES = (ANY_STATUS, *(str(s) for s in GenerationStatus))
+
+
+def status_filter(status: str) -> GenerationStatus | None:
+    """The status to list (None: every status); a value nobody offers is a ValidationError."""
+    if status == ANY_STATUS:
+        return None
+    try:
+        return GenerationStatus(status)
+    except ValueError:
+        raise ValidationError(
+            f"Pick a status from the list: {', '.join(STATUS_CHOICES)}.", code="unknown_filter"
+        ) from None
 
 
 class AdminAttemptOut(AttemptOut):
@@ -111,15 +125,17 @@ class AdminGenerationController(Controller):
         self,
         platform: NamedDependency[Platform],
         staff: NamedDependency[User],
-        status: FromQuery[GenerationStatus] = GenerationStatus.FAILED,
+        status: Annotated[
+            str, QueryParameter(description="A status, or `any` for every status.")
+        ] = str(GenerationStatus.FAILED),
         category: FromQuery[ErrorCategory | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
         owner: FromQuery[UUID | None] = None,
     ) -> AdminGenerationList:
-        """Every user's generations in a status (failed by default), or one `owner`'s,
-        latest change first."""
+        """Every user's generations in a status (failed by default; `any` for every
+        status), or one `owner`'s, latest change first."""
         found = await platform.generations.failures.list(
-            staff, status=status, category=category, limit=limit, owner_id=owner
+            staff, status=status_filter(status), category=category, limit=limit, owner_id=owner
         )
         return AdminGenerationList(items=[_summary(g) for g in found])
 

@@ -25,13 +25,16 @@ from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import GenerationStatus
 from voiceqr.domain.shared.errors import DomainError, ErrorCategory, ValidationError
-from voiceqr.entrypoints.http.backoffice.generations.api import MAX_RETRY_IDS
+from voiceqr.entrypoints.http.backoffice.generations.api import (
+    MAX_RETRY_IDS,
+    STATUS_CHOICES,
+    status_filter,
+)
 from voiceqr.entrypoints.http.generations.views import generation_out
 from voiceqr.entrypoints.http.kit.auth import client_address
 from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status
 
 PAGE = 50
-ANY_STATUS = "any"
 
 # What a finished action says on the page it comes back to (`?done=`).
 NOTICES = {
@@ -45,8 +48,8 @@ _SHOWN_ON_PAGE = (ErrorCategory.VALIDATION, ErrorCategory.CONFLICT)
 
 def _filters(status: str, category: str) -> tuple[GenerationStatus | None, ErrorCategory | None]:
     """The list's filters from the query; a value no form offers is a ValidationError."""
+    chosen = status_filter(status)
     try:
-        chosen = None if status == ANY_STATUS else GenerationStatus(status)
         return chosen, ErrorCategory(category) if category else None
     except ValueError:
         raise ValidationError(
@@ -103,7 +106,7 @@ async def _list_page(
         generations=generations,
         owners=owners,
         voices=voices,
-        statuses=[ANY_STATUS, *(str(s) for s in GenerationStatus)],
+        statuses=list(STATUS_CHOICES),
         categories=[str(c) for c in ErrorCategory],
         filters={"status": status, "category": category, "owner": owner},
         more=more,
