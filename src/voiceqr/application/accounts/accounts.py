@@ -23,6 +23,7 @@ from voiceqr.application.accounts.policy import (
 )
 from voiceqr.application.accounts.ports import AccountsUnitOfWork
 from voiceqr.application.accounts.staff import audited_change, new_account
+from voiceqr.application.accounts.view_as import SignedIn, ViewAs, end_view, viewing_ended
 from voiceqr.application.shared.audit import record
 from voiceqr.domain.accounts.activity import LoginEvent, SignInMethod
 from voiceqr.domain.accounts.sessions import Session
@@ -35,6 +36,7 @@ from voiceqr.domain.accounts.users import (
     clean_name,
     normalize_email,
 )
+from voiceqr.domain.accounts.view_as import SIGNED_OUT
 from voiceqr.domain.authz import Actor, Permission, require
 from voiceqr.domain.shared.errors import (
     AuthenticationFailed,
@@ -286,6 +288,13 @@ class Accounts(MailedLinks):
 
     async def session_user(self, token: str) -> tuple[User, Session] | None:
         """The signed-in user and session, sliding the idle timeout; None when over."""
+        found = await self.signed_in(token)
+        return None if found is None else (found.user, found.session)
+
+    async def signed_in(self, token: str) -> SignedIn | None:
+        """Who the session whose cookie is `token` acts as (the account staff view as,
+        read-only, while a view lasts), with the account's pending deletion from the
+        same query; the idle timeout slides. None when the session is over."""
         token_hash = hash_token(token)
         now = self.clock()
         session = await self.sessions.get(token_hash)
@@ -295,10 +304,10 @@ class Accounts(MailedLinks):
             await self.sessions.delete(token_hash)
             return None
         async with self.uow() as uow:
-            user = await uow.users.get(session.user_id)
+            found = await uow.users.get_signed_in(session.user_id)
         # A lock from failed sign-ins only stops new sign-ins: someone guessing the
         # password must not sign the real owner out. An operator's lock ends sessions.
-        if user is None or user.status is not UserStatus.ACTIVE:
+        if found is None or found[0].status is not UserStatus.ACTIVE:
             await self.sessions.delete(token_hash)
             return None
         if now - session.last_seen_at > timedelta(minutes=1):
@@ -306,13 +315,21 @@ class Accounts(MailedLinks):
             await self.sessions.touch(
                 token_hash, last_seen_at=now, idle_expires_at=min(session.expires_at, now + idle)
             )
-        return user, session
+        user, deletion_due_at = found
+        if session.viewing_user_id is None:
+            return SignedIn(user, session, deletion_due_at)
+        shown, due, viewer = await ViewAs.sharing(self).resolve(user, session, now)
+        return SignedIn(shown, session if viewer else viewing_ended(session), due, viewer)
 
     async def user_for_session(self, token: str) -> User | None:
         found = await self.session_user(token)
         return None if found is None else found[0]
 
     async def sign_out(self, token: str) -> None:
+        """End the session (and the staff member's view of a user's pages with it)."""
+        session = await self.sessions.get(hash_token(token))
+        if session is not None and session.viewing_user_id is not None:
+            await end_view(ViewAs.sharing(self), session, SIGNED_OUT)
         await self.sessions.delete(hash_token(token))
 
     async def list_sessions(self, user: User) -> list[Session]:

@@ -81,6 +81,7 @@ class AccountPolicy:
     # (hits, window seconds) per client address and per account
     sign_in_limit: tuple[int, int] = (20, 60)
     email_limit: tuple[int, int] = (5, 3600)
+    view_as: timedelta = timedelta(minutes=15)  # how long staff view the site as a user
 
 
 class SecondFactorCheck(Protocol):
