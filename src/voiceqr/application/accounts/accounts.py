@@ -1,5 +1,5 @@
-"""Accounts: the operators' changes, sign-in and lockout, sessions, and the owner's
-own changes (name, password, email).
+"""Accounts: creating and listing them, sign-in and lockout, sessions, and the owner's
+own changes (name, password, email). Staff changes to accounts are in `staff.py`.
 
 Every reply that could tell whether an email has an account is the same either way,
 and takes about as long.
@@ -21,8 +21,7 @@ from voiceqr.application.accounts.policy import (
     SignIn,
     hash_token,
 )
-from voiceqr.application.accounts.ports import AccountsUnitOfWork
-from voiceqr.application.accounts.staff import audited_change, new_account
+from voiceqr.application.accounts.staff import new_account
 from voiceqr.application.accounts.view_as import SignedIn, ViewAs, end_view, viewing_ended
 from voiceqr.application.shared.audit import record
 from voiceqr.domain.accounts.activity import LoginEvent, SignInMethod
@@ -102,54 +101,8 @@ class Accounts(MailedLinks):
         async with self.uow() as uow:
             return await uow.users.get_by_email(normalize_email(email))
 
-    async def set_status(
-        self, email: str, status: UserStatus, *, actor: Actor, ip: str = ""
-    ) -> User:
-        """Disable or re-enable an account; disabling ends its sessions."""
-        action = "user.disable" if status is UserStatus.DISABLED else "user.enable"
-        user = await self._change_by_email(email, action, actor, ip, status=status)
-        if status is UserStatus.DISABLED:
-            await self.sessions.delete_for_user(user.id)
-        return user
-
     def now(self) -> datetime:
         return self.clock()
-
-    async def lock(self, email: str, *, until: datetime | None, actor: Actor, ip: str = "") -> User:
-        """Lock an account by hand until a time (operators; None unlocks); locking ends
-        its sessions."""
-        action = "user.unlock" if until is None else "user.lock"
-        user = await self._change_by_email(email, action, actor, ip, locked_until=until)
-        if until is not None:
-            await self.sessions.delete_for_user(user.id)
-        return user
-
-    async def mark_verified(self, email: str, *, actor: Actor, ip: str = "") -> User:
-        require(actor, Permission.MANAGE_ACCOUNTS)
-        async with self.uow() as uow:
-            user = await _by_email(uow, email)
-        if user.email_verified_at is not None:
-            return user
-        return await self._change_by_email(
-            email, "user.verify", actor, ip, email_verified_at=self.clock()
-        )
-
-    async def _change_by_email(
-        self, email: str, action: str, actor: Actor, ip: str, **changes: object
-    ) -> User:
-        """A staff change to the account with that email (NotFound if none), written to
-        the audit log as `action` in the same transaction. A staff member's account is
-        changed only by those who may give roles: support cannot lock out an admin."""
-
-        async def find(uow: AccountsUnitOfWork) -> User:
-            return await _by_email(uow, email)
-
-        async def change(uow: AccountsUnitOfWork, user: User) -> dict[str, object]:
-            for name, value in changes.items():
-                setattr(user, name, value)
-            return {k: _plain(v) for k, v in changes.items()}
-
-        return await audited_change(self, actor, find, action, ip, change, reason=None)
 
     # --- sign-in (A4, A6, A8, A9) -----------------------------------------------------
 
@@ -439,17 +392,3 @@ class Accounts(MailedLinks):
                 uow, "email_change_requested", to=user.email, name=user.name, new_email=address
             )
             await uow.commit()
-
-
-async def _by_email(uow: AccountsUnitOfWork, email: str) -> User:
-    user = await uow.users.get_by_email(normalize_email(email))
-    if user is None:
-        raise NotFound(f"No account has the email {email}.", code="user_not_found")
-    return user
-
-
-def _plain(value: object) -> object:
-    """A changed field as JSON: times as ISO text, enums as their value."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value) if isinstance(value, UserStatus) else value

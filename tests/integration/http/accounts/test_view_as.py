@@ -14,7 +14,6 @@ from uuid import UUID
 
 import pytest
 import pytest_asyncio
-
 from sqlalchemy import func, select
 
 from tests.integration.http_helpers import (
@@ -94,7 +93,8 @@ async def test_support_sees_the_users_pages_under_a_banner_and_stops_back_on_the
     assert stopped.headers["location"] == f"/admin/users/{ann.user.id}"
     assert await me(support) == "agent@view.example"
     back = await support.get(stopped.headers["location"], headers=BROWSER)
-    assert back.status_code == 200 and 'id="viewing-banner"' not in back.text
+    assert back.status_code == 200
+    assert 'id="viewing-banner"' not in back.text
     assert audit_of(app, ann.user.id) == [
         (
             "user.view_as",
