@@ -108,6 +108,18 @@ async def test_the_view_lasts_exactly_its_length_and_ends_once(minutes: int, sec
     )
 
 
+async def test_stop_clicked_after_the_time_limit_says_the_time_ended_it(s: Services) -> None:
+    agent = s.add_user("agent@example.com", role=Role.SUPPORT)
+    ann = s.add_user("ann@example.com")
+    token = await viewing(s, agent, ann)
+    s.clock.advance(minutes=20)
+
+    assert await view_as(s).stop(token) == ann.id  # still back to Ann's page
+
+    assert audit(s)[-1] == ("user.view_as_end", "agent@example.com", str(ann.id), "time limit")
+    assert not (await signed_in(s, token)).read_only
+
+
 async def test_signing_out_ends_the_view_and_says_so(s: Services) -> None:
     agent = s.add_user("agent@example.com", role=Role.SUPPORT)
     ann = s.add_user("ann@example.com")

@@ -105,7 +105,9 @@ class ViewAs:
         session = await self.sessions.get(hash_token(token))
         if session is None or session.viewing_user_id is None:
             return None
-        await end_view(self, session, STOPPED, ip=ip)
+        # A click after the time limit ends a view that was over already: say so.
+        how = STOPPED if session.is_viewing(self.clock()) else TIME_LIMIT
+        await end_view(self, session, how, ip=ip)
         return session.viewing_user_id
 
     async def resolve(
