@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from voiceqr.application.accounts.core import quiet_email
@@ -22,7 +23,7 @@ from voiceqr.application.accounts.policy import (
     hash_token,
 )
 from voiceqr.application.accounts.staff import new_account
-from voiceqr.application.accounts.view_as import SignedIn, ViewAs, end_view, viewing_ended
+from voiceqr.application.accounts.view_as import SignedIn, ViewAs, end_view
 from voiceqr.application.shared.audit import record
 from voiceqr.domain.accounts.activity import LoginEvent, SignInMethod
 from voiceqr.domain.accounts.sessions import Session
@@ -271,8 +272,11 @@ class Accounts(MailedLinks):
         user, deletion_due_at = found
         if session.viewing_user_id is None:
             return SignedIn(user, session, deletion_due_at)
-        shown, due, viewer = await ViewAs.sharing(self).resolve(user, session, now)
-        return SignedIn(shown, session if viewer else viewing_ended(session), due, viewer)
+        viewed = await ViewAs.sharing(self).viewed(session, now)
+        if viewed is None:  # the view just ended: the staff member is themselves again
+            ended = replace(session, viewing_user_id=None, viewing_until=None)
+            return SignedIn(user, ended, deletion_due_at)
+        return SignedIn(viewed[0], session, viewed[1], viewer=user)
 
     async def user_for_session(self, token: str) -> User | None:
         found = await self.session_user(token)

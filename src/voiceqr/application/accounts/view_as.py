@@ -11,7 +11,7 @@ viewed account, so the user reads them on their security page and timeline.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -110,24 +110,17 @@ class ViewAs:
         await end_view(self, session, how, ip=ip)
         return session.viewing_user_id
 
-    async def resolve(
-        self, staff: User, session: Session, now: datetime
-    ) -> tuple[User, datetime | None, User | None]:
-        """Who a viewing session's request acts as: the viewed account, its pending
-        deletion and the staff member; or, once the view is over (its time passed, the
-        account gone or made staff), the staff member again, the view ended."""
+    async def viewed(self, session: Session, now: datetime) -> tuple[User, datetime | None] | None:
+        """The account a viewing session shows, with its pending deletion; None once the
+        view is over (its time passed, the account gone or made staff), the view ended."""
         viewed = session.viewing_user_id
-        found = None
         if viewed is not None and session.is_viewing(now):
             async with self.uow() as uow:
                 found = await uow.users.get_signed_in(viewed)
             if found is not None and still_viewable(found[0]):
-                return found[0], found[1], staff
-        how = TIME_LIMIT if not session.is_viewing(now) else ACCOUNT_GONE
-        await end_view(self, session, how)
-        async with self.uow() as uow:
-            own = await uow.users.get_signed_in(staff.id)
-        return staff, None if own is None else own[1], None
+                return found
+        await end_view(self, session, TIME_LIMIT if not session.is_viewing(now) else ACCOUNT_GONE)
+        return None
 
 
 async def end_view(view_as: ViewAs, session: Session, how: str, *, ip: str = "") -> None:
@@ -140,11 +133,6 @@ async def end_view(view_as: ViewAs, session: Session, how: str, *, ip: str = "")
         if staff is not None:
             await _audit_end(uow, staff, viewed, how, view_as.clock(), ip)
             await uow.commit()
-
-
-def viewing_ended(session: Session) -> Session:
-    """The session as it is once its view ended."""
-    return replace(session, viewing_user_id=None, viewing_until=None)
 
 
 async def _audit_end(

@@ -256,3 +256,26 @@ async def test_a_scan_while_viewing_is_not_counted_as_anyones(
             .where(playback_events.c.generation_id == UUID(made.json()["id"]))
         )
     assert stored.scalar_one() == 1  # the visitor's only: the staff member's was not kept
+
+
+async def test_an_api_key_acts_as_its_own_account_even_beside_a_viewing_cookie(
+    app: RunningApp, voices: list[dict[str, Any]]
+) -> None:
+    support = await app.new_user("keyed@view.example", role=Role.SUPPORT)
+    made = await support.post("/api/v1/me/api-keys", json={"name": "CI", "scopes": ["generate"]})
+    assert made.status_code == 201, made.text
+    key = made.json()["key"]
+    hal = await app.new_user("hal@view.example")
+    assert hal.user is not None
+    await start_viewing(support, hal.user.id)
+
+    response = await support.post(
+        "/api/v1/generations",
+        json={"text": "Made with my own key", "voice_id": voices[0]["id"]},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+
+    assert response.status_code == 202, response.text
+    assert support.user is not None
+    assert app.count_generations(support.user.id) == 1
+    assert app.count_generations(hal.user.id) == 0

@@ -121,6 +121,8 @@ def read_only_while_viewing(platform: Platform) -> Callable[[Request[Any, Any, A
             return
         if SESSION_COOKIE not in request.headers.get("cookie", ""):
             return
+        if _bearer_token(request) is not None:
+            return  # an API key acts as its own account, never through the session's view
         found = await _resolve(request, platform)
         if found is not None and found.read_only:
             raise PermissionDenied(
