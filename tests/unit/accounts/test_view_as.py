@@ -131,6 +131,21 @@ async def test_signing_out_ends_the_view_and_says_so(s: Services) -> None:
     assert audit(s)[-1] == ("user.view_as_end", "agent@example.com", str(ann.id), "signed out")
 
 
+async def test_a_view_ends_without_a_trace_when_the_account_is_deleted_meanwhile(
+    s: Services,
+) -> None:
+    agent = s.add_user("agent@example.com", role=Role.SUPPORT)
+    ann = s.add_user("ann@example.com")
+    token = await viewing(s, agent, ann)
+    del s.db.users[ann.id]  # the deletion job removed the account
+
+    found = await signed_in(s, token)
+
+    assert found.user.id == agent.id
+    assert not found.read_only
+    assert [a[0] for a in audit(s)] == ["user.view_as"]  # nothing new names the account
+
+
 async def test_a_view_ends_when_the_account_is_made_staff_meanwhile(s: Services) -> None:
     agent = s.add_user("agent@example.com", role=Role.SUPPORT)
     ann = s.add_user("ann@example.com")

@@ -114,19 +114,26 @@ class ViewAs:
         """The account a viewing session shows, with its pending deletion; None once the
         view is over (its time passed, the account gone or made staff), the view ended."""
         viewed = session.viewing_user_id
-        if viewed is not None and session.is_viewing(now):
-            async with self.uow() as uow:
-                found = await uow.users.get_signed_in(viewed)
-            if found is not None and still_viewable(found[0]):
-                return found
-        await end_view(self, session, TIME_LIMIT if not session.is_viewing(now) else ACCOUNT_GONE)
+        if viewed is None or not session.is_viewing(now):
+            await end_view(self, session, TIME_LIMIT)
+            return None
+        async with self.uow() as uow:
+            found = await uow.users.get_signed_in(viewed)
+        if found is not None and still_viewable(found[0]):
+            return found
+        # A deleted account gets no new entry: nothing may name it once it is gone.
+        await end_view(self, session, ACCOUNT_GONE, audited=found is not None)
         return None
 
 
-async def end_view(view_as: ViewAs, session: Session, how: str, *, ip: str = "") -> None:
+async def end_view(
+    view_as: ViewAs, session: Session, how: str, *, ip: str = "", audited: bool = True
+) -> None:
     """End `session`'s view and audit how it ended (once, however many requests race)."""
     viewed = session.viewing_user_id
     if viewed is None or not await view_as.sessions.stop_viewing(session.token_hash):
+        return
+    if not audited:
         return
     async with view_as.uow() as uow:
         staff = await uow.users.get(session.user_id)
