@@ -13,7 +13,6 @@ from tests.integration.database.rows import NOW, add_user, make_user
 from voiceqr.adapters.database.sessions import SqlSessionStore
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.application.accounts.ports import UserPosition, UserQuery, UserSort
-from voiceqr.domain.account_data.deletion import schedule_by_owner
 from voiceqr.domain.accounts.activity import LoginEvent
 from voiceqr.domain.accounts.api_keys import ApiKey, Scope
 from voiceqr.domain.accounts.sessions import Session
@@ -210,43 +209,6 @@ async def test_session_store_add_get_touch_reauthenticate_delete(
     await store.delete("c" * 64)  # absent: not an error
     assert await store.get(session.token_hash) is None
     assert await store.get(remembered.token_hash) == remembered
-
-
-async def test_a_session_views_as_a_user_until_a_time_and_stops_once(
-    uows: SqlUnitOfWorkFactory,
-) -> None:
-    store = SqlSessionStore(uows.engine)
-    staff = await add_user(uows, make_user("agent@example.com", role=Role.SUPPORT))
-    viewed = await add_user(uows, make_user("ann@example.com"))
-    session = make_session(staff, "v" * 64)
-    await store.add(session)
-    until = NOW + timedelta(minutes=15, microseconds=3)
-
-    await store.start_viewing(session.token_hash, user_id=viewed.id, until=until)
-
-    assert await store.get(session.token_hash) == dataclasses.replace(
-        session, viewing_user_id=viewed.id, viewing_until=until
-    )
-    assert await store.stop_viewing(session.token_hash) is True
-    assert await store.stop_viewing(session.token_hash) is False  # ended once
-    assert await store.stop_viewing("z" * 64) is False  # absent: nothing to end
-    assert await store.get(session.token_hash) == session
-
-
-async def test_the_signed_in_lookup_brings_the_pending_deletion_with_the_account(
-    uows: SqlUnitOfWorkFactory,
-) -> None:
-    ann = await add_user(uows, make_user("ann@example.com"))
-    bob = await add_user(uows, make_user("bob@example.com"))
-    deletion = schedule_by_owner(ann.id, now=NOW, grace=timedelta(days=14))
-    async with uows() as uow:
-        await uow.account_deletions.save(deletion)
-        await uow.commit()
-
-    async with uows() as uow:
-        assert await uow.users.get_signed_in(ann.id) == (ann, deletion.due_at)
-        assert await uow.users.get_signed_in(bob.id) == (bob, None)
-        assert await uow.users.get_signed_in(uuid7()) is None
 
 
 async def test_session_store_lists_and_ends_a_users_sessions(uows: SqlUnitOfWorkFactory) -> None:
