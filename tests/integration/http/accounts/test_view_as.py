@@ -103,6 +103,13 @@ async def test_support_sees_the_users_pages_under_a_banner_and_stops_back_on_the
         ),
         ("user.view_as_end", "agent@view.example", {"ended": "stopped"}),
     ]
+    timeline = await support.get(
+        f"/api/v1/admin/users/{ann.user.id}/timeline", params={"kind": "staff"}
+    )
+    assert [(e["what"], e["detail"]) for e in timeline.json()["items"]][:2] == [
+        ("user.view_as_end by agent@view.example", ""),
+        ("user.view_as by agent@view.example", WHY),
+    ]
     security = await ann.get("/security", headers=BROWSER)
     assert "Support viewed your pages as you see them (read-only)" in security.text
     assert WHY in security.text
