@@ -17,6 +17,7 @@ from typing import Any, Literal
 import msgspec
 
 PREFIX = "VOICEQR_"
+MAX_VIEW_AS_MINUTES = 240  # staff view the site as a user for a support call, not a day
 
 
 class SettingsError(Exception):
@@ -144,6 +145,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     port: int = 8000
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "text"
+    view_as_minutes: int = 15  # how long staff view the site as a user before it ends
     database: Database = msgspec.field(default_factory=Database)
     queue: Queue = msgspec.field(default_factory=Queue)
     storage: Storage = msgspec.field(default_factory=Storage)
@@ -287,6 +289,8 @@ def _check(settings: Settings) -> None:
             fail(("auth", "trusted_proxies"), f"'{proxy}' is not an IP address or network")
     if settings.auth.api_key_rotation_grace_hours < 0:
         fail(("auth", "api_key_rotation_grace_hours"), "expected 0 or more hours")
+    if not 1 <= settings.view_as_minutes <= MAX_VIEW_AS_MINUTES:
+        fail(("view_as_minutes",), f"expected 1 to {MAX_VIEW_AS_MINUTES} minutes")
     if settings.jobs.max_attempts < 1:
         fail(("jobs", "max_attempts"), "expected at least 1")
     if settings.jobs.lease_seconds < 5:

@@ -33,7 +33,7 @@ from voiceqr.adapters.database import generations
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory, create_engine
 from voiceqr.adapters.passwords import Argon2PasswordHasher
 from voiceqr.bootstrap import Adapters, Platform, build
-from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.accounts.users import Role, User, UserStatus
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.generations.generation import Generation, new_public_code
 from voiceqr.domain.shared.ids import uuid7
@@ -41,6 +41,7 @@ from voiceqr.entrypoints.http.app import create_app
 from voiceqr.settings import Auth, Settings
 
 PASSWORD = "correct horse battery staple"
+OPERATOR_REASON = "asked by the test"
 SESSION_COOKIE = "voiceqr_session"
 CSRF_COOKIE = "voiceqr_csrf"
 CSRF_FIELD = "_csrf_token"
@@ -202,6 +203,31 @@ class RunningApp:
             role=role,
             actor=OPERATOR,
         )
+
+    def operator_sets_status(self, email: str, status: UserStatus) -> User:
+        """The operator disables or enables the account with `email`, as the CLI does."""
+
+        async def change() -> User:
+            staff = self.platform.accounts.staff
+            user_id = await self._id_of(email)
+            return await staff.set_status(OPERATOR, user_id, status, reason=OPERATOR_REASON)
+
+        return self.call(change)
+
+    def operator_locks(self, email: str, until: datetime) -> User:
+        """The operator locks the account with `email` until a time, as the CLI does."""
+
+        async def change() -> User:
+            staff = self.platform.accounts.staff
+            user_id = await self._id_of(email)
+            return await staff.lock(OPERATOR, user_id, until=until, reason=OPERATOR_REASON)
+
+        return self.call(change)
+
+    async def _id_of(self, email: str) -> UUID:
+        user = await self.platform.accounts.accounts.get_by_email(email)
+        assert user is not None, email
+        return user.id
 
     async def sign_in(self, email: str, password: str = PASSWORD) -> Agent:
         """Sign in through the JSON API; the agent carries the session cookie it got."""

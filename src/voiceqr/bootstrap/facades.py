@@ -21,6 +21,7 @@ from voiceqr.application.accounts.social_sign_in import SocialSignIn
 from voiceqr.application.accounts.staff import StaffAccounts
 from voiceqr.application.accounts.timeline import UserTimeline
 from voiceqr.application.accounts.two_factor import TwoFactor
+from voiceqr.application.accounts.view_as import ViewAs
 from voiceqr.application.analytics.dashboards import Dashboards
 from voiceqr.application.analytics.rollups import RollUps
 from voiceqr.application.generations.batch import GenerationBatches
@@ -50,6 +51,7 @@ class AccountsFeature:
     social_sign_in: SocialSignIn
     staff: StaffAccounts  # staff at work on other people's accounts
     timeline: UserTimeline  # what happened on an account, from every feature
+    view_as: ViewAs  # staff viewing the site as a user, read-only
 
 
 @dataclass(frozen=True, slots=True)

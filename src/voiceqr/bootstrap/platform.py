@@ -31,6 +31,7 @@ from voiceqr.application.accounts.timeline import (
     UserTimeline,
 )
 from voiceqr.application.accounts.two_factor import TwoFactor
+from voiceqr.application.accounts.view_as import ViewAs
 from voiceqr.application.analytics.dashboards import Dashboards
 from voiceqr.application.analytics.rollups import RollUps
 from voiceqr.application.generations.batch import GenerationBatches
@@ -265,6 +266,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
             ),
             social_sign_in=social_sign_in,
             staff=staff,
+            view_as=ViewAs.sharing(accounts),
             # A user's timeline: one source per kind, in the order of the filter.
             timeline=UserTimeline(
                 uow=uow,
@@ -390,6 +392,7 @@ def _account_policy(settings: Settings) -> AccountPolicy:
         sign_in_limit=(settings.auth.sign_in_per_minute, 60),
         email_limit=(settings.auth.emails_per_hour, 3600),
         address_email_limit=(settings.auth.address_emails_per_hour, 3600),
+        view_as=timedelta(minutes=settings.view_as_minutes),
     )
 
 

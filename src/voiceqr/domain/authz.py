@@ -40,6 +40,7 @@ class Permission(StrEnum):
     MANAGE_VOICES = "voices.manage"  # create, change, hide, delete; see hidden ones
     MODERATE_REVIEWS = "voices.reviews.moderate"  # hide and show voice reviews; see hidden ones
     HANDLE_TICKETS = "support.tickets"  # the support queue: read, answer, assign, close
+    VIEW_AS_USER = "accounts.view_as"  # see the pages as a user sees them, read-only, a while
 
 
 _SUPPORT = frozenset(
@@ -50,6 +51,7 @@ _SUPPORT = frozenset(
         # A user writes in about a failed generation: support retries it from the ticket.
         Permission.RECOVER_GENERATIONS,
         Permission.HANDLE_TICKETS,
+        Permission.VIEW_AS_USER,
     }
 )
 _MODERATOR = frozenset(

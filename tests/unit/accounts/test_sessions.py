@@ -11,7 +11,6 @@ from tests.unit.accounts.steps import PASSWORD, PHONE, current_session, failing_
 from tests.unit.fakes import Services, make_services
 from voiceqr.application.accounts.policy import hash_token
 from voiceqr.domain.accounts.users import UserStatus
-from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.shared.errors import NotFound
 
 
@@ -108,11 +107,11 @@ async def test_disabling_ends_the_sessions_and_a_disabled_users_cookie_stops_wor
     token = await sign_in(s, "ann@example.com")
     other = await sign_in(s, "ann@example.com")
 
-    await s.accounts.set_status("ann@example.com", UserStatus.DISABLED, actor=OPERATOR)
+    await s.operator_sets_status("ann@example.com", UserStatus.DISABLED)
 
     assert s.sessions.sessions == {}
     assert await s.accounts.user_for_session(token) is None
-    await s.accounts.set_status("ann@example.com", UserStatus.ACTIVE, actor=OPERATOR)
+    await s.operator_sets_status("ann@example.com", UserStatus.ACTIVE)
     # A session that outlived its user's status (disabled behind the service's back):
     third = await sign_in(s, "ann@example.com")
     disabled = s.db.users[user.id]

@@ -24,7 +24,6 @@ from voiceqr.application.accounts.policy import (
 )
 from voiceqr.domain.accounts.activity import SignInMethod
 from voiceqr.domain.accounts.users import User, UserStatus
-from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.shared.errors import AuthenticationFailed, RateLimited, ValidationError
 
 
@@ -39,10 +38,8 @@ async def test_unknown_wrong_locked_and_disabled_all_fail_alike_and_cost_a_hash(
     s.add_user("ann@example.com", password=PASSWORD)
     s.add_user("locked@example.com", password=PASSWORD)
     s.add_user("off@example.com", password=PASSWORD)
-    await s.accounts.lock(
-        "locked@example.com", until=s.clock() + timedelta(hours=1), actor=OPERATOR
-    )
-    await s.accounts.set_status("off@example.com", UserStatus.DISABLED, actor=OPERATOR)
+    await s.operator_locks("locked@example.com", s.clock() + timedelta(hours=1))
+    await s.operator_sets_status("off@example.com", UserStatus.DISABLED)
 
     errors = []
     for email, password in (
@@ -74,7 +71,7 @@ async def test_only_the_right_password_learns_that_the_account_is_locked_and_unt
 ) -> None:
     s.add_user("ann@example.com", password=PASSWORD)
     until = s.clock() + timedelta(hours=1)
-    await s.accounts.lock("ann@example.com", until=until, actor=OPERATOR)
+    await s.operator_locks("ann@example.com", until)
 
     with pytest.raises(AuthenticationFailed) as wrong:
         await sign_in(s, "ann@example.com", "wrong guess")
@@ -151,7 +148,7 @@ async def test_a_lockout_does_not_sign_the_owner_out_but_an_operator_lock_does(
         await failing_sign_in(s, "ann@example.com", "attacker guess")
 
     assert await s.accounts.user_for_session(owner) is not None
-    await s.accounts.lock("ann@example.com", until=s.clock() + timedelta(days=1), actor=OPERATOR)
+    await s.operator_locks("ann@example.com", s.clock() + timedelta(days=1))
     assert await s.accounts.user_for_session(owner) is None
     assert s.sessions.sessions == {}
 

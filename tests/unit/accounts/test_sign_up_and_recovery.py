@@ -23,7 +23,6 @@ from tests.unit.fakes import PUBLIC_BASE_URL, Services, make_services
 from voiceqr.application.accounts.policy import hash_token
 from voiceqr.domain.accounts.tokens import TokenPurpose
 from voiceqr.domain.accounts.users import UserStatus
-from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.mail.outbox import OutboxStatus
 from voiceqr.domain.shared.errors import PermissionDenied, ValidationError
 
@@ -202,7 +201,7 @@ async def test_resend_replaces_the_link_and_is_silent_for_anyone_else(s: Service
     old = await sign_up(s)
     s.add_user("verified@example.com")
     s.add_user("disabled@example.com", verified=False)
-    await s.accounts.set_status("disabled@example.com", UserStatus.DISABLED, actor=OPERATOR)
+    await s.operator_sets_status("disabled@example.com", UserStatus.DISABLED)
 
     for email in (
         "ada@example.com",
@@ -282,7 +281,7 @@ async def test_a_reset_link_lasts_30_minutes_and_the_newest_replaces_older_ones(
 
 async def test_forgot_password_is_silent_for_unknown_and_disabled_accounts(s: Services) -> None:
     s.add_user("gone@example.com")
-    await s.accounts.set_status("gone@example.com", UserStatus.DISABLED, actor=OPERATOR)
+    await s.operator_sets_status("gone@example.com", UserStatus.DISABLED)
 
     for email in ("ghost@example.com", "gone@example.com", "not an email"):
         await s.accounts.forgot_password(email=email, client=CLIENT)  # no error

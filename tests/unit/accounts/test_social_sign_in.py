@@ -23,7 +23,6 @@ from voiceqr.application.accounts.social_sign_in import (
     SocialSignIn,
 )
 from voiceqr.domain.accounts.users import UserStatus
-from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.shared.errors import (
     AuthenticationFailed,
     ErrorCategory,
@@ -177,15 +176,13 @@ async def test_a_disabled_or_locked_account_cannot_sign_in_with_a_provider(w: Wo
     google_user(w, "g-1", "ada@example.com")
     result = await w.round_trip()
     assert isinstance(result, SocialSignedIn)
-    await w.s.accounts.set_status("ada@example.com", UserStatus.DISABLED, actor=OPERATOR)
+    await w.s.operator_sets_status("ada@example.com", UserStatus.DISABLED)
     with pytest.raises(AuthenticationFailed) as refused:
         await w.round_trip()
     assert refused.value.code == "account_unavailable"
 
-    await w.s.accounts.set_status("ada@example.com", UserStatus.ACTIVE, actor=OPERATOR)
-    await w.s.accounts.lock(
-        "ada@example.com", until=w.clock.now + timedelta(minutes=15), actor=OPERATOR
-    )
+    await w.s.operator_sets_status("ada@example.com", UserStatus.ACTIVE)
+    await w.s.operator_locks("ada@example.com", w.clock.now + timedelta(minutes=15))
     with pytest.raises(AuthenticationFailed):
         await w.round_trip()
     assert [e.reason for e in w.s.db.login_events if not e.success] == ["disabled", "locked"]

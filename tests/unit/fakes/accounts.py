@@ -44,6 +44,13 @@ class FakeUsers(Table):
     async def get(self, user_id: UUID) -> User | None:
         return copy.deepcopy(self._db.users.get(user_id))
 
+    async def get_signed_in(self, user_id: UUID) -> tuple[User, datetime | None] | None:
+        user = await self.get(user_id)
+        if user is None:
+            return None
+        deletion = self._db.account_deletions.get(user_id)
+        return user, None if deletion is None else deletion.due_at
+
     async def get_by_email(self, email: str) -> User | None:
         for user in self._db.users.values():
             if user.email == email:
@@ -268,6 +275,18 @@ class FakeSessionStore:
         stored = self.sessions.get(token_hash)
         if stored is not None:
             stored.reauthenticated_at = at
+
+    async def start_viewing(self, token_hash: str, *, user_id: UUID, until: datetime) -> None:
+        stored = self.sessions.get(token_hash)
+        if stored is not None:
+            stored.viewing_user_id, stored.viewing_until = user_id, until
+
+    async def stop_viewing(self, token_hash: str) -> bool:
+        stored = self.sessions.get(token_hash)
+        if stored is None or stored.viewing_user_id is None:
+            return False
+        stored.viewing_user_id, stored.viewing_until = None, None
+        return True
 
     async def delete(self, token_hash: str) -> None:
         self.sessions.pop(token_hash, None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,11 +57,14 @@ from voiceqr.application.shared.ports import (
 from voiceqr.application.voices.gallery import VoiceGallery
 from voiceqr.application.voices.samples import VoiceSamples
 from voiceqr.bootstrap import Adapters, Platform, build
-from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.accounts.users import Role, User, UserStatus
+from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.generations.generation import RetryPolicy
 from voiceqr.domain.shared.ids import uuid7
 from voiceqr.domain.voices.voice import Voice, VoiceSample
 from voiceqr.settings import Auth, Jobs, Sessions, Settings
+
+OPERATOR_REASON = "asked by the test"
 
 
 @dataclass
@@ -93,6 +96,20 @@ class Services:
     audit: AuditTrail
     playback_events: FakePlaybackEventLog
     platform: Platform  # what the use cases above come from
+
+    async def operator_sets_status(self, email: str, status: UserStatus) -> User:
+        """The operator disables or enables the account with `email` (as the CLI does)."""
+        user = await self.accounts.get_by_email(email)
+        assert user is not None, email
+        staff = self.platform.accounts.staff
+        return await staff.set_status(OPERATOR, user.id, status, reason=OPERATOR_REASON)
+
+    async def operator_locks(self, email: str, until: datetime) -> User:
+        """The operator locks the account with `email` until a time (as the CLI does)."""
+        user = await self.accounts.get_by_email(email)
+        assert user is not None, email
+        staff = self.platform.accounts.staff
+        return await staff.lock(OPERATOR, user.id, until=until, reason=OPERATOR_REASON)
 
     async def store_playback_events(self) -> None:
         """Store the scans and listens the playback page appended (a worker does it)."""

@@ -146,14 +146,14 @@ async def test_a_refused_voice_change_records_nothing(s: Services, admin: User) 
 async def test_operator_account_actions_are_recorded(s: Services, owner: User) -> None:
     unverified = s.add_user("new@example.com", verified=False)
 
-    await s.accounts.set_status(owner.email, UserStatus.DISABLED, actor=OPERATOR)
-    await s.accounts.set_status(owner.email, UserStatus.ACTIVE, actor=OPERATOR)
-    await s.accounts.lock(owner.email, until=s.clock() + timedelta(hours=1), actor=OPERATOR)
-    await s.accounts.lock(owner.email, until=None, actor=OPERATOR)
-    await s.accounts.mark_verified(unverified.email, actor=OPERATOR)
-    await s.accounts.mark_verified(
-        unverified.email, actor=OPERATOR
-    )  # already verified: nothing changes
+    staff, why = s.platform.accounts.staff, "asked on a ticket"
+    await staff.set_status(OPERATOR, owner.id, UserStatus.DISABLED, reason=why)
+    await staff.set_status(OPERATOR, owner.id, UserStatus.ACTIVE, reason=why)
+    await staff.lock(OPERATOR, owner.id, until=s.clock() + timedelta(hours=1), reason=why)
+    await staff.unlock(OPERATOR, owner.id, reason=why)
+    await staff.verify_email(OPERATOR, unverified.id, reason=why)
+    with pytest.raises(ValidationError):  # already verified: nothing changes
+        await staff.verify_email(OPERATOR, unverified.id, reason=why)
 
     assert [(e.action, e.target_id, e.actor) for e in entries(s)] == [
         ("user.disable", str(owner.id), "cli"),
@@ -162,13 +162,15 @@ async def test_operator_account_actions_are_recorded(s: Services, owner: User) -
         ("user.unlock", str(owner.id), "cli"),
         ("user.verify", str(unverified.id), "cli"),
     ]
-    assert entries(s)[0].details == {"email": owner.email, "status": "disabled"}
+    assert entries(s)[0].details == {"email": owner.email, "reason": "asked on a ticket"}
     assert entries(s)[2].details["locked_until"] == (s.clock() + timedelta(hours=1)).isoformat()
 
 
 async def test_an_account_that_does_not_exist_records_nothing(s: Services) -> None:
     with pytest.raises(NotFound):
-        await s.accounts.set_status("nobody@example.com", UserStatus.DISABLED, actor=OPERATOR)
+        await s.platform.accounts.staff.set_status(
+            OPERATOR, UUID(int=1), UserStatus.DISABLED, reason="asked on a ticket"
+        )
     assert entries(s) == []
 
 

@@ -14,6 +14,8 @@ from voiceqr.domain.accounts.users import Role, User, UserStatus
 from voiceqr.domain.authz import OPERATOR, PERMISSIONS, Permission, can, require
 from voiceqr.domain.shared.errors import PermissionDenied
 
+WHY = "the user asked by phone"
+
 roles = st.sampled_from(Role)
 permissions = st.sampled_from(Permission)
 PASSWORD = "correct horse battery"
@@ -75,10 +77,11 @@ def test_what_only_admins_may_do_is_refused_the_same_as_before() -> None:
 async def test_a_user_cannot_lock_disable_or_verify_an_account(s: Services) -> None:
     user = s.add_user("ann@example.com")
     target = s.add_user("bob@example.com", verified=False)
+    staff = s.platform.accounts.staff
     for attempt in (
-        s.accounts.set_status(target.email, UserStatus.DISABLED, actor=user),
-        s.accounts.lock(target.email, until=s.clock() + timedelta(hours=1), actor=user),
-        s.accounts.mark_verified(target.email, actor=user),
+        staff.set_status(user, target.id, UserStatus.DISABLED, reason=WHY),
+        staff.lock(user, target.id, until=s.clock() + timedelta(hours=1), reason=WHY),
+        staff.verify_email(user, target.id, reason=WHY),
         s.accounts.list_users(user),
     ):
         with pytest.raises(PermissionDenied):
@@ -92,9 +95,8 @@ async def test_support_helps_accounts_but_cannot_hand_out_roles(s: Services) -> 
     support = s.add_user("help@example.com", role=Role.SUPPORT)
     target = s.add_user("bob@example.com")
 
-    locked = await s.accounts.lock(
-        target.email, until=s.clock() + timedelta(hours=1), actor=support
-    )
+    staff = s.platform.accounts.staff
+    locked = await staff.lock(support, target.id, until=s.clock() + timedelta(hours=1), reason=WHY)
     assert locked.locked_until is not None
     made = await s.accounts.create_user(
         email="new@example.com", name="New", password=PASSWORD, role=Role.USER, actor=support
@@ -110,18 +112,17 @@ async def test_support_helps_accounts_but_cannot_hand_out_roles(s: Services) -> 
 async def test_support_cannot_lock_or_disable_a_staff_account(s: Services) -> None:
     support = s.add_user("help@example.com", role=Role.SUPPORT)
     admin = s.add_user("boss@example.com", role=Role.ADMIN)
+    staff = s.platform.accounts.staff
     for attempt in (
-        s.accounts.lock(admin.email, until=s.clock() + timedelta(hours=1), actor=support),
-        s.accounts.set_status(admin.email, UserStatus.DISABLED, actor=support),
+        staff.lock(support, admin.id, until=s.clock() + timedelta(hours=1), reason=WHY),
+        staff.set_status(support, admin.id, UserStatus.DISABLED, reason=WHY),
     ):
         with pytest.raises(PermissionDenied):
             await attempt
     assert s.db.users[admin.id].locked_until is None
     assert s.db.users[admin.id].status is UserStatus.ACTIVE
     assert s.db.audit_events == []
-    locked = await s.accounts.lock(
-        admin.email, until=s.clock() + timedelta(hours=1), actor=OPERATOR
-    )
+    locked = await staff.lock(OPERATOR, admin.id, until=s.clock() + timedelta(hours=1), reason=WHY)
     assert locked.locked_until is not None
 
 

@@ -52,6 +52,8 @@ def test_values_are_read_and_converted() -> None:
         ({"VOICEQR_SPEECH_PROVIDERS": " , "}, "VOICEQR_SPEECH_PROVIDERS"),
         ({"VOICEQR_MAIL_SMTP_SECURITY": "ssl3"}, "VOICEQR_MAIL_SMTP_SECURITY"),
         ({"VOICEQR_STORAGEE": "s3"}, "VOICEQR_STORAGEE"),
+        ({"VOICEQR_VIEW_AS_MINUTES": "0"}, "VOICEQR_VIEW_AS_MINUTES"),
+        ({"VOICEQR_VIEW_AS_MINUTES": "241"}, "VOICEQR_VIEW_AS_MINUTES"),
     ],
 )
 def test_a_wrong_value_names_its_variable(environ: dict[str, str], variable: str) -> None:

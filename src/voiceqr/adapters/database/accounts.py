@@ -24,11 +24,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    column,
     delete,
     func,
     insert,
     or_,
     select,
+    table,
     text,
     update,
 )
@@ -91,7 +93,15 @@ sessions = Table(
     Column("country", String(2), nullable=False, server_default=""),
     Column("method", String(20), nullable=False, server_default="password"),
     Column("reauthenticated_at", DateTimeUTC),
+    # Staff viewing the site as a user, read-only, until a time (no foreign key: a
+    # view on an account deleted meanwhile just ends).
+    Column("viewing_user_id", GUID),
+    Column("viewing_until", DateTimeUTC),
 )
+
+# The deletions waiting on accounts (defined with the rest of deleting accounts, which
+# builds on this module): only what the signed-in lookup joins for the banner.
+_deletions = table("account_deletions", column("user_id", GUID), column("due_at", DateTimeUTC))
 
 # Verification, recovery, activity, two-factor, API keys, social sign-in.
 
@@ -166,7 +176,7 @@ social_identities = Table(
 )
 
 
-def _user(row: RowMapping) -> User:
+def _user(row: RowMapping | dict[str, Any]) -> User:
     values = dict(row)
     values["role"] = Role(values["role"])
     values["status"] = UserStatus(values["status"])
@@ -186,6 +196,20 @@ class SqlUsers(Repository):
 
     async def get(self, user_id: UUID) -> User | None:
         return await self._one(users.c.id == user_id)
+
+    async def get_signed_in(self, user_id: UUID) -> tuple[User, datetime | None] | None:
+        due = _deletions.c.due_at.label("deletion_due_at")
+        query = (
+            select(users, due)
+            .select_from(users.outerjoin(_deletions, _deletions.c.user_id == users.c.id))
+            .where(users.c.id == user_id)
+        )
+        row = await self._first(query)
+        if row is None:
+            return None
+        values = dict(row)
+        due_at: datetime | None = values.pop("deletion_due_at")
+        return _user(values), due_at
 
     async def get_by_email(self, email: str) -> User | None:
         return await self._one(users.c.email == email)

@@ -47,6 +47,24 @@ class SqlSessionStore:
                 .values(reauthenticated_at=at)
             )
 
+    async def start_viewing(self, token_hash: str, *, user_id: UUID, until: datetime) -> None:
+        async with transaction(self._engine) as db:
+            await db.execute(
+                update(sessions)
+                .where(sessions.c.token_hash == token_hash)
+                .values(viewing_user_id=user_id, viewing_until=until)
+            )
+
+    async def stop_viewing(self, token_hash: str) -> bool:
+        c = sessions.c
+        async with transaction(self._engine) as db:
+            ended = await db.execute(
+                update(sessions)
+                .where(c.token_hash == token_hash, c.viewing_user_id.is_not(None))
+                .values(viewing_user_id=None, viewing_until=None)
+            )
+            return bool(ended.rowcount)
+
     async def delete(self, token_hash: str) -> None:
         async with transaction(self._engine) as db:
             await db.execute(delete(sessions).where(sessions.c.token_hash == token_hash))

@@ -16,7 +16,15 @@ from redis.asyncio import Redis
 
 from voiceqr.domain.accounts.sessions import Session
 
-_DATES = ("created_at", "last_seen_at", "expires_at", "idle_expires_at", "reauthenticated_at")
+_DATES = (
+    "created_at",
+    "last_seen_at",
+    "expires_at",
+    "idle_expires_at",
+    "reauthenticated_at",
+    "viewing_until",
+)
+_IDS = ("id", "viewing_user_id")
 
 
 def _encode(session: Session) -> str:
@@ -25,7 +33,8 @@ def _encode(session: Session) -> str:
         value = values[name]
         values[name] = value.isoformat() if value is not None else None
     values["user_id"] = str(session.user_id)
-    values["id"] = str(session.id) if session.id else None
+    for name in _IDS:
+        values[name] = str(values[name]) if values[name] else None
     return json.dumps(values)
 
 
@@ -35,7 +44,8 @@ def _decode(raw: str | bytes) -> Session:
         if values.get(name) is not None:
             values[name] = datetime.fromisoformat(values[name])
     values["user_id"] = UUID(values["user_id"])
-    values["id"] = UUID(values["id"]) if values.get("id") else None
+    for name in _IDS:
+        values[name] = UUID(values[name]) if values.get(name) else None
     return Session(**values)
 
 
@@ -61,16 +71,19 @@ class RedisSessionStore:
         raw = await self._redis.get(self._key(token_hash))
         return None if raw is None else _decode(raw)
 
-    async def _change(self, token_hash: str, **changes: datetime) -> None:
+    async def _change(self, token_hash: str, **changes: datetime | UUID | None) -> Session | None:
+        """Change fields of a stored session; the session as it was, None when gone."""
         key = self._key(token_hash)
         raw = await self._redis.get(key)
         if raw is None:
-            return
+            return None
         session = _decode(raw)
+        was = _decode(raw)
         for name, value in changes.items():
             setattr(session, name, value)
         # XX: a session deleted since it was read (signed out) stays deleted.
         await self._redis.set(key, _encode(session), keepttl=True, xx=True)
+        return was
 
     async def touch(
         self, token_hash: str, *, last_seen_at: datetime, idle_expires_at: datetime
@@ -79,6 +92,15 @@ class RedisSessionStore:
 
     async def mark_reauthenticated(self, token_hash: str, *, at: datetime) -> None:
         await self._change(token_hash, reauthenticated_at=at)
+
+    async def start_viewing(self, token_hash: str, *, user_id: UUID, until: datetime) -> None:
+        await self._change(token_hash, viewing_user_id=user_id, viewing_until=until)
+
+    async def stop_viewing(self, token_hash: str) -> bool:
+        # Read then written, not atomic: two requests at the very end of a view may both
+        # say they ended it (the audit log then has two end rows; nothing else differs).
+        was = await self._change(token_hash, viewing_user_id=None, viewing_until=None)
+        return was is not None and was.viewing_user_id is not None
 
     async def delete(self, token_hash: str) -> None:
         session = await self.get(token_hash)

@@ -1,5 +1,5 @@
-"""Accounts: the operators' changes, sign-in and lockout, sessions, and the owner's
-own changes (name, password, email).
+"""Accounts: creating and listing them, sign-in and lockout, sessions, and the owner's
+own changes (name, password, email). Staff changes to accounts are in `staff.py`.
 
 Every reply that could tell whether an email has an account is the same either way,
 and takes about as long.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from voiceqr.application.accounts.core import quiet_email
@@ -21,8 +22,8 @@ from voiceqr.application.accounts.policy import (
     SignIn,
     hash_token,
 )
-from voiceqr.application.accounts.ports import AccountsUnitOfWork
-from voiceqr.application.accounts.staff import audited_change, new_account
+from voiceqr.application.accounts.staff import new_account
+from voiceqr.application.accounts.view_as import SignedIn, ViewAs, end_view
 from voiceqr.application.shared.audit import record
 from voiceqr.domain.accounts.activity import LoginEvent, SignInMethod
 from voiceqr.domain.accounts.sessions import Session
@@ -35,6 +36,7 @@ from voiceqr.domain.accounts.users import (
     clean_name,
     normalize_email,
 )
+from voiceqr.domain.accounts.view_as import SIGNED_OUT
 from voiceqr.domain.authz import Actor, Permission, require
 from voiceqr.domain.shared.errors import (
     AuthenticationFailed,
@@ -101,54 +103,8 @@ class Accounts(MailedLinks):
         async with self.uow() as uow:
             return await uow.users.get_by_email(normalize_email(email))
 
-    async def set_status(
-        self, email: str, status: UserStatus, *, actor: Actor, ip: str = ""
-    ) -> User:
-        """Disable or re-enable an account; disabling ends its sessions."""
-        action = "user.disable" if status is UserStatus.DISABLED else "user.enable"
-        user = await self._change_by_email(email, action, actor, ip, status=status)
-        if status is UserStatus.DISABLED:
-            await self.sessions.delete_for_user(user.id)
-        return user
-
     def now(self) -> datetime:
         return self.clock()
-
-    async def lock(self, email: str, *, until: datetime | None, actor: Actor, ip: str = "") -> User:
-        """Lock an account by hand until a time (operators; None unlocks); locking ends
-        its sessions."""
-        action = "user.unlock" if until is None else "user.lock"
-        user = await self._change_by_email(email, action, actor, ip, locked_until=until)
-        if until is not None:
-            await self.sessions.delete_for_user(user.id)
-        return user
-
-    async def mark_verified(self, email: str, *, actor: Actor, ip: str = "") -> User:
-        require(actor, Permission.MANAGE_ACCOUNTS)
-        async with self.uow() as uow:
-            user = await _by_email(uow, email)
-        if user.email_verified_at is not None:
-            return user
-        return await self._change_by_email(
-            email, "user.verify", actor, ip, email_verified_at=self.clock()
-        )
-
-    async def _change_by_email(
-        self, email: str, action: str, actor: Actor, ip: str, **changes: object
-    ) -> User:
-        """A staff change to the account with that email (NotFound if none), written to
-        the audit log as `action` in the same transaction. A staff member's account is
-        changed only by those who may give roles: support cannot lock out an admin."""
-
-        async def find(uow: AccountsUnitOfWork) -> User:
-            return await _by_email(uow, email)
-
-        async def change(uow: AccountsUnitOfWork, user: User) -> dict[str, object]:
-            for name, value in changes.items():
-                setattr(user, name, value)
-            return {k: _plain(v) for k, v in changes.items()}
-
-        return await audited_change(self, actor, find, action, ip, change, reason=None)
 
     # --- sign-in (A4, A6, A8, A9) -----------------------------------------------------
 
@@ -296,6 +252,13 @@ class Accounts(MailedLinks):
 
     async def session_user(self, token: str) -> tuple[User, Session] | None:
         """The signed-in user and session, sliding the idle timeout; None when over."""
+        found = await self.signed_in(token)
+        return None if found is None else (found.user, found.session)
+
+    async def signed_in(self, token: str) -> SignedIn | None:
+        """Who the session whose cookie is `token` acts as (the account staff view as,
+        read-only, while a view lasts), with the account's pending deletion from the
+        same query; the idle timeout slides. None when the session is over."""
         token_hash = hash_token(token)
         now = self.clock()
         session = await self.sessions.get(token_hash)
@@ -305,10 +268,10 @@ class Accounts(MailedLinks):
             await self.sessions.delete(token_hash)
             return None
         async with self.uow() as uow:
-            user = await uow.users.get(session.user_id)
+            found = await uow.users.get_signed_in(session.user_id)
         # A lock from failed sign-ins only stops new sign-ins: someone guessing the
         # password must not sign the real owner out. An operator's lock ends sessions.
-        if user is None or user.status is not UserStatus.ACTIVE:
+        if found is None or found[0].status is not UserStatus.ACTIVE:
             await self.sessions.delete(token_hash)
             return None
         if now - session.last_seen_at > timedelta(minutes=1):
@@ -316,13 +279,24 @@ class Accounts(MailedLinks):
             await self.sessions.touch(
                 token_hash, last_seen_at=now, idle_expires_at=min(session.expires_at, now + idle)
             )
-        return user, session
+        user, deletion_due_at = found
+        if session.viewing_user_id is None:
+            return SignedIn(user, session, deletion_due_at)
+        viewed = await ViewAs.sharing(self).viewed(session, now)
+        if viewed is None:  # the view just ended: the staff member is themselves again
+            ended = replace(session, viewing_user_id=None, viewing_until=None)
+            return SignedIn(user, ended, deletion_due_at)
+        return SignedIn(viewed[0], session, viewed[1], viewer=user)
 
     async def user_for_session(self, token: str) -> User | None:
         found = await self.session_user(token)
         return None if found is None else found[0]
 
     async def sign_out(self, token: str) -> None:
+        """End the session (and the staff member's view of a user's pages with it)."""
+        session = await self.sessions.get(hash_token(token))
+        if session is not None and session.viewing_user_id is not None:
+            await end_view(ViewAs.sharing(self), session, SIGNED_OUT)
         await self.sessions.delete(hash_token(token))
 
     async def list_sessions(self, user: User) -> list[Session]:
@@ -438,17 +412,3 @@ class Accounts(MailedLinks):
             )
             await uow.commit()
         return address
-
-
-async def _by_email(uow: AccountsUnitOfWork, email: str) -> User:
-    user = await uow.users.get_by_email(normalize_email(email))
-    if user is None:
-        raise NotFound(f"No account has the email {email}.", code="user_not_found")
-    return user
-
-
-def _plain(value: object) -> object:
-    """A changed field as JSON: times as ISO text, enums as their value."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value) if isinstance(value, UserStatus) else value

@@ -83,6 +83,7 @@ class AccountPolicy:
     email_limit: tuple[int, int] = (5, 3600)  # per account
     # Mailed links per client address: many people can share one (a school, an office).
     address_email_limit: tuple[int, int] = (50, 3600)
+    view_as: timedelta = timedelta(minutes=15)  # how long staff view the site as a user
 
 
 class SecondFactorCheck(Protocol):

@@ -450,7 +450,7 @@ async def audited_change(
     """Run `change` on the account `find` gives, in one transaction with its audit entry
     (the reason, when there is one, and what `change` returns). A staff member's
     account is changed only by those who may give roles: support cannot lock out an
-    admin. The operators' older commands (`Accounts.lock`...) come here too."""
+    admin."""
     require(actor, Permission.MANAGE_ACCOUNTS)
     async with core.uow() as uow:
         user = await find(uow)

@@ -26,9 +26,16 @@ class Session:
     country: str = ""
     method: str = "password"
     reauthenticated_at: datetime | None = None
+    # A staff member viewing the site as this user, read-only, until this time.
+    viewing_user_id: UUID | None = None
+    viewing_until: datetime | None = None
 
     def is_active(self, now: datetime) -> bool:
         return now < self.expires_at and now < self.idle_expires_at
+
+    def is_viewing(self, now: datetime) -> bool:
+        """Whether the session views the site as someone else now (not past its time)."""
+        return self.viewing_until is not None and now < self.viewing_until
 
     def recently_authenticated(self, now: datetime) -> bool:
         """Sensitive changes need a password typed in the last five minutes (A6)."""

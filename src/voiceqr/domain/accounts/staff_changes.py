@@ -30,6 +30,8 @@ FOR_THE_OWNER: Final = {
     "user.force_password_change": "Your password was reset; you choose a new one to sign in",
     "user.sessions_end": "You were signed out everywhere",
     "user.api_keys_revoke": "Your API keys were revoked",
+    "user.view_as": "Support viewed your pages as you see them (read-only)",
+    "user.view_as_end": "Support stopped viewing your pages",
 }
 
 

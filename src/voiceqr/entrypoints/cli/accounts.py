@@ -1,6 +1,8 @@
 """`voiceqr users ...` and `voiceqr sessions ...`: accounts, as the operator at the
-terminal. The staff actions (edit, reset-password, force-password-change) take the
-same `--reason` the backoffice asks for, and are audited with it."""
+terminal. Every change to an account (disable, enable, lock, unlock, verify, edit,
+reset-password, force-password-change, ending sessions) takes the `--reason` the
+backoffice asks for, runs the backoffice's use case, and is audited with it; the
+account's owner reads it on their security page."""
 
 from __future__ import annotations
 
@@ -62,23 +64,41 @@ def list_accounts() -> None:
         typer.echo(_line(user))
 
 
+Reason = Annotated[
+    str, typer.Option("--reason", help="Why (the audit log and the user's security page keep it).")
+]
+
+
 @app.command("disable")
-def disable(email: str) -> None:
+def disable(email: str, reason: Reason) -> None:
     """Disable an account: it cannot sign in, and its sessions end at once."""
-    user = run(lambda p: p.accounts.accounts.set_status(email, UserStatus.DISABLED, actor=OPERATOR))
-    typer.echo(f"disabled {user.email}; its sessions are ended")
+
+    async def work(platform: Platform) -> User:
+        user_id = await _id_of(platform, email)
+        return await platform.accounts.staff.set_status(
+            OPERATOR, user_id, UserStatus.DISABLED, reason=reason
+        )
+
+    typer.echo(f"disabled {run(work).email}; its sessions are ended")
 
 
 @app.command("enable")
-def enable(email: str) -> None:
+def enable(email: str, reason: Reason) -> None:
     """Enable a disabled account again."""
-    user = run(lambda p: p.accounts.accounts.set_status(email, UserStatus.ACTIVE, actor=OPERATOR))
-    typer.echo(f"enabled {user.email}")
+
+    async def work(platform: Platform) -> User:
+        user_id = await _id_of(platform, email)
+        return await platform.accounts.staff.set_status(
+            OPERATOR, user_id, UserStatus.ACTIVE, reason=reason
+        )
+
+    typer.echo(f"enabled {run(work).email}")
 
 
 @app.command("lock")
 def lock(
     email: str,
+    reason: Reason,
     minutes: Annotated[
         int,
         typer.Option(min=1, max=MAX_LOCK_MINUTES, help="How long, in minutes (at most a year)."),
@@ -87,30 +107,34 @@ def lock(
     """Lock an account for a while; its sessions end at once."""
 
     async def work(platform: Platform) -> User:
-        until = platform.accounts.accounts.now() + timedelta(minutes=minutes)
-        return await platform.accounts.accounts.lock(email, until=until, actor=OPERATOR)
+        staff = platform.accounts.staff
+        until = staff.clock() + timedelta(minutes=minutes)
+        return await staff.lock(OPERATOR, await _id_of(platform, email), until=until, reason=reason)
 
     user = run(work)
     typer.echo(f"locked {user.email} until {user.locked_until:%Y-%m-%d %H:%M} UTC")
 
 
 @app.command("unlock")
-def unlock(email: str) -> None:
+def unlock(email: str, reason: Reason) -> None:
     """Lift a lock (from failed sign-ins or an operator)."""
-    user = run(lambda p: p.accounts.accounts.lock(email, until=None, actor=OPERATOR))
-    typer.echo(f"unlocked {user.email}")
+
+    async def work(platform: Platform) -> User:
+        user_id = await _id_of(platform, email)
+        return await platform.accounts.staff.unlock(OPERATOR, user_id, reason=reason)
+
+    typer.echo(f"unlocked {run(work).email}")
 
 
 @app.command("verify")
-def verify(email: str) -> None:
+def verify(email: str, reason: Reason) -> None:
     """Mark an account's email as verified by hand."""
-    user = run(lambda p: p.accounts.accounts.mark_verified(email, actor=OPERATOR))
-    typer.echo(f"verified {user.email}")
 
+    async def work(platform: Platform) -> User:
+        user_id = await _id_of(platform, email)
+        return await platform.accounts.staff.verify_email(OPERATOR, user_id, reason=reason)
 
-Reason = Annotated[
-    str, typer.Option("--reason", help="Why (the audit log and the user's security page keep it).")
-]
+    typer.echo(f"verified {run(work).email}")
 
 
 async def _id_of(platform: Platform, email: str) -> UUID:

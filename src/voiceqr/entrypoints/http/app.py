@@ -21,6 +21,7 @@ from litestar.types import PathType
 from voiceqr.bootstrap import Platform
 from voiceqr.entrypoints.http.features import FEATURES
 from voiceqr.entrypoints.http.kit.api_requests import JsonApiRequests
+from voiceqr.entrypoints.http.kit.auth import STOP_VIEWING_PATH, read_only_while_viewing, signed_in
 from voiceqr.entrypoints.http.kit.json_bodies import JSONBodyRequest
 from voiceqr.entrypoints.http.kit.openapi import ClosedStructSchemas, document_problems
 from voiceqr.entrypoints.http.kit.problems import EXCEPTION_HANDLERS
@@ -71,6 +72,7 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
         route_handlers=[api, *pages, static],
         dependencies={"platform": Provide(lambda: platform, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_request=read_only_while_viewing(platform),
         template_config=TemplateConfig(
             directory=HERE / "templates",
             engine=JinjaTemplateEngine,
@@ -105,9 +107,12 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
 
 
 def _template_globals(platform: Platform) -> Callable[[JinjaTemplateEngine], None]:
-    """Give every template the configured sign-in providers (the sign-in page's buttons)."""
+    """Give every template the configured sign-in providers (the sign-in page's buttons),
+    and the layout the request's session as resolved (its view-as and deletion banners)."""
 
     def register(engine: JinjaTemplateEngine) -> None:
         engine.engine.globals["social_providers"] = platform.accounts.social_sign_in.providers
+        engine.engine.globals["signed_in"] = signed_in
+        engine.engine.globals["stop_viewing_path"] = STOP_VIEWING_PATH
 
     return register

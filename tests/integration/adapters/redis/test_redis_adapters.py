@@ -100,6 +100,25 @@ async def test_sessions_add_get_touch_reauthenticate_delete(store: RedisSessionS
     assert await store.list_for_user(user) == [remembered]
 
 
+async def test_a_session_views_as_a_user_until_a_time_and_stops_once(
+    store: RedisSessionStore,
+) -> None:
+    session = make_session(uuid7(), "v" * 64)
+    await store.add(session)
+    viewed, until = uuid7(), NOW + timedelta(minutes=15, microseconds=3)
+
+    await store.start_viewing(session.token_hash, user_id=viewed, until=until)
+
+    assert await store.get(session.token_hash) == dataclasses.replace(
+        session, viewing_user_id=viewed, viewing_until=until
+    )
+    assert await store.stop_viewing(session.token_hash) is True
+    assert await store.stop_viewing(session.token_hash) is False
+    assert await store.stop_viewing("z" * 64) is False
+    assert await store.get("z" * 64) is None  # stopping an absent session creates nothing
+    assert await store.get(session.token_hash) == session
+
+
 async def test_sessions_list_and_end_a_users_sessions(store: RedisSessionStore) -> None:
     user, other = uuid7(), uuid7()
     oldest = make_session(user, "1" * 64, last_seen_at=NOW - timedelta(hours=2))

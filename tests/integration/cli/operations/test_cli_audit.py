@@ -37,7 +37,7 @@ def test_operator_account_actions_are_listed_by_voiceqr_audit(env: dict[str, str
     )
     assert code == 0, out
     for command in ("disable", "enable", "lock", "unlock"):
-        code, out = invoke(env, "users", command, "ann@example.com")
+        code, out = invoke(env, "users", command, "ann@example.com", "--reason", "a test")
         assert code == 0, out
 
     code, out = invoke(env, "audit")

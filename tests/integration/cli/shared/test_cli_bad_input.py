@@ -79,7 +79,9 @@ def generate(
 def test_locking_an_account_for_a_huge_number_of_minutes_is_refused_naming_the_maximum(
     env: dict[str, str],
 ) -> None:
-    line = refused(env, "users", "lock", "ops@example.com", "--minutes", str(10**12))
+    line = refused(
+        env, "users", "lock", "ops@example.com", "--minutes", str(10**12), "--reason", "x"
+    )
     assert "--minutes" in line
     assert str(MAX_LOCK_MINUTES) in line
     assert MAX_LOCK_MINUTES == 365 * 24 * 60
@@ -88,10 +90,11 @@ def test_locking_an_account_for_a_huge_number_of_minutes_is_refused_naming_the_m
 @pytest.mark.parametrize(
     "args",
     [
-        ["users", "lock", "ops@example.com", "--minutes", "0"],
-        ["users", "lock", "ops@example.com", "--minutes", "-5"],
-        ["users", "lock", "ops@example.com", "--minutes", "ten"],
+        ["users", "lock", "ops@example.com", "--minutes", "0", "--reason", "x"],
+        ["users", "lock", "ops@example.com", "--minutes", "-5", "--reason", "x"],
+        ["users", "lock", "ops@example.com", "--minutes", "ten", "--reason", "x"],
         ["users", "lock"],
+        ["users", "disable", "ops@example.com"],
         ["generations", "retry", "not-a-uuid"],
         ["generations", "retry"],
         ["generations", "cancel", "not-a-uuid"],
@@ -169,7 +172,9 @@ def test_account_commands_refuse_control_characters_on_both_engines(
     assert "control character" in refused(
         on_engine, "users", "create", "new@example.com", "--name", "N\x00", "--password-stdin"
     )
-    assert "control character" in refused(on_engine, "users", "disable", "ops\x00@example.com")
+    assert "control character" in refused(
+        on_engine, "users", "disable", "ops\x00@example.com", "--reason", "x"
+    )
     assert "control character" in refused(on_engine, "audit", "--actor", "ops\x00@example.com")
     assert "ops@example.com" in ok(on_engine, "users", "list")
 

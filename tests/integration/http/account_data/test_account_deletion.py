@@ -14,7 +14,13 @@ from uuid import UUID
 import pytest
 
 from tests.integration.account_rows import rows_naming
-from tests.integration.http_helpers import Agent, RunningApp, assert_problem, wait_until_finished
+from tests.integration.http_helpers import (
+    BROWSER,
+    Agent,
+    RunningApp,
+    assert_problem,
+    wait_until_finished,
+)
 from voiceqr.domain.accounts.users import Role
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -155,6 +161,34 @@ async def test_the_owner_asks_from_the_profile_and_keeps_the_account(
     assert kept.status_code == 303
     assert (await emma.get("/api/v1/me/deletion")).status_code == 404
     assert (await app.anonymous.get(f"/p/{made['public_code']}")).status_code == 200
+
+
+async def test_every_signed_in_page_says_when_the_account_goes_and_offers_to_keep_it(
+    app: RunningApp,
+) -> None:
+    flo = await app.new_user("flo@example.com")
+    plain = await flo.open_form("/generations")
+    assert 'id="deletion-banner"' not in plain.text
+    assert (await flo.post("/api/v1/me/deletion")).status_code == 202
+    due = (await flo.get("/api/v1/me/deletion")).json()["due_at"][:10]
+
+    for url in (
+        "/generations",
+        "/generations/new",
+        "/voices",
+        "/analytics",
+        "/security",
+        "/support",
+    ):
+        page = await flo.open_form(url)
+        assert 'id="deletion-banner"' in page.text, url
+        assert f"will be deleted on {due}" in page.text, url
+        assert 'action="/profile/keep"' in page.text, url
+    assert 'id="deletion-banner"' not in (await app.anonymous.get("/signin", headers=BROWSER)).text
+
+    kept = await flo.post_form("/profile/keep", {}, form=await flo.open_form("/voices"))
+    assert kept.status_code == 303
+    assert 'id="deletion-banner"' not in (await flo.open_form("/generations")).text
 
 
 async def test_the_owner_needs_a_recent_password_and_another_user_cannot_keep_it(

@@ -20,7 +20,6 @@ from tests.integration.http.accounts.accounts_api import (
 )
 from tests.integration.http_helpers import PASSWORD, RunningApp, assert_problem
 from voiceqr.domain.accounts.users import UserStatus
-from voiceqr.domain.authz import OPERATOR
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 # --- profile: email and password (P1, A3) ---------------------------------------------------
@@ -146,14 +145,14 @@ async def test_disabling_an_account_ends_its_sessions_and_sign_in(app: RunningAp
     app.create_user(email)
     first, second = await signed_in(app, email), await signed_in(app, email)
 
-    app.call(app.platform.accounts.accounts.set_status, email, UserStatus.DISABLED, actor=OPERATOR)
+    app.operator_sets_status(email, UserStatus.DISABLED)
 
     for agent in (first, second):
         assert_problem(await agent.get("/api/v1/me"), 401)
     disabled = assert_problem(await login(app, email), 401, "bad_credentials")
     assert disabled == assert_problem(await login(app, email, "wrong guess"), 401)
 
-    app.call(app.platform.accounts.accounts.set_status, email, UserStatus.ACTIVE, actor=OPERATOR)
+    app.operator_sets_status(email, UserStatus.ACTIVE)
     assert (await login(app, email)).status_code == 200
 
 
@@ -183,12 +182,7 @@ async def test_an_operator_lock_ends_the_sessions(app: RunningApp, clock: Clock)
     app.create_user(email)
     agent = await signed_in(app, email)
 
-    app.call(
-        app.platform.accounts.accounts.lock,
-        email,
-        until=clock() + timedelta(hours=1),
-        actor=OPERATOR,
-    )
+    app.operator_locks(email, clock() + timedelta(hours=1))
 
     assert_problem(await agent.get("/api/v1/me"), 401)
     assert_problem(await login(app, email), 401, "account_locked")

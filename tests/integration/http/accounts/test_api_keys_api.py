@@ -25,7 +25,6 @@ from tests.integration.http_helpers import (
     running_app,
 )
 from voiceqr.domain.accounts.users import Role, User, UserStatus
-from voiceqr.domain.authz import OPERATOR
 from voiceqr.settings import Auth, Settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -280,12 +279,7 @@ async def test_a_disabled_account_s_keys_stop_working(app: RunningApp) -> None:
     assert alice.user is not None
     key = await make_key(alice, "read")
 
-    app.call(
-        app.platform.accounts.accounts.set_status,
-        alice.user.email,
-        UserStatus.DISABLED,
-        actor=OPERATOR,
-    )
+    app.operator_sets_status(alice.user.email, UserStatus.DISABLED)
 
     assert_problem(
         await app.anonymous.get("/api/v1/me", headers=bearer(key["key"])), 401, "api_key_invalid"

@@ -348,12 +348,7 @@ async def test_a_disabled_account_cannot_sign_in_with_google(
     mock_provider.set_user("google-gus", email="gus@example.com", email_verified=True)
     _, back = await social_sign_in(app, mock_provider, "google-gus")
     assert back.status_code == 302
-    app.call(
-        app.platform.accounts.accounts.set_status,
-        "gus@example.com",
-        UserStatus.DISABLED,
-        actor=OPERATOR,
-    )
+    app.operator_sets_status("gus@example.com", UserStatus.DISABLED)
 
     visitor, back = await social_sign_in(app, mock_provider, "google-gus")
     assert_problem(back, 401, "account_unavailable")

@@ -13,6 +13,7 @@ from voiceqr.entrypoints.http.accounts import (
     security_pages,
     two_factor_api,
     two_factor_pages,
+    view_as_pages,
 )
 from voiceqr.entrypoints.http.kit.auth import current_session, current_user, optional_user
 
@@ -38,6 +39,7 @@ _pages = Router(
         pages.signin_page,
         pages.signin_submit,
         pages.signout,
+        view_as_pages.stop_viewing,
         pages.signup_page,
         pages.signup_submit,
         pages.check_email_page,

@@ -95,6 +95,7 @@ pages_router = Router(
                 users_pages.admin_create_user,
                 users_pages.admin_user,
                 users_pages.admin_user_action,
+                users_pages.admin_view_as,
                 users_pages.admin_user_timeline,
                 users_pages.admin_incident,
                 users_pages.admin_incident_tool,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
@@ -21,6 +22,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 
 from voiceqr.application.accounts.policy import Client
+from voiceqr.application.accounts.view_as import SignedIn
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.api_keys import Scope
 from voiceqr.domain.accounts.sessions import Session
@@ -84,16 +86,52 @@ def client_of(request: Request[Any, Any, Any], platform: Platform) -> Client:
     return Client(ip=ip, user_agent=request.headers.get("user-agent", "")[:500], country=country)
 
 
-async def _resolve(
-    request: Request[Any, Any, Any], platform: Platform
-) -> tuple[User, Session] | None:
+async def _resolve(request: Request[Any, Any, Any], platform: Platform) -> SignedIn | None:
     if SESSION_STATE_KEY in request.state:
-        found: tuple[User, Session] | None = request.state[SESSION_STATE_KEY]
+        found: SignedIn | None = request.state[SESSION_STATE_KEY]
         return found
     token = request.cookies.get(SESSION_COOKIE)
-    found = await platform.accounts.accounts.session_user(token) if token else None
+    found = await platform.accounts.accounts.signed_in(token) if token else None
     request.state[SESSION_STATE_KEY] = found
     return found
+
+
+def signed_in(request: Request[Any, Any, Any]) -> SignedIn | None:
+    """The request's session as resolved already (the layout's banners); no lookup."""
+    found: SignedIn | None = request.state.get(SESSION_STATE_KEY)
+    return found
+
+
+# While staff view as a user, these still work: stopping the view, and signing out.
+STOP_VIEWING_PATH = "/view-as/stop"
+_ALLOWED_WHILE_VIEWING = frozenset({STOP_VIEWING_PATH, "/signout", "/api/v1/auth/logout"})
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def read_only_while_viewing(platform: Platform) -> Callable[[Request[Any, Any, Any]], Any]:
+    """An app-wide hook: while staff view as a user, every change is refused (403),
+    pages and API alike, whatever the route; only stopping and signing out work.
+
+    It looks the session up only for a change sent with a session cookie, which the
+    route would look up anyway; reads and anonymous requests cost nothing more.
+    """
+
+    async def refuse_changes(request: Request[Any, Any, Any]) -> None:
+        if request.method in _SAFE_METHODS or request.url.path in _ALLOWED_WHILE_VIEWING:
+            return
+        if SESSION_COOKIE not in request.headers.get("cookie", ""):
+            return
+        if _bearer_token(request) is not None:
+            return  # an API key acts as its own account, never through the session's view
+        found = await _resolve(request, platform)
+        if found is not None and found.read_only:
+            raise PermissionDenied(
+                f"Nothing can be changed: read-only while viewing as {found.user.name}. "
+                "Stop viewing to act as yourself again.",
+                code="viewing_read_only",
+            )
+
+    return refuse_changes
 
 
 def api_key_scopes(**by_method: Scope) -> dict[str, Any]:
@@ -153,7 +191,7 @@ async def _caller(
         _require_scope(request, by_key[1])
         return by_key
     found = await _resolve(request, platform)
-    return None if found is None else (found[0], None)
+    return None if found is None else (found.user, None)
 
 
 async def _signed_in_caller(
@@ -172,7 +210,7 @@ async def session_user(request: Request[Any, Any, Any], platform: Platform) -> U
     if SESSION_COOKIE not in request.headers.get("cookie", ""):
         return None
     found = await _resolve(request, platform)
-    return None if found is None else found[0]
+    return None if found is None else found.user
 
 
 async def optional_user(
@@ -207,7 +245,7 @@ async def current_session(
     found = await _resolve(request, platform)
     if found is None:
         raise NotAuthorizedException("Sign in first.")
-    return found[1]
+    return found.session
 
 
 def staff(*permissions: Permission) -> Provide:
@@ -219,6 +257,14 @@ def staff(*permissions: Permission) -> Provide:
         request: Request[Any, Any, Any], platform: NamedDependency[Platform]
     ) -> User:
         user, key_scopes = await _signed_in_caller(request, platform)
+        viewing = signed_in(request) if key_scopes is None else None
+        if viewing is not None and viewing.read_only:
+            # The backoffice acts as the staff member, never as the viewed user; and a
+            # view stays read-only: so it is closed until the view is stopped.
+            raise PermissionDenied(
+                f"You are viewing the site as {user.name}; stop viewing to use the backoffice.",
+                code="viewing_read_only",
+            )
         if not any(can(user, permission) for permission in permissions):
             if user.role is Role.USER:
                 raise PermissionDeniedException("Only administrators can do this.")

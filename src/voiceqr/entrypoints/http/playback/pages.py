@@ -24,7 +24,7 @@ from voiceqr.entrypoints.http.kit.auth import current_user
 from voiceqr.entrypoints.http.kit.forms import page
 from voiceqr.entrypoints.http.kit.headers import NO_STORE
 from voiceqr.entrypoints.http.playback.schemas import listen_through_out
-from voiceqr.entrypoints.http.playback.visits import visit_of
+from voiceqr.entrypoints.http.playback.visits import counted_visit
 
 # The page counts a scan each time it is served, so no one may keep it (not the browser
 # cache, not a CDN); the audio it points to is cached for good (see media.py).
@@ -39,7 +39,9 @@ async def playback_page(
 ) -> ASGIResponse:
     """The page a printed QR code opens; counts the scan (410 once its owner deleted it)."""
     try:
-        shown = await platform.playback.playback.scan(code, await visit_of(request, platform))
+        playback = platform.playback.playback
+        visit = await counted_visit(request, platform)
+        shown = await (playback.page(code) if visit is None else playback.scan(code, visit))
     except Gone as gone:
         removed = page("playback/playback_removed.html", 410, account_deleted=gone.code == ACCOUNT)
         return removed.to_asgi_response(None, request)

@@ -8,7 +8,7 @@ from litestar import Request
 
 from voiceqr.application.playback.playback import Visit
 from voiceqr.bootstrap import Platform
-from voiceqr.entrypoints.http.kit.auth import client_of, session_user
+from voiceqr.entrypoints.http.kit.auth import client_of, session_user, signed_in
 
 
 async def visit_of(request: Request[Any, Any, Any], platform: Platform) -> Visit:
@@ -28,3 +28,11 @@ async def visit_of(request: Request[Any, Any, Any], platform: Platform) -> Visit
         placement=query.get("p"),
         viewer_id=viewer.id if viewer is not None else None,
     )
+
+
+async def counted_visit(request: Request[Any, Any, Any], platform: Platform) -> Visit | None:
+    """The visit to count; None while staff view the site as a user: their visit is
+    neither the user's own view nor a scan by someone else, so it is not counted."""
+    visit = await visit_of(request, platform)
+    viewing = signed_in(request)  # resolved by `visit_of` when there is a session
+    return None if viewing is not None and viewing.read_only else visit

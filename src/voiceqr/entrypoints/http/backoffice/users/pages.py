@@ -9,12 +9,14 @@ a 4xx status; a done one comes back to it with a notice.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -35,7 +37,7 @@ from voiceqr.entrypoints.http.backoffice.users.actions import (
     run_incident_tool,
 )
 from voiceqr.entrypoints.http.backoffice.users.views import user_query
-from voiceqr.entrypoints.http.kit.auth import client_address
+from voiceqr.entrypoints.http.kit.auth import client_address, signed_in
 from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status
 from voiceqr.entrypoints.http.kit.problems import status_of
 
@@ -102,6 +104,10 @@ async def _user_page(
         now=platform.accounts.accounts.now(),
         roles=[str(r) for r in Role],
         may_change_roles=can(staff, Permission.CHANGE_ROLES),
+        may_view_as=can(staff, Permission.VIEW_AS_USER)
+        and profile.user.role is Role.USER
+        and profile.user.id != staff.id,
+        view_as_minutes=platform.accounts.view_as.length // timedelta(minutes=1),
         fields=fields or {},
         notice=notice,
         error=error,
@@ -201,6 +207,40 @@ async def admin_user_action(
             status=status,
         )
     return Redirect(f"/admin/users/{user_id}?done={action}", status_code=303)
+
+
+@post("/admin/users/{user_id:uuid}/view-as", status_code=303)
+async def admin_view_as(
+    request: Request[Any, Any, Any],
+    user_id: FromPath[UUID],
+    data: Form,
+    staff: NamedDependency[User],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    """Start viewing the site as the user, read-only: their History is the first page."""
+    fields = {k: v for k, v in data.items() if k != "_csrf_token"}
+    session = signed_in(request)  # resolved by the staff guard; pages have no API keys
+    if session is None:
+        raise NotAuthorizedException("Sign in first.")
+    try:
+        await platform.accounts.view_as.start(
+            staff,
+            session.session,
+            user_id,
+            reason=fields.get("reason", ""),
+            ip=client_address(request, platform),
+        )
+    except DomainError as exc:
+        status = refusal_status(exc, _SHOWN_ON_PAGE)
+        return await _user_page(
+            platform,
+            staff,
+            user_id,
+            error=exc.message,
+            fields={**fields, "action": "view-as"},
+            status=status,
+        )
+    return Redirect("/generations", status_code=303)
 
 
 @get("/admin/users/{user_id:uuid}/timeline")
