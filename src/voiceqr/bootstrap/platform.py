@@ -33,6 +33,9 @@ from voiceqr.application.accounts.timeline import (
 from voiceqr.application.accounts.two_factor import TwoFactor
 from voiceqr.application.analytics.dashboards import Dashboards
 from voiceqr.application.analytics.rollups import RollUps
+from voiceqr.application.compliance.acceptances import Acceptances
+from voiceqr.application.compliance.documents import LegalDocuments
+from voiceqr.application.compliance.timeline import LegalAcceptances
 from voiceqr.application.generations.batch import GenerationBatches
 from voiceqr.application.generations.failures import GenerationFailures
 from voiceqr.application.generations.generations import Generations
@@ -55,9 +58,11 @@ from voiceqr.application.voices.engagement import VoiceEngagement
 from voiceqr.application.voices.gallery import VoiceGallery, VoiceSpec
 from voiceqr.application.voices.samples import VoiceSamples
 from voiceqr.bootstrap.backends import Adapters, Backends, choose, secret_key
+from voiceqr.bootstrap.legal import default_legal_texts
 from voiceqr.bootstrap.facades import (
     AccountsFeature,
     AnalyticsFeature,
+    ComplianceFeature,
     GenerationsFeature,
     MailFeature,
     OperationsFeature,
@@ -92,6 +97,7 @@ class Platform:
     mail: MailFeature
     operations: OperationsFeature
     support: SupportFeature
+    compliance: ComplianceFeature
     account_deletions: AccountDeletions
     account_exports: AccountExports
     default_voices: tuple[VoiceSpec, ...]
@@ -143,6 +149,8 @@ class Platform:
         if self.embedded:
             await self.upgrade_database()
             await self.voices.seed(self.default_voices)  # the gallery logs what it adds
+            # A first version of the terms and privacy policy, so sign-up links to text.
+            await self.compliance.documents.seed(default_legal_texts())
         broker = self._backends.broker
         broker.is_worker_process = worker
         try:
@@ -244,6 +252,8 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
     )
     to_playback_page = partial(playback_url, settings)
     help_desk = HelpDesk(uow=uow, clock=clock)
+    legal_documents = LegalDocuments(uow=uow, clock=clock)
+    acceptances = Acceptances(uow=uow, documents=legal_documents, clock=clock)
     playback = Playback(
         uow=uow,
         storage=storage,
@@ -277,6 +287,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
                     MailSent(uow),
                     StaffActions(uow),
                     TicketsOpened(uow),
+                    LegalAcceptances(uow),
                 ),
             ),
         ),
@@ -343,6 +354,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
                 clock=clock,
             ),
         ),
+        compliance=ComplianceFeature(documents=legal_documents, acceptances=acceptances),
         account_deletions=AccountDeletions(
             uow=uow,
             sessions=chosen.session_store,
@@ -363,6 +375,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
             clock=clock,
             playback_url=to_playback_page,
             tickets=help_desk.tickets_for_export,
+            acceptances=acceptances.of_user,
         ),
         default_voices=chosen.default_voices,
         _backends=chosen,

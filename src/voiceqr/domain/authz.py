@@ -40,6 +40,7 @@ class Permission(StrEnum):
     MANAGE_VOICES = "voices.manage"  # create, change, hide, delete; see hidden ones
     MODERATE_REVIEWS = "voices.reviews.moderate"  # hide and show voice reviews; see hidden ones
     HANDLE_TICKETS = "support.tickets"  # the support queue: read, answer, assign, close
+    PUBLISH_LEGAL = "legal.publish"  # publish new versions of the terms and privacy policy
 
 
 _SUPPORT = frozenset(

@@ -57,7 +57,7 @@ async def test_the_archive_holds_the_json_the_readme_every_mp3_and_every_qr_code
     assert {f"audio/{c}.mp3" for c in codes} <= names
     assert {f"qr/{c}.svg" for c in codes} <= names
     document = json.loads(archive.read("account.json"))
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
     assert document["account"]["email"] == "ann@example.com"
     assert document["sessions"] == []
     ready = await s.platform.account_exports.of(ann, export.id)

@@ -11,7 +11,9 @@ from collections.abc import Callable
 from voiceqr.application.accounts.core import AccountsCore
 from voiceqr.application.accounts.policy import Client
 from voiceqr.application.accounts.ports import AccountsUnitOfWork
+from voiceqr.application.compliance.acceptances import accept_live_documents
 from voiceqr.domain.accounts.tokens import TokenPurpose
+from voiceqr.domain.compliance.documents import AcceptanceWay
 from voiceqr.domain.accounts.users import (
     Role,
     User,
@@ -71,6 +73,8 @@ class MailedLinks(AccountsCore):
                 password_changed_at=now,
             )
             await uow.users.add(user)
+            # The tick box accepted the versions in force now: recorded with the account.
+            await accept_live_documents(uow, user.id, AcceptanceWay.SIGNUP, now)
             await self._send_verification(uow, user)
             await uow.commit()
 
