@@ -58,7 +58,6 @@ from voiceqr.application.voices.engagement import VoiceEngagement
 from voiceqr.application.voices.gallery import VoiceGallery, VoiceSpec
 from voiceqr.application.voices.samples import VoiceSamples
 from voiceqr.bootstrap.backends import Adapters, Backends, choose, secret_key
-from voiceqr.bootstrap.legal import default_legal_texts
 from voiceqr.bootstrap.facades import (
     AccountsFeature,
     AnalyticsFeature,
@@ -69,6 +68,7 @@ from voiceqr.bootstrap.facades import (
     PlaybackFeature,
     SupportFeature,
 )
+from voiceqr.bootstrap.legal import default_legal_texts
 from voiceqr.domain.generations.generation import RetryPolicy
 from voiceqr.domain.generations.previews import DailyAllowance
 from voiceqr.domain.operations.failure_monitoring import AlertPolicy

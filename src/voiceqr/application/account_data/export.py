@@ -29,8 +29,8 @@ from voiceqr.application.shared.ports import AudioRange, AudioStorage, QrRendere
 from voiceqr.application.support.tickets import TicketThread
 from voiceqr.domain.account_data.export import SCHEMA_VERSION, AccountExport, ExportStatus
 from voiceqr.domain.accounts.users import User
-from voiceqr.domain.compliance.documents import Acceptance
 from voiceqr.domain.authz import Actor
+from voiceqr.domain.compliance.documents import Acceptance
 from voiceqr.domain.generations.generation import scanned_url
 from voiceqr.domain.shared.errors import Conflict, NotFound
 from voiceqr.domain.shared.ids import uuid7

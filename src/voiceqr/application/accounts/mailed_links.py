@@ -13,7 +13,6 @@ from voiceqr.application.accounts.policy import Client
 from voiceqr.application.accounts.ports import AccountsUnitOfWork
 from voiceqr.application.compliance.acceptances import accept_live_documents
 from voiceqr.domain.accounts.tokens import TokenPurpose
-from voiceqr.domain.compliance.documents import AcceptanceWay
 from voiceqr.domain.accounts.users import (
     Role,
     User,
@@ -22,6 +21,7 @@ from voiceqr.domain.accounts.users import (
     clean_name,
     normalize_email,
 )
+from voiceqr.domain.compliance.documents import AcceptanceWay
 from voiceqr.domain.shared.errors import (
     ValidationError,
 )

@@ -213,7 +213,9 @@ class Acceptance:
     how: AcceptanceWay
 
 
-def accepted(user_id: UUID, document: LegalDocument, how: AcceptanceWay, now: datetime) -> Acceptance:
+def accepted(
+    user_id: UUID, document: LegalDocument, how: AcceptanceWay, now: datetime
+) -> Acceptance:
     return Acceptance(uuid7(), user_id, document.kind, document.version, now, how)
 
 

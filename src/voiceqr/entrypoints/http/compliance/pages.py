@@ -40,7 +40,9 @@ def _document_pages(kind: DocumentKind) -> tuple[Any, Any]:
     """The page of the version in force, and the page of version N."""
 
     @get(f"/{kind}", name=f"{kind}_page")
-    async def live(request: Request[Any, Any, Any], platform: NamedDependency[Platform]) -> Template:
+    async def live(
+        request: Request[Any, Any, Any], platform: NamedDependency[Platform]
+    ) -> Template:
         return await _document_page(request, platform, kind, None)
 
     @get(f"/{kind}/versions/{{version:int}}", name=f"{kind}_version_page")
@@ -78,7 +80,7 @@ async def _accept_page(
 async def accept_page(
     user: NamedDependency[User],
     platform: NamedDependency[Platform],
-    next: FromQuery[str] = "",  # noqa: A002  (the query parameter's name)
+    next: FromQuery[str] = "",
 ) -> Response[Any]:
     return await _accept_page(platform, user, safe_next(next))
 
@@ -90,9 +92,7 @@ async def accept_submit(
     """Accept the versions the page showed (their numbers come back with the form)."""
     target = safe_next(data.get("next"))
     try:
-        versions = {
-            kind: int(data[str(kind)]) for kind in DocumentKind if data.get(str(kind), "")
-        }
+        versions = {kind: int(data[str(kind)]) for kind in DocumentKind if data.get(str(kind), "")}
     except ValueError:
         raise ValidationError("The form names no version; reload the page.") from None
     try:

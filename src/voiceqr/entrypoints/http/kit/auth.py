@@ -25,8 +25,8 @@ from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.api_keys import Scope
 from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.users import User
-from voiceqr.domain.compliance.documents import TermsNotAccepted
 from voiceqr.domain.authz import Permission, Role, can
+from voiceqr.domain.compliance.documents import TermsNotAccepted
 from voiceqr.domain.shared.errors import PermissionDenied
 from voiceqr.entrypoints.http.kit.problems import accept_terms_first
 
@@ -172,9 +172,12 @@ async def _signed_in_caller(
     if found is None:
         raise NotAuthorizedException("Sign in first.")
     user, key_scopes = found
-    if key_scopes is None and not request.route_handler.opt.get(BEFORE_ACCEPTING):
-        if await platform.compliance.acceptances.still_to_accept(user.id):
-            raise TermsNotAccepted()
+    if (
+        key_scopes is None
+        and not request.route_handler.opt.get(BEFORE_ACCEPTING)
+        and await platform.compliance.acceptances.still_to_accept(user.id)
+    ):
+        raise TermsNotAccepted()
     return found
 
 

@@ -67,9 +67,7 @@ def upgrade() -> None:
         "legal_acceptances",
         ["user_id", "kind", "version"],
     )
-    op.create_index(
-        "ix_legal_acceptances_kind_version", "legal_acceptances", ["kind", "version"]
-    )
+    op.create_index("ix_legal_acceptances_kind_version", "legal_acceptances", ["kind", "version"])
 
 
 def downgrade() -> None:
