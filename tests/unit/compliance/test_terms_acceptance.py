@@ -56,7 +56,8 @@ async def test_only_admins_publish_and_each_publication_is_audited_with_its_reas
         await documents.publish(
             admin, TERMS, text="T", summary="", effective_on=TODAY, material=False, reason=" "
         )
-    assert s.db.legal_documents == [] and s.db.audit_events == []
+    assert s.db.legal_documents == []
+    assert s.db.audit_events == []
     published = await documents.publish(
         admin, TERMS, text="T", summary="", effective_on=TODAY, material=True, reason="Launch"
     )
@@ -66,7 +67,8 @@ async def test_only_admins_publish_and_each_publication_is_audited_with_its_reas
         "boss@example.com",
         "Launch",
     )
-    assert event.details["sha256"] == published.sha256 and event.details["version"] == 1
+    assert event.details["sha256"] == published.sha256
+    assert event.details["version"] == 1
 
 
 async def test_signing_up_records_the_terms_and_privacy_in_force_with_the_account(

@@ -84,9 +84,7 @@ async def test_each_users_latest_version_and_the_counts_per_version(
         await uow.legal_documents.add(second)
         await uow.legal_acceptances.add(accepted(ann.id, first, AcceptanceWay.SIGNUP, NOW))
         later = NOW + timedelta(days=1)
-        await uow.legal_acceptances.add(
-            accepted(ann.id, second, AcceptanceWay.REACCEPTANCE, later)
-        )
+        await uow.legal_acceptances.add(accepted(ann.id, second, AcceptanceWay.REACCEPTANCE, later))
         await uow.legal_acceptances.add(accepted(bob.id, first, AcceptanceWay.SOCIAL_SIGNUP, NOW))
         await uow.commit()
     async with uows() as uow:
