@@ -71,7 +71,8 @@ def test_an_operator_publishes_a_material_version_from_a_file(
     assert f"next: version 2 from {on}" in out
     documents, events = stored(env)
     [published] = [d for d in documents if d.version == 2 and d.kind == "terms"]
-    assert published.material and published.text == "# Terms\n\nWe keep audio for a year."
+    assert published.material
+    assert published.text == "# Terms\n\nWe keep audio for a year."
     [event] = events
     assert event.actor == "cli"
     assert event.details["reason"] == "How long audio is kept"
