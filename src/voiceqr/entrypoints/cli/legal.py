@@ -10,6 +10,7 @@ import typer
 
 from voiceqr.application.compliance.documents import PublicDocument, VersionRow
 from voiceqr.bootstrap import Platform
+from voiceqr.bootstrap.legal import default_legal_texts
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.compliance.documents import (
     DocumentKind,
@@ -81,6 +82,14 @@ def publish(
         f"{document.effective_on:%Y-%m-%d}{' (material)' if document.material else ''}, "
         f"sha256 {document.sha256}"
     )
+
+
+@app.command("seed")
+def seed() -> None:
+    """Publish the default first version of each document that has none (not material;
+    the embedded platform does this when it starts)."""
+    added = run(lambda p: p.compliance.documents.seed(default_legal_texts()))
+    echo_lines(added, lambda d: f"published {d.kind} version 1", none="nothing to add")
 
 
 @app.command("list")

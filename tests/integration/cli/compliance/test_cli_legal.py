@@ -106,3 +106,12 @@ def test_a_bad_publication_is_refused_with_a_message_and_writes_nothing(
     documents, events = stored(env)
     assert [d.version for d in documents if d.kind == "terms"] == [1]
     assert events == []
+
+
+def test_seeding_adds_a_first_version_only_where_none_exists(env: dict[str, str]) -> None:
+    code, out = invoke(env, "legal", "seed")
+    assert code == 0, out
+    assert out.strip() == "nothing to add"  # the embedded platform seeded both at start
+    code, out = invoke(env, "legal", "show", "privacy")
+    assert code == 0
+    assert "Privacy policy, version 1" in out
