@@ -160,3 +160,20 @@ async def test_acceptances_show_on_the_timeline_and_go_with_the_account(s: Servi
         OPERATOR, "ann@example.com", reason="asked by mail", at_once=True
     )
     assert s.db.legal_acceptances == []
+
+
+async def test_with_nothing_published_the_pages_say_so_and_nobody_is_stopped(
+    s: Services,
+) -> None:
+    ann = s.add_user("ann@example.com")
+    shown = await s.platform.compliance.documents.public(TERMS)
+    assert (shown.shown, shown.live, shown.scheduled, shown.versions) == (None, None, None, [])
+    assert await s.platform.compliance.acceptances.still_to_accept(ann.id) == []
+    await s.accounts.register(
+        name="Bo",
+        email="bo@example.com",
+        password="correct horse battery",
+        terms_accepted=True,
+        client=CLIENT,
+    )
+    assert s.db.legal_acceptances == []  # nothing to accept yet: none recorded

@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from uuid import UUID
 
 from voiceqr.application.compliance.ports import ComplianceUnitOfWork
 from voiceqr.application.shared.audit import record
@@ -222,5 +221,5 @@ class LegalDocuments:
             today=now.date(),
             now=now,
             published_by=actor.actor_label,
-            published_by_id=actor.id if isinstance(actor.id, UUID) else None,
+            published_by_id=actor.id,
         )
