@@ -75,17 +75,18 @@ class LegalDocuments:
         self._cached = None
 
     async def public(self, kind: DocumentKind, version: int | None = None) -> PublicDocument:
-        """The live version of `kind` (or version `version`, NotFound if it is not
-        published or not in force yet: a scheduled text is announced, not shown early)."""
+        """The live version of `kind`, or version `version` (an earlier one, or one
+        scheduled: users may read a change before it takes effect); NotFound if no such
+        version is published."""
         today = self.today()
         versions = [d for d in await self.every_version() if d.kind is kind]
         live = live_version(versions, today)
         shown = live
         if version is not None:
             shown = next((d for d in versions if d.version == version), None)
-            if shown is None or not shown.is_live_on(today):
+            if shown is None:
                 raise NotFound(
-                    f"There is no version {version} of the {kind.label.lower()} in force.",
+                    f"There is no version {version} of the {kind.label.lower()}.",
                     code="document_version_not_found",
                 )
         return PublicDocument(kind, shown, live, scheduled_version(versions, today), versions)
