@@ -182,6 +182,8 @@ async def test_an_admin_publishes_a_material_version_and_every_user_accepts_it_f
     overview = await admin.get("/admin/legal", headers=BROWSER)
     assert overview.status_code == 200
     assert 'accepted by <span class="acceptances">2</span>' in (overview.text)
+    dashboard = await admin.get("/admin", headers=BROWSER)
+    assert 'href="/admin/legal"' in dashboard.text
     older = await app.anonymous.get("/terms/versions/1", headers=BROWSER)
     assert older.status_code == 200
     assert "no longer in force" in older.text
