@@ -165,6 +165,9 @@ async def test_an_admin_publishes_a_material_version_and_every_user_accepts_it_f
     assert signin.headers["location"] == "/legal/accept?next=/generations/new"
 
     asked = await ann.open_form("/legal/accept?next=/generations")
+    # A form posted meanwhile is not sent on: the acceptance page, then the create page.
+    posted = await ann.post_form("/support/new", {"subject": "Hi", "message": "?"}, form=asked)
+    assert posted.headers["location"] == "/legal/accept?next=/generations/new"
     assert "version 2" in asked.text
     assert "We now say how long we keep audio." in asked.text
     accepted = await ann.post_form(

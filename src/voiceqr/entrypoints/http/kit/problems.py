@@ -111,8 +111,10 @@ def status_of(exc: DomainError) -> int:
 
 def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     if isinstance(exc, TermsNotAccepted) and _wants_html(request):
-        # A page asked by a user with new terms to accept: the acceptance page first.
-        return Redirect(accept_terms_first(_asked_for(request)), status_code=303)
+        # A page asked by a user with new terms to accept: the acceptance page first,
+        # then that page again (a form posted meanwhile is not: its page has gone).
+        target = _asked_for(request) if request.method == "GET" else "/generations/new"
+        return Redirect(accept_terms_first(target), status_code=303)
     status = status_of(exc)
     headers = None
     if status == 429:
