@@ -24,6 +24,8 @@ from voiceqr.application.accounts.two_factor import TwoFactor
 from voiceqr.application.accounts.view_as import ViewAs
 from voiceqr.application.analytics.dashboards import Dashboards
 from voiceqr.application.analytics.rollups import RollUps
+from voiceqr.application.compliance.acceptances import Acceptances
+from voiceqr.application.compliance.documents import LegalDocuments
 from voiceqr.application.generations.batch import GenerationBatches
 from voiceqr.application.generations.failures import GenerationFailures
 from voiceqr.application.generations.generations import Generations
@@ -167,6 +169,14 @@ class OperationsFeature:
         state = await self.queue_health.check(max_age=0)
         report["queue"] = "ok" if state.reachable else f"unavailable: {state.reason}"
         return report
+
+
+@dataclass(frozen=True, slots=True)
+class ComplianceFeature:
+    """The terms of service and privacy policy: their versions, and who accepted which."""
+
+    documents: LegalDocuments
+    acceptances: Acceptances
 
 
 @dataclass(frozen=True, slots=True)

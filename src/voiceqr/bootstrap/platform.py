@@ -34,6 +34,9 @@ from voiceqr.application.accounts.two_factor import TwoFactor
 from voiceqr.application.accounts.view_as import ViewAs
 from voiceqr.application.analytics.dashboards import Dashboards
 from voiceqr.application.analytics.rollups import RollUps
+from voiceqr.application.compliance.acceptances import Acceptances
+from voiceqr.application.compliance.documents import LegalDocuments
+from voiceqr.application.compliance.timeline import LegalAcceptances
 from voiceqr.application.generations.batch import GenerationBatches
 from voiceqr.application.generations.failures import GenerationFailures
 from voiceqr.application.generations.generations import Generations
@@ -59,12 +62,14 @@ from voiceqr.bootstrap.backends import Adapters, Backends, choose, secret_key
 from voiceqr.bootstrap.facades import (
     AccountsFeature,
     AnalyticsFeature,
+    ComplianceFeature,
     GenerationsFeature,
     MailFeature,
     OperationsFeature,
     PlaybackFeature,
     SupportFeature,
 )
+from voiceqr.bootstrap.legal import default_legal_texts
 from voiceqr.domain.generations.generation import RetryPolicy
 from voiceqr.domain.generations.previews import DailyAllowance
 from voiceqr.domain.operations.failure_monitoring import AlertPolicy
@@ -93,6 +98,7 @@ class Platform:
     mail: MailFeature
     operations: OperationsFeature
     support: SupportFeature
+    compliance: ComplianceFeature
     account_deletions: AccountDeletions
     account_exports: AccountExports
     default_voices: tuple[VoiceSpec, ...]
@@ -144,6 +150,8 @@ class Platform:
         if self.embedded:
             await self.upgrade_database()
             await self.voices.seed(self.default_voices)  # the gallery logs what it adds
+            # A first version of the terms and privacy policy, so sign-up links to text.
+            await self.compliance.documents.seed(default_legal_texts())
         broker = self._backends.broker
         broker.is_worker_process = worker
         try:
@@ -245,6 +253,8 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
     )
     to_playback_page = partial(playback_url, settings)
     help_desk = HelpDesk(uow=uow, clock=clock)
+    legal_documents = LegalDocuments(uow=uow, clock=clock)
+    acceptances = Acceptances(uow=uow, documents=legal_documents, clock=clock)
     playback = Playback(
         uow=uow,
         storage=storage,
@@ -279,6 +289,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
                     MailSent(uow),
                     StaffActions(uow),
                     TicketsOpened(uow),
+                    LegalAcceptances(uow),
                 ),
             ),
         ),
@@ -345,6 +356,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
                 clock=clock,
             ),
         ),
+        compliance=ComplianceFeature(documents=legal_documents, acceptances=acceptances),
         account_deletions=AccountDeletions(
             uow=uow,
             sessions=chosen.session_store,
@@ -365,6 +377,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
             clock=clock,
             playback_url=to_playback_page,
             tickets=help_desk.tickets_for_export,
+            acceptances=acceptances.of_user,
         ),
         default_voices=chosen.default_voices,
         _backends=chosen,

@@ -41,6 +41,7 @@ class Permission(StrEnum):
     MODERATE_REVIEWS = "voices.reviews.moderate"  # hide and show voice reviews; see hidden ones
     HANDLE_TICKETS = "support.tickets"  # the support queue: read, answer, assign, close
     VIEW_AS_USER = "accounts.view_as"  # see the pages as a user sees them, read-only, a while
+    PUBLISH_LEGAL = "legal.publish"  # publish new versions of the terms and privacy policy
 
 
 _SUPPORT = frozenset(

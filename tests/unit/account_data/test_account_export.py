@@ -22,7 +22,8 @@ from voiceqr.adapters.storage.local import LocalAudioStorage
 from voiceqr.application.account_data.export import EXPORT_ACCOUNT
 from voiceqr.domain.account_data.export import ExportStatus
 from voiceqr.domain.accounts.users import User
-from voiceqr.domain.authz import Role
+from voiceqr.domain.authz import OPERATOR, Role
+from voiceqr.domain.compliance.documents import DocumentKind
 from voiceqr.domain.shared.errors import Conflict, Gone, NotFound, StorageError
 
 
@@ -57,7 +58,7 @@ async def test_the_archive_holds_the_json_the_readme_every_mp3_and_every_qr_code
     assert {f"audio/{c}.mp3" for c in codes} <= names
     assert {f"qr/{c}.svg" for c in codes} <= names
     document = json.loads(archive.read("account.json"))
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
     assert document["account"]["email"] == "ann@example.com"
     assert document["sessions"] == []
     ready = await s.platform.account_exports.of(ann, export.id)
@@ -168,3 +169,29 @@ async def test_building_the_archive_takes_the_same_memory_for_1_or_50_mp3s(
     assert fifty_size > 50 * 200 * 1024  # every MP3 went into the archive
     # 50 MP3s of 200 KB are 10 MB: held in memory they would show many times over.
     assert fifty - one < 1024 * 1024, (one, fifty)
+
+
+async def test_the_archive_lists_every_version_of_the_terms_and_privacy_the_owner_accepted(
+    s: Services, ann: User
+) -> None:
+    documents = s.platform.compliance.documents
+    for kind in DocumentKind:
+        await documents.publish(
+            OPERATOR,
+            kind,
+            text=f"{kind} one",
+            summary="",
+            effective_on=s.clock().date(),
+            material=True,
+            reason="launch",
+        )
+    await s.platform.compliance.acceptances.accept(
+        ann.id, {DocumentKind.TERMS: 1, DocumentKind.PRIVACY: 1}
+    )
+    export = await s.platform.account_exports.request(ann)
+    assert await s.platform.account_exports.build(export.id)
+    document = json.loads((await _archive(s, ann, export.id)).read("account.json"))
+    assert sorted(document["terms_accepted"], key=lambda a: a["kind"]) == [
+        {"kind": k, "version": 1, "accepted_at": s.clock().isoformat(), "how": "reacceptance"}
+        for k in ("privacy", "terms")
+    ]

@@ -23,6 +23,8 @@ from voiceqr.application.accounts.social_sign_in import (
     SocialSignIn,
 )
 from voiceqr.domain.accounts.users import UserStatus
+from voiceqr.domain.authz import OPERATOR
+from voiceqr.domain.compliance.documents import AcceptanceWay, DocumentKind
 from voiceqr.domain.shared.errors import (
     AuthenticationFailed,
     ErrorCategory,
@@ -423,3 +425,29 @@ async def test_only_configured_providers_are_offered(w: World) -> None:
     assert not w.social.is_enabled("github")
     with pytest.raises(NotFound):
         await w.social.start("github", redirect_uri=REDIRECT, remember_me=False, next="/")
+
+
+async def test_a_new_account_from_a_provider_accepts_the_terms_and_privacy_in_force(
+    w: World,
+) -> None:
+    documents = w.s.platform.compliance.documents
+    for kind in DocumentKind:
+        await documents.publish(
+            OPERATOR,
+            kind,
+            text=f"{kind}, first version",
+            summary="",
+            effective_on=w.clock.now.date(),
+            material=True,
+            reason="launch",
+        )
+    google_user(w, "g-7", "nia@example.com")
+    result = await w.round_trip()
+    assert isinstance(result, SocialSignedIn)
+    user = result.sign_in.user
+    accepted = await w.s.platform.compliance.acceptances.of_user(user.id)
+    assert sorted((str(a.kind), a.version, a.how) for a in accepted) == [
+        ("privacy", 1, AcceptanceWay.SOCIAL_SIGNUP),
+        ("terms", 1, AcceptanceWay.SOCIAL_SIGNUP),
+    ]
+    assert await w.s.platform.compliance.acceptances.still_to_accept(user.id) == []

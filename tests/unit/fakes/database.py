@@ -17,6 +17,7 @@ from voiceqr.domain.accounts.tokens import AccountToken
 from voiceqr.domain.accounts.two_factor import RecoveryCode
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.analytics.tallies import Counts
+from voiceqr.domain.compliance.documents import Acceptance, LegalDocument
 from voiceqr.domain.generations.failures import GenerationAttempt
 from voiceqr.domain.generations.generation import Generation
 from voiceqr.domain.generations.organising import (
@@ -74,6 +75,8 @@ class FakeDatabase:
     retired_codes: dict[str, datetime] = field(default_factory=dict)
     account_deletions: dict[UUID, AccountDeletion] = field(default_factory=dict)
     account_exports: dict[UUID, AccountExport] = field(default_factory=dict)
+    legal_documents: list[LegalDocument] = field(default_factory=list)
+    legal_acceptances: list[Acceptance] = field(default_factory=list)
 
     def snapshot(self) -> FakeDatabase:
         return copy.deepcopy(self)

@@ -118,12 +118,6 @@ class SqlAccountRecords(Repository):
             "folders": labels["folders"],
             "tags": labels["tags"],
             "generations": gens,
-            # The terms are not versioned documents yet: only when the account accepted them.
-            "terms_accepted": (
-                []
-                if user["terms_accepted_at"] is None
-                else [{"version": None, "accepted_at": _json(user["terms_accepted_at"])}]
-            ),
         }
         codes = tuple(str(g["public_code"]) for g in gens)
         return AccountRecord(document=document, audio=tuple(audio), codes=codes)

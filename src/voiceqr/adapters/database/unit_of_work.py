@@ -14,6 +14,7 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 from voiceqr.adapters.database.account_data import AccountDataPart
 from voiceqr.adapters.database.accounts import AccountsPart
 from voiceqr.adapters.database.analytics import AnalyticsPart
+from voiceqr.adapters.database.compliance import CompliancePart
 from voiceqr.adapters.database.generations import GenerationsPart
 from voiceqr.adapters.database.mail import MailPart
 from voiceqr.adapters.database.operations import OperationsPart
@@ -110,6 +111,7 @@ class SqlUnitOfWork(
     OperationsPart,
     SupportPart,
     AccountDataPart,
+    CompliancePart,
 ):
     """Every feature's repositories on one connection and one transaction.
 

@@ -30,6 +30,7 @@ from voiceqr.application.support.tickets import TicketThread
 from voiceqr.domain.account_data.export import SCHEMA_VERSION, AccountExport, ExportStatus
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.authz import Actor
+from voiceqr.domain.compliance.documents import Acceptance
 from voiceqr.domain.generations.generation import scanned_url
 from voiceqr.domain.shared.errors import Conflict, NotFound
 from voiceqr.domain.shared.ids import uuid7
@@ -64,8 +65,9 @@ This archive holds everything your voiceqr account held on {made}.
 - `generations`: id, public_code, text, voice_id, status, created_at, completed_at,
   deleted_at, characters_billed, folder, tags, scans, listens, qr_file, and
   `revisions` (number, text, voice_id, created_at, completed_at, audio_bytes, audio_file).
-- `terms_accepted`: the terms you accepted and when (`version` is null: the terms are
-  not versioned yet).
+- `terms_accepted`: every version of the terms of service and the privacy policy you
+  accepted, oldest first: kind (terms or privacy), version, accepted_at, and how
+  (signup, social_signup, or reacceptance: the page a changed version asked you on).
 - `support_tickets`: your tickets, newest first (id, subject, status, priority,
   created_at, first_reply_at, resolved_at, closed_at, generation_id, error_category,
   error_code, and `messages`: from_staff, author, body, created_at); staff's internal
@@ -87,6 +89,7 @@ class AccountExports:
     clock: Callable[[], datetime]
     playback_url: Callable[[str], str]
     tickets: Callable[[UUID], Awaitable[Sequence[TicketThread]]]  # with public messages only
+    acceptances: Callable[[UUID], Awaitable[Sequence[Acceptance]]]  # oldest first
 
     async def request(
         self, user: User, *, ip: str = "", actor: Actor | None = None
@@ -168,6 +171,15 @@ class AccountExports:
                     **{k: getattr(s, k) for k in ("ip", "device", "browser", "country", "method")},
                 }
                 for s in sessions
+            ]
+            document["terms_accepted"] = [
+                {
+                    "kind": str(a.kind),
+                    "version": a.version,
+                    "accepted_at": a.accepted_at.isoformat(),
+                    "how": str(a.how),
+                }
+                for a in await self.acceptances(export.user_id)
             ]
             document["support_tickets"] = [
                 _ticket(thread) for thread in await self.tickets(export.user_id)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from voiceqr.application.accounts.core import AccountsCore
 from voiceqr.application.accounts.policy import Client
 from voiceqr.application.accounts.ports import AccountsUnitOfWork
+from voiceqr.application.compliance.acceptances import accept_live_documents
 from voiceqr.domain.accounts.tokens import TokenPurpose
 from voiceqr.domain.accounts.users import (
     Role,
@@ -20,6 +21,7 @@ from voiceqr.domain.accounts.users import (
     clean_name,
     normalize_email,
 )
+from voiceqr.domain.compliance.documents import AcceptanceWay
 from voiceqr.domain.shared.errors import (
     ValidationError,
 )
@@ -73,6 +75,8 @@ class MailedLinks(AccountsCore):
                 password_changed_at=now,
             )
             await uow.users.add(user)
+            # The tick box accepted the versions in force now: recorded with the account.
+            await accept_live_documents(uow, user.id, AcceptanceWay.SIGNUP, now)
             await self._send_verification(uow, user)
             await uow.commit()
 

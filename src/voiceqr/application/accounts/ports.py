@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Protocol
 from uuid import UUID
 
+from voiceqr.application.compliance.ports import LegalRecordsUnitOfWork
 from voiceqr.application.mail.ports import MailUnitOfWork
 from voiceqr.application.shared.ports import AuditedUnitOfWork
 from voiceqr.domain.accounts.activity import LoginEvent
@@ -153,8 +154,9 @@ class SocialIdentityRepository(Protocol):
     async def list_for_user(self, user_id: UUID) -> list[SocialIdentity]: ...
 
 
-class AccountsUnitOfWork(MailUnitOfWork, AuditedUnitOfWork, Protocol):
-    """The stores of accounts, sessions excepted (they stand alone), in one transaction."""
+class AccountsUnitOfWork(MailUnitOfWork, AuditedUnitOfWork, LegalRecordsUnitOfWork, Protocol):
+    """The stores of accounts, sessions excepted (they stand alone), in one transaction;
+    with the terms' versions, as signing up accepts them in the same transaction."""
 
     users: UserRepository
     account_tokens: AccountTokenRepository

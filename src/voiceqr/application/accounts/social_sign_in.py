@@ -28,10 +28,12 @@ from voiceqr.application.accounts.accounts import Accounts
 from voiceqr.application.accounts.policy import Client, SecondFactorCheck, SignIn
 from voiceqr.application.accounts.ports import AccountsUnitOfWork, OneTimeKeys, OpenIdProvider
 from voiceqr.application.accounts.social_claims import ProviderIdentity, identity_from_claims
+from voiceqr.application.compliance.acceptances import accept_live_documents
 from voiceqr.application.mail.notifications import Notifications
 from voiceqr.domain.accounts.activity import SignInMethod
 from voiceqr.domain.accounts.social import SocialIdentity
 from voiceqr.domain.accounts.users import Role, User, UserStatus
+from voiceqr.domain.compliance.documents import AcceptanceWay
 from voiceqr.domain.shared.errors import (
     AuthenticationFailed,
     Conflict,
@@ -458,6 +460,8 @@ class SocialSignIn:
                     created_at=now,
                 )
             )
+            # The sign-in page says continuing accepts the terms and the privacy policy.
+            await accept_live_documents(uow, user.id, AcceptanceWay.SOCIAL_SIGNUP, now)
             await self._mail.welcome(uow, user)
             await uow.commit()
         return user

@@ -19,7 +19,7 @@ LINK_LIFETIME = timedelta(days=7)
 LEASE = timedelta(minutes=15)
 MAX_ATTEMPTS = 3
 # The version of the archive's `account.json`, described by the README.md beside it.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: `terms_accepted` names the kind, version and way of each acceptance
 
 
 class ExportStatus(StrEnum):

@@ -10,6 +10,7 @@ from voiceqr.entrypoints.http import (
     accounts,
     analytics,
     backoffice,
+    compliance,
     generations,
     mail,
     operations,
@@ -40,5 +41,6 @@ FEATURES: tuple[Feature, ...] = (
     mail,
     operations,
     support,
+    compliance,
     backoffice,
 )

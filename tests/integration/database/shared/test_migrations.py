@@ -85,6 +85,9 @@ TABLES = {
     # support tickets (0019)
     "support_tickets",
     "support_ticket_messages",
+    # terms and privacy policy versions and their acceptances (0022)
+    "legal_documents",
+    "legal_acceptances",
 }
 
 # The text search index of 0007 is engine-specific DDL that `schema.metadata` cannot

@@ -12,6 +12,7 @@ from voiceqr.entrypoints.http.backoffice.account_deletion import api as account_
 from voiceqr.entrypoints.http.backoffice.account_deletion import pages as account_deletion_pages
 from voiceqr.entrypoints.http.backoffice.generations import api as generations_api
 from voiceqr.entrypoints.http.backoffice.generations import pages as generations_pages
+from voiceqr.entrypoints.http.backoffice.legal import pages as legal_pages
 from voiceqr.entrypoints.http.backoffice.monitoring import api as monitoring_api
 from voiceqr.entrypoints.http.backoffice.monitoring import pages as monitoring_pages
 from voiceqr.entrypoints.http.backoffice.support import api as support_api
@@ -28,6 +29,7 @@ _ACCOUNT_DELETION = {"staff": staff(Permission.DELETE_ACCOUNTS)}
 _MONITORING = {"staff": staff(Permission.READ_FAILURE_DASHBOARD, Permission.READ_AUDIT_LOG)}
 _VOICES = {"staff": staff(Permission.MANAGE_VOICES)}
 _SUPPORT = {"staff": staff(Permission.HANDLE_TICKETS)}
+_LEGAL = {"staff": staff(Permission.PUBLISH_LEGAL)}
 
 api_router = Router(
     path="/",
@@ -107,6 +109,15 @@ pages_router = Router(
             route_handlers=[
                 account_deletion_pages.admin_delete_account,
                 account_deletion_pages.admin_delete_account_submit,
+            ],
+        ),
+        Router(
+            path="/",
+            dependencies=_LEGAL,
+            route_handlers=[
+                legal_pages.admin_legal,
+                legal_pages.admin_legal_preview,
+                legal_pages.admin_legal_publish,
             ],
         ),
     ],

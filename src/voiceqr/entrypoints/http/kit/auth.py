@@ -28,12 +28,17 @@ from voiceqr.domain.accounts.api_keys import Scope
 from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.authz import Permission, Role, can
+from voiceqr.domain.compliance.documents import TermsNotAccepted
 from voiceqr.domain.shared.errors import PermissionDenied
+from voiceqr.entrypoints.http.kit.problems import accept_terms_first
 
 SESSION_COOKIE = "voiceqr_session"
 SESSION_STATE_KEY = "voiceqr_session"
 API_KEY_STATE_KEY = "voiceqr_api_key"
 API_KEY_SCOPES = "api_key_scopes"  # route opt: {HTTP method: Scope an API key needs}
+# Route opt of the few signed-in routes open before a material new version of the
+# terms or privacy policy is accepted: the acceptance page itself.
+BEFORE_ACCEPTING = "open_before_accepting_terms"
 
 
 def _trusted(address: str, platform: Platform) -> bool:
@@ -197,10 +202,20 @@ async def _caller(
 async def _signed_in_caller(
     request: Request[Any, Any, Any], platform: Platform
 ) -> tuple[User, frozenset[Scope] | None]:
-    """`_caller`, or 401 for a visitor."""
+    """`_caller`, or 401 for a visitor; 403 `terms_not_accepted` for a browser session
+    that has a material new version of the terms or privacy policy to accept (pages
+    turn it into the acceptance page). API keys are not stopped: a script cannot
+    accept anything, and its owner is asked at their next sign-in."""
     found = await _caller(request, platform)
     if found is None:
         raise NotAuthorizedException("Sign in first.")
+    user, key_scopes = found
+    if (
+        key_scopes is None
+        and not request.route_handler.opt.get(BEFORE_ACCEPTING)
+        and await platform.compliance.acceptances.still_to_accept(user.id)
+    ):
+        raise TermsNotAccepted()
     return found
 
 
@@ -308,7 +323,10 @@ def cleared_session_cookie(platform: Platform) -> Cookie:
 
 async def after_sign_in(platform: Platform, user: User, target: str) -> str:
     """Where a fresh sign-in lands: `target`, unless the account is on its way out; then
-    the profile, whose banner says when it goes and offers "Keep my account"."""
+    the profile, whose banner says when it goes and offers "Keep my account". Before
+    either, a material new version of the terms or privacy policy to accept."""
+    if await platform.compliance.acceptances.still_to_accept(user.id):
+        return accept_terms_first(target)
     if await platform.account_deletions.pending(user.id) is not None:
         return "/profile#delete-account"
     return target

@@ -8,9 +8,10 @@ from urllib.parse import urlencode
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from voiceqr.domain.compliance.documents import TermsNotAccepted
 from voiceqr.domain.shared.errors import DomainError, ErrorCategory
 
 log = logging.getLogger(__name__)
@@ -93,12 +94,27 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def _asked_for(request: Request[Any, Any, Any]) -> str:
+    """The page asked for, to come back to after signing in or accepting the terms."""
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def accept_terms_first(target: str) -> str:
+    """The acceptance page, which goes on to `target` once the new versions are accepted."""
+    return f"/legal/accept?{urlencode({'next': target}, safe='/')}"
+
+
 def status_of(exc: DomainError) -> int:
     """The HTTP status of a domain error, for the API and the web forms alike."""
     return STATUS_BY_CATEGORY.get(exc.category, 500)
 
 
 def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    if isinstance(exc, TermsNotAccepted) and _wants_html(request):
+        # A page asked by a user with new terms to accept: the acceptance page first,
+        # then that page again (a form posted meanwhile is not: its page has gone).
+        target = _asked_for(request) if request.method == "GET" else "/generations/new"
+        return Redirect(accept_terms_first(target), status_code=303)
     status = status_of(exc)
     headers = None
     if status == 429:
@@ -121,10 +137,7 @@ def validation_error(request: Request[Any, Any, Any], exc: ValidationException) 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if isinstance(exc, NotAuthorizedException) and _wants_html(request):
-        from litestar.response import Redirect
-
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return Redirect(f"/signin?{urlencode({'next': target}, safe='/')}")
+        return Redirect(f"/signin?{urlencode({'next': _asked_for(request)}, safe='/')}")
     return problem(
         request,
         exc.status_code,

@@ -3,8 +3,8 @@
 - sessions.viewing_user_id, sessions.viewing_until: a staff member's session that views
   the site as a user, read-only, until a time (both empty otherwise).
 
-Revision ID: 0024
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-06 13:45:00.000000
 """
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
 
-revision = "0024"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Publishing the terms and privacy policy: /admin/legal (administrators)."""
