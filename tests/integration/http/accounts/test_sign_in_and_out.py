@@ -45,6 +45,7 @@ async def test_login_sets_an_httponly_lax_session_cookie_and_me_returns_the_user
         "role": "user",
         "email_verified": True,  # operators' accounts are verified
         "two_factor_enabled": False,
+        "pending_email": None,
     }
     attributes = cookie_attributes(set_cookie_header(response))
     assert "httponly" in attributes
