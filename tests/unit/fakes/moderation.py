@@ -21,6 +21,7 @@ from voiceqr.application.moderation.ports import (
     ReportRepository,
     appealed_already,
 )
+from voiceqr.application.playback.ports import WithheldCodeRepository, Withholding
 from voiceqr.domain.moderation.cases import (
     Appeal,
     Decision,
@@ -175,6 +176,16 @@ class FakeNotes(Table):
         return _by_generation(self._db.moderation_notes, [generation_id])[generation_id]
 
 
+class FakeWithheldCodes(Table):
+    async def withheld(self, generation_id: UUID) -> Withholding | None:
+        case = self._db.moderation_cases.get(generation_id)
+        if case is None:
+            return None
+        if case.state is ModerationState.QUARANTINED:
+            return "quarantined"
+        return "removed" if case.state is ModerationState.REMOVED else None
+
+
 class ModerationPart(Part):
     """The content moderation feature's fake repositories."""
 
@@ -184,6 +195,7 @@ class ModerationPart(Part):
     moderation_decisions: DecisionRepository
     moderation_appeals: AppealRepository
     moderation_notes: NoteRepository
+    withheld_codes: WithheldCodeRepository
 
     def attach(self) -> None:
         self.flags = FakeFlags(self)
@@ -192,4 +204,5 @@ class ModerationPart(Part):
         self.moderation_decisions = FakeDecisions(self)
         self.moderation_appeals = FakeAppeals(self)
         self.moderation_notes = FakeNotes(self)
+        self.withheld_codes = FakeWithheldCodes(self)
         super().attach()

@@ -44,6 +44,7 @@ from voiceqr.application.moderation.ports import (
     ReportRepository,
     appealed_already,
 )
+from voiceqr.application.playback.ports import WithheldCodeRepository, Withholding
 from voiceqr.domain.moderation.cases import (
     Appeal,
     Decision,
@@ -430,6 +431,21 @@ class SqlNotes(Repository):
         return [ModerationNote(**row) for row in await self._rows(query)]
 
 
+class SqlWithheldCodes(Repository):
+    """The playback page's question, answered from the moderation cases."""
+
+    async def withheld(self, generation_id: UUID) -> Withholding | None:
+        c = moderation_cases.c
+        row = await self._first(select(c.state).where(c.generation_id == generation_id))
+        return _WITHHELD.get(row["state"]) if row is not None else None
+
+
+_WITHHELD: dict[str, Withholding] = {
+    str(ModerationState.QUARANTINED): "quarantined",
+    str(ModerationState.REMOVED): "removed",
+}
+
+
 class ModerationPart(Part):
     """The content moderation feature's share of the unit of work."""
 
@@ -439,6 +455,7 @@ class ModerationPart(Part):
     moderation_decisions: DecisionRepository
     moderation_appeals: AppealRepository
     moderation_notes: NoteRepository
+    withheld_codes: WithheldCodeRepository
 
     def attach(self, connection: AsyncConnection) -> None:
         self.flags = SqlFlags(connection)
@@ -447,4 +464,5 @@ class ModerationPart(Part):
         self.moderation_decisions = SqlDecisions(connection)
         self.moderation_appeals = SqlAppeals(connection)
         self.moderation_notes = SqlNotes(connection)
+        self.withheld_codes = SqlWithheldCodes(connection)
         super().attach(connection)

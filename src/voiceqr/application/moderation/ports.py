@@ -11,8 +11,9 @@ from typing import Protocol
 from uuid import UUID
 
 from voiceqr.application.accounts.ports import UserRepository
-from voiceqr.application.generations.ports import GenerationRepository
+from voiceqr.application.generations.ports import GenerationRepository, GenerationRevisionRepository
 from voiceqr.application.mail.ports import MailUnitOfWork
+from voiceqr.application.playback.ports import PlaybackEventRepository
 from voiceqr.application.shared.ports import AuditedUnitOfWork
 from voiceqr.domain.moderation.cases import (
     Appeal,
@@ -152,4 +153,6 @@ class ModerationUnitOfWork(MailUnitOfWork, AuditedUnitOfWork, Protocol):
     moderation_appeals: AppealRepository
     moderation_notes: NoteRepository
     generations: GenerationRepository
+    generation_revisions: GenerationRevisionRepository
+    playback_events: PlaybackEventRepository
     users: UserRepository

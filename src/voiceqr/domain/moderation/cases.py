@@ -82,8 +82,12 @@ class Sanction(StrEnum):
     BAN = "ban"  # no sign-in for good; every code quarantined
 
 
-def may_take(kind: DecisionKind, state: ModerationState) -> bool:
+def may_take(kind: DecisionKind, state: ModerationState, *, under_appeal: bool = False) -> bool:
+    """Whether `kind` may be taken on a case in `state`. Under appeal, "dismiss" also
+    answers the appeal of a quarantine or removal: the decision stands."""
     allowed, _ = _MOVES[kind]
+    if under_appeal and kind is DecisionKind.DISMISS:
+        return state is not ModerationState.NONE
     return state in allowed
 
 
@@ -189,7 +193,7 @@ class ModerationCase:
         """Take a decision (who may: `may_decide`); IllegalTransition if this state
         does not allow it. The appeal, claim and escalation are settled by it."""
         may_decide(actor, self)
-        if not may_take(kind, self.state):
+        if not may_take(kind, self.state, under_appeal=self.appeal_pending):
             raise IllegalTransition(
                 f"An item that is {self.state} cannot be {DECISION_LABELS[kind].lower()}.",
                 code="decision_not_allowed",
@@ -199,6 +203,8 @@ class ModerationCase:
         if kind is DecisionKind.REVERSE and reason_code is not None:
             reason_code = None
         _, to = _MOVES[kind]
+        if kind is DecisionKind.DISMISS and self.state is not ModerationState.FLAGGED:
+            to = None  # the appeal is dismissed: the quarantine or removal stands
         if kind is DecisionKind.BAN_OWNER:
             to = ModerationState.QUARANTINED if sanction is Sanction.BAN else None
             if to is None and self.state is ModerationState.FLAGGED:
@@ -227,6 +233,18 @@ class ModerationCase:
         self.claimed_by = self.claimed_at = None
         self.updated_at = now
         return decision
+
+    def withhold_for_ban(self, decision: Decision, now: datetime) -> bool:
+        """Quarantine this code of a banned owner (the ban is its decision); False if
+        it is quarantined or removed already."""
+        if self.state in (ModerationState.QUARANTINED, ModerationState.REMOVED):
+            return False
+        self.state = ModerationState.QUARANTINED
+        self.last_decision_id = decision.id
+        self.opened_at, self.appeal_pending = None, False
+        self.claimed_by = self.claimed_at = None
+        self.updated_at = now
+        return True
 
     def appealed(self, now: datetime) -> None:
         self.appeal_pending = True
