@@ -12,6 +12,7 @@ from voiceqr.entrypoints.http import (
     backoffice,
     generations,
     mail,
+    moderation,
     operations,
     playback,
     profile,
@@ -40,5 +41,6 @@ FEATURES: tuple[Feature, ...] = (
     mail,
     operations,
     support,
+    moderation,
     backoffice,
 )

@@ -12,6 +12,8 @@ from voiceqr.entrypoints.http.backoffice.account_deletion import api as account_
 from voiceqr.entrypoints.http.backoffice.account_deletion import pages as account_deletion_pages
 from voiceqr.entrypoints.http.backoffice.generations import api as generations_api
 from voiceqr.entrypoints.http.backoffice.generations import pages as generations_pages
+from voiceqr.entrypoints.http.backoffice.moderation import api as moderation_api
+from voiceqr.entrypoints.http.backoffice.moderation import pages as moderation_pages
 from voiceqr.entrypoints.http.backoffice.monitoring import api as monitoring_api
 from voiceqr.entrypoints.http.backoffice.monitoring import pages as monitoring_pages
 from voiceqr.entrypoints.http.backoffice.support import api as support_api
@@ -28,6 +30,7 @@ _ACCOUNT_DELETION = {"staff": staff(Permission.DELETE_ACCOUNTS)}
 _MONITORING = {"staff": staff(Permission.READ_FAILURE_DASHBOARD, Permission.READ_AUDIT_LOG)}
 _VOICES = {"staff": staff(Permission.MANAGE_VOICES)}
 _SUPPORT = {"staff": staff(Permission.HANDLE_TICKETS)}
+_MODERATION = {"staff": staff(Permission.MODERATE_CONTENT)}
 
 api_router = Router(
     path="/",
@@ -46,6 +49,11 @@ api_router = Router(
             path="/", dependencies=_SUPPORT, route_handlers=[support_api.AdminSupportController]
         ),
         Router(path="/", dependencies=_PEOPLE, route_handlers=[users_api.AdminUsersController]),
+        Router(
+            path="/",
+            dependencies=_MODERATION,
+            route_handlers=[moderation_api.AdminModerationController],
+        ),
         Router(
             path="/",
             dependencies=_ACCOUNT_DELETION,
@@ -73,6 +81,7 @@ pages_router = Router(
             ],
         ),
         Router(path="/", dependencies=_VOICES, route_handlers=[*voices_pages.ROUTES]),
+        Router(path="/", dependencies=_MODERATION, route_handlers=[*moderation_pages.ROUTES]),
         Router(
             path="/",
             dependencies=_SUPPORT,
