@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from voiceqr.application.accounts.ports import SessionStore
@@ -34,7 +34,7 @@ from voiceqr.domain.moderation.cases import (
     Sanction,
     may_decide,
 )
-from voiceqr.domain.moderation.flags import REASON_LABELS, ReasonCode, check_reason
+from voiceqr.domain.moderation.flags import REASON_LABELS, ReasonCode, check_reason, reason_code
 from voiceqr.domain.shared.errors import DomainError, ValidationError
 
 log = logging.getLogger(__name__)
@@ -301,6 +301,41 @@ def owner_wording(decision: Decision) -> str:
         case DecisionKind.BAN_OWNER:
             return f"Your account is closed and its codes are withheld{about}."
     return DECISION_LABELS[decision.kind] + "."
+
+
+def decision_request(
+    kind: str, reason: str, category: str = "", sanction: str = "", until: str = ""
+) -> DecisionRequest:
+    """A DecisionRequest from text fields (a form, the API, the CLI's options);
+    ValidationError names what is wrong."""
+    try:
+        decided = DecisionKind(kind.strip())
+    except ValueError:
+        names = ", ".join(k.value for k in DecisionKind)
+        raise ValidationError(f"Choose a decision: one of {names}.", code="bad_decision") from None
+    try:
+        sanctioned = Sanction(sanction.strip()) if sanction.strip() else None
+    except ValueError:
+        raise ValidationError("Choose warn, suspend or ban.", code="bad_sanction") from None
+    return DecisionRequest(
+        kind=decided,
+        reason=reason,
+        reason_code=reason_code(category) if category.strip() else None,
+        sanction=sanctioned,
+        until=_moment(until) if until.strip() else None,
+    )
+
+
+def _moment(text: str) -> datetime:
+    """An ISO date and time (a date alone is its midnight); UTC unless it says otherwise."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(
+            "Give the end of the suspension as a date and time, e.g. 2026-12-31T18:00.",
+            code="bad_until",
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _check_request(request: DecisionRequest, now: datetime) -> None:

@@ -13,13 +13,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
+from voiceqr.application.moderation.decisions import decision_request
 from voiceqr.application.moderation.queue import MAX_PAGE, ItemView, QueueEntry
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.api_keys import Scope
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.moderation.cases import Decision, DecisionKind, Sanction
 from voiceqr.domain.moderation.flags import MAX_REASON, ReasonCode
-from voiceqr.entrypoints.http.backoffice.moderation.forms import decision_request
 from voiceqr.entrypoints.http.kit.auth import api_key_scopes, client_address
 from voiceqr.entrypoints.http.kit.headers import NO_STORE_REPLY
 from voiceqr.entrypoints.http.kit.openapi import problems

@@ -18,12 +18,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from voiceqr.application.moderation.decisions import decision_request
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.moderation.cases import DECISION_LABELS, DecisionKind, Sanction, may_take
 from voiceqr.domain.moderation.flags import REASON_LABELS, reason_code
 from voiceqr.domain.shared.errors import DomainError, ErrorCategory, ValidationError
-from voiceqr.entrypoints.http.backoffice.moderation.forms import decision_request
 from voiceqr.entrypoints.http.kit.auth import client_address
 from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status
 
