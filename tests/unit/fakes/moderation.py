@@ -13,8 +13,10 @@ from tests.unit.fakes.database import Part, Table
 from voiceqr.application.moderation.ports import (
     AppealRepository,
     CaseRepository,
+    CatalogueFilter,
     DecisionRepository,
     FlagRepository,
+    GenerationCatalogue,
     MonthlyCount,
     NoteRepository,
     ReporterRecord,
@@ -22,6 +24,9 @@ from voiceqr.application.moderation.ports import (
     appealed_already,
 )
 from voiceqr.application.playback.ports import WithheldCodeRepository, Withholding
+from voiceqr.application.shared.ports import HistoryPosition
+from voiceqr.domain.generations.generation import Generation
+from voiceqr.domain.generations.organising import matches_search, search_terms
 from voiceqr.domain.moderation.cases import (
     Appeal,
     Decision,
@@ -186,6 +191,37 @@ class FakeWithheldCodes(Table):
         return "removed" if case.state is ModerationState.REMOVED else None
 
 
+class FakeCatalogue(Table):
+    async def search(
+        self, which: CatalogueFilter, *, after: HistoryPosition | None, limit: int
+    ) -> list[Generation]:
+        terms = search_terms(which.text) if which.text else ()
+        owner = which.owner.strip().lower()
+        flagged = {f.generation_id for f in self._db.flags}
+        reported = {r.generation_id for r in self._db.content_reports}
+
+        def owner_matches(g: Generation) -> bool:
+            user = self._db.users.get(g.owner_id)
+            return user is not None and (owner in user.email.lower() or owner in user.name.lower())
+
+        found = [
+            g
+            for g in self._db.generations.values()
+            if not g.is_deleted
+            and (not terms or matches_search(g.text, terms))
+            and (not owner or owner_matches(g))
+            and (which.status is None or g.status is which.status)
+            and (which.voice_id is None or g.voice_id == which.voice_id)
+            and (which.created_from is None or g.created_at >= which.created_from)
+            and (which.created_to is None or g.created_at < which.created_to)
+            and (which.flagged is None or (g.id in flagged) == which.flagged)
+            and (which.reported is None or (g.id in reported) == which.reported)
+            and (after is None or (g.created_at, g.id) < (after.created_at, after.id))
+        ]
+        found.sort(key=lambda g: (g.created_at, g.id), reverse=True)
+        return copy.deepcopy(found[:limit])
+
+
 class ModerationPart(Part):
     """The content moderation feature's fake repositories."""
 
@@ -196,6 +232,7 @@ class ModerationPart(Part):
     moderation_appeals: AppealRepository
     moderation_notes: NoteRepository
     withheld_codes: WithheldCodeRepository
+    moderation_catalogue: GenerationCatalogue
 
     def attach(self) -> None:
         self.flags = FakeFlags(self)
@@ -205,4 +242,5 @@ class ModerationPart(Part):
         self.moderation_appeals = FakeAppeals(self)
         self.moderation_notes = FakeNotes(self)
         self.withheld_codes = FakeWithheldCodes(self)
+        self.moderation_catalogue = FakeCatalogue(self)
         super().attach()

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     case,
+    exists,
     func,
     insert,
     or_,
@@ -32,12 +33,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from voiceqr.adapters.database.accounts import users
+from voiceqr.adapters.database.generations import generations
+from voiceqr.adapters.database.organising import search_condition
 from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, row_of
+from voiceqr.adapters.database.spoken_rows import job_values
 from voiceqr.application.moderation.ports import (
     AppealRepository,
     CaseRepository,
+    CatalogueFilter,
     DecisionRepository,
     FlagRepository,
+    GenerationCatalogue,
     MonthlyCount,
     NoteRepository,
     ReporterRecord,
@@ -45,6 +52,8 @@ from voiceqr.application.moderation.ports import (
     appealed_already,
 )
 from voiceqr.application.playback.ports import WithheldCodeRepository, Withholding
+from voiceqr.application.shared.ports import HistoryPosition
+from voiceqr.domain.generations.generation import Generation
 from voiceqr.domain.moderation.cases import (
     Appeal,
     Decision,
@@ -446,6 +455,50 @@ _WITHHELD: dict[str, Withholding] = {
 }
 
 
+class SqlCatalogue(Repository):
+    """Every owner's generations for moderators: the History full-text search, the
+    owner's email or name, and the moderation evidence."""
+
+    async def search(
+        self, which: CatalogueFilter, *, after: HistoryPosition | None, limit: int
+    ) -> list[Generation]:
+        c = generations.c
+        query = select(generations).where(c.deleted_at.is_(None))
+        if which.text:
+            found = search_condition(self._db.dialect.name, which.text)
+            if found is not None:
+                query = query.where(found)
+        owner = which.owner.strip().lower()
+        if owner:
+            u = users.c
+            matching_owners = select(u.id).where(
+                or_(
+                    func.lower(u.email).contains(owner, autoescape=True),
+                    func.lower(u.name).contains(owner, autoescape=True),
+                )
+            )
+            query = query.where(c.owner_id.in_(matching_owners))
+        if which.status is not None:
+            query = query.where(c.status == str(which.status))
+        if which.voice_id is not None:
+            query = query.where(c.voice_id == which.voice_id)
+        if which.created_from is not None:
+            query = query.where(c.created_at >= which.created_from)
+        if which.created_to is not None:
+            query = query.where(c.created_at < which.created_to)
+        for wanted, table in ((which.flagged, moderation_flags), (which.reported, content_reports)):
+            if wanted is not None:
+                has = exists().where(table.c.generation_id == c.id)
+                query = query.where(has if wanted else ~has)
+        if after is not None:
+            query = query.where(
+                c.created_at <= after.created_at,
+                or_(c.created_at < after.created_at, c.id < after.id),
+            )
+        query = query.order_by(c.created_at.desc(), c.id.desc()).limit(limit)
+        return [Generation(**job_values(row)) for row in await self._rows(query)]
+
+
 class ModerationPart(Part):
     """The content moderation feature's share of the unit of work."""
 
@@ -456,6 +509,7 @@ class ModerationPart(Part):
     moderation_appeals: AppealRepository
     moderation_notes: NoteRepository
     withheld_codes: WithheldCodeRepository
+    moderation_catalogue: GenerationCatalogue
 
     def attach(self, connection: AsyncConnection) -> None:
         self.flags = SqlFlags(connection)
@@ -465,4 +519,5 @@ class ModerationPart(Part):
         self.moderation_appeals = SqlAppeals(connection)
         self.moderation_notes = SqlNotes(connection)
         self.withheld_codes = SqlWithheldCodes(connection)
+        self.moderation_catalogue = SqlCatalogue(connection)
         super().attach(connection)

@@ -14,7 +14,8 @@ from voiceqr.application.accounts.ports import UserRepository
 from voiceqr.application.generations.ports import GenerationRepository, GenerationRevisionRepository
 from voiceqr.application.mail.ports import MailUnitOfWork
 from voiceqr.application.playback.ports import PlaybackEventRepository
-from voiceqr.application.shared.ports import AuditedUnitOfWork
+from voiceqr.application.shared.ports import AuditedUnitOfWork, HistoryPosition
+from voiceqr.domain.generations.generation import Generation, GenerationStatus
 from voiceqr.domain.moderation.cases import (
     Appeal,
     Decision,
@@ -49,6 +50,31 @@ class MonthlyCount:
     kind: DecisionKind
     reason_code: ReasonCode | None
     count: int
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueFilter:
+    """Which generations of the whole platform moderators look through; every field
+    left empty matches all. `text`: words that each start a word of the text (the
+    History search); `owner`: part of the owner's email or name, any case."""
+
+    text: str = ""
+    owner: str = ""
+    status: GenerationStatus | None = None
+    voice_id: UUID | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None  # excluded
+    flagged: bool | None = None  # has flags (True) or none (False)
+    reported: bool | None = None  # has reports (True) or none (False)
+
+
+class GenerationCatalogue(Protocol):
+    async def search(
+        self, which: CatalogueFilter, *, after: HistoryPosition | None, limit: int
+    ) -> list[Generation]:
+        """Every owner's live generations matching `which`, newest first by
+        (created_at, id), strictly after `after` when given."""
+        ...
 
 
 class FlagRepository(Protocol):
@@ -152,6 +178,7 @@ class ModerationUnitOfWork(MailUnitOfWork, AuditedUnitOfWork, Protocol):
     moderation_decisions: DecisionRepository
     moderation_appeals: AppealRepository
     moderation_notes: NoteRepository
+    moderation_catalogue: GenerationCatalogue
     generations: GenerationRepository
     generation_revisions: GenerationRevisionRepository
     playback_events: PlaybackEventRepository

@@ -14,11 +14,14 @@ from uuid import UUID
 
 from voiceqr.application.moderation.decisions import actor_label
 from voiceqr.application.moderation.flags import generation_not_found
-from voiceqr.application.moderation.ports import ModerationUnitOfWork
+from voiceqr.application.moderation.ports import CatalogueFilter, ModerationUnitOfWork
 from voiceqr.application.shared.audit import record
+from voiceqr.application.shared.cursors import decode_cursor, encode_cursor
+from voiceqr.application.shared.ports import HistoryPosition
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.authz import Actor
 from voiceqr.domain.generations.generation import Generation
+from voiceqr.domain.generations.organising import search_terms
 from voiceqr.domain.moderation.cases import (
     Appeal,
     Decision,
@@ -33,6 +36,7 @@ from voiceqr.domain.shared.errors import ValidationError
 from voiceqr.domain.shared.ids import uuid7
 
 MAX_PAGE = 100
+EVERY_GENERATION = CatalogueFilter()
 MAX_WAITING = 1000  # items scored per queue read; a queue longer than this pages by age
 
 # The scans of a code by country, for the item page: (country code, scans), most first.
@@ -125,6 +129,38 @@ class ModerationQueue:
             ]
         page = entries[:limit]
         return QueuePage(page, _cursor(page[-1]) if len(entries) > limit else None)
+
+    async def catalogue(
+        self,
+        actor: Actor,
+        which: CatalogueFilter = EVERY_GENERATION,
+        *,
+        cursor: str | None = None,
+        limit: int = 25,
+    ) -> QueuePage:
+        """Every generation on the platform, newest first, searched and filtered, each
+        with its moderation evidence and score (whether it is in the queue or not)."""
+        may_decide(actor)
+        if not 1 <= limit <= MAX_PAGE:
+            raise ValidationError(f"Ask for 1 to {MAX_PAGE} generations.", code="bad_limit")
+        search_terms(which.text)  # a search the index cannot take is refused here
+        if len(which.owner) > 254:
+            raise ValidationError("Search owners by 254 characters at most.", code="owner_too_long")
+        after = None if not cursor else decode_cursor(cursor)
+        now = self.clock()
+        async with self.uow() as uow:
+            found = await uow.moderation_catalogue.search(which, after=after, limit=limit + 1)
+            page = found[:limit]
+            cases = await uow.moderation_cases.get_many([g.id for g in page])
+            entries = await _entries(
+                uow,
+                [cases.get(g.id) or ModerationCase.open_for(g.id, g.owner_id, now) for g in page],
+                {g.id: g for g in page},
+            )
+        next_cursor = None
+        if len(found) > limit:
+            next_cursor = encode_cursor(HistoryPosition(page[-1].created_at, page[-1].id))
+        return QueuePage(entries, next_cursor)
 
     async def item(self, actor: Actor, generation_id: UUID) -> ItemView:
         """One generation as moderators see it, whether it is in the queue or not."""

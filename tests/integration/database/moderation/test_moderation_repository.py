@@ -8,8 +8,16 @@ from datetime import timedelta
 
 import pytest
 
-from tests.integration.database.rows import NOW, add_generations, add_user, make_generation
+from tests.integration.database.rows import (
+    NOW,
+    add_generations,
+    add_user,
+    make_generation,
+    make_user,
+)
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
+from voiceqr.application.moderation.ports import CatalogueFilter
+from voiceqr.application.shared.ports import HistoryPosition
 from voiceqr.domain.moderation.cases import (
     Appeal,
     Decision,
@@ -145,3 +153,43 @@ async def test_decisions_count_per_month_appeals_are_once_and_quarantine_withhol
         assert await uow.moderation_cases.in_state(
             [generation.id], ModerationState.QUARANTINED
         ) == [generation.id]
+
+
+async def test_moderators_search_every_owners_generations_by_text_owner_and_evidence(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    marker = uuid7().hex[:10]
+    ann = await add_user(uows, make_user(f"ann-{marker}@example.com"))
+    bob = await add_user(uows)
+    pills = make_generation(ann.id, text=f"Buy cheap pills {marker}")
+    garden = make_generation(bob.id, text=f"Welcome to the garden {marker}")
+    later = make_generation(bob.id, text=f"Cheap tickets {marker}", created_at=NOW + timedelta(1))
+    await add_generations(uows, pills, garden, later)
+    async with uows() as uow:
+        await uow.content_reports.add(a_report(garden.id, "v:someone"))
+        await uow.commit()
+
+    async def ids(**which: object) -> list[object]:
+        async with uows() as uow:
+            found = await uow.moderation_catalogue.search(
+                CatalogueFilter(**which),  # type: ignore[arg-type]
+                after=None,
+                limit=50,
+            )
+        return [g.id for g in found]
+
+    assert await ids(text=f"chea {marker}") == [later.id, pills.id]
+    assert await ids(text=marker, owner=f"ANN-{marker}") == [pills.id]
+    assert await ids(text=marker, reported=True) == [garden.id]
+    assert await ids(text=marker, reported=False, created_to=NOW + timedelta(hours=1)) == [pills.id]
+    async with uows() as uow:
+        first = await uow.moderation_catalogue.search(
+            CatalogueFilter(text=marker), after=None, limit=1
+        )
+        rest = await uow.moderation_catalogue.search(
+            CatalogueFilter(text=marker),
+            after=HistoryPosition(first[0].created_at, first[0].id),
+            limit=5,
+        )
+    # Same time: the later id first, as the keyset pages read them.
+    assert [g.id for g in first + rest] == [later.id, garden.id, pills.id]

@@ -225,3 +225,28 @@ async def test_the_transparency_page_counts_decisions_without_names(
     assert "Spam or scam" in page.text
     assert "owner-t@example.com" not in page.text
     assert code not in page.text
+
+
+async def test_moderators_search_all_generations_and_hear_withheld_audio(
+    app: RunningApp, moderator: Agent
+) -> None:
+    owner = await app.new_user("owner-s@example.com")
+    generation_id, _ = await a_code(owner, "Secret garden tour at noon")
+    found = await moderator.get(
+        "/admin/moderation/generations?q=secret+gard&owner=OWNER-S", headers=BROWSER
+    )
+    assert found.status_code == 200
+    assert f'href="/admin/moderation/{generation_id}"' in found.text
+    assert 'preload="none"' in found.text
+    (audio,) = audio_sources(found.text)
+    bad = await moderator.get("/admin/moderation/generations?since=yesterday", headers=BROWSER)
+    assert bad.status_code == 400
+    await moderator.post(
+        f"{ITEMS}/{generation_id}",
+        json={"kind": "quarantine", "reason": "Checking", "category": "other"},
+    )
+    heard = await moderator.get(audio)
+    assert heard.status_code == 200
+    assert heard.headers["cache-control"] == "no-store"
+    assert (await owner.get(audio)).status_code == 451
+    assert (await app.anonymous.get(audio)).status_code == 451

@@ -9,6 +9,7 @@ and a refused form comes back with the reason and a 4xx.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -19,8 +20,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from voiceqr.application.moderation.decisions import decision_request
+from voiceqr.application.moderation.ports import CatalogueFilter
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import User
+from voiceqr.domain.generations.generation import GenerationStatus
 from voiceqr.domain.moderation.cases import DECISION_LABELS, DecisionKind, Sanction, may_take
 from voiceqr.domain.moderation.flags import REASON_LABELS, reason_code
 from voiceqr.domain.shared.errors import DomainError, ErrorCategory, ValidationError
@@ -129,6 +132,84 @@ async def admin_moderation_bulk(
             sorted(set(outcome.refused.values()))
         )
     return Redirect("/admin/moderation?" + urlencode({"bulk": said}), status_code=303)
+
+
+def _day(text: str) -> datetime | None:
+    try:
+        return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC) if text else None
+    except ValueError:
+        raise ValidationError("Give dates as YYYY-MM-DD.", code="bad_date") from None
+
+
+def _either(text: str) -> bool | None:
+    return {"yes": True, "no": False}.get(text)
+
+
+@get("/admin/moderation/generations")
+async def admin_moderation_generations(
+    staff: NamedDependency[User],
+    platform: NamedDependency[Platform],
+    q: FromQuery[str] = "",
+    owner: FromQuery[str] = "",
+    status: FromQuery[str] = "",
+    voice: FromQuery[str] = "",
+    flagged: FromQuery[str] = "",
+    reported: FromQuery[str] = "",
+    since: FromQuery[str] = "",
+    until: FromQuery[str] = "",
+    cursor: FromQuery[str | None] = None,
+) -> Template:
+    """Every generation on the platform: searched by text (the History index) and by
+    owner, filtered by status, voice, flags, reports and dates; newest first."""
+    filters = {
+        "q": q[:200],
+        "owner": owner[:254],
+        "status": status if status in set(GenerationStatus) else "",
+        "voice": voice if _uuid(voice) else "",
+        "flagged": flagged if flagged in ("yes", "no") else "",
+        "reported": reported if reported in ("yes", "no") else "",
+        "since": since[:10],
+        "until": until[:10],
+    }
+    entries, error, code, older, audio = [], None, 200, None, {}
+    try:
+        last = _day(filters["until"])
+        which = CatalogueFilter(
+            text=filters["q"],
+            owner=filters["owner"],
+            status=GenerationStatus(filters["status"]) if filters["status"] else None,
+            voice_id=_uuid(filters["voice"]) if filters["voice"] else None,
+            created_from=_day(filters["since"]),
+            created_to=None if last is None else last + timedelta(days=1),
+            flagged=_either(filters["flagged"]),
+            reported=_either(filters["reported"]),
+        )
+        found = await platform.moderation.queue.catalogue(staff, which, cursor=cursor, limit=PAGE)
+        entries = found.entries
+        audio = {
+            e.generation.id: await platform.generations.generations.audio_url(e.generation)
+            for e in entries
+        }
+        if found.next_cursor:
+            older = "/admin/moderation/generations?" + urlencode(
+                {**filters, "cursor": found.next_cursor}
+            )
+    except ValidationError as exc:
+        error, code = exc.message, 400
+    return page(
+        "backoffice/moderation/generations.html",
+        code,
+        user=staff,
+        entries=entries,
+        audio=audio,
+        filters=filters,
+        filtered=any(filters.values()),
+        statuses=list(GenerationStatus),
+        voices=await platform.voices.list_for(staff),
+        newest="/admin/moderation/generations?" + urlencode(filters) if cursor else None,
+        older=older,
+        error=error,
+    )
 
 
 async def _item_page(
@@ -249,6 +330,7 @@ admin_moderation_flag = _action(
 
 ROUTES = (
     admin_moderation_queue,
+    admin_moderation_generations,
     admin_moderation_bulk,
     admin_moderation_item,
     admin_moderation_decide,
