@@ -55,6 +55,8 @@ _SUPPORT = frozenset(
 )
 _MODERATOR = frozenset(
     {
+        # The owner of what they moderate: their account and timeline, read only.
+        Permission.READ_ACCOUNTS,
         Permission.READ_FAILED_GENERATIONS,
         Permission.RECOVER_GENERATIONS,
         Permission.READ_FAILURE_DASHBOARD,

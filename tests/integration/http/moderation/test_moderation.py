@@ -250,3 +250,6 @@ async def test_moderators_search_all_generations_and_hear_withheld_audio(
     assert heard.headers["cache-control"] == "no-store"
     assert (await owner.get(audio)).status_code == 451
     assert (await app.anonymous.get(audio)).status_code == 451
+    owner_id = (await owner.get("/api/v1/me")).json()["id"]
+    assert f'href="/admin/users/{owner_id}"' in found.text
+    assert (await moderator.get(f"/admin/users/{owner_id}", headers=BROWSER)).status_code == 200
