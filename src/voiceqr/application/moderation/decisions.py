@@ -66,6 +66,15 @@ class DecisionRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class BanPreview:
+    """What banning a generation's owner would do, for the confirmation page."""
+
+    owner_email: str
+    codes: int  # their live codes, all quarantined by a ban
+    sessions: int  # their active sessions, all ended
+
+
+@dataclass(frozen=True, slots=True)
 class BulkOutcome:
     decided: list[Decision] = field(default_factory=list)
     refused: dict[UUID, str] = field(default_factory=dict)  # generation: why not
@@ -145,6 +154,21 @@ class ModerationDecisions:
             extra={"generation_id": str(generation_id), "kind": str(request.kind)},
         )
         return decision
+
+    async def ban_preview(self, actor: Actor, generation_id: UUID) -> BanPreview:
+        """How many codes and sessions banning this generation's owner would touch."""
+        may_decide(actor)
+        async with self.uow() as uow:
+            generation = await uow.generations.get(generation_id)
+            if generation is None:
+                raise generation_not_found()
+            owner = await uow.users.get(generation.owner_id)
+            codes = len(await _owned(uow, generation.owner_id))
+        now = self.clock()
+        sessions = [
+            s for s in await self.sessions.list_for_user(generation.owner_id) if s.is_active(now)
+        ]
+        return BanPreview(owner.email if owner else "a removed account", codes, len(sessions))
 
     async def decide_many(
         self,

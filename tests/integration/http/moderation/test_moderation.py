@@ -253,3 +253,33 @@ async def test_moderators_search_all_generations_and_hear_withheld_audio(
     owner_id = (await owner.get("/api/v1/me")).json()["id"]
     assert f'href="/admin/users/{owner_id}"' in found.text
     assert (await moderator.get(f"/admin/users/{owner_id}", headers=BROWSER)).status_code == 200
+
+
+async def test_a_ban_is_confirmed_with_its_counts_then_signs_the_owner_out_and_withholds_all(
+    app: RunningApp, moderator: Agent
+) -> None:
+    owner = await app.new_user("owner-ban@example.com")
+    first, first_code = await a_code(owner, "Threat one")
+    _, second_code = await a_code(owner, "Threat two")
+    page = await moderator.open_form(f"/admin/moderation/{first}")
+    ban = {"kind": "ban_owner", "reason": "Repeated threats", "category": "violence"}
+    confirm = await moderator.post_form(
+        f"/admin/moderation/{first}/decide", {**ban, "sanction": "ban"}, form=page
+    )
+    assert confirm.status_code == 200, confirm.text
+    assert 'id="ban-codes">2<' in confirm.text
+    assert 'id="ban-sessions">1<' in confirm.text
+    assert (await owner.get("/api/v1/me")).status_code == 200  # nothing done yet
+    done = await moderator.post_form(
+        f"/admin/moderation/{first}/decide",
+        {**ban, "sanction": "ban", "confirmed": "yes"},
+        form=confirm,
+    )
+    assert done.status_code == 303, done.text
+    assert (await owner.get("/api/v1/me")).status_code == 401
+    for code in (first_code, second_code):
+        assert (await app.anonymous.get(f"/p/{code}", headers=BROWSER)).status_code == 451
+    (decision,) = (await moderator.get(f"{ITEMS}/{first}")).json()["decisions"]
+    assert (decision["sanction"], decision["codes_quarantined"]) == ("ban", 2)
+    no_sanction = await moderator.post_form(f"/admin/moderation/{first}/decide", ban, form=page)
+    assert no_sanction.status_code == 422

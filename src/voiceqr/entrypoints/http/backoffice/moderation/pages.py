@@ -19,7 +19,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from voiceqr.application.moderation.decisions import decision_request
+from voiceqr.application.moderation.decisions import DecisionRequest, decision_request
 from voiceqr.application.moderation.ports import CatalogueFilter
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import User
@@ -252,12 +252,35 @@ async def admin_moderation_item(
     return await _item_page(platform, staff, generation_id, notice=NOTICES.get(done))
 
 
-def _action(
-    path: str,
-    run: Callable[[Platform, User, UUID, dict[str, str], str], Awaitable[object]],
+Action = Callable[[Platform, User, UUID, dict[str, str], str], Awaitable[object]]
+
+
+async def _act(
+    request: Request[Any, Any, Any],
+    platform: Platform,
+    staff: User,
+    generation_id: UUID,
+    data: dict[str, str],
+    run: Action,
     *,
     done: str,
-) -> Any:
+) -> Response[Any]:
+    """Run a form's action, then back to the item's page (with the refusal, if any)."""
+    try:
+        await run(platform, staff, generation_id, data, client_address(request, platform))
+    except DomainError as exc:
+        return await _item_page(
+            platform,
+            staff,
+            generation_id,
+            status=refusal_status(exc, _EXPLAINED),
+            error=exc.message,
+            form=data,
+        )
+    return Redirect(f"/admin/moderation/{generation_id}?done={done}", status_code=303)
+
+
+def _action(path: str, run: Action, *, done: str) -> Any:
     """A form on an item's page that runs `run` and comes back to the page."""
 
     @post(path, status_code=303)
@@ -268,31 +291,53 @@ def _action(
         staff: NamedDependency[User],
         platform: NamedDependency[Platform],
     ) -> Response[Any]:
-        try:
-            await run(platform, staff, generation_id, data, client_address(request, platform))
-        except DomainError as exc:
-            return await _item_page(
-                platform,
-                staff,
-                generation_id,
-                status=refusal_status(exc, _EXPLAINED),
-                error=exc.message,
-                form=data,
-            )
-        return Redirect(f"/admin/moderation/{generation_id}?done={done}", status_code=303)
+        return await _act(request, platform, staff, generation_id, data, run, done=done)
 
     return submit
 
 
-async def _decide(p: Platform, staff: User, gid: UUID, data: dict[str, str], ip: str) -> object:
-    request = decision_request(
+def _request(data: dict[str, str]) -> DecisionRequest:
+    return decision_request(
         data.get("kind", ""),
         data.get("reason", ""),
         data.get("category", ""),
         data.get("sanction", ""),
         data.get("until", ""),
     )
-    return await p.moderation.decisions.decide(staff, gid, request, ip=ip)
+
+
+async def _decide(p: Platform, staff: User, gid: UUID, data: dict[str, str], ip: str) -> object:
+    return await p.moderation.decisions.decide(staff, gid, _request(data), ip=ip)
+
+
+async def _confirm_ban(
+    platform: Platform, staff: User, generation_id: UUID, data: dict[str, str]
+) -> Response[Any]:
+    """A sanction's confirmation page: how many codes it quarantines, sessions it ends."""
+    try:
+        request = _request({**data, "kind": str(DecisionKind.BAN_OWNER)})
+        if request.sanction is None:
+            raise ValidationError("Choose warn, suspend or ban.", code="sanction_required")
+        preview = await platform.moderation.decisions.ban_preview(staff, generation_id)
+    except DomainError as exc:
+        return await _item_page(
+            platform,
+            staff,
+            generation_id,
+            status=refusal_status(exc, _EXPLAINED),
+            error=exc.message,
+            form=data,
+        )
+    return page(
+        "backoffice/moderation/ban.html",
+        200,
+        user=staff,
+        generation_id=generation_id,
+        preview=preview,
+        ban=request,
+        form=data,
+        **_CHOICES,
+    )
 
 
 async def _claim(p: Platform, staff: User, gid: UUID, data: dict[str, str], ip: str) -> object:
@@ -314,9 +359,21 @@ async def _flag(p: Platform, staff: User, gid: UUID, data: dict[str, str], ip: s
     return await p.moderation.flags.flag(staff, gid, reason, note=data.get("note", ""), ip=ip)
 
 
-admin_moderation_decide = _action(
-    "/admin/moderation/{generation_id:uuid}/decide", _decide, done="decided"
-)
+@post("/admin/moderation/{generation_id:uuid}/decide", status_code=303)
+async def admin_moderation_decide(
+    request: Request[Any, Any, Any],
+    generation_id: FromPath[UUID],
+    data: Form,
+    staff: NamedDependency[User],
+    platform: NamedDependency[Platform],
+) -> Response[Any]:
+    """The decision form. Sanctioning the owner shows its confirmation first (how many
+    codes and sessions it touches); that page posts here again, confirmed."""
+    if data.get("kind") == DecisionKind.BAN_OWNER and data.get("confirmed") != "yes":
+        return await _confirm_ban(platform, staff, generation_id, data)
+    return await _act(request, platform, staff, generation_id, data, _decide, done="decided")
+
+
 admin_moderation_claim = _action(
     "/admin/moderation/{generation_id:uuid}/claim", _claim, done="claimed"
 )
