@@ -265,3 +265,18 @@ async def test_reports_answered_by_a_decision_record_the_outcome(
     dismiss = DecisionRequest(DecisionKind.DISMISS, "Not spam")
     await moderation.decisions.decide(moderator, generation.id, dismiss)
     assert [r.outcome for r in s.db.content_reports] == [ReportOutcome.REJECTED]
+
+
+async def test_a_refused_deletion_leaves_the_audio_in_storage(
+    s: Services, owner: User, moderator: User
+) -> None:
+    generation = await made(s, owner)
+    moderation = s.platform.moderation
+    await moderation.reports.report(generation.public_code, ReasonCode.HATE, visit=PHONE)
+    s.clock.advance(hours=25)
+    await moderation.decisions.escalate_overdue()
+    delete = DecisionRequest(DecisionKind.DELETE, "Hate speech", ReasonCode.HATE)
+    with pytest.raises(PermissionDenied):
+        await moderation.decisions.decide(moderator, generation.id, delete)
+    assert generation.audio_key in s.storage.objects
+    assert s.db.moderation_decisions == []

@@ -30,12 +30,14 @@ from voiceqr.domain.moderation.cases import (
     Decision,
     DecisionKind,
     ModerationCase,
+    ModerationState,
     ReportOutcome,
     Sanction,
     may_decide,
+    may_take,
 )
 from voiceqr.domain.moderation.flags import REASON_LABELS, ReasonCode, check_reason, reason_code
-from voiceqr.domain.shared.errors import DomainError, ValidationError
+from voiceqr.domain.shared.errors import DomainError, IllegalTransition, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +101,7 @@ class ModerationDecisions:
         _check_request(request, self.clock())
         keys: list[str] = []
         if request.kind is DecisionKind.DELETE:
-            keys = await self._audio_keys(generation_id)
+            keys = await self._audio_keys(actor, generation_id)
             # Storage first, as an owner's delete does: a failed save can be tried again.
             for key in keys:
                 await self.storage.delete(key)
@@ -222,11 +224,20 @@ class ModerationDecisions:
             log.info("moderation items escalated", extra={"escalated": escalated})
         return escalated
 
-    async def _audio_keys(self, generation_id: UUID) -> list[str]:
+    async def _audio_keys(self, actor: Actor, generation_id: UUID) -> list[str]:
+        """The storage keys a deletion removes, once it is known the deletion may be
+        taken (storage goes before the transaction, so a refusal must come first)."""
         async with self.uow() as uow:
             generation = await uow.generations.get(generation_id)
             if generation is None:
                 raise generation_not_found()
+            case = await uow.moderation_cases.get(generation_id)
+            may_decide(actor, case)
+            state = ModerationState.NONE if case is None else case.state
+            if not may_take(DecisionKind.DELETE, state):
+                raise IllegalTransition(
+                    "This item's audio was removed already.", code="decision_not_allowed"
+                )
             revisions = await uow.generation_revisions.list_for(generation_id)
         keys = {r.audio_key for r in revisions} | {generation.audio_key}
         return sorted(k for k in keys if k is not None)
