@@ -18,6 +18,7 @@ from tests.integration.http_helpers import (
     RunningApp,
     assert_problem,
     audio_sources,
+    csrf_token,
     embedded_app,
     wait_until_finished,
 )
@@ -283,3 +284,73 @@ async def test_a_ban_is_confirmed_with_its_counts_then_signs_the_owner_out_and_w
     assert (decision["sanction"], decision["codes_quarantined"]) == ("ban", 2)
     no_sanction = await moderator.post_form(f"/admin/moderation/{first}/decide", ban, form=page)
     assert no_sanction.status_code == 422
+
+
+async def test_moderators_claim_note_and_decide_ticked_items_at_once(
+    app: RunningApp, moderator: Agent
+) -> None:
+    owner = await app.new_user("owner-bulk@example.com")
+    first, first_code = await a_code(owner, "Bulk one")
+    second, second_code = await a_code(owner, "Bulk two")
+    for code in (first_code, second_code):
+        assert await report(app, code, reason="spam") == 201
+    page = await moderator.open_form(f"/admin/moderation/{first}")
+    claimed = await moderator.post_form(f"/admin/moderation/{first}/claim", {}, form=page)
+    assert claimed.status_code == 303
+    noted = await moderator.post_form(
+        f"/admin/moderation/{first}/note", {"note": "Same sender as last week"}, form=page
+    )
+    assert noted.status_code == 303
+    empty = await moderator.post_form(f"/admin/moderation/{first}/note", {"note": ""}, form=page)
+    assert empty.status_code == 422
+    view = (await moderator.get(f"{ITEMS}/{first}")).json()
+    assert view["claimed"] is True
+    assert view["notes"] == ["Same sender as last week"]
+
+    queue = await moderator.open_form("/admin/moderation")
+    refused = await moderator.post_form(
+        "/admin/moderation/bulk", {"ids": first, "kind": "quarantine", "reason": ""}, form=queue
+    )
+    assert refused.status_code == 422
+    bulk = await moderator.post(
+        "/admin/moderation/bulk",
+        data={
+            "ids": [first, second],
+            "kind": "dismiss",
+            "reason": "Not spam",
+            "_csrf_token": csrf_token(queue.text),
+        },
+        headers=BROWSER,
+    )
+    assert bulk.status_code == 303, bulk.text
+    assert "2+decided" in bulk.headers["location"]
+    for generation_id in (first, second):
+        state = (await moderator.get(f"{ITEMS}/{generation_id}")).json()
+        assert state["decisions"][0]["kind"] == "dismiss"
+
+
+async def test_the_report_form_explains_a_missing_category_and_the_rate_limit(
+    app: RunningApp,
+) -> None:
+    owner = await app.new_user("owner-form@example.com")
+    _, code = await a_code(owner, "Form me")
+    visitor = app.anonymous
+    form = await visitor.open_form(f"/p/{code}/report")
+    phone = {"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4) form-flooder"}
+    missing = await visitor.post_form(f"/p/{code}/report", {"note": "hm"}, form=form, headers=phone)
+    assert missing.status_code == 422
+    assert "Choose a reason" in missing.text
+    statuses = [
+        (
+            await visitor.post_form(
+                f"/p/{code}/report", {"reason": "other"}, form=form, headers=phone
+            )
+        ).status_code
+        for _ in range(6)
+    ]
+    assert statuses == [200] * 5 + [429]
+    limited = await visitor.post_form(
+        f"/p/{code}/report", {"reason": "other"}, form=form, headers=phone
+    )
+    assert limited.headers["retry-after"] == "3600"
+    assert "Too many attempts" in limited.text
