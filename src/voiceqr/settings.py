@@ -137,6 +137,14 @@ class Account(msgspec.Struct, frozen=True, kw_only=True):
     deletion_grace_days: int = 14  # the owner may keep the account this long after asking
 
 
+class Moderation(msgspec.Struct, frozen=True, kw_only=True):
+    """Content moderation: the queue's escalation and the public reports' limits."""
+
+    escalate_after_hours: int = 24  # a queue item waiting longer goes to admins
+    reports_per_visitor_per_hour: int = 5  # reports one visitor may send, all codes together
+    reports_per_code_per_hour: int = 30  # reports one code may receive
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     env: Literal["development", "production"] = "development"
     data_dir: str = "./data"
@@ -159,6 +167,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     analytics: Analytics = msgspec.field(default_factory=Analytics)
     previews: Previews = msgspec.field(default_factory=Previews)
     account: Account = msgspec.field(default_factory=Account)
+    moderation: Moderation = msgspec.field(default_factory=Moderation)
 
     @property
     def data_path(self) -> Path:
@@ -297,6 +306,11 @@ def _check(settings: Settings) -> None:
         fail(("jobs", "lease_seconds"), "expected at least 5 seconds")
     if settings.account.deletion_grace_days < 0:
         fail(("account", "deletion_grace_days"), "expected 0 or more days")
+    if settings.moderation.escalate_after_hours < 1:
+        fail(("moderation", "escalate_after_hours"), "expected at least 1 hour")
+    for limit in ("reports_per_visitor_per_hour", "reports_per_code_per_hour"):
+        if getattr(settings.moderation, limit) < 1:
+            fail(("moderation", limit), "expected at least 1 report")
     if settings.playback.cache_seconds < 0:
         fail(("playback", "cache_seconds"), "expected 0 or more seconds")
     if not 0 < settings.playback.flush_seconds <= 60:

@@ -33,6 +33,12 @@ from voiceqr.application.generations.organising import FoldersAndTags
 from voiceqr.application.generations.previews import Previews
 from voiceqr.application.generations.revisions import GenerationRevisions
 from voiceqr.application.mail.notifications import MailDelivery
+from voiceqr.application.moderation.decisions import ModerationDecisions
+from voiceqr.application.moderation.flags import ModerationFlags
+from voiceqr.application.moderation.history import Transparency
+from voiceqr.application.moderation.owners import ModerationNotices
+from voiceqr.application.moderation.queue import ModerationQueue
+from voiceqr.application.moderation.reports import ContentReports
 from voiceqr.application.operations.audit import AuditTrail
 from voiceqr.application.operations.failure_monitoring import FailureMonitor
 from voiceqr.application.playback.playback import Playback
@@ -118,8 +124,14 @@ class PlaybackFeature:
     _storage: AudioStorage
     serves_media: bool  # audio kept in local files is served by the app under /media
 
-    async def media_range(self, key: str, start: int, end: int | None) -> AudioRange:
-        """Bytes of stored audio for an HTTP Range request (see AudioStorage.read_range)."""
+    async def media_range(
+        self, key: str, start: int, end: int | None, *, withheld_too: bool = False
+    ) -> AudioRange:
+        """Bytes of stored audio for an HTTP Range request (see AudioStorage.read_range);
+        Withheld (451) for the audio of a code moderation keeps back, unless
+        `withheld_too` (a moderator reviewing it)."""
+        if not withheld_too:
+            await self.playback.check_audio(key)
         return await self._storage.read_range(key, start, end)
 
 
@@ -177,6 +189,18 @@ class ComplianceFeature:
 
     documents: LegalDocuments
     acceptances: Acceptances
+
+
+@dataclass(frozen=True, slots=True)
+class ModerationFeature:
+    """Content moderation: flags (by staff, filters and rules), the queue and decisions."""
+
+    flags: ModerationFlags
+    reports: ContentReports  # visitors' reports from the playback page
+    queue: ModerationQueue
+    decisions: ModerationDecisions
+    notices: ModerationNotices  # the owner's side: the decision, the appeal
+    transparency: Transparency
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from taskiq import AsyncBroker
 
@@ -46,6 +47,12 @@ from voiceqr.application.generations.revisions import GenerationRevisions
 from voiceqr.application.generations.timeline import GenerationsMade
 from voiceqr.application.mail.notifications import MailDelivery, Notifications
 from voiceqr.application.mail.timeline import MailSent
+from voiceqr.application.moderation.decisions import ModerationDecisions
+from voiceqr.application.moderation.flags import ModerationFlags
+from voiceqr.application.moderation.history import DecisionsTaken, Transparency
+from voiceqr.application.moderation.owners import ModerationNotices
+from voiceqr.application.moderation.queue import ModerationQueue
+from voiceqr.application.moderation.reports import ContentReports, ReportLimits
 from voiceqr.application.operations.audit import AuditTrail
 from voiceqr.application.operations.failure_monitoring import FailureMonitor
 from voiceqr.application.playback.codes import CodeCache
@@ -65,12 +72,15 @@ from voiceqr.bootstrap.facades import (
     ComplianceFeature,
     GenerationsFeature,
     MailFeature,
+    ModerationFeature,
     OperationsFeature,
     PlaybackFeature,
     SupportFeature,
 )
 from voiceqr.bootstrap.legal import default_legal_texts
-from voiceqr.domain.generations.generation import RetryPolicy
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.analytics.tallies import Dimension
+from voiceqr.domain.generations.generation import Generation, RetryPolicy
 from voiceqr.domain.generations.previews import DailyAllowance
 from voiceqr.domain.operations.failure_monitoring import AlertPolicy
 from voiceqr.settings import Settings
@@ -99,6 +109,7 @@ class Platform:
     operations: OperationsFeature
     support: SupportFeature
     compliance: ComplianceFeature
+    moderation: ModerationFeature
     account_deletions: AccountDeletions
     account_exports: AccountExports
     default_voices: tuple[VoiceSpec, ...]
@@ -264,6 +275,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         user_agents=chosen.user_agents,
         limits=chosen.limits,
     )
+    dashboards = Dashboards(uow=uow, clock=clock, listening=playback)
     return Platform(
         settings=settings,
         accounts=AccountsFeature(
@@ -290,6 +302,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
                     StaffActions(uow),
                     TicketsOpened(uow),
                     LegalAcceptances(uow),
+                    DecisionsTaken(uow),
                 ),
             ),
         ),
@@ -328,7 +341,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
             playback=playback, _storage=storage, serves_media=chosen.media_root is not None
         ),
         analytics=AnalyticsFeature(
-            dashboards=Dashboards(uow=uow, clock=clock, listening=playback),
+            dashboards=dashboards,
             rollups=RollUps(
                 uow=uow, clock=clock, retention_months=settings.analytics.retention_months
             ),
@@ -357,6 +370,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
             ),
         ),
         compliance=ComplianceFeature(documents=legal_documents, acceptances=acceptances),
+        moderation=_moderation(settings, chosen, playback, dashboards, notifications),
         account_deletions=AccountDeletions(
             uow=uow,
             sessions=chosen.session_store,
@@ -381,6 +395,54 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         ),
         default_voices=chosen.default_voices,
         _backends=chosen,
+    )
+
+
+def _moderation(
+    settings: Settings,
+    chosen: Backends,
+    playback: Playback,
+    dashboards: Dashboards,
+    notifications: Notifications,
+) -> ModerationFeature:
+    uow, clock = chosen.uow, chosen.clock
+    limits = settings.moderation
+
+    async def scans_by_country(owner: User, generation_id: UUID) -> list[tuple[str, int]]:
+        period = dashboards.period(None, None, None)
+        found = await dashboards.breakdown(owner, period, Dimension.COUNTRY, generation_id)
+        return [(row.value, row.counts.scans) for row in found.rows]
+
+    async def audio_url(generation: Generation) -> str | None:
+        key = generation.audio_key
+        return None if key is None else await chosen.storage.url(key)
+
+    return ModerationFeature(
+        flags=ModerationFlags(uow=uow, clock=clock),
+        reports=ContentReports(
+            uow=uow,
+            limits=chosen.limits,
+            clock=clock,
+            visitor_key=playback.visitor_key,
+            report_limits=ReportLimits(
+                per_visitor_per_hour=limits.reports_per_visitor_per_hour,
+                per_code_per_hour=limits.reports_per_code_per_hour,
+            ),
+        ),
+        queue=ModerationQueue(
+            uow=uow, clock=clock, audio_url=audio_url, scans_by_country=scans_by_country
+        ),
+        decisions=ModerationDecisions(
+            uow=uow,
+            clock=clock,
+            notifications=notifications,
+            storage=chosen.storage,
+            sessions=chosen.session_store,
+            forget=playback.forget,
+            escalate_after=timedelta(hours=limits.escalate_after_hours),
+        ),
+        notices=ModerationNotices(uow=uow, clock=clock),
+        transparency=Transparency(uow=uow, clock=clock),
     )
 
 

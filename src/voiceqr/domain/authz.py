@@ -42,6 +42,7 @@ class Permission(StrEnum):
     HANDLE_TICKETS = "support.tickets"  # the support queue: read, answer, assign, close
     VIEW_AS_USER = "accounts.view_as"  # see the pages as a user sees them, read-only, a while
     PUBLISH_LEGAL = "legal.publish"  # publish new versions of the terms and privacy policy
+    MODERATE_CONTENT = "moderation.decide"  # the moderation queue: flag, decide, ban owners
 
 
 _SUPPORT = frozenset(
@@ -57,10 +58,13 @@ _SUPPORT = frozenset(
 )
 _MODERATOR = frozenset(
     {
+        # The owner of what they moderate: their account and timeline, read only.
+        Permission.READ_ACCOUNTS,
         Permission.READ_FAILED_GENERATIONS,
         Permission.RECOVER_GENERATIONS,
         Permission.READ_FAILURE_DASHBOARD,
         Permission.MODERATE_REVIEWS,
+        Permission.MODERATE_CONTENT,
     }
 )
 

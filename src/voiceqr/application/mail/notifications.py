@@ -173,6 +173,35 @@ TEMPLATES: dict[str, _Template] = {
         ),
         "Open the ticket",
     ),
+    "moderation_decision": _Template(
+        "About your voiceqr code {code}",
+        (
+            "Hello {name},",
+            "Our moderators reviewed the audio of your code {code}. {decision}",
+            "Why: {reason}",
+            "If you think this is a mistake, you can appeal once from the generation's "
+            "page; a moderator reads every appeal.",
+        ),
+        "See the generation",
+    ),
+    "report_outcome": _Template(
+        "Your report of voiceqr code {code}",
+        (
+            "Hello,",
+            "Thank you for reporting the audio of code {code}. {outcome}",
+            "You get this one message because you left your email with the report.",
+        ),
+        None,
+    ),
+    "moderation_escalated": _Template(
+        "voiceqr moderation: {count} items waited over {hours} hours",
+        (
+            "Hello {name},",
+            "{count} moderation items waited for a decision for more than {hours} hours "
+            "and were escalated to administrators.",
+        ),
+        "Open the moderation queue",
+    ),
     "failure_rate_alert": _Template(
         "voiceqr alert: {percent} of generation attempts are failing",
         (

@@ -32,6 +32,7 @@ class CodeCache(Generic[T]):
         now: Callable[[], float] = time.monotonic,
     ) -> None:
         self._seconds = seconds
+        self.seconds = seconds
         self._capacity = capacity
         self._now = now
         self._entries: dict[str, tuple[float, T]] = {}  # code: (when it was read, answer)

@@ -24,6 +24,7 @@ from voiceqr.application.playback.ports import (
     PlaybackEventLog,
     PlaybackUnitOfWork,
     UserAgentReader,
+    Withholding,
 )
 from voiceqr.application.playback.salts import VisitorSalts
 from voiceqr.application.shared.ports import AudioStorage, RateLimiter
@@ -55,7 +56,7 @@ from voiceqr.domain.playback.visits import (
     source_of,
     visitor_keys,
 )
-from voiceqr.domain.shared.errors import Gone, NotFound, RateLimited, ValidationError
+from voiceqr.domain.shared.errors import Gone, NotFound, RateLimited, ValidationError, Withheld
 from voiceqr.domain.shared.ids import uuid7
 
 # Reports of what listens heard, per visitor (key): a listener sends a few per listen.
@@ -80,7 +81,8 @@ class PublicCode:
 
     generation_id: UUID
     owner_id: UUID
-    page: PlaybackPage | None  # None: its owner deleted it
+    page: PlaybackPage | None  # None: its owner deleted it, or moderation keeps it back
+    withheld: Withholding | None = None  # quarantined or removed by moderation
 
 
 # The answer for a printed code whose account was deleted: nobody owns it any more.
@@ -127,9 +129,33 @@ class Playback:
     user_agents: UserAgentReader
     limits: RateLimiter
     salts: VisitorSalts = field(init=False)
+    # Whether the audio files of a generation are withheld, by generation id: the media
+    # route asks for every range it serves, so it is remembered like the codes are.
+    withheld_audio: CodeCache[bool] = field(init=False)
 
     def __post_init__(self) -> None:
         self.salts = VisitorSalts(uow=self.uow)
+        self.withheld_audio = CodeCache(seconds=self.codes.seconds)
+
+    def forget(self, code: str, generation_id: UUID) -> None:
+        """Drop what this process remembers of a code whose moderation changed: its
+        page and whether its audio may be served (other processes within the cache's
+        bound, see `CodeCache`)."""
+        self.codes.forget(code)
+        self.withheld_audio.forget(str(generation_id))
+
+    async def check_audio(self, key: str) -> None:
+        """Withheld (451) if `key` is the audio of a generation moderation keeps back;
+        other keys (voice samples, previews) always pass."""
+        generation_id = _generation_of_audio(key)
+        if generation_id is None:
+            return
+        if await self.withheld_audio.get(generation_id, self._read_withheld_audio):
+            raise _withheld()
+
+    async def visitor_key(self, code: str, visit: Visit) -> str:
+        """The visitor's key for today: who they are across requests, with no address kept."""
+        return await self._visitor(code, visit)
 
     async def page(self, code: str) -> PlaybackPage:
         """What the code plays: the live audio with the text and voice it was made from.
@@ -305,6 +331,10 @@ class Playback:
             raise NotFound("This code does not lead to any audio.", code="code_not_found")
         return found
 
+    async def _read_withheld_audio(self, generation_id: str) -> bool:
+        async with self.uow() as uow:
+            return await uow.withheld_codes.withheld(UUID(generation_id)) is not None
+
     async def _read(self, code: str) -> PublicCode | None:
         async with self.uow() as uow:
             generation = await uow.generations.get_by_code(code)
@@ -312,10 +342,13 @@ class Playback:
                 if await uow.retired_codes.is_retired(code):
                     return RETIRED
                 return None
+            withheld = await uow.withheld_codes.withheld(generation.id)
             if generation.is_deleted:
                 if await uow.retired_codes.is_retired(code):
                     return RETIRED  # its account is being deleted
-                return PublicCode(generation.id, generation.owner_id, None)
+                return PublicCode(generation.id, generation.owner_id, None, withheld)
+            if withheld is not None:
+                return PublicCode(generation.id, generation.owner_id, None, withheld)
             text, voice_id = await _live_text_and_voice(uow, generation)
             audio_url = revision = None
             if generation.audio_key is not None:
@@ -343,7 +376,26 @@ async def _live_text_and_voice(uow: PlaybackUnitOfWork, generation: Generation) 
     return generation.text, generation.voice_id
 
 
+def _withheld() -> Withheld:
+    return Withheld("This audio is not available.", code="audio_withheld")
+
+
+def _generation_of_audio(key: str) -> str | None:
+    """The generation id in an audio key (`audio/<generation id>/<revision>.mp3`)."""
+    parts = key.split("/")
+    if len(parts) != 3 or parts[0] != "audio":
+        return None
+    try:
+        return str(UUID(parts[1]))
+    except ValueError:
+        return None
+
+
 def _shown(found: PublicCode) -> PlaybackPage:
+    if found.withheld == "quarantined":
+        raise _withheld()
+    if found.withheld == "removed":
+        raise Gone("This audio was removed.", code="removed_by_moderation")
     if found is RETIRED:
         raise Gone("The owner of this code deleted their account.", code="account_deleted")
     if found.page is None:

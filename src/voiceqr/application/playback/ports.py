@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import date, datetime
-from typing import Protocol
+from typing import Literal, Protocol
 from uuid import UUID
 
 from voiceqr.application.generations.ports import (
@@ -107,6 +107,16 @@ class RetiredCodeRepository(Protocol):
     async def is_retired(self, public_code: str) -> bool: ...
 
 
+Withholding = Literal["quarantined", "removed"]
+
+
+class WithheldCodeRepository(Protocol):
+    """Codes that moderation keeps from the public: quarantined (451, reversible) or
+    removed (410)."""
+
+    async def withheld(self, generation_id: UUID) -> Withholding | None: ...
+
+
 class PlaybackUnitOfWork(Transaction, Protocol):
     """The generation behind a code, its live revision and voice, its events and listens."""
 
@@ -117,3 +127,4 @@ class PlaybackUnitOfWork(Transaction, Protocol):
     visitor_salts: VisitorSaltRepository
     listens: ListenRepository
     retired_codes: RetiredCodeRepository
+    withheld_codes: WithheldCodeRepository

@@ -24,6 +24,7 @@ class ErrorCategory(StrEnum):
     RATE_LIMITED = "rate_limited"  # validation: too many attempts, try again later
     OUT_OF_RANGE = "out_of_range"  # validation: a byte range past the end of the file
     GONE = "gone"  # not_found: it was there and its owner removed it for good
+    WITHHELD = "withheld"  # not_found: it is there, and kept from the public by moderation
     TOO_LARGE = "too_large"  # validation: a file over its size limit
 
     @property
@@ -38,6 +39,7 @@ _BROADER = {
     ErrorCategory.OUT_OF_RANGE: ErrorCategory.VALIDATION,
     ErrorCategory.TOO_LARGE: ErrorCategory.VALIDATION,
     ErrorCategory.GONE: ErrorCategory.NOT_FOUND,
+    ErrorCategory.WITHHELD: ErrorCategory.NOT_FOUND,
 }
 
 
@@ -103,6 +105,13 @@ class Gone(NotFound):
 
     category = ErrorCategory.GONE
     code = "gone"
+
+
+class Withheld(NotFound):
+    """What was asked for is there, but moderation keeps it from the public for now."""
+
+    category = ErrorCategory.WITHHELD
+    code = "withheld"
 
 
 class Conflict(DomainError):

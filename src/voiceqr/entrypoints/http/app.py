@@ -93,7 +93,8 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
             # cookie writes only from our own origin (api_requests.py); the web forms
             # carry a CSRF token. The public playback page and its audio have no form: no
             # CSRF cookie is made for a visitor who only scans.
-            exclude=["/api/", "^/p/", "^/media/"],
+            # (Its report form, /p/{code}/report, does have one.)
+            exclude=["/api/", "^/p/[^/]+$", "^/media/"],
         ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude=["/media"]),
         lifespan=[lifespan],

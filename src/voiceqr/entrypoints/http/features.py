@@ -13,6 +13,7 @@ from voiceqr.entrypoints.http import (
     compliance,
     generations,
     mail,
+    moderation,
     operations,
     playback,
     profile,
@@ -42,5 +43,6 @@ FEATURES: tuple[Feature, ...] = (
     operations,
     support,
     compliance,
+    moderation,
     backoffice,
 )

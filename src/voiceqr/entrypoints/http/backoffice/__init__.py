@@ -13,6 +13,8 @@ from voiceqr.entrypoints.http.backoffice.account_deletion import pages as accoun
 from voiceqr.entrypoints.http.backoffice.generations import api as generations_api
 from voiceqr.entrypoints.http.backoffice.generations import pages as generations_pages
 from voiceqr.entrypoints.http.backoffice.legal import pages as legal_pages
+from voiceqr.entrypoints.http.backoffice.moderation import api as moderation_api
+from voiceqr.entrypoints.http.backoffice.moderation import pages as moderation_pages
 from voiceqr.entrypoints.http.backoffice.monitoring import api as monitoring_api
 from voiceqr.entrypoints.http.backoffice.monitoring import pages as monitoring_pages
 from voiceqr.entrypoints.http.backoffice.support import api as support_api
@@ -30,6 +32,7 @@ _MONITORING = {"staff": staff(Permission.READ_FAILURE_DASHBOARD, Permission.READ
 _VOICES = {"staff": staff(Permission.MANAGE_VOICES)}
 _SUPPORT = {"staff": staff(Permission.HANDLE_TICKETS)}
 _LEGAL = {"staff": staff(Permission.PUBLISH_LEGAL)}
+_MODERATION = {"staff": staff(Permission.MODERATE_CONTENT)}
 
 api_router = Router(
     path="/",
@@ -48,6 +51,11 @@ api_router = Router(
             path="/", dependencies=_SUPPORT, route_handlers=[support_api.AdminSupportController]
         ),
         Router(path="/", dependencies=_PEOPLE, route_handlers=[users_api.AdminUsersController]),
+        Router(
+            path="/",
+            dependencies=_MODERATION,
+            route_handlers=[moderation_api.AdminModerationController],
+        ),
         Router(
             path="/",
             dependencies=_ACCOUNT_DELETION,
@@ -75,6 +83,7 @@ pages_router = Router(
             ],
         ),
         Router(path="/", dependencies=_VOICES, route_handlers=[*voices_pages.ROUTES]),
+        Router(path="/", dependencies=_MODERATION, route_handlers=[*moderation_pages.ROUTES]),
         Router(
             path="/",
             dependencies=_SUPPORT,

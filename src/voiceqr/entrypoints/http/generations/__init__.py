@@ -6,6 +6,7 @@ from litestar.di import Provide
 
 from voiceqr.entrypoints.http.generations import (
     api,
+    appeal_pages,
     batch_api,
     batch_pages,
     folders_api,
@@ -43,6 +44,7 @@ pages_router = Router(
         folders_pages.filing_submit,
         batch_pages.batch_submit,
         batch_pages.batch_delete_confirmed,
+        appeal_pages.appeal_submit,
     ],
 )
 

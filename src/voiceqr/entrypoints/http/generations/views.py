@@ -192,6 +192,8 @@ async def generation_page_context(
             (s.max_text_length for s in platform.generations.generations.synthesizers()),
             default=5000,
         ),
+        # A moderator's decision on it, and the owner's appeal (None: there is none).
+        "moderation": await platform.moderation.notices.for_generation(user, generation.id),
         **await label_choices(platform, user),
     }
 

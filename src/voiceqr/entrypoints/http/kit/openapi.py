@@ -63,6 +63,8 @@ WHAT = {
     422: "Well-formed but not acceptable: a rule the schema cannot state (a wrong "
     "password, an expired link, a cursor we did not give out...). `code` says which.",
     429: "Too many attempts (`rate_limited`); `Retry-After` says when to try again.",
+    451: "Not available: moderation keeps the audio behind this code from the public "
+    "for now (`audio_withheld`).",
     502: "A service we rely on failed (the speech provider).",
     503: "Temporarily unavailable (audio storage, or the provider's quota).",
 }

@@ -31,6 +31,7 @@ STATUS_BY_CATEGORY = {
     ErrorCategory.RATE_LIMITED: 429,
     ErrorCategory.OUT_OF_RANGE: 416,
     ErrorCategory.GONE: 410,
+    ErrorCategory.WITHHELD: 451,  # Unavailable For Legal Reasons (RFC 7725)
     ErrorCategory.TOO_LARGE: 413,
 }
 
@@ -43,6 +44,7 @@ TITLES = {
     409: "Conflict",
     410: "Gone",
     429: "Too many requests",
+    451: "Not available",
     413: "Request too large",
     415: "Unsupported media type",
     416: "Range not satisfiable",

@@ -39,7 +39,7 @@ class PlaybackController(Controller):
     path = "/playback"
     tags = ["playback"]
 
-    @get("/{code:str}", cache_control=NO_STORE_REPLY, responses=problems(404, 410))
+    @get("/{code:str}", cache_control=NO_STORE_REPLY, responses=problems(404, 410, 451))
     async def state(
         self, code: FromPath[str], platform: NamedDependency[Platform]
     ) -> PlaybackState:
@@ -49,7 +49,7 @@ class PlaybackController(Controller):
             status=str(shown.status), audio_url=shown.audio_url, revision=shown.revision
         )
 
-    @post("/{code:str}/listen", status_code=HTTP_204_NO_CONTENT, responses=problems(410, 429))
+    @post("/{code:str}/listen", status_code=HTTP_204_NO_CONTENT, responses=problems(410, 429, 451))
     async def listen(
         self,
         code: FromPath[str],
@@ -62,7 +62,7 @@ class PlaybackController(Controller):
     @post(
         "/{code:str}/progress",
         status_code=HTTP_204_NO_CONTENT,
-        responses=problems(404, 410, 422, 429),
+        responses=problems(404, 410, 422, 429, 451),
     )
     async def progress(
         self,

@@ -16,7 +16,9 @@ from litestar.params import FromPath
 from litestar.response import Stream
 
 from voiceqr.bootstrap import Platform
-from voiceqr.domain.shared.errors import ValidationError
+from voiceqr.domain.authz import Permission, can
+from voiceqr.domain.shared.errors import ValidationError, Withheld
+from voiceqr.entrypoints.http.kit.auth import session_user
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -56,23 +58,34 @@ async def serve_media(
     key = key.lstrip("/")
     suffix = key[key.rfind(".") :] if "." in key else ""
     media_type = CONTENT_TYPES.get(suffix, "application/octet-stream")
+    withheld = False
+    try:
+        await platform.playback.playback.check_audio(key)
+    except Withheld:
+        # Moderators still hear what they review; nobody else does. Only then is the
+        # session looked up: public audio asks nothing of its listeners.
+        viewer = await session_user(request, platform)
+        if viewer is None or not can(viewer, Permission.MODERATE_CONTENT):
+            raise
+        withheld = True
     wanted = parse_range(request.headers.get("range"))
     start, end = (0, None) if wanted is None else wanted
     if start < 0:
-        total = (await platform.playback.media_range(key, 0, 0)).total
+        total = (await platform.playback.media_range(key, 0, 0, withheld_too=True)).total
         start, end = max(0, total + start), None
     try:
-        piece = await platform.playback.media_range(key, start, end)
+        piece = await platform.playback.media_range(key, start, end, withheld_too=True)
     except ValidationError as exc:
         if exc.code != "range_not_satisfiable":
             raise
-        total = (await platform.playback.media_range(key, 0, 0)).total
+        total = (await platform.playback.media_range(key, 0, 0, withheld_too=True)).total
         return Response(b"", status_code=416, headers={"Content-Range": f"bytes */{total}"})
     headers = {
         "Accept-Ranges": "bytes",
         "Content-Length": str(piece.end - piece.start + 1),
-        # Keys are never rewritten (a regeneration writes a new key), so cache for good.
-        "Cache-Control": "public, max-age=31536000, immutable",
+        # Keys are never rewritten (a regeneration writes a new key), so cache for good;
+        # withheld audio heard by a moderator is kept by nobody.
+        "Cache-Control": "no-store" if withheld else "public, max-age=31536000, immutable",
     }
     status = 200
     if wanted is not None:

@@ -19,7 +19,7 @@ from litestar.response.base import ASGIResponse
 from voiceqr.application.playback.playback import PlaybackPage
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import User
-from voiceqr.domain.shared.errors import Gone
+from voiceqr.domain.shared.errors import Gone, Withheld
 from voiceqr.entrypoints.http.kit.auth import current_user
 from voiceqr.entrypoints.http.kit.forms import page
 from voiceqr.entrypoints.http.kit.headers import NO_STORE
@@ -30,6 +30,7 @@ from voiceqr.entrypoints.http.playback.visits import counted_visit
 # cache, not a CDN); the audio it points to is cached for good (see media.py).
 _RENDERED_LIMIT = 10_000
 ACCOUNT = "account_deleted"  # the code's account was deleted, with everything it made
+MODERATION = "removed_by_moderation"  # removed for breaking the rules
 _rendered: dict[PlaybackPage, ASGIResponse] = {}
 
 
@@ -43,8 +44,16 @@ async def playback_page(
         visit = await counted_visit(request, platform)
         shown = await (playback.page(code) if visit is None else playback.scan(code, visit))
     except Gone as gone:
-        removed = page("playback/playback_removed.html", 410, account_deleted=gone.code == ACCOUNT)
+        removed = page(
+            "playback/playback_removed.html",
+            410,
+            account_deleted=gone.code == ACCOUNT,
+            by_moderation=gone.code == MODERATION,
+        )
         return removed.to_asgi_response(None, request)
+    except Withheld:
+        # Quarantined by moderation: a neutral notice, no audio, no player, no count.
+        return page("playback/playback_withheld.html", 451).to_asgi_response(None, request)
     response = _rendered.get(shown)
     if response is None:
         response = _render(request, shown)

@@ -1,0 +1,1 @@
+"""Content moderation: the queue, an item, decisions, claims and notes."""
