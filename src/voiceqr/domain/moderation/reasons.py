@@ -14,3 +14,10 @@ class ReasonCode(StrEnum):
     PERSONAL_DATA = "personal_data"
     COPYRIGHT = "copyright"
     OTHER = "other"
+
+
+class FlagSource(StrEnum):
+    STAFF = "staff"
+    REPORT = "report"
+    FILTER = "filter"  # a text filter matched when it was requested or edited
+    RULE = "rule"  # an automated rule fired
