@@ -11,6 +11,7 @@ from voiceqr.application.accounts.ports import AccountsUnitOfWork
 from voiceqr.application.analytics.ports import AnalyticsUnitOfWork
 from voiceqr.application.generations.ports import GenerationsUnitOfWork, PreviewsUnitOfWork
 from voiceqr.application.mail.ports import MailUnitOfWork
+from voiceqr.application.moderation.ports import ModerationUnitOfWork
 from voiceqr.application.operations.ports import OperationsUnitOfWork
 from voiceqr.application.playback.ports import PlaybackUnitOfWork
 from voiceqr.application.profile.ports import ProfileUnitOfWork
@@ -19,6 +20,7 @@ from voiceqr.application.voices.ports import VoiceEngagementUnitOfWork, VoicesUn
 
 
 class PlatformUnitOfWork(
+    ModerationUnitOfWork,
     SupportUnitOfWork,
     AccountDataUnitOfWork,
     AnalyticsUnitOfWork,

@@ -30,6 +30,7 @@ from voiceqr.application.generations.organising import FoldersAndTags
 from voiceqr.application.generations.previews import Previews
 from voiceqr.application.generations.revisions import GenerationRevisions
 from voiceqr.application.mail.notifications import MailDelivery
+from voiceqr.application.moderation.flags import ModerationFlags
 from voiceqr.application.operations.audit import AuditTrail
 from voiceqr.application.operations.failure_monitoring import FailureMonitor
 from voiceqr.application.playback.playback import Playback
@@ -165,6 +166,13 @@ class OperationsFeature:
         state = await self.queue_health.check(max_age=0)
         report["queue"] = "ok" if state.reachable else f"unavailable: {state.reason}"
         return report
+
+
+@dataclass(frozen=True, slots=True)
+class ModerationFeature:
+    """Content moderation: flags (by staff, filters and rules), the queue and decisions."""
+
+    flags: ModerationFlags
 
 
 @dataclass(frozen=True, slots=True)

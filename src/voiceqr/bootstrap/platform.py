@@ -42,6 +42,7 @@ from voiceqr.application.generations.revisions import GenerationRevisions
 from voiceqr.application.generations.timeline import GenerationsMade
 from voiceqr.application.mail.notifications import MailDelivery, Notifications
 from voiceqr.application.mail.timeline import MailSent
+from voiceqr.application.moderation.flags import ModerationFlags
 from voiceqr.application.operations.audit import AuditTrail
 from voiceqr.application.operations.failure_monitoring import FailureMonitor
 from voiceqr.application.playback.codes import CodeCache
@@ -60,6 +61,7 @@ from voiceqr.bootstrap.facades import (
     AnalyticsFeature,
     GenerationsFeature,
     MailFeature,
+    ModerationFeature,
     OperationsFeature,
     PlaybackFeature,
     SupportFeature,
@@ -92,6 +94,7 @@ class Platform:
     mail: MailFeature
     operations: OperationsFeature
     support: SupportFeature
+    moderation: ModerationFeature
     account_deletions: AccountDeletions
     account_exports: AccountExports
     default_voices: tuple[VoiceSpec, ...]
@@ -343,6 +346,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
                 clock=clock,
             ),
         ),
+        moderation=ModerationFeature(flags=ModerationFlags(uow=uow, clock=clock)),
         account_deletions=AccountDeletions(
             uow=uow,
             sessions=chosen.session_store,

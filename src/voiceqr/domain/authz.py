@@ -40,6 +40,7 @@ class Permission(StrEnum):
     MANAGE_VOICES = "voices.manage"  # create, change, hide, delete; see hidden ones
     MODERATE_REVIEWS = "voices.reviews.moderate"  # hide and show voice reviews; see hidden ones
     HANDLE_TICKETS = "support.tickets"  # the support queue: read, answer, assign, close
+    MODERATE_CONTENT = "moderation.decide"  # the moderation queue: flag, decide, ban owners
 
 
 _SUPPORT = frozenset(
@@ -58,6 +59,7 @@ _MODERATOR = frozenset(
         Permission.RECOVER_GENERATIONS,
         Permission.READ_FAILURE_DASHBOARD,
         Permission.MODERATE_REVIEWS,
+        Permission.MODERATE_CONTENT,
     }
 )
 

@@ -25,6 +25,14 @@ from voiceqr.domain.generations.organising import (
 from voiceqr.domain.generations.previews import Comparison, Preview
 from voiceqr.domain.generations.revisions import GenerationRevision
 from voiceqr.domain.mail.outbox import OutboxMessage
+from voiceqr.domain.moderation.cases import (
+    Appeal,
+    Decision,
+    ModerationCase,
+    ModerationNote,
+    Report,
+)
+from voiceqr.domain.moderation.flags import Flag
 from voiceqr.domain.operations.audit import AuditEvent
 from voiceqr.domain.playback.events import StoredEvent
 from voiceqr.domain.playback.listening import Listen
@@ -74,6 +82,12 @@ class FakeDatabase:
     retired_codes: dict[str, datetime] = field(default_factory=dict)
     account_deletions: dict[UUID, AccountDeletion] = field(default_factory=dict)
     account_exports: dict[UUID, AccountExport] = field(default_factory=dict)
+    moderation_cases: dict[UUID, ModerationCase] = field(default_factory=dict)  # by generation
+    flags: list[Flag] = field(default_factory=list)
+    content_reports: list[Report] = field(default_factory=list)
+    moderation_decisions: list[Decision] = field(default_factory=list)
+    moderation_appeals: list[Appeal] = field(default_factory=list)
+    moderation_notes: list[ModerationNote] = field(default_factory=list)
 
     def snapshot(self) -> FakeDatabase:
         return copy.deepcopy(self)

@@ -16,6 +16,7 @@ from voiceqr.adapters.database.accounts import AccountsPart
 from voiceqr.adapters.database.analytics import AnalyticsPart
 from voiceqr.adapters.database.generations import GenerationsPart
 from voiceqr.adapters.database.mail import MailPart
+from voiceqr.adapters.database.moderation import ModerationPart
 from voiceqr.adapters.database.operations import OperationsPart
 from voiceqr.adapters.database.playback import PlaybackPart
 from voiceqr.adapters.database.previews import PreviewsPart
@@ -110,6 +111,7 @@ class SqlUnitOfWork(
     OperationsPart,
     SupportPart,
     AccountDataPart,
+    ModerationPart,
 ):
     """Every feature's repositories on one connection and one transaction.
 

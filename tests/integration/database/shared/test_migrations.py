@@ -37,6 +37,13 @@ TABLES = {
     "account_deletions",
     "account_exports",
     "retired_codes",
+    # content moderation (0025)
+    "moderation_appeals",
+    "moderation_cases",
+    "moderation_decisions",
+    "moderation_flags",
+    "moderation_notes",
+    "moderation_reports",
     "sessions",
     "voices",
     "generations",
