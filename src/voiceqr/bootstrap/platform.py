@@ -42,7 +42,11 @@ from voiceqr.application.generations.revisions import GenerationRevisions
 from voiceqr.application.generations.timeline import GenerationsMade
 from voiceqr.application.mail.notifications import MailDelivery, Notifications
 from voiceqr.application.mail.timeline import MailSent
+from voiceqr.application.moderation.filters import FilterTerms
 from voiceqr.application.moderation.flags import ModerationFlags
+from voiceqr.application.moderation.review import HeldGenerations
+from voiceqr.application.moderation.rules import FlaggingRules
+from voiceqr.application.moderation.screening import ContentScreening
 from voiceqr.application.operations.audit import AuditTrail
 from voiceqr.application.operations.failure_monitoring import FailureMonitor
 from voiceqr.application.playback.codes import CodeCache
@@ -215,6 +219,10 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         second_factor=two_factor.check_at_sign_in,
     )
     codes: CodeCache[PublicCode | None] = CodeCache(seconds=settings.playback.cache_seconds)
+    moderation_flags = ModerationFlags(uow=uow, clock=clock)
+    screening = ContentScreening(
+        uow=uow, word_lists=chosen.word_lists, flags=moderation_flags, clock=clock
+    )
     generations = Generations(
         uow=uow,
         jobs=chosen.jobs,
@@ -228,6 +236,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         requeue_after=timedelta(seconds=settings.jobs.requeue_after_seconds),
         notifications=notifications,
         codes=codes,
+        screen=screening,
     )
     folders = FoldersAndTags(uow=uow, clock=clock)
     previews = Previews(
@@ -241,6 +250,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         requeue_after=generations.requeue_after,
         allowance=DailyAllowance(per_day=settings.previews.per_user_per_day),
         keep=timedelta(days=settings.previews.keep_days),
+        screen=screening,
     )
     failures = GenerationFailures(
         uow=uow, notifications=notifications, hand_to_queue=generations.hand_to_queue, clock=clock
@@ -297,6 +307,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
                 storage=storage,
                 hand_to_queue=generations.hand_to_queue,
                 clock=clock,
+                screen=screening,
             ),
             failures=failures,
             folders=folders,
@@ -346,7 +357,13 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
                 clock=clock,
             ),
         ),
-        moderation=ModerationFeature(flags=ModerationFlags(uow=uow, clock=clock)),
+        moderation=ModerationFeature(
+            flags=moderation_flags,
+            screening=screening,
+            terms=FilterTerms(uow=uow, clock=clock),
+            rules=FlaggingRules(uow=uow, clock=clock),
+            held=HeldGenerations(uow=uow, clock=clock, hand_to_queue=generations.hand_to_queue),
+        ),
         account_deletions=AccountDeletions(
             uow=uow,
             sessions=chosen.session_store,

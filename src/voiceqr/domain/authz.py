@@ -41,6 +41,8 @@ class Permission(StrEnum):
     MODERATE_REVIEWS = "voices.reviews.moderate"  # hide and show voice reviews; see hidden ones
     HANDLE_TICKETS = "support.tickets"  # the support queue: read, answer, assign, close
     MODERATE_CONTENT = "moderation.decide"  # the moderation queue: flag, decide, ban owners
+    MANAGE_FILTER_TERMS = "moderation.terms"  # the text filter's extra and allowed terms, domains
+    MANAGE_FLAGGING_RULES = "moderation.rules"  # automated flagging rules: edit, try, turn on
 
 
 _SUPPORT = frozenset(
@@ -60,6 +62,7 @@ _MODERATOR = frozenset(
         Permission.READ_FAILURE_DASHBOARD,
         Permission.MODERATE_REVIEWS,
         Permission.MODERATE_CONTENT,
+        Permission.MANAGE_FILTER_TERMS,
     }
 )
 

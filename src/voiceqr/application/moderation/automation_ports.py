@@ -57,6 +57,10 @@ class MadeTexts(Protocol):
         `owner_id`'s when given."""
         ...
 
+    async def held(self, limit: int) -> list[MadeText]:
+        """Generations waiting for review (`pending_review`, not deleted), oldest first."""
+        ...
+
 
 class AutomationUnitOfWork(AuditedUnitOfWork, Protocol):
     filter_terms: FilterTermRepository

@@ -13,7 +13,7 @@ from uuid import UUID
 from voiceqr.application.accounts.ports import UserRepository
 from voiceqr.application.generations.ports import GenerationRepository
 from voiceqr.application.mail.ports import MailUnitOfWork
-from voiceqr.application.shared.ports import AuditedUnitOfWork
+from voiceqr.application.shared.ports import AuditedUnitOfWork, Transaction
 from voiceqr.domain.moderation.cases import (
     Appeal,
     Decision,
@@ -142,6 +142,15 @@ class NoteRepository(Protocol):
     async def for_generation(self, generation_id: UUID) -> list[ModerationNote]:
         """Oldest first."""
         ...
+
+
+class AutomaticFlagsUnitOfWork(Transaction, Protocol):
+    """What an automatic flag touches in the transaction of the generation it is about
+    (a request's or an edit's): the generation, its flags and its case."""
+
+    flags: FlagRepository
+    moderation_cases: CaseRepository
+    generations: GenerationRepository
 
 
 class ModerationUnitOfWork(MailUnitOfWork, AuditedUnitOfWork, Protocol):

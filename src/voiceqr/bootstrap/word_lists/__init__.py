@@ -11,7 +11,7 @@ import tomllib
 from importlib.resources import files
 from typing import Any
 
-from voiceqr.domain.moderation.reasons import ReasonCode
+from voiceqr.domain.moderation.flags import ReasonCode
 from voiceqr.domain.moderation.text_filter import FilterAction, FilterTerm, TermKind, term_text
 from voiceqr.domain.shared.errors import DomainError
 

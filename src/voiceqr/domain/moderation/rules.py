@@ -26,8 +26,8 @@ from enum import StrEnum
 from typing import Final
 from uuid import UUID
 
+from voiceqr.domain.moderation.flags import ReasonCode
 from voiceqr.domain.moderation.normalise import normalise
-from voiceqr.domain.moderation.reasons import ReasonCode
 from voiceqr.domain.moderation.text_filter import TermKind, link_domains, term_text
 from voiceqr.domain.shared.errors import ValidationError
 

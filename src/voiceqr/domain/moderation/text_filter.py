@@ -21,8 +21,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from voiceqr.domain.moderation.flags import ReasonCode
 from voiceqr.domain.moderation.normalise import normalise, normalised_forms, words
-from voiceqr.domain.moderation.reasons import ReasonCode
 from voiceqr.domain.shared.errors import ValidationError
 
 MAX_TERM_LENGTH = 200
