@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.fakes import Services, make_services
-from voiceqr.application.moderation.filters import TermInput
 from voiceqr.application.generations.revisions import Edit
+from voiceqr.application.moderation.filters import TermInput
 from voiceqr.domain.accounts.users import Role, User
 from voiceqr.domain.generations.generation import GenerationStatus
 from voiceqr.domain.moderation.flags import FlagSource, ReasonCode
