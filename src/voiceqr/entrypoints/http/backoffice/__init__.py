@@ -12,6 +12,8 @@ from voiceqr.entrypoints.http.backoffice.account_deletion import api as account_
 from voiceqr.entrypoints.http.backoffice.account_deletion import pages as account_deletion_pages
 from voiceqr.entrypoints.http.backoffice.generations import api as generations_api
 from voiceqr.entrypoints.http.backoffice.generations import pages as generations_pages
+from voiceqr.entrypoints.http.backoffice.moderation_rules import api as moderation_rules_api
+from voiceqr.entrypoints.http.backoffice.moderation_rules import pages as moderation_rules_pages
 from voiceqr.entrypoints.http.backoffice.monitoring import api as monitoring_api
 from voiceqr.entrypoints.http.backoffice.monitoring import pages as monitoring_pages
 from voiceqr.entrypoints.http.backoffice.support import api as support_api
@@ -28,6 +30,9 @@ _ACCOUNT_DELETION = {"staff": staff(Permission.DELETE_ACCOUNTS)}
 _MONITORING = {"staff": staff(Permission.READ_FAILURE_DASHBOARD, Permission.READ_AUDIT_LOG)}
 _VOICES = {"staff": staff(Permission.MANAGE_VOICES)}
 _SUPPORT = {"staff": staff(Permission.HANDLE_TICKETS)}
+_FLAGGING_RULES = {"staff": staff(Permission.MANAGE_FLAGGING_RULES)}
+_FILTER_TERMS = {"staff": staff(Permission.MANAGE_FILTER_TERMS)}
+_HELD_GENERATIONS = {"staff": staff(Permission.MODERATE_CONTENT)}
 
 api_router = Router(
     path="/",
@@ -50,6 +55,21 @@ api_router = Router(
             path="/",
             dependencies=_ACCOUNT_DELETION,
             route_handlers=[account_deletion_api.AdminAccountDeletionController],
+        ),
+        Router(
+            path="/",
+            dependencies=_FLAGGING_RULES,
+            route_handlers=[moderation_rules_api.AdminRulesController],
+        ),
+        Router(
+            path="/",
+            dependencies=_FILTER_TERMS,
+            route_handlers=[moderation_rules_api.AdminTermsController],
+        ),
+        Router(
+            path="/",
+            dependencies=_HELD_GENERATIONS,
+            route_handlers=[moderation_rules_api.AdminHeldController],
         ),
     ],
 )
@@ -107,6 +127,21 @@ pages_router = Router(
                 account_deletion_pages.admin_delete_account,
                 account_deletion_pages.admin_delete_account_submit,
             ],
+        ),
+        Router(
+            path="/",
+            dependencies=_FLAGGING_RULES,
+            route_handlers=[*moderation_rules_pages.RULE_ROUTES],
+        ),
+        Router(
+            path="/",
+            dependencies=_FILTER_TERMS,
+            route_handlers=[*moderation_rules_pages.TERM_ROUTES],
+        ),
+        Router(
+            path="/",
+            dependencies=_HELD_GENERATIONS,
+            route_handlers=[*moderation_rules_pages.HELD_ROUTES],
         ),
     ],
 )
