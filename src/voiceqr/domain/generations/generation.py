@@ -51,11 +51,6 @@ class GenerationStatus(StrEnum):
     FAILED = "failed"
     PENDING_REVIEW = "pending_review"  # held by the text filter until a moderator decides
 
-    @property
-    def label(self) -> str:
-        """The status in words, as pages show it."""
-        return self.value.replace("_", " ")
-
 
 def new_public_code() -> str:
     """An unguessable, URL-safe code for the playback page; it never changes."""
