@@ -3,13 +3,17 @@ without writing anything, and a rule that is on flags a request naming itself.""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import pytest
 
 from tests.unit.fakes import Services, make_services
 from voiceqr.application.moderation.rules import RuleInput
 from voiceqr.domain.accounts.users import Role, User
+from voiceqr.domain.moderation.cases import Report
 from voiceqr.domain.moderation.flags import FlagSource, ReasonCode
 from voiceqr.domain.shared.errors import NotFound, PermissionDenied, ValidationError
+from voiceqr.domain.shared.ids import uuid7
 from voiceqr.domain.voices.voice import Voice
 
 BURST = RuleInput(
@@ -158,3 +162,52 @@ async def test_only_admins_manage_rules(s: Services) -> None:
         someone = s.add_user(f"{role}@example.com", role=role)
         with pytest.raises(PermissionDenied):
             await s.platform.moderation.rules.list_all(someone)
+
+
+REPORTS = RuleInput(
+    name="reported-often",
+    kind="reports",
+    parameters={"reports": 2, "window_hours": 1},
+    severity=4,
+    enabled=True,
+    reason_code="harassment",
+)
+
+
+def a_report(s: Services, generation_id: UUID) -> None:
+    s.db.content_reports.append(
+        Report(
+            id=uuid7(),
+            generation_id=generation_id,
+            reason=ReasonCode.HARASSMENT,
+            note="",
+            email=None,
+            reporter_key=uuid7().hex,
+            created_at=s.clock(),
+        )
+    )
+
+
+async def reported(s: Services, generation_id: UUID) -> list[UUID | None]:
+    a_report(s, generation_id)
+    async with s.uow() as uow:
+        raised = await s.platform.moderation.screening.after_report(uow, generation_id)
+        await uow.commit()
+    return [f.rule_id for f in raised]
+
+
+async def test_a_reports_rule_flags_once_per_window_when_enough_reports_come_in(
+    s: Services, admin: User, voice: Voice
+) -> None:
+    (rule,) = await s.platform.moderation.rules.replace(admin, [REPORTS], reason="start")
+    generation = await s.generations.request(
+        s.add_user("ann@example.com"), text="Hi", voice_id=voice.id
+    )
+    assert await reported(s, generation.id) == []
+    s.clock.advance(minutes=10)
+    assert await reported(s, generation.id) == [rule.id]
+    assert await reported(s, generation.id) == []  # the third joins the flag of the second
+    s.clock.advance(hours=2)
+    assert await reported(s, generation.id) == []  # only one report in the new window
+    assert await reported(s, generation.id) == [rule.id]
+    assert [f.reason for f in s.db.flags] == [ReasonCode.HARASSMENT] * 2

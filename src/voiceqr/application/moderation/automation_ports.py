@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from voiceqr.application.moderation.ports import AutomaticFlagsUnitOfWork, ReportRepository
 from voiceqr.application.shared.ports import AuditedUnitOfWork
 from voiceqr.domain.moderation.rules import FlaggingRule, MadeText
 from voiceqr.domain.moderation.text_filter import FilterTerm
@@ -66,3 +67,11 @@ class AutomationUnitOfWork(AuditedUnitOfWork, Protocol):
     filter_terms: FilterTermRepository
     flagging_rules: FlaggingRuleRepository
     made_texts: MadeTexts
+
+
+class ReportRulesUnitOfWork(AutomaticFlagsUnitOfWork, Protocol):
+    """A report's transaction, as the reports rules read it: the generation's reports
+    and flags, and the rules."""
+
+    content_reports: ReportRepository
+    flagging_rules: FlaggingRuleRepository

@@ -16,11 +16,20 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from voiceqr.application.generations.ports import GenerationsUnitOfWork
-from voiceqr.application.moderation.automation_ports import AutomationUnitOfWork
+from voiceqr.application.moderation.automation_ports import (
+    AutomationUnitOfWork,
+    ReportRulesUnitOfWork,
+)
 from voiceqr.application.moderation.flags import ModerationFlags
 from voiceqr.domain.accounts.users import User
-from voiceqr.domain.moderation.flags import FlagSource
-from voiceqr.domain.moderation.rules import FlaggingRule, MadeText, fires
+from voiceqr.domain.moderation.flags import Flag, FlagSource
+from voiceqr.domain.moderation.rules import (
+    FlaggingRule,
+    MadeText,
+    RuleKind,
+    fires,
+    fires_on_reports,
+)
 from voiceqr.domain.moderation.screening import AutomaticFlag, Screened
 from voiceqr.domain.moderation.text_filter import (
     FilterAction,
@@ -80,6 +89,41 @@ class ContentScreening:
             await self.flags.flag_automatically(
                 uow, generation_id, flag.source, flag.reason, rule_id=flag.rule_id, note=flag.note
             )
+
+    async def after_report(self, uow: ReportRulesUnitOfWork, generation_id: UUID) -> list[Flag]:
+        """Run the reports rules that are on for a generation just reported, in the
+        report's own transaction (call it once the report is added). A rule flags a
+        generation once per window: later reports in that window join its flag."""
+        rules = [
+            r
+            for r in await uow.flagging_rules.list_all()
+            if r.enabled and r.kind is RuleKind.REPORTS
+        ]
+        if not rules:
+            return []
+        now = self.clock()
+        reports = (await uow.content_reports.for_generations([generation_id])).get(
+            generation_id, []
+        )
+        flagged = await uow.flags.for_generation(generation_id)
+        raised = []
+        for rule in rules:
+            since = now - timedelta(hours=rule.number("window_hours"))
+            if any(f.rule_id == rule.id and f.created_at > since for f in flagged):
+                continue
+            why = fires_on_reports(rule, sum(1 for r in reports if r.created_at > since))
+            if why is not None:
+                raised.append(
+                    await self.flags.flag_automatically(
+                        uow,
+                        generation_id,
+                        FlagSource.RULE,
+                        rule.reason,
+                        rule_id=rule.id,
+                        note=f"{rule.name}: {why}",
+                    )
+                )
+        return raised
 
     async def _rules_fired(
         self, owner: User, text: str, generation_id: UUID
