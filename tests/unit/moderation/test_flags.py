@@ -49,7 +49,8 @@ async def test_a_rule_flag_is_saved_with_the_generations_transaction(
         await uow.commit()
     assert [(f.id, f.rule_id, f.source) for f in s.db.flags] == [(flag.id, rule, FlagSource.RULE)]
     case = s.db.moderation_cases[generation.id]
-    assert case.state is ModerationState.FLAGGED and case.waiting
+    assert case.state is ModerationState.FLAGGED
+    assert case.waiting
 
 
 async def test_an_automatic_flag_goes_when_the_generations_transaction_is_rolled_back(
@@ -60,7 +61,8 @@ async def test_an_automatic_flag_goes_when_the_generations_transaction_is_rolled
         await s.platform.moderation.flags.flag_automatically(
             uow, generation.id, FlagSource.FILTER, ReasonCode.HATE
         )
-    assert s.db.flags == [] and s.db.moderation_cases == {}
+    assert s.db.flags == []
+    assert s.db.moderation_cases == {}
 
 
 async def test_an_automatic_flag_names_its_rule_only_when_a_rule_raised_it(
