@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -52,12 +52,22 @@ class ContentScreening:
     word_lists: Sequence[FilterTerm]
     flags: ModerationFlags
     clock: Callable[[], datetime]
+    # The filter last built, by the staff's terms it was built with: building takes
+    # a quarter of a second with 2000 terms, comparing them far less.
+    _built: dict[tuple[FilterTerm, ...], TextFilter] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     async def text_filter(self) -> TextFilter:
         """The filter in force: the word lists and the staff's terms."""
         async with self.uow() as uow:
-            staff = await uow.filter_terms.list_all()
-        return TextFilter((*self.word_lists, *staff))
+            staff = tuple(await uow.filter_terms.list_all())
+        built = self._built.get(staff)
+        if built is None:
+            built = TextFilter((*self.word_lists, *staff))
+            self._built.clear()
+            self._built[staff] = built
+        return built
 
     async def check_text(self, text: str) -> FilterOutcome:
         """The filter's verdict on `text`; a blocked one is refused."""

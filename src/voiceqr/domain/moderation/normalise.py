@@ -23,6 +23,7 @@ The steps, in order, and the trick each one undoes:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Final
 
@@ -73,6 +74,12 @@ _LOOK_ALIKES: Final = {
 _LEET: Final = {"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 # "1" stands for "i" or for "l": both readings are matched.
 _ONE_READINGS: Final = ("i", "l")
+# Look-alike letters and leetspeak in one table per reading of "1".
+_SPELLINGS: Final = {
+    one: str.maketrans({**_LOOK_ALIKES, **_LEET, "1": one}) for one in _ONE_READINGS
+}
+_WORD: Final = re.compile(r"[^\W_]+")  # letters and digits (str.isalnum), no underscore
+_REPEATS: Final = re.compile(r"(.)\1+", re.DOTALL)
 
 
 def normalise(text: str) -> str:
@@ -91,52 +98,55 @@ def words(key: str) -> tuple[str, ...]:
     return tuple(key.split())
 
 
+def spaced_out_runs(text: str) -> tuple[str, ...]:
+    """The words of `text` that were letters spaced apart ("s p a m" -> "spam"), in
+    every reading of 1: such a run may hold a word among others ("u r s c u m"), so
+    the filter looks for its entries inside them, not only equal to them."""
+    runs = (run for one in _ONE_READINGS for run in _spelled(text, one=one)[1])
+    return tuple(dict.fromkeys(runs))
+
+
 def _key(text: str, *, one: str) -> str:
-    folded = _fold(text)
-    bare = _fold(
-        "".join(c for c in unicodedata.normalize("NFD", folded) if not unicodedata.combining(c))
-    )
-    latin = (_LOOK_ALIKES.get(char, char) for char in bare)
-    spelled = "".join(one if char == "1" else _LEET.get(char, char) for char in latin)
-    tokens = [_collapse(token) for token in _split(spelled)]
-    joined = _join_single_letters(tokens)
-    return " ".join(_collapse(token) for token in joined)
+    return " ".join(_spelled(text, one=one)[0])
+
+
+def _spelled(text: str, *, one: str) -> tuple[list[str], list[str]]:
+    """The words of the matching key, and those of them joined from single letters."""
+    bare = _fold(text)
+    if not bare.isascii():  # plain ASCII has no accents to drop
+        bare = _fold(
+            "".join(c for c in unicodedata.normalize("NFD", bare) if not unicodedata.combining(c))
+        )
+    # Collapsed before the split, and each joined run again ("s p a a m").
+    tokens = _WORD.findall(_collapse(bare.translate(_SPELLINGS[one])))
+    return _join_single_letters(tokens)
 
 
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
 
 
-def _split(text: str) -> list[str]:
-    tokens: list[str] = []
-    current: list[str] = []
-    for char in text:
-        if char.isalnum():
-            current.append(char)
-        elif current:
-            tokens.append("".join(current))
-            current = []
-    if current:
-        tokens.append("".join(current))
-    return tokens
-
-
-def _join_single_letters(tokens: list[str]) -> list[str]:
-    """ "s p a m" -> "spam": a run of two or more one-letter words is one word."""
+def _join_single_letters(tokens: list[str]) -> tuple[list[str], list[str]]:
+    """ "s p a m" -> "spam": a run of two or more one-letter words is one word (with
+    its repeated letters collapsed). Returns the words and the runs joined."""
     joined: list[str] = []
+    runs: list[str] = []
     run: list[str] = []
     for token in [*tokens, ""]:
         if len(token) == 1:
             run.append(token)
             continue
-        if run:
-            joined.append("".join(run))
-            run = []
+        if len(run) > 1:
+            runs.append(_collapse("".join(run)))
+            joined.append(runs[-1])
+        elif run:
+            joined.append(run[0])
+        run = []
         if token:
             joined.append(token)
-    return joined
+    return joined, runs
 
 
 def _collapse(token: str) -> str:
     """ "spaaaam" -> "spam": a letter repeated next to itself counts once."""
-    return "".join(char for i, char in enumerate(token) if i == 0 or token[i - 1] != char)
+    return _REPEATS.sub(r"\1", token)

@@ -17,15 +17,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeVar
 
 from voiceqr.domain.moderation.flags import ReasonCode
-from voiceqr.domain.moderation.normalise import normalise, normalised_forms, words
+from voiceqr.domain.moderation.normalise import (
+    normalise,
+    normalised_forms,
+    spaced_out_runs,
+    words,
+)
 from voiceqr.domain.shared.errors import ValidationError
 
 MAX_TERM_LENGTH = 200
+_Value = TypeVar("_Value")
 
 
 class FilterAction(StrEnum):
@@ -131,8 +138,14 @@ class TextFilter:
     """Every entry in force, ready to check texts."""
 
     terms: Sequence[FilterTerm] = ()
-    _phrases: tuple[tuple[tuple[str, ...], FilterTerm], ...] = field(init=False)
-    _allowed: tuple[tuple[str, ...], ...] = field(init=False)
+    # Phrases by their first word, so a check costs one look-up per word of the text
+    # however long the lists are.
+    _phrases: dict[str, list[tuple[tuple[str, ...], FilterTerm]]] = field(init=False)
+    _allowed: dict[str, list[tuple[tuple[str, ...], None]]] = field(init=False)
+    # Each phrase run together ("killyourself"), looked for inside spaced-out letters;
+    # shorter than 4 letters it would be found by chance, and is matched as a word only.
+    _run_together: tuple[tuple[str, FilterTerm], ...] = field(init=False)
+    _allowed_run_together: tuple[str, ...] = field(init=False)
     _domains: tuple[FilterTerm, ...] = field(init=False)
     _allowed_domains: tuple[str, ...] = field(init=False)
 
@@ -142,16 +155,28 @@ class TextFilter:
             for t in self.terms
             if t.kind is TermKind.TERM and t.action is FilterAction.ALLOW
         }
-        phrases = tuple(
+        phrases = [
             (key, t)
             for t in self.terms
             if t.kind is TermKind.TERM and t.action is not FilterAction.ALLOW
             for key in _phrase_keys(t.text)
             if key not in allowed
-        )
+        ]
         domains = [t for t in self.terms if t.kind is TermKind.DOMAIN]
-        object.__setattr__(self, "_phrases", phrases)
-        object.__setattr__(self, "_allowed", tuple(a for a in allowed if a))
+        object.__setattr__(self, "_phrases", _by_first_word(phrases))
+        object.__setattr__(
+            self,
+            "_run_together",
+            tuple(
+                dict.fromkeys(
+                    (key[0], t) for key, t in phrases if len(key) == 1 and len(key[0]) > 3
+                )
+            ),
+        )
+        object.__setattr__(
+            self, "_allowed_run_together", tuple(normalise("".join(a)) for a in allowed if a)
+        )
+        object.__setattr__(self, "_allowed", _by_first_word([(a, None) for a in allowed if a]))
         object.__setattr__(
             self, "_domains", tuple(d for d in domains if d.action is not FilterAction.ALLOW)
         )
@@ -166,9 +191,15 @@ class TextFilter:
         found: dict[FilterTerm, None] = {}
         for form in normalised_forms(text):
             tokens = words(form)
-            covered = _covered(tokens, self._allowed)
-            for phrase, term in self._phrases:
-                if any(not covered.issuperset(span) for span in _spans(tokens, phrase)):
+            covered = {i for span, _ in _occurrences(tokens, self._allowed) for i in span}
+            for span, term in _occurrences(tokens, self._phrases):
+                if not covered.issuperset(span):
+                    found.setdefault(term)
+        for run in spaced_out_runs(text):
+            for compact, term in self._run_together:
+                if compact in run and not any(
+                    compact in a and a in run for a in self._allowed_run_together
+                ):
                     found.setdefault(term)
         for domain in link_domains(text):
             if any(_within(domain, allowed) for allowed in self._allowed_domains):
@@ -216,17 +247,20 @@ def _phrase_keys(text: str) -> set[tuple[str, ...]]:
     return keys
 
 
-def _spans(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> Iterable[range]:
-    size = len(phrase)
-    for start in range(len(tokens) - size + 1):
-        if tokens[start : start + size] == phrase:
-            yield range(start, start + size)
+def _by_first_word(
+    phrases: Iterable[tuple[tuple[str, ...], _Value]],
+) -> dict[str, list[tuple[tuple[str, ...], _Value]]]:
+    index: dict[str, list[tuple[tuple[str, ...], _Value]]] = {}
+    for phrase, value in phrases:
+        index.setdefault(phrase[0], []).append((phrase, value))
+    return index
 
 
-def _covered(tokens: tuple[str, ...], allowed: Iterable[tuple[str, ...]]) -> set[int]:
-    """The word positions inside an occurrence of an allowed phrase."""
-    covered: set[int] = set()
-    for phrase in allowed:
-        for span in _spans(tokens, phrase):
-            covered.update(span)
-    return covered
+def _occurrences(
+    tokens: tuple[str, ...], index: dict[str, list[tuple[tuple[str, ...], _Value]]]
+) -> Iterator[tuple[range, _Value]]:
+    """Each place a phrase of `index` appears among `tokens`, with its value."""
+    for start, token in enumerate(tokens):
+        for phrase, value in index.get(token, ()):
+            if tokens[start : start + len(phrase)] == phrase:
+                yield range(start, start + len(phrase)), value
