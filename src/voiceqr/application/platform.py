@@ -11,6 +11,7 @@ from voiceqr.application.accounts.ports import AccountsUnitOfWork
 from voiceqr.application.analytics.ports import AnalyticsUnitOfWork
 from voiceqr.application.generations.ports import GenerationsUnitOfWork, PreviewsUnitOfWork
 from voiceqr.application.mail.ports import MailUnitOfWork
+from voiceqr.application.moderation.automation_ports import AutomationUnitOfWork
 from voiceqr.application.moderation.ports import ModerationUnitOfWork
 from voiceqr.application.operations.ports import OperationsUnitOfWork
 from voiceqr.application.playback.ports import PlaybackUnitOfWork
@@ -20,6 +21,7 @@ from voiceqr.application.voices.ports import VoiceEngagementUnitOfWork, VoicesUn
 
 
 class PlatformUnitOfWork(
+    AutomationUnitOfWork,
     ModerationUnitOfWork,
     SupportUnitOfWork,
     AccountDataUnitOfWork,

@@ -48,6 +48,8 @@ from voiceqr.application.shared.ports import (
 from voiceqr.application.voices.gallery import VoiceSpec
 from voiceqr.application.voices.ports import SampleAudio
 from voiceqr.bootstrap.voices import default_voices
+from voiceqr.bootstrap.word_lists import load_word_lists
+from voiceqr.domain.moderation.text_filter import FilterTerm
 from voiceqr.settings import Settings
 
 Closers = list[Callable[[], Any]]
@@ -78,6 +80,7 @@ class Adapters:
     schedule_claims: ScheduleClaims | None = None
     clock: Callable[[], datetime] | None = None
     default_voices: tuple[VoiceSpec, ...] | None = None
+    word_lists: tuple[FilterTerm, ...] | None = None  # the text filter's shipped lists
     playback_events: PlaybackEventLog | None = None
     user_agents: UserAgentReader | None = None
     sample_audio: SampleAudio | None = None
@@ -105,6 +108,7 @@ class Backends:
     schedule_claims: ScheduleClaims
     clock: Callable[[], datetime]
     default_voices: tuple[VoiceSpec, ...]
+    word_lists: tuple[FilterTerm, ...]
     playback_events: PlaybackEventLog
     user_agents: UserAgentReader
     sample_audio: SampleAudio
@@ -151,6 +155,7 @@ def choose(settings: Settings, given: Adapters) -> Backends:
         schedule_claims=given.schedule_claims or _schedule_claims(uow),
         clock=given.clock or utc_now,
         default_voices=given.default_voices or default_voices(settings),
+        word_lists=load_word_lists() if given.word_lists is None else given.word_lists,
         playback_events=given.playback_events or _playback_events(settings, closers),
         user_agents=given.user_agents or PackagedUserAgentReader(),
         sample_audio=given.sample_audio or SoundfileSampleAudio(),

@@ -34,11 +34,15 @@ from voiceqr.application.generations.previews import Previews
 from voiceqr.application.generations.revisions import GenerationRevisions
 from voiceqr.application.mail.notifications import MailDelivery
 from voiceqr.application.moderation.decisions import ModerationDecisions
+from voiceqr.application.moderation.filters import FilterTerms
 from voiceqr.application.moderation.flags import ModerationFlags
 from voiceqr.application.moderation.history import Transparency
 from voiceqr.application.moderation.owners import ModerationNotices
 from voiceqr.application.moderation.queue import ModerationQueue
 from voiceqr.application.moderation.reports import ContentReports
+from voiceqr.application.moderation.review import HeldGenerations
+from voiceqr.application.moderation.rules import FlaggingRules
+from voiceqr.application.moderation.screening import ContentScreening
 from voiceqr.application.operations.audit import AuditTrail
 from voiceqr.application.operations.failure_monitoring import FailureMonitor
 from voiceqr.application.playback.playback import Playback
@@ -201,6 +205,12 @@ class ModerationFeature:
     decisions: ModerationDecisions
     notices: ModerationNotices  # the owner's side: the decision, the appeal
     transparency: Transparency
+    # Automation: the text filter and rules every text passes, the staff's terms, the
+    # rules admins edit and try, and the generations the filter held for review.
+    screening: ContentScreening
+    terms: FilterTerms
+    rules: FlaggingRules
+    held: HeldGenerations
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,11 +48,15 @@ from voiceqr.application.generations.timeline import GenerationsMade
 from voiceqr.application.mail.notifications import MailDelivery, Notifications
 from voiceqr.application.mail.timeline import MailSent
 from voiceqr.application.moderation.decisions import ModerationDecisions
+from voiceqr.application.moderation.filters import FilterTerms
 from voiceqr.application.moderation.flags import ModerationFlags
 from voiceqr.application.moderation.history import DecisionsTaken, Transparency
 from voiceqr.application.moderation.owners import ModerationNotices
 from voiceqr.application.moderation.queue import ModerationQueue
 from voiceqr.application.moderation.reports import ContentReports, ReportLimits
+from voiceqr.application.moderation.review import HeldGenerations
+from voiceqr.application.moderation.rules import FlaggingRules
+from voiceqr.application.moderation.screening import ContentScreening
 from voiceqr.application.operations.audit import AuditTrail
 from voiceqr.application.operations.failure_monitoring import FailureMonitor
 from voiceqr.application.playback.codes import CodeCache
@@ -232,6 +236,10 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         second_factor=two_factor.check_at_sign_in,
     )
     codes: CodeCache[PublicCode | None] = CodeCache(seconds=settings.playback.cache_seconds)
+    moderation_flags = ModerationFlags(uow=uow, clock=clock)
+    screening = ContentScreening(
+        uow=uow, word_lists=chosen.word_lists, flags=moderation_flags, clock=clock
+    )
     generations = Generations(
         uow=uow,
         jobs=chosen.jobs,
@@ -245,6 +253,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         requeue_after=timedelta(seconds=settings.jobs.requeue_after_seconds),
         notifications=notifications,
         codes=codes,
+        screen=screening,
     )
     folders = FoldersAndTags(uow=uow, clock=clock)
     previews = Previews(
@@ -258,6 +267,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         requeue_after=generations.requeue_after,
         allowance=DailyAllowance(per_day=settings.previews.per_user_per_day),
         keep=timedelta(days=settings.previews.keep_days),
+        screen=screening,
     )
     failures = GenerationFailures(
         uow=uow, notifications=notifications, hand_to_queue=generations.hand_to_queue, clock=clock
@@ -320,6 +330,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
                 storage=storage,
                 hand_to_queue=generations.hand_to_queue,
                 clock=clock,
+                screen=screening,
             ),
             failures=failures,
             folders=folders,
@@ -370,7 +381,16 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
             ),
         ),
         compliance=ComplianceFeature(documents=legal_documents, acceptances=acceptances),
-        moderation=_moderation(settings, chosen, playback, dashboards, notifications),
+        moderation=_moderation(
+            settings,
+            chosen,
+            playback,
+            dashboards,
+            notifications,
+            flags=moderation_flags,
+            screening=screening,
+            hand_to_queue=generations.hand_to_queue,
+        ),
         account_deletions=AccountDeletions(
             uow=uow,
             sessions=chosen.session_store,
@@ -404,6 +424,10 @@ def _moderation(
     playback: Playback,
     dashboards: Dashboards,
     notifications: Notifications,
+    *,
+    flags: ModerationFlags,
+    screening: ContentScreening,
+    hand_to_queue: Callable[[list[UUID]], Awaitable[int]],
 ) -> ModerationFeature:
     uow, clock = chosen.uow, chosen.clock
     limits = settings.moderation
@@ -418,9 +442,10 @@ def _moderation(
         return None if key is None else await chosen.storage.url(key)
 
     return ModerationFeature(
-        flags=ModerationFlags(uow=uow, clock=clock),
+        flags=flags,
         reports=ContentReports(
             uow=uow,
+            screening=screening,
             limits=chosen.limits,
             clock=clock,
             visitor_key=playback.visitor_key,
@@ -443,6 +468,10 @@ def _moderation(
         ),
         notices=ModerationNotices(uow=uow, clock=clock),
         transparency=Transparency(uow=uow, clock=clock),
+        screening=screening,
+        terms=FilterTerms(uow=uow, clock=clock),
+        rules=FlaggingRules(uow=uow, clock=clock),
+        held=HeldGenerations(uow=uow, clock=clock, hand_to_queue=hand_to_queue),
     )
 
 

@@ -43,6 +43,8 @@ class Permission(StrEnum):
     VIEW_AS_USER = "accounts.view_as"  # see the pages as a user sees them, read-only, a while
     PUBLISH_LEGAL = "legal.publish"  # publish new versions of the terms and privacy policy
     MODERATE_CONTENT = "moderation.decide"  # the moderation queue: flag, decide, ban owners
+    MANAGE_FILTER_TERMS = "moderation.terms"  # the text filter's extra and allowed terms, domains
+    MANAGE_FLAGGING_RULES = "moderation.rules"  # automated flagging rules: edit, try, turn on
 
 
 _SUPPORT = frozenset(
@@ -65,6 +67,7 @@ _MODERATOR = frozenset(
         Permission.READ_FAILURE_DASHBOARD,
         Permission.MODERATE_REVIEWS,
         Permission.MODERATE_CONTENT,
+        Permission.MANAGE_FILTER_TERMS,
     }
 )
 

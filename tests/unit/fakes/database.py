@@ -34,6 +34,8 @@ from voiceqr.domain.moderation.cases import (
     Report,
 )
 from voiceqr.domain.moderation.flags import Flag
+from voiceqr.domain.moderation.rules import FlaggingRule
+from voiceqr.domain.moderation.text_filter import FilterTerm
 from voiceqr.domain.operations.audit import AuditEvent
 from voiceqr.domain.playback.events import StoredEvent
 from voiceqr.domain.playback.listening import Listen
@@ -91,6 +93,8 @@ class FakeDatabase:
     moderation_decisions: list[Decision] = field(default_factory=list)
     moderation_appeals: list[Appeal] = field(default_factory=list)
     moderation_notes: list[ModerationNote] = field(default_factory=list)
+    filter_terms: list[FilterTerm] = field(default_factory=list)
+    flagging_rules: dict[UUID, FlaggingRule] = field(default_factory=dict)
 
     def snapshot(self) -> FakeDatabase:
         return copy.deepcopy(self)

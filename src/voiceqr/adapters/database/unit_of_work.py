@@ -18,6 +18,7 @@ from voiceqr.adapters.database.compliance import CompliancePart
 from voiceqr.adapters.database.generations import GenerationsPart
 from voiceqr.adapters.database.mail import MailPart
 from voiceqr.adapters.database.moderation import ModerationPart
+from voiceqr.adapters.database.moderation_automation import ModerationAutomationPart
 from voiceqr.adapters.database.operations import OperationsPart
 from voiceqr.adapters.database.playback import PlaybackPart
 from voiceqr.adapters.database.previews import PreviewsPart
@@ -114,6 +115,7 @@ class SqlUnitOfWork(
     AccountDataPart,
     CompliancePart,
     ModerationPart,
+    ModerationAutomationPart,
 ):
     """Every feature's repositories on one connection and one transaction.
 

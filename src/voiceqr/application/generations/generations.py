@@ -21,6 +21,7 @@ from voiceqr.application.generations.ports import (
     GenerationFilter,
     GenerationRepository,
     GenerationsUnitOfWork,
+    TextScreen,
 )
 from voiceqr.application.generations.speaking import SpeechJob, SpeechPipeline, SpeechWork
 from voiceqr.application.mail.notifications import Notifications
@@ -116,23 +117,29 @@ class Generations(SpeechPipeline[GenerationsUnitOfWork]):
 
     notifications: Notifications
     codes: PublicCodes
+    screen: TextScreen
 
     async def request(self, owner: User, *, text: str, voice_id: UUID) -> Generation:
         """Save a pending generation, then wake a worker.
 
-        The queue is told only after the commit; if the broker is down the
-        generation stays pending and the sweeper hands it over later.
+        The text is screened first: a blocked text is refused (422 `text_not_allowed`)
+        with nothing written; a held one is saved as `pending_review` and not queued;
+        the filter's and rules' flags are saved with the generation. The queue is told
+        only after the commit; if the broker is down the generation stays pending and
+        the sweeper hands it over later.
         """
         if not owner.is_verified:
             raise PermissionDenied(
                 "Confirm your email address first: follow the link we mailed you.",
                 code="email_unverified",
             )
+        generation_id = uuid7()
+        screened = await self.screen.screen(owner, text, generation_id=generation_id, request=True)
         async with self.uow() as uow:
             voice, cleaned = await speakable(uow, self.speech, text=text, voice_id=voice_id)
             now = self.clock()
             generation = Generation(
-                id=uuid7(),
+                id=generation_id,
                 owner_id=owner.id,
                 voice_id=voice.id,
                 text=cleaned,
@@ -141,12 +148,16 @@ class Generations(SpeechPipeline[GenerationsUnitOfWork]):
                 updated_at=now,
                 next_attempt_at=now,
             )
+            if screened.held:
+                generation.hold_for_review(now)
             await uow.generations.add(generation)
             await uow.generation_revisions.add(first_revision(generation))
+            await self.screen.record(uow, generation.id, screened)
             # The draft (P9) became this generation: cleared in the same transaction.
             await uow.preferences.clear_draft(owner.id)
             await uow.commit()
-        await self.hand_to_queue([generation.id])
+        if not screened.held:
+            await self.hand_to_queue([generation.id])
         return generation
 
     def synthesizers(self) -> list[SpeechSynthesizer]:

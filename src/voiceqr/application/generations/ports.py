@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from voiceqr.application.accounts.ports import UserRepository
@@ -18,13 +18,18 @@ from voiceqr.application.shared.ports import (
     Transaction,
 )
 from voiceqr.application.voices.ports import VoiceRepository
+from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.failures import GenerationAttempt
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
 from voiceqr.domain.generations.organising import Filing, Label, LabelUsage
 from voiceqr.domain.generations.previews import Comparison, Preview
 from voiceqr.domain.generations.revisions import GenerationRevision
+from voiceqr.domain.moderation.screening import Screened
 from voiceqr.domain.playback.events import PlaybackCounts
 from voiceqr.domain.shared.errors import ErrorCategory
+
+if TYPE_CHECKING:  # moderation's ports read generations' at import: only for the types
+    from voiceqr.application.moderation.ports import CaseRepository, FlagRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +209,33 @@ class GenerationsUnitOfWork(MailUnitOfWork, AuditedUnitOfWork, Protocol):
     voices: VoiceRepository
     users: UserRepository
     preferences: PreferencesRepository
+    # The text filter's and the rules' flags are saved with the request or edit.
+    flags: FlagRepository
+    moderation_cases: CaseRepository
+
+
+class TextScreen(Protocol):
+    """Moderation's text filter and automated rules, run on every text before any
+    speech is made."""
+
+    async def screen(
+        self, owner: User, text: str, *, generation_id: UUID, request: bool
+    ) -> Screened:
+        """Refuse a blocked text (ValidationError `text_not_allowed`, naming no list),
+        or say whether to hold it for review and which automatic flags to raise. The
+        rules that compare requests run for a request only (`request`), not an edit."""
+        ...
+
+    async def refuse_unless_speakable(self, text: str) -> None:
+        """Refuse (`text_not_allowed`) a text that may not be spoken before a moderator
+        saw it, blocked or held: a voice preview is spoken at once, to its asker."""
+        ...
+
+    async def record(
+        self, uow: GenerationsUnitOfWork, generation_id: UUID, screened: Screened
+    ) -> None:
+        """Raise the flags of `screened` on the generation, in the caller's transaction."""
+        ...
 
 
 class PlaybackStatistics(Protocol):

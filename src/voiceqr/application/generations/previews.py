@@ -17,7 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from voiceqr.application.generations.ports import PreviewRepository, PreviewsUnitOfWork
+from voiceqr.application.generations.ports import (
+    PreviewRepository,
+    PreviewsUnitOfWork,
+    TextScreen,
+)
 from voiceqr.application.generations.speaking import SpeechJob, SpeechPipeline, SpeechWork
 from voiceqr.application.shared.ports import SpeechResult
 from voiceqr.domain.accounts.users import User
@@ -90,6 +94,7 @@ class Previews(SpeechPipeline[PreviewsUnitOfWork]):
 
     allowance: DailyAllowance
     keep: timedelta  # how long a preview and a comparison are kept after their last use
+    screen: TextScreen
 
     async def compare(self, user: User, *, text: str, voice_ids: list[UUID]) -> ComparisonView:
         """Save a comparison of `text` read by each voice, reusing every preview made
@@ -106,6 +111,7 @@ class Previews(SpeechPipeline[PreviewsUnitOfWork]):
             )
         picked = chosen_voices(voice_ids)
         spoken = preview_text(text)
+        await self.screen.refuse_unless_speakable(spoken)
         for _ in range(_COMPARE_TRIES):
             try:
                 comparison, made = await self._save_comparison(user, picked, spoken)

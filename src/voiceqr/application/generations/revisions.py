@@ -17,7 +17,7 @@ from uuid import UUID
 
 from voiceqr.application.generations.generations import speakable
 from voiceqr.application.generations.lookup import live_generation, owned_generation
-from voiceqr.application.generations.ports import GenerationsUnitOfWork
+from voiceqr.application.generations.ports import GenerationsUnitOfWork, TextScreen
 from voiceqr.application.shared.audit import record
 from voiceqr.application.shared.ports import AudioStorage, SpeechSynthesizer
 from voiceqr.domain.accounts.users import User
@@ -27,6 +27,7 @@ from voiceqr.domain.generations.revisions import GenerationRevision, revision_st
 from voiceqr.domain.shared.errors import (
     Conflict,
     IllegalTransition,
+    NotFound,
     PermissionDenied,
     ValidationError,
 )
@@ -72,6 +73,7 @@ class GenerationRevisions:
     storage: AudioStorage
     hand_to_queue: Callable[[list[UUID]], Awaitable[int]]
     clock: Callable[[], datetime]
+    screen: TextScreen
 
     async def edit(self, owner: User, generation_id: UUID, edit: Edit) -> Generation:
         """Make a new revision of the owner's completed or failed generation.
@@ -197,6 +199,17 @@ class GenerationRevisions:
             raise ValidationError(
                 "Send a new text, a new voice, or both.", code="nothing_to_change"
             )
+        async with self.uow() as uow:  # the text to screen: the new one, or the one kept
+            current = await find(uow)
+            owner = await uow.users.get(current.owner_id)
+        if owner is None:
+            raise NotFound("This generation does not exist.", code="generation_not_found")
+        screened = await self.screen.screen(
+            owner,
+            current.text if edit.text is None else edit.text,
+            generation_id=current.id,
+            request=False,
+        )
         async with self.uow() as uow:
             generation = await find(uow)
             voice, text = await speakable(
@@ -207,6 +220,8 @@ class GenerationRevisions:
             )
             now = self.clock()
             number = generation.revise(text=text, voice_id=voice.id, now=now)
+            if screened.held:
+                generation.hold_for_review(now)
             try:
                 await uow.generations.update(generation)
                 await uow.generation_revisions.add(
@@ -224,8 +239,10 @@ class GenerationRevisions:
                     "This generation changed while it was being edited; look at it and try again.",
                     code="generation_busy",
                 ) from None
+            await self.screen.record(uow, generation.id, screened)
             if audit is not None:
                 await audit(uow, generation, now)
             await uow.commit()
-        await self.hand_to_queue([generation.id])
+        if not screened.held:
+            await self.hand_to_queue([generation.id])
         return generation

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from voiceqr.application.moderation.ports import ModerationUnitOfWork
+from voiceqr.application.moderation.ports import AutomaticFlagsUnitOfWork, ModerationUnitOfWork
 from voiceqr.application.shared.audit import record
 from voiceqr.domain.authz import Actor
 from voiceqr.domain.generations.generation import Generation
@@ -29,7 +29,7 @@ def generation_not_found() -> NotFound:
 
 
 async def case_of(
-    uow: ModerationUnitOfWork, generation: Generation, now: datetime
+    uow: AutomaticFlagsUnitOfWork, generation: Generation, now: datetime
 ) -> ModerationCase:
     """The generation's case, opened (and added to `uow`) if it has none yet."""
     case = await uow.moderation_cases.get(generation.id)
@@ -40,7 +40,7 @@ async def case_of(
 
 
 async def add_flag(
-    uow: ModerationUnitOfWork, generation: Generation, flag: Flag, now: datetime
+    uow: AutomaticFlagsUnitOfWork, generation: Generation, flag: Flag, now: datetime
 ) -> ModerationCase:
     """Record `flag` and put the generation's case in the queue if it should be."""
     await uow.flags.add(flag)
@@ -57,7 +57,7 @@ class ModerationFlags:
 
     async def flag_automatically(
         self,
-        uow: ModerationUnitOfWork,
+        uow: AutomaticFlagsUnitOfWork,
         generation_id: UUID,
         source: FlagSource,
         reason: ReasonCode,

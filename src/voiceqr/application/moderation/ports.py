@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from voiceqr.application.accounts.ports import UserRepository
 from voiceqr.application.generations.ports import GenerationRepository, GenerationRevisionRepository
 from voiceqr.application.mail.ports import MailUnitOfWork
 from voiceqr.application.playback.ports import PlaybackEventRepository
-from voiceqr.application.shared.ports import AuditedUnitOfWork, HistoryPosition
+from voiceqr.application.shared.ports import AuditedUnitOfWork, HistoryPosition, Transaction
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
 from voiceqr.domain.moderation.cases import (
     Appeal,
@@ -28,6 +28,9 @@ from voiceqr.domain.moderation.cases import (
 )
 from voiceqr.domain.moderation.flags import Flag, ReasonCode
 from voiceqr.domain.shared.errors import Conflict
+
+if TYPE_CHECKING:  # the rules' port module builds on this one
+    from voiceqr.application.moderation.automation_ports import FlaggingRuleRepository
 
 
 def appealed_already() -> Conflict:
@@ -171,8 +174,18 @@ class NoteRepository(Protocol):
         ...
 
 
+class AutomaticFlagsUnitOfWork(Transaction, Protocol):
+    """What an automatic flag touches in the transaction of the generation it is about
+    (a request's or an edit's): the generation, its flags and its case."""
+
+    flags: FlagRepository
+    moderation_cases: CaseRepository
+    generations: GenerationRepository
+
+
 class ModerationUnitOfWork(MailUnitOfWork, AuditedUnitOfWork, Protocol):
     flags: FlagRepository
+    flagging_rules: FlaggingRuleRepository  # a report may set off a "reports within" rule
     content_reports: ReportRepository
     moderation_cases: CaseRepository
     moderation_decisions: DecisionRepository

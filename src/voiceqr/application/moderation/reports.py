@@ -16,6 +16,7 @@ from datetime import datetime
 
 from voiceqr.application.moderation.flags import case_of
 from voiceqr.application.moderation.ports import ModerationUnitOfWork
+from voiceqr.application.moderation.screening import ContentScreening
 from voiceqr.application.playback.playback import Visit
 from voiceqr.application.shared.ports import RateLimiter
 from voiceqr.domain.accounts.users import normalize_email
@@ -52,6 +53,7 @@ class ContentReports:
     limits: RateLimiter
     clock: Callable[[], datetime]
     visitor_key: Callable[[str, Visit], Awaitable[str]]  # the playback page's visitor key
+    screening: ContentScreening  # runs the "reports within a window" rules on each report
     report_limits: ReportLimits = ReportLimits()
 
     async def report(
@@ -106,6 +108,7 @@ class ContentReports:
                 raise Gone("The audio of this code was removed.", code="audio_removed")
             case.flagged(now, revision=generation.revision)
             await uow.moderation_cases.update(case)
+            await self.screening.after_report(uow, generation.id)
             await uow.commit()
         log.info(
             "code reported",

@@ -17,6 +17,13 @@ Editing (G3) makes a new revision of a finished generation: the row takes the ne
 text and voice as its current job (`revision`) and goes back to `pending`, while
 `audio_key` keeps the live audio of `live_revision` until the new one completes.
 The id and public code never change, so a printed QR code plays the newest audio.
+
+The text filter may hold a request or an edit for review: the generation then
+waits as `pending_review`, is never due and is not queued, until a moderator
+approves it (`pending`, due now) or rejects it (`failed`, nothing was made):
+
+    pending_review -> pending      (approved)
+    pending_review -> failed       (rejected)
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ class GenerationStatus(StrEnum):
     PROCESSING = "processing"
     COMPLETED = "completed"
     FAILED = "failed"
+    PENDING_REVIEW = "pending_review"  # held by the text filter until a moderator decides
 
 
 def new_public_code() -> str:
@@ -362,6 +370,35 @@ class Generation(SpokenJob):
         self.voice_id = voice_id
         self._start_afresh(now)
         return self.revision
+
+    def hold_for_review(self, now: datetime) -> None:
+        """The text filter held the current job: it waits for a moderator, not a worker."""
+        if self.status is not GenerationStatus.PENDING or self.attempts:
+            raise IllegalTransition(f"A {self.status} generation cannot be held for review.")
+        self.status = GenerationStatus.PENDING_REVIEW
+        self.next_attempt_at = self.enqueued_at = None
+        self.updated_at = now
+
+    def approve(self, now: datetime) -> None:
+        """A moderator let the held text through: it is made like any request, now."""
+        self._require_review("approved")
+        self._start_afresh(now)
+
+    def reject(self, failure: Failure, *, now: datetime) -> None:
+        """A moderator refused the held text: nothing is made, the owner sees why."""
+        self._require_review("rejected")
+        self.status = GenerationStatus.FAILED
+        self._note_error(failure)
+        self.next_attempt_at = None
+        self.updated_at = now
+
+    def _require_review(self, target: str) -> None:
+        if self.status is not GenerationStatus.PENDING_REVIEW:
+            raise IllegalTransition(
+                f"Only a held generation can be {target}; this one is {self.status}."
+            )
+        if self.is_deleted:
+            raise IllegalTransition(f"A deleted generation cannot be {target}.")
 
     def cancel(self, failure: Failure, *, now: datetime) -> None:
         """An admin's cancel (F3): stop a pending or processing generation for good.

@@ -15,6 +15,7 @@ from voiceqr.domain.moderation.cases import DECISION_LABELS, DecisionKind, Sanct
 from voiceqr.domain.moderation.flags import ReasonCode
 from voiceqr.domain.shared.errors import DomainError
 from voiceqr.entrypoints.cli.kit import echo_lines, fail, run
+from voiceqr.entrypoints.cli.moderation_rules import register as register_rules
 
 app = typer.Typer(
     name="moderation", no_args_is_help=True, help="Content moderation: the queue, decisions."
@@ -118,4 +119,5 @@ def decide(
     typer.echo(f"{DECISION_LABELS[decision.kind]}{counted}")
 
 
+register_rules(app)  # filters, rules and held texts: cli/moderation_rules.py
 COMMANDS = (app,)

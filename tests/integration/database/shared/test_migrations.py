@@ -45,6 +45,9 @@ TABLES = {
     "moderation_flags",
     "moderation_notes",
     "moderation_reports",
+    # moderation automation (0026)
+    "moderation_filter_terms",
+    "moderation_rules",
     "sessions",
     "voices",
     "generations",

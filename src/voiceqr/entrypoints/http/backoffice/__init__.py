@@ -15,6 +15,8 @@ from voiceqr.entrypoints.http.backoffice.generations import pages as generations
 from voiceqr.entrypoints.http.backoffice.legal import pages as legal_pages
 from voiceqr.entrypoints.http.backoffice.moderation import api as moderation_api
 from voiceqr.entrypoints.http.backoffice.moderation import pages as moderation_pages
+from voiceqr.entrypoints.http.backoffice.moderation_rules import api as moderation_rules_api
+from voiceqr.entrypoints.http.backoffice.moderation_rules import pages as moderation_rules_pages
 from voiceqr.entrypoints.http.backoffice.monitoring import api as monitoring_api
 from voiceqr.entrypoints.http.backoffice.monitoring import pages as monitoring_pages
 from voiceqr.entrypoints.http.backoffice.support import api as support_api
@@ -33,6 +35,9 @@ _VOICES = {"staff": staff(Permission.MANAGE_VOICES)}
 _SUPPORT = {"staff": staff(Permission.HANDLE_TICKETS)}
 _LEGAL = {"staff": staff(Permission.PUBLISH_LEGAL)}
 _MODERATION = {"staff": staff(Permission.MODERATE_CONTENT)}
+_FLAGGING_RULES = {"staff": staff(Permission.MANAGE_FLAGGING_RULES)}
+_FILTER_TERMS = {"staff": staff(Permission.MANAGE_FILTER_TERMS)}
+_HELD_GENERATIONS = {"staff": staff(Permission.MODERATE_CONTENT)}
 
 api_router = Router(
     path="/",
@@ -60,6 +65,21 @@ api_router = Router(
             path="/",
             dependencies=_ACCOUNT_DELETION,
             route_handlers=[account_deletion_api.AdminAccountDeletionController],
+        ),
+        Router(
+            path="/",
+            dependencies=_FLAGGING_RULES,
+            route_handlers=[moderation_rules_api.AdminRulesController],
+        ),
+        Router(
+            path="/",
+            dependencies=_FILTER_TERMS,
+            route_handlers=[moderation_rules_api.AdminTermsController],
+        ),
+        Router(
+            path="/",
+            dependencies=_HELD_GENERATIONS,
+            route_handlers=[moderation_rules_api.AdminHeldController],
         ),
     ],
 )
@@ -128,6 +148,21 @@ pages_router = Router(
                 legal_pages.admin_legal_preview,
                 legal_pages.admin_legal_publish,
             ],
+        ),
+        Router(
+            path="/",
+            dependencies=_FLAGGING_RULES,
+            route_handlers=[*moderation_rules_pages.RULE_ROUTES],
+        ),
+        Router(
+            path="/",
+            dependencies=_FILTER_TERMS,
+            route_handlers=[*moderation_rules_pages.TERM_ROUTES],
+        ),
+        Router(
+            path="/",
+            dependencies=_HELD_GENERATIONS,
+            route_handlers=[*moderation_rules_pages.HELD_ROUTES],
         ),
     ],
 )
