@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import io
-
 from typing import Literal
 
 import png
@@ -93,6 +92,9 @@ class SegnoQrRenderer:
         if kind == "png":
             return qr_design.png(shape, size=size, logo=logo)
         return qr_design.pdf(shape, logo=logo, label=label)
+
+    def clean_logo(self, image: bytes) -> bytes:
+        return qr_design.clean_logo(image)
 
 
 def _make(data: str) -> segno.QRCode:

@@ -19,7 +19,7 @@ import segno
 from PIL import Image, ImageDraw, ImageFont
 
 from voiceqr.domain.generations.qr_design import LOGO_SIDE_SHARE, EyeStyle, ModuleStyle, QrDesign
-from voiceqr.domain.shared.errors import ValidationError
+from voiceqr.domain.shared.errors import ErrorCategory, ValidationError
 
 BORDER = 4  # modules of quiet zone, the minimum the QR specification asks for
 FRAME = 1  # modules of frame line around the quiet zone
@@ -96,6 +96,47 @@ def layout(data: str, design: QrDesign) -> _Layout:
             "This is too long for a QR code.", code="bad_qr_data", detail=str(exc)
         ) from exc
     return _Layout(tuple(bytearray(row) for row in qr.matrix), design)
+
+
+# Logos
+
+MAX_LOGO_BYTES = 2 * 1024 * 1024
+MAX_LOGO_PIXELS = 2048  # a side; a logo is drawn at most a few hundred pixels wide
+_LOGO_FORMATS = {"PNG", "JPEG"}
+
+
+def clean_logo(data: bytes) -> bytes:
+    """An uploaded logo as a plain PNG of at most 512 pixels a side.
+
+    Only PNG and JPEG are read (no SVG, whose scripts and links a code would carry
+    along); the image is decoded and drawn again, so metadata and anything hidden after
+    the pixels is dropped. A file too large, too many pixels or undecodable is refused.
+    """
+    if len(data) > MAX_LOGO_BYTES:
+        raise ValidationError(
+            f"A logo is at most {MAX_LOGO_BYTES // (1024 * 1024)} MB.",
+            code="qr_logo_too_large",
+            category=ErrorCategory.TOO_LARGE,
+        )
+    refused = ValidationError("A logo must be a PNG or JPEG image.", code="invalid_qr_logo")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in _LOGO_FORMATS:
+                raise refused
+            if max(image.size) > MAX_LOGO_PIXELS:
+                raise ValidationError(
+                    f"A logo is at most {MAX_LOGO_PIXELS} pixels wide and high.",
+                    code="qr_logo_too_large",
+                    category=ErrorCategory.TOO_LARGE,
+                )
+            image.load()
+            clean = image.convert("RGBA")
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise refused from exc
+    clean.thumbnail((512, 512))
+    out = io.BytesIO()
+    clean.save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 # SVG
@@ -215,7 +256,10 @@ def picture(shape: _Layout, *, size: int, logo: bytes | None) -> Image.Image:
         if d.shown_caption:
             band = shape.width - 1
             draw.rounded_rectangle(
-                box(0, band, w, h - band), radius=2 * scale, fill=fg, corners=(0, 0, 1, 1)
+                box(0, band, w, h - band),
+                radius=2 * scale,
+                fill=fg,
+                corners=(False, False, True, True),
             )
             _png_caption(draw, d.shown_caption, box(0, band, w, h - band), d.background)
     for x, y in shape.data_modules():
@@ -237,13 +281,13 @@ def picture(shape: _Layout, *, size: int, logo: bytes | None) -> Image.Image:
             draw.rectangle(box(x + 2, y + 2, 3, 3), fill=fg)
     logo_box = shape.logo_box()
     if logo_box is not None and logo is not None:
-        x, y, side = logo_box
-        draw.rectangle(box(x - 0.5, y - 0.5, side + 1, side + 1), fill=d.background)
+        lx, ly, side = logo_box
+        draw.rectangle(box(lx - 0.5, ly - 0.5, side + 1, side + 1), fill=d.background)
         image = Image.open(io.BytesIO(logo)).convert("RGBA")
         pixels = max(1, round(side * scale))
         image.thumbnail((pixels, pixels))
-        left = round(margin + (x + side / 2) * scale - image.width / 2)
-        top = round(margin + (y + side / 2) * scale - image.height / 2)
+        left = round(margin + (lx + side / 2) * scale - image.width / 2)
+        top = round(margin + (ly + side / 2) * scale - image.height / 2)
         canvas.paste(image, (left, top), image)
     return canvas
 
@@ -252,7 +296,7 @@ def _png_caption(
     draw: ImageDraw.ImageDraw, caption: str, band: tuple[float, float, float, float], fill: str
 ) -> None:
     left, top, right, bottom = band
-    size = max(8, round((bottom - top) * 0.5))
+    size: int = max(8, round((bottom - top) * 0.5))
     font = ImageFont.load_default(size=size)
     while size > 8 and font.getlength(caption) > (right - left) * 0.9:
         size -= 1

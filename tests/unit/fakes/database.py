@@ -23,6 +23,7 @@ from voiceqr.domain.generations.organising import (
     Label,
 )
 from voiceqr.domain.generations.previews import Comparison, Preview
+from voiceqr.domain.generations.qr_design import QrDesign
 from voiceqr.domain.generations.revisions import GenerationRevision
 from voiceqr.domain.mail.outbox import OutboxMessage
 from voiceqr.domain.operations.audit import AuditEvent
@@ -74,6 +75,8 @@ class FakeDatabase:
     retired_codes: dict[str, datetime] = field(default_factory=dict)
     account_deletions: dict[UUID, AccountDeletion] = field(default_factory=dict)
     account_exports: dict[UUID, AccountExport] = field(default_factory=dict)
+    generation_qr_designs: dict[UUID, QrDesign] = field(default_factory=dict)
+    default_qr_designs: dict[UUID, QrDesign] = field(default_factory=dict)  # by user
 
     def snapshot(self) -> FakeDatabase:
         return copy.deepcopy(self)

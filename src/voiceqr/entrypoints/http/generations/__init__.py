@@ -11,6 +11,7 @@ from voiceqr.entrypoints.http.generations import (
     folders_api,
     folders_pages,
     pages,
+    qr_api,
 )
 from voiceqr.entrypoints.http.kit.auth import current_user
 
@@ -23,6 +24,7 @@ api_router = Router(
         folders_api.FolderController,
         folders_api.TagController,
         folders_api.GenerationFilingController,
+        qr_api.QrDesignController,
     ],
 )
 pages_router = Router(

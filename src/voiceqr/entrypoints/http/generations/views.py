@@ -7,12 +7,14 @@ from typing import Any
 
 from litestar.di import NamedDependency
 
+from voiceqr.application.generations.qr_designs import has_printable_code
 from voiceqr.application.generations.revisions import RevisionView
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.failures import GenerationAttempt, what_to_do
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
 from voiceqr.domain.generations.organising import Filing, Label, LabelKind, LabelUsage
+from voiceqr.domain.generations.qr_design import QrDesign, contrast_ratio
 from voiceqr.domain.playback.events import PlaybackCounts
 from voiceqr.domain.shared.errors import ErrorCategory, NotFound
 from voiceqr.entrypoints.http.generations.schemas import (
@@ -23,6 +25,7 @@ from voiceqr.entrypoints.http.generations.schemas import (
     GenerationOut,
     LabelOut,
     LabelRef,
+    QrDesignOut,
     RevisionOut,
 )
 
@@ -58,6 +61,7 @@ async def generation_out(
             advice=what_to_do(generation.error_category),
         )
     base = f"/api/v1/generations/{generation.id}"
+    printable = has_printable_code(generation)
     return GenerationOut(
         id=generation.id,
         status=str(generation.status),
@@ -66,8 +70,9 @@ async def generation_out(
         public_code=generation.public_code,
         playback_url=platform.generations.playback_url(generation.public_code),
         audio_url=await platform.generations.generations.audio_url(generation),
-        qr_svg_url=f"{base}/qr.svg",
-        qr_png_url=f"{base}/qr.png",
+        qr_svg_url=f"{base}/qr.svg" if printable else None,
+        qr_png_url=f"{base}/qr.png" if printable else None,
+        qr_pdf_url=f"{base}/qr.pdf" if printable else None,
         attempts=generation.attempts,
         created_at=generation.created_at,
         completed_at=generation.completed_at,
@@ -89,6 +94,20 @@ async def queue_notice(platform: Platform, generation: Generation) -> str | None
         return None
     state = await platform.operations.queue_health.check(max_age=QUEUE_STATE_MAX_AGE)
     return None if state.reachable else QUEUE_WAITING
+
+
+def qr_design_out(design: QrDesign) -> QrDesignOut:
+    return QrDesignOut(
+        foreground=design.foreground,
+        background=design.background,
+        module_style=str(design.module_style),
+        eye_style=str(design.eye_style),
+        frame=design.frame,
+        caption=design.caption,
+        has_logo=design.logo_key is not None,
+        error_correction=design.error_correction.upper(),
+        contrast_ratio=round(contrast_ratio(design.foreground, design.background), 2),
+    )
 
 
 def label_ref(label: Label) -> LabelRef:
