@@ -12,6 +12,7 @@ from voiceqr.entrypoints.http.generations import (
     folders_pages,
     pages,
     qr_api,
+    qr_pages,
 )
 from voiceqr.entrypoints.http.kit.auth import current_user
 
@@ -45,6 +46,9 @@ pages_router = Router(
         folders_pages.filing_submit,
         batch_pages.batch_submit,
         batch_pages.batch_delete_confirmed,
+        qr_pages.qr_preview,
+        qr_pages.qr_design_submit,
+        qr_pages.qr_logo_submit,
     ],
 )
 

@@ -3,7 +3,9 @@ generation page's context (its edit form and its folder and tags form re-render 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar.di import NamedDependency
 
@@ -14,7 +16,13 @@ from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.failures import GenerationAttempt, what_to_do
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
 from voiceqr.domain.generations.organising import Filing, Label, LabelKind, LabelUsage
-from voiceqr.domain.generations.qr_design import QrDesign, contrast_ratio
+from voiceqr.domain.generations.qr_design import (
+    MIN_CONTRAST,
+    EyeStyle,
+    ModuleStyle,
+    QrDesign,
+    contrast_ratio,
+)
 from voiceqr.domain.playback.events import PlaybackCounts
 from voiceqr.domain.shared.errors import ErrorCategory, NotFound
 from voiceqr.entrypoints.http.generations.schemas import (
@@ -188,10 +196,13 @@ async def generation_page_context(
     edit_error: str | None = None,
     edit_text: str | None = None,
     edit_voice_id: str | None = None,
+    design_tried: Mapping[str, str] | None = None,
+    design_error: str | None = None,
 ) -> dict[str, Any]:
-    """Everything generation.html shows: the generation, its QR code, the edit form
-    (filled with the current text and voice unless a refused edit is shown again)
-    and every revision with its audio."""
+    """Everything generation.html shows: the generation, its QR code and design panel
+    (showing a design being tried, if one is), the edit form (filled with the current
+    text and voice unless a refused edit is shown again) and every revision with its
+    audio."""
     try:
         voice_name = (await platform.voices.get(generation.voice_id, user=user)).name
     except NotFound:
@@ -212,6 +223,44 @@ async def generation_page_context(
             default=5000,
         ),
         **await label_choices(platform, user),
+        **await qr_design_panel(platform, user, generation, design_tried, design_error),
+    }
+
+
+DESIGN_FIELDS = ("foreground", "background", "module_style", "eye_style", "frame", "caption")
+
+
+async def qr_design_panel(
+    platform: Platform,
+    user: User,
+    generation: Generation,
+    tried: Mapping[str, str] | None,
+    error: str | None,
+) -> dict[str, Any]:
+    """The QR design panel: the saved design, the form's fields (the saved design, or
+    the one being tried) and the address of the preview. None for a failed generation,
+    which offers no code."""
+    if not has_printable_code(generation):
+        return {"qr_design": None}
+    saved = await platform.generations.qr_designs.design(user, generation.id)
+    if tried is None:
+        fields = {name: str(getattr(saved, name)) for name in DESIGN_FIELDS}
+        fields["frame"] = "on" if saved.frame else ""
+        preview = f"/api/v1/generations/{generation.id}/qr.svg"
+    else:
+        fields = {name: tried.get(name, "") for name in DESIGN_FIELDS}
+        preview = f"/generations/{generation.id}/qr-preview.svg?{urlencode(fields)}"
+        if error is not None:  # a refused design has no picture; the saved one is shown
+            preview = f"/api/v1/generations/{generation.id}/qr.svg"
+    return {
+        "qr_design": qr_design_out(saved),
+        "design_fields": fields,
+        "design_error": error,
+        "design_open": tried is not None,  # the panel stays open on what was tried
+        "qr_preview_url": preview,
+        "module_styles": [str(m) for m in ModuleStyle],
+        "eye_styles": [str(e) for e in EyeStyle],
+        "min_contrast": MIN_CONTRAST,
     }
 
 
