@@ -242,7 +242,10 @@ def picture(shape: _Layout, *, size: int, logo: bytes | None) -> Image.Image:
     scale = max(1, size // shape.width)
     width = max(size, shape.width * scale)
     margin = (width - shape.width * scale) // 2
-    canvas = Image.new("RGB", (width, shape.height * scale + 2 * margin), d.background)
+    # The same margins above and below as left and right (so a code without a frame is
+    # exactly `size` square, the odd pixel at the bottom and right).
+    height = shape.height * scale + width - shape.width * scale
+    canvas = Image.new("RGB", (width, height), d.background)
     draw = ImageDraw.Draw(canvas)
 
     def box(x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:
