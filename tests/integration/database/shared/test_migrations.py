@@ -84,6 +84,9 @@ TABLES = {
     # support tickets (0019)
     "support_tickets",
     "support_ticket_messages",
+    # QR designs: a generation's, and each user's default (0028)
+    "generation_qr_designs",
+    "default_qr_designs",
 }
 
 # The text search index of 0007 is engine-specific DDL that `schema.metadata` cannot
