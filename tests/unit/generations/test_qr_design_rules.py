@@ -137,7 +137,9 @@ def test_a_png_is_the_asked_width_and_taller_by_the_caption_band() -> None:
 
 def test_the_svg_carries_the_colours_the_caption_and_the_logo() -> None:
     design = QrDesign(foreground="#1a237e", frame=True, caption="Hear the <guide>")
-    svg = SegnoQrRenderer().designed(URL, design.with_logo("k"), kind="svg", size=300, logo=logo_png())
+    svg = SegnoQrRenderer().designed(
+        URL, design.with_logo("k"), kind="svg", size=300, logo=logo_png()
+    )
 
     assert b'width="300"' in svg
     assert b"#1a237e" in svg

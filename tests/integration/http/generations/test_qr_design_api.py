@@ -58,7 +58,9 @@ def logo_file(kind: str = "PNG", size: tuple[int, int] = (240, 160)) -> bytes:
 
 def sheet_image(pdf: bytes) -> Image.Image:
     """The code's image in a print sheet (its one image XObject, Flate-compressed RGB)."""
-    head = re.search(rb"/Subtype /Image /Width (\d+) /Height (\d+).*?/Length (\d+) >>\nstream\n", pdf)
+    head = re.search(
+        rb"/Subtype /Image /Width (\d+) /Height (\d+).*?/Length (\d+) >>\nstream\n", pdf
+    )
     assert head is not None, pdf[:400]
     width, height, length = (int(v) for v in head.groups())
     pixels = zlib.decompress(pdf[head.end() : head.end() + length])
@@ -200,9 +202,7 @@ async def test_bad_designs_are_problems_saying_what_is_wrong(
     assert_problem(await alice.request("PUT", design_url(spoken), json=body), status, code)
 
 
-async def test_bad_download_parameters_are_400_or_422(
-    alice: Agent, spoken: dict[str, Any]
-) -> None:
+async def test_bad_download_parameters_are_400_or_422(alice: Agent, spoken: dict[str, Any]) -> None:
     assert_problem(await alice.get(spoken["qr_png_url"], params={"size": 4097}), 400)
     assert_problem(await alice.get(spoken["qr_pdf_url"], params={"label": "x" * 81}), 400)
     assert_problem(
@@ -291,7 +291,9 @@ async def test_the_page_previews_a_design_without_saving_it_then_saves_it(
     src = re.search(r'id="qr-preview" src="([^"]+)"', preview.text)
     assert src is not None and "qr-preview.svg?" in src.group(1)
     drawn = await alice.get(src.group(1).replace("&amp;", "&"))
-    assert drawn.status_code == 200 and b"#004d40" in drawn.content and b"Listen here" in drawn.content
+    assert (
+        drawn.status_code == 200 and b"#004d40" in drawn.content and b"Listen here" in drawn.content
+    )
     assert (await alice.get(design_url(generation))).json()["foreground"] == "#000000"
 
     saved = await alice.submit(page, action, {**form, "action": "save"})

@@ -53,9 +53,7 @@ async def qr_preview(
     logo; nothing is saved. A design that would not scan is a 422 problem."""
     fields = {name: request.query_params.get(name, "") for name in DESIGN_FIELDS}
     tried = design_from({k: v for k, v in fields.items() if v or k == "frame"})
-    return await qr_download(
-        platform, user, generation_id, "svg", PREVIEW_WIDTH, "", preview=tried
-    )
+    return await qr_download(platform, user, generation_id, "svg", PREVIEW_WIDTH, "", preview=tried)
 
 
 @post("/generations/{generation_id:uuid}/qr-design", status_code=303)
