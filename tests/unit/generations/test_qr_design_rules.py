@@ -44,7 +44,8 @@ def test_the_plain_design_is_black_on_white_square_at_level_m() -> None:
     design = QrDesign()
 
     assert (design.foreground, design.background) == ("#000000", "#ffffff")
-    assert design.module_style is ModuleStyle.SQUARE and design.eye_style is EyeStyle.SQUARE
+    assert design.module_style is ModuleStyle.SQUARE
+    assert design.eye_style is EyeStyle.SQUARE
     assert design.error_correction == "m"
     assert design.shown_caption == ""
 
@@ -132,7 +133,8 @@ def test_a_png_is_the_asked_width_and_taller_by_the_caption_band() -> None:
     )
 
     assert plain.size == (500, 500)
-    assert framed.width == 500 and framed.height > 500
+    assert framed.width == 500
+    assert framed.height > 500
 
 
 def test_the_svg_carries_the_colours_the_caption_and_the_logo() -> None:

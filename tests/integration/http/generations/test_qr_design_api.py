@@ -82,7 +82,8 @@ async def test_a_generation_starts_with_the_plain_code_at_level_m(
 
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["foreground"] == "#000000" and body["background"] == "#ffffff"
+    assert body["foreground"] == "#000000"
+    assert body["background"] == "#ffffff"
     assert body["error_correction"] == "M"
     assert body["has_logo"] is False
     assert spoken["qr_pdf_url"] == f"/api/v1/generations/{spoken['id']}/qr.pdf"
@@ -100,17 +101,23 @@ async def test_a_designed_code_downloads_as_png_and_pdf_that_scan_to_the_playbac
     png = await alice.get(generation["qr_png_url"], params={"size": 777, "placement": "Lobby"})
     pdf = await alice.get(generation["qr_pdf_url"], params={"label": "Room 3 (east)"})
 
-    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert png.status_code == 200
+    assert png.headers["content-type"] == "image/png"
     image = png_of(png.content)
-    assert image.width == 777 and image.height > 777  # the frame's caption band
+    assert image.width == 777
+    assert image.height > 777
     assert image.getpixel((image.width // 2, 5)) != (255, 255, 255)  # coloured, not plain
     assert decoded(image) == [f"{scanned}&p=lobby"]
-    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
-    assert pdf.content.startswith(b"%PDF-") and b"/MediaBox [0 0 595.28 841.89]" in pdf.content
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    assert b"/MediaBox [0 0 595.28 841.89]" in pdf.content
     assert b"(Room 3 \\(east\\)) Tj" in pdf.content
     assert decoded(sheet_image(pdf.content)) == [scanned]
     svg = await alice.get(generation["qr_svg_url"])
-    assert svg.status_code == 200 and b"#1a237e" in svg.content and b"<circle" in svg.content
+    assert svg.status_code == 200
+    assert b"#1a237e" in svg.content
+    assert b"<circle" in svg.content
 
 
 async def test_a_logo_is_carried_at_level_h_and_still_scans(
@@ -130,12 +137,15 @@ async def test_a_logo_is_carried_at_level_h_and_still_scans(
     png = await alice.get(generation["qr_png_url"], params={"size": 600})
     image = png_of(png.content).convert("RGB")
     red, green, blue = image.getpixel((300, 300))  # type: ignore[misc]
-    assert red > 150 and green < 80 and blue < 80  # the logo's red (a JPEG) in the middle
+    assert red > 150
+    assert green < 80
+    assert blue < 80
     assert decoded(image) == [f"{generation['playback_url']}?s=q"]
     kept = await alice.request("PUT", design_url(generation), json=NAVY_DOTS)
     assert kept.json()["has_logo"] is True
     removed = await alice.request("PUT", design_url(generation), json={"remove_logo": True})
-    assert removed.json()["has_logo"] is False and removed.json()["error_correction"] == "M"
+    assert removed.json()["has_logo"] is False
+    assert removed.json()["error_correction"] == "M"
 
 
 @pytest.mark.parametrize(
@@ -179,7 +189,8 @@ async def test_low_contrast_is_refused_naming_the_ratio_and_nothing_changes(
     )
 
     body = assert_problem(response, 422, "low_qr_contrast")
-    assert "2.84:1" in body["detail"] and "4.5:1" in body["detail"]
+    assert "2.84:1" in body["detail"]
+    assert "4.5:1" in body["detail"]
     assert (await alice.get(design_url(spoken))).json() == before
 
 
@@ -289,11 +300,12 @@ async def test_the_page_previews_a_design_without_saving_it_then_saves_it(
 
     assert preview.status_code == 200
     src = re.search(r'id="qr-preview" src="([^"]+)"', preview.text)
-    assert src is not None and "qr-preview.svg?" in src.group(1)
+    assert src is not None
+    assert "qr-preview.svg?" in src.group(1)
     drawn = await alice.get(src.group(1).replace("&amp;", "&"))
-    assert (
-        drawn.status_code == 200 and b"#004d40" in drawn.content and b"Listen here" in drawn.content
-    )
+    assert drawn.status_code == 200
+    assert b"#004d40" in drawn.content
+    assert b"Listen here" in drawn.content
     assert (await alice.get(design_url(generation))).json()["foreground"] == "#000000"
 
     saved = await alice.submit(page, action, {**form, "action": "save"})
@@ -317,7 +329,8 @@ async def test_the_page_shows_a_refused_design_with_the_reason(
     )
 
     assert refused.status_code == 422
-    assert 'id="design-error"' in refused.text and "contrast of 1.91:1" in refused.text
+    assert 'id="design-error"' in refused.text
+    assert "contrast of 1.91:1" in refused.text
     assert 'aria-invalid="true"' in refused.text
     assert 'value="#bbbbbb"' in refused.text  # what was typed comes back
 
@@ -345,7 +358,8 @@ async def test_the_page_uploads_a_logo_and_refuses_a_file_that_is_no_image(
         headers=BROWSER,
     )
 
-    assert bad.status_code == 422 and "PNG or JPEG" in bad.text
+    assert bad.status_code == 422
+    assert "PNG or JPEG" in bad.text
     assert good.status_code == 303
     assert (await alice.get(design_url(generation))).json()["has_logo"] is True
     shown = await alice.get(page, headers=BROWSER)
