@@ -311,6 +311,8 @@ async def test_the_page_previews_a_design_without_saving_it_then_saves_it(
     saved = await alice.submit(page, action, {**form, "action": "save"})
 
     assert saved.status_code == 303
+    back = await alice.get(saved.headers["location"].split("#")[0], headers=BROWSER)
+    assert 'id="design-notice"' in back.text
     design = (await alice.get(design_url(generation))).json()
     assert (design["foreground"], design["module_style"], design["frame"]) == (
         "#004d40",
