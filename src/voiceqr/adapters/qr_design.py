@@ -245,14 +245,17 @@ def picture(shape: _Layout, *, size: int, logo: bytes | None) -> Image.Image:
     # The same margins above and below as left and right (so a code without a frame is
     # exactly `size` square, the odd pixel at the bottom and right).
     height = shape.height * scale + width - shape.width * scale
-    canvas = Image.new("RGB", (width, height), d.background)
+    # A palette image, background 0 and code 1 (the logo's colours after them): a third
+    # of the bytes of RGB, so a 4096-pixel code is drawn and compressed in a fraction.
+    canvas = Image.new("P", (width, height), _BACKGROUND)
+    canvas.putpalette([*_rgb(d.background), *_rgb(d.foreground)])
     draw = ImageDraw.Draw(canvas)
 
     def box(x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:
         return (margin + x * scale, margin + y * scale, margin + (x + w) * scale - 1,
                 margin + (y + h) * scale - 1)  # fmt: skip
 
-    fg = d.foreground
+    fg = _CODE
     if shape.framed:
         w, h = shape.width, shape.height
         draw.rounded_rectangle(box(0, 0, w, h), radius=2 * scale, outline=fg, width=scale)
@@ -264,7 +267,7 @@ def picture(shape: _Layout, *, size: int, logo: bytes | None) -> Image.Image:
                 fill=fg,
                 corners=(False, False, True, True),
             )
-            _png_caption(draw, d.shown_caption, box(0, band, w, h - band), d.background)
+            _png_caption(draw, d.shown_caption, box(0, band, w, h - band), _BACKGROUND)
     for x, y in shape.data_modules():
         if d.module_style is ModuleStyle.DOTS:
             draw.ellipse(box(x + 0.05, y + 0.05, 0.9, 0.9), fill=fg)
@@ -285,18 +288,45 @@ def picture(shape: _Layout, *, size: int, logo: bytes | None) -> Image.Image:
     logo_box = shape.logo_box()
     if logo_box is not None and logo is not None:
         lx, ly, side = logo_box
-        draw.rectangle(box(lx - 0.5, ly - 0.5, side + 1, side + 1), fill=d.background)
-        image = Image.open(io.BytesIO(logo)).convert("RGBA")
-        pixels = max(1, round(side * scale))
-        image.thumbnail((pixels, pixels))
-        left = round(margin + (lx + side / 2) * scale - image.width / 2)
-        top = round(margin + (ly + side / 2) * scale - image.height / 2)
-        canvas.paste(image, (left, top), image)
+        draw.rectangle(box(lx - 0.5, ly - 0.5, side + 1, side + 1), fill=_BACKGROUND)
+        _paste_logo(canvas, logo, d.background, pixels=max(1, round(side * scale)),
+                    centre=(margin + (lx + side / 2) * scale, margin + (ly + side / 2) * scale))  # fmt: skip
     return canvas
 
 
+_BACKGROUND, _CODE = 0, 1  # the palette's first two entries
+_LOGO_COLOURS = 254  # the rest of an 8-bit palette
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    return int(hex_colour[1:3], 16), int(hex_colour[3:5], 16), int(hex_colour[5:7], 16)
+
+
+def _paste_logo(
+    canvas: Image.Image,
+    logo: bytes,
+    background: str,
+    *,
+    pixels: int,
+    centre: tuple[float, float],
+) -> None:
+    """The logo at most `pixels` square, centred on `centre`: flattened on the background,
+    reduced to the palette's 254 free colours and pasted with its indexes moved past the
+    code's two."""
+    image = Image.open(io.BytesIO(logo)).convert("RGBA")
+    image.thumbnail((pixels, pixels))
+    flat = Image.new("RGB", image.size, background)
+    flat.paste(image, (0, 0), image)
+    reduced = flat.quantize(colors=_LOGO_COLOURS)
+    shifted = reduced.tobytes().translate(bytes(min(i + 2, 255) for i in range(256)))
+    palette = reduced.getpalette() or []
+    canvas.putpalette([*(canvas.getpalette() or [])[:6], *palette[: 3 * _LOGO_COLOURS]])
+    left, top = round(centre[0] - image.width / 2), round(centre[1] - image.height / 2)
+    canvas.paste(Image.frombytes("P", image.size, shifted), (left, top))
+
+
 def _png_caption(
-    draw: ImageDraw.ImageDraw, caption: str, band: tuple[float, float, float, float], fill: str
+    draw: ImageDraw.ImageDraw, caption: str, band: tuple[float, float, float, float], fill: int
 ) -> None:
     left, top, right, bottom = band
     size: int = max(8, round((bottom - top) * 0.5))
@@ -309,7 +339,7 @@ def _png_caption(
 
 def png(shape: _Layout, *, size: int, logo: bytes | None) -> bytes:
     out = io.BytesIO()
-    picture(shape, size=size, logo=logo).save(out, format="PNG", optimize=True)
+    picture(shape, size=size, logo=logo).save(out, format="PNG")
     return out.getvalue()
 
 
@@ -324,7 +354,7 @@ def pdf(shape: _Layout, *, logo: bytes | None, label: str) -> bytes:
     text stays text. Helvetica is one of the fonts every PDF reader has, so nothing is
     embedded; it covers Latin-1 (Windows-1252), and other letters print as "?".
     """
-    image = picture(shape, size=_SHEET_PIXELS, logo=logo)
+    image = picture(shape, size=_SHEET_PIXELS, logo=logo).convert("RGB")
     page_w, page_h = A4
     draw_w = _SHEET_CODE_WIDTH
     draw_h = draw_w * image.height / image.width

@@ -106,7 +106,7 @@ async def test_a_designed_code_downloads_as_png_and_pdf_that_scan_to_the_playbac
     image = png_of(png.content)
     assert image.width == 777
     assert image.height > 777
-    assert image.getpixel((image.width // 2, 5)) != (255, 255, 255)  # coloured, not plain
+    assert image.convert("RGB").getpixel((0, 0)) == (255, 248, 225)  # the chosen background
     assert decoded(image) == [f"{scanned}&p=lobby"]
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"
