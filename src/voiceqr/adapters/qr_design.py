@@ -289,8 +289,8 @@ def picture(shape: _Layout, *, size: int, logo: bytes | None) -> Image.Image:
     if logo_box is not None and logo is not None:
         lx, ly, side = logo_box
         draw.rectangle(box(lx - 0.5, ly - 0.5, side + 1, side + 1), fill=_BACKGROUND)
-        _paste_logo(canvas, logo, d.background, pixels=max(1, round(side * scale)),
-                    centre=(margin + (lx + side / 2) * scale, margin + (ly + side / 2) * scale))  # fmt: skip
+        centre = (margin + (lx + side / 2) * scale, margin + (ly + side / 2) * scale)
+        _paste_logo(canvas, logo, d.background, pixels=max(1, round(side * scale)), centre=centre)
     return canvas
 
 
