@@ -24,6 +24,7 @@ from uuid import UUID
 
 from voiceqr.application.generations.generations import Generations
 from voiceqr.application.generations.organising import FoldersAndTags
+from voiceqr.application.generations.qr_designs import has_printable_code
 from voiceqr.application.generations.ports import (
     GenerationFilter,
     GenerationsUnitOfWork,
@@ -204,9 +205,12 @@ class GenerationBatches:
                 modified = generation.completed_at or generation.created_at
                 last_modified = max(last_modified or modified, modified)
                 url = self.playback_url(generation.public_code)
-                qr_file = f"qr/{stem}.png"
-                png = self.qr.png(scanned_url(url), size=qr_size)
-                yield ArchiveFile(qr_file, modified, len(png), _once(png), compress=False)
+                qr_file = ""
+                # A failed generation's code would play nothing: it offers none to print.
+                if has_printable_code(generation):
+                    qr_file = f"qr/{stem}.png"
+                    png = self.qr.png(scanned_url(url), size=qr_size)
+                    yield ArchiveFile(qr_file, modified, len(png), _once(png), compress=False)
                 audio_file = ""
                 if generation.audio_key is not None:
                     try:

@@ -231,7 +231,7 @@ async def generation_page(
 
 
 _DESIGN_DONE = {
-    "saved": "Design saved: every download of this code is drawn to it.",
+    "saved": "Design saved: the SVG, PNG and PDF of this code are drawn to it.",
     "logo": "Logo added: the code is now made with more error correction, so it still scans.",
 }
 
