@@ -24,12 +24,12 @@ from uuid import UUID
 
 from voiceqr.application.generations.generations import Generations
 from voiceqr.application.generations.organising import FoldersAndTags
-from voiceqr.application.generations.qr_designs import has_printable_code
 from voiceqr.application.generations.ports import (
     GenerationFilter,
     GenerationsUnitOfWork,
     PlaybackStatistics,
 )
+from voiceqr.application.generations.qr_designs import has_printable_code
 from voiceqr.application.shared.ports import AudioStorage, QrRenderer
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import Generation, scanned_url
