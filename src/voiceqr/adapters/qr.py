@@ -1,12 +1,16 @@
-"""QR codes drawn with segno; PNG encoding by pypng, so no imaging library is needed."""
+"""QR codes drawn with segno: plain ones (PNG by pypng), and designed ones
+(`voiceqr.adapters.qr_design`: colours, styles, a logo, a frame; PNG and PDF by Pillow)."""
 
 from __future__ import annotations
 
 import io
+from typing import Literal
 
 import png
 import segno
 
+from voiceqr.adapters import qr_design
+from voiceqr.domain.generations.qr_design import QrDesign
 from voiceqr.domain.shared.errors import ValidationError
 
 MIN_SIZE = 64
@@ -68,6 +72,29 @@ class SegnoQrRenderer:
         writer = png.Writer(width=side, height=side, greyscale=True, bitdepth=1)
         writer.write_packed(out, rows)
         return out.getvalue()
+
+    def designed(
+        self,
+        data: str,
+        design: QrDesign,
+        *,
+        kind: Literal["svg", "png", "pdf"],
+        size: int,
+        logo: bytes | None = None,
+        label: str = "",
+    ) -> bytes:
+        """The code drawn to `design` (error correction M, or H with a logo). SVG and PNG
+        are `size` pixels wide (taller with a frame's caption); the PDF is an A4 sheet."""
+        _check_size(size)
+        shape = qr_design.layout(data, design)
+        if kind == "svg":
+            return qr_design.svg(shape, size=size, logo=logo)
+        if kind == "png":
+            return qr_design.png(shape, size=size, logo=logo)
+        return qr_design.pdf(shape, logo=logo, label=label)
+
+    def clean_logo(self, image: bytes) -> bytes:
+        return qr_design.clean_logo(image)
 
 
 def _make(data: str) -> segno.QRCode:

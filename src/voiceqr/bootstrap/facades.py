@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-from uuid import UUID
 
 from voiceqr.adapters.mail.outbox import OutboxEntry, list_outbox, read_outbox_message
 from voiceqr.adapters.queue.health import QueueHealth
@@ -31,6 +30,7 @@ from voiceqr.application.generations.failures import GenerationFailures
 from voiceqr.application.generations.generations import Generations
 from voiceqr.application.generations.organising import FoldersAndTags
 from voiceqr.application.generations.previews import Previews
+from voiceqr.application.generations.qr_designs import QrDesigns
 from voiceqr.application.generations.revisions import GenerationRevisions
 from voiceqr.application.mail.notifications import MailDelivery
 from voiceqr.application.moderation.decisions import ModerationDecisions
@@ -49,7 +49,6 @@ from voiceqr.application.playback.playback import Playback
 from voiceqr.application.shared.ports import AudioRange, AudioStorage, QrRenderer
 from voiceqr.application.support.queue import SupportQueue
 from voiceqr.application.support.tickets import HelpDesk
-from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import Generation, scanned_url
 
 
@@ -84,23 +83,10 @@ class GenerationsFeature:
     folders: FoldersAndTags
     previews: Previews  # comparing voices side by side
     batches: GenerationBatches
+    qr_designs: QrDesigns  # how the printed codes look, and their SVG, PNG and PDF files
     playback_url: Callable[[str], str]  # the public page a printed code opens
     _qr: QrRenderer
     _storage: AudioStorage
-
-    async def qr_code(
-        self,
-        owner: User,
-        generation_id: UUID,
-        kind: Literal["svg", "png"],
-        *,
-        size: int,
-        placement: str = "",
-    ) -> tuple[Generation, bytes]:
-        """The owner's generation and its QR code, which encodes its playback URL
-        (marked as a scan, `?s=q`, and by its placement, `&p=lobby`, if it has one)."""
-        generation = await self.generations.get_for_owner(owner, generation_id)
-        return generation, self.qr_image(generation, kind, size=size, placement=placement)
 
     def qr_image(
         self,

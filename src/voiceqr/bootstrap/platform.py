@@ -43,6 +43,7 @@ from voiceqr.application.generations.failures import GenerationFailures
 from voiceqr.application.generations.generations import Generations
 from voiceqr.application.generations.organising import FoldersAndTags
 from voiceqr.application.generations.previews import Previews
+from voiceqr.application.generations.qr_designs import QrDesigns
 from voiceqr.application.generations.revisions import GenerationRevisions
 from voiceqr.application.generations.timeline import GenerationsMade
 from voiceqr.application.mail.notifications import MailDelivery, Notifications
@@ -344,6 +345,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
                 qr=qr,
                 playback_url=to_playback_page,
             ),
+            qr_designs=QrDesigns(uow=uow, storage=storage, qr=qr, playback_url=to_playback_page),
             playback_url=to_playback_page,
             _qr=qr,
             _storage=storage,

@@ -219,3 +219,18 @@ async def test_a_job_that_died_half_way_is_finished_by_the_next_and_a_second_run
     assert await deletions.run(ann.id)
     assert ann.id not in s.db.users
     assert not await deletions.run(ann.id)
+
+
+async def test_the_logos_of_the_accounts_qr_designs_go_with_it(s: Services, ann: User) -> None:
+    await completed(s, ann, count=2)
+    owned = [g.id for g in s.db.generations.values() if g.owner_id == ann.id]
+    designs = s.platform.generations.qr_designs
+    logos = [(await designs.upload_logo(ann, g, b"logo")).logo_key for g in owned]
+    assert all(key in s.storage.objects for key in logos)
+
+    await s.platform.account_deletions.delete_by_email(
+        OPERATOR, ann.email, reason="asked by mail", at_once=True
+    )
+
+    assert not [key for key in logos if key in s.storage.objects]
+    assert s.db.generation_qr_designs == {}

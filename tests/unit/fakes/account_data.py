@@ -89,6 +89,9 @@ class FakeAccountErasure(Table):
             for r in self._db.generation_revisions.values()
             if r.generation_id in ids and r.audio_key
         )
+        keys.update(
+            d.logo_key for i, d in self._db.generation_qr_designs.items() if i in ids and d.logo_key
+        )
         return GenerationBatch(generation_ids=ids, storage_keys=tuple(sorted(k for k in keys if k)))
 
     async def delete_generations(self, generation_ids: Sequence[UUID]) -> None:
@@ -101,6 +104,7 @@ class FakeAccountErasure(Table):
         for generation_id in ids:
             db.generations.pop(generation_id, None)
             db.generation_folders.pop(generation_id, None)
+            db.generation_qr_designs.pop(generation_id, None)
         db.generation_tags = {(g, t) for g, t in db.generation_tags if g not in ids}
         self._wrote()
 

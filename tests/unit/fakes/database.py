@@ -24,6 +24,7 @@ from voiceqr.domain.generations.organising import (
     Label,
 )
 from voiceqr.domain.generations.previews import Comparison, Preview
+from voiceqr.domain.generations.qr_design import QrDesign
 from voiceqr.domain.generations.revisions import GenerationRevision
 from voiceqr.domain.mail.outbox import OutboxMessage
 from voiceqr.domain.moderation.cases import (
@@ -95,6 +96,8 @@ class FakeDatabase:
     moderation_notes: list[ModerationNote] = field(default_factory=list)
     filter_terms: list[FilterTerm] = field(default_factory=list)
     flagging_rules: dict[UUID, FlaggingRule] = field(default_factory=dict)
+    generation_qr_designs: dict[UUID, QrDesign] = field(default_factory=dict)
+    default_qr_designs: dict[UUID, QrDesign] = field(default_factory=dict)  # by user
 
     def snapshot(self) -> FakeDatabase:
         return copy.deepcopy(self)

@@ -8,13 +8,14 @@ from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Self
+from typing import Literal, Self
 from uuid import UUID
 
 from voiceqr.application.shared.ports import (
     AudioRange,
     SpeechResult,
 )
+from voiceqr.domain.generations.qr_design import QrDesign
 from voiceqr.domain.shared.errors import (
     NotFound,
     StorageError,
@@ -170,6 +171,27 @@ class FakeQr:
     def png(self, data: str, *, size: int) -> bytes:
         self.drawn.append(("png", data, size))
         return b"\x89PNG\r\n\x1a\n" + f"{size}:{data}".encode()
+
+    def designed(
+        self,
+        data: str,
+        design: QrDesign,
+        *,
+        kind: Literal["svg", "png", "pdf"],
+        size: int,
+        logo: bytes | None = None,
+        label: str = "",
+    ) -> bytes:
+        """What was asked for, spelled out, so tests can see the design, logo and label."""
+        self.drawn.append((kind, data, size))
+        logo_text = logo.decode("latin-1") if logo else ""
+        return f"{kind}:{size}:{data}:{design!r}:{logo_text}:{label}".encode()
+
+    def clean_logo(self, image: bytes) -> bytes:
+        """A logo is any data starting with "logo" (the real check is the adapter's)."""
+        if not image.startswith(b"logo"):
+            raise ValidationError("A logo must be a PNG or JPEG image.", code="invalid_qr_logo")
+        return b"clean " + image
 
 
 class FakeRateLimiter:

@@ -221,6 +221,28 @@ async def test_text_that_a_spreadsheet_would_run_is_defused_in_the_index(
     assert row["voice"] == "Alex"
 
 
+async def test_a_failed_generation_is_in_the_archive_without_a_qr_code(
+    s: Services, batches: GenerationBatches, owner: User, voice: Voice
+) -> None:
+    failed_id = uuid7()
+    s.db.generations[failed_id] = Generation(
+        id=failed_id,
+        owner_id=owner.id,
+        voice_id=voice.id,
+        text="never spoken",
+        public_code=new_public_code(),
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        status=GenerationStatus.FAILED,
+    )
+
+    files = await files_of(batches, owner)
+
+    (row,) = csv.DictReader(io.StringIO(files["index.csv"].decode()))
+    assert row["status"] == "failed"
+    assert row["qr_file"] == ""
+    assert list(files) == ["index.csv"]
+
+
 async def test_a_bad_filter_fails_before_the_archive_starts(
     batches: GenerationBatches, owner: User
 ) -> None:

@@ -32,6 +32,7 @@ from voiceqr.adapters.database.generations import generation_revisions, generati
 from voiceqr.adapters.database.mail import mail_outbox
 from voiceqr.adapters.database.operations import audit_events
 from voiceqr.adapters.database.playback import listens, playback_events, retired_codes
+from voiceqr.adapters.database.qr_designs import generation_qr_designs
 from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, upsert
 from voiceqr.application.account_data.ports import (
     AccountDeletionRepository,
@@ -248,6 +249,14 @@ class SqlAccountErasure(Repository):
                 )
             )
             keys.update(row["audio_key"] for row in revisions)
+            # The logos of their QR designs are the owner's files too.
+            logos = await self._rows(
+                select(generation_qr_designs.c.logo_key).where(
+                    generation_qr_designs.c.generation_id.in_(ids),
+                    generation_qr_designs.c.logo_key.is_not(None),
+                )
+            )
+            keys.update(row["logo_key"] for row in logos)
         return GenerationBatch(generation_ids=ids, storage_keys=tuple(sorted(keys)))
 
     async def delete_generations(self, generation_ids: Sequence[UUID]) -> None:

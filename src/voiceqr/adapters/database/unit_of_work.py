@@ -23,6 +23,7 @@ from voiceqr.adapters.database.operations import OperationsPart
 from voiceqr.adapters.database.playback import PlaybackPart
 from voiceqr.adapters.database.previews import PreviewsPart
 from voiceqr.adapters.database.profile import ProfilePart
+from voiceqr.adapters.database.qr_designs import QrDesignsPart
 from voiceqr.adapters.database.support import SupportPart
 from voiceqr.adapters.database.voice_engagement import VoiceEngagementPart
 from voiceqr.adapters.database.voices import VoicesPart
@@ -116,6 +117,7 @@ class SqlUnitOfWork(
     CompliancePart,
     ModerationPart,
     ModerationAutomationPart,
+    QrDesignsPart,
 ):
     """Every feature's repositories on one connection and one transaction.
 

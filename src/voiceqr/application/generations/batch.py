@@ -29,6 +29,7 @@ from voiceqr.application.generations.ports import (
     GenerationsUnitOfWork,
     PlaybackStatistics,
 )
+from voiceqr.application.generations.qr_designs import has_printable_code
 from voiceqr.application.shared.ports import AudioStorage, QrRenderer
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import Generation, scanned_url
@@ -205,9 +206,12 @@ class GenerationBatches:
                 modified = generation.completed_at or generation.created_at
                 last_modified = max(last_modified or modified, modified)
                 url = self.playback_url(generation.public_code)
-                qr_file = f"qr/{stem}.png"
-                png = self.qr.png(scanned_url(url), size=qr_size)
-                yield ArchiveFile(qr_file, modified, len(png), _once(png), compress=False)
+                qr_file = ""
+                # A failed generation's code would play nothing: it offers none to print.
+                if has_printable_code(generation):
+                    qr_file = f"qr/{stem}.png"
+                    png = self.qr.png(scanned_url(url), size=qr_size)
+                    yield ArchiveFile(qr_file, modified, len(png), _once(png), compress=False)
                 audio_file = ""
                 if generation.audio_key is not None:
                     try:

@@ -23,6 +23,7 @@ from voiceqr.domain.generations.failures import GenerationAttempt
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
 from voiceqr.domain.generations.organising import Filing, Label, LabelUsage
 from voiceqr.domain.generations.previews import Comparison, Preview
+from voiceqr.domain.generations.qr_design import QrDesign
 from voiceqr.domain.generations.revisions import GenerationRevision
 from voiceqr.domain.moderation.screening import Screened
 from voiceqr.domain.playback.events import PlaybackCounts
@@ -197,6 +198,22 @@ class GenerationRevisionRepository(Protocol):
         ...
 
 
+class QrDesignRepository(Protocol):
+    """How printed codes look: a design per generation, and each user's default."""
+
+    async def get_for_generation(self, generation_id: UUID) -> QrDesign | None:
+        """The design saved for a generation (its owner is checked by the caller)."""
+        ...
+
+    async def save_for_generation(self, generation_id: UUID, design: QrDesign) -> None: ...
+
+    async def get_default(self, user_id: UUID) -> QrDesign | None:
+        """The design a user's generations start from, or None (the plain code)."""
+        ...
+
+    async def save_default(self, user_id: UUID, design: QrDesign) -> None: ...
+
+
 class GenerationsUnitOfWork(MailUnitOfWork, AuditedUnitOfWork, Protocol):
     """Generations with their attempts, revisions, folders and tags; the voices they
     speak in, their owners and the owners' preferences, in one transaction."""
@@ -209,6 +226,7 @@ class GenerationsUnitOfWork(MailUnitOfWork, AuditedUnitOfWork, Protocol):
     voices: VoiceRepository
     users: UserRepository
     preferences: PreferencesRepository
+    qr_designs: QrDesignRepository
     # The text filter's and the rules' flags are saved with the request or edit.
     flags: FlagRepository
     moderation_cases: CaseRepository

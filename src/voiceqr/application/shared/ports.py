@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator, Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, Self, TypeVar
+from typing import Literal, Protocol, Self, TypeVar
 from uuid import UUID
 
+from voiceqr.domain.generations.qr_design import QrDesign
 from voiceqr.domain.operations.audit import AuditEvent, AuditPosition
 from voiceqr.domain.profile.preferences import UserPreferences
 from voiceqr.domain.voices.voice import Voice
@@ -195,6 +196,25 @@ class QrRenderer(Protocol):
     def svg(self, data: str, *, size: int) -> bytes: ...
 
     def png(self, data: str, *, size: int) -> bytes: ...
+
+    def designed(
+        self,
+        data: str,
+        design: QrDesign,
+        *,
+        kind: Literal["svg", "png", "pdf"],
+        size: int,
+        logo: bytes | None = None,
+        label: str = "",
+    ) -> bytes:
+        """The code drawn to an owner's design: SVG or PNG `size` pixels wide, or an A4
+        PDF print sheet with the caption and `label`. `logo` is a PNG from `clean_logo`."""
+        ...
+
+    def clean_logo(self, image: bytes) -> bytes:
+        """An uploaded logo checked (a PNG or JPEG within the size limits) and re-encoded
+        as a plain PNG, so nothing but its pixels is kept; ValidationError otherwise."""
+        ...
 
 
 class RateLimiter(Protocol):

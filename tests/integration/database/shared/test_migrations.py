@@ -98,6 +98,9 @@ TABLES = {
     # terms and privacy policy versions and their acceptances (0022)
     "legal_documents",
     "legal_acceptances",
+    # QR designs: a generation's, and each user's default (0027)
+    "generation_qr_designs",
+    "default_qr_designs",
 }
 
 # The text search index of 0007 is engine-specific DDL that `schema.metadata` cannot

@@ -12,6 +12,8 @@ from voiceqr.entrypoints.http.generations import (
     folders_api,
     folders_pages,
     pages,
+    qr_api,
+    qr_pages,
 )
 from voiceqr.entrypoints.http.kit.auth import current_user
 
@@ -24,6 +26,7 @@ api_router = Router(
         folders_api.FolderController,
         folders_api.TagController,
         folders_api.GenerationFilingController,
+        qr_api.QrDesignController,
     ],
 )
 pages_router = Router(
@@ -45,6 +48,9 @@ pages_router = Router(
         batch_pages.batch_submit,
         batch_pages.batch_delete_confirmed,
         appeal_pages.appeal_submit,
+        qr_pages.qr_preview,
+        qr_pages.qr_design_submit,
+        qr_pages.qr_logo_submit,
     ],
 )
 

@@ -4,7 +4,7 @@ their QR codes, revisions and attempts."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, Response, delete, get, patch, post
@@ -15,10 +15,12 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from voiceqr.application.generations.ports import GenerationFilter
+from voiceqr.application.generations.qr_designs import QrKind
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.api_keys import Scope
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import GenerationStatus, placement_name
+from voiceqr.domain.generations.qr_design import MAX_LABEL_LENGTH, QrDesign
 from voiceqr.domain.playback.events import PlaybackCounts
 from voiceqr.domain.shared.text import ONE_LINE_CHARACTERS, refuse_control_characters
 from voiceqr.entrypoints.http.generations.schemas import (
@@ -208,7 +210,7 @@ class GenerationController(Controller):
         """Delete a generation: its audio is removed and its public code answers 410."""
         await platform.generations.generations.delete(user, generation_id)
 
-    @get("/{generation_id:uuid}/qr.svg", media_type="image/svg+xml")
+    @get("/{generation_id:uuid}/qr.svg", media_type="image/svg+xml", responses=problems(409))
     async def qr_svg(
         self,
         generation_id: FromPath[UUID],
@@ -217,10 +219,11 @@ class GenerationController(Controller):
         size: QrSize = 512,
         placement: Placement = "",
     ) -> Response[bytes]:
-        """The QR code as SVG; it encodes the public playback URL (of one placement)."""
-        return await _qr_download(platform, user, generation_id, "svg", size, placement)
+        """The QR code as SVG, drawn to its design; it encodes the public playback URL (of
+        one placement). A failed generation has none (409 `generation_failed_no_qr`)."""
+        return await qr_download(platform, user, generation_id, "svg", size, placement)
 
-    @get("/{generation_id:uuid}/qr.png", media_type="image/png")
+    @get("/{generation_id:uuid}/qr.png", media_type="image/png", responses=problems(409))
     async def qr_png(
         self,
         generation_id: FromPath[UUID],
@@ -229,24 +232,47 @@ class GenerationController(Controller):
         size: QrSize = 512,
         placement: Placement = "",
     ) -> Response[bytes]:
-        """The QR code as a PNG of `size` x `size` pixels (of one placement)."""
-        return await _qr_download(platform, user, generation_id, "png", size, placement)
+        """The QR code as a PNG `size` pixels wide (taller by its caption when framed),
+        drawn to its design (of one placement)."""
+        return await qr_download(platform, user, generation_id, "png", size, placement)
+
+    @get("/{generation_id:uuid}/qr.pdf", media_type="application/pdf", responses=problems(409))
+    async def qr_pdf(
+        self,
+        generation_id: FromPath[UUID],
+        platform: NamedDependency[Platform],
+        user: NamedDependency[User],
+        placement: Placement = "",
+        label: Annotated[
+            str,
+            Parameter(
+                max_length=MAX_LABEL_LENGTH,
+                description="Printed under the code (a room, an exhibit)",
+                schema_extra=_ONE_LINE,
+            ),
+        ] = "",
+    ) -> Response[bytes]:
+        """An A4 print sheet: the code drawn to its design, its caption, and `label`."""
+        return await qr_download(platform, user, generation_id, "pdf", 512, placement, label)
 
 
-_QR_MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
+_QR_MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
 
 
-async def _qr_download(
+async def qr_download(
     platform: Platform,
     user: User,
     generation_id: UUID,
-    kind: Literal["svg", "png"],
+    kind: QrKind,
     size: int,
     placement: str,
+    label: str = "",
+    preview: QrDesign | None = None,
 ) -> Response[bytes]:
-    """The QR code of a generation (of one placement), as a file named after its code."""
-    generation, body = await platform.generations.qr_code(
-        user, generation_id, kind, size=size, placement=placement
+    """The QR code of a generation (of one placement) drawn to its design (or to a
+    `preview`), as a file named after its code."""
+    generation, body = await platform.generations.qr_designs.draw(
+        user, generation_id, kind, size=size, placement=placement, label=label, preview=preview
     )
     named = placement_name(placement)
     filename = f"voiceqr-{generation.public_code}{f'-{named}' if named else ''}.{kind}"
@@ -255,7 +281,8 @@ async def _qr_download(
         media_type=_QR_MEDIA_TYPES[kind],
         headers={
             "Content-Disposition": f'inline; filename="{filename}"',
-            "Cache-Control": "private, max-age=3600",
+            # The design can change at any time, so the browser asks again each time.
+            "Cache-Control": "private, no-cache",
         },
     )
 

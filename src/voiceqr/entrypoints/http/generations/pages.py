@@ -219,12 +219,21 @@ def _batch_notice(action: str, count: int) -> str | None:
     "/generations/{generation_id:uuid}",
 )
 async def generation_page(
-    generation_id: FromPath[UUID], platform: NamedDependency[Platform], user: NamedDependency[User]
+    generation_id: FromPath[UUID],
+    platform: NamedDependency[Platform],
+    user: NamedDependency[User],
+    design: FromQuery[str] = "",
 ) -> Template:
+    """A generation's page; `design` says what the QR design forms just did."""
     generation = await platform.generations.generations.get_for_owner(user, generation_id)
-    return page(
-        "generations/generation.html", **await generation_page_context(platform, user, generation)
-    )
+    context = await generation_page_context(platform, user, generation)
+    return page("generations/generation.html", **context, design_notice=_DESIGN_DONE.get(design))
+
+
+_DESIGN_DONE = {
+    "saved": "Design saved: the SVG, PNG and PDF of this code are drawn to it.",
+    "logo": "Logo added: the code is now made with more error correction, so it still scans.",
+}
 
 
 @post(

@@ -13,6 +13,7 @@ from voiceqr.application.generations.batch import BatchAction
 from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.application.generations.revisions import Edit
 from voiceqr.domain.generations.generation import GenerationStatus
+from voiceqr.domain.generations.qr_design import DEFAULT_CAPTION, QrDesign
 from voiceqr.entrypoints.http.kit.schemas import Body, LabelName, Text, one_line
 
 
@@ -43,8 +44,10 @@ class GenerationOut(msgspec.Struct):
     public_code: str
     playback_url: str
     audio_url: str | None
-    qr_svg_url: str
-    qr_png_url: str
+    # The code's files, drawn to its design; None for a failed generation, which has no
+    # audio for a code to play.
+    qr_svg_url: str | None
+    qr_png_url: str | None
     attempts: int
     created_at: datetime
     completed_at: datetime | None
@@ -61,6 +64,7 @@ class GenerationOut(msgspec.Struct):
     # Set while it is pending and the job queue does not answer: a message for the user
     # (it waits in the database and starts once the queue is back). None: nothing to say.
     queue_notice: str | None = None
+    qr_pdf_url: str | None = None  # the A4 print sheet
 
 
 class GenerationList(msgspec.Struct):
@@ -169,3 +173,49 @@ class BatchRequest(Body):
 class BatchOut(msgspec.Struct):
     action: str
     count: int  # how many generations the action applied to
+
+
+class QrDesignIn(Body):
+    """How a generation's printed code looks (the logo is uploaded apart, as a file).
+
+    Refused with 422 when it would not scan: `low_qr_contrast` (the message gives the
+    ratio), `inverted_qr_colours` (a light code on a dark ground), `invalid_qr_colour`,
+    `invalid_qr_style`, `qr_caption_too_long`.
+    """
+
+    foreground: Annotated[str, one_line(20), Meta(description="`#rrggbb`, darker")] = "#000000"
+    background: Annotated[str, one_line(20), Meta(description="`#rrggbb`, lighter")] = "#ffffff"
+    module_style: Annotated[str, one_line(20), Meta(description="square, rounded or dots")] = (
+        "square"
+    )
+    eye_style: Annotated[str, one_line(20), Meta(description="square, rounded or circle")] = (
+        "square"
+    )
+    frame: bool = False
+    caption: Annotated[str, one_line(200), Meta(description="Under a framed code")] = (
+        DEFAULT_CAPTION
+    )
+    remove_logo: bool = False
+    save_as_default: bool = False  # also the design of generations that have none
+
+    def design(self) -> QrDesign:
+        return QrDesign(
+            foreground=self.foreground,
+            background=self.background,
+            module_style=self.module_style,  # type: ignore[arg-type]  # checked by QrDesign
+            eye_style=self.eye_style,  # type: ignore[arg-type]
+            frame=self.frame,
+            caption=self.caption,
+        )
+
+
+class QrDesignOut(msgspec.Struct):
+    foreground: str
+    background: str
+    module_style: str
+    eye_style: str
+    frame: bool
+    caption: str
+    has_logo: bool
+    error_correction: str  # "M", or "H" to carry a logo
+    contrast_ratio: float  # WCAG, at least 4.5

@@ -3,16 +3,26 @@ generation page's context (its edit form and its folder and tags form re-render 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar.di import NamedDependency
 
+from voiceqr.application.generations.qr_designs import has_printable_code
 from voiceqr.application.generations.revisions import RevisionView
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.failures import GenerationAttempt, what_to_do
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
 from voiceqr.domain.generations.organising import Filing, Label, LabelKind, LabelUsage
+from voiceqr.domain.generations.qr_design import (
+    MIN_CONTRAST,
+    EyeStyle,
+    ModuleStyle,
+    QrDesign,
+    contrast_ratio,
+)
 from voiceqr.domain.playback.events import PlaybackCounts
 from voiceqr.domain.shared.errors import ErrorCategory, NotFound
 from voiceqr.entrypoints.http.generations.schemas import (
@@ -23,6 +33,7 @@ from voiceqr.entrypoints.http.generations.schemas import (
     GenerationOut,
     LabelOut,
     LabelRef,
+    QrDesignOut,
     RevisionOut,
 )
 
@@ -58,6 +69,7 @@ async def generation_out(
             advice=what_to_do(generation.error_category),
         )
     base = f"/api/v1/generations/{generation.id}"
+    printable = has_printable_code(generation)
     return GenerationOut(
         id=generation.id,
         status=str(generation.status),
@@ -66,8 +78,9 @@ async def generation_out(
         public_code=generation.public_code,
         playback_url=platform.generations.playback_url(generation.public_code),
         audio_url=await platform.generations.generations.audio_url(generation),
-        qr_svg_url=f"{base}/qr.svg",
-        qr_png_url=f"{base}/qr.png",
+        qr_svg_url=f"{base}/qr.svg" if printable else None,
+        qr_png_url=f"{base}/qr.png" if printable else None,
+        qr_pdf_url=f"{base}/qr.pdf" if printable else None,
         attempts=generation.attempts,
         created_at=generation.created_at,
         completed_at=generation.completed_at,
@@ -89,6 +102,20 @@ async def queue_notice(platform: Platform, generation: Generation) -> str | None
         return None
     state = await platform.operations.queue_health.check(max_age=QUEUE_STATE_MAX_AGE)
     return None if state.reachable else QUEUE_WAITING
+
+
+def qr_design_out(design: QrDesign) -> QrDesignOut:
+    return QrDesignOut(
+        foreground=design.foreground,
+        background=design.background,
+        module_style=str(design.module_style),
+        eye_style=str(design.eye_style),
+        frame=design.frame,
+        caption=design.caption,
+        has_logo=design.logo_key is not None,
+        error_correction=design.error_correction.upper(),
+        contrast_ratio=round(contrast_ratio(design.foreground, design.background), 2),
+    )
 
 
 def label_ref(label: Label) -> LabelRef:
@@ -169,10 +196,13 @@ async def generation_page_context(
     edit_error: str | None = None,
     edit_text: str | None = None,
     edit_voice_id: str | None = None,
+    design_tried: Mapping[str, str] | None = None,
+    design_error: str | None = None,
 ) -> dict[str, Any]:
-    """Everything generation.html shows: the generation, its QR code, the edit form
-    (filled with the current text and voice unless a refused edit is shown again)
-    and every revision with its audio."""
+    """Everything generation.html shows: the generation, its QR code and design panel
+    (showing a design being tried, if one is), the edit form (filled with the current
+    text and voice unless a refused edit is shown again) and every revision with its
+    audio."""
     try:
         voice_name = (await platform.voices.get(generation.voice_id, user=user)).name
     except NotFound:
@@ -195,6 +225,44 @@ async def generation_page_context(
         # A moderator's decision on it, and the owner's appeal (None: there is none).
         "moderation": await platform.moderation.notices.for_generation(user, generation.id),
         **await label_choices(platform, user),
+        **await qr_design_panel(platform, user, generation, design_tried, design_error),
+    }
+
+
+DESIGN_FIELDS = ("foreground", "background", "module_style", "eye_style", "frame", "caption")
+
+
+async def qr_design_panel(
+    platform: Platform,
+    user: User,
+    generation: Generation,
+    tried: Mapping[str, str] | None,
+    error: str | None,
+) -> dict[str, Any]:
+    """The QR design panel: the saved design, the form's fields (the saved design, or
+    the one being tried) and the address of the preview. None for a failed generation,
+    which offers no code."""
+    if not has_printable_code(generation):
+        return {"qr_design": None}
+    saved = await platform.generations.qr_designs.design(user, generation.id)
+    if tried is None:
+        fields = {name: str(getattr(saved, name)) for name in DESIGN_FIELDS}
+        fields["frame"] = "on" if saved.frame else ""
+        preview = f"/api/v1/generations/{generation.id}/qr.svg"
+    else:
+        fields = {name: tried.get(name, "") for name in DESIGN_FIELDS}
+        preview = f"/generations/{generation.id}/qr-preview.svg?{urlencode(fields)}"
+        if error is not None:  # a refused design has no picture; the saved one is shown
+            preview = f"/api/v1/generations/{generation.id}/qr.svg"
+    return {
+        "qr_design": qr_design_out(saved),
+        "design_fields": fields,
+        "design_error": error,
+        "design_open": tried is not None,  # the panel stays open on what was tried
+        "qr_preview_url": preview,
+        "module_styles": [str(m) for m in ModuleStyle],
+        "eye_styles": [str(e) for e in EyeStyle],
+        "min_contrast": MIN_CONTRAST,
     }
 
 
