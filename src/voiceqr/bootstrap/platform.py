@@ -40,8 +40,11 @@ from voiceqr.application.generations.organising import FoldersAndTags
 from voiceqr.application.generations.previews import Previews
 from voiceqr.application.generations.revisions import GenerationRevisions
 from voiceqr.application.generations.timeline import GenerationsMade
+from voiceqr.application.mail.digests import ScheduledMail
 from voiceqr.application.mail.notifications import MailDelivery, Notifications
+from voiceqr.application.mail.preferences import Notices, NotificationPreferences
 from voiceqr.application.mail.timeline import MailSent
+from voiceqr.application.mail.unsubscribe import UnsubscribeTokens
 from voiceqr.application.operations.audit import AuditTrail
 from voiceqr.application.operations.failure_monitoring import FailureMonitor
 from voiceqr.application.playback.codes import CodeCache
@@ -64,6 +67,7 @@ from voiceqr.bootstrap.facades import (
     PlaybackFeature,
     SupportFeature,
 )
+from voiceqr.bootstrap.scan_weeks import DashboardScanWeeks
 from voiceqr.domain.generations.generation import RetryPolicy
 from voiceqr.domain.generations.previews import DailyAllowance
 from voiceqr.domain.operations.failure_monitoring import AlertPolicy
@@ -181,7 +185,10 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         chosen.qr,
         chosen.clock,
     )
-    notifications = Notifications(public_base_url=settings.public_base_url, clock=clock)
+    unsubscribe = UnsubscribeTokens(lambda: secret_key(settings))
+    notifications = Notifications(
+        public_base_url=settings.public_base_url, clock=clock, unsubscribe=unsubscribe
+    )
     two_factor = TwoFactor(
         uow=uow,
         hasher=chosen.hasher,
@@ -253,6 +260,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         user_agents=chosen.user_agents,
         limits=chosen.limits,
     )
+    dashboards = Dashboards(uow=uow, clock=clock, listening=playback)
     return Platform(
         settings=settings,
         accounts=AccountsFeature(
@@ -315,7 +323,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
             playback=playback, _storage=storage, serves_media=chosen.media_root is not None
         ),
         analytics=AnalyticsFeature(
-            dashboards=Dashboards(uow=uow, clock=clock, listening=playback),
+            dashboards=dashboards,
             rollups=RollUps(
                 uow=uow, clock=clock, retention_months=settings.analytics.retention_months
             ),
@@ -323,6 +331,14 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         mail=MailFeature(
             delivery=MailDelivery(uow=uow, mailer=chosen.mailer, clock=clock),
             outbox=_dev_outbox(settings),
+            preferences=NotificationPreferences(uow=uow, tokens=unsubscribe),
+            notices=Notices(uow=uow, clock=clock),
+            scheduled=ScheduledMail(
+                uow=uow,
+                notifications=notifications,
+                scan_weeks=DashboardScanWeeks(dashboards, clock),
+                clock=clock,
+            ),
         ),
         operations=OperationsFeature(
             audit=AuditTrail(uow=uow),

@@ -43,7 +43,6 @@ _PREFERENCES = (
     "draft_text",
     "draft_voice_id",
     "draft_saved_at",
-    "email_generation_failed",
     "time_zone",
 )
 _LOGIN = ("occurred_at", "success", "method", "reason", "ip", "user_agent", "device", "country")
