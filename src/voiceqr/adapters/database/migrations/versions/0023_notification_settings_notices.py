@@ -56,9 +56,9 @@ def upgrade() -> None:
         "SELECT user_id, CASE WHEN email_generation_failed THEN 'each' ELSE 'off' END "
         "FROM user_preferences"
     )
-    # SQLite drops a column by copying the table: batch mode does that.
-    with op.batch_alter_table("user_preferences") as batch_op:
-        batch_op.drop_column("email_generation_failed")
+    # A plain DROP COLUMN (SQLite has it since 3.35): batch mode would copy the table
+    # and read its GUID columns back as numbers.
+    op.drop_column("user_preferences", "email_generation_failed")
     op.create_table(
         "notices",
         sa.Column("id", GUID(length=16), nullable=False),
@@ -88,8 +88,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("mail_outbox") as batch_op:
-        batch_op.drop_column("headers")
+    op.drop_column("mail_outbox", "headers")
     op.drop_index("ix_mail_digest_items_created_at", table_name="mail_digest_items")
     op.drop_index("ix_mail_digest_items_user_id", table_name="mail_digest_items")
     op.drop_table("mail_digest_items")
