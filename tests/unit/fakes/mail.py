@@ -80,7 +80,7 @@ class FakeNotificationSettings(Table):
         chosen = [
             self._db.users[user_id]
             for user_id, settings in self._db.notification_settings.items()
-            if settings.mails(kind) and user_id in self._db.users
+            if (settings.mails(kind) or settings.in_app(kind)) and user_id in self._db.users
         ]
         found = sorted(
             (

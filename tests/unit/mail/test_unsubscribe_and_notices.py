@@ -184,6 +184,28 @@ async def test_the_weekly_summary_skips_users_with_nothing_and_those_who_did_not
     assert "List-Unsubscribe" in summary.headers
 
 
+async def test_the_weekly_summary_can_be_a_notice_instead_of_a_mail(s: Services, ann: User) -> None:
+    await s.platform.mail.preferences.update(
+        ann, {"scans_summary_in_app": "on", "scans_summary_mail": "off"}
+    )
+    scheduled = dataclasses.replace(
+        s.platform.mail.scheduled,
+        scan_weeks=FakeScanWeeks({"ann@example.com": ScansWeek(3, 1, [])}),
+    )
+    assert await scheduled.send_scans_summaries() == 1
+    assert mail_of(s, "scans_summary") == []
+    [notice] = s.db.notices.values()
+    assert notice.text == "Your week: 3 scans, 1 listens."
+    assert notice.link == "/analytics"
+
+
+async def test_the_weekly_summary_reads_the_real_dashboards(s: Services, ann: User) -> None:
+    # Through the composition root's analytics adapter: a user with no scans gets nothing.
+    await s.platform.mail.preferences.update(ann, {"scans_summary_mail": "on"})
+    assert await s.platform.mail.scheduled.send_scans_summaries() == 0
+    assert s.db.outbox == {}
+
+
 # --- product news -----------------------------------------------------------------------
 
 
@@ -192,24 +214,28 @@ async def test_news_goes_to_confirmed_users_who_opted_in_and_is_audited(
 ) -> None:
     fan = s.add_user("fan@example.com")
     unconfirmed = s.add_user("new@example.com", verified=False)
+    reader = s.add_user("reader@example.com")
     for user in (fan, unconfirmed):
         await s.platform.mail.preferences.update(user, {"product_news_mail": True})
+    await s.platform.mail.preferences.update(reader, {"product_news_in_app": True})
     scheduled = s.platform.mail.scheduled
 
     assert (
         await scheduled.send_product_news(OPERATOR, subject="New voices", text="Hi", dry_run=True)
-        == 1
+        == 2
     )
     assert mail_of(s, "product_news") == []
     assert s.db.audit_events == []
 
-    assert await scheduled.send_product_news(OPERATOR, subject="New voices", text="Hi") == 1
+    assert await scheduled.send_product_news(OPERATOR, subject="New voices", text="Hi") == 2
     [news] = mail_of(s, "product_news")
     assert (news.to, news.subject) == ("fan@example.com", "New voices")
     assert news.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     [event] = s.db.audit_events
     assert event.action == "mail.news"
-    assert event.details["recipients"] == 1
+    assert event.details["recipients"] == 2
+    [notice] = s.db.notices.values()  # the reader chose news in the app only
+    assert (notice.user_id, notice.text) == (reader.id, "New voices")
 
 
 async def test_news_needs_staff_and_a_subject_and_a_text(s: Services, ann: User) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    or_,
     select,
     text,
     update,
@@ -99,12 +100,13 @@ class SqlNotificationSettings(Repository):
         return None if row is None else user_of_row(row)
 
     async def opted_in(self, kind: MailKind, *, after: UUID | None, limit: int) -> list[User]:
-        chosen = notification_settings.c[f"{kind}_mail"]
+        c = notification_settings.c
+        chosen = or_(c[f"{kind}_mail"].is_(True), c[f"{kind}_in_app"].is_(True))
         query = (
             select(users)
             .join(notification_settings, notification_settings.c.user_id == users.c.id)
             .where(
-                chosen.is_(True),
+                chosen,
                 users.c.status == str(UserStatus.ACTIVE),
                 users.c.email_verified_at.is_not(None),
             )

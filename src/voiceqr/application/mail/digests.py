@@ -101,9 +101,10 @@ class ScheduledMail:
         return 1
 
     async def send_scans_summaries(self) -> int:
-        """The weekly summary to each user who asked for it and had scans or listens in
-        the last 7 days (a week with nothing sends nothing); returns how many."""
-        mailed = 0
+        """The weekly summary to each user who asked for it (by mail and/or in the app)
+        and had scans or listens in the last 7 days (a week with nothing sends nothing);
+        returns how many users were told."""
+        told = 0
         after: UUID | None = None
         while True:
             async with self.uow() as uow:
@@ -115,15 +116,12 @@ class ScheduledMail:
                 if week.scans == 0 and week.listens == 0:
                     continue
                 async with self.uow() as uow:
-                    await self.notifications.send(
+                    await self.notifications.notify(
                         uow,
-                        "scans_summary",
-                        to=user.email,
-                        link=self.notifications.link("/analytics"),
-                        unsubscribe=self.notifications.unsubscribe_link(
-                            user, MailKind.SCANS_SUMMARY
-                        ),
-                        name=user.name,
+                        user,
+                        MailKind.SCANS_SUMMARY,
+                        path="/analytics",
+                        notice=f"Your week: {week.scans} scans, {week.listens} listens.",
                         scans=str(week.scans),
                         listens=str(week.listens),
                         codes="\n".join(
@@ -134,17 +132,17 @@ class ScheduledMail:
                         or "-",
                     )
                     await uow.commit()
-                mailed += 1
+                told += 1
             if len(users) < BATCH:
-                return mailed
+                return told
             after = users[-1].id
 
     async def send_product_news(
         self, actor: Actor, *, subject: str, text: str, dry_run: bool = False
     ) -> int:
-        """Queue the news for every active, confirmed user who opted in, in batches,
-        each batch with its audit entry; returns how many users it is (or would be,
-        with `dry_run`, which writes nothing)."""
+        """Tell every active, confirmed user who opted in to product news (by mail and/or
+        in the app), in batches, each batch with its audit entry; returns how many users
+        it is (or would be, with `dry_run`, which writes nothing)."""
         require(actor, Permission.SEND_PRODUCT_NEWS)
         subject, text = subject.strip(), text.strip()
         if not subject or len(subject) > MAX_NEWS_SUBJECT or "\n" in subject:
@@ -156,7 +154,7 @@ class ScheduledMail:
             raise ValidationError(
                 f"The news is 1 to {MAX_NEWS_TEXT} characters of text.", code="invalid_news_text"
             )
-        queued = 0
+        told = 0
         after: UUID | None = None
         while True:
             async with self.uow() as uow:
@@ -165,14 +163,12 @@ class ScheduledMail:
                 )
                 if users and not dry_run:
                     for user in users:
-                        await self.notifications.send(
+                        await self.notifications.notify(
                             uow,
-                            "product_news",
-                            to=user.email,
-                            unsubscribe=self.notifications.unsubscribe_link(
-                                user, MailKind.PRODUCT_NEWS
-                            ),
-                            name=user.name,
+                            user,
+                            MailKind.PRODUCT_NEWS,
+                            path="/",
+                            notice=subject,
                             subject=subject,
                             news=text,
                         )
@@ -185,12 +181,12 @@ class ScheduledMail:
                         details={"subject": subject, "recipients": len(users)},
                     )
                     await uow.commit()
-            queued += len(users)
+            told += len(users)
             if len(users) < BATCH:
                 break
             after = users[-1].id
-        log.info("product news queued", extra={"recipients": queued, "dry_run": dry_run})
-        return queued
+        log.info("product news queued", extra={"recipients": told, "dry_run": dry_run})
+        return told
 
 
 def _defaults(user_id: UUID) -> NotificationSettings:

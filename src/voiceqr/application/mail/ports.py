@@ -50,8 +50,9 @@ class NotificationSettingsRepository(Protocol):
         ...
 
     async def opted_in(self, kind: MailKind, *, after: UUID | None, limit: int) -> list[User]:
-        """Active users with a confirmed address who chose the mail of an opt-in `kind`
-        (product news, the weekly summary), in id order after `after`: one batch."""
+        """Active users with a confirmed address who chose an opt-in `kind` (product
+        news, the weekly summary) by mail or in the app, in id order after `after`:
+        one batch."""
         ...
 
 

@@ -61,7 +61,7 @@ def news(
         )
 
     count = run(work)
-    typer.echo(f"{'would queue' if dry_run else 'queued'} {count} mail(s) of product news")
+    typer.echo(f"{'would tell' if dry_run else 'told'} {count} user(s) the product news")
 
 
 COMMANDS = (app,)

@@ -77,12 +77,12 @@ def test_news_goes_to_those_who_opted_in_after_a_dry_run(
     people(env)
     code, out = invoke(env, "mail", "news", "--subject", "New voices", str(news_file), "--dry-run")
     assert code == 0, out
-    assert "would queue 1 mail(s)" in out
+    assert "would tell 1 user(s)" in out
     assert news_mail(env) == []
 
     code, out = invoke(env, "mail", "news", "--subject", "New voices", str(news_file))
     assert code == 0, out
-    assert "queued 1 mail(s)" in out
+    assert "told 1 user(s)" in out
     [mail] = news_mail(env)
     assert (mail.to, mail.subject) == ("fan@example.com", "New voices")
     assert "Three new voices" in mail.text
