@@ -83,6 +83,8 @@ async def test_the_settings_read_and_change_through_the_api(app: RunningApp) -> 
         {"ticket_reply_mail": "maybe"},
         {"account_mail": "off"},
         {"product_news_mail": None},
+        {"scans_summary_in_app": 0},
+        {"ticket_reply_mail": "true"},
     ],
 )
 async def test_a_bad_setting_is_a_400_and_changes_nothing(

@@ -23,6 +23,9 @@ from voiceqr.entrypoints.http.kit.headers import NO_STORE_REPLY
 from voiceqr.entrypoints.http.kit.schemas import Body
 
 FailureChoice = Literal["each", "digest", "off"]
+# A plain `bool` would take 0 and 1 as well: Litestar converts bodies leniently, but
+# msgspec keeps a literal strict, so a switch is true or false and nothing else.
+Switch = Literal[True, False]
 
 
 class NotificationSettingsOut(msgspec.Struct):
@@ -39,13 +42,13 @@ class NotificationSettingsOut(msgspec.Struct):
 
 class NotificationSettingsPatch(Body):
     generation_failed_mail: FailureChoice | UnsetType = UNSET
-    generation_failed_in_app: bool | UnsetType = UNSET
-    ticket_reply_mail: bool | UnsetType = UNSET
-    ticket_reply_in_app: bool | UnsetType = UNSET
-    product_news_mail: bool | UnsetType = UNSET
-    product_news_in_app: bool | UnsetType = UNSET
-    scans_summary_mail: bool | UnsetType = UNSET
-    scans_summary_in_app: bool | UnsetType = UNSET
+    generation_failed_in_app: Switch | UnsetType = UNSET
+    ticket_reply_mail: Switch | UnsetType = UNSET
+    ticket_reply_in_app: Switch | UnsetType = UNSET
+    product_news_mail: Switch | UnsetType = UNSET
+    product_news_in_app: Switch | UnsetType = UNSET
+    scans_summary_mail: Switch | UnsetType = UNSET
+    scans_summary_in_app: Switch | UnsetType = UNSET
 
 
 def _out(settings: NotificationSettings) -> NotificationSettingsOut:
