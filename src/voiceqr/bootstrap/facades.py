@@ -32,7 +32,9 @@ from voiceqr.application.generations.organising import FoldersAndTags
 from voiceqr.application.generations.previews import Previews
 from voiceqr.application.generations.qr_designs import QrDesigns
 from voiceqr.application.generations.revisions import GenerationRevisions
+from voiceqr.application.mail.digests import ScheduledMail
 from voiceqr.application.mail.notifications import MailDelivery
+from voiceqr.application.mail.preferences import Notices, NotificationPreferences
 from voiceqr.application.moderation.decisions import ModerationDecisions
 from voiceqr.application.moderation.filters import FilterTerms
 from voiceqr.application.moderation.flags import ModerationFlags
@@ -127,10 +129,14 @@ class PlaybackFeature:
 
 @dataclass(frozen=True, slots=True)
 class MailFeature:
-    """Mail delivery from the outbox, and the development mailbox."""
+    """Mail delivery from the outbox, the development mailbox, what each user chose to
+    receive (and the unsubscribe links), their in-app notices, and scheduled mail."""
 
     delivery: MailDelivery
     outbox: Path | None  # development mail written to the data dir, readable on a page
+    preferences: NotificationPreferences
+    notices: Notices
+    scheduled: ScheduledMail
 
     @property
     def dev_mailbox_enabled(self) -> bool:

@@ -46,8 +46,11 @@ from voiceqr.application.generations.previews import Previews
 from voiceqr.application.generations.qr_designs import QrDesigns
 from voiceqr.application.generations.revisions import GenerationRevisions
 from voiceqr.application.generations.timeline import GenerationsMade
+from voiceqr.application.mail.digests import ScheduledMail
 from voiceqr.application.mail.notifications import MailDelivery, Notifications
+from voiceqr.application.mail.preferences import Notices, NotificationPreferences
 from voiceqr.application.mail.timeline import MailSent
+from voiceqr.application.mail.unsubscribe import UnsubscribeTokens
 from voiceqr.application.moderation.decisions import ModerationDecisions
 from voiceqr.application.moderation.filters import FilterTerms
 from voiceqr.application.moderation.flags import ModerationFlags
@@ -83,6 +86,7 @@ from voiceqr.bootstrap.facades import (
     SupportFeature,
 )
 from voiceqr.bootstrap.legal import default_legal_texts
+from voiceqr.bootstrap.scan_weeks import DashboardScanWeeks
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.analytics.tallies import Dimension
 from voiceqr.domain.generations.generation import Generation, RetryPolicy
@@ -206,7 +210,10 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         chosen.qr,
         chosen.clock,
     )
-    notifications = Notifications(public_base_url=settings.public_base_url, clock=clock)
+    unsubscribe = UnsubscribeTokens(lambda: secret_key(settings))
+    notifications = Notifications(
+        public_base_url=settings.public_base_url, clock=clock, unsubscribe=unsubscribe
+    )
     two_factor = TwoFactor(
         uow=uow,
         hasher=chosen.hasher,
@@ -362,6 +369,14 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         mail=MailFeature(
             delivery=MailDelivery(uow=uow, mailer=chosen.mailer, clock=clock),
             outbox=_dev_outbox(settings),
+            preferences=NotificationPreferences(uow=uow, tokens=unsubscribe),
+            notices=Notices(uow=uow, clock=clock),
+            scheduled=ScheduledMail(
+                uow=uow,
+                notifications=notifications,
+                scan_weeks=DashboardScanWeeks(dashboards, clock),
+                clock=clock,
+            ),
         ),
         operations=OperationsFeature(
             audit=AuditTrail(uow=uow),

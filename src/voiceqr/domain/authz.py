@@ -37,6 +37,7 @@ class Permission(StrEnum):
     READ_FAILURE_DASHBOARD = "operations.failures.read"
     READ_AUDIT_LOG = "operations.audit.read"
     READ_MAIL_OUTBOX = "mail.outbox.read"
+    SEND_PRODUCT_NEWS = "mail.news.send"  # mail product news to the users who opted in
     MANAGE_VOICES = "voices.manage"  # create, change, hide, delete; see hidden ones
     MODERATE_REVIEWS = "voices.reviews.moderate"  # hide and show voice reviews; see hidden ones
     HANDLE_TICKETS = "support.tickets"  # the support queue: read, answer, assign, close

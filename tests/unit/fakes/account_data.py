@@ -124,6 +124,10 @@ class FakeAccountErasure(Table):
         db.login_events = [e for e in db.login_events if e.user_id != user_id]
         db.legal_acceptances = [a for a in db.legal_acceptances if a.user_id != user_id]
         db.preferences.pop(user_id, None)
+        db.notification_settings.pop(user_id, None)
+        for table in (db.notices, db.mail_digest):
+            for key in [k for k, row in table.items() if row.user_id == user_id]:
+                del table[key]
         for labels in (db.folders, db.tags):
             for key in [k for k, label in labels.items() if label.owner_id == user_id]:
                 del labels[key]

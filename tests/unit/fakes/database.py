@@ -26,7 +26,9 @@ from voiceqr.domain.generations.organising import (
 from voiceqr.domain.generations.previews import Comparison, Preview
 from voiceqr.domain.generations.qr_design import QrDesign
 from voiceqr.domain.generations.revisions import GenerationRevision
+from voiceqr.domain.mail.notices import DigestItem, Notice
 from voiceqr.domain.mail.outbox import OutboxMessage
+from voiceqr.domain.mail.preferences import NotificationSettings
 from voiceqr.domain.moderation.cases import (
     Appeal,
     Decision,
@@ -69,6 +71,9 @@ class FakeDatabase:
     api_keys: dict[UUID, ApiKey] = field(default_factory=dict)
     social_identities: dict[UUID, SocialIdentity] = field(default_factory=dict)
     outbox: dict[UUID, OutboxMessage] = field(default_factory=dict)
+    notification_settings: dict[UUID, NotificationSettings] = field(default_factory=dict)
+    notices: dict[UUID, Notice] = field(default_factory=dict)
+    mail_digest: dict[UUID, DigestItem] = field(default_factory=dict)
     preferences: dict[UUID, UserPreferences] = field(default_factory=dict)
     audit_events: list[AuditEvent] = field(default_factory=list)
     alert_states: dict[str, tuple[datetime, dict[str, object]]] = field(default_factory=dict)

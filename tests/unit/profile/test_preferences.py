@@ -1,5 +1,5 @@
-"""P3, P7-P10: default voice, preferred QR size, the autosaved draft, recent voices and
-the failure-mail setting (F4), on fakes."""
+"""P7-P10: default voice, preferred QR size, the autosaved draft, recent voices and the
+time zone, on fakes (the notification settings: tests/unit/mail)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,7 @@ from hypothesis import strategies as st
 
 from tests.unit.fakes import Services, make_services
 from voiceqr.application.profile.preferences import Preferences
-from voiceqr.domain.accounts.users import Role, User
-from voiceqr.domain.generations.failures import what_to_do
-from voiceqr.domain.generations.generation import GenerationStatus
-from voiceqr.domain.mail.outbox import OutboxMessage
+from voiceqr.domain.accounts.users import User
 from voiceqr.domain.profile.preferences import (
     DEFAULT_QR_SIZE,
     MAX_DRAFT_LENGTH,
@@ -22,7 +19,7 @@ from voiceqr.domain.profile.preferences import (
     MIN_QR_SIZE,
     UserPreferences,
 )
-from voiceqr.domain.shared.errors import ErrorCategory, SpeechError, ValidationError
+from voiceqr.domain.shared.errors import ValidationError
 from voiceqr.domain.shared.ids import uuid7
 from voiceqr.domain.voices.voice import Voice
 
@@ -191,95 +188,6 @@ def test_only_sizes_in_range_make_preferences(size: int) -> None:
     else:
         with pytest.raises(ValidationError):
             UserPreferences(user_id=user_id, qr_size=size)
-
-
-# --- the failure mail setting (P3, F4) -----------------------------------------------------
-
-
-def failure_mail(s: Services) -> list[OutboxMessage]:
-    return [m for m in s.db.outbox.values() if m.kind == "generation_failed"]
-
-
-async def fail_for_good(s: Services, ann: User, voice: Voice) -> None:
-    s.speech["espeak"].then(
-        SpeechError(
-            "The speech service has no characters left.",
-            category=ErrorCategory.QUOTA,
-            code="quota_exceeded",
-            retryable=False,
-        )
-    )
-    generation = await s.generations.request(ann, text="Room 4", voice_id=voice.id)
-    assert (await s.generations.process(generation.id)).action == "failed"
-    stored = await s.generations.get_for_owner(ann, generation.id)
-    assert stored.status is GenerationStatus.FAILED
-    assert stored.error_message == "The speech service has no characters left."
-    assert what_to_do(stored.error_category).startswith("The speech service has reached")
-
-
-async def test_the_failure_mail_is_on_by_default(
-    s: Services, prefs: Preferences, ann: User, voice: Voice
-) -> None:
-    assert (await prefs.get(ann)).email_generation_failed is True
-
-    await fail_for_good(s, ann, voice)
-
-    [mail] = failure_mail(s)
-    assert mail.to == ann.email
-
-
-async def test_an_owner_who_turned_it_off_gets_no_mail_but_the_page_still_explains(
-    s: Services, prefs: Preferences, ann: User, voice: Voice
-) -> None:
-    updated = await prefs.update(ann, {"email_generation_failed": False})
-    assert updated.email_generation_failed is False
-
-    await fail_for_good(s, ann, voice)
-
-    assert failure_mail(s) == []
-
-
-async def test_turning_it_off_keeps_the_other_preferences(
-    s: Services, prefs: Preferences, ann: User, voice: Voice
-) -> None:
-    await prefs.update(ann, {"default_voice_id": voice.id, "qr_size": 300})
-    await prefs.update(ann, {"email_generation_failed": False})
-    await prefs.update(ann, {"qr_size": 400})
-
-    stored = await prefs.get(ann)
-    assert (stored.default_voice_id, stored.qr_size) == (voice.id, 400)
-    assert stored.email_generation_failed is False
-
-
-async def test_the_setting_is_per_owner(
-    s: Services, prefs: Preferences, ann: User, voice: Voice
-) -> None:
-    other = s.add_user("other@example.com")
-    await prefs.update(other, {"email_generation_failed": False})
-
-    await fail_for_good(s, ann, voice)
-
-    assert [m.to for m in failure_mail(s)] == [ann.email]
-
-
-async def test_an_admin_cancel_respects_the_setting_too(
-    s: Services, prefs: Preferences, ann: User, voice: Voice
-) -> None:
-    admin = s.add_user("root@example.com", role=Role.ADMIN)
-    await prefs.update(ann, {"email_generation_failed": False})
-    generation = await s.generations.request(ann, text="Room 4", voice_id=voice.id)
-
-    await s.generation_failures.cancel(admin, generation.id)
-
-    assert failure_mail(s) == []
-
-
-async def test_only_a_yes_or_no_is_accepted(prefs: Preferences, ann: User) -> None:
-    with pytest.raises(ValidationError):
-        await prefs.update(ann, {"email_generation_failed": "no"})
-    with pytest.raises(ValidationError):
-        UserPreferences(user_id=ann.id, email_generation_failed=1)  # type: ignore[arg-type]
-    assert (await prefs.get(ann)).email_generation_failed is True
 
 
 async def test_the_time_zone_for_analytics_is_kept_and_can_go_back_to_the_browsers(

@@ -201,6 +201,8 @@ def test_every_feature_hands_its_work_to_the_worker(tmp_path: Path) -> None:
         ("login activity clean-up", 3600),
         ("analytics roll-up", 900),
         ("sweep", 7),
+        ("daily failure digest", 86400),
+        ("weekly scans summary", 604800),
         ("moderation escalation", 900),
         ("failure-rate alert check", 7),
         ("visitor salts", 3600),

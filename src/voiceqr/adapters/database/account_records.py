@@ -11,6 +11,7 @@ from sqlalchemy import Table, func, select
 
 from voiceqr.adapters.database.accounts import api_keys, login_events, social_identities, users
 from voiceqr.adapters.database.generations import generation_revisions, generations
+from voiceqr.adapters.database.mail_preferences import notices, notification_settings
 from voiceqr.adapters.database.organising import (
     folders,
     generation_folders,
@@ -43,9 +44,10 @@ _PREFERENCES = (
     "draft_text",
     "draft_voice_id",
     "draft_saved_at",
-    "email_generation_failed",
     "time_zone",
 )
+_NOTIFICATIONS = tuple(c.name for c in notification_settings.columns if c.name != "user_id")
+_NOTICE = ("id", "kind", "text", "link", "created_at", "read_at")
 _LOGIN = ("occurred_at", "success", "method", "reason", "ip", "user_agent", "device", "country")
 _API_KEY = ("id", "name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at")
 _SOCIAL = ("provider", "email", "created_at")
@@ -87,6 +89,9 @@ class SqlAccountRecords(Repository):
         preferences = await self._first(
             select(user_preferences).where(user_preferences.c.user_id == user_id)
         )
+        chosen = await self._first(
+            select(notification_settings).where(notification_settings.c.user_id == user_id)
+        )
         labels = {
             kind: await self._owned(table, user_id)
             for kind, table in (("folders", folders), ("tags", tags))
@@ -97,6 +102,13 @@ class SqlAccountRecords(Repository):
         document: dict[str, object] = {
             "account": account,
             "preferences": None if preferences is None else _pick(preferences, _PREFERENCES),
+            "notification_settings": None if chosen is None else _pick(chosen, _NOTIFICATIONS),
+            "notices": [
+                _pick(r, _NOTICE)
+                for r in await self._rows(
+                    select(notices).where(notices.c.user_id == user_id).order_by(notices.c.id)
+                )
+            ],
             "login_activity": [
                 _pick(r, _LOGIN)
                 for r in await self._rows(

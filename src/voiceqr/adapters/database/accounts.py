@@ -176,7 +176,8 @@ social_identities = Table(
 )
 
 
-def _user(row: RowMapping | dict[str, Any]) -> User:
+def user_of_row(row: RowMapping | dict[str, Any]) -> User:
+    """The user a row of `users` holds (also read by other features' queries that join it)."""
     values = dict(row)
     values["role"] = Role(values["role"])
     values["status"] = UserStatus(values["status"])
@@ -209,7 +210,7 @@ class SqlUsers(Repository):
             return None
         values = dict(row)
         due_at: datetime | None = values.pop("deletion_due_at")
-        return _user(values), due_at
+        return user_of_row(values), due_at
 
     async def get_by_email(self, email: str) -> User | None:
         return await self._one(users.c.email == email)
@@ -233,7 +234,7 @@ class SqlUsers(Repository):
         rows = await self._rows(
             select(users).where(users.c.role == str(Role.ADMIN)).order_by(users.c.email)
         )
-        return [_user(row) for row in rows]
+        return [user_of_row(row) for row in rows]
 
     async def search(self, query: UserQuery) -> list[User]:
         c = users.c
@@ -247,17 +248,17 @@ class SqlUsers(Repository):
             statement = statement.where(or_(earlier, and_(key == after, same)))
         order = (key.desc(), c.id.desc()) if descending else (key.asc(), c.id.asc())
         rows = await self._rows(statement.order_by(*order).limit(query.limit))
-        return [_user(row) for row in rows]
+        return [user_of_row(row) for row in rows]
 
     async def count(self) -> int:
         return int((await self._db.execute(select(func.count()).select_from(users))).scalar_one())
 
     async def list(self) -> list[User]:
-        return [_user(row) for row in await self._rows(select(users).order_by(users.c.email))]
+        return [user_of_row(row) for row in await self._rows(select(users).order_by(users.c.email))]
 
     async def _one(self, *conditions: Any) -> User | None:
         row = await self._first(select(users).where(*conditions))
-        return None if row is None else _user(row)
+        return None if row is None else user_of_row(row)
 
 
 def _matching(query: UserQuery) -> list[Any]:

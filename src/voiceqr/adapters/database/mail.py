@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from advanced_alchemy.types import GUID, DateTimeUTC
+from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
 from sqlalchemy import (
     Column,
     Index,
@@ -26,8 +26,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from voiceqr.adapters.database.mail_preferences import (
+    SqlMailDigest,
+    SqlNotices,
+    SqlNotificationSettings,
+)
 from voiceqr.adapters.database.shared import Part, Repository, metadata
-from voiceqr.application.mail.ports import MailOutbox
+from voiceqr.application.mail.ports import (
+    DigestRepository,
+    MailOutbox,
+    NoticeRepository,
+    NotificationSettingsRepository,
+)
 from voiceqr.domain.mail.outbox import OutboxMessage, OutboxStatus
 
 mail_outbox = Table(
@@ -45,6 +55,8 @@ mail_outbox = Table(
     Column("last_error", Text),
     Column("created_at", DateTimeUTC, nullable=False),
     Column("sent_at", DateTimeUTC),
+    # Extra headers (one-click unsubscribe); added by migration 0023.
+    Column("headers", JsonB, nullable=False, server_default="{}"),
     # The delivery job's scan: pending mail that is due.
     Index("ix_mail_outbox_status_next_attempt", "status", "next_attempt_at"),
     # A user's timeline: the mail sent to their address.
@@ -120,7 +132,13 @@ class MailPart(Part):
     """The mail feature's share of the unit of work."""
 
     outbox: MailOutbox
+    notification_settings: NotificationSettingsRepository
+    notices: NoticeRepository
+    mail_digest: DigestRepository
 
     def attach(self, connection: AsyncConnection) -> None:
         self.outbox = SqlMailOutbox(connection)
+        self.notification_settings = SqlNotificationSettings(connection)
+        self.notices = SqlNotices(connection)
+        self.mail_digest = SqlMailDigest(connection)
         super().attach(connection)

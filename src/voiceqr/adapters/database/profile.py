@@ -1,4 +1,4 @@
-"""A user's generation preferences, draft and notification settings on SQLAlchemy Core:
+"""A user's generation preferences and draft on SQLAlchemy Core:
 the table and its repository."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from advanced_alchemy.types import GUID, DateTimeUTC
-from sqlalchemy import Boolean, Column, Integer, String, Table, Text, select, text, update
+from sqlalchemy import Column, Integer, String, Table, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, row_of, upsert
@@ -23,8 +23,6 @@ user_preferences = Table(
     Column("draft_text", Text, nullable=False, server_default=""),
     Column("draft_voice_id", GUID),
     Column("draft_saved_at", DateTimeUTC),
-    # Notification settings; the column is added by migration 0008.
-    Column("email_generation_failed", Boolean, nullable=False, server_default=text("true")),
     # The time zone analytics are shown in ("": the browser's); added by migration 0014.
     Column("time_zone", String(64), nullable=False, server_default=""),
 )

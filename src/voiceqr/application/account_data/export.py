@@ -55,7 +55,10 @@ This archive holds everything your voiceqr account held on {made}.
 - `account`: id, email, name, role, status, created_at, email_verified_at,
   locked_until, terms_accepted_at, totp_enabled_at, password_changed_at, has_password.
   No password hash or two-factor secret.
-- `preferences`: default voice, QR size, draft, mail settings, time zone (null: defaults).
+- `preferences`: default voice, QR size, draft, time zone (null: defaults).
+- `notification_settings`: which mail and in-app notices you chose per kind (null:
+  defaults).
+- `notices`: your in-app notices, oldest first (kind, text, link, created_at, read_at).
 - `sessions`: the sign-ins open when the archive was made: created_at, last_seen_at,
   expires_at, ip, device, browser, country, method.
 - `login_activity`: sign-ins and failed attempts kept (newest first).

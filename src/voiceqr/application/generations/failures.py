@@ -22,6 +22,7 @@ from voiceqr.domain.generations.failures import (
     what_to_do,
 )
 from voiceqr.domain.generations.generation import Failure, Generation, GenerationStatus
+from voiceqr.domain.mail.preferences import MailKind
 from voiceqr.domain.shared.errors import DomainError, ErrorCategory
 from voiceqr.domain.shared.ids import uuid7
 
@@ -33,7 +34,9 @@ EXCERPT_LENGTH = 60
 async def notify_final_failure(
     uow: GenerationsUnitOfWork, notifications: Notifications, generation: Generation
 ) -> None:
-    """Write the owner's "could not make it" mail to the outbox of `uow` (F4).
+    """Tell the owner their generation could not be made (F4), as they chose: a mail
+    now, a line in tomorrow's digest, an in-app notice, or nothing (the generation's
+    page explains either way). Written with `uow`.
 
     Called once, in the transaction that moves the generation to `failed`; a retry
     that is merely scheduled sends nothing.
@@ -41,38 +44,28 @@ async def notify_final_failure(
     owner = await uow.users.get(generation.owner_id)
     if owner is None:
         return
-    preferences = await uow.preferences.get(owner.id)
-    if preferences is not None and not preferences.email_generation_failed:
-        # P3: the owner turned the mail off; the generation page still explains.
-        log.info(
-            "generation failure not mailed: the owner turned the mail off",
-            extra={
-                "step": "notify",
-                "generation_id": str(generation.id),
-                "attempt": generation.attempts,
-                "category": str(generation.error_category),
-            },
-        )
-        return
     text = " ".join(generation.text.split())
     excerpt = text if len(text) <= EXCERPT_LENGTH else text[: EXCERPT_LENGTH - 1] + "…"
-    await notifications.send(
+    notified = await notifications.notify(
         uow,
-        "generation_failed",
-        to=owner.email,
-        link=notifications.link(f"/generations/{generation.id}"),
-        name=owner.name,
+        owner,
+        MailKind.GENERATION_FAILED,
+        path=f"/generations/{generation.id}",
+        notice=f'We could not make the audio for "{excerpt}".',
         excerpt=excerpt,
         reason=generation.error_message or "",
         advice=what_to_do(generation.error_category),
     )
     log.info(
-        "generation failure mailed",
+        "generation failure notified",
         extra={
             "step": "notify",
             "generation_id": str(generation.id),
             "attempt": generation.attempts,
             "category": str(generation.error_category),
+            "mailed": notified.mailed,
+            "digest": notified.kept_for_digest,
+            "notice": notified.noticed,
         },
     )
 

@@ -1,5 +1,10 @@
 """Mail to people about their account (F5): composed here, written to the outbox table
-in the caller's transaction, and delivered by `MailDelivery` with retries."""
+in the caller's transaction, and delivered by `MailDelivery` with retries.
+
+Account mail (`send`) always goes. Optional mail goes through `notify`, which reads what
+the user chose at the moment of sending: mail now, a line in tomorrow's digest, an
+in-app notice, or nothing; optional mail carries a one-click unsubscribe link.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from voiceqr.application.mail.ports import Mailer, MailMessage, MailUnitOfWork
+from voiceqr.application.mail.unsubscribe import UnsubscribeTokens
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.authz import Actor, Permission, require
+from voiceqr.domain.mail.notices import DigestItem, Notice
 from voiceqr.domain.mail.outbox import MAIL_RETRY_DELAY, OutboxMessage, OutboxStatus
+from voiceqr.domain.mail.preferences import FailureMail, MailKind, NotificationSettings
 from voiceqr.domain.shared.errors import ExternalServiceError
 from voiceqr.domain.shared.ids import uuid7
 
@@ -202,6 +210,32 @@ TEMPLATES: dict[str, _Template] = {
         ),
         "Open the moderation queue",
     ),
+    "failure_digest": _Template(
+        "voiceqr: {count} spoken QR codes could not be made",
+        (
+            "Hello {name},",
+            "Since our last digest, these generations failed for good:",
+            "{items}",
+            "Each generation's page says what went wrong and what to do.",
+        ),
+        "See my generations",
+    ),
+    "product_news": _Template(
+        "{subject}",
+        ("Hello {name},", "{news}"),
+        None,
+    ),
+    "scans_summary": _Template(
+        "Your week on voiceqr: {scans} scans, {listens} listens",
+        (
+            "Hello {name},",
+            "In the last 7 days your spoken QR codes were scanned {scans} times and "
+            "listened to {listens} times.",
+            "Your most scanned codes:",
+            "{codes}",
+        ),
+        "Open my analytics",
+    ),
     "failure_rate_alert": _Template(
         "voiceqr alert: {percent} of generation attempts are failing",
         (
@@ -217,15 +251,73 @@ TEMPLATES: dict[str, _Template] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Notified:
+    """What `notify` did with one message."""
+
+    mailed: bool = False
+    kept_for_digest: bool = False
+    noticed: bool = False
+
+
 class Notifications:
     """Writes mail to the outbox of the caller's unit of work (same transaction)."""
 
-    def __init__(self, *, public_base_url: str, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        *,
+        public_base_url: str,
+        clock: Callable[[], datetime],
+        unsubscribe: UnsubscribeTokens,
+    ) -> None:
         self._base = public_base_url.rstrip("/")
         self._clock = clock
+        self._unsubscribe = unsubscribe
 
     def link(self, path: str) -> str:
         return f"{self._base}{path}"
+
+    def unsubscribe_link(self, user: User, kind: MailKind) -> str:
+        return self.link(f"/unsubscribe/{self._unsubscribe.token(user.id, kind)}")
+
+    async def notify(
+        self,
+        uow: MailUnitOfWork,
+        user: User,
+        kind: MailKind,
+        *,
+        path: str,
+        notice: str,
+        **values: str,
+    ) -> Notified:
+        """An optional message about `path` (a page of the site), as `user` chose for
+        `kind` right now: a notice in the app (`notice` is its text), and the mail of the
+        template named like the kind, now or in the next daily digest, or not at all."""
+        settings = await uow.notification_settings.get(user.id) or NotificationSettings.defaults(
+            user.id
+        )
+        now = self._clock()
+        noticed = settings.in_app(kind)
+        if noticed:
+            await uow.notices.add(Notice(uuid7(), user.id, kind, notice, path, created_at=now))
+        if (
+            kind is MailKind.GENERATION_FAILED
+            and settings.generation_failed_mail is FailureMail.DAILY_DIGEST
+        ):
+            await uow.mail_digest.add(DigestItem(uuid7(), user.id, kind, notice, path, now))
+            return Notified(kept_for_digest=True, noticed=noticed)
+        if not settings.mails(kind):
+            return Notified(noticed=noticed)
+        await self.send(
+            uow,
+            str(kind),
+            to=user.email,
+            link=self.link(path),
+            unsubscribe=self.unsubscribe_link(user, kind),
+            name=user.name,
+            **values,
+        )
+        return Notified(mailed=True, noticed=noticed)
 
     async def welcome(self, uow: MailUnitOfWork, user: User) -> OutboxMessage:
         return await self.send(
@@ -245,12 +337,25 @@ class Notifications:
         )
 
     async def send(
-        self, uow: MailUnitOfWork, kind: str, *, to: str, link: str | None = None, **values: str
+        self,
+        uow: MailUnitOfWork,
+        kind: str,
+        *,
+        to: str,
+        link: str | None = None,
+        unsubscribe: str | None = None,
+        **values: str,
     ) -> OutboxMessage:
+        """Queue the mail of template `kind`; with an `unsubscribe` link (optional mail
+        only, never account mail) it carries the RFC 8058 one-click headers and a footer."""
         template = TEMPLATES[kind]
         paragraphs = [p.format(**values) for p in template.paragraphs]
         text = "\n\n".join(paragraphs)
-        body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+        # A paragraph may be a list, one line per item.
+        body = "".join(
+            f"<p>{'<br>'.join(html.escape(line) for line in p.splitlines())}</p>"
+            for p in paragraphs
+        )
         if link is not None and template.action is not None:
             text += f"\n\n{template.action}: {link}"
             body += (
@@ -260,10 +365,22 @@ class Notifications:
                 f'<p style="color:#666;font-size:13px">Or open {html.escape(link)}</p>'
             )
         text += "\n\n-- voiceqr\n"
+        footer = "voiceqr"
+        headers: dict[str, str] = {}
+        if unsubscribe is not None:
+            text += f"Stop these mails: {unsubscribe}\n"
+            footer += (
+                f' · <a href="{html.escape(unsubscribe)}" style="color:#666">'
+                "Unsubscribe from these mails</a>"
+            )
+            headers = {
+                "List-Unsubscribe": f"<{unsubscribe}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            }
         page = (
             '<!doctype html><html><body style="font-family:system-ui,sans-serif;'
             f'max-width:560px;margin:auto;color:#1b1b1f">{body}'
-            '<p style="color:#666;font-size:13px">voiceqr</p></body></html>'
+            f'<p style="color:#666;font-size:13px">{footer}</p></body></html>'
         )
         now = self._clock()
         message = OutboxMessage(
@@ -275,6 +392,7 @@ class Notifications:
             kind=kind,
             created_at=now,
             next_attempt_at=now,
+            headers=headers,
         )
         await uow.outbox.add(message)
         return message
@@ -320,7 +438,11 @@ class MailDelivery:
             try:
                 await self._mailer.send(
                     MailMessage(
-                        to=message.to, subject=message.subject, text=message.text, html=message.html
+                        to=message.to,
+                        subject=message.subject,
+                        text=message.text,
+                        html=message.html,
+                        headers=dict(message.headers),
                     )
                 )
             except ExternalServiceError as exc:

@@ -9,7 +9,10 @@ from typing import Protocol
 from uuid import UUID
 
 from voiceqr.application.shared.ports import Transaction
+from voiceqr.domain.accounts.users import User
+from voiceqr.domain.mail.notices import DigestItem, Notice
 from voiceqr.domain.mail.outbox import OutboxMessage, OutboxStatus
+from voiceqr.domain.mail.preferences import MailKind, NotificationSettings
 
 
 class MailOutbox(Protocol):
@@ -35,10 +38,64 @@ class MailOutbox(Protocol):
         ...
 
 
+class NotificationSettingsRepository(Protocol):
+    """Each user's choice of mail and notices per kind (None: never chosen, the defaults)."""
+
+    async def get(self, user_id: UUID) -> NotificationSettings | None: ...
+
+    async def save(self, settings: NotificationSettings) -> None: ...
+
+    async def account(self, user_id: UUID) -> User | None:
+        """The account the settings are for (None once it is deleted)."""
+        ...
+
+    async def opted_in(self, kind: MailKind, *, after: UUID | None, limit: int) -> list[User]:
+        """Active users with a confirmed address who chose an opt-in `kind` (product
+        news, the weekly summary) by mail or in the app, in id order after `after`:
+        one batch."""
+        ...
+
+
+class NoticeRepository(Protocol):
+    """The in-app notices; every method takes the owner, so another user's is not found."""
+
+    async def add(self, notice: Notice) -> None: ...
+
+    async def list_for(self, user_id: UUID, *, before: UUID | None, limit: int) -> list[Notice]:
+        """Newest first (notice ids grow with time), older than `before` when given."""
+        ...
+
+    async def count_unread(self, user_id: UUID) -> int: ...
+
+    async def mark_read(self, user_id: UUID, notice_id: UUID, *, at: datetime) -> bool:
+        """False when the user has no such notice."""
+        ...
+
+    async def mark_all_read(self, user_id: UUID, *, at: datetime) -> int: ...
+
+
+class DigestRepository(Protocol):
+    """Messages kept for a user's next daily digest."""
+
+    async def add(self, item: DigestItem) -> None: ...
+
+    async def users_waiting(self, *, created_before: datetime, limit: int) -> list[UUID]:
+        """Users with an item kept before `created_before`, in id order."""
+        ...
+
+    async def take(self, user_id: UUID) -> list[DigestItem]:
+        """Remove and return the user's items, oldest first."""
+        ...
+
+
 class MailUnitOfWork(Transaction, Protocol):
-    """A unit of work that can queue mail in the transaction of its change."""
+    """A unit of work that can queue mail in the transaction of its change, knowing
+    what the user chose to receive."""
 
     outbox: MailOutbox
+    notification_settings: NotificationSettingsRepository
+    notices: NoticeRepository
+    mail_digest: DigestRepository
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,5 @@
-"""Use cases of a user's preferences (P3, P7-P10): default voice, QR size, the draft
-being typed, the voices used lately, whether failures are mailed, and the time zone
-analytics are shown in."""
+"""Use cases of a user's preferences (P7-P10): default voice, QR size, the draft
+being typed, the voices used lately, and the time zone analytics are shown in."""
 
 from __future__ import annotations
 
@@ -17,7 +16,7 @@ from voiceqr.domain.shared.errors import ValidationError
 
 Clock = Callable[[], datetime]
 
-EDITABLE = frozenset({"default_voice_id", "qr_size", "email_generation_failed", "time_zone"})
+EDITABLE = frozenset({"default_voice_id", "qr_size", "time_zone"})
 # How many of the latest generations are read to find the recent voices.
 _RECENT_WINDOW = 50
 
@@ -55,9 +54,8 @@ class Preferences:
             )
 
     async def update(self, user: User, changes: Mapping[str, object]) -> UserPreferences:
-        """Change `default_voice_id`, `qr_size`, `email_generation_failed` (whether a
-        generation that fails for good is mailed, F4) and/or `time_zone` (an IANA name,
-        or "" for the browser's); the draft is left alone.
+        """Change `default_voice_id`, `qr_size` and/or `time_zone` (an IANA name, or ""
+        for the browser's); the draft is left alone.
 
         Raises ValidationError, and changes nothing, for other fields, a size out of
         range, a voice that is not published or a name that is not a time zone.

@@ -23,6 +23,7 @@ from voiceqr.application.support.tickets import TicketThread, new_message, ticke
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.authz import Actor, Permission, can, require
 from voiceqr.domain.generations.generation import Generation
+from voiceqr.domain.mail.preferences import MailKind
 from voiceqr.domain.shared.errors import Conflict, NotFound, ValidationError
 from voiceqr.domain.support.tickets import (
     AUTO_CLOSE_AFTER,
@@ -161,7 +162,7 @@ class SupportQueue:
             await uow.ticket_messages.add(message)
             await uow.tickets.update(ticket)
             if not internal:
-                await self._mail_requester(uow, ticket, message)
+                await self._notify_requester(uow, ticket, message)
             await record(
                 uow,
                 actor,
@@ -316,20 +317,20 @@ class SupportQueue:
             generation=None if generation is None or generation.is_deleted else generation,
         )
 
-    async def _mail_requester(
+    async def _notify_requester(
         self, uow: SupportUnitOfWork, ticket: Ticket, message: TicketMessage
     ) -> None:
-        # There is no preference for ticket-reply mail yet: every public reply is mailed.
+        # Mail and/or an in-app notice, as the requester chose for ticket replies.
         requester = await uow.users.get(ticket.requester_id)
         if requester is None:
             return
         body = message.body if len(message.body) <= EXCERPT else message.body[: EXCERPT - 1] + "…"
-        await self.notifications.send(
+        await self.notifications.notify(
             uow,
-            "ticket_reply",
-            to=requester.email,
-            link=self.notifications.link(f"/support/{ticket.id}"),
-            name=requester.name,
+            requester,
+            MailKind.TICKET_REPLY,
+            path=f"/support/{ticket.id}",
+            notice=f"Support replied to your ticket “{ticket.subject}”.",
             subject=ticket.subject,
             reply=body,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
@@ -31,6 +31,8 @@ class OutboxMessage:
     attempts: int = 0
     last_error: str | None = None
     sent_at: datetime | None = None
+    # Extra headers for the mailer (the one-click unsubscribe headers of optional mail).
+    headers: dict[str, str] = field(default_factory=dict)
 
     def delivered(self, now: datetime) -> None:
         self.status = OutboxStatus.SENT

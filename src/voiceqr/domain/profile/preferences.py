@@ -1,5 +1,6 @@
-"""A user's preferences (P3, P7-P9): default voice, QR size, the draft text, which
-notification mails they want, and the time zone their analytics are shown in."""
+"""A user's preferences (P7-P9): default voice, QR size, the draft text, and the time
+zone their analytics are shown in. Notification settings are the mail feature's
+(domain/mail/preferences.py)."""
 
 from __future__ import annotations
 
@@ -29,8 +30,6 @@ class UserPreferences:
     draft_text: str = ""
     draft_voice_id: UUID | None = None
     draft_saved_at: datetime | None = None
-    # F4: the mail when a generation fails for good (the generation page says so anyway).
-    email_generation_failed: bool = True
     # The IANA time zone analytics are shown in; "" is the browser's (UTC without one).
     time_zone: str = ""
 
@@ -48,10 +47,6 @@ class UserPreferences:
                 raise ValidationError(
                     "Pick one of the voices in the gallery.", code="unknown_voice"
                 )
-        if not isinstance(self.email_generation_failed, bool):
-            raise ValidationError(
-                "Say yes or no to the failure mail.", code="invalid_notification_setting"
-            )
         if not isinstance(self.time_zone, str) or (
             self.time_zone and not is_time_zone(self.time_zone)
         ):

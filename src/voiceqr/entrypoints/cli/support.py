@@ -92,7 +92,7 @@ def reply(
         bool, typer.Option("--internal", help="An internal note: not shown, not mailed.")
     ] = False,
 ) -> None:
-    """Reply to the user (mailed to them), or add an internal note."""
+    """Reply to the user (mailed and/or a notice, as they chose), or add an internal note."""
     tid = _ticket_id(ticket_id)
     run(lambda p: p.support.queue.reply(OPERATOR, tid, text, internal=internal))
     typer.echo("internal note added" if internal else "reply sent to the user")

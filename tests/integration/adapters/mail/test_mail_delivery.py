@@ -108,6 +108,37 @@ async def test_sign_up_mail_reaches_the_smtp_server_with_both_parts_and_a_public
     assert page is not None
     assert f"{BASE_URL}/verify-email?token=" in text.get_content()
     assert f"{BASE_URL}/verify-email?token=" in page.get_content()
+    assert message["List-Unsubscribe"] is None  # account mail cannot be unsubscribed from
+
+
+async def test_optional_mail_reaches_the_smtp_server_with_the_one_click_unsubscribe_headers(
+    tmp_path: Path, smtp: tuple[Recorder, int]
+) -> None:
+    handler, port = smtp
+    async with _platform(tmp_path, port, Clock()) as (platform, _):
+        fan = await platform.accounts.accounts.create_user(
+            email="fan@example.com",
+            name="Fan",
+            password="a long password",
+            role=Role.USER,
+            actor=OPERATOR,
+        )
+        await platform.mail.preferences.update(fan, {"product_news_mail": True})
+        sent = await platform.mail.scheduled.send_product_news(
+            OPERATOR, subject="New voices", text="Three new voices are in the gallery."
+        )
+        assert sent == 1
+        assert await platform.mail.delivery.deliver_due() >= 1
+
+    [content] = [c for _, rcpt, c in handler.received if rcpt == ["fan@example.com"]]
+    message = email.message_from_bytes(content, policy=default)
+    link = message["List-Unsubscribe"]
+    assert link.startswith(f"<{BASE_URL}/unsubscribe/")
+    assert link.endswith(">")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text = message.get_body(preferencelist=("plain",))
+    assert text is not None
+    assert link.strip("<>") in text.get_content()  # and a footer link for people
 
 
 async def test_mail_is_tried_three_times_five_minutes_apart_then_marked_failed(

@@ -116,7 +116,7 @@ def test_a_user_asks_about_a_failed_generation_and_hears_back(
         expect(staff.get_by_role("status")).to_contain_text("internal note")
         staff.get_by_label("Reply", exact=True).fill(REPLY)
         staff.get_by_role("button", name="Send to the user").click()
-        expect(staff.get_by_role("status")).to_contain_text("mailed to the user")
+        expect(staff.get_by_role("status")).to_contain_text("the user is told")
         expect(staff.locator("#status")).to_have_text("Waiting for the user")
         assert_accessible(staff, state="replied, with a note")
 

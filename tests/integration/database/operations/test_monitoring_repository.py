@@ -12,6 +12,7 @@ from tests.unit.fakes import FakeClock
 from voiceqr.adapters.database import accounts
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.application.mail.notifications import Notifications
+from voiceqr.application.mail.unsubscribe import UnsubscribeTokens
 from voiceqr.application.operations.audit import AuditTrail
 from voiceqr.application.operations.failure_monitoring import FailureMonitor
 from voiceqr.application.shared.audit import record
@@ -21,12 +22,14 @@ from voiceqr.domain.generations.failures import AttemptOutcome, GenerationAttemp
 from voiceqr.domain.generations.generation import Generation, new_public_code
 from voiceqr.domain.operations.audit import AuditPosition
 from voiceqr.domain.operations.failure_monitoring import AlertPolicy, StatsWindow
-from voiceqr.domain.profile.preferences import UserPreferences
 from voiceqr.domain.shared.errors import ErrorCategory
 from voiceqr.domain.shared.ids import uuid7
 
 # Far from the wall clock: nothing else in the database finished near it.
 NOW = datetime(2031, 6, 14, 15, 9, 26, 535897, tzinfo=UTC)
+
+
+TOKENS = UnsubscribeTokens(lambda: "a test secret that is long enough!!")
 
 
 async def add_user(
@@ -196,7 +199,9 @@ async def test_the_dashboard_numbers_come_out_of_the_database(uows: SqlUnitOfWor
     await add_attempts(uows, owner, AttemptOutcome.COMPLETED, count=2)
     monitor = FailureMonitor(
         uow=uows,
-        notifications=Notifications(public_base_url="https://voiceqr.test", clock=FakeClock(NOW)),
+        notifications=Notifications(
+            public_base_url="https://voiceqr.test", clock=FakeClock(NOW), unsubscribe=TOKENS
+        ),
         clock=FakeClock(NOW),
         policy=AlertPolicy(),
     )
@@ -269,7 +274,9 @@ async def test_the_alert_mails_each_admin_once_not_within_cooldown_nor_on_few_at
     workers = [
         FailureMonitor(
             uow=uows,
-            notifications=Notifications(public_base_url="https://voiceqr.test", clock=clock),
+            notifications=Notifications(
+                public_base_url="https://voiceqr.test", clock=clock, unsubscribe=TOKENS
+            ),
             clock=clock,
             policy=AlertPolicy(),
         )
@@ -298,27 +305,3 @@ async def test_the_alert_mails_each_admin_once_not_within_cooldown_nor_on_few_at
     )
     assert await workers[2].check_alert() == 1
     assert len(await alert_mail(uows)) == 4
-
-
-# --- notification settings (F4) ------------------------------------------------------------
-
-
-async def test_the_failure_mail_setting_is_stored_and_defaults_to_on(
-    uows: SqlUnitOfWorkFactory,
-) -> None:
-    user = await add_user(uows)
-    async with uows() as uow:
-        await uow.preferences.save(UserPreferences(user_id=user.id, qr_size=300))
-        await uow.commit()
-    async with uows() as uow:
-        stored = await uow.preferences.get(user.id)
-        assert stored is not None
-        assert stored.email_generation_failed is True
-        await uow.preferences.save(
-            UserPreferences(user_id=user.id, qr_size=300, email_generation_failed=False)
-        )
-        await uow.commit()
-    async with uows() as uow:
-        stored = await uow.preferences.get(user.id)
-        assert stored is not None
-        assert stored.email_generation_failed is False

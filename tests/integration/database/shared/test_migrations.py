@@ -14,7 +14,19 @@ from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, Connection, MetaData, String, Table, insert, inspect, select, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    MetaData,
+    String,
+    Table,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.types import TypeEngine
 
@@ -26,7 +38,15 @@ from tests.conftest import (
     reachable,
     service_missing,
 )
-from voiceqr.adapters.database import accounts, analytics, generations, migrate, playback, schema
+from voiceqr.adapters.database import (
+    accounts,
+    analytics,
+    generations,
+    mail_preferences,
+    migrate,
+    playback,
+    schema,
+)
 from voiceqr.adapters.database.generations import SqlGenerations
 from voiceqr.adapters.database.unit_of_work import create_engine
 from voiceqr.application.generations.ports import GenerationFilter
@@ -101,6 +121,10 @@ TABLES = {
     # QR designs: a generation's, and each user's default (0027)
     "generation_qr_designs",
     "default_qr_designs",
+    # notification settings, in-app notices, the daily failure digest (0024)
+    "notification_settings",
+    "notices",
+    "mail_digest_items",
 }
 
 # The text search index of 0007 is engine-specific DDL that `schema.metadata` cannot
@@ -466,6 +490,68 @@ async def test_0007_indexes_the_text_of_generations_made_before_it(
             owner_id, limit=5, matching=GenerationFilter(text="before sear")
         )
     assert [g.text for g in found] == ["Written before search existed"]
+
+
+async def test_0024_moves_the_failure_mail_setting_to_the_notification_settings(
+    empty_engine: AsyncEngine,
+) -> None:
+    """Yes becomes "each failure", no becomes "off"; the downgrade gives the yes/no back
+    (a daily digest reads as yes: it is mail)."""
+    await migrate.upgrade(empty_engine, "0021")
+    preferences_0021 = Table(
+        "user_preferences",
+        MetaData(),
+        Column("user_id", GUID),
+        Column("email_generation_failed", Boolean),
+    )
+    settings = mail_preferences.notification_settings
+    made_at = datetime(2026, 5, 6, 7, 8, 9, tzinfo=UTC)
+    wants, quiet, digest = uuid7(), uuid7(), uuid7()
+    async with empty_engine.begin() as connection:
+        await connection.execute(
+            insert(accounts.users),
+            [
+                {
+                    "id": u,
+                    "email": f"{u.hex}@x.example",
+                    "name": "A",
+                    "role": "user",
+                    "created_at": made_at,
+                }
+                for u in (wants, quiet, digest)
+            ],
+        )
+        await connection.execute(
+            insert(preferences_0021),
+            [
+                {"user_id": wants, "email_generation_failed": True},
+                {"user_id": quiet, "email_generation_failed": False},
+                {"user_id": digest, "email_generation_failed": True},
+            ],
+        )
+
+    await migrate.upgrade(empty_engine, "0024")
+    async with empty_engine.begin() as connection:
+        chosen = dict(
+            (
+                await connection.execute(
+                    select(settings.c.user_id, settings.c.generation_failed_mail)
+                )
+            )
+            .tuples()
+            .all()
+        )
+        await connection.execute(
+            update(settings)
+            .where(settings.c.user_id == digest)
+            .values(generation_failed_mail="digest")
+        )
+    assert chosen == {wants: "each", quiet: "off", digest: "each"}
+
+    await migrate.downgrade(empty_engine, "0021")
+    async with empty_engine.connect() as connection:
+        kept = dict((await connection.execute(select(preferences_0021))).tuples().all())
+    assert kept == {wants: True, quiet: False, digest: True}
 
 
 async def test_0013_sums_the_months_rolled_up_before_it(empty_engine: AsyncEngine) -> None:

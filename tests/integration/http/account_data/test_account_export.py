@@ -32,6 +32,8 @@ DOCUMENTED_KEYS = {
     "exported_at",
     "account",
     "preferences",
+    "notification_settings",
+    "notices",
     "sessions",
     "login_activity",
     "api_keys",

@@ -139,18 +139,20 @@ async def test_the_setting_must_be_a_boolean(app: RunningApp) -> None:
 async def test_the_profile_form_turns_the_mail_off_and_on(app: RunningApp) -> None:
     owner = await app.new_user("form@example.com")
     page = await owner.open_form("/profile")
-    assert 'name="email_generation_failed" checked' in page.text
+    assert 'name="generation_failed_mail" value="each" checked' in page.text
 
-    response = await owner.post_form("/profile/notifications", {}, form=page)  # unticked
+    response = await owner.post_form(
+        "/profile/notifications", {"generation_failed_mail": "off"}, form=page
+    )
     assert response.status_code == 303, response.text
     assert response.headers["location"].startswith("/profile?done=notifications")
     assert (await owner.get(PREFERENCES)).json()["email_generation_failed"] is False
     page = await owner.open_form("/profile?done=notifications")
     assert "Your notification settings are saved." in page.text
-    assert 'name="email_generation_failed" >' in page.text
+    assert 'name="generation_failed_mail" value="off" checked' in page.text
 
     response = await owner.post_form(
-        "/profile/notifications", {"email_generation_failed": "on"}, form=page
+        "/profile/notifications", {"generation_failed_mail": "each"}, form=page
     )
     assert response.status_code == 303
     assert (await owner.get(PREFERENCES)).json()["email_generation_failed"] is True

@@ -228,17 +228,30 @@ async def session_user(request: Request[Any, Any, Any], platform: Platform) -> U
     return None if found is None else found.user
 
 
+async def _count_notices(
+    request: Request[Any, Any, Any], platform: Platform, user: User, scopes: object
+) -> None:
+    """The unread notices of a signed-in page's user, for the count in the navigation
+    (one indexed count; none for the API, an API key, or a form's POST)."""
+    if scopes is None and request.method == "GET" and not request.url.path.startswith("/api/"):
+        request.state.unread_notices = await platform.mail.notices.unread_count(user)
+
+
 async def optional_user(
     request: Request[Any, Any, Any], platform: NamedDependency[Platform]
 ) -> User | None:
     found = await _caller(request, platform)
-    return None if found is None else found[0]
+    if found is None:
+        return None
+    await _count_notices(request, platform, *found)
+    return found[0]
 
 
 async def current_user(
     request: Request[Any, Any, Any], platform: NamedDependency[Platform]
 ) -> User:
-    user, _ = await _signed_in_caller(request, platform)
+    user, scopes = await _signed_in_caller(request, platform)
+    await _count_notices(request, platform, user, scopes)
     return user
 
 

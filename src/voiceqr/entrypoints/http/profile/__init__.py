@@ -11,10 +11,16 @@ from voiceqr.entrypoints.http.profile.leaving_api import (
     AccountDeletionController,
     AccountExportController,
 )
+from voiceqr.entrypoints.http.profile.notifications_api import NotificationSettingsController
 
 api_router = Router(
     path="/",
-    route_handlers=[PreferencesController, AccountExportController, AccountDeletionController],
+    route_handlers=[
+        PreferencesController,
+        NotificationSettingsController,
+        AccountExportController,
+        AccountDeletionController,
+    ],
 )
 pages_router = Router(
     path="/",

@@ -19,6 +19,7 @@ from msgspec import UNSET, Meta, UnsetType
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.api_keys import Scope
 from voiceqr.domain.accounts.users import User
+from voiceqr.domain.mail.preferences import FailureMail, MailKind
 from voiceqr.domain.profile.preferences import (
     MAX_DRAFT_LENGTH,
     MAX_QR_SIZE,
@@ -36,7 +37,9 @@ class PreferencesOut(msgspec.Struct):
     default_voice_id: UUID | None
     qr_size: int
     recent_voice_ids: list[UUID]  # the voices of the latest generations, most recent first
-    email_generation_failed: bool  # mail me when a generation fails for good
+    # Kept for existing clients: whether the failure mail is on (each or digest); the
+    # full choice is /api/v1/me/notifications.
+    email_generation_failed: bool
     time_zone: str | None  # IANA name analytics are shown in; null: the browser's
 
 
@@ -75,11 +78,12 @@ class PreferencesController(Controller):
 
     async def _out(self, platform: Platform, user: User) -> PreferencesOut:
         preferences = await platform.profile.get(user)
+        notifications = await platform.mail.preferences.get(user)
         return PreferencesOut(
             default_voice_id=preferences.default_voice_id,
             qr_size=preferences.qr_size,
             recent_voice_ids=await platform.profile.recent_voice_ids(user),
-            email_generation_failed=preferences.email_generation_failed,
+            email_generation_failed=notifications.mails(MailKind.GENERATION_FAILED),
             time_zone=preferences.time_zone or None,
         )
 
@@ -98,14 +102,18 @@ class PreferencesController(Controller):
         platform: NamedDependency[Platform],
     ) -> PreferencesOut:
         """Change the default voice (a published one, or null), the QR size (64-4096),
-        whether a generation that fails for good is mailed (`email_generation_failed`)
         and/or the time zone analytics are shown in (`time_zone`, an IANA name; null:
         the browser's). An unknown time zone is a 422 `unknown_time_zone`, and nothing
-        is changed."""
+        is changed. `email_generation_failed` is kept for existing clients: true mails
+        each failure, false none (see /api/v1/me/notifications for every setting)."""
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET}
         if "time_zone" in changes:
             changes["time_zone"] = changes["time_zone"] or ""
+        failure_mail = changes.pop("email_generation_failed", None)
         await platform.profile.update(user, changes)
+        if failure_mail is not None:
+            choice = FailureMail.EACH if failure_mail else FailureMail.OFF
+            await platform.mail.preferences.update(user, {"generation_failed_mail": choice})
         return await self._out(platform, user)
 
     @get("/draft", cache_control=NO_STORE_REPLY)

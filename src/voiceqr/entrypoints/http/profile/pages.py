@@ -22,6 +22,7 @@ from voiceqr.application.accounts.policy import ReauthenticationRequired
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.users import User
+from voiceqr.domain.mail.preferences import EDITABLE as NOTIFICATION_FIELDS
 from voiceqr.domain.shared.errors import DomainError, ErrorCategory, Gone, ValidationError
 from voiceqr.domain.shared.time_zones import time_zone_names
 from voiceqr.entrypoints.http.kit.auth import client_address
@@ -78,6 +79,7 @@ async def _profile(
         rules=PASSWORD_RULES,
         # The generation preferences form; it posts to /profile/preferences.
         preferences=await platform.profile.get(user),
+        notifications=await platform.mail.preferences.get(user),
         voices=await platform.voices.list_for(user),
         usage=await platform.analytics.dashboards.usage(user),
         time_zones=time_zone_names(),
@@ -206,27 +208,6 @@ def _changes(data: dict[str, str]) -> dict[str, object]:
         ) from exc
 
 
-@post("/profile/notifications", status_code=303)
-async def notifications_submit(
-    data: Form,
-    user: NamedDependency[User],
-    session: NamedDependency[Session],
-    platform: NamedDependency[Platform],
-) -> Response[Any]:
-    """The mail settings; an unticked checkbox is not sent at all, so absent is off."""
-    wanted = data.get("email_generation_failed", "")
-    if wanted not in ("", "on"):
-        return await _profile(
-            platform,
-            user,
-            session,
-            status=400,
-            errors={"notifications": "Tick the box or leave it empty."},
-        )
-    await platform.profile.update(user, {"email_generation_failed": wanted == "on"})
-    return _notice("notifications", "notifications")
-
-
 def _setting(
     path: str,
     save: Callable[[Platform, User, dict[str, str]], Awaitable[object]],
@@ -257,6 +238,15 @@ preferences_submit = _setting(
     "/profile/preferences",
     lambda p, user, data: p.profile.update(user, _changes(data)),
     form="preferences",
+)
+# The notification settings: a radio group per kind and channel (a group left
+# unanswered keeps its setting; the CSRF token and any other field are not settings).
+notifications_submit = _setting(
+    "/profile/notifications",
+    lambda p, user, data: p.mail.preferences.update(
+        user, {name: data[name] for name in NOTIFICATION_FIELDS if name in data}
+    ),
+    form="notifications",
 )
 # The time zone analytics are shown in; empty is the browser's.
 time_zone_submit = _setting(

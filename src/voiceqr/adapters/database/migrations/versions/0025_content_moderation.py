@@ -13,7 +13,7 @@
 - moderation_notes: moderators' internal notes on an item.
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-06 13:20:00.000000
 """
 
@@ -24,7 +24,7 @@ from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
 
 revision = "0025"
-down_revision = "0023"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

@@ -217,7 +217,8 @@ class AdminSupportController(Controller):
         platform: NamedDependency[Platform],
         staff: NamedDependency[User],
     ) -> AdminTicketOut:
-        """A reply to the user (mailed to them) or, with `internal`, a note for staff."""
+        """A reply to the user (mailed and/or shown as a notice, as they chose) or, with
+        `internal`, a note for staff."""
         await platform.support.queue.reply(
             staff,
             ticket_id,

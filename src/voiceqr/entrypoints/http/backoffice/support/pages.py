@@ -31,7 +31,7 @@ from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status
 
 PAGE = 25
 NOTICES = {
-    "replied": "Your reply is on the ticket and mailed to the user.",
+    "replied": "Your reply is on the ticket; the user is told as they chose (mail, a notice).",
     "noted": "Your internal note is on the ticket (the user does not see it).",
     "changed": "The ticket is changed.",
     "closed": "The ticket is closed.",
