@@ -140,7 +140,7 @@ def test_create_flow_on_a_phone(server: str, phone: Any) -> None:
     assert box["width"] <= MOBILE["viewport"]["width"]
 
     # The link under the QR code opens the public playback page.
-    link = page.locator(".qr a[href*='/p/']")
+    link = page.locator(".qr a[href*='/p/']:not([target])")  # the address itself, same tab
     href = link.get_attribute("href")
     assert href is not None
     assert href.startswith(f"{server}/p/")

@@ -96,7 +96,7 @@ def test_users_create_gives_the_account_the_role_asked_for(env: dict[str, str], 
     assert f"created {role} {email}" in out
     code, out = invoke(env, "users", "list")
     assert code == 0
-    assert f"  {role:<5}  {email}" in out
+    assert f"  {role:<9}  {email}" in out
 
 
 @pytest.mark.parametrize(
