@@ -67,6 +67,7 @@ from voiceqr.application.playback.codes import CodeCache
 from voiceqr.application.playback.playback import Playback, PublicCode
 from voiceqr.application.profile.preferences import Preferences
 from voiceqr.application.shared.jobs import Schedule, Scheduler
+from voiceqr.application.shared.signed_links import SignedLinks
 from voiceqr.application.support.queue import SupportQueue
 from voiceqr.application.support.tickets import HelpDesk
 from voiceqr.application.support.timeline import TicketsOpened
@@ -448,6 +449,7 @@ def _moderation(
 ) -> ModerationFeature:
     uow, clock = chosen.uow, chosen.clock
     limits = settings.moderation
+    appeal_links = SignedLinks(lambda: secret_key(settings), b"voiceqr/appeal/v1")
 
     async def scans_by_country(owner: User, generation_id: UUID) -> list[tuple[str, int]]:
         period = dashboards.period(None, None, None)
@@ -481,9 +483,10 @@ def _moderation(
             storage=chosen.storage,
             sessions=chosen.session_store,
             forget=playback.forget,
+            appeal_links=appeal_links,
             escalate_after=timedelta(hours=limits.escalate_after_hours),
         ),
-        notices=ModerationNotices(uow=uow, clock=clock),
+        notices=ModerationNotices(uow=uow, clock=clock, appeal_links=appeal_links),
         transparency=Transparency(uow=uow, clock=clock),
         screening=screening,
         terms=FilterTerms(uow=uow, clock=clock),

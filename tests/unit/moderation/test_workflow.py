@@ -4,6 +4,7 @@ appeals once, the moderator reverses it and the code plays again."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -200,6 +201,33 @@ async def test_a_ban_disables_the_account_and_quarantines_every_code_in_one_step
         assert s.db.moderation_cases[generation.id].state is ModerationState.QUARANTINED
         with pytest.raises(Withheld):
             await s.playback.scan(generation.public_code, PHONE)
+
+
+async def test_a_banned_owner_reads_the_decision_and_appeals_once_from_the_mailed_link(
+    s: Services, owner: User, moderator: User
+) -> None:
+    generation = await made(s, owner, "one")
+    ban = DecisionRequest(
+        DecisionKind.BAN_OWNER, "Repeated threats", ReasonCode.VIOLENCE, sanction=Sanction.BAN
+    )
+    decision = await s.platform.moderation.decisions.decide(moderator, generation.id, ban)
+    [mail] = [m for m in s.db.outbox.values() if m.kind == "moderation_decision"]
+    token = re.search(r"/appeal/([\w.-]+)", mail.text)
+    assert token is not None  # they cannot sign in: the link is their way back
+    notices = s.platform.moderation.notices
+
+    notice = await notices.for_link(token.group(1))
+    assert notice.decision.id == decision.id
+    assert notice.may_appeal
+    appeal = await notices.appeal_by_link(token.group(1), "It was a quote from a film.")
+
+    assert appeal.owner_id == owner.id
+    assert s.db.moderation_cases[generation.id].appeal_pending  # back in the queue
+    with pytest.raises(Conflict):
+        await notices.appeal_by_link(token.group(1), "Again")
+    forged = token.group(1)[:-2] + ("AA" if not token.group(1).endswith("AA") else "BB")
+    with pytest.raises(NotFound):
+        await notices.for_link(forged)
 
 
 async def test_a_suspension_needs_a_time_in_the_future(

@@ -21,6 +21,7 @@ from voiceqr.application.moderation.flags import case_of, generation_not_found
 from voiceqr.application.moderation.ports import ModerationUnitOfWork
 from voiceqr.application.shared.audit import record
 from voiceqr.application.shared.ports import AudioStorage
+from voiceqr.application.shared.signed_links import SignedLinks
 from voiceqr.domain.accounts.users import User, UserStatus
 from voiceqr.domain.authz import Actor
 from voiceqr.domain.generations.generation import Generation
@@ -90,6 +91,7 @@ class ModerationDecisions:
     storage: AudioStorage
     sessions: SessionStore
     forget: Callable[[str, UUID], None]  # the playback cache of (code, generation)
+    appeal_links: SignedLinks  # a banned owner cannot sign in: their mail carries the appeal
     escalate_after: timedelta = timedelta(hours=24)
 
     async def decide(
@@ -305,11 +307,16 @@ class ModerationDecisions:
     ) -> None:
         if decision.kind in (DecisionKind.DISMISS, DecisionKind.REVIEWED_FINE):
             return  # nothing changed for them
+        if decision.sanction is Sanction.BAN:
+            # They cannot sign in any more: the link itself lets them read and appeal.
+            path = f"/appeal/{self.appeal_links.token(decision.id.bytes)}"
+        else:
+            path = f"/generations/{generation.id}"
         await self.notifications.send(
             uow,
             "moderation_decision",
             to=owner.email,
-            link=self.notifications.link(f"/generations/{generation.id}"),
+            link=self.notifications.link(path),
             name=owner.name,
             code=generation.public_code,
             decision=owner_wording(decision),

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from voiceqr.application.moderation.decisions import owner_wording
 from voiceqr.application.moderation.ports import ModerationUnitOfWork
+from voiceqr.application.shared.signed_links import SignedLinks
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.moderation.cases import Appeal, Decision, DecisionKind, ModerationState
 from voiceqr.domain.shared.errors import Conflict, NotFound, ValidationError
@@ -47,6 +48,24 @@ def _check_message(message: str) -> str:
 class ModerationNotices:
     uow: Callable[[], ModerationUnitOfWork]
     clock: Callable[[], datetime]
+    appeal_links: SignedLinks
+
+    async def for_link(self, token: str) -> OwnerNotice:
+        """The decision a banned owner's mailed link names, with their appeal; NotFound
+        for a link we did not sign."""
+        async with self.uow() as uow:
+            return await _linked_notice(uow, self.appeal_links, token)
+
+    async def appeal_by_link(self, token: str, message: str) -> Appeal:
+        """A banned owner's one appeal, made from the link in the mail that told them
+        (they cannot sign in); the item goes back to the moderators' queue."""
+        message = _check_message(message)
+        async with self.uow() as uow:
+            notice = await _linked_notice(uow, self.appeal_links, token)
+            owner = await uow.users.get(notice.decision.owner_id)
+            if owner is None:
+                raise _unknown_link()
+        return await self.appeal(owner, notice.decision.generation_id, message)
 
     async def for_generation(self, owner: User, generation_id: UUID) -> OwnerNotice | None:
         """The latest decision on the owner's generation that changed something for
@@ -80,6 +99,28 @@ class ModerationNotices:
                 await uow.moderation_cases.update(case)
             await uow.commit()
         return appeal
+
+
+def _unknown_link() -> NotFound:
+    return NotFound("This appeal link is not one of ours.", code="unknown_appeal_link")
+
+
+async def _linked_notice(uow: ModerationUnitOfWork, links: SignedLinks, token: str) -> OwnerNotice:
+    payload = links.read(token)
+    if payload is None or len(payload) != 16:
+        raise _unknown_link()
+    decision = await uow.moderation_decisions.get(UUID(bytes=payload))
+    owner = None if decision is None else await uow.users.get(decision.owner_id)
+    if decision is None or owner is None:
+        raise _unknown_link()
+    notice = await _notice(uow, owner, decision.generation_id)
+    if notice is None or notice.decision.id != decision.id:
+        # A later decision replaced it (a reversal): the newer one is what stands.
+        raise NotFound(
+            "This decision was changed since: sign in to see where things stand.",
+            code="decision_replaced",
+        )
+    return notice
 
 
 async def _notice(

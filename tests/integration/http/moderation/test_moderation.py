@@ -6,6 +6,7 @@ limited; plain users and support staff reach no moderation route."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from itertools import count
 
@@ -23,10 +24,21 @@ from tests.integration.http_helpers import (
     wait_until_finished,
 )
 from voiceqr.domain.accounts.users import Role
+from voiceqr.domain.mail.outbox import OutboxMessage
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 ITEMS = "/api/v1/admin/moderation/items"
+
+
+def mails(app: RunningApp, to: str) -> list[OutboxMessage]:
+    async def read() -> list[OutboxMessage]:
+        async with app.uow() as uow:
+            return await uow.outbox.list(status=None, limit=100_000)
+
+    return [m for m in app.call(read) if m.to == to]
+
+
 _visitors = count()
 
 
@@ -284,6 +296,28 @@ async def test_a_ban_is_confirmed_with_its_counts_then_signs_the_owner_out_and_w
     assert (decision["sanction"], decision["codes_quarantined"]) == ("ban", 2)
     no_sanction = await moderator.post_form(f"/admin/moderation/{first}/decide", ban, form=page)
     assert no_sanction.status_code == 422
+
+    # Signed out for good, the owner reads the decision and appeals from the mailed link.
+    [told] = [m for m in mails(app, "owner-ban@example.com") if m.kind == "moderation_decision"]
+    found = re.search(r"https?://[^/\s]+(/appeal/[\w.-]+)", told.text)
+    assert found is not None, told.text
+    visitor = app.anonymous
+    appeal_page = await visitor.open_form(found.group(1))
+    assert "Repeated threats" in appeal_page.text
+    assert 'id="appeal-form"' in appeal_page.text
+    empty = await visitor.post_form(found.group(1), {"message": " "}, form=appeal_page)
+    assert empty.status_code == 422
+    sent = await visitor.post_form(
+        found.group(1), {"message": "I quoted a film."}, form=appeal_page
+    )
+    assert sent.status_code == 303, sent.text
+    after = await visitor.get(found.group(1), headers=BROWSER)
+    assert 'id="appeal-status"' in after.text
+    assert 'id="appeal-form"' not in after.text  # once
+    forged = await visitor.get(found.group(1)[:-3] + "xyz", headers=BROWSER)
+    assert forged.status_code == 404
+    item = (await moderator.get(f"{ITEMS}/{first}")).json()
+    assert item["appeals"] == ["I quoted a film."]
 
 
 async def test_moderators_claim_note_and_decide_ticked_items_at_once(
