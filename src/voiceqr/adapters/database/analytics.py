@@ -17,6 +17,7 @@ into any time zone, daylight saving time included.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -31,6 +32,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    bindparam,
     case,
     cast,
     delete,
@@ -127,19 +129,48 @@ def _summed(table: Table) -> list[ColumnElement[Any]]:
     return [func.sum(table.c[name]).label(name) for name in COUNTS]
 
 
-def _events(owner_id: UUID, days: DateRange, generation_id: UUID | None) -> list[Any]:
-    """The owner's raw events of the days (and of one code)."""
+def _events(*, one_code: bool) -> list[Any]:
+    """The owner's raw events of the days (and of one code), as parameters: `owner_id`,
+    `start`, `end` and `generation_id` (see `_events_of`)."""
     c = playback_events.c
     where = [
-        generations.c.owner_id == owner_id,
-        c.occurred_at >= _start(days.first),
-        c.occurred_at < _start(days.last + timedelta(days=1)),
+        generations.c.owner_id == bindparam("owner_id"),
+        c.occurred_at >= bindparam("start"),
+        c.occurred_at < bindparam("end"),
     ]
-    if generation_id is not None:
+    if one_code:
         # On the generation, not the event: an index of the events by code would walk
         # every event of a popular code (a year of them) to find today's.
-        where.append(generations.c.id == generation_id)
+        where.append(generations.c.id == bindparam("generation_id"))
     return where
+
+
+def _events_of(owner_id: UUID, days: DateRange, generation_id: UUID | None) -> dict[str, Any]:
+    found = {"owner_id": owner_id, "start": _start(days.first)}
+    found["end"] = _start(days.last + timedelta(days=1))
+    return found if generation_id is None else {**found, "generation_id": generation_id}
+
+
+@functools.lru_cache(maxsize=64)
+def _raw_by(dialect: str, dimensions: tuple[Dimension, ...], one_code: bool) -> Any:
+    """The statement counting raw events by each of the dimensions, made once per
+    shape: built and keyed anew on every read, its eight grouped selects cost more than
+    reading today's events."""
+    # Grouped by code and day too: a visitor is unique per code and per day (see
+    # domain.analytics.tallies), as in the roll-ups; then summed by the caller.
+    c = playback_events.c
+    day = _day(dialect).label("day")
+    per_dimension = []
+    for dimension in dimensions:
+        value = _value(dimension, dialect).label("value")
+        per_dimension.append(
+            select(literal(str(dimension)).label("dimension"), value, day, c.generation_id)
+            .add_columns(*_event_counts())
+            .join(generations, _owner_of_event())
+            .where(*_events(one_code=one_code))
+            .group_by(value, day, c.generation_id)
+        )
+    return _union(per_dimension)
 
 
 def _owner_of_event() -> ColumnElement[bool]:
@@ -417,26 +448,9 @@ class SqlAnalytics(Repository):
     async def raw_by(
         self, query: TallyQuery, dimensions: Sequence[Dimension]
     ) -> dict[Dimension, list[Tally]]:
-        # Grouped by code and day too: a visitor is unique per code and per day (see
-        # domain.analytics.tallies), as in the roll-ups; then summed here.
-        c = playback_events.c
-        day = _day(self._dialect).label("day")
-        per_dimension = []
-        for dimension in dimensions:
-            value = _value(dimension, self._dialect).label("value")
-            per_dimension.append(
-                select(
-                    literal(str(dimension)).label("dimension"),
-                    value,
-                    day,
-                    c.generation_id,
-                    *_event_counts(),
-                )
-                .join(generations, _owner_of_event())
-                .where(*_events(query.owner_id, query.days, query.generation_id))
-                .group_by(value, day, c.generation_id)
-            )
-        return await self._gathered(_union(per_dimension), dimensions, per_day=query.per_day)
+        statement = _raw_by(self._dialect, tuple(dimensions), query.generation_id is not None)
+        params = _events_of(query.owner_id, query.days, query.generation_id)
+        return await self._gathered(statement, dimensions, per_day=query.per_day, params=params)
 
     async def _gathered(
         self,
@@ -444,11 +458,12 @@ class SqlAnalytics(Repository):
         dimensions: Sequence[Dimension],
         *,
         per_day: bool,
+        params: dict[str, Any] | None = None,
     ) -> dict[Dimension, list[Tally]]:
         """The tallies of rows of (dimension, value, day, counts), summed by dimension,
         value and (if `per_day`) day."""
         found: dict[Dimension, dict[tuple[str, date | None], Counts]] = {d: {} for d in dimensions}
-        for row in await self._db.execute(statement):
+        for row in await self._db.execute(statement, params):
             key = (str(row.value), _as_date(row.day) if per_day else None)
             tallies = found[Dimension(row.dimension)]
             tallies[key] = tallies.get(key, Counts()) + _counts(row)
@@ -496,11 +511,11 @@ class SqlAnalytics(Repository):
             statement = (
                 select(c.generation_id, _day(self._dialect).label("day"), *_event_counts())
                 .join(generations, _owner_of_event())
-                .where(*_events(owner_id, days, None))
+                .where(*_events(one_code=False))
                 .group_by(c.generation_id, "day")
             )
         found: dict[UUID, Counts] = {}
-        for row in await self._db.execute(statement):
+        for row in await self._db.execute(statement, _events_of(owner_id, days, None)):
             found[row.generation_id] = found.get(row.generation_id, Counts()) + _counts(row)
         return [CodeTally(generation_id, counts) for generation_id, counts in found.items()]
 
