@@ -125,7 +125,11 @@ def _event_counts() -> list[ColumnElement[Any]]:
     ]
 
 
-def _summed(table: Table) -> list[ColumnElement[Any]]:
+def _summed(table: Table, sign: int = 1) -> list[ColumnElement[Any]]:
+    """The counts of the rows summed; with `sign` -1, subtracted (the days of a month
+    read from the monthly roll-ups that are outside the range asked)."""
+    if sign < 0:
+        return [(-func.sum(table.c[name])).label(name) for name in COUNTS]
     return [func.sum(table.c[name]).label(name) for name in COUNTS]
 
 
@@ -364,17 +368,20 @@ class SqlAnalytics(Repository):
 
     async def _summing(
         self, query: TallyQuery, dimensions: Sequence[Dimension] = ()
-    ) -> list[tuple[Table, list[Any]]]:
-        """The roll-ups to read for the query: per day, the daily ones; summed over the
-        days, the whole months rolled up in the monthly ones and the days at the edges."""
+    ) -> list[tuple[Table, list[Any], int]]:
+        """The roll-ups to read for the query, each with the sign it is summed with:
+        per day, the daily ones; summed over the days, the rolled-up months in the
+        monthly ones, less their days outside the range, and the days at the edges."""
         if query.per_day:
-            return [self._rollups(query, dimensions)]
+            return [(*self._rollups(query, dimensions), 1)]
         split = split_by_month(query.days, await self.rolled_through())
         found = []
         if split.months is not None:
-            found.append(self._rollups(query, dimensions, monthly=True, days=[split.months]))
+            found.append((*self._rollups(query, dimensions, monthly=True, days=[split.months]), 1))
+        if split.less:
+            found.append((*self._rollups(query, dimensions, days=split.less), -1))
         if split.edges:
-            found.append(self._rollups(query, dimensions, days=split.edges))
+            found.append((*self._rollups(query, dimensions, days=split.edges), 1))
         return found
 
     async def rolled_up(self, query: TallyQuery) -> list[Tally]:
@@ -384,12 +391,12 @@ class SqlAnalytics(Repository):
         self, query: TallyQuery, dimensions: Sequence[Dimension]
     ) -> dict[Dimension, list[Tally]]:
         selects = []
-        for table, where in await self._summing(query, dimensions):
+        for table, where, sign in await self._summing(query, dimensions):
             t = table.c
             keys: list[Any] = [t.dimension, t.value]
             if query.per_day:
                 keys.append(t.day)
-            selects.append(select(*keys, *_summed(table)).where(*where).group_by(*keys))
+            selects.append(select(*keys, *_summed(table, sign)).where(*where).group_by(*keys))
         return await self._gathered(_union(selects), dimensions, per_day=query.per_day)
 
     async def rolled_up_halves(self, query: TallyQuery, cutoff: int) -> list[Tally]:
@@ -432,15 +439,20 @@ class SqlAnalytics(Repository):
             selects.append(
                 select(t.value.label("slot"), *_summed(table)).where(*where).group_by(t.value)
             )
-        if split.edges:
-            table, where = self._rollups(hours, days=split.edges)
-            t = table.c
-            slot = _week_hour(t.day, t.value, self._dialect).label("slot")
-            selects.append(select(slot, *_summed(table)).where(*where).group_by(slot))
+        for days, sign in ((split.less, -1), (split.edges, 1)):
+            if days:
+                table, where = self._rollups(hours, days=days)
+                t = table.c
+                slot = _week_hour(t.day, t.value, self._dialect).label("slot")
+                selects.append(select(slot, *_summed(table, sign)).where(*where).group_by(slot))
         found: dict[str, Counts] = {}
         for row in await self._db.execute(_union(selects)):
             found[row.slot] = found.get(row.slot, Counts()) + _counts(row)
-        return [(int(slot[0]), int(slot[1:]), counts) for slot, counts in found.items()]
+        return [
+            (int(slot[0]), int(slot[1:]), counts)
+            for slot, counts in found.items()
+            if not counts.empty
+        ]
 
     async def raw(self, query: TallyQuery) -> list[Tally]:
         return (await self.raw_by(query, [query.dimension]))[query.dimension]
@@ -461,14 +473,19 @@ class SqlAnalytics(Repository):
         params: dict[str, Any] | None = None,
     ) -> dict[Dimension, list[Tally]]:
         """The tallies of rows of (dimension, value, day, counts), summed by dimension,
-        value and (if `per_day`) day."""
+        value and (if `per_day`) day; a value with nothing counted is left out (a
+        month's value seen only on its days outside the range sums to nothing)."""
         found: dict[Dimension, dict[tuple[str, date | None], Counts]] = {d: {} for d in dimensions}
         for row in await self._db.execute(statement, params):
             key = (str(row.value), _as_date(row.day) if per_day else None)
             tallies = found[Dimension(row.dimension)]
             tallies[key] = tallies.get(key, Counts()) + _counts(row)
         return {
-            d: [Tally(value, counts, day) for (value, day), counts in tallies.items()]
+            d: [
+                Tally(value, counts, day)
+                for (value, day), counts in tallies.items()
+                if not counts.empty
+            ]
             for d, tallies in found.items()
         }
 
@@ -485,12 +502,13 @@ class SqlAnalytics(Repository):
             split = split_by_month(days, await self.rolled_through())
             # One branch a range: each is read from the index alone (PostgreSQL reads
             # the rows of two ranges ORed together through a bitmap, from the table).
-            pieces = [(analytics_daily, analytics_daily.c.day, edge) for edge in split.edges]
+            pieces = [(analytics_daily, analytics_daily.c.day, edge, 1) for edge in split.edges]
+            pieces += [(analytics_daily, analytics_daily.c.day, days, -1) for days in split.less]
             if split.months is not None:
-                pieces.append((analytics_monthly, analytics_monthly.c.month, split.months))
+                pieces.append((analytics_monthly, analytics_monthly.c.month, split.months, 1))
             branches = _union(
                 [
-                    select(table.c.generation_id, *_summed(table))
+                    select(table.c.generation_id, *_summed(table, sign))
                     .where(
                         self._few(table.c.owner_id == owner_id),
                         table.c.dimension == str(Dimension.TOTAL),
@@ -498,7 +516,7 @@ class SqlAnalytics(Repository):
                         column <= within.last,
                     )
                     .group_by(table.c.generation_id)
-                    for table, column, within in pieces
+                    for table, column, within, sign in pieces
                 ]
             ).subquery()
             # Summed here too: a row per code rather than per code and branch.
@@ -506,18 +524,26 @@ class SqlAnalytics(Repository):
             statement = select(
                 b.generation_id, *(func.sum(b[name]).label(name) for name in COUNTS)
             ).group_by(b.generation_id)
+            params: dict[str, Any] | None = None
         else:
             c = playback_events.c
+            # Per code and day (a visitor is unique per day), summed below.
             statement = (
-                select(c.generation_id, _day(self._dialect).label("day"), *_event_counts())
+                select(c.generation_id, *_event_counts())
                 .join(generations, _owner_of_event())
                 .where(*_events(one_code=False))
-                .group_by(c.generation_id, "day")
+                .group_by(c.generation_id, _day(self._dialect))
             )
-        found: dict[UUID, Counts] = {}
-        for row in await self._db.execute(statement, _events_of(owner_id, days, None)):
-            found[row.generation_id] = found.get(row.generation_id, Counts()) + _counts(row)
-        return [CodeTally(generation_id, counts) for generation_id, counts in found.items()]
+            params = _events_of(owner_id, days, None)
+        # Summed as plain numbers: a thousand codes' rows, a Counts for each was most
+        # of the time of a year's ranking.
+        found: dict[UUID, list[int]] = {}
+        for generation_id, *counts in await self._db.execute(statement, params):
+            total = found.setdefault(generation_id, [0, 0, 0, 0])
+            for n, count in enumerate(counts):
+                total[n] += int(count)
+        # A code seen only on the days of a month outside the range sums to nothing.
+        return [CodeTally(gid, Counts(*total)) for gid, total in found.items() if any(total)]
 
     async def labels(self, owner_id: UUID, generation_ids: list[UUID]) -> dict[UUID, CodeLabel]:
         if not generation_ids:
