@@ -1,10 +1,11 @@
 """Analytics on SQLAlchemy Core: the daily roll-ups of scans and listens (their tables
 are in `analytics_tables.py`), and reading them beside the raw events of the days not
-rolled up yet.
+rolled up yet (counted as `analytics_events.py` says).
 
-A range summed over its days reads its whole months in the monthly tables and only the
-days at its edges day by day: a year is about 12 + 30 rows per value instead of 365 (the
-ranking of a year's codes, one code's breakdowns). A month's rows are made when its last
+A range summed over its days reads the months it covers whole or mostly in the monthly
+tables (less their days outside the range) and only the days at its edges day by day:
+a year is about 13 + 12 rows per value instead of 365 (the ranking of a year's codes,
+one code's breakdowns). A month's rows are made when its last
 day is rolled up, in the same transaction, and made again when any of its days is rolled
 up again; so every month up to the last day rolled up has them (migration 0013 made those
 of the months rolled up before it).
@@ -17,9 +18,8 @@ into any time zone, daylight saving time included.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -32,11 +32,9 @@ from sqlalchemy import (
     String,
     Table,
     and_,
-    bindparam,
     case,
     cast,
     delete,
-    distinct,
     func,
     insert,
     literal,
@@ -47,6 +45,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from voiceqr.adapters.database.analytics_events import (
+    day_of,
+    event_counts,
+    events_params,
+    events_where,
+    owner_of_event,
+    raw_by_statement,
+    start_of,
+    union,
+    value_of,
+)
 from voiceqr.adapters.database.analytics_tables import (
     COUNTS,
     MONTHLY,
@@ -71,58 +80,6 @@ from voiceqr.domain.analytics.rollups import month_end, months_to_roll_up, split
 from voiceqr.domain.analytics.tallies import CodeTally, Counts, Dimension, Tally
 
 _ROLLED_THROUGH = "rolled_through"
-_VALUES = {
-    Dimension.COUNTRY: playback_events.c.country,
-    Dimension.DEVICE: playback_events.c.device,
-    Dimension.OS: playback_events.c.os,
-    Dimension.BROWSER: playback_events.c.browser,
-    Dimension.SOURCE: playback_events.c.source,
-    Dimension.PLACEMENT: playback_events.c.placement,
-    Dimension.REFERRER: playback_events.c.referrer_host,
-    Dimension.LANGUAGE: playback_events.c.language,
-}
-
-
-def _start(day: date) -> datetime:
-    return datetime.combine(day, time.min, UTC)
-
-
-def _value(dimension: Dimension, dialect: str) -> ColumnElement[Any]:
-    """The dimension's value of a raw event."""
-    if dimension is Dimension.TOTAL:
-        return literal("")
-    if dimension is Dimension.HOUR:
-        at = playback_events.c.occurred_at
-        if dialect == "sqlite":  # stored as "YYYY-MM-DD HH:MM:SS.ffffff", in UTC
-            return func.strftime("%H", at)
-        return func.to_char(func.timezone("UTC", at), "HH24")
-    return func.substr(_VALUES[dimension], 1, 255)
-
-
-def _day(dialect: str) -> ColumnElement[Any]:
-    """The UTC day of a raw event."""
-    at = playback_events.c.occurred_at
-    if dialect == "sqlite":
-        return func.date(at)
-    return cast(func.timezone("UTC", at), Date)
-
-
-def _event_counts() -> list[ColumnElement[Any]]:
-    """Counts of raw events: a scan or listen counts when it starts a visit, by a person
-    other than the owner; the bots' scans are counted apart."""
-    c = playback_events.c
-    person = and_(c.new_visit.is_(True), c.bot.is_(False), c.owner_view.is_(False))
-    scan = and_(c.kind == "scan", person)
-    return [
-        func.coalesce(func.sum(case((scan, 1), else_=0)), 0).label("scans"),
-        func.coalesce(func.sum(case((and_(c.kind == "listen", person), 1), else_=0)), 0).label(
-            "listens"
-        ),
-        func.count(distinct(case((scan, c.visitor)))).label("visitors"),
-        func.coalesce(
-            func.sum(case((and_(c.kind == "scan", c.bot.is_(True)), 1), else_=0)), 0
-        ).label("bots_left_out"),
-    ]
 
 
 def _summed(table: Table, sign: int = 1) -> list[ColumnElement[Any]]:
@@ -131,58 +88,6 @@ def _summed(table: Table, sign: int = 1) -> list[ColumnElement[Any]]:
     if sign < 0:
         return [(-func.sum(table.c[name])).label(name) for name in COUNTS]
     return [func.sum(table.c[name]).label(name) for name in COUNTS]
-
-
-def _events(*, one_code: bool) -> list[Any]:
-    """The owner's raw events of the days (and of one code), as parameters: `owner_id`,
-    `start`, `end` and `generation_id` (see `_events_of`)."""
-    c = playback_events.c
-    where = [
-        generations.c.owner_id == bindparam("owner_id"),
-        c.occurred_at >= bindparam("start"),
-        c.occurred_at < bindparam("end"),
-    ]
-    if one_code:
-        # On the generation, not the event: an index of the events by code would walk
-        # every event of a popular code (a year of them) to find today's.
-        where.append(generations.c.id == bindparam("generation_id"))
-    return where
-
-
-def _events_of(owner_id: UUID, days: DateRange, generation_id: UUID | None) -> dict[str, Any]:
-    found = {"owner_id": owner_id, "start": _start(days.first)}
-    found["end"] = _start(days.last + timedelta(days=1))
-    return found if generation_id is None else {**found, "generation_id": generation_id}
-
-
-@functools.lru_cache(maxsize=64)
-def _raw_by(dialect: str, dimensions: tuple[Dimension, ...], one_code: bool) -> Any:
-    """The statement counting raw events by each of the dimensions, made once per
-    shape: built and keyed anew on every read, its eight grouped selects cost more than
-    reading today's events."""
-    # Grouped by code and day too: a visitor is unique per code and per day (see
-    # domain.analytics.tallies), as in the roll-ups; then summed by the caller.
-    c = playback_events.c
-    day = _day(dialect).label("day")
-    per_dimension = []
-    for dimension in dimensions:
-        value = _value(dimension, dialect).label("value")
-        per_dimension.append(
-            select(literal(str(dimension)).label("dimension"), value, day, c.generation_id)
-            .add_columns(*_event_counts())
-            .join(generations, _owner_of_event())
-            .where(*_events(one_code=one_code))
-            .group_by(value, day, c.generation_id)
-        )
-    return _union(per_dimension)
-
-
-def _owner_of_event() -> ColumnElement[bool]:
-    """Joins an event to its generation, for the owner. Written so that no index of the
-    events by generation can serve it: the events are always found by time (a day, or
-    today), and with statistics SQLite would rather walk every event of each of the
-    owner's codes (a year of them) and filter them by time."""
-    return generations.c.id == func.coalesce(playback_events.c.generation_id, None)
 
 
 def _week_hour(
@@ -210,10 +115,6 @@ def _within(column: ColumnElement[Any], ranges: Sequence[DateRange]) -> ColumnEl
     """The column's dates in one of the ranges."""
     inside = [and_(column >= r.first, column <= r.last) for r in ranges]
     return inside[0] if len(inside) == 1 else or_(*inside)
-
-
-def _union(selects: Sequence[Select[Any]]) -> Select[Any] | CompoundSelect[Any]:
-    return selects[0] if len(selects) == 1 else union_all(*selects)
 
 
 def _counts(row: Any) -> Counts:
@@ -276,7 +177,7 @@ class SqlAnalytics(Repository):
         # One statement for every dimension: each reads the day's events by time.
         per_dimension = []
         for dimension in Dimension:
-            value = _value(dimension, self._dialect).label("value")
+            value = value_of(dimension, self._dialect).label("value")
             per_dimension.append(
                 select(
                     c.generation_id,
@@ -284,11 +185,12 @@ class SqlAnalytics(Repository):
                     literal(day, Date).label("day"),
                     literal(str(dimension)).label("dimension"),
                     value,
-                    *_event_counts(),
+                    *event_counts(),
                 )
-                .join(generations, _owner_of_event())
+                .join(generations, owner_of_event())
                 .where(
-                    c.occurred_at >= _start(day), c.occurred_at < _start(day + timedelta(days=1))
+                    c.occurred_at >= start_of(day),
+                    c.occurred_at < start_of(day + timedelta(days=1)),
                 )
                 .group_by(c.generation_id, generations.c.owner_id, value)
             )
@@ -397,7 +299,7 @@ class SqlAnalytics(Repository):
             if query.per_day:
                 keys.append(t.day)
             selects.append(select(*keys, *_summed(table, sign)).where(*where).group_by(*keys))
-        return await self._gathered(_union(selects), dimensions, per_day=query.per_day)
+        return await self._gathered(union(selects), dimensions, per_day=query.per_day)
 
     async def rolled_up_halves(self, query: TallyQuery, cutoff: int) -> list[Tally]:
         # A day's hours add up to its total (visitors aside, counted per hour): the
@@ -446,7 +348,7 @@ class SqlAnalytics(Repository):
                 slot = _week_hour(t.day, t.value, self._dialect).label("slot")
                 selects.append(select(slot, *_summed(table, sign)).where(*where).group_by(slot))
         found: dict[str, Counts] = {}
-        for row in await self._db.execute(_union(selects)):
+        for row in await self._db.execute(union(selects)):
             found[row.slot] = found.get(row.slot, Counts()) + _counts(row)
         return [
             (int(slot[0]), int(slot[1:]), counts)
@@ -460,8 +362,10 @@ class SqlAnalytics(Repository):
     async def raw_by(
         self, query: TallyQuery, dimensions: Sequence[Dimension]
     ) -> dict[Dimension, list[Tally]]:
-        statement = _raw_by(self._dialect, tuple(dimensions), query.generation_id is not None)
-        params = _events_of(query.owner_id, query.days, query.generation_id)
+        statement = raw_by_statement(
+            self._dialect, tuple(dimensions), query.generation_id is not None
+        )
+        params = events_params(query.owner_id, query.days, query.generation_id)
         return await self._gathered(statement, dimensions, per_day=query.per_day, params=params)
 
     async def _gathered(
@@ -506,7 +410,7 @@ class SqlAnalytics(Repository):
             pieces += [(analytics_daily, analytics_daily.c.day, days, -1) for days in split.less]
             if split.months is not None:
                 pieces.append((analytics_monthly, analytics_monthly.c.month, split.months, 1))
-            branches = _union(
+            branches = union(
                 [
                     select(table.c.generation_id, *_summed(table, sign))
                     .where(
@@ -529,12 +433,12 @@ class SqlAnalytics(Repository):
             c = playback_events.c
             # Per code and day (a visitor is unique per day), summed below.
             statement = (
-                select(c.generation_id, *_event_counts())
-                .join(generations, _owner_of_event())
-                .where(*_events(one_code=False))
-                .group_by(c.generation_id, _day(self._dialect))
+                select(c.generation_id, *event_counts())
+                .join(generations, owner_of_event())
+                .where(*events_where(one_code=False))
+                .group_by(c.generation_id, day_of(self._dialect))
             )
-            params = _events_of(owner_id, days, None)
+            params = events_params(owner_id, days, None)
         # Summed as plain numbers: a thousand codes' rows, a Counts for each was most
         # of the time of a year's ranking.
         found: dict[UUID, list[int]] = {}
