@@ -35,45 +35,52 @@ from voiceqr.domain.analytics.periods import DateRange
 from voiceqr.domain.analytics.tallies import Dimension
 
 _VALUES = {
-    Dimension.COUNTRY: playback_events.c.country,
-    Dimension.DEVICE: playback_events.c.device,
-    Dimension.OS: playback_events.c.os,
-    Dimension.BROWSER: playback_events.c.browser,
-    Dimension.SOURCE: playback_events.c.source,
-    Dimension.PLACEMENT: playback_events.c.placement,
-    Dimension.REFERRER: playback_events.c.referrer_host,
-    Dimension.LANGUAGE: playback_events.c.language,
+    Dimension.COUNTRY: "country",
+    Dimension.DEVICE: "device",
+    Dimension.OS: "os",
+    Dimension.BROWSER: "browser",
+    Dimension.SOURCE: "source",
+    Dimension.PLACEMENT: "placement",
+    Dimension.REFERRER: "referrer_host",
+    Dimension.LANGUAGE: "language",
 }
+# What counting reads of an event, besides its dimensions' values.
+_COUNTED = ("generation_id", "kind", "occurred_at", "visitor", "new_visit", "bot", "owner_view")
+# The raw events' columns (`playback_events.c`), or those of a selection of them with
+# the same names (read by attribute, which SQLAlchemy's collections do not type).
+Events = Any
 
 
 def start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, UTC)
 
 
-def value_of(dimension: Dimension, dialect: str) -> ColumnElement[Any]:
+def value_of(
+    dimension: Dimension, dialect: str, events: Events = playback_events.c
+) -> ColumnElement[Any]:
     """The dimension's value of a raw event."""
     if dimension is Dimension.TOTAL:
         return literal("")
     if dimension is Dimension.HOUR:
-        at = playback_events.c.occurred_at
+        at = events.occurred_at
         if dialect == "sqlite":  # stored as "YYYY-MM-DD HH:MM:SS.ffffff", in UTC
             return func.strftime("%H", at)
         return func.to_char(func.timezone("UTC", at), "HH24")
-    return func.substr(_VALUES[dimension], 1, 255)
+    return func.substr(events[_VALUES[dimension]], 1, 255)
 
 
-def day_of(dialect: str) -> ColumnElement[Any]:
+def day_of(dialect: str, events: Events = playback_events.c) -> ColumnElement[Any]:
     """The UTC day of a raw event."""
-    at = playback_events.c.occurred_at
+    at = events.occurred_at
     if dialect == "sqlite":
         return func.date(at)
     return cast(func.timezone("UTC", at), Date)
 
 
-def event_counts() -> list[ColumnElement[Any]]:
+def event_counts(events: Events = playback_events.c) -> list[ColumnElement[Any]]:
     """Counts of raw events: a scan or listen counts when it starts a visit, by a person
     other than the owner; the bots' scans are counted apart."""
-    c = playback_events.c
+    c = events
     person = and_(c.new_visit.is_(True), c.bot.is_(False), c.owner_view.is_(False))
     scan = and_(c.kind == "scan", person)
     return [
@@ -120,16 +127,23 @@ def raw_by_statement(
     # Grouped by code and day too: a visitor is unique per code and per day (see
     # domain.analytics.tallies), as in the roll-ups; then summed over the codes here,
     # in the database (today's hits of 1,000 codes are thousands of rows per dimension).
-    c = playback_events.c
-    day = day_of(dialect).label("day")
+    # The events are found once, then counted by each dimension (a CTE read several
+    # times is kept, not run again, by both engines): not eight scans of today's hits.
+    wanted = [playback_events.c[name] for name in (*_COUNTED, *_VALUES.values())]
+    found = (
+        select(*wanted)
+        .join(generations, owner_of_event())
+        .where(*events_where(one_code=one_code))
+        .cte("found")
+    )
+    c = found.c
+    day = day_of(dialect, c).label("day")
     per_dimension = []
     for dimension in dimensions:
-        value = value_of(dimension, dialect).label("value")
+        value = value_of(dimension, dialect, c).label("value")
         per_dimension.append(
             select(literal(str(dimension)).label("dimension"), value, day, c.generation_id)
-            .add_columns(*event_counts())
-            .join(generations, owner_of_event())
-            .where(*events_where(one_code=one_code))
+            .add_columns(*event_counts(c))
             .group_by(value, day, c.generation_id)
         )
     per_code = union(per_dimension).subquery()
