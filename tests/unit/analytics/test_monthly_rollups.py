@@ -1,9 +1,9 @@
-"""Monthly roll-ups: a range is read as the whole months rolled up inside it and the days
-at its edges, and that sum is the sum of its days, whatever order days are rolled up in."""
+"""Monthly roll-ups: a range is read as the rolled-up months it covers whole or mostly
+(less their days outside it) and the days at its edges, and that sum is the sum of its
+days, whatever order days are rolled up in."""
 
 from __future__ import annotations
 
-import itertools
 from datetime import date, timedelta
 
 from hypothesis import given
@@ -22,37 +22,48 @@ ranges = st.builds(
 )
 
 
-def _whole_rolled_months(days: DateRange, through: date | None) -> list[date]:
+def _months_worth_reading(days: DateRange, through: date | None) -> list[date]:
+    """The rolled-up months the range covers whole or more than half of."""
     month = days.first.replace(day=1)
     found = []
     while month <= days.last:
-        whole = month >= days.first and month_end(month) <= days.last
-        if whole and through is not None and month_end(month) <= through:
+        end = month_end(month)
+        covered = (min(end, days.last) - max(month, days.first)).days + 1
+        if through is not None and end <= through and 2 * covered > (end - month).days + 1:
             found.append(month)
-        month = month_end(month) + timedelta(days=1)
+        month = end + timedelta(days=1)
     return found
 
 
+def _each_day(ranges: tuple[DateRange, ...] | list[DateRange]) -> list[date]:
+    return [day for days in ranges for day in days.each_day()]
+
+
 @given(ranges, st.none() | st.integers(min_value=-500, max_value=500))
-def test_a_range_is_its_whole_rolled_up_months_and_the_days_around_them(
+def test_a_range_is_its_rolled_up_months_less_the_days_outside_and_the_days_around_them(
     days: DateRange, shift: int | None
 ) -> None:
     through = None if shift is None else days.last + timedelta(days=shift)
     split = split_by_month(days, through)
 
-    pieces = sorted(
-        [*split.edges, *([split.months] if split.months else [])], key=lambda r: r.first
-    )
-    assert pieces[0].first == days.first
-    assert pieces[-1].last == days.last
-    for before, after in itertools.pairwise(pieces):
-        assert after.first == before.last + timedelta(days=1)
+    months = [split.months] if split.months else []
+    # Each day of the range is read once: in a month, or in an edge; the days of the
+    # months outside the range are subtracted, once each.
+    read = sorted(_each_day([*months, *split.edges]))
+    assert len(read) == len(set(read))
+    assert sorted(set(read) - set(_each_day(split.less))) == list(days.each_day())
+    assert set(_each_day(split.less)) <= set(_each_day(months))
+    assert len(_each_day(split.less)) == len(set(_each_day(split.less)))
+    assert not set(_each_day(split.less)) & set(days.each_day())
     assert list(split.edges) == sorted(split.edges, key=lambda r: r.first)
     assert len(split.edges) <= 2
-    # Every whole month rolled up is read as a month, and only those.
-    expected = _whole_rolled_months(days, through)
+    assert len(split.less) <= 2
+    # Every rolled-up month covered whole or more than half is read as a month, and
+    # only those: fewer rows than its days one by one.
+    expected = _months_worth_reading(days, through)
     if split.months is None:
         assert expected == []
+        assert split.edges == (days,)
     else:
         assert split.months.first.day == 1
         assert split.months.last == month_end(split.months.last)
@@ -65,13 +76,18 @@ def test_a_range_is_its_whole_rolled_up_months_and_the_days_around_them(
         assert found == expected
 
 
-def test_a_year_to_yesterday_is_eleven_months_and_thirty_days() -> None:
+def test_a_year_to_yesterday_is_twelve_months_less_six_days_and_six_days() -> None:
     split = split_by_month(DateRange(date(2025, 12, 7), date(2026, 12, 6)), date(2026, 12, 5))
-    assert split.months == DateRange(date(2026, 1, 1), date(2026, 11, 30))
-    assert split.edges == (
-        DateRange(date(2025, 12, 7), date(2025, 12, 31)),
-        DateRange(date(2026, 12, 1), date(2026, 12, 6)),
-    )
+    assert split.months == DateRange(date(2025, 12, 1), date(2026, 11, 30))
+    assert split.less == (DateRange(date(2025, 12, 1), date(2025, 12, 6)),)
+    assert split.edges == (DateRange(date(2026, 12, 1), date(2026, 12, 6)),)
+
+
+def test_a_range_covering_half_a_month_or_less_reads_its_days() -> None:
+    split = split_by_month(DateRange(date(2026, 3, 17), date(2026, 4, 30)), date(2026, 5, 1))
+    assert split.months == DateRange(date(2026, 4, 1), date(2026, 4, 30))
+    assert split.less == ()
+    assert split.edges == (DateRange(date(2026, 3, 17), date(2026, 3, 31)),)
 
 
 class _Store:
@@ -97,6 +113,7 @@ class _Store:
     def summed(self, days: DateRange) -> int:
         split = split_by_month(days, self.through)
         total = sum(n for d, n in self.daily.items() if any(d in edge for edge in split.edges))
+        total -= sum(n for d, n in self.daily.items() if any(d in days for days in split.less))
         if split.months is not None:
             total += sum(n for m, n in self.monthly.items() if m in split.months)
         return total

@@ -1,10 +1,11 @@
 """Analytics on SQLAlchemy Core: the daily roll-ups of scans and listens (their tables
 are in `analytics_tables.py`), and reading them beside the raw events of the days not
-rolled up yet.
+rolled up yet (counted as `analytics_events.py` says).
 
-A range summed over its days reads its whole months in the monthly tables and only the
-days at its edges day by day: a year is about 12 + 30 rows per value instead of 365 (the
-ranking of a year's codes, one code's breakdowns). A month's rows are made when its last
+A range summed over its days reads the months it covers whole or mostly in the monthly
+tables (less their days outside the range) and only the days at its edges day by day:
+a year is about 13 + 12 rows per value instead of 365 (the ranking of a year's codes,
+one code's breakdowns). A month's rows are made when its last
 day is rolled up, in the same transaction, and made again when any of its days is rolled
 up again; so every month up to the last day rolled up has them (migration 0013 made those
 of the months rolled up before it).
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -34,7 +35,6 @@ from sqlalchemy import (
     case,
     cast,
     delete,
-    distinct,
     func,
     insert,
     literal,
@@ -45,6 +45,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from voiceqr.adapters.database.analytics_events import (
+    day_of,
+    event_counts,
+    events_params,
+    events_where,
+    owner_of_event,
+    raw_by_statement,
+    start_of,
+    union,
+    value_of,
+)
 from voiceqr.adapters.database.analytics_tables import (
     COUNTS,
     MONTHLY,
@@ -69,85 +80,14 @@ from voiceqr.domain.analytics.rollups import month_end, months_to_roll_up, split
 from voiceqr.domain.analytics.tallies import CodeTally, Counts, Dimension, Tally
 
 _ROLLED_THROUGH = "rolled_through"
-_VALUES = {
-    Dimension.COUNTRY: playback_events.c.country,
-    Dimension.DEVICE: playback_events.c.device,
-    Dimension.OS: playback_events.c.os,
-    Dimension.BROWSER: playback_events.c.browser,
-    Dimension.SOURCE: playback_events.c.source,
-    Dimension.PLACEMENT: playback_events.c.placement,
-    Dimension.REFERRER: playback_events.c.referrer_host,
-    Dimension.LANGUAGE: playback_events.c.language,
-}
 
 
-def _start(day: date) -> datetime:
-    return datetime.combine(day, time.min, UTC)
-
-
-def _value(dimension: Dimension, dialect: str) -> ColumnElement[Any]:
-    """The dimension's value of a raw event."""
-    if dimension is Dimension.TOTAL:
-        return literal("")
-    if dimension is Dimension.HOUR:
-        at = playback_events.c.occurred_at
-        if dialect == "sqlite":  # stored as "YYYY-MM-DD HH:MM:SS.ffffff", in UTC
-            return func.strftime("%H", at)
-        return func.to_char(func.timezone("UTC", at), "HH24")
-    return func.substr(_VALUES[dimension], 1, 255)
-
-
-def _day(dialect: str) -> ColumnElement[Any]:
-    """The UTC day of a raw event."""
-    at = playback_events.c.occurred_at
-    if dialect == "sqlite":
-        return func.date(at)
-    return cast(func.timezone("UTC", at), Date)
-
-
-def _event_counts() -> list[ColumnElement[Any]]:
-    """Counts of raw events: a scan or listen counts when it starts a visit, by a person
-    other than the owner; the bots' scans are counted apart."""
-    c = playback_events.c
-    person = and_(c.new_visit.is_(True), c.bot.is_(False), c.owner_view.is_(False))
-    scan = and_(c.kind == "scan", person)
-    return [
-        func.coalesce(func.sum(case((scan, 1), else_=0)), 0).label("scans"),
-        func.coalesce(func.sum(case((and_(c.kind == "listen", person), 1), else_=0)), 0).label(
-            "listens"
-        ),
-        func.count(distinct(case((scan, c.visitor)))).label("visitors"),
-        func.coalesce(
-            func.sum(case((and_(c.kind == "scan", c.bot.is_(True)), 1), else_=0)), 0
-        ).label("bots_left_out"),
-    ]
-
-
-def _summed(table: Table) -> list[ColumnElement[Any]]:
+def _summed(table: Table, sign: int = 1) -> list[ColumnElement[Any]]:
+    """The counts of the rows summed; with `sign` -1, subtracted (the days of a month
+    read from the monthly roll-ups that are outside the range asked)."""
+    if sign < 0:
+        return [(-func.sum(table.c[name])).label(name) for name in COUNTS]
     return [func.sum(table.c[name]).label(name) for name in COUNTS]
-
-
-def _events(owner_id: UUID, days: DateRange, generation_id: UUID | None) -> list[Any]:
-    """The owner's raw events of the days (and of one code)."""
-    c = playback_events.c
-    where = [
-        generations.c.owner_id == owner_id,
-        c.occurred_at >= _start(days.first),
-        c.occurred_at < _start(days.last + timedelta(days=1)),
-    ]
-    if generation_id is not None:
-        # On the generation, not the event: an index of the events by code would walk
-        # every event of a popular code (a year of them) to find today's.
-        where.append(generations.c.id == generation_id)
-    return where
-
-
-def _owner_of_event() -> ColumnElement[bool]:
-    """Joins an event to its generation, for the owner. Written so that no index of the
-    events by generation can serve it: the events are always found by time (a day, or
-    today), and with statistics SQLite would rather walk every event of each of the
-    owner's codes (a year of them) and filter them by time."""
-    return generations.c.id == func.coalesce(playback_events.c.generation_id, None)
 
 
 def _week_hour(
@@ -175,10 +115,6 @@ def _within(column: ColumnElement[Any], ranges: Sequence[DateRange]) -> ColumnEl
     """The column's dates in one of the ranges."""
     inside = [and_(column >= r.first, column <= r.last) for r in ranges]
     return inside[0] if len(inside) == 1 else or_(*inside)
-
-
-def _union(selects: Sequence[Select[Any]]) -> Select[Any] | CompoundSelect[Any]:
-    return selects[0] if len(selects) == 1 else union_all(*selects)
 
 
 def _counts(row: Any) -> Counts:
@@ -241,7 +177,7 @@ class SqlAnalytics(Repository):
         # One statement for every dimension: each reads the day's events by time.
         per_dimension = []
         for dimension in Dimension:
-            value = _value(dimension, self._dialect).label("value")
+            value = value_of(dimension, self._dialect).label("value")
             per_dimension.append(
                 select(
                     c.generation_id,
@@ -249,11 +185,12 @@ class SqlAnalytics(Repository):
                     literal(day, Date).label("day"),
                     literal(str(dimension)).label("dimension"),
                     value,
-                    *_event_counts(),
+                    *event_counts(),
                 )
-                .join(generations, _owner_of_event())
+                .join(generations, owner_of_event())
                 .where(
-                    c.occurred_at >= _start(day), c.occurred_at < _start(day + timedelta(days=1))
+                    c.occurred_at >= start_of(day),
+                    c.occurred_at < start_of(day + timedelta(days=1)),
                 )
                 .group_by(c.generation_id, generations.c.owner_id, value)
             )
@@ -333,17 +270,20 @@ class SqlAnalytics(Repository):
 
     async def _summing(
         self, query: TallyQuery, dimensions: Sequence[Dimension] = ()
-    ) -> list[tuple[Table, list[Any]]]:
-        """The roll-ups to read for the query: per day, the daily ones; summed over the
-        days, the whole months rolled up in the monthly ones and the days at the edges."""
+    ) -> list[tuple[Table, list[Any], int]]:
+        """The roll-ups to read for the query, each with the sign it is summed with:
+        per day, the daily ones; summed over the days, the rolled-up months in the
+        monthly ones, less their days outside the range, and the days at the edges."""
         if query.per_day:
-            return [self._rollups(query, dimensions)]
+            return [(*self._rollups(query, dimensions), 1)]
         split = split_by_month(query.days, await self.rolled_through())
         found = []
         if split.months is not None:
-            found.append(self._rollups(query, dimensions, monthly=True, days=[split.months]))
+            found.append((*self._rollups(query, dimensions, monthly=True, days=[split.months]), 1))
+        if split.less:
+            found.append((*self._rollups(query, dimensions, days=split.less), -1))
         if split.edges:
-            found.append(self._rollups(query, dimensions, days=split.edges))
+            found.append((*self._rollups(query, dimensions, days=split.edges), 1))
         return found
 
     async def rolled_up(self, query: TallyQuery) -> list[Tally]:
@@ -353,13 +293,13 @@ class SqlAnalytics(Repository):
         self, query: TallyQuery, dimensions: Sequence[Dimension]
     ) -> dict[Dimension, list[Tally]]:
         selects = []
-        for table, where in await self._summing(query, dimensions):
+        for table, where, sign in await self._summing(query, dimensions):
             t = table.c
             keys: list[Any] = [t.dimension, t.value]
             if query.per_day:
                 keys.append(t.day)
-            selects.append(select(*keys, *_summed(table)).where(*where).group_by(*keys))
-        return await self._gathered(_union(selects), dimensions, per_day=query.per_day)
+            selects.append(select(*keys, *_summed(table, sign)).where(*where).group_by(*keys))
+        return await self._gathered(union(selects), dimensions, per_day=query.per_day)
 
     async def rolled_up_halves(self, query: TallyQuery, cutoff: int) -> list[Tally]:
         # A day's hours add up to its total (visitors aside, counted per hour): the
@@ -401,15 +341,20 @@ class SqlAnalytics(Repository):
             selects.append(
                 select(t.value.label("slot"), *_summed(table)).where(*where).group_by(t.value)
             )
-        if split.edges:
-            table, where = self._rollups(hours, days=split.edges)
-            t = table.c
-            slot = _week_hour(t.day, t.value, self._dialect).label("slot")
-            selects.append(select(slot, *_summed(table)).where(*where).group_by(slot))
+        for days, sign in ((split.less, -1), (split.edges, 1)):
+            if days:
+                table, where = self._rollups(hours, days=days)
+                t = table.c
+                slot = _week_hour(t.day, t.value, self._dialect).label("slot")
+                selects.append(select(slot, *_summed(table, sign)).where(*where).group_by(slot))
         found: dict[str, Counts] = {}
-        for row in await self._db.execute(_union(selects)):
+        for row in await self._db.execute(union(selects)):
             found[row.slot] = found.get(row.slot, Counts()) + _counts(row)
-        return [(int(slot[0]), int(slot[1:]), counts) for slot, counts in found.items()]
+        return [
+            (int(slot[0]), int(slot[1:]), counts)
+            for slot, counts in found.items()
+            if not counts.empty
+        ]
 
     async def raw(self, query: TallyQuery) -> list[Tally]:
         return (await self.raw_by(query, [query.dimension]))[query.dimension]
@@ -417,26 +362,11 @@ class SqlAnalytics(Repository):
     async def raw_by(
         self, query: TallyQuery, dimensions: Sequence[Dimension]
     ) -> dict[Dimension, list[Tally]]:
-        # Grouped by code and day too: a visitor is unique per code and per day (see
-        # domain.analytics.tallies), as in the roll-ups; then summed here.
-        c = playback_events.c
-        day = _day(self._dialect).label("day")
-        per_dimension = []
-        for dimension in dimensions:
-            value = _value(dimension, self._dialect).label("value")
-            per_dimension.append(
-                select(
-                    literal(str(dimension)).label("dimension"),
-                    value,
-                    day,
-                    c.generation_id,
-                    *_event_counts(),
-                )
-                .join(generations, _owner_of_event())
-                .where(*_events(query.owner_id, query.days, query.generation_id))
-                .group_by(value, day, c.generation_id)
-            )
-        return await self._gathered(_union(per_dimension), dimensions, per_day=query.per_day)
+        statement = raw_by_statement(
+            self._dialect, tuple(dimensions), query.generation_id is not None
+        )
+        params = events_params(query.owner_id, query.days, query.generation_id)
+        return await self._gathered(statement, dimensions, per_day=query.per_day, params=params)
 
     async def _gathered(
         self,
@@ -444,16 +374,22 @@ class SqlAnalytics(Repository):
         dimensions: Sequence[Dimension],
         *,
         per_day: bool,
+        params: dict[str, Any] | None = None,
     ) -> dict[Dimension, list[Tally]]:
         """The tallies of rows of (dimension, value, day, counts), summed by dimension,
-        value and (if `per_day`) day."""
+        value and (if `per_day`) day; a value with nothing counted is left out (a
+        month's value seen only on its days outside the range sums to nothing)."""
         found: dict[Dimension, dict[tuple[str, date | None], Counts]] = {d: {} for d in dimensions}
-        for row in await self._db.execute(statement):
+        for row in await self._db.execute(statement, params):
             key = (str(row.value), _as_date(row.day) if per_day else None)
             tallies = found[Dimension(row.dimension)]
             tallies[key] = tallies.get(key, Counts()) + _counts(row)
         return {
-            d: [Tally(value, counts, day) for (value, day), counts in tallies.items()]
+            d: [
+                Tally(value, counts, day)
+                for (value, day), counts in tallies.items()
+                if not counts.empty
+            ]
             for d, tallies in found.items()
         }
 
@@ -470,12 +406,13 @@ class SqlAnalytics(Repository):
             split = split_by_month(days, await self.rolled_through())
             # One branch a range: each is read from the index alone (PostgreSQL reads
             # the rows of two ranges ORed together through a bitmap, from the table).
-            pieces = [(analytics_daily, analytics_daily.c.day, edge) for edge in split.edges]
+            pieces = [(analytics_daily, analytics_daily.c.day, edge, 1) for edge in split.edges]
+            pieces += [(analytics_daily, analytics_daily.c.day, days, -1) for days in split.less]
             if split.months is not None:
-                pieces.append((analytics_monthly, analytics_monthly.c.month, split.months))
-            branches = _union(
+                pieces.append((analytics_monthly, analytics_monthly.c.month, split.months, 1))
+            branches = union(
                 [
-                    select(table.c.generation_id, *_summed(table))
+                    select(table.c.generation_id, *_summed(table, sign))
                     .where(
                         self._few(table.c.owner_id == owner_id),
                         table.c.dimension == str(Dimension.TOTAL),
@@ -483,7 +420,7 @@ class SqlAnalytics(Repository):
                         column <= within.last,
                     )
                     .group_by(table.c.generation_id)
-                    for table, column, within in pieces
+                    for table, column, within, sign in pieces
                 ]
             ).subquery()
             # Summed here too: a row per code rather than per code and branch.
@@ -491,18 +428,26 @@ class SqlAnalytics(Repository):
             statement = select(
                 b.generation_id, *(func.sum(b[name]).label(name) for name in COUNTS)
             ).group_by(b.generation_id)
+            params: dict[str, Any] | None = None
         else:
             c = playback_events.c
+            # Per code and day (a visitor is unique per day), summed below.
             statement = (
-                select(c.generation_id, _day(self._dialect).label("day"), *_event_counts())
-                .join(generations, _owner_of_event())
-                .where(*_events(owner_id, days, None))
-                .group_by(c.generation_id, "day")
+                select(c.generation_id, *event_counts())
+                .join(generations, owner_of_event())
+                .where(*events_where(one_code=False))
+                .group_by(c.generation_id, day_of(self._dialect))
             )
-        found: dict[UUID, Counts] = {}
-        for row in await self._db.execute(statement):
-            found[row.generation_id] = found.get(row.generation_id, Counts()) + _counts(row)
-        return [CodeTally(generation_id, counts) for generation_id, counts in found.items()]
+            params = events_params(owner_id, days, None)
+        # Summed as plain numbers: a thousand codes' rows, a Counts for each was most
+        # of the time of a year's ranking.
+        found: dict[UUID, list[int]] = {}
+        for generation_id, *counts in await self._db.execute(statement, params):
+            total = found.setdefault(generation_id, [0, 0, 0, 0])
+            for n, count in enumerate(counts):
+                total[n] += int(count)
+        # A code seen only on the days of a month outside the range sums to nothing.
+        return [CodeTally(gid, Counts(*total)) for gid, total in found.items() if any(total)]
 
     async def labels(self, owner_id: UUID, generation_ids: list[UUID]) -> dict[UUID, CodeLabel]:
         if not generation_ids:

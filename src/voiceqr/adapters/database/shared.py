@@ -19,6 +19,7 @@ from uuid import UUID
 from advanced_alchemy.types import GUID
 from sqlalchemy import Column, Executable, ForeignKey, MetaData, RowMapping, Table, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -82,10 +83,11 @@ def row_of(table: Table, item: object) -> dict[str, Any]:
     return {column.name: getattr(item, column.name) for column in table.columns}
 
 
-def upsert(connection: AsyncConnection, table: Table) -> Any:
+def upsert(connection: AsyncConnection | Dialect, table: Table) -> Any:
     """An INSERT that can say what to do about a row that is there already (both engines
     spell it ON CONFLICT), so concurrent writers never fail on a duplicate key."""
-    if connection.dialect.name == "sqlite":
+    dialect = connection if isinstance(connection, Dialect) else connection.dialect
+    if dialect.name == "sqlite":
         return sqlite.insert(table)
     return postgresql.insert(table)
 

@@ -13,6 +13,7 @@ counts in the local hour of 11:00 UTC).
 from __future__ import annotations
 
 import dataclasses
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -510,15 +511,28 @@ def _local_days(period: Period, hours: list[Tally]) -> dict[date, Counts]:
 
 
 def _series(period: Period, bucket: Bucket, per_day: dict[date, Counts]) -> TimeSeries:
-    def total(days: DateRange) -> Counts:
-        found = Counts()
-        for day in days.each_day():
-            found += per_day.get(day, Counts())
-        return found
-
     pieces = buckets(period.days, bucket)
-    points = []
-    for piece, before in zip(pieces, previous_buckets(pieces), strict=True):
-        now, then = total(piece), total(before)
-        points.append(Point(piece, now.scans, now.listens, before, then.scans, then.listens))
+    before = previous_buckets(pieces)
+    now, then = _bucket_totals(pieces, per_day), _bucket_totals(before, per_day)
+    points = [
+        Point(piece, scans, listens, earlier, previous_scans, previous_listens)
+        for piece, (scans, listens), earlier, (previous_scans, previous_listens) in zip(
+            pieces, now, before, then, strict=True
+        )
+    ]
     return TimeSeries(bucket, points)
+
+
+def _bucket_totals(pieces: list[DateRange], per_day: dict[date, Counts]) -> list[tuple[int, int]]:
+    """Scans and listens of each of the contiguous `pieces`: each day placed in its
+    piece by bisection (a year of daily buckets is 365 of them, two years of days)."""
+    scans, listens = [0] * len(pieces), [0] * len(pieces)
+    if pieces:
+        starts = [piece.first for piece in pieces]
+        first, last = pieces[0].first, pieces[-1].last
+        for day, counts in per_day.items():
+            if first <= day <= last:
+                index = bisect_right(starts, day) - 1
+                scans[index] += counts.scans
+                listens[index] += counts.listens
+    return list(zip(scans, listens, strict=True))

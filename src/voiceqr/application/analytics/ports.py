@@ -48,7 +48,8 @@ class AnalyticsRepository(Protocol):
     """Roll-ups of the playback events per code, per UTC day and per dimension.
 
     Each read has two sources of the same shape: the roll-ups (days up to the last
-    rolled-up one) and the raw events (any day, for the days not rolled up yet).
+    rolled-up one) and the raw events (any day, for the days not rolled up yet). A
+    value (or code) with nothing counted may be left out of a read's tallies.
     """
 
     async def rolled_through(self) -> date | None:

@@ -188,8 +188,14 @@ class Stretch:
     minutes: int | None
 
 
-def stretches(zone: ZoneInfo, days: DateRange, keep: DateRange | None = None) -> list[Stretch]:
-    """`days` cut into stretches of one offset, in order (see `Stretch`)."""
+@functools.lru_cache(maxsize=256)
+def stretches(
+    zone: ZoneInfo, days: DateRange, keep: DateRange | None = None
+) -> tuple[Stretch, ...]:
+    """`days` cut into stretches of one offset, in order (see `Stretch`). Kept for the
+    ranges asked about, as `local_hours` is: a year and the year before are 730 days
+    whose offsets are looked up one by one, and a dashboard asks for the same ones on
+    each request of the day."""
     found: list[Stretch] = []
     for day in days.each_day():
         slots = local_hours(zone, day)
@@ -206,7 +212,7 @@ def stretches(zone: ZoneInfo, days: DateRange, keep: DateRange | None = None) ->
             found[-1] = Stretch(DateRange(last.days.first, day), minutes)
         else:
             found.append(Stretch(DateRange(day, day), minutes))
-    return found
+    return tuple(found)
 
 
 def next_day_from(minutes: int) -> int:

@@ -54,8 +54,10 @@ def retention_cutoff(now: datetime, months: int, rolled_through: date | None) ->
 #
 # A year of one code's (or of the ranking's) days is many rows; the same tallies summed
 # per UTC month are a twelfth of them. A month's tallies are the sum of its days', made
-# once its last day is rolled up, so a month is read from them only when it is rolled
-# up and lies whole inside the asked range; the days at the edges are read day by day.
+# once its last day is rolled up (and again when one of its days is), so a month is read
+# from them only when it is rolled up: whole when the asked range covers it, less the
+# days outside the range when it covers more than half of it; the days at the edges
+# are read day by day.
 
 
 def month_end(month: date) -> date:
@@ -66,31 +68,45 @@ def month_end(month: date) -> date:
 
 @dataclass(frozen=True, slots=True)
 class MonthSplit:
-    """A range of UTC days as the whole months inside it (`months`, from the first day
-    of the first to the last day of the last; None without any) and the days around
-    them (`edges`: none, one or two ranges, in order)."""
+    """A range of UTC days as whole months (`months`, from the first day of the first
+    to the last day of the last; None without any), less the days of those months that
+    are not in the range (`less`: none, one or two ranges), and the days read day by day
+    around them (`edges`: none, one or two ranges, in order)."""
 
     months: DateRange | None
     edges: tuple[DateRange, ...]
+    less: tuple[DateRange, ...] = ()
 
 
 def split_by_month(days: DateRange, rolled_through: date | None) -> MonthSplit:
-    """The whole calendar months inside `days` that are rolled up (their last day on or
-    before `rolled_through`), and the other days at its edges."""
+    """`days` read from the monthly roll-ups where it pays: each rolled-up month (its
+    last day on or before `rolled_through`) it covers whole, or more than half of, the
+    days of the latter outside the range being subtracted (30 days from the 7th read as
+    a month less 6 days, not 24 days); the other days at its edges."""
     if rolled_through is None:
         return MonthSplit(None, (days,))
-    first = days.first if days.first.day == 1 else month_end(days.first) + timedelta(days=1)
-    last = min(days.last, rolled_through)
-    if last != month_end(last):
-        last = last.replace(day=1) - timedelta(days=1)
-    if first > last:
+    whole: list[date] = []
+    edges: list[DateRange] = []
+    less: list[DateRange] = []
+    month = days.first.replace(day=1)
+    while month <= days.last:
+        end = month_end(month)
+        piece = DateRange(max(month, days.first), min(end, days.last))
+        missing = (end - month).days + 1 - piece.days
+        if end <= rolled_through and missing < piece.days:
+            whole.append(month)
+            if piece.first > month:
+                less.append(DateRange(month, piece.first - timedelta(days=1)))
+            if piece.last < end:
+                less.append(DateRange(piece.last + timedelta(days=1), end))
+        elif edges and edges[-1].last + timedelta(days=1) == piece.first:
+            edges[-1] = DateRange(edges[-1].first, piece.last)
+        else:
+            edges.append(piece)
+        month = end + timedelta(days=1)
+    if not whole:
         return MonthSplit(None, (days,))
-    edges = []
-    if days.first < first:
-        edges.append(DateRange(days.first, first - timedelta(days=1)))
-    if last < days.last:
-        edges.append(DateRange(last + timedelta(days=1), days.last))
-    return MonthSplit(DateRange(first, last), tuple(edges))
+    return MonthSplit(DateRange(whole[0], month_end(whole[-1])), tuple(edges), tuple(less))
 
 
 def months_to_roll_up(rolled_through: date | None, day: date) -> list[date]:

@@ -60,7 +60,7 @@ class Counts:
 
     @property
     def empty(self) -> bool:
-        return self == Counts()
+        return not (self.scans or self.listens or self.visitors or self.bots_left_out)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """Monthly roll-ups in the database, on SQLite and PostgreSQL: a range summed over its
-days (and the heatmap's weekdays and hours) reads its whole months from them and its
-edges day by day, and says exactly what the raw events say, after a day is rolled up
-again, after an interrupted pass, and after old raw events are deleted."""
+days (and the heatmap's weekdays and hours) reads the months it covers mostly from them
+(less their days outside it) and its edges day by day, and says exactly what the raw
+events say, after a day is rolled up again, after an interrupted pass, and after old
+raw events are deleted."""
 
 from __future__ import annotations
 
@@ -114,6 +115,9 @@ def _ranges(seed: int) -> list[DateRange]:
         DateRange(date(2026, 1, 31), date(2026, 3, 1)),
         DateRange(date(2026, 2, 28), date(2026, 3, 1)),
         DateRange(date(2025, 12, 1), date(2026, 12, 31)),  # beyond the events both sides
+        # Most of February and of March: each month less its days outside the range.
+        DateRange(date(2026, 2, 10), date(2026, 3, 25)),
+        DateRange(date(2026, 1, 10), date(2026, 3, 20)),  # January less days before events
     ]
     for _ in range(6):
         a, b = sorted(rng.randrange(span + 1) for _ in range(2))

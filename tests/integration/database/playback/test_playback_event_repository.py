@@ -113,6 +113,34 @@ async def test_visits_are_found_by_visitor_and_only_counted_visits_count(
     assert counts == {code.id: PlaybackCounts(scans=2, listens=1)}
 
 
+async def test_a_batch_of_many_visitors_is_stored_and_each_one_found_again(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    """More hits than one insert slice, and more visitors than one lookup asks about:
+    each is stored with its time, and found again; a visitor never seen is not."""
+    owner = await add_user(uows)
+    code = make_generation(owner.id)
+    await add_generations(uows, code)
+    scan = PlaybackEventKind.SCAN
+    times = {f"v{n:04d}": NOW - timedelta(minutes=20, microseconds=n) for n in range(700)}
+    async with uows() as uow:
+        await uow.playback_events.add_many(
+            [
+                StoredEvent(PlaybackEvent(uuid7(), code.id, scan, at, visitor=v))
+                for v, at in times.items()
+            ]
+        )
+        await uow.commit()
+
+    asked = {(code.id, scan, visitor) for visitor in [*times, "never", "seen"]}
+    async with uows() as uow:
+        seen = await uow.playback_events.last_seen(asked, since=NOW - timedelta(minutes=30))
+        counts = await uow.playback_events.counts([code.id])
+
+    assert seen == {(code.id, scan, visitor): at for visitor, at in times.items()}
+    assert counts == {code.id: PlaybackCounts(scans=700, listens=0)}
+
+
 async def test_a_days_salt_is_the_first_one_stored_and_old_ones_go(
     uows: SqlUnitOfWorkFactory,
 ) -> None:

@@ -1,0 +1,165 @@
+"""Counting the raw playback events in SQL: each dimension's value of an event, its UTC
+day, what it counts for (a visit by a person, a bot left out), and the statement
+counting an owner's events of some days by several dimensions at once. Shared by the
+roll-up job (`analytics.py`, a day at a time) and the reads of the days not rolled up
+yet (today)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Date,
+    Select,
+    and_,
+    bindparam,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    select,
+    union_all,
+)
+
+from voiceqr.adapters.database.analytics_tables import COUNTS
+from voiceqr.adapters.database.generations import generations
+from voiceqr.adapters.database.playback import playback_events
+from voiceqr.domain.analytics.periods import DateRange
+from voiceqr.domain.analytics.tallies import Dimension
+
+_VALUES = {
+    Dimension.COUNTRY: "country",
+    Dimension.DEVICE: "device",
+    Dimension.OS: "os",
+    Dimension.BROWSER: "browser",
+    Dimension.SOURCE: "source",
+    Dimension.PLACEMENT: "placement",
+    Dimension.REFERRER: "referrer_host",
+    Dimension.LANGUAGE: "language",
+}
+# What counting reads of an event, besides its dimensions' values.
+_COUNTED = ("generation_id", "kind", "occurred_at", "visitor", "new_visit", "bot", "owner_view")
+# The raw events' columns (`playback_events.c`), or those of a selection of them with
+# the same names (read by attribute, which SQLAlchemy's collections do not type).
+Events = Any
+
+
+def start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, UTC)
+
+
+def value_of(
+    dimension: Dimension, dialect: str, events: Events = playback_events.c
+) -> ColumnElement[Any]:
+    """The dimension's value of a raw event."""
+    if dimension is Dimension.TOTAL:
+        return literal("")
+    if dimension is Dimension.HOUR:
+        at = events.occurred_at
+        if dialect == "sqlite":  # stored as "YYYY-MM-DD HH:MM:SS.ffffff", in UTC
+            return func.strftime("%H", at)
+        return func.to_char(func.timezone("UTC", at), "HH24")
+    return func.substr(events[_VALUES[dimension]], 1, 255)
+
+
+def day_of(dialect: str, events: Events = playback_events.c) -> ColumnElement[Any]:
+    """The UTC day of a raw event."""
+    at = events.occurred_at
+    if dialect == "sqlite":
+        return func.date(at)
+    return cast(func.timezone("UTC", at), Date)
+
+
+def event_counts(events: Events = playback_events.c) -> list[ColumnElement[Any]]:
+    """Counts of raw events: a scan or listen counts when it starts a visit, by a person
+    other than the owner; the bots' scans are counted apart."""
+    c = events
+    person = and_(c.new_visit.is_(True), c.bot.is_(False), c.owner_view.is_(False))
+    scan = and_(c.kind == "scan", person)
+    return [
+        func.coalesce(func.sum(case((scan, 1), else_=0)), 0).label("scans"),
+        func.coalesce(func.sum(case((and_(c.kind == "listen", person), 1), else_=0)), 0).label(
+            "listens"
+        ),
+        func.count(distinct(case((scan, c.visitor)))).label("visitors"),
+        func.coalesce(
+            func.sum(case((and_(c.kind == "scan", c.bot.is_(True)), 1), else_=0)), 0
+        ).label("bots_left_out"),
+    ]
+
+
+def events_where(*, one_code: bool) -> list[Any]:
+    """The owner's raw events of the days (and of one code), as parameters: `owner_id`,
+    `start`, `end` and `generation_id` (see `events_params`)."""
+    c = playback_events.c
+    where = [
+        generations.c.owner_id == bindparam("owner_id"),
+        c.occurred_at >= bindparam("start"),
+        c.occurred_at < bindparam("end"),
+    ]
+    if one_code:
+        # On the generation, not the event: an index of the events by code would walk
+        # every event of a popular code (a year of them) to find today's.
+        where.append(generations.c.id == bindparam("generation_id"))
+    return where
+
+
+def events_params(owner_id: UUID, days: DateRange, generation_id: UUID | None) -> dict[str, Any]:
+    found = {"owner_id": owner_id, "start": start_of(days.first)}
+    found["end"] = start_of(days.last + timedelta(days=1))
+    return found if generation_id is None else {**found, "generation_id": generation_id}
+
+
+@functools.lru_cache(maxsize=64)
+def raw_by_statement(
+    dialect: str, dimensions: tuple[Dimension, ...], one_code: bool
+) -> Select[Any]:
+    """The statement counting raw events by each of the dimensions, made once per
+    shape: built and keyed anew on every read, its eight grouped selects cost more than
+    reading today's events."""
+    # Grouped by code and day too: a visitor is unique per code and per day (see
+    # domain.analytics.tallies), as in the roll-ups; then summed over the codes here,
+    # in the database (today's hits of 1,000 codes are thousands of rows per dimension).
+    # The events are found once, then counted by each dimension (a CTE read several
+    # times is kept, not run again, by both engines): not eight scans of today's hits.
+    wanted = [playback_events.c[name] for name in (*_COUNTED, *_VALUES.values())]
+    found = (
+        select(*wanted)
+        .join(generations, owner_of_event())
+        .where(*events_where(one_code=one_code))
+        .cte("found")
+    )
+    c = found.c
+    day = day_of(dialect, c).label("day")
+    per_dimension = []
+    for dimension in dimensions:
+        value = value_of(dimension, dialect, c).label("value")
+        per_dimension.append(
+            select(literal(str(dimension)).label("dimension"), value, day, c.generation_id)
+            .add_columns(*event_counts(c))
+            .group_by(value, day, c.generation_id)
+        )
+    per_code = union(per_dimension).subquery()
+    keys = [per_code.c.dimension, per_code.c.value, per_code.c.day]
+    return select(*keys, *(func.sum(per_code.c[name]).label(name) for name in COUNTS)).group_by(
+        *keys
+    )
+
+
+def owner_of_event() -> ColumnElement[bool]:
+    """Joins an event to its generation, for the owner. Written so that no index of the
+    events by generation can serve it: the events are always found by time (a day, or
+    today), and with statistics SQLite would rather walk every event of each of the
+    owner's codes (a year of them) and filter them by time."""
+    return generations.c.id == func.coalesce(playback_events.c.generation_id, None)
+
+
+def union(selects: Sequence[Select[Any]]) -> Select[Any] | CompoundSelect[Any]:
+    return selects[0] if len(selects) == 1 else union_all(*selects)
