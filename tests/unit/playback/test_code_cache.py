@@ -177,7 +177,8 @@ async def test_a_refresh_under_way_when_its_code_is_forgotten_runs_to_its_end() 
 
         assert reported == []
         refreshes = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        assert len(refreshes) == 1 and not refreshes[0].done()
+        assert len(refreshes) == 1
+        assert not refreshes[0].done()
         refreshes[0].cancel()
         await asyncio.gather(*refreshes, return_exceptions=True)
     finally:
