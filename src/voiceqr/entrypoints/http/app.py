@@ -41,13 +41,16 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await (start_worker(platform) if in_process else platform.start())
-        # Load the country database off the event loop, not in the first request.
-        await asyncio.to_thread(platform.country, "8.8.8.8")
-        background = (
-            [asyncio.create_task(job(platform)) for job in (run_schedules, run_consumers)]
-            if in_process
-            else []
-        )
+        background = [
+            # The country database loads off the event loop while the server already
+            # answers (a restart is ready sooner); a scan that comes first waits for it.
+            asyncio.create_task(asyncio.to_thread(platform.country, "8.8.8.8")),
+            *(
+                [asyncio.create_task(job(platform)) for job in (run_schedules, run_consumers)]
+                if in_process
+                else []
+            ),
+        ]
         try:
             yield
         finally:
