@@ -81,7 +81,8 @@ def _fetch_uv() -> bool:
         return True
     say(f"fetching uv {UV_VERSION} with pip (once) ...")
     pip = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    fetched = subprocess.run([*pip, "--target", str(UV_HOME), f"uv=={UV_VERSION}"])
+    quiet = {**os.environ, "PIP_ROOT_USER_ACTION": "ignore"}  # a CI runs as root
+    fetched = subprocess.run([*pip, "--target", str(UV_HOME), f"uv=={UV_VERSION}"], env=quiet)
     return fetched.returncode == 0 and UV.exists()
 
 
