@@ -102,7 +102,8 @@ def install_with_uv(lock: str) -> bool:
 
 def install_with_pip(lock: str) -> None:
     if subprocess.run([str(PYTHON), "-m", "pip", "--version"], capture_output=True).returncode:
-        subprocess.run([str(PYTHON), "-m", "ensurepip", "-q"], check=True)
+        # The venv was made without pip (uv needs none); pip's own copy is bundled.
+        subprocess.run([str(PYTHON), "-m", "ensurepip"], check=True, stdout=subprocess.DEVNULL)
     say(f"installing {lock} with pip (a minute or so) ...")
     pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "-r", str(ROOT / lock)], check=True)
