@@ -5,7 +5,8 @@
     python3 dev.py test    # install the dev tools (first time), then lint, type check and test
 
 Everything goes into ./.venv from the pinned lock files; a second run reinstalls
-only when a lock file or pyproject.toml changed.
+only when a lock file or pyproject.toml changed. The install uses uv (fetched once with
+pip into .venv/uv) with the index settings pip has here, and pip itself when uv cannot.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -21,24 +23,112 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+UV_VERSION = "0.13.9"
+UV_HOME = VENV / "uv"
+UV = UV_HOME / "bin" / ("uv.exe" if os.name == "nt" else "uv")
+
+# pip's settings (`pip config list`: files and PIP_* variables) and the uv variable each
+# one becomes. uv reads no pip configuration, and on a machine whose pip is pointed at a
+# mirror or a wheel folder, uv on its defaults would look in the wrong place.
+UV_FROM_PIP = {
+    "index-url": "UV_DEFAULT_INDEX",
+    "extra-index-url": "UV_INDEX",
+    "find-links": "UV_FIND_LINKS",
+    "constraint": "UV_CONSTRAINT",
+    "default-timeout": "UV_HTTP_TIMEOUT",
+    "cert": "SSL_CERT_FILE",
+}
+
+
+def say(line: str) -> None:
+    print(f"dev.py: {line}", flush=True)
+
+
+def uv_environment(pip_config: str) -> dict[str, str]:
+    """The uv variables for the settings in `pip config list`'s output.
+
+    A setting given as a PIP_* variable (`:env:`) wins over the files, as in pip.
+    """
+    found: dict[str, tuple[bool, str]] = {}
+    for line in pip_config.splitlines():
+        name, _, value = line.partition("=")
+        where, _, key = name.strip().rpartition(".")
+        if key not in UV_FROM_PIP or not value:
+            continue
+        from_env = where == ":env:"
+        if key in found and found[key][0] and not from_env:
+            continue
+        found[key] = (from_env, value.strip().strip("'\""))
+    env = {UV_FROM_PIP[key]: value for key, (_, value) in found.items()}
+    if "UV_FIND_LINKS" in env:  # uv takes them comma-separated, pip space-separated
+        env["UV_FIND_LINKS"] = ",".join(env["UV_FIND_LINKS"].split())
+    if "UV_INDEX" in env or "UV_FIND_LINKS" in env:
+        # pip picks the best version over every index; uv stops at the first that has
+        # the package unless told otherwise.
+        env["UV_INDEX_STRATEGY"] = "unsafe-best-match"
+    return env
+
+
+def _pip_config() -> str:
+    found = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True
+    )
+    return found.stdout if found.returncode == 0 else ""
+
+
+def _fetch_uv() -> bool:
+    if UV.exists():
+        return True
+    say(f"fetching uv {UV_VERSION} with pip (once) ...")
+    pip = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    quiet = {**os.environ, "PIP_ROOT_USER_ACTION": "ignore"}  # a CI runs as root
+    fetched = subprocess.run([*pip, "--target", str(UV_HOME), f"uv=={UV_VERSION}"], env=quiet)
+    return fetched.returncode == 0 and UV.exists()
+
+
+def install_with_uv(lock: str) -> bool:
+    """Install the lock and the project with uv; False (having said why) if that failed."""
+    if not _fetch_uv():
+        say("could not fetch uv")
+        return False
+    env = {**os.environ, **uv_environment(_pip_config()), "VIRTUAL_ENV": str(VENV)}
+    uv_pip = [str(UV), "pip", "install", "--python", str(PYTHON)]
+    for step in ([*uv_pip, "-r", str(ROOT / lock)], [*uv_pip, "--no-deps", "-e", str(ROOT)]):
+        if subprocess.run(step, env=env).returncode != 0:
+            say("uv failed (see above)")
+            return False
+    return True
+
+
+def install_with_pip(lock: str) -> None:
+    if subprocess.run([str(PYTHON), "-m", "pip", "--version"], capture_output=True).returncode:
+        # The venv was made without pip (uv needs none); pip's own copy is bundled.
+        subprocess.run([str(PYTHON), "-m", "ensurepip"], check=True, stdout=subprocess.DEVNULL)
+    say(f"installing {lock} with pip (a minute or so) ...")
+    pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "-r", str(ROOT / lock)], check=True)
+    subprocess.run([*pip, "--no-deps", "-e", str(ROOT)], check=True)
 
 
 def ensure_environment(lock: str) -> None:
     if sys.version_info < (3, 11):
         sys.exit("voiceqr needs Python 3.11 or newer.")
     if not PYTHON.exists():
-        print("creating .venv ...", flush=True)
-        venv.create(VENV, with_pip=True)
+        say("creating .venv ...")
+        # No pip in it: uv installs from outside; pip is added only if uv fails.
+        venv.create(VENV, with_pip=False)
     digest = hashlib.sha256()
     for name in (lock, "pyproject.toml"):
         digest.update((ROOT / name).read_bytes())
     stamp = VENV / f".installed-{lock}"
     if stamp.exists() and stamp.read_text() == digest.hexdigest():
         return
-    print(f"installing from {lock} ...", flush=True)
-    pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "-r", str(ROOT / lock)], check=True)
-    subprocess.run([*pip, "--no-deps", "-e", str(ROOT)], check=True)
+    started = time.monotonic()
+    say(f"installing {lock} into .venv with uv ...")
+    if not install_with_uv(lock):
+        say("falling back to pip")
+        install_with_pip(lock)
+    say(f"installed in {time.monotonic() - started:.0f} s")
     for other in VENV.glob(".installed-*"):
         other.unlink()
     stamp.write_text(digest.hexdigest())

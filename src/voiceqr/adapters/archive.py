@@ -8,8 +8,6 @@ import stat
 from collections.abc import AsyncIterator
 from typing import Any
 
-from stream_zip import ZIP_AUTO, async_stream_zip
-
 from voiceqr.application.generations.batch import ArchiveFile
 from voiceqr.application.shared.ports import AudioStorage
 
@@ -17,6 +15,8 @@ _FILE_MODE = stat.S_IFREG | 0o644
 
 
 async def _members(files: AsyncIterator[ArchiveFile]) -> AsyncIterator[Any]:
+    from stream_zip import ZIP_AUTO
+
     async for f in files:
         yield (
             f.path,
@@ -32,6 +32,9 @@ class ZipToStorage:
         self._storage = storage
 
     async def write(self, key: str, files: AsyncIterator[ArchiveFile]) -> int:
+        # Imported by the first export, not at start (its crypto adds a third of a second).
+        from stream_zip import async_stream_zip
+
         return await self._storage.put_stream(
             key, async_stream_zip(_members(files)), "application/zip"
         )

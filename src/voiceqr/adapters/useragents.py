@@ -9,7 +9,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 from crawlerdetect import CrawlerDetect
-from user_agents import parse
 
 from voiceqr.domain.playback.events import Device
 
@@ -22,6 +21,9 @@ class PackagedUserAgentReader:
     def _describe(self, user_agent: str) -> Device:
         if not user_agent.strip():
             return Device(bot=True)  # browsers always say who they are
+        # On first use (or the start's warm-up), not at import: its regexes load slowly.
+        from user_agents import parse
+
         agent = parse(user_agent)
         bot = bool(agent.is_bot) or bool(self._crawlers.isCrawler(user_agent))
         device = (

@@ -4,6 +4,7 @@ a bounded time and never after `forget`, and no visitor waiting on a refresh."""
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import pytest
 from hypothesis import given
@@ -144,3 +145,41 @@ async def test_an_answer_older_than_twice_its_lifetime_is_read_before_it_is_serv
     clock.now = 4.0  # nobody asked for a while
 
     assert await cache.get("abc", db.read) == "page v2"
+
+
+async def test_a_refresh_under_way_when_its_code_is_forgotten_runs_to_its_end() -> None:
+    # A database driver's waiter is often referenced by the waiting task alone; the
+    # event loop holds tasks weakly. A refresh that `forget` dropped must still be
+    # kept by someone, or the collector destroys it mid-read.
+    clock = Clock()
+    cache = CodeCache[str](seconds=2, now=clock)
+    reported: list[str] = []
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(lambda _, context: reported.append(context["message"]))
+    started = asyncio.Event()
+
+    async def read_on_a_waiter_only_the_read_holds(code: str) -> str:
+        started.set()
+        await loop.create_future()
+        return "never"
+
+    async def first_read(code: str) -> str:
+        return "page v1"
+
+    try:
+        assert await cache.get("abc", first_read) == "page v1"
+        clock.now = 3.0
+        assert await cache.get("abc", read_on_a_waiter_only_the_read_holds) == "page v1"
+        await started.wait()
+        cache.forget("abc")
+        gc.collect()
+        await asyncio.sleep(0)
+
+        assert reported == []
+        refreshes = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        assert len(refreshes) == 1
+        assert not refreshes[0].done()
+        refreshes[0].cancel()
+        await asyncio.gather(*refreshes, return_exceptions=True)
+    finally:
+        loop.set_exception_handler(None)

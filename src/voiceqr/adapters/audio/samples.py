@@ -11,15 +11,17 @@ from __future__ import annotations
 import asyncio
 import io
 from dataclasses import dataclass
-from typing import Final
-
-import lameenc
-import numpy as np
-import soundfile
+from typing import TYPE_CHECKING, Final
 
 from voiceqr.application.voices.ports import ConvertedSample
 from voiceqr.domain.shared.errors import ErrorCategory, ValidationError
 from voiceqr.domain.voices.samples import MAX_SAMPLE_BYTES
+
+if TYPE_CHECKING:
+    # numpy, libsndfile and LAME are imported by the calls that need them (a sample
+    # upload), not at start: numpy alone is a quarter of a second of every start.
+    import numpy as np
+    import soundfile
 
 MP3: Final = "MP3"
 WAV: Final = "WAV"
@@ -59,6 +61,8 @@ class SoundfileSampleAudio:
         return kind
 
     def _decode_and_convert(self, data: bytes, kind: str, filename: str) -> ConvertedSample:
+        import soundfile
+
         name = _shown(filename)
         try:
             with soundfile.SoundFile(io.BytesIO(data)) as audio:
@@ -88,6 +92,8 @@ class SoundfileSampleAudio:
 
     def _decode(self, audio: soundfile.SoundFile, rate: int, name: str) -> np.ndarray:
         """Every frame as interleaved 16-bit samples, stopping once past the limit."""
+        import numpy as np
+
         blocks: list[np.ndarray] = []
         frames, limit = 0, int(self.max_seconds * rate) + rate
         while True:
@@ -122,6 +128,9 @@ def sniff(data: bytes) -> str | None:
 
 
 def _encode_mp3(pcm: np.ndarray, rate: int, channels: int) -> bytes:
+    import lameenc
+    import numpy as np
+
     if channels > 2:  # LAME takes mono or stereo: a voice loses nothing as mono
         pcm = pcm.reshape(-1, channels).mean(axis=1).astype(np.int16)
         channels = 1

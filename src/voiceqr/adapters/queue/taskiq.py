@@ -32,7 +32,34 @@ _QUEUE_ERRORS = (RedisError, OSError)
 
 def memory_broker() -> AsyncBroker:
     """Runs each job as a task in this process, right after it is sent."""
-    return InMemoryBroker(await_inplace=False)
+    return InProcessJobs(await_inplace=False)
+
+
+class InProcessJobs(InMemoryBroker):
+    """taskiq's in-memory broker that ends its jobs when it stops.
+
+    The platform stops the broker before it closes the database. Jobs still running
+    then get `grace` seconds to finish; the rest are cancelled and awaited here, while
+    the database is open (the lease gives their attempt back at the next start).
+    taskiq's own broker left them running: the loop cancelled them only after the
+    database had closed, each with an error in the log, and a job then half-way
+    through a statement was left pending for good.
+    """
+
+    def __init__(self, *, await_inplace: bool, grace: float = 5.0) -> None:
+        super().__init__(await_inplace=await_inplace)
+        self.grace = grace
+
+    async def shutdown(self) -> None:
+        running = set(self._running_tasks)
+        if running:
+            _, unfinished = await asyncio.wait(running, timeout=self.grace)
+            for job in unfinished:
+                job.cancel()
+            if unfinished:
+                log.warning("stopping: %d job(s) still running were cancelled", len(unfinished))
+                await asyncio.gather(*unfinished, return_exceptions=True)
+        await super().shutdown()
 
 
 def redis_stream_broker(url: str, stream: str) -> RedisJobStream:

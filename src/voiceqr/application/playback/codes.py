@@ -37,6 +37,10 @@ class CodeCache(Generic[T]):
         self._now = now
         self._entries: dict[str, tuple[float, T]] = {}  # code: (when it was read, answer)
         self._reading: dict[str, asyncio.Future[T]] = {}
+        # Every read still running, forgotten ones too: the event loop keeps only weak
+        # references to tasks, so a refresh nobody waits for, once `forget` dropped it
+        # from `_reading`, was collected mid-read ("Task was destroyed but it is pending").
+        self._running: set[asyncio.Future[T]] = set()
 
     async def get(self, code: str, read: Callable[[str], Awaitable[T]]) -> T:
         """The remembered answer for `code`, or `read(code)`'s, remembered from now on."""
@@ -60,6 +64,8 @@ class CodeCache(Generic[T]):
     def _start_read(self, code: str, read: Callable[[str], Awaitable[T]]) -> asyncio.Future[T]:
         task = asyncio.ensure_future(self._read(code, read))
         self._reading[code] = task
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
         return task
 
     async def _read(self, code: str, read: Callable[[str], Awaitable[T]]) -> T:

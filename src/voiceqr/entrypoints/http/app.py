@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from voiceqr.entrypoints.http.kit.problems import EXCEPTION_HANDLERS
 from voiceqr.entrypoints.worker.registry import run_consumers, run_schedules, start_worker
 
 HERE = Path(__file__).parent
+log = logging.getLogger(__name__)
 
 
 def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litestar:
@@ -41,13 +43,16 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await (start_worker(platform) if in_process else platform.start())
-        # Load the country database off the event loop, not in the first request.
-        await asyncio.to_thread(platform.country, "8.8.8.8")
-        background = (
-            [asyncio.create_task(job(platform)) for job in (run_schedules, run_consumers)]
-            if in_process
-            else []
-        )
+        background = [
+            # The country database loads off the event loop while the server already
+            # answers (a restart is ready sooner); a scan that comes first waits for it.
+            asyncio.create_task(_load_countries(platform)),
+            *(
+                [asyncio.create_task(job(platform)) for job in (run_schedules, run_consumers)]
+                if in_process
+                else []
+            ),
+        ]
         try:
             yield
         finally:
@@ -105,6 +110,13 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
     )
     document_problems(app)
     return app
+
+
+async def _load_countries(platform: Platform) -> None:
+    try:
+        await asyncio.to_thread(platform.country, "8.8.8.8")
+    except Exception:  # the scans load it again; the server keeps answering meanwhile
+        log.exception("the country database did not load at start")
 
 
 def _template_globals(platform: Platform) -> Callable[[JinjaTemplateEngine], None]:

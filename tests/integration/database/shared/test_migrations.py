@@ -256,6 +256,35 @@ async def test_upgrade_downgrade_upgrade(empty_engine: AsyncEngine) -> None:
         assert await connection.run_sync(schema_differences) == []
 
 
+def test_the_newest_revision_read_from_the_scripts_is_alembics_head() -> None:
+    assert migrate.shipped_head() == head_revision()
+
+
+async def test_a_database_already_up_to_date_starts_without_running_alembic(
+    empty_engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await migrate.upgrade(empty_engine)
+    from alembic import command
+
+    def no_alembic(*_: object) -> None:
+        raise AssertionError("Alembic ran for a database already at the head")
+
+    monkeypatch.setattr(command, "upgrade", no_alembic)
+
+    await migrate.upgrade(empty_engine)  # a restart
+    assert await migrate.current(empty_engine) == head_revision()
+
+
+async def test_a_database_behind_the_head_is_still_upgraded_by_alembic(
+    empty_engine: AsyncEngine,
+) -> None:
+    await migrate.upgrade(empty_engine, "0026")
+
+    await migrate.upgrade(empty_engine)
+
+    assert await migrate.current(empty_engine) == head_revision()
+
+
 async def test_0002_keeps_accounts_verified_and_signs_everyone_out(
     empty_engine: AsyncEngine,
 ) -> None:
