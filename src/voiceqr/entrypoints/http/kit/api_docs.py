@@ -1,0 +1,41 @@
+"""The API documentation viewer at /api/v1/schema, served whole by the app.
+
+Litestar's Swagger UI plugin loads the viewer's script and style sheet from a CDN;
+with no internet (an office network, a laptop on a train, a locked-down server) the
+page stayed blank. The viewer's files come from the swagger-ui-bundle package instead
+(installed with the app, nothing downloaded at run time) and are served here, from the
+same origin as the schema they show.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Router
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
+from swagger_ui_bundle import swagger_ui_path
+
+# Under /static like the app's own files, in a folder of its own (its names are
+# Swagger UI's, which need not stay apart from the features' file names).
+ASSETS_PATH = "/static/api-docs"
+
+
+def api_docs_viewer() -> SwaggerRenderPlugin:
+    """Swagger UI reading its script, preset, style sheet and icon from `ASSETS_PATH`."""
+    return SwaggerRenderPlugin(
+        js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
+        standalone_preset_js_url=f"{ASSETS_PATH}/swagger-ui-standalone-preset.js",
+        css_url=f"{ASSETS_PATH}/swagger-ui.css",
+        favicon=f'<link rel="icon" type="image/png" href="{ASSETS_PATH}/favicon-32x32.png">',
+    )
+
+
+def api_docs_assets() -> Router:
+    """The router serving the installed Swagger UI files under `ASSETS_PATH`."""
+    return create_static_files_router(
+        path=ASSETS_PATH,
+        directories=[Path(str(swagger_ui_path))],
+        name="api_docs_assets",
+        include_in_schema=False,
+    )
