@@ -51,4 +51,3 @@ async def test_the_viewer_script_is_swagger_ui_from_the_installed_package(
     assert script.status_code == 200
     assert "javascript" in script.headers["content-type"]
     assert b"SwaggerUIBundle" in script.content
-
