@@ -121,7 +121,8 @@ def test_the_keyboard_focus_ring_is_visible_on_cards_and_on_the_page() -> None:
     ring = RULES[":focus-visible"]["outline"]
     width = re.search(r"(\d+(?:\.\d+)?)px", ring)
 
-    assert width is not None and float(width.group(1)) >= 2, ring
+    assert width is not None, ring
+    assert float(width.group(1)) >= 2, ring
     for surrounding in (CARD, PAGE):
         assert contrast_ratio(colour_of(":focus-visible", "outline"), surrounding) >= NON_TEXT
 

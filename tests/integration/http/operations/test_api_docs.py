@@ -37,7 +37,8 @@ async def test_the_api_docs_load_only_files_the_app_serves(app: RunningApp) -> N
     assert any(url.endswith(".css") for url in parser.urls), parser.urls
     for url in parser.urls:
         # Same origin: a path on this site, never another host (no CDN, no font service).
-        assert url.startswith("/") and not url.startswith("//"), url
+        assert url.startswith("/"), url
+        assert not url.startswith("//"), url
         asset = await app.anonymous.get(url)
         assert asset.status_code == 200, url
         assert asset.content, url
