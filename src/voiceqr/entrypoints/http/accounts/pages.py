@@ -29,7 +29,14 @@ from voiceqr.entrypoints.http.kit.auth import (
     client_of,
     session_cookie,
 )
-from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status, refused, safe_next
+from voiceqr.entrypoints.http.kit.forms import (
+    Form,
+    field_named,
+    page,
+    refusal_status,
+    refused,
+    safe_next,
+)
 from voiceqr.entrypoints.http.kit.headers import NO_STORE
 from voiceqr.entrypoints.http.kit.views import PASSWORD_RULES
 
@@ -73,6 +80,11 @@ async def signin_page(
     )
 
 
+# A wrong email or password is about both fields (which one is not said); a wrong code
+# about the code field.
+_SIGN_IN_FIELDS = {"bad_credentials": "credentials", "bad_second_factor": "otp_code"}
+
+
 @post("/signin", status_code=303)
 async def signin_submit(
     data: Form, request: Request[Any, Any, Any], platform: NamedDependency[Platform]
@@ -100,6 +112,7 @@ async def signin_submit(
             context={
                 **context,
                 "error": exc.message,
+                "error_field": field_named(exc, _SIGN_IN_FIELDS),
                 "needs_code": exc.code == "bad_second_factor",
             },
             status_code=401,
@@ -171,6 +184,7 @@ async def signup_submit(
             rules=PASSWORD_RULES,
             form={**form, "terms": terms},
             error_code=exc.code,
+            fields=("name", "email", "password", "terms"),
         )
     return Redirect("/check-email?for=signup", status_code=303)
 
