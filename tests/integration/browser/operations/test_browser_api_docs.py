@@ -16,6 +16,13 @@ from tests.integration.browser_support import (
 
 pytestmark = pytest.mark.browser
 
+# What Swagger UI's own markup breaks, beyond what a style sheet can mend (the page
+# around it and its colours are ours, and pass).
+SWAGGER_UI_MARKUP = {
+    "nested-interactive": "each operation's summary is a button holding a link",
+    "heading-order": "the operation tags are h3 right under the h1 title",
+    "select-name": "the servers list has a text beside it but no label",
+}
 EMAIL = "integrator@example.test"
 PASSWORD = "correct horse battery staple"
 
@@ -62,6 +69,6 @@ def test_the_api_docs_open_from_the_api_keys_page_with_no_internet(
         expect(generations).to_be_visible()
         expect(page.get_by_role("button", name="POST /api/v1/generations ").first).to_be_visible()
         assert elsewhere == []
-        assert_accessible(page, state="the API documentation")
+        assert_accessible(page, state="the API documentation", not_ours=SWAGGER_UI_MARKUP)
     finally:
         context.close()

@@ -31,6 +31,8 @@ async def test_the_api_docs_load_only_files_the_app_serves(app: RunningApp) -> N
 
     assert response.status_code == 200
     assert "text/html" in response.headers["content-type"]
+    assert '<html lang="en">' in response.text
+    assert "<main>" in response.text
     parser = _Assets()
     parser.feed(response.text)
     assert any(url.endswith("swagger-ui-bundle.js") for url in parser.urls), parser.urls
