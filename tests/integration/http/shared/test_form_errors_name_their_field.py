@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from tests.integration.http.accounts.accounts_api import only_mail, token_in
 from tests.integration.http_helpers import PASSWORD, RunningApp
 from voiceqr.domain.shared.ids import uuid7
 
@@ -157,3 +158,23 @@ async def test_a_wrong_current_password_on_the_profile_marks_that_field(
     assert_tied(page, "current_password", "password-error")
     assert page.fields["new_password"]["aria-describedby"] == "password-rules"
     assert_not_invalid(page, "new_password", "name")
+
+
+async def test_a_weak_new_password_from_a_reset_link_marks_the_password_field(
+    app: RunningApp,
+) -> None:
+    email = f"r-{uuid7().hex}@example.com"
+    app.create_user(email)
+    await app.anonymous.post("/api/v1/auth/forgot-password", json={"email": email})
+    token = token_in(only_mail(app, email, "reset_password"), "/reset-password")
+
+    response = await app.anonymous.submit(
+        f"/reset-password?token={token}",
+        "/reset-password",
+        {"token": token, "password": "password1"},
+    )
+
+    assert response.status_code == 422
+    page = fields_of(response.text)
+    assert_tied(page, "password", "form-error")
+    assert page.fields["password"]["aria-describedby"] == "form-error password-rules"

@@ -251,7 +251,7 @@ def _mails_a_link(
         try:
             await mail(platform)(email=email, client=client_of(request, platform))
         except DomainError as exc:
-            return refused(form, exc, user=viewer, email=email)
+            return refused(form, exc, user=viewer, email=email, fields=("email",))
         return Redirect(f"/check-email?for={check}", status_code=303)
 
     return submit
@@ -321,6 +321,7 @@ async def reset_submit(
             token="" if link_dead else token,
             rules=PASSWORD_RULES,
             error=exc.message,
+            error_field=field_named(exc, ("password",)),
         )
     # Every session of the account ended, this browser's included.
     return _signin(
