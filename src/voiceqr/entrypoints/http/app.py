@@ -13,7 +13,6 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
@@ -21,6 +20,7 @@ from litestar.types import PathType
 
 from voiceqr.bootstrap import Platform
 from voiceqr.entrypoints.http.features import FEATURES
+from voiceqr.entrypoints.http.kit.api_docs import api_docs_assets, api_docs_viewer
 from voiceqr.entrypoints.http.kit.api_requests import JsonApiRequests
 from voiceqr.entrypoints.http.kit.auth import STOP_VIEWING_PATH, read_only_while_viewing, signed_in
 from voiceqr.entrypoints.http.kit.json_bodies import JSONBodyRequest
@@ -74,7 +74,7 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
     folders: list[PathType] = [*sorted((HERE / "static").iterdir())]
     static = create_static_files_router(path="/static", directories=folders, name="static")
     app = Litestar(
-        route_handlers=[api, *pages, static],
+        route_handlers=[api, *pages, static, api_docs_assets()],
         dependencies={"platform": Provide(lambda: platform, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_request=read_only_while_viewing(platform),
@@ -87,7 +87,7 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
             title="voiceqr API",
             version="1.0.0",
             path="/api/v1/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[api_docs_viewer()],
         ),
         csrf_config=CSRFConfig(
             secret=platform.secret_key,

@@ -29,7 +29,14 @@ from voiceqr.entrypoints.http.kit.auth import (
     client_of,
     session_cookie,
 )
-from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status, refused, safe_next
+from voiceqr.entrypoints.http.kit.forms import (
+    Form,
+    field_named,
+    page,
+    refusal_status,
+    refused,
+    safe_next,
+)
 from voiceqr.entrypoints.http.kit.headers import NO_STORE
 from voiceqr.entrypoints.http.kit.views import PASSWORD_RULES
 
@@ -73,6 +80,11 @@ async def signin_page(
     )
 
 
+# A wrong email or password is about both fields (which one is not said); a wrong code
+# about the code field.
+_SIGN_IN_FIELDS = {"bad_credentials": "credentials", "bad_second_factor": "otp_code"}
+
+
 @post("/signin", status_code=303)
 async def signin_submit(
     data: Form, request: Request[Any, Any, Any], platform: NamedDependency[Platform]
@@ -100,6 +112,7 @@ async def signin_submit(
             context={
                 **context,
                 "error": exc.message,
+                "error_field": field_named(exc, _SIGN_IN_FIELDS),
                 "needs_code": exc.code == "bad_second_factor",
             },
             status_code=401,
@@ -171,6 +184,7 @@ async def signup_submit(
             rules=PASSWORD_RULES,
             form={**form, "terms": terms},
             error_code=exc.code,
+            fields=("name", "email", "password", "terms"),
         )
     return Redirect("/check-email?for=signup", status_code=303)
 
@@ -237,7 +251,7 @@ def _mails_a_link(
         try:
             await mail(platform)(email=email, client=client_of(request, platform))
         except DomainError as exc:
-            return refused(form, exc, user=viewer, email=email)
+            return refused(form, exc, user=viewer, email=email, fields=("email",))
         return Redirect(f"/check-email?for={check}", status_code=303)
 
     return submit
@@ -307,6 +321,7 @@ async def reset_submit(
             token="" if link_dead else token,
             rules=PASSWORD_RULES,
             error=exc.message,
+            error_field=field_named(exc, ("password",)),
         )
     # Every session of the account ended, this browser's included.
     return _signin(

@@ -28,7 +28,7 @@ from voiceqr.entrypoints.http.generations.views import (
     generation_page_context,
     label_choices,
 )
-from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status
+from voiceqr.entrypoints.http.kit.forms import Form, field_named, page, refusal_status
 from voiceqr.entrypoints.http.kit.voices import GUESS_FROM_CHARS, voice_out
 
 # The picker's short list: the chosen voice, favorites, then recently used ones, topped
@@ -42,6 +42,7 @@ async def _create_page(
     user: User,
     *,
     error: str | None = None,
+    error_field: str | None = None,
     text: str = "",
     voice_id: str = "",
     submitted: bool = True,
@@ -81,6 +82,7 @@ async def _create_page(
         favorites={str(i) for i in favorites},
         recent={str(i) for i in recent},
         error=error,
+        error_field=error_field,
         text=shown_text,
         draft_saved_at=preferences.draft_saved_at if draft and shown_text else None,
         voice_id=chosen,
@@ -114,7 +116,13 @@ async def create_submit(
         voice_id = UUID(voice)
     except ValueError:
         return await _create_page(
-            platform, user, error="Pick a voice.", text=text, voice_id=voice, status=422
+            platform,
+            user,
+            error="Pick a voice.",
+            error_field="voice_id",
+            text=text,
+            voice_id=voice,
+            status=422,
         )
     try:
         generation = await platform.generations.generations.request(
@@ -124,7 +132,13 @@ async def create_submit(
         # A voice that is gone is a choice to make again on this form.
         status = refusal_status(exc, _REQUEST_REFUSALS, instead={ErrorCategory.NOT_FOUND: 422})
         return await _create_page(
-            platform, user, error=exc.message, text=text, voice_id=voice, status=status
+            platform,
+            user,
+            error=exc.message,
+            error_field=field_named(exc, _CREATE_FIELDS),
+            text=text,
+            voice_id=voice,
+            status=status,
         )
     return Redirect(f"/generations/{generation.id}", status_code=303)
 
@@ -256,6 +270,8 @@ class EditForm(msgspec.Struct):
 # Refusals the forms explain next to their fields; anything else is a real error page.
 _REQUEST_REFUSALS = (ErrorCategory.VALIDATION, ErrorCategory.NOT_FOUND, ErrorCategory.PERMISSION)
 _EDIT_REFUSALS = (ErrorCategory.VALIDATION, ErrorCategory.CONFLICT, ErrorCategory.PERMISSION)
+# The create form's fields, by the codes of the refusals about them (kit/forms.py).
+_CREATE_FIELDS = {"text": "text", "voice": "voice_id", "unknown_voice": "voice_id"}
 
 
 @post(

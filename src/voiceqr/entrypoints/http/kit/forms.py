@@ -49,18 +49,39 @@ def refusal_status(
     return instead.get(exc.category) or instead.get(exc.category.broad) or status_of(exc)
 
 
+def field_named(exc: DomainError, fields: Mapping[str, str] | Collection[str]) -> str | None:
+    """The form field `exc` is about, or None for a refusal of the whole form.
+
+    An error's code starts with what it is about (`email_invalid`, `password_too_short`):
+    `fields` lists the form's fields by those code prefixes, or maps a prefix to the
+    field's name on the form (`{"bad_password": "current_password"}`). The longest
+    prefix that matches wins.
+    """
+    named = fields if isinstance(fields, Mapping) else {field: field for field in fields}
+    for prefix in sorted(named, key=len, reverse=True):
+        if exc.code == prefix or exc.code.startswith(f"{prefix}_"):
+            return named[prefix]
+    return None
+
+
 def refused(
     template: str,
     exc: DomainError,
     explained: Collection[ErrorCategory] = INPUT,
     *,
     instead: Mapping[ErrorCategory, int] | None = None,
+    fields: Mapping[str, str] | Collection[str] = (),
     **context: Any,
 ) -> Template:
-    """The form `template` shown again with the reason `exc` refused it (`error`) and
-    the status of its category; raises `exc` again when the form does not explain it."""
+    """The form `template` shown again with the reason `exc` refused it (`error`), the
+    field of `fields` it is about (`error_field`) and the status of its category; raises
+    `exc` again when the form does not explain it."""
     return page(
-        template, refusal_status(exc, explained, instead=instead), **context, error=exc.message
+        template,
+        refusal_status(exc, explained, instead=instead),
+        **context,
+        error=exc.message,
+        error_field=field_named(exc, fields),
     )
 
 

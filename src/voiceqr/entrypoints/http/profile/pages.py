@@ -26,7 +26,7 @@ from voiceqr.domain.mail.preferences import EDITABLE as NOTIFICATION_FIELDS
 from voiceqr.domain.shared.errors import DomainError, ErrorCategory, Gone, ValidationError
 from voiceqr.domain.shared.time_zones import time_zone_names
 from voiceqr.entrypoints.http.kit.auth import client_address
-from voiceqr.entrypoints.http.kit.forms import INPUT, Form, page, refusal_status
+from voiceqr.entrypoints.http.kit.forms import INPUT, Form, field_named, page, refusal_status
 from voiceqr.entrypoints.http.kit.views import PASSWORD_RULES
 
 _EMAIL_REFUSALS = (ErrorCategory.VALIDATION, ErrorCategory.CONFLICT)
@@ -64,6 +64,7 @@ async def _profile(
     notice: str | None = None,
     new_email: str = "",
     errors: dict[str, str] | None = None,
+    error_field: str | None = None,
     name: str | None = None,
 ) -> Template:
     return page(
@@ -76,6 +77,7 @@ async def _profile(
         has_password=user.password_hash is not None,
         notice=notice,
         errors=errors or {},
+        error_field=error_field,
         rules=PASSWORD_RULES,
         # The generation preferences form; it posts to /profile/preferences.
         preferences=await platform.profile.get(user),
@@ -87,6 +89,14 @@ async def _profile(
         exports=await platform.account_exports.list_for(user),
         now=platform.account_exports.clock(),
     )
+
+
+# The fields of the profile's forms, by the codes of the refusals about them (kit/forms.py).
+_FIELDS: dict[str, dict[str, str]] = {
+    "name": {"name": "name"},
+    "email": {"email": "email"},
+    "password": {"bad_password": "current_password", "password": "new_password"},
+}
 
 
 async def _refused(
@@ -101,13 +111,15 @@ async def _refused(
     new_email: str = "",
     name: str | None = None,
 ) -> Template:
-    """The profile page again with the reason `exc` refused `form` shown next to it."""
+    """The profile page again with the reason `exc` refused `form` shown next to it, and
+    tied to the field of that form it is about."""
     return await _profile(
         platform,
         user,
         session,
         status=refusal_status(exc, explained, instead=instead),
         errors={form: exc.message},
+        error_field=field_named(exc, _FIELDS.get(form, ())),
         new_email=new_email,
         name=name,
     )
