@@ -73,6 +73,8 @@ async def generation_out(
     return GenerationOut(
         id=generation.id,
         status=str(generation.status),
+        title=generation.shown_title,
+        titled=generation.title is not None,
         text=generation.text,
         voice_id=generation.voice_id,
         public_code=generation.public_code,
