@@ -86,9 +86,11 @@ def test_the_default_title_of_any_text_with_something_to_read_is_never_empty_and
     text: str,
 ) -> None:
     title = default_title(text)
-    assert title and not is_blank(title)
+    assert title
+    assert not is_blank(title)
     assert len(title) <= DEFAULT_TITLE_LENGTH
-    assert "\n" not in title and title == title.strip()
+    assert "\n" not in title
+    assert title == title.strip()
 
 
 @given(st.text(max_size=MAX_TITLE_LENGTH * 2))
@@ -97,7 +99,9 @@ def test_a_cleaned_title_is_none_or_fits_on_one_line(title: str) -> None:
         cleaned = clean_title(title)
     except ValidationError:
         return
-    assert cleaned is None or (0 < len(cleaned) <= MAX_TITLE_LENGTH and "\n" not in cleaned)
+    if cleaned is not None:
+        assert 0 < len(cleaned) <= MAX_TITLE_LENGTH
+        assert "\n" not in cleaned
 
 
 # --- the use cases --------------------------------------------------------------------------

@@ -194,8 +194,9 @@ class GenerationController(Controller):
         """Edit the text and/or voice of a completed or failed generation and make it
         again, and/or rename it (`title`).
 
-        A title alone only renames it, in any state (202 all the same). A new revision is made in the background (G3); the public code and printed QR
-        stay the same and keep playing the current audio until the new one is ready
+        A title alone only renames it, in any state (202 all the same). A new text or
+        voice makes a new revision in the background (G3); the public code and printed
+        QR stay the same and keep playing the current audio until the new one is ready
         (409 `generation_busy` while a version is still being made).
         """
         generation = await platform.generations.revisions.edit(user, generation_id, data.edit())

@@ -16,7 +16,6 @@ from voiceqr.domain.generations.generation import GenerationStatus
 from voiceqr.domain.generations.qr_design import DEFAULT_CAPTION, QrDesign
 from voiceqr.entrypoints.http.kit.schemas import Body, LabelName, Text, one_line
 
-
 # Looser than the rule (MAX_TITLE_LENGTH after trimming, checked by the domain), so a
 # title that is too long gets its own clear 422 `title_too_long`.
 Title = Annotated[str, one_line(1000)]
@@ -118,7 +117,7 @@ class GenerationEdit(Body):
 
     text: Text | UnsetType = UNSET
     voice_id: UUID | UnsetType = UNSET
-    title: Title | None | UnsetType = UNSET
+    title: Title | UnsetType | None = UNSET
 
     def edit(self) -> Edit:
         return Edit(
