@@ -98,7 +98,8 @@ def clean_text(text: str, *, max_length: int) -> str:
     refuse_control_characters(cleaned, what="The text", multiline=True)
     if len(cleaned) > max_length:
         raise ValidationError(
-            f"The text has {len(cleaned)} characters; this voice takes at most {max_length}.",
+            f"The text has {len(cleaned)} characters; this voice takes at most {max_length}: "
+            f"remove {len(cleaned) - max_length} to make it fit. Your text is kept below.",
             code="text_too_long",
         )
     return cleaned
