@@ -90,7 +90,7 @@ async def test_a_bad_create_form_re_renders_with_422_and_a_message(
 
     assert response.status_code == 422
     assert is_html(response)
-    assert '<p class="alert" role="alert">' in response.text
+    assert '<p class="alert" role="alert" id="create-error">' in response.text
     assert message in response.text
     assert carol.user is not None
     assert app.count_generations(carol.user.id) == 0
