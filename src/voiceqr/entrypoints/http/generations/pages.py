@@ -72,9 +72,12 @@ async def _create_page(
     short = list(dict.fromkeys([*([UUID(chosen)] if chosen else []), *favorites, *recent]))
     short += [v.id for v in gallery if v.id not in short][: max(0, PICKER_LEAST - len(short))]
     picker = [await voice_out(platform, by_id[i]) for i in short[:PICKER_MOST]]
-    max_chars = max(
-        (s.max_text_length for s in platform.generations.generations.synthesizers()), default=5000
-    )
+    # Each voice's provider has its own limit: the counter follows the chosen voice.
+    limits = {
+        s.provider: s.max_text_length for s in platform.generations.generations.synthesizers()
+    }
+    voice_limits = {str(v.id): limits.get(v.provider, 0) for v in picker}
+    max_chars = voice_limits.get(chosen) or max(limits.values(), default=5000)
     shown_text = preferences.draft_text if draft else text
     return page(
         "generations/create.html",
@@ -90,6 +93,7 @@ async def _create_page(
         text=shown_text,
         title=title,
         max_title=MAX_TITLE_LENGTH,
+        voice_limits=voice_limits,
         too_long_by=max(0, len(shown_text.strip()) - max_chars),
         draft_saved_at=preferences.draft_saved_at if draft and shown_text else None,
         voice_id=chosen,

@@ -8,7 +8,6 @@
   var status = document.getElementById("draft-status");
   if (!text || !count) return;
   var max = Number(text.getAttribute("data-max")) || 5000;
-  var warnFrom = Math.floor(max * 0.9);
   var told = "";
 
   // Counted as the server counts: characters (not UTF-16 halves) of the trimmed text,
@@ -22,6 +21,7 @@
   // limit and says how much to remove past it; the advice is announced only when it changes.
   function counted() {
     var n = length();
+    var warnFrom = Math.floor(max * 0.9);
     count.textContent = n + " / " + max + " characters";
     count.className = n > max ? "over" : n >= warnFrom ? "near" : "";
     var say = n > max
@@ -30,6 +30,14 @@
     if (advice && say !== told) { advice.textContent = say; told = say; }
   }
   text.addEventListener("input", counted);
+  // Another voice may take more or less text: its limit is on its radio button.
+  if (form) form.addEventListener("change", function (event) {
+    var limit = Number(event.target.getAttribute && event.target.getAttribute("data-limit"));
+    if (event.target.name === "voice_id" && event.target.checked && limit) {
+      max = limit;
+      counted();
+    }
+  });
   counted();
   picker();
   if (!form || !status || !window.fetch) return;
