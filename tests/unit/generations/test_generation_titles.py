@@ -16,7 +16,7 @@ from voiceqr.domain.generations.titles import (
     clean_title,
     default_title,
 )
-from voiceqr.domain.shared.errors import ValidationError
+from voiceqr.domain.shared.errors import NotFound, ValidationError
 from voiceqr.domain.shared.text import is_blank
 from voiceqr.domain.voices.voice import Voice
 
@@ -188,3 +188,16 @@ async def test_an_edit_with_nothing_in_it_is_refused(
     with pytest.raises(ValidationError) as refused:
         await s.generation_revisions.edit(owner, made.id, Edit())
     assert refused.value.code == "nothing_to_change"
+
+
+async def test_a_deleted_or_someone_elses_generation_cannot_be_renamed(
+    s: Services, owner: User, voice: Voice
+) -> None:
+    stranger = s.add_user("stranger@example.com")
+    made = await s.generations.request(owner, text=TOUR, voice_id=voice.id, title="Mine")
+    with pytest.raises(NotFound):
+        await s.generation_revisions.edit(stranger, made.id, Edit(title="Theirs"))
+    await s.generations.delete(owner, made.id)
+    with pytest.raises(NotFound):
+        await s.generation_revisions.edit(owner, made.id, Edit(title="Gone"))
+    assert s.db.generation(made.id).title == "Mine"

@@ -237,7 +237,7 @@ class GenerationRevisions:
             if screened.held:
                 generation.hold_for_review(now)
             if edit.title is not None:
-                generation.retitle(title, now)
+                generation.retitle(title)
                 await uow.generations.retitle(generation.id, generation.title)
             try:
                 await uow.generations.update(generation)
@@ -271,7 +271,7 @@ class GenerationRevisions:
         title is saved apart from the job's columns."""
         async with self.uow() as uow:
             generation = await find(uow)
-            generation.retitle(title, self.clock())
+            generation.retitle(title)
             await uow.generations.retitle(generation.id, generation.title)
             await uow.commit()
         log.info("generation renamed", extra={"generation_id": str(generation.id)})

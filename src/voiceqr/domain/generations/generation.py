@@ -287,12 +287,15 @@ class Generation(SpokenJob):
         """What History, page titles, exports and file names call it."""
         return titles.shown_title(self.title, self.text)
 
-    def retitle(self, title: str | None, now: datetime) -> None:
-        """Give it a title (None or blank: the first words of the text again)."""
+    def retitle(self, title: str | None) -> None:
+        """Give it a title (None or blank: the first words of the text again).
+
+        Not a change of the job: `updated_at` and `version` stay, since the title is
+        saved apart from the job's columns.
+        """
         if self.is_deleted:
             raise IllegalTransition("A deleted generation cannot be renamed.")
         self.title = titles.clean_title(title)
-        self.updated_at = now
 
     @property
     def is_busy(self) -> bool:
