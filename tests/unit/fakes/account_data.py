@@ -193,7 +193,10 @@ class FakeAccountRecords(Table):
         )
         document: dict[str, object] = {
             "account": {"id": str(user.id), "email": user.email, "name": user.name},
-            "generations": [{"id": str(g.id), "public_code": g.public_code} for g in mine],
+            "generations": [
+                {"id": str(g.id), "public_code": g.public_code, "title": g.shown_title}
+                for g in mine
+            ],
         }
         return AccountRecord(
             document=document, audio=audio, codes=tuple(g.public_code for g in mine)

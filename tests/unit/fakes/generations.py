@@ -36,7 +36,7 @@ from voiceqr.domain.shared.errors import (
     ErrorCategory,
 )
 
-_FIXED_GENERATION_FIELDS = ("id", "owner_id", "public_code", "created_at")
+_FIXED_GENERATION_FIELDS = ("id", "owner_id", "public_code", "created_at", "title")
 
 
 class FakeGenerations(Table):
@@ -74,6 +74,12 @@ class FakeGenerations(Table):
         self._db.generations[generation.id] = updated
         generation.version += 1
         self._wrote()
+
+    async def retitle(self, generation_id: UUID, title: str | None) -> None:
+        stored = self._db.generations.get(generation_id)
+        if stored is not None and not stored.is_deleted:
+            stored.title = title
+            self._wrote()
 
     async def list_owned(
         self,

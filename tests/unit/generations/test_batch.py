@@ -297,3 +297,16 @@ async def test_an_index_larger_than_memory_holds_spills_to_disk_and_stays_whole(
     assert len(files["index.csv"]) > 1 << 16
     rows = list(csv.DictReader(io.StringIO(files["index.csv"].decode())))
     assert [r["text"] for r in rows] == [t.strip() for t in reversed(texts)]
+
+
+def test_a_titled_generation_is_named_by_its_title_in_the_archive() -> None:
+    generation = Generation(
+        id=uuid7(),
+        owner_id=uuid7(),
+        voice_id=uuid7(),
+        text="Welcome to the east wing of the museum.",
+        public_code="abcdefgh12345678",
+        created_at=datetime(2026, 11, 25, 12, 30, 5, tzinfo=UTC),
+        title="Salle d'été",
+    )
+    assert file_stem(generation) == "20261125-123005-salle-d-ete-abcdefgh12345678"

@@ -22,6 +22,7 @@ from voiceqr.adapters.database.playback import playback_events
 from voiceqr.adapters.database.profile import user_preferences
 from voiceqr.adapters.database.shared import Repository
 from voiceqr.application.account_data.ports import AccountRecord, ArchivedAudio
+from voiceqr.domain.generations.titles import shown_title
 
 # What an archive shows of each table: never a password hash, a TOTP secret or an API
 # key's secret hash.
@@ -196,6 +197,7 @@ class SqlAccountRecords(Repository):
                 audio.append(ArchivedAudio(storage_key=row["audio_key"], path=f"audio/{code}.mp3"))
             generation = _pick(row, _GENERATION)
             generation.update(
+                title=shown_title(row["title"], row["text"]),  # the owner's, or the first words
                 folder=folder_of.get(gid),
                 tags=sorted(tags_of[gid]),
                 scans=counts.get((gid, "scan"), 0),

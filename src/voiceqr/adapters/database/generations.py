@@ -68,6 +68,8 @@ generations = Table(
     # Regenerating: the revision the current job makes, and the one whose audio is live.
     Column("revision", Integer, nullable=False, server_default="1"),
     Column("live_revision", Integer),
+    # The owner's title; NULL: the first words of the text are shown (domain/generations/titles).
+    Column("title", String(100)),
     # The owner's history, newest first.
     Index("ix_generations_owner_created", "owner_id", "created_at"),
     # The sweeper's two scans stay small: only unfinished rows are indexed by time.
@@ -134,7 +136,8 @@ generation_revisions = Table(
 class SqlGenerations(GenerationFiling, SpokenRowsSql[Generation]):
     table = generations
     item = Generation
-    fixed = ("id", "owner_id", "public_code", "created_at")
+    # The title is saved on its own (`retitle`), so a worker's save never writes it back.
+    fixed = ("id", "owner_id", "public_code", "created_at", "title")
     stale = Conflict("The generation changed meanwhile.", code="stale_generation")
 
     def _in_job(self) -> ColumnElement[bool]:
@@ -145,6 +148,14 @@ class SqlGenerations(GenerationFiling, SpokenRowsSql[Generation]):
 
     async def get(self, generation_id: UUID) -> Generation | None:
         return await self._one(generations.c.id == generation_id)
+
+    async def retitle(self, generation_id: UUID, title: str | None) -> None:
+        c = generations.c
+        await self._db.execute(
+            update(generations)
+            .where(c.id == generation_id, c.deleted_at.is_(None))
+            .values(title=title)
+        )
 
     async def get_owned(self, generation_id: UUID, owner_id: UUID) -> Generation | None:
         return await self._one(

@@ -65,7 +65,8 @@ This archive holds everything your voiceqr account held on {made}.
 - `api_keys`: name, prefix, scopes, created_at, last_used_at, revoked_at. Never a secret.
 - `social_identities`: the providers you sign in with (provider, email, created_at).
 - `folders`, `tags`: id, name, created_at.
-- `generations`: id, public_code, text, voice_id, status, created_at, completed_at,
+- `generations`: id, public_code, title (yours, or the first words of the text), text,
+  voice_id, status, created_at, completed_at,
   deleted_at, characters_billed, folder, tags, scans, listens, qr_file, and
   `revisions` (number, text, voice_id, created_at, completed_at, audio_bytes, audio_file).
 - `terms_accepted`: every version of the terms of service and the privacy policy you

@@ -51,6 +51,7 @@ INDEX_COLUMNS = (
     "voice",
     "folder",
     "tags",
+    "title",
     "text",
     "playback_url",
     "scans",
@@ -93,8 +94,10 @@ class ArchiveFile:
 
 
 def file_stem(generation: Generation) -> str:
-    """A readable, unique name: creation time, the first words, and the public code."""
-    ascii_text = unicodedata.normalize("NFKD", generation.text).encode("ascii", "ignore").decode()
+    """A readable, unique name: creation time, the title (the owner's, or the first words
+    of the text), and the public code."""
+    title = generation.shown_title
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     words = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40].rstrip("-")
     parts = [f"{generation.created_at:%Y%m%d-%H%M%S}", words, generation.public_code]
     return "-".join(p for p in parts if p)
@@ -232,6 +235,7 @@ class GenerationBatches:
                             voices.get(generation.voice_id, ""),
                             "" if filing.folder is None else filing.folder.name,
                             "; ".join(tag.name for tag in filing.tags),
+                            generation.shown_title,
                             generation.text,
                             url,
                             counts[0],

@@ -40,6 +40,7 @@ from voiceqr.domain.generations.generation import (
     new_public_code,
 )
 from voiceqr.domain.generations.revisions import GenerationRevision
+from voiceqr.domain.generations.titles import clean_title
 from voiceqr.domain.shared.errors import (
     Conflict,
     PermissionDenied,
@@ -119,8 +120,13 @@ class Generations(SpeechPipeline[GenerationsUnitOfWork]):
     codes: PublicCodes
     screen: TextScreen
 
-    async def request(self, owner: User, *, text: str, voice_id: UUID) -> Generation:
+    async def request(
+        self, owner: User, *, text: str, voice_id: UUID, title: str | None = None
+    ) -> Generation:
         """Save a pending generation, then wake a worker.
+
+        `title` is optional: without one (or a blank one) the first words of the text
+        are shown; a title that is too long is refused (422 `title_too_long`).
 
         The text is screened first: a blocked text is refused (422 `text_not_allowed`)
         with nothing written; a held one is saved as `pending_review` and not queued;
@@ -133,6 +139,7 @@ class Generations(SpeechPipeline[GenerationsUnitOfWork]):
                 "Confirm your email address first: follow the link we mailed you.",
                 code="email_unverified",
             )
+        title = clean_title(title)  # refused before anything is screened or written
         generation_id = uuid7()
         screened = await self.screen.screen(owner, text, generation_id=generation_id, request=True)
         async with self.uow() as uow:
@@ -147,6 +154,7 @@ class Generations(SpeechPipeline[GenerationsUnitOfWork]):
                 created_at=now,
                 updated_at=now,
                 next_attempt_at=now,
+                title=title,
             )
             if screened.held:
                 generation.hold_for_review(now)

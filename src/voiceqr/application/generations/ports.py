@@ -69,7 +69,16 @@ class GenerationRepository(Protocol):
     async def update(self, generation: Generation) -> None:
         """Save changes if nobody else saved since it was read (version check).
 
-        Raises `Conflict` (code `stale_generation`) otherwise; bumps `version`.
+        Raises `Conflict` (code `stale_generation`) otherwise; bumps `version`. The
+        title is not saved here (see `retitle`).
+        """
+        ...
+
+    async def retitle(self, generation_id: UUID, title: str | None) -> None:
+        """Save only the title of a generation that is not deleted.
+
+        Apart from the versioned save and with no version bump: a worker busy with the
+        audio saves its result as if nothing happened, and never writes the title back.
         """
         ...
 

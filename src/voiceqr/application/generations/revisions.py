@@ -24,6 +24,7 @@ from voiceqr.domain.accounts.users import User
 from voiceqr.domain.authz import Actor, Permission, require
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
 from voiceqr.domain.generations.revisions import GenerationRevision, revision_status
+from voiceqr.domain.generations.titles import clean_title
 from voiceqr.domain.shared.errors import (
     Conflict,
     IllegalTransition,
@@ -53,10 +54,20 @@ class RevisionView:
 
 @dataclass(frozen=True, slots=True)
 class Edit:
-    """What to change; None keeps the current value. At least one must be given."""
+    """What to change; None keeps the current value. At least one must be given.
+
+    A new title alone renames the generation and makes nothing again; a blank title
+    ("") goes back to the first words of the text.
+    """
 
     text: str | None = None
     voice_id: UUID | None = None
+    title: str | None = None
+
+    @property
+    def remakes(self) -> bool:
+        """The text or voice changes: a new revision is made."""
+        return self.text is not None or self.voice_id is not None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -195,10 +206,13 @@ class GenerationRevisions:
     ) -> Generation:
         """Find the generation, check the edit like a request, start the next revision,
         save both in one transaction, then hand the job to the queue."""
-        if edit.text is None and edit.voice_id is None:
+        if not edit.remakes and edit.title is None:
             raise ValidationError(
-                "Send a new text, a new voice, or both.", code="nothing_to_change"
+                "Send a new text, a new voice or a new title.", code="nothing_to_change"
             )
+        title = clean_title(edit.title)
+        if not edit.remakes:
+            return await self._retitle(find, title)
         async with self.uow() as uow:  # the text to screen: the new one, or the one kept
             current = await find(uow)
             owner = await uow.users.get(current.owner_id)
@@ -222,6 +236,9 @@ class GenerationRevisions:
             number = generation.revise(text=text, voice_id=voice.id, now=now)
             if screened.held:
                 generation.hold_for_review(now)
+            if edit.title is not None:
+                generation.retitle(title)
+                await uow.generations.retitle(generation.id, generation.title)
             try:
                 await uow.generations.update(generation)
                 await uow.generation_revisions.add(
@@ -245,4 +262,17 @@ class GenerationRevisions:
             await uow.commit()
         if not screened.held:
             await self.hand_to_queue([generation.id])
+        return generation
+
+    async def _retitle(
+        self, find: Callable[[GenerationsUnitOfWork], Awaitable[Generation]], title: str | None
+    ) -> Generation:
+        """Rename only: allowed in any state, a job being made included, since the
+        title is saved apart from the job's columns."""
+        async with self.uow() as uow:
+            generation = await find(uow)
+            generation.retitle(title)
+            await uow.generations.retitle(generation.id, generation.title)
+            await uow.commit()
+        log.info("generation renamed", extra={"generation_id": str(generation.id)})
         return generation

@@ -38,6 +38,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 from uuid import UUID
 
+from voiceqr.domain.generations import titles
 from voiceqr.domain.shared.errors import Conflict, ErrorCategory, IllegalTransition, ValidationError
 from voiceqr.domain.shared.text import is_blank, refuse_control_characters
 
@@ -97,7 +98,8 @@ def clean_text(text: str, *, max_length: int) -> str:
     refuse_control_characters(cleaned, what="The text", multiline=True)
     if len(cleaned) > max_length:
         raise ValidationError(
-            f"The text has {len(cleaned)} characters; this voice takes at most {max_length}.",
+            f"The text has {len(cleaned)} characters; this voice takes at most {max_length}: "
+            f"remove {len(cleaned) - max_length} to make it fit. Your text is kept below.",
             code="text_too_long",
         )
     return cleaned
@@ -278,6 +280,22 @@ class Generation(SpokenJob):
     deleted_at: datetime | None = None
     revision: int = 1  # the revision the current job makes (G3)
     live_revision: int | None = None  # the revision `audio_key` belongs to
+    title: str | None = None  # the owner's; None: the first words of the text
+
+    @property
+    def shown_title(self) -> str:
+        """What History, page titles, exports and file names call it."""
+        return titles.shown_title(self.title, self.text)
+
+    def retitle(self, title: str | None) -> None:
+        """Give it a title (None or blank: the first words of the text again).
+
+        Not a change of the job: `updated_at` and `version` stay, since the title is
+        saved apart from the job's columns.
+        """
+        if self.is_deleted:
+            raise IllegalTransition("A deleted generation cannot be renamed.")
+        self.title = titles.clean_title(title)
 
     @property
     def is_busy(self) -> bool:

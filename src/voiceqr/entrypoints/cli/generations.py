@@ -36,6 +36,9 @@ def generate(
     audio_out: Annotated[Path, typer.Option(help="Where to write the MP3.")],
     qr_out: Annotated[Path, typer.Option(help="Where to write the QR code (.png or .svg).")],
     qr_size: Annotated[int, typer.Option(min=64, max=4096)] = 512,
+    title: Annotated[
+        str, typer.Option(help="A title (default: the first words of the text).")
+    ] = "",
     timeout: Annotated[
         float, typer.Option(help="Seconds to wait for the audio (more than 0).")
     ] = 300,
@@ -48,13 +51,13 @@ def generate(
     for option, out in (("--audio-out", audio_out), ("--qr-out", qr_out)):
         _check_writable(option, out)
 
-    async def work(platform: Platform) -> tuple[str, str]:
+    async def work(platform: Platform) -> tuple[str, str, str]:
         user = await platform.accounts.accounts.get_by_email(owner)
         if user is None:
             raise NotFound(f"No account has the email {owner}.")
         voice_id = await find_voice(platform, voice)
         generation = await platform.generations.generations.request(
-            user, text=text, voice_id=voice_id
+            user, text=text, voice_id=voice_id, title=title
         )
         deadline = time.monotonic() + timeout
         while not generation.is_finished:
@@ -78,10 +81,11 @@ def generate(
         qr = platform.generations.qr_image(generation, "png" if png else "svg", size=qr_size)
         audio_out.write_bytes(audio)
         qr_out.write_bytes(qr)
-        return str(generation.id), url
+        return str(generation.id), url, generation.shown_title
 
-    generation_id, url = run(work, worker=settings().queue.backend == "memory")
+    generation_id, url, shown = run(work, worker=settings().queue.backend == "memory")
     typer.echo(f"generation {generation_id} completed")
+    typer.echo(f"title: {shown}")
     typer.echo(f"audio: {audio_out}")
     typer.echo(f"qr:    {qr_out} -> {url}")
 

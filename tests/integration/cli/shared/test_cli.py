@@ -182,8 +182,11 @@ def test_generate_writes_the_mp3_and_a_qr_code_that_opens_the_playback_page(
         str(qr),
         "--qr-size",
         "400",
+        "--title",
+        "Museum welcome",
     )
     assert code == 0, out
+    assert "title: Museum welcome" in out
     assert audio.read_bytes()[:3] == b"ID3" or audio.read_bytes()[0] == 0xFF
     image = Image.open(qr)
     assert image.size == (400, 400)
@@ -198,6 +201,11 @@ def test_generate_writes_the_mp3_and_a_qr_code_that_opens_the_playback_page(
     [
         (["--voice", "nobody", "--owner", "c@example.com"], 2, "No published voice"),
         (["--voice", "Ava", "--owner", "ghost@example.com"], 3, "No account"),
+        (
+            ["--voice", "Ava", "--owner", "c@example.com", "--title", "t" * 101],
+            2,
+            "A title has at most 100 characters",
+        ),
     ],
 )
 def test_generate_explains_what_is_wrong(

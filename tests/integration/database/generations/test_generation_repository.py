@@ -42,6 +42,7 @@ async def test_generation_round_trips_every_field(uows: SqlUnitOfWorkFactory) ->
         updated_at=NOW + timedelta(seconds=4),
         completed_at=NOW + timedelta(seconds=5),
         version=7,
+        title="Grüße, room 4",
     )
     await add_generations(uows, plain, full)
 
@@ -312,3 +313,40 @@ async def test_aware_datetimes_round_trip_exactly_as_utc(uows: SqlUnitOfWorkFact
         assert value.replace(tzinfo=None) == original.astimezone(UTC).replace(tzinfo=None)
     assert [g.id for g in expired] == [generation.id]
     assert not_yet == []
+
+
+async def test_a_title_is_saved_apart_and_a_stale_save_neither_conflicts_nor_undoes_it(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    owner = await add_user(uows)
+    generation = make_generation(owner.id, title="First")
+    await add_generations(uows, generation)
+    async with uows() as uow:  # what a worker read before the owner renamed it
+        busy = await uow.generations.get(generation.id)
+    assert busy is not None
+
+    async with uows() as uow:
+        await uow.generations.retitle(generation.id, "Renamed")
+        await uow.commit()
+    busy.attempts += 1
+    async with uows() as uow:
+        await uow.generations.update(busy)
+        await uow.commit()
+
+    async with uows() as uow:
+        stored = await uow.generations.get(generation.id)
+    assert stored is not None
+    assert (stored.title, stored.attempts, stored.version) == ("Renamed", 1, busy.version)
+
+
+async def test_a_deleted_generation_keeps_its_title(uows: SqlUnitOfWorkFactory) -> None:
+    owner = await add_user(uows)
+    gone = make_generation(owner.id, title="Kept", deleted_at=NOW)
+    await add_generations(uows, gone)
+    async with uows() as uow:
+        await uow.generations.retitle(gone.id, None)
+        await uow.commit()
+    async with uows() as uow:
+        stored = await uow.generations.get(gone.id)
+    assert stored is not None
+    assert stored.title == "Kept"

@@ -108,6 +108,8 @@ async def test_the_archive_holds_the_documented_json_every_mp3_and_qr_code(
     assert document["sessions"]  # signed in through the API, then the profile page
     codes = {g["public_code"] for g in document["generations"]}
     assert codes == {g["public_code"] for g in made}
+    # Each carries its title: here none was given, so the first words of the text.
+    assert {g["title"] for g in document["generations"]} == {"First room.", "Second room."}
     for generation in document["generations"]:
         (revision,) = generation["revisions"]
         assert revision["audio_file"] in names

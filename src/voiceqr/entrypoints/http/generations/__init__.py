@@ -40,6 +40,7 @@ pages_router = Router(
         pages.generation_page,
         pages.delete_submit,
         pages.edit_submit,
+        pages.title_submit,
         folders_pages.folders_page,
         folders_pages.create_submit,
         folders_pages.rename_submit,

@@ -143,7 +143,7 @@ class GenerationController(Controller):
     ) -> GenerationOut:
         """Ask for spoken audio of a text; it is made in the background."""
         generation = await platform.generations.generations.request(
-            user, text=data.text, voice_id=data.voice_id
+            user, text=data.text, voice_id=data.voice_id, title=data.title
         )
         return await generation_out(platform, generation, PlaybackCounts())
 
@@ -191,10 +191,12 @@ class GenerationController(Controller):
         platform: NamedDependency[Platform],
         user: NamedDependency[User],
     ) -> GenerationOut:
-        """Edit the text and/or voice of a completed or failed generation and make it again.
+        """Edit the text and/or voice of a completed or failed generation and make it
+        again, and/or rename it (`title`).
 
-        A new revision is made in the background (G3); the public code and printed QR
-        stay the same and keep playing the current audio until the new one is ready
+        A title alone only renames it, in any state (202 all the same). A new text or
+        voice makes a new revision in the background (G3); the public code and printed
+        QR stay the same and keep playing the current audio until the new one is ready
         (409 `generation_busy` while a version is still being made).
         """
         generation = await platform.generations.revisions.edit(user, generation_id, data.edit())

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from litestar import Request, post
 from litestar.datastructures import FormMultiDict
@@ -16,15 +17,18 @@ from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 
 from voiceqr.application.generations.batch import MAX_IDS, BatchAction, Selection
-from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import User
-from voiceqr.domain.generations.generation import GenerationStatus
 from voiceqr.domain.shared.errors import ValidationError
+from voiceqr.entrypoints.http.generations.history_filters import (
+    FILTER_FIELDS,
+    cleaned_filters,
+    history_filter,
+)
+from voiceqr.entrypoints.http.generations.views import reader_zone
 from voiceqr.entrypoints.http.kit.forms import page
 
 _SHOWN = 20  # generations listed by name on the confirmation page
-FILTER_FIELDS = ("q", "voice_id", "status", "folder_id", "tag")
 
 
 class BatchForm:
@@ -35,7 +39,9 @@ class BatchForm:
         if action not in set(BatchAction):
             raise ValidationError("Choose what to do with the generations.", code="bad_action")
         self.action = BatchAction(action)
-        self.filters = {name: str(form.get(f"filter_{name}", "")) for name in FILTER_FIELDS}
+        self.filters = cleaned_filters(
+            {name: str(form.get(f"filter_{name}", "")) for name in FILTER_FIELDS}
+        )
         self.everything = form.get("everything") == "1"
         self.ids = [_uuid(value) for value in form.getall("ids")] if "ids" in form else []
         folder = str(form.get("folder_id", ""))
@@ -46,9 +52,10 @@ class BatchForm:
     def is_empty(self) -> bool:
         return not self.everything and not self.ids
 
-    def selection(self) -> Selection:
+    def selection(self, zone: ZoneInfo) -> Selection:
+        """The ticked ids, or every match of the filters (their days in `zone`)."""
         if self.everything:
-            return Selection(matching=_matching(self.filters))
+            return Selection(matching=history_filter(self.filters, zone))
         if len(self.ids) > MAX_IDS:
             raise ValidationError(
                 f"Tick at most {MAX_IDS} generations, or choose every matching one.",
@@ -62,18 +69,6 @@ def _uuid(value: object) -> UUID:
         return UUID(str(value))
     except ValueError:
         raise ValidationError("The selection is not valid.", code="bad_selection") from None
-
-
-def _matching(filters: dict[str, str]) -> GenerationFilter:
-    """The history page's filters as it applied them (values it ignores stay ignored)."""
-    status = filters["status"]
-    return GenerationFilter(
-        text=filters["q"] or None,
-        voice_id=_uuid(filters["voice_id"]) if filters["voice_id"] else None,
-        status=GenerationStatus(status) if status in set(GenerationStatus) else None,
-        folder_id=_uuid(filters["folder_id"]) if filters["folder_id"] else None,
-        tag=filters["tag"] or None,
-    )
 
 
 def _back(filters: dict[str, str], **done: object) -> Redirect:
@@ -91,7 +86,7 @@ async def batch_submit(
     form = BatchForm(await request.form())
     if form.is_empty:
         return _back(form.filters, batch="none")
-    selection = form.selection()
+    selection = form.selection(await reader_zone(platform, user))
     if form.action is not BatchAction.DELETE:
         result = await platform.generations.batches.apply(
             user, form.action, selection, folder_id=form.folder_id, tags=form.tags
@@ -117,5 +112,6 @@ async def batch_delete_confirmed(
 ) -> Redirect:
     """The "Yes" of the confirmation page."""
     form = BatchForm(await request.form())
-    result = await platform.generations.batches.apply(user, BatchAction.DELETE, form.selection())
+    selection = form.selection(await reader_zone(platform, user))
+    result = await platform.generations.batches.apply(user, BatchAction.DELETE, selection)
     return _back(form.filters, batch=str(result.action), count=result.count)

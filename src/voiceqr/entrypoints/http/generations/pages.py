@@ -15,20 +15,22 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from voiceqr.application.generations.generations import HistoryPage
-from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.application.generations.revisions import Edit
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import User
-from voiceqr.domain.generations.generation import GenerationStatus
-from voiceqr.domain.generations.organising import MAX_SEARCH_LENGTH
+from voiceqr.domain.generations.titles import MAX_TITLE_LENGTH
 from voiceqr.domain.profile.preferences import MAX_DRAFT_LENGTH
 from voiceqr.domain.shared.errors import DomainError, ErrorCategory, ValidationError
+from voiceqr.entrypoints.http.generations.history_filters import cleaned_filters, history_filter
 from voiceqr.entrypoints.http.generations.views import (
+    STATUS_WORDS,
     generation_outs,
     generation_page_context,
     label_choices,
+    reader_zone,
 )
 from voiceqr.entrypoints.http.kit.forms import Form, field_named, page, refusal_status
+from voiceqr.entrypoints.http.kit.views import when
 from voiceqr.entrypoints.http.kit.voices import GUESS_FROM_CHARS, voice_out
 
 # The picker's short list: the chosen voice, favorites, then recently used ones, topped
@@ -44,6 +46,7 @@ async def _create_page(
     error: str | None = None,
     error_field: str | None = None,
     text: str = "",
+    title: str = "",
     voice_id: str = "",
     submitted: bool = True,
     status: int = 200,
@@ -69,9 +72,12 @@ async def _create_page(
     short = list(dict.fromkeys([*([UUID(chosen)] if chosen else []), *favorites, *recent]))
     short += [v.id for v in gallery if v.id not in short][: max(0, PICKER_LEAST - len(short))]
     picker = [await voice_out(platform, by_id[i]) for i in short[:PICKER_MOST]]
-    max_chars = max(
-        (s.max_text_length for s in platform.generations.generations.synthesizers()), default=5000
-    )
+    # Each voice's provider has its own limit: the counter follows the chosen voice.
+    limits = {
+        s.provider: s.max_text_length for s in platform.generations.generations.synthesizers()
+    }
+    voice_limits = {str(v.id): limits.get(v.provider, 0) for v in picker}
+    max_chars = voice_limits.get(chosen) or max(limits.values(), default=5000)
     shown_text = preferences.draft_text if draft else text
     return page(
         "generations/create.html",
@@ -84,6 +90,10 @@ async def _create_page(
         error=error,
         error_field=error_field,
         text=shown_text,
+        title=title,
+        max_title=MAX_TITLE_LENGTH,
+        voice_limits=voice_limits,
+        too_long_by=max(0, len(shown_text.strip()) - max_chars),
         draft_saved_at=preferences.draft_saved_at if draft and shown_text else None,
         voice_id=chosen,
         browse_url="/voices?"
@@ -112,6 +122,7 @@ async def create_submit(
     data: Form, platform: NamedDependency[Platform], user: NamedDependency[User]
 ) -> Response[Any]:
     text, voice = data.get("text", ""), data.get("voice_id", "")
+    title = data.get("title", "")
     try:
         voice_id = UUID(voice)
     except ValueError:
@@ -121,12 +132,13 @@ async def create_submit(
             error="Pick a voice.",
             error_field="voice_id",
             text=text,
+            title=title,
             voice_id=voice,
             status=422,
         )
     try:
         generation = await platform.generations.generations.request(
-            user, text=text, voice_id=voice_id
+            user, text=text, voice_id=voice_id, title=title
         )
     except DomainError as exc:
         # A voice that is gone is a choice to make again on this form.
@@ -137,6 +149,7 @@ async def create_submit(
             error=exc.message,
             error_field=field_named(exc, _CREATE_FIELDS),
             text=text,
+            title=title,
             voice_id=voice,
             status=status,
         )
@@ -144,13 +157,6 @@ async def create_submit(
 
 
 HISTORY_PAGE_SIZE = 20
-
-
-def _uuid_or_none(value: str) -> UUID | None:
-    try:
-        return UUID(value)
-    except ValueError:
-        return None
 
 
 @get("/generations")
@@ -164,38 +170,40 @@ async def history_page(
     q: FromQuery[str] = "",
     folder_id: FromQuery[str] = "",
     tag: FromQuery[str] = "",
+    created_from: FromQuery[str] = "",
+    created_to: FromQuery[str] = "",
     batch: FromQuery[str] = "",
     count: FromQuery[int] = 0,
 ) -> Template:
     """The user's generations, a page at a time, searched and filtered by voice, status,
-    folder and tag; the filters stay in the paging links.
+    folder, tag and days (in the reader's time zone); the filters stay in the paging links.
 
     Filter values the form cannot produce are ignored rather than refused; a search the
-    index cannot take (too long, too many words) is explained above an empty list.
+    index cannot take (too long, too many words) or days in the wrong order are
+    explained above an empty list.
     """
-    voice = _uuid_or_none(voice_id)
-    state = GenerationStatus(status) if status in set(GenerationStatus) else None
-    folder = _uuid_or_none(folder_id)
-    q, tag = q.strip()[:MAX_SEARCH_LENGTH], tag.strip()[:MAX_SEARCH_LENGTH]
+    filters = cleaned_filters(
+        {
+            "q": q,
+            "voice_id": voice_id,
+            "status": status,
+            "folder_id": folder_id,
+            "tag": tag,
+            "created_from": created_from,
+            "created_to": created_to,
+        }
+    )
+    zone = await reader_zone(platform, user)
     search_error, found = None, HistoryPage(items=[], next_cursor=None)
     try:
         found = await platform.generations.generations.history(
             user,
-            matching=GenerationFilter(
-                voice_id=voice, status=state, text=q or None, folder_id=folder, tag=tag or None
-            ),
+            matching=history_filter(filters, zone),
             cursor=cursor or None,
             limit=HISTORY_PAGE_SIZE,
         )
     except ValidationError as exc:
         search_error = exc.message
-    filters = {
-        "q": q,
-        "voice_id": str(voice or ""),
-        "status": str(state or ""),
-        "folder_id": str(folder or ""),
-        "tag": tag,
-    }
     kept = {k: v for k, v in filters.items() if v}
     older = None
     if found.next_cursor:
@@ -203,9 +211,9 @@ async def history_page(
     return page(
         "generations/history.html",
         user=user,
-        items=await generation_outs(platform, found.items),
+        items=[(g, when(g.created_at, zone)) for g in await generation_outs(platform, found.items)],
         voices=await platform.voices.list_for(user),
-        statuses=[str(s) for s in GenerationStatus],
+        statuses={str(s): word for s, word in STATUS_WORDS.items()},
         filters=filters,
         filtered=bool(kept),
         search_error=search_error,
@@ -262,6 +270,33 @@ async def delete_submit(
     return Redirect("/generations?deleted=1", status_code=303)
 
 
+class TitleForm(msgspec.Struct):
+    title: str = ""
+
+
+@post(
+    "/generations/{generation_id:uuid}/title",
+    status_code=303,
+)
+async def title_submit(
+    generation_id: FromPath[UUID],
+    data: Annotated[TitleForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    platform: NamedDependency[Platform],
+    user: NamedDependency[User],
+) -> Response[Any]:
+    """The "Rename" form: a blank title goes back to the first words of the text."""
+    try:
+        await platform.generations.revisions.edit(user, generation_id, Edit(title=data.title))
+    except DomainError as exc:
+        status = refusal_status(exc)
+        generation = await platform.generations.generations.get_for_owner(user, generation_id)
+        context = await generation_page_context(
+            platform, user, generation, title_error=exc.message, title_tried=data.title
+        )
+        return page("generations/generation.html", status, **context)
+    return Redirect(f"/generations/{generation_id}", status_code=303)
+
+
 class EditForm(msgspec.Struct):
     text: str = ""
     voice_id: str = ""
@@ -271,7 +306,12 @@ class EditForm(msgspec.Struct):
 _REQUEST_REFUSALS = (ErrorCategory.VALIDATION, ErrorCategory.NOT_FOUND, ErrorCategory.PERMISSION)
 _EDIT_REFUSALS = (ErrorCategory.VALIDATION, ErrorCategory.CONFLICT, ErrorCategory.PERMISSION)
 # The create form's fields, by the codes of the refusals about them (kit/forms.py).
-_CREATE_FIELDS = {"text": "text", "voice": "voice_id", "unknown_voice": "voice_id"}
+_CREATE_FIELDS = {
+    "text": "text",
+    "title": "title",
+    "voice": "voice_id",
+    "unknown_voice": "voice_id",
+}
 
 
 @post(

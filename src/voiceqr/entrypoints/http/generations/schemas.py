@@ -16,10 +16,15 @@ from voiceqr.domain.generations.generation import GenerationStatus
 from voiceqr.domain.generations.qr_design import DEFAULT_CAPTION, QrDesign
 from voiceqr.entrypoints.http.kit.schemas import Body, LabelName, Text, one_line
 
+# Looser than the rule (MAX_TITLE_LENGTH after trimming, checked by the domain), so a
+# title that is too long gets its own clear 422 `title_too_long`.
+Title = Annotated[str, one_line(1000)]
+
 
 class GenerationCreate(Body):
     text: Text
     voice_id: UUID
+    title: Title | None = None  # None or blank: the first words of the text are shown
 
 
 class GenerationError(msgspec.Struct):
@@ -39,6 +44,9 @@ class LabelRef(msgspec.Struct):
 class GenerationOut(msgspec.Struct):
     id: UUID
     status: str
+    # The owner's title, or the first words of the text when it has none (`titled`: false).
+    title: str
+    titled: bool
     text: str
     voice_id: UUID
     public_code: str
@@ -101,15 +109,21 @@ class FilingOut(msgspec.Struct):
 
 
 class GenerationEdit(Body):
-    """The new text and/or voice; a field left out keeps its current value."""
+    """The new text, voice and/or title; a field left out keeps its current value.
+
+    A title alone renames it (nothing is made again); `null` or "" as the title goes
+    back to the first words of the text.
+    """
 
     text: Text | UnsetType = UNSET
     voice_id: UUID | UnsetType = UNSET
+    title: Title | UnsetType | None = UNSET
 
     def edit(self) -> Edit:
         return Edit(
             text=None if isinstance(self.text, UnsetType) else self.text,
             voice_id=None if isinstance(self.voice_id, UnsetType) else self.voice_id,
+            title=None if isinstance(self.title, UnsetType) else self.title or "",
         )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from litestar.di import NamedDependency
 
@@ -23,8 +24,10 @@ from voiceqr.domain.generations.qr_design import (
     QrDesign,
     contrast_ratio,
 )
+from voiceqr.domain.generations.titles import MAX_TITLE_LENGTH
 from voiceqr.domain.playback.events import PlaybackCounts
 from voiceqr.domain.shared.errors import ErrorCategory, NotFound
+from voiceqr.domain.shared.time_zones import time_zone
 from voiceqr.entrypoints.http.generations.schemas import (
     AttemptOut,
     FilingOut,
@@ -36,6 +39,22 @@ from voiceqr.entrypoints.http.generations.schemas import (
     QrDesignOut,
     RevisionOut,
 )
+from voiceqr.entrypoints.http.kit.views import when
+
+# What History and the generation page call each status.
+STATUS_WORDS = {
+    GenerationStatus.PENDING: "Waiting",
+    GenerationStatus.PROCESSING: "Making",
+    GenerationStatus.COMPLETED: "Ready",
+    GenerationStatus.FAILED: "Failed",
+    GenerationStatus.PENDING_REVIEW: "Pending review",
+}
+
+
+async def reader_zone(platform: Platform, user: User) -> ZoneInfo:
+    """The time zone of the reader's profile (UTC when none is set)."""
+    return time_zone((await platform.profile.get(user)).time_zone)
+
 
 QUEUE_WAITING = "Queued: the job will start as soon as the job queue is back."
 
@@ -73,6 +92,8 @@ async def generation_out(
     return GenerationOut(
         id=generation.id,
         status=str(generation.status),
+        title=generation.shown_title,
+        titled=generation.title is not None,
         text=generation.text,
         voice_id=generation.voice_id,
         public_code=generation.public_code,
@@ -198,11 +219,15 @@ async def generation_page_context(
     edit_voice_id: str | None = None,
     design_tried: Mapping[str, str] | None = None,
     design_error: str | None = None,
+    title_error: str | None = None,
+    title_tried: str | None = None,
 ) -> dict[str, Any]:
-    """Everything generation.html shows: the generation, its QR code and design panel
-    (showing a design being tried, if one is), the edit form (filled with the current
-    text and voice unless a refused edit is shown again) and every revision with its
-    audio."""
+    """Everything generation.html shows: the generation, when it was made (in the
+    reader's time zone), its QR code and design panel (showing a design being tried, if
+    one is), the rename and edit forms (filled with the current title, text and voice
+    unless a refused one is shown again) and every revision with its audio."""
+    preferences = await platform.profile.get(user)
+    zone = time_zone(preferences.time_zone)
     try:
         voice_name = (await platform.voices.get(generation.voice_id, user=user)).name
     except NotFound:
@@ -211,7 +236,12 @@ async def generation_page_context(
         "user": user,
         "g": await generation_out(platform, generation),
         "voice_name": voice_name,
-        "qr_size": (await platform.profile.get(user)).qr_size,
+        "made": when(generation.created_at, zone),
+        "made_iso": generation.created_at.isoformat(),
+        "title_error": title_error,
+        "title_text": (generation.title or "") if title_tried is None else title_tried,
+        "max_title": MAX_TITLE_LENGTH,
+        "qr_size": preferences.qr_size,
         "voices": await platform.voices.list_for(user),
         "revisions": await platform.generations.revisions.revisions_of(generation),
         "can_edit": not generation.is_busy,

@@ -3,10 +3,42 @@
 (function () {
   var text = document.getElementById("text");
   var count = document.getElementById("count");
+  var advice = document.getElementById("count-advice");
   var form = document.getElementById("create-form");
   var status = document.getElementById("draft-status");
   if (!text || !count) return;
-  text.addEventListener("input", function () { count.textContent = String(text.value.length); });
+  var max = Number(text.getAttribute("data-max")) || 5000;
+  var told = "";
+
+  // Counted as the server counts: characters (not UTF-16 halves) of the trimmed text,
+  // each line break twice since the form sends it as CR LF.
+  function length() {
+    var trimmed = text.value.trim();
+    return Array.from(trimmed).length + (trimmed.match(/\n/g) || []).length;
+  }
+
+  // The text is never cut (the field has no maxlength): the counter warns near the
+  // limit and says how much to remove past it; the advice is announced only when it changes.
+  function counted() {
+    var n = length();
+    var warnFrom = Math.floor(max * 0.9);
+    count.textContent = n + " / " + max + " characters";
+    count.className = n > max ? "over" : n >= warnFrom ? "near" : "";
+    var say = n > max
+      ? "Too long for this voice: remove " + (n - max) + " character" + (n - max === 1 ? "" : "s") + "."
+      : n >= warnFrom ? (max - n) + " left before the limit." : "";
+    if (advice && say !== told) { advice.textContent = say; told = say; }
+  }
+  text.addEventListener("input", counted);
+  // Another voice may take more or less text: its limit is on its radio button.
+  if (form) form.addEventListener("change", function (event) {
+    var limit = Number(event.target.getAttribute && event.target.getAttribute("data-limit"));
+    if (event.target.name === "voice_id" && event.target.checked && limit) {
+      max = limit;
+      counted();
+    }
+  });
+  counted();
   picker();
   if (!form || !status || !window.fetch) return;
 
