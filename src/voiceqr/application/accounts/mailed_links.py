@@ -35,11 +35,13 @@ class MailedLinks(AccountsCore):
 
     async def register(
         self, *, name: str, email: str, password: str, terms_accepted: bool, client: Client
-    ) -> None:
-        """Create an unverified account and mail a verification link.
+    ) -> User | None:
+        """Create an unverified account and mail a verification link; the new account, or
+        None when the address has one already.
 
-        The reply is the same whether or not the email is taken; the owner of a taken
-        address is told by mail that someone tried.
+        The API's reply is the same whether or not the email is taken; the owner of a
+        taken address is told by mail that someone tried. (The web form signs a new
+        account in at once, so it cannot hide a taken address from who typed it.)
         """
         # Refused input mails nothing, so it is checked before it counts against a limit;
         # the limits come before the costly hashing.
@@ -62,7 +64,7 @@ class MailedLinks(AccountsCore):
                     link=self.notifications.link("/forgot-password"),
                 )
                 await uow.commit()
-                return
+                return None
             now = self.clock()
             user = User(
                 id=uuid7(),
@@ -79,6 +81,7 @@ class MailedLinks(AccountsCore):
             await accept_live_documents(uow, user.id, AcceptanceWay.SIGNUP, now)
             await self._send_verification(uow, user)
             await uow.commit()
+        return user
 
     async def resend_verification(self, *, email: str, client: Client) -> None:
         """Mail a fresh link to an unverified account; silent otherwise."""
