@@ -10,6 +10,7 @@ import pytest
 from tests.unit.accounts.steps import CLIENT, PASSWORD
 from tests.unit.fakes import Services, make_services
 from voiceqr.application.accounts.policy import SecondFactorRequired, hash_token
+from voiceqr.application.accounts.social_sign_in import SecondFactorPending
 from voiceqr.domain.accounts.activity import SignInMethod
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.shared.errors import AuthenticationFailed
@@ -61,6 +62,17 @@ async def password_step(s: Services) -> User:
     return asked.value.user
 
 
+async def held_password(
+    s: Services, *, remember_me: bool = False, next: str = "/"
+) -> tuple[SecondFactorPending, pyotp.TOTP]:
+    """A 2FA account's right password, held for the code step as the sign-in form does."""
+    _, totp = await with_two_factor(s)
+    held = s.platform.accounts.social_sign_in.hold_for_second_factor(
+        await password_step(s), method=SignInMethod.PASSWORD, remember_me=remember_me, next=next
+    )
+    return held, totp
+
+
 async def test_the_right_password_of_a_2fa_account_names_the_account_for_the_code_step(
     s: Services,
 ) -> None:
@@ -81,11 +93,8 @@ async def test_a_wrong_password_of_a_2fa_account_asks_for_no_code(s: Services) -
 async def test_a_held_password_step_and_the_code_sign_in_once_known_by_the_code(
     s: Services,
 ) -> None:
-    _, totp = await with_two_factor(s)
+    held, totp = await held_password(s, remember_me=True, next="/profile")
     social = s.platform.accounts.social_sign_in
-    held = social.hold_for_second_factor(
-        await password_step(s), method=SignInMethod.PASSWORD, remember_me=True, next="/profile"
-    )
     s.clock.advance(seconds=30)
 
     done = await social.complete_second_factor(
@@ -102,11 +111,8 @@ async def test_a_held_password_step_and_the_code_sign_in_once_known_by_the_code(
 
 
 async def test_a_held_password_step_expires_after_five_minutes(s: Services) -> None:
-    _, totp = await with_two_factor(s)
+    held, totp = await held_password(s)
     social = s.platform.accounts.social_sign_in
-    held = social.hold_for_second_factor(
-        await password_step(s), method=SignInMethod.PASSWORD, remember_me=False, next="/"
-    )
     s.clock.advance(minutes=5, seconds=1)
 
     with pytest.raises(AuthenticationFailed) as refused:
@@ -116,11 +122,8 @@ async def test_a_held_password_step_expires_after_five_minutes(s: Services) -> N
 
 
 async def test_a_tampered_held_step_signs_nobody_in(s: Services) -> None:
-    _, totp = await with_two_factor(s)
+    held, totp = await held_password(s)
     social = s.platform.accounts.social_sign_in
-    held = social.hold_for_second_factor(
-        await password_step(s), method=SignInMethod.PASSWORD, remember_me=False, next="/"
-    )
     body, _, mac = held.sealed.partition(".")
 
     with pytest.raises(AuthenticationFailed):

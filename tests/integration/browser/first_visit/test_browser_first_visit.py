@@ -5,6 +5,7 @@ in, and the two-factor step that asks for the code alone."""
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from collections.abc import Iterator
@@ -13,6 +14,8 @@ from typing import Any
 
 import pyotp
 import pytest
+import zxingcpp
+from PIL import Image
 
 from tests.conftest import free_port
 from tests.integration.browser_support import (
@@ -71,6 +74,15 @@ def keep_screenshot(page: Any, tmp_path: Path, name: str) -> None:
     print(f"screenshot: {path}")
 
 
+def fill_sign_up(page: Any, name: str, email: str) -> None:
+    """The sign-up form, filled in and sent."""
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("I accept the terms of service").check()
+    page.get_by_role("button", name="Create my account").click()
+
+
 @pytest.mark.parametrize("device", ["phone", "desktop"])
 def test_landing_then_sign_up_signs_in_at_once_and_the_mailed_link_confirms_and_signs_in(
     server: str, contexts: Any, tmp_path: Path, device: str
@@ -83,11 +95,14 @@ def test_landing_then_sign_up_signs_in_at_once_and_the_mailed_link_confirms_and_
     # The landing page: what voiceqr does, a sample that really plays, the way in.
     page.goto(f"{server}/")
     expect(page.get_by_role("heading", name="Printed codes that speak")).to_be_visible()
-    expect(page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
-    audio = page.locator("audio")
-    src = audio.get_attribute("src")
+    code = page.get_by_role("img", name=re.compile("QR code"))
+    expect(code).to_be_visible()
+    src = page.locator("audio").get_attribute("src")
     assert src
     assert page.request.get(f"{server}{src}").status == 200
+    # What a phone camera reads from the code is the address of that same audio.
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(code.screenshot())))
+    assert [f.text for f in found] == [f"{server}{src}"]
     page.wait_for_function(
         "() => { const a = document.querySelector('audio'); a.preload = 'auto'; a.load();"
         " return true; }"
@@ -105,11 +120,7 @@ def test_landing_then_sign_up_signs_in_at_once_and_the_mailed_link_confirms_and_
     # Sign up: signed in at once, told where the link went.
     page.get_by_role("link", name="Create a free account").click()
     expect(page).to_have_url(f"{server}/signup")
-    page.get_by_label("Your name").fill("Nina Newcomer")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("I accept the terms of service").check()
-    page.get_by_role("button", name="Create my account").click()
+    fill_sign_up(page, "Nina Newcomer", email)
     expect(page).to_have_url(re.compile(r"/check-email"))
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     expect(page.locator("main")).to_contain_text(f"We sent a link to {email}")
@@ -156,11 +167,7 @@ def test_the_two_factor_step_asks_for_the_code_alone_with_the_focus_on_it(
     page = contexts("desktop").new_page()
     email = "guarded@example.test"
     page.goto(f"{server}/signup")
-    page.get_by_label("Your name").fill("Gus Guarded")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("I accept the terms of service").check()
-    page.get_by_role("button", name="Create my account").click()
+    fill_sign_up(page, "Gus Guarded", email)
     expect(page).to_have_url(re.compile(r"/check-email"))
     setup = page.request.post(f"{server}/api/v1/me/2fa/setup")
     assert setup.ok, setup.text()
