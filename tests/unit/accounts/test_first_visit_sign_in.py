@@ -7,7 +7,7 @@ from __future__ import annotations
 import pyotp
 import pytest
 
-from tests.unit.accounts.steps import CLIENT, PASSWORD
+from tests.unit.accounts.steps import CLIENT, PASSWORD, sign_up
 from tests.unit.fakes import Services, make_services
 from voiceqr.application.accounts.policy import SecondFactorRequired, hash_token
 from voiceqr.application.accounts.social_sign_in import SecondFactorPending
@@ -42,6 +42,15 @@ async def test_sign_up_with_a_taken_address_hands_back_no_account(s: Services) -
     )
 
     assert taken is None
+
+
+async def test_a_new_account_link_says_it_confirmed_a_new_account(s: Services) -> None:
+    token = await sign_up(s, "nina@example.com")
+
+    confirmed = await s.accounts.confirm_email(token, client=CLIENT)
+
+    assert confirmed.new_account
+    assert confirmed.user.is_verified
 
 
 async def with_two_factor(s: Services) -> tuple[User, pyotp.TOTP]:

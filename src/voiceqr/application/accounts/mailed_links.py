@@ -7,6 +7,7 @@ Every reply that could tell whether an email has an account is the same either w
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from voiceqr.application.accounts.core import AccountsCore
 from voiceqr.application.accounts.policy import Client
@@ -26,6 +27,14 @@ from voiceqr.domain.shared.errors import (
     ValidationError,
 )
 from voiceqr.domain.shared.ids import uuid7
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmedEmail:
+    """An address confirmed by its mailed link: a new account's, or an email change's."""
+
+    user: User
+    new_account: bool
 
 
 class MailedLinks(AccountsCore):
@@ -97,6 +106,11 @@ class MailedLinks(AccountsCore):
 
     async def verify_email(self, token: str, *, client: Client | None = None) -> User:
         """Confirm an address: a new account's, or the new one of an email change."""
+        return (await self.confirm_email(token, client=client)).user
+
+    async def confirm_email(self, token: str, *, client: Client | None = None) -> ConfirmedEmail:
+        """`verify_email`, saying whether the link was a new account's (the web page then
+        signs the person in: the mailbox is proved, once)."""
         await self._limit_links(client)
         async with self.uow() as uow:
             stored, user = await self._use_link(
@@ -116,7 +130,7 @@ class MailedLinks(AccountsCore):
                 await uow.users.update(user)
                 await self.notifications.welcome(uow, user)
             await uow.commit()
-        return user
+        return ConfirmedEmail(user, new_account=stored.purpose is TokenPurpose.VERIFY_EMAIL)
 
     async def _mail_link_on_request(
         self,

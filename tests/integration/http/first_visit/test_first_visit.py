@@ -74,7 +74,6 @@ async def test_a_visitor_at_the_root_sees_what_voiceqr_does_a_sample_that_plays_
     (encoded, alt) = QR_IMAGE.findall(landing.text)[0]
     assert base64.b64decode(encoded).lstrip().startswith((b"<?xml", b"<svg"))
     assert "QR code" in alt
-    assert 'rel="icon" href="/static/favicon.svg"' in landing.text
 
 
 async def test_the_qr_code_on_the_landing_page_opens_the_sample_it_plays(
@@ -91,10 +90,13 @@ async def test_the_qr_code_on_the_landing_page_opens_the_sample_it_plays(
 
 
 async def test_the_logo_leads_to_the_landing_page_and_the_favicon_is_served(
-    app: RunningApp,
+    app: RunningApp, spoken: dict[str, Any]
 ) -> None:
-    signin = await app.anonymous.get("/signin", headers=BROWSER)
-    assert '<a class="brand" href="/">voiceqr</a>' in signin.text
+    for path in ("/signin", f"/p/{spoken['public_code']}"):
+        shown = await app.anonymous.get(path, headers=BROWSER)
+        assert shown.status_code == 200, path
+        assert '<a class="brand" href="/">voiceqr</a>' in shown.text, path
+        assert 'rel="icon" href="/static/favicon.svg"' in shown.text, path
     icon = await app.anonymous.get("/static/favicon.svg")
     assert icon.status_code == 200
     assert icon.headers["content-type"].startswith("image/svg+xml")
@@ -184,6 +186,27 @@ async def test_the_verification_link_confirms_in_one_step_and_leaves_the_person_
     )
     assert again.status_code == 422
     assert await other.me() is None
+
+
+async def test_the_link_of_an_email_change_confirms_it_but_signs_nobody_in(
+    app: RunningApp,
+) -> None:
+    agent = await app.new_user(address("moving"))
+    new = address("moved")
+    assert (
+        await agent.post("/api/v1/me/reauthenticate", json={"password": PASSWORD})
+    ).status_code == 204
+    assert (await agent.patch("/api/v1/me", json={"email": new})).status_code == 200
+    token = token_in(only_mail(app, new, "change_email"), "/verify-email")
+
+    browser = Visitor(app.client)
+    confirmed = await post_form(
+        browser, f"/verify-email?token={token}", "/verify-email", {"token": token}
+    )
+
+    assert confirmed.status_code == 200
+    assert f"Your email {new} is confirmed. Sign in to start." in confirmed.text
+    assert await browser.me() is None
 
 
 async def test_a_sign_up_with_a_taken_address_signs_nobody_in(app: RunningApp) -> None:

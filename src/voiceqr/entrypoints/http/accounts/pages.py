@@ -221,21 +221,23 @@ async def verify_submit(
     token = data.get("token", "")
     client = client_of(request, platform)
     try:
-        user = await platform.accounts.accounts.verify_email(token, client=client)
+        confirmed = await platform.accounts.accounts.confirm_email(token, client=client)
     except DomainError as exc:
         return refused("accounts/verify_email.html", exc, _LINK_REFUSALS, user=viewer, token="")
+    user = confirmed.user
     if viewer is not None and viewer.id == user.id:
         return page("accounts/verify_email.html", user=user, verified=True, email=user.email)
-    if viewer is None and not user.has_two_factor:
-        # The link proved the mailbox, once: the person is signed in, in one step. An
-        # account with 2FA still signs in with its code; a browser signed in as someone
-        # else stays so.
+    if viewer is None and confirmed.new_account and not user.has_two_factor:
+        # A new account's link proved the mailbox, once: the person is signed in, in one
+        # step. An email change's link signs nobody in (the account exists and has its
+        # own way in), nor does an account with 2FA; a browser signed in as someone else
+        # stays so.
         signed_in = await platform.accounts.accounts.start_session(
             user, client=client, remember_me=False, method=SignInMethod.EMAIL_LINK
         )
-        confirmed = page("accounts/verify_email.html", user=user, verified=True, email=user.email)
-        confirmed.set_cookie(session_cookie(platform, signed_in.token, remember_me=False))
-        return confirmed
+        shown = page("accounts/verify_email.html", user=user, verified=True, email=user.email)
+        shown.set_cookie(session_cookie(platform, signed_in.token, remember_me=False))
+        return shown
     return _signin(
         notice=f"Your email {user.email} is confirmed. Sign in to start.",
         email=user.email,
