@@ -314,12 +314,16 @@ async def test_times_are_shown_in_the_profile_zone_else_the_browser_zone_else_ut
     assert " Asia/Kolkata" in in_kolkata.text
     assert made not in in_kolkata.text  # +05:30: never the UTC minutes
 
+    # Without a zone in the profile, the page asks the browser for its own.
+    assert '<script src="/static/browser_zone.js"' in in_kolkata.text
+
     chosen = await agent.patch("/api/v1/me/preferences", json={"time_zone": "America/New_York"})
     assert chosen.status_code == 200, chosen.text
     try:
         profile_first = await reading_in(agent, "Asia/Kolkata").get("/generations", headers=BROWSER)
         assert " America/New_York" in profile_first.text
         assert " Asia/Kolkata" not in profile_first.text
+        assert "browser_zone.js" not in profile_first.text  # nothing to ask
     finally:
         await agent.patch("/api/v1/me/preferences", json={"time_zone": None})
 

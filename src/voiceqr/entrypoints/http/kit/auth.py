@@ -239,6 +239,8 @@ async def _count_notices(
         request.state.unread_notices = await platform.mail.notices.unread_count(user)
         chosen = (await platform.profile.get(user)).time_zone
         request.state.zone = reader_zone(chosen, request.cookies.get(ZONE_COOKIE))
+        # Only then does the browser's zone matter: the layout asks the browser for it.
+        request.state.ask_browser_zone = not chosen
 
 
 async def optional_user(
