@@ -101,6 +101,10 @@ class GenerationsFeature:
         url = scanned_url(self.playback_url(generation.public_code), placement)
         return self._qr.png(url, size=size) if kind == "png" else self._qr.svg(url, size=size)
 
+    def qr_svg(self, url: str, *, size: int) -> bytes:
+        """A plain code for any page or file of ours (the landing page's example)."""
+        return self._qr.svg(url, size=size)
+
     async def audio(self, generation: Generation) -> bytes:
         """The live audio of a completed generation."""
         if generation.audio_key is None:

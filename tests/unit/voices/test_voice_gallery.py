@@ -559,3 +559,17 @@ async def test_the_cli_names_a_voice_only_when_its_name_is_unambiguous(s: Servic
     assert error.value.code == "voice_name_ambiguous"
     assert f"{sam.id} (espeak)" in error.value.message
     assert f"{twin.id} (elevenlabs)" in error.value.message
+
+
+async def test_the_landing_example_is_the_first_voice_a_visitor_can_hear() -> None:
+    s = make_services()  # espeak only: Rachel (ElevenLabs) is never offered
+    assert await s.voices.example() is None  # no gallery, no example (never a fake one)
+
+    await s.voices.seed(DEFAULTS)
+    found = await s.voices.example()
+
+    assert found is not None
+    voice, url = found
+    assert voice.name == "Alex"  # the highest priority
+    assert url == f"/media/{voice.samples[0].key}"
+    assert s.storage.objects[voice.samples[0].key].data == FakeSpeech.default_audio(SAMPLE_TEXT)

@@ -171,7 +171,8 @@ class Accounts(MailedLinks):
                 raise DomainError("Two-factor sign-in is not available.", code="2fa_unavailable")
             if not otp_code and not recovery_code:
                 raise SecondFactorRequired(
-                    "Enter the code from your authenticator app, or a recovery code."
+                    "Enter the code from your authenticator app, or a recovery code.",
+                    user=user,
                 )
             async with self.uow() as uow:
                 method_used = await self.second_factor(uow, user, otp_code, recovery_code)

@@ -7,6 +7,7 @@ Every reply that could tell whether an email has an account is the same either w
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from voiceqr.application.accounts.core import AccountsCore
 from voiceqr.application.accounts.policy import Client
@@ -28,6 +29,14 @@ from voiceqr.domain.shared.errors import (
 from voiceqr.domain.shared.ids import uuid7
 
 
+@dataclass(frozen=True, slots=True)
+class ConfirmedEmail:
+    """An address confirmed by its mailed link: a new account's, or an email change's."""
+
+    user: User
+    new_account: bool
+
+
 class MailedLinks(AccountsCore):
     """Sign-up, verification, password reset and unlock: each ends with a mailed link."""
 
@@ -35,11 +44,13 @@ class MailedLinks(AccountsCore):
 
     async def register(
         self, *, name: str, email: str, password: str, terms_accepted: bool, client: Client
-    ) -> None:
-        """Create an unverified account and mail a verification link.
+    ) -> User | None:
+        """Create an unverified account and mail a verification link; the new account, or
+        None when the address has one already.
 
-        The reply is the same whether or not the email is taken; the owner of a taken
-        address is told by mail that someone tried.
+        The API's reply is the same whether or not the email is taken; the owner of a
+        taken address is told by mail that someone tried. (The web form signs a new
+        account in at once, so it cannot hide a taken address from who typed it.)
         """
         # Refused input mails nothing, so it is checked before it counts against a limit;
         # the limits come before the costly hashing.
@@ -62,7 +73,7 @@ class MailedLinks(AccountsCore):
                     link=self.notifications.link("/forgot-password"),
                 )
                 await uow.commit()
-                return
+                return None
             now = self.clock()
             user = User(
                 id=uuid7(),
@@ -79,6 +90,7 @@ class MailedLinks(AccountsCore):
             await accept_live_documents(uow, user.id, AcceptanceWay.SIGNUP, now)
             await self._send_verification(uow, user)
             await uow.commit()
+        return user
 
     async def resend_verification(self, *, email: str, client: Client) -> None:
         """Mail a fresh link to an unverified account; silent otherwise."""
@@ -94,6 +106,11 @@ class MailedLinks(AccountsCore):
 
     async def verify_email(self, token: str, *, client: Client | None = None) -> User:
         """Confirm an address: a new account's, or the new one of an email change."""
+        return (await self.confirm_email(token, client=client)).user
+
+    async def confirm_email(self, token: str, *, client: Client | None = None) -> ConfirmedEmail:
+        """`verify_email`, saying whether the link was a new account's (the web page then
+        signs the person in: the mailbox is proved, once)."""
         await self._limit_links(client)
         async with self.uow() as uow:
             stored, user = await self._use_link(
@@ -113,7 +130,7 @@ class MailedLinks(AccountsCore):
                 await uow.users.update(user)
                 await self.notifications.welcome(uow, user)
             await uow.commit()
-        return user
+        return ConfirmedEmail(user, new_account=stored.purpose is TokenPurpose.VERIFY_EMAIL)
 
     async def _mail_link_on_request(
         self,

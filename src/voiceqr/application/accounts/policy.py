@@ -30,9 +30,17 @@ def hash_token(token: str) -> str:
 
 
 class SecondFactorRequired(AuthenticationFailed):
-    """The password was right; a TOTP or recovery code must follow."""
+    """The password was right; a TOTP or recovery code must follow.
+
+    `user` is the account the password proved, so the web form can hold the first step
+    (sealed, short-lived) and ask only for the code next, never for the password again.
+    """
 
     code = "second_factor_required"
+
+    def __init__(self, message: str, *, user: User | None = None) -> None:
+        super().__init__(message)
+        self.user = user
 
 
 class ReauthenticationRequired(PermissionDenied):

@@ -364,23 +364,35 @@ class SocialSignIn:
         if user.has_two_factor:
             # The provider proves who the person is at the provider; the account's own
             # second factor still guards the account.
-            pending = {
-                "id": _random(),
-                "user_id": str(user.id),
-                "provider": provider,
-                "remember_me": record.remember_me,
-                "next": record.next,
-                "expires_at": (self._clock() + SECOND_FACTOR_LIFETIME).timestamp(),
-            }
-            return SecondFactorPending(
-                sealed=self._seal(_SECOND_FACTOR, pending),
-                max_age_seconds=_ttl(SECOND_FACTOR_LIFETIME),
+            return self.hold_for_second_factor(
+                user,
+                method=SignInMethod(provider),
+                remember_me=record.remember_me,
                 next=record.next,
             )
         signed = await self._accounts.start_session(
             user, client=client, remember_me=record.remember_me, method=SignInMethod(provider)
         )
         return SocialSignedIn(signed, record.next, record.remember_me)
+
+    def hold_for_second_factor(
+        self, user: User, *, method: SignInMethod, remember_me: bool, next: str
+    ) -> SecondFactorPending:
+        """A first step that proved the person (a provider, or the account's password),
+        sealed for a few minutes, so the next page asks for the 2FA code alone."""
+        pending = {
+            "id": _random(),
+            "user_id": str(user.id),
+            "provider": str(method),
+            "remember_me": remember_me,
+            "next": next,
+            "expires_at": (self._clock() + SECOND_FACTOR_LIFETIME).timestamp(),
+        }
+        return SecondFactorPending(
+            sealed=self._seal(_SECOND_FACTOR, pending),
+            max_age_seconds=_ttl(SECOND_FACTOR_LIFETIME),
+            next=next,
+        )
 
     async def complete_second_factor(
         self,
@@ -390,7 +402,8 @@ class SocialSignIn:
         otp_code: str | None = None,
         recovery_code: str | None = None,
     ) -> SocialSignedIn:
-        """Finish a social sign-in into an account with 2FA, with its TOTP or recovery code."""
+        """Finish a sign-in held by `hold_for_second_factor` (a social one, or the password
+        form's) with the account's TOTP or recovery code."""
         pending = self._unseal(_SECOND_FACTOR, sealed)
         if pending is None or pending["expires_at"] < self._clock().timestamp():
             raise AuthenticationFailed(
@@ -425,7 +438,10 @@ class SocialSignIn:
             user,
             client=client,
             remember_me=bool(pending["remember_me"]),
-            method=SignInMethod(pending["provider"]),
+            # After a password the code is what the session is known by, as in `sign_in`.
+            method=method
+            if pending["provider"] == SignInMethod.PASSWORD
+            else SignInMethod(pending["provider"]),
         )
         return SocialSignedIn(signed, str(pending["next"]), bool(pending["remember_me"]))
 

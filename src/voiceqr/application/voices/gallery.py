@@ -176,6 +176,14 @@ class VoiceGallery:
     async def sample_urls(self, voice: Voice) -> list[str]:
         return [await self.storage.url(sample.key) for sample in voice.samples]
 
+    async def example(self) -> tuple[Voice, str] | None:
+        """The gallery's first voice a visitor can hear, and its first sample's URL: the
+        real example the landing page plays (None while no published voice has one)."""
+        for voice in await self.list_for(None):
+            if voice.samples:
+                return voice, await self.storage.url(voice.samples[0].key)
+        return None
+
     async def create(self, actor: Actor, spec: VoiceSpec, *, ip: str = "") -> Voice:
         """Add a voice (voice managers); the audit log records it with the voice.
 

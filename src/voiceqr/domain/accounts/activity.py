@@ -12,6 +12,7 @@ class SignInMethod(StrEnum):
     PASSWORD = "password"
     TOTP = "totp"
     RECOVERY_CODE = "recovery_code"
+    EMAIL_LINK = "email_link"  # the new account's verification link, followed once
     GOOGLE = "google"
     MICROSOFT = "microsoft"
 

@@ -26,6 +26,7 @@ from voiceqr.entrypoints.http.kit.auth import STOP_VIEWING_PATH, read_only_while
 from voiceqr.entrypoints.http.kit.json_bodies import JSONBodyRequest
 from voiceqr.entrypoints.http.kit.openapi import ClosedStructSchemas, document_problems
 from voiceqr.entrypoints.http.kit.problems import EXCEPTION_HANDLERS
+from voiceqr.entrypoints.http.kit.views import local_time
 from voiceqr.entrypoints.worker.registry import run_consumers, run_schedules, start_worker
 
 HERE = Path(__file__).parent
@@ -127,5 +128,6 @@ def _template_globals(platform: Platform) -> Callable[[JinjaTemplateEngine], Non
         engine.engine.globals["social_providers"] = platform.accounts.social_sign_in.providers
         engine.engine.globals["signed_in"] = signed_in
         engine.engine.globals["stop_viewing_path"] = STOP_VIEWING_PATH
+        engine.engine.globals["local_time"] = local_time
 
     return register

@@ -74,12 +74,15 @@ def sign_out(page: Any, server: str) -> None:
     page.wait_for_url(f"{server}/signin")
 
 
-def asked_for_a_code(page: Any) -> None:
-    """The form came back asking for a code; the password must be typed again."""
+def asked_for_a_code(page: Any, server: str) -> None:
+    """The next step asks for the code alone, the focus in its field: no password to type
+    again, and no error."""
     from playwright.sync_api import expect
 
-    expect(page.get_by_label("Code from your authenticator app")).to_be_visible()
-    page.get_by_label("Password").fill(PASSWORD)
+    expect(page).to_have_url(f"{server}/signin/code")
+    expect(page.get_by_label("Code from your authenticator app")).to_be_focused()
+    expect(page.locator('input[type="password"]')).to_have_count(0)
+    expect(page.get_by_role("alert")).to_have_count(0)
 
 
 def scanned(page: Any) -> str:
@@ -143,7 +146,7 @@ def test_set_up_then_sign_in_with_a_code_and_with_a_recovery_code(server: str, p
 
     # The password alone is not enough any more: the form asks for the app's code.
     sign_in(page, server)
-    asked_for_a_code(page)
+    asked_for_a_code(page, server)
     assert_accessible(page, state="asking for the app's code")
     # The next step's code: the current step's confirmed the setup and works only once.
     page.get_by_label("Code from your authenticator app").fill(totp.at(time.time() + 30))
@@ -154,7 +157,7 @@ def test_set_up_then_sign_in_with_a_code_and_with_a_recovery_code(server: str, p
     # A recovery code instead of the app's code, typed loosely: once.
     for attempt in ("works", "spent"):
         sign_in(page, server)
-        asked_for_a_code(page)
+        asked_for_a_code(page, server)
         page.get_by_text("Use a recovery code instead").tap()
         page.get_by_label("Recovery code").fill(codes[0].lower().replace("-", " "))
         page.get_by_role("button", name="Sign in").tap()
@@ -162,12 +165,12 @@ def test_set_up_then_sign_in_with_a_code_and_with_a_recovery_code(server: str, p
             expect(page).to_have_url(f"{server}/generations/new")
             sign_out(page, server)
         else:
-            expect(page).to_have_url(f"{server}/signin")
+            expect(page).to_have_url(f"{server}/signin/code")
             expect(page.get_by_role("alert")).to_contain_text("That code is not right")
 
-    # Signed in with another code, the person turns it off; it takes the password.
+    # Another code on the same step (still no password), then the person turns 2FA off;
+    # that takes the password.
     page.get_by_text("Use a recovery code instead").tap()
-    page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("Recovery code").fill(codes[1])
     page.get_by_role("button", name="Sign in").tap()
     expect(page).to_have_url(f"{server}/generations/new")

@@ -97,16 +97,16 @@ async def test_logout_ends_the_session_on_the_server(app: RunningApp) -> None:
     assert app.call(app.platform.accounts.accounts.user_for_session, agent.token) is None
 
 
-async def test_home_sends_anonymous_visitors_to_sign_in_and_users_to_create(
+async def test_home_is_the_landing_page_for_visitors_and_the_dashboard_for_users(
     app: RunningApp, alice: Agent
 ) -> None:
     anonymous = await app.anonymous.get("/", headers=BROWSER)
-    assert anonymous.is_redirect
-    assert anonymous.headers["location"] == "/signin"
+    assert anonymous.status_code == 200
+    assert 'href="/signup"' in anonymous.text
 
     signed_in = await alice.get("/", headers=BROWSER)
-    assert signed_in.is_redirect
-    assert signed_in.headers["location"] == "/generations/new"
+    assert signed_in.status_code == 200
+    assert 'href="/generations/new">New</a>' in signed_in.text
 
     form = await app.anonymous.get("/signin", headers=BROWSER)
     assert form.status_code == 200

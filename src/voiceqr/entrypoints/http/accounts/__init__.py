@@ -35,7 +35,6 @@ _pages = Router(
         "session": Provide(current_session),
     },
     route_handlers=[
-        pages.home,
         pages.signin_page,
         pages.signin_submit,
         pages.signout,

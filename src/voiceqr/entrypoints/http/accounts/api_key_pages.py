@@ -22,7 +22,6 @@ from voiceqr.domain.accounts.users import User
 from voiceqr.domain.shared.errors import DomainError, ErrorCategory
 from voiceqr.entrypoints.http.accounts.api_keys_api import api_key_out
 from voiceqr.entrypoints.http.kit.forms import Form, page, refusal_status
-from voiceqr.entrypoints.http.kit.views import when
 
 SCOPE_LABELS = {
     Scope.READ: "Read: list voices and your generations, download QR codes",
@@ -51,10 +50,10 @@ async def api_keys_section(platform: Platform, user: User) -> dict[str, Any]:
                 "name": out.name,
                 "prefix": out.prefix,
                 "scopes": ", ".join(out.scopes),
-                "created": when(out.created_at),
-                "last_used": when(out.last_used_at),
-                "revoked": when(out.revoked_at),
-                "grace_ends": when(out.rotation_grace_ends_at),
+                "created": out.created_at,
+                "last_used": out.last_used_at,
+                "revoked": out.revoked_at,
+                "grace_ends": out.rotation_grace_ends_at,
             }
         )
     return {
@@ -73,7 +72,7 @@ def _shown(user: User, keys: ApiKeys, issued: NewApiKey, *, rotated: bool) -> Te
         name=out.name,
         scopes=", ".join(out.scopes),
         rotated=rotated,
-        grace_ends=when(out.rotation_grace_ends_at),
+        grace_ends=out.rotation_grace_ends_at,
     )
 
 

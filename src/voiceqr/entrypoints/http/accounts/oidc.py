@@ -151,11 +151,17 @@ async def oidc_callback(
         )
         return Redirect(LINK_PATH, status_code=302, headers=NO_STORE, cookies=[spent, link])
     if isinstance(result, SecondFactorPending):
-        pending = private_cookie(
-            platform, CODE_COOKIE, result.sealed, path=CODE_PATH, max_age=result.max_age_seconds
-        )
+        pending = second_factor_cookie(platform, result)
         return Redirect(CODE_PATH, status_code=302, headers=NO_STORE, cookies=[spent, pending])
     return await _signed_in(platform, result, [spent])
+
+
+def second_factor_cookie(platform: Platform, held: SecondFactorPending) -> Cookie:
+    """The sealed first step of a sign-in (a provider's, or the password form's) that the
+    code page finishes."""
+    return private_cookie(
+        platform, CODE_COOKIE, held.sealed, path=CODE_PATH, max_age=held.max_age_seconds
+    )
 
 
 async def _signed_in(
@@ -236,7 +242,8 @@ def _code_page(error: str | None = None, status: int = 200) -> Template:
 
 @get(CODE_PATH)
 async def code_page(request: Request[Any, Any, Any]) -> Response[Any]:
-    """The account's 2FA code after a social sign-in."""
+    """The account's 2FA code, after the password or a social sign-in: a step, not an
+    error (the code field has the focus)."""
     if not request.cookies.get(CODE_COOKIE):
         return Redirect("/signin")
     return _code_page()

@@ -19,9 +19,11 @@ from litestar.response import Redirect, Template
 
 from voiceqr.application.accounts.policy import SecondFactorRequired
 from voiceqr.bootstrap import Platform
+from voiceqr.domain.accounts.activity import SignInMethod
 from voiceqr.domain.accounts.sessions import Session
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.shared.errors import AuthenticationFailed, DomainError, ErrorCategory
+from voiceqr.entrypoints.http.accounts.oidc import CODE_PATH, second_factor_cookie
 from voiceqr.entrypoints.http.kit.auth import (
     SESSION_COOKIE,
     after_sign_in,
@@ -64,11 +66,6 @@ CHECK_EMAIL = {
 }
 
 
-@get("/")
-async def home(viewer: NamedDependency[User | None]) -> Redirect:
-    return Redirect("/generations/new" if viewer else "/signin")
-
-
 @get("/signin")
 async def signin_page(
     viewer: NamedDependency[User | None], next: FromQuery[str | None] = None
@@ -103,8 +100,18 @@ async def signin_submit(
             client=client_of(request, platform),
         )
     except SecondFactorRequired as exc:
-        return Template(
-            "accounts/signin.html", context={**context, "error": exc.message, "needs_code": True}
+        if exc.user is None:
+            raise
+        # The password is proved: it is held, sealed, and the next page asks for the code
+        # alone (the password is never typed twice, and this step is not an error).
+        held = platform.accounts.social_sign_in.hold_for_second_factor(
+            exc.user, method=SignInMethod.PASSWORD, remember_me=remember_me, next=target
+        )
+        return Redirect(
+            CODE_PATH,
+            status_code=303,
+            headers=NO_STORE,
+            cookies=[second_factor_cookie(platform, held)],
         )
     except AuthenticationFailed as exc:
         return Template(
@@ -169,13 +176,14 @@ async def signup_submit(
 ) -> Response[Any]:
     form = {"name": data.get("name", ""), "email": data.get("email", "")}
     terms = data.get("terms") == "on"
+    client = client_of(request, platform)
     try:
-        await platform.accounts.accounts.register(
+        user = await platform.accounts.accounts.register(
             name=form["name"],
             email=form["email"],
             password=data.get("password", ""),
             terms_accepted=terms,
-            client=client_of(request, platform),
+            client=client,
         )
     except DomainError as exc:
         return refused(
@@ -186,7 +194,17 @@ async def signup_submit(
             error_code=exc.code,
             fields=("name", "email", "password", "terms"),
         )
-    return Redirect("/check-email?for=signup", status_code=303)
+    if user is None:  # the address has an account: its owner was mailed, nobody signs in
+        return Redirect("/check-email?for=signup", status_code=303)
+    # Signed in at once: a new account may look around; making codes waits for the link.
+    signed_in = await platform.accounts.accounts.start_session(
+        user, client=client, remember_me=False, method=SignInMethod.PASSWORD
+    )
+    return Redirect(
+        "/check-email?for=signup",
+        status_code=303,
+        cookies=[session_cookie(platform, signed_in.token, remember_me=False)],
+    )
 
 
 @get("/check-email")
@@ -201,6 +219,8 @@ async def check_email_page(
         user=viewer,
         title=title,
         text=text,
+        # A new account that is signed in is told where its link went.
+        address=viewer.email if viewer and kind == "signup" and not viewer.is_verified else "",
         mailbox=platform.mail.dev_mailbox_enabled,
     )
 
@@ -219,14 +239,25 @@ async def verify_submit(
     platform: NamedDependency[Platform],
 ) -> Template:
     token = data.get("token", "")
+    client = client_of(request, platform)
     try:
-        user = await platform.accounts.accounts.verify_email(
-            token, client=client_of(request, platform)
-        )
+        confirmed = await platform.accounts.accounts.confirm_email(token, client=client)
     except DomainError as exc:
         return refused("accounts/verify_email.html", exc, _LINK_REFUSALS, user=viewer, token="")
+    user = confirmed.user
     if viewer is not None and viewer.id == user.id:
         return page("accounts/verify_email.html", user=user, verified=True, email=user.email)
+    if viewer is None and confirmed.new_account and not user.has_two_factor:
+        # A new account's link proved the mailbox, once: the person is signed in, in one
+        # step. An email change's link signs nobody in (the account exists and has its
+        # own way in), nor does an account with 2FA; a browser signed in as someone else
+        # stays so.
+        signed_in = await platform.accounts.accounts.start_session(
+            user, client=client, remember_me=False, method=SignInMethod.EMAIL_LINK
+        )
+        shown = page("accounts/verify_email.html", user=user, verified=True, email=user.email)
+        shown.set_cookie(session_cookie(platform, signed_in.token, remember_me=False))
+        return shown
     return _signin(
         notice=f"Your email {user.email} is confirmed. Sign in to start.",
         email=user.email,

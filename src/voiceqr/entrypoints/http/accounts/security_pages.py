@@ -21,7 +21,6 @@ from voiceqr.domain.shared.errors import NotFound
 from voiceqr.entrypoints.http.accounts.api_key_pages import api_keys_section
 from voiceqr.entrypoints.http.kit.auth import SESSION_COOKIE, cleared_session_cookie
 from voiceqr.entrypoints.http.kit.forms import page
-from voiceqr.entrypoints.http.kit.views import when
 
 METHODS = {
     "password": "Password",
@@ -29,6 +28,7 @@ METHODS = {
     "recovery_code": "Password and recovery code",
     "google": "Google",
     "microsoft": "Microsoft",
+    "email_link": "The link that confirmed the email",
 }
 
 
@@ -48,9 +48,9 @@ def _session_view(s: Session, current: Session) -> dict[str, Any]:
         "browser": s.browser or "unknown browser",
         "country": s.country,
         "ip": s.ip or "unknown address",
-        "last_seen": when(s.last_seen_at),
+        "last_seen": s.last_seen_at,
         "last_seen_iso": s.last_seen_at.isoformat(),
-        "started": when(s.created_at),
+        "started": s.created_at,
         "remember_me": s.remember_me,
         "method": METHODS.get(s.method, s.method),
     }
@@ -58,7 +58,7 @@ def _session_view(s: Session, current: Session) -> dict[str, Any]:
 
 def _event_view(e: LoginEvent) -> dict[str, Any]:
     return {
-        "when": when(e.occurred_at),
+        "when": e.occurred_at,
         "when_iso": e.occurred_at.isoformat(),
         "success": e.success,
         "reason": FAILURE_REASONS.get(e.reason, e.reason.replace("_", " ")),
@@ -102,7 +102,7 @@ async def security_page(
             _event_view(e) for e in await platform.accounts.accounts.login_activity(user, limit=50)
         ],
         support_changes=[
-            {"when": when(c.occurred_at), "when_iso": c.occurred_at.isoformat(), "change": c}
+            {"when": c.occurred_at, "when_iso": c.occurred_at.isoformat(), "change": c}
             for c in await platform.accounts.staff.changes_for_owner(user)
         ],
         notice=notice,

@@ -11,6 +11,7 @@ from voiceqr.entrypoints.http.generations import (
     batch_pages,
     folders_api,
     folders_pages,
+    home,
     pages,
     qr_api,
     qr_pages,
@@ -34,6 +35,7 @@ pages_router = Router(
     include_in_schema=False,
     dependencies={"user": Provide(current_user)},
     route_handlers=[
+        home.home,
         pages.create_page,
         pages.create_submit,
         pages.history_page,

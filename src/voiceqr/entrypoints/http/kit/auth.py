@@ -31,6 +31,7 @@ from voiceqr.domain.authz import Permission, Role, can
 from voiceqr.domain.compliance.documents import TermsNotAccepted
 from voiceqr.domain.shared.errors import PermissionDenied
 from voiceqr.entrypoints.http.kit.problems import accept_terms_first
+from voiceqr.entrypoints.http.kit.views import ZONE_COOKIE, reader_zone
 
 SESSION_COOKIE = "voiceqr_session"
 SESSION_STATE_KEY = "voiceqr_session"
@@ -232,9 +233,14 @@ async def _count_notices(
     request: Request[Any, Any, Any], platform: Platform, user: User, scopes: object
 ) -> None:
     """The unread notices of a signed-in page's user, for the count in the navigation
-    (one indexed count; none for the API, an API key, or a form's POST)."""
+    (one indexed count), and the time zone its times are shown in (one read of the
+    preferences); none for the API, an API key, or a form's POST."""
     if scopes is None and request.method == "GET" and not request.url.path.startswith("/api/"):
         request.state.unread_notices = await platform.mail.notices.unread_count(user)
+        chosen = (await platform.profile.get(user)).time_zone
+        request.state.zone = reader_zone(chosen, request.cookies.get(ZONE_COOKIE))
+        # Only then does the browser's zone matter: the layout asks the browser for it.
+        request.state.ask_browser_zone = not chosen
 
 
 async def optional_user(

@@ -21,7 +21,6 @@ from voiceqr.domain.mail.notices import Notice
 from voiceqr.entrypoints.http.kit.auth import api_key_scopes, current_user
 from voiceqr.entrypoints.http.kit.forms import page
 from voiceqr.entrypoints.http.kit.headers import NO_STORE_REPLY
-from voiceqr.entrypoints.http.kit.views import when
 
 _SIGNED_IN = {"user": Provide(current_user)}
 
@@ -42,7 +41,7 @@ async def notices_page(
                 "id": n.id,
                 "text": n.text,
                 "link": n.link,
-                "when": when(n.created_at),
+                "when": n.created_at,
                 "read": n.is_read,
             }
             for n in found.notices
