@@ -288,3 +288,14 @@ def test_bucketing_keeps_every_count_inside_the_window(
     assert sum(b.failed for b in buckets) == sum(
         c.count for c in inside if c.outcome != "completed"
     )
+
+
+async def test_the_alert_subject_gives_the_rate_itself(s: Services) -> None:
+    s.add_user("root@example.com", role=Role.ADMIN)
+    finish(s, AttemptOutcome.FAILED, ErrorCategory.PROVIDER, count=20)
+
+    await s.failure_monitor.check_alert()
+
+    [mail] = alert_mail(s)
+    assert "{" not in mail.subject
+    assert mail.subject == "voiceqr alert: 100% of generation attempts are failing"
