@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -101,7 +100,9 @@ def test_a_listener_plays_pauses_seeks_and_speeds_up_from_the_keyboard_reading_a
     expect(position).to_be_enabled()
     assert _highlighted(page) == -1  # nothing is being heard yet
     box = play.bounding_box()
-    assert box is not None and box["width"] >= 44 and box["height"] >= 44  # a thumb's size
+    assert box is not None
+    assert box["width"] >= 44  # a thumb's size
+    assert box["height"] >= 44
     assert_fits_the_screen(page)
     assert_accessible(page, state="before playing")
 
@@ -132,7 +133,8 @@ def test_a_listener_plays_pauses_seeks_and_speeds_up_from_the_keyboard_reading_a
     # The highlight moves on with the audio to the last sentence.
     page.wait_for_function("() => window.heard.includes(3)", timeout=20_000)
     heard = page.evaluate("() => window.heard")
-    assert heard == sorted(heard) and heard[0] == 0, heard
+    assert heard == sorted(heard), heard
+    assert heard[0] == 0, heard
     assert set(heard) == {0, 1, 2, 3}, heard
 
     page.keyboard.press(" ")  # the focused button pauses too
