@@ -387,17 +387,19 @@ async def _live_text_and_voice(uow: PlaybackUnitOfWork, generation: Generation) 
 
 
 def _title_of(text: str) -> str:
-    first = sentences(text)
-    if not first:
+    found = sentences(text)
+    if not found:
         return "Listen"
-    if len(first[0].text) <= TITLE_LENGTH:
-        return first[0].text
+    words = found[0].text.split()  # on one line: it heads the page and names the tab
+    first = " ".join(words)
+    if len(first) <= TITLE_LENGTH:
+        return first
     title = ""
-    for word in first[0].text.split():
+    for word in words:
         if len(title) + 1 + len(word) > TITLE_LENGTH - 1:
             break
         title = f"{title} {word}" if title else word
-    return (title or first[0].text[: TITLE_LENGTH - 1]) + "…"
+    return (title or first[: TITLE_LENGTH - 1]) + "…"
 
 
 def _withheld() -> Withheld:
