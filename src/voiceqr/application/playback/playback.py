@@ -46,6 +46,7 @@ from voiceqr.domain.playback.listening import (
     ListenThrough,
     combined,
     is_heard_mask,
+    sentences,
 )
 from voiceqr.domain.playback.visits import (
     VISIT_WINDOW,
@@ -73,6 +74,12 @@ class PlaybackPage:
     status: GenerationStatus
     audio_url: str | None
     revision: int | None = None  # the revision of the audio `audio_url` plays
+
+    @property
+    def title(self) -> str:
+        """What the page is called (its heading, the tab and a shared link's preview):
+        the first sentence of the text, or its first words when that sentence is long."""
+        return _title_of(self.text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +118,9 @@ class AccountListenThrough:
     total: ListenThrough
     by_code: dict[UUID, ListenThrough]
 
+
+# The longest title a page takes from its text (a tab, a shared link's preview).
+TITLE_LENGTH = 60
 
 # A visitor may report this many listens of one code a minute (the page reports one per
 # playback): enough for anyone listening, not for inflating the count.
@@ -374,6 +384,22 @@ async def _live_text_and_voice(uow: PlaybackUnitOfWork, generation: Generation) 
         if live is not None:
             return live.text, live.voice_id
     return generation.text, generation.voice_id
+
+
+def _title_of(text: str) -> str:
+    found = sentences(text)
+    if not found:
+        return "Listen"
+    words = found[0].text.split()  # on one line: it heads the page and names the tab
+    first = " ".join(words)
+    if len(first) <= TITLE_LENGTH:
+        return first
+    title = ""
+    for word in words:
+        if len(title) + 1 + len(word) > TITLE_LENGTH - 1:
+            break
+        title = f"{title} {word}" if title else word
+    return (title or first[: TITLE_LENGTH - 1]) + "…"
 
 
 def _withheld() -> Withheld:

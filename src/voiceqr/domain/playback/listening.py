@@ -124,6 +124,17 @@ def sentences(transcript: str) -> list[Sentence]:
     return found
 
 
+def read_along(transcript: str) -> list[tuple[Sentence, str]]:
+    """The transcript's sentences (as `sentences` finds them), each with the whitespace
+    written after it: the playback page shows the text as written, each sentence marked
+    with its place in the audio so the one being heard can be highlighted. Joined back,
+    sentences and gaps give the transcript without its surrounding whitespace."""
+    parts = _SENTENCE_END.split(transcript)
+    gaps = [*_SENTENCE_END.findall(transcript), ""]
+    kept = [gap for part, gap in zip(parts, gaps, strict=True) if part.strip()]
+    return list(zip(sentences(transcript), kept, strict=True))
+
+
 @dataclass(frozen=True, slots=True)
 class SentenceHeard:
     """One sentence of the transcript and the share of listens that heard it."""

@@ -7,6 +7,7 @@ And, for the owner, how far the listens of a code went (listen-through)."""
 from __future__ import annotations
 
 from typing import Any, cast
+from urllib.parse import urljoin
 from uuid import UUID
 
 from litestar import MediaType, Request, get
@@ -19,6 +20,7 @@ from litestar.response.base import ASGIResponse
 from voiceqr.application.playback.playback import PlaybackPage
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.accounts.users import User
+from voiceqr.domain.playback.listening import read_along
 from voiceqr.domain.shared.errors import Gone, Withheld
 from voiceqr.entrypoints.http.kit.auth import current_user
 from voiceqr.entrypoints.http.kit.forms import page
@@ -56,14 +58,27 @@ async def playback_page(
         return page("playback/playback_withheld.html", 451).to_asgi_response(None, request)
     response = _rendered.get(shown)
     if response is None:
-        response = _render(request, shown)
+        response = _render(request, shown, platform)
     return response
 
 
-def _render(request: Request[Any, Any, Any], shown: PlaybackPage) -> ASGIResponse:
+def _render(
+    request: Request[Any, Any, Any], shown: PlaybackPage, platform: Platform
+) -> ASGIResponse:
     engine = cast(JinjaTemplateEngine, request.app.template_engine)  # set in app.py
     template = engine.get_template("playback/playback.html")
-    html = template.render(page=shown, ready=shown.audio_url is not None).encode()
+    audio_url = shown.audio_url
+    # A shared link's preview is made by a crawler elsewhere: its addresses are absolute.
+    page_url = platform.generations.playback_url(shown.code)
+    html = template.render(
+        page=shown,
+        ready=audio_url is not None,
+        # Once per page, not per scan: the sentences with their place in the audio, for
+        # the player to highlight the one being heard (the provider gives no timings).
+        sentences=read_along(shown.text),
+        page_url=page_url,
+        absolute_audio_url=urljoin(page_url, audio_url) if audio_url else None,
+    ).encode()
     if len(_rendered) >= _RENDERED_LIMIT:
         _rendered.clear()
     # Kept as the response itself, headers encoded: an ASGIResponse holds no state of its

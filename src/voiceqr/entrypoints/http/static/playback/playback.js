@@ -1,7 +1,8 @@
-// The playback page: counts a listen the first time playback starts, reports which
-// parts of the audio the listen heard, and while the audio is being made asks every
-// 5 s whether it is ready, then shows the player in place (reloading the page would
-// count the scan again).
+// The playback page: its player (play/pause, position, speed) with the sentence being
+// heard highlighted in the transcript; counts a listen the first time playback starts,
+// reports which parts of the audio the listen heard, and while the audio is being made
+// asks every 5 s whether it is ready, then shows the player in place (reloading the
+// page would count the scan again).
 (function () {
   var root = document.querySelector(".playback");
   if (!root) return;
@@ -63,6 +64,112 @@
   function follow(player, revision) {
     countListens(player);
     reportHeard(player, revision);
+    controls(player);
+    readAlong(player);
+  }
+
+  var PLAY = '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M7 4v16l13-8z"/></svg>';
+  var PAUSE = '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M6 4h4v16H6zm8 0h4v16h-4z"/></svg>';
+  var SPEEDS = [0.75, 1, 1.25, 1.5];
+  var STEP = 5; // seconds an arrow key moves the position
+
+  function clock(seconds) {
+    seconds = Math.max(0, Math.floor(seconds || 0));
+    var s = seconds % 60;
+    return Math.floor(seconds / 60) + ":" + (s < 10 ? "0" : "") + s;
+  }
+
+  // The page's own controls in place of the browser's: one large play/pause button, the
+  // position (a slider, moved with the arrow keys), and the speed. Each has a name a
+  // screen reader says. Without script the browser's own player is shown instead.
+  function controls(player) {
+    var bar = document.createElement("div");
+    bar.className = "player";
+    bar.setAttribute("role", "group");
+    bar.setAttribute("aria-label", "Player");
+    bar.innerHTML =
+      '<button type="button" class="play"></button>' +
+      '<label class="seek"><span class="visually-hidden">Position</span>' +
+      '<input type="range" min="0" max="0" step="any" value="0" disabled>' +
+      '<span class="time" aria-hidden="true">0:00 / 0:00</span></label>' +
+      '<label class="speed">Speed <select></select></label>';
+    var play = bar.querySelector(".play"), seek = bar.querySelector("input");
+    var time = bar.querySelector(".time"), speed = bar.querySelector("select");
+    SPEEDS.forEach(function (rate) {
+      var option = new Option(rate + "×", String(rate), rate === 1, rate === 1);
+      speed.appendChild(option);
+    });
+
+    function showPlaying() {
+      var paused = player.paused;
+      play.innerHTML = paused ? PLAY : PAUSE;
+      play.setAttribute("aria-label", paused ? "Play" : "Pause");
+    }
+    function showPosition() {
+      var duration = player.duration;
+      if (!isFinite(duration) || !(duration > 0)) return;
+      seek.disabled = false;
+      seek.max = String(duration);
+      seek.value = String(player.currentTime);
+      var said = clock(player.currentTime) + " of " + clock(duration);
+      seek.setAttribute("aria-valuetext", said);
+      time.textContent = clock(player.currentTime) + " / " + clock(duration);
+    }
+
+    play.addEventListener("click", function () {
+      // A refused play (no audio yet, say) leaves the button saying "Play".
+      if (player.paused) { player.play().catch(showPlaying); } else { player.pause(); }
+    });
+    seek.addEventListener("input", function () { player.currentTime = Number(seek.value); });
+    // A slider with step "any" moves by a sliver per key; a listener wants seconds.
+    seek.addEventListener("keydown", function (event) {
+      var by = { ArrowRight: STEP, ArrowUp: STEP, ArrowLeft: -STEP, ArrowDown: -STEP }[event.key];
+      if (by === undefined || seek.disabled) return;
+      event.preventDefault();
+      player.currentTime = Math.min(player.duration, Math.max(0, player.currentTime + by));
+    });
+    speed.addEventListener("change", function () {
+      player.playbackRate = Number(speed.value);
+    });
+    player.addEventListener("play", showPlaying);
+    player.addEventListener("pause", showPlaying);
+    player.addEventListener("ended", showPlaying);
+    ["loadedmetadata", "durationchange", "timeupdate", "seeked"].forEach(function (name) {
+      player.addEventListener(name, showPosition);
+    });
+    showPlaying();
+    showPosition();
+    player.controls = false;
+    player.parentNode.insertBefore(bar, player.nextSibling);
+  }
+
+  // Highlights the sentence being heard. Each sentence carries where it starts, as a
+  // share of the whole audio (from its share of the text: the speech adapters keep no
+  // timings), so this follows any speed and any seek.
+  function readAlong(player) {
+    var spans = root.querySelectorAll(".transcript [data-at]");
+    var starts = Array.prototype.map.call(spans, function (span) { return Number(span.dataset.at); });
+    var shown = -1, frame = 0;
+    function show() {
+      var duration = player.duration, at = -1;
+      var started = !player.paused || player.currentTime > 0;
+      if (started && !player.ended && isFinite(duration) && duration > 0) {
+        var share = player.currentTime / duration;
+        for (var i = 0; i < starts.length && starts[i] <= share; i++) at = i;
+      }
+      if (at === shown) return;
+      if (shown >= 0) spans[shown].classList.remove("now");
+      if (at >= 0) spans[at].classList.add("now");
+      shown = at;
+    }
+    function track() {
+      show();
+      frame = player.paused ? 0 : requestAnimationFrame(track);
+    }
+    player.addEventListener("play", function () { if (!frame) frame = requestAnimationFrame(track); });
+    ["pause", "ended", "seeked", "timeupdate"].forEach(function (name) {
+      player.addEventListener(name, show);
+    });
   }
 
   function countListens(player) {
