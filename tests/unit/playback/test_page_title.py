@@ -33,6 +33,18 @@ def test_a_title_is_on_one_line() -> None:
     assert _page("Room 4\n  and 5.\nThe painting.").title == "Room 4 and 5."
 
 
+def test_the_owners_title_names_the_page() -> None:
+    page = PlaybackPage(
+        code="c",
+        text="Welcome to the east wing. Enjoy.",
+        voice_name="",
+        status=GenerationStatus.PENDING,
+        audio_url=None,
+        given_title="East wing tour",
+    )
+    assert page.title == "East wing tour"
+
+
 def test_a_blank_text_is_still_called_something() -> None:
     assert _page("  ").title == "Listen"
 

@@ -74,12 +74,14 @@ class PlaybackPage:
     status: GenerationStatus
     audio_url: str | None
     revision: int | None = None  # the revision of the audio `audio_url` plays
+    given_title: str | None = None  # the owner's title for the generation, if any
 
     @property
     def title(self) -> str:
         """What the page is called (its heading, the tab and a shared link's preview):
-        the first sentence of the text, or its first words when that sentence is long."""
-        return _title_of(self.text)
+        the owner's title, else the first sentence of the text, or its first words when
+        that sentence is long."""
+        return self.given_title or _title_of(self.text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,6 +374,7 @@ class Playback:
             status=generation.status,
             audio_url=audio_url,
             revision=revision,
+            given_title=generation.title,
         )
         return PublicCode(generation.id, generation.owner_id, page)
 

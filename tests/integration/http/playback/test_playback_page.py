@@ -157,3 +157,18 @@ async def test_the_logo_leads_to_the_front_page_not_to_sign_in(
 
     assert '<a class="brand" href="/">voiceqr</a>' in html
     assert "/signin" not in html
+
+
+async def test_the_owners_title_names_the_playback_page(
+    app: RunningApp, alice: Agent, voices: list[dict[str, Any]]
+) -> None:
+    response = await alice.post(
+        "/api/v1/generations",
+        json={"text": "Room four. The painting.", "voice_id": voices[0]["id"], "title": "Room 4"},
+    )
+    assert response.status_code == 202, response.text
+
+    _, page = await _page(app, response.json()["public_code"])
+
+    assert page.h1 == "Room 4"
+    assert page.meta["og:title"] == "Room 4"

@@ -86,7 +86,7 @@ async def batch_submit(
     form = BatchForm(await request.form())
     if form.is_empty:
         return _back(form.filters, batch="none")
-    selection = form.selection(await reader_zone(platform, user))
+    selection = form.selection(await reader_zone(platform, user, request))
     if form.action is not BatchAction.DELETE:
         result = await platform.generations.batches.apply(
             user, form.action, selection, folder_id=form.folder_id, tags=form.tags
@@ -112,6 +112,6 @@ async def batch_delete_confirmed(
 ) -> Redirect:
     """The "Yes" of the confirmation page."""
     form = BatchForm(await request.form())
-    selection = form.selection(await reader_zone(platform, user))
+    selection = form.selection(await reader_zone(platform, user, request))
     result = await platform.generations.batches.apply(user, BatchAction.DELETE, selection)
     return _back(form.filters, batch=str(result.action), count=result.count)

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 import msgspec
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
@@ -161,6 +161,7 @@ HISTORY_PAGE_SIZE = 20
 
 @get("/generations")
 async def history_page(
+    request: Request[Any, Any, Any],
     platform: NamedDependency[Platform],
     user: NamedDependency[User],
     cursor: FromQuery[str | None] = None,
@@ -193,7 +194,7 @@ async def history_page(
             "created_to": created_to,
         }
     )
-    zone = await reader_zone(platform, user)
+    zone = await reader_zone(platform, user, request)
     search_error, found = None, HistoryPage(items=[], next_cursor=None)
     try:
         found = await platform.generations.generations.history(

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from litestar import Request
 from litestar.di import NamedDependency
 
 from voiceqr.application.generations.qr_designs import has_printable_code
@@ -39,7 +40,8 @@ from voiceqr.entrypoints.http.generations.schemas import (
     QrDesignOut,
     RevisionOut,
 )
-from voiceqr.entrypoints.http.kit.views import when
+from voiceqr.entrypoints.http.kit.views import ZONE_COOKIE, when
+from voiceqr.entrypoints.http.kit.views import reader_zone as zone_of
 
 # What History and the generation page call each status.
 STATUS_WORDS = {
@@ -51,9 +53,15 @@ STATUS_WORDS = {
 }
 
 
-async def reader_zone(platform: Platform, user: User) -> ZoneInfo:
-    """The time zone of the reader's profile (UTC when none is set)."""
-    return time_zone((await platform.profile.get(user)).time_zone)
+async def reader_zone(platform: Platform, user: User, request: Request[Any, Any, Any]) -> ZoneInfo:
+    """The zone the reader's times and plain days are in: the one the signed-in page
+    resolved (the profile's, else the browser's), else the same rule applied here (a
+    form's POST resolves none)."""
+    zone = getattr(request.state, "zone", None)
+    if isinstance(zone, ZoneInfo):
+        return zone
+    chosen = (await platform.profile.get(user)).time_zone
+    return zone_of(chosen, request.cookies.get(ZONE_COOKIE))
 
 
 QUEUE_WAITING = "Queued: the job will start as soon as the job queue is back."
