@@ -88,7 +88,7 @@ def test_a_held_text_waits_for_a_moderator_and_admins_tune_the_rules(
         assert_fits_the_screen(owner)
         assert_accessible(owner, state="a generation held for review")
         owner.goto(f"{base}/generations")
-        expect(owner.locator(".status-pending_review")).to_have_text("pending review")
+        expect(owner.locator(".status-pending_review")).to_have_text("Pending review")
         assert_accessible(owner, state="the history with a held generation")
 
         staff = desk.new_page()
