@@ -54,6 +54,16 @@ def create_user(
     assert created.returncode == 0, created.stderr
 
 
+def embedded_env(data: Path, port: int) -> dict[str, str]:
+    """The environment of a `voiceqr serve` on `port` with its own data directory: none of
+    the caller's VOICEQR_ settings leak in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEQR_")}
+    return env | {
+        "VOICEQR_DATA_DIR": str(data),
+        "VOICEQR_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+
+
 @contextlib.contextmanager
 def serving(env: dict[str, str], port: int, log_path: Path) -> Iterator[str]:
     """`voiceqr serve --port PORT` until the block ends; yields its base URL once /healthz

@@ -5,7 +5,6 @@ page, after which its printed code answers 410 with a page."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +16,7 @@ from tests.integration.browser_support import (
     assert_accessible,
     browser,  # noqa: F401  (the module's Chromium fixture)
     create_user,
+    embedded_env,
     serving,
     sign_in,
 )
@@ -34,8 +34,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     data = tmp_path_factory.mktemp("voiceqr-data")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEQR_")}
-    env |= {"VOICEQR_DATA_DIR": str(data), "VOICEQR_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    env = embedded_env(data, port)
     create_user(env, ADMIN, PASSWORD, name="Root", admin=True)
     create_user(env, OWNER, PASSWORD, name="Owner")
     with serving(env, port, data / "serve.log") as base:

@@ -5,7 +5,6 @@ after a confirmation, and "Retry selected"."""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +15,7 @@ from tests.integration.browser_support import (
     assert_accessible,
     browser,  # noqa: F401  (the module's Chromium fixture)
     create_user,
+    embedded_env,
     serving,
     sign_in,
 )
@@ -61,8 +61,7 @@ async def _failures(env: dict[str, str]) -> None:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("voiceqr-data")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEQR_")}
-    env |= {"VOICEQR_DATA_DIR": str(data), "VOICEQR_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    env = embedded_env(data, port)
     create_user(env, EMAIL, PASSWORD, name="Root", admin=True)
     asyncio.run(_failures({k: v for k, v in env.items() if k.startswith("VOICEQR_")}))
     with serving(env, port, data / "serve.log") as base:

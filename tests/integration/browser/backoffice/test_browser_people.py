@@ -4,7 +4,6 @@ reads what support did and why on their security page."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from tests.integration.browser_support import (
     assert_fits_the_screen,
     browser,  # noqa: F401  (the module's Chromium fixture)
     create_user,
+    embedded_env,
     serving,
     sign_in,
 )
@@ -35,8 +35,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     data: Path = tmp_path_factory.mktemp("voiceqr-people")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEQR_")}
-    env |= {"VOICEQR_DATA_DIR": str(data), "VOICEQR_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    env = embedded_env(data, port)
     create_user(env, AGENT, PASSWORD, name="Sam Agent", role="support")
     create_user(env, USER, PASSWORD, name="Dora Explorer")
     create_user(env, "dorian@example.test", PASSWORD, name="Dorian Gray")

@@ -5,7 +5,6 @@ user's page in the backoffice, acting as themselves again."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from tests.integration.browser_support import (
     assert_fits_the_screen,
     browser,  # noqa: F401  (the module's Chromium fixture)
     create_user,
+    embedded_env,
     serving,
     sign_in,
 )
@@ -38,8 +38,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     data: Path = tmp_path_factory.mktemp("voiceqr-view-as")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEQR_")}
-    env |= {"VOICEQR_DATA_DIR": str(data), "VOICEQR_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    env = embedded_env(data, port)
     create_user(env, AGENT, PASSWORD, name="Sam Agent", role="support")
     create_user(env, USER, PASSWORD, name="Vera Lynn")
     with serving(env, port, data / "serve.log") as base:

@@ -4,7 +4,6 @@ user's navigation counts a notice, which leads to the reply."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +17,7 @@ from tests.integration.browser_support import (
     assert_fits_the_screen,
     browser,  # noqa: F401  (the module's Chromium fixture)
     create_user,
+    embedded_env,
     serving,
     sign_in,
 )
@@ -35,8 +35,7 @@ REPLY = "It plays again: the audio was being re-made."
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("voiceqr-data")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEQR_")}
-    env |= {"VOICEQR_DATA_DIR": str(data), "VOICEQR_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    env = embedded_env(data, port)
     create_user(env, USER, PASSWORD, name="Ann")
     create_user(env, STAFF, PASSWORD, name="Hana", admin=True)
     with serving(env, port, data / "serve.log") as base:

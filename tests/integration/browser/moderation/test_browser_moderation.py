@@ -6,7 +6,6 @@ reverses it and the code plays again. Every page passes the accessibility check.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +18,7 @@ from tests.integration.browser_support import (
     assert_fits_the_screen,
     browser,  # noqa: F401  (the module's Chromium fixture)
     create_user,
+    embedded_env,
     serving,
     sign_in,
 )
@@ -68,8 +68,7 @@ async def _completed_generation(env: dict[str, str]) -> tuple[str, str]:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
     data = tmp_path_factory.mktemp("voiceqr-data")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEQR_")}
-    env |= {"VOICEQR_DATA_DIR": str(data), "VOICEQR_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    env = embedded_env(data, port)
     create_user(env, OWNER, PASSWORD, name="Ann")
     create_user(env, MODERATOR, PASSWORD, name="Mo", role="moderator")
     generation_id, code = asyncio.run(

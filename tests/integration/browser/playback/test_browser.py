@@ -6,7 +6,6 @@ module; each test drives a phone-sized browser context through it.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from tests.integration.browser_support import (
     assert_fits_the_screen,
     browser,  # noqa: F401  (the module's Chromium fixture)
     create_user,
+    embedded_env,
     listen_half_way,
     serving,
 )
@@ -40,8 +40,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`voiceqr serve` on a fresh data directory with one account; its base URL."""
     data = tmp_path_factory.mktemp("voiceqr-data")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEQR_")}
-    env |= {"VOICEQR_DATA_DIR": str(data), "VOICEQR_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    env = embedded_env(data, port)
     create_user(env, EMAIL, PASSWORD)
     with serving(env, port, data / "serve.log") as base:
         yield base

@@ -5,7 +5,6 @@ the mail, follows it to the ticket, sees the reply (not the note) and answers.""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +17,7 @@ from tests.integration.browser_support import (
     assert_fits_the_screen,
     browser,  # noqa: F401  (the module's Chromium fixture)
     create_user,
+    embedded_env,
     open_mail,
     serving,
     sign_in,
@@ -63,8 +63,7 @@ async def _failed_generation(env: dict[str, str]) -> str:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     data = tmp_path_factory.mktemp("voiceqr-data")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEQR_")}
-    env |= {"VOICEQR_DATA_DIR": str(data), "VOICEQR_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    env = embedded_env(data, port)
     create_user(env, USER, PASSWORD, name="Ann")
     create_user(env, STAFF, PASSWORD, name="Hana", admin=True)
     generation_id = asyncio.run(
