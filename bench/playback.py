@@ -220,8 +220,9 @@ def platform_on(engine: str) -> Iterator[Platform]:
                     ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--force", database],
                     check=False,
                 )
+                streams = [env["VOICEQR_QUEUE_STREAM"], env["VOICEQR_PLAYBACK_STREAM"]]
                 subprocess.run(
-                    ["redis-cli", "-h", "127.0.0.1", "--scan", "--pattern", "voiceqr-bench:*"],
+                    ["redis-cli", "-h", "127.0.0.1", "DEL", *streams],
                     check=False,
                     capture_output=True,
                 )
@@ -350,18 +351,23 @@ def check_counting(
     print(f"counting: {answered} answered 200, {stored} scan events stored ({how}): {verdict}")
 
 
-def drain_with_worker(platform: Platform) -> None:
-    """Run `voiceqr worker` until the stored count stops moving, then stop it."""
+def drain_with_worker(platform: Platform, *, timeout: float = 120) -> None:
+    """Run `voiceqr worker` until the Redis stream is empty and the stored count holds."""
+    log = platform.directory / "worker.log"
     worker = subprocess.Popen(
         [VOICEQR, "worker"], env=platform.env, stdout=subprocess.DEVNULL,
-        stderr=open(platform.directory / "worker.log", "ab"),  # noqa: SIM115
+        stderr=open(log, "ab"),  # noqa: SIM115
     )  # fmt: skip
+    stream = platform.env["VOICEQR_PLAYBACK_STREAM"]
     try:
+        deadline = time.monotonic() + timeout
         last, steady = -1, 0
-        while steady < 3:
+        while steady < 2:
+            if time.monotonic() > deadline or worker.poll() is not None:
+                sys.exit(f"the worker did not empty {stream}:\n{log.read_text()[-3000:]}")
             time.sleep(1)
             now = platform.stored_scans()
-            steady = steady + 1 if now == last else 0
+            steady = steady + 1 if now == last and stream_length(stream) == 0 else 0
             last = now
     finally:
         worker.send_signal(signal.SIGINT)
@@ -369,6 +375,14 @@ def drain_with_worker(platform: Platform) -> None:
             worker.wait(timeout=20)
         except subprocess.TimeoutExpired:
             worker.kill()
+
+
+def stream_length(stream: str) -> int:
+    """Entries left in the stream; the worker deletes each one once it is stored."""
+    done = subprocess.run(
+        ["redis-cli", "-h", "127.0.0.1", "XLEN", stream], capture_output=True, text=True
+    )
+    return int(done.stdout.strip() or 0)
 
 
 def main() -> None:
