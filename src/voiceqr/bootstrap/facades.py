@@ -16,6 +16,7 @@ from voiceqr.adapters.mail.outbox import OutboxEntry, list_outbox, read_outbox_m
 from voiceqr.adapters.queue.health import QueueHealth
 from voiceqr.application.accounts.accounts import Accounts
 from voiceqr.application.accounts.api_keys import ApiKeys
+from voiceqr.application.accounts.held_sign_ins import HeldSignIns
 from voiceqr.application.accounts.social_sign_in import SocialSignIn
 from voiceqr.application.accounts.staff import StaffAccounts
 from voiceqr.application.accounts.timeline import UserTimeline
@@ -62,6 +63,7 @@ class AccountsFeature:
     two_factor: TwoFactor
     api_keys: ApiKeys
     social_sign_in: SocialSignIn
+    held_sign_ins: HeldSignIns  # sign-ins waiting for the 2FA code, social or password
     staff: StaffAccounts  # staff at work on other people's accounts
     timeline: UserTimeline  # what happened on an account, from every feature
     view_as: ViewAs  # staff viewing the site as a user, read-only

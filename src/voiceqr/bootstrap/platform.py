@@ -21,7 +21,9 @@ from voiceqr.application.account_data.deletion import AccountDeletions
 from voiceqr.application.account_data.export import AccountExports
 from voiceqr.application.accounts.accounts import Accounts
 from voiceqr.application.accounts.api_keys import ApiKeys
+from voiceqr.application.accounts.held_sign_ins import HeldSignIns
 from voiceqr.application.accounts.policy import AccountPolicy
+from voiceqr.application.accounts.sealed_records import SealedRecords
 from voiceqr.application.accounts.social_sign_in import SocialSignIn
 from voiceqr.application.accounts.staff import StaffAccounts
 from voiceqr.application.accounts.timeline import (
@@ -234,6 +236,15 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         second_factor=two_factor.check_at_sign_in,
     )
     staff = StaffAccounts.sharing(accounts)
+    sealed_records = SealedRecords(secret=lambda: secret_key(settings))
+    held_sign_ins = HeldSignIns(
+        accounts=accounts,
+        uow=uow,
+        one_time_keys=chosen.one_time_keys,
+        sealed_records=sealed_records,
+        clock=clock,
+        second_factor=two_factor.check_at_sign_in,
+    )
     social_sign_in = SocialSignIn(
         providers=chosen.openid_providers,
         accounts=accounts,
@@ -241,8 +252,8 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
         one_time_keys=chosen.one_time_keys,
         notifications=notifications,
         clock=clock,
-        secret=lambda: secret_key(settings),
-        second_factor=two_factor.check_at_sign_in,
+        sealed_records=sealed_records,
+        held_sign_ins=held_sign_ins,
     )
     codes: CodeCache[PublicCode | None] = CodeCache(seconds=settings.playback.cache_seconds)
     moderation_flags = ModerationFlags(uow=uow, clock=clock)
@@ -306,6 +317,7 @@ def build(settings: Settings, adapters: Adapters | None = None) -> Platform:
                 rotation_grace=timedelta(hours=settings.auth.api_key_rotation_grace_hours),
             ),
             social_sign_in=social_sign_in,
+            held_sign_ins=held_sign_ins,
             staff=staff,
             view_as=ViewAs.sharing(accounts),
             # A user's timeline: one source per kind, in the order of the filter.

@@ -9,8 +9,8 @@ import pytest
 
 from tests.unit.accounts.steps import CLIENT, PASSWORD, sign_up
 from tests.unit.fakes import Services, make_services
+from voiceqr.application.accounts.held_sign_ins import SecondFactorPending
 from voiceqr.application.accounts.policy import SecondFactorRequired, hash_token
-from voiceqr.application.accounts.social_sign_in import SecondFactorPending
 from voiceqr.domain.accounts.activity import SignInMethod
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.shared.errors import AuthenticationFailed
@@ -76,7 +76,7 @@ async def held_password(
 ) -> tuple[SecondFactorPending, pyotp.TOTP]:
     """A 2FA account's right password, held for the code step as the sign-in form does."""
     _, totp = await with_two_factor(s)
-    held = s.platform.accounts.social_sign_in.hold_for_second_factor(
+    held = s.platform.accounts.held_sign_ins.hold_for_second_factor(
         await password_step(s), method=SignInMethod.PASSWORD, remember_me=remember_me, next=next
     )
     return held, totp
@@ -103,10 +103,10 @@ async def test_a_held_password_step_and_the_code_sign_in_once_known_by_the_code(
     s: Services,
 ) -> None:
     held, totp = await held_password(s, remember_me=True, next="/profile")
-    social = s.platform.accounts.social_sign_in
+    held_sign_ins = s.platform.accounts.held_sign_ins
     s.clock.advance(seconds=30)
 
-    done = await social.complete_second_factor(
+    done = await held_sign_ins.complete_second_factor(
         held.sealed, client=CLIENT, otp_code=totp.at(s.clock())
     )
 
@@ -115,27 +115,31 @@ async def test_a_held_password_step_and_the_code_sign_in_once_known_by_the_code(
     assert session.method == SignInMethod.TOTP
     s.clock.advance(seconds=30)
     with pytest.raises(AuthenticationFailed) as replayed:  # a copy of the cookie is spent
-        await social.complete_second_factor(held.sealed, client=CLIENT, otp_code=totp.at(s.clock()))
+        await held_sign_ins.complete_second_factor(
+            held.sealed, client=CLIENT, otp_code=totp.at(s.clock())
+        )
     assert replayed.value.code == "oidc_state_replayed"
 
 
 async def test_a_held_password_step_expires_after_five_minutes(s: Services) -> None:
     held, totp = await held_password(s)
-    social = s.platform.accounts.social_sign_in
+    held_sign_ins = s.platform.accounts.held_sign_ins
     s.clock.advance(minutes=5, seconds=1)
 
     with pytest.raises(AuthenticationFailed) as refused:
-        await social.complete_second_factor(held.sealed, client=CLIENT, otp_code=totp.at(s.clock()))
+        await held_sign_ins.complete_second_factor(
+            held.sealed, client=CLIENT, otp_code=totp.at(s.clock())
+        )
 
     assert refused.value.code == "oidc_second_factor_expired"
 
 
 async def test_a_tampered_held_step_signs_nobody_in(s: Services) -> None:
     held, totp = await held_password(s)
-    social = s.platform.accounts.social_sign_in
+    held_sign_ins = s.platform.accounts.held_sign_ins
     body, _, mac = held.sealed.partition(".")
 
     with pytest.raises(AuthenticationFailed):
-        await social.complete_second_factor(
+        await held_sign_ins.complete_second_factor(
             f"{body}x.{mac}", client=CLIENT, otp_code=totp.at(s.clock())
         )

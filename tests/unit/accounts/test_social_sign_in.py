@@ -14,14 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.fakes import PUBLIC_BASE_URL, FakeClock, Services, make_services
+from voiceqr.application.accounts.held_sign_ins import SocialSignedIn
 from voiceqr.application.accounts.policy import Client, hash_token
 from voiceqr.application.accounts.ports import OneTimeKeys, OpenIdProvider
 from voiceqr.application.accounts.social_claims import identity_from_claims
-from voiceqr.application.accounts.social_sign_in import (
-    LinkRequired,
-    SocialSignedIn,
-    SocialSignIn,
-)
+from voiceqr.application.accounts.social_sign_in import LinkRequired, SocialSignIn
 from voiceqr.domain.accounts.users import UserStatus
 from voiceqr.domain.authz import OPERATOR
 from voiceqr.domain.compliance.documents import AcceptanceWay, DocumentKind

@@ -36,21 +36,6 @@ FIRST = "The east wing is closed today."
 SECOND = "The east wing is open again."
 
 
-@pytest.fixture
-def s() -> Services:
-    return make_services()
-
-
-@pytest.fixture
-def owner(s: Services) -> User:
-    return s.add_user("owner@example.com")
-
-
-@pytest.fixture
-def voice(s: Services) -> Voice:
-    return s.add_voice("Alex", provider_voice_id="en-us")
-
-
 def refused_for_good() -> SpeechError:
     return SpeechError(
         "The speech service refused this text.",

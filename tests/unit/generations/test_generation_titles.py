@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.unit.fakes import Services, make_services
+from tests.unit.fakes import Services
 from voiceqr.application.generations.revisions import Edit
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import GenerationStatus
@@ -21,21 +21,6 @@ from voiceqr.domain.shared.text import is_blank
 from voiceqr.domain.voices.voice import Voice
 
 TOUR = "Welcome to the east wing. The paintings here were made between 1890 and 1910."
-
-
-@pytest.fixture
-def s() -> Services:
-    return make_services()
-
-
-@pytest.fixture
-def owner(s: Services) -> User:
-    return s.add_user("owner@example.com")
-
-
-@pytest.fixture
-def voice(s: Services) -> Voice:
-    return s.add_voice("Alex", provider_voice_id="en-us")
 
 
 # --- the rules ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from tests.unit.fakes import Services, make_services
+from tests.unit.fakes import Services
 from tests.unit.generations.test_generation_failures import failed_generation
 from voiceqr.application.generations.qr_designs import QrDesigns
 from voiceqr.domain.accounts.users import User
@@ -16,21 +16,6 @@ from voiceqr.domain.shared.errors import Conflict, NotFound, ValidationError
 from voiceqr.domain.voices.voice import Voice
 
 NAVY = QrDesign(foreground="#1a237e", module_style=ModuleStyle.DOTS, frame=True)
-
-
-@pytest.fixture
-def s() -> Services:
-    return make_services()
-
-
-@pytest.fixture
-def owner(s: Services) -> User:
-    return s.add_user("owner@example.com")
-
-
-@pytest.fixture
-def voice(s: Services) -> Voice:
-    return s.add_voice("Alex", provider_voice_id="en-us")
 
 
 async def made(s: Services, owner: User, voice: Voice) -> UUID:

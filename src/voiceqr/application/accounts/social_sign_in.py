@@ -12,21 +12,27 @@ password first (`confirm_link`).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
-import json
 import logging
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 from voiceqr.application.accounts.accounts import Accounts
-from voiceqr.application.accounts.policy import Client, SecondFactorCheck, SignIn
+from voiceqr.application.accounts.held_sign_ins import (
+    HeldSignIns,
+    SecondFactorPending,
+    SocialSignedIn,
+)
+from voiceqr.application.accounts.policy import Client
 from voiceqr.application.accounts.ports import AccountsUnitOfWork, OneTimeKeys, OpenIdProvider
+from voiceqr.application.accounts.sealed_records import (
+    SealedRecords,
+    lifetime_seconds,
+    random_token,
+)
 from voiceqr.application.accounts.social_claims import ProviderIdentity, identity_from_claims
 from voiceqr.application.compliance.acceptances import accept_live_documents
 from voiceqr.application.mail.notifications import Notifications
@@ -49,12 +55,9 @@ log = logging.getLogger(__name__)
 
 STATE_LIFETIME = timedelta(minutes=10)
 LINK_LIFETIME = timedelta(minutes=10)
-_RANDOM_BYTES = 32  # state, nonce and record ids: 256 random bits each
 _VERIFIER_BYTES = 48  # a 64-character PKCE verifier (RFC 7636 allows 43 to 128)
 _STATE = "oidc-state"
 _LINK = "oidc-link"
-_SECOND_FACTOR = "oidc-2fa"
-SECOND_FACTOR_LIFETIME = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,15 +78,6 @@ class StartedSignIn:
 
 
 @dataclass(frozen=True, slots=True)
-class SocialSignedIn:
-    sign_in: SignIn
-    next: str
-    remember_me: bool
-    created_account: bool = False
-    linked: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class LinkRequired:
     """The provider's verified email belongs to an account: its password must come first."""
 
@@ -91,15 +85,6 @@ class LinkRequired:
     max_age_seconds: int
     email: str
     provider_label: str
-    next: str
-
-
-@dataclass(frozen=True, slots=True)
-class SecondFactorPending:
-    """The provider vouched for the person; the account's 2FA code must still follow."""
-
-    sealed: str
-    max_age_seconds: int
     next: str
 
 
@@ -149,18 +134,17 @@ class SocialSignIn:
         one_time_keys: OneTimeKeys,
         notifications: Notifications,
         clock: Callable[[], datetime],
-        secret: Callable[[], str],
-        second_factor: SecondFactorCheck | None = None,
+        sealed_records: SealedRecords,
+        held_sign_ins: HeldSignIns,
     ) -> None:
-        self._second_factor = second_factor
         self._providers = dict(providers)
         self._accounts = accounts
         self._uow = uow
         self._once = one_time_keys
         self._mail = notifications
         self._clock = clock
-        self._secret = secret
-        self._key: bytes | None = None
+        self._sealed = sealed_records
+        self._held = held_sign_ins
 
     @property
     def providers(self) -> list[ProviderChoice]:
@@ -178,10 +162,10 @@ class SocialSignIn:
         """The provider's authorization URL and the sealed state record for a cookie."""
         openid = self._provider(provider)
         record = _StateRecord(
-            id=_random(),
+            id=random_token(),
             provider=provider,
-            state=_random(),
-            nonce=_random(),
+            state=random_token(),
+            nonce=random_token(),
             code_verifier=secrets.token_urlsafe(_VERIFIER_BYTES),
             redirect_uri=redirect_uri,
             remember_me=remember_me,
@@ -196,7 +180,7 @@ class SocialSignIn:
         )
         return StartedSignIn(
             url=url,
-            sealed_state=self._seal(_STATE, asdict(record)),
+            sealed_state=self._sealed.seal(_STATE, asdict(record)),
             max_age_seconds=int(STATE_LIFETIME.total_seconds()),
         )
 
@@ -217,7 +201,9 @@ class SocialSignIn:
         if error:
             raise _provider_said_no(openid, error, error_description)
         record = self._open_state(sealed_state, provider, state)
-        if not await self._once.use(f"{_STATE}:{record.id}", ttl_seconds=_ttl(STATE_LIFETIME)):
+        if not await self._once.use(
+            f"{_STATE}:{record.id}", ttl_seconds=lifetime_seconds(STATE_LIFETIME)
+        ):
             raise AuthenticationFailed(
                 "This sign-in answer was used already; start again.", code="oidc_state_replayed"
             )
@@ -253,7 +239,7 @@ class SocialSignIn:
             )
         if owner is not None:
             link = _LinkRecord(
-                id=_random(),
+                id=random_token(),
                 provider=provider,
                 subject=identity.subject,
                 email=identity.email,
@@ -263,8 +249,8 @@ class SocialSignIn:
                 expires_at=(self._clock() + LINK_LIFETIME).timestamp(),
             )
             return LinkRequired(
-                sealed_link=self._seal(_LINK, asdict(link)),
-                max_age_seconds=_ttl(LINK_LIFETIME),
+                sealed_link=self._sealed.seal(_LINK, asdict(link)),
+                max_age_seconds=lifetime_seconds(LINK_LIFETIME),
                 email=owner.email,
                 provider_label=openid.label,
                 next=record.next,
@@ -323,7 +309,9 @@ class SocialSignIn:
             raise PermissionDenied(
                 "This link request is for another account.", code="oidc_link_other_account"
             )
-        if not await self._once.use(f"{_LINK}:{record.id}", ttl_seconds=_ttl(LINK_LIFETIME)):
+        if not await self._once.use(
+            f"{_LINK}:{record.id}", ttl_seconds=lifetime_seconds(LINK_LIFETIME)
+        ):
             raise _link_expired()
         identity = SocialIdentity(
             id=uuid7(),
@@ -364,7 +352,7 @@ class SocialSignIn:
         if user.has_two_factor:
             # The provider proves who the person is at the provider; the account's own
             # second factor still guards the account.
-            return self.hold_for_second_factor(
+            return self._held.hold_for_second_factor(
                 user,
                 method=SignInMethod(provider),
                 remember_me=record.remember_me,
@@ -374,76 +362,6 @@ class SocialSignIn:
             user, client=client, remember_me=record.remember_me, method=SignInMethod(provider)
         )
         return SocialSignedIn(signed, record.next, record.remember_me)
-
-    def hold_for_second_factor(
-        self, user: User, *, method: SignInMethod, remember_me: bool, next: str
-    ) -> SecondFactorPending:
-        """A first step that proved the person (a provider, or the account's password),
-        sealed for a few minutes, so the next page asks for the 2FA code alone."""
-        pending = {
-            "id": _random(),
-            "user_id": str(user.id),
-            "provider": str(method),
-            "remember_me": remember_me,
-            "next": next,
-            "expires_at": (self._clock() + SECOND_FACTOR_LIFETIME).timestamp(),
-        }
-        return SecondFactorPending(
-            sealed=self._seal(_SECOND_FACTOR, pending),
-            max_age_seconds=_ttl(SECOND_FACTOR_LIFETIME),
-            next=next,
-        )
-
-    async def complete_second_factor(
-        self,
-        sealed: str,
-        *,
-        client: Client,
-        otp_code: str | None = None,
-        recovery_code: str | None = None,
-    ) -> SocialSignedIn:
-        """Finish a sign-in held by `hold_for_second_factor` (a social one, or the password
-        form's) with the account's TOTP or recovery code."""
-        pending = self._unseal(_SECOND_FACTOR, sealed)
-        if pending is None or pending["expires_at"] < self._clock().timestamp():
-            raise AuthenticationFailed(
-                "This sign-in took too long; start again.", code="oidc_second_factor_expired"
-            )
-        async with self._uow() as uow:
-            user = await uow.users.get(UUID(pending["user_id"]))
-        if user is None or self._second_factor is None:
-            raise AuthenticationFailed(
-                "Start the sign-in again.", code="oidc_second_factor_expired"
-            )
-        if user.status is not UserStatus.ACTIVE or user.is_locked(self._clock()):
-            raise AuthenticationFailed(
-                "This account cannot sign in right now: it is disabled, or locked for a "
-                "while after failed sign-ins.",
-                code="account_unavailable",
-            )
-        async with self._uow() as uow:
-            method = await self._second_factor(uow, user, otp_code, recovery_code)
-            await uow.commit()
-        if method is None:
-            await self._accounts.second_factor_failed(user, client)
-            raise AuthenticationFailed(
-                "That code is not right; try the current one.", code="bad_second_factor"
-            )
-        ttl = _ttl(SECOND_FACTOR_LIFETIME)
-        if not await self._once.use(f"{_SECOND_FACTOR}:{pending['id']}", ttl_seconds=ttl):
-            raise AuthenticationFailed(
-                "This sign-in was finished already; start again.", code="oidc_state_replayed"
-            )
-        signed = await self._accounts.start_session(
-            user,
-            client=client,
-            remember_me=bool(pending["remember_me"]),
-            # After a password the code is what the session is known by, as in `sign_in`.
-            method=method
-            if pending["provider"] == SignInMethod.PASSWORD
-            else SignInMethod(pending["provider"]),
-        )
-        return SocialSignedIn(signed, str(pending["next"]), bool(pending["remember_me"]))
 
     async def _create_account(self, provider: str, identity: ProviderIdentity) -> User:
         assert identity.email is not None
@@ -491,7 +409,7 @@ class SocialSignIn:
     # --- sealed records ---------------------------------------------------------------
 
     def _open_state(self, sealed: str, provider: str, state: str) -> _StateRecord:
-        payload = self._unseal(_STATE, sealed)
+        payload = self._sealed.unseal(_STATE, sealed)
         try:
             record = _StateRecord(**payload) if payload is not None else None
         except TypeError:
@@ -510,7 +428,7 @@ class SocialSignIn:
         return record
 
     def _open_link(self, sealed: str) -> _LinkRecord:
-        payload = self._unseal(_LINK, sealed)
+        payload = self._sealed.unseal(_LINK, sealed)
         try:
             record = _LinkRecord(**payload) if payload is not None else None
         except TypeError:
@@ -518,30 +436,6 @@ class SocialSignIn:
         if record is None or self._clock().timestamp() > record.expires_at:
             raise _link_expired()
         return record
-
-    def _seal(self, kind: str, payload: dict[str, Any]) -> str:
-        body = _b64(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
-        return f"{body}.{_b64(self._mac(kind, body))}"
-
-    def _unseal(self, kind: str, sealed: str) -> dict[str, Any] | None:
-        body, _, mac = sealed.partition(".")
-        if not body or not mac:
-            return None
-        try:
-            if not hmac.compare_digest(_unb64(mac), self._mac(kind, body)):
-                return None
-            payload = json.loads(_unb64(body))
-        except ValueError:
-            return None
-        return payload if isinstance(payload, dict) else None
-
-    def _mac(self, kind: str, body: str) -> bytes:
-        if self._key is None:
-            # A key of its own, derived from the platform secret.
-            self._key = hashlib.sha256(
-                b"voiceqr social sign-in\0" + self._secret().encode()
-            ).digest()
-        return hmac.new(self._key, f"{kind}.{body}".encode(), hashlib.sha256).digest()
 
 
 def _provider_said_no(
@@ -569,19 +463,3 @@ def _link_expired() -> AuthenticationFailed:
         "already. Start again with the sign-in button.",
         code="oidc_link_invalid",
     )
-
-
-def _random() -> str:
-    return secrets.token_urlsafe(_RANDOM_BYTES)
-
-
-def _ttl(lifetime: timedelta) -> int:
-    return int(lifetime.total_seconds())
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

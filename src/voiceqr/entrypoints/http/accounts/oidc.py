@@ -18,13 +18,9 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
+from voiceqr.application.accounts.held_sign_ins import SecondFactorPending, SocialSignedIn
 from voiceqr.application.accounts.policy import SecondFactorRequired
-from voiceqr.application.accounts.social_sign_in import (
-    LinkRequired,
-    SecondFactorPending,
-    SocialSignedIn,
-    SocialSignIn,
-)
+from voiceqr.application.accounts.social_sign_in import LinkRequired, SocialSignIn
 from voiceqr.bootstrap import Platform
 from voiceqr.domain.shared.errors import AuthenticationFailed, DomainError
 from voiceqr.entrypoints.http.kit.auth import (
@@ -254,7 +250,7 @@ async def code_submit(
     data: Form, request: Request[Any, Any, Any], platform: NamedDependency[Platform]
 ) -> Response[Any]:
     try:
-        result = await platform.accounts.social_sign_in.complete_second_factor(
+        result = await platform.accounts.held_sign_ins.complete_second_factor(
             request.cookies.get(CODE_COOKIE, ""),
             otp_code=data.get("otp_code") or None,
             recovery_code=data.get("recovery_code") or None,

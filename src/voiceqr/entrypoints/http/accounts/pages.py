@@ -104,7 +104,7 @@ async def signin_submit(
             raise
         # The password is proved: it is held, sealed, and the next page asks for the code
         # alone (the password is never typed twice, and this step is not an error).
-        held = platform.accounts.social_sign_in.hold_for_second_factor(
+        held = platform.accounts.held_sign_ins.hold_for_second_factor(
             exc.user, method=SignInMethod.PASSWORD, remember_me=remember_me, next=target
         )
         return Redirect(
