@@ -20,7 +20,6 @@ from tests.integration.browser_support import (
     assert_fits_the_screen,
     assert_screenshot_kept,
     browser,  # noqa: F401  (the module's Chromium fixture)
-    create_user,
     embedded_env,
     keep_screenshot,
     serving,
@@ -36,27 +35,42 @@ PAGES = ("create", "result", "history", "playback")
 READY_TIMEOUT_MS = 30_000
 
 
-async def _failed_generation(env: dict[str, str]) -> None:
-    """On the data directory, before the server starts: a generation that failed for
-    good (its speech quota used up), so History shows more than one status."""
+async def _account_with_a_failed_generation(env: dict[str, str]) -> None:
+    """On the data directory, before the server starts: the account, and a generation of
+    it that failed for good (its speech quota used up), so History shows more than one
+    status. In this process rather than with the CLI: one start-up fewer to wait for."""
     from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory, create_engine
     from voiceqr.bootstrap import Adapters, build
+    from voiceqr.domain.accounts.users import Role
+    from voiceqr.domain.authz import OPERATOR
     from voiceqr.settings import load
 
     settings = load(env)
     database = SqlUnitOfWorkFactory(create_engine(settings.database_url))
-    platform = build(settings, Adapters(uow=database, speech={"espeak": QuotaGone()}))
-    await platform.start()
     try:
-        user = await platform.accounts.accounts.get_by_email(EMAIL)
-        assert user is not None
-        voice = (await platform.voices.list_for(None))[0]
-        failed = await platform.generations.generations.request(
-            user, text="Welcome to room four of the museum.", voice_id=voice.id, title="Room four"
-        )
-        await platform.generations.generations.process(failed.id)
+        # First with the real speech engine, which speaks the new gallery's samples.
+        platform = build(settings, Adapters(uow=database))
+        await platform.start(worker=False)
+        try:
+            await platform.accounts.accounts.create_user(
+                email=EMAIL, name="Cora Curator", password=PASSWORD, role=Role.USER, actor=OPERATOR
+            )
+        finally:
+            await platform.stop()
+        platform = build(settings, Adapters(uow=database, speech={"espeak": QuotaGone()}))
+        await platform.start(worker=False)
+        try:
+            user = await platform.accounts.accounts.get_by_email(EMAIL)
+            assert user is not None
+            voice = (await platform.voices.list_for(user))[0]
+            text = "Welcome to room four of the museum."
+            failed = await platform.generations.generations.request(
+                user, text=text, voice_id=voice.id, title="Room four"
+            )
+            await platform.generations.generations.process(failed.id)
+        finally:
+            await platform.stop()
     finally:
-        await platform.stop()
         await database.dispose()
 
 
@@ -67,8 +81,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("voiceqr-screenshots")
     port = free_port()
     env = embedded_env(data, port)
-    create_user(env, EMAIL, PASSWORD, name="Cora Curator")
-    asyncio.run(_failed_generation({k: v for k, v in env.items() if k.startswith("VOICEQR_")}))
+    settings_env = {k: v for k, v in env.items() if k.startswith("VOICEQR_")}
+    asyncio.run(_account_with_a_failed_generation(settings_env))
     with serving(env, port, data / "serve.log") as base:
         yield base
 
