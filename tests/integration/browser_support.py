@@ -1,4 +1,5 @@
-"""What the browser tests share: `voiceqr serve` as a process, and headless Chromium."""
+"""What the browser tests share: `voiceqr serve` as a process, headless Chromium, the
+phone and desktop devices, the accessibility check and the screenshots kept for review."""
 
 from __future__ import annotations
 
@@ -25,6 +26,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Screenshots of the pages are kept for reviewers in one place: `test-artifacts/screenshots/`
+# at the repository root (git-ignored), or under the directory named by TEST_ARTIFACTS. Not
+# a VOICEQR_ name: the settings refuse unknown VOICEQR_ variables, and the tests that build
+# the platform in process read the environment they run in.
+REPOSITORY = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 60  # generous: a busy two-core CI box needs ~10 s just to import
 MAIL_WAIT_S = 15
 
@@ -159,6 +165,51 @@ MOBILE: dict[str, Any] = {
         "(KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
     ),
 }
+
+
+# A desktop, for the pages shown on both.
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}}
+DEVICES: dict[str, dict[str, Any]] = {"phone": MOBILE, "desktop": DESKTOP}
+
+
+def screenshots_directory() -> Path:
+    """Where kept screenshots go: `$TEST_ARTIFACTS/screenshots`, by default under
+    `test-artifacts/` at the repository root."""
+    root = os.environ.get("TEST_ARTIFACTS") or REPOSITORY / "test-artifacts"
+    return Path(root) / "screenshots"
+
+
+def screenshot_path(page_name: str, device: str) -> Path:
+    """The kept screenshot of `page_name` (landing, create...) on `device`."""
+    return screenshots_directory() / f"{page_name}-{device}.png"
+
+
+def keep_screenshot(page: Any, page_name: str, device: str) -> Path:
+    """A full-page PNG of the page as it is now, kept for reviewers as
+    `<page_name>-<device>.png`; the path is printed (pytest -s, or a failure's report)."""
+    path = screenshot_path(page_name, device)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    print(f"screenshot: {path}")
+    return path
+
+
+def assert_screenshot_kept(page_name: str, device: str) -> None:
+    """The screenshot of `page_name` on `device` is there and is a real picture of the
+    page: a PNG as wide as the device's screen, and taller than a blank strip."""
+    from PIL import Image
+
+    path = screenshot_path(page_name, device)
+    assert path.is_file(), f"no screenshot of the {page_name} page on a {device} at {path}"
+    settings = DEVICES[device]
+    scale = settings.get("device_scale_factor", 1)
+    with Image.open(path) as image:
+        assert image.format == "PNG", f"{path} is a {image.format}"
+        assert image.width == settings["viewport"]["width"] * scale, (path, image.size)
+        assert image.height >= 200 * scale, (path, image.size)
+        # A page, not a blank: more than a handful of colours.
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 16)
+        assert colours is None or len(colours) > 8, f"{path} is nearly blank"
 
 
 def assert_fits_the_screen(page: Any) -> None:

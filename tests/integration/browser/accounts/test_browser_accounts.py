@@ -11,7 +11,6 @@ import asyncio
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +22,7 @@ from tests.integration.browser_support import (
     assert_accessible,
     assert_fits_the_screen,
     browser,  # noqa: F401  (the module's Chromium fixture)
+    keep_screenshot,
     open_mail,
     serving,
 )
@@ -102,7 +102,7 @@ def sign_in(page: Any, server: str, email: str, password: str, *, remember: bool
 
 
 def test_sign_up_signs_in_and_the_mailed_link_confirms_and_signs_in_again(
-    server: str, new_context: Any, tmp_path: Path
+    server: str, new_context: Any
 ) -> None:
     from playwright.sync_api import expect
 
@@ -121,7 +121,7 @@ def test_sign_up_signs_in_and_the_mailed_link_confirms_and_signs_in_again(
     page.get_by_label("Password").fill("password")  # long enough, but far too common
     page.get_by_label("I accept the terms of service").check()
     assert_fits_the_screen(page)
-    page.screenshot(path=str(tmp_path / "signup-mobile.png"), full_page=True)
+    keep_screenshot(page, "signup", "phone")
     with page.expect_response(f"{server}/signup") as answer:
         page.get_by_role("button", name="Create my account").click()
     assert answer.value.status == 422
@@ -239,7 +239,7 @@ def test_remember_me_keeps_the_cookie_for_30_days(server: str, new_context: Any)
 
 
 def test_security_page_lists_sessions_and_signs_out_the_others(
-    server: str, new_context: Any, tmp_path: Path
+    server: str, new_context: Any
 ) -> None:
     from playwright.sync_api import expect
 
@@ -265,7 +265,7 @@ def test_security_page_lists_sessions_and_signs_out_the_others(
     expect(activity.first).to_contain_text("Password")
     assert_fits_the_screen(page)
     assert_accessible(page)
-    page.screenshot(path=str(tmp_path / "security-mobile.png"), full_page=True)
+    keep_screenshot(page, "security", "phone")
 
     # "Sign out all other sessions" asks first, then ends the other browser's session.
     page.get_by_role("link", name="Sign out all other sessions").click()

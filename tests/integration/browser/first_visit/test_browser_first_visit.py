@@ -9,7 +9,6 @@ import io
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pyotp
@@ -19,10 +18,12 @@ from PIL import Image
 
 from tests.conftest import free_port
 from tests.integration.browser_support import (
-    MOBILE,
+    DEVICES,
     assert_accessible,
     assert_fits_the_screen,
+    assert_screenshot_kept,
     browser,  # noqa: F401  (the module's Chromium fixture)
+    keep_screenshot,
     open_mail,
     serving,
 )
@@ -31,8 +32,6 @@ from tests.integration.processes import clean_environ
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery staple"
-DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}}
-DEVICES = {"phone": MOBILE, "desktop": DESKTOP}
 
 
 @pytest.fixture(scope="module")
@@ -67,13 +66,6 @@ def contexts(browser: Any) -> Iterator[Any]:  # noqa: F811
             context.close()
 
 
-def keep_screenshot(page: Any, tmp_path: Path, name: str) -> None:
-    """A full-page PNG kept with the test's temporary files; the path is printed."""
-    path = tmp_path / name
-    page.screenshot(path=str(path), full_page=True)
-    print(f"screenshot: {path}")
-
-
 def fill_sign_up(page: Any, name: str, email: str) -> None:
     """The sign-up form, filled in and sent."""
     page.get_by_label("Your name").fill(name)
@@ -85,7 +77,7 @@ def fill_sign_up(page: Any, name: str, email: str) -> None:
 
 @pytest.mark.parametrize("device", ["phone", "desktop"])
 def test_landing_then_sign_up_signs_in_at_once_and_the_mailed_link_confirms_and_signs_in(
-    server: str, contexts: Any, tmp_path: Path, device: str
+    server: str, contexts: Any, device: str
 ) -> None:
     from playwright.sync_api import expect
 
@@ -115,7 +107,8 @@ def test_landing_then_sign_up_signs_in_at_once_and_the_mailed_link_confirms_and_
     assert_accessible(page, state=f"the landing page on a {device}")
     if device == "phone":
         assert_fits_the_screen(page)
-    keep_screenshot(page, tmp_path, f"landing-{device}.png")
+    keep_screenshot(page, "landing", device)
+    assert_screenshot_kept("landing", device)
 
     # Sign up: signed in at once, told where the link went.
     page.get_by_role("link", name="Create a free account").click()
@@ -160,7 +153,7 @@ def test_landing_then_sign_up_signs_in_at_once_and_the_mailed_link_confirms_and_
 
 
 def test_the_two_factor_step_asks_for_the_code_alone_with_the_focus_on_it(
-    server: str, contexts: Any, tmp_path: Path
+    server: str, contexts: Any
 ) -> None:
     from playwright.sync_api import expect
 

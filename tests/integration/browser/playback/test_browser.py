@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +22,7 @@ from tests.integration.browser_support import (
     browser,  # noqa: F401  (the module's Chromium fixture)
     create_user,
     embedded_env,
+    keep_screenshot,
     listen_half_way,
     serving,
 )
@@ -152,7 +152,7 @@ def test_create_flow_on_a_phone(server: str, phone: Any) -> None:
 
 
 def test_playback_page_plays_and_counts_a_listen(
-    server: str, phone: Any, owner: httpx.Client, tmp_path: Path
+    server: str, phone: Any, owner: httpx.Client
 ) -> None:
     from playwright.sync_api import expect
 
@@ -194,7 +194,6 @@ def test_playback_page_plays_and_counts_a_listen(
     expect(page.get_by_text(f"Read by {voice['name']}")).to_be_visible()
     assert_fits_the_screen(page)
     assert_accessible(page)
-    page.screenshot(path=str(tmp_path / "playback-mobile.png"), full_page=True)
 
     # Opening the page counted a scan; starting playback counts one listen.
     assert wait_for_generation(owner, generation["id"], scans=1)["listens"] == 0
@@ -258,7 +257,7 @@ def test_a_deleted_codes_page_says_its_audio_was_removed(
 
 
 def test_listening_half_way_reports_half_the_audio_heard(
-    server: str, phone: Any, owner: httpx.Client, tmp_path: Path
+    server: str, phone: Any, owner: httpx.Client
 ) -> None:
     from playwright.sync_api import expect
 
@@ -311,7 +310,7 @@ def test_listening_half_way_reports_half_the_audio_heard(
     expect(page.get_by_text("100% heard this sentence")).to_have_count(3)
     assert_fits_the_screen(page)
     assert_accessible(page)
-    page.screenshot(path=str(tmp_path / "listen-through-mobile.png"), full_page=True)
+    keep_screenshot(page, "listen-through", "phone")
 
 
 def _wait_for_listens(owner: httpx.Client, url: str, listens: int) -> dict[str, Any]:
