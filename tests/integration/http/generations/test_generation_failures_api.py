@@ -160,6 +160,9 @@ async def test_a_quota_error_fails_at_once_and_mails_the_owner_once(
     page = await owner.get(f"/generations/{generation_id}", headers={"Accept": "text/html"})
     assert "What to do:" in page.text
     assert "Try again later" in page.text
+    history = await owner.get("/generations", headers={"Accept": "text/html"})
+    assert "Failed" in history.text
+    assert body["playback_url"] not in history.text  # nothing to play: no link to it
 
     await asyncio.sleep(0.5)  # a few sweeps: nothing more is sent
     [mail] = failure_mails(app, "quota@example.com")
