@@ -339,7 +339,7 @@ class _GenerationWork(SpeechWork[GenerationsUnitOfWork, Generation]):
     ) -> None:
         await close_running_attempt(uow, row, outcome, now=now)
         if row.is_finished:
-            await notify_final_failure(uow, self.notifications, row)
+            await notify_final_failure(uow, self.notifications, row, now=now)
 
     def changed(self, row: Generation) -> None:
         self.codes.forget(row.public_code)

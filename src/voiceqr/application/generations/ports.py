@@ -82,6 +82,16 @@ class GenerationRepository(Protocol):
         """
         ...
 
+    async def note_failure_notified(self, generation_id: UUID, *, at: datetime) -> bool:
+        """Stamp that the owner was told the generation failed for good, unless it was
+        stamped before; False when it was (nobody is to tell them again).
+
+        A conditional write with no version bump, in the transaction that tells them:
+        of two transactions racing, only the first to commit stamps it, and a crash
+        undoes the stamp with the mail.
+        """
+        ...
+
     async def list_owned(
         self,
         owner_id: UUID,
