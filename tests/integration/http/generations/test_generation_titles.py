@@ -19,6 +19,7 @@ from tests.integration.http_helpers import (
     ESPEAK_MAX_CHARS,
     Agent,
     RunningApp,
+    Visitor,
     assert_problem,
     embedded_app,
     is_html,
@@ -31,6 +32,7 @@ TOUR = "Welcome to the east wing. The paintings here were made between 1890 and 
 TOUR_TITLE = "Welcome to the east wing. The paintings here were made…"
 # A disguised entry of the shipped English list (block).
 BLOCKED_TITLE = "k i l l   y o u r s e l f"
+KOLKATA = "Asia%2FKolkata"  # as browser_zone.js writes the cookie
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -230,6 +232,22 @@ async def test_the_generation_page_shows_when_it_was_made_in_the_readers_time_zo
     made_at = datetime.fromisoformat(str(done["created_at"])).astimezone(UTC)
     tokyo = (made_at + timedelta(hours=9)).strftime("%Y-%m-%d %H:%M")
     assert f"{tokyo} Asia/Tokyo</time>" in page.text
+
+
+async def test_without_a_profile_zone_the_generation_page_uses_the_browsers_zone(
+    app: RunningApp, voice_id: str
+) -> None:
+    agent = await app.new_user("kolkata@example.com")
+    assert agent.token is not None
+    done = await made(agent, voice_id, TOUR)
+    browser = Visitor(agent.client, cookies={"voiceqr_session": agent.token, "voiceqr_tz": KOLKATA})
+
+    page = await browser.get(f"/generations/{done['id']}", headers=BROWSER)
+
+    made_at = datetime.fromisoformat(str(done["created_at"])).astimezone(UTC)
+    kolkata = (made_at + timedelta(hours=5, minutes=30)).strftime("%Y-%m-%d %H:%M")
+    assert "Made <time datetime=" in page.text
+    assert f"{kolkata} Asia/Kolkata</time>" in page.text
 
 
 async def test_the_rename_form_renames_and_explains_a_title_too_long(
