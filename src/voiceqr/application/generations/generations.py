@@ -129,11 +129,10 @@ class Generations(SpeechPipeline[GenerationsUnitOfWork]):
         are shown; a title that is too long is refused (422 `title_too_long`).
 
         The text and the title are screened first: a blocked one is refused (422
-        `text_not_allowed`)
-        with nothing written; a held one is saved as `pending_review` and not queued;
-        the filter's and rules' flags are saved with the generation. The queue is told
-        only after the commit; if the broker is down the generation stays pending and
-        the sweeper hands it over later.
+        `text_not_allowed`) with nothing written; a held one is saved as
+        `pending_review` and not queued; the filter's and rules' flags are saved with
+        the generation. The queue is told only after the commit; if the broker is down
+        the generation stays pending and the sweeper hands it over later.
         """
         if not owner.is_verified:
             raise PermissionDenied(
