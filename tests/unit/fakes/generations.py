@@ -29,6 +29,7 @@ from voiceqr.domain.generations.organising import (
     matches_search,
     name_key,
     search_terms,
+    searched_text,
 )
 from voiceqr.domain.generations.revisions import GenerationRevision
 from voiceqr.domain.shared.errors import (
@@ -36,7 +37,14 @@ from voiceqr.domain.shared.errors import (
     ErrorCategory,
 )
 
-_FIXED_GENERATION_FIELDS = ("id", "owner_id", "public_code", "created_at", "title")
+_FIXED_GENERATION_FIELDS = (
+    "id",
+    "owner_id",
+    "public_code",
+    "created_at",
+    "title",
+    "failure_notified_at",
+)
 
 
 class FakeGenerations(Table):
@@ -81,6 +89,15 @@ class FakeGenerations(Table):
             stored.title = title
             self._wrote()
 
+    async def note_failure_notified(self, generation_id: UUID, *, at: datetime) -> bool:
+        """Like `UPDATE ... SET failure_notified_at = ? WHERE ... IS NULL`: once only."""
+        stored = self._db.generations.get(generation_id)
+        if stored is None or stored.failure_notified_at is not None:
+            return False
+        stored.failure_notified_at = at
+        self._wrote()
+        return True
+
     async def list_owned(
         self,
         owner_id: UUID,
@@ -106,7 +123,7 @@ class FakeGenerations(Table):
             and (f.status is None or g.status is f.status)
             and (f.created_from is None or g.created_at >= f.created_from)
             and (f.created_to is None or g.created_at < f.created_to)
-            and (not terms or matches_search(g.text, terms))
+            and (not terms or matches_search(searched_text(g.title, g.text), terms))
             and (f.folder_id is None or self._db.generation_folders.get(g.id) == f.folder_id)
             and (tagged is None or g.id in tagged)
             and (after is None or (g.created_at, g.id) < (after.created_at, after.id))

@@ -26,7 +26,7 @@ from voiceqr.application.moderation.ports import (
 from voiceqr.application.playback.ports import WithheldCodeRepository, Withholding
 from voiceqr.application.shared.ports import HistoryPosition
 from voiceqr.domain.generations.generation import Generation
-from voiceqr.domain.generations.organising import matches_search, search_terms
+from voiceqr.domain.generations.organising import matches_search, search_terms, searched_text
 from voiceqr.domain.moderation.cases import (
     Appeal,
     Decision,
@@ -208,7 +208,7 @@ class FakeCatalogue(Table):
             g
             for g in self._db.generations.values()
             if not g.is_deleted
-            and (not terms or matches_search(g.text, terms))
+            and (not terms or matches_search(searched_text(g.title, g.text), terms))
             and (not owner or owner_matches(g))
             and (which.status is None or g.status is which.status)
             and (which.voice_id is None or g.voice_id == which.voice_id)

@@ -288,6 +288,65 @@ async def test_a_retry_renews_the_attempt_budget_and_wakes_a_worker_after_commit
     assert len(failure_mail(s)) == 1
 
 
+async def test_a_generation_retried_and_failing_again_mails_and_notices_its_owner_once(
+    s: Services, owner: User, admin: User, voice: Voice
+) -> None:
+    generation_id = await failed_generation(s, owner, voice)
+
+    for _ in range(3):  # an admin retries it, and the provider refuses it again each time
+        speech(s).then(quota())
+        await s.generation_failures.retry(admin, generation_id)
+        assert (await s.generations.process(generation_id)).action == "failed"
+
+    assert len(failure_mail(s)) == 1
+    notices = [n for n in s.db.notices.values() if n.link == f"/generations/{generation_id}"]
+    assert len(notices) == 1
+    assert s.db.generation(generation_id).failure_notified_at is not None
+
+
+async def test_a_cancel_after_a_failed_retry_does_not_mail_again(
+    s: Services, owner: User, admin: User, voice: Voice
+) -> None:
+    generation_id = await failed_generation(s, owner, voice)
+    await s.generation_failures.retry(admin, generation_id)
+
+    await s.generation_failures.cancel(admin, generation_id)
+
+    assert s.db.generation(generation_id).error_code == "cancelled_by_admin"
+    assert len(failure_mail(s)) == 1
+
+
+async def test_each_generation_that_fails_still_mails_its_owner(
+    s: Services, owner: User, voice: Voice
+) -> None:
+    await failed_generation(s, owner, voice)
+    await failed_generation(s, owner, voice)
+    assert len(failure_mail(s)) == 2
+
+
+async def test_the_failure_notice_stamp_is_lost_with_its_transaction(
+    s: Services, owner: User, admin: User, voice: Voice
+) -> None:
+    """A commit that fails takes the stamp with the mail: the next failure tells them."""
+    speech(s).then(quota())
+    generation = await s.generations.request(owner, text=TEXT, voice_id=voice.id)
+
+    async def break_next_commit(_call: object) -> None:
+        s.uow.fail_commits = 1
+
+    speech(s).on_call = break_next_commit
+    with pytest.raises(ConnectionError):
+        await s.generations.process(generation.id)
+    assert s.db.generation(generation.id).failure_notified_at is None
+
+    speech(s).on_call = None
+    s.clock.advance(s.lease.total_seconds() + 1)
+    await s.generations.sweep()  # the lost attempt is given back
+    speech(s).then(quota())
+    assert (await s.generations.process(generation.id)).action == "failed"
+    assert len(failure_mail(s)) == 1
+
+
 async def test_only_a_failed_generation_can_be_retried(
     s: Services, owner: User, admin: User, voice: Voice
 ) -> None:

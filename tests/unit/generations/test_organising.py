@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from tests.unit.fakes import Services, make_services
 from voiceqr.application.generations.ports import GenerationFilter
+from voiceqr.application.generations.revisions import Edit
 from voiceqr.domain.accounts.users import User
 from voiceqr.domain.generations.generation import Generation
 from voiceqr.domain.generations.organising import (
@@ -229,6 +230,22 @@ async def test_search_and_filters_combine(s: Services, ann: User, bob: User, voi
     assert await listed(s, ann, folder_id=folder.id, tag="kids", text="zoo") == [c.text]
     assert await listed(s, ann, tag="nope") == []
     assert await listed(s, ann, text="!!!") == [d.text, c.text, b.text, a.text]
+
+
+async def test_search_finds_a_generation_by_its_title_or_its_text(
+    s: Services, ann: User, voice: Voice
+) -> None:
+    titled = await s.generations.request(
+        ann, text="Welcome to room four", voice_id=voice.id, title="Starry Night"
+    )
+    s.clock.advance(1)
+    await make(s, ann, voice, "Nothing about stars")
+
+    assert await listed(s, ann, text="starry") == [titled.text]
+    assert await listed(s, ann, text="night room") == [titled.text]  # a word from each
+    assert await listed(s, ann, text="welcome") == [titled.text]
+    await s.generation_revisions.edit(ann, titled.id, Edit(title=""))
+    assert await listed(s, ann, text="starry") == []
 
 
 @settings(

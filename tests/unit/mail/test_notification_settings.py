@@ -3,6 +3,8 @@ of sending (failure mail each / digest / off, ticket replies, in-app notices), o
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -44,20 +46,23 @@ def mail_of(s: Services, kind: str) -> list[OutboxMessage]:
     return [m for m in s.db.outbox.values() if m.kind == kind]
 
 
-async def fail_for_good(s: Services, owner: User, voice: Voice, text: str = "Room 4") -> None:
-    s.speech["espeak"].then(
-        SpeechError(
-            "The speech service has no characters left.",
-            category=ErrorCategory.QUOTA,
-            code="quota_exceeded",
-            retryable=False,
-        )
+def quota() -> SpeechError:
+    return SpeechError(
+        "The speech service has no characters left.",
+        category=ErrorCategory.QUOTA,
+        code="quota_exceeded",
+        retryable=False,
     )
+
+
+async def fail_for_good(s: Services, owner: User, voice: Voice, text: str = "Room 4") -> UUID:
+    s.speech["espeak"].then(quota())
     generation = await s.generations.request(owner, text=text, voice_id=voice.id)
     assert (await s.generations.process(generation.id)).action == "failed"
     assert (await s.generations.get_for_owner(owner, generation.id)).status is (
         GenerationStatus.FAILED
     )
+    return generation.id
 
 
 # --- the settings themselves ------------------------------------------------------------
@@ -236,6 +241,30 @@ async def test_the_daily_digest_groups_the_days_failures_in_one_mail(
     # The next day, with no new failure, nothing is sent.
     assert await s.platform.mail.scheduled.send_failure_digests() == 0
     assert len(mail_of(s, "failure_digest")) == 1
+
+
+async def test_a_digest_lists_a_generation_retried_and_failing_again_once(
+    s: Services, ann: User, voice: Voice
+) -> None:
+    admin = s.add_user("root@example.com", role=Role.ADMIN)
+    await s.platform.mail.preferences.update(ann, {"generation_failed_mail": "digest"})
+    generation_id = await fail_for_good(s, ann, voice, "Room 4")
+    await fail_for_good(s, ann, voice, "Room 5")
+    for _ in range(2):  # retried by an admin, and refused again each time
+        s.speech["espeak"].then(quota())
+        await s.generation_failures.retry(admin, generation_id)
+        assert (await s.generations.process(generation_id)).action == "failed"
+
+    assert await s.platform.mail.scheduled.send_failure_digests() == 1
+
+    [digest] = mail_of(s, "failure_digest")
+    assert "2 spoken QR codes" in digest.subject
+    assert digest.text.count("Room 4") == 1
+    # Failing again after the digest went out keeps it out of the next one.
+    s.speech["espeak"].then(quota())
+    await s.generation_failures.retry(admin, generation_id)
+    await s.generations.process(generation_id)
+    assert await s.platform.mail.scheduled.send_failure_digests() == 0
 
 
 async def test_a_digest_is_not_sent_to_someone_who_turned_the_mail_off_since(

@@ -140,6 +140,70 @@ async def test_an_edit_is_screened_like_a_request(s: Services, owner: User, voic
     assert s.queue.jobs == []
 
 
+async def test_a_blocked_title_is_refused_with_nothing_written_queued_or_spoken(
+    s: Services, owner: User, voice: Voice
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        await s.generations.request(
+            owner, text="Welcome", voice_id=voice.id, title="k i l l  y o u r s e l f"
+        )
+    assert refused.value.code == "text_not_allowed"
+    assert "list" not in refused.value.message
+    assert "title" in refused.value.message
+    assert s.db.generations == {}
+    assert s.db.flags == []
+    assert s.queue.jobs == []
+    assert s.speech["espeak"].calls == []
+
+
+async def test_a_held_title_holds_the_request_and_a_flagged_one_flags_it(
+    s: Services, owner: User, voice: Voice
+) -> None:
+    held = await s.generations.request(
+        owner, text="Welcome", voice_id=voice.id, title="Double your bitcoin"
+    )
+    assert held.status is GenerationStatus.PENDING_REVIEW
+    assert s.queue.jobs == []
+    flagged = await s.generations.request(
+        owner, text="Welcome", voice_id=voice.id, title="Claim your prize!"
+    )
+    assert flagged.status is GenerationStatus.PENDING
+    assert [(f.source, f.generation_id) for f in s.db.flags] == [
+        (FlagSource.FILTER, held.id),
+        (FlagSource.FILTER, flagged.id),
+    ]
+    assert all(f.note.startswith("In the title: ") for f in s.db.flags)
+
+
+async def test_a_renamed_title_is_screened_like_a_new_one(
+    s: Services, owner: User, voice: Voice
+) -> None:
+    generation = await s.generations.request(owner, text="Welcome", voice_id=voice.id, title="Hi")
+    for gid in s.queue.take():
+        await s.generations.process(gid)
+    version = s.db.generations[generation.id].version
+
+    for edit in (Edit(title="heil hitler"), Edit(text="Welcome back", title="heil hitler")):
+        with pytest.raises(ValidationError) as refused:
+            await s.generation_revisions.edit(owner, generation.id, edit)
+        assert refused.value.code == "text_not_allowed"
+    kept = s.db.generations[generation.id]
+    assert (kept.title, kept.text, kept.version) == ("Hi", "Welcome", version)
+    assert s.queue.jobs == []
+
+    # Nothing is being made, so a held title is saved and put before the moderators.
+    renamed = await s.generation_revisions.edit(owner, generation.id, Edit(title="Crypto giveaway"))
+    assert renamed.status is GenerationStatus.COMPLETED
+    assert s.db.generations[generation.id].title == "Crypto giveaway"
+    assert [(f.source, f.reason) for f in s.db.flags] == [(FlagSource.FILTER, ReasonCode.SPAM)]
+    # With a new text, a held title holds the new version like a held text would.
+    remade = await s.generation_revisions.edit(
+        owner, generation.id, Edit(text="Welcome back", title="send bitcoin")
+    )
+    assert remade.status is GenerationStatus.PENDING_REVIEW
+    assert s.queue.jobs == []
+
+
 async def test_a_voice_comparison_never_speaks_blocked_or_held_text(
     s: Services, owner: User, voice: Voice
 ) -> None:

@@ -6,6 +6,7 @@ one). Its folders, tags and text search are in `organising`.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -70,6 +71,8 @@ generations = Table(
     Column("live_revision", Integer),
     # The owner's title; NULL: the first words of the text are shown (domain/generations/titles).
     Column("title", String(100)),
+    # When the owner was told it failed for good; set once (`note_failure_notified`).
+    Column("failure_notified_at", DateTimeUTC),
     # The owner's history, newest first.
     Index("ix_generations_owner_created", "owner_id", "created_at"),
     # The sweeper's two scans stay small: only unfinished rows are indexed by time.
@@ -136,8 +139,9 @@ generation_revisions = Table(
 class SqlGenerations(GenerationFiling, SpokenRowsSql[Generation]):
     table = generations
     item = Generation
-    # The title is saved on its own (`retitle`), so a worker's save never writes it back.
-    fixed = ("id", "owner_id", "public_code", "created_at", "title")
+    # The title and the failure notice are saved on their own (`retitle`,
+    # `note_failure_notified`), so a worker's save never writes them back.
+    fixed = ("id", "owner_id", "public_code", "created_at", "title", "failure_notified_at")
     stale = Conflict("The generation changed meanwhile.", code="stale_generation")
 
     def _in_job(self) -> ColumnElement[bool]:
@@ -156,6 +160,15 @@ class SqlGenerations(GenerationFiling, SpokenRowsSql[Generation]):
             .where(c.id == generation_id, c.deleted_at.is_(None))
             .values(title=title)
         )
+
+    async def note_failure_notified(self, generation_id: UUID, *, at: datetime) -> bool:
+        c = generations.c
+        result = await self._db.execute(
+            update(generations)
+            .where(c.id == generation_id, c.failure_notified_at.is_(None))
+            .values(failure_notified_at=at)
+        )
+        return result.rowcount == 1
 
     async def get_owned(self, generation_id: UUID, owner_id: UUID) -> Generation | None:
         return await self._one(

@@ -2,8 +2,9 @@
 
 `SqlFolders` and `SqlTags` keep a user's labels; `GenerationFiling` is the part of
 `SqlGenerations` that files generations in them, and `filter_conditions` is the part of
-its history query that searches and filters. The text search runs on the index that
-migration 0007 made for the engine: FTS5 on SQLite, a GIN tsvector index on PostgreSQL.
+its history query that searches and filters. The text search reads the title and the
+text, on the index that migrations 0007 and 0029 made for the engine: FTS5 on SQLite,
+a GIN tsvector index on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -49,10 +50,11 @@ from voiceqr.domain.shared.errors import Conflict
 # the key may be longer than the name ("ß" folds to "ss"). A generation's folder and tags
 # live in link tables, so moving or tagging never touches (or version-bumps) the
 # generation row a worker may be saving. The text search index is not in this metadata:
-# migration 0007 creates it per engine (SQLite: the FTS5 table `generations_fts` and its
-# triggers; PostgreSQL: the GIN expression index `ix_generations_text_search`). A later
-# SQLite batch migration that re-creates `generations` drops those triggers with it and
-# must create them again (see 0007's `SQLITE_SEARCH`).
+# migration 0029 (after 0007) creates it per engine over the title and the text (SQLite:
+# the FTS5 table `generations_fts` and its triggers; PostgreSQL: the GIN expression index
+# `ix_generations_text_search`). A later SQLite batch migration that re-creates
+# `generations` drops those triggers with it and must create them again (see 0029's
+# `SQLITE_SEARCH`).
 
 
 def _label_table(name: str, length: int) -> Table:
@@ -106,8 +108,12 @@ def _generations() -> Table:
 
 Condition = ColumnElement[bool] | TextClause
 
-# The same expression as the index of migration 0007, or PostgreSQL would not use it.
+# The same expression as the index of migration 0029, or PostgreSQL would not use it:
+# the title and the text as one document, its constants written in the SQL (as bound
+# parameters, a generic plan would no longer match the index's expression).
 _SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
+_NO_TITLE: ColumnElement[Any] = literal_column("''")
+_BETWEEN: ColumnElement[Any] = literal_column("' '")
 _SQLITE_MATCH = (
     "(generations.rowid IN "
     "(SELECT rowid FROM generations_fts WHERE generations_fts MATCH :fts)) IS TRUE"
@@ -115,7 +121,8 @@ _SQLITE_MATCH = (
 
 
 def search_condition(dialect: str, query: str) -> Condition | None:
-    """Every word of `query` starts a word of the text; None when there is no word.
+    """Every word of `query` starts a word of the title or the text; None when there
+    is no word.
 
     The query is cut into plain words first (`search_terms`), and each is sent as a
     quoted prefix term, so nothing a user types is read as search syntax.
@@ -127,7 +134,9 @@ def search_condition(dialect: str, query: str) -> Condition | None:
         match = " ".join(f'"{term}"*' for term in terms)
         return sql_text(_SQLITE_MATCH).bindparams(fts=match)
     tsquery = " & ".join(f"'{term}':*" for term in terms)
-    vector = func.to_tsvector(_SIMPLE, _generations().c.text)
+    c = _generations().c
+    document = func.coalesce(c.title, _NO_TITLE).op("||")(_BETWEEN).op("||")(c.text)
+    vector = func.to_tsvector(_SIMPLE, document)
     matches: ColumnElement[bool] = vector.op("@@")(func.to_tsquery(_SIMPLE, tsquery))
     return matches
 

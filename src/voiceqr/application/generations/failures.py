@@ -32,17 +32,29 @@ EXCERPT_LENGTH = 60
 
 
 async def notify_final_failure(
-    uow: GenerationsUnitOfWork, notifications: Notifications, generation: Generation
+    uow: GenerationsUnitOfWork,
+    notifications: Notifications,
+    generation: Generation,
+    *,
+    now: datetime,
 ) -> None:
     """Tell the owner their generation could not be made (F4), as they chose: a mail
     now, a line in tomorrow's digest, an in-app notice, or nothing (the generation's
     page explains either way). Written with `uow`.
 
-    Called once, in the transaction that moves the generation to `failed`; a retry
-    that is merely scheduled sends nothing.
+    Called in the transaction that moves the generation to `failed`; a retry that is
+    merely scheduled sends nothing. Once per generation, ever: a generation retried (by
+    an admin) or edited that fails again is on its page already, and twelve failures
+    must not make twelve mails. The owner's choice at the first failure stands.
     """
     owner = await uow.users.get(generation.owner_id)
     if owner is None:
+        return
+    if not await uow.generations.note_failure_notified(generation.id, at=now):
+        log.info(
+            "generation failure already notified",
+            extra={"step": "notify", "generation_id": str(generation.id)},
+        )
         return
     text = " ".join(generation.text.split())
     excerpt = text if len(text) <= EXCERPT_LENGTH else text[: EXCERPT_LENGTH - 1] + "…"
@@ -243,7 +255,7 @@ class GenerationFailures:
             generation.cancel(CANCELLED_BY_ADMIN, now=now)
             await uow.generations.update(generation)
             await close_running_attempt(uow, generation, AttemptOutcome.CANCELLED, now=now)
-            await notify_final_failure(uow, self.notifications, generation)
+            await notify_final_failure(uow, self.notifications, generation, now=now)
             await record(
                 uow,
                 actor,

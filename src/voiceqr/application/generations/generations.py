@@ -128,11 +128,11 @@ class Generations(SpeechPipeline[GenerationsUnitOfWork]):
         `title` is optional: without one (or a blank one) the first words of the text
         are shown; a title that is too long is refused (422 `title_too_long`).
 
-        The text is screened first: a blocked text is refused (422 `text_not_allowed`)
-        with nothing written; a held one is saved as `pending_review` and not queued;
-        the filter's and rules' flags are saved with the generation. The queue is told
-        only after the commit; if the broker is down the generation stays pending and
-        the sweeper hands it over later.
+        The text and the title are screened first: a blocked one is refused (422
+        `text_not_allowed`) with nothing written; a held one is saved as
+        `pending_review` and not queued; the filter's and rules' flags are saved with
+        the generation. The queue is told only after the commit; if the broker is down
+        the generation stays pending and the sweeper hands it over later.
         """
         if not owner.is_verified:
             raise PermissionDenied(
@@ -141,7 +141,9 @@ class Generations(SpeechPipeline[GenerationsUnitOfWork]):
             )
         title = clean_title(title)  # refused before anything is screened or written
         generation_id = uuid7()
-        screened = await self.screen.screen(owner, text, generation_id=generation_id, request=True)
+        screened = await self.screen.screen(
+            owner, text, generation_id=generation_id, request=True, title=title
+        )
         async with self.uow() as uow:
             voice, cleaned = await speakable(uow, self.speech, text=text, voice_id=voice_id)
             now = self.clock()
@@ -339,7 +341,7 @@ class _GenerationWork(SpeechWork[GenerationsUnitOfWork, Generation]):
     ) -> None:
         await close_running_attempt(uow, row, outcome, now=now)
         if row.is_finished:
-            await notify_final_failure(uow, self.notifications, row)
+            await notify_final_failure(uow, self.notifications, row, now=now)
 
     def changed(self, row: Generation) -> None:
         self.codes.forget(row.public_code)

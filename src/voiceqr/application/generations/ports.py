@@ -82,6 +82,16 @@ class GenerationRepository(Protocol):
         """
         ...
 
+    async def note_failure_notified(self, generation_id: UUID, *, at: datetime) -> bool:
+        """Stamp that the owner was told the generation failed for good, unless it was
+        stamped before; False when it was (nobody is to tell them again).
+
+        A conditional write with no version bump, in the transaction that tells them:
+        of two transactions racing, only the first to commit stamps it, and a crash
+        undoes the stamp with the mail.
+        """
+        ...
+
     async def list_owned(
         self,
         owner_id: UUID,
@@ -246,11 +256,26 @@ class TextScreen(Protocol):
     speech is made."""
 
     async def screen(
-        self, owner: User, text: str, *, generation_id: UUID, request: bool
+        self,
+        owner: User,
+        text: str,
+        *,
+        generation_id: UUID,
+        request: bool,
+        title: str | None = None,
     ) -> Screened:
         """Refuse a blocked text (ValidationError `text_not_allowed`, naming no list),
         or say whether to hold it for review and which automatic flags to raise. The
-        rules that compare requests run for a request only (`request`), not an edit."""
+        rules that compare requests run for a request only (`request`), not an edit.
+
+        A `title` given with it goes through the same filter (see `screen_title`): a
+        blocked title refuses the whole, a held one holds it."""
+        ...
+
+    async def screen_title(self, title: str) -> Screened:
+        """The text filter on a title alone: refuse a blocked one (`text_not_allowed`),
+        or say whether the filter holds it and which flags to raise. The rules that
+        compare requests read texts, not titles."""
         ...
 
     async def refuse_unless_speakable(self, text: str) -> None:

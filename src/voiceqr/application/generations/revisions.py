@@ -25,6 +25,7 @@ from voiceqr.domain.authz import Actor, Permission, require
 from voiceqr.domain.generations.generation import Generation, GenerationStatus
 from voiceqr.domain.generations.revisions import GenerationRevision, revision_status
 from voiceqr.domain.generations.titles import clean_title
+from voiceqr.domain.moderation.screening import Screened
 from voiceqr.domain.shared.errors import (
     Conflict,
     IllegalTransition,
@@ -223,6 +224,7 @@ class GenerationRevisions:
             current.text if edit.text is None else edit.text,
             generation_id=current.id,
             request=False,
+            title=title,
         )
         async with self.uow() as uow:
             generation = await find(uow)
@@ -268,11 +270,18 @@ class GenerationRevisions:
         self, find: Callable[[GenerationsUnitOfWork], Awaitable[Generation]], title: str | None
     ) -> Generation:
         """Rename only: allowed in any state, a job being made included, since the
-        title is saved apart from the job's columns."""
+        title is saved apart from the job's columns.
+
+        The title goes through the text filter like a new one: a blocked title is refused
+        (422 `text_not_allowed`) with nothing written. Nothing is being made, so there is
+        no job to hold: a title the filter would hold or flag is saved with the filter's
+        flag, which puts the generation before the moderators."""
+        screened = Screened() if title is None else await self.screen.screen_title(title)
         async with self.uow() as uow:
             generation = await find(uow)
             generation.retitle(title)
             await uow.generations.retitle(generation.id, generation.title)
+            await self.screen.record(uow, generation.id, screened)
             await uow.commit()
         log.info("generation renamed", extra={"generation_id": str(generation.id)})
         return generation

@@ -1,5 +1,6 @@
 """Screening a text before any speech is made from it (the text filter and the
-automated rules), for requests, edits and voice comparisons.
+automated rules), for requests, edits and voice comparisons; and the title a generation
+is given (the filter only: the title is shown on History and the playback page).
 
 The filter's entries are the shipped word lists plus the staff's own terms, read
 afresh for each text (a staff change applies to the next request). A blocked text is
@@ -69,12 +70,12 @@ class ContentScreening:
             self._built[staff] = built
         return built
 
-    async def check_text(self, text: str) -> FilterOutcome:
-        """The filter's verdict on `text`; a blocked one is refused."""
+    async def check_text(self, text: str, *, in_title: bool = False) -> FilterOutcome:
+        """The filter's verdict on `text` (a title's, `in_title`); a blocked one is refused."""
         outcome = (await self.text_filter()).check(text)
         if outcome.action is FilterAction.BLOCK:
-            log.info("text blocked", extra={"matched": len(outcome.matches)})
-            raise text_not_allowed()
+            log.info("text blocked", extra={"matched": len(outcome.matches), "title": in_title})
+            raise text_not_allowed(in_title=in_title)
         return outcome
 
     async def refuse_unless_speakable(self, text: str) -> None:
@@ -82,15 +83,28 @@ class ContentScreening:
             raise text_not_allowed()
 
     async def screen(
-        self, owner: User, text: str, *, generation_id: UUID, request: bool
+        self,
+        owner: User,
+        text: str,
+        *,
+        generation_id: UUID,
+        request: bool,
+        title: str | None = None,
     ) -> Screened:
         outcome = await self.check_text(text)
-        flags: list[AutomaticFlag] = []
-        if outcome.action is not None and outcome.reason is not None:
-            flags.append(AutomaticFlag(FlagSource.FILTER, outcome.reason, outcome.describe()))
+        named = Screened() if title is None else await self.screen_title(title)
+        flags = [*_filter_flags(outcome), *named.flags]
         if request:
             flags.extend(await self._rules_fired(owner, text, generation_id))
-        return Screened(held=outcome.action is FilterAction.HOLD, flags=tuple(flags))
+        held = outcome.action is FilterAction.HOLD or named.held
+        return Screened(held=held, flags=tuple(flags))
+
+    async def screen_title(self, title: str) -> Screened:
+        outcome = await self.check_text(title, in_title=True)
+        return Screened(
+            held=outcome.action is FilterAction.HOLD,
+            flags=_filter_flags(outcome, where="In the title: "),
+        )
 
     async def record(
         self, uow: GenerationsUnitOfWork, generation_id: UUID, screened: Screened
@@ -152,6 +166,13 @@ class ContentScreening:
             AutomaticFlag(FlagSource.RULE, rule.reason, f"{rule.name}: {note}", rule.id)
             for rule, note in _fired(rules, made, earlier)
         ]
+
+
+def _filter_flags(outcome: FilterOutcome, *, where: str = "") -> tuple[AutomaticFlag, ...]:
+    """The filter's flag on what it held or flagged (none when it let it through)."""
+    if outcome.action is None or outcome.reason is None:
+        return ()
+    return (AutomaticFlag(FlagSource.FILTER, outcome.reason, where + outcome.describe()),)
 
 
 def _fired(

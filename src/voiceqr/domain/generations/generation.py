@@ -281,6 +281,9 @@ class Generation(SpokenJob):
     revision: int = 1  # the revision the current job makes (G3)
     live_revision: int | None = None  # the revision `audio_key` belongs to
     title: str | None = None  # the owner's; None: the first words of the text
+    # When the owner was first told it failed for good (by mail, digest or notice, as
+    # they chose): a generation retried and failing again is never told twice.
+    failure_notified_at: datetime | None = None
 
     @property
     def shown_title(self) -> str:

@@ -123,6 +123,12 @@ def fold_for_search(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def searched_text(title: str | None, text: str) -> str:
+    """What the history search reads of a generation: its title (when the owner gave
+    one) and its text, as one document, like the index of both engines."""
+    return f"{title or ''} {text}"
+
+
 def matches_search(text: str, terms: tuple[str, ...]) -> bool:
     """Whether every term starts some word of `text`, accents ignored: the rule of the
     embedded (SQLite) index, which the in-memory fakes follow."""

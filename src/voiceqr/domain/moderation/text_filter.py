@@ -104,8 +104,14 @@ class FilterOutcome:
         )
 
 
-def text_not_allowed() -> ValidationError:
-    """The refusal of a blocked text: clear, and naming no list or word."""
+def text_not_allowed(*, in_title: bool = False) -> ValidationError:
+    """The refusal of a blocked text (or title): clear, and naming no list or word."""
+    if in_title:
+        return ValidationError(
+            "This title cannot be used: it contains words or links that are not allowed "
+            "here. Change the title and try again.",
+            code="text_not_allowed",
+        )
     return ValidationError(
         "This text cannot be made into audio: it contains words or links that are not "
         "allowed here. Change the text and try again.",

@@ -206,6 +206,11 @@ def test_generate_writes_the_mp3_and_a_qr_code_that_opens_the_playback_page(
             2,
             "A title has at most 100 characters",
         ),
+        (
+            ["--voice", "Ava", "--owner", "c@example.com", "--title", "k i l l   y o u r s e l f"],
+            2,
+            "This title cannot be used",
+        ),
     ],
 )
 def test_generate_explains_what_is_wrong(

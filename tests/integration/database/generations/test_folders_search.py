@@ -89,6 +89,28 @@ async def test_a_changed_text_is_found_by_its_new_words_only(uows: SqlUnitOfWork
     assert await texts(uows, owner, text="first") == []
 
 
+async def test_search_finds_a_generation_by_its_title_and_its_new_title_only(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    owner = await add_user(uows)
+    titled = make_generation(owner.id, text="Welcome to room four", title="Starry Night")
+    await add_generations(uows, titled)
+    await stored(uows, owner, "Nothing about stars")
+
+    assert await texts(uows, owner, text="starry") == ["Welcome to room four"]
+    assert await texts(uows, owner, text="night room") == ["Welcome to room four"]  # both
+    async with uows() as uow:
+        await uow.generations.retitle(titled.id, "Sunflowers")
+        await uow.commit()
+    assert await texts(uows, owner, text="sunfl") == ["Welcome to room four"]
+    assert await texts(uows, owner, text="starry") == []
+    async with uows() as uow:  # back to no title: the text alone is searched
+        await uow.generations.retitle(titled.id, None)
+        await uow.commit()
+    assert await texts(uows, owner, text="sunfl") == []
+    assert await texts(uows, owner, text="welcome") == ["Welcome to room four"]
+
+
 async def test_deleted_generations_are_not_found(uows: SqlUnitOfWorkFactory) -> None:
     owner = await add_user(uows)
     [row] = await stored(uows, owner, "gone soon")

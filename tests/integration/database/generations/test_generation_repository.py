@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -350,3 +351,58 @@ async def test_a_deleted_generation_keeps_its_title(uows: SqlUnitOfWorkFactory) 
         stored = await uow.generations.get(gone.id)
     assert stored is not None
     assert stored.title == "Kept"
+
+
+async def test_the_owner_is_told_of_a_failure_once_and_a_save_never_clears_it(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    owner = await add_user(uows)
+    generation = make_generation(owner.id, status=GenerationStatus.FAILED)
+    await add_generations(uows, generation)
+    async with uows() as uow:  # what a worker read before the owner was told
+        busy = await uow.generations.get(generation.id)
+    assert busy is not None
+
+    async with uows() as uow:
+        assert await uow.generations.note_failure_notified(generation.id, at=NOW)
+        assert not await uow.generations.note_failure_notified(generation.id, at=NOW)
+        await uow.commit()
+    async with uows() as uow:
+        await uow.generations.update(busy)
+        assert not await uow.generations.note_failure_notified(generation.id, at=NOW + LEASE)
+        await uow.commit()
+
+    async with uows() as uow:
+        stored = await uow.generations.get(generation.id)
+    assert stored is not None
+    assert stored.failure_notified_at == NOW
+
+
+async def test_a_failure_stamp_rolled_back_leaves_the_owner_to_be_told(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    owner = await add_user(uows)
+    generation = make_generation(owner.id, status=GenerationStatus.FAILED)
+    await add_generations(uows, generation)
+    async with uows() as uow:
+        assert await uow.generations.note_failure_notified(generation.id, at=NOW)
+        # no commit: the mail written with it is lost too
+    async with uows() as uow:
+        assert await uow.generations.note_failure_notified(generation.id, at=NOW)
+
+
+async def test_two_transactions_racing_to_tell_the_owner_stamp_it_once(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    owner = await add_user(uows)
+    generation = make_generation(owner.id, status=GenerationStatus.FAILED)
+    await add_generations(uows, generation)
+
+    async def tell() -> bool:
+        async with uows() as uow:
+            told = await uow.generations.note_failure_notified(generation.id, at=NOW)
+            await asyncio.sleep(0.05)  # the other one tries while this one is open
+            await uow.commit()
+            return told
+
+    assert sorted(await asyncio.gather(tell(), tell())) == [False, True]

@@ -331,3 +331,43 @@ async def test_0013_sums_the_months_rolled_up_before_it(
 
     await migrate.downgrade(empty_engine, "0012")
     assert "analytics_monthly" not in await table_names(empty_engine)
+
+
+async def test_0029_indexes_the_titles_of_generations_made_before_it(
+    empty_engine: AsyncEngine,  # noqa: F811
+) -> None:
+    """The search by title starts complete, and the failure stamp starts empty."""
+    await migrate.upgrade(empty_engine, "0028")
+    owner_id, moment = uuid7(), datetime(2026, 1, 2, tzinfo=UTC)
+    async with empty_engine.begin() as connection:
+        await connection.execute(
+            insert(accounts.users).values(
+                id=owner_id, email="old@example.com", name="Old", role="user", created_at=moment
+            )
+        )
+        await connection.execute(
+            insert(generations.generations).values(
+                id=uuid7(),
+                owner_id=owner_id,
+                voice_id=uuid7(),
+                text="Written before titles were searched",
+                public_code="old-code-1234",
+                status="completed",
+                created_at=moment,
+                title="Lighthouse tour",
+            )
+        )
+
+    await migrate.upgrade(empty_engine)
+
+    async with empty_engine.connect() as connection:
+        repository = SqlGenerations(connection)
+        found = await repository.list_owned(
+            owner_id, limit=5, matching=GenerationFilter(text="lighth")
+        )
+        by_text = await repository.list_owned(
+            owner_id, limit=5, matching=GenerationFilter(text="titles searched")
+        )
+    assert [g.title for g in found] == ["Lighthouse tour"]
+    assert [g.title for g in by_text] == ["Lighthouse tour"]
+    assert found[0].failure_notified_at is None

@@ -170,6 +170,28 @@ async def test_a_quota_error_fails_at_once_and_mails_the_owner_once(
     assert "HTTP 401" not in mail.text
 
 
+async def test_a_generation_retried_and_failing_again_mails_its_owner_once(
+    env: tuple[RunningApp, FailingSynth, FlakyStorage], admin: Agent, voice_id: str
+) -> None:
+    app, synth, _ = env
+    owner = await app.new_user("twelve@example.com")
+    synth.quota_exceeded = True
+    try:
+        generation_id = await make(owner, voice_id)
+        assert (await wait_until_finished(owner, generation_id))["status"] == "failed"
+        for _ in range(3):  # the admin tries again; the quota is still spent
+            retried = await admin.post(f"/api/v1/admin/generations/{generation_id}/retry")
+            assert retried.status_code == 200, retried.text
+            assert (await wait_until_finished(owner, generation_id))["status"] == "failed"
+    finally:
+        synth.quota_exceeded = False
+
+    history = (await admin.get(f"/api/v1/admin/generations/{generation_id}")).json()["history"]
+    assert [a["outcome"] for a in history] == ["failed"] * 4
+    await asyncio.sleep(0.5)  # a few sweeps: nothing more is sent
+    assert len(failure_mails(app, "twelve@example.com")) == 1
+
+
 async def test_storage_failing_on_write_is_retried_then_fails_with_category_storage(
     env: tuple[RunningApp, FailingSynth, FlakyStorage], admin: Agent, voice_id: str
 ) -> None:

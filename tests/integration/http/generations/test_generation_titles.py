@@ -19,6 +19,7 @@ from tests.integration.http_helpers import (
     ESPEAK_MAX_CHARS,
     Agent,
     RunningApp,
+    Visitor,
     assert_problem,
     embedded_app,
     is_html,
@@ -29,6 +30,9 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 TOUR = "Welcome to the east wing. The paintings here were made between 1890 and 1910."
 TOUR_TITLE = "Welcome to the east wing. The paintings here were made…"
+# A disguised entry of the shipped English list (block).
+BLOCKED_TITLE = "k i l l   y o u r s e l f"
+KOLKATA = "Asia%2FKolkata"  # as browser_zone.js writes the cookie
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -118,6 +122,68 @@ async def test_renaming_a_title_too_long_or_someone_elses_generation_is_refused(
     assert (await owner.get(url)).json()["title"] == "Mine"
 
 
+async def test_a_title_with_blocked_words_is_refused_and_nothing_is_made(
+    app: RunningApp, voice_id: str
+) -> None:
+    agent = await app.new_user("blocked-title@example.com")
+    assert agent.user is not None
+
+    refused = assert_problem(
+        await agent.post(
+            "/api/v1/generations",
+            json={"text": TOUR, "voice_id": voice_id, "title": BLOCKED_TITLE},
+        ),
+        422,
+        "text_not_allowed",
+    )
+    assert "list" not in refused["detail"].lower()
+    form = await agent.submit(
+        "/generations/new",
+        "/generations",
+        {"text": TOUR, "voice_id": voice_id, "title": BLOCKED_TITLE},
+    )
+    assert form.status_code == 422
+    assert is_html(form)
+    assert "This title cannot be used" in form.text
+    assert app.count_generations(agent.user.id) == 0
+
+
+async def test_renaming_to_a_title_with_blocked_words_is_refused_and_the_title_kept(
+    app: RunningApp, voice_id: str
+) -> None:
+    agent = await app.new_user("blocked-rename@example.com")
+    done = await made(agent, voice_id, TOUR, title="East wing")
+    url = f"/api/v1/generations/{done['id']}"
+
+    assert_problem(await agent.patch(url, json={"title": BLOCKED_TITLE}), 422, "text_not_allowed")
+    assert_problem(
+        await agent.patch(url, json={"text": "The west wing.", "title": BLOCKED_TITLE}),
+        422,
+        "text_not_allowed",
+    )
+    page = f"/generations/{done['id']}"
+    form = await agent.submit(page, f"{page}/title", {"title": BLOCKED_TITLE})
+    assert form.status_code == 422
+    assert 'id="title-error"' in form.text
+
+    kept = (await agent.get(url)).json()
+    assert (kept["title"], kept["text"], kept["revision"]) == ("East wing", TOUR, 1)
+
+
+async def test_history_search_finds_a_generation_by_its_title(
+    app: RunningApp, voice_id: str
+) -> None:
+    agent = await app.new_user("title-search@example.com")
+    done = await made(agent, voice_id, TOUR, title="Lighthouse")
+    await made(agent, voice_id, "Nothing to see here.")
+
+    found = await agent.get("/api/v1/generations", params={"q": "lightho"})
+    assert [g["id"] for g in found.json()["items"]] == [done["id"]]
+    history = await agent.get("/generations", params={"q": "lighthouse"}, headers=BROWSER)
+    assert 'class="history-title">Lighthouse</a>' in history.text
+    assert "Nothing to see here." not in history.text
+
+
 async def test_the_archive_names_files_after_the_title_and_lists_it(
     app: RunningApp, voice_id: str
 ) -> None:
@@ -166,6 +232,22 @@ async def test_the_generation_page_shows_when_it_was_made_in_the_readers_time_zo
     made_at = datetime.fromisoformat(str(done["created_at"])).astimezone(UTC)
     tokyo = (made_at + timedelta(hours=9)).strftime("%Y-%m-%d %H:%M")
     assert f"{tokyo} Asia/Tokyo</time>" in page.text
+
+
+async def test_without_a_profile_zone_the_generation_page_uses_the_browsers_zone(
+    app: RunningApp, voice_id: str
+) -> None:
+    agent = await app.new_user("kolkata@example.com")
+    assert agent.token is not None
+    done = await made(agent, voice_id, TOUR)
+    browser = Visitor(agent.client, cookies={"voiceqr_session": agent.token, "voiceqr_tz": KOLKATA})
+
+    page = await browser.get(f"/generations/{done['id']}", headers=BROWSER)
+
+    made_at = datetime.fromisoformat(str(done["created_at"])).astimezone(UTC)
+    kolkata = (made_at + timedelta(hours=5, minutes=30)).strftime("%Y-%m-%d %H:%M")
+    assert "Made <time datetime=" in page.text
+    assert f"{kolkata} Asia/Kolkata</time>" in page.text
 
 
 async def test_the_rename_form_renames_and_explains_a_title_too_long(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from litestar import Response, post
+from litestar import Request, Response, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -22,6 +22,7 @@ _EXPLAINED = (ErrorCategory.VALIDATION, ErrorCategory.CONFLICT)
 
 @post("/generations/{generation_id:uuid}/appeal", status_code=303)
 async def appeal_submit(
+    request: Request[Any, Any, Any],
     generation_id: FromPath[UUID],
     data: Form,
     platform: NamedDependency[Platform],
@@ -32,7 +33,7 @@ async def appeal_submit(
     try:
         await platform.moderation.notices.appeal(user, generation_id, message)
     except DomainError as exc:
-        context = await generation_page_context(platform, user, generation)
+        context = await generation_page_context(request, platform, user, generation)
         context.update(appeal_error=exc.message, appeal_text=message)
         return page("generations/generation.html", refusal_status(exc, _EXPLAINED), **context)
     return Redirect(f"/generations/{generation_id}?appealed=1", status_code=303)

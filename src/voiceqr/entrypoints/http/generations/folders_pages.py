@@ -148,6 +148,7 @@ async def _save_name(
 
 @post("/generations/{generation_id:uuid}/filing", status_code=303)
 async def filing_submit(
+    request: Request[Any, Any, Any],
     generation_id: FromPath[UUID],
     data: Form,
     platform: NamedDependency[Platform],
@@ -168,7 +169,7 @@ async def filing_submit(
         return page(
             "generations/generation.html",
             status,
-            **await generation_page_context(platform, user, generation),
+            **await generation_page_context(request, platform, user, generation),
             filing_error=exc.message,
             filing_tags=data.get("tags", ""),
         )

@@ -242,6 +242,7 @@ def _batch_notice(action: str, count: int) -> str | None:
     "/generations/{generation_id:uuid}",
 )
 async def generation_page(
+    request: Request[Any, Any, Any],
     generation_id: FromPath[UUID],
     platform: NamedDependency[Platform],
     user: NamedDependency[User],
@@ -249,7 +250,7 @@ async def generation_page(
 ) -> Template:
     """A generation's page; `design` says what the QR design forms just did."""
     generation = await platform.generations.generations.get_for_owner(user, generation_id)
-    context = await generation_page_context(platform, user, generation)
+    context = await generation_page_context(request, platform, user, generation)
     return page("generations/generation.html", **context, design_notice=_DESIGN_DONE.get(design))
 
 
@@ -280,6 +281,7 @@ class TitleForm(msgspec.Struct):
     status_code=303,
 )
 async def title_submit(
+    request: Request[Any, Any, Any],
     generation_id: FromPath[UUID],
     data: Annotated[TitleForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
     platform: NamedDependency[Platform],
@@ -292,7 +294,7 @@ async def title_submit(
         status = refusal_status(exc)
         generation = await platform.generations.generations.get_for_owner(user, generation_id)
         context = await generation_page_context(
-            platform, user, generation, title_error=exc.message, title_tried=data.title
+            request, platform, user, generation, title_error=exc.message, title_tried=data.title
         )
         return page("generations/generation.html", status, **context)
     return Redirect(f"/generations/{generation_id}", status_code=303)
@@ -320,6 +322,7 @@ _CREATE_FIELDS = {
     status_code=303,
 )
 async def edit_submit(
+    request: Request[Any, Any, Any],
     generation_id: FromPath[UUID],
     data: Annotated[EditForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
     platform: NamedDependency[Platform],
@@ -339,7 +342,13 @@ async def edit_submit(
         status = refusal_status(exc, _EDIT_REFUSALS)
         generation = await platform.generations.generations.get_for_owner(user, generation_id)
         context = await generation_page_context(
-            platform, user, generation, edit_error=exc.message, edit_text=text, edit_voice_id=voice
+            request,
+            platform,
+            user,
+            generation,
+            edit_error=exc.message,
+            edit_text=text,
+            edit_voice_id=voice,
         )
         return page("generations/generation.html", status, **context)
     return Redirect(f"/generations/{generation_id}", status_code=303)

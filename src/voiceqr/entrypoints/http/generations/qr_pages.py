@@ -58,6 +58,7 @@ async def qr_preview(
 
 @post("/generations/{generation_id:uuid}/qr-design", status_code=303)
 async def qr_design_submit(
+    request: Request[Any, Any, Any],
     generation_id: FromPath[UUID],
     data: Form,
     platform: NamedDependency[Platform],
@@ -68,7 +69,7 @@ async def qr_design_submit(
     try:
         design = design_from(data)
         if data.get("action") == "preview":
-            return await _panel(platform, user, generation_id, data, status=200)
+            return await _panel(request, platform, user, generation_id, data, status=200)
         await platform.generations.qr_designs.save(
             user,
             generation_id,
@@ -78,7 +79,9 @@ async def qr_design_submit(
         )
     except DomainError as exc:
         status = refusal_status(exc)
-        return await _panel(platform, user, generation_id, data, status=status, error=exc.message)
+        return await _panel(
+            request, platform, user, generation_id, data, status=status, error=exc.message
+        )
     return Redirect(f"/generations/{generation_id}?design=saved#qr-design", status_code=303)
 
 
@@ -104,11 +107,14 @@ async def qr_logo_submit(
         await platform.generations.qr_designs.upload_logo(user, generation_id, image)
     except DomainError as exc:
         status = refusal_status(exc)
-        return await _panel(platform, user, generation_id, None, status=status, error=exc.message)
+        return await _panel(
+            request, platform, user, generation_id, None, status=status, error=exc.message
+        )
     return Redirect(f"/generations/{generation_id}?design=logo#qr-design", status_code=303)
 
 
 async def _panel(
+    request: Request[Any, Any, Any],
     platform: Platform,
     user: User,
     generation_id: UUID,
@@ -120,6 +126,6 @@ async def _panel(
     """The generation page with the design panel showing what was tried (and why not)."""
     generation = await platform.generations.generations.get_for_owner(user, generation_id)
     context = await generation_page_context(
-        platform, user, generation, design_tried=tried, design_error=error
+        request, platform, user, generation, design_tried=tried, design_error=error
     )
     return page("generations/generation.html", status, **context)

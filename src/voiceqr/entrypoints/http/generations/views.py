@@ -28,7 +28,6 @@ from voiceqr.domain.generations.qr_design import (
 from voiceqr.domain.generations.titles import MAX_TITLE_LENGTH
 from voiceqr.domain.playback.events import PlaybackCounts
 from voiceqr.domain.shared.errors import ErrorCategory, NotFound
-from voiceqr.domain.shared.time_zones import time_zone
 from voiceqr.entrypoints.http.generations.schemas import (
     AttemptOut,
     FilingOut,
@@ -218,6 +217,7 @@ def attempt_out(attempt: GenerationAttempt) -> AttemptOut:
 
 
 async def generation_page_context(
+    request: Request[Any, Any, Any],
     platform: Platform,
     user: User,
     generation: Generation,
@@ -235,7 +235,7 @@ async def generation_page_context(
     one is), the rename and edit forms (filled with the current title, text and voice
     unless a refused one is shown again) and every revision with its audio."""
     preferences = await platform.profile.get(user)
-    zone = time_zone(preferences.time_zone)
+    zone = await reader_zone(platform, user, request)  # as History shows its times
     try:
         voice_name = (await platform.voices.get(generation.voice_id, user=user)).name
     except NotFound:
