@@ -191,17 +191,25 @@ async def test_a_renamed_title_is_screened_like_a_new_one(
     assert (kept.title, kept.text, kept.version) == ("Hi", "Welcome", version)
     assert s.queue.jobs == []
 
-    # Nothing is being made, so a held title is saved and put before the moderators.
-    renamed = await s.generation_revisions.edit(owner, generation.id, Edit(title="Crypto giveaway"))
-    assert renamed.status is GenerationStatus.COMPLETED
-    assert s.db.generations[generation.id].title == "Crypto giveaway"
-    assert [(f.source, f.reason) for f in s.db.flags] == [(FlagSource.FILTER, ReasonCode.SPAM)]
-    # With a new text, a held title holds the new version like a held text would.
-    remade = await s.generation_revisions.edit(
-        owner, generation.id, Edit(text="Welcome back", title="send bitcoin")
-    )
-    assert remade.status is GenerationStatus.PENDING_REVIEW
+    # An existing generation's title shows at once: one the filter would hold is refused
+    # too, alone or with a new text, and nothing is written.
+    for edit in (Edit(title="Crypto giveaway"), Edit(text="Welcome back", title="send bitcoin")):
+        with pytest.raises(ValidationError) as held:
+            await s.generation_revisions.edit(owner, generation.id, edit)
+        assert held.value.code == "title_needs_review"
+    kept = s.db.generations[generation.id]
+    assert (kept.title, kept.text, kept.version) == ("Hi", "Welcome", version)
     assert s.queue.jobs == []
+    assert s.db.flags == []
+
+    # A title the filter only flags is saved and put before the moderators.
+    renamed = await s.generation_revisions.edit(
+        owner, generation.id, Edit(title="Claim your prize!")
+    )
+    assert renamed.status is GenerationStatus.COMPLETED
+    assert s.db.generations[generation.id].title == "Claim your prize!"
+    assert [f.source for f in s.db.flags] == [FlagSource.FILTER]
+    assert s.db.flags[0].note.startswith("In the title: ")
 
 
 async def test_a_voice_comparison_never_speaks_blocked_or_held_text(

@@ -212,8 +212,17 @@ class GenerationRevisions:
                 "Send a new text, a new voice or a new title.", code="nothing_to_change"
             )
         title = clean_title(edit.title)
+        # An existing generation's title is shown at once, even while a new revision
+        # waits for review: a title the filter would hold is refused, not saved.
+        named = Screened() if title is None else await self.screen.screen_title(title)
+        if named.held:
+            raise ValidationError(
+                "This title needs a moderator's review before it can be shown. "
+                "Choose another title and try again.",
+                code="title_needs_review",
+            )
         if not edit.remakes:
-            return await self._retitle(find, title)
+            return await self._retitle(find, title, named)
         async with self.uow() as uow:  # the text to screen: the new one, or the one kept
             current = await find(uow)
             owner = await uow.users.get(current.owner_id)
@@ -224,8 +233,8 @@ class GenerationRevisions:
             current.text if edit.text is None else edit.text,
             generation_id=current.id,
             request=False,
-            title=title,
         )
+        screened = Screened(held=screened.held, flags=(*screened.flags, *named.flags))
         async with self.uow() as uow:
             generation = await find(uow)
             voice, text = await speakable(
@@ -267,16 +276,15 @@ class GenerationRevisions:
         return generation
 
     async def _retitle(
-        self, find: Callable[[GenerationsUnitOfWork], Awaitable[Generation]], title: str | None
+        self,
+        find: Callable[[GenerationsUnitOfWork], Awaitable[Generation]],
+        title: str | None,
+        screened: Screened,
     ) -> Generation:
         """Rename only: allowed in any state, a job being made included, since the
-        title is saved apart from the job's columns.
-
-        The title goes through the text filter like a new one: a blocked title is refused
-        (422 `text_not_allowed`) with nothing written. Nothing is being made, so there is
-        no job to hold: a title the filter would hold or flag is saved with the filter's
-        flag, which puts the generation before the moderators."""
-        screened = Screened() if title is None else await self.screen.screen_title(title)
+        title is saved apart from the job's columns. The title was screened (blocked and
+        held ones refused); one the filter flags is saved with the filter's flag, which
+        puts the generation before the moderators."""
         async with self.uow() as uow:
             generation = await find(uow)
             generation.retitle(title)

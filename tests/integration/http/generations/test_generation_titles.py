@@ -165,6 +165,10 @@ async def test_renaming_to_a_title_with_blocked_words_is_refused_and_the_title_k
     form = await agent.submit(page, f"{page}/title", {"title": BLOCKED_TITLE})
     assert form.status_code == 422
     assert 'id="title-error"' in form.text
+    # A title the filter would hold shows at once on an existing code: refused as well.
+    held = await agent.patch(url, json={"title": "Crypto giveaway"})
+    assert_problem(held, 422, "title_needs_review")
+    assert "review" in held.json()["detail"]
 
     kept = (await agent.get(url)).json()
     assert (kept["title"], kept["text"], kept["revision"]) == ("East wing", TOUR, 1)
