@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
 from sqlalchemy import (
     Boolean,
     Column,
@@ -26,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voiceqr.adapters.database.accounts import users
+from voiceqr.adapters.database.column_types import GUID, DateTimeUTC, JsonB
 from voiceqr.adapters.database.generations import generations
 from voiceqr.adapters.database.shared import Part, Repository, metadata, row_of
 from voiceqr.application.moderation.automation_ports import (
