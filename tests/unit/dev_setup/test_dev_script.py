@@ -137,3 +137,26 @@ def test_an_install_whose_bytecode_cannot_be_compiled_still_finishes_and_says_so
 
     assert "could not compile the bytecode" in capsys.readouterr().out
     assert (venv / ".installed-requirements.lock").exists()
+
+
+def test_serve_starts_the_platform_writing_its_bytecode_after_a_uv_install_without_compiling_first(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    venv = _installable(monkeypatch, tmp_path)
+    monkeypatch.setattr(dev, "BIN", venv / "bin")
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.setattr(dev, "compile_bytecode", lambda: pytest.fail("compiled before the start"))
+    started: list[tuple[list[str], dict[str, str]]] = []
+
+    def call(command: list[str], *, env: dict[str, str]) -> int:
+        started.append((command, env))
+        return 0
+
+    monkeypatch.setattr(dev.subprocess, "call", call)
+
+    assert dev.main(["serve", "--port", "8001"]) == 0
+
+    [(command, env)] = started
+    assert command == [str(venv / "bin" / "voiceqr"), "serve", "--port", "8001"]
+    assert "PYTHONDONTWRITEBYTECODE" not in env
+    assert "the first start writes it" in capsys.readouterr().out
