@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -27,7 +28,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voiceqr.adapters.database.account_records import SqlAccountRecords
 from voiceqr.adapters.database.accounts import users
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC
 from voiceqr.adapters.database.generations import generation_revisions, generations
 from voiceqr.adapters.database.mail import mail_outbox
 from voiceqr.adapters.database.operations import audit_events

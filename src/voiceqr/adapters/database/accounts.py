@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -35,7 +36,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC, JsonB
 from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, row_of
 from voiceqr.application.accounts.ports import (
     AccountTokenRepository,

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import (
     Boolean,
     Column,
@@ -25,7 +26,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC
 from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, row_of
 from voiceqr.application.compliance.ports import AcceptanceRepository, LegalDocumentRepository
 from voiceqr.domain.compliance.documents import (

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -28,7 +29,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC
 from voiceqr.adapters.database.organising import (
     GenerationFiling,
     SqlFolders,

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
 from sqlalchemy import (
     Column,
     Index,
@@ -25,7 +26,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC, JsonB
 from voiceqr.adapters.database.mail_preferences import (
     SqlMailDigest,
     SqlNotices,

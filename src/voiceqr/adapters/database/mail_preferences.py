@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import (
     Boolean,
     Column,
@@ -23,7 +24,6 @@ from sqlalchemy import (
 )
 
 from voiceqr.adapters.database.accounts import user_of_row, users
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC
 from voiceqr.adapters.database.shared import Repository, belongs_to, metadata, row_of, upsert
 from voiceqr.domain.accounts.users import User, UserStatus
 from voiceqr.domain.mail.notices import DigestItem, Notice

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
 from sqlalchemy import (
     Boolean,
     Column,
@@ -25,7 +26,6 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voiceqr.adapters.database.accounts import users
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC, JsonB
 from voiceqr.adapters.database.generations import generations
 from voiceqr.adapters.database.shared import Part, Repository, metadata, row_of
 from voiceqr.application.moderation.automation_ports import (

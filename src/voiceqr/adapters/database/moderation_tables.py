@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC
 from voiceqr.adapters.database.shared import belongs_to, metadata
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
 from sqlalchemy import (
     Column,
     ColumnElement,
@@ -25,7 +26,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC, JsonB
 from voiceqr.adapters.database.generations import generation_attempts
 from voiceqr.adapters.database.shared import Part, Repository, metadata, row_of, upsert
 from voiceqr.application.operations.ports import AlertStates, FailureStatistics

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
+from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import (
     Column,
     ColumnElement,
@@ -31,7 +32,6 @@ from sqlalchemy import (
 from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC
 from voiceqr.adapters.database.shared import Repository, belongs_to, metadata, row_of, upsert
 from voiceqr.application.generations.ports import GenerationFilter
 from voiceqr.domain.generations.organising import (

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
+from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
 from sqlalchemy import (
     Column,
     Index,
@@ -26,7 +27,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC, JsonB
 from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, row_of
 from voiceqr.adapters.database.spoken_rows import SpokenRowsSql, job_columns, job_row
 from voiceqr.application.generations.ports import ComparisonRepository, PreviewRepository

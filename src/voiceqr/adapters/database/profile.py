@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import Column, Integer, String, Table, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC
 from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, row_of, upsert
 from voiceqr.application.shared.ports import PreferencesRepository
 from voiceqr.domain.profile.preferences import UserPreferences

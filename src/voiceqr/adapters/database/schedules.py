@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import Column, String, Table, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from voiceqr.adapters.database.column_types import DateTimeUTC
 from voiceqr.adapters.database.shared import metadata
 from voiceqr.adapters.database.unit_of_work import transaction
 

@@ -5,8 +5,9 @@ Each feature module (`accounts`, `voices`, `generations`...) defines its tables 
 gathers them all for Alembic. Alembic migrations under `migrations/` create exactly
 that schema.
 
-The column types in `column_types` give one column definition that works on both
-engines: `GUID`, `DateTimeUTC` and `JsonB`.
+advanced-alchemy's types give one column definition that works on both engines:
+`GUID` (native uuid on PostgreSQL, 16 bytes on SQLite), `DateTimeUTC` (always
+timezone-aware UTC, also on SQLite) and `JsonB` (jsonb on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from advanced_alchemy.types import GUID
 from sqlalchemy import Column, Executable, ForeignKey, MetaData, RowMapping, Table, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voiceqr.adapters.database.column_types import GUID
 from voiceqr.domain.shared.errors import Conflict
 
 metadata = MetaData(

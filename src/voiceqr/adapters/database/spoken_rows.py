@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
+from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import (
     Column,
     ColumnElement,
@@ -28,7 +29,6 @@ from sqlalchemy import (
     update,
 )
 
-from voiceqr.adapters.database.column_types import DateTimeUTC
 from voiceqr.adapters.database.shared import Repository, row_of
 from voiceqr.domain.generations.generation import GenerationStatus
 from voiceqr.domain.shared.errors import Conflict, ErrorCategory

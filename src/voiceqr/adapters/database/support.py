@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import (
     Boolean,
     Column,
@@ -31,7 +32,6 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voiceqr.adapters.database.accounts import users
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC
 from voiceqr.adapters.database.shared import Part, Repository, belongs_to, metadata, row_of
 from voiceqr.application.shared.ports import HistoryPosition
 from voiceqr.application.support.ports import (

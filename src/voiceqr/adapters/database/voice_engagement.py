@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import (
     CheckConstraint,
     Column,
@@ -36,7 +37,6 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voiceqr.adapters.database.accounts import users
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC
 from voiceqr.adapters.database.generations import generation_revisions, generations
 from voiceqr.adapters.database.shared import (
     Part,

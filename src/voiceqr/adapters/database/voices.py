@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
 from sqlalchemy import (
     Boolean,
     Column,
@@ -24,7 +25,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC, JsonB
 from voiceqr.adapters.database.generations import generations
 from voiceqr.adapters.database.playback import playback_events
 from voiceqr.adapters.database.shared import Part, Repository, metadata

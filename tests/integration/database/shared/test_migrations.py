@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -46,7 +47,6 @@ from voiceqr.adapters.database import (
     playback,
     schema,
 )
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC
 from voiceqr.adapters.database.generations import SqlGenerations
 from voiceqr.adapters.database.unit_of_work import create_engine
 from voiceqr.application.generations.ports import GenerationFilter

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
 from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.integration.database.shared.test_migrations import empty_engine  # noqa: F401
 from voiceqr.adapters.database import migrate
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC, JsonB
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.domain.shared.ids import uuid7
 

@@ -8,9 +8,9 @@ Create Date: ${create_date}
 from __future__ import annotations
 
 import sqlalchemy as sa
+from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
 from alembic import op
 ${imports if imports else ""}
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC, JsonB
 
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}

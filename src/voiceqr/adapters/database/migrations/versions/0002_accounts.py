@@ -8,9 +8,8 @@ Create Date: 2026-11-25 18:16:23.276255
 from __future__ import annotations
 
 import sqlalchemy as sa
+from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
 from alembic import op
-
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC, JsonB
 
 revision = "0002"
 down_revision = "0001"

@@ -8,9 +8,8 @@ Create Date: 2026-11-25 19:40:00.000000
 from __future__ import annotations
 
 import sqlalchemy as sa
+from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
-
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC
 
 revision = "0005"
 down_revision = "0004"

@@ -15,9 +15,8 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
+from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
-
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC
 
 revision = "0006"
 down_revision = "0005"

@@ -22,9 +22,8 @@ Create Date: 2026-11-25 21:00:00.000000
 from __future__ import annotations
 
 import sqlalchemy as sa
+from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
-
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC
 
 revision = "0007"
 down_revision = "0006"

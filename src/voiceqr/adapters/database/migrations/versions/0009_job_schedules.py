@@ -11,9 +11,8 @@ Create Date: 2026-12-02 10:00:00.000000
 from __future__ import annotations
 
 import sqlalchemy as sa
+from advanced_alchemy.types import DateTimeUTC
 from alembic import op
-
-from voiceqr.adapters.database.column_types import DateTimeUTC
 
 revision = "0009"
 down_revision = "0008"

@@ -11,9 +11,8 @@ Create Date: 2026-12-06 05:00:00.000000
 from __future__ import annotations
 
 import sqlalchemy as sa
+from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
-
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC
 
 revision = "0011"
 down_revision = "0010"

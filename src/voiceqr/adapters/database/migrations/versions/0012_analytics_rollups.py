@@ -16,9 +16,8 @@ Create Date: 2026-12-06 12:00:00.000000
 from __future__ import annotations
 
 import sqlalchemy as sa
+from advanced_alchemy.types import GUID
 from alembic import op
-
-from voiceqr.adapters.database.column_types import GUID
 
 revision = "0012"
 down_revision = "0011"

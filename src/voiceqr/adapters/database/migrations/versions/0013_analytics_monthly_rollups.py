@@ -22,9 +22,8 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from advanced_alchemy.types import GUID
 from alembic import op
-
-from voiceqr.adapters.database.column_types import GUID
 
 revision = "0013"
 down_revision = "0012"

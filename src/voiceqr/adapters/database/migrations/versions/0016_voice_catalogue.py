@@ -20,9 +20,8 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
+from advanced_alchemy.types import GUID, JsonB
 from alembic import op
-
-from voiceqr.adapters.database.column_types import GUID, JsonB
 
 revision = "0016"
 down_revision = "0015"

@@ -13,9 +13,8 @@ Create Date: 2026-12-06 11:00:00.000000
 from __future__ import annotations
 
 import sqlalchemy as sa
+from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
 from alembic import op
-
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC, JsonB
 
 revision = "0018"
 down_revision = "0017"

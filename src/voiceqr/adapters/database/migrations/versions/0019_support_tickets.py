@@ -12,9 +12,8 @@ Create Date: 2026-12-06 11:30:00.000000
 from __future__ import annotations
 
 import sqlalchemy as sa
+from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
-
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC
 
 revision = "0019"
 down_revision = "0018"

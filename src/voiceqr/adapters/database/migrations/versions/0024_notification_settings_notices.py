@@ -18,9 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
 from alembic import op
-
-from voiceqr.adapters.database.column_types import GUID, DateTimeUTC, JsonB
 
 revision = "0024"
 down_revision = "0023"

@@ -14,9 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from advanced_alchemy.types import GUID
 from alembic import op
-
-from voiceqr.adapters.database.column_types import GUID
 
 revision = "0027"
 down_revision = "0026"
