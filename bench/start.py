@@ -6,6 +6,9 @@ Each run starts `voiceqr serve` (the embedded platform) on a free port of 127.0.
 one data directory, polls /healthz every 10 ms until it answers 200, prints that time
 and stops the server with SIGINT. The first run is a fresh data directory (it migrates
 and seeds); the others are warm restarts, what a developer waits for after an edit.
+
+It first says whether the modules the server imports have bytecode: without it (no .pyc
+written at install, and PYTHONDONTWRITEBYTECODE set) every start compiles them again.
 """
 
 from __future__ import annotations
@@ -71,10 +74,26 @@ def time_to_first_answer(data_dir: Path) -> tuple[float, float]:
         server.wait(timeout=30)
 
 
+def bytecode_report() -> str:
+    """How many of the modules `voiceqr serve` imports have no up-to-date .pyc, and
+    whether a start may write the missing ones."""
+    checked = subprocess.run(
+        [sys.executable, "-m", "voiceqr.entrypoints.bytecode", "--check"],
+        capture_output=True,
+        text=True,
+    )
+    lines = checked.stdout.strip().splitlines()
+    counted = lines[-1] if checked.returncode == 0 and lines else "could not count them"
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return f"bytecode: {counted}; PYTHONDONTWRITEBYTECODE is set (no start writes them)"
+    return f"bytecode: {counted}; PYTHONDONTWRITEBYTECODE is unset (the first start writes them)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
+    print(bytecode_report(), flush=True)
     with tempfile.TemporaryDirectory(prefix="voiceqr-start-") as folder:
         data_dir = Path(folder)
         wall, cpu = time_to_first_answer(data_dir)

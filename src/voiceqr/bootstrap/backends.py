@@ -23,7 +23,7 @@ from voiceqr.adapters.geo import OfflineCountryLookup
 from voiceqr.adapters.memory.playback_events import BufferedPlaybackEvents
 from voiceqr.adapters.passwords import Argon2PasswordHasher
 from voiceqr.adapters.qr import SegnoQrRenderer
-from voiceqr.adapters.queue.taskiq import TaskiqJobs, memory_broker, redis_stream_broker
+from voiceqr.adapters.queue.taskiq import TaskiqJobs, memory_broker
 from voiceqr.adapters.secret_box import FernetSecretBox
 from voiceqr.adapters.useragents import PackagedUserAgentReader
 from voiceqr.application.accounts.ports import (
@@ -127,11 +127,7 @@ def choose(settings: Settings, given: Adapters) -> Backends:
     storage = given.storage
     if storage is None:
         storage, media_root = _storage(settings)
-    broker = given.broker or (
-        redis_stream_broker(settings.queue.redis_url, settings.queue.stream)
-        if settings.queue.backend == "redis"
-        else memory_broker()
-    )
+    broker = given.broker or _broker(settings)
     session_store, limits = _sessions(settings, given, uow, closers)
     return Backends(
         uow=uow,
@@ -273,10 +269,16 @@ def _mailer(settings: Settings) -> Mailer:
     return OutboxDirectoryMailer(settings.data_path / "outbox", sender=mail.sender)
 
 
+def _broker(settings: Settings) -> AsyncBroker:
+    if settings.queue.backend == "redis":
+        from voiceqr.adapters.queue.redis_stream import redis_stream_broker
+
+        return redis_stream_broker(settings.queue.redis_url, settings.queue.stream)
+    return memory_broker()
+
+
 def _openid_providers(settings: Settings, closers: Closers) -> dict[str, OpenIdProvider]:
     """Google and Microsoft sign-in, each only when its client id is set."""
-    from voiceqr.adapters.oidc import OpenIdConnectProvider
-
     auth = settings.auth
     providers: dict[str, OpenIdProvider] = {}
     for name, label, issuer, client_id, client_secret in (
@@ -290,6 +292,10 @@ def _openid_providers(settings: Settings, closers: Closers) -> dict[str, OpenIdP
         ),
     ):
         if client_id:
+            # Imported only when a provider is set: httpx and joserfc take ~0.15 s to
+            # import, which a start without sign-in providers need not pay.
+            from voiceqr.adapters.oidc import OpenIdConnectProvider
+
             provider = OpenIdConnectProvider(
                 name=name,
                 label=label,

@@ -88,3 +88,75 @@ def test_a_failing_uv_falls_back_to_pip_and_says_so(
     assert used == ["requirements.lock"]
     assert "falling back to pip" in capsys.readouterr().out
     assert (venv / ".installed-requirements.lock").exists()
+
+
+def _installable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    venv = tmp_path / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").touch()
+    (tmp_path / "requirements.lock").write_text("")
+    (tmp_path / "pyproject.toml").write_text("")
+    monkeypatch.setattr(dev, "ROOT", tmp_path)
+    monkeypatch.setattr(dev, "VENV", venv)
+    monkeypatch.setattr(dev, "PYTHON", venv / "bin" / "python")
+    monkeypatch.setattr(dev, "install_with_uv", lambda lock: True)
+    return venv
+
+
+def test_an_install_with_uv_compiles_what_serve_imports_even_where_bytecode_is_off(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    venv = _installable(monkeypatch, tmp_path)
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    ran: list[tuple[list[str], dict[str, str]]] = []
+
+    def run(command: list[str], *, env: dict[str, str], **_: object) -> object:
+        ran.append((command, env))
+        counted = "1900 modules imported, 0 without bytecode\n"
+        return subprocess.CompletedProcess(command, 0, counted)
+
+    monkeypatch.setattr(dev.subprocess, "run", run)
+
+    dev.ensure_environment("requirements.lock")
+
+    [(command, env)] = ran
+    assert command == [str(venv / "bin" / "python"), "-m", "voiceqr.entrypoints.bytecode"]
+    assert "PYTHONDONTWRITEBYTECODE" not in env
+    assert "0 without bytecode" in capsys.readouterr().out
+
+
+def test_an_install_whose_bytecode_cannot_be_compiled_still_finishes_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    venv = _installable(monkeypatch, tmp_path)
+    monkeypatch.setattr(
+        dev.subprocess, "run", lambda command, **_: subprocess.CompletedProcess(command, 1, "")
+    )
+
+    dev.ensure_environment("requirements.lock")
+
+    assert "could not compile the bytecode" in capsys.readouterr().out
+    assert (venv / ".installed-requirements.lock").exists()
+
+
+def test_serve_starts_the_platform_writing_its_bytecode_after_a_uv_install_without_compiling_first(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    venv = _installable(monkeypatch, tmp_path)
+    monkeypatch.setattr(dev, "BIN", venv / "bin")
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.setattr(dev, "compile_bytecode", lambda: pytest.fail("compiled before the start"))
+    started: list[tuple[list[str], dict[str, str]]] = []
+
+    def call(command: list[str], *, env: dict[str, str]) -> int:
+        started.append((command, env))
+        return 0
+
+    monkeypatch.setattr(dev.subprocess, "call", call)
+
+    assert dev.main(["serve", "--port", "8001"]) == 0
+
+    [(command, env)] = started
+    assert command == [str(venv / "bin" / "voiceqr"), "serve", "--port", "8001"]
+    assert "PYTHONDONTWRITEBYTECODE" not in env
+    assert "the first start writes it" in capsys.readouterr().out

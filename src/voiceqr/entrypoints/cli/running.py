@@ -21,6 +21,9 @@ def serve(
     port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port to listen on.")] = None,
 ) -> None:
     """Run the web app (and, on the in-process queue, the worker)."""
+    # The server, the platform and the app are made of objects that live as long as the
+    # process: no collection while they are imported and built (it would free nothing).
+    gc.disable()
     import uvicorn
 
     from voiceqr.entrypoints.http import create_app
@@ -37,8 +40,11 @@ def serve(
     # What exists now (modules, tables, templates, the app) lives as long as the process:
     # kept out of the collector's full passes, which would otherwise walk it all, holding
     # every request for tens of milliseconds, each time enough new objects survive.
-    gc.collect()
+    # Frozen without a collection first: the start-up's garbage (~7,000 objects, a
+    # megabyte or two, mostly routes Litestar copied and replaced) stays for good, and
+    # a start is ~0.2 s sooner.
     gc.freeze()
+    gc.enable()
     # And fewer passes over young objects: every scan makes a few hundred, and at the
     # default (every 700) the collector ran every other request, for nothing to free.
     gc.set_threshold(50_000, 20, 20)

@@ -26,7 +26,7 @@ from tests.integration.processes import (
     start_redis_server,
     wait_until_async,
 )
-from voiceqr.adapters.queue.taskiq import CONSUMER_GROUP, RedisJobStream, redis_stream_broker
+from voiceqr.adapters.queue.redis_stream import CONSUMER_GROUP, RedisJobStream, redis_stream_broker
 from voiceqr.bootstrap import build
 from voiceqr.domain.accounts.users import Role
 from voiceqr.domain.authz import OPERATOR
