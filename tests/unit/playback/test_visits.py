@@ -3,6 +3,7 @@ the owner sees counted (bots and their own views left out)."""
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -107,6 +108,22 @@ def test_networks_are_a_24_or_a_64() -> None:
     assert network_of("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64"
     assert network_of("::ffff:203.0.113.77") == "203.0.113.0/24"
     assert network_of("not an address") == ""
+
+
+@given(st.ip_addresses(v=4))
+def test_an_ipv4_address_is_read_quickly_to_the_network_the_standard_library_reads(
+    address: object,
+) -> None:
+    network = ipaddress.ip_network(f"{address}/24", strict=False)
+    assert network_of(str(address)) == str(network)
+
+
+def test_what_is_no_dotted_address_has_no_network() -> None:
+    assert network_of("203.0.113.256") == ""
+    assert network_of("203.0.113") == ""
+    assert network_of("203.0.113.7.1") == ""
+    assert network_of("\u0662.0.113.7") == ""  # digits of another script: no address
+    assert network_of(" 203.0.113.7") == ""
 
 
 def test_what_a_request_says_of_itself_is_tidied() -> None:

@@ -179,16 +179,34 @@ class _Prepared:
 
 
 @functools.lru_cache(maxsize=64)
-def _insert(dialect: Dialect) -> tuple[_Prepared, tuple[int, ...]]:
-    """The INSERT of events, and where each of its parameters is in a `_row`."""
-    statement = upsert(dialect, playback_events).on_conflict_do_nothing(
-        index_elements=[playback_events.c.id]
+def _insert(dialect: Dialect, events: int) -> tuple[_Prepared, tuple[int, ...]]:
+    """The INSERT of `events` events in one statement, and where each of its parameters
+    is in their `_row`s laid end to end."""
+    columns = [playback_events.c[name] for name in _COLUMNS]
+    statement = (
+        upsert(dialect, playback_events)
+        .values(
+            [
+                {c.name: bindparam(f"{c.name}__{n}", type_=c.type) for c in columns}
+                for n in range(events)
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=[playback_events.c.id])
     )
-    prepared = _Prepared.of(statement, dialect, column_keys=list(_COLUMNS))
-    return prepared, tuple(_COLUMNS.index(name) for name in prepared.names)
+    prepared = _Prepared.of(statement, dialect)
+    order = []
+    for name in prepared.names:
+        column, n = name.rsplit("__", 1)
+        order.append(int(n) * len(_COLUMNS) + _COLUMNS.index(column))
+    return prepared, tuple(order)
 
 
-_SLICE = 250
+# On SQLite, events go 64 to a statement (1,088 parameters): the driver's thread lets go
+# of the interpreter's lock for each statement it runs, and took it back from the event
+# loop, serving the page meanwhile, once per event when each was a statement of its own.
+# (PostgreSQL's driver sends a batch of one-event statements in one round trip.)
+_EVENTS_PER_STATEMENT = {"sqlite": 64}
+_SLICE = 256  # events handed to the driver at once, prepared on the event loop meanwhile
 _KEYS_PER_LOOKUP = 512  # 2,049 parameters a statement
 
 
@@ -251,13 +269,33 @@ class SqlPlaybackEvents(Repository):
         rows = [_row(e) for e in events if e.event.generation_id in there]
         if not rows:
             return
-        insert, order = _insert(self._db.dialect)
-        # In slices: each is prepared on the event loop, which serves the page meanwhile.
+        dialect = self._db.dialect
+        per_statement = _EVENTS_PER_STATEMENT.get(dialect.name, 1)
         for start in range(0, len(rows), _SLICE):
-            await self._db.exec_driver_sql(
-                insert.sql,
-                [insert.row([row[n] for n in order]) for row in rows[start : start + _SLICE]],
-            )
+            chunk = rows[start : start + _SLICE]
+            whole = len(chunk) - len(chunk) % per_statement
+            if whole:
+                await self._insert_rows(chunk[:whole], per_statement)
+            # The rest in statements of 32, 16... events: a few sizes serve every batch.
+            rest, size = chunk[whole:], per_statement
+            while rest:
+                size //= 2
+                if len(rest) >= size:
+                    await self._insert_rows(rest[:size], size)
+                    rest = rest[size:]
+
+    async def _insert_rows(self, rows: list[tuple[Any, ...]], per_statement: int) -> None:
+        insert, order = _insert(self._db.dialect, per_statement)
+        await self._db.exec_driver_sql(
+            insert.sql,
+            [
+                insert.row([flat[n] for n in order])
+                for flat in (
+                    [value for row in rows[at : at + per_statement] for value in row]
+                    for at in range(0, len(rows), per_statement)
+                )
+            ],
+        )
 
     async def last_seen(
         self, keys: Collection[VisitKey], *, since: datetime

@@ -9,6 +9,7 @@ code within `VISIT_WINDOW` is one visit (one scan, or one listen); every raw hit
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import re
@@ -26,15 +27,19 @@ KEY_BYTES = 8  # 64 bits: collisions among one code's visitors are negligible
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 
+# A dotted IPv4 address, the usual case, read without the `ipaddress` module.
+_DOTTED = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})", re.ASCII)
 _V4_HOSTS = 0xFF  # the last 8 bits of an IPv4 address
 _V6_HOSTS = (1 << 64) - 1  # the last 64 bits of an IPv6 address
 
 
 def network_of(address: str) -> str:
     """The address's network: its /24 (IPv4) or /64 (IPv6); "" for what is no address."""
-    octets = address.split(".")
-    if len(octets) == 4 and all(o.isdigit() and len(o) <= 3 and int(o) <= 255 for o in octets):
-        return f"{int(octets[0])}.{int(octets[1])}.{int(octets[2])}.0/24"  # the usual case, fast
+    dotted = _DOTTED.fullmatch(address)
+    if dotted is not None:
+        a, b, c, d = map(int, dotted.groups())
+        if max(a, b, c, d) <= 255:
+            return f"{a}.{b}.{c}.0/24"
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -72,6 +77,8 @@ def placement_of(name: str | None) -> str:
     return placement_name(name)
 
 
+# Visitors send few distinct referrers and languages: each is read once, then remembered.
+@functools.lru_cache(maxsize=4096)
 def referrer_host(referer: str | None) -> str:
     try:
         host = urlsplit(referer or "").hostname or ""
@@ -80,6 +87,7 @@ def referrer_host(referer: str | None) -> str:
     return host[:255]
 
 
+@functools.lru_cache(maxsize=4096)
 def primary_language(accept_language: str | None) -> str:
     """The first language the browser asks for, as its primary subtag ("en", "pt")."""
     first = (accept_language or "").split(",", 1)[0].split(";", 1)[0].strip().lower()

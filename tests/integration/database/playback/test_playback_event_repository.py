@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from tests.integration.database.rows import NOW, add_generations, add_user, make_generation
+from voiceqr.adapters.database.playback import playback_events
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory, create_engine
 from voiceqr.domain.generations.generation import Generation
 from voiceqr.domain.playback.events import (
@@ -139,6 +140,75 @@ async def test_a_batch_of_many_visitors_is_stored_and_each_one_found_again(
 
     assert seen == {(code.id, scan, visitor): at for visitor, at in times.items()}
     assert counts == {code.id: PlaybackCounts(scans=700, listens=0)}
+
+
+async def test_a_batch_handed_over_twice_is_stored_once_with_everything_it_said(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    """A batch of an odd size (SQLite stores events many to a statement, and the rest
+    in smaller ones), with an event twice in it, handed over again after a crash: each
+    event is stored once, with every value as the page and the ingest made it."""
+    owner = await add_user(uows)
+    code = make_generation(owner.id)
+    await add_generations(uows, code)
+    batch = [
+        StoredEvent(
+            PlaybackEvent(
+                uuid7(),
+                code.id,
+                PlaybackEventKind.LISTEN if n % 3 else PlaybackEventKind.SCAN,
+                NOW - timedelta(seconds=n, microseconds=n),
+                user_agent=f"Agent/{n}",
+                visitor=f"{n:016x}",
+                previous_visitor=f"{n + 1:016x}",
+                source=Source.QR if n % 2 else Source.LINK,
+                placement=f"place-{n % 4}",
+                referrer_host="example.com" if n % 5 else "",
+                language="en" if n % 2 else "pt",
+                country="PT" if n % 2 else "",
+                owner_view=n % 7 == 0,
+            ),
+            Device(bot=n % 11 == 0, device="mobile", os=f"iOS {n}", browser="Safari 17"),
+            new_visit=n % 2 == 0,
+        )
+        for n in range(157)
+    ]
+    async with uows() as uow:
+        await uow.playback_events.add_many([*batch, batch[5]])
+        await uow.commit()
+    async with uows() as uow:
+        await uow.playback_events.add_many(batch[100:])
+        await uow.commit()
+
+    async with uows.engine.connect() as connection:
+        rows = (await connection.execute(select(playback_events))).mappings().all()
+    stored = {row["id"]: row for row in rows}
+    assert len(rows) == len(batch)
+    for one in batch:
+        e, device, row = one.event, one.device, stored[one.event.id]
+        assert (row["generation_id"], row["kind"], row["occurred_at"]) == (
+            e.generation_id,
+            e.kind,
+            e.occurred_at,
+        )
+        assert (row["user_agent"], row["visitor"], row["source"], row["placement"]) == (
+            e.user_agent,
+            e.visitor,
+            e.source,
+            e.placement,
+        )
+        assert (row["referrer_host"], row["language"], row["country"]) == (
+            e.referrer_host,
+            e.language,
+            e.country,
+        )
+        assert (row["device"], row["os"], row["browser"], row["bot"]) == (
+            device.device,
+            device.os,
+            device.browser,
+            device.bot,
+        )
+        assert (row["owner_view"], row["new_visit"]) == (e.owner_view, one.new_visit)
 
 
 async def test_a_days_salt_is_the_first_one_stored_and_old_ones_go(

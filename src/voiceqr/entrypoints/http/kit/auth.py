@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from litestar import Request
@@ -69,10 +69,14 @@ def client_address(request: Request[Any, Any, Any], platform: Platform) -> str:
     Walks the chain from the right and stops at the first address that is not a
     trusted proxy, so a client cannot choose its own address by sending the header.
     """
-    peer = request.client.host if request.client else ""
+    client = request.scope.get("client")
+    return _address(client[0] if client else "", request.headers, platform)
+
+
+def _address(peer: str, headers: Mapping[str, str], platform: Platform) -> str:
     if not _trusted(peer, platform):
         return peer
-    forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",")]
+    forwarded = [a.strip() for a in headers.get("x-forwarded-for", "").split(",")]
     for address in reversed([a for a in forwarded if a]):
         if not _trusted(address, platform):
             return address
@@ -80,16 +84,19 @@ def client_address(request: Request[Any, Any, Any], platform: Platform) -> str:
 
 
 def client_of(request: Request[Any, Any, Any], platform: Platform) -> Client:
-    ip = client_address(request, platform)
+    # Every scan asks: the headers and the peer are read from the request once.
+    headers = request.headers
+    client = request.scope.get("client")
+    peer = client[0] if client else ""
+    ip = _address(peer, headers, platform)
     country = ""
     header = platform.settings.auth.country_header
-    peer = request.client.host if request.client else ""
     if header and _trusted(peer, platform):
         # A CDN in front of us knows better than an offline database.
-        country = request.headers.get(header, "").strip().upper()[:2]
+        country = headers.get(header, "").strip().upper()[:2]
     if not (len(country) == 2 and country.isalpha()):
         country = platform.country(ip)
-    return Client(ip=ip, user_agent=request.headers.get("user-agent", "")[:500], country=country)
+    return Client(ip=ip, user_agent=headers.get("user-agent", "")[:500], country=country)
 
 
 async def _resolve(request: Request[Any, Any, Any], platform: Platform) -> SignedIn | None:
