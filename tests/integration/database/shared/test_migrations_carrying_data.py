@@ -175,24 +175,7 @@ async def test_0007_indexes_the_text_of_generations_made_before_it(
 ) -> None:
     """The search index starts complete: generations older than the migration are found."""
     await migrate.upgrade(empty_engine, "0006")
-    owner_id, moment = uuid7(), datetime(2026, 1, 2, tzinfo=UTC)
-    async with empty_engine.begin() as connection:
-        await connection.execute(
-            insert(accounts.users).values(
-                id=owner_id, email="old@example.com", name="Old", role="user", created_at=moment
-            )
-        )
-        await connection.execute(
-            insert(generations.generations).values(
-                id=uuid7(),
-                owner_id=owner_id,
-                voice_id=uuid7(),
-                text="Written before search existed",
-                public_code="old-code-1234",
-                status="completed",
-                created_at=moment,
-            )
-        )
+    owner_id = await old_generation(empty_engine, text="Written before search existed")
 
     await migrate.upgrade(empty_engine)
 
@@ -338,25 +321,9 @@ async def test_0029_indexes_the_titles_of_generations_made_before_it(
 ) -> None:
     """The search by title starts complete, and the failure stamp starts empty."""
     await migrate.upgrade(empty_engine, "0028")
-    owner_id, moment = uuid7(), datetime(2026, 1, 2, tzinfo=UTC)
-    async with empty_engine.begin() as connection:
-        await connection.execute(
-            insert(accounts.users).values(
-                id=owner_id, email="old@example.com", name="Old", role="user", created_at=moment
-            )
-        )
-        await connection.execute(
-            insert(generations.generations).values(
-                id=uuid7(),
-                owner_id=owner_id,
-                voice_id=uuid7(),
-                text="Written before titles were searched",
-                public_code="old-code-1234",
-                status="completed",
-                created_at=moment,
-                title="Lighthouse tour",
-            )
-        )
+    owner_id = await old_generation(
+        empty_engine, text="Written before titles were searched", title="Lighthouse tour"
+    )
 
     await migrate.upgrade(empty_engine)
 
@@ -371,3 +338,26 @@ async def test_0029_indexes_the_titles_of_generations_made_before_it(
     assert [g.title for g in found] == ["Lighthouse tour"]
     assert [g.title for g in by_text] == ["Lighthouse tour"]
     assert found[0].failure_notified_at is None
+
+
+async def old_generation(engine: AsyncEngine, **columns: Any) -> uuid.UUID:
+    """A completed generation (and its owner) written before a migration; the owner's id."""
+    owner_id, moment = uuid7(), datetime(2026, 1, 2, tzinfo=UTC)
+    async with engine.begin() as connection:
+        await connection.execute(
+            insert(accounts.users).values(
+                id=owner_id, email="old@example.com", name="Old", role="user", created_at=moment
+            )
+        )
+        await connection.execute(
+            insert(generations.generations).values(
+                id=uuid7(),
+                owner_id=owner_id,
+                voice_id=uuid7(),
+                public_code="old-code-1234",
+                status="completed",
+                created_at=moment,
+                **columns,
+            )
+        )
+    return owner_id
