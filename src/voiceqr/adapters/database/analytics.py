@@ -61,6 +61,7 @@ from voiceqr.adapters.database.analytics_tables import (
     MONTHLY,
     WEEK_HOURS,
     analytics_account_daily,
+    analytics_account_hours,
     analytics_account_monthly,
     analytics_daily,
     analytics_monthly,
@@ -80,6 +81,7 @@ from voiceqr.domain.analytics.rollups import month_end, months_to_roll_up, split
 from voiceqr.domain.analytics.tallies import CodeTally, Counts, Dimension, Tally
 
 _ROLLED_THROUGH = "rolled_through"
+_HOURS_ROLLED_UNTIL = "hours_rolled_until"
 
 
 def _summed(table: Table, sign: int = 1) -> list[ColumnElement[Any]]:
@@ -126,6 +128,13 @@ def _as_date(value: date | str) -> date:
 
 
 class SqlAnalytics(Repository):
+    def __init__(self, connection: AsyncConnection) -> None:
+        super().__init__(connection)
+        # The last day rolled up and the end of the last hour rolled up, read once per
+        # unit of work: a dashboard asks before each of its panels (a round trip each),
+        # and they change only by a roll-up (here, which keeps them up to date).
+        self._state: tuple[date | None, datetime | None] | None = None
+
     @property
     def _dialect(self) -> str:
         return self._db.dialect.name
@@ -139,12 +148,21 @@ class SqlAnalytics(Repository):
             return func.likelihood(term, literal_column("0.001"))
         return term
 
+    async def _rolled(self) -> tuple[date | None, datetime | None]:
+        """The last day rolled up, and the end of the last hour rolled up."""
+        if self._state is None:
+            s = analytics_state.c
+            rows = await self._db.execute(select(s.name, s.day, s.until))
+            found = {row.name: row for row in rows}
+            through, hours = found.get(_ROLLED_THROUGH), found.get(_HOURS_ROLLED_UNTIL)
+            self._state = (
+                None if through is None else _as_date(through.day),
+                None if hours is None else hours.until,
+            )
+        return self._state
+
     async def rolled_through(self) -> date | None:
-        found = await self._db.execute(
-            select(analytics_state.c.day).where(analytics_state.c.name == _ROLLED_THROUGH)
-        )
-        day: date | None = found.scalar_one_or_none()
-        return day
+        return (await self._rolled())[0]
 
     async def first_event_day(self) -> date | None:
         found = await self._db.execute(select(func.min(playback_events.c.occurred_at)))
@@ -165,6 +183,7 @@ class SqlAnalytics(Repository):
                     index_elements=[analytics_state.c.name], set_={"day": day}
                 )
             )
+            self._state = (day, (await self._rolled())[1])
 
     async def _roll_up_day(self, day: date) -> None:
         await self._db.execute(delete(analytics_daily).where(analytics_daily.c.day == day))
@@ -231,6 +250,84 @@ class SqlAnalytics(Repository):
                     sums = sums.where(only)
                 names = [column.name for column in sums.selected_columns]
                 await self._db.execute(insert(monthly).from_select(names, sums))
+
+    async def roll_up_hours(self, until: datetime) -> None:
+        through, rolled_until = await self._rolled()
+        hours = analytics_account_hours
+        if through is not None:
+            await self._db.execute(delete(hours).where(hours.c.day <= through))
+            start = start_of(through + timedelta(days=1))
+        else:
+            first = await self.first_event_day()
+            if first is None:
+                return
+            start = start_of(first)
+        if rolled_until is not None:
+            start = max(start, rolled_until)
+        if start >= until:
+            return
+        # Only the hours not rolled up yet are read: each run reads a quarter of an
+        # hour of events or so, and adds rows for hours that have none yet.
+        c = playback_events.c
+        day, value = day_of(self._dialect).label("day"), value_of(Dimension.HOUR, self._dialect)
+        per_code = (
+            select(generations.c.owner_id, day, value.label("value"), *event_counts())
+            .join(generations, owner_of_event())
+            .where(c.occurred_at >= start, c.occurred_at < until)
+            .group_by(generations.c.owner_id, day, value, c.generation_id)
+            .subquery()
+        )
+        p = per_code.c
+        await self._db.execute(
+            insert(hours).from_select(
+                ["owner_id", "day", "dimension", "value", *COUNTS],
+                select(
+                    p.owner_id,
+                    p.day,
+                    literal(str(Dimension.HOUR)).label("dimension"),
+                    p.value,
+                    *(func.sum(p[name]).label(name) for name in COUNTS),
+                ).group_by(p.owner_id, p.day, p.value),
+            )
+        )
+        statement = upsert(self._db, analytics_state).values(
+            name=_HOURS_ROLLED_UNTIL, day=until.date(), until=until
+        )
+        await self._db.execute(
+            statement.on_conflict_do_update(
+                index_elements=[analytics_state.c.name], set_={"day": until.date(), "until": until}
+            )
+        )
+        self._state = (through, until)
+
+    async def recent_hours(self, query: TallyQuery) -> list[Tally]:
+        hours = dataclasses.replace(query, dimension=Dimension.HOUR, per_day=True)
+        _, until = await self._rolled()
+        if query.generation_id is not None or until is None or until <= start_of(query.days.first):
+            # One code's events are read by code and time (few), and before the first
+            # hour rolled up there is nothing else to read.
+            return await self.raw(hours)
+        t = analytics_account_hours.c
+        rolled = (
+            select(t.dimension, t.value, t.day, *_summed(analytics_account_hours))
+            .where(
+                t.owner_id == query.owner_id,
+                t.dimension == str(Dimension.HOUR),
+                t.day >= query.days.first,
+                t.day <= query.days.last,
+            )
+            .group_by(t.dimension, t.value, t.day)
+        )
+        params = events_params(query.owner_id, query.days, None)
+        if until >= params["end"]:
+            return (await self._gathered(rolled, [Dimension.HOUR], per_day=True))[Dimension.HOUR]
+        # The raw events after the last hour rolled up: the hour under way, or so.
+        params["start"] = until
+        raw = raw_by_statement(self._dialect, (Dimension.HOUR,), False)
+        found = await self._gathered(
+            union_all(rolled, raw), [Dimension.HOUR], per_day=True, params=params
+        )
+        return found[Dimension.HOUR]
 
     async def delete_events_before(self, moment: datetime) -> int:
         result = await self._db.execute(

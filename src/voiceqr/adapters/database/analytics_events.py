@@ -105,9 +105,9 @@ def events_where(*, one_code: bool) -> list[Any]:
         c.occurred_at < bindparam("end"),
     ]
     if one_code:
-        # On the generation, not the event: an index of the events by code would walk
-        # every event of a popular code (a year of them) to find today's.
-        where.append(generations.c.id == bindparam("generation_id"))
+        # The code's events of the days, by the index of (code, time): not among every
+        # event of the days, nor among a year of the code's.
+        where.append(c.generation_id == bindparam("generation_id"))
     return where
 
 

@@ -66,6 +66,12 @@ class AnalyticsRepository(Protocol):
         month) makes them again here, in the same transaction, for any month this
         completes or changes (see domain.analytics.rollups.months_to_roll_up)."""
 
+    async def roll_up_hours(self, until: datetime) -> None:
+        """Roll up the account's hours (dimension `hour`) of the days after the last
+        day rolled up, each complete hour before `until` (the start of an hour) not
+        rolled up yet; forget those of days rolled up since. The hours only make reads
+        faster: `recent_hours` says the same with or without them."""
+
     async def delete_events_before(self, moment: datetime) -> int:
         """Delete the raw events older than `moment`; returns how many."""
         ...
@@ -97,6 +103,12 @@ class AnalyticsRepository(Protocol):
     async def rolled_up_week(self, query: TallyQuery) -> list[tuple[int, int, Counts]]:
         """The query's UTC hours from the roll-ups, summed per UTC weekday (0 Monday)
         and hour: (weekday, hour, counts)."""
+        ...
+
+    async def recent_hours(self, query: TallyQuery) -> list[Tally]:
+        """The query's UTC hours (dimension `hour`) per day, of days not rolled up yet:
+        what `raw` says of them, read from the hours rolled up so far and the raw
+        events after them."""
         ...
 
     async def raw(self, query: TallyQuery) -> list[Tally]:
