@@ -192,6 +192,27 @@ class FakeAnalytics(Table):
             groups.setdefault(stored.event.generation_id, []).append(stored)
         return [CodeTally(gid, _count(events)) for gid, events in groups.items()]
 
+    async def top_by_code(
+        self,
+        owner_id: UUID,
+        rolled: DateRange | None,
+        raw: DateRange | None,
+        *,
+        by: str,
+        limit: int,
+    ) -> list[CodeTally]:
+        found: dict[UUID, Counts] = {}
+        for days, rolled_up in ((rolled, True), (raw, False)):
+            if days is not None:
+                for tally in await self.by_code(owner_id, days, rolled_up=rolled_up):
+                    gid = tally.generation_id
+                    found[gid] = found.get(gid, Counts()) + tally.counts
+        order = sorted(
+            (item for item in found.items() if getattr(item[1], by) > 0),
+            key=lambda item: (-getattr(item[1], by), -item[1].scans, str(item[0])),
+        )
+        return [CodeTally(gid, counts) for gid, counts in order[:limit]]
+
     async def labels(self, owner_id: UUID, generation_ids: list[UUID]) -> dict[UUID, CodeLabel]:
         return {
             g.id: CodeLabel(g.public_code, g.text[:120], g.deleted_at is not None)

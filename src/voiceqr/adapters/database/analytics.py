@@ -498,44 +498,7 @@ class SqlAnalytics(Repository):
         ]
 
     async def by_code(self, owner_id: UUID, days: DateRange, *, rolled_up: bool) -> list[CodeTally]:
-        statement: Select[Any] | CompoundSelect[Any]
-        if rolled_up:
-            split = split_by_month(days, await self.rolled_through())
-            # One branch a range: each is read from the index alone (PostgreSQL reads
-            # the rows of two ranges ORed together through a bitmap, from the table).
-            pieces = [(analytics_daily, analytics_daily.c.day, edge, 1) for edge in split.edges]
-            pieces += [(analytics_daily, analytics_daily.c.day, days, -1) for days in split.less]
-            if split.months is not None:
-                pieces.append((analytics_monthly, analytics_monthly.c.month, split.months, 1))
-            branches = union(
-                [
-                    select(table.c.generation_id, *_summed(table, sign))
-                    .where(
-                        self._few(table.c.owner_id == owner_id),
-                        table.c.dimension == str(Dimension.TOTAL),
-                        column >= within.first,
-                        column <= within.last,
-                    )
-                    .group_by(table.c.generation_id)
-                    for table, column, within, sign in pieces
-                ]
-            ).subquery()
-            # Summed here too: a row per code rather than per code and branch.
-            b = branches.c
-            statement = select(
-                b.generation_id, *(func.sum(b[name]).label(name) for name in COUNTS)
-            ).group_by(b.generation_id)
-            params: dict[str, Any] | None = None
-        else:
-            c = playback_events.c
-            # Per code and day (a visitor is unique per day), summed below.
-            statement = (
-                select(c.generation_id, *event_counts())
-                .join(generations, owner_of_event())
-                .where(*events_where(one_code=False))
-                .group_by(c.generation_id, day_of(self._dialect))
-            )
-            params = events_params(owner_id, days, None)
+        statement, params = await self._by_code(owner_id, days, rolled_up=rolled_up)
         # Summed as plain numbers: a thousand codes' rows, a Counts for each was most
         # of the time of a year's ranking.
         found: dict[UUID, list[int]] = {}
@@ -545,6 +508,83 @@ class SqlAnalytics(Repository):
                 total[n] += int(count)
         # A code seen only on the days of a month outside the range sums to nothing.
         return [CodeTally(gid, Counts(*total)) for gid, total in found.items() if any(total)]
+
+    async def top_by_code(
+        self,
+        owner_id: UUID,
+        rolled: DateRange | None,
+        raw: DateRange | None,
+        *,
+        by: str,
+        limit: int,
+    ) -> list[CodeTally]:
+        # Ranked in the database: a thousand codes' rows (twice, rolled up and raw)
+        # made into Python objects cost more than reading them.
+        pieces: list[Select[Any]] = []
+        params: dict[str, Any] = {}
+        for days, rolled_up in ((rolled, True), (raw, False)):
+            if days is not None:
+                statement, found = await self._by_code(owner_id, days, rolled_up=rolled_up)
+                pieces.append(statement)
+                params |= found or {}
+        if not pieces:
+            return []
+        rows = union(pieces).subquery()
+        r = rows.c
+        sums = [func.sum(r[name]) for name in COUNTS]
+        ranking = sums[COUNTS.index(by)]
+        statement = (
+            select(r.generation_id, *sums)
+            .group_by(r.generation_id)
+            .having(ranking > 0)
+            .order_by(ranking.desc(), sums[0].desc(), r.generation_id)
+            .limit(limit)
+        )
+        return [
+            CodeTally(gid, Counts(*(int(n) for n in counts)))
+            for gid, *counts in await self._db.execute(statement, params or None)
+        ]
+
+    async def _by_code(
+        self, owner_id: UUID, days: DateRange, *, rolled_up: bool
+    ) -> tuple[Select[Any], dict[str, Any] | None]:
+        """Rows of (code, counts) of the owner's codes over the days, a code's on one
+        row or more (to be summed), from the roll-ups or from the raw events; and the
+        statement's parameters."""
+        if not rolled_up:
+            c = playback_events.c
+            # Per code and day (a visitor is unique per day), summed by the caller.
+            raw = (
+                select(c.generation_id, *event_counts())
+                .join(generations, owner_of_event())
+                .where(*events_where(one_code=False))
+                .group_by(c.generation_id, day_of(self._dialect))
+            )
+            return raw, events_params(owner_id, days, None)
+        split = split_by_month(days, await self.rolled_through())
+        # One branch a range: each is read from the index alone (PostgreSQL reads
+        # the rows of two ranges ORed together through a bitmap, from the table).
+        pieces = [(analytics_daily, analytics_daily.c.day, edge, 1) for edge in split.edges]
+        pieces += [(analytics_daily, analytics_daily.c.day, days, -1) for days in split.less]
+        if split.months is not None:
+            pieces.append((analytics_monthly, analytics_monthly.c.month, split.months, 1))
+        branches = union(
+            [
+                select(table.c.generation_id, *_summed(table, sign))
+                .where(
+                    self._few(table.c.owner_id == owner_id),
+                    table.c.dimension == str(Dimension.TOTAL),
+                    column >= within.first,
+                    column <= within.last,
+                )
+                .group_by(table.c.generation_id)
+                for table, column, within, sign in pieces
+            ]
+        ).subquery()
+        # Summed here too: a row per code rather than per code and branch.
+        b = branches.c
+        rolled = select(b.generation_id, *(func.sum(b[name]).label(name) for name in COUNTS))
+        return rolled.group_by(b.generation_id), None
 
     async def labels(self, owner_id: UUID, generation_ids: list[UUID]) -> dict[UUID, CodeLabel]:
         if not generation_ids:

@@ -461,15 +461,16 @@ class _Reader:
     async def top(self, period: Period, by: str) -> list[TopCode]:
         if by not in ("scans", "listens"):
             raise ValidationError("Rank codes by scans or listens.", code="unknown_ranking")
-        found = await self.code_counts(period)
-        order = sorted(
-            (item for item in found.items() if getattr(item[1], by) > 0),
-            key=lambda item: (-getattr(item[1], by), -item[1].scans, str(item[0])),
-        )[:TOP_CODES]
-        labels = await self.uow.analytics.labels(self.owner_id, [gid for gid, _ in order])
+        rolled, raw = _split(period.days, self.through)
+        order = await self.uow.analytics.top_by_code(
+            self.owner_id, rolled, raw, by=by, limit=TOP_CODES
+        )
+        labels = await self.uow.analytics.labels(
+            self.owner_id, [tally.generation_id for tally in order]
+        )
         return [
             TopCode(gid, labels[gid].public_code, labels[gid].text, labels[gid].deleted, counts)
-            for gid, counts in order
+            for gid, counts in ((tally.generation_id, tally.counts) for tally in order)
             if gid in labels
         ]
 

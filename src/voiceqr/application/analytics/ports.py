@@ -120,6 +120,21 @@ class AnalyticsRepository(Protocol):
         roll-ups or from the raw events."""
         ...
 
+    async def top_by_code(
+        self,
+        owner_id: UUID,
+        rolled: DateRange | None,
+        raw: DateRange | None,
+        *,
+        by: str,
+        limit: int,
+    ) -> list[CodeTally]:
+        """The owner's `limit` codes with most `by` ("scans" or "listens") over the
+        days `rolled` read from the roll-ups and the days `raw` from the raw events
+        (either may be None): most `by`, then most scans, then by id; a code with no
+        `by` is left out."""
+        ...
+
     async def labels(self, owner_id: UUID, generation_ids: list[UUID]) -> dict[UUID, CodeLabel]:
         """The public code and text of each of the owner's generations among the ids."""
         ...
