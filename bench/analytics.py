@@ -4,6 +4,7 @@
     .venv/bin/python bench/analytics.py [--sqlite-events 100000] [--postgresql-events 300000]
                                         [--codes 1000] [--repeat 20] [--naive-repeat 5]
                                         [--engines sqlite,postgresql] [--keep NAME]
+                                        [--keep-rollups]
 
 The target (issue "Scan and listen analytics") is measured with the full numbers:
 `--sqlite-events 1000000 --postgresql-events 10000000`; the defaults are smaller so that
@@ -17,10 +18,11 @@ series: a recursive CTE on SQLite, generate_series on PostgreSQL), spread over t
 countries, devices, browsers, sources, placements, repeat hits, bots and the owner's
 own views. Then it runs the roll-up job as the scheduler would (`RollUps.run`) and
 times each dashboard query through the real use cases (`Dashboards`: roll-ups plus
-today's raw events), p50 and p95 over `--repeat` runs, for the default 30 days and for
-a whole year, beside a naive GROUP BY of the same question over the raw events
-(`SqlAnalytics.raw` and `by_code(rolled_up=False)`) in the same run, timed over
-`--naive-repeat` runs (a quarter of `--repeat`, at least 3, unless given: on 10 million
+today's raw events; for the charts over time and the heatmap, today's complete hours
+rolled up and the raw events after them), p50 and p95 over `--repeat` runs, for the
+default 30 days and for a whole year, beside a naive GROUP BY of the same question over
+the raw events (`SqlAnalytics.raw` and `by_code(rolled_up=False)`) in the same run,
+timed over `--naive-repeat` runs (a quarter of `--repeat`, at least 3, unless given: on 10 million
 events each of them takes tens of seconds).
 
 With `--keep NAME` the filled database is kept for the next run instead of dropped: a
@@ -28,9 +30,10 @@ PostgreSQL database `voiceqr_bench_keep_NAME` on 127.0.0.1, a SQLite file
 `voiceqr-bench-NAME.db` in the temporary directory (filling 10 million events takes
 many minutes). A run that finds it (with the same number of events and codes) migrates
 it to the newest revision, empties the roll-ups and rolls them up again (so a changed
-roll-up is measured), and measures at the moment it was filled (the events' "now"),
-so its today holds the same raw events. Drop them when done:
-`DROP DATABASE voiceqr_bench_keep_NAME` and the file.
+roll-up is measured; with `--keep-rollups` it only rolls up what is not yet, as the
+job would: on 10 million events a whole year takes tens of minutes), and measures at
+the moment it was filled (the events' "now"), so its today holds the same raw events.
+Drop them when done: `DROP DATABASE voiceqr_bench_keep_NAME` and the file.
 
 Before timing, the statistics are brought up to date as PostgreSQL's autovacuum would
 (VACUUM ANALYZE: an index-only scan needs the table's visibility map), and ANALYZE on
@@ -397,7 +400,14 @@ async def forget_rollups(engine: AsyncEngine) -> None:
 
 
 async def run_on(
-    kind: str, events: int, codes: int, repeat: int, naive_repeat: int | None, keep: str | None
+    kind: str,
+    events: int,
+    codes: int,
+    repeat: int,
+    naive_repeat: int | None,
+    keep: str | None,
+    *,
+    keep_rollups: bool = False,
 ) -> dict[str, Measured]:
     if keep is None:
         async with fresh_database(kind) as engine:
@@ -406,7 +416,9 @@ async def run_on(
         data = await recall(engine, events, codes) if existed else None
         if existed and data is None:
             raise SystemExit(f"--keep {keep}: the kept {kind} database holds other sizes")
-        return await _run_on(engine, kind, events, codes, repeat, naive_repeat, data)
+        return await _run_on(
+            engine, kind, events, codes, repeat, naive_repeat, data, keep_rollups=keep_rollups
+        )
 
 
 async def _run_on(
@@ -417,6 +429,8 @@ async def _run_on(
     repeat: int,
     naive_repeat: int | None,
     kept: Dataset | None,
+    *,
+    keep_rollups: bool = False,
 ) -> dict[str, Measured]:
     if kept is None:
         began = time.perf_counter()
@@ -425,7 +439,8 @@ async def _run_on(
         print(f"{kind}: {events:,} events inserted in {time.perf_counter() - began:.1f} s")
     else:
         data = kept
-        await forget_rollups(engine)
+        if not keep_rollups:
+            await forget_rollups(engine)
         print(f"{kind}: {events:,} events kept from {NOW:%Y-%m-%d %H:%M} UTC")
     began = time.perf_counter()
     uows = SqlUnitOfWorkFactory(engine)
@@ -470,12 +485,21 @@ async def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--naive-repeat", type=int, default=None)
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--keep", default=None, metavar="NAME", help="keep the filled databases")
+    parser.add_argument(
+        "--keep-rollups", action="store_true", help="with --keep, roll up only what is not yet"
+    )
     args = parser.parse_args(argv)
     results: dict[str, dict[str, Measured]] = {}
     for engine in args.engines.split(","):
         events = args.sqlite_events if engine == "sqlite" else args.postgresql_events
         results[engine] = await run_on(
-            engine, events, args.codes, args.repeat, args.naive_repeat, args.keep
+            engine,
+            events,
+            args.codes,
+            args.repeat,
+            args.naive_repeat,
+            args.keep,
+            keep_rollups=args.keep_rollups,
         )
     report(results)
 

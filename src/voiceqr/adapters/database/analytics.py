@@ -10,6 +10,11 @@ day is rolled up, in the same transaction, and made again when any of its days i
 up again; so every month up to the last day rolled up has them (migration 0013 made those
 of the months rolled up before it).
 
+The days not rolled up yet are read from the raw events, but for the account's hours
+(the charts over time and the heatmap): the complete hours of those days are rolled up
+per owner at each pass of the job (`roll_up_hours`), and only the raw events after the
+last of them are read (`recent_hours`).
+
 The hour of the day is a dimension (`hour`, "00" to "23" UTC) rather than a separate
 hour-of-week table: kept per day it can be limited to a date range and moved exactly
 into any time zone, daylight saving time included.
