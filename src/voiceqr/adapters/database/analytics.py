@@ -562,7 +562,7 @@ class SqlAnalytics(Repository):
             raw = (
                 select(c.generation_id, *event_counts())
                 .join(generations, owner_of_event())
-                .where(*events_where(one_code=False))
+                .where(*events_where(one_code=False, dialect=self._dialect))
                 .group_by(c.generation_id, day_of(self._dialect))
             )
             return raw, events_params(owner_id, days, None)

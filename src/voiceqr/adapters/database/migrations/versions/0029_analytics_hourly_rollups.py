@@ -5,7 +5,8 @@
   events of the hour under way only. The roll-up job fills it from the next run on.
 - analytics_state.until: the end of the last hour rolled up there (row
   "hours_rolled_until").
-- playback_events (generation_id, occurred_at): one code's events of today by time.
+- playback_events: the index of (occurred_at) becomes one of (occurred_at,
+  generation_id): one code's events of today are picked from the index.
 
 Revision ID: 0029
 Revises: 0028
@@ -47,14 +48,14 @@ def upgrade() -> None:
     op.create_index("ix_analytics_account_hours_day", "analytics_account_hours", ["day"])
     op.add_column("analytics_state", sa.Column("until", DateTimeUTC(timezone=True), nullable=True))
     op.create_index(
-        "ix_playback_events_generation_occurred_at",
-        "playback_events",
-        ["generation_id", "occurred_at"],
+        "ix_playback_events_occurred_at_code", "playback_events", ["occurred_at", "generation_id"]
     )
+    op.drop_index("ix_playback_events_occurred_at", table_name="playback_events")
 
 
 def downgrade() -> None:
-    op.drop_index("ix_playback_events_generation_occurred_at", table_name="playback_events")
+    op.create_index("ix_playback_events_occurred_at", "playback_events", ["occurred_at"])
+    op.drop_index("ix_playback_events_occurred_at_code", table_name="playback_events")
     with op.batch_alter_table("analytics_state") as batch:
         batch.drop_column("until")
     op.drop_index("ix_analytics_account_hours_day", table_name="analytics_account_hours")
