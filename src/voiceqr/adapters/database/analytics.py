@@ -139,10 +139,20 @@ class SqlAnalytics(Repository):
         # unit of work: a dashboard asks before each of its panels (a round trip each),
         # and they change only by a roll-up (here, which keeps them up to date).
         self._state: tuple[date | None, datetime | None] | None = None
+        self._custom_plans = False
 
     @property
     def _dialect(self) -> str:
         return self._db.dialect.name
+
+    async def _plan_for_the_values(self) -> None:
+        """Plan the raw events' reads of this transaction for their values, on
+        PostgreSQL. A prepared statement run often gets a plan for any value, and for
+        any code and any days that is the index of visits by code: it walks a year of
+        a popular code's events to find today's (90 ms in place of 2 on 10 million)."""
+        if self._dialect == "postgresql" and not self._custom_plans:
+            await self._db.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+            self._custom_plans = True
 
     def _few(self, term: ColumnElement[bool]) -> ColumnElement[bool]:
         """`term`, said to hold for few rows. The ranking reads an owner's rows from the
@@ -329,6 +339,7 @@ class SqlAnalytics(Repository):
         # The raw events after the last hour rolled up: the hour under way, or so.
         params["start"] = until
         raw = raw_by_statement(self._dialect, (Dimension.HOUR,), False)
+        await self._plan_for_the_values()
         found = await self._gathered(
             union_all(rolled, raw), [Dimension.HOUR], per_day=True, params=params
         )
@@ -464,6 +475,7 @@ class SqlAnalytics(Repository):
     async def raw_by(
         self, query: TallyQuery, dimensions: Sequence[Dimension]
     ) -> dict[Dimension, list[Tally]]:
+        await self._plan_for_the_values()
         statement = raw_by_statement(
             self._dialect, tuple(dimensions), query.generation_id is not None
         )
@@ -557,6 +569,7 @@ class SqlAnalytics(Repository):
         row or more (to be summed), from the roll-ups or from the raw events; and the
         statement's parameters."""
         if not rolled_up:
+            await self._plan_for_the_values()
             c = playback_events.c
             # Per code and day (a visitor is unique per day), summed by the caller.
             raw = (
