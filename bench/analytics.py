@@ -3,7 +3,8 @@
 
     .venv/bin/python bench/analytics.py [--sqlite-events 100000] [--postgresql-events 300000]
                                         [--codes 1000] [--repeat 20] [--naive-repeat 5]
-                                        [--engines sqlite,postgresql]
+                                        [--engines sqlite,postgresql] [--keep NAME]
+                                        [--keep-rollups]
 
 The target (issue "Scan and listen analytics") is measured with the full numbers:
 `--sqlite-events 1000000 --postgresql-events 10000000`; the defaults are smaller so that
@@ -17,11 +18,22 @@ series: a recursive CTE on SQLite, generate_series on PostgreSQL), spread over t
 countries, devices, browsers, sources, placements, repeat hits, bots and the owner's
 own views. Then it runs the roll-up job as the scheduler would (`RollUps.run`) and
 times each dashboard query through the real use cases (`Dashboards`: roll-ups plus
-today's raw events), p50 and p95 over `--repeat` runs, for the default 30 days and for
-a whole year, beside a naive GROUP BY of the same question over the raw events
-(`SqlAnalytics.raw` and `by_code(rolled_up=False)`) in the same run, timed over
-`--naive-repeat` runs (a quarter of `--repeat`, at least 3, unless given: on 10 million
+today's raw events; for the charts over time and the heatmap, today's complete hours
+rolled up and the raw events after them), p50 and p95 over `--repeat` runs, for the
+default 30 days and for a whole year, beside a naive GROUP BY of the same question over
+the raw events (`SqlAnalytics.raw` and `by_code(rolled_up=False)`) in the same run,
+timed over `--naive-repeat` runs (a quarter of `--repeat`, at least 3, unless given: on 10 million
 events each of them takes tens of seconds).
+
+With `--keep NAME` the filled database is kept for the next run instead of dropped: a
+PostgreSQL database `voiceqr_bench_keep_NAME` on 127.0.0.1, a SQLite file
+`voiceqr-bench-NAME.db` in the temporary directory (filling 10 million events takes
+many minutes). A run that finds it (with the same number of events and codes) migrates
+it to the newest revision, empties the roll-ups and rolls them up again (so a changed
+roll-up is measured; with `--keep-rollups` it only rolls up what is not yet, as the
+job would: on 10 million events a whole year takes tens of minutes), and measures at
+the moment it was filled (the events' "now"), so its today holds the same raw events.
+Drop them when done: `DROP DATABASE voiceqr_bench_keep_NAME` and the file.
 
 Before timing, the statistics are brought up to date as PostgreSQL's autovacuum would
 (VACUUM ANALYZE: an index-only scan needs the table's visibility map), and ANALYZE on
@@ -41,13 +53,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from fresh_databases import fresh_database
-from sqlalchemy import insert
+from fresh_databases import fresh_database, kept_database
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from voiceqr.adapters.database import accounts
 from voiceqr.adapters.database import generations as generation_tables
 from voiceqr.adapters.database.analytics import SqlAnalytics
+from voiceqr.adapters.database.shared import metadata
 from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
 from voiceqr.application.analytics.dashboards import Dashboards
 from voiceqr.application.analytics.ports import TallyQuery
@@ -324,20 +337,118 @@ async def refresh_statistics(engine: AsyncEngine) -> None:
         await autocommit.exec_driver_sql("VACUUM ANALYZE")
 
 
+# --- a kept database ---------------------------------------------------------------------
+
+_FILLED = "CREATE TABLE IF NOT EXISTS bench_filled (events BIGINT, codes INTEGER, now TEXT)"
+_KEPT_CODES = "CREATE TABLE IF NOT EXISTS bench_kept_codes (n INTEGER PRIMARY KEY, id TEXT)"
+
+
+async def remember(engine: AsyncEngine, data: Dataset, events: int) -> None:
+    """What a kept database holds, for the next run: the sizes, the moment it was
+    filled, and the codes in order of popularity."""
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql(_FILLED)
+        await connection.exec_driver_sql(_KEPT_CODES)
+        await connection.exec_driver_sql(
+            f"INSERT INTO bench_filled VALUES ({events}, {len(data.codes)}, '{NOW.isoformat()}')"
+        )
+        await connection.exec_driver_sql(
+            "INSERT INTO bench_kept_codes VALUES "
+            + ", ".join(f"({n}, '{gid}')" for n, gid in enumerate(data.codes))
+        )
+
+
+async def recall(engine: AsyncEngine, events: int, codes: int) -> Dataset | None:
+    """The dataset of a kept database filled with as many events and codes, and sets
+    `NOW` to the moment it was filled; None if it holds another (or nothing)."""
+    global NOW
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql(_FILLED)
+        await connection.exec_driver_sql(_KEPT_CODES)
+        filled = (await connection.exec_driver_sql("SELECT * FROM bench_filled")).first()
+        if filled is None or (int(filled[0]), int(filled[1])) != (events, codes):
+            return None
+        ids = [
+            UUID(row[0])
+            for row in await connection.exec_driver_sql(
+                "SELECT id FROM bench_kept_codes ORDER BY n"
+            )
+        ]
+        found = (
+            await connection.execute(
+                select(accounts.users).where(accounts.users.c.email == "bench@example.com")
+            )
+        ).one()
+    NOW = datetime.fromisoformat(filled[2])
+    owner = User(
+        id=found.id,
+        email=found.email,
+        name=found.name,
+        password_hash="x",
+        role=Role.USER,
+        created_at=found.created_at,
+    )
+    return Dataset(owner, ids)
+
+
+async def forget_rollups(engine: AsyncEngine) -> None:
+    """Empty every roll-up table (and the last day rolled up), to roll up again."""
+    async with engine.begin() as connection:
+        for table in metadata.sorted_tables:
+            if table.name.startswith("analytics_"):
+                await connection.execute(delete(table))
+
+
 async def run_on(
-    kind: str, events: int, codes: int, repeat: int, naive_repeat: int | None
+    kind: str,
+    events: int,
+    codes: int,
+    repeat: int,
+    naive_repeat: int | None,
+    keep: str | None,
+    *,
+    keep_rollups: bool = False,
 ) -> dict[str, Measured]:
-    async with fresh_database(kind) as engine:
+    if keep is None:
+        async with fresh_database(kind) as engine:
+            return await _run_on(engine, kind, events, codes, repeat, naive_repeat, None)
+    async with kept_database(kind, keep) as (engine, existed):
+        data = await recall(engine, events, codes) if existed else None
+        if existed and data is None:
+            raise SystemExit(f"--keep {keep}: the kept {kind} database holds other sizes")
+        return await _run_on(
+            engine, kind, events, codes, repeat, naive_repeat, data, keep_rollups=keep_rollups
+        )
+
+
+async def _run_on(
+    engine: AsyncEngine,
+    kind: str,
+    events: int,
+    codes: int,
+    repeat: int,
+    naive_repeat: int | None,
+    kept: Dataset | None,
+    *,
+    keep_rollups: bool = False,
+) -> dict[str, Measured]:
+    if kept is None:
         began = time.perf_counter()
         data = await fill(engine, events, codes)
+        await remember(engine, data, events)
         print(f"{kind}: {events:,} events inserted in {time.perf_counter() - began:.1f} s")
-        began = time.perf_counter()
-        uows = SqlUnitOfWorkFactory(engine)
-        report = await RollUps(uow=uows, clock=lambda: NOW, retention_months=13).run()
-        print(f"{kind}: {report.days} days rolled up in {time.perf_counter() - began:.1f} s")
-        await refresh_statistics(engine)
-        await engine.dispose()  # on SQLite the last connection closed checkpoints the WAL
-        return await measure(engine, data, repeat, naive_repeat)
+    else:
+        data = kept
+        if not keep_rollups:
+            await forget_rollups(engine)
+        print(f"{kind}: {events:,} events kept from {NOW:%Y-%m-%d %H:%M} UTC")
+    began = time.perf_counter()
+    uows = SqlUnitOfWorkFactory(engine)
+    report = await RollUps(uow=uows, clock=lambda: NOW, retention_months=13).run()
+    print(f"{kind}: {report.days} days rolled up in {time.perf_counter() - began:.1f} s")
+    await refresh_statistics(engine)
+    await engine.dispose()  # on SQLite the last connection closed checkpoints the WAL
+    return await measure(engine, data, repeat, naive_repeat)
 
 
 def report(results: dict[str, dict[str, Measured]]) -> None:
@@ -373,11 +484,23 @@ async def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--naive-repeat", type=int, default=None)
     parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--keep", default=None, metavar="NAME", help="keep the filled databases")
+    parser.add_argument(
+        "--keep-rollups", action="store_true", help="with --keep, roll up only what is not yet"
+    )
     args = parser.parse_args(argv)
     results: dict[str, dict[str, Measured]] = {}
     for engine in args.engines.split(","):
         events = args.sqlite_events if engine == "sqlite" else args.postgresql_events
-        results[engine] = await run_on(engine, events, args.codes, args.repeat, args.naive_repeat)
+        results[engine] = await run_on(
+            engine,
+            events,
+            args.codes,
+            args.repeat,
+            args.naive_repeat,
+            args.keep,
+            keep_rollups=args.keep_rollups,
+        )
     report(results)
 
 

@@ -1,5 +1,7 @@
 """A fresh, migrated database for one benchmark run: a temporary SQLite file, or a
-PostgreSQL database created on 127.0.0.1 and dropped afterwards (as the tests do)."""
+PostgreSQL database created on 127.0.0.1 and dropped afterwards (as the tests do); or
+a kept one, made on the first run and found again on the next (a benchmark whose
+filling takes minutes)."""
 
 from __future__ import annotations
 
@@ -51,3 +53,38 @@ async def fresh_database(engine: str) -> AsyncIterator[AsyncEngine]:
     finally:
         await postgresql.dispose()
         await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@asynccontextmanager
+async def kept_database(engine: str, name: str) -> AsyncIterator[tuple[AsyncEngine, bool]]:
+    """An engine on the database of `engine` kept under `name` (a PostgreSQL database
+    `voiceqr_bench_keep_<name>`, a SQLite file `voiceqr-bench-<name>.db` in the
+    temporary directory), migrated to the newest revision, and whether it was there
+    before; it is kept on exit."""
+    if not name.replace("_", "").isalnum():
+        raise SystemExit(f"--keep {name!r}: letters, digits and _ only")
+    if engine == "sqlite":
+        path = Path(tempfile.gettempdir()) / f"voiceqr-bench-{name}.db"
+        existed = path.exists()
+        kept = create_engine(f"sqlite+aiosqlite:///{path}")
+    else:
+        import asyncpg
+
+        database = f"voiceqr_bench_keep_{name.lower()}"
+        connection = await asyncpg.connect(
+            host="127.0.0.1", port=5432, user="postgres", database="postgres"
+        )
+        try:
+            existed = bool(
+                await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
+            )
+        finally:
+            await connection.close()
+        if not existed:
+            await _admin(f'CREATE DATABASE "{database}"')
+        kept = create_engine(f"{POSTGRES}/{database}")
+    try:
+        await migrate.upgrade(kept)
+        yield kept, existed
+    finally:
+        await kept.dispose()

@@ -21,7 +21,12 @@ from voiceqr.domain.analytics.periods import (
     period,
     previous_buckets,
 )
-from voiceqr.domain.analytics.rollups import days_to_roll_up, months_before, retention_cutoff
+from voiceqr.domain.analytics.rollups import (
+    days_to_roll_up,
+    hours_complete_until,
+    months_before,
+    retention_cutoff,
+)
 from voiceqr.domain.shared.errors import ValidationError
 from voiceqr.domain.shared.time_zones import time_zone
 
@@ -43,6 +48,19 @@ zones = st.sampled_from(
         "Pacific/Chatham",
     ]
 )
+
+
+def test_an_hour_is_rolled_up_once_it_is_over_and_its_late_events_are_in() -> None:
+    paris = ZoneInfo("Europe/Paris")
+    assert hours_complete_until(datetime(2026, 12, 5, 14, 9, tzinfo=UTC)) == datetime(
+        2026, 12, 5, 13, tzinfo=UTC
+    )
+    assert hours_complete_until(datetime(2026, 12, 5, 14, 10, tzinfo=UTC)) == datetime(
+        2026, 12, 5, 14, tzinfo=UTC
+    )
+    assert hours_complete_until(datetime(2026, 12, 6, 0, 5, tzinfo=paris)) == datetime(
+        2026, 12, 5, 22, tzinfo=UTC
+    )
 
 
 @given(ranges, kinds)

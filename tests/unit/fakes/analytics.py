@@ -102,6 +102,14 @@ class FakeAnalytics(Table):
             db.analytics_rolled_through = day
         self._wrote()
 
+    async def roll_up_hours(self, until: datetime) -> None:
+        # The hours rolled up only make the database's reads faster: `recent_hours`
+        # reads the events, as the real one says the same with or without them.
+        return None
+
+    async def recent_hours(self, query: TallyQuery) -> list[Tally]:
+        return await self.raw(dataclasses.replace(query, dimension=Dimension.HOUR, per_day=True))
+
     async def delete_events_before(self, moment: datetime) -> int:
         db = self._db
         kept = [e for e in db.playback_events if e.event.occurred_at >= moment]
@@ -183,6 +191,27 @@ class FakeAnalytics(Table):
         for stored in self._events(owner_id, days, None):
             groups.setdefault(stored.event.generation_id, []).append(stored)
         return [CodeTally(gid, _count(events)) for gid, events in groups.items()]
+
+    async def top_by_code(
+        self,
+        owner_id: UUID,
+        rolled: DateRange | None,
+        raw: DateRange | None,
+        *,
+        by: str,
+        limit: int,
+    ) -> list[CodeTally]:
+        found: dict[UUID, Counts] = {}
+        for days, rolled_up in ((rolled, True), (raw, False)):
+            if days is not None:
+                for tally in await self.by_code(owner_id, days, rolled_up=rolled_up):
+                    gid = tally.generation_id
+                    found[gid] = found.get(gid, Counts()) + tally.counts
+        order = sorted(
+            (item for item in found.items() if getattr(item[1], by) > 0),
+            key=lambda item: (-getattr(item[1], by), -item[1].scans, str(item[0])),
+        )
+        return [CodeTally(gid, counts) for gid, counts in order[:limit]]
 
     async def labels(self, owner_id: UUID, generation_ids: list[UUID]) -> dict[UUID, CodeLabel]:
         return {

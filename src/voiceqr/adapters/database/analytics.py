@@ -10,6 +10,11 @@ day is rolled up, in the same transaction, and made again when any of its days i
 up again; so every month up to the last day rolled up has them (migration 0013 made those
 of the months rolled up before it).
 
+The days not rolled up yet are read from the raw events, but for the account's hours
+(the charts over time and the heatmap): the complete hours of those days are rolled up
+per owner at each pass of the job (`roll_up_hours`), and only the raw events after the
+last of them are read (`recent_hours`).
+
 The hour of the day is a dimension (`hour`, "00" to "23" UTC) rather than a separate
 hour-of-week table: kept per day it can be limited to a date range and moved exactly
 into any time zone, daylight saving time included.
@@ -61,6 +66,7 @@ from voiceqr.adapters.database.analytics_tables import (
     MONTHLY,
     WEEK_HOURS,
     analytics_account_daily,
+    analytics_account_hours,
     analytics_account_monthly,
     analytics_daily,
     analytics_monthly,
@@ -80,6 +86,7 @@ from voiceqr.domain.analytics.rollups import month_end, months_to_roll_up, split
 from voiceqr.domain.analytics.tallies import CodeTally, Counts, Dimension, Tally
 
 _ROLLED_THROUGH = "rolled_through"
+_HOURS_ROLLED_UNTIL = "hours_rolled_until"
 
 
 def _summed(table: Table, sign: int = 1) -> list[ColumnElement[Any]]:
@@ -126,9 +133,27 @@ def _as_date(value: date | str) -> date:
 
 
 class SqlAnalytics(Repository):
+    def __init__(self, connection: AsyncConnection) -> None:
+        super().__init__(connection)
+        # The last day rolled up and the end of the last hour rolled up, read once per
+        # unit of work: a dashboard asks before each of its panels (a round trip each),
+        # and they change only by a roll-up (here, which keeps them up to date).
+        self._state: tuple[date | None, datetime | None] | None = None
+        self._custom_plans = False
+
     @property
     def _dialect(self) -> str:
         return self._db.dialect.name
+
+    async def _plan_for_the_values(self) -> None:
+        """Plan one code's raw events' reads of this transaction for their values, on
+        PostgreSQL. A prepared statement run often gets a plan for any value, and for
+        any code and any days that is the index of visits by code: it walks a year of
+        a popular code's events to find today's (90 ms in place of 2 on 10 million).
+        The account's reads keep their cached plans (by time, whatever the values)."""
+        if self._dialect == "postgresql" and not self._custom_plans:
+            await self._db.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+            self._custom_plans = True
 
     def _few(self, term: ColumnElement[bool]) -> ColumnElement[bool]:
         """`term`, said to hold for few rows. The ranking reads an owner's rows from the
@@ -139,12 +164,21 @@ class SqlAnalytics(Repository):
             return func.likelihood(term, literal_column("0.001"))
         return term
 
+    async def _rolled(self) -> tuple[date | None, datetime | None]:
+        """The last day rolled up, and the end of the last hour rolled up."""
+        if self._state is None:
+            s = analytics_state.c
+            rows = await self._db.execute(select(s.name, s.day, s.until))
+            found = {row.name: row for row in rows}
+            through, hours = found.get(_ROLLED_THROUGH), found.get(_HOURS_ROLLED_UNTIL)
+            self._state = (
+                None if through is None else _as_date(through.day),
+                None if hours is None else hours.until,
+            )
+        return self._state
+
     async def rolled_through(self) -> date | None:
-        found = await self._db.execute(
-            select(analytics_state.c.day).where(analytics_state.c.name == _ROLLED_THROUGH)
-        )
-        day: date | None = found.scalar_one_or_none()
-        return day
+        return (await self._rolled())[0]
 
     async def first_event_day(self) -> date | None:
         found = await self._db.execute(select(func.min(playback_events.c.occurred_at)))
@@ -165,6 +199,7 @@ class SqlAnalytics(Repository):
                     index_elements=[analytics_state.c.name], set_={"day": day}
                 )
             )
+            self._state = (day, (await self._rolled())[1])
 
     async def _roll_up_day(self, day: date) -> None:
         await self._db.execute(delete(analytics_daily).where(analytics_daily.c.day == day))
@@ -231,6 +266,84 @@ class SqlAnalytics(Repository):
                     sums = sums.where(only)
                 names = [column.name for column in sums.selected_columns]
                 await self._db.execute(insert(monthly).from_select(names, sums))
+
+    async def roll_up_hours(self, until: datetime) -> None:
+        through, rolled_until = await self._rolled()
+        hours = analytics_account_hours
+        if through is not None:
+            await self._db.execute(delete(hours).where(hours.c.day <= through))
+            start = start_of(through + timedelta(days=1))
+        else:
+            first = await self.first_event_day()
+            if first is None:
+                return
+            start = start_of(first)
+        if rolled_until is not None:
+            start = max(start, rolled_until)
+        if start >= until:
+            return
+        # Only the hours not rolled up yet are read: each run reads a quarter of an
+        # hour of events or so, and adds rows for hours that have none yet.
+        c = playback_events.c
+        day, value = day_of(self._dialect).label("day"), value_of(Dimension.HOUR, self._dialect)
+        per_code = (
+            select(generations.c.owner_id, day, value.label("value"), *event_counts())
+            .join(generations, owner_of_event())
+            .where(c.occurred_at >= start, c.occurred_at < until)
+            .group_by(generations.c.owner_id, day, value, c.generation_id)
+            .subquery()
+        )
+        p = per_code.c
+        await self._db.execute(
+            insert(hours).from_select(
+                ["owner_id", "day", "dimension", "value", *COUNTS],
+                select(
+                    p.owner_id,
+                    p.day,
+                    literal(str(Dimension.HOUR)).label("dimension"),
+                    p.value,
+                    *(func.sum(p[name]).label(name) for name in COUNTS),
+                ).group_by(p.owner_id, p.day, p.value),
+            )
+        )
+        statement = upsert(self._db, analytics_state).values(
+            name=_HOURS_ROLLED_UNTIL, day=until.date(), until=until
+        )
+        await self._db.execute(
+            statement.on_conflict_do_update(
+                index_elements=[analytics_state.c.name], set_={"day": until.date(), "until": until}
+            )
+        )
+        self._state = (through, until)
+
+    async def recent_hours(self, query: TallyQuery) -> list[Tally]:
+        hours = dataclasses.replace(query, dimension=Dimension.HOUR, per_day=True)
+        _, until = await self._rolled()
+        if query.generation_id is not None or until is None or until <= start_of(query.days.first):
+            # One code's events are read by code and time (few), and before the first
+            # hour rolled up there is nothing else to read.
+            return await self.raw(hours)
+        t = analytics_account_hours.c
+        rolled = (
+            select(t.dimension, t.value, t.day, *_summed(analytics_account_hours))
+            .where(
+                t.owner_id == query.owner_id,
+                t.dimension == str(Dimension.HOUR),
+                t.day >= query.days.first,
+                t.day <= query.days.last,
+            )
+            .group_by(t.dimension, t.value, t.day)
+        )
+        params = events_params(query.owner_id, query.days, None)
+        if until >= params["end"]:
+            return (await self._gathered(rolled, [Dimension.HOUR], per_day=True))[Dimension.HOUR]
+        # The raw events after the last hour rolled up: the hour under way, or so.
+        params["start"] = until
+        raw = raw_by_statement(self._dialect, (Dimension.HOUR,), False)
+        found = await self._gathered(
+            union_all(rolled, raw), [Dimension.HOUR], per_day=True, params=params
+        )
+        return found[Dimension.HOUR]
 
     async def delete_events_before(self, moment: datetime) -> int:
         result = await self._db.execute(
@@ -362,6 +475,8 @@ class SqlAnalytics(Repository):
     async def raw_by(
         self, query: TallyQuery, dimensions: Sequence[Dimension]
     ) -> dict[Dimension, list[Tally]]:
+        if query.generation_id is not None:
+            await self._plan_for_the_values()
         statement = raw_by_statement(
             self._dialect, tuple(dimensions), query.generation_id is not None
         )
@@ -401,44 +516,7 @@ class SqlAnalytics(Repository):
         ]
 
     async def by_code(self, owner_id: UUID, days: DateRange, *, rolled_up: bool) -> list[CodeTally]:
-        statement: Select[Any] | CompoundSelect[Any]
-        if rolled_up:
-            split = split_by_month(days, await self.rolled_through())
-            # One branch a range: each is read from the index alone (PostgreSQL reads
-            # the rows of two ranges ORed together through a bitmap, from the table).
-            pieces = [(analytics_daily, analytics_daily.c.day, edge, 1) for edge in split.edges]
-            pieces += [(analytics_daily, analytics_daily.c.day, days, -1) for days in split.less]
-            if split.months is not None:
-                pieces.append((analytics_monthly, analytics_monthly.c.month, split.months, 1))
-            branches = union(
-                [
-                    select(table.c.generation_id, *_summed(table, sign))
-                    .where(
-                        self._few(table.c.owner_id == owner_id),
-                        table.c.dimension == str(Dimension.TOTAL),
-                        column >= within.first,
-                        column <= within.last,
-                    )
-                    .group_by(table.c.generation_id)
-                    for table, column, within, sign in pieces
-                ]
-            ).subquery()
-            # Summed here too: a row per code rather than per code and branch.
-            b = branches.c
-            statement = select(
-                b.generation_id, *(func.sum(b[name]).label(name) for name in COUNTS)
-            ).group_by(b.generation_id)
-            params: dict[str, Any] | None = None
-        else:
-            c = playback_events.c
-            # Per code and day (a visitor is unique per day), summed below.
-            statement = (
-                select(c.generation_id, *event_counts())
-                .join(generations, owner_of_event())
-                .where(*events_where(one_code=False))
-                .group_by(c.generation_id, day_of(self._dialect))
-            )
-            params = events_params(owner_id, days, None)
+        statement, params = await self._by_code(owner_id, days, rolled_up=rolled_up)
         # Summed as plain numbers: a thousand codes' rows, a Counts for each was most
         # of the time of a year's ranking.
         found: dict[UUID, list[int]] = {}
@@ -448,6 +526,83 @@ class SqlAnalytics(Repository):
                 total[n] += int(count)
         # A code seen only on the days of a month outside the range sums to nothing.
         return [CodeTally(gid, Counts(*total)) for gid, total in found.items() if any(total)]
+
+    async def top_by_code(
+        self,
+        owner_id: UUID,
+        rolled: DateRange | None,
+        raw: DateRange | None,
+        *,
+        by: str,
+        limit: int,
+    ) -> list[CodeTally]:
+        # Ranked in the database: a thousand codes' rows (twice, rolled up and raw)
+        # made into Python objects cost more than reading them.
+        pieces: list[Select[Any]] = []
+        params: dict[str, Any] = {}
+        for days, rolled_up in ((rolled, True), (raw, False)):
+            if days is not None:
+                statement, found = await self._by_code(owner_id, days, rolled_up=rolled_up)
+                pieces.append(statement)
+                params |= found or {}
+        if not pieces:
+            return []
+        rows = union(pieces).subquery()
+        r = rows.c
+        sums = [func.sum(r[name]) for name in COUNTS]
+        ranking = sums[COUNTS.index(by)]
+        statement = (
+            select(r.generation_id, *sums)
+            .group_by(r.generation_id)
+            .having(ranking > 0)
+            .order_by(ranking.desc(), sums[0].desc(), r.generation_id)
+            .limit(limit)
+        )
+        return [
+            CodeTally(gid, Counts(*(int(n) for n in counts)))
+            for gid, *counts in await self._db.execute(statement, params or None)
+        ]
+
+    async def _by_code(
+        self, owner_id: UUID, days: DateRange, *, rolled_up: bool
+    ) -> tuple[Select[Any], dict[str, Any] | None]:
+        """Rows of (code, counts) of the owner's codes over the days, a code's on one
+        row or more (to be summed), from the roll-ups or from the raw events; and the
+        statement's parameters."""
+        if not rolled_up:
+            c = playback_events.c
+            # Per code and day (a visitor is unique per day), summed by the caller.
+            raw = (
+                select(c.generation_id, *event_counts())
+                .join(generations, owner_of_event())
+                .where(*events_where(one_code=False, dialect=self._dialect))
+                .group_by(c.generation_id, day_of(self._dialect))
+            )
+            return raw, events_params(owner_id, days, None)
+        split = split_by_month(days, await self.rolled_through())
+        # One branch a range: each is read from the index alone (PostgreSQL reads
+        # the rows of two ranges ORed together through a bitmap, from the table).
+        pieces = [(analytics_daily, analytics_daily.c.day, edge, 1) for edge in split.edges]
+        pieces += [(analytics_daily, analytics_daily.c.day, days, -1) for days in split.less]
+        if split.months is not None:
+            pieces.append((analytics_monthly, analytics_monthly.c.month, split.months, 1))
+        branches = union(
+            [
+                select(table.c.generation_id, *_summed(table, sign))
+                .where(
+                    self._few(table.c.owner_id == owner_id),
+                    table.c.dimension == str(Dimension.TOTAL),
+                    column >= within.first,
+                    column <= within.last,
+                )
+                .group_by(table.c.generation_id)
+                for table, column, within, sign in pieces
+            ]
+        ).subquery()
+        # Summed here too: a row per code rather than per code and branch.
+        b = branches.c
+        rolled = select(b.generation_id, *(func.sum(b[name]).label(name) for name in COUNTS))
+        return rolled.group_by(b.generation_id), None
 
     async def labels(self, owner_id: UUID, generation_ids: list[UUID]) -> dict[UUID, CodeLabel]:
         if not generation_ids:

@@ -11,10 +11,16 @@ Two roll-up tables of one shape, (day, dimension, value) -> counts:
 Each has a monthly twin of the same shape, (month, dimension, value) -> counts, holding
 the sum of a complete UTC month's days: `analytics_monthly` and
 `analytics_account_monthly`.
+
+And `analytics_account_hours`, of the same shape per owner, holds only the hours
+(dimension `hour`) of the days not rolled up yet, each once it is complete: the charts
+over time and the heatmap read today's hours there and only the raw events of the hour
+under way (a busy account's today is tens of thousands of events).
 """
 
 from __future__ import annotations
 
+from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import Column, Date, Index, Integer, PrimaryKeyConstraint, String, Table
 
 from voiceqr.adapters.database.playback import playback_events
@@ -55,20 +61,30 @@ analytics_daily = _tallies("analytics_daily", "day", per_code=True)
 analytics_account_daily = _tallies("analytics_account_daily", "day", per_code=False)
 analytics_monthly = _tallies("analytics_monthly", "month", per_code=True)
 analytics_account_monthly = _tallies("analytics_account_monthly", "month", per_code=False)
+analytics_account_hours = _tallies("analytics_account_hours", "day", per_code=False)
 
 # The monthly tables also keep each month's hours summed per UTC weekday and hour, for
 # the heatmap: dimension "week_hour", value "0" (Monday) + "00" to "6" + "23".
 WEEK_HOURS = "week_hour"
 MONTHLY = {analytics_daily: analytics_monthly, analytics_account_daily: analytics_account_monthly}
 
-# The last UTC day rolled up (one row, `name` = "rolled_through").
+# The last UTC day rolled up (`name` = "rolled_through"), and the end of the last hour
+# rolled up into `analytics_account_hours` (`name` = "hours_rolled_until": `until`, and
+# its day in `day`).
 analytics_state = Table(
     "analytics_state",
     metadata,
     Column("name", String(40), primary_key=True),
     Column("day", Date, nullable=False),
+    Column("until", DateTimeUTC(timezone=True), nullable=True),
 )
 
 # A day's raw events are read by time: to roll them up, to read today's, and to delete
-# those past the retention period.
-Index("ix_playback_events_occurred_at", playback_events.c.occurred_at)
+# those past the retention period; and one code's of today by time and code, from the
+# index before the table (a busy day's events of one code among tens of thousands).
+# Not (code, time): SQLite would walk it code by code for every event of a day.
+Index(
+    "ix_playback_events_occurred_at_code",
+    playback_events.c.occurred_at,
+    playback_events.c.generation_id,
+)

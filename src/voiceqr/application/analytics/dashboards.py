@@ -330,8 +330,9 @@ class _Reader:
         """Scans and listens of each local day of the period and the previous one.
 
         The roll-ups are read per stretch of days of one UTC offset, each day in two
-        halves (the hours before and after local midnight); the raw events and the days
-        the clocks change on, hour by hour.
+        halves (the hours before and after local midnight); the days not rolled up yet
+        (their hours rolled up so far and the raw events after) and the days the clocks
+        change on, hour by hour.
         """
         days = _with_previous(period)
         rolled, raw = _split(days, self.through)
@@ -355,7 +356,9 @@ class _Reader:
                     day = tally.day + timedelta(days=shifts[tally.value])
                     found[day] = found.get(day, Counts()) + _plays(tally.counts)
         if raw is not None:
-            hours += await self.uow.analytics.raw(self.query(Dimension.HOUR, raw, per_day=True))
+            hours += await self.uow.analytics.recent_hours(
+                self.query(Dimension.HOUR, raw, per_day=True)
+            )
         for day, counts in _local_days(period, hours).items():
             found[day] = found.get(day, Counts()) + counts
         return found
@@ -379,7 +382,9 @@ class _Reader:
                     scans[cell // 24][cell % 24] += counts.scans
                     listens[cell // 24][cell % 24] += counts.listens
         if raw is not None:
-            hours += await self.uow.analytics.raw(self.query(Dimension.HOUR, raw, per_day=True))
+            hours += await self.uow.analytics.recent_hours(
+                self.query(Dimension.HOUR, raw, per_day=True)
+            )
         for tally in hours:
             assert tally.day is not None
             day, hour = local_hours(period.zone, tally.day)[int(tally.value)]
@@ -456,15 +461,16 @@ class _Reader:
     async def top(self, period: Period, by: str) -> list[TopCode]:
         if by not in ("scans", "listens"):
             raise ValidationError("Rank codes by scans or listens.", code="unknown_ranking")
-        found = await self.code_counts(period)
-        order = sorted(
-            (item for item in found.items() if getattr(item[1], by) > 0),
-            key=lambda item: (-getattr(item[1], by), -item[1].scans, str(item[0])),
-        )[:TOP_CODES]
-        labels = await self.uow.analytics.labels(self.owner_id, [gid for gid, _ in order])
+        rolled, raw = _split(period.days, self.through)
+        order = await self.uow.analytics.top_by_code(
+            self.owner_id, rolled, raw, by=by, limit=TOP_CODES
+        )
+        labels = await self.uow.analytics.labels(
+            self.owner_id, [tally.generation_id for tally in order]
+        )
         return [
             TopCode(gid, labels[gid].public_code, labels[gid].text, labels[gid].deleted, counts)
-            for gid, counts in order
+            for gid, counts in ((tally.generation_id, tally.counts) for tally in order)
             if gid in labels
         ]
 

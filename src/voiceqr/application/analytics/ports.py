@@ -66,6 +66,12 @@ class AnalyticsRepository(Protocol):
         month) makes them again here, in the same transaction, for any month this
         completes or changes (see domain.analytics.rollups.months_to_roll_up)."""
 
+    async def roll_up_hours(self, until: datetime) -> None:
+        """Roll up the account's hours (dimension `hour`) of the days after the last
+        day rolled up, each complete hour before `until` (the start of an hour) not
+        rolled up yet; forget those of days rolled up since. The hours only make reads
+        faster: `recent_hours` says the same with or without them."""
+
     async def delete_events_before(self, moment: datetime) -> int:
         """Delete the raw events older than `moment`; returns how many."""
         ...
@@ -99,6 +105,12 @@ class AnalyticsRepository(Protocol):
         and hour: (weekday, hour, counts)."""
         ...
 
+    async def recent_hours(self, query: TallyQuery) -> list[Tally]:
+        """The query's UTC hours (dimension `hour`) per day, of days not rolled up yet:
+        what `raw` says of them, read from the hours rolled up so far and the raw
+        events after them."""
+        ...
+
     async def raw(self, query: TallyQuery) -> list[Tally]:
         """The query's tallies counted from the raw events."""
         ...
@@ -106,6 +118,21 @@ class AnalyticsRepository(Protocol):
     async def by_code(self, owner_id: UUID, days: DateRange, *, rolled_up: bool) -> list[CodeTally]:
         """The total of each of the owner's codes with a hit in `days`, from the
         roll-ups or from the raw events."""
+        ...
+
+    async def top_by_code(
+        self,
+        owner_id: UUID,
+        rolled: DateRange | None,
+        raw: DateRange | None,
+        *,
+        by: str,
+        limit: int,
+    ) -> list[CodeTally]:
+        """The owner's `limit` codes with most `by` ("scans" or "listens") over the
+        days `rolled` read from the roll-ups and the days `raw` from the raw events
+        (either may be None): most `by`, then most scans, then by id; a code with no
+        `by` is left out."""
         ...
 
     async def labels(self, owner_id: UUID, generation_ids: list[UUID]) -> dict[UUID, CodeLabel]:

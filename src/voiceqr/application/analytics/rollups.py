@@ -11,7 +11,11 @@ from datetime import datetime
 
 from voiceqr.application.analytics.ports import AnalyticsUnitOfWork
 from voiceqr.application.shared.ports import UnitOfWorkFactory
-from voiceqr.domain.analytics.rollups import days_to_roll_up, retention_cutoff
+from voiceqr.domain.analytics.rollups import (
+    days_to_roll_up,
+    hours_complete_until,
+    retention_cutoff,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +40,9 @@ class RollUps:
 
     async def run(self) -> RollUpReport:
         """Roll up each completed UTC day not rolled up yet, oldest first, one transaction
-        a day (a long catch-up keeps what it did if stopped), then delete the raw events
-        older than the retention period."""
+        a day (a long catch-up keeps what it did if stopped), then the complete hours of
+        the days after (today's, read by the charts), then delete the raw events older
+        than the retention period."""
         now = self._clock()
         async with self._uow() as uow:
             pending = days_to_roll_up(
@@ -51,6 +56,9 @@ class RollUps:
                 await uow.analytics.roll_up(day)
                 await uow.commit()
             rolled += 1
+        async with self._uow() as uow:
+            await uow.analytics.roll_up_hours(hours_complete_until(now))
+            await uow.commit()
         async with self._uow() as uow:
             cutoff = retention_cutoff(
                 now, self._retention_months, await uow.analytics.rolled_through()

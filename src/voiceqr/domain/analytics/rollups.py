@@ -29,6 +29,12 @@ def days_to_roll_up(
     return DateRange(first, last_complete)
 
 
+def hours_complete_until(now: datetime) -> datetime:
+    """The end of the last complete UTC hour whose events are all in (the start of an
+    hour): the hours before it may be rolled up."""
+    return (now.astimezone(UTC) - LATE_EVENTS).replace(minute=0, second=0, microsecond=0)
+
+
 def months_before(moment: datetime, months: int) -> datetime:
     """The same moment `months` calendar months earlier (the 31st becomes the month's
     last day)."""

@@ -82,6 +82,13 @@ def _by_code(tallies: list[CodeTally]) -> list[CodeTally]:
     return sorted(tallies, key=lambda t: str(t.generation_id))
 
 
+def _ranked(tallies: list[CodeTally], by: str, limit: int) -> list[CodeTally]:
+    """The codes with most `by`, then most scans, then by id; none without `by`."""
+    found = [t for t in tallies if getattr(t.counts, by) > 0]
+    found.sort(key=lambda t: (-getattr(t.counts, by), -t.counts.scans, str(t.generation_id)))
+    return found[:limit]
+
+
 def _week(hours: list[Tally]) -> list[tuple[int, int, Counts]]:
     """Tallies of UTC hours of days summed per weekday and hour."""
     found: dict[tuple[int, int], Counts] = {}
@@ -153,9 +160,22 @@ async def _assert_rollups_say_what_raw_events_say(
                 for cutoff in (0, 5, 12, 13, 23, 24):
                     halves = await uow.analytics.rolled_up_halves(hours, cutoff)
                     assert _sorted(halves) == _halves(raw_hours, cutoff), (days, code, cutoff)
+            raw_codes = await uow.analytics.by_code(owner, days, rolled_up=False)
             assert _by_code(await uow.analytics.by_code(owner, days, rolled_up=True)) == _by_code(
-                await uow.analytics.by_code(owner, days, rolled_up=False)
+                raw_codes
             ), days
+            # The top codes, ranked in the database: of the roll-ups alone, and of the
+            # roll-ups up to a day and the raw events after it.
+            middle = days.first + timedelta(days=days.days // 2)
+            for rolled, raw in (
+                (days, None),
+                (DateRange(days.first, middle), DateRange(middle + timedelta(days=1), days.last))
+                if middle < days.last
+                else (None, days),
+            ):
+                for by in ("scans", "listens"):
+                    top = await uow.analytics.top_by_code(owner, rolled, raw, by=by, limit=2)
+                    assert top == _ranked(raw_codes, by, 2), (days, rolled, by)
 
 
 async def _months_kept(uows: SqlUnitOfWorkFactory) -> tuple[set[date], set[date]]:
