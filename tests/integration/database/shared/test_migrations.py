@@ -97,7 +97,7 @@ TABLES = {
     # analytics monthly roll-ups (0013)
     "analytics_monthly",
     "analytics_account_monthly",
-    # analytics: today's hours rolled up (0029)
+    # analytics: today's hours rolled up (0030)
     "analytics_account_hours",
     # voice favorites and reviews (0017)
     "voice_favorites",

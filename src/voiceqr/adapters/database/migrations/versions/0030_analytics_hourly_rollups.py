@@ -8,8 +8,8 @@
 - playback_events: the index of (occurred_at) becomes one of (occurred_at,
   generation_id): one code's events of today are picked from the index.
 
-Revision ID: 0029
-Revises: 0028
+Revision ID: 0030
+Revises: 0029
 Create Date: 2026-12-06 17:00:00.000000
 """
 
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
 
-revision = "0029"
-down_revision = "0028"
+revision = "0030"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 
