@@ -154,6 +154,15 @@ def sign_in(page: Any, server: str, email: str, password: str) -> None:
     expect(page).to_have_url(f"{server}/generations/new")
 
 
+def main_nav(page: Any) -> Any:
+    """The main navigation of a signed-in page, opened first where it is folded behind
+    the Menu button (a phone)."""
+    menu = page.get_by_role("button", name="Menu")
+    if menu.is_visible() and menu.get_attribute("aria-expanded") == "false":
+        menu.click()
+    return page.get_by_role("navigation", name="Main")
+
+
 # A phone, for the pages that must fit one.
 MOBILE: dict[str, Any] = {
     "viewport": {"width": 390, "height": 844},

@@ -23,6 +23,7 @@ from voiceqr.application.generations.generations import PROCESS_GENERATION
 from voiceqr.application.generations.previews import PROCESS_PREVIEW
 from voiceqr.application.shared.jobs import AfterCommit, Schedule, Scheduler
 from voiceqr.bootstrap import Adapters, build
+from voiceqr.entrypoints.worker import main as worker_main
 from voiceqr.entrypoints.worker import registry
 from voiceqr.settings import Jobs, Settings
 
@@ -212,3 +213,33 @@ def test_every_feature_hands_its_work_to_the_worker(tmp_path: Path) -> None:
         ("close resolved tickets", 3600),
         ("mail delivery", 7),
     ]
+
+
+async def test_a_part_that_will_not_stop_is_named_with_where_it_waits_and_the_stop_goes_on(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(worker_main, "STOP_SECONDS", 0.05)
+    release = asyncio.Event()
+
+    async def swallows_one_cancel() -> None:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            await release.wait()
+
+    async def stops() -> None:
+        await asyncio.sleep(3600)
+
+    stuck, polite = asyncio.create_task(swallows_one_cancel()), asyncio.create_task(stops())
+    await asyncio.sleep(0)
+    with caplog.at_level(logging.WARNING, logger=worker_main.__name__):
+        async with asyncio.timeout(2):
+            await worker_main._stop_tasks({"consumers": stuck, "jobs": polite})
+
+    assert polite.cancelled()
+    assert not stuck.done()
+    (warning,) = [r.getMessage() for r in caplog.records if "still running" in r.getMessage()]
+    assert warning.startswith("worker stopping: consumers still running")
+    assert "swallows_one_cancel" in warning  # where it waits
+    release.set()
+    await stuck

@@ -41,7 +41,8 @@ class SocialSignedIn:
 
 @dataclass(frozen=True, slots=True)
 class SecondFactorPending:
-    """The provider vouched for the person; the account's 2FA code must still follow."""
+    """The first step proved the person (a provider vouched for them, or they typed the
+    account's password); the account's 2FA code must still follow."""
 
     sealed: str
     max_age_seconds: int

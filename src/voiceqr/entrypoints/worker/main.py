@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import signal
+from typing import Any
 
 from taskiq.api import run_receiver_task
 
@@ -17,6 +19,10 @@ log = logging.getLogger(__name__)
 # How long the periodic jobs wait for the listener's first word on the queue, so that an
 # unreachable queue is reported once, by the listener, with its retry schedule.
 FIRST_VERDICT_SECONDS = 5.0
+# How long stopping waits for each step (the running work, then the connections) before
+# it says which part holds it up and goes on: a supervisor's SIGKILL comes soon after.
+STOP_SECONDS = 2.0
+SLOW_STOP_SECONDS = 1.0
 
 
 async def run_worker(platform: Platform, *, concurrency: int = 4) -> None:
@@ -47,14 +53,19 @@ async def run_worker(platform: Platform, *, concurrency: int = 4) -> None:
             if error is not None:
                 raise error
     finally:
-        for task in (receiver, periodic, consumers, stopper):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.remove_signal_handler(sig)
-        await platform.stop()
+        await _stop_tasks(
+            {"jobs": receiver, "periodic jobs": periodic, "consumers": consumers, "signal": stopper}
+        )
+        started = loop.time()
+        try:
+            async with asyncio.timeout(STOP_SECONDS):
+                await platform.stop()
+        except TimeoutError:
+            log.warning("worker stopping: the connections did not close in %.0f s", STOP_SECONDS)
+        _say_if_slow("closing the connections", loop.time() - started)
         log.info("worker stopped")
 
 
@@ -63,3 +74,29 @@ async def _schedules_after_first_verdict(platform: Platform) -> None:
         async with asyncio.timeout(FIRST_VERDICT_SECONDS):
             await platform.operations.queue_health.wait_known()
     await run_schedules(platform)
+
+
+async def _stop_tasks(tasks: dict[str, asyncio.Task[Any]]) -> None:
+    """Cancel the worker's parts together; name any that does not end in time, with
+    where it waits (what a stuck stop needs to be found), and go on."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for task in tasks.values():
+        task.cancel()
+    _, pending = await asyncio.wait(tasks.values(), timeout=STOP_SECONDS)
+    for name, task in tasks.items():
+        if task in pending:
+            where = io.StringIO()
+            task.print_stack(file=where)
+            log.warning(
+                "worker stopping: %s still running after %.0f s\n%s",
+                name,
+                STOP_SECONDS,
+                where.getvalue(),
+            )
+    _say_if_slow("stopping the running work", loop.time() - started)
+
+
+def _say_if_slow(step: str, seconds: float) -> None:
+    if seconds > SLOW_STOP_SECONDS:
+        log.warning("worker stopping: %s took %.1f s", step, seconds)

@@ -23,6 +23,7 @@ from tests.integration.browser_support import (
     assert_fits_the_screen,
     browser,  # noqa: F401  (the module's Chromium fixture)
     keep_screenshot,
+    main_nav,
     open_mail,
     serving,
 )
@@ -143,7 +144,7 @@ def test_sign_up_signs_in_and_the_mailed_link_confirms_and_signs_in_again(
     expect(banner.get_by_role("button", name="Resend the link")).to_be_visible()
     assert_fits_the_screen(page)
     assert_accessible(page, state="the banner asking to confirm the email")
-    page.get_by_role("button", name="Sign out").click()
+    main_nav(page).get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/signin"))
 
     # A mail scanner fetching the link does not spend the token.
@@ -251,7 +252,7 @@ def test_security_page_lists_sessions_and_signs_out_the_others(
     sign_in(page, server, SESSIONS_USER, PASSWORD, remember=True)
     expect(page).to_have_url(f"{server}/generations/new")
 
-    page.get_by_role("link", name="Security").click()
+    main_nav(page).get_by_role("link", name="Security").click()
     expect(page).to_have_url(f"{server}/security")
     sessions = page.locator("ul.sessions > li")
     expect(sessions).to_have_count(2)

@@ -22,6 +22,7 @@ from tests.integration.browser_support import (
     assert_accessible,
     browser,  # noqa: F401  (the module's Chromium fixture)
     create_user,
+    main_nav,
     serving,
 )
 
@@ -128,7 +129,7 @@ def test_google_joins_an_existing_account_after_its_password(
     assert page.request.get(f"{server}/api/v1/me").json()["email"] == "bob@example.test"
 
     # Signed out, Google alone now signs Bob in.
-    page.get_by_role("button", name="Sign out").click()
+    main_nav(page).get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/signin$"))
     page.get_by_role("button", name="Continue with Google").click()
     page.get_by_role("button", name="bob-at-google").click()

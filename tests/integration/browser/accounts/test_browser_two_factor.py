@@ -27,6 +27,7 @@ from tests.integration.browser_support import (
     assert_fits_the_screen,
     browser,  # noqa: F401  (the module's Chromium fixture)
     create_user,
+    main_nav,
     serving,
 )
 from tests.integration.processes import clean_environ
@@ -70,7 +71,7 @@ def sign_in(page: Any, server: str) -> None:
 
 
 def sign_out(page: Any, server: str) -> None:
-    page.get_by_role("button", name="Sign out").tap()
+    main_nav(page).get_by_role("button", name="Sign out").tap()
     page.wait_for_url(f"{server}/signin")
 
 

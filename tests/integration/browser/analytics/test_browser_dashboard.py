@@ -18,6 +18,7 @@ from tests.integration.browser_support import (
     browser,  # noqa: F401  (the module's Chromium fixture)
     embedded_server_with_user,
     listen_half_way,
+    main_nav,
     sign_in,
 )
 
@@ -78,7 +79,7 @@ def test_a_scan_from_a_phone_shows_on_the_owners_dashboard(server: str, phone: A
 
     page = phone.new_page()
     sign_in(page, server, EMAIL, PASSWORD)
-    page.get_by_role("link", name="Analytics").tap()
+    main_nav(page).get_by_role("link", name="Analytics").tap()
     expect(page.get_by_role("heading", name="Analytics", exact=True)).to_be_visible()
     scans = page.locator(".totals div", has_text="Scans").locator("dd")
     deadline = time.monotonic() + 10

@@ -12,6 +12,7 @@ from tests.integration.browser_support import (
     assert_accessible,
     browser,  # noqa: F401  (the module's Chromium fixture)
     embedded_server_with_user,
+    main_nav,
     sign_in,
 )
 
@@ -46,7 +47,7 @@ def page(server: str, browser: Any) -> Iterator[Any]:  # noqa: F811
 def test_an_admin_reads_the_dashboard_on_a_phone(server: str, page: Any) -> None:
     from playwright.sync_api import expect
 
-    page.get_by_role("link", name="Admin").click()
+    main_nav(page).get_by_role("link", name="Admin").click()
     expect(page).to_have_url(f"{server}/admin")
     expect(page.get_by_role("heading", name="Failure rate now")).to_be_visible()
     expect(page.get_by_text("No attempt failed in this window.")).to_be_visible()

@@ -17,6 +17,7 @@ from tests.integration.browser_support import (
     browser,  # noqa: F401  (the module's Chromium fixture)
     create_user,
     embedded_env,
+    main_nav,
     serving,
     sign_in,
 )
@@ -59,7 +60,7 @@ def test_support_finds_a_user_by_name_locks_them_and_the_user_reads_why(
     try:
         page = agent.new_page()
         sign_in(page, server, AGENT, PASSWORD)
-        page.get_by_role("link", name="People").click()
+        main_nav(page).get_by_role("link", name="People").click()
         expect(page).to_have_url(f"{server}/admin/users")
         assert_accessible(page)
         assert_fits_the_screen(page)

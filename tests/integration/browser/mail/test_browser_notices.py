@@ -18,6 +18,7 @@ from tests.integration.browser_support import (
     browser,  # noqa: F401  (the module's Chromium fixture)
     create_user,
     embedded_env,
+    main_nav,
     serving,
     sign_in,
 )
@@ -93,13 +94,17 @@ def test_with_reply_mail_off_a_staff_reply_shows_as_a_notice_and_is_not_mailed(
         # ...but a notice, counted in the navigation, that leads to the reply.
         user.goto(f"{base}/generations")
         expect(user.locator("nav .nav-count")).to_have_text("1 unread")
-        user.get_by_role("link", name="Notices").click()
+        # On the phone the links are folded: the Menu button shows the count too.
+        menu = user.get_by_role("button", name="Menu")
+        expect(menu.locator(".nav-count")).to_have_text("1 unread")
+        main_nav(user).get_by_role("link", name="Notices").click()
         notice = user.get_by_role("link", name=f"Support replied to your ticket “{SUBJECT}”.")
         expect(notice).to_be_visible()
         assert_fits_the_screen(user)
         assert_accessible(user, state="one unread notice")
         user.get_by_role("button", name="Mark read").click()
         expect(user.locator("nav .nav-count")).to_have_count(0)
+        expect(user.locator(".menu-button .nav-count")).to_have_count(0)
         notice.click()
         expect(user.locator("#messages")).to_contain_text(REPLY)
     finally:
