@@ -137,7 +137,7 @@ async def test_rolling_a_day_up_again_replaces_it(s: Services, owner: User) -> N
     await s.platform.analytics.rollups.run()
     rows = dict(s.db.analytics_daily)
     async with s.uow() as uow:
-        await uow.analytics.roll_up(date(2026, 3, 9))
+        await uow.analytics_rollups.roll_up(date(2026, 3, 9))
         await uow.commit()
     assert s.db.analytics_daily == rows
 

@@ -1,4 +1,5 @@
-"""The analytics roll-up tables (read and written by `analytics.py`).
+"""The analytics roll-up tables (written by `analytics_rollups.py`, read by `analytics.py`),
+and the few expressions both use on them.
 
 Two roll-up tables of one shape, (day, dimension, value) -> counts:
 
@@ -20,8 +21,22 @@ under way (a busy account's today is tens of thousands of events).
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Column, Date, Index, Integer, PrimaryKeyConstraint, String, Table
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Date,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    cast,
+    func,
+)
 
 from voiceqr.adapters.database.playback import playback_events
 from voiceqr.adapters.database.shared import belongs_to, metadata
@@ -88,3 +103,28 @@ Index(
     playback_events.c.occurred_at,
     playback_events.c.generation_id,
 )
+
+
+def summed(table: Table, sign: int = 1) -> list[ColumnElement[Any]]:
+    """The counts of the rows summed; with `sign` -1, subtracted (the days of a month
+    read from the monthly roll-ups that are outside the range asked)."""
+    if sign < 0:
+        return [(-func.sum(table.c[name])).label(name) for name in COUNTS]
+    return [func.sum(table.c[name]).label(name) for name in COUNTS]
+
+
+def week_hour(
+    day: ColumnElement[Any], hour: ColumnElement[Any], dialect: str
+) -> ColumnElement[Any]:
+    """A UTC hour of a day as its hour of the week: the weekday (0 Monday) and the hour,
+    "0" + "00" to "6" + "23"."""
+    if dialect == "sqlite":  # %w: 0 is Sunday
+        weekday = (cast(func.strftime("%w", day), Integer) + 6) % 7
+    else:
+        weekday = cast(func.extract("isodow", day), Integer) - 1
+    return cast(weekday, String) + hour
+
+
+def as_date(value: date | str) -> date:
+    """A day read back: SQLite hands back the stored text."""
+    return value if isinstance(value, date) else date.fromisoformat(value)

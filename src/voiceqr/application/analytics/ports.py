@@ -44,13 +44,9 @@ class CodeLabel:
     deleted: bool
 
 
-class AnalyticsRepository(Protocol):
-    """Roll-ups of the playback events per code, per UTC day and per dimension.
-
-    Each read has two sources of the same shape: the roll-ups (days up to the last
-    rolled-up one) and the raw events (any day, for the days not rolled up yet). A
-    value (or code) with nothing counted may be left out of a read's tallies.
-    """
+class RollUpRepository(Protocol):
+    """Writing the roll-ups: each complete UTC day of the playback events, per code and
+    per owner, and the complete hours of the days after it; and deleting old events."""
 
     async def rolled_through(self) -> date | None:
         """The last UTC day rolled up, or None before the first roll-up."""
@@ -74,6 +70,20 @@ class AnalyticsRepository(Protocol):
 
     async def delete_events_before(self, moment: datetime) -> int:
         """Delete the raw events older than `moment`; returns how many."""
+        ...
+
+
+class AnalyticsRepository(Protocol):
+    """Reading the roll-ups of the playback events per code, per UTC day and per
+    dimension, for the dashboards.
+
+    Each read has two sources of the same shape: the roll-ups (days up to the last
+    rolled-up one) and the raw events (any day, for the days not rolled up yet). A
+    value (or code) with nothing counted may be left out of a read's tallies.
+    """
+
+    async def rolled_through(self) -> date | None:
+        """The last UTC day rolled up, or None before the first roll-up."""
         ...
 
     async def rolled_up(self, query: TallyQuery) -> list[Tally]:
@@ -151,3 +161,9 @@ class AnalyticsUnitOfWork(Transaction, Protocol):
     analytics: AnalyticsRepository
     generations: GenerationRepository
     preferences: PreferencesRepository
+
+
+class RollUpUnitOfWork(Transaction, Protocol):
+    """The roll-ups, as the scheduled job keeps them current."""
+
+    analytics_rollups: RollUpRepository

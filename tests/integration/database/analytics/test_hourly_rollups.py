@@ -71,7 +71,7 @@ async def test_the_charts_read_todays_rolled_up_hours_and_the_raw_events_after_t
     ]
     async with uows() as uow:
         await uow.playback_events.add_many(events)
-        await uow.analytics.roll_up(YESTERDAY)
+        await uow.analytics_rollups.roll_up(YESTERDAY)
         await uow.commit()
     today = DateRange(TODAY, TODAY)
     queries = [
@@ -87,7 +87,7 @@ async def test_the_charts_read_todays_rolled_up_hours_and_the_raw_events_after_t
     # Hours rolled up to 05:00, again to 05:00, then to 12:00: the same answers.
     for hour in (5, 5, 12):
         async with uows() as uow:
-            await uow.analytics.roll_up_hours(MIDNIGHT + timedelta(hours=hour))
+            await uow.analytics_rollups.roll_up_hours(MIDNIGHT + timedelta(hours=hour))
             await uow.commit()
         async with uows() as uow:
             assert [_sorted(await uow.analytics.recent_hours(q)) for q in queries] == raw
@@ -95,8 +95,8 @@ async def test_the_charts_read_todays_rolled_up_hours_and_the_raw_events_after_t
 
     # Today rolled up: its hours are forgotten at the next pass.
     async with uows() as uow:
-        await uow.analytics.roll_up(TODAY)
-        await uow.analytics.roll_up_hours(MIDNIGHT + timedelta(days=1, hours=1))
+        await uow.analytics_rollups.roll_up(TODAY)
+        await uow.analytics_rollups.roll_up_hours(MIDNIGHT + timedelta(days=1, hours=1))
         await uow.commit()
     async with uows() as uow:
         assert [_sorted(await uow.analytics.rolled_up(q)) for q in queries] == raw
