@@ -154,6 +154,11 @@ class FakeAnalytics(Table):
             d: await self.rolled_up(dataclasses.replace(query, dimension=d)) for d in dimensions
         }
 
+    async def recent_by(
+        self, query: TallyQuery, dimensions: Sequence[Dimension]
+    ) -> dict[Dimension, list[Tally]]:
+        return await self.raw_by(query, dimensions)
+
     async def raw_by(
         self, query: TallyQuery, dimensions: Sequence[Dimension]
     ) -> dict[Dimension, list[Tally]]:

@@ -47,6 +47,7 @@ from voiceqr.adapters.database.analytics_events import (
     events_params,
     events_where,
     owner_of_event,
+    per_code_statement,
     raw_by_statement,
     start_of,
     union,
@@ -59,6 +60,7 @@ from voiceqr.adapters.database.analytics_tables import (
     analytics_account_hours,
     analytics_account_monthly,
     analytics_daily,
+    analytics_hours,
     analytics_monthly,
     as_date,
     summed,
@@ -132,32 +134,49 @@ class SqlAnalytics(Repository):
 
     async def recent_hours(self, query: TallyQuery) -> list[Tally]:
         hours = dataclasses.replace(query, dimension=Dimension.HOUR, per_day=True)
+        return (await self.recent_by(hours, [Dimension.HOUR]))[Dimension.HOUR]
+
+    async def recent_by(
+        self, query: TallyQuery, dimensions: Sequence[Dimension]
+    ) -> dict[Dimension, list[Tally]]:
         _, until = await self._rolled.get()
-        if query.generation_id is not None or until is None or until <= start_of(query.days.first):
-            # One code's events are read by code and time (few), and before the first
-            # hour rolled up there is nothing else to read.
-            return await self.raw(hours)
-        t = analytics_account_hours.c
+        params = events_params(query.owner_id, query.days, query.generation_id)
+        if until is None or until <= params["start"]:
+            # Before the first hour rolled up of these days there is nothing else to read.
+            return await self.raw_by(query, dimensions)
+        one_code = query.generation_id is not None
+        table = analytics_hours if one_code else analytics_account_hours
+        t = table.c
+        if one_code:
+            # The code's rows by the primary key (see `_rollups`).
+            where = [
+                t.generation_id == query.generation_id,
+                func.coalesce(t.owner_id, None) == query.owner_id,
+            ]
+        else:
+            where = [t.owner_id == query.owner_id]
+        named = [str(d) for d in dimensions]
         rolled = (
-            select(t.dimension, t.value, t.day, *summed(analytics_account_hours))
+            select(t.dimension, t.value, t.day, *summed(table))
             .where(
-                t.owner_id == query.owner_id,
-                t.dimension == str(Dimension.HOUR),
+                *where,
+                t.dimension.in_(named) if len(named) > 1 else t.dimension == named[0],
                 t.day >= query.days.first,
                 t.day <= query.days.last,
             )
             .group_by(t.dimension, t.value, t.day)
         )
-        params = events_params(query.owner_id, query.days, None)
         if until >= params["end"]:
-            return (await self._gathered(rolled, [Dimension.HOUR], per_day=True))[Dimension.HOUR]
-        # The raw events after the last hour rolled up: the hour under way, or so.
-        params["start"] = until
-        raw = raw_by_statement(self._dialect, (Dimension.HOUR,), False)
-        found = await self._gathered(
-            union_all(rolled, raw), [Dimension.HOUR], per_day=True, params=params
+            return await self._gathered(rolled, dimensions, per_day=query.per_day)
+        # The raw events after the last hour rolled up (the hour under way, or so), their
+        # visitors counted only if not seen in the hours before.
+        if one_code:
+            await self._plan_for_the_values()
+        params |= {"start": until, "day_start": start_of(until.date())}
+        raw = raw_by_statement(self._dialect, tuple(dimensions), one_code, True)
+        return await self._gathered(
+            union_all(rolled, raw), dimensions, per_day=query.per_day, params=params
         )
-        return found[Dimension.HOUR]
 
     def _rollups(
         self,
@@ -348,11 +367,12 @@ class SqlAnalytics(Repository):
         # made into Python objects cost more than reading them.
         pieces: list[Select[Any]] = []
         params: dict[str, Any] = {}
-        for days, rolled_up in ((rolled, True), (raw, False)):
-            if days is not None:
-                statement, found = await self._by_code(owner_id, days, rolled_up=rolled_up)
-                pieces.append(statement)
-                params |= found or {}
+        if rolled is not None:
+            pieces.append((await self._by_code(owner_id, rolled, rolled_up=True))[0])
+        if raw is not None:
+            statement, found = await self._recent_by_code(owner_id, raw)
+            pieces.append(statement)
+            params |= found or {}
         if not pieces:
             return []
         rows = union(pieces).subquery()
@@ -411,6 +431,38 @@ class SqlAnalytics(Repository):
         b = branches.c
         rolled = select(b.generation_id, *(func.sum(b[name]).label(name) for name in COUNTS))
         return rolled.group_by(b.generation_id), None
+
+    async def _recent_by_code(
+        self, owner_id: UUID, days: DateRange
+    ) -> tuple[Select[Any], dict[str, Any] | None]:
+        """Rows of (code, counts) of the owner's codes over days not rolled up yet: of
+        their hours rolled up so far and the raw events after (as `recent_by`)."""
+        _, until = await self._rolled.get()
+        params = events_params(owner_id, days, None)
+        if until is None or until <= params["start"]:
+            return await self._by_code(owner_id, days, rolled_up=False)
+        h = analytics_hours.c
+        rolled = (
+            select(h.generation_id, *summed(analytics_hours))
+            .where(
+                self._few(h.owner_id == owner_id),
+                h.dimension == str(Dimension.TOTAL),
+                h.day >= days.first,
+                h.day <= days.last,
+            )
+            .group_by(h.generation_id)
+        )
+        if until >= params["end"]:
+            return rolled, None
+        params |= {"start": until, "day_start": start_of(until.date())}
+        per_code = per_code_statement(
+            self._dialect, (Dimension.TOTAL,), after_earlier=True
+        ).subquery()
+        raw = select(per_code.c.generation_id, *(per_code.c[name] for name in COUNTS))
+        both = union_all(rolled, raw).subquery()
+        b = both.c
+        summed_up = select(b.generation_id, *(func.sum(b[name]).label(name) for name in COUNTS))
+        return summed_up.group_by(b.generation_id), params
 
     async def labels(self, owner_id: UUID, generation_ids: list[UUID]) -> dict[UUID, CodeLabel]:
         if not generation_ids:

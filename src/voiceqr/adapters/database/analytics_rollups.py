@@ -7,21 +7,23 @@ A month's rows are made when its last day is rolled up, in the same transaction,
 made again when any of its days is rolled up again; so every month up to the last day
 rolled up has them (migration 0013 made those of the months rolled up before it).
 
-The complete hours of the days not rolled up yet are rolled up per owner at each pass
-of the job (`roll_up_hours`), for the charts over time and the heatmap.
+The complete hours of the days not rolled up yet are rolled up per code and per owner,
+every dimension, at each pass of the job (`roll_up_hours`): the dashboards read the raw
+events of the hour under way only.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Date, delete, func, insert, literal, select, union_all
+from sqlalchemy import Date, delete, func, insert, literal, select, true, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voiceqr.adapters.database.analytics_events import (
-    day_of,
     event_counts,
     owner_of_event,
+    per_code_statement,
     start_of,
     value_of,
 )
@@ -32,6 +34,7 @@ from voiceqr.adapters.database.analytics_tables import (
     analytics_account_daily,
     analytics_account_hours,
     analytics_daily,
+    analytics_hours,
     analytics_state,
     as_date,
     summed,
@@ -175,9 +178,9 @@ class SqlRollUps(Repository):
 
     async def roll_up_hours(self, until: datetime) -> None:
         through, rolled_until = await self._rolled.get()
-        hours = analytics_account_hours
         if through is not None:
-            await self._db.execute(delete(hours).where(hours.c.day <= through))
+            for table in (analytics_hours, analytics_account_hours):
+                await self._db.execute(delete(table).where(table.c.day <= through))
             start = start_of(through + timedelta(days=1))
         else:
             first = await self.first_event_day()
@@ -186,41 +189,57 @@ class SqlRollUps(Repository):
             start = start_of(first)
         if rolled_until is not None:
             start = max(start, rolled_until)
-        if start >= until:
+        if start >= until or not await self._claim_hours(rolled_until, until):
             return
-        # Only the hours not rolled up yet are read: each run reads a quarter of an
-        # hour of events or so, and adds rows for hours that have none yet.
-        c = playback_events.c
-        day, value = day_of(self._dialect).label("day"), value_of(Dimension.HOUR, self._dialect)
-        per_code = (
-            select(generations.c.owner_id, day, value.label("value"), *event_counts())
-            .join(generations, owner_of_event())
-            .where(c.occurred_at >= start, c.occurred_at < until)
-            .group_by(generations.c.owner_id, day, value, c.generation_id)
-            .subquery()
-        )
+        # Only the hours not rolled up yet are read (a quarter of an hour of events or
+        # so each run), and added to the rows of their day; a visitor who scanned the
+        # code earlier that day (with the same value) is not counted again.
+        per_code = per_code_statement(
+            self._dialect, tuple(Dimension), every_owner=True, after_earlier=True
+        ).subquery()
         p = per_code.c
-        await self._db.execute(
-            insert(hours).from_select(
-                ["owner_id", "day", "dimension", "value", *COUNTS],
-                select(
-                    p.owner_id,
-                    p.day,
-                    literal(str(Dimension.HOUR)).label("dimension"),
-                    p.value,
-                    *(func.sum(p[name]).label(name) for name in COUNTS),
-                ).group_by(p.owner_id, p.day, p.value),
+        params = {"start": start, "end": until, "day_start": start_of(start.date())}
+        keys = {
+            analytics_hours: (p.generation_id, p.owner_id),
+            analytics_account_hours: (p.owner_id,),
+        }
+        for table, owners in keys.items():
+            group = [*owners, p.day, p.dimension, p.value]
+            sums = (
+                select(*group, *(func.sum(p[name]).label(name) for name in COUNTS))
+                # SQLite reads ON CONFLICT after a SELECT without WHERE as a join's ON.
+                .where(true())
+                .group_by(*group)
             )
-        )
-        statement = upsert(self._db, analytics_state).values(
-            name=_HOURS_ROLLED_UNTIL, day=until.date(), until=until
-        )
-        await self._db.execute(
-            statement.on_conflict_do_update(
-                index_elements=[analytics_state.c.name], set_={"day": until.date(), "until": until}
+            statement = upsert(self._db, table).from_select(
+                [column.name for column in sums.selected_columns], sums
             )
-        )
+            added = {name: table.c[name] + statement.excluded[name] for name in COUNTS}
+            primary_key = [column.name for column in table.primary_key.columns]
+            await self._db.execute(
+                statement.on_conflict_do_update(index_elements=primary_key, set_=added),
+                params,
+            )
         self._rolled.set(through, until)
+
+    async def _claim_hours(self, rolled_until: datetime | None, until: datetime) -> bool:
+        """Move the end of the hours rolled up from `rolled_until` to `until`, if no
+        other run moved it meanwhile: the hours are added to their day's rows, and two
+        runs at once would add them twice (the second finds nothing to claim)."""
+        s = analytics_state.c
+        if rolled_until is None:
+            claim: Any = (
+                upsert(self._db, analytics_state)
+                .values(name=_HOURS_ROLLED_UNTIL, day=until.date(), until=until)
+                .on_conflict_do_nothing(index_elements=[s.name])
+            )
+        else:
+            claim = (
+                update(analytics_state)
+                .where(s.name == _HOURS_ROLLED_UNTIL, s.until == rolled_until)
+                .values(day=until.date(), until=until)
+            )
+        return int((await self._db.execute(claim)).rowcount) == 1
 
     async def delete_events_before(self, moment: datetime) -> int:
         result = await self._db.execute(

@@ -13,10 +13,12 @@ Each has a monthly twin of the same shape, (month, dimension, value) -> counts, 
 the sum of a complete UTC month's days: `analytics_monthly` and
 `analytics_account_monthly`.
 
-And `analytics_account_hours`, of the same shape per owner, holds only the hours
-(dimension `hour`) of the days not rolled up yet, each once it is complete: the charts
-over time and the heatmap read today's hours there and only the raw events of the hour
-under way (a busy account's today is tens of thousands of events).
+And `analytics_hours` (per code) and `analytics_account_hours` (per owner), of the same
+shape as the daily ones, hold the days not rolled up yet as far as their complete hours
+go, every dimension: the dashboards read today there and only the raw events of the
+hour under way (a busy account's today is tens of thousands of events). A visitor counts
+in the hour of their first scan of the day (of the code, with that value), so an hour's
+visitors add to the earlier hours' as a day's unique visitors.
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ analytics_daily = _tallies("analytics_daily", "day", per_code=True)
 analytics_account_daily = _tallies("analytics_account_daily", "day", per_code=False)
 analytics_monthly = _tallies("analytics_monthly", "month", per_code=True)
 analytics_account_monthly = _tallies("analytics_account_monthly", "month", per_code=False)
+analytics_hours = _tallies("analytics_hours", "day", per_code=True)
 analytics_account_hours = _tallies("analytics_account_hours", "day", per_code=False)
 
 # The monthly tables also keep each month's hours summed per UTC weekday and hour, for

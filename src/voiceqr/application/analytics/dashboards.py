@@ -323,7 +323,8 @@ class _Reader:
         if rolled is not None:
             found += await self.uow.analytics.rolled_up(dataclasses.replace(query, days=rolled))
         if raw is not None:
-            found += await self.uow.analytics.raw(dataclasses.replace(query, days=raw))
+            recent = dataclasses.replace(query, days=raw)
+            found += (await self.uow.analytics.recent_by(recent, [dimension]))[dimension]
         return found
 
     async def local_days(self, period: Period) -> dict[date, Counts]:
@@ -417,7 +418,7 @@ class _Reader:
         rolled, raw = _split(period.days, self.through)
         for days, read in (
             (rolled, self.uow.analytics.rolled_up_by),
-            (raw, self.uow.analytics.raw_by),
+            (raw, self.uow.analytics.recent_by),
         ):
             if days is not None:
                 for dimension, tallies in (

@@ -63,10 +63,10 @@ class RollUpRepository(Protocol):
         completes or changes (see domain.analytics.rollups.months_to_roll_up)."""
 
     async def roll_up_hours(self, until: datetime) -> None:
-        """Roll up the account's hours (dimension `hour`) of the days after the last
-        day rolled up, each complete hour before `until` (the start of an hour) not
-        rolled up yet; forget those of days rolled up since. The hours only make reads
-        faster: `recent_hours` says the same with or without them."""
+        """Roll up the hours of the days after the last day rolled up, every dimension,
+        each complete hour before `until` (the start of an hour) not rolled up yet;
+        forget those of days rolled up since. The hours only make reads faster:
+        `recent_by` and `recent_hours` say the same with or without them."""
 
     async def delete_events_before(self, moment: datetime) -> int:
         """Delete the raw events older than `moment`; returns how many."""
@@ -119,6 +119,14 @@ class AnalyticsRepository(Protocol):
         """The query's UTC hours (dimension `hour`) per day, of days not rolled up yet:
         what `raw` says of them, read from the hours rolled up so far and the raw
         events after them."""
+        ...
+
+    async def recent_by(
+        self, query: TallyQuery, dimensions: Sequence[Dimension]
+    ) -> dict[Dimension, list[Tally]]:
+        """The query's tallies of days not rolled up yet, for several dimensions: what
+        `raw_by` says of them, read from their hours rolled up so far and the raw events
+        after them."""
         ...
 
     async def raw(self, query: TallyQuery) -> list[Tally]:
