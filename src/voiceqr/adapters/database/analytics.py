@@ -29,6 +29,7 @@ from uuid import UUID
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Executable,
     Select,
     Table,
     and_,
@@ -105,6 +106,7 @@ class SqlAnalytics(Repository):
         super().__init__(connection)
         self._rolled = rolled
         self._custom_plans = False
+        self._serial = False
 
     @property
     def _dialect(self) -> str:
@@ -119,6 +121,20 @@ class SqlAnalytics(Repository):
         if self._dialect == "postgresql" and not self._custom_plans:
             await self._db.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
             self._custom_plans = True
+
+    async def _read(
+        self, statement: Executable, params: dict[str, Any] | None = None, *, serial: bool = True
+    ) -> Any:
+        """Run a dashboard's read, on PostgreSQL without parallel workers: each read
+        sums a few hundred rows of roll-ups or an hour of events, and the planner's
+        estimates (an owner's every row) had it start two workers for a bitmap scan of
+        a millisecond, 15 ms to start and gather them on two busy cores. The reads of
+        the raw events of whole days (`raw_by`: not the dashboards' but a comparison's)
+        keep them (`serial` False)."""
+        if serial and self._dialect == "postgresql" and not self._serial:
+            await self._db.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+            self._serial = True
+        return await self._db.execute(statement, params)
 
     def _few(self, term: ColumnElement[bool]) -> ColumnElement[bool]:
         """`term`, said to hold for few rows. The ranking reads an owner's rows from the
@@ -288,7 +304,7 @@ class SqlAnalytics(Repository):
                 slot = week_hour(t.day, t.value, self._dialect).label("slot")
                 selects.append(select(slot, *summed(table, sign)).where(*where).group_by(slot))
         found: dict[str, Counts] = {}
-        for row in await self._db.execute(union(selects)):
+        for row in await self._read(union(selects)):
             found[row.slot] = found.get(row.slot, Counts()) + _counts(row)
         return [
             (int(slot[0]), int(slot[1:]), counts)
@@ -308,7 +324,9 @@ class SqlAnalytics(Repository):
             self._dialect, tuple(dimensions), query.generation_id is not None
         )
         params = events_params(query.owner_id, query.days, query.generation_id)
-        return await self._gathered(statement, dimensions, per_day=query.per_day, params=params)
+        return await self._gathered(
+            statement, dimensions, per_day=query.per_day, params=params, serial=False
+        )
 
     async def _gathered(
         self,
@@ -317,12 +335,13 @@ class SqlAnalytics(Repository):
         *,
         per_day: bool,
         params: dict[str, Any] | None = None,
+        serial: bool = True,
     ) -> dict[Dimension, list[Tally]]:
         """The tallies of rows of (dimension, value, day, counts), summed by dimension,
         value and (if `per_day`) day; a value with nothing counted is left out (a
         month's value seen only on its days outside the range sums to nothing)."""
         found: dict[Dimension, dict[tuple[str, date | None], Counts]] = {d: {} for d in dimensions}
-        for row in await self._db.execute(statement, params):
+        for row in await self._read(statement, params, serial=serial):
             key = (str(row.value), as_date(row.day) if per_day else None)
             tallies = found[Dimension(row.dimension)]
             tallies[key] = tallies.get(key, Counts()) + _counts(row)
@@ -336,7 +355,7 @@ class SqlAnalytics(Repository):
         }
 
     async def _tallies(self, statement: Select[Any], per_day: bool) -> list[Tally]:
-        rows = await self._db.execute(statement)
+        rows = await self._read(statement)
         return [
             Tally(str(row.value), _counts(row), as_date(row.day) if per_day else None)
             for row in rows
@@ -347,7 +366,7 @@ class SqlAnalytics(Repository):
         # Summed as plain numbers: a thousand codes' rows, a Counts for each was most
         # of the time of a year's ranking.
         found: dict[UUID, list[int]] = {}
-        for generation_id, *counts in await self._db.execute(statement, params):
+        for generation_id, *counts in await self._read(statement, params, serial=rolled_up):
             total = found.setdefault(generation_id, [0, 0, 0, 0])
             for n, count in enumerate(counts):
                 total[n] += int(count)
@@ -388,7 +407,7 @@ class SqlAnalytics(Repository):
         )
         return [
             CodeTally(gid, Counts(*(int(n) for n in counts)))
-            for gid, *counts in await self._db.execute(statement, params or None)
+            for gid, *counts in await self._read(statement, params or None)
         ]
 
     async def _by_code(
@@ -468,7 +487,7 @@ class SqlAnalytics(Repository):
         if not generation_ids:
             return {}
         g = generations.c
-        rows = await self._db.execute(
+        rows = await self._read(
             select(g.id, g.public_code, g.text, g.deleted_at).where(
                 g.owner_id == owner_id, g.id.in_(generation_ids)
             )
@@ -482,7 +501,7 @@ class SqlAnalytics(Repository):
         g = generations.c
         live = g.deleted_at.is_(None)
         row = (
-            await self._db.execute(
+            await self._read(
                 select(
                     func.count(),
                     func.coalesce(func.sum(case((g.created_at >= month_start, 1), else_=0)), 0),
