@@ -21,6 +21,7 @@ into any time zone, daylight saving time included.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -29,10 +30,12 @@ from uuid import UUID
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Date,
     Executable,
     Select,
     Table,
     and_,
+    bindparam,
     case,
     func,
     literal_column,
@@ -101,6 +104,40 @@ def _counts(row: Any) -> Counts:
     return Counts(int(row.scans), int(row.listens), int(row.visitors), int(row.bots_left_out))
 
 
+@functools.lru_cache(maxsize=64)
+def _recent_statement(
+    dialect: str, dimensions: tuple[Dimension, ...], one_code: bool, with_raw: bool
+) -> Select[Any] | CompoundSelect[Any]:
+    """The days not rolled up yet: their hours rolled up so far (`first_day` to
+    `last_day`) and, `with_raw`, the raw events after them (see `raw_by_statement`).
+    Made once per shape: a statement made anew is keyed anew on every run, the raw
+    events' part a few milliseconds of each dashboard's."""
+    table = analytics_hours if one_code else analytics_account_hours
+    t = table.c
+    if one_code:
+        # The code's rows by the primary key (see `_rollups`).
+        where = [
+            t.generation_id == bindparam("generation_id"),
+            func.coalesce(t.owner_id, None) == bindparam("owner_id"),
+        ]
+    else:
+        where = [t.owner_id == bindparam("owner_id")]
+    named = [str(d) for d in dimensions]
+    rolled = (
+        select(t.dimension, t.value, t.day, *summed(table))
+        .where(
+            *where,
+            t.dimension.in_(named) if len(named) > 1 else t.dimension == named[0],
+            t.day >= bindparam("first_day", type_=Date),
+            t.day <= bindparam("last_day", type_=Date),
+        )
+        .group_by(t.dimension, t.value, t.day)
+    )
+    if not with_raw:
+        return rolled
+    return union_all(rolled, raw_by_statement(dialect, dimensions, one_code, True))
+
+
 class SqlAnalytics(Repository):
     def __init__(self, connection: AsyncConnection, rolled: RolledSoFar) -> None:
         super().__init__(connection)
@@ -161,38 +198,17 @@ class SqlAnalytics(Repository):
             # Before the first hour rolled up of these days there is nothing else to read.
             return await self.raw_by(query, dimensions)
         one_code = query.generation_id is not None
-        table = analytics_hours if one_code else analytics_account_hours
-        t = table.c
-        if one_code:
-            # The code's rows by the primary key (see `_rollups`).
-            where = [
-                t.generation_id == query.generation_id,
-                func.coalesce(t.owner_id, None) == query.owner_id,
-            ]
-        else:
-            where = [t.owner_id == query.owner_id]
-        named = [str(d) for d in dimensions]
-        rolled = (
-            select(t.dimension, t.value, t.day, *summed(table))
-            .where(
-                *where,
-                t.dimension.in_(named) if len(named) > 1 else t.dimension == named[0],
-                t.day >= query.days.first,
-                t.day <= query.days.last,
-            )
-            .group_by(t.dimension, t.value, t.day)
-        )
+        params |= {"first_day": query.days.first, "last_day": query.days.last}
         if until >= params["end"]:
-            return await self._gathered(rolled, dimensions, per_day=query.per_day)
+            statement = _recent_statement(self._dialect, tuple(dimensions), one_code, False)
+            return await self._gathered(statement, dimensions, per_day=query.per_day, params=params)
         # The raw events after the last hour rolled up (the hour under way, or so), their
         # visitors counted only if not seen in the hours before.
         if one_code:
             await self._plan_for_the_values()
         params |= {"start": until, "day_start": start_of(until.date())}
-        raw = raw_by_statement(self._dialect, tuple(dimensions), one_code, True)
-        return await self._gathered(
-            union_all(rolled, raw), dimensions, per_day=query.per_day, params=params
-        )
+        statement = _recent_statement(self._dialect, tuple(dimensions), one_code, True)
+        return await self._gathered(statement, dimensions, per_day=query.per_day, params=params)
 
     def _rollups(
         self,
