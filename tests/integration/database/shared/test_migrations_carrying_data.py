@@ -17,7 +17,6 @@ from tests.integration.database.shared.test_migrations import (  # noqa: F401
 )
 from voiceqr.adapters.database import (
     accounts,
-    analytics,
     analytics_tables,
     generations,
     mail_preferences,
@@ -284,20 +283,27 @@ async def test_0013_sums_the_months_rolled_up_before_it(
             for dimension, value in (("total", ""), ("hour", "08")):
                 row = {"owner_id": owner_id, "day": day, "dimension": dimension, "value": value}
                 await connection.execute(
-                    insert(analytics.analytics_daily).values(generation_id=code_id, **row, **counts)
+                    insert(analytics_tables.analytics_daily).values(
+                        generation_id=code_id, **row, **counts
+                    )
                 )
                 await connection.execute(
-                    insert(analytics.analytics_account_daily).values(**row, **counts)
+                    insert(analytics_tables.analytics_account_daily).values(**row, **counts)
                 )
         await connection.execute(
-            insert(analytics.analytics_state).values(name="rolled_through", day=date(2026, 3, 5))
+            insert(analytics_tables.analytics_state).values(
+                name="rolled_through", day=date(2026, 3, 5)
+            )
         )
 
     await migrate.upgrade(empty_engine)
 
     async with empty_engine.connect() as connection:
         found = []
-        for table in (analytics.analytics_monthly, analytics.analytics_account_monthly):
+        for table in (
+            analytics_tables.analytics_monthly,
+            analytics_tables.analytics_account_monthly,
+        ):
             t = table.c
             rows = await connection.execute(
                 select(t.month, t.dimension, t.value, t.scans, t.listens, t.bots_left_out)
