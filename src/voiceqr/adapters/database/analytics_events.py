@@ -1,8 +1,8 @@
 """Counting the raw playback events in SQL: each dimension's value of an event, its UTC
 day, what it counts for (a visit by a person, a bot left out), and the statement
 counting an owner's events of some days by several dimensions at once. Shared by the
-roll-up job (`analytics.py`, a day at a time) and the reads of the days not rolled up
-yet (today)."""
+roll-up job (`analytics_rollups.py`, a day or the hours since its last run at a time)
+and the reads of the days not rolled up yet (today)."""
 
 from __future__ import annotations
 
