@@ -17,9 +17,9 @@ series: a recursive CTE on SQLite, generate_series on PostgreSQL), spread over t
 365 days up to now, today included, over the codes (a few popular, a long tail), with
 countries, devices, browsers, sources, placements, repeat hits, bots and the owner's
 own views. Then it runs the roll-up job as the scheduler would (`RollUps.run`) and
-times each dashboard query through the real use cases (`Dashboards`: roll-ups plus
-today's raw events; for the charts over time and the heatmap, today's complete hours
-rolled up and the raw events after them), p50 and p95 over `--repeat` runs, for the
+times each dashboard query through the real use cases (`Dashboards`: the roll-ups of
+the days before today, today's complete hours rolled up and the raw events of the hour
+under way), p50 and p95 over `--repeat` runs, for the
 default 30 days and for a whole year, beside a naive GROUP BY of the same question over
 the raw events (`SqlAnalytics.raw` and `by_code(rolled_up=False)`) in the same run,
 timed over `--naive-repeat` runs (a quarter of `--repeat`, at least 3, unless given: on 10 million

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from voiceqr.application.account_data.ports import AccountDataUnitOfWork
 from voiceqr.application.accounts.ports import AccountsUnitOfWork
-from voiceqr.application.analytics.ports import AnalyticsUnitOfWork
+from voiceqr.application.analytics.ports import AnalyticsUnitOfWork, RollUpUnitOfWork
 from voiceqr.application.generations.ports import GenerationsUnitOfWork, PreviewsUnitOfWork
 from voiceqr.application.mail.ports import MailUnitOfWork
 from voiceqr.application.moderation.automation_ports import AutomationUnitOfWork
@@ -26,6 +26,7 @@ class PlatformUnitOfWork(
     SupportUnitOfWork,
     AccountDataUnitOfWork,
     AnalyticsUnitOfWork,
+    RollUpUnitOfWork,
     OperationsUnitOfWork,
     PlaybackUnitOfWork,
     PreviewsUnitOfWork,

@@ -137,7 +137,7 @@ async def test_rolling_a_day_up_again_replaces_it(s: Services, owner: User) -> N
     await s.platform.analytics.rollups.run()
     rows = dict(s.db.analytics_daily)
     async with s.uow() as uow:
-        await uow.analytics.roll_up(date(2026, 3, 9))
+        await uow.analytics_rollups.roll_up(date(2026, 3, 9))
         await uow.commit()
     assert s.db.analytics_daily == rows
 
@@ -249,6 +249,34 @@ async def test_one_codes_dashboard_counts_only_that_code(s: Services, owner: Use
     account = await s.platform.analytics.dashboards.dashboard(owner, shown, Bucket.MONTH)
     assert account.summary.counts.scans == 3
     assert account.summary.codes == 2
+
+
+@pytest.mark.parametrize("zone", [None, "America/New_York", "Asia/Tokyo"])
+async def test_every_panel_of_a_dashboard_says_what_the_panel_says_alone(
+    s: Services, owner: User, zone: str | None
+) -> None:
+    # The page reads today's part of every panel at once; each panel alone reads its own.
+    one = await _code(s, owner, "One")
+    other = await _code(s, owner, "Other")
+    for n in range(40):
+        code = one if n % 3 else other
+        at = NOW - timedelta(hours=5 * n + n % 4)
+        country = "FR" if n % 2 else "DE"
+        _hit(s, code.id, at, visitor=f"v{n % 5}", country=country, new_visit=n % 7 != 0)
+    await s.platform.analytics.rollups.run()
+    _hit(s, one.id, NOW - timedelta(minutes=10), visitor="v1", country="ES")
+    dashboards = s.platform.analytics.dashboards
+    shown = period(None, None, zone, now=NOW)
+    for generation_id in (None, one.id):
+        board = await dashboards.dashboard(owner, shown, Bucket.DAY, generation_id)
+        assert board.summary == await dashboards.summary(owner, shown, generation_id)
+        assert board.timeseries == await dashboards.timeseries(
+            owner, shown, Bucket.DAY, generation_id
+        )
+        assert board.heatmap == await dashboards.heatmap(owner, shown, generation_id)
+        for dimension, breakdown in board.breakdowns.items():
+            assert breakdown == await dashboards.breakdown(owner, shown, dimension, generation_id)
+        assert board.summary.counts.scans > 0
 
 
 async def test_usage_counts_generations_characters_and_storage(s: Services, owner: User) -> None:

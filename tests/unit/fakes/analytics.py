@@ -12,6 +12,7 @@ from tests.unit.fakes.database import FakeDatabase, Part, Table
 from voiceqr.application.analytics.ports import (
     AnalyticsRepository,
     CodeLabel,
+    RollUpRepository,
     TallyQuery,
     Usage,
 )
@@ -56,25 +57,13 @@ def _count(events: list[StoredEvent]) -> Counts:
     )
 
 
-class FakeAnalytics(Table):
+class FakeRollUps(Table):
+    async def rolled_through(self) -> date | None:
+        return self._db.analytics_rolled_through
+
     def _owner_of(self, db: FakeDatabase, generation_id: UUID) -> UUID | None:
         generation = db.generations.get(generation_id)
         return None if generation is None else generation.owner_id
-
-    def _events(
-        self, owner_id: UUID, days: DateRange, generation_id: UUID | None
-    ) -> list[StoredEvent]:
-        db = self._db
-        return [
-            e
-            for e in db.playback_events
-            if self._owner_of(db, e.event.generation_id) == owner_id
-            and _day(e) in days
-            and (generation_id is None or e.event.generation_id == generation_id)
-        ]
-
-    async def rolled_through(self) -> date | None:
-        return self._db.analytics_rolled_through
 
     async def first_event_day(self) -> date | None:
         return min((_day(e) for e in self._db.playback_events), default=None)
@@ -107,9 +96,6 @@ class FakeAnalytics(Table):
         # reads the events, as the real one says the same with or without them.
         return None
 
-    async def recent_hours(self, query: TallyQuery) -> list[Tally]:
-        return await self.raw(dataclasses.replace(query, dimension=Dimension.HOUR, per_day=True))
-
     async def delete_events_before(self, moment: datetime) -> int:
         db = self._db
         kept = [e for e in db.playback_events if e.event.occurred_at >= moment]
@@ -117,6 +103,30 @@ class FakeAnalytics(Table):
         db.playback_events = kept
         self._wrote()
         return deleted
+
+
+class FakeAnalytics(Table):
+    def _owner_of(self, db: FakeDatabase, generation_id: UUID) -> UUID | None:
+        generation = db.generations.get(generation_id)
+        return None if generation is None else generation.owner_id
+
+    def _events(
+        self, owner_id: UUID, days: DateRange, generation_id: UUID | None
+    ) -> list[StoredEvent]:
+        db = self._db
+        return [
+            e
+            for e in db.playback_events
+            if self._owner_of(db, e.event.generation_id) == owner_id
+            and _day(e) in days
+            and (generation_id is None or e.event.generation_id == generation_id)
+        ]
+
+    async def rolled_through(self) -> date | None:
+        return self._db.analytics_rolled_through
+
+    async def recent_hours(self, query: TallyQuery) -> list[Tally]:
+        return await self.raw(dataclasses.replace(query, dimension=Dimension.HOUR, per_day=True))
 
     async def rolled_up(self, query: TallyQuery) -> list[Tally]:
         found: dict[tuple[str, date | None], Counts] = {}
@@ -143,6 +153,11 @@ class FakeAnalytics(Table):
         return {
             d: await self.rolled_up(dataclasses.replace(query, dimension=d)) for d in dimensions
         }
+
+    async def recent_by(
+        self, query: TallyQuery, dimensions: Sequence[Dimension]
+    ) -> dict[Dimension, list[Tally]]:
+        return await self.raw_by(query, dimensions)
 
     async def raw_by(
         self, query: TallyQuery, dimensions: Sequence[Dimension]
@@ -233,10 +248,12 @@ class FakeAnalytics(Table):
 
 
 class AnalyticsPart(Part):
-    """The analytics feature's fake repository."""
+    """The analytics feature's fake repositories."""
 
     analytics: AnalyticsRepository
+    analytics_rollups: RollUpRepository
 
     def attach(self) -> None:
         self.analytics = FakeAnalytics(self)
+        self.analytics_rollups = FakeRollUps(self)
         super().attach()

@@ -1,19 +1,17 @@
-"""Analytics on SQLAlchemy Core: the daily roll-ups of scans and listens (their tables
-are in `analytics_tables.py`), and reading them beside the raw events of the days not
-rolled up yet (counted as `analytics_events.py` says).
+"""Reading the analytics dashboards on SQLAlchemy Core: the roll-ups of scans and
+listens (written by `analytics_rollups.py`, their tables in `analytics_tables.py`)
+beside the raw events of the days not rolled up yet (counted as `analytics_events.py`
+says).
 
 A range summed over its days reads the months it covers whole or mostly in the monthly
 tables (less their days outside the range) and only the days at its edges day by day:
 a year is about 13 + 12 rows per value instead of 365 (the ranking of a year's codes,
-one code's breakdowns). A month's rows are made when its last
-day is rolled up, in the same transaction, and made again when any of its days is rolled
-up again; so every month up to the last day rolled up has them (migration 0013 made those
-of the months rolled up before it).
+one code's breakdowns).
 
 The days not rolled up yet are read from the raw events, but for the account's hours
 (the charts over time and the heatmap): the complete hours of those days are rolled up
-per owner at each pass of the job (`roll_up_hours`), and only the raw events after the
-last of them are read (`recent_hours`).
+per owner at each pass of the job, and only the raw events after the last of them are
+read (`recent_hours`).
 
 The hour of the day is a dimension (`hour`, "00" to "23" UTC) rather than a separate
 hour-of-week table: kept per day it can be limited to a date range and moved exactly
@@ -23,8 +21,9 @@ into any time zone, daylight saving time included.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -32,17 +31,13 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Date,
-    Integer,
+    Executable,
     Select,
-    String,
     Table,
     and_,
+    bindparam,
     case,
-    cast,
-    delete,
     func,
-    insert,
-    literal,
     literal_column,
     or_,
     select,
@@ -56,57 +51,38 @@ from voiceqr.adapters.database.analytics_events import (
     events_params,
     events_where,
     owner_of_event,
+    per_code_statement,
     raw_by_statement,
     start_of,
     union,
-    value_of,
 )
+from voiceqr.adapters.database.analytics_rollups import RolledSoFar, SqlRollUps
 from voiceqr.adapters.database.analytics_tables import (
     COUNTS,
-    MONTHLY,
     WEEK_HOURS,
     analytics_account_daily,
     analytics_account_hours,
     analytics_account_monthly,
     analytics_daily,
+    analytics_hours,
     analytics_monthly,
-    analytics_state,
+    as_date,
+    summed,
+    week_hour,
 )
 from voiceqr.adapters.database.generations import generations
 from voiceqr.adapters.database.playback import playback_events
-from voiceqr.adapters.database.shared import Part, Repository, upsert
+from voiceqr.adapters.database.shared import Part, Repository
 from voiceqr.application.analytics.ports import (
     AnalyticsRepository,
     CodeLabel,
+    RollUpRepository,
     TallyQuery,
     Usage,
 )
 from voiceqr.domain.analytics.periods import DateRange
-from voiceqr.domain.analytics.rollups import month_end, months_to_roll_up, split_by_month
+from voiceqr.domain.analytics.rollups import split_by_month
 from voiceqr.domain.analytics.tallies import CodeTally, Counts, Dimension, Tally
-
-_ROLLED_THROUGH = "rolled_through"
-_HOURS_ROLLED_UNTIL = "hours_rolled_until"
-
-
-def _summed(table: Table, sign: int = 1) -> list[ColumnElement[Any]]:
-    """The counts of the rows summed; with `sign` -1, subtracted (the days of a month
-    read from the monthly roll-ups that are outside the range asked)."""
-    if sign < 0:
-        return [(-func.sum(table.c[name])).label(name) for name in COUNTS]
-    return [func.sum(table.c[name]).label(name) for name in COUNTS]
-
-
-def _week_hour(
-    day: ColumnElement[Any], hour: ColumnElement[Any], dialect: str
-) -> ColumnElement[Any]:
-    """A UTC hour of a day as its hour of the week: the weekday (0 Monday) and the hour,
-    "0" + "00" to "6" + "23"."""
-    if dialect == "sqlite":  # %w: 0 is Sunday
-        weekday = (cast(func.strftime("%w", day), Integer) + 6) % 7
-    else:
-        weekday = cast(func.extract("isodow", day), Integer) - 1
-    return cast(weekday, String) + hour
 
 
 def _additive(counts: Counts) -> Counts:
@@ -128,18 +104,46 @@ def _counts(row: Any) -> Counts:
     return Counts(int(row.scans), int(row.listens), int(row.visitors), int(row.bots_left_out))
 
 
-def _as_date(value: date | str) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
+@functools.lru_cache(maxsize=64)
+def _recent_statement(
+    dialect: str, dimensions: tuple[Dimension, ...], one_code: bool, with_raw: bool
+) -> Select[Any] | CompoundSelect[Any]:
+    """The days not rolled up yet: their hours rolled up so far (`first_day` to
+    `last_day`) and, `with_raw`, the raw events after them (see `raw_by_statement`).
+    Made once per shape: a statement made anew is keyed anew on every run, the raw
+    events' part a few milliseconds of each dashboard's."""
+    table = analytics_hours if one_code else analytics_account_hours
+    t = table.c
+    if one_code:
+        # The code's rows by the primary key (see `_rollups`).
+        where = [
+            t.generation_id == bindparam("generation_id"),
+            func.coalesce(t.owner_id, None) == bindparam("owner_id"),
+        ]
+    else:
+        where = [t.owner_id == bindparam("owner_id")]
+    named = [str(d) for d in dimensions]
+    rolled = (
+        select(t.dimension, t.value, t.day, *summed(table))
+        .where(
+            *where,
+            t.dimension.in_(named) if len(named) > 1 else t.dimension == named[0],
+            t.day >= bindparam("first_day", type_=Date),
+            t.day <= bindparam("last_day", type_=Date),
+        )
+        .group_by(t.dimension, t.value, t.day)
+    )
+    if not with_raw:
+        return rolled
+    return union_all(rolled, raw_by_statement(dialect, dimensions, one_code, True))
 
 
 class SqlAnalytics(Repository):
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, rolled: RolledSoFar) -> None:
         super().__init__(connection)
-        # The last day rolled up and the end of the last hour rolled up, read once per
-        # unit of work: a dashboard asks before each of its panels (a round trip each),
-        # and they change only by a roll-up (here, which keeps them up to date).
-        self._state: tuple[date | None, datetime | None] | None = None
+        self._rolled = rolled
         self._custom_plans = False
+        self._serial = False
 
     @property
     def _dialect(self) -> str:
@@ -155,6 +159,20 @@ class SqlAnalytics(Repository):
             await self._db.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
             self._custom_plans = True
 
+    async def _read(
+        self, statement: Executable, params: dict[str, Any] | None = None, *, serial: bool = True
+    ) -> Any:
+        """Run a dashboard's read, on PostgreSQL without parallel workers: each read
+        sums a few hundred rows of roll-ups or an hour of events, and the planner's
+        estimates (an owner's every row) had it start two workers for a bitmap scan of
+        a millisecond, 15 ms to start and gather them on two busy cores. The reads of
+        the raw events of whole days (`raw_by`: not the dashboards' but a comparison's)
+        keep them (`serial` False)."""
+        if serial and self._dialect == "postgresql" and not self._serial:
+            await self._db.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+            self._serial = True
+        return await self._db.execute(statement, params)
+
     def _few(self, term: ColumnElement[bool]) -> ColumnElement[bool]:
         """`term`, said to hold for few rows. The ranking reads an owner's rows from the
         index of (owner, dimension, day or month, code, counts) alone; where every row
@@ -164,192 +182,33 @@ class SqlAnalytics(Repository):
             return func.likelihood(term, literal_column("0.001"))
         return term
 
-    async def _rolled(self) -> tuple[date | None, datetime | None]:
-        """The last day rolled up, and the end of the last hour rolled up."""
-        if self._state is None:
-            s = analytics_state.c
-            rows = await self._db.execute(select(s.name, s.day, s.until))
-            found = {row.name: row for row in rows}
-            through, hours = found.get(_ROLLED_THROUGH), found.get(_HOURS_ROLLED_UNTIL)
-            self._state = (
-                None if through is None else _as_date(through.day),
-                None if hours is None else hours.until,
-            )
-        return self._state
-
     async def rolled_through(self) -> date | None:
-        return (await self._rolled())[0]
-
-    async def first_event_day(self) -> date | None:
-        found = await self._db.execute(select(func.min(playback_events.c.occurred_at)))
-        first: datetime | None = found.scalar_one_or_none()
-        if isinstance(first, str):  # SQLite's MIN hands back the stored text
-            first = datetime.fromisoformat(first).replace(tzinfo=UTC)
-        return None if first is None else first.astimezone(UTC).date()
-
-    async def roll_up(self, day: date) -> None:
-        through = await self.rolled_through()
-        await self._roll_up_day(day)
-        for month in months_to_roll_up(through, day):
-            await self._roll_up_month(month)
-        if through is None or through < day:
-            statement = upsert(self._db, analytics_state).values(name=_ROLLED_THROUGH, day=day)
-            await self._db.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[analytics_state.c.name], set_={"day": day}
-                )
-            )
-            self._state = (day, (await self._rolled())[1])
-
-    async def _roll_up_day(self, day: date) -> None:
-        await self._db.execute(delete(analytics_daily).where(analytics_daily.c.day == day))
-        await self._db.execute(
-            delete(analytics_account_daily).where(analytics_account_daily.c.day == day)
-        )
-        c = playback_events.c
-        columns = ["generation_id", "owner_id", "day", "dimension", "value"]
-        columns += ["scans", "listens", "visitors", "bots_left_out"]
-        # One statement for every dimension: each reads the day's events by time.
-        per_dimension = []
-        for dimension in Dimension:
-            value = value_of(dimension, self._dialect).label("value")
-            per_dimension.append(
-                select(
-                    c.generation_id,
-                    generations.c.owner_id,
-                    literal(day, Date).label("day"),
-                    literal(str(dimension)).label("dimension"),
-                    value,
-                    *event_counts(),
-                )
-                .join(generations, owner_of_event())
-                .where(
-                    c.occurred_at >= start_of(day),
-                    c.occurred_at < start_of(day + timedelta(days=1)),
-                )
-                .group_by(c.generation_id, generations.c.owner_id, value)
-            )
-        await self._db.execute(
-            insert(analytics_daily).from_select(columns, union_all(*per_dimension))
-        )
-        d = analytics_daily.c
-        per_owner = (
-            select(d.owner_id, d.day, d.dimension, d.value, *_summed(analytics_daily))
-            .where(d.day == day)
-            .group_by(d.owner_id, d.day, d.dimension, d.value)
-        )
-        await self._db.execute(
-            insert(analytics_account_daily).from_select(
-                [name for name in columns if name != "generation_id"], per_owner
-            )
-        )
-
-    async def _roll_up_month(self, month: date) -> None:
-        """Replace the month's rows with the sums of its days' rows, and of its hours
-        per UTC weekday and hour (`WEEK_HOURS`)."""
-        for daily, monthly in MONTHLY.items():
-            await self._db.execute(delete(monthly).where(monthly.c.month == month))
-            d = daily.c
-            owners = [d[name] for name in ("generation_id", "owner_id") if name in d]
-            slot = _week_hour(d.day, d.value, self._dialect)
-            for dimension, value, only in (
-                (d.dimension, d.value, None),
-                (literal(WEEK_HOURS), slot, d.dimension == str(Dimension.HOUR)),
-            ):
-                keys = [*owners, dimension.label("dimension"), value.label("value")]
-                sums = (
-                    select(*keys, literal(month, Date).label("month"), *_summed(daily))
-                    .where(d.day >= month, d.day <= month_end(month))
-                    .group_by(*keys)
-                )
-                if only is not None:
-                    sums = sums.where(only)
-                names = [column.name for column in sums.selected_columns]
-                await self._db.execute(insert(monthly).from_select(names, sums))
-
-    async def roll_up_hours(self, until: datetime) -> None:
-        through, rolled_until = await self._rolled()
-        hours = analytics_account_hours
-        if through is not None:
-            await self._db.execute(delete(hours).where(hours.c.day <= through))
-            start = start_of(through + timedelta(days=1))
-        else:
-            first = await self.first_event_day()
-            if first is None:
-                return
-            start = start_of(first)
-        if rolled_until is not None:
-            start = max(start, rolled_until)
-        if start >= until:
-            return
-        # Only the hours not rolled up yet are read: each run reads a quarter of an
-        # hour of events or so, and adds rows for hours that have none yet.
-        c = playback_events.c
-        day, value = day_of(self._dialect).label("day"), value_of(Dimension.HOUR, self._dialect)
-        per_code = (
-            select(generations.c.owner_id, day, value.label("value"), *event_counts())
-            .join(generations, owner_of_event())
-            .where(c.occurred_at >= start, c.occurred_at < until)
-            .group_by(generations.c.owner_id, day, value, c.generation_id)
-            .subquery()
-        )
-        p = per_code.c
-        await self._db.execute(
-            insert(hours).from_select(
-                ["owner_id", "day", "dimension", "value", *COUNTS],
-                select(
-                    p.owner_id,
-                    p.day,
-                    literal(str(Dimension.HOUR)).label("dimension"),
-                    p.value,
-                    *(func.sum(p[name]).label(name) for name in COUNTS),
-                ).group_by(p.owner_id, p.day, p.value),
-            )
-        )
-        statement = upsert(self._db, analytics_state).values(
-            name=_HOURS_ROLLED_UNTIL, day=until.date(), until=until
-        )
-        await self._db.execute(
-            statement.on_conflict_do_update(
-                index_elements=[analytics_state.c.name], set_={"day": until.date(), "until": until}
-            )
-        )
-        self._state = (through, until)
+        return (await self._rolled.get())[0]
 
     async def recent_hours(self, query: TallyQuery) -> list[Tally]:
         hours = dataclasses.replace(query, dimension=Dimension.HOUR, per_day=True)
-        _, until = await self._rolled()
-        if query.generation_id is not None or until is None or until <= start_of(query.days.first):
-            # One code's events are read by code and time (few), and before the first
-            # hour rolled up there is nothing else to read.
-            return await self.raw(hours)
-        t = analytics_account_hours.c
-        rolled = (
-            select(t.dimension, t.value, t.day, *_summed(analytics_account_hours))
-            .where(
-                t.owner_id == query.owner_id,
-                t.dimension == str(Dimension.HOUR),
-                t.day >= query.days.first,
-                t.day <= query.days.last,
-            )
-            .group_by(t.dimension, t.value, t.day)
-        )
-        params = events_params(query.owner_id, query.days, None)
-        if until >= params["end"]:
-            return (await self._gathered(rolled, [Dimension.HOUR], per_day=True))[Dimension.HOUR]
-        # The raw events after the last hour rolled up: the hour under way, or so.
-        params["start"] = until
-        raw = raw_by_statement(self._dialect, (Dimension.HOUR,), False)
-        found = await self._gathered(
-            union_all(rolled, raw), [Dimension.HOUR], per_day=True, params=params
-        )
-        return found[Dimension.HOUR]
+        return (await self.recent_by(hours, [Dimension.HOUR]))[Dimension.HOUR]
 
-    async def delete_events_before(self, moment: datetime) -> int:
-        result = await self._db.execute(
-            delete(playback_events).where(playback_events.c.occurred_at < moment)
-        )
-        return int(result.rowcount)
+    async def recent_by(
+        self, query: TallyQuery, dimensions: Sequence[Dimension]
+    ) -> dict[Dimension, list[Tally]]:
+        _, until = await self._rolled.get()
+        params = events_params(query.owner_id, query.days, query.generation_id)
+        if until is None or until <= params["start"]:
+            # Before the first hour rolled up of these days there is nothing else to read.
+            return await self.raw_by(query, dimensions)
+        one_code = query.generation_id is not None
+        params |= {"first_day": query.days.first, "last_day": query.days.last}
+        if until >= params["end"]:
+            statement = _recent_statement(self._dialect, tuple(dimensions), one_code, False)
+            return await self._gathered(statement, dimensions, per_day=query.per_day, params=params)
+        # The raw events after the last hour rolled up (the hour under way, or so), their
+        # visitors counted only if not seen in the hours before.
+        if one_code:
+            await self._plan_for_the_values()
+        params |= {"start": until, "day_start": start_of(until.date())}
+        statement = _recent_statement(self._dialect, tuple(dimensions), one_code, True)
+        return await self._gathered(statement, dimensions, per_day=query.per_day, params=params)
 
     def _rollups(
         self,
@@ -411,7 +270,7 @@ class SqlAnalytics(Repository):
             keys: list[Any] = [t.dimension, t.value]
             if query.per_day:
                 keys.append(t.day)
-            selects.append(select(*keys, *_summed(table, sign)).where(*where).group_by(*keys))
+            selects.append(select(*keys, *summed(table, sign)).where(*where).group_by(*keys))
         return await self._gathered(union(selects), dimensions, per_day=query.per_day)
 
     async def rolled_up_halves(self, query: TallyQuery, cutoff: int) -> list[Tally]:
@@ -427,7 +286,7 @@ class SqlAnalytics(Repository):
             read, rest, hours = "after", "before", t.value >= f"{cutoff:02d}"
         part = case((total, "total"), else_=read).label("value")
         statement = (
-            select(part, t.day, *_summed(table))
+            select(part, t.day, *summed(table))
             .where(*where, or_(total, hours))
             .group_by(part, t.day)
         )
@@ -452,16 +311,16 @@ class SqlAnalytics(Repository):
             table, where = self._rollups(hours, [WEEK_HOURS], monthly=True, days=[split.months])
             t = table.c
             selects.append(
-                select(t.value.label("slot"), *_summed(table)).where(*where).group_by(t.value)
+                select(t.value.label("slot"), *summed(table)).where(*where).group_by(t.value)
             )
         for days, sign in ((split.less, -1), (split.edges, 1)):
             if days:
                 table, where = self._rollups(hours, days=days)
                 t = table.c
-                slot = _week_hour(t.day, t.value, self._dialect).label("slot")
-                selects.append(select(slot, *_summed(table, sign)).where(*where).group_by(slot))
+                slot = week_hour(t.day, t.value, self._dialect).label("slot")
+                selects.append(select(slot, *summed(table, sign)).where(*where).group_by(slot))
         found: dict[str, Counts] = {}
-        for row in await self._db.execute(union(selects)):
+        for row in await self._read(union(selects)):
             found[row.slot] = found.get(row.slot, Counts()) + _counts(row)
         return [
             (int(slot[0]), int(slot[1:]), counts)
@@ -481,7 +340,9 @@ class SqlAnalytics(Repository):
             self._dialect, tuple(dimensions), query.generation_id is not None
         )
         params = events_params(query.owner_id, query.days, query.generation_id)
-        return await self._gathered(statement, dimensions, per_day=query.per_day, params=params)
+        return await self._gathered(
+            statement, dimensions, per_day=query.per_day, params=params, serial=False
+        )
 
     async def _gathered(
         self,
@@ -490,13 +351,14 @@ class SqlAnalytics(Repository):
         *,
         per_day: bool,
         params: dict[str, Any] | None = None,
+        serial: bool = True,
     ) -> dict[Dimension, list[Tally]]:
         """The tallies of rows of (dimension, value, day, counts), summed by dimension,
         value and (if `per_day`) day; a value with nothing counted is left out (a
         month's value seen only on its days outside the range sums to nothing)."""
         found: dict[Dimension, dict[tuple[str, date | None], Counts]] = {d: {} for d in dimensions}
-        for row in await self._db.execute(statement, params):
-            key = (str(row.value), _as_date(row.day) if per_day else None)
+        for row in await self._read(statement, params, serial=serial):
+            key = (str(row.value), as_date(row.day) if per_day else None)
             tallies = found[Dimension(row.dimension)]
             tallies[key] = tallies.get(key, Counts()) + _counts(row)
         return {
@@ -509,9 +371,9 @@ class SqlAnalytics(Repository):
         }
 
     async def _tallies(self, statement: Select[Any], per_day: bool) -> list[Tally]:
-        rows = await self._db.execute(statement)
+        rows = await self._read(statement)
         return [
-            Tally(str(row.value), _counts(row), _as_date(row.day) if per_day else None)
+            Tally(str(row.value), _counts(row), as_date(row.day) if per_day else None)
             for row in rows
         ]
 
@@ -520,7 +382,7 @@ class SqlAnalytics(Repository):
         # Summed as plain numbers: a thousand codes' rows, a Counts for each was most
         # of the time of a year's ranking.
         found: dict[UUID, list[int]] = {}
-        for generation_id, *counts in await self._db.execute(statement, params):
+        for generation_id, *counts in await self._read(statement, params, serial=rolled_up):
             total = found.setdefault(generation_id, [0, 0, 0, 0])
             for n, count in enumerate(counts):
                 total[n] += int(count)
@@ -540,11 +402,12 @@ class SqlAnalytics(Repository):
         # made into Python objects cost more than reading them.
         pieces: list[Select[Any]] = []
         params: dict[str, Any] = {}
-        for days, rolled_up in ((rolled, True), (raw, False)):
-            if days is not None:
-                statement, found = await self._by_code(owner_id, days, rolled_up=rolled_up)
-                pieces.append(statement)
-                params |= found or {}
+        if rolled is not None:
+            pieces.append((await self._by_code(owner_id, rolled, rolled_up=True))[0])
+        if raw is not None:
+            statement, found = await self._recent_by_code(owner_id, raw)
+            pieces.append(statement)
+            params |= found or {}
         if not pieces:
             return []
         rows = union(pieces).subquery()
@@ -560,7 +423,7 @@ class SqlAnalytics(Repository):
         )
         return [
             CodeTally(gid, Counts(*(int(n) for n in counts)))
-            for gid, *counts in await self._db.execute(statement, params or None)
+            for gid, *counts in await self._read(statement, params or None)
         ]
 
     async def _by_code(
@@ -588,7 +451,7 @@ class SqlAnalytics(Repository):
             pieces.append((analytics_monthly, analytics_monthly.c.month, split.months, 1))
         branches = union(
             [
-                select(table.c.generation_id, *_summed(table, sign))
+                select(table.c.generation_id, *summed(table, sign))
                 .where(
                     self._few(table.c.owner_id == owner_id),
                     table.c.dimension == str(Dimension.TOTAL),
@@ -604,11 +467,43 @@ class SqlAnalytics(Repository):
         rolled = select(b.generation_id, *(func.sum(b[name]).label(name) for name in COUNTS))
         return rolled.group_by(b.generation_id), None
 
+    async def _recent_by_code(
+        self, owner_id: UUID, days: DateRange
+    ) -> tuple[Select[Any], dict[str, Any] | None]:
+        """Rows of (code, counts) of the owner's codes over days not rolled up yet: of
+        their hours rolled up so far and the raw events after (as `recent_by`)."""
+        _, until = await self._rolled.get()
+        params = events_params(owner_id, days, None)
+        if until is None or until <= params["start"]:
+            return await self._by_code(owner_id, days, rolled_up=False)
+        h = analytics_hours.c
+        rolled = (
+            select(h.generation_id, *summed(analytics_hours))
+            .where(
+                self._few(h.owner_id == owner_id),
+                h.dimension == str(Dimension.TOTAL),
+                h.day >= days.first,
+                h.day <= days.last,
+            )
+            .group_by(h.generation_id)
+        )
+        if until >= params["end"]:
+            return rolled, None
+        params |= {"start": until, "day_start": start_of(until.date())}
+        per_code = per_code_statement(
+            self._dialect, (Dimension.TOTAL,), after_earlier=True
+        ).subquery()
+        raw = select(per_code.c.generation_id, *(per_code.c[name] for name in COUNTS))
+        both = union_all(rolled, raw).subquery()
+        b = both.c
+        summed_up = select(b.generation_id, *(func.sum(b[name]).label(name) for name in COUNTS))
+        return summed_up.group_by(b.generation_id), params
+
     async def labels(self, owner_id: UUID, generation_ids: list[UUID]) -> dict[UUID, CodeLabel]:
         if not generation_ids:
             return {}
         g = generations.c
-        rows = await self._db.execute(
+        rows = await self._read(
             select(g.id, g.public_code, g.text, g.deleted_at).where(
                 g.owner_id == owner_id, g.id.in_(generation_ids)
             )
@@ -622,7 +517,7 @@ class SqlAnalytics(Repository):
         g = generations.c
         live = g.deleted_at.is_(None)
         row = (
-            await self._db.execute(
+            await self._read(
                 select(
                     func.count(),
                     func.coalesce(func.sum(case((g.created_at >= month_start, 1), else_=0)), 0),
@@ -641,7 +536,10 @@ class AnalyticsPart(Part):
     """The analytics feature's share of the unit of work."""
 
     analytics: AnalyticsRepository
+    analytics_rollups: RollUpRepository
 
     def attach(self, connection: AsyncConnection) -> None:
-        self.analytics = SqlAnalytics(connection)
+        rolled = RolledSoFar(connection)
+        self.analytics = SqlAnalytics(connection, rolled)
+        self.analytics_rollups = SqlRollUps(connection, rolled)
         super().attach(connection)

@@ -1,8 +1,8 @@
 """Counting the raw playback events in SQL: each dimension's value of an event, its UTC
 day, what it counts for (a visit by a person, a bot left out), and the statement
 counting an owner's events of some days by several dimensions at once. Shared by the
-roll-up job (`analytics.py`, a day at a time) and the reads of the days not rolled up
-yet (today)."""
+roll-up job (`analytics_rollups.py`, a day or the hours since its last run at a time)
+and the reads of the days not rolled up yet (today)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    tuple_,
     union_all,
 )
 
@@ -77,33 +78,42 @@ def day_of(dialect: str, events: Events = playback_events.c) -> ColumnElement[An
     return cast(func.timezone("UTC", at), Date)
 
 
-def event_counts(events: Events = playback_events.c) -> list[ColumnElement[Any]]:
+def _person(c: Events) -> ColumnElement[bool]:
+    """An event that starts a visit, by a person other than the owner."""
+    return and_(c.new_visit.is_(True), c.bot.is_(False), c.owner_view.is_(False))
+
+
+def event_counts(
+    events: Events = playback_events.c, first_today: ColumnElement[bool] | None = None
+) -> list[ColumnElement[Any]]:
     """Counts of raw events: a scan or listen counts when it starts a visit, by a person
-    other than the owner; the bots' scans are counted apart."""
+    other than the owner; the bots' scans are counted apart. With `first_today`, a
+    visitor counts only where it holds (not seen earlier that day: see
+    `per_code_statement`)."""
     c = events
-    person = and_(c.new_visit.is_(True), c.bot.is_(False), c.owner_view.is_(False))
+    person = _person(c)
     scan = and_(c.kind == "scan", person)
+    visitor = scan if first_today is None else and_(scan, first_today)
     return [
         func.coalesce(func.sum(case((scan, 1), else_=0)), 0).label("scans"),
         func.coalesce(func.sum(case((and_(c.kind == "listen", person), 1), else_=0)), 0).label(
             "listens"
         ),
-        func.count(distinct(case((scan, c.visitor)))).label("visitors"),
+        func.count(distinct(case((visitor, c.visitor)))).label("visitors"),
         func.coalesce(
             func.sum(case((and_(c.kind == "scan", c.bot.is_(True)), 1), else_=0)), 0
         ).label("bots_left_out"),
     ]
 
 
-def events_where(*, one_code: bool, dialect: str) -> list[Any]:
+def events_where(*, one_code: bool, dialect: str, every_owner: bool = False) -> list[Any]:
     """The owner's raw events of the days (and of one code), as parameters: `owner_id`,
-    `start`, `end` and `generation_id` (see `events_params`)."""
+    `start`, `end` and `generation_id` (see `events_params`); with `every_owner`, every
+    owner's (the roll-up of the hours)."""
     c = playback_events.c
-    where = [
-        generations.c.owner_id == bindparam("owner_id"),
-        c.occurred_at >= bindparam("start"),
-        c.occurred_at < bindparam("end"),
-    ]
+    where = [c.occurred_at >= bindparam("start"), c.occurred_at < bindparam("end")]
+    if not every_owner:
+        where.insert(0, generations.c.owner_id == bindparam("owner_id"))
     if one_code:
         # On the event: the index of (time, code) picks the code's events of the days
         # before reading the table (on the generation, every event of the days is read).
@@ -115,41 +125,105 @@ def events_where(*, one_code: bool, dialect: str) -> list[Any]:
 
 
 def events_params(owner_id: UUID, days: DateRange, generation_id: UUID | None) -> dict[str, Any]:
-    found = {"owner_id": owner_id, "start": start_of(days.first)}
+    found: dict[str, Any] = {"owner_id": owner_id, "start": start_of(days.first)}
     found["end"] = start_of(days.last + timedelta(days=1))
     return found if generation_id is None else {**found, "generation_id": generation_id}
 
 
 @functools.lru_cache(maxsize=64)
-def raw_by_statement(
-    dialect: str, dimensions: tuple[Dimension, ...], one_code: bool
-) -> Select[Any]:
-    """The statement counting raw events by each of the dimensions, made once per
-    shape: built and keyed anew on every read, its eight grouped selects cost more than
-    reading today's events."""
-    # Grouped by code and day too: a visitor is unique per code and per day (see
-    # domain.analytics.tallies), as in the roll-ups; then summed over the codes here,
-    # in the database (today's hits of 1,000 codes are thousands of rows per dimension).
+def per_code_statement(
+    dialect: str,
+    dimensions: tuple[Dimension, ...],
+    *,
+    one_code: bool = False,
+    every_owner: bool = False,
+    after_earlier: bool = False,
+) -> Select[Any] | CompoundSelect[Any]:
+    """The statement counting raw events by each of the dimensions, per code and UTC
+    day: rows of (dimension, value, day, generation_id, owner_id, counts).
+
+    With `after_earlier`, the events from `start` on are counted as the part of their
+    day after the events before `start` (rolled up already): a visitor counts only if
+    they made no scan of the code with the same value that day before `start` (the
+    parameter `day_start` is the start of `start`'s day). So the visitors of the hours
+    before and after add up to the day's, each unique per code and day.
+    """
     # The events are found once, then counted by each dimension (a CTE read several
     # times is kept, not run again, by both engines): not eight scans of today's hits.
     wanted = [playback_events.c[name] for name in (*_COUNTED, *_VALUES.values())]
     found = (
-        select(*wanted)
+        select(*wanted, generations.c.owner_id)
         .join(generations, owner_of_event())
-        .where(*events_where(one_code=one_code, dialect=dialect))
+        .where(*events_where(one_code=one_code, dialect=dialect, every_owner=every_owner))
         .cte("found")
     )
     c = found.c
     day = day_of(dialect, c).label("day")
+    earlier = _earlier_scans(dialect, found) if after_earlier else None
     per_dimension = []
     for dimension in dimensions:
         value = value_of(dimension, dialect, c).label("value")
+        first_today = None
+        if earlier is not None:
+            e = earlier.c
+            seen = select(e.generation_id, e.visitor, e.day, value_of(dimension, dialect, e))
+            first_today = tuple_(c.generation_id, c.visitor, day, value).not_in(seen)
         per_dimension.append(
-            select(literal(str(dimension)).label("dimension"), value, day, c.generation_id)
-            .add_columns(*event_counts(c))
-            .group_by(value, day, c.generation_id)
+            select(
+                literal(str(dimension)).label("dimension"),
+                value,
+                day,
+                c.generation_id,
+                c.owner_id,
+            )
+            .add_columns(*event_counts(c, first_today))
+            .group_by(value, day, c.generation_id, c.owner_id)
         )
-    per_code = union(per_dimension).subquery()
+    return union(per_dimension)
+
+
+def _earlier_scans(dialect: str, found: Any) -> Any:
+    """The scans counted (by a person) before `start` on `start`'s day of the visitors
+    and codes of the scans found: a handful, by the index of visitors."""
+    f = found.c
+    scans = (
+        select(f.generation_id, f.visitor)
+        .where(f.kind == "scan", _person(f))
+        .distinct()
+        .subquery("visiting")
+    )
+    e = playback_events.c
+    wanted = [e[name] for name in ("generation_id", "visitor", *_VALUES.values())]
+    return (
+        select(*wanted, e.occurred_at, day_of(dialect).label("day"))
+        .join(
+            scans,
+            and_(e.generation_id == scans.c.generation_id, e.visitor == scans.c.visitor),
+        )
+        .where(
+            e.kind == "scan",
+            _person(e),
+            e.occurred_at >= bindparam("day_start"),
+            e.occurred_at < bindparam("start"),
+        )
+        .cte("earlier")
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def raw_by_statement(
+    dialect: str, dimensions: tuple[Dimension, ...], one_code: bool, after_earlier: bool = False
+) -> Select[Any]:
+    """The statement counting an owner's raw events by each of the dimensions, summed
+    over the codes, made once per shape: built and keyed anew on every read, its eight
+    grouped selects cost more than reading today's events. With `after_earlier`, as
+    the part of their day after `start` (see `per_code_statement`)."""
+    # Grouped by code and day first: a visitor is unique per code and per day (see
+    # domain.analytics.tallies), as in the roll-ups; then summed over the codes here,
+    # in the database (today's hits of 1,000 codes are thousands of rows per dimension).
+    per_code = per_code_statement(
+        dialect, dimensions, one_code=one_code, after_earlier=after_earlier
+    ).subquery()
     keys = [per_code.c.dimension, per_code.c.value, per_code.c.day]
     return select(*keys, *(func.sum(per_code.c[name]).label(name) for name in COUNTS)).group_by(
         *keys

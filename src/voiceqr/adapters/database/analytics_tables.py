@@ -1,4 +1,5 @@
-"""The analytics roll-up tables (read and written by `analytics.py`).
+"""The analytics roll-up tables (written by `analytics_rollups.py`, read by `analytics.py`),
+and the few expressions both use on them.
 
 Two roll-up tables of one shape, (day, dimension, value) -> counts:
 
@@ -12,16 +13,32 @@ Each has a monthly twin of the same shape, (month, dimension, value) -> counts, 
 the sum of a complete UTC month's days: `analytics_monthly` and
 `analytics_account_monthly`.
 
-And `analytics_account_hours`, of the same shape per owner, holds only the hours
-(dimension `hour`) of the days not rolled up yet, each once it is complete: the charts
-over time and the heatmap read today's hours there and only the raw events of the hour
-under way (a busy account's today is tens of thousands of events).
+And `analytics_hours` (per code) and `analytics_account_hours` (per owner), of the same
+shape as the daily ones, hold the days not rolled up yet as far as their complete hours
+go, every dimension: the dashboards read today there and only the raw events of the
+hour under way (a busy account's today is tens of thousands of events). A visitor counts
+in the hour of their first scan of the day (of the code, with that value), so an hour's
+visitors add to the earlier hours' as a day's unique visitors.
 """
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Column, Date, Index, Integer, PrimaryKeyConstraint, String, Table
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Date,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    cast,
+    func,
+)
 
 from voiceqr.adapters.database.playback import playback_events
 from voiceqr.adapters.database.shared import belongs_to, metadata
@@ -61,6 +78,7 @@ analytics_daily = _tallies("analytics_daily", "day", per_code=True)
 analytics_account_daily = _tallies("analytics_account_daily", "day", per_code=False)
 analytics_monthly = _tallies("analytics_monthly", "month", per_code=True)
 analytics_account_monthly = _tallies("analytics_account_monthly", "month", per_code=False)
+analytics_hours = _tallies("analytics_hours", "day", per_code=True)
 analytics_account_hours = _tallies("analytics_account_hours", "day", per_code=False)
 
 # The monthly tables also keep each month's hours summed per UTC weekday and hour, for
@@ -88,3 +106,28 @@ Index(
     playback_events.c.occurred_at,
     playback_events.c.generation_id,
 )
+
+
+def summed(table: Table, sign: int = 1) -> list[ColumnElement[Any]]:
+    """The counts of the rows summed; with `sign` -1, subtracted (the days of a month
+    read from the monthly roll-ups that are outside the range asked)."""
+    if sign < 0:
+        return [(-func.sum(table.c[name])).label(name) for name in COUNTS]
+    return [func.sum(table.c[name]).label(name) for name in COUNTS]
+
+
+def week_hour(
+    day: ColumnElement[Any], hour: ColumnElement[Any], dialect: str
+) -> ColumnElement[Any]:
+    """A UTC hour of a day as its hour of the week: the weekday (0 Monday) and the hour,
+    "0" + "00" to "6" + "23"."""
+    if dialect == "sqlite":  # %w: 0 is Sunday
+        weekday = (cast(func.strftime("%w", day), Integer) + 6) % 7
+    else:
+        weekday = cast(func.extract("isodow", day), Integer) - 1
+    return cast(weekday, String) + hour
+
+
+def as_date(value: date | str) -> date:
+    """A day read back: SQLite hands back the stored text."""
+    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -253,6 +253,7 @@ class Dashboards:
         listening = await self._listen_through(owner, period, generation_id)
         async with self._uow() as uow:
             reader = await _Reader.open(uow, owner, generation_id)
+            await reader.read_recent_together(period)
             by_scans, by_listens, by_listen_through = [], [], []
             if generation_id is None:
                 by_scans = await reader.top(period, "scans")
@@ -304,6 +305,9 @@ class _Reader:
     owner_id: UUID
     generation_id: UUID | None
     through: date | None
+    # Every dimension of the days not rolled up yet, per day, read at once for a page
+    # of several panels (`read_recent_together`): one read of today, not one a panel.
+    together: tuple[DateRange, dict[Dimension, list[Tally]]] | None = None
 
     @classmethod
     async def open(
@@ -316,6 +320,34 @@ class _Reader:
             raise NotFound("No such generation.", code="generation_not_found")
         return cls(uow, owner.id, generation_id, await uow.analytics.rolled_through())
 
+    async def read_recent_together(self, period: Period) -> None:
+        """Read the days not rolled up yet of every panel of the period at once."""
+        days = _with_previous(period)
+        last = max(days.last, period.utc_days.last)
+        _, raw = _split(DateRange(days.first, last), self.through)
+        if raw is not None:
+            query = self.query(Dimension.TOTAL, raw, per_day=True)
+            self.together = raw, await self.uow.analytics.recent_by(query, list(Dimension))
+
+    async def recent(
+        self, query: TallyQuery, dimensions: Sequence[Dimension]
+    ) -> dict[Dimension, list[Tally]]:
+        """`recent_by`, from what `read_recent_together` read where it covers the query."""
+        if self.together is None or not (
+            self.together[0].first <= query.days.first and query.days.last <= self.together[0].last
+        ):
+            return await self.uow.analytics.recent_by(query, dimensions)
+        found: dict[Dimension, list[Tally]] = {}
+        for dimension in dimensions:
+            tallies = [t for t in self.together[1][dimension] if t.day in query.days]
+            if query.per_day:
+                found[dimension] = tallies
+            else:
+                found[dimension] = [
+                    Tally(value, counts) for value, counts in summed(tallies).items()
+                ]
+        return found
+
     async def tallies(self, dimension: Dimension, days: DateRange, *, per_day: bool) -> list[Tally]:
         query = TallyQuery(self.owner_id, dimension, days, self.generation_id, per_day)
         found: list[Tally] = []
@@ -323,7 +355,8 @@ class _Reader:
         if rolled is not None:
             found += await self.uow.analytics.rolled_up(dataclasses.replace(query, days=rolled))
         if raw is not None:
-            found += await self.uow.analytics.raw(dataclasses.replace(query, days=raw))
+            recent = dataclasses.replace(query, days=raw)
+            found += (await self.recent(recent, [dimension]))[dimension]
         return found
 
     async def local_days(self, period: Period) -> dict[date, Counts]:
@@ -356,9 +389,8 @@ class _Reader:
                     day = tally.day + timedelta(days=shifts[tally.value])
                     found[day] = found.get(day, Counts()) + _plays(tally.counts)
         if raw is not None:
-            hours += await self.uow.analytics.recent_hours(
-                self.query(Dimension.HOUR, raw, per_day=True)
-            )
+            query = self.query(Dimension.HOUR, raw, per_day=True)
+            hours += (await self.recent(query, [Dimension.HOUR]))[Dimension.HOUR]
         for day, counts in _local_days(period, hours).items():
             found[day] = found.get(day, Counts()) + counts
         return found
@@ -382,9 +414,8 @@ class _Reader:
                     scans[cell // 24][cell % 24] += counts.scans
                     listens[cell // 24][cell % 24] += counts.listens
         if raw is not None:
-            hours += await self.uow.analytics.recent_hours(
-                self.query(Dimension.HOUR, raw, per_day=True)
-            )
+            query = self.query(Dimension.HOUR, raw, per_day=True)
+            hours += (await self.recent(query, [Dimension.HOUR]))[Dimension.HOUR]
         for tally in hours:
             assert tally.day is not None
             day, hour = local_hours(period.zone, tally.day)[int(tally.value)]
@@ -417,7 +448,7 @@ class _Reader:
         rolled, raw = _split(period.days, self.through)
         for days, read in (
             (rolled, self.uow.analytics.rolled_up_by),
-            (raw, self.uow.analytics.raw_by),
+            (raw, self.recent),
         ):
             if days is not None:
                 for dimension, tallies in (

@@ -44,13 +44,9 @@ class CodeLabel:
     deleted: bool
 
 
-class AnalyticsRepository(Protocol):
-    """Roll-ups of the playback events per code, per UTC day and per dimension.
-
-    Each read has two sources of the same shape: the roll-ups (days up to the last
-    rolled-up one) and the raw events (any day, for the days not rolled up yet). A
-    value (or code) with nothing counted may be left out of a read's tallies.
-    """
+class RollUpRepository(Protocol):
+    """Writing the roll-ups: each complete UTC day of the playback events, per code and
+    per owner, and the complete hours of the days after it; and deleting old events."""
 
     async def rolled_through(self) -> date | None:
         """The last UTC day rolled up, or None before the first roll-up."""
@@ -67,13 +63,27 @@ class AnalyticsRepository(Protocol):
         completes or changes (see domain.analytics.rollups.months_to_roll_up)."""
 
     async def roll_up_hours(self, until: datetime) -> None:
-        """Roll up the account's hours (dimension `hour`) of the days after the last
-        day rolled up, each complete hour before `until` (the start of an hour) not
-        rolled up yet; forget those of days rolled up since. The hours only make reads
-        faster: `recent_hours` says the same with or without them."""
+        """Roll up the hours of the days after the last day rolled up, every dimension,
+        each complete hour before `until` (the start of an hour) not rolled up yet;
+        forget those of days rolled up since. The hours only make reads faster:
+        `recent_by` and `recent_hours` say the same with or without them."""
 
     async def delete_events_before(self, moment: datetime) -> int:
         """Delete the raw events older than `moment`; returns how many."""
+        ...
+
+
+class AnalyticsRepository(Protocol):
+    """Reading the roll-ups of the playback events per code, per UTC day and per
+    dimension, for the dashboards.
+
+    Each read has two sources of the same shape: the roll-ups (days up to the last
+    rolled-up one) and the raw events (any day, for the days not rolled up yet). A
+    value (or code) with nothing counted may be left out of a read's tallies.
+    """
+
+    async def rolled_through(self) -> date | None:
+        """The last UTC day rolled up, or None before the first roll-up."""
         ...
 
     async def rolled_up(self, query: TallyQuery) -> list[Tally]:
@@ -109,6 +119,14 @@ class AnalyticsRepository(Protocol):
         """The query's UTC hours (dimension `hour`) per day, of days not rolled up yet:
         what `raw` says of them, read from the hours rolled up so far and the raw
         events after them."""
+        ...
+
+    async def recent_by(
+        self, query: TallyQuery, dimensions: Sequence[Dimension]
+    ) -> dict[Dimension, list[Tally]]:
+        """The query's tallies of days not rolled up yet, for several dimensions: what
+        `raw_by` says of them, read from their hours rolled up so far and the raw events
+        after them."""
         ...
 
     async def raw(self, query: TallyQuery) -> list[Tally]:
@@ -151,3 +169,9 @@ class AnalyticsUnitOfWork(Transaction, Protocol):
     analytics: AnalyticsRepository
     generations: GenerationRepository
     preferences: PreferencesRepository
+
+
+class RollUpUnitOfWork(Transaction, Protocol):
+    """The roll-ups, as the scheduled job keeps them current."""
+
+    analytics_rollups: RollUpRepository

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from voiceqr.application.analytics.ports import AnalyticsUnitOfWork
+from voiceqr.application.analytics.ports import RollUpUnitOfWork
 from voiceqr.application.shared.ports import UnitOfWorkFactory
 from voiceqr.domain.analytics.rollups import (
     days_to_roll_up,
@@ -30,7 +30,7 @@ class RollUps:
     def __init__(
         self,
         *,
-        uow: UnitOfWorkFactory[AnalyticsUnitOfWork],
+        uow: UnitOfWorkFactory[RollUpUnitOfWork],
         clock: Callable[[], datetime],
         retention_months: int,
     ) -> None:
@@ -46,24 +46,26 @@ class RollUps:
         now = self._clock()
         async with self._uow() as uow:
             pending = days_to_roll_up(
-                await uow.analytics.rolled_through(),
-                await uow.analytics.first_event_day(),
+                await uow.analytics_rollups.rolled_through(),
+                await uow.analytics_rollups.first_event_day(),
                 now=now,
             )
         rolled = 0
         for day in pending.each_day() if pending else ():
             async with self._uow() as uow:
-                await uow.analytics.roll_up(day)
+                await uow.analytics_rollups.roll_up(day)
                 await uow.commit()
             rolled += 1
         async with self._uow() as uow:
-            await uow.analytics.roll_up_hours(hours_complete_until(now))
+            await uow.analytics_rollups.roll_up_hours(hours_complete_until(now))
             await uow.commit()
         async with self._uow() as uow:
             cutoff = retention_cutoff(
-                now, self._retention_months, await uow.analytics.rolled_through()
+                now, self._retention_months, await uow.analytics_rollups.rolled_through()
             )
-            deleted = 0 if cutoff is None else await uow.analytics.delete_events_before(cutoff)
+            deleted = (
+                0 if cutoff is None else await uow.analytics_rollups.delete_events_before(cutoff)
+            )
             await uow.commit()
         if rolled or deleted:
             log.info("analytics: %d days rolled up, %d old events deleted", rolled, deleted)

@@ -82,7 +82,7 @@ async def test_a_rolled_up_day_says_what_its_raw_events_say(uows: SqlUnitOfWorkF
 
     async with uows() as uow:
         assert await uow.analytics.rolled_through() is None
-        assert await uow.analytics.first_event_day() == date(2026, 3, 8)
+        assert await uow.analytics_rollups.first_event_day() == date(2026, 3, 8)
     days = DateRange(DAY, DAY)
     raw: dict[tuple[Dimension, bool, object], list[Tally]] = {}
     async with uows() as uow:
@@ -93,7 +93,7 @@ async def test_a_rolled_up_day_says_what_its_raw_events_say(uows: SqlUnitOfWorkF
                     raw[dimension, per_day, code] = _sorted(await uow.analytics.raw(query))
     for _ in range(2):  # rolling up again replaces the day
         async with uows() as uow:
-            await uow.analytics.roll_up(DAY)
+            await uow.analytics_rollups.roll_up(DAY)
             await uow.commit()
 
     async with uows() as uow:
@@ -164,12 +164,12 @@ async def test_old_raw_events_are_deleted_and_usage_is_counted(uows: SqlUnitOfWo
         await uow.commit()
 
     async with uows() as uow:
-        deleted = await uow.analytics.delete_events_before(datetime(2025, 6, 1, tzinfo=UTC))
+        deleted = await uow.analytics_rollups.delete_events_before(datetime(2025, 6, 1, tzinfo=UTC))
         usage = await uow.analytics.usage(owner.id, month_start=datetime(2026, 3, 1, tzinfo=UTC))
         labels = await uow.analytics.labels(owner.id, [made.id, gone.id, uuid7()])
         await uow.commit()
     async with uows() as uow:
-        first = await uow.analytics.first_event_day()
+        first = await uow.analytics_rollups.first_event_day()
 
     assert deleted == 1
     assert first == date(2026, 3, 1)

@@ -70,7 +70,7 @@ def _events(codes: list[UUID], seed: int, count: int = 400) -> list[StoredEvent]
 async def _roll_up(uows: SqlUnitOfWorkFactory, days: DateRange) -> None:
     for day in days.each_day():
         async with uows() as uow:
-            await uow.analytics.roll_up(day)
+            await uow.analytics_rollups.roll_up(day)
             await uow.commit()
 
 
@@ -252,7 +252,7 @@ async def test_an_interrupted_pass_leaves_no_month_half_made(uows: SqlUnitOfWork
     owner, codes = await _owner_with_events(uows, 5)
     await _roll_up(uows, DateRange(FIRST, date(2026, 2, 27)))
     async with uows() as uow:  # stopped before it commits
-        await uow.analytics.roll_up(date(2026, 2, 28))
+        await uow.analytics_rollups.roll_up(date(2026, 2, 28))
     assert await _months_kept(uows) == ({date(2026, 1, 1)},) * 2
 
     await _roll_up(uows, DateRange(date(2026, 2, 28), LAST))
@@ -271,7 +271,7 @@ async def test_deleting_old_raw_events_keeps_the_monthly_rollups(
         query = TallyQuery(owner, Dimension.TOTAL, days)
         before = await uow.analytics.rolled_up_by(query, list(Dimension))
         ranking = _by_code(await uow.analytics.by_code(owner, days, rolled_up=True))
-        await uow.analytics.delete_events_before(datetime(2026, 4, 1, tzinfo=UTC))
+        await uow.analytics_rollups.delete_events_before(datetime(2026, 4, 1, tzinfo=UTC))
         await uow.commit()
 
     async with uows() as uow:

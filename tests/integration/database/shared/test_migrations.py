@@ -99,6 +99,8 @@ TABLES = {
     "analytics_account_monthly",
     # analytics: today's hours rolled up (0030)
     "analytics_account_hours",
+    # analytics: today's hours of every dimension, per code too (0031)
+    "analytics_hours",
     # voice favorites and reviews (0017)
     "voice_favorites",
     "voice_reviews",

@@ -17,13 +17,18 @@ from tests.integration.database.shared.test_migrations import (  # noqa: F401
 )
 from voiceqr.adapters.database import (
     accounts,
-    analytics,
+    analytics_tables,
     generations,
     mail_preferences,
     migrate,
+    playback,
 )
 from voiceqr.adapters.database.generations import SqlGenerations
+from voiceqr.adapters.database.unit_of_work import SqlUnitOfWorkFactory
+from voiceqr.application.analytics.ports import TallyQuery
 from voiceqr.application.generations.ports import GenerationFilter
+from voiceqr.domain.analytics.periods import DateRange
+from voiceqr.domain.analytics.tallies import Dimension, Tally
 from voiceqr.domain.shared.ids import uuid7
 
 
@@ -278,20 +283,27 @@ async def test_0013_sums_the_months_rolled_up_before_it(
             for dimension, value in (("total", ""), ("hour", "08")):
                 row = {"owner_id": owner_id, "day": day, "dimension": dimension, "value": value}
                 await connection.execute(
-                    insert(analytics.analytics_daily).values(generation_id=code_id, **row, **counts)
+                    insert(analytics_tables.analytics_daily).values(
+                        generation_id=code_id, **row, **counts
+                    )
                 )
                 await connection.execute(
-                    insert(analytics.analytics_account_daily).values(**row, **counts)
+                    insert(analytics_tables.analytics_account_daily).values(**row, **counts)
                 )
         await connection.execute(
-            insert(analytics.analytics_state).values(name="rolled_through", day=date(2026, 3, 5))
+            insert(analytics_tables.analytics_state).values(
+                name="rolled_through", day=date(2026, 3, 5)
+            )
         )
 
     await migrate.upgrade(empty_engine)
 
     async with empty_engine.connect() as connection:
         found = []
-        for table in (analytics.analytics_monthly, analytics.analytics_account_monthly):
+        for table in (
+            analytics_tables.analytics_monthly,
+            analytics_tables.analytics_account_monthly,
+        ):
             t = table.c
             rows = await connection.execute(
                 select(t.month, t.dimension, t.value, t.scans, t.listens, t.bots_left_out)
@@ -361,3 +373,67 @@ async def old_generation(engine: AsyncEngine, **columns: Any) -> uuid.UUID:
             )
         )
     return owner_id
+
+
+async def test_0031_forgets_the_hours_rolled_up_and_the_job_rolls_up_every_dimension_again(
+    empty_engine: AsyncEngine,  # noqa: F811
+) -> None:
+    """Today's hours rolled up before (the hours only) are forgotten, so the reads count
+    the raw events until the job rolls today's hours up again, every dimension; and
+    back down, the hours are kept without the other dimensions."""
+    await migrate.upgrade(empty_engine, "0030")
+    owner_id = await old_generation(empty_engine, text="Welcome", title="")
+    today = date(2026, 3, 10)
+    midnight = datetime(2026, 3, 10, tzinfo=UTC)
+    async with empty_engine.begin() as connection:
+        code = (await connection.execute(select(generations.generations.c.id))).scalar_one()
+        for n in range(12):
+            await connection.execute(
+                insert(playback.playback_events).values(
+                    id=uuid7(),
+                    generation_id=code,
+                    kind="scan",
+                    occurred_at=midnight + timedelta(minutes=50 * n),
+                    visitor=f"v{n % 3}",
+                    country="FR" if n % 2 else "DE",
+                )
+            )
+        hours = analytics_tables.analytics_account_hours
+        await connection.execute(
+            insert(hours).values(owner_id=owner_id, day=today, dimension="hour", value="00")
+        )
+        await connection.execute(
+            insert(analytics_tables.analytics_state).values(
+                name="hours_rolled_until", day=today, until=midnight + timedelta(hours=1)
+            )
+        )
+
+    await migrate.upgrade(empty_engine)
+
+    async with empty_engine.connect() as connection:
+        assert (await connection.execute(select(hours.c.day))).all() == []
+        state = analytics_tables.analytics_state.c
+        assert (await connection.execute(select(state.name))).all() == []
+    uows = SqlUnitOfWorkFactory(empty_engine)
+    query = TallyQuery(owner_id, Dimension.TOTAL, DateRange(today, today))
+    async with uows() as uow:
+        raw = await uow.analytics.raw_by(query, list(Dimension))
+        await uow.analytics_rollups.roll_up_hours(midnight + timedelta(hours=6))
+        await uow.commit()
+    async with uows() as uow:
+        recent = await uow.analytics.recent_by(query, list(Dimension))
+
+    def ordered(found: dict[Dimension, list[Tally]]) -> dict[Dimension, list[Tally]]:
+        return {d: sorted(tallies, key=lambda t: t.value) for d, tallies in found.items()}
+
+    assert ordered(recent) == ordered(raw)
+    async with empty_engine.connect() as connection:
+        rolled = set((await connection.execute(select(hours.c.dimension).distinct())).scalars())
+    assert rolled == {str(d) for d in Dimension}
+
+    await migrate.downgrade(empty_engine, "0030")
+
+    assert "analytics_hours" not in await table_names(empty_engine)
+    async with empty_engine.connect() as connection:
+        rolled = set((await connection.execute(select(hours.c.dimension).distinct())).scalars())
+    assert rolled == {"hour"}
