@@ -102,7 +102,11 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
             # (Its report form, /p/{code}/report, does have one.)
             exclude=["/api/", "^/p/[^/]+$", "^/media/"],
         ),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude=["/media"]),
+        # The playback page sends the gzipped bytes it keeps (pages.py); its error pages
+        # are smaller than `minimum_size`.
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, exclude=["/media", "^/p/[^/]+$"]
+        ),
         lifespan=[lifespan],
         plugins=[ClosedStructSchemas()],
         request_class=JSONBodyRequest,
