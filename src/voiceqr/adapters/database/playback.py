@@ -266,13 +266,13 @@ class SqlPlaybackEvents(Repository):
         ids = {stored.event.generation_id for stored in events}
         found = await self._db.execute(select(generations.c.id).where(generations.c.id.in_(ids)))
         there = set(found.scalars())
-        rows = [_row(e) for e in events if e.event.generation_id in there]
-        if not rows:
-            return
+        kept = [e for e in events if e.event.generation_id in there]
         dialect = self._db.dialect
         per_statement = _EVENTS_PER_STATEMENT.get(dialect.name, 1)
-        for start in range(0, len(rows), _SLICE):
-            chunk = rows[start : start + _SLICE]
+        for start in range(0, len(kept), _SLICE):
+            # Made a slice at a time: the loop serves pages between slices, not after
+            # the whole batch is laid out.
+            chunk = [_row(e) for e in kept[start : start + _SLICE]]
             whole = len(chunk) - len(chunk) % per_statement
             if whole:
                 await self._insert_rows(chunk[:whole], per_statement)
