@@ -190,3 +190,14 @@ async def test_a_phone_gets_the_page_gzipped_and_a_client_without_gzip_gets_it_p
         assert response.headers["vary"] == "Accept-Encoding"
         assert response.headers["cache-control"] == "no-store"
         assert response.headers["content-type"] == "text/html; charset=utf-8"
+
+
+async def test_other_pages_are_still_compressed_for_a_client_that_asks(app: RunningApp) -> None:
+    # The playback page brings its own gzipped bytes; the app compresses the rest.
+    asked = await app.anonymous.get("/", headers={**BROWSER, "Accept-Encoding": "gzip"})
+    plain = await app.anonymous.get("/", headers={**BROWSER, "Accept-Encoding": "identity"})
+
+    assert asked.status_code == plain.status_code == 200
+    assert len(plain.content) >= 1024  # past the compression's minimum size
+    assert asked.headers["content-encoding"] == "gzip"
+    assert asked.num_bytes_downloaded < len(plain.content)

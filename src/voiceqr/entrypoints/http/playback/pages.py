@@ -35,8 +35,8 @@ from voiceqr.entrypoints.http.playback.visits import counted_visit
 _RENDERED_LIMIT = 10_000
 ACCOUNT = "account_deleted"  # the code's account was deleted, with everything it made
 MODERATION = "removed_by_moderation"  # removed for breaking the rules
-# Every phone asks for gzip: compressing the page on each scan (the app's compression
-# middleware, excluded for this route in app.py) cost more than the rest of the request.
+# Every phone asks for gzip: compressing the page on each scan cost more than the rest of
+# the request. The app's compression sends these bytes as they are (kit/compression.py).
 _GZIPPED = {**NO_STORE, "Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
 _PLAIN = {**NO_STORE, "Vary": "Accept-Encoding"}
 
