@@ -14,6 +14,12 @@ and checks at the end that the scan events stored equal the requests served.
 Two visitors are timed: `wrk` sends only a Host header (what the wrk bench measures), and
 `phone` sends what a phone's browser sends (user agent, languages, `Accept-Encoding:
 gzip`). `--profile N` prints cProfile's N most expensive functions for voiceqr's page.
+
+`--holds S` measures instead: it serves the page for S seconds from 8 concurrent callers
+and prints, for each background task on the event loop (storing the scans, the periodic
+jobs...), the CPU time its steps held the loop: while a step runs, no page is served,
+so its longest steps are what a scan can wait behind (the p99). To see each step, its
+tasks are the pure-Python ones of asyncio for that run (slower, but only they are timed).
 """
 
 from __future__ import annotations
@@ -112,6 +118,9 @@ async def bench(args: argparse.Namespace) -> None:
         page_path = f"/p/{seeded.code}"
         platform = build(settings())
         voiceqr = create_app(platform)
+        if args.holds:
+            await _loop_holds(voiceqr, page_path, args.holds)
+            return
         served = 0
         async with voiceqr.lifespan():
             body = await _body(voiceqr, page_path)
@@ -156,6 +165,53 @@ async def bench(args: argparse.Namespace) -> None:
         print(f"counting: {served + 1} requests served, {stored} scan events stored: {verdict}")
 
 
+async def _loop_holds(app: Any, path: str, seconds: float) -> None:
+    loop = asyncio.get_running_loop()
+    steps: dict[str, list[float]] = {}
+    run = asyncio.Handle._run
+
+    def timed_run(handle: asyncio.Handle) -> None:
+        started = time.thread_time()  # this thread's CPU: waiting for the GIL is not in it
+        run(handle)
+        task = getattr(handle._callback, "__self__", None)  # type: ignore[attr-defined]
+        if isinstance(task, asyncio.tasks._PyTask):  # type: ignore[attr-defined]
+            name = task.get_coro().__qualname__
+            steps.setdefault(name, []).append(time.thread_time() - started)
+
+    loop.set_task_factory(lambda loop, coro, **kw: asyncio.tasks._PyTask(coro, loop=loop, **kw))  # type: ignore[attr-defined]
+    asyncio.Handle._run = timed_run  # type: ignore[method-assign]
+    served = 0
+    try:
+        async with app.lifespan():
+            await one(app, path, VISITORS["wrk"], 1000)
+            gc.collect()  # as `voiceqr serve` runs (see the rounds above)
+            gc.freeze()
+            gc.set_threshold(50_000, 20, 20)
+            steps.clear()
+            until = time.perf_counter() + seconds
+
+            async def caller(port: int) -> None:
+                nonlocal served
+                while time.perf_counter() < until:
+                    await one(app, path, VISITORS["phone"], port)
+                    served += 1
+                    await asyncio.sleep(0)  # as a server: other work between requests
+
+            await asyncio.gather(*(asyncio.create_task(caller(2000 + n)) for n in range(8)))
+    finally:
+        asyncio.Handle._run = run  # type: ignore[method-assign]
+        loop.set_task_factory(None)
+    print(f"\nevent-loop holds over {seconds:.0f} s, {served} pages served by 8 callers")
+    print(f"{'task':34} {'steps':>7} {'CPU ms':>8} {'p99 ms':>7} {'max ms':>7}  longest ms")
+    for name, held in sorted(steps.items(), key=lambda kv: -max(kv[1])):
+        held.sort()
+        p99 = held[int(0.99 * (len(held) - 1))]
+        print(
+            f"{name[:34]:34} {len(held):>7} {sum(held) * 1e3:>8.1f} {p99 * 1e3:>7.2f} "
+            f"{held[-1] * 1e3:>7.2f}  " + " ".join(f"{h * 1e3:.1f}" for h in held[-5:])
+        )
+
+
 async def _body(app: App, path: str) -> bytes:
     chunks: list[bytes] = []
 
@@ -189,6 +245,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", type=int, default=0, help="functions to list (0: none)")
+    parser.add_argument("--holds", type=float, default=0, help="seconds of loop holds (0: none)")
     args = parser.parse_args()
     asyncio.run(bench(args))
 
