@@ -3,11 +3,12 @@ the daily salts of visitor keys, what each listen heard, and their repositories.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from advanced_alchemy.types import GUID, DateTimeUTC
@@ -210,6 +211,23 @@ _SLICE = 256  # events handed to the driver at once, prepared on the event loop 
 _KEYS_PER_LOOKUP = 512  # 2,049 parameters a statement
 
 
+T = TypeVar("T")
+_made: set[tuple[Callable[..., Any], Dialect, int]] = set()
+
+
+async def _statement(make: Callable[[Dialect, int], T], dialect: Dialect, size: int) -> T:
+    """`make(dialect, size)`, made in a thread the first time: compiling the INSERT of 64
+    events or a lookup of 512 keys takes ~65 ms, and on the event loop of the embedded
+    server no page was served meanwhile (the first batches after a start, or the first
+    busy second with that many visitors). Then the one `make` remembered, at once."""
+    key = (make, dialect, size)
+    if key in _made:
+        return make(dialect, size)
+    made = await asyncio.to_thread(make, dialect, size)
+    _made.add(key)
+    return made
+
+
 def _lookup_size(keys: int) -> int:
     """The number of keys a lookup statement is made for: the next power of two, so a
     handful of statements serve every batch."""
@@ -266,13 +284,13 @@ class SqlPlaybackEvents(Repository):
         ids = {stored.event.generation_id for stored in events}
         found = await self._db.execute(select(generations.c.id).where(generations.c.id.in_(ids)))
         there = set(found.scalars())
-        rows = [_row(e) for e in events if e.event.generation_id in there]
-        if not rows:
-            return
+        kept = [e for e in events if e.event.generation_id in there]
         dialect = self._db.dialect
         per_statement = _EVENTS_PER_STATEMENT.get(dialect.name, 1)
-        for start in range(0, len(rows), _SLICE):
-            chunk = rows[start : start + _SLICE]
+        for start in range(0, len(kept), _SLICE):
+            # Made a slice at a time: the loop serves pages between slices, not after
+            # the whole batch is laid out.
+            chunk = [_row(e) for e in kept[start : start + _SLICE]]
             whole = len(chunk) - len(chunk) % per_statement
             if whole:
                 await self._insert_rows(chunk[:whole], per_statement)
@@ -285,7 +303,7 @@ class SqlPlaybackEvents(Repository):
                     rest = rest[size:]
 
     async def _insert_rows(self, rows: list[tuple[Any, ...]], per_statement: int) -> None:
-        insert, order = _insert(self._db.dialect, per_statement)
+        insert, order = await _statement(_insert, self._db.dialect, per_statement)
         await self._db.exec_driver_sql(
             insert.sql,
             [
@@ -309,7 +327,7 @@ class SqlPlaybackEvents(Repository):
         for start in range(0, len(ordered), _KEYS_PER_LOOKUP):
             chunk = ordered[start : start + _KEYS_PER_LOOKUP]
             size = _lookup_size(len(chunk))
-            lookup, as_time = _last_seen(self._db.dialect, size)
+            lookup, as_time = await _statement(_last_seen, self._db.dialect, size)
             given: dict[str, Any] = {"since": since}
             for n in range(size):
                 # Past the keys, the last one again: the same answer.

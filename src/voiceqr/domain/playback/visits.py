@@ -103,18 +103,25 @@ def mark_visits(events: Sequence[PlaybackEvent], seen: Seen) -> list[bool]:
     kind, code and visitor within `VISIT_WINDOW` before it, among `seen` (the latest
     earlier hit of each such key) and the events themselves. A visitor key with
     yesterday's salt matches hits keyed with it before midnight."""
+    # The embedded server runs this on the event loop that serves the page, for every
+    # batch of hits it stores: one subtraction per event, not one per comparison.
     last = dict(seen)
-    starts = [False] * len(events)
-    for index in sorted(range(len(events)), key=lambda i: events[i].occurred_at):
+    starts = [True] * len(events)
+    times = [event.occurred_at for event in events]
+    for index in sorted(range(len(events)), key=times.__getitem__):
         event = events[index]
-        at = event.occurred_at
-        starts[index] = True
+        at = times[index]
+        window_start = at - VISIT_WINDOW
+        code, kind = event.generation_id, event.kind
         for visitor in _keys(event):
-            key = (event.generation_id, event.kind, visitor)
+            key = (code, kind, visitor)
             before = last.get(key)
-            if before is None or before < at:
+            if before is None:
+                last[key] = at
+                continue
+            if before < at:
                 last[key] = at  # in time order: the latest so far
-            if before is not None and at - before < VISIT_WINDOW:
+            if before > window_start:  # less than VISIT_WINDOW before (or after) it
                 starts[index] = False
     return starts
 

@@ -23,6 +23,7 @@ from voiceqr.entrypoints.http.features import FEATURES
 from voiceqr.entrypoints.http.kit.api_docs import api_docs_assets, api_docs_viewer
 from voiceqr.entrypoints.http.kit.api_requests import JsonApiRequests
 from voiceqr.entrypoints.http.kit.auth import STOP_VIEWING_PATH, read_only_while_viewing, signed_in
+from voiceqr.entrypoints.http.kit.compression import CompressionUnlessEncoded
 from voiceqr.entrypoints.http.kit.json_bodies import JSONBodyRequest
 from voiceqr.entrypoints.http.kit.openapi import ClosedStructSchemas, document_problems
 from voiceqr.entrypoints.http.kit.problems import EXCEPTION_HANDLERS
@@ -102,7 +103,12 @@ def create_app(platform: Platform, *, run_worker: bool | None = None) -> Litesta
             # (Its report form, /p/{code}/report, does have one.)
             exclude=["/api/", "^/p/[^/]+$", "^/media/"],
         ),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude=["/media"]),
+        compression_config=CompressionConfig(
+            backend="gzip",
+            minimum_size=1024,
+            exclude=["/media"],
+            middleware_class=CompressionUnlessEncoded,  # the playback page comes gzipped
+        ),
         lifespan=[lifespan],
         plugins=[ClosedStructSchemas()],
         request_class=JSONBodyRequest,

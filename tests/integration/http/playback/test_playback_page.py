@@ -172,3 +172,32 @@ async def test_the_owners_title_names_the_playback_page(
 
     assert page.h1 == "Room 4"
     assert page.meta["og:title"] == "Room 4"
+
+
+async def test_a_phone_gets_the_page_gzipped_and_a_client_without_gzip_gets_it_plain(
+    app: RunningApp, spoken: dict[str, Any]
+) -> None:
+    url = f"/p/{spoken['public_code']}"
+    phone = await app.anonymous.get(url, headers={**BROWSER, "Accept-Encoding": "gzip, br"})
+    plain = await app.anonymous.get(url, headers={**BROWSER, "Accept-Encoding": "identity"})
+
+    assert phone.status_code == plain.status_code == 200
+    assert phone.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert phone.text == plain.text  # the same page, once unzipped
+    assert phone.num_bytes_downloaded < len(plain.content) / 2
+    for response in (phone, plain):
+        assert response.headers["vary"] == "Accept-Encoding"
+        assert response.headers["cache-control"] == "no-store"
+        assert response.headers["content-type"] == "text/html; charset=utf-8"
+
+
+async def test_other_pages_are_still_compressed_for_a_client_that_asks(app: RunningApp) -> None:
+    # The playback page brings its own gzipped bytes; the app compresses the rest.
+    asked = await app.anonymous.get("/", headers={**BROWSER, "Accept-Encoding": "gzip"})
+    plain = await app.anonymous.get("/", headers={**BROWSER, "Accept-Encoding": "identity"})
+
+    assert asked.status_code == plain.status_code == 200
+    assert len(plain.content) >= 1024  # past the compression's minimum size
+    assert asked.headers["content-encoding"] == "gzip"
+    assert asked.num_bytes_downloaded < len(plain.content)

@@ -1,11 +1,13 @@
 """The page a printed QR code opens. Every scan lands here, so it stays lean: the code
 comes from the playback cache, the scan goes to the event log, and the HTML of each page
-is rendered once and kept as bytes while the page stays the same.
+is rendered (and gzipped) once and kept as bytes while the page stays the same.
 
 And, for the owner, how far the listens of a code went (listen-through)."""
 
 from __future__ import annotations
 
+import gzip
+from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import urljoin
 from uuid import UUID
@@ -33,7 +35,19 @@ from voiceqr.entrypoints.http.playback.visits import counted_visit
 _RENDERED_LIMIT = 10_000
 ACCOUNT = "account_deleted"  # the code's account was deleted, with everything it made
 MODERATION = "removed_by_moderation"  # removed for breaking the rules
-_rendered: dict[PlaybackPage, ASGIResponse] = {}
+# Every phone asks for gzip: compressing the page on each scan cost more than the rest of
+# the request. The app's compression sends these bytes as they are (kit/compression.py).
+_GZIPPED = {**NO_STORE, "Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+_PLAIN = {**NO_STORE, "Vary": "Accept-Encoding"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Rendered:
+    plain: ASGIResponse
+    gzipped: ASGIResponse
+
+
+_rendered: dict[PlaybackPage, _Rendered] = {}
 
 
 @get("/p/{code:str}", media_type=MediaType.HTML)
@@ -56,15 +70,13 @@ async def playback_page(
     except Withheld:
         # Quarantined by moderation: a neutral notice, no audio, no player, no count.
         return page("playback/playback_withheld.html", 451).to_asgi_response(None, request)
-    response = _rendered.get(shown)
-    if response is None:
-        response = _render(request, shown, platform)
-    return response
+    rendered = _rendered.get(shown) or _render(request, shown, platform)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return rendered.gzipped
+    return rendered.plain
 
 
-def _render(
-    request: Request[Any, Any, Any], shown: PlaybackPage, platform: Platform
-) -> ASGIResponse:
+def _render(request: Request[Any, Any, Any], shown: PlaybackPage, platform: Platform) -> _Rendered:
     engine = cast(JinjaTemplateEngine, request.app.template_engine)  # set in app.py
     template = engine.get_template("playback/playback.html")
     audio_url = shown.audio_url
@@ -81,12 +93,17 @@ def _render(
     ).encode()
     if len(_rendered) >= _RENDERED_LIMIT:
         _rendered.clear()
-    # Kept as the response itself, headers encoded: an ASGIResponse holds no state of its
-    # own once made, so every request sends the same one. The handler returns it as an
+    # Kept as the responses themselves, headers encoded: an ASGIResponse holds no state of
+    # its own once made, so every request sends the same one. The handler returns it as an
     # ASGI app, which Litestar sends as it is (no Response to build and encode per scan).
-    response = ASGIResponse(body=html, media_type=MediaType.HTML, headers=NO_STORE)
-    _rendered[shown] = response
-    return response
+    rendered = _Rendered(
+        plain=ASGIResponse(body=html, media_type=MediaType.HTML, headers=_PLAIN),
+        gzipped=ASGIResponse(
+            body=gzip.compress(html, mtime=0), media_type=MediaType.HTML, headers=_GZIPPED
+        ),
+    )
+    _rendered[shown] = rendered
+    return rendered
 
 
 @get(

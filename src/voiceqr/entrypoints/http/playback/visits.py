@@ -34,5 +34,7 @@ async def counted_visit(request: Request[Any, Any, Any], platform: Platform) -> 
     """The visit to count; None while staff view the site as a user: their visit is
     neither the user's own view nor a scan by someone else, so it is not counted."""
     visit = await visit_of(request, platform)
-    viewing = signed_in(request)  # resolved by `visit_of` when there is a session
+    if visit.viewer_id is None:
+        return visit  # no session (nearly every scan): no view-as either
+    viewing = signed_in(request)  # resolved by `visit_of`
     return None if viewing is not None and viewing.read_only else visit
