@@ -113,6 +113,7 @@ async def bench(args: argparse.Namespace) -> None:
 
         from voiceqr.bootstrap import build
         from voiceqr.entrypoints.cli.kit import settings
+        from voiceqr.entrypoints.cli.running import settle_collector
         from voiceqr.entrypoints.http import create_app
 
         page_path = f"/p/{seeded.code}"
@@ -130,8 +131,7 @@ async def bench(args: argparse.Namespace) -> None:
             bare: Litestar = runpy.run_path(str(seeded.directory / "bare.py"))["app"]
             # As `voiceqr serve` runs: start-up objects out of the collector's passes.
             gc.collect()
-            gc.freeze()
-            gc.set_threshold(50_000, 20, 20)
+            settle_collector()
             print(
                 f"GET {page_path}: {len(body)} bytes; {args.requests} requests x "
                 f"{args.rounds} rounds each, alternating; "
@@ -184,9 +184,10 @@ async def _loop_holds(app: Any, path: str, seconds: float) -> None:
     try:
         async with app.lifespan():
             await one(app, path, VISITORS["wrk"], 1000)
+            from voiceqr.entrypoints.cli.running import settle_collector
+
             gc.collect()  # as `voiceqr serve` runs (see the rounds above)
-            gc.freeze()
-            gc.set_threshold(50_000, 20, 20)
+            settle_collector()
             steps.clear()
             until = time.perf_counter() + seconds
 
