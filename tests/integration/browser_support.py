@@ -157,6 +157,9 @@ def sign_in(page: Any, server: str, email: str, password: str) -> None:
 def main_nav(page: Any) -> Any:
     """The main navigation of a signed-in page, opened first where it is folded behind
     the Menu button (a phone)."""
+    # The menu's script runs as the page is parsed: once the document is, the button
+    # shows where the links are folded (before, a phone's links looked unfolded).
+    page.wait_for_load_state("domcontentloaded")
     menu = page.get_by_role("button", name="Menu")
     if menu.is_visible() and menu.get_attribute("aria-expanded") == "false":
         menu.click()
